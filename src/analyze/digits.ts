@@ -1,0 +1,85 @@
+// How numbers of 1–6 digits split into tokens (Singh & Strouse 2024, "Tokenization counts"): left-to-right groups
+// of three hurt arithmetic, right-to-left groups help. Each number is encoded alone, without special tokens.
+
+import type { MeasurableTokenizer } from "./metrics.js";
+
+export interface DigitLengthStats {
+  digits: number;
+  samples: number;
+  /** Partition pattern (digit counts of the tokens, e.g. "3+1") → how many numbers split that way. */
+  patterns: Record<string, number>;
+  /** Share split exactly as left-to-right groups of three (e.g. 1234 → 123|4). */
+  leftToRightShare: number;
+  /** Share split exactly as right-to-left groups of three (e.g. 1234 → 1|234). */
+  rightToLeftShare: number;
+  /** Share encoded as single digits. */
+  singleDigitShare: number;
+  meanTokens: number;
+}
+
+/** Deterministic 32-bit PRNG (mulberry32) so the sample is the same on every run. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function groups(n: number, fromRight: boolean): string {
+  const parts: number[] = [];
+  const head = n % 3;
+  if (fromRight) {
+    if (head) parts.push(head);
+    for (let i = 0; i < Math.floor(n / 3); i++) parts.push(3);
+  } else {
+    for (let i = 0; i < Math.floor(n / 3); i++) parts.push(3);
+    if (head) parts.push(head);
+  }
+  return parts.join("+");
+}
+
+/** Splits of the numbers with `digits` digits: all of them up to 3 digits, a seeded sample beyond. */
+export function digitPartitionStats(tokenizer: MeasurableTokenizer, digits: number, sample = 1000, seed = 1): DigitLengthStats {
+  const numbers: string[] = [];
+  const lo = digits === 1 ? 0 : 10 ** (digits - 1);
+  const hi = 10 ** digits;
+  if (hi - lo <= sample) for (let n = lo; n < hi; n++) numbers.push(String(n));
+  else {
+    const rand = mulberry32(seed + digits);
+    for (let i = 0; i < sample; i++) numbers.push(String(lo + Math.floor(rand() * (hi - lo))));
+  }
+  const patterns: Record<string, number> = {};
+  let tokensTotal = 0;
+  for (const text of numbers) {
+    const enc = tokenizer.encode(text, { addSpecialTokens: false });
+    const parts: number[] = [];
+    for (const [s, e] of enc.offsets) {
+      // Count only the digits inside the token (a SentencePiece "▁" prefix token covers no digit).
+      const len = Math.max(0, Math.min(e, text.length) - Math.max(s, 0));
+      if (len > 0) parts.push(len);
+    }
+    tokensTotal += enc.ids.length;
+    const key = parts.join("+");
+    patterns[key] = (patterns[key] ?? 0) + 1;
+  }
+  const share = (key: string) => (patterns[key] ?? 0) / numbers.length;
+  return {
+    digits,
+    samples: numbers.length,
+    patterns,
+    leftToRightShare: share(groups(digits, false)),
+    rightToLeftShare: share(groups(digits, true)),
+    singleDigitShare: share(Array(digits).fill(1).join("+")),
+    meanTokens: tokensTotal / numbers.length,
+  };
+}
+
+export function digitReport(tokenizer: MeasurableTokenizer, maxDigits = 6): DigitLengthStats[] {
+  const out: DigitLengthStats[] = [];
+  for (let d = 1; d <= maxDigits; d++) out.push(digitPartitionStats(tokenizer, d));
+  return out;
+}

@@ -1,0 +1,201 @@
+// Tokenizer metrics of the literature, over one text at a time; aggregate.ts pools them and adds the metrics that
+// compare texts (parity premium) or tokenizers (normalised sequence length). Formulas: docs/metrics.md.
+
+export interface MeasurableTokenizer {
+  encode(text: string, options?: { addSpecialTokens?: boolean }): { ids: ArrayLike<number>; offsets: [number, number][] };
+  vocabSize(withAddedTokens?: boolean): number;
+}
+
+/** Raw counts of one tokenizer on one text: everything the metrics are computed from. */
+export interface TextCounts {
+  bytes: number;
+  chars: number;
+  words: number;
+  tokens: number;
+  /** Words covered by two or more tokens. */
+  continuedWords: number;
+  /** How often each token id occurs. */
+  tokenCounts: Map<number, number>;
+}
+
+export interface TextMetrics {
+  bytes: number;
+  chars: number;
+  words: number;
+  tokens: number;
+  bytesPerToken: number;
+  charsPerToken: number;
+  /** Tokens per word (Intl.Segmenter words). */
+  fertility: number;
+  /** Share of words split into two or more tokens. */
+  continuedWordShare: number;
+  /** Rényi entropy of the unigram token distribution over log |V| (Zouhar et al. 2023). */
+  renyiEfficiency: number;
+  /** The same with α = 1 (Shannon). */
+  shannonEfficiency: number;
+  /** Distinct token ids used over |V|. */
+  vocabularyUtilisation: number;
+}
+
+export interface EfficiencyOptions {
+  /** Rényi order; 2.5 is Zouhar et al.'s recommendation. */
+  alpha?: number;
+  /** |V| for the normaliser log|V|: the tokenizer's full vocabulary (default) or only the types seen. */
+  vocabularyConvention?: "full" | "observed";
+}
+
+const utf8 = new TextEncoder();
+
+export function utf8Length(text: string): number {
+  // TextEncoder writes a lone surrogate as the 3 bytes of U+FFFD, as the tokenizers see it.
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+export function codePointLength(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) i++;
+    n++;
+  }
+  return n;
+}
+
+/** FLORES-200 codes (`deu_Latn`) and plain codes (`de`) to a BCP 47 locale for Intl.Segmenter. */
+export function localeFor(name: string): string | undefined {
+  const code = name.split(/[_.-]/)[0]?.toLowerCase() ?? "";
+  const iso3: Record<string, string> = {
+    amh: "am", arb: "ar", ben: "bn", bod: "bo", bul: "bg", ces: "cs", deu: "de", ell: "el", eng: "en", est: "et",
+    eus: "eu", fin: "fi", fra: "fr", heb: "he", hin: "hi", hun: "hu", hye: "hy", ind: "id", ita: "it", jpn: "ja",
+    kat: "ka", khm: "km", kor: "ko", mya: "my", nld: "nl", pes: "fa", pol: "pl", por: "pt", rus: "ru", shn: "shn",
+    spa: "es", swh: "sw", tam: "ta", tel: "te", tha: "th", tur: "tr", ukr: "uk", urd: "ur", vie: "vi", yor: "yo",
+    zho: "zh",
+  };
+  if (iso3[code]) return iso3[code];
+  return /^[a-z]{2,3}$/.test(code) ? code : undefined;
+}
+
+/** Word spans [start, end) in UTF-16 units, by Intl.Segmenter (dictionary-based for scripts without spaces). */
+export function wordSpans(text: string, locale?: string): [number, number][] {
+  const segmenter = new Intl.Segmenter(locale, { granularity: "word" });
+  const spans: [number, number][] = [];
+  for (const seg of segmenter.segment(text)) {
+    if (seg.isWordLike) spans.push([seg.index, seg.index + seg.segment.length]);
+  }
+  return spans;
+}
+
+/** Counts one tokenizer on one text (no special tokens). */
+export function countText(tokenizer: MeasurableTokenizer, text: string, locale?: string): TextCounts {
+  const enc = tokenizer.encode(text, { addSpecialTokens: false });
+  const tokenCounts = new Map<number, number>();
+  for (let i = 0; i < enc.ids.length; i++) {
+    const id = enc.ids[i]!;
+    tokenCounts.set(id, (tokenCounts.get(id) ?? 0) + 1);
+  }
+  const words = wordSpans(text, locale);
+  // Both lists are sorted by start: one sweep counts the tokens overlapping each word.
+  let continued = 0;
+  let t = 0;
+  const offsets = enc.offsets;
+  for (const [ws, we] of words) {
+    while (t < offsets.length && offsets[t]![1] <= ws) t++;
+    let n = 0;
+    for (let k = t; k < offsets.length && offsets[k]![0] < we; k++) if (offsets[k]![1] > ws) n++;
+    if (n >= 2) continued++;
+  }
+  return {
+    bytes: utf8Length(text),
+    chars: codePointLength(text),
+    words: words.length,
+    tokens: enc.ids.length,
+    continuedWords: continued,
+    tokenCounts,
+  };
+}
+
+/** Adds b's counts into a (pooling several texts). */
+export function addCounts(a: TextCounts, b: TextCounts): TextCounts {
+  const tokenCounts = new Map(a.tokenCounts);
+  for (const [id, n] of b.tokenCounts) tokenCounts.set(id, (tokenCounts.get(id) ?? 0) + n);
+  return {
+    bytes: a.bytes + b.bytes,
+    chars: a.chars + b.chars,
+    words: a.words + b.words,
+    tokens: a.tokens + b.tokens,
+    continuedWords: a.continuedWords + b.continuedWords,
+    tokenCounts,
+  };
+}
+
+export function emptyCounts(): TextCounts {
+  return { bytes: 0, chars: 0, words: 0, tokens: 0, continuedWords: 0, tokenCounts: new Map() };
+}
+
+/**
+ * Rényi entropy (natural log) of a unigram distribution: H_α = log(Σ p^α) / (1 − α); α = 1 is Shannon's entropy.
+ */
+export function renyiEntropy(counts: Iterable<number>, alpha: number): number {
+  const values = [...counts].filter((c) => c > 0);
+  const total = values.reduce((s, c) => s + c, 0);
+  if (total === 0) return 0;
+  if (Math.abs(alpha - 1) < 1e-12) {
+    let h = 0;
+    for (const c of values) {
+      const p = c / total;
+      h -= p * Math.log(p);
+    }
+    return h;
+  }
+  let s = 0;
+  for (const c of values) s += Math.pow(c / total, alpha);
+  return Math.log(s) / (1 - alpha);
+}
+
+/** Efficiency: H_α(p) / log |V| (Zouhar et al. 2023), with |V| per the convention. */
+export function efficiency(counts: Map<number, number>, vocabSize: number, options: EfficiencyOptions = {}): number {
+  const alpha = options.alpha ?? 2.5;
+  const v = options.vocabularyConvention === "observed" ? counts.size : vocabSize;
+  if (v <= 1) return 0;
+  return renyiEntropy(counts.values(), alpha) / Math.log(v);
+}
+
+export function metricsFromCounts(c: TextCounts, vocabSize: number, options: EfficiencyOptions = {}): TextMetrics {
+  const div = (a: number, b: number) => (b === 0 ? 0 : a / b);
+  return {
+    bytes: c.bytes,
+    chars: c.chars,
+    words: c.words,
+    tokens: c.tokens,
+    bytesPerToken: div(c.bytes, c.tokens),
+    charsPerToken: div(c.chars, c.tokens),
+    fertility: div(c.tokens, c.words),
+    continuedWordShare: div(c.continuedWords, c.words),
+    renyiEfficiency: efficiency(c.tokenCounts, vocabSize, options),
+    shannonEfficiency: efficiency(c.tokenCounts, vocabSize, { ...options, alpha: 1 }),
+    vocabularyUtilisation: div(c.tokenCounts.size, vocabSize),
+  };
+}
+
+/**
+ * Unigram cross-entropy in bits per byte (Rajaraman et al.): a token unigram model fitted on one text with add-one
+ * smoothing over the vocabulary, measured on another.
+ */
+export function unigramBitsPerByte(fit: Map<number, number>, measureIds: ArrayLike<number>, measureBytes: number, vocabSize: number): number {
+  let total = 0;
+  for (const n of fit.values()) total += n;
+  const denom = total + vocabSize;
+  let bits = 0;
+  for (let i = 0; i < measureIds.length; i++) bits -= Math.log2(((fit.get(measureIds[i]!) ?? 0) + 1) / denom);
+  return measureBytes === 0 ? 0 : bits / measureBytes;
+}

@@ -1,0 +1,326 @@
+// Data mixture inference (Hayase et al. 2024, "What do BPE tokenizers reveal about their training data?").
+// A BPE trainer picks, at every step, the most frequent pair of its training data. Replaying the merge list on a
+// sample of each candidate category gives each category's pair counts before every merge; the mixture weights α
+// (on the simplex) must make the chosen pair at least as frequent as every competitor, up to slack v_t:
+//   Σ_i α_i (c_i,t(m_t) − c_i,t(p)) + v_t ≥ 0   for every step t and pair p,   minimise Σ_t v_t.
+// Competitor constraints are added lazily: only the pairs that the current solution violates.
+
+export interface MixtureCategory {
+  name: string;
+  /** Pre-tokens of the category sample, spelled in the model's alphabet (e.g. "Ġthe"), with their counts. */
+  words: Map<string, number>;
+}
+
+export interface MixtureOptions {
+  /** Use the first N merges (default: all, at most 3000). */
+  maxMerges?: number;
+  /** Competitor pairs kept per category and step (the constraint pool); default 24. */
+  candidatesPerCategory?: number;
+  /** Violated constraints added per step and round; default 2. */
+  addPerRound?: number;
+  maxRounds?: number;
+  /** Receives progress messages. */
+  onProgress?: (message: string) => void;
+}
+
+export interface MixtureResult {
+  proportions: Record<string, number>;
+  mergesUsed: number;
+  rounds: number;
+  constraints: number;
+  totalSlack: number;
+  /** Steps where a pair outside the candidate pool could still beat the chosen one (the pool is not a proof). */
+  uncertifiedSteps: number;
+}
+
+type PairKey = number;
+const SHIFT = 2 ** 21; // symbol ids stay below 2^21, so (a, b) packs exactly into one double
+const key = (a: number, b: number): PairKey => a * SHIFT + b;
+
+class MaxHeap {
+  private counts: number[] = [];
+  private keys: number[] = [];
+  get size() {
+    return this.counts.length;
+  }
+  push(count: number, k: number): void {
+    const c = this.counts;
+    const ks = this.keys;
+    let i = c.length;
+    c.push(count);
+    ks.push(k);
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (c[p]! >= count) break;
+      c[i] = c[p]!;
+      ks[i] = ks[p]!;
+      i = p;
+    }
+    c[i] = count;
+    ks[i] = k;
+  }
+  pop(): [number, number] | undefined {
+    const c = this.counts;
+    const ks = this.keys;
+    if (c.length === 0) return undefined;
+    const top: [number, number] = [c[0]!, ks[0]!];
+    const lastC = c.pop()!;
+    const lastK = ks.pop()!;
+    if (c.length > 0) {
+      let i = 0;
+      const n = c.length;
+      for (;;) {
+        let m = 2 * i + 1;
+        if (m >= n) break;
+        if (m + 1 < n && c[m + 1]! > c[m]!) m++;
+        if (c[m]! <= lastC) break;
+        c[i] = c[m]!;
+        ks[i] = ks[m]!;
+        i = m;
+      }
+      c[i] = lastC;
+      ks[i] = lastK;
+    }
+    return top;
+  }
+}
+
+/** One category's word table with incrementally maintained pair counts. */
+class PairTable {
+  words: number[][] = [];
+  freq: number[] = [];
+  pairCounts = new Map<PairKey, number>();
+  pairWords = new Map<PairKey, Set<number>>();
+  heap = new MaxHeap();
+  symbols = 0;
+
+  constructor(words: Map<string, number>, symbolId: (s: string) => number) {
+    for (const [w, n] of words) {
+      if (n <= 0 || w.length === 0) continue;
+      const seq = Array.from(w, symbolId);
+      this.symbols += seq.length * n;
+      const idx = this.words.length;
+      this.words.push(seq);
+      this.freq.push(n);
+      this.addWord(idx, +1);
+    }
+  }
+
+  private bump(k: PairKey, delta: number, word: number): void {
+    const next = (this.pairCounts.get(k) ?? 0) + delta;
+    if (next === 0) this.pairCounts.delete(k);
+    else this.pairCounts.set(k, next);
+    if (delta > 0) {
+      let set = this.pairWords.get(k);
+      if (!set) this.pairWords.set(k, (set = new Set()));
+      set.add(word);
+    }
+    if (next > 0) this.heap.push(next, k);
+  }
+
+  private addWord(idx: number, sign: 1 | -1): void {
+    const seq = this.words[idx]!;
+    const n = this.freq[idx]! * sign;
+    for (let i = 0; i + 1 < seq.length; i++) this.bump(key(seq[i]!, seq[i + 1]!), n, idx);
+  }
+
+  count(k: PairKey): number {
+    return this.pairCounts.get(k) ?? 0;
+  }
+
+  /** The k most frequent pairs other than `exclude`, and the count that bounds every pair outside them. */
+  top(k: number, exclude: PairKey): { keys: PairKey[]; bound: number } {
+    const found: [number, number][] = [];
+    const seen = new Set<PairKey>();
+    let bound = 0;
+    while (this.heap.size > 0) {
+      const e = this.heap.pop()!;
+      if (this.pairCounts.get(e[1]) !== e[0] || seen.has(e[1])) continue; // stale entry
+      seen.add(e[1]);
+      found.push(e);
+      if (e[1] === exclude) continue;
+      if (found.filter((f) => f[1] !== exclude).length > k) {
+        bound = e[0];
+        break;
+      }
+    }
+    for (const e of found) this.heap.push(e[0], e[1]);
+    const keys = found.filter((f) => f[1] !== exclude).slice(0, k).map((f) => f[1]);
+    return { keys, bound };
+  }
+
+  merge(a: number, b: number, merged: number): void {
+    const k = key(a, b);
+    const words = this.pairWords.get(k);
+    if (!words) return;
+    this.pairWords.delete(k);
+    for (const idx of words) {
+      const seq = this.words[idx]!;
+      let has = false;
+      for (let i = 0; i + 1 < seq.length; i++) if (seq[i] === a && seq[i + 1] === b) has = true;
+      if (!has) continue;
+      this.addWord(idx, -1);
+      const out: number[] = [];
+      for (let i = 0; i < seq.length; i++) {
+        if (i + 1 < seq.length && seq[i] === a && seq[i + 1] === b) {
+          out.push(merged);
+          i++;
+        } else out.push(seq[i]!);
+      }
+      this.words[idx] = out;
+      this.addWord(idx, +1);
+    }
+  }
+}
+
+interface StepRecord {
+  own: Float64Array; // per category, scaled frequency of the chosen pair
+  candidates: Float64Array[]; // per competitor pair, per category scaled frequency
+  bound: Float64Array; // per category, scaled frequency that bounds pairs outside the pool
+}
+
+const SCALE = 1e6; // frequencies per million symbols keep the LP's coefficients in the solver's comfortable range
+
+/** Replays the merges on every category and records the competition at each step. */
+export function replayMerges(merges: [string, string][], categories: MixtureCategory[], options: MixtureOptions = {}): StepRecord[] {
+  const symbols = new Map<string, number>();
+  const symbolId = (s: string) => {
+    let id = symbols.get(s);
+    if (id === undefined) symbols.set(s, (id = symbols.size));
+    return id;
+  };
+  const tables = categories.map((c) => new PairTable(c.words, symbolId));
+  tables.forEach((t, i) => {
+    if (t.symbols === 0) throw new Error(`mixture: category "${categories[i]!.name}" has no text`);
+  });
+  const k = options.candidatesPerCategory ?? 24;
+  const limit = Math.min(merges.length, options.maxMerges ?? 3000);
+  const steps: StepRecord[] = [];
+  for (let t = 0; t < limit; t++) {
+    const [left, right] = merges[t]!;
+    const a = symbolId(left);
+    const b = symbolId(right);
+    const merged = symbolId(left + right);
+    if (symbols.size >= SHIFT) throw new Error("mixture: too many symbols");
+    const chosen = key(a, b);
+    const own = new Float64Array(tables.length);
+    const bound = new Float64Array(tables.length);
+    const pool = new Set<PairKey>();
+    tables.forEach((table, i) => {
+      const scale = SCALE / table.symbols;
+      own[i] = table.count(chosen) * scale;
+      const top = table.top(k, chosen);
+      bound[i] = top.bound * scale;
+      for (const p of top.keys) pool.add(p);
+    });
+    const candidates = [...pool].map((p) => Float64Array.from(tables, (table) => (table.count(p) * SCALE) / table.symbols));
+    steps.push({ own, candidates, bound });
+    for (const table of tables) table.merge(a, b, merged);
+    if (options.onProgress && (t + 1) % 500 === 0) options.onProgress(`replayed ${t + 1}/${limit} merges`);
+  }
+  return steps;
+}
+
+interface HighsColumn {
+  Primal: number;
+}
+interface HighsSolution {
+  Status: string;
+  ObjectiveValue: number;
+  Columns: Record<string, HighsColumn>;
+}
+interface Highs {
+  solve(lp: string, options?: Record<string, unknown>): HighsSolution;
+}
+
+let highsInstance: Promise<Highs> | null = null;
+async function loadHighs(): Promise<Highs> {
+  if (!highsInstance) {
+    highsInstance = import("highs").then((m) => {
+      const loader = (m as unknown as { default: (o?: unknown) => Promise<Highs> }).default;
+      return loader();
+    });
+  }
+  return highsInstance;
+}
+
+const num = (x: number) => (Math.abs(x) < 1e-15 ? "0" : x.toPrecision(12));
+
+/** Solves the LP with lazily added constraints. */
+export async function solveMixture(steps: StepRecord[], names: string[], options: MixtureOptions = {}): Promise<MixtureResult> {
+  const n = names.length;
+  const highs = await loadHighs();
+  const active: [number, number][] = [];
+  const activeSet = new Set<string>();
+  let alpha = new Float64Array(n).fill(1 / n);
+  let slack = new Float64Array(steps.length);
+  const addPerRound = options.addPerRound ?? 2;
+  const maxRounds = options.maxRounds ?? 40;
+  let rounds = 0;
+  let objective = 0;
+  const margin = (t: number, c: number, a: Float64Array) => {
+    const s = steps[t]!;
+    const cand = s.candidates[c]!;
+    let m = 0;
+    for (let i = 0; i < n; i++) m += a[i]! * (s.own[i]! - cand[i]!);
+    return m;
+  };
+  for (;;) {
+    let added = 0;
+    for (let t = 0; t < steps.length; t++) {
+      const violations: [number, number][] = [];
+      steps[t]!.candidates.forEach((_, c) => {
+        const v = margin(t, c, alpha) + slack[t]!;
+        if (v < -1e-9 && !activeSet.has(`${t}:${c}`)) violations.push([v, c]);
+      });
+      violations.sort((x, y) => x[0] - y[0]);
+      for (const [, c] of violations.slice(0, addPerRound)) {
+        active.push([t, c]);
+        activeSet.add(`${t}:${c}`);
+        added++;
+      }
+    }
+    if (added === 0 || rounds >= maxRounds) break;
+    rounds++;
+    const usedSteps = new Set(active.map(([t]) => t));
+    const lines: string[] = ["Minimize", " obj: " + ([...usedSteps].map((t) => `v${t}`).join(" + ") || "0 a0"), "Subject To"];
+    active.forEach(([t, c], r) => {
+      const s = steps[t]!;
+      const cand = s.candidates[c]!;
+      const terms = names.map((_, i) => {
+        const coef = s.own[i]! - cand[i]!;
+        return `${coef >= 0 ? "+" : "-"} ${num(Math.abs(coef))} a${i}`;
+      });
+      lines.push(` r${r}: ${terms.join(" ")} + v${t} >= 0`);
+    });
+    lines.push(" simplex: " + names.map((_, i) => `a${i}`).join(" + ") + " = 1", "End");
+    const sol = highs.solve(lines.join("\n"));
+    if (sol.Status !== "Optimal") throw new Error(`mixture: the LP solver stopped with status ${sol.Status}`);
+    alpha = Float64Array.from(names, (_, i) => Math.max(0, sol.Columns[`a${i}`]?.Primal ?? 0));
+    slack = Float64Array.from(steps, (_, t) => sol.Columns[`v${t}`]?.Primal ?? 0);
+    objective = sol.ObjectiveValue;
+    options.onProgress?.(`round ${rounds}: ${active.length} constraints, slack ${objective.toFixed(4)}`);
+  }
+  const sum = alpha.reduce((s, x) => s + x, 0) || 1;
+  const proportions: Record<string, number> = {};
+  names.forEach((name, i) => (proportions[name] = alpha[i]! / sum));
+  let uncertified = 0;
+  steps.forEach((s, t) => {
+    let best = 0;
+    let own = 0;
+    for (let i = 0; i < n; i++) {
+      best += alpha[i]! * s.bound[i]!;
+      own += alpha[i]! * s.own[i]!;
+    }
+    if (best > own + slack[t]! + 1e-9) uncertified++;
+  });
+  return { proportions, mergesUsed: steps.length, rounds, constraints: active.length, totalSlack: objective, uncertifiedSteps: uncertified };
+}
+
+/** Estimates the proportions of each category in a BPE tokenizer's training data from its merge list. */
+export async function inferMixture(merges: [string, string][], categories: MixtureCategory[], options: MixtureOptions = {}): Promise<MixtureResult> {
+  if (merges.length === 0) throw new Error("mixture: the tokenizer has no merges (data mixture inference needs a BPE merge list)");
+  if (categories.length < 2) throw new Error("mixture: give at least two categories");
+  const steps = replayMerges(merges, categories, options);
+  return solveMixture(steps, categories.map((c) => c.name), options);
+}
