@@ -1,0 +1,164 @@
+// Compares tokenizers on a corpus of named texts (one per language or domain): the numbers behind
+// `retoken compare`, as one JSON-ready object.
+
+import type { AuditableTokenizer, VocabularyAudit } from "./audit.js";
+import { auditVocabulary } from "./audit.js";
+import type { DigitLengthStats } from "./digits.js";
+import { digitReport } from "./digits.js";
+import type { EfficiencyOptions, MeasurableTokenizer, TextMetrics } from "./metrics.js";
+import { addCounts, countText, emptyCounts, localeFor, metricsFromCounts, unigramBitsPerByte, utf8Length } from "./metrics.js";
+
+export type ComparableTokenizer = MeasurableTokenizer & AuditableTokenizer;
+
+export interface NamedTokenizer {
+  name: string;
+  tokenizer: ComparableTokenizer;
+}
+
+export interface CorpusText {
+  name: string;
+  text: string;
+}
+
+export interface CompareOptions extends EfficiencyOptions {
+  /** Tokenizer whose sequence lengths normalise the others' (default: the first). */
+  reference?: string;
+  /** Text that parity premiums are relative to (default: the English one, e.g. eng_Latn, if present). */
+  pivot?: string;
+  audit?: boolean;
+  digits?: boolean;
+  onProgress?: (message: string) => void;
+}
+
+export interface TextResult extends TextMetrics {
+  tokenizer: string;
+  text: string;
+  /** Tokens over the reference tokenizer's tokens on the same text. */
+  normalisedSequenceLength: number;
+  /** Tokens over the tokens of the pivot text (parallel corpora only; null without a pivot). */
+  parityPremium: number | null;
+  /** Unigram model fitted on the text's first half of lines, measured on the second half. */
+  unigramBitsPerByte: number;
+}
+
+export interface TokenizerSummary extends TextMetrics {
+  tokenizer: string;
+  vocabSize: number;
+  /** Mean of the parity premiums over the non-pivot texts. */
+  meanParityPremium: number | null;
+  maxParityPremium: number | null;
+  audit?: VocabularyAudit["counts"];
+  digits?: DigitLengthStats[];
+}
+
+export interface CompareReport {
+  tokenizers: string[];
+  texts: string[];
+  reference: string;
+  pivot: string | null;
+  alpha: number;
+  results: TextResult[];
+  summaries: TokenizerSummary[];
+}
+
+const ENGLISH = /^(eng|en)([_.-]|$)/i;
+
+function halves(text: string): [string, string] {
+  const lines = text.split("\n");
+  const mid = Math.ceil(lines.length / 2);
+  return [lines.slice(0, mid).join("\n"), lines.slice(mid).join("\n")];
+}
+
+export function compareTokenizers(tokenizers: NamedTokenizer[], corpus: CorpusText[], options: CompareOptions = {}): CompareReport {
+  if (tokenizers.length === 0) throw new Error("compare: no tokenizer given");
+  if (corpus.length === 0) throw new Error("compare: the corpus has no text");
+  for (const t of corpus) if (t.text.length === 0) throw new Error(`compare: corpus text "${t.name}" is empty`);
+  const reference = options.reference ?? tokenizers[0]!.name;
+  if (!tokenizers.some((t) => t.name === reference)) throw new Error(`compare: reference tokenizer "${reference}" is not among the tokenizers`);
+  const pivot = options.pivot ?? corpus.find((t) => ENGLISH.test(t.name))?.name ?? null;
+  if (options.pivot && !corpus.some((t) => t.name === options.pivot)) throw new Error(`compare: pivot text "${options.pivot}" is not in the corpus`);
+  const alpha = options.alpha ?? 2.5;
+  const results: TextResult[] = [];
+  const summaries: TokenizerSummary[] = [];
+  const tokensOf = new Map<string, number>();
+  const key = (tok: string, text: string) => `${tok}\u0000${text}`;
+  for (const { name, tokenizer } of tokenizers) {
+    const vocab = tokenizer.vocabSize(true);
+    let pooled = emptyCounts();
+    for (const t of corpus) {
+      options.onProgress?.(`${name} on ${t.name}`);
+      const counts = countText(tokenizer, t.text, localeFor(t.name));
+      pooled = addCounts(pooled, counts);
+      tokensOf.set(key(name, t.name), counts.tokens);
+      const [fit, held] = halves(t.text);
+      const fitCounts = countText(tokenizer, fit, undefined).tokenCounts;
+      const heldIds = tokenizer.encode(held, { addSpecialTokens: false }).ids;
+      results.push({
+        tokenizer: name,
+        text: t.name,
+        ...metricsFromCounts(counts, vocab, { ...options, alpha }),
+        normalisedSequenceLength: NaN,
+        parityPremium: null,
+        unigramBitsPerByte: unigramBitsPerByte(fitCounts, heldIds, utf8Length(held), vocab),
+      });
+    }
+    const summary: TokenizerSummary = {
+      tokenizer: name,
+      vocabSize: vocab,
+      ...metricsFromCounts(pooled, vocab, { ...options, alpha }),
+      meanParityPremium: null,
+      maxParityPremium: null,
+    };
+    if (options.audit !== false) summary.audit = auditVocabulary(tokenizer).counts;
+    if (options.digits !== false) summary.digits = digitReport(tokenizer);
+    summaries.push(summary);
+  }
+  for (const r of results) {
+    const ref = tokensOf.get(key(reference, r.text))!;
+    r.normalisedSequenceLength = ref === 0 ? 0 : r.tokens / ref;
+    if (pivot) {
+      const p = tokensOf.get(key(r.tokenizer, pivot))!;
+      r.parityPremium = p === 0 ? null : r.tokens / p;
+    }
+  }
+  for (const s of summaries) {
+    const premiums = results.filter((r) => r.tokenizer === s.tokenizer && r.text !== pivot && r.parityPremium !== null).map((r) => r.parityPremium!);
+    if (premiums.length) {
+      s.meanParityPremium = premiums.reduce((a, b) => a + b, 0) / premiums.length;
+      s.maxParityPremium = Math.max(...premiums);
+    }
+  }
+  return { tokenizers: tokenizers.map((t) => t.name), texts: corpus.map((t) => t.name), reference, pivot, alpha, results, summaries };
+}
+
+/** A plain-text table: one row per text, tokens and parity premium per tokenizer. */
+export function formatCompareTable(report: CompareReport): string {
+  const header = ["text", ...report.tokenizers.flatMap((t) => [`${t} tokens`, `${t} B/tok`, ...(report.pivot ? [`${t} premium`] : [])])];
+  const rows: string[][] = [header];
+  for (const text of report.texts) {
+    const row = [text];
+    for (const tok of report.tokenizers) {
+      const r = report.results.find((x) => x.tokenizer === tok && x.text === text)!;
+      row.push(String(r.tokens), r.bytesPerToken.toFixed(2));
+      if (report.pivot) row.push(r.parityPremium === null ? "-" : r.parityPremium.toFixed(2));
+    }
+    rows.push(row);
+  }
+  const widths = header.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  const line = (r: string[]) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  ");
+  const out = [line(rows[0]!), widths.map((w) => "-".repeat(w)).join("  "), ...rows.slice(1).map(line)];
+  out.push("");
+  for (const s of report.summaries) {
+    const parts = [
+      `${s.tokenizer}: |V| ${s.vocabSize}`,
+      `bytes/token ${s.bytesPerToken.toFixed(3)}`,
+      `fertility ${s.fertility.toFixed(3)}`,
+      `Rényi eff. (α=${report.alpha}) ${s.renyiEfficiency.toFixed(3)}`,
+      `utilisation ${(100 * s.vocabularyUtilisation).toFixed(1)}%`,
+    ];
+    if (s.meanParityPremium !== null) parts.push(`mean premium ${s.meanParityPremium.toFixed(2)} (max ${s.maxParityPremium!.toFixed(2)})`);
+    if (s.audit) parts.push(`audit ${Object.entries(s.audit).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+    out.push(parts.join(" · "));
+  }
+  return out.join("\n");
+}

@@ -1,0 +1,129 @@
+// A self-contained HTML report of a comparison: Chart.js is inlined (no CDN; it opens offline), the data is
+// embedded as JSON, and every chart marks itself drawn so a headless browser test can check the page.
+
+import type { CompareReport } from "./compare.js";
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+// JSON inside <script> must not be able to close the element.
+const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, "\\u003c");
+
+export interface ChartSpec {
+  id: string;
+  title: string;
+  type: "bar";
+  labels: string[];
+  datasets: { label: string; data: (number | null)[] }[];
+  stacked?: boolean;
+  yLabel: string;
+}
+
+export function compareCharts(report: CompareReport): ChartSpec[] {
+  const byText = (metric: (r: CompareReport["results"][number]) => number | null) =>
+    report.tokenizers.map((tok) => ({
+      label: tok,
+      data: report.texts.map((text) => {
+        const r = report.results.find((x) => x.tokenizer === tok && x.text === text)!;
+        const v = metric(r);
+        return v === null || !Number.isFinite(v) ? null : Number(v.toFixed(4));
+      }),
+    }));
+  const charts: ChartSpec[] = [];
+  if (report.pivot) {
+    charts.push({ id: "parity", title: `Parity premium (tokens relative to ${report.pivot})`, type: "bar", labels: report.texts, datasets: byText((r) => r.parityPremium), yLabel: "premium" });
+  }
+  charts.push({ id: "bytes-per-token", title: "Bytes per token", type: "bar", labels: report.texts, datasets: byText((r) => r.bytesPerToken), yLabel: "UTF-8 bytes / token" });
+  charts.push({ id: "fertility", title: "Fertility (tokens per word)", type: "bar", labels: report.texts, datasets: byText((r) => r.fertility), yLabel: "tokens / word" });
+  const audited = report.summaries.filter((s) => s.audit);
+  if (audited.length) {
+    const classes = Object.keys(audited[0]!.audit!) as (keyof NonNullable<(typeof audited)[number]["audit"]>)[];
+    charts.push({
+      id: "audit",
+      title: "Vocabulary audit (Land & Bartolo 2024)",
+      type: "bar",
+      labels: audited.map((s) => s.tokenizer),
+      datasets: classes.map((c) => ({ label: c, data: audited.map((s) => s.audit![c]) })),
+      stacked: true,
+      yLabel: "tokens",
+    });
+  }
+  return charts;
+}
+
+function table(report: CompareReport): string {
+  const head = ["text", ...report.tokenizers.flatMap((t) => [`${t}<br>tokens`, "bytes/token", "fertility", ...(report.pivot ? ["premium"] : [])])];
+  const rows = report.texts.map((text) => {
+    const cells = [escapeHtml(text)];
+    for (const tok of report.tokenizers) {
+      const r = report.results.find((x) => x.tokenizer === tok && x.text === text)!;
+      cells.push(String(r.tokens), r.bytesPerToken.toFixed(2), r.fertility.toFixed(2));
+      if (report.pivot) cells.push(r.parityPremium === null ? "–" : r.parityPremium.toFixed(2));
+    }
+    return `<tr>${cells.map((c, i) => (i === 0 ? `<th>${c}</th>` : `<td>${c}</td>`)).join("")}</tr>`;
+  });
+  return `<table><thead><tr>${head.map((h) => `<th>${h.replace(/^(.*?)<br>/, (_, t: string) => escapeHtml(t) + "<br>")}</th>`).join("")}</tr></thead><tbody>${rows.join("")}</tbody></table>`;
+}
+
+function summaryTable(report: CompareReport): string {
+  const cols = ["tokenizer", "|V|", "bytes/token", "chars/token", "fertility", "continued words", `Rényi eff. (α=${report.alpha})`, "Shannon eff.", "utilisation", "mean premium"];
+  const rows = report.summaries.map((s) =>
+    [
+      escapeHtml(s.tokenizer),
+      String(s.vocabSize),
+      s.bytesPerToken.toFixed(3),
+      s.charsPerToken.toFixed(3),
+      s.fertility.toFixed(3),
+      (100 * s.continuedWordShare).toFixed(1) + "%",
+      s.renyiEfficiency.toFixed(3),
+      s.shannonEfficiency.toFixed(3),
+      (100 * s.vocabularyUtilisation).toFixed(1) + "%",
+      s.meanParityPremium === null ? "–" : s.meanParityPremium.toFixed(2),
+    ].map((c, i) => (i === 0 ? `<th>${c}</th>` : `<td>${c}</td>`)).join(""),
+  );
+  return `<table><thead><tr>${cols.map((c) => `<th>${escapeHtml(c)}</th>`).join("")}</tr></thead><tbody>${rows.map((r) => `<tr>${r}</tr>`).join("")}</tbody></table>`;
+}
+
+/** Renders the report; `chartJs` is the text of Chart.js's UMD build, inlined into the page. */
+export function renderCompareHtml(report: CompareReport, chartJs: string, title = "retoken compare"): string {
+  const charts = compareCharts(report);
+  const canvases = charts
+    .map((c) => `<section><h2>${escapeHtml(c.title)}</h2><div class="chart"><canvas id="${c.id}" data-chart></canvas></div></section>`)
+    .join("\n");
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
+<style>
+body{font:14px system-ui,sans-serif;margin:2em;color:#222}
+table{border-collapse:collapse;margin:1em 0;font-variant-numeric:tabular-nums}
+th,td{border:1px solid #ddd;padding:3px 8px;text-align:right}th{background:#f6f6f6}
+tbody th{text-align:left}
+.chart{position:relative;height:360px;max-width:1200px}
+</style></head><body>
+<h1>${escapeHtml(title)}</h1>
+<p>Tokenizers: ${report.tokenizers.map(escapeHtml).join(", ")}. Reference for normalised sequence length: ${escapeHtml(report.reference)}.
+${report.pivot ? `Parity premium relative to ${escapeHtml(report.pivot)}.` : "No pivot text: parity premium not computed."}</p>
+<h2>Summary</h2>
+${summaryTable(report)}
+${canvases}
+<h2>Per text</h2>
+${table(report)}
+<script>${chartJs.replace(/<\/script/gi, "<\\/script")}</script>
+<script>
+const charts = ${scriptJson(charts)};
+const report = ${scriptJson({ tokenizers: report.tokenizers, texts: report.texts })};
+window.chartsDrawn = 0;
+for (const spec of charts) {
+  const canvas = document.getElementById(spec.id);
+  new Chart(canvas, {
+    type: spec.type,
+    data: { labels: spec.labels, datasets: spec.datasets },
+    options: {
+      animation: false, maintainAspectRatio: false, responsive: true,
+      scales: { x: { stacked: !!spec.stacked }, y: { stacked: !!spec.stacked, title: { display: true, text: spec.yLabel } } },
+      plugins: { legend: { position: "top" } },
+    },
+    plugins: [{ id: "drawn", afterRender: (chart) => { if (!chart.$drawn) { chart.$drawn = true; window.chartsDrawn++; canvas.dataset.drawn = "1"; } } }],
+  });
+}
+</script>
+</body></html>
+`;
+}

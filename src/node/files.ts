@@ -1,0 +1,49 @@
+// Node-only file helpers shared by the CLI and the Node entry points.
+
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { basename, dirname, extname, join } from "node:path";
+
+/** Writes a file so that readers never see a half-written one: temp file in the same folder, then rename. */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  try {
+    await writeFile(tmp, data);
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+export interface NamedText {
+  name: string;
+  text: string;
+  path: string;
+}
+
+/** Reads every regular file of a folder as one UTF-8 text, named after the file without its extension. */
+export async function readTextFolder(dir: string): Promise<NamedText[]> {
+  let entries: string[];
+  try {
+    entries = (await readdir(dir)).sort();
+  } catch (err) {
+    throw new Error(`${dir}: cannot read the folder (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  const out: NamedText[] = [];
+  for (const file of entries) {
+    if (file.startsWith(".")) continue;
+    const path = join(dir, file);
+    if (!(await stat(path)).isFile()) continue;
+    const bytes = await readFile(path);
+    let text: string;
+    try {
+      text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    } catch {
+      throw new Error(`${path}: not valid UTF-8`);
+    }
+    out.push({ name: basename(file, extname(file)), text, path });
+  }
+  if (out.length === 0) throw new Error(`${dir}: the folder has no text files`);
+  return out;
+}
