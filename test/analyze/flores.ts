@@ -1,0 +1,21 @@
+// FLORES-200 material for the analyze tests.
+import { readFileSync } from "node:fs";
+
+export const FLORES = "../shared/data/flores200";
+
+export function floresLines(lang: string, split: "dev" | "devtest" = "dev"): string[] {
+  return readFileSync(`${FLORES}/${split}/${lang}.${split}`, "utf8").split("\n").filter((l) => l.length > 0);
+}
+
+/** The first `lines` dev sentences of each language, one text per language. */
+export function floresCorpus(langs: string[], lines: number): { name: string; text: string }[] {
+  return langs.map((lang) => ({ name: lang, text: floresLines(lang).slice(0, lines).join("\n") }));
+}
+
+/** Petrov et al.'s preparation: dev and devtest split on "\n" (keeping the empty string after the last newline),
+ * concatenated and joined with one space. */
+export function petrovText(lang: string): string {
+  const dev = readFileSync(`${FLORES}/dev/${lang}.dev`, "utf8").split("\n");
+  const devtest = readFileSync(`${FLORES}/devtest/${lang}.devtest`, "utf8").split("\n");
+  return [...dev, ...devtest].join(" ");
+}
