@@ -2,6 +2,7 @@
 // of three hurt arithmetic, right-to-left groups help. Each number is encoded alone, without special tokens.
 
 import type { MeasurableTokenizer } from "./metrics.js";
+import { mulberry32 } from "../util/random.js";
 
 export interface DigitLengthStats {
   digits: number;
@@ -15,18 +16,6 @@ export interface DigitLengthStats {
   /** Share encoded as single digits. */
   singleDigitShare: number;
   meanTokens: number;
-}
-
-/** Deterministic 32-bit PRNG (mulberry32) so the sample is the same on every run. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function groups(n: number, fromRight: boolean): string {

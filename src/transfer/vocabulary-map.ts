@@ -1,0 +1,101 @@
+// How a target vocabulary relates to a source one: which target tokens exist in the source (compared as bytes),
+// and how the source tokenizer's model alone (no normalizer, no pre-tokenizer: ZeTT's convention) splits each
+// target token into source pieces.
+
+import type { JsonObject, Model } from "../tokenize/types.js";
+import { byteLevelAlphabet, canonicalKey, canonicalToken, tokenSpelling, type CanonicalToken, type TokenSpelling } from "../tokenize/byte-vocabulary.js";
+
+export interface TransferTokenizer {
+  toJSON(): JsonObject;
+  idToToken(id: number): string | undefined;
+  vocabSize(withAddedTokens?: boolean): number;
+  model: Model;
+}
+
+export interface VocabularyMap {
+  sourceSize: number;
+  targetSize: number;
+  /** target id → the source id of the same canonical token, or −1. */
+  shared: Int32Array;
+  /** target id → source ids of its bytes as the source model splits them (empty for specials without text). */
+  pieces: number[][];
+  /** target ids that are special tokens. */
+  specials: Set<number>;
+  targetTokens: CanonicalToken[];
+}
+
+function specialIdsOf(json: JsonObject): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const t of Array.isArray(json.added_tokens) ? json.added_tokens : []) {
+    if (t && typeof t === "object" && !Array.isArray(t) && t.special === true && typeof t.id === "number" && typeof t.content === "string") out.set(t.id, t.content);
+  }
+  return out;
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** Spells raw bytes the way the source model reads its pieces. */
+export function spellForModel(bytes: Uint8Array, spelling: TokenSpelling, continuation: boolean): string {
+  if (spelling.byteLevel) {
+    const alphabet = byteLevelAlphabet();
+    let s = "";
+    for (const b of bytes) s += alphabet[b];
+    return s;
+  }
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    if (spelling.byteFallback) return Array.from(bytes, (b) => `<0x${b.toString(16).toUpperCase().padStart(2, "0")}>`).join("");
+    text = new TextDecoder().decode(bytes);
+  }
+  if (spelling.spaceMarker) text = text.split(" ").join(spelling.spaceMarker);
+  if (spelling.continuationPrefix !== null) text = continuation ? spelling.continuationPrefix + text : text.replace(/^ /, "");
+  return text;
+}
+
+function tokenizeBytePieces(model: Model, spelled: string): number[] {
+  // A byte-fallback spelling is a run of "<0xNN>" tokens: look them up one by one.
+  const m = spelled.match(/^(<0x[0-9A-F]{2}>)+$/);
+  if (m) return (spelled.match(/<0x[0-9A-F]{2}>/g) ?? []).map((p) => model.tokenToId(p) ?? -1).filter((id) => id >= 0);
+  return model.tokenize(spelled).map((t) => t.id);
+}
+
+export function buildVocabularyMap(source: TransferTokenizer, target: TransferTokenizer): VocabularyMap {
+  const sourceJson = source.toJSON();
+  const targetJson = target.toJSON();
+  const sourceSpelling = tokenSpelling(sourceJson);
+  const targetSpelling = tokenSpelling(targetJson);
+  const sourceSpecials = specialIdsOf(sourceJson);
+  const targetSpecials = specialIdsOf(targetJson);
+  const sourceSize = source.vocabSize(true);
+  const targetSize = target.vocabSize(true);
+
+  const sourceByKey = new Map<string, number>();
+  for (let id = 0; id < sourceSize; id++) {
+    const tok = source.idToToken(id);
+    if (tok === undefined) continue;
+    const key = canonicalKey(canonicalToken(tok, sourceSpelling, sourceSpecials.has(id)));
+    if (!sourceByKey.has(key)) sourceByKey.set(key, id);
+  }
+  const shared = new Int32Array(targetSize).fill(-1);
+  const pieces: number[][] = [];
+  const targetTokens: CanonicalToken[] = [];
+  for (let id = 0; id < targetSize; id++) {
+    const tok = target.idToToken(id);
+    const canon = canonicalToken(tok ?? "", targetSpelling, targetSpecials.has(id));
+    targetTokens.push(canon);
+    if (tok === undefined) {
+      pieces.push([]);
+      continue;
+    }
+    const same = sourceByKey.get(canonicalKey(canon));
+    if (same !== undefined) shared[id] = same;
+    if (canon.special || canon.bytes.length === 0) {
+      pieces.push(same !== undefined ? [same] : []);
+      continue;
+    }
+    pieces.push(tokenizeBytePieces(source.model, spellForModel(canon.bytes, sourceSpelling, canon.continuation)));
+  }
+  return { sourceSize, targetSize, shared, pieces, specials: new Set(targetSpecials.keys()), targetTokens };
+}
