@@ -1,0 +1,329 @@
+// tiktoken rank files ("<base64 bytes> <rank>" per line) ⇄ byte-level BPE tokenizer.json.
+//
+// tiktoken merges, at every step, the adjacent pair whose concatenation has the lowest rank, whatever pair it came
+// from. A BPE merge list reproduces that exactly when it holds every split (left, right) of every token whose two
+// parts are tokens too, ordered by the rank of the result (this is also the list Hugging Face's converter writes).
+// `ignore_merges` gives tiktoken's shortcut: a pre-token that is itself a rank is emitted whole.
+
+import type { JsonObject } from "../tokenize/types.js";
+import { TokenizerError } from "../tokenize/types.js";
+import { byteLevelAlphabet } from "../tokenize/byte-vocabulary.js";
+import { base64Decode, base64Encode } from "./base64.js";
+
+export interface TiktokenOptions {
+  /** Pre-tokenizer regex (tiktoken's `pat_str`); required for rank files that are not recognised. */
+  pattern?: string;
+  /** Special tokens and their ids; replaces the known model's set when given. */
+  specialTokens?: Record<string, number>;
+  /** Named in error messages. */
+  fileName?: string;
+}
+
+/** A rank file we recognise, with what its model's code (not the file) defines. */
+export interface KnownTiktokenEncoding {
+  name: string;
+  /** Number of ranks in the file and FNV-1a hash of the bytes of its last 64 ranks (see rankFingerprint). */
+  rankCount: number;
+  fingerprint: number;
+  pattern: string;
+  specialTokens: Record<string, number>;
+  /** Special token put before every sequence by the post-processor (Llama 3's <|begin_of_text|>). */
+  bosToken?: string;
+}
+
+// cl100k_base and Llama 3 share this pattern (Meta's tokenizer.py copies OpenAI's).
+const CL100K_PATTERN =
+  "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+const O200K_PATTERN = [
+  "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?",
+  "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?",
+  "\\p{N}{1,3}",
+  " ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*",
+  "\\s*[\\r\\n]+",
+  "\\s+(?!\\S)",
+  "\\s+",
+].join("|");
+
+function llama3SpecialTokens(): Record<string, number> {
+  // Order as in Meta's Llama 3 tokenizer.py: 10 named/reserved slots, then reserved 5..250; ids follow the ranks.
+  const names = [
+    "<|begin_of_text|>",
+    "<|end_of_text|>",
+    "<|reserved_special_token_0|>",
+    "<|reserved_special_token_1|>",
+    "<|reserved_special_token_2|>",
+    "<|reserved_special_token_3|>",
+    "<|start_header_id|>",
+    "<|end_header_id|>",
+    "<|reserved_special_token_4|>",
+    "<|eot_id|>",
+  ];
+  for (let i = 5; i < 251; i++) names.push(`<|reserved_special_token_${i}|>`);
+  const out: Record<string, number> = {};
+  names.forEach((n, i) => (out[n] = 128000 + i));
+  return out;
+}
+
+export const KNOWN_TIKTOKEN_ENCODINGS: readonly KnownTiktokenEncoding[] = [
+  {
+    name: "cl100k_base",
+    rankCount: 100256,
+    fingerprint: 0x2b55ad69,
+    pattern: CL100K_PATTERN,
+    specialTokens: {
+      "<|endoftext|>": 100257,
+      "<|fim_prefix|>": 100258,
+      "<|fim_middle|>": 100259,
+      "<|fim_suffix|>": 100260,
+      "<|endofprompt|>": 100276,
+    },
+  },
+  {
+    name: "o200k_base",
+    rankCount: 199998,
+    fingerprint: 0x2fcb3be8,
+    pattern: O200K_PATTERN,
+    specialTokens: { "<|endoftext|>": 199999, "<|endofprompt|>": 200018 },
+  },
+  {
+    name: "llama3",
+    rankCount: 128000,
+    fingerprint: 0xd4cf63bd,
+    pattern: CL100K_PATTERN,
+    specialTokens: llama3SpecialTokens(),
+    bosToken: "<|begin_of_text|>",
+  },
+];
+
+const RANK_LINE = /^[A-Za-z0-9+/]+={0,2} \d+\r?$/;
+
+/** Cheap sniff: the first non-empty lines look like "<base64> <integer>". */
+export function isTiktokenRanks(text: string): boolean {
+  let checked = 0;
+  let pos = 0;
+  while (checked < 8 && pos < text.length) {
+    let end = text.indexOf("\n", pos);
+    if (end < 0) end = text.length;
+    const line = text.slice(pos, end);
+    pos = end + 1;
+    if (line.trim() === "") continue;
+    if (!RANK_LINE.test(line)) return false;
+    checked++;
+  }
+  return checked > 0;
+}
+
+/** Parses a rank file into the byte string of each rank (index = rank). Ranks must be 0..n-1 with no repeats. */
+export function parseTiktokenRanks(text: string, fileName = "tiktoken ranks"): Uint8Array[] {
+  const ranks: (Uint8Array | undefined)[] = [];
+  const seenTokens = new Map<string, number>();
+  let lineNo = 0;
+  let pos = 0;
+  while (pos < text.length) {
+    let end = text.indexOf("\n", pos);
+    if (end < 0) end = text.length;
+    lineNo++;
+    let line = text.slice(pos, end);
+    pos = end + 1;
+    if (line.endsWith("\r")) line = line.slice(0, -1);
+    if (line.trim() === "") continue;
+    const where = `${fileName}: line ${lineNo}`;
+    const sp = line.indexOf(" ");
+    if (sp < 0 || line.indexOf(" ", sp + 1) >= 0) throw new TokenizerError(`expected "<base64> <rank>", got ${JSON.stringify(line.slice(0, 80))}`, where);
+    const b64 = line.slice(0, sp);
+    const rankText = line.slice(sp + 1);
+    const bytes = base64Decode(b64);
+    if (!bytes || bytes.length === 0) throw new TokenizerError(`invalid base64 token ${JSON.stringify(b64.slice(0, 80))}`, where);
+    if (!/^\d+$/.test(rankText) || rankText.length > 15) throw new TokenizerError(`rank must be a non-negative integer, got ${JSON.stringify(rankText.slice(0, 40))}`, where);
+    const rank = Number(rankText);
+    if (ranks[rank] !== undefined) throw new TokenizerError(`duplicate rank ${rank}`, where);
+    const key = b64Key(bytes);
+    const prev = seenTokens.get(key);
+    if (prev !== undefined) throw new TokenizerError(`duplicate token ${JSON.stringify(b64)} (already rank ${prev})`, where);
+    seenTokens.set(key, rank);
+    if (rank > 50_000_000) throw new TokenizerError(`rank ${rank} is implausibly large`, where);
+    ranks[rank] = bytes;
+  }
+  if (ranks.length === 0) throw new TokenizerError("no ranks found", fileName);
+  for (let r = 0; r < ranks.length; r++) {
+    if (ranks[r] === undefined) throw new TokenizerError(`ranks are not contiguous: rank ${r} is missing (largest rank is ${ranks.length - 1})`, fileName);
+  }
+  return ranks as Uint8Array[];
+}
+
+function b64Key(bytes: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]!);
+  return s;
+}
+
+/** Number of ranks and FNV-1a (32-bit) of the last 64 ranks' bytes, each followed by a 0xff separator. */
+export function rankFingerprint(ranks: readonly Uint8Array[]): { rankCount: number; fingerprint: number } {
+  let h = 0x811c9dc5;
+  const mix = (b: number) => {
+    h ^= b;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  };
+  for (let r = Math.max(0, ranks.length - 64); r < ranks.length; r++) {
+    for (const b of ranks[r]!) mix(b);
+    mix(0xff);
+  }
+  return { rankCount: ranks.length, fingerprint: h >>> 0 };
+}
+
+/** The known encoding these ranks belong to, or null. */
+export function identifyTiktokenRanks(ranks: readonly Uint8Array[]): KnownTiktokenEncoding | null {
+  const { rankCount, fingerprint } = rankFingerprint(ranks);
+  return KNOWN_TIKTOKEN_ENCODINGS.find((k) => k.rankCount === rankCount && k.fingerprint === fingerprint) ?? null;
+}
+
+/** Byte-level BPE vocabulary and merges equivalent to tiktoken's rank rule (see the file comment). */
+export function ranksToByteLevelBpe(ranks: readonly Uint8Array[]): { vocab: Map<string, number>; merges: [string, string][] } {
+  const alphabet = byteLevelAlphabet();
+  const tokens: string[] = new Array(ranks.length);
+  const vocab = new Map<string, number>();
+  for (let r = 0; r < ranks.length; r++) {
+    let s = "";
+    for (const b of ranks[r]!) s += alphabet[b]!;
+    tokens[r] = s;
+    vocab.set(s, r);
+  }
+  const merges: [string, string][] = [];
+  const local: [number, number][] = [];
+  for (let r = 0; r < tokens.length; r++) {
+    const s = tokens[r]!;
+    if (s.length < 2) continue;
+    local.length = 0;
+    // Every byte-level character is one UTF-16 unit, so string positions are byte positions.
+    for (let i = 1; i < s.length; i++) {
+      const left = vocab.get(s.slice(0, i));
+      if (left === undefined) continue;
+      const right = vocab.get(s.slice(i));
+      if (right !== undefined) local.push([left, right]);
+    }
+    local.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    for (const [a, b] of local) merges.push([tokens[a]!, tokens[b]!]);
+  }
+  return { vocab, merges };
+}
+
+/** Converts a tiktoken rank file to tokenizer.json content (byte-level BPE, like Hugging Face's converted files). */
+export function tiktokenToTokenizerJson(text: string, options: TiktokenOptions = {}): JsonObject {
+  const fileName = options.fileName ?? "tiktoken ranks";
+  const ranks = parseTiktokenRanks(text, fileName);
+  const known = identifyTiktokenRanks(ranks);
+  const pattern = options.pattern ?? known?.pattern;
+  if (pattern === undefined) {
+    const { rankCount, fingerprint } = rankFingerprint(ranks);
+    throw new TokenizerError(
+      `unrecognised rank file (${rankCount} ranks, fingerprint ${fingerprint.toString(16)}; known: ${KNOWN_TIKTOKEN_ENCODINGS.map((k) => k.name).join(", ")}): pass the pre-tokenizer regex as the \`pattern\` option (tiktoken's pat_str) and its special tokens as \`specialTokens\``,
+      fileName,
+    );
+  }
+  const specials = options.specialTokens ?? known?.specialTokens ?? {};
+  const { vocab, merges } = ranksToByteLevelBpe(ranks);
+
+  const usedIds = new Map<number, string>();
+  const addedTokens: JsonObject[] = [];
+  for (const [content, id] of Object.entries(specials).sort((a, b) => a[1] - b[1])) {
+    if (!Number.isInteger(id) || id < 0) throw new TokenizerError(`special token ${JSON.stringify(content)} has invalid id ${id}`, `${fileName}: specialTokens`);
+    if (id < ranks.length) throw new TokenizerError(`special token ${JSON.stringify(content)} id ${id} collides with a rank (ranks are 0..${ranks.length - 1})`, `${fileName}: specialTokens`);
+    const other = usedIds.get(id);
+    if (other !== undefined) throw new TokenizerError(`special tokens ${JSON.stringify(other)} and ${JSON.stringify(content)} share id ${id}`, `${fileName}: specialTokens`);
+    usedIds.set(id, content);
+    addedTokens.push({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+  }
+
+  const byteLevelProcessor: JsonObject = { type: "ByteLevel", add_prefix_space: true, trim_offsets: false, use_regex: true };
+  let postProcessor: JsonObject = byteLevelProcessor;
+  const bos = known && !options.specialTokens ? known.bosToken : undefined;
+  if (bos !== undefined && specials[bos] !== undefined) {
+    const bosId = specials[bos]!;
+    postProcessor = {
+      type: "Sequence",
+      processors: [
+        byteLevelProcessor,
+        {
+          type: "TemplateProcessing",
+          single: [{ SpecialToken: { id: bos, type_id: 0 } }, { Sequence: { id: "A", type_id: 0 } }],
+          pair: [
+            { SpecialToken: { id: bos, type_id: 0 } },
+            { Sequence: { id: "A", type_id: 0 } },
+            { SpecialToken: { id: bos, type_id: 1 } },
+            { Sequence: { id: "B", type_id: 1 } },
+          ],
+          special_tokens: { [bos]: { id: bos, ids: [bosId], tokens: [bos] } },
+        },
+      ],
+    };
+  }
+
+  const vocabJson: JsonObject = {};
+  for (const [token, id] of vocab) vocabJson[token] = id;
+  // Hugging Face numbers added tokens that are missing from the model's vocabulary consecutively after it, so
+  // specials that leave a gap (cl100k's 100257 after rank 100255) must be in the vocabulary too, as in HF's GPT-4o file.
+  if (addedTokens.some((t, i) => t.id !== ranks.length + i)) {
+    for (const t of addedTokens) {
+      if (vocab.has(t.content as string)) throw new TokenizerError(`special token ${JSON.stringify(t.content)} is also a rank`, `${fileName}: specialTokens`);
+      vocabJson[t.content as string] = t.id!;
+    }
+  }
+  return {
+    version: "1.0",
+    truncation: null,
+    padding: null,
+    added_tokens: addedTokens,
+    normalizer: null,
+    pre_tokenizer: {
+      type: "Sequence",
+      pretokenizers: [
+        { type: "Split", pattern: { Regex: pattern }, behavior: "Isolated", invert: false },
+        { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: false },
+      ],
+    },
+    post_processor: postProcessor,
+    decoder: { type: "ByteLevel", add_prefix_space: true, trim_offsets: true, use_regex: true },
+    model: {
+      type: "BPE",
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: null,
+      end_of_word_suffix: null,
+      fuse_unk: false,
+      byte_fallback: false,
+      ignore_merges: true,
+      vocab: vocabJson,
+      merges,
+    },
+  };
+}
+
+/** Writes the ranks of a byte-level BPE tokenizer.json back as a tiktoken rank file (ids must be 0..n-1). */
+export function tokenizerJsonToTiktoken(json: JsonObject, fileName = "tokenizer.json"): string {
+  const model = json.model;
+  if (!model || typeof model !== "object" || Array.isArray(model) || model.type !== "BPE") throw new TokenizerError("expected a BPE model", `${fileName}: model.type`);
+  const vocab = model.vocab;
+  if (!vocab || typeof vocab !== "object" || Array.isArray(vocab)) throw new TokenizerError("expected an object of token → id", `${fileName}: model.vocab`);
+  const decode = new Map<string, number>();
+  byteLevelAlphabet().forEach((c, b) => decode.set(c, b));
+  // Special tokens are not ranks, even where (as in Hugging Face's GPT-4o file) they also sit in the vocabulary.
+  const added = new Set<string>();
+  if (Array.isArray(json.added_tokens)) {
+    for (const t of json.added_tokens) if (t && typeof t === "object" && !Array.isArray(t) && typeof t.content === "string") added.add(t.content);
+  }
+  const lines: string[] = [];
+  for (const [token, id] of Object.entries(vocab)) {
+    if (added.has(token)) continue;
+    if (typeof id !== "number" || !Number.isInteger(id) || id < 0) throw new TokenizerError(`token ${JSON.stringify(token)} has id ${JSON.stringify(id)}`, `${fileName}: model.vocab`);
+    const bytes = new Uint8Array(token.length);
+    for (let i = 0; i < token.length; i++) {
+      const b = decode.get(token[i]!);
+      if (b === undefined) throw new TokenizerError(`token ${JSON.stringify(token)} is not in the byte-level alphabet, so it has no byte form`, `${fileName}: model.vocab`);
+      bytes[i] = b;
+    }
+    if (lines[id] !== undefined) throw new TokenizerError(`id ${id} is used twice`, `${fileName}: model.vocab`);
+    lines[id] = `${base64Encode(bytes)} ${id}`;
+  }
+  for (let i = 0; i < lines.length; i++) if (lines[i] === undefined) throw new TokenizerError(`ids are not contiguous: id ${i} is missing`, `${fileName}: model.vocab`);
+  return lines.join("\n") + "\n";
+}

