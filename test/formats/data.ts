@@ -48,3 +48,26 @@ export const HARD_STRINGS: string[] = [
   "Ġ already byte-level ĊĠ",
   "▁ metaspace ▁▁",
 ];
+
+/** Whitespace that SentencePiece normalizes, strips or collapses (spm_encode reads lines, so no newlines here). */
+export const WHITESPACE_STRINGS: string[] = [
+  " leading",
+  "trailing ",
+  "   both   ",
+  "inner    spaces  here",
+  "\ttab\tseparated\t\tvalues\t",
+  " \t mixed \t whitespace \t ",
+  "no\u00a0break\u00a0space \u00a0 nbsp",
+  "thin\u2009space en\u2002space em\u2003space",
+  "ideographic\u3000space\u3000\u3000two",
+  "ＦＵＬＬ　ｗｉｄｔｈ　ＡＢＣ　１２３！？",
+  "zero\u200bwidth\u200cnon\u200djoiner\ufeffbom",
+  "▁literal▁metaspace▁ ▁",
+  "  ▁  ",
+  "\u00a0",
+  "\t",
+  "ｶﾀｶﾅ ﾊﾝｶｸ ㌀ ㍻ ①②③ ⅷ",
+  "e\u0301 combining vs é precomposed, Å vs A\u030a",
+  "control\u0001chars\u0007here\u007f",
+  "soft\u00adhyphen",
+];

@@ -1,0 +1,356 @@
+// SentencePiece .model files (a protobuf ModelProto) → tokenizer.json, built so that encoding with the result gives
+// `spm_encode --output_format=id`'s ids. Where the tokenizer.json component set cannot say what spm does, the
+// difference is listed in `sentencePieceConversionNotes`.
+
+import type { Json, JsonObject } from "../tokenize/types.js";
+import { TokenizerError } from "../tokenize/types.js";
+import { base64Encode } from "./base64.js";
+import { ProtoReader, WireType } from "./protobuf.js";
+
+export const PieceType = { NORMAL: 1, UNKNOWN: 2, CONTROL: 3, USER_DEFINED: 4, UNUSED: 5, BYTE: 6 } as const;
+export const SpmModelType = { UNIGRAM: 1, BPE: 2, WORD: 3, CHAR: 4 } as const;
+
+export interface SentencePiece {
+  piece: string;
+  score: number;
+  type: number;
+}
+
+/** The TrainerSpec fields that change how text is encoded (defaults as in sentencepiece_model.proto). */
+export interface SpmTrainerSpec {
+  modelType: number;
+  vocabSize: number;
+  byteFallback: boolean;
+  splitByWhitespace: boolean;
+  splitDigits: boolean;
+  treatWhitespaceAsSuffix: boolean;
+  allowWhitespaceOnlyPieces: boolean;
+  controlSymbols: string[];
+  userDefinedSymbols: string[];
+  unkId: number;
+  bosId: number;
+  eosId: number;
+  padId: number;
+  unkPiece: string;
+  bosPiece: string;
+  eosPiece: string;
+  padPiece: string;
+  unkSurface: string;
+}
+
+export interface SpmNormalizerSpec {
+  name: string;
+  precompiledCharsmap: Uint8Array;
+  addDummyPrefix: boolean;
+  removeExtraWhitespaces: boolean;
+  escapeWhitespaces: boolean;
+  normalizationRuleTsv: string;
+}
+
+export interface SentencePieceModel {
+  pieces: SentencePiece[];
+  trainerSpec: SpmTrainerSpec;
+  normalizerSpec: SpmNormalizerSpec;
+  denormalizerSpec: SpmNormalizerSpec | null;
+}
+
+function defaultTrainerSpec(): SpmTrainerSpec {
+  return {
+    modelType: SpmModelType.UNIGRAM,
+    vocabSize: 8000,
+    byteFallback: false,
+    splitByWhitespace: true,
+    splitDigits: false,
+    treatWhitespaceAsSuffix: false,
+    allowWhitespaceOnlyPieces: false,
+    controlSymbols: [],
+    userDefinedSymbols: [],
+    unkId: 0,
+    bosId: 1,
+    eosId: 2,
+    padId: -1,
+    unkPiece: "<unk>",
+    bosPiece: "<s>",
+    eosPiece: "</s>",
+    padPiece: "<pad>",
+    unkSurface: " \u2047 ",
+  };
+}
+
+function defaultNormalizerSpec(): SpmNormalizerSpec {
+  return {
+    name: "",
+    precompiledCharsmap: new Uint8Array(0),
+    addDummyPrefix: true,
+    removeExtraWhitespaces: true,
+    escapeWhitespaces: true,
+    normalizationRuleTsv: "",
+  };
+}
+
+function readPiece(r: ProtoReader): SentencePiece {
+  const p: SentencePiece = { piece: "", score: 0, type: PieceType.NORMAL };
+  while (!r.done) {
+    const { field, wire } = r.tag();
+    if (field === 1) (r.expect(wire, WireType.LengthDelimited, "piece"), (p.piece = r.string()));
+    else if (field === 2) (r.expect(wire, WireType.Fixed32, "score"), (p.score = r.float()));
+    else if (field === 3) (r.expect(wire, WireType.Varint, "type"), (p.type = r.int32()));
+    else r.skip(wire);
+  }
+  return p;
+}
+
+function readTrainerSpec(r: ProtoReader): SpmTrainerSpec {
+  const t = defaultTrainerSpec();
+  const int = (wire: number, name: string) => (r.expect(wire, WireType.Varint, name), r.int32());
+  const bool = (wire: number, name: string) => (r.expect(wire, WireType.Varint, name), r.bool());
+  const str = (wire: number, name: string) => (r.expect(wire, WireType.LengthDelimited, name), r.string());
+  while (!r.done) {
+    const { field, wire } = r.tag();
+    switch (field) {
+      case 3: t.modelType = int(wire, "model_type"); break;
+      case 4: t.vocabSize = int(wire, "vocab_size"); break;
+      case 22: t.splitByWhitespace = bool(wire, "split_by_whitespace"); break;
+      case 24: t.treatWhitespaceAsSuffix = bool(wire, "treat_whitespace_as_suffix"); break;
+      case 25: t.splitDigits = bool(wire, "split_digits"); break;
+      case 26: t.allowWhitespaceOnlyPieces = bool(wire, "allow_whitespace_only_pieces"); break;
+      case 30: t.controlSymbols.push(str(wire, "control_symbols")); break;
+      case 31: t.userDefinedSymbols.push(str(wire, "user_defined_symbols")); break;
+      case 35: t.byteFallback = bool(wire, "byte_fallback"); break;
+      case 40: t.unkId = int(wire, "unk_id"); break;
+      case 41: t.bosId = int(wire, "bos_id"); break;
+      case 42: t.eosId = int(wire, "eos_id"); break;
+      case 43: t.padId = int(wire, "pad_id"); break;
+      case 44: t.unkSurface = str(wire, "unk_surface"); break;
+      case 45: t.unkPiece = str(wire, "unk_piece"); break;
+      case 46: t.bosPiece = str(wire, "bos_piece"); break;
+      case 47: t.eosPiece = str(wire, "eos_piece"); break;
+      case 48: t.padPiece = str(wire, "pad_piece"); break;
+      default: r.skip(wire);
+    }
+  }
+  return t;
+}
+
+function readNormalizerSpec(r: ProtoReader): SpmNormalizerSpec {
+  const n = defaultNormalizerSpec();
+  while (!r.done) {
+    const { field, wire } = r.tag();
+    switch (field) {
+      case 1: r.expect(wire, WireType.LengthDelimited, "name"); n.name = r.string(); break;
+      case 2: r.expect(wire, WireType.LengthDelimited, "precompiled_charsmap"); n.precompiledCharsmap = r.bytesField(); break;
+      case 3: r.expect(wire, WireType.Varint, "add_dummy_prefix"); n.addDummyPrefix = r.bool(); break;
+      case 4: r.expect(wire, WireType.Varint, "remove_extra_whitespaces"); n.removeExtraWhitespaces = r.bool(); break;
+      case 5: r.expect(wire, WireType.Varint, "escape_whitespaces"); n.escapeWhitespaces = r.bool(); break;
+      case 6: r.expect(wire, WireType.LengthDelimited, "normalization_rule_tsv"); n.normalizationRuleTsv = r.string(); break;
+      default: r.skip(wire);
+    }
+  }
+  return n;
+}
+
+/** Reads a ModelProto. Errors name the file, the message being read and the byte offset. */
+export function parseSentencePieceModel(bytes: Uint8Array, fileName = "SentencePiece model"): SentencePieceModel {
+  const r = new ProtoReader(bytes, fileName, "ModelProto");
+  const model: SentencePieceModel = {
+    pieces: [],
+    trainerSpec: defaultTrainerSpec(),
+    normalizerSpec: defaultNormalizerSpec(),
+    denormalizerSpec: null,
+  };
+  while (!r.done) {
+    const { field, wire } = r.tag();
+    if (field === 1) {
+      r.expect(wire, WireType.LengthDelimited, "pieces");
+      model.pieces.push(readPiece(r.message(`ModelProto.pieces[${model.pieces.length}]`)));
+    } else if (field === 2) {
+      r.expect(wire, WireType.LengthDelimited, "trainer_spec");
+      model.trainerSpec = readTrainerSpec(r.message("ModelProto.trainer_spec"));
+    } else if (field === 3) {
+      r.expect(wire, WireType.LengthDelimited, "normalizer_spec");
+      model.normalizerSpec = readNormalizerSpec(r.message("ModelProto.normalizer_spec"));
+    } else if (field === 5) {
+      r.expect(wire, WireType.LengthDelimited, "denormalizer_spec");
+      model.denormalizerSpec = readNormalizerSpec(r.message("ModelProto.denormalizer_spec"));
+    } else r.skip(wire);
+  }
+  if (model.pieces.length === 0) throw new TokenizerError("no pieces: not a SentencePiece model", fileName);
+  const seen = new Map<string, number>();
+  model.pieces.forEach((p, i) => {
+    const prev = seen.get(p.piece);
+    if (prev !== undefined) throw new TokenizerError(`piece ${JSON.stringify(p.piece)} appears twice (ids ${prev} and ${i})`, `${fileName}: pieces[${i}]`);
+    seen.set(p.piece, i);
+    if (p.type < 1 || p.type > 6) throw new TokenizerError(`unknown piece type ${p.type}`, `${fileName}: pieces[${i}]`);
+  });
+  return model;
+}
+
+/** Cheap sniff: starts with a ModelProto `pieces` entry whose first field is a piece string. */
+export function isSentencePieceModel(bytes: Uint8Array): boolean {
+  if (bytes.length < 4 || bytes[0] !== 0x0a) return false;
+  try {
+    const r = new ProtoReader(bytes, "", "ModelProto");
+    r.tag();
+    const piece = r.message("pieces[0]");
+    const first = piece.tag();
+    if (first.field !== 1 || first.wire !== WireType.LengthDelimited) return false;
+    piece.string();
+    while (!piece.done) {
+      const { field, wire } = piece.tag();
+      if (field === 2 && wire !== WireType.Fixed32) return false;
+      if (field === 3 && wire !== WireType.Varint) return false;
+      piece.skip(wire);
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const SPACE = "\u2581";
+
+/** What the converted tokenizer.json cannot express of this model (empty when the conversion is exact as far as we know). */
+export function sentencePieceConversionNotes(model: SentencePieceModel): string[] {
+  const notes: string[] = [];
+  const t = model.trainerSpec;
+  const n = model.normalizerSpec;
+  if (t.modelType === SpmModelType.WORD || t.modelType === SpmModelType.CHAR) notes.push("WORD/CHAR models are converted as Unigram over the same pieces");
+  if (t.treatWhitespaceAsSuffix) notes.push("treat_whitespace_as_suffix: the whitespace marker goes at the end of words in spm; tokenizer.json's Metaspace cannot put it there");
+  if (!n.escapeWhitespaces) notes.push("escape_whitespaces is off: spaces are kept as ' ' and not split on");
+  if (t.splitDigits) notes.push("split_digits: digits are split one by one with a Digits pre-tokenizer");
+  if (model.pieces.some((p) => p.type === PieceType.UNUSED)) notes.push("UNUSED pieces can still be matched by the converted model (spm never emits them)");
+  if (model.pieces.some((p) => p.type === PieceType.CONTROL)) notes.push("CONTROL pieces become special added tokens, so their literal text (e.g. \"<s>\") in the input is matched as the special token; spm never matches them in text");
+  return notes;
+}
+
+/** Converts a SentencePiece model to tokenizer.json content. */
+export function sentencePieceToTokenizerJson(bytes: Uint8Array, options: { fileName?: string } = {}): JsonObject {
+  const fileName = options.fileName ?? "SentencePiece model";
+  const model = parseSentencePieceModel(bytes, fileName);
+  return sentencePieceModelToTokenizerJson(model, fileName);
+}
+
+export function sentencePieceModelToTokenizerJson(model: SentencePieceModel, fileName = "SentencePiece model"): JsonObject {
+  const { pieces, trainerSpec: t, normalizerSpec: n } = model;
+  const unkId = pieces.findIndex((p) => p.type === PieceType.UNKNOWN);
+  if (unkId < 0) throw new TokenizerError("the model has no UNKNOWN piece", `${fileName}: pieces`);
+  if (t.byteFallback) {
+    for (let b = 0; b < 256; b++) {
+      const name = `<0x${b.toString(16).toUpperCase().padStart(2, "0")}>`;
+      if (!pieces.some((p) => p.type === PieceType.BYTE && p.piece === name)) throw new TokenizerError(`byte_fallback is on but byte piece ${name} is missing`, `${fileName}: pieces`);
+    }
+  }
+
+  // Normalization, in spm's order: the charsmap, then whitespace clean-up, then the dummy prefix and ▁ for spaces.
+  const normalizers: JsonObject[] = [];
+  if (n.precompiledCharsmap.length > 0) normalizers.push({ type: "Precompiled", precompiled_charsmap: base64Encode(n.precompiledCharsmap) });
+  if (n.removeExtraWhitespaces) {
+    // spm strips and collapses only U+0020 (after the charsmap has mapped other spaces to it), but its trailing strip
+    // runs on the escaped text, so a literal ▁ at the end goes too.
+    normalizers.push({ type: "Replace", pattern: { Regex: n.escapeWhitespaces ? "^ +|[ \u2581]+$" : "^ +| +$" }, content: "" });
+    normalizers.push({ type: "Replace", pattern: { Regex: " {2,}" }, content: " " });
+  }
+  if (n.addDummyPrefix && !t.treatWhitespaceAsSuffix) normalizers.push({ type: "Prepend", prepend: n.escapeWhitespaces ? SPACE : " " });
+  if (n.escapeWhitespaces) normalizers.push({ type: "Replace", pattern: { String: " " }, content: SPACE });
+
+  const preTokenizers: JsonObject[] = [];
+  if (n.escapeWhitespaces && t.splitByWhitespace) preTokenizers.push({ type: "Metaspace", replacement: SPACE, prepend_scheme: "never", split: true });
+  if (t.splitDigits) preTokenizers.push({ type: "Digits", individual_digits: true });
+
+  const addedTokens: JsonObject[] = [];
+  pieces.forEach((p, id) => {
+    if (p.type === PieceType.CONTROL || p.type === PieceType.UNKNOWN || p.type === PieceType.USER_DEFINED) {
+      addedTokens.push({
+        id,
+        content: p.piece,
+        single_word: false,
+        lstrip: false,
+        rstrip: false,
+        normalized: false,
+        special: p.type !== PieceType.USER_DEFINED,
+      });
+    }
+  });
+
+  let modelJson: JsonObject;
+  if (t.modelType === SpmModelType.BPE) {
+    const vocab: JsonObject = {};
+    pieces.forEach((p, id) => (vocab[p.piece] = id));
+    modelJson = {
+      type: "BPE",
+      dropout: null,
+      unk_token: pieces[unkId]!.piece,
+      continuing_subword_prefix: null,
+      end_of_word_suffix: null,
+      fuse_unk: true,
+      byte_fallback: t.byteFallback,
+      ignore_merges: false,
+      vocab,
+      merges: sentencePieceBpeMerges(pieces),
+    };
+  } else {
+    modelJson = {
+      type: "Unigram",
+      unk_id: unkId,
+      vocab: pieces.map((p) => [p.piece, p.score] as Json),
+      byte_fallback: t.byteFallback,
+    };
+  }
+
+  const prefixScheme = n.addDummyPrefix && !t.treatWhitespaceAsSuffix ? "always" : "never";
+  let decoder: JsonObject;
+  if (t.byteFallback) {
+    const steps: JsonObject[] = [
+      { type: "Replace", pattern: { String: SPACE }, content: " " },
+      { type: "ByteFallback" },
+      { type: "Fuse" },
+    ];
+    if (prefixScheme === "always") steps.push({ type: "Strip", content: " ", start: 1, stop: 0 });
+    decoder = { type: "Sequence", decoders: steps };
+  } else {
+    decoder = { type: "Metaspace", replacement: SPACE, prepend_scheme: prefixScheme, split: true };
+  }
+
+  return {
+    version: "1.0",
+    truncation: null,
+    padding: null,
+    added_tokens: addedTokens,
+    normalizer: normalizers.length === 0 ? null : normalizers.length === 1 ? normalizers[0]! : { type: "Sequence", normalizers },
+    pre_tokenizer: preTokenizers.length === 0 ? null : preTokenizers.length === 1 ? preTokenizers[0]! : { type: "Sequence", pretokenizers: preTokenizers },
+    post_processor: null,
+    decoder,
+    model: modelJson,
+  };
+}
+
+/**
+ * spm's BPE merges, at every step, the adjacent pair whose concatenation is the highest-scoring piece. A merge list
+ * does the same when it holds every split of every NORMAL piece into two pieces, ordered by the result's score
+ * (ties: lower id first), and within one result by the parts' ids.
+ */
+export function sentencePieceBpeMerges(pieces: readonly SentencePiece[]): [string, string][] {
+  const ids = new Map<string, number>();
+  pieces.forEach((p, id) => ids.set(p.piece, id));
+  const order = pieces.map((_, id) => id).filter((id) => pieces[id]!.type === PieceType.NORMAL);
+  order.sort((a, b) => pieces[b]!.score - pieces[a]!.score || a - b);
+  const merges: [string, string][] = [];
+  const local: [number, number][] = [];
+  for (const id of order) {
+    const s = pieces[id]!.piece;
+    const cps = Array.from(s);
+    if (cps.length < 2) continue;
+    local.length = 0;
+    let cut = 0;
+    for (let i = 0; i < cps.length - 1; i++) {
+      cut += cps[i]!.length;
+      const left = ids.get(s.slice(0, cut));
+      if (left === undefined) continue;
+      const right = ids.get(s.slice(cut));
+      if (right !== undefined) local.push([left, right]);
+    }
+    local.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    for (const [a, b] of local) merges.push([pieces[a]!.piece, pieces[b]!.piece]);
+  }
+  return merges;
+}

@@ -1,0 +1,121 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import fc from "fast-check";
+import tk from "tokenizers";
+import {
+  isSentencePieceModel,
+  parseSentencePieceModel,
+  PieceType,
+  sentencePieceConversionNotes,
+  sentencePieceToTokenizerJson,
+  SpmModelType,
+} from "../../src/formats/sentencepiece.js";
+import { TokenizerError } from "../../src/tokenize/types.js";
+import { compareWithOracle, hasSpmEncode, readGolden, SPM_MODELS, spmEncode, spmTexts } from "./spm-reference.js";
+
+const modelBytes = (name: string) => new Uint8Array(readFileSync(SPM_MODELS.find((m) => m.name === name)!.path));
+
+test("reads a real ModelProto: pieces, trainer and normalizer specs", () => {
+  const m = parseSentencePieceModel(modelBytes("en-unigram"), "en-unigram.model");
+  assert.equal(m.pieces.length, 32768);
+  assert.deepEqual(m.pieces.slice(0, 3).map((p) => [p.piece, p.type]), [["<unk>", PieceType.UNKNOWN], ["<s>", PieceType.CONTROL], ["</s>", PieceType.CONTROL]]);
+  assert.equal(m.pieces[6]!.piece, "\u2581the");
+  assert.ok(Math.abs(m.pieces[6]!.score - -3.702195405960083) < 1e-9);
+  assert.equal(m.trainerSpec.modelType, SpmModelType.UNIGRAM);
+  assert.equal(m.trainerSpec.padId, -1); // a negative int32 (10-byte varint) or the default
+  assert.equal(m.normalizerSpec.name, "nmt_nfkc");
+  assert.equal(m.normalizerSpec.precompiledCharsmap.length, 237561);
+  assert.equal(m.normalizerSpec.addDummyPrefix, false);
+  assert.equal(m.normalizerSpec.removeExtraWhitespaces, false);
+  const bpe = parseSentencePieceModel(modelBytes("bpe-bytefallback"));
+  assert.equal(bpe.trainerSpec.modelType, SpmModelType.BPE);
+  assert.equal(bpe.trainerSpec.byteFallback, true);
+  assert.equal(bpe.trainerSpec.splitDigits, true);
+  assert.equal(bpe.pieces.filter((p) => p.type === PieceType.BYTE).length, 256);
+  const ud = parseSentencePieceModel(modelBytes("unigram-nfkc"));
+  assert.deepEqual(ud.pieces.filter((p) => p.type === PieceType.USER_DEFINED).map((p) => p.piece), ["<mask>", "[SEP]"]);
+});
+
+test("sniffing .model bytes", () => {
+  for (const m of SPM_MODELS) assert.equal(isSentencePieceModel(modelBytes(m.name)), true, m.name);
+  const enc = new TextEncoder();
+  assert.equal(isSentencePieceModel(enc.encode('{"model": {"type": "BPE"}}')), false);
+  assert.equal(isSentencePieceModel(enc.encode("IQ== 0\nIg== 1\n")), false);
+  assert.equal(isSentencePieceModel(enc.encode("\n\nhello world, just text")), false);
+  assert.equal(isSentencePieceModel(new Uint8Array(0)), false);
+  assert.equal(isSentencePieceModel(modelBytes("en-unigram").subarray(0, 3)), false);
+});
+
+test("converted models give spm_encode's ids through the oracle (golden outputs, 9 models)", async () => {
+  const golden = readGolden();
+  for (const m of SPM_MODELS) {
+    const bytes = modelBytes(m.name);
+    const json = sentencePieceToTokenizerJson(bytes, { fileName: m.name });
+    const r = await compareWithOracle(json, parseSentencePieceModel(bytes), golden.texts, golden.ids[m.name]!);
+    assert.equal(r.mismatches, 0, `${m.name}: ${r.examples.join("\n")}`);
+    assert.ok(r.ties <= 2, `${m.name}: ${r.ties} Viterbi ties`);
+  }
+});
+
+test("live spm_encode comparison on a FLORES slice (skipped without spm_encode)", { skip: !hasSpmEncode() }, async () => {
+  const texts = spmTexts(2);
+  for (const name of ["de-unigram", "bpe-bytefallback", "unigram-nfkc"]) {
+    const m = SPM_MODELS.find((x) => x.name === name)!;
+    const bytes = modelBytes(name);
+    const r = await compareWithOracle(sentencePieceToTokenizerJson(bytes), parseSentencePieceModel(bytes), texts, spmEncode(m.path, texts));
+    assert.equal(r.mismatches, 0, `${name}: ${r.examples.join("\n")}`);
+  }
+});
+
+test("the converted pipeline: Unigram/BPE model, whitespace handling, added tokens, decoder", async () => {
+  const uni = sentencePieceToTokenizerJson(modelBytes("unigram-nfkc")) as any;
+  assert.equal(uni.model.type, "Unigram");
+  assert.equal(uni.model.unk_id, 0);
+  assert.equal(uni.normalizer.normalizers[0].type, "Precompiled");
+  assert.deepEqual(uni.normalizer.normalizers.slice(1).map((n: any) => n.type), ["Replace", "Replace", "Prepend", "Replace"]);
+  assert.deepEqual(uni.pre_tokenizer, { type: "Metaspace", replacement: "\u2581", prepend_scheme: "never", split: true });
+  assert.deepEqual(uni.added_tokens.map((a: any) => [a.id, a.content, a.special]), [[0, "<unk>", true], [1, "<s>", true], [2, "</s>", true], [3, "<mask>", false], [4, "[SEP]", false]]);
+  const bpe = sentencePieceToTokenizerJson(modelBytes("bpe-bytefallback")) as any;
+  assert.equal(bpe.model.type, "BPE");
+  assert.equal(bpe.model.byte_fallback, true);
+  assert.equal(bpe.model.fuse_unk, true);
+  assert.ok(bpe.model.merges.length > 200, `${bpe.model.merges.length} merges`);
+  assert.deepEqual(bpe.decoder.decoders.map((d: any) => d.type), ["Replace", "ByteFallback", "Fuse", "Strip"]);
+  // Decoding through the oracle restores spm_decode's text (whitespace cleaned, dummy prefix removed).
+  for (const [name, json] of [["unigram-nfkc", uni], ["bpe-bytefallback", bpe]] as const) {
+    const t = tk.Tokenizer.fromString(JSON.stringify(json));
+    const text = "Hello  world, 42 times 😀 ok";
+    const ids = (await t.encode(text, null, { addSpecialTokens: false })).getIds();
+    assert.equal(await t.decode(ids, false), name === "bpe-bytefallback" ? text.replace(/ {2,}/g, " ") : "Hello world, 42 times \u2047 ok".replace(" \u2047", " <unk>"), name);
+  }
+  assert.deepEqual(sentencePieceConversionNotes(parseSentencePieceModel(modelBytes("en-unigram"))).length, 1);
+});
+
+test("corrupt or truncated files give a TokenizerError naming the file and byte offset", () => {
+  const bytes = modelBytes("bpe-identity");
+  for (const cut of [1, 2, 7, 100, 5000, bytes.length - 3]) {
+    assert.throws(() => parseSentencePieceModel(bytes.subarray(0, cut), "cut.model"), (e: unknown) => {
+      assert.ok(e instanceof TokenizerError, String(e));
+      assert.match((e as Error).message, /^cut\.model: .*byte offset \d+\)$/);
+      return true;
+    });
+  }
+  assert.throws(() => sentencePieceToTokenizerJson(new Uint8Array([0x0a, 0x80]), { fileName: "bad.model" }), /bad\.model: truncated varint \(in ModelProto, byte offset 1\)/);
+  assert.throws(() => parseSentencePieceModel(new Uint8Array([0x0a, 0x05, 0x0a, 0x01]), "x.model"), /x\.model: length 5 runs past the end/);
+  assert.throws(() => parseSentencePieceModel(new Uint8Array([0x4b]), "x.model"), /unsupported wire type 3/);
+  assert.throws(() => parseSentencePieceModel(new Uint8Array(0), "x.model"), /x\.model: no pieces/);
+  // Random corruption: either a model comes out or a TokenizerError does; never another exception or a hang.
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: bytes.length - 1 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 1, max: bytes.length }), (at, value, len) => {
+      const copy = bytes.slice(0, len);
+      if (at < copy.length) copy[at] = value;
+      try {
+        sentencePieceToTokenizerJson(copy, { fileName: "fuzz.model" });
+      } catch (e) {
+        if (!(e instanceof TokenizerError) || !e.message.startsWith("fuzz.model")) throw e;
+      }
+    }),
+    { numRuns: 300 },
+  );
+});
