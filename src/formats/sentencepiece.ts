@@ -214,7 +214,7 @@ export function sentencePieceConversionNotes(model: SentencePieceModel): string[
   const notes: string[] = [];
   const t = model.trainerSpec;
   const n = model.normalizerSpec;
-  if (t.modelType === SpmModelType.WORD || t.modelType === SpmModelType.CHAR) notes.push("WORD/CHAR models are converted as Unigram over the same pieces");
+  if (t.modelType === SpmModelType.WORD) notes.push("WORD: converted to WordLevel over ▁-words; spm fuses a run of unknown words into one unknown id, WordLevel gives one per word");
   if (t.treatWhitespaceAsSuffix) notes.push("treat_whitespace_as_suffix: the whitespace marker goes at the end of words in spm; tokenizer.json's Metaspace cannot put it there");
   if (!n.escapeWhitespaces) notes.push("escape_whitespaces is off: spaces are kept as ' ' and not split on");
   if (model.pieces.some((p) => p.type === PieceType.UNUSED)) notes.push("UNUSED pieces can still be matched by the converted model (spm never emits them)");
@@ -287,7 +287,12 @@ export function sentencePieceModelToTokenizerJson(model: SentencePieceModel, fil
       vocab,
       merges: sentencePieceBpeMerges(pieces),
     };
+  } else if (t.modelType === SpmModelType.WORD) {
+    const vocab: JsonObject = {};
+    pieces.forEach((p, id) => (vocab[p.piece] = id));
+    modelJson = { type: "WordLevel", vocab, unk_token: pieces[unkId]!.piece };
   } else {
+    // UNIGRAM, and CHAR: a vocabulary of single characters makes Viterbi pick characters, unknown runs fused as spm does.
     modelJson = {
       type: "Unigram",
       unk_id: unkId,

@@ -47,7 +47,7 @@ test("sniffing .model bytes", () => {
   assert.equal(isSentencePieceModel(modelBytes("en-unigram").subarray(0, 3)), false);
 });
 
-test("converted models give spm_encode's ids through the oracle (golden outputs, 9 models)", async () => {
+test("converted models give spm_encode's ids through the oracle (golden outputs, 10 models)", async () => {
   const golden = readGolden();
   for (const m of SPM_MODELS) {
     const bytes = modelBytes(m.name);

@@ -10,10 +10,10 @@ import { floresSample, HARD_STRINGS, WHITESPACE_STRINGS } from "./data.js";
 const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
 const SHARED = "../shared/data/tokenizers/sentencepiece/";
 
-/** The five real models from the shared data and four small ones trained with spm_train to cover other settings. */
+/** The five real models from the shared data and five small ones trained with spm_train to cover other settings. */
 export const SPM_MODELS: { name: string; path: string }[] = [
   ...["de-compoundpiece", "de-unigram", "en-unigram", "fi-unigram", "hi-unigram"].map((n) => ({ name: n, path: `${SHARED}${n}.model` })),
-  ...["unigram-nfkc", "unigram-bytefallback", "bpe-bytefallback", "bpe-identity"].map((n) => ({ name: n, path: `${FIXTURES}${n}.model` })),
+  ...["unigram-nfkc", "unigram-bytefallback", "bpe-bytefallback", "bpe-identity", "char-identity"].map((n) => ({ name: n, path: `${FIXTURES}${n}.model` })),
 ];
 
 export const GOLDEN_PATH = `${FIXTURES}spm-golden.json`;
