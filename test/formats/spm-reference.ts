@@ -39,17 +39,23 @@ export function readGolden(): { texts: string[]; ids: Record<string, number[][]>
 }
 
 /**
- * Two segmentations of the same text with equal total score: Viterbi ties. spm 0.1.97 keeps the later-starting
- * last piece on a tie where the HF oracle keeps the earlier one, which the tokenizer.json cannot change.
+ * Two segmentations of the same text whose differing stretch has (nearly) equal total score: Viterbi ties. spm sums
+ * scores in float32 and keeps the later-starting last piece on a tie, the HF oracle sums in float64 and keeps the
+ * earlier one; no tokenizer.json setting changes that.
  */
 export function isViterbiTie(model: SentencePieceModel, a: number[], b: number[]): boolean {
+  let start = 0;
+  while (start < a.length && start < b.length && a[start] === b[start]) start++;
+  let endA = a.length;
+  let endB = b.length;
+  while (endA > start && endB > start && a[endA - 1] === b[endB - 1]) (endA--, endB--);
+  const midA = a.slice(start, endA);
+  const midB = b.slice(start, endB);
+  const unk = model.trainerSpec.unkId;
+  if (midA.length === 0 || midB.length === 0 || midA.includes(unk) || midB.includes(unk)) return false;
   const text = (ids: number[]) => ids.map((i) => model.pieces[i]?.piece ?? "\u0000").join("");
   const score = (ids: number[]) => ids.reduce((s, i) => s + (model.pieces[i]?.score ?? NaN), 0);
-  if (a.includes(model.trainerSpec.unkId) || b.includes(model.trainerSpec.unkId)) {
-    // Unknown pieces hide their text; accept equal lengths of known text and equal scores only.
-    if (a.length !== b.length) return false;
-  } else if (text(a) !== text(b)) return false;
-  return Math.abs(score(a) - score(b)) <= 1e-4 * Math.max(1, Math.abs(score(a)));
+  return text(midA) === text(midB) && Math.abs(score(midA) - score(midB)) <= 2e-3;
 }
 
 export interface OracleComparison {
