@@ -1,0 +1,187 @@
+// BPE training from a word-count table: byte-level (GPT-2 / Llama 3 style), character-level with byte fallback
+// (SentencePiece-BPE style), and the WordPiece variant (continuation prefix) that `wordpiece.ts` builds on.
+
+import type { Json, JsonObject } from "../tokenize/types.js";
+import { TokenizerError } from "../tokenize/types.js";
+import { byteLevelAlphabet } from "../tokenize/byte-vocabulary.js";
+import { MergeEngine } from "./merge-engine.js";
+import type { PreTokenizerPlan } from "./pretokenize.js";
+import type { ProgressCallback } from "./corpus.js";
+import { assembleTokenizerJson, uniqueTokens } from "./tokenizer-json.js";
+
+export interface BpeTrainOptions {
+  vocabSize: number;
+  /** A pair seen fewer times than this is never merged (HF `min_frequency`). */
+  minFrequency?: number;
+  /** Added first, with ids 0.., as special added tokens. */
+  specialTokens?: string[];
+  /** Keep at most this many characters in the alphabet (the most frequent; `initialAlphabet` counts as most). */
+  limitAlphabet?: number;
+  /** Characters always in the alphabet. Byte-level training defaults to all 256 byte characters. */
+  initialAlphabet?: string[];
+  /** Longest token a merge may create, in characters (bytes for byte-level). */
+  maxTokenLength?: number;
+  /** Tokens forced into the vocabulary (merged first, before counting decides): whitespace runs, years, markup. */
+  forcedTokens?: string[];
+  /** Character-level only: add `<0x00>`…`<0xFF>` and let unknown characters fall back to bytes. */
+  byteFallback?: boolean;
+  onProgress?: ProgressCallback;
+}
+
+export interface BpeCoreResult {
+  tokens: string[];
+  merges: [number, number][];
+  /** Number of leading ids that are special tokens. */
+  specialCount: number;
+}
+
+function codePointOrder(a: string, b: string): number {
+  return a.codePointAt(0)! - b.codePointAt(0)!;
+}
+
+/** The alphabet the HF trainer would keep: every character seen, plus the initial alphabet, limited by frequency. */
+export function computeAlphabet(
+  words: Map<string, number>,
+  initialAlphabet: readonly string[],
+  limit: number | undefined,
+): string[] {
+  const counts = new Map<string, number>();
+  for (const [w, c] of words) for (const ch of w) counts.set(ch, (counts.get(ch) ?? 0) + c);
+  for (const ch of initialAlphabet) counts.set(ch, Infinity);
+  let kept = [...counts.keys()];
+  if (limit !== undefined && kept.length > limit) {
+    // Least frequent go first; equal counts drop the higher code point first (documented tie-break).
+    kept.sort((a, b) => counts.get(b)! - counts.get(a)! || codePointOrder(a, b));
+    kept = kept.slice(0, limit);
+  }
+  return kept.sort(codePointOrder);
+}
+
+/**
+ * Runs BPE on a word table. Vocabulary order: special tokens, `leading` tokens (e.g. byte-fallback pieces), the
+ * alphabet by code point, prefixed continuation characters in order of first use, then merges in creation order.
+ */
+export function trainBpeCore(
+  words: Map<string, number>,
+  options: BpeTrainOptions & { continuingPrefix?: string; leading?: string[]; defaultAlphabet?: string[] },
+): BpeCoreResult {
+  const specials = uniqueTokens(options.specialTokens);
+  const tokens: string[] = [];
+  const ids = new Map<string, number>();
+  const addToken = (t: string): number => {
+    let id = ids.get(t);
+    if (id === undefined) {
+      id = tokens.length;
+      tokens.push(t);
+      ids.set(t, id);
+    }
+    return id;
+  };
+  for (const t of specials) addToken(t);
+  for (const t of options.leading ?? []) addToken(t);
+  const forced = options.forcedTokens ?? [];
+  const initial = [...(options.initialAlphabet ?? options.defaultAlphabet ?? [])];
+  for (const t of forced) for (const ch of t) initial.push(ch);
+  const alphabet = computeAlphabet(words, initial, options.limitAlphabet);
+  for (const ch of alphabet) addToken(ch);
+  if (tokens.length > options.vocabSize) {
+    throw new TokenizerError(
+      `vocab size ${options.vocabSize} is smaller than the ${alphabet.length}-character alphabet plus ${tokens.length - alphabet.length} special/byte tokens; use at least ${tokens.length} or --limit-alphabet`,
+    );
+  }
+  const prefix = options.continuingPrefix;
+  const wordIds: Int32Array[] = [];
+  const counts: number[] = [];
+  for (const [w, c] of words) {
+    const syms: number[] = [];
+    let first = true;
+    for (const ch of w) {
+      if (!ids.has(ch)) {
+        first = false;
+        continue; // dropped from the alphabet (limit_alphabet): the HF trainer skips such characters
+      }
+      syms.push(prefix && !first ? addToken(prefix + ch) : ids.get(ch)!);
+      first = false;
+    }
+    if (syms.length === 0) continue;
+    wordIds.push(Int32Array.from(syms));
+    counts.push(c);
+  }
+  const engine = new MergeEngine(tokens, wordIds, counts);
+  // Forced tokens: merged left to right before any learned merge, so they exist whatever the counts say.
+  for (const t of forced) {
+    const chars = [...t];
+    if (chars.length < 2) continue;
+    let cur = engine.tokenIds.get(chars[0]!)!;
+    for (let i = 1; i < chars.length; i++) {
+      const next = engine.tokenIds.get(prefix ? prefix + chars[i]! : chars[i]!) ?? engine.tokenIds.get(chars[i]!)!;
+      if (tokens.length >= options.vocabSize) break;
+      cur = engine.applyMerge(cur, next, prefix);
+    }
+  }
+  const total = options.vocabSize;
+  const report = options.onProgress;
+  engine.run(
+    {
+      targetVocabSize: total,
+      minFrequency: options.minFrequency,
+      maxTokenLength: options.maxTokenLength,
+      continuingPrefix: prefix,
+      onMerge: report
+        ? (done) => {
+            if (done % 100 === 0) report({ phase: "train", bytesRead: 0, bytesTotal: 0, stepsDone: done, stepsTotal: total - alphabet.length });
+          }
+        : undefined,
+    },
+    () => engine.tokens.length,
+  );
+  return { tokens: engine.tokens, merges: engine.merges, specialCount: specials.length };
+}
+
+export function bpeModelJson(
+  tokens: readonly string[],
+  merges: readonly [number, number][],
+  extra: { unkToken?: string | null; byteFallback?: boolean; fuseUnk?: boolean; ignoreMerges?: boolean } = {},
+): JsonObject {
+  const vocab: JsonObject = {};
+  for (let i = 0; i < tokens.length; i++) vocab[tokens[i]!] = i;
+  return {
+    type: "BPE",
+    dropout: null,
+    unk_token: extra.unkToken ?? null,
+    continuing_subword_prefix: null,
+    end_of_word_suffix: null,
+    fuse_unk: extra.fuseUnk ?? false,
+    byte_fallback: extra.byteFallback ?? false,
+    ignore_merges: extra.ignoreMerges ?? false,
+    vocab,
+    merges: merges.map(([a, b]) => [tokens[a]!, tokens[b]!]) as Json[],
+  };
+}
+
+export function byteFallbackTokens(): string[] {
+  const out: string[] = [];
+  for (let b = 0; b < 256; b++) out.push(`<0x${b.toString(16).toUpperCase().padStart(2, "0")}>`);
+  return out;
+}
+
+/** Trains a BPE tokenizer.json from counted words with the given pre-tokenizer plan. */
+export function trainBpe(words: Map<string, number>, plan: PreTokenizerPlan, options: BpeTrainOptions): JsonObject {
+  if (words.size === 0) throw new TokenizerError("BPE training: the corpus has no words (empty input?)");
+  if (plan.byteLevel) {
+    const core = trainBpeCore(words, { ...options, defaultAlphabet: byteLevelAlphabet() });
+    const model = bpeModelJson(core.tokens, core.merges);
+    const added = core.tokens.slice(0, core.specialCount).map((content, id) => ({ id, content }));
+    return assembleTokenizerJson(plan, model, added);
+  }
+  // Character level (Metaspace words): SentencePiece-BPE layout with <unk>, <s>, </s> first and optional bytes.
+  const fallback = options.byteFallback ?? false;
+  const specials = uniqueTokens(["<unk>", "<s>", "</s>", ...(options.specialTokens ?? [])]);
+  const core = trainBpeCore(words, { ...options, specialTokens: specials, leading: fallback ? byteFallbackTokens() : [] });
+  const model = bpeModelJson(core.tokens, core.merges, { unkToken: "<unk>", byteFallback: fallback, fuseUnk: true });
+  const added = core.tokens.slice(0, core.specialCount).map((content, id) => ({ id, content }));
+  const decoder: JsonObject | null = fallback
+    ? { type: "Sequence", decoders: [{ type: "ByteFallback" }, { type: "Fuse" }, plan.decoder] as Json[] }
+    : plan.decoder;
+  return assembleTokenizerJson(plan, model, added, decoder);
+}

@@ -1,0 +1,33 @@
+// WordPiece training the way the HF trainer does it: BPE over words whose non-initial characters carry the "##"
+// continuation prefix, saved as a WordPiece vocabulary (BERT style).
+
+import type { JsonObject } from "../tokenize/types.js";
+import { TokenizerError } from "../tokenize/types.js";
+import { trainBpeCore, type BpeTrainOptions } from "./bpe.js";
+import type { PreTokenizerPlan } from "./pretokenize.js";
+import { assembleTokenizerJson, uniqueTokens } from "./tokenizer-json.js";
+
+export const WORDPIECE_PREFIX = "##";
+
+export function trainWordPiece(
+  words: Map<string, number>,
+  plan: PreTokenizerPlan,
+  options: BpeTrainOptions & { unkToken?: string },
+): JsonObject {
+  if (words.size === 0) throw new TokenizerError("WordPiece training: the corpus has no words (empty input?)");
+  const unk = options.unkToken ?? "[UNK]";
+  // The unknown token must exist: a word with any unknown character becomes it.
+  const specials = uniqueTokens([...(options.specialTokens ?? []), unk]);
+  const core = trainBpeCore(words, { ...options, specialTokens: specials, continuingPrefix: WORDPIECE_PREFIX });
+  const vocab: JsonObject = {};
+  core.tokens.forEach((t, i) => (vocab[t] = i));
+  const model: JsonObject = {
+    type: "WordPiece",
+    unk_token: unk,
+    continuing_subword_prefix: WORDPIECE_PREFIX,
+    max_input_chars_per_word: 100,
+    vocab,
+  };
+  const added = core.tokens.slice(0, core.specialCount).map((content, id) => ({ id, content }));
+  return assembleTokenizerJson(plan, model, added, { type: "WordPiece", prefix: WORDPIECE_PREFIX, cleanup: true });
+}
