@@ -44,18 +44,32 @@ export function readGolden(): { texts: string[]; ids: Record<string, number[][]>
  * earlier one; no tokenizer.json setting changes that.
  */
 export function isViterbiTie(model: SentencePieceModel, a: number[], b: number[]): boolean {
-  let start = 0;
-  while (start < a.length && start < b.length && a[start] === b[start]) start++;
-  let endA = a.length;
-  let endB = b.length;
-  while (endA > start && endB > start && a[endA - 1] === b[endB - 1]) (endA--, endB--);
-  const midA = a.slice(start, endA);
-  const midB = b.slice(start, endB);
   const unk = model.trainerSpec.unkId;
-  if (midA.length === 0 || midB.length === 0 || midA.includes(unk) || midB.includes(unk)) return false;
-  const text = (ids: number[]) => ids.map((i) => model.pieces[i]?.piece ?? "\u0000").join("");
-  const score = (ids: number[]) => ids.reduce((s, i) => s + (model.pieces[i]?.score ?? NaN), 0);
-  return text(midA) === text(midB) && Math.abs(score(midA) - score(midB)) <= 2e-3;
+  let i = 0;
+  let j = 0;
+  let differs = false;
+  while (i < a.length && j < b.length) {
+    if (a[i] === b[j]) (i++, j++);
+    else {
+      // Grow both sides of the differing stretch until they spell the same text; unknown pieces hide their text.
+      let sa = "";
+      let sb = "";
+      let scoreA = 0;
+      let scoreB = 0;
+      do {
+        const fromA = sa.length <= sb.length;
+        const id = fromA ? a[i] : b[j];
+        if (id === undefined || id === unk) return false;
+        const p = model.pieces[id]!;
+        if (fromA) (sa += p.piece, scoreA += p.score, i++);
+        else (sb += p.piece, scoreB += p.score, j++);
+        if (!(sa.startsWith(sb) || sb.startsWith(sa))) return false;
+      } while (sa.length !== sb.length);
+      if (Math.abs(scoreA - scoreB) > 2e-3) return false;
+      differs = true;
+    }
+  }
+  return differs && i === a.length && j === b.length;
 }
 
 export interface OracleComparison {
