@@ -218,6 +218,8 @@ export function sentencePieceConversionNotes(model: SentencePieceModel): string[
   if (t.treatWhitespaceAsSuffix) notes.push("treat_whitespace_as_suffix: the whitespace marker goes at the end of words in spm; tokenizer.json's Metaspace cannot put it there");
   if (!n.escapeWhitespaces) notes.push("escape_whitespaces is off: spaces are kept as ' ' and not split on");
   if (model.pieces.some((p) => p.type === PieceType.UNUSED)) notes.push("UNUSED pieces can still be matched by the converted model (spm never emits them)");
+  if (t.byteFallback && t.modelType !== SpmModelType.BPE) notes.push("byte pieces: the converted Unigram model matches the literal text \"<0xNN>\" as a byte piece; spm spells it out");
+  if (model.pieces.some((p) => p.type === PieceType.USER_DEFINED) && t.modelType === SpmModelType.BPE) notes.push("user-defined pieces are added tokens, so whitespace stripping and the dummy prefix apply to the text on each side of them separately");
   if (model.pieces.some((p) => p.type === PieceType.CONTROL)) notes.push("CONTROL pieces become special added tokens, so their literal text (e.g. \"<s>\") in the input is matched as the special token; spm never matches them in text");
   return notes;
 }
@@ -256,9 +258,13 @@ export function sentencePieceModelToTokenizerJson(model: SentencePieceModel, fil
   if (n.escapeWhitespaces && t.splitByWhitespace) preTokenizers.push({ type: "Metaspace", replacement: SPACE, prepend_scheme: "never", split: true });
   // split_digits needs no pre-tokenizer: it only keeps multi-digit pieces out of the vocabulary at training time.
 
+  // Control and unknown pieces are special added tokens, as in Hugging Face's converted files. User-defined pieces
+  // are added tokens only for BPE (no merge builds them); a Unigram model matches them itself (score 0 always wins),
+  // which keeps spm's whole-text whitespace handling around them instead of normalizing each side apart.
+  const userDefinedAsAdded = t.modelType === SpmModelType.BPE;
   const addedTokens: JsonObject[] = [];
   pieces.forEach((p, id) => {
-    if (p.type === PieceType.CONTROL || p.type === PieceType.UNKNOWN || p.type === PieceType.USER_DEFINED) {
+    if (p.type === PieceType.CONTROL || p.type === PieceType.UNKNOWN || (p.type === PieceType.USER_DEFINED && userDefinedAsAdded)) {
       addedTokens.push({
         id,
         content: p.piece,
