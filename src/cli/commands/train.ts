@@ -1,0 +1,165 @@
+// `retoken train --model bpe|char-bpe|unigram|wordpiece --vocab-size N --out tokenizer.json [options] FILES...`
+import { Command, InvalidArgumentError, Option } from "commander";
+import { readFile } from "node:fs/promises";
+import cliProgress from "cli-progress";
+import { writeFileAtomic } from "../../node/files.js";
+import { WordCounter, type TrainProgress } from "../../train/corpus.js";
+import { countFiles } from "../../train/node-corpus.js";
+import { planFor, trainFromCounts, type TrainModel, type TrainOptions } from "../../train/train.js";
+import { continueBpe } from "../../train/continue.js";
+import { pruneTokenizerJson } from "../../train/prune.js";
+import { padVocabToPowerOfTwo } from "../../train/tokenizer-json.js";
+import { countFilesInWorkers } from "../../train/workers.js";
+import type { DigitMode, PreTokenizerKind } from "../../train/pretokenize.js";
+import type { JsonObject } from "../../tokenize/types.js";
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
+  return n;
+}
+function fraction(value: string): number {
+  const n = Number(value);
+  if (!(n > 0 && n <= 1)) throw new InvalidArgumentError(`expected a number in (0, 1], got "${value}"`);
+  return n;
+}
+const collect = (value: string, prev: string[]): string[] => [...prev, value];
+
+export interface TrainCliOptions {
+  model: TrainModel;
+  vocabSize: number;
+  out: string;
+  pattern?: string;
+  preTokenizer?: PreTokenizerKind;
+  digits?: DigitMode;
+  nfkc?: boolean;
+  lowercase?: boolean;
+  minFrequency?: number;
+  specialToken: string[];
+  limitAlphabet?: number;
+  maxTokenLength?: number;
+  forceToken: string[];
+  forceTokensFile?: string;
+  byteFallback?: boolean;
+  padPow2?: boolean;
+  characterCoverage?: number;
+  jsonlField?: string;
+  strictUtf8?: boolean;
+  continueFrom?: string;
+  prune?: string;
+  workers?: number;
+  progress: boolean;
+  pretty?: boolean;
+}
+
+/** Runs the command (exported for tests); returns the written tokenizer.json. */
+export async function runTrain(files: string[], opts: TrainCliOptions, log: (s: string) => void = (s) => process.stderr.write(s + "\n")): Promise<JsonObject> {
+  let bar: cliProgress.SingleBar | null = null;
+  let phase: TrainProgress["phase"] | null = null;
+  const onProgress = (p: TrainProgress): void => {
+    if (!opts.progress) return;
+    if (p.phase !== phase) {
+      bar?.stop();
+      bar = null;
+      phase = p.phase;
+      if (p.phase === "done") return;
+      const unit = p.phase === "count" ? "MB read" : "merges";
+      bar = new cliProgress.SingleBar(
+        { format: `${p.phase === "count" ? "counting" : "training"} |{bar}| {value}/{total} ${unit}`, clearOnComplete: false, hideCursor: true },
+        cliProgress.Presets.shades_classic,
+      );
+      bar.start(p.phase === "count" ? Math.max(1, Math.ceil(p.bytesTotal / 1e6)) : Math.max(1, p.stepsTotal), 0);
+    }
+    if (p.phase === "count") bar?.update(Math.round(p.bytesRead / 1e6));
+    else if (p.phase === "train") bar?.update(p.stepsDone);
+  };
+
+  let json: JsonObject;
+  if (opts.prune) {
+    const source = JSON.parse(await readFile(opts.prune, "utf8")) as JsonObject;
+    json = pruneTokenizerJson(source, opts.vocabSize, opts.prune);
+  } else {
+    if (files.length === 0) throw new Error("train: no input files (give FILES... or folders)");
+    const forced = [...opts.forceToken];
+    if (opts.forceTokensFile) {
+      forced.push(...(await readFile(opts.forceTokensFile, "utf8")).split("\n").filter((l) => l.length > 0).map((l) => JSON.parse(l) as string));
+    }
+    const options: TrainOptions = {
+      model: opts.model,
+      vocabSize: opts.vocabSize,
+      preTokenizer: opts.preTokenizer,
+      pattern: opts.pattern,
+      digits: opts.digits,
+      nfkc: opts.nfkc,
+      lowercase: opts.lowercase,
+      minFrequency: opts.minFrequency,
+      specialTokens: opts.specialToken,
+      limitAlphabet: opts.limitAlphabet,
+      maxTokenLength: opts.maxTokenLength,
+      forcedTokens: forced,
+      byteFallback: opts.byteFallback,
+      characterCoverage: opts.characterCoverage,
+      padToPowerOfTwo: opts.padPow2,
+      onProgress,
+    };
+    let base: JsonObject | null = null;
+    if (opts.continueFrom) base = JSON.parse(await readFile(opts.continueFrom, "utf8")) as JsonObject;
+    const counter = new WordCounter(base ? planFor({ ...options, ...continuePlanOptions(base) }) : planFor(options));
+    const fileOptions = { jsonlField: opts.jsonlField, strictUtf8: opts.strictUtf8, onProgress, onWarning: (m: string) => log(`warning: ${m}`) };
+    if ((opts.workers ?? 1) > 1) await countFilesInWorkers(counter, files, { ...fileOptions, workers: opts.workers!, setup: options });
+    else await countFiles(counter, files, fileOptions);
+    json = base ? continueBpe(base, counter, { ...options, fileName: opts.continueFrom }) : trainFromCounts(counter, options);
+    if (opts.padPow2 && base) padVocabToPowerOfTwo(json);
+  }
+  (bar as cliProgress.SingleBar | null)?.stop();
+  await writeFileAtomic(opts.out, JSON.stringify(json, null, opts.pretty ? 2 : undefined));
+  return json;
+}
+
+/** A continued run must cut words exactly as the base tokenizer does. */
+function continuePlanOptions(base: JsonObject): Partial<TrainOptions> {
+  const pre = JSON.stringify(base.pre_tokenizer ?? null);
+  if (pre.includes('"ByteLevel"')) {
+    const split = /"Split","pattern":\{"Regex":"((?:[^"\\]|\\.)*)"/.exec(pre);
+    return { preTokenizer: "byte-level", pattern: split ? (JSON.parse(`"${split[1]}"`) as string) : "gpt2" };
+  }
+  if (pre.includes('"Metaspace"')) return { preTokenizer: "metaspace" };
+  return {};
+}
+
+export function register(program: Command): void {
+  program
+    .command("train")
+    .description("train a tokenizer (byte-level BPE by default) on text files, folders or JSONL, and write tokenizer.json")
+    .argument("[files...]", "text files or folders (read recursively); .jsonl/.ndjson with --jsonl-field")
+    .addOption(new Option("--model <type>", "bpe (byte-level), char-bpe (Metaspace, byte fallback), unigram, wordpiece").choices(["bpe", "char-bpe", "unigram", "wordpiece"]).default("bpe"))
+    .requiredOption("--vocab-size <n>", "target vocabulary size (special tokens included)", positiveInt)
+    .requiredOption("--out <file>", "where to write tokenizer.json (written atomically)")
+    .option("--pattern <name>", "byte-level pre-tokenizer regex: gpt2, llama3 or a regex", "gpt2")
+    .addOption(new Option("--pre-tokenizer <kind>", "word splitting").choices(["byte-level", "metaspace", "bert", "whitespace"]))
+    .addOption(new Option("--digits <mode>", "digit handling").choices(["none", "individual", "ltr3", "rtl3"]).default("none"))
+    .option("--nfkc", "NFKC normalizer")
+    .option("--lowercase", "lowercase normalizer")
+    .option("--min-frequency <n>", "never merge a pair seen fewer times", positiveInt)
+    .option("--special-token <token>", "special token (repeatable; ids 0.. in order)", collect, [])
+    .option("--limit-alphabet <n>", "keep only the n most frequent characters", positiveInt)
+    .option("--max-token-length <n>", "longest token in characters", positiveInt)
+    .option("--force-token <token>", "token forced into the vocabulary (repeatable)", collect, [])
+    .option("--force-tokens-file <file>", "forced tokens, one JSON string per line")
+    .option("--byte-fallback", "char-bpe/unigram: add <0xNN> byte tokens for unknown characters")
+    .option("--pad-pow2", "pad the vocabulary with reserved tokens to a power of two")
+    .option("--character-coverage <f>", "unigram: share of characters to cover (default 0.9995)", fraction)
+    .option("--jsonl-field <name>", "read .jsonl/.ndjson files and train on this string field")
+    .option("--strict-utf8", "fail on invalid UTF-8 instead of counting it as U+FFFD")
+    .option("--continue-from <tokenizer.json>", "BPE: extend this tokenizer with new merges (every old id kept)")
+    .option("--prune <tokenizer.json>", "shrink this tokenizer to --vocab-size instead of training")
+    .option("--workers <n>", "count words in n worker threads", positiveInt)
+    .option("--no-progress", "no progress bar")
+    .option("--pretty", "indent the JSON")
+    .action(async (files: string[], opts: TrainCliOptions) => {
+      const json = await runTrain(files, opts);
+      const model = json.model as JsonObject;
+      const size = Array.isArray(model.vocab) ? model.vocab.length : Object.keys(model.vocab as JsonObject).length;
+      process.stderr.write(`wrote ${opts.out}: ${model.type} with ${size} tokens\n`);
+    });
+}
