@@ -307,18 +307,26 @@ export function sentencePieceModelToTokenizerJson(model: SentencePieceModel, fil
     };
   }
 
-  const prefixScheme = n.addDummyPrefix && !t.treatWhitespaceAsSuffix ? "always" : "never";
+  // spm_decode drops the ▁ at the start of the first piece when the dummy prefix or whitespace clean-up is on, and
+  // writes unknown pieces as unk_surface (" ⁇ ").
+  const stripsFirstSpace = (n.addDummyPrefix || n.removeExtraWhitespaces) && !t.treatWhitespaceAsSuffix;
+  const unkPiece = pieces[unkId]!.piece;
+  const unkSurface: JsonObject[] = pieces.some((p, id) => id !== unkId && p.piece.includes(unkPiece))
+    ? []
+    : [{ type: "Replace", pattern: { String: unkPiece }, content: t.unkSurface }];
   let decoder: JsonObject;
   if (t.byteFallback) {
     const steps: JsonObject[] = [
+      ...unkSurface,
       { type: "Replace", pattern: { String: SPACE }, content: " " },
       { type: "ByteFallback" },
       { type: "Fuse" },
     ];
-    if (prefixScheme === "always") steps.push({ type: "Strip", content: " ", start: 1, stop: 0 });
+    if (stripsFirstSpace) steps.push({ type: "Strip", content: " ", start: 1, stop: 0 });
     decoder = { type: "Sequence", decoders: steps };
   } else {
-    decoder = { type: "Metaspace", replacement: SPACE, prepend_scheme: prefixScheme, split: true };
+    const metaspace: JsonObject = { type: "Metaspace", replacement: SPACE, prepend_scheme: stripsFirstSpace ? "always" : "never", split: true };
+    decoder = unkSurface.length ? { type: "Sequence", decoders: [...unkSurface, metaspace] } : metaspace;
   }
 
   return {

@@ -34,7 +34,14 @@ export function spmEncode(modelPath: string, texts: string[]): number[][] {
   return texts.map((_, i) => (out[i]!.trim() === "" ? [] : out[i]!.trim().split(" ").map(Number)));
 }
 
-export function readGolden(): { texts: string[]; ids: Record<string, number[][]> } {
+export function spmDecode(modelPath: string, ids: number[][]): string[] {
+  const out = execFileSync("spm_decode", [`--model=${modelPath}`, "--input_format=id"], { input: ids.map((x) => x.join(" ")).join("\n") + "\n", maxBuffer: 1 << 30 })
+    .toString()
+    .split("\n");
+  return ids.map((_, i) => out[i]!);
+}
+
+export function readGolden(): { texts: string[]; ids: Record<string, number[][]>; decoded: Record<string, string[]> } {
   return JSON.parse(readFileSync(GOLDEN_PATH, "utf8"));
 }
 
