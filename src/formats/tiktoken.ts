@@ -236,7 +236,7 @@ export function tiktokenToTokenizerJson(text: string, options: TiktokenOptions =
 
   const byteLevelProcessor: JsonObject = { type: "ByteLevel", add_prefix_space: true, trim_offsets: false, use_regex: true };
   let postProcessor: JsonObject = byteLevelProcessor;
-  const bos = known && !options.specialTokens ? known.bosToken : undefined;
+  const bos = known?.bosToken;
   if (bos !== undefined && specials[bos] !== undefined) {
     const bosId = specials[bos]!;
     postProcessor = {

@@ -73,6 +73,11 @@ test("Llama 3: the converted file equals Hugging Face's Llama 3 tokenizer.json (
   assert.deepEqual(a, b);
   // The post-processor puts <|begin_of_text|> first, as the current Hugging Face Llama 3 files do.
   assert.deepEqual((await oracleIds(ours, ["Hello world"], true))[0], [128000, 9906, 1917]);
+  // Overriding the specials (Llama 3.1 renamed some reserved ones) keeps <|begin_of_text|> first.
+  const specials = { "<|begin_of_text|>": 128000, "<|end_of_text|>": 128001, "<|eom_id|>": 128008, "<|eot_id|>": 128009 };
+  const custom = tiktokenToTokenizerJson(llama3RankText(), { specialTokens: specials }) as any;
+  assert.deepEqual((await oracleIds(custom, ["x<|eom_id|>"], true))[0], [128000, 87, 128008]);
+  assert.equal(custom.model.vocab["<|eom_id|>"], 128008); // not contiguous with the ranks, so also in the vocabulary
 });
 
 for (const name of ["cl100k_base", "o200k_base"] as const) {
