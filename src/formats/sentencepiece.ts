@@ -248,7 +248,10 @@ export function sentencePieceModelToTokenizerJson(model: SentencePieceModel, fil
   if (n.removeExtraWhitespaces) {
     // spm strips and collapses only U+0020 (after the charsmap has mapped other spaces to it), but its trailing strip
     // runs on the escaped text, so a literal ▁ at the end goes too.
-    normalizers.push({ type: "Replace", pattern: { Regex: n.escapeWhitespaces ? "^ +|[ \u2581]+$" : "^ +| +$" }, content: "" });
+    // Anchored with look-arounds, not ^/$: in the reference's Oniguruma those also match at line breaks.
+    const start = "(?<![\\s\\S])";
+    const end = "(?![\\s\\S])";
+    normalizers.push({ type: "Replace", pattern: { Regex: `${start} +|${n.escapeWhitespaces ? "[ \u2581]" : " "}+${end}` }, content: "" });
     normalizers.push({ type: "Replace", pattern: { Regex: " {2,}" }, content: " " });
   }
   if (n.addDummyPrefix && !t.treatWhitespaceAsSuffix) normalizers.push({ type: "Prepend", prepend: n.escapeWhitespaces ? SPACE : " " });
