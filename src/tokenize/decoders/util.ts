@@ -1,0 +1,48 @@
+// JSON helpers shared by the decoder files.
+
+import { TokenizerError, type JsonObject } from "../types.js";
+
+export function str(o: JsonObject, key: string, path: string, fallback?: string): string {
+  const v = o[key];
+  if ((v === undefined || v === null) && fallback !== undefined) return fallback;
+  if (typeof v !== "string") throw new TokenizerError(`expected a string, got ${JSON.stringify(v)}`, `${path}.${key}`);
+  return v;
+}
+
+export function bool(o: JsonObject, key: string, path: string, fallback: boolean): boolean {
+  const v = o[key];
+  if (v === undefined || v === null) return fallback;
+  if (typeof v !== "boolean") throw new TokenizerError(`expected true or false, got ${JSON.stringify(v)}`, `${path}.${key}`);
+  return v;
+}
+
+export function uint(o: JsonObject, key: string, path: string, fallback: number): number {
+  const v = o[key];
+  if (v === undefined || v === null) return fallback;
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 0) throw new TokenizerError(`expected a non-negative integer, got ${JSON.stringify(v)}`, `${path}.${key}`);
+  return v;
+}
+
+/** One character (code point), as the Rust structs that hold a `char` require. */
+export function char(o: JsonObject, key: string, path: string, fallback: string): string {
+  const v = str(o, key, path, fallback);
+  if (Array.from(v).length !== 1) throw new TokenizerError(`expected a single character, got ${JSON.stringify(v)}`, `${path}.${key}`);
+  return v;
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: false });
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** UTF-8 to string with U+FFFD for each maximal invalid subsequence (same as Rust's from_utf8_lossy). */
+export function utf8Lossy(bytes: Uint8Array): string {
+  return utf8.decode(bytes);
+}
+
+/** UTF-8 to string, or null when the bytes are not valid UTF-8. */
+export function utf8Strict(bytes: Uint8Array): string | null {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return null;
+  }
+}

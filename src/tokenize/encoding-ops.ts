@@ -1,0 +1,348 @@
+// Operations on whole encodings: merging (post-processing, pairs), truncation with overflowing windows, padding.
+// Semantics follow Hugging Face `tokenizers` exactly, including its quirks (see the comments that say "matches HF").
+
+import { Encoding } from "./encoding.js";
+import { TokenizerError, type Json, type JsonObject } from "./types.js";
+
+export type Direction = "Left" | "Right";
+export type TruncationStrategy = "LongestFirst" | "OnlyFirst" | "OnlySecond";
+
+export interface TruncationOptions {
+  maxLength: number;
+  stride?: number;
+  strategy?: TruncationStrategy;
+  direction?: Direction;
+}
+
+export interface PaddingOptions {
+  /** Pad every encoding of a batch to the longest one (default), or to a fixed length. */
+  strategy?: "BatchLongest" | { fixed: number };
+  /** Shorthand for strategy {fixed: maxLength}. */
+  maxLength?: number;
+  direction?: Direction;
+  padToMultipleOf?: number | null;
+  padId?: number;
+  padTypeId?: number;
+  padToken?: string;
+}
+
+/** A deep copy (overflowing included). */
+export function cloneEncoding(e: Encoding): Encoding {
+  return new Encoding({
+    ids: e.ids.slice(),
+    typeIds: e.typeIds.slice(),
+    tokens: e.tokens.slice(),
+    offsets: e.offsets.map(([s, t]) => [s, t] as [number, number]),
+    wordIds: e.wordIds.slice(),
+    specialTokensMask: e.specialTokensMask.slice(),
+    attentionMask: e.attentionMask.slice(),
+    sequenceIds: e.sequenceIds.slice(),
+    overflowing: e.overflowing.map(cloneEncoding),
+    inputs: e.inputs.slice(),
+  });
+}
+
+/** Marks every token of `e` as belonging to input sequence `id` (HF's set_sequence_id). */
+export function setSequenceId(e: Encoding, id: number): void {
+  e.sequenceIds = new Array(e.ids.length).fill(id);
+}
+
+function mergeInputs(a: string[], b: string[]): string[] {
+  const n = Math.max(a.length, b.length);
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) out.push(a[i] ?? b[i] ?? "");
+  return out;
+}
+
+/** `a` followed by `b` as a new encoding. Overflowing parts are combined as HF's merge_with does: every overflow of
+ * `a` with `b` and with each overflow of `b`, then `a` with each overflow of `b`. */
+export function mergeTwo(a: Encoding, b: Encoding, growingOffsets: boolean): Encoding {
+  const overflowing: Encoding[] = [];
+  for (const ao of a.overflowing) {
+    overflowing.push(mergeTwo(ao, b, growingOffsets));
+    for (const bo of b.overflowing) overflowing.push(mergeTwo(ao, bo, growingOffsets));
+  }
+  for (const bo of b.overflowing) overflowing.push(mergeTwo(withoutOverflowing(a), bo, growingOffsets));
+  const last = a.offsets[a.offsets.length - 1];
+  const shift = growingOffsets && last ? last[1] : 0;
+  return new Encoding({
+    ids: a.ids.concat(b.ids),
+    typeIds: a.typeIds.concat(b.typeIds),
+    tokens: a.tokens.concat(b.tokens),
+    offsets: a.offsets.map(([s, e]) => [s, e] as [number, number]).concat(b.offsets.map(([s, e]) => [s + shift, e + shift] as [number, number])),
+    wordIds: a.wordIds.concat(b.wordIds),
+    specialTokensMask: a.specialTokensMask.concat(b.specialTokensMask),
+    attentionMask: a.attentionMask.concat(b.attentionMask),
+    sequenceIds: a.sequenceIds.concat(b.sequenceIds),
+    overflowing,
+    inputs: mergeInputs(a.inputs, b.inputs),
+  });
+}
+
+function withoutOverflowing(e: Encoding): Encoding {
+  if (e.overflowing.length === 0) return e;
+  const c = new Encoding({ ...e, overflowing: [] });
+  return c;
+}
+
+/** Concatenates encodings in order (HF's Encoding::merge). */
+export function mergeEncodings(encodings: Encoding[], growingOffsets: boolean): Encoding {
+  let acc = new Encoding({ ids: [] });
+  for (const e of encodings) acc = mergeTwo(acc, e, growingOffsets);
+  return acc;
+}
+
+/** What HF does when a tokenizer has no post-processor: sequence ids 0/1, then concatenation of a pair. */
+export function defaultProcess(encoding: Encoding, pair: Encoding | null): Encoding {
+  if (!pair) return encoding;
+  const a = cloneEncoding(encoding);
+  const b = cloneEncoding(pair);
+  setSequenceId(a, 0);
+  setSequenceId(b, 1);
+  const merged = mergeEncodings([a, b], false);
+  merged.inputs = [encoding.inputs[0] ?? "", pair.inputs[1] ?? pair.inputs[0] ?? ""];
+  return merged;
+}
+
+function slice(e: Encoding, start: number, stop: number): Encoding {
+  return new Encoding({
+    ids: e.ids.slice(start, stop),
+    typeIds: e.typeIds.slice(start, stop),
+    tokens: e.tokens.slice(start, stop),
+    offsets: e.offsets.slice(start, stop),
+    wordIds: e.wordIds.slice(start, stop),
+    specialTokensMask: e.specialTokensMask.slice(start, stop),
+    attentionMask: e.attentionMask.slice(start, stop),
+    // Matches HF: truncation forgets which sequence the tokens came from (post-processing sets it again).
+    sequenceIds: new Array(stop - start).fill(null),
+    overflowing: [],
+    inputs: e.inputs,
+  });
+}
+
+/**
+ * Cuts `enc` to `maxLength` tokens; the rest goes to `overflowing` as windows of `maxLength` tokens that overlap the
+ * previous window by `stride` tokens (matches HF's Encoding::truncate, including for direction "Left").
+ * Returns a new encoding (the input is not modified); returns the input itself when it already fits.
+ */
+export function truncateEncoding(enc: Encoding, maxLength: number, stride: number, direction: Direction): Encoding {
+  const len = enc.ids.length;
+  if (maxLength >= len) return enc;
+  if (maxLength === 0) {
+    const whole = new Encoding({ ...enc });
+    const empty = new Encoding({ ids: [], inputs: enc.inputs });
+    empty.overflowing = [whole];
+    return empty;
+  }
+  if (stride >= maxLength) {
+    throw new TokenizerError(
+      `truncation stride ${stride} must be strictly less than the length to truncate to (${maxLength}; the model's ` +
+        `max length minus the special tokens the post-processor adds)`,
+    );
+  }
+  const step = maxLength - stride;
+  const parts: [number, number][] = [];
+  if (direction === "Right") {
+    for (let start = 0; start < len; start += step) {
+      const stop = Math.min(start + maxLength, len);
+      parts.push([start, stop]);
+      if (stop === len) break;
+    }
+  } else {
+    for (let last = len - 1; last >= 0; last -= step) {
+      const stop = last + 1;
+      const start = Math.max(0, stop - maxLength);
+      parts.push([start, stop]);
+      if (start === 0) break;
+    }
+  }
+  const main = slice(enc, parts[0]![0], parts[0]![1]);
+  for (let i = 1; i < parts.length; i++) main.overflowing.push(slice(enc, parts[i]![0], parts[i]![1]));
+  return main;
+}
+
+/**
+ * Truncates a sequence or a pair so that together they hold at most `maxLength` tokens (HF's truncate_encodings:
+ * LongestFirst keeps the shorter one whole when it fits in its half, else splits the budget half and half, the
+ * second getting the odd token). Throws a TokenizerError when the strategy cannot make them fit.
+ */
+export function truncatePair(
+  a: Encoding,
+  b: Encoding | null,
+  maxLength: number,
+  strategy: TruncationStrategy,
+  stride: number,
+  direction: Direction,
+): [Encoding, Encoding | null] {
+  if (maxLength === 0) {
+    return [truncateEncoding(a, 0, stride, direction), b ? truncateEncoding(b, 0, stride, direction) : null];
+  }
+  const total = a.ids.length + (b ? b.ids.length : 0);
+  if (total <= maxLength) return [a, b];
+  const toRemove = total - maxLength;
+  if (strategy === "LongestFirst") {
+    if (!b) return [truncateEncoding(a, total - toRemove, stride, direction), null];
+    let n1 = a.ids.length;
+    let n2 = b.ids.length;
+    const swap = n1 > n2;
+    if (swap) [n1, n2] = [n2, n1];
+    n2 = n1 > maxLength ? n1 : Math.max(n1, maxLength - n1);
+    if (n1 + n2 > maxLength) {
+      n1 = Math.floor(maxLength / 2);
+      n2 = n1 + (maxLength % 2);
+    }
+    if (swap) [n1, n2] = [n2, n1];
+    return [truncateEncoding(a, n1, stride, direction), truncateEncoding(b, n2, stride, direction)];
+  }
+  if (strategy === "OnlySecond" && !b) {
+    throw new TokenizerError("truncation strategy OnlySecond needs a second sequence, but only one was given");
+  }
+  const target = strategy === "OnlyFirst" ? a : b!;
+  if (target.ids.length <= toRemove) {
+    throw new TokenizerError(
+      `truncation to ${maxLength} tokens with strategy ${strategy} would have to remove ${toRemove} tokens, but the ` +
+        `${strategy === "OnlyFirst" ? "first" : "second"} sequence has only ${target.ids.length}`,
+    );
+  }
+  const cut = truncateEncoding(target, target.ids.length - toRemove, stride, direction);
+  return strategy === "OnlyFirst" ? [cut, b] : [a, cut];
+}
+
+/** Pads `enc` (and its overflowing parts) to `targetLength` tokens; returns a new encoding, or `enc` if nothing changed. */
+export function padEncoding(
+  enc: Encoding,
+  targetLength: number,
+  options: { direction: Direction; padId: number; padTypeId: number; padToken: string },
+): Encoding {
+  const overflowing = enc.overflowing.map((o) => padEncoding(o, targetLength, options));
+  const n = targetLength - enc.ids.length;
+  if (n <= 0) {
+    if (overflowing.every((o, i) => o === enc.overflowing[i])) return enc;
+    return new Encoding({ ...enc, overflowing });
+  }
+  const fill = <T>(v: T): T[] => new Array<T>(n).fill(v);
+  const offs = Array.from({ length: n }, () => [0, 0] as [number, number]);
+  const join = <T>(xs: T[], pad: T[]): T[] => (options.direction === "Left" ? pad.concat(xs) : xs.concat(pad));
+  return new Encoding({
+    ids: join(enc.ids, fill(options.padId)),
+    typeIds: join(enc.typeIds, fill(options.padTypeId)),
+    tokens: join(enc.tokens, fill(options.padToken)),
+    offsets: join(enc.offsets, offs),
+    wordIds: join(enc.wordIds, fill<number | null>(null)),
+    specialTokensMask: join(enc.specialTokensMask, fill(1)),
+    attentionMask: join(enc.attentionMask, fill(0)),
+    sequenceIds: join(enc.sequenceIds, fill<number | null>(null)),
+    overflowing,
+    inputs: enc.inputs,
+  });
+}
+
+/** The length HF pads a batch to: the longest encoding (or the fixed length), rounded up to `padToMultipleOf`. */
+export function paddingTargetLength(lengths: number[], options: PaddingOptions): number {
+  const fixed = options.strategy && options.strategy !== "BatchLongest" ? options.strategy.fixed : options.maxLength;
+  let target = fixed ?? lengths.reduce((m, x) => Math.max(m, x), 0);
+  const multiple = options.padToMultipleOf ?? 0;
+  if (multiple > 0 && target % multiple > 0) target += multiple - (target % multiple);
+  return target;
+}
+
+/** Pads every encoding of a batch as HF's pad_encodings does. */
+export function padEncodings(encodings: Encoding[], options: PaddingOptions): Encoding[] {
+  if (encodings.length === 0) return encodings;
+  const target = paddingTargetLength(
+    encodings.map((e) => e.ids.length),
+    options,
+  );
+  const o = {
+    direction: options.direction ?? "Right",
+    padId: options.padId ?? 0,
+    padTypeId: options.padTypeId ?? 0,
+    padToken: options.padToken ?? "[PAD]",
+  };
+  return encodings.map((e) => padEncoding(e, target, o));
+}
+
+/** Adds `addedTokens` (the post-processor's special tokens) back to the budget: HF truncates to max_length minus them. */
+export function truncateForPostProcessing(
+  a: Encoding,
+  b: Encoding | null,
+  options: TruncationOptions,
+  addedTokens: number,
+): [Encoding, Encoding | null] {
+  const budget = addedTokens > 0 ? options.maxLength - addedTokens : options.maxLength;
+  if (budget < 0) {
+    throw new TokenizerError(
+      `truncation max_length ${options.maxLength} is smaller than the ${addedTokens} special tokens the post-processor adds`,
+    );
+  }
+  return truncatePair(a, b, budget, options.strategy ?? "LongestFirst", options.stride ?? 0, options.direction ?? "Right");
+}
+
+// --- tokenizer.json "truncation" / "padding" sections ---
+
+function field(o: JsonObject, key: string, path: string): Json {
+  if (!(key in o)) throw new TokenizerError(`missing field "${key}"`, path);
+  return o[key]!;
+}
+
+function num(v: Json, path: string): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 0) throw new TokenizerError(`expected a non-negative integer, got ${JSON.stringify(v)}`, path);
+  return v;
+}
+
+function dir(v: Json, path: string): Direction {
+  if (v !== "Left" && v !== "Right") throw new TokenizerError(`expected "Left" or "Right", got ${JSON.stringify(v)}`, path);
+  return v;
+}
+
+export function truncationFromJSON(json: Json, path: string): TruncationOptions | null {
+  if (json === null) return null;
+  if (typeof json !== "object" || Array.isArray(json)) throw new TokenizerError("expected an object or null", path);
+  const strategy = json.strategy ?? "LongestFirst";
+  if (strategy !== "LongestFirst" && strategy !== "OnlyFirst" && strategy !== "OnlySecond") {
+    throw new TokenizerError(`unknown strategy ${JSON.stringify(strategy)} (expected LongestFirst, OnlyFirst or OnlySecond)`, `${path}.strategy`);
+  }
+  return {
+    maxLength: num(field(json, "max_length", path), `${path}.max_length`),
+    stride: json.stride === undefined ? 0 : num(json.stride, `${path}.stride`),
+    strategy,
+    direction: json.direction === undefined ? "Right" : dir(json.direction, `${path}.direction`),
+  };
+}
+
+export function truncationToJSON(t: TruncationOptions | null): Json {
+  if (!t) return null;
+  return { direction: t.direction ?? "Right", max_length: t.maxLength, strategy: t.strategy ?? "LongestFirst", stride: t.stride ?? 0 };
+}
+
+export function paddingFromJSON(json: Json, path: string): PaddingOptions | null {
+  if (json === null) return null;
+  if (typeof json !== "object" || Array.isArray(json)) throw new TokenizerError("expected an object or null", path);
+  const s = json.strategy ?? "BatchLongest";
+  let strategy: PaddingOptions["strategy"];
+  if (s === "BatchLongest") strategy = "BatchLongest";
+  else if (s && typeof s === "object" && !Array.isArray(s) && "Fixed" in s) strategy = { fixed: num(s.Fixed!, `${path}.strategy.Fixed`) };
+  else throw new TokenizerError(`expected "BatchLongest" or {"Fixed": n}, got ${JSON.stringify(s)}`, `${path}.strategy`);
+  const m = json.pad_to_multiple_of;
+  return {
+    strategy,
+    direction: json.direction === undefined ? "Right" : dir(json.direction, `${path}.direction`),
+    padToMultipleOf: m === undefined || m === null ? null : num(m, `${path}.pad_to_multiple_of`),
+    padId: json.pad_id === undefined ? 0 : num(json.pad_id, `${path}.pad_id`),
+    padTypeId: json.pad_type_id === undefined ? 0 : num(json.pad_type_id, `${path}.pad_type_id`),
+    padToken: typeof json.pad_token === "string" ? json.pad_token : "[PAD]",
+  };
+}
+
+export function paddingToJSON(p: PaddingOptions | null): Json {
+  if (!p) return null;
+  const fixed = p.strategy && p.strategy !== "BatchLongest" ? p.strategy.fixed : p.maxLength;
+  return {
+    strategy: fixed === undefined ? "BatchLongest" : { Fixed: fixed },
+    direction: p.direction ?? "Right",
+    pad_to_multiple_of: p.padToMultipleOf ?? null,
+    pad_id: p.padId ?? 0,
+    pad_type_id: p.padTypeId ?? 0,
+    pad_token: p.padToken ?? "[PAD]",
+  };
+}
