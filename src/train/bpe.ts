@@ -5,6 +5,7 @@ import type { Json, JsonObject } from "../tokenize/types.js";
 import { TokenizerError } from "../tokenize/types.js";
 import { byteLevelAlphabet } from "../tokenize/byte-vocabulary.js";
 import { MergeEngine } from "./merge-engine.js";
+import { applyRankedMerges } from "./continue.js";
 import type { PreTokenizerPlan } from "./pretokenize.js";
 import type { ProgressCallback } from "./corpus.js";
 import { assembleTokenizerJson, uniqueTokens } from "./tokenizer-json.js";
@@ -108,15 +109,22 @@ export function trainBpeCore(
     counts.push(c);
   }
   const engine = new MergeEngine(tokens, wordIds, counts);
-  // Forced tokens: merged left to right before any learned merge, so they exist whatever the counts say.
+  // Forced tokens: merges added before any learned one, each chosen so that BPE's rank-order application of all
+  // merges so far rebuilds the token (a plain left-to-right chain would not: "ĠĠ"+"Ġ" never meets "ĠĠ","ĠĠ").
+  const rank = new Map<number, number>();
+  const made = new Map<number, number>();
   for (const t of forced) {
-    const chars = [...t];
-    if (chars.length < 2) continue;
-    let cur = engine.tokenIds.get(chars[0]!)!;
-    for (let i = 1; i < chars.length; i++) {
-      const next = engine.tokenIds.get(prefix ? prefix + chars[i]! : chars[i]!) ?? engine.tokenIds.get(chars[i]!)!;
-      if (tokens.length >= options.vocabSize) break;
-      cur = engine.applyMerge(cur, next, prefix);
+    const chars: number[] = [];
+    let first = true;
+    for (const ch of t) {
+      chars.push(prefix && !first ? addTokenVia(engine, prefix + ch) : engine.tokenIds.get(ch)!);
+      first = false;
+    }
+    const encode = (): number[] => applyRankedMerges(chars, (a, b) => rank.get(a * 4194304 + b), (a, b) => made.get(a * 4194304 + b)!);
+    for (let sym = encode(); sym.length > 1 && engine.tokens.length < options.vocabSize; sym = encode()) {
+      const key = sym[0]! * 4194304 + sym[1]!;
+      made.set(key, engine.applyMerge(sym[0]!, sym[1]!, prefix));
+      rank.set(key, rank.size);
     }
   }
   const total = options.vocabSize;
@@ -136,6 +144,14 @@ export function trainBpeCore(
     () => engine.tokens.length,
   );
   return { tokens: engine.tokens, merges: engine.merges, specialCount: specials.length };
+}
+
+function addTokenVia(engine: MergeEngine, token: string): number {
+  const id = engine.tokenIds.get(token);
+  if (id !== undefined) return id;
+  engine.tokens.push(token);
+  engine.tokenIds.set(token, engine.tokens.length - 1);
+  return engine.tokens.length - 1;
 }
 
 export function bpeModelJson(
