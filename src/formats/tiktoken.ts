@@ -31,6 +31,8 @@ export interface KnownTiktokenEncoding {
   bosToken?: string;
 }
 
+// GPT-2's pattern, used by r50k_base (GPT-2, GPT-3) and p50k_base (Codex, text-davinci-002/003).
+const R50K_PATTERN = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
 // cl100k_base and Llama 3 share this pattern (Meta's tokenizer.py copies OpenAI's).
 const CL100K_PATTERN =
   "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
@@ -86,6 +88,20 @@ export const KNOWN_TIKTOKEN_ENCODINGS: readonly KnownTiktokenEncoding[] = [
     specialTokens: { "<|endoftext|>": 199999, "<|endofprompt|>": 200018 },
   },
   {
+    name: "p50k_base",
+    rankCount: 50280,
+    fingerprint: 0x1e00855b,
+    pattern: R50K_PATTERN,
+    specialTokens: { "<|endoftext|>": 50256 },
+  },
+  {
+    name: "r50k_base",
+    rankCount: 50256,
+    fingerprint: 0x1d69353f,
+    pattern: R50K_PATTERN,
+    specialTokens: { "<|endoftext|>": 50256 },
+  },
+  {
     name: "llama3",
     rankCount: 128000,
     fingerprint: 0xd4cf63bd,
@@ -113,8 +129,11 @@ export function isTiktokenRanks(text: string): boolean {
   return checked > 0;
 }
 
-/** Parses a rank file into the byte string of each rank (index = rank). Ranks must be 0..n-1 with no repeats. */
-export function parseTiktokenRanks(text: string, fileName = "tiktoken ranks"): Uint8Array[] {
+/** Byte string of each rank (index = rank); a missing rank is a hole (p50k_base leaves one for <|endoftext|>). */
+export type TiktokenRanks = readonly (Uint8Array | undefined)[];
+
+/** Parses a rank file. Ranks and tokens must not repeat; holes are checked against the special tokens later. */
+export function parseTiktokenRanks(text: string, fileName = "tiktoken ranks"): (Uint8Array | undefined)[] {
   const ranks: (Uint8Array | undefined)[] = [];
   const seenTokens = new Map<string, number>();
   let lineNo = 0;
@@ -145,10 +164,7 @@ export function parseTiktokenRanks(text: string, fileName = "tiktoken ranks"): U
     ranks[rank] = bytes;
   }
   if (ranks.length === 0) throw new TokenizerError("no ranks found", fileName);
-  for (let r = 0; r < ranks.length; r++) {
-    if (ranks[r] === undefined) throw new TokenizerError(`ranks are not contiguous: rank ${r} is missing (largest rank is ${ranks.length - 1})`, fileName);
-  }
-  return ranks as Uint8Array[];
+  return ranks;
 }
 
 function b64Key(bytes: Uint8Array): string {
@@ -158,41 +174,49 @@ function b64Key(bytes: Uint8Array): string {
 }
 
 /** Number of ranks and FNV-1a (32-bit) of the last 64 ranks' bytes, each followed by a 0xff separator. */
-export function rankFingerprint(ranks: readonly Uint8Array[]): { rankCount: number; fingerprint: number } {
+export function rankFingerprint(ranks: TiktokenRanks): { rankCount: number; fingerprint: number } {
   let h = 0x811c9dc5;
   const mix = (b: number) => {
     h ^= b;
     h = Math.imul(h, 0x01000193) >>> 0;
   };
-  for (let r = Math.max(0, ranks.length - 64); r < ranks.length; r++) {
-    for (const b of ranks[r]!) mix(b);
+  let count = 0;
+  for (const r of ranks) if (r !== undefined) count++;
+  let first = ranks.length;
+  for (let seen = 0; first > 0 && seen < 64; ) if (ranks[--first] !== undefined) seen++;
+  for (let r = first; r < ranks.length; r++) {
+    const bytes = ranks[r];
+    if (bytes === undefined) continue;
+    for (const b of bytes) mix(b);
     mix(0xff);
   }
-  return { rankCount: ranks.length, fingerprint: h >>> 0 };
+  return { rankCount: count, fingerprint: h >>> 0 };
 }
 
 /** The known encoding these ranks belong to, or null. */
-export function identifyTiktokenRanks(ranks: readonly Uint8Array[]): KnownTiktokenEncoding | null {
+export function identifyTiktokenRanks(ranks: TiktokenRanks): KnownTiktokenEncoding | null {
   const { rankCount, fingerprint } = rankFingerprint(ranks);
   return KNOWN_TIKTOKEN_ENCODINGS.find((k) => k.rankCount === rankCount && k.fingerprint === fingerprint) ?? null;
 }
 
 /** Byte-level BPE vocabulary and merges equivalent to tiktoken's rank rule (see the file comment). */
-export function ranksToByteLevelBpe(ranks: readonly Uint8Array[]): { vocab: Map<string, number>; merges: [string, string][] } {
+export function ranksToByteLevelBpe(ranks: TiktokenRanks): { vocab: Map<string, number>; merges: [string, string][] } {
   const alphabet = byteLevelAlphabet();
   const tokens: string[] = new Array(ranks.length);
   const vocab = new Map<string, number>();
   for (let r = 0; r < ranks.length; r++) {
+    const bytes = ranks[r];
+    if (bytes === undefined) continue;
     let s = "";
-    for (const b of ranks[r]!) s += alphabet[b]!;
+    for (const b of bytes) s += alphabet[b]!;
     tokens[r] = s;
     vocab.set(s, r);
   }
   const merges: [string, string][] = [];
   const local: [number, number][] = [];
   for (let r = 0; r < tokens.length; r++) {
-    const s = tokens[r]!;
-    if (s.length < 2) continue;
+    const s = tokens[r];
+    if (s === undefined || s.length < 2) continue;
     local.length = 0;
     // Every byte-level character is one UTF-16 unit, so string positions are byte positions.
     for (let i = 1; i < s.length; i++) {
@@ -227,7 +251,7 @@ export function tiktokenToTokenizerJson(text: string, options: TiktokenOptions =
   const addedTokens: JsonObject[] = [];
   for (const [content, id] of Object.entries(specials).sort((a, b) => a[1] - b[1])) {
     if (!Number.isInteger(id) || id < 0) throw new TokenizerError(`special token ${JSON.stringify(content)} has invalid id ${id}`, `${fileName}: specialTokens`);
-    if (id < ranks.length) throw new TokenizerError(`special token ${JSON.stringify(content)} id ${id} collides with a rank (ranks are 0..${ranks.length - 1})`, `${fileName}: specialTokens`);
+    if (ranks[id] !== undefined) throw new TokenizerError(`special token ${JSON.stringify(content)} id ${id} collides with a rank`, `${fileName}: specialTokens`);
     const other = usedIds.get(id);
     if (other !== undefined) throw new TokenizerError(`special tokens ${JSON.stringify(other)} and ${JSON.stringify(content)} share id ${id}`, `${fileName}: specialTokens`);
     usedIds.set(id, content);
@@ -262,7 +286,10 @@ export function tiktokenToTokenizerJson(text: string, options: TiktokenOptions =
   for (const [token, id] of vocab) vocabJson[token] = id;
   // Hugging Face numbers added tokens that are missing from the model's vocabulary consecutively after it, so
   // specials that leave a gap (cl100k's 100257 after rank 100255) must be in the vocabulary too, as in HF's GPT-4o file.
-  if (addedTokens.some((t, i) => t.id !== ranks.length + i)) {
+  for (let r = 0; r < ranks.length; r++) {
+    if (ranks[r] === undefined && !usedIds.has(r)) throw new TokenizerError(`ranks are not contiguous: rank ${r} is missing and no special token has that id`, fileName);
+  }
+  if (addedTokens.some((t, i) => t.id !== vocab.size + i)) {
     for (const t of addedTokens) {
       if (vocab.has(t.content as string)) throw new TokenizerError(`special token ${JSON.stringify(t.content)} is also a rank`, `${fileName}: specialTokens`);
       vocabJson[t.content as string] = t.id!;
@@ -298,7 +325,7 @@ export function tiktokenToTokenizerJson(text: string, options: TiktokenOptions =
   };
 }
 
-/** Writes the ranks of a byte-level BPE tokenizer.json back as a tiktoken rank file (ids must be 0..n-1). */
+/** Writes the ranks of a byte-level BPE tokenizer.json back as a tiktoken rank file (special tokens left out). */
 export function tokenizerJsonToTiktoken(json: JsonObject, fileName = "tokenizer.json"): string {
   const model = json.model;
   if (!model || typeof model !== "object" || Array.isArray(model) || model.type !== "BPE") throw new TokenizerError("expected a BPE model", `${fileName}: model.type`);
@@ -324,6 +351,5 @@ export function tokenizerJsonToTiktoken(json: JsonObject, fileName = "tokenizer.
     if (lines[id] !== undefined) throw new TokenizerError(`id ${id} is used twice`, `${fileName}: model.vocab`);
     lines[id] = `${base64Encode(bytes)} ${id}`;
   }
-  for (let i = 0; i < lines.length; i++) if (lines[i] === undefined) throw new TokenizerError(`ids are not contiguous: id ${i} is missing`, `${fileName}: model.vocab`);
-  return lines.join("\n") + "\n";
+  return lines.filter((l) => l !== undefined).join("\n") + "\n";
 }

@@ -30,7 +30,10 @@ test("rank file errors name the file and line", () => {
   bad("IQ== 0\nIg== one\n", /x\.tiktoken: line 2: rank must be a non-negative integer/);
   bad("IQ== 0\n\nIg== 0\n", /x\.tiktoken: line 3: duplicate rank 0/);
   bad("IQ== 0\nIQ== 1\n", /x\.tiktoken: line 2: duplicate token "IQ==" \(already rank 0\)/);
-  bad("IQ== 0\nIg== 2\n", /x\.tiktoken: ranks are not contiguous: rank 1 is missing/);
+  // A hole is allowed only where a special token goes (p50k_base keeps 50256 for <|endoftext|>).
+  assert.throws(() => tiktokenToTokenizerJson("IQ== 0\nIg== 2\n", { fileName: "x.tiktoken", pattern: "." }), /x\.tiktoken: ranks are not contiguous: rank 1 is missing and no special token has that id/);
+  const holed = tiktokenToTokenizerJson("IQ== 0\nIg== 2\n", { pattern: ".", specialTokens: { "<x>": 1 } }) as any;
+  assert.deepEqual(holed.model.vocab, { "!": 0, '"': 2, "<x>": 1 });
   bad("IQ==0\n", /x\.tiktoken: line 1: expected "<base64> <rank>"/);
   bad("\n\n", /x\.tiktoken: no ranks found/);
   assert.deepEqual(parseTiktokenRanks("IQ== 1\r\nIg== 0\r\n").map((b) => [...b]), [[0x22], [0x21]]);
@@ -47,6 +50,8 @@ test("sniffing rank files", () => {
 test("known rank files are recognised; unknown ones need a pattern", () => {
   assert.equal(identifyTiktokenRanks(parseTiktokenRanks(rankFileText("cl100k_base")))?.name, "cl100k_base");
   assert.equal(identifyTiktokenRanks(parseTiktokenRanks(rankFileText("o200k_base")))?.name, "o200k_base");
+  assert.equal(identifyTiktokenRanks(parseTiktokenRanks(rankFileText("p50k_base")))?.name, "p50k_base");
+  assert.equal(identifyTiktokenRanks(parseTiktokenRanks(rankFileText("gpt2")))?.name, "r50k_base");
   const llama = llama3RankText();
   assert.equal(identifyTiktokenRanks(parseTiktokenRanks(llama))?.name, "llama3");
   // The first 100,000 Llama 3 ranks are not any known file.
@@ -80,7 +85,7 @@ test("Llama 3: the converted file equals Hugging Face's Llama 3 tokenizer.json (
   assert.equal(custom.model.vocab["<|eom_id|>"], 128008); // not contiguous with the ranks, so also in the vocabulary
 });
 
-for (const name of ["cl100k_base", "o200k_base"] as const) {
+for (const name of ["cl100k_base", "o200k_base", "p50k_base", "gpt2"] as const) {
   test(`${name}: oracle on the converted file gives tiktoken's ids (FLORES 42 languages + hard strings)`, async () => {
     const json = tiktokenToTokenizerJson(rankFileText(name), { fileName: `${name}.tiktoken` });
     const enc = get_encoding(name);
@@ -108,6 +113,8 @@ test("tokenizerJsonToTiktoken writes the rank file back byte for byte", () => {
   assert.equal(tokenizerJsonToTiktoken(json), text);
   const cl100k = rankFileText("cl100k_base");
   assert.equal(tokenizerJsonToTiktoken(tiktokenToTokenizerJson(cl100k)), cl100k);
+  const p50k = rankFileText("p50k_base");
+  assert.equal(tokenizerJsonToTiktoken(tiktokenToTokenizerJson(p50k)), p50k);
   assert.throws(() => tokenizerJsonToTiktoken({ model: { type: "Unigram" } }, "t.json"), /t\.json: model\.type: expected a BPE model/);
   assert.throws(() => tokenizerJsonToTiktoken({ model: { type: "BPE", vocab: { "▁a": 0 } } }), /not in the byte-level alphabet/);
 });
