@@ -1,6 +1,6 @@
 // Full parity run for the format converters (too slow for the test suite):
 //   node --import tsx test/formats/full-compare.ts [--lines N] [--split dev|devtest|both] [--only tiktoken|spm]
-// tiktoken: cl100k_base and o200k_base through the HF oracle vs the `tiktoken` package (Rust/WASM), Llama 3 vs
+// tiktoken: cl100k_base, o200k_base, p50k_base and gpt2 (r50k) through the HF oracle vs the `tiktoken` package (Rust/WASM), Llama 3 vs
 // Hugging Face's own Llama 3 tokenizer.json through the oracle. SentencePiece: 9 models through the oracle vs
 // spm_encode. With --ours, the same comparisons also run through retoken's own Tokenizer.fromJSON when it exists.
 import { readFileSync } from "node:fs";
@@ -83,7 +83,7 @@ async function report(name: string, texts: string[], got: number[][], want: numb
 
 if (only !== "spm") {
   const texts = [...flores, ...HARD_STRINGS, ...WHITESPACE_STRINGS];
-  for (const name of ["cl100k_base", "o200k_base"] as const) {
+  for (const name of ["cl100k_base", "o200k_base", "p50k_base", "gpt2"] as const) {
     const json = tiktokenToTokenizerJson(rankFileText(name), { fileName: name });
     const enc = get_encoding(name);
     const want = texts.map((t) => [...enc.encode(t, "all")]);
