@@ -1,7 +1,7 @@
 // Full parity run for the format converters (too slow for the test suite):
 //   node --import tsx test/formats/full-compare.ts [--lines N] [--split dev|devtest|both] [--only tiktoken|spm]
 // tiktoken: cl100k_base, o200k_base, p50k_base and gpt2 (r50k) through the HF oracle vs the `tiktoken` package (Rust/WASM), Llama 3 vs
-// Hugging Face's own Llama 3 tokenizer.json through the oracle. SentencePiece: 9 models through the oracle vs
+// Hugging Face's own Llama 3 tokenizer.json through the oracle. SentencePiece: 10 models through the oracle vs
 // spm_encode. With --ours, the same comparisons also run through retoken's own Tokenizer.fromJSON when it exists.
 import { readFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
