@@ -1,0 +1,77 @@
+// Incremental decoding for generation: push one id at a time, get back only the newly completed text.
+//
+// Decoders are not per-token maps (Metaspace drops the first token's space, WordPiece joins "##" pieces, byte-level
+// and byte-fallback tokens carry parts of UTF-8 characters), so the text a token adds depends on its neighbours. As
+// HF's DecodeStream does, we decode a short window: `context` ids whose text was already emitted, then the pending
+// ids, and emit what the window's text has beyond the context's text. Each emission makes the pending ids the new
+// context, so the window stays a few tokens long and each push costs O(1) amortised.
+
+export interface StreamDecoderOptions {
+  /** True for ids that stand for single bytes of a byte-fallback run ("<0xNN>"): a run's text is only final once it
+   * ends (HF turns a whole run with any invalid byte into U+FFFD per byte), so nothing is emitted inside a run. */
+  isByteToken?: (id: number) => boolean;
+  /** Pending ids after which text is emitted even though it ends with U+FFFD (truly invalid bytes). Default 16. */
+  maxPending?: number;
+}
+
+const REPLACEMENT = 0xfffd;
+
+export class StreamDecoder {
+  private ids: number[] = [];
+  /** decode(ids[0 .. contextLength]): the part of the window's text already emitted. */
+  private prefix = "";
+  private contextLength = 0;
+  private readonly maxPending: number;
+
+  constructor(
+    private readonly decode: (ids: number[]) => string,
+    private readonly options: StreamDecoderOptions = {},
+  ) {
+    this.maxPending = Math.max(1, options.maxPending ?? 16);
+  }
+
+  /** Adds one id; returns the text it completes ("" while a character or a byte run is still incomplete). */
+  push(id: number): string {
+    this.ids.push(id);
+    const pending = this.ids.length - this.contextLength;
+    const force = pending > this.maxPending;
+    if (!force && this.options.isByteToken?.(id)) return "";
+    const text = this.decode(this.ids);
+    if (text.length > this.prefix.length && text.startsWith(this.prefix) && text.charCodeAt(text.length - 1) !== REPLACEMENT) {
+      return this.advance(text);
+    }
+    if (!force) return "";
+    if (text === this.prefix) {
+      // A long run of ids that show nothing (skipped special tokens, CTC repeats): keep only the last one, which is
+      // enough for the next id to decode as it would after all of them.
+      this.ids.splice(this.contextLength, pending - 1);
+      return "";
+    }
+    return this.advance(text);
+  }
+
+  /** Emits whatever is still held back (an incomplete character becomes U+FFFD) and starts afresh. */
+  flush(): string {
+    const out = this.ids.length > this.contextLength ? this.emitted(this.decode(this.ids)) : "";
+    this.ids = [];
+    this.prefix = "";
+    this.contextLength = 0;
+    return out;
+  }
+
+  private emitted(text: string): string {
+    if (text.startsWith(this.prefix)) return text.slice(this.prefix.length);
+    // The already-emitted text changed (only possible with invalid byte runs): emit from where they differ.
+    let i = 0;
+    while (i < text.length && i < this.prefix.length && text.charCodeAt(i) === this.prefix.charCodeAt(i)) i++;
+    return text.slice(i);
+  }
+
+  private advance(text: string): string {
+    const out = this.emitted(text);
+    this.ids = this.ids.slice(this.contextLength);
+    this.contextLength = this.ids.length;
+    this.prefix = this.decode(this.ids);
+    return out;
+  }
+}
