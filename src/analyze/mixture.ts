@@ -19,6 +19,8 @@ export interface MixtureOptions {
   /** Violated constraints added per step and round; default 2. */
   addPerRound?: number;
   maxRounds?: number;
+  /** Replays under the current estimate (default 3). */
+  outerRounds?: number;
   /** Receives progress messages. */
   onProgress?: (message: string) => void;
 }
@@ -29,8 +31,11 @@ export interface MixtureResult {
   rounds: number;
   constraints: number;
   totalSlack: number;
-  /** Steps where a pair outside the candidate pool could still beat the chosen one (the pool is not a proof). */
-  uncertifiedSteps: number;
+  /** Steps where, checked exactly over every pair under the final estimate, some pair outside the constraint pool
+   * beats the chosen merge by more than the step's slack (0 means the lazy constraints lost nothing). */
+  violatedSteps: number;
+  /** Slack of each step in the solution. */
+  slack: Float64Array;
 }
 
 type PairKey = number;
@@ -85,6 +90,30 @@ class MaxHeap {
   }
 }
 
+/** Pair frequencies pooled over categories with the current mixture weights: finds the strongest competitor. */
+class WeightedPairs {
+  values = new Map<PairKey, number>();
+  heap = new MaxHeap();
+  add(k: PairKey, delta: number): void {
+    const next = (this.values.get(k) ?? 0) + delta;
+    this.values.set(k, next);
+    this.heap.push(next, k);
+  }
+  /** The m pairs with the highest pooled frequency, other than `exclude`. */
+  top(m: number, exclude: PairKey): PairKey[] {
+    const found: [number, number][] = [];
+    const seen = new Set<PairKey>();
+    while (this.heap.size > 0 && found.length < m + 1) {
+      const e = this.heap.pop()!;
+      if (this.values.get(e[1]) !== e[0] || seen.has(e[1])) continue;
+      seen.add(e[1]);
+      found.push(e);
+    }
+    for (const e of found) this.heap.push(e[0], e[1]);
+    return found.filter((f) => f[1] !== exclude && f[0] > 0).slice(0, m).map((f) => f[1]);
+  }
+}
+
 /** One category's word table with incrementally maintained pair counts. */
 class PairTable {
   words: number[][] = [];
@@ -93,6 +122,8 @@ class PairTable {
   pairWords = new Map<PairKey, Set<number>>();
   heap = new MaxHeap();
   symbols = 0;
+  /** When set, every count change is also added, scaled, to a pooled weighted table. */
+  sink: { table: WeightedPairs; weight: number } | null = null;
 
   constructor(words: Map<string, number>, symbolId: (s: string) => number) {
     for (const [w, n] of words) {
@@ -116,6 +147,7 @@ class PairTable {
       set.add(word);
     }
     if (next > 0) this.heap.push(next, k);
+    if (this.sink) this.sink.table.add(k, delta * this.sink.weight);
   }
 
   private addWord(idx: number, sign: 1 | -1): void {
@@ -128,25 +160,18 @@ class PairTable {
     return this.pairCounts.get(k) ?? 0;
   }
 
-  /** The k most frequent pairs other than `exclude`, and the count that bounds every pair outside them. */
-  top(k: number, exclude: PairKey): { keys: PairKey[]; bound: number } {
+  /** The k most frequent pairs other than `exclude`. */
+  top(k: number, exclude: PairKey): PairKey[] {
     const found: [number, number][] = [];
     const seen = new Set<PairKey>();
-    let bound = 0;
-    while (this.heap.size > 0) {
+    while (this.heap.size > 0 && found.length < k + 1) {
       const e = this.heap.pop()!;
       if (this.pairCounts.get(e[1]) !== e[0] || seen.has(e[1])) continue; // stale entry
       seen.add(e[1]);
       found.push(e);
-      if (e[1] === exclude) continue;
-      if (found.filter((f) => f[1] !== exclude).length > k) {
-        bound = e[0];
-        break;
-      }
     }
     for (const e of found) this.heap.push(e[0], e[1]);
-    const keys = found.filter((f) => f[1] !== exclude).slice(0, k).map((f) => f[1]);
-    return { keys, bound };
+    return found.filter((f) => f[1] !== exclude).slice(0, k).map((f) => f[1]);
   }
 
   merge(a: number, b: number, merged: number): void {
@@ -176,13 +201,14 @@ class PairTable {
 interface StepRecord {
   own: Float64Array; // per category, scaled frequency of the chosen pair
   candidates: Float64Array[]; // per competitor pair, per category scaled frequency
-  bound: Float64Array; // per category, scaled frequency that bounds pairs outside the pool
+  /** Pooled frequency of the strongest competitor under the estimate the replay ran with (when it had one). */
+  strongest: number;
 }
 
 const SCALE = 1e6; // frequencies per million symbols keep the LP's coefficients in the solver's comfortable range
 
 /** Replays the merges on every category and records the competition at each step. */
-export function replayMerges(merges: [string, string][], categories: MixtureCategory[], options: MixtureOptions = {}): StepRecord[] {
+export function replayMerges(merges: [string, string][], categories: MixtureCategory[], options: MixtureOptions = {}, alpha?: ArrayLike<number>): StepRecord[] {
   const symbols = new Map<string, number>();
   const symbolId = (s: string) => {
     let id = symbols.get(s);
@@ -193,6 +219,15 @@ export function replayMerges(merges: [string, string][], categories: MixtureCate
   tables.forEach((t, i) => {
     if (t.symbols === 0) throw new Error(`mixture: category "${categories[i]!.name}" has no text`);
   });
+  // With a current estimate, the pooled table adds the exact strongest competitors under it to the pool.
+  const pooled = alpha ? new WeightedPairs() : null;
+  if (pooled) {
+    tables.forEach((t, i) => {
+      const weight = (alpha![i]! * SCALE) / t.symbols;
+      for (const [k, c] of t.pairCounts) pooled.add(k, c * weight);
+      t.sink = { table: pooled, weight };
+    });
+  }
   const k = options.candidatesPerCategory ?? 24;
   const limit = Math.min(merges.length, options.maxMerges ?? 3000);
   const steps: StepRecord[] = [];
@@ -204,17 +239,20 @@ export function replayMerges(merges: [string, string][], categories: MixtureCate
     if (symbols.size >= SHIFT) throw new Error("mixture: too many symbols");
     const chosen = key(a, b);
     const own = new Float64Array(tables.length);
-    const bound = new Float64Array(tables.length);
     const pool = new Set<PairKey>();
     tables.forEach((table, i) => {
       const scale = SCALE / table.symbols;
       own[i] = table.count(chosen) * scale;
-      const top = table.top(k, chosen);
-      bound[i] = top.bound * scale;
-      for (const p of top.keys) pool.add(p);
+      for (const p of table.top(k, chosen)) pool.add(p);
     });
+    let strongest = 0;
+    if (pooled) {
+      const top = pooled.top(4, chosen);
+      for (const p of top) pool.add(p);
+      strongest = top.length ? pooled.values.get(top[0]!)! : 0;
+    }
     const candidates = [...pool].map((p) => Float64Array.from(tables, (table) => (table.count(p) * SCALE) / table.symbols));
-    steps.push({ own, candidates, bound });
+    steps.push({ own, candidates, strongest });
     for (const table of tables) table.merge(a, b, merged);
     if (options.onProgress && (t + 1) % 500 === 0) options.onProgress(`replayed ${t + 1}/${limit} merges`);
   }
@@ -304,23 +342,32 @@ export async function solveMixture(steps: StepRecord[], names: string[], options
   const sum = alpha.reduce((s, x) => s + x, 0) || 1;
   const proportions: Record<string, number> = {};
   names.forEach((name, i) => (proportions[name] = alpha[i]! / sum));
-  let uncertified = 0;
-  steps.forEach((s, t) => {
-    let best = 0;
-    let own = 0;
-    for (let i = 0; i < n; i++) {
-      best += alpha[i]! * s.bound[i]!;
-      own += alpha[i]! * s.own[i]!;
-    }
-    if (best > own + slack[t]! + 1e-9) uncertified++;
-  });
-  return { proportions, mergesUsed: steps.length, rounds, constraints: active.length, totalSlack: objective, uncertifiedSteps: uncertified };
+  return { proportions, mergesUsed: steps.length, rounds, constraints: active.length, totalSlack: objective, violatedSteps: 0, slack };
 }
 
 /** Estimates the proportions of each category in a BPE tokenizer's training data from its merge list. */
 export async function inferMixture(merges: [string, string][], categories: MixtureCategory[], options: MixtureOptions = {}): Promise<MixtureResult> {
   if (merges.length === 0) throw new Error("mixture: the tokenizer has no merges (data mixture inference needs a BPE merge list)");
   if (categories.length < 2) throw new Error("mixture: give at least two categories");
-  const steps = replayMerges(merges, categories, options);
-  return solveMixture(steps, categories.map((c) => c.name), options);
+  const names = categories.map((c) => c.name);
+  // Replay once with per-category pools, then again under each estimate so that the strongest pooled competitors
+  // are in the constraint pool, until the estimate stops moving.
+  let result = await solveMixture(replayMerges(merges, categories, options), names, options);
+  for (let outer = 0; outer < (options.outerRounds ?? 3); outer++) {
+    const alpha = names.map((n) => result.proportions[n]!);
+    const next = await solveMixture(replayMerges(merges, categories, options, alpha), names, options);
+    const moved = Math.max(...names.map((n) => Math.abs(next.proportions[n]! - result.proportions[n]!)));
+    result = next;
+    options.onProgress?.(`outer round ${outer + 1}: estimate moved by ${moved.toExponential(2)}`);
+    if (moved < 1e-5) break;
+  }
+  // Exact check of the final estimate against every pair, not only the pool.
+  const finalAlpha = names.map((n) => result.proportions[n]!);
+  const check = replayMerges(merges, categories, options, finalAlpha);
+  result.violatedSteps = check.filter((s, t) => {
+    let own = 0;
+    finalAlpha.forEach((a, i) => (own += a * s.own[i]!));
+    return s.strongest > own + result.slack[t]! + 1e-6 * (own + 1);
+  }).length;
+  return result;
 }
