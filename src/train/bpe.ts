@@ -8,7 +8,7 @@ import { MergeEngine } from "./merge-engine.js";
 import { applyRankedMerges } from "./continue.js";
 import type { PreTokenizerPlan } from "./pretokenize.js";
 import type { ProgressCallback } from "./corpus.js";
-import { assembleTokenizerJson, uniqueTokens } from "./tokenizer-json.js";
+import { assembleTokenizerJson, byteFallbackDecoder, uniqueTokens } from "./tokenizer-json.js";
 
 export interface BpeTrainOptions {
   vocabSize: number;
@@ -197,7 +197,7 @@ export function trainBpe(words: Map<string, number>, plan: PreTokenizerPlan, opt
   const model = bpeModelJson(core.tokens, core.merges, { unkToken: "<unk>", byteFallback: fallback, fuseUnk: true });
   const added = core.tokens.slice(0, core.specialCount).map((content, id) => ({ id, content }));
   const decoder: JsonObject | null = fallback
-    ? { type: "Sequence", decoders: [{ type: "ByteFallback" }, { type: "Fuse" }, plan.decoder] as Json[] }
+    ? byteFallbackDecoder()
     : plan.decoder;
   return assembleTokenizerJson(plan, model, added, decoder);
 }

@@ -212,3 +212,30 @@ export function planPreTokenizer(setup: PreTokenizerSetup): PreTokenizerPlan {
   };
   return { normalizer, preTokenizer, decoder, split, mapWord, byteLevel };
 }
+
+/** Recovers the training setup from a tokenizer.json this module produced (for continued training). */
+export function setupFromTokenizerJson(json: JsonObject): PreTokenizerSetup {
+  const setup: PreTokenizerSetup = { kind: "byte-level", pattern: "gpt2", digits: "none" };
+  const norms: JsonObject[] = [];
+  const n = json.normalizer as JsonObject | null;
+  if (n) norms.push(...(n.type === "Sequence" ? (n.normalizers as JsonObject[]) : [n]));
+  for (const x of norms) {
+    if (x.type === "NFKC") setup.nfkc = true;
+    else if (x.type === "Lowercase") setup.lowercase = true;
+  }
+  const p = json.pre_tokenizer as JsonObject | null;
+  const stages = p ? (p.type === "Sequence" ? (p.pretokenizers as JsonObject[]) : [p]) : [];
+  for (const s of stages) {
+    if (s.type === "Digits") setup.digits = "individual";
+    else if (s.type === "Metaspace") setup.kind = "metaspace";
+    else if (s.type === "BertPreTokenizer") setup.kind = "bert";
+    else if (s.type === "WhitespaceSplit") setup.kind = "whitespace";
+    else if (s.type === "Split") {
+      const re = (s.pattern as JsonObject).Regex as string;
+      if (re === LTR3_DIGITS) setup.digits = "ltr3";
+      else if (re === RTL3_DIGITS) setup.digits = "rtl3";
+      else setup.pattern = re;
+    }
+  }
+  return setup;
+}

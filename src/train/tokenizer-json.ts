@@ -68,3 +68,19 @@ function hasToken(model: JsonObject, token: string): boolean {
 export function uniqueTokens(tokens: readonly string[] | undefined): string[] {
   return [...new Set(tokens ?? [])];
 }
+
+/**
+ * Decoder for Metaspace text with byte fallback, laid out as Llama's: ▁ → space before bytes are fused (a Metaspace
+ * decoder after Fuse would drop every ▁ of the fused first token), then one leading space stripped.
+ */
+export function byteFallbackDecoder(): JsonObject {
+  return {
+    type: "Sequence",
+    decoders: [
+      { type: "Replace", pattern: { String: "▁" }, content: " " },
+      { type: "ByteFallback" },
+      { type: "Fuse" },
+      { type: "Strip", content: " ", start: 1, stop: 0 },
+    ],
+  };
+}

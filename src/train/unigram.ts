@@ -11,7 +11,7 @@ import { TokenizerError } from "../tokenize/types.js";
 import type { PreTokenizerPlan } from "./pretokenize.js";
 import type { ProgressCallback } from "./corpus.js";
 import { byteFallbackTokens } from "./bpe.js";
-import { assembleTokenizerJson, uniqueTokens } from "./tokenizer-json.js";
+import { assembleTokenizerJson, byteFallbackDecoder, uniqueTokens } from "./tokenizer-json.js";
 
 export interface UnigramTrainOptions {
   vocabSize: number;
@@ -28,18 +28,16 @@ export interface UnigramTrainOptions {
   onProgress?: ProgressCallback;
 }
 
-/** Digamma ψ(x) for x > 0 (recurrence up to 5, then the asymptotic series), as SentencePiece computes it. */
+/** Digamma ψ(x) for x > 0: recurrence up to 6, then the asymptotic series (error below 1e-10). */
 export function digamma(x: number): number {
   let result = 0;
-  while (x < 5) {
+  while (x < 6) {
     result -= 1 / x;
     x += 1;
   }
-  const xx = 1 / x;
-  const xx2 = xx * xx;
-  const xx4 = xx2 * xx2;
-  result += Math.log(x) + (1 / 24) * xx2 - (7 / 960) * xx4 + (31 / 8064) * xx4 * xx2 - (127 / 30720) * xx4 * xx4;
-  return result - 0.5 * xx;
+  const r = 1 / x;
+  const r2 = r * r;
+  return result + Math.log(x) - 0.5 * r - r2 * (1 / 12 - r2 * (1 / 120 - r2 * (1 / 252 - r2 * (1 / 240 - r2 / 132))));
 }
 
 function minOf(xs: readonly number[]): number {
@@ -358,7 +356,7 @@ export function trainUnigram(words: Map<string, number>, plan: PreTokenizerPlan,
   const model: JsonObject = { type: "Unigram", unk_id: 0, vocab, byte_fallback: fallback };
   const added = specials.map((content, id) => ({ id, content }));
   const decoder: JsonObject | null = fallback
-    ? { type: "Sequence", decoders: [{ type: "ByteFallback" }, { type: "Fuse" }, plan.decoder] as Json[] }
+    ? byteFallbackDecoder()
     : plan.decoder;
   return assembleTokenizerJson(plan, model, added, decoder);
 }

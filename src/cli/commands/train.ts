@@ -10,7 +10,7 @@ import { continueBpe } from "../../train/continue.js";
 import { pruneTokenizerJson } from "../../train/prune.js";
 import { padVocabToPowerOfTwo } from "../../train/tokenizer-json.js";
 import { countFilesInWorkers } from "../../train/workers.js";
-import type { DigitMode, PreTokenizerKind } from "../../train/pretokenize.js";
+import { setupFromTokenizerJson, type DigitMode, type PreTokenizerKind } from "../../train/pretokenize.js";
 import type { JsonObject } from "../../tokenize/types.js";
 
 function positiveInt(value: string): number {
@@ -118,13 +118,8 @@ export async function runTrain(files: string[], opts: TrainCliOptions, log: (s: 
 
 /** A continued run must cut words exactly as the base tokenizer does. */
 function continuePlanOptions(base: JsonObject): Partial<TrainOptions> {
-  const pre = JSON.stringify(base.pre_tokenizer ?? null);
-  if (pre.includes('"ByteLevel"')) {
-    const split = /"Split","pattern":\{"Regex":"((?:[^"\\]|\\.)*)"/.exec(pre);
-    return { preTokenizer: "byte-level", pattern: split ? (JSON.parse(`"${split[1]}"`) as string) : "gpt2" };
-  }
-  if (pre.includes('"Metaspace"')) return { preTokenizer: "metaspace" };
-  return {};
+  const setup = setupFromTokenizerJson(base);
+  return { preTokenizer: setup.kind, pattern: setup.pattern, digits: setup.digits, nfkc: setup.nfkc, lowercase: setup.lowercase };
 }
 
 export function register(program: Command): void {
