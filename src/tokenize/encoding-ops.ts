@@ -26,9 +26,59 @@ export interface PaddingOptions {
   padToken?: string;
 }
 
+// HF keeps, per encoding, a map sequence id -> token range, and reports sequence ids from it with a few quirks (an
+// empty map means "all sequence 0"; ids are read for 0 .. size-1 only). We keep that map beside each Encoding we
+// build and materialise `sequenceIds` from it, so merged, truncated and overflowing parts report what HF reports.
+type Ranges = Map<number, [number, number]>;
+const RANGES = new WeakMap<Encoding, Ranges>();
+
+/** The sequence ranges of `e`: ours if we built it, else read from its sequenceIds (a fresh model encoding). */
+function rangesOf(e: Encoding): Ranges {
+  const known = RANGES.get(e);
+  if (known) return known;
+  const r: Ranges = new Map();
+  e.sequenceIds.forEach((id, i) => {
+    if (id === null) return;
+    const cur = r.get(id);
+    if (cur) cur[1] = i + 1;
+    else r.set(id, [i, i + 1]);
+  });
+  if (r.size === 1 && r.has(0)) r.clear();
+  return r;
+}
+
+/** Sets the ranges of `e` and rewrites `e.sequenceIds` as HF's get_sequence_ids reports them. */
+function setRanges(e: Encoding, r: Ranges): void {
+  RANGES.set(e, r);
+  const n = e.ids.length;
+  const out = new Array<number | null>(n).fill(null);
+  const count = r.size === 0 ? 1 : r.size;
+  for (let id = 0; id < count; id++) {
+    const [s, t] = r.get(id) ?? [0, n];
+    for (let i = s; i < t && i < n; i++) out[i] = id;
+  }
+  e.sequenceIds = out;
+}
+
+function copyRanges(r: Ranges, shift = 0): Ranges {
+  const c: Ranges = new Map();
+  for (const [k, [s, t]] of r) c.set(k, [s + shift, t + shift]);
+  return c;
+}
+
+/** Gives `e` the single range `id` -> [start, end) (HF's Encoding::new with one sequence range). */
+export function setSequenceRange(e: Encoding, id: number, start: number, end: number): void {
+  setRanges(e, new Map([[id, [start, end]]]));
+}
+
+/** Gives `e` no sequence ranges (HF's empty map: every token reads as sequence 0). */
+export function clearSequenceRanges(e: Encoding): void {
+  setRanges(e, new Map());
+}
+
 /** A deep copy (overflowing included). */
 export function cloneEncoding(e: Encoding): Encoding {
-  return new Encoding({
+  const c = new Encoding({
     ids: e.ids.slice(),
     typeIds: e.typeIds.slice(),
     tokens: e.tokens.slice(),
@@ -40,11 +90,16 @@ export function cloneEncoding(e: Encoding): Encoding {
     overflowing: e.overflowing.map(cloneEncoding),
     inputs: e.inputs.slice(),
   });
+  const r = RANGES.get(e);
+  if (r) RANGES.set(c, copyRanges(r));
+  return c;
 }
 
-/** Marks every token of `e` as belonging to input sequence `id` (HF's set_sequence_id). */
+/** Marks every token of `e` as belonging to input sequence `id` (HF's set_sequence_id: adds to the range map). */
 export function setSequenceId(e: Encoding, id: number): void {
-  e.sequenceIds = new Array(e.ids.length).fill(id);
+  const r = copyRanges(rangesOf(e));
+  r.set(id, [0, e.ids.length]);
+  setRanges(e, r);
 }
 
 function mergeInputs(a: string[], b: string[]): string[] {
@@ -65,7 +120,9 @@ export function mergeTwo(a: Encoding, b: Encoding, growingOffsets: boolean): Enc
   for (const bo of b.overflowing) overflowing.push(mergeTwo(withoutOverflowing(a), bo, growingOffsets));
   const last = a.offsets[a.offsets.length - 1];
   const shift = growingOffsets && last ? last[1] : 0;
-  return new Encoding({
+  const ranges = copyRanges(rangesOf(a));
+  for (const [k, [s, t]] of rangesOf(b)) ranges.set(k, [s + a.ids.length, t + a.ids.length]);
+  const merged = new Encoding({
     ids: a.ids.concat(b.ids),
     typeIds: a.typeIds.concat(b.typeIds),
     tokens: a.tokens.concat(b.tokens),
@@ -77,11 +134,15 @@ export function mergeTwo(a: Encoding, b: Encoding, growingOffsets: boolean): Enc
     overflowing,
     inputs: mergeInputs(a.inputs, b.inputs),
   });
+  setRanges(merged, ranges);
+  return merged;
 }
 
 function withoutOverflowing(e: Encoding): Encoding {
   if (e.overflowing.length === 0) return e;
   const c = new Encoding({ ...e, overflowing: [] });
+  const r = RANGES.get(e);
+  if (r) RANGES.set(c, r);
   return c;
 }
 
@@ -105,7 +166,7 @@ export function defaultProcess(encoding: Encoding, pair: Encoding | null): Encod
 }
 
 function slice(e: Encoding, start: number, stop: number): Encoding {
-  return new Encoding({
+  const part = new Encoding({
     ids: e.ids.slice(start, stop),
     typeIds: e.typeIds.slice(start, stop),
     tokens: e.tokens.slice(start, stop),
@@ -114,10 +175,12 @@ function slice(e: Encoding, start: number, stop: number): Encoding {
     specialTokensMask: e.specialTokensMask.slice(start, stop),
     attentionMask: e.attentionMask.slice(start, stop),
     // Matches HF: truncation forgets which sequence the tokens came from (post-processing sets it again).
-    sequenceIds: new Array(stop - start).fill(null),
     overflowing: [],
     inputs: e.inputs,
   });
+  // Matches HF: truncation forgets which sequence the tokens came from (post-processing sets it again).
+  clearSequenceRanges(part);
+  return part;
 }
 
 /**
@@ -129,9 +192,9 @@ export function truncateEncoding(enc: Encoding, maxLength: number, stride: numbe
   const len = enc.ids.length;
   if (maxLength >= len) return enc;
   if (maxLength === 0) {
-    const whole = new Encoding({ ...enc });
     const empty = new Encoding({ ids: [], inputs: enc.inputs });
-    empty.overflowing = [whole];
+    clearSequenceRanges(empty);
+    empty.overflowing = [enc];
     return empty;
   }
   if (stride >= maxLength) {
@@ -218,12 +281,14 @@ export function padEncoding(
   const n = targetLength - enc.ids.length;
   if (n <= 0) {
     if (overflowing.every((o, i) => o === enc.overflowing[i])) return enc;
-    return new Encoding({ ...enc, overflowing });
+    const same = new Encoding({ ...enc, overflowing });
+    setRanges(same, copyRanges(rangesOf(enc)));
+    return same;
   }
   const fill = <T>(v: T): T[] => new Array<T>(n).fill(v);
   const offs = Array.from({ length: n }, () => [0, 0] as [number, number]);
   const join = <T>(xs: T[], pad: T[]): T[] => (options.direction === "Left" ? pad.concat(xs) : xs.concat(pad));
-  return new Encoding({
+  const padded = new Encoding({
     ids: join(enc.ids, fill(options.padId)),
     typeIds: join(enc.typeIds, fill(options.padTypeId)),
     tokens: join(enc.tokens, fill(options.padToken)),
@@ -231,10 +296,11 @@ export function padEncoding(
     wordIds: join(enc.wordIds, fill<number | null>(null)),
     specialTokensMask: join(enc.specialTokensMask, fill(1)),
     attentionMask: join(enc.attentionMask, fill(0)),
-    sequenceIds: join(enc.sequenceIds, fill<number | null>(null)),
     overflowing,
     inputs: enc.inputs,
   });
+  setRanges(padded, copyRanges(rangesOf(enc), options.direction === "Left" ? n : 0));
+  return padded;
 }
 
 /** The length HF pads a batch to: the longest encoding (or the fixed length), rounded up to `padToMultipleOf`. */

@@ -33,7 +33,7 @@ export class MetaspaceDecoder implements Decoder {
     return tokens.map((t, i) => {
       if (i === 0 && this.prependScheme !== "never") {
         // Matches HF: in the first token every replacement character is dropped, not only the leading one.
-        return t.split(this.replacement).join("") === t && !t.includes(this.replacement) ? t : t.split(this.replacement).join("");
+        return t.split(this.replacement).join("");
       }
       return t.split(this.replacement).join(" ");
     });

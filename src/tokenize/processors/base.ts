@@ -1,7 +1,7 @@
 // Shared machinery of the post-processors: HF's process() = number the sequences, transform the list, merge.
 
 import type { Encoding } from "../encoding.js";
-import { cloneEncoding, mergeEncodings, setSequenceId } from "../encoding-ops.js";
+import { cloneEncoding, mergeEncodings, setSequenceId, setSequenceRange } from "../encoding-ops.js";
 import { TokenizerError, type Json, type JsonObject, type PostProcessor } from "../types.js";
 
 export abstract class BasePostProcessor implements PostProcessor {
@@ -13,7 +13,12 @@ export abstract class BasePostProcessor implements PostProcessor {
 
   process(encoding: Encoding, pair: Encoding | null, addSpecialTokens: boolean): Encoding {
     const list = pair ? [cloneEncoding(encoding), cloneEncoding(pair)] : [cloneEncoding(encoding)];
-    list.forEach((e, i) => setSequenceId(e, i));
+    list.forEach((e, i) => {
+      setSequenceId(e, i);
+      for (const o of e.overflowing) setSequenceId(o, i);
+      // Matches HF: type ids start as the sequence index (processors may override them).
+      e.typeIds = new Array<number>(e.ids.length).fill(i);
+    });
     const merged = mergeEncodings(this.processEncodings(list, addSpecialTokens), false);
     merged.inputs = pair ? [encoding.inputs[0] ?? "", pair.inputs[1] ?? pair.inputs[0] ?? ""] : [encoding.inputs[0] ?? ""];
     setInputs(merged, merged.inputs);
@@ -63,6 +68,7 @@ export function wrap(
   after: [string, number],
   edgeType: number,
   seqId: number,
+  zeroTypes = false,
 ): Encoding {
   const pre = before ? 1 : 0;
   const n = enc.ids.length;
@@ -75,8 +81,9 @@ export function wrap(
   out.offsets = (pre ? [[0, 0] as [number, number]] : []).concat(enc.offsets, [[0, 0]]);
   out.specialTokensMask = (pre ? [1] : []).concat(new Array<number>(n).fill(0), [1]);
   out.attentionMask = new Array<number>(n + pre + 1).fill(1);
-  out.sequenceIds = (pre ? [null] : ([] as (number | null)[])).concat(new Array<number | null>(n).fill(seqId), [null]);
-  out.overflowing = enc.overflowing.map((o) => wrap(o, before, after, edgeType, seqId));
+  out.overflowing = enc.overflowing.map((o) => wrap(o, before, after, edgeType, seqId, zeroTypes));
+  if (zeroTypes) out.typeIds.fill(0);
+  setSequenceRange(out, seqId, pre, pre + n);
   return out;
 }
 
@@ -105,8 +112,8 @@ export function trimByteLevelOffsets(enc: Encoding, addPrefixSpace: boolean): vo
     const off = enc.offsets[i]!;
     let [s, e] = off;
     if (lead > 0) {
-      // Matches HF: the first token keeps its prefix space when add_prefix_space put it there.
-      if ((i === 0 || s === 0) && addPrefixSpace) lead = 0;
+      // Matches HF: the first token keeps one leading space when add_prefix_space may have put it there.
+      if ((i === 0 || s === 0) && addPrefixSpace && lead === 1) lead = 0;
       s = Math.min(s + lead, e);
     }
     if (trail > 0 && e >= trail) e = Math.max(e - trail, s);

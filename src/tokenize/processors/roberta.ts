@@ -34,11 +34,11 @@ export class RobertaProcessing extends BasePostProcessor {
         trimByteLevelOffsets(e, this.addPrefixSpace);
         for (const o of e.overflowing) trimByteLevelOffsets(o, this.addPrefixSpace);
       }
-      // Matches HF: RoBERTa has no segment embeddings, so every type id is 0 (overflowing parts keep theirs).
+      // Matches HF: RoBERTa has no segment embeddings, so every type id is 0.
       e.typeIds = new Array<number>(e.ids.length).fill(0);
     }
     if (!addSpecialTokens) return encodings;
-    return encodings.map((e, i) => (i === 0 ? wrap(e, this.cls, this.sep, 0, 0) : wrap(e, this.sep, this.sep, 0, 1)));
+    return encodings.map((e, i) => (i === 0 ? wrap(e, this.cls, this.sep, 0, 0, true) : wrap(e, this.sep, this.sep, 0, 1, true)));
   }
 
   toJSON(): JsonObject {

@@ -1,7 +1,7 @@
 // TemplateProcessing: "[CLS]:0 $A:0 [SEP]:0" style templates for single sequences and pairs.
 
 import { Encoding } from "../encoding.js";
-import { setSequenceId } from "../encoding-ops.js";
+import { clearSequenceRanges, cloneEncoding, setSequenceId } from "../encoding-ops.js";
 import { TokenizerError, type Json, type JsonObject } from "../types.js";
 import { BasePostProcessor, uint } from "./base.js";
 
@@ -143,12 +143,11 @@ export class TemplateProcessing extends BasePostProcessor {
         // Matches HF: only the encoding itself gets the template's type id, not its overflowing parts.
         e.typeIds = new Array<number>(e.ids.length).fill(piece.typeId);
         setSequenceId(e, i);
-        out.push(copyShallow(e));
+        out.push(cloneEncoding(e));
       } else if (addSpecialTokens) {
         const t = this.specialTokens.get(piece.id)!;
         const n = t.ids.length;
-        out.push(
-          new Encoding({
+        const special = new Encoding({
             ids: t.ids.slice(),
             typeIds: new Array<number>(n).fill(piece.typeId),
             tokens: t.tokens.slice(),
@@ -156,9 +155,9 @@ export class TemplateProcessing extends BasePostProcessor {
             offsets: Array.from({ length: n }, () => [0, 0] as [number, number]),
             specialTokensMask: new Array<number>(n).fill(1),
             attentionMask: new Array<number>(n).fill(1),
-            sequenceIds: new Array<number | null>(n).fill(null),
-          }),
-        );
+          });
+        clearSequenceRanges(special);
+        out.push(special);
       }
     }
     return out;
@@ -171,8 +170,4 @@ export class TemplateProcessing extends BasePostProcessor {
     for (const [k, v] of this.specialTokens) specials[k] = { id: v.id, ids: v.ids.slice(), tokens: v.tokens.slice() };
     return { type: this.type, single: pieces(this.single), pair: pieces(this.pair), special_tokens: specials };
   }
-}
-
-function copyShallow(e: Encoding): Encoding {
-  return new Encoding({ ...e, typeIds: e.typeIds.slice(), sequenceIds: e.sequenceIds.slice() });
 }
