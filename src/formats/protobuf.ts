@@ -10,7 +10,8 @@ export const WireType = {
   Fixed32: 5,
 } as const;
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM: a piece may start with U+FEFF, which TextDecoder would otherwise drop.
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 export class ProtoReader {
   pos: number;

@@ -1,5 +1,5 @@
-// The converted files through retoken's own Tokenizer (src/tokenize/tokenizer.ts), against the same references as
-// the oracle tests. Skipped until that module exists.
+// The converted files through retoken's own pipeline (src/tokenize), against the same references as the oracle
+// tests. Each part is skipped until the module it needs exists.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
@@ -8,11 +8,43 @@ import { tiktokenToTokenizerJson } from "../../src/formats/tiktoken.js";
 import { parseSentencePieceModel, sentencePieceToTokenizerJson } from "../../src/formats/sentencepiece.js";
 import type { JsonObject } from "../../src/tokenize/types.js";
 import { floresSample, HARD_STRINGS } from "./data.js";
-import { rankFileText } from "./rank-files.js";
+import { llama3RankText, rankFileText } from "./rank-files.js";
 import { isViterbiTie, readGolden, SPM_MODELS } from "./spm-reference.js";
 
 const TOKENIZER_MODULE = new URL("../../src/tokenize/tokenizer.ts", import.meta.url).pathname;
 const skip = existsSync(TOKENIZER_MODULE) ? false : "src/tokenize/tokenizer.ts does not exist yet";
+const DECODERS_MODULE = new URL("../../src/tokenize/decoders/index.ts", import.meta.url).pathname;
+const skipDecoders = existsSync(DECODERS_MODULE) ? false : "src/tokenize/decoders does not exist yet";
+
+test("retoken decoders on converted SentencePiece models give spm_decode's text (golden)", { skip: skipDecoders }, async () => {
+  const { decoderFromJSON } = (await import(DECODERS_MODULE)) as { decoderFromJSON(j: JsonObject, path: string): { decodeChain(tokens: string[]): string[] } };
+  const golden = readGolden();
+  for (const m of SPM_MODELS) {
+    const bytes = new Uint8Array(readFileSync(m.path));
+    const model = parseSentencePieceModel(bytes);
+    const json = sentencePieceToTokenizerJson(bytes, { fileName: m.name });
+    const decoder = decoderFromJSON(json.decoder as JsonObject, `${m.name}: decoder`);
+    golden.texts.forEach((text, i) => {
+      if (text.trimStart().startsWith("\u2581")) return; // see sentencepiece.test.ts
+      const tokens = golden.ids[m.name]![i]!.map((id) => model.pieces[id]!.piece);
+      assert.equal(decoder.decodeChain(tokens).join(""), golden.decoded[m.name]![i], `${m.name}: ${JSON.stringify(text.slice(0, 60))}`);
+    });
+  }
+});
+
+test("retoken's ByteLevel decoder on converted Llama 3 restores the text", { skip: skipDecoders }, async () => {
+  const { decoderFromJSON } = (await import(DECODERS_MODULE)) as { decoderFromJSON(j: JsonObject, path: string): { decodeChain(tokens: string[]): string[] } };
+  const json = tiktokenToTokenizerJson(llama3RankText()) as any;
+  const byId: string[] = [];
+  for (const [token, id] of Object.entries(json.model.vocab as Record<string, number>)) byId[id] = token;
+  const decoder = decoderFromJSON(json.decoder, "llama3: decoder");
+  const enc = get_encoding("cl100k_base"); // Llama 3's first 100,256 ranks are cl100k_base's
+  try {
+    for (const text of floresSample(1)) assert.equal(decoder.decodeChain([...enc.encode(text)].map((id) => byId[id]!)).join(""), text);
+  } finally {
+    enc.free();
+  }
+});
 
 async function ourIds(json: JsonObject): Promise<(text: string) => number[]> {
   const { Tokenizer } = (await import(TOKENIZER_MODULE)) as { Tokenizer: { fromJSON(j: JsonObject): { encode(t: string, o: { addSpecialTokens: boolean }): { ids: ArrayLike<number> } } } };
