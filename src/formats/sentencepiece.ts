@@ -257,8 +257,11 @@ export function sentencePieceModelToTokenizerJson(model: SentencePieceModel, fil
   if (n.addDummyPrefix && !t.treatWhitespaceAsSuffix) normalizers.push({ type: "Prepend", prepend: n.escapeWhitespaces ? SPACE : " " });
   if (n.escapeWhitespaces) normalizers.push({ type: "Replace", pattern: { String: " " }, content: SPACE });
 
+  // spm encodes the whole text at once; splitting it into ▁-words first is the same only when no piece has a ▁ after
+  // its first character (Llama's whitespace-only pieces "▁▁" do), and it keeps the model's work per word small.
   const preTokenizers: JsonObject[] = [];
-  if (n.escapeWhitespaces && t.splitByWhitespace) preTokenizers.push({ type: "Metaspace", replacement: SPACE, prepend_scheme: "never", split: true });
+  const piecesStayInWords = pieces.every((p) => p.piece.indexOf(SPACE, 1) < 0);
+  if (n.escapeWhitespaces && piecesStayInWords) preTokenizers.push({ type: "Metaspace", replacement: SPACE, prepend_scheme: "never", split: true });
   // split_digits needs no pre-tokenizer: it only keeps multi-digit pieces out of the vocabulary at training time.
 
   // Control and unknown pieces are special added tokens, as in Hugging Face's converted files. User-defined pieces

@@ -7,6 +7,7 @@ import {
   isSentencePieceModel,
   parseSentencePieceModel,
   PieceType,
+  sentencePieceBpeMerges,
   sentencePieceConversionNotes,
   sentencePieceToTokenizerJson,
   SpmModelType,
@@ -111,6 +112,24 @@ test("the converted pipeline: Unigram/BPE model, whitespace handling, added toke
   const identity = tk.Tokenizer.fromString(JSON.stringify(sentencePieceToTokenizerJson(modelBytes("unigram-bytefallback"))));
   assert.deepEqual((await identity.encode(" a \n b ", null, { addSpecialTokens: false })).getTokens(), ["a", "\u2581", "<0x0A>", "\u2581b"]);
   assert.deepEqual(sentencePieceConversionNotes(parseSentencePieceModel(modelBytes("en-unigram"))).length, 1);
+});
+
+test("BPE merges recovered from piece scores equal Hugging Face's Llama 2 and Mistral merge lists", async () => {
+  // Their .model files are not here, so the ModelProto is rebuilt from tokenizer.json: spm BPE scores fall with the
+  // id, and Meta's whitespace-only pieces ("▁▁", ...) carry a score near -1e9.
+  for (const name of ["llama", "mistral"]) {
+    const hf = JSON.parse(readFileSync(`../shared/data/tokenizers/${name}.json`, "utf8"));
+    const byId: string[] = [];
+    for (const [p, id] of Object.entries(hf.model.vocab as Record<string, number>)) byId[id] = p;
+    const pieces = byId.map((piece, id) => ({
+      piece,
+      score: /^\u2581{2,}$/.test(piece) ? -1e9 - id : -id,
+      type: id === 0 ? PieceType.UNKNOWN : id <= 2 ? PieceType.CONTROL : /^<0x[0-9A-F]{2}>$/.test(piece) ? PieceType.BYTE : PieceType.NORMAL,
+    }));
+    const merges = sentencePieceBpeMerges(pieces);
+    assert.equal(merges.length, hf.model.merges.length, name);
+    assert.deepEqual(merges.map((m) => m.join(" ")), hf.model.merges, name);
+  }
 });
 
 test("corrupt or truncated files give a TokenizerError naming the file and byte offset", () => {
