@@ -1,7 +1,7 @@
 // BPEDecoder: the end-of-word suffix ("</w>") becomes a space, except on the last token.
 
 import type { Decoder, JsonObject } from "../types.js";
-import { str } from "./util.js";
+import { rustReplace, str } from "./util.js";
 
 export class BPEDecoder implements Decoder {
   readonly type = "BPEDecoder";
@@ -13,7 +13,7 @@ export class BPEDecoder implements Decoder {
 
   decodeChain(tokens: string[]): string[] {
     const last = tokens.length - 1;
-    return tokens.map((t, i) => (this.suffix === "" ? t : t.split(this.suffix).join(i === last ? "" : " ")));
+    return tokens.map((t, i) => rustReplace(t, this.suffix, i === last ? "" : " "));
   }
 
   toJSON(): JsonObject {

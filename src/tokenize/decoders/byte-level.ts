@@ -20,14 +20,15 @@ export class ByteLevelDecoder implements Decoder {
   constructor(
     readonly addPrefixSpace = true,
     readonly trimOffsets = true,
-    readonly useRegex = true,
+    /** Absent from older files; kept absent on output so toJSON gives back the JSON read. */
+    readonly useRegex: boolean | null = true,
   ) {}
 
   static fromJSON(json: JsonObject, path: string): ByteLevelDecoder {
     return new ByteLevelDecoder(
       bool(json, "add_prefix_space", path, true),
       bool(json, "trim_offsets", path, true),
-      bool(json, "use_regex", path, true),
+      json.use_regex === undefined ? null : bool(json, "use_regex", path, true),
     );
   }
 
@@ -60,6 +61,8 @@ export class ByteLevelDecoder implements Decoder {
   }
 
   toJSON(): JsonObject {
-    return { type: this.type, add_prefix_space: this.addPrefixSpace, trim_offsets: this.trimOffsets, use_regex: this.useRegex };
+    const out: JsonObject = { type: this.type, add_prefix_space: this.addPrefixSpace, trim_offsets: this.trimOffsets };
+    if (this.useRegex !== null) out.use_regex = this.useRegex;
+    return out;
   }
 }

@@ -1,7 +1,7 @@
 // CTC decoder: collapses repeated tokens, drops the pad token, word delimiter to space (speech models).
 
 import type { Decoder, JsonObject } from "../types.js";
-import { bool, str } from "./util.js";
+import { bool, rustReplace, str } from "./util.js";
 import { cleanupTokenizationSpaces } from "./wordpiece.js";
 
 export class CTCDecoder implements Decoder {
@@ -21,8 +21,8 @@ export class CTCDecoder implements Decoder {
     for (let i = 0; i < tokens.length; i++) {
       const t = tokens[i]!;
       if (i > 0 && tokens[i - 1] === t) continue;
-      let s = this.padToken === "" ? t : t.split(this.padToken).join("");
-      if (this.cleanup) s = cleanupTokenizationSpaces(s).split(this.wordDelimiterToken).join(" ");
+      let s = rustReplace(t, this.padToken, "");
+      if (this.cleanup) s = rustReplace(cleanupTokenizationSpaces(s), this.wordDelimiterToken, " ");
       if (s !== "") out.push(s);
     }
     return out;

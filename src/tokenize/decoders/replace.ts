@@ -1,7 +1,7 @@
 // Replace decoder: a String or Regex pattern replaced by `content` in every token.
 
 import { TokenizerError, type Decoder, type JsonObject } from "../types.js";
-import { str } from "./util.js";
+import { rustReplace, str } from "./util.js";
 
 export type ReplacePattern = { String: string } | { Regex: string };
 
@@ -39,9 +39,8 @@ export class ReplaceDecoder implements Decoder {
       return tokens.map((t) => t.replace(re, () => content));
     }
     const s = (this.pattern as { String: string }).String;
-    // An empty pattern matches nothing in HF's String pattern.
-    if (s === "") return tokens.slice();
-    return tokens.map((t) => t.split(s).join(content));
+    // Matches HF: an empty pattern matches at every character boundary of a non-empty token.
+    return tokens.map((t) => (t === "" ? t : rustReplace(t, s, content)));
   }
 
   toJSON(): JsonObject {

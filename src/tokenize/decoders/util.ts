@@ -46,3 +46,10 @@ export function utf8Strict(bytes: Uint8Array): string | null {
     return null;
   }
 }
+
+/** Rust's str::replace: an empty pattern matches at every character boundary, start and end included. */
+export function rustReplace(s: string, from: string, to: string): string {
+  if (from !== "") return s.split(from).join(to);
+  if (to === "") return s;
+  return to + Array.from(s).join(to) + (s === "" ? "" : to);
+}

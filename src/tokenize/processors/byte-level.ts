@@ -11,7 +11,8 @@ export class ByteLevelProcessor extends BasePostProcessor {
   constructor(
     readonly trimOffsets = true,
     readonly addPrefixSpace = true,
-    readonly useRegex = true,
+    /** Absent from older files; kept absent on output so toJSON gives back the JSON read. */
+    readonly useRegex: boolean | null = true,
   ) {
     super();
   }
@@ -20,7 +21,7 @@ export class ByteLevelProcessor extends BasePostProcessor {
     return new ByteLevelProcessor(
       bool(json, "trim_offsets", path, true),
       bool(json, "add_prefix_space", path, true),
-      bool(json, "use_regex", path, true),
+      json.use_regex === undefined ? null : bool(json, "use_regex", path, true),
     );
   }
 
@@ -40,6 +41,8 @@ export class ByteLevelProcessor extends BasePostProcessor {
   }
 
   toJSON(): JsonObject {
-    return { type: this.type, add_prefix_space: this.addPrefixSpace, trim_offsets: this.trimOffsets, use_regex: this.useRegex };
+    const out: JsonObject = { type: this.type, add_prefix_space: this.addPrefixSpace, trim_offsets: this.trimOffsets };
+    if (this.useRegex !== null) out.use_regex = this.useRegex;
+    return out;
   }
 }
