@@ -97,3 +97,12 @@ test("CLI: trains, writes atomically, errors on bad options", async () => {
   for (const [k, v] of Object.entries(written.model.vocab)) assert.equal(more.model.vocab[k], v);
   assert.equal(Object.keys(more.model.vocab).length, 900);
 });
+
+test("determinism: every model gives a byte-identical tokenizer.json on a rerun", async () => {
+  const text = engDev.slice(0, 60000);
+  for (const model of ["bpe", "char-bpe", "wordpiece", "unigram"] as const) {
+    const a = JSON.stringify(await trainTokenizer(text, { model, vocabSize: 900 }));
+    const b = JSON.stringify(await trainTokenizer(text, { model, vocabSize: 900 }));
+    assert.equal(a, b, model);
+  }
+});
