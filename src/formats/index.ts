@@ -8,6 +8,7 @@ import { isTiktokenRanks, tiktokenToTokenizerJson, type TiktokenOptions } from "
 
 export * from "./tiktoken.js";
 export * from "./sentencepiece.js";
+export * from "./sentencepiece-write.js";
 
 export type TokenizerFormat = "tokenizer.json" | "tiktoken" | "sentencepiece";
 

@@ -146,3 +146,86 @@ export class ProtoReader {
     if (wire !== wanted) this.fail(`field ${field} has wire type ${wire}, expected ${wanted}`);
   }
 }
+
+/** A small protobuf writer: the fields SentencePiece's ModelProto needs. */
+export class ProtoWriter {
+  private buf = new Uint8Array(1024);
+  private len = 0;
+
+  private ensure(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.len + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.len));
+    this.buf = next;
+  }
+
+  private byte(b: number): void {
+    this.ensure(1);
+    this.buf[this.len++] = b;
+  }
+
+  /** Non-negative integers below 2^53, or int32 values (negative ones take 10 bytes, as protobuf sends them). */
+  varint(v: number): void {
+    if (v < 0) {
+      // Two's complement over 64 bits: low 32 bits as unsigned, high 32 bits all ones.
+      let lo = v >>> 0;
+      let hi = 0xffffffff;
+      for (let i = 0; i < 9; i++) {
+        this.byte((lo & 0x7f) | 0x80);
+        lo = (lo >>> 7) | ((hi & 0x7f) << 25);
+        hi >>>= 7;
+      }
+      this.byte(lo & 0x01);
+      return;
+    }
+    while (v >= 0x80) {
+      this.byte((v % 0x80) | 0x80);
+      v = Math.floor(v / 0x80);
+    }
+    this.byte(v);
+  }
+
+  tag(field: number, wire: number): void {
+    this.varint(field * 8 + wire);
+  }
+
+  int32Field(field: number, v: number): void {
+    this.tag(field, WireType.Varint);
+    this.varint(v);
+  }
+
+  boolField(field: number, v: boolean): void {
+    this.int32Field(field, v ? 1 : 0);
+  }
+
+  floatField(field: number, v: number): void {
+    this.tag(field, WireType.Fixed32);
+    this.ensure(4);
+    new DataView(this.buf.buffer).setFloat32(this.len, v, true);
+    this.len += 4;
+  }
+
+  bytesField(field: number, bytes: Uint8Array): void {
+    this.tag(field, WireType.LengthDelimited);
+    this.varint(bytes.length);
+    this.ensure(bytes.length);
+    this.buf.set(bytes, this.len);
+    this.len += bytes.length;
+  }
+
+  stringField(field: number, s: string): void {
+    this.bytesField(field, utf8Encoder.encode(s));
+  }
+
+  messageField(field: number, message: ProtoWriter): void {
+    this.bytesField(field, message.finish());
+  }
+
+  finish(): Uint8Array {
+    return this.buf.slice(0, this.len);
+  }
+}
+
+const utf8Encoder = new TextEncoder();
