@@ -24,6 +24,8 @@ export interface Normalizer {
   readonly type: string;
   /** Rewrites the string in place, keeping alignments to the original text. */
   normalize(s: NormalizedString): void;
+  /** Optional fast path: the normalized text alone, without alignments (used when only ids are needed). */
+  normalizeText?(text: string): string;
   toJSON(): JsonObject;
 }
 
@@ -31,6 +33,9 @@ export interface PreTokenizer {
   readonly type: string;
   /** Splits (and may rewrite) the pieces of the string in place. */
   preTokenize(p: PreTokenizedString): void;
+  /** Optional fast path: splits one plain piece (no offsets) the same way, appending the parts to `out` (used when
+   * only ids are needed). `atStart`: the piece begins at the start of the input text. */
+  preTokenizeText?(piece: string, atStart: boolean, out: string[]): void;
   toJSON(): JsonObject;
 }
 

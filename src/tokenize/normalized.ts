@@ -1,0 +1,430 @@
+// A string being normalized, with the alignment of every normalized UTF-16 unit to a [start, end) span of the
+// original text. Semantics follow Hugging Face `tokenizers`' NormalizedString (its alignments are per UTF-8 byte,
+// ours per UTF-16 unit; both give every unit of one character the same span, so the offsets agree).
+
+import { findAll } from "./regex.js";
+
+/** What Split does with the matched delimiters (HF's SplitDelimiterBehavior). */
+export type SplitDelimiterBehavior = "removed" | "isolated" | "merged_with_previous" | "merged_with_next" | "contiguous";
+
+/** Something to split on: a literal string, a (global) RegExp, or a predicate on code points (each matching
+ * character is one match). */
+export type SplitPattern = string | RegExp | ((codePoint: number) => boolean);
+
+/** Rust's char::is_whitespace: the White_Space property. */
+export function isWhitespace(c: number): boolean {
+  return (
+    c === 0x20 ||
+    (c >= 0x09 && c <= 0x0d) ||
+    (c >= 0x80 &&
+      (c === 0x85 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000))
+  );
+}
+
+/** UTF-16 length of the code point at s[i]. */
+function cpLen(s: string, i: number): number {
+  const c = s.charCodeAt(i);
+  if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+    const d = s.charCodeAt(i + 1);
+    if (d >= 0xdc00 && d <= 0xdfff) return 2;
+  }
+  return 1;
+}
+
+/** Splits a string into code-point strings. */
+export function codePoints(s: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < s.length; ) {
+    const n = cpLen(s, i);
+    out.push(n === 1 ? s[i]! : s.slice(i, i + 2));
+    i += n;
+  }
+  return out;
+}
+
+/** Matches of a pattern as HF's Pattern::find_matches: spans covering the whole string, flagged match / not. */
+export function findMatches(s: string, pattern: SplitPattern): { start: number; end: number; match: boolean }[] {
+  if (s.length === 0) return [{ start: 0, end: 0, match: false }];
+  const out: { start: number; end: number; match: boolean }[] = [];
+  let prev = 0;
+  const push = (start: number, end: number) => {
+    if (prev !== start) out.push({ start: prev, end: start, match: false });
+    out.push({ start, end, match: true });
+    prev = end;
+  };
+  if (typeof pattern === "string") {
+    if (pattern.length === 0) return [{ start: 0, end: s.length, match: false }];
+    for (let i = s.indexOf(pattern); i >= 0; i = s.indexOf(pattern, i + pattern.length)) push(i, i + pattern.length);
+  } else if (typeof pattern === "function") {
+    for (let i = 0; i < s.length; ) {
+      const n = cpLen(s, i);
+      if (pattern(s.codePointAt(i)!)) push(i, i + n);
+      i += n;
+    }
+  } else {
+    const m = findAll(pattern, s);
+    for (let k = 0; k < m.length; k += 2) push(m[k]!, m[k + 1]!);
+  }
+  if (prev !== s.length) out.push({ start: prev, end: s.length, match: false });
+  return out;
+}
+
+/** Applies a delimiter behavior to find_matches output (HF's NormalizedString::split): the [start, end) spans kept. */
+export function splitSpans(
+  matches: { start: number; end: number; match: boolean }[],
+  behavior: SplitDelimiterBehavior,
+  invert = false,
+): number[] {
+  const out: number[] = [];
+  if (invert) matches = matches.map((m) => ({ start: m.start, end: m.end, match: !m.match }));
+  switch (behavior) {
+    case "isolated":
+      for (const m of matches) out.push(m.start, m.end);
+      break;
+    case "removed":
+      for (const m of matches) if (!m.match) out.push(m.start, m.end);
+      break;
+    case "contiguous": {
+      let prev = false;
+      for (const m of matches) {
+        if (m.match === prev && out.length > 0) out[out.length - 1] = m.end;
+        else out.push(m.start, m.end);
+        prev = m.match;
+      }
+      break;
+    }
+    case "merged_with_previous": {
+      let prev = false;
+      for (const m of matches) {
+        if (m.match && !prev && out.length > 0) out[out.length - 1] = m.end;
+        else out.push(m.start, m.end);
+        prev = m.match;
+      }
+      break;
+    }
+    case "merged_with_next": {
+      let prev = false;
+      const rev: number[] = [];
+      for (let k = matches.length - 1; k >= 0; k--) {
+        const m = matches[k]!;
+        if (m.match && !prev && rev.length > 0) rev[rev.length - 2] = m.start;
+        else rev.push(m.start, m.end);
+        prev = m.match;
+      }
+      for (let k = rev.length - 2; k >= 0; k -= 2) out.push(rev[k]!, rev[k + 1]!);
+      break;
+    }
+  }
+  return out;
+}
+
+/** Splits plain text like NormalizedString.split, appending the non-empty parts to `out`. */
+export function splitText(s: string, pattern: SplitPattern, behavior: SplitDelimiterBehavior, invert: boolean, out: string[]): void {
+  const spans = splitSpans(findMatches(s, pattern), behavior, invert);
+  for (let k = 0; k < spans.length; k += 2) if (spans[k + 1]! > spans[k]!) out.push(s.slice(spans[k], spans[k + 1]));
+}
+
+export class NormalizedString {
+  /** The original text of this piece. */
+  readonly original: string;
+  /** The normalized text. */
+  normalized: string;
+  /** For each normalized UTF-16 unit i: the original span [align[2i], align[2i+1]) (relative to `original`).
+   * null means the identity (normalized === original, nothing transformed yet). */
+  private align: Int32Array | null;
+  /** Where `original` starts in the whole input text. */
+  readonly originalShift: number;
+
+  constructor(original: string, normalized = original, align: Int32Array | null = null, originalShift = 0) {
+    this.original = original;
+    this.normalized = normalized;
+    this.align = align;
+    this.originalShift = originalShift;
+  }
+
+  get length(): number {
+    return this.normalized.length;
+  }
+
+  isEmpty(): boolean {
+    return this.normalized.length === 0;
+  }
+
+  /** The alignment table (built on first use when it is still the identity). */
+  alignments(): Int32Array {
+    if (this.align) return this.align;
+    const s = this.normalized;
+    const a = new Int32Array(s.length * 2);
+    for (let i = 0; i < s.length; ) {
+      const n = cpLen(s, i);
+      for (let k = 0; k < n; k++) {
+        a[2 * (i + k)] = i;
+        a[2 * (i + k) + 1] = i + n;
+      }
+      i += n;
+    }
+    this.align = a;
+    return a;
+  }
+
+  /** Maps a normalized [start, end) range to the original text of this piece (HF's convert_offsets, including its
+   * quirk of returning an empty normalized range unchanged). */
+  originalRange(start: number, end: number): [number, number] {
+    if (start === end) return [start, end];
+    if (this.normalized.length === 0 && start === 0 && end === 0) return [0, this.original.length];
+    if (!this.align) return [start, end];
+    const a = this.align;
+    return [a[2 * start]!, a[2 * (end - 1) + 1]!];
+  }
+
+  /** Maps a normalized range to offsets in the whole input text. */
+  offsetsInInput(start: number, end: number): [number, number] {
+    const [s, e] = this.originalRange(start, end);
+    return [s + this.originalShift, e + this.originalShift];
+  }
+
+  /** The piece covering normalized [start, end), keeping alignments (HF's slice on a normalized range). */
+  slice(start: number, end: number): NormalizedString {
+    if (!this.align) {
+      return new NormalizedString(this.original.slice(start, end), undefined, null, this.originalShift + start);
+    }
+    const a = this.align;
+    let os: number;
+    let oe: number;
+    if (start === end) {
+      os = start;
+      oe = end;
+    } else {
+      os = a[2 * start]!;
+      oe = a[2 * (end - 1) + 1]!;
+    }
+    const na = new Int32Array((end - start) * 2);
+    for (let i = start * 2, j = 0; i < end * 2; i++, j++) na[j] = a[i]! - os;
+    return new NormalizedString(this.original.slice(os, oe), this.normalized.slice(start, end), na, this.originalShift + os);
+  }
+
+  /**
+   * Replaces normalized [start, end) by `chars` (one code point each) with HF's change codes: 0 replaces the next old
+   * character (taking its alignment), 1 inserts (taking the alignment of the unit before), -N replaces the next old
+   * character and removes the N after it. `initialOffset` old characters are removed first.
+   */
+  transformRange(start: number, end: number, chars: string[], changes: number[], initialOffset: number): void {
+    const old = this.normalized;
+    const a = this.alignments();
+    let pos = start;
+    for (let k = 0; k < initialOffset && pos < end; k++) pos += cpLen(old, pos);
+    let newLen = 0;
+    for (const c of chars) newLen += c.length;
+    const na = new Int32Array(a.length - (end - start) * 2 + newLen * 2);
+    na.set(a.subarray(0, start * 2), 0);
+    let w = start * 2;
+    for (let k = 0; k < chars.length; k++) {
+      const c = chars[k]!;
+      const ch = changes[k]!;
+      let s: number;
+      let e: number;
+      if (ch > 0) {
+        if (pos < 1) {
+          s = 0;
+          e = 0;
+        } else {
+          s = a[2 * (pos - 1)]!;
+          e = a[2 * (pos - 1) + 1]!;
+        }
+      } else {
+        const p = Math.min(pos, a.length / 2 - 1);
+        s = p >= 0 ? a[2 * p]! : 0;
+        e = p >= 0 ? a[2 * p + 1]! : 0;
+        if (pos < end) pos += cpLen(old, pos);
+        for (let r = 0; r < -ch && pos < end; r++) pos += cpLen(old, pos);
+      }
+      for (let u = 0; u < c.length; u++) {
+        na[w++] = s;
+        na[w++] = e;
+      }
+    }
+    na.set(a.subarray(end * 2), w);
+    this.normalized = old.slice(0, start) + chars.join("") + old.slice(end);
+    this.align = na;
+  }
+
+  /** transformRange over the whole string. */
+  transform(chars: string[], changes: number[], initialOffset = 0): void {
+    this.transformRange(0, this.normalized.length, chars, changes, initialOffset);
+  }
+
+  /** Maps every character to zero or more characters: `fn` returns the replacement (the first output character
+   * replaces, the others are inserted; an empty result removes the character). */
+  mapChars(fn: (ch: string) => string): void {
+    const s = this.normalized;
+    const chars: string[] = [];
+    const changes: number[] = [];
+    let removedAtStart = 0;
+    let changed = false;
+    for (let i = 0; i < s.length; ) {
+      const n = cpLen(s, i);
+      const ch = n === 1 ? s[i]! : s.slice(i, i + 2);
+      const r = fn(ch);
+      if (r !== ch) changed = true;
+      if (r.length === 0) {
+        if (chars.length === 0) removedAtStart++;
+        else changes[changes.length - 1]! -= 1;
+      } else if (r === ch) {
+        chars.push(ch);
+        changes.push(0);
+      } else {
+        const parts = codePoints(r);
+        for (let k = 0; k < parts.length; k++) {
+          chars.push(parts[k]!);
+          changes.push(k === 0 ? 0 : 1);
+        }
+      }
+      i += n;
+    }
+    if (changed) this.transform(chars, changes, removedAtStart);
+  }
+
+  /** Keeps only the characters for which `keep` is true. */
+  filter(keep: (codePoint: number) => boolean): void {
+    const s = this.normalized;
+    let any = false;
+    for (let i = 0; i < s.length; i += cpLen(s, i)) {
+      if (!keep(s.codePointAt(i)!)) {
+        any = true;
+        break;
+      }
+    }
+    if (any) this.mapChars((ch) => (keep(ch.codePointAt(0)!) ? ch : ""));
+  }
+
+  /** Lowercases character by character (Rust's char::to_lowercase: no context rules). */
+  lowercase(): void {
+    const s = this.normalized;
+    if (s.toLowerCase() === s) return;
+    this.mapChars((ch) => ch.toLowerCase());
+  }
+
+  uppercase(): void {
+    if (this.normalized.toUpperCase() === this.normalized) return;
+    this.mapChars((ch) => ch.toUpperCase());
+  }
+
+  /** Adds `s` in front: every added character takes the alignment of the current first character. */
+  prepend(s: string): void {
+    if (this.normalized.length === 0 || s.length === 0) return;
+    const first = this.normalized.slice(0, cpLen(this.normalized, 0));
+    const chars = codePoints(s);
+    const changes = chars.map((_, i) => (i === 0 ? 0 : 1));
+    chars.push(first);
+    changes.push(1);
+    this.transformRange(0, first.length, chars, changes, 0);
+  }
+
+  /** Adds `s` at the end: every added character takes the alignment of the current last character. */
+  append(s: string): void {
+    const t = this.normalized;
+    if (t.length === 0 || s.length === 0) return;
+    let b = t.length - 1;
+    const c = t.charCodeAt(b);
+    if (c >= 0xdc00 && c <= 0xdfff && b > 0 && cpLen(t, b - 1) === 2) b--;
+    const chars = [t.slice(b)].concat(codePoints(s));
+    const changes = chars.map((_, i) => (i === 0 ? 0 : 1));
+    this.transformRange(b, t.length, chars, changes, 0);
+  }
+
+  /** Replaces every match of `pattern` by `content` (HF's replace: new characters take the alignment of the last
+   * matched character). */
+  replace(pattern: string | RegExp, content: string): void {
+    const matches = findMatches(this.normalized, pattern);
+    if (!matches.some((m) => m.match)) return;
+    const chars = codePoints(content);
+    let shift = 0;
+    for (const m of matches) {
+      if (!m.match) continue;
+      const start = m.start + shift;
+      const end = m.end + shift;
+      const removed = codePoints(this.normalized.slice(start, end)).length;
+      this.transformRange(start, end, chars, new Array(chars.length).fill(1), removed);
+      shift += content.length - (m.end - m.start);
+    }
+  }
+
+  /** Splits into pieces by a pattern and a delimiter behavior (empty pieces included; callers drop them). */
+  split(pattern: SplitPattern, behavior: SplitDelimiterBehavior, invert = false): NormalizedString[] {
+    const spans = splitSpans(findMatches(this.normalized, pattern), behavior, invert);
+    if (spans.length === 2 && spans[0] === 0 && spans[1] === this.normalized.length) return [this];
+    const out: NormalizedString[] = [];
+    for (let k = 0; k < spans.length; k += 2) out.push(this.slice(spans[k]!, spans[k + 1]!));
+    return out;
+  }
+
+  /** Strips leading and/or trailing whitespace (Unicode White_Space). */
+  strip(left = true, right = true): void {
+    const s = this.normalized;
+    let a = 0;
+    let b = s.length;
+    if (left) while (a < b && isWhitespace(s.charCodeAt(a))) a++;
+    if (right) while (b > a && isWhitespace(s.charCodeAt(b - 1))) b--;
+    if (a === 0 && b === s.length) return;
+    const chars = codePoints(s.slice(a, b));
+    const changes = new Array<number>(chars.length).fill(0);
+    if (chars.length > 0) changes[chars.length - 1] = -(s.length - b);
+    this.transform(chars, changes, a);
+  }
+
+  /** Unicode normalization with alignments: composed characters align to the characters they came from. */
+  unicodeNormalize(form: "NFC" | "NFD" | "NFKC" | "NFKD"): void {
+    const s = this.normalized;
+    if (isAscii(s)) return;
+    const target = s.normalize(form);
+    if (target === s) return;
+    const decompose: "NFD" | "NFKD" = form === "NFC" || form === "NFD" ? "NFD" : "NFKD";
+    // Decompose character by character: the first part replaces it, the rest are insertions.
+    const dChars: string[] = [];
+    const dChanges: number[] = [];
+    for (let i = 0; i < s.length; ) {
+      const n = cpLen(s, i);
+      const ch = n === 1 ? s[i]! : s.slice(i, i + 2);
+      const d = ch.normalize(decompose);
+      if (d === ch) {
+        dChars.push(ch);
+        dChanges.push(0);
+      } else {
+        const parts = codePoints(d);
+        for (let k = 0; k < parts.length; k++) {
+          dChars.push(parts[k]!);
+          dChanges.push(k === 0 ? 0 : 1);
+        }
+      }
+      i += n;
+    }
+    let chars: string[];
+    let changes: number[];
+    if (form === "NFD" || form === "NFKD") {
+      chars = codePoints(target);
+      // Canonical reordering keeps the count, so the changes carry over position by position.
+      changes = chars.map((_, k) => dChanges[k] ?? 1);
+    } else {
+      // Compose: each output character consumes as many decomposed characters as its own canonical decomposition
+      // has; the changes of the consumed ones fold into it (each absorbed character counts one removal).
+      chars = codePoints(target);
+      changes = [];
+      let j = 0;
+      for (const t of chars) {
+        const k = codePoints(t.normalize(decompose)).length;
+        let c = 0;
+        for (let q = 0; q < k && j < dChanges.length; q++, j++) c += dChanges[j]! - (q > 0 ? 1 : 0);
+        changes.push(c);
+      }
+      if (j < dChanges.length && changes.length > 0) {
+        for (; j < dChanges.length; j++) changes[changes.length - 1]! += dChanges[j]! - 1;
+      }
+    }
+    this.transform(chars, changes, 0);
+  }
+}
+
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+}

@@ -1,0 +1,173 @@
+// SentencePiece's precompiled charsmap: a darts-clone double-array trie over UTF-8 bytes whose values index a blob of
+// NUL-terminated replacement strings. Applied grapheme by grapheme as HF's Precompiled normalizer does: a grapheme
+// shorter than 6 bytes is looked up whole first, otherwise (or when it has no rule) each character on its own.
+
+import { base64Decode } from "../../formats/base64.js";
+import type { NormalizedString } from "../normalized.js";
+import { codePoints } from "../normalized.js";
+import { TokenizerError, type JsonObject, type Normalizer } from "../types.js";
+
+const utf8 = new TextEncoder();
+const utf8d = new TextDecoder();
+
+export class PrecompiledCharsmap {
+  private readonly units: Uint32Array;
+  private readonly blob: Uint8Array;
+  private readonly strings = new Map<number, string>();
+
+  constructor(bytes: Uint8Array, path = "precompiled_charsmap") {
+    if (bytes.length < 4) throw new TokenizerError(`charsmap too short (${bytes.length} bytes)`, path);
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const trieSize = dv.getUint32(0, true);
+    if (trieSize % 4 !== 0 || 4 + trieSize > bytes.length) throw new TokenizerError(`bad trie size ${trieSize} for ${bytes.length} bytes`, path);
+    this.units = new Uint32Array(trieSize / 4);
+    for (let i = 0; i < this.units.length; i++) this.units[i] = dv.getUint32(4 + 4 * i, true);
+    this.blob = bytes.subarray(4 + trieSize);
+  }
+
+  /** The replacement of the shortest rule that is a prefix of `key` (as HF's lookup takes the first result). */
+  lookup(key: Uint8Array): string | null {
+    const u = this.units;
+    if (u.length === 0) return null;
+    let pos = 0;
+    let unit = u[0]!;
+    pos ^= offsetOf(unit);
+    for (let i = 0; i < key.length; i++) {
+      const c = key[i]!;
+      if (c === 0) break;
+      pos ^= c;
+      unit = u[pos] ?? 0;
+      if ((unit & 0x800000ff) !== c) return null;
+      pos ^= offsetOf(unit);
+      if ((unit >>> 8) & 1) return this.stringAt((u[pos] ?? 0) & 0x7fffffff);
+    }
+    return null;
+  }
+
+  private stringAt(index: number): string {
+    let s = this.strings.get(index);
+    if (s === undefined) {
+      let end = index;
+      while (end < this.blob.length && this.blob[end] !== 0) end++;
+      s = utf8d.decode(this.blob.subarray(index, end));
+      this.strings.set(index, s);
+    }
+    return s;
+  }
+}
+
+function offsetOf(unit: number): number {
+  return (unit >>> 10) << ((unit & (1 << 9)) >>> 6);
+}
+
+let segmenter: Intl.Segmenter | null = null;
+
+export class PrecompiledNormalizer implements Normalizer {
+  readonly type = "Precompiled";
+  private readonly map: PrecompiledCharsmap | null;
+  private readonly charCache = new Map<string, string | null>();
+
+  constructor(readonly base64: string | null, path = "Precompiled") {
+    if (base64 === null || base64 === "") {
+      this.map = null;
+      return;
+    }
+    const bytes = base64Decode(base64);
+    if (!bytes) throw new TokenizerError("precompiled_charsmap is not valid base64", `${path}.precompiled_charsmap`);
+    this.map = new PrecompiledCharsmap(bytes, `${path}.precompiled_charsmap`);
+  }
+
+  static fromJSON(json: JsonObject, path: string): PrecompiledNormalizer {
+    const v = json.precompiled_charsmap;
+    if (v !== null && v !== undefined && typeof v !== "string") throw new TokenizerError("expected a base64 string", `${path}.precompiled_charsmap`);
+    return new PrecompiledNormalizer(v ?? null, path);
+  }
+
+  private rule(part: string): string | null {
+    let r = this.charCache.get(part);
+    if (r === undefined) {
+      r = this.map!.lookup(utf8.encode(part));
+      if (this.charCache.size < 100000) this.charCache.set(part, r);
+    }
+    return r;
+  }
+
+  /** The replacement chars with HF's change codes. Returns null when nothing changes. */
+  private plan(text: string): { chars: string[]; changes: number[] } | null {
+    if (!this.map) return null;
+    const chars: string[] = [];
+    const changes: number[] = [];
+    let modified = false;
+    const replace = (oldPart: string, newPart: string) => {
+      const oldCount = codePoints(oldPart).length;
+      const parts = codePoints(newPart);
+      const diff = parts.length - oldCount;
+      for (const p of parts) {
+        chars.push(p);
+        changes.push(0);
+      }
+      if (diff > 0) for (let k = 0; k < diff; k++) changes[changes.length - 1 - k] = 1;
+      else if (diff < 0 && changes.length > 0) changes[changes.length - 1]! += diff;
+    };
+    segmenter ??= new Intl.Segmenter(undefined, { granularity: "grapheme" });
+    const graphemes = isSimple(text) ? codePoints(text) : Array.from(segmenter.segment(text), (s) => s.segment);
+    for (const g of graphemes) {
+      if (utf8Length(g) < 6) {
+        const r = this.rule(g);
+        if (r !== null) {
+          modified = true;
+          replace(g, r);
+          continue;
+        }
+      }
+      for (const ch of g.length === 1 ? [g] : codePoints(g)) {
+        const r = g.length === 1 ? null : this.rule(ch);
+        if (r !== null) {
+          modified = true;
+          replace(ch, r);
+        } else {
+          chars.push(ch);
+          changes.push(0);
+        }
+      }
+    }
+    return modified ? { chars, changes } : null;
+  }
+
+  normalize(s: NormalizedString): void {
+    const p = this.plan(s.normalized);
+    if (p) s.transform(p.chars, p.changes, 0);
+  }
+
+  normalizeText(text: string): string {
+    const p = this.plan(text);
+    return p ? p.chars.join("") : text;
+  }
+
+  toJSON(): JsonObject {
+    return { type: this.type, precompiled_charsmap: this.base64 };
+  }
+}
+
+/** Text whose graphemes are single code points: printable ASCII only (no CR LF pair, no combining marks). */
+function isSimple(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7e || c === 0x0d) return false;
+  }
+  return true;
+}
+
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}

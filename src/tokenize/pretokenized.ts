@@ -1,0 +1,81 @@
+// A text cut into pieces (splits), each a NormalizedString and, once tokenized, its tokens. Pre-tokenizers split
+// the pieces further; the model tokenizes each; the result becomes an Encoding with offsets into the input text.
+
+import { Encoding } from "./encoding.js";
+import { NormalizedString } from "./normalized.js";
+import type { Token } from "./types.js";
+
+export interface Split {
+  normalized: NormalizedString;
+  /** Set once tokenized (added tokens are tokenized when they are split out). */
+  tokens: Token[] | null;
+}
+
+export class PreTokenizedString {
+  readonly original: string;
+  splits: Split[];
+
+  constructor(text: string | NormalizedString) {
+    const n = typeof text === "string" ? new NormalizedString(text) : text;
+    this.original = n.original;
+    this.splits = [{ normalized: n, tokens: null }];
+  }
+
+  /** Replaces every not-yet-tokenized piece by the pieces `fn` returns (empty ones are dropped, as in HF). `fn` may
+   * return [piece, tokens] pairs to tokenize some parts right away. */
+  split(fn: (index: number, piece: NormalizedString) => (NormalizedString | [NormalizedString, Token[] | null])[]): void {
+    const out: Split[] = [];
+    for (let i = 0; i < this.splits.length; i++) {
+      const s = this.splits[i]!;
+      if (s.tokens) {
+        out.push(s);
+        continue;
+      }
+      for (const r of fn(i, s.normalized)) {
+        const [n, tokens] = r instanceof NormalizedString ? [r, null] : r;
+        if (n.length > 0) out.push({ normalized: n, tokens });
+      }
+    }
+    this.splits = out;
+  }
+
+  /** Normalizes every not-yet-tokenized piece in place. */
+  normalize(fn: (piece: NormalizedString) => void): void {
+    for (const s of this.splits) if (!s.tokens) fn(s.normalized);
+  }
+
+  /** Tokenizes every piece that has no tokens yet. */
+  tokenize(fn: (piece: string) => Token[]): void {
+    for (const s of this.splits) if (!s.tokens) s.tokens = fn(s.normalized.normalized);
+  }
+
+  /** The encoding: offsets into the input text (UTF-16), word ids = index of the piece (HF style). */
+  intoEncoding(typeId: number, sequenceId: number, input: string): Encoding {
+    const ids: number[] = [];
+    const tokens: string[] = [];
+    const offsets: [number, number][] = [];
+    const wordIds: number[] = [];
+    for (let w = 0; w < this.splits.length; w++) {
+      const s = this.splits[w]!;
+      if (!s.tokens) continue;
+      for (const t of s.tokens) {
+        ids.push(t.id);
+        tokens.push(t.value);
+        offsets.push(s.normalized.offsetsInInput(t.start, t.end));
+        wordIds.push(w);
+      }
+    }
+    const n = ids.length;
+    return new Encoding({
+      ids,
+      tokens,
+      offsets,
+      wordIds,
+      typeIds: new Array(n).fill(typeId),
+      specialTokensMask: new Array(n).fill(0),
+      attentionMask: new Array(n).fill(1),
+      sequenceIds: new Array(n).fill(sequenceId),
+      inputs: sequenceId === 1 ? ["", input] : [input],
+    });
+  }
+}

@@ -1,0 +1,47 @@
+import { byteLevelChars, byteLevelText } from "../normalizers/byte-level.js";
+import { optBool } from "../normalizers/util.js";
+import { splitText } from "../normalized.js";
+import type { PreTokenizedString } from "../pretokenized.js";
+import { compilePattern } from "../regex.js";
+import type { JsonObject, PreTokenizer } from "../types.js";
+
+/** GPT-2's pre-tokenization pattern. */
+export const GPT2_PATTERN = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
+
+/** GPT-2's byte-level pre-tokenizer: optional prefix space, GPT-2 split, then bytes as printable characters. */
+export class ByteLevelPreTokenizer implements PreTokenizer {
+  readonly type = "ByteLevel";
+  private readonly re = compilePattern(GPT2_PATTERN);
+  constructor(
+    readonly addPrefixSpace = true,
+    readonly trimOffsets = true,
+    readonly useRegex = true,
+  ) {}
+
+  static fromJSON(json: JsonObject, path: string): ByteLevelPreTokenizer {
+    return new ByteLevelPreTokenizer(optBool(json, "add_prefix_space", path, true), optBool(json, "trim_offsets", path, true), optBool(json, "use_regex", path, true));
+  }
+
+  preTokenize(p: PreTokenizedString): void {
+    p.split((_, n) => {
+      if (this.addPrefixSpace && !n.normalized.startsWith(" ")) n.prepend(" ");
+      return this.useRegex ? n.split(this.re, "isolated") : [n];
+    });
+    p.normalize((n) => n.mapChars(byteLevelChars));
+  }
+
+  preTokenizeText(piece: string, _atStart: boolean, out: string[]): void {
+    if (this.addPrefixSpace && !piece.startsWith(" ")) piece = " " + piece;
+    if (!this.useRegex) {
+      if (piece.length > 0) out.push(byteLevelText(piece));
+      return;
+    }
+    const start = out.length;
+    splitText(piece, this.re, "isolated", false, out);
+    for (let k = start; k < out.length; k++) out[k] = byteLevelText(out[k]!);
+  }
+
+  toJSON(): JsonObject {
+    return { type: this.type, add_prefix_space: this.addPrefixSpace, trim_offsets: this.trimOffsets, use_regex: this.useRegex };
+  }
+}

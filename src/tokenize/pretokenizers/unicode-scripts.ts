@@ -1,0 +1,71 @@
+// Splits where the Unicode script changes (HF's UnicodeScripts): Hiragana, Katakana and U+30FC count as Han, a space
+// joins any script, and characters of Common/Inherited script are their own class as the reference treats them.
+
+import type { PreTokenizedString } from "../pretokenized.js";
+import type { JsonObject, PreTokenizer } from "../types.js";
+
+const SCRIPTS = [
+  "Latin", "Greek", "Cyrillic", "Armenian", "Hebrew", "Arabic", "Syriac", "Thaana", "Devanagari", "Bengali",
+  "Gurmukhi", "Gujarati", "Oriya", "Tamil", "Telugu", "Kannada", "Malayalam", "Sinhala", "Thai", "Lao", "Tibetan",
+  "Myanmar", "Georgian", "Hangul", "Ethiopic", "Cherokee", "Khmer", "Mongolian", "Han", "Hiragana", "Katakana",
+  "Bopomofo", "Yi", "Tifinagh", "Inherited", "Common",
+].map((name) => ({ name, re: new RegExp(`\\p{Script=${name}}`, "u") }));
+
+const cache = new Map<number, string>();
+
+function scriptOf(c: number): string {
+  if (c === 0x30fc) return "Han";
+  if (c === 0x20) return "Any";
+  let s = cache.get(c);
+  if (s === undefined) {
+    const ch = String.fromCodePoint(c);
+    s = "Unknown";
+    for (const { name, re } of SCRIPTS) {
+      if (re.test(ch)) {
+        s = name;
+        break;
+      }
+    }
+    if (s === "Hiragana" || s === "Katakana") s = "Han";
+    if (cache.size < 65536) cache.set(c, s);
+  }
+  return s;
+}
+
+/** [start, end) spans of same-script runs. */
+function scriptSpans(s: string): number[] {
+  const out: number[] = [];
+  let last: string | null = null;
+  let start = 0;
+  let i = 0;
+  for (const ch of s) {
+    const script = scriptOf(ch.codePointAt(0)!);
+    if (script !== "Any" && last !== null && last !== "Any" && last !== script && i > start) {
+      out.push(start, i);
+      start = i;
+    }
+    i += ch.length;
+    last = script;
+  }
+  if (i > start) out.push(start, i);
+  return out;
+}
+
+export class UnicodeScriptsPreTokenizer implements PreTokenizer {
+  readonly type = "UnicodeScripts";
+  preTokenize(p: PreTokenizedString): void {
+    p.split((_, n) => {
+      const b = scriptSpans(n.normalized);
+      const parts = [];
+      for (let k = 0; k < b.length; k += 2) parts.push(n.slice(b[k]!, b[k + 1]!));
+      return parts;
+    });
+  }
+  preTokenizeText(piece: string, _atStart: boolean, out: string[]): void {
+    const b = scriptSpans(piece);
+    for (let k = 0; k < b.length; k += 2) out.push(piece.slice(b[k], b[k + 1]));
+  }
+  toJSON(): JsonObject {
+    return { type: this.type };
+  }
+}

@@ -1,0 +1,364 @@
+// The Tokenizer: a pipeline built from tokenizer.json (normalizer → pre-tokenizer → model → post-processor, decoder
+// on the way back), with added tokens cut out first. Mirrors Hugging Face `tokenizers` so that ids, tokens, offsets
+// and decoded text are identical, and round-trips its JSON.
+
+import { AddedVocabulary, addedTokenFromJSON, addedTokenToJSON, type AddedToken } from "./added-vocabulary.js";
+import { decoderFromJSON } from "./decoders/index.js";
+import { Encoding } from "./encoding.js";
+import {
+  defaultProcess,
+  padEncodings,
+  paddingFromJSON,
+  paddingToJSON,
+  truncateForPostProcessing,
+  truncationFromJSON,
+  truncationToJSON,
+  type PaddingOptions,
+  type TruncationOptions,
+} from "./encoding-ops.js";
+import { modelFromJSON } from "./models/index.js";
+import { normalizerFromJSON } from "./normalizers/index.js";
+import { PreTokenizedString } from "./pretokenized.js";
+import { preTokenizerFromJSON } from "./pretokenizers/index.js";
+import { postProcessorFromJSON } from "./processors/index.js";
+import { StreamDecoder } from "./stream-decoder.js";
+import { TokenizerError, type Decoder, type Json, type JsonObject, type Model, type Normalizer, type PostProcessor, type PreTokenizer, type Token } from "./types.js";
+import { tokenizerJsonFromBytes } from "../formats/index.js";
+import { readFileBytes } from "../platform/files.js";
+
+export interface LoadOptions {
+  /** Named in error messages. */
+  fileName?: string;
+  /** tiktoken rank files: the pre-tokenizer pattern (known encodings are recognised without it). */
+  pattern?: string;
+  /** tiktoken rank files: special tokens and their ids. */
+  specialTokens?: Record<string, number>;
+}
+
+export interface EncodeOptions {
+  /** Let the post-processor add special tokens (default true). */
+  addSpecialTokens?: boolean;
+  /** A second sequence (sentence pairs). */
+  pair?: string;
+}
+
+export interface DecodeOptions {
+  /** Leave out added tokens marked special (default false). */
+  skipSpecialTokens?: boolean;
+}
+
+const CACHE_LIMIT = 50_000;
+const BYTE_TOKEN = /^<0x[0-9A-Fa-f]{2}>$/;
+
+/** A JS string as the reference receives it: every lone surrogate becomes U+FFFD (same length, same offsets). */
+function wellFormed(s: string): string {
+  const f = (s as { toWellFormed?: () => string }).toWellFormed;
+  if (f) return f.call(s);
+  return s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "\ufffd");
+}
+
+function section(json: JsonObject, key: string, file: string): JsonObject | null {
+  const v = json[key];
+  if (v === undefined || v === null) return null;
+  if (typeof v !== "object" || Array.isArray(v)) throw new TokenizerError(`expected an object or null`, `${file}: ${key}`);
+  return v;
+}
+
+export class Tokenizer {
+  normalizer: Normalizer | null;
+  preTokenizer: PreTokenizer | null;
+  model: Model;
+  postProcessor: PostProcessor | null;
+  decoder: Decoder | null;
+  truncation: TruncationOptions | null;
+  padding: PaddingOptions | null;
+  private added: AddedVocabulary;
+  private addedFor: { tokens: AddedToken[]; normalizer: Normalizer | null };
+  /** Top-level fields we do not interpret (kept for the round trip). */
+  private readonly extra: JsonObject;
+  private readonly tokenCache = new Map<string, Token[]>();
+  private readonly idCache = new Map<string, number[]>();
+  private cacheOwner: unknown[] = [];
+
+  constructor(model: Model, parts: { normalizer?: Normalizer | null; preTokenizer?: PreTokenizer | null; postProcessor?: PostProcessor | null; decoder?: Decoder | null; addedTokens?: AddedToken[]; truncation?: TruncationOptions | null; padding?: PaddingOptions | null; extra?: JsonObject } = {}) {
+    this.model = model;
+    this.normalizer = parts.normalizer ?? null;
+    this.preTokenizer = parts.preTokenizer ?? null;
+    this.postProcessor = parts.postProcessor ?? null;
+    this.decoder = parts.decoder ?? null;
+    this.truncation = parts.truncation ?? null;
+    this.padding = parts.padding ?? null;
+    this.extra = parts.extra ?? {};
+    const tokens = parts.addedTokens ?? [];
+    this.added = new AddedVocabulary(tokens, this.normalizer);
+    this.addedFor = { tokens, normalizer: this.normalizer };
+  }
+
+  /** Builds a tokenizer from tokenizer.json content (an object or its text). */
+  static fromJSON(json: JsonObject | string, options: LoadOptions = {}): Tokenizer {
+    const file = options.fileName ?? "tokenizer.json";
+    if (typeof json === "string") {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(json.replace(/^\ufeff/, ""));
+      } catch (e) {
+        throw new TokenizerError(`not valid JSON: ${(e as Error).message}`, file);
+      }
+      if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new TokenizerError("expected a JSON object", file);
+      json = parsed as JsonObject;
+    }
+    const modelJson = section(json, "model", file);
+    if (!modelJson) throw new TokenizerError(`missing field "model"`, file);
+    const n = section(json, "normalizer", file);
+    const pt = section(json, "pre_tokenizer", file);
+    const pp = section(json, "post_processor", file);
+    const d = section(json, "decoder", file);
+    const addedJson = json.added_tokens ?? [];
+    if (!Array.isArray(addedJson)) throw new TokenizerError("expected an array", `${file}: added_tokens`);
+    const extra: JsonObject = {};
+    for (const [k, v] of Object.entries(json)) {
+      if (!["model", "normalizer", "pre_tokenizer", "post_processor", "decoder", "added_tokens", "truncation", "padding"].includes(k)) extra[k] = v;
+    }
+    return new Tokenizer(modelFromJSON(modelJson, `${file}: model`), {
+      normalizer: n ? normalizerFromJSON(n, `${file}: normalizer`) : null,
+      preTokenizer: pt ? preTokenizerFromJSON(pt, `${file}: pre_tokenizer`) : null,
+      postProcessor: pp ? postProcessorFromJSON(pp, `${file}: post_processor`) : null,
+      decoder: d ? decoderFromJSON(d, `${file}: decoder`) : null,
+      addedTokens: addedJson.map((t, i) => addedTokenFromJSON(t, `${file}: added_tokens[${i}]`)),
+      truncation: truncationFromJSON(json.truncation ?? null, `${file}: truncation`),
+      padding: paddingFromJSON(json.padding ?? null, `${file}: padding`),
+      extra,
+    });
+  }
+
+  /** Builds a tokenizer from file bytes: tokenizer.json, a tiktoken rank file or a SentencePiece .model. */
+  static fromBytes(bytes: Uint8Array, options: LoadOptions = {}): Tokenizer {
+    const json = tokenizerJsonFromBytes(bytes, options);
+    return Tokenizer.fromJSON(json, options);
+  }
+
+  /** Reads a tokenizer file (Node: installed by the "retoken" entry point). */
+  static async fromFile(path: string, options: LoadOptions = {}): Promise<Tokenizer> {
+    const bytes = await readFileBytes(path);
+    return Tokenizer.fromBytes(bytes, { ...options, fileName: options.fileName ?? path });
+  }
+
+  get addedTokens(): AddedToken[] {
+    return this.vocabulary().tokens;
+  }
+
+  set addedTokens(tokens: AddedToken[]) {
+    this.added = new AddedVocabulary(tokens, this.normalizer);
+    this.addedFor = { tokens, normalizer: this.normalizer };
+  }
+
+  /** The added vocabulary, rebuilt when the normalizer was swapped (normalized tokens depend on it). */
+  private vocabulary(): AddedVocabulary {
+    if (this.addedFor.normalizer !== this.normalizer) this.addedTokens = this.addedFor.tokens;
+    return this.added;
+  }
+
+  setTruncation(o: TruncationOptions | null): void {
+    this.truncation = o;
+  }
+
+  setPadding(o: PaddingOptions | null): void {
+    this.padding = o;
+  }
+
+  /** Clears the pre-token caches when a stage was swapped. */
+  private checkCaches(): void {
+    const owner = [this.model, this.normalizer, this.preTokenizer];
+    if (owner.some((x, i) => x !== this.cacheOwner[i])) {
+      this.tokenCache.clear();
+      this.idCache.clear();
+      this.cacheOwner = owner;
+    }
+  }
+
+  private tokenizePiece = (piece: string): Token[] => {
+    let t = this.tokenCache.get(piece);
+    if (t === undefined) {
+      t = this.model.tokenize(piece);
+      if (this.tokenCache.size >= CACHE_LIMIT) this.tokenCache.clear();
+      this.tokenCache.set(piece, t);
+    }
+    return t;
+  };
+
+  /** One sequence through added tokens, normalizer, pre-tokenizer and model (no post-processing). */
+  private encodeSequence(text: string, typeId: number): Encoding {
+    const p = new PreTokenizedString(text);
+    this.vocabulary().extractAndNormalize(p, this.normalizer);
+    this.preTokenizer?.preTokenize(p);
+    p.tokenize(this.tokenizePiece);
+    const e = p.intoEncoding(typeId, typeId, text);
+    return e;
+  }
+
+  /** HF's post_process: truncation (leaving room for the special tokens), the post-processor, then padding. */
+  private postProcess(a: Encoding, b: Encoding | null, addSpecialTokens: boolean): Encoding {
+    let x = a;
+    let y = b;
+    if (this.truncation) {
+      const n = addSpecialTokens && this.postProcessor ? this.postProcessor.addedTokens(b !== null) : 0;
+      [x, y] = truncateForPostProcessing(a, b, this.truncation, n);
+    }
+    let out = this.postProcessor ? this.postProcessor.process(x, y, addSpecialTokens) : defaultProcess(x, y);
+    if (this.padding) out = padEncodings([out], this.padding)[0]!;
+    return out;
+  }
+
+  encode(text: string, options: EncodeOptions = {}): Encoding {
+    this.checkCaches();
+    const addSpecial = options.addSpecialTokens ?? true;
+    const a = this.encodeSequence(wellFormed(text), 0);
+    const b = options.pair === undefined ? null : this.encodeSequence(wellFormed(options.pair), 1);
+    return this.postProcess(a, b, addSpecial);
+  }
+
+  /** The ids of encode(text).ids, skipping offsets and alignments where every stage allows it. */
+  encodeIds(text: string, options: { addSpecialTokens?: boolean } = {}): number[] {
+    const n = this.normalizer;
+    const pt = this.preTokenizer;
+    if ((n && !n.normalizeText) || (pt && !pt.preTokenizeText)) return this.encode(text, options).ids;
+    this.checkCaches();
+    text = wellFormed(text);
+    const vocab = this.vocabulary();
+    const ids: number[] = [];
+    const rawPieces: (string | null)[] = [];
+    const rawIds: number[] = [];
+    const rawStarts: number[] = [];
+    vocab.splitRawText(text, rawPieces, rawIds, rawStarts);
+    const normalize = n?.normalizeText?.bind(n);
+    const preTokenize = pt?.preTokenizeText?.bind(pt);
+    const parts: string[] = [];
+    const nPieces: (string | null)[] = [];
+    const nIds: number[] = [];
+    const nStarts: number[] = [];
+    for (let i = 0; i < rawPieces.length; i++) {
+      const raw = rawPieces[i];
+      if (raw === null || raw === undefined) {
+        ids.push(rawIds[i]!);
+        continue;
+      }
+      const normalized = normalize ? normalize(raw) : raw;
+      nPieces.length = 0;
+      nIds.length = 0;
+      nStarts.length = 0;
+      vocab.splitNormalizedText(normalized, nPieces, nIds, nStarts, rawStarts[i]!);
+      for (let j = 0; j < nPieces.length; j++) {
+        const piece = nPieces[j];
+        if (piece === null || piece === undefined) {
+          ids.push(nIds[j]!);
+          continue;
+        }
+        parts.length = 0;
+        if (preTokenize) preTokenize(piece, nStarts[j] === 0, parts);
+        else parts.push(piece);
+        for (const part of parts) this.appendIds(part, ids);
+      }
+    }
+    if (!this.postProcessor && !this.truncation && !this.padding) return ids;
+    const e = new Encoding({ ids, inputs: [text] });
+    return this.postProcess(e, null, options.addSpecialTokens ?? true).ids;
+  }
+
+  private appendIds(piece: string, out: number[]): void {
+    let c = this.idCache.get(piece);
+    if (c === undefined) {
+      if (this.model.tokenizeIds) {
+        c = [];
+        this.model.tokenizeIds(piece, c);
+      } else c = this.model.tokenize(piece).map((t) => t.id);
+      if (this.idCache.size >= CACHE_LIMIT) this.idCache.clear();
+      this.idCache.set(piece, c);
+    }
+    for (let k = 0; k < c.length; k++) out.push(c[k]!);
+  }
+
+  /** Encodes many inputs (a string or a [first, second] pair each), then pads them together. */
+  encodeBatch(inputs: (string | [string, string])[], options: { addSpecialTokens?: boolean } = {}): Encoding[] {
+    const padding = this.padding;
+    this.padding = null;
+    let out: Encoding[];
+    try {
+      out = inputs.map((x) => (typeof x === "string" ? this.encode(x, options) : this.encode(x[0], { ...options, pair: x[1] })));
+    } finally {
+      this.padding = padding;
+    }
+    return padding ? padEncodings(out, padding) : out;
+  }
+
+  /** Text of the ids: added tokens by their content, the rest by the model, all through the decoder. */
+  decode(ids: ArrayLike<number>, options: DecodeOptions = {}): string {
+    const skip = options.skipSpecialTokens ?? false;
+    const vocab = this.vocabulary();
+    const tokens: string[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      const t = vocab.idToToken(id) ?? this.model.idToToken(id);
+      if (t === undefined) continue;
+      if (skip && vocab.isSpecialId(vocab.tokenToId(t) ?? -1)) continue;
+      tokens.push(t);
+    }
+    if (!this.decoder) return tokens.join(" ");
+    return this.decoder.decodeChain(tokens).join("");
+  }
+
+  decodeBatch(batch: ArrayLike<number>[], options: DecodeOptions = {}): string[] {
+    return batch.map((ids) => this.decode(ids, options));
+  }
+
+  /** Incremental decoding: push(id) returns only newly completed text (never a cut UTF-8 character). */
+  createStreamDecoder(options: DecodeOptions = {}): StreamDecoder {
+    return new StreamDecoder((ids) => this.decode(ids, options), {
+      isByteToken: (id) => {
+        const t = this.model.idToToken(id);
+        return t !== undefined && BYTE_TOKEN.test(t) && this.vocabulary().idToToken(id) === undefined;
+      },
+    });
+  }
+
+  idToToken(id: number): string | undefined {
+    return this.vocabulary().idToToken(id) ?? this.model.idToToken(id);
+  }
+
+  tokenToId(token: string): number | undefined {
+    return this.vocabulary().tokenToId(token) ?? this.model.tokenToId(token);
+  }
+
+  getVocab(withAddedTokens = true): Map<string, number> {
+    const v = new Map(this.model.getVocab());
+    if (withAddedTokens) for (const t of this.vocabulary().tokens) v.set(t.content, t.id);
+    return v;
+  }
+
+  vocabSize(withAddedTokens = true): number {
+    if (!withAddedTokens) return this.model.vocabSize;
+    let extra = 0;
+    for (const t of this.vocabulary().tokens) if (this.model.tokenToId(t.content) === undefined) extra++;
+    return this.model.vocabSize + extra;
+  }
+
+  toJSON(): JsonObject {
+    const out: JsonObject = {};
+    out.version = (this.extra.version as Json) ?? "1.0";
+    out.truncation = truncationToJSON(this.truncation);
+    out.padding = paddingToJSON(this.padding);
+    out.added_tokens = this.vocabulary().tokens.map(addedTokenToJSON);
+    out.normalizer = this.normalizer ? this.normalizer.toJSON() : null;
+    out.pre_tokenizer = this.preTokenizer ? this.preTokenizer.toJSON() : null;
+    out.post_processor = this.postProcessor ? this.postProcessor.toJSON() : null;
+    out.decoder = this.decoder ? this.decoder.toJSON() : null;
+    out.model = this.model.toJSON();
+    for (const [k, v] of Object.entries(this.extra)) if (!(k in out)) out[k] = v;
+    return out;
+  }
+
+  toString(pretty = false): string {
+    return JSON.stringify(this.toJSON(), null, pretty ? 2 : undefined);
+  }
+}
+
+export type { AddedToken, PaddingOptions, TruncationOptions };
