@@ -110,14 +110,14 @@ function mergeInputs(a: string[], b: string[]): string[] {
 }
 
 /** `a` followed by `b` as a new encoding. Overflowing parts are combined as HF's merge_with does: every overflow of
- * `a` with `b` and with each overflow of `b`, then `a` with each overflow of `b`. */
+ * `a` with `b` and with each overflow of `b`, then `a` (overflows and all, so parts nest) with each overflow of `b`. */
 export function mergeTwo(a: Encoding, b: Encoding, growingOffsets: boolean): Encoding {
   const overflowing: Encoding[] = [];
   for (const ao of a.overflowing) {
     overflowing.push(mergeTwo(ao, b, growingOffsets));
     for (const bo of b.overflowing) overflowing.push(mergeTwo(ao, bo, growingOffsets));
   }
-  for (const bo of b.overflowing) overflowing.push(mergeTwo(withoutOverflowing(a), bo, growingOffsets));
+  for (const bo of b.overflowing) overflowing.push(mergeTwo(a, bo, growingOffsets));
   const last = a.offsets[a.offsets.length - 1];
   const shift = growingOffsets && last ? last[1] : 0;
   const ranges = copyRanges(rangesOf(a));
@@ -136,14 +136,6 @@ export function mergeTwo(a: Encoding, b: Encoding, growingOffsets: boolean): Enc
   });
   setRanges(merged, ranges);
   return merged;
-}
-
-function withoutOverflowing(e: Encoding): Encoding {
-  if (e.overflowing.length === 0) return e;
-  const c = new Encoding({ ...e, overflowing: [] });
-  const r = RANGES.get(e);
-  if (r) RANGES.set(c, r);
-  return c;
 }
 
 /** Concatenates encodings in order (HF's Encoding::merge). */
