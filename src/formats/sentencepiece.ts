@@ -236,9 +236,10 @@ export function sentencePieceModelToTokenizerJson(model: SentencePieceModel, fil
   const unkId = pieces.findIndex((p) => p.type === PieceType.UNKNOWN);
   if (unkId < 0) throw new TokenizerError("the model has no UNKNOWN piece", `${fileName}: pieces`);
   if (t.byteFallback) {
+    const bytePieces = new Set(pieces.filter((p) => p.type === PieceType.BYTE).map((p) => p.piece));
     for (let b = 0; b < 256; b++) {
       const name = `<0x${b.toString(16).toUpperCase().padStart(2, "0")}>`;
-      if (!pieces.some((p) => p.type === PieceType.BYTE && p.piece === name)) throw new TokenizerError(`byte_fallback is on but byte piece ${name} is missing`, `${fileName}: pieces`);
+      if (!bytePieces.has(name)) throw new TokenizerError(`byte_fallback is on but byte piece ${name} is missing`, `${fileName}: pieces`);
     }
   }
 
