@@ -29,9 +29,10 @@ export function escapeRegExp(s: string): string {
 // Oniguruma's Unicode \s is the White_Space property (includes U+0085, excludes U+FEFF unlike JS's \s).
 const WS = "\\p{White_Space}";
 const NOT_WS = "\\P{White_Space}";
-// Unicode \d and \w as Oniguruma / Rust's regex define them.
+// Unicode \d and \w as Oniguruma has them (checked against the oracle over all code points): \w is Alphabetic,
+// Mark, Decimal_Number, Connector_Punctuation, plus the Latin-1 digits-like ² ³ ¹ ¼ ½ ¾ of its Latin-1 table.
 const DIGIT = "\\p{Nd}";
-const WORD_IN_CLASS = "\\p{Alphabetic}\\p{M}\\p{Nd}\\p{Pc}\\p{Join_Control}";
+const WORD_IN_CLASS = "\\p{Alphabetic}\\p{M}\\p{Nd}\\p{Pc}\\u00b2\\u00b3\\u00b9\\u00bc-\\u00be";
 
 /** The pattern rewritten for JS (exported for tests). */
 export function translatePattern(p: string): string {

@@ -1,5 +1,5 @@
 // Splits where the Unicode script changes (HF's UnicodeScripts): Hiragana, Katakana and U+30FC count as Han, a space
-// joins any script, and characters of Common/Inherited script are their own class as the reference treats them.
+// joins the run before it (it never changes the current script), other scripts (Common included) split.
 
 import type { PreTokenizedString } from "../pretokenized.js";
 import type { JsonObject, PreTokenizer } from "../types.js";
@@ -32,22 +32,20 @@ function scriptOf(c: number): string {
   return s;
 }
 
-/** [start, end) spans of same-script runs. */
+/** [start, end) spans of same-script runs. As in HF, a run starts at each script change, so leading spaces (before
+ * the first character with a script) belong to no run and are dropped. */
 function scriptSpans(s: string): number[] {
-  const out: number[] = [];
+  const cuts: number[] = [];
   let last: string | null = null;
-  let start = 0;
   let i = 0;
   for (const ch of s) {
     const script = scriptOf(ch.codePointAt(0)!);
-    if (script !== "Any" && last !== null && last !== "Any" && last !== script && i > start) {
-      out.push(start, i);
-      start = i;
-    }
+    if (script !== "Any" && last !== "Any" && last !== script) cuts.push(i);
     i += ch.length;
-    last = script;
+    if (script !== "Any") last = script;
   }
-  if (i > start) out.push(start, i);
+  const out: number[] = [];
+  for (let k = 0; k < cuts.length; k++) out.push(cuts[k]!, k + 1 < cuts.length ? cuts[k + 1]! : s.length);
   return out;
 }
 

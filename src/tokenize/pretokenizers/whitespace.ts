@@ -1,13 +1,15 @@
 import { isWhitespace, splitText } from "../normalized.js";
 import type { PreTokenizedString } from "../pretokenized.js";
-import { compilePattern } from "../regex.js";
 import type { JsonObject, PreTokenizer } from "../types.js";
 import { splitEach } from "./util.js";
+
+const W = "\\p{Alphabetic}\\p{M}\\p{Nd}\\p{Pc}\\p{Join_Control}";
 
 /** Words and runs of punctuation: the matches of `\w+|[^\w\s]+` are the pieces, everything else goes. */
 export class WhitespacePreTokenizer implements PreTokenizer {
   readonly type = "Whitespace";
-  private readonly re = compilePattern("\\w+|[^\\w\\s]+");
+  // Rust's regex crate (not Oniguruma) runs this one: its \w is Alphabetic + Mark + Nd + Pc + Join_Control.
+  private readonly re = new RegExp(`[${W}]+|[^${W}\\p{White_Space}]+`, "gu");
   preTokenize(p: PreTokenizedString): void {
     splitEach(p, this.re, "removed", true);
   }
