@@ -85,3 +85,17 @@ test("retoken Tokenizer on converted SentencePiece models gives spm_encode's ids
     });
   }
 });
+
+test("Tokenizer.fromBytes sniffs and converts rank files and .model files", { skip }, async () => {
+  const { Tokenizer } = tokenizerModule as { Tokenizer: { fromBytes(b: Uint8Array, o?: { fileName?: string }): { encode(t: string, o?: { addSpecialTokens?: boolean }): { ids: ArrayLike<number> }; decode(ids: ArrayLike<number>): string } } };
+  const llama3 = Tokenizer.fromBytes(new Uint8Array(readFileSync("../shared/data/tokenizers/llama3.tiktoken")), { fileName: "llama3.tiktoken" });
+  assert.deepEqual(Array.from(llama3.encode("Hello world").ids), [128000, 9906, 1917]);
+  const golden = readGolden();
+  const en = SPM_MODELS.find((m) => m.name === "en-unigram")!;
+  const spm = Tokenizer.fromBytes(new Uint8Array(readFileSync(en.path)), { fileName: "en-unigram.model" });
+  const model = parseSentencePieceModel(new Uint8Array(readFileSync(en.path)));
+  golden.texts.forEach((text, i) => {
+    const got = Array.from(spm.encode(text, { addSpecialTokens: false }).ids);
+    if (!isViterbiTie(model, got, golden.ids["en-unigram"]![i]!)) assert.deepEqual(got, golden.ids["en-unigram"]![i], JSON.stringify(text.slice(0, 60)));
+  });
+});
