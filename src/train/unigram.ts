@@ -158,8 +158,11 @@ export function trainUnigram(words: Map<string, number>, plan: PreTokenizerPlan,
     );
   }
 
-  // Seeds: frequent substrings scored by frequency × length.
+  // Seeds: frequent substrings scored by frequency × length. Like the suffix tree's internal nodes SentencePiece
+  // enumerates, only right-branching substrings count (followed by at least two different characters): a substring
+  // always followed by the same character is subsumed by its extension.
   const subCounts = new Map<string, number>();
+  const nextChar = new Map<string, string>();
   for (let w = 0; w < wordList.length; w++) {
     const word = wordList[w]!;
     const c = wordCounts[w]!;
@@ -172,11 +175,17 @@ export function trainUnigram(words: Map<string, number>, plan: PreTokenizerPlan,
         if (ch === "▁" || !required.has(ch)) break;
         sub += ch;
         subCounts.set(sub, (subCounts.get(sub) ?? 0) + c);
+        const next = e + 1 < cps.length ? cps[e + 1]! : "▁";
+        const seen = nextChar.get(sub);
+        if (seen === undefined) nextChar.set(sub, next);
+        else if (seen !== next) nextChar.set(sub, "");
       }
     }
   }
-  let seeds = [...subCounts.entries()].filter(([, c]) => c >= 2).map(([p, c]): [string, number] => [p, c * [...p].length]);
+  let seeds: [string, number][] = [];
+  for (const [p, c] of subCounts) if (c >= 2 && nextChar.get(p) === "") seeds.push([p, c * [...p].length]);
   subCounts.clear();
+  nextChar.clear();
   seeds.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   seeds = seeds.slice(0, Math.max(0, seedSize - required.size));
   let pieces: string[] = [...required.keys(), ...seeds.map((s) => s[0])];
@@ -307,6 +316,8 @@ export function trainUnigram(words: Map<string, number>, plan: PreTokenizerPlan,
         continue;
       }
       if (freq[i] === 0) continue; // never on a best path: removing it costs nothing
+      // A piece whose own best segmentation is split is never used whole: remove it (as SentencePiece does).
+      if (viterbi(trie, pieces[i]!).length >= 2) continue;
       const alt = viterbi(trie, pieces[i]!, i);
       if (alt.length === 0 || alt.includes(-1)) {
         keep[i] = 1;

@@ -51,7 +51,7 @@ test("WordPiece: ## continuation pieces, [UNK] present, decodes held-out text", 
   assert.equal(decoded.replace(/\s+/g, ""), held[0]!.replace(/\s+/g, ""));
 });
 
-test("Unigram: compression on held-out English close to spm_train (2k vocab, 150 KB: within 3%)", async (t) => {
+test("Unigram: compression on held-out English within 1% of spm_train (or better)", async (t) => {
   const json = await trainTokenizer(engDev, { model: "unigram", vocabSize: 2000 });
   const model = json.model as { vocab: [string, number][]; unk_id: number };
   assert.equal(model.vocab.length, 2000);
@@ -70,7 +70,7 @@ test("Unigram: compression on held-out English close to spm_train (2k vocab, 150
   const spmTokens = enc.stdout.toString().split(/\s+/).filter(Boolean).length;
   const spm = held.reduce((s, l) => s + Buffer.byteLength(l), 0) / spmTokens;
   t.diagnostic(`bytes/token retoken ${ours.toFixed(3)} spm ${spm.toFixed(3)}`);
-  assert.ok(ours >= spm * 0.97, `retoken ${ours} vs spm ${spm}`);
+  assert.ok(ours >= spm * 0.99, `retoken ${ours} vs spm ${spm}`);
 });
 
 test("Unigram and char-BPE byte fallback: unseen characters become <0xNN> pieces", async () => {
