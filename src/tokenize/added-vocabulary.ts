@@ -106,6 +106,9 @@ export class AddedVocabulary {
   readonly tokens: AddedToken[];
   private readonly byId = new Map<number, AddedToken>();
   private readonly byContent = new Map<string, AddedToken>();
+  /** What id_to_token gives: the content, normalized for normalized tokens (as HF stores them). */
+  private readonly surface = new Map<number, string>();
+  private readonly specialContents = new Set<string>();
   private readonly rawTrie = new TokenTrie();
   private readonly normTrie = new TokenTrie();
 
@@ -114,11 +117,16 @@ export class AddedVocabulary {
     tokens.forEach((t, i) => {
       this.byId.set(t.id, t);
       if (!this.byContent.has(t.content)) this.byContent.set(t.content, t);
+      if (t.special) this.specialContents.add(t.content);
       if (t.normalized) {
         const n = new NormalizedString(t.content);
         normalizer?.normalize(n);
         this.normTrie.add(n.normalized, i);
-      } else this.rawTrie.add(t.content, i);
+        this.surface.set(t.id, n.normalized);
+      } else {
+        this.rawTrie.add(t.content, i);
+        this.surface.set(t.id, t.content);
+      }
     });
   }
 
@@ -126,8 +134,16 @@ export class AddedVocabulary {
     return this.tokens.length;
   }
 
+  /** The token string of an added id: matches HF, where a normalized token reads back normalized ("▁<s>" for
+   * Mistral's "<s>"). */
   idToToken(id: number): string | undefined {
-    return this.byId.get(id)?.content;
+    return this.surface.get(id);
+  }
+
+  /** Whether a token string is the content of a special added token (HF's is_special_token: by string, so the
+   * normalized form of a normalized special token is not special). */
+  isSpecialToken(token: string): boolean {
+    return this.specialContents.has(token);
   }
 
   tokenToId(token: string): number | undefined {

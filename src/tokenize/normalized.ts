@@ -120,6 +120,23 @@ export function splitSpans(
 
 /** Splits plain text like NormalizedString.split, appending the non-empty parts to `out`. */
 export function splitText(s: string, pattern: SplitPattern, behavior: SplitDelimiterBehavior, invert: boolean, out: string[]): void {
+  if (pattern instanceof RegExp && behavior === "isolated" && !invert) {
+    // The common case (byte-level BPE patterns), without intermediate arrays: matches and the gaps between them.
+    pattern.lastIndex = 0;
+    let prev = 0;
+    let m: RegExpExecArray | null;
+    while ((m = pattern.exec(s)) !== null) {
+      const start = m.index;
+      const end = start + m[0].length;
+      if (start > prev) out.push(s.slice(prev, start));
+      if (end > start) out.push(m[0]);
+      else pattern.lastIndex = end + (s.charCodeAt(end) >= 0xd800 && s.charCodeAt(end) <= 0xdbff ? 2 : 1);
+      prev = end;
+      if (pattern.lastIndex > s.length) break;
+    }
+    if (prev < s.length) out.push(s.slice(prev));
+    return;
+  }
   const spans = splitSpans(findMatches(s, pattern), behavior, invert);
   for (let k = 0; k < spans.length; k += 2) if (spans[k + 1]! > spans[k]!) out.push(s.slice(spans[k], spans[k + 1]));
 }

@@ -299,7 +299,7 @@ export class Tokenizer {
       const id = ids[i]!;
       const t = vocab.idToToken(id) ?? this.model.idToToken(id);
       if (t === undefined) continue;
-      if (skip && vocab.isSpecialId(vocab.tokenToId(t) ?? -1)) continue;
+      if (skip && vocab.isSpecialToken(t)) continue;
       tokens.push(t);
     }
     if (!this.decoder) return tokens.join(" ");
