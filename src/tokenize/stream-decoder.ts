@@ -7,8 +7,9 @@
 // context, so the window stays a few tokens long and each push costs O(1) amortised.
 
 export interface StreamDecoderOptions {
-  /** True for ids that stand for single bytes of a byte-fallback run ("<0xNN>"): a run's text is only final once it
-   * ends (HF turns a whole run with any invalid byte into U+FFFD per byte), so nothing is emitted inside a run. */
+  /** True for ids after which a byte-fallback run may go on: the "<0xNN>" tokens, and ids that decode to nothing
+   * (special tokens being skipped) when the decoder has ByteFallback. A run's text is only final once it ends (HF
+   * turns a whole run with any invalid byte into U+FFFD per byte), so nothing is decoded or emitted inside a run. */
   isByteToken?: (id: number) => boolean;
   /** Pending ids after which text is emitted even though it ends with U+FFFD (truly invalid bytes). Default 16. */
   maxPending?: number;
@@ -33,21 +34,27 @@ export class StreamDecoder {
   /** Adds one id; returns the text it completes ("" while a character or a byte run is still incomplete). */
   push(id: number): string {
     this.ids.push(id);
-    const pending = this.ids.length - this.contextLength;
-    const force = pending > this.maxPending;
-    if (!force && this.options.isByteToken?.(id)) return "";
+    // Inside a byte-fallback run nothing is final: decode once the run ends (amortised O(1) per id).
+    if (this.options.isByteToken?.(id)) return "";
     const text = this.decode(this.ids);
     if (text.length > this.prefix.length && text.startsWith(this.prefix) && text.charCodeAt(text.length - 1) !== REPLACEMENT) {
-      return this.advance(text);
+      return this.advance(text, this.ids.length);
     }
-    if (!force) return "";
+    const pending = this.ids.length - this.contextLength;
+    if (pending <= this.maxPending) return "";
     if (text === this.prefix) {
       // A long run of ids that show nothing (skipped special tokens, CTC repeats): keep only the last one, which is
       // enough for the next id to decode as it would after all of them.
       this.ids.splice(this.contextLength, pending - 1);
       return "";
     }
-    return this.advance(text);
+    // The text keeps ending with U+FFFD (truly invalid bytes): emit up to the latest cut whose text is final, i.e.
+    // a strict prefix of the window's text (the ids after the cut already decided how it ends).
+    for (let cut = this.ids.length - 1; cut > this.contextLength && cut >= this.ids.length - 8; cut--) {
+      const head = this.decode(this.ids.slice(0, cut));
+      if (text.length > head.length && text.startsWith(head) && head.startsWith(this.prefix)) return this.advance(head, cut);
+    }
+    return "";
   }
 
   /** Emits whatever is still held back (an incomplete character becomes U+FFFD) and starts afresh. */
@@ -67,11 +74,14 @@ export class StreamDecoder {
     return text.slice(i);
   }
 
-  private advance(text: string): string {
+  /** Emits `text` (the decoding of the first `upTo` ids) beyond the prefix; those ids become the new context. */
+  private advance(text: string, upTo: number): string {
     const out = this.emitted(text);
-    this.ids = this.ids.slice(this.contextLength);
-    this.contextLength = this.ids.length;
-    this.prefix = this.decode(this.ids);
+    const from = this.contextLength;
+    // The old context goes; the ids just emitted become the new context.
+    this.ids = this.ids.slice(from);
+    this.contextLength = upTo - from;
+    this.prefix = this.decode(this.ids.slice(0, this.contextLength));
     return out;
   }
 }
