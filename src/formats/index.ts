@@ -4,7 +4,7 @@
 import type { JsonObject } from "../tokenize/types.js";
 import { TokenizerError } from "../tokenize/types.js";
 import { isSentencePieceModel, sentencePieceToTokenizerJson } from "./sentencepiece.js";
-import { isTiktokenRanks, tiktokenToTokenizerJson, type TiktokenOptions } from "./tiktoken.js";
+import { isPackagedTiktokenJson, isTiktokenRanks, packagedTiktokenToTokenizerJson, tiktokenToTokenizerJson, type TiktokenOptions } from "./tiktoken.js";
 
 export * from "./tiktoken.js";
 export * from "./sentencepiece.js";
@@ -37,6 +37,7 @@ export function tokenizerJsonFromBytes(bytes: Uint8Array, options: TiktokenOptio
         throw new TokenizerError(`not valid JSON: ${(e as Error).message}`, fileName);
       }
       if (!json || typeof json !== "object" || Array.isArray(json)) throw new TokenizerError("expected a JSON object", fileName);
+      if (isPackagedTiktokenJson(json)) return packagedTiktokenToTokenizerJson(json, options);
       return json as JsonObject;
     }
     case "sentencepiece":

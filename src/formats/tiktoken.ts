@@ -234,7 +234,43 @@ export function ranksToByteLevelBpe(ranks: TiktokenRanks): { vocab: Map<string, 
 /** Converts a tiktoken rank file to tokenizer.json content (byte-level BPE, like Hugging Face's converted files). */
 export function tiktokenToTokenizerJson(text: string, options: TiktokenOptions = {}): JsonObject {
   const fileName = options.fileName ?? "tiktoken ranks";
-  const ranks = parseTiktokenRanks(text, fileName);
+  return tiktokenRanksToTokenizerJson(parseTiktokenRanks(text, fileName), options);
+}
+
+/** The JSON form the `tiktoken` and `js-tiktoken` npm packages ship: {pat_str, special_tokens, bpe_ranks}. */
+export function isPackagedTiktokenJson(json: unknown): json is { pat_str: string; special_tokens?: Record<string, number>; bpe_ranks: string } {
+  const o = json as Record<string, unknown> | null;
+  return !!o && typeof o === "object" && typeof o.pat_str === "string" && typeof o.bpe_ranks === "string";
+}
+
+/** Converts that packaged form. Its `bpe_ranks` holds lines of "! <first rank> <base64> <base64> ...". */
+export function packagedTiktokenToTokenizerJson(json: { pat_str: string; special_tokens?: Record<string, number>; bpe_ranks: string }, options: TiktokenOptions = {}): JsonObject {
+  const fileName = options.fileName ?? "tiktoken JSON";
+  const ranks: (Uint8Array | undefined)[] = [];
+  const seen = new Set<string>();
+  json.bpe_ranks.split("\n").forEach((line, i) => {
+    if (line === "") return;
+    const where = `${fileName}: bpe_ranks line ${i + 1}`;
+    const parts = line.split(" ");
+    const first = Number(parts[1]);
+    if (parts.length < 2 || !Number.isInteger(first) || first < 0) throw new TokenizerError(`expected "! <first rank> <base64>...", got ${JSON.stringify(line.slice(0, 40))}`, where);
+    for (let k = 2; k < parts.length; k++) {
+      const bytes = base64Decode(parts[k]!);
+      if (!bytes || bytes.length === 0) throw new TokenizerError(`invalid base64 token ${JSON.stringify(parts[k]!.slice(0, 40))}`, where);
+      const rank = first + k - 2;
+      const key = b64Key(bytes);
+      if (ranks[rank] !== undefined || seen.has(key)) throw new TokenizerError(`duplicate rank ${rank} or token ${JSON.stringify(parts[k])}`, where);
+      seen.add(key);
+      ranks[rank] = bytes;
+    }
+  });
+  return tiktokenRanksToTokenizerJson(ranks, { pattern: options.pattern ?? json.pat_str, specialTokens: options.specialTokens ?? json.special_tokens, fileName });
+}
+
+/** Converts parsed ranks (see parseTiktokenRanks). */
+export function tiktokenRanksToTokenizerJson(ranks: TiktokenRanks, options: TiktokenOptions = {}): JsonObject {
+  const fileName = options.fileName ?? "tiktoken ranks";
+  if (ranks.length === 0) throw new TokenizerError("no ranks found", fileName);
   const known = identifyTiktokenRanks(ranks);
   const pattern = options.pattern ?? known?.pattern;
   if (pattern === undefined) {

@@ -2,7 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { detectTokenizerFormat, tokenizerJsonFromBytes } from "../../src/formats/index.js";
-import { LLAMA3_TIKTOKEN } from "./rank-files.js";
+import { tiktokenToTokenizerJson } from "../../src/formats/tiktoken.js";
+import { LLAMA3_TIKTOKEN, rankFileText } from "./rank-files.js";
 
 const read = (p: string) => new Uint8Array(readFileSync(p));
 
@@ -26,3 +27,19 @@ test("tokenizerJsonFromBytes converts each format and names the file in errors",
   assert.throws(() => tokenizerJsonFromBytes(new TextEncoder().encode("{ nope"), { fileName: "t.json" }), /^TokenizerError: t\.json: not valid JSON/);
   assert.throws(() => tokenizerJsonFromBytes(new TextEncoder().encode("hello"), { fileName: "x.bin" }), /x\.bin: unrecognised format/);
 });
+
+test("the JSON rank form shipped by the tiktoken / js-tiktoken packages converts too", async () => {
+  const { createRequire } = await import("node:module");
+  const require = createRequire(import.meta.url);
+  const bytes = read(require.resolve("tiktoken/encoders/p50k_base.json"));
+  assert.equal(detectTokenizerFormat(bytes), "tokenizer.json");
+  const json = tokenizerJsonFromBytes(bytes, { fileName: "p50k_base.json" }) as any;
+  const fromRanks = tiktokenToTokenizerJson(rankFileText("p50k_base")) as any;
+  assert.deepEqual(json.model.vocab, fromRanks.model.vocab);
+  assert.deepEqual(json.model.merges, fromRanks.model.merges);
+  assert.deepEqual(json.pre_tokenizer, fromRanks.pre_tokenizer);
+  assert.deepEqual(json.added_tokens, fromRanks.added_tokens);
+  const bad = new TextEncoder().encode(JSON.stringify({ pat_str: "x", bpe_ranks: "! 0 IQ== I!==" }));
+  assert.throws(() => tokenizerJsonFromBytes(bad, { fileName: "b.json" }), /b\.json: bpe_ranks line 1: invalid base64 token "I!=="/);
+});
+
