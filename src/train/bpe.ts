@@ -4,7 +4,7 @@
 import type { Json, JsonObject } from "../tokenize/types.js";
 import { TokenizerError } from "../tokenize/types.js";
 import { byteLevelAlphabet } from "../tokenize/byte-vocabulary.js";
-import { MergeEngine } from "./merge-engine.js";
+import { MergeEngine, WordTable } from "./merge-engine.js";
 import { applyRankedMerges } from "./continue.js";
 import type { PreTokenizerPlan } from "./pretokenize.js";
 import type { ProgressCallback } from "./corpus.js";
@@ -91,24 +91,24 @@ export function trainBpeCore(
     );
   }
   const prefix = options.continuingPrefix;
-  const wordIds: Int32Array[] = [];
-  const counts: number[] = [];
+  const table = new WordTable();
+  let syms = new Int32Array(64);
   for (const [w, c] of words) {
-    const syms: number[] = [];
+    if (syms.length < w.length) syms = new Int32Array(2 * w.length);
+    let len = 0;
     let first = true;
     for (const ch of w) {
-      if (!ids.has(ch)) {
+      const id = ids.get(ch);
+      if (id === undefined) {
         first = false;
         continue; // dropped from the alphabet (limit_alphabet): the HF trainer skips such characters
       }
-      syms.push(prefix && !first ? addToken(prefix + ch) : ids.get(ch)!);
+      syms[len++] = prefix && !first ? addToken(prefix + ch) : id;
       first = false;
     }
-    if (syms.length === 0) continue;
-    wordIds.push(Int32Array.from(syms));
-    counts.push(c);
+    if (len > 0) table.add(syms, len, c);
   }
-  const engine = new MergeEngine(tokens, wordIds, counts);
+  const engine = new MergeEngine(tokens, table);
   // Forced tokens: merges added before any learned one, each chosen so that BPE's rank-order application of all
   // merges so far rebuilds the token (a plain left-to-right chain would not: "ĠĠ"+"Ġ" never meets "ĠĠ","ĠĠ").
   const rank = new Map<number, number>();

@@ -4,7 +4,7 @@
 import type { Json, JsonObject } from "../tokenize/types.js";
 import { TokenizerError } from "../tokenize/types.js";
 import type { WordCounter } from "./corpus.js";
-import { MergeEngine } from "./merge-engine.js";
+import { MergeEngine, WordTable } from "./merge-engine.js";
 import type { TrainOptions } from "./train.js";
 
 /** Reads merges written either as ["a", "b"] pairs or as "a b" strings. */
@@ -116,8 +116,7 @@ export function continueBpe(base: JsonObject, counter: WordCounter, options: Tra
   });
   const words = counter.words();
   if (words.size === 0) throw new TokenizerError("continued training: the corpus is empty");
-  const wordIds: Int32Array[] = [];
-  const counts: number[] = [];
+  const table = new WordTable();
   for (const [w, c] of words) {
     const chars: number[] = [];
     for (const ch of w) {
@@ -126,10 +125,9 @@ export function continueBpe(base: JsonObject, counter: WordCounter, options: Tra
     }
     if (chars.length === 0) continue;
     const split = applyRankedMerges(chars, (a, b) => rankOf.get(a * SH + b), (a, b) => resultOf.get(a * SH + b)!);
-    wordIds.push(Int32Array.from(split));
-    counts.push(c);
+    table.add(split, split.length, c);
   }
-  const engine = new MergeEngine(tokens, wordIds, counts);
+  const engine = new MergeEngine(tokens, table);
   engine.run({ targetVocabSize: options.vocabSize, minFrequency: options.minFrequency, maxTokenLength: options.maxTokenLength }, () => engine.tokens.length);
   const out = structuredClone(base);
   const outModel = out.model as JsonObject;

@@ -21,6 +21,37 @@ export interface MergeEngineOptions {
   onMerge?: (mergesDone: number) => void;
 }
 
+/** Words back to back as symbol ids (word w is symbols[offsets[w] .. offsets[w+1]]), with counts. */
+export class WordTable {
+  symbols = new Int32Array(1024);
+  offsets = new Int32Array(1025);
+  counts = new Float64Array(1024);
+  count = 0;
+
+  /** Appends a word; `syms` is read from index 0 to `length`. */
+  add(syms: ArrayLike<number>, length: number, count: number): void {
+    const at = this.offsets[this.count]!;
+    if (at + length > this.symbols.length) {
+      const bigger = new Int32Array(Math.max(2 * this.symbols.length, at + length));
+      bigger.set(this.symbols);
+      this.symbols = bigger;
+    }
+    for (let i = 0; i < length; i++) this.symbols[at + i] = syms[i]!;
+    if (this.count + 1 >= this.counts.length) {
+      const cap = 2 * this.counts.length;
+      const c = new Float64Array(cap);
+      c.set(this.counts);
+      this.counts = c;
+      const o = new Int32Array(cap + 1);
+      o.set(this.offsets);
+      this.offsets = o;
+    }
+    this.counts[this.count] = count;
+    this.count++;
+    this.offsets[this.count] = at + length;
+  }
+}
+
 /** Growable max-heap of (count, key) ordered by count desc, then key asc. */
 class PairHeap {
   private counts: number[] = [];
@@ -96,24 +127,17 @@ export class MergeEngine {
   private readonly heap = new PairHeap();
   private readonly touched = new Set<number>();
 
-  constructor(tokens: string[], words: Int32Array[], counts: ArrayLike<number>) {
+  constructor(tokens: string[], words: WordTable) {
     this.tokens = tokens;
     this.tokenIds = new Map(tokens.map((t, i) => [t, i]));
-    let total = 0;
-    for (const w of words) total += w.length;
-    this.symbols = new Int32Array(total);
-    this.start = new Int32Array(words.length);
-    this.length = new Int32Array(words.length);
-    this.counts = Float64Array.from(counts);
-    this.stamp = new Int32Array(words.length);
-    let at = 0;
-    for (let w = 0; w < words.length; w++) {
-      this.start[w] = at;
-      this.length[w] = words[w]!.length;
-      this.symbols.set(words[w]!, at);
-      at += words[w]!.length;
-    }
-    for (let w = 0; w < words.length; w++) {
+    const n = words.count;
+    this.symbols = words.symbols.subarray(0, words.offsets[n]!);
+    this.start = words.offsets.subarray(0, n);
+    this.length = new Int32Array(n);
+    for (let w = 0; w < n; w++) this.length[w] = words.offsets[w + 1]! - words.offsets[w]!;
+    this.counts = words.counts.subarray(0, n);
+    this.stamp = new Int32Array(n);
+    for (let w = 0; w < n; w++) {
       const s = this.start[w]!;
       const e = s + this.length[w]!;
       const c = this.counts[w]!;

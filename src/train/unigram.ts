@@ -25,7 +25,46 @@ export interface UnigramTrainOptions {
   byteFallback?: boolean;
   forcedTokens?: string[];
   maxTokenLength?: number;
+  /** Seed pieces never mix Unicode scripts (Hiragana/Katakana count as Han; digits as Common), as SentencePiece's
+   *  default `split_by_unicode_script`. Off by default: on FLORES (10 languages + code, 8k) it cost 1.5% bytes/token. */
+  splitByScript?: boolean;
+  /** Seed only right-branching substrings (SentencePiece's suffix-tree internal nodes). Off by default: on the
+   *  same benchmark it cost 1% bytes/token (it helped 0.3% on English alone at 2k). */
+  rightBranchingSeeds?: boolean;
   onProgress?: ProgressCallback;
+}
+
+const SCRIPTS = ["Latin", "Cyrillic", "Greek", "Arabic", "Hebrew", "Devanagari", "Bengali", "Tamil", "Telugu", "Thai", "Georgian",
+  "Armenian", "Ethiopic", "Hangul", "Han", "Myanmar", "Khmer", "Tibetan", "Gujarati", "Gurmukhi", "Kannada", "Malayalam", "Sinhala",
+  "Lao", "Oriya", "Syriac", "Thaana", "Mongolian", "Common", "Inherited"];
+const SCRIPT_RES = SCRIPTS.map((name) => new RegExp(`^\\p{Script=${name}}$`, "u"));
+const scriptCache = new Map<string, string>();
+
+/** Unicode script of a character, with Hiragana, Katakana and the prolonged sound mark folded into Han. */
+export function scriptOf(ch: string): string {
+  let s = scriptCache.get(ch);
+  if (s === undefined) {
+    if (/^[\p{Script=Hiragana}\p{Script=Katakana}\u30fc]$/u.test(ch)) s = "Han";
+    else {
+      const i = SCRIPT_RES.findIndex((re) => re.test(ch));
+      s = i >= 0 ? SCRIPTS[i]! : `U+${ch.codePointAt(0)!.toString(16)}`;
+    }
+    scriptCache.set(ch, s);
+  }
+  return s;
+}
+
+/** Whether cps[e] may extend the piece cps[s..e-1]: same script as the last scripted char (▁ and Inherited are neutral). */
+function sameScriptRun(cps: string[], s: number, e: number): boolean {
+  const cur = scriptOf(cps[e]!);
+  if (cur === "Inherited") return true;
+  for (let i = e - 1; i >= s; i--) {
+    if (cps[i] === "▁") continue;
+    const prev = scriptOf(cps[i]!);
+    if (prev === "Inherited") continue;
+    return prev === cur;
+  }
+  return true;
 }
 
 /** Digamma ψ(x) for x > 0: recurrence up to 6, then the asymptotic series (error below 1e-10). */
@@ -132,6 +171,8 @@ export function trainUnigram(words: Map<string, number>, plan: PreTokenizerPlan,
   const forced = (options.forcedTokens ?? []).filter((t) => !leading.includes(t));
   const target = options.vocabSize - leading.length - forced.length;
 
+  const byScript = options.splitByScript ?? false;
+  const rightBranching = options.rightBranchingSeeds ?? false;
   const wordList = [...words.keys()];
   const wordCounts = Float64Array.from(words.values());
 
@@ -158,9 +199,8 @@ export function trainUnigram(words: Map<string, number>, plan: PreTokenizerPlan,
     );
   }
 
-  // Seeds: frequent substrings scored by frequency × length. Like the suffix tree's internal nodes SentencePiece
-  // enumerates, only right-branching substrings count (followed by at least two different characters): a substring
-  // always followed by the same character is subsumed by its extension.
+  // Seeds: frequent substrings scored by frequency × length; optionally only right-branching ones (followed by at
+  // least two different characters), like the suffix tree's internal nodes SentencePiece enumerates.
   const subCounts = new Map<string, number>();
   const nextChar = new Map<string, string>();
   for (let w = 0; w < wordList.length; w++) {
@@ -173,6 +213,7 @@ export function trainUnigram(words: Map<string, number>, plan: PreTokenizerPlan,
       for (let e = s + 1; e < cps.length && e - s < maxLen; e++) {
         const ch = cps[e]!;
         if (ch === "▁" || !required.has(ch)) break;
+        if (byScript && !sameScriptRun(cps, s, e)) break;
         sub += ch;
         subCounts.set(sub, (subCounts.get(sub) ?? 0) + c);
         const next = e + 1 < cps.length ? cps[e + 1]! : "▁";
@@ -183,7 +224,7 @@ export function trainUnigram(words: Map<string, number>, plan: PreTokenizerPlan,
     }
   }
   let seeds: [string, number][] = [];
-  for (const [p, c] of subCounts) if (c >= 2 && nextChar.get(p) === "") seeds.push([p, c * [...p].length]);
+  for (const [p, c] of subCounts) if (c >= 2 && (!rightBranching || nextChar.get(p) === "")) seeds.push([p, c * [...p].length]);
   subCounts.clear();
   nextChar.clear();
   seeds.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));

@@ -13,7 +13,8 @@ import type { JsonObject } from "../../src/tokenize/types.js";
 const tk = createRequire(import.meta.url)("tokenizers");
 const FLORES = "../shared/data/flores200";
 const engDev = readFileSync(`${FLORES}/dev/eng_Latn.dev`, "utf8");
-const held = readFileSync(`${FLORES}/devtest/eng_Latn.devtest`, "utf8").split("\n").filter(Boolean).slice(0, 300);
+const heldAll = readFileSync(`${FLORES}/devtest/eng_Latn.devtest`, "utf8").split("\n").filter(Boolean);
+const held = heldAll.slice(0, 300);
 
 async function encodeAll(json: JsonObject, lines: string[]): Promise<{ ids: number[][]; tokens: string[][] }> {
   const t = tk.Tokenizer.fromString(JSON.stringify(json));
@@ -51,13 +52,13 @@ test("WordPiece: ## continuation pieces, [UNK] present, decodes held-out text", 
   assert.equal(decoded.replace(/\s+/g, ""), held[0]!.replace(/\s+/g, ""));
 });
 
-test("Unigram: compression on held-out English within 1% of spm_train (or better)", async (t) => {
+test("Unigram: compression on heldAll-out English within 1% of spm_train (or better)", async (t) => {
   const json = await trainTokenizer(engDev, { model: "unigram", vocabSize: 2000 });
   const model = json.model as { vocab: [string, number][]; unk_id: number };
   assert.equal(model.vocab.length, 2000);
   assert.equal(model.vocab[0]![0], "<unk>");
   for (let i = 4; i < model.vocab.length; i++) assert.ok(model.vocab[i - 1]![1] >= model.vocab[i]![1] || i <= 3, "scores sorted");
-  const ours = bytesPerToken(held, (await encodeAll(json, held)).ids);
+  const ours = bytesPerToken(heldAll, (await encodeAll(json, heldAll)).ids);
   if (!existsSync("/usr/bin/spm_train")) {
     t.diagnostic("spm_train missing; checked only that Unigram beats 3 bytes/token");
     assert.ok(ours > 3);
@@ -66,9 +67,9 @@ test("Unigram: compression on held-out English within 1% of spm_train (or better
   const dir = mkdtempSync(join(tmpdir(), "retoken-uni-"));
   const r = spawnSync("spm_train", [`--input=${FLORES}/dev/eng_Latn.dev`, `--model_prefix=${dir}/m`, "--vocab_size=2000", "--model_type=unigram", "--minloglevel=2"]);
   assert.equal(r.status, 0, r.stderr?.toString());
-  const enc = spawnSync("spm_encode", [`--model=${dir}/m.model`], { input: held.join("\n") + "\n" });
+  const enc = spawnSync("spm_encode", [`--model=${dir}/m.model`], { input: heldAll.join("\n") + "\n" });
   const spmTokens = enc.stdout.toString().split(/\s+/).filter(Boolean).length;
-  const spm = held.reduce((s, l) => s + Buffer.byteLength(l), 0) / spmTokens;
+  const spm = heldAll.reduce((s, l) => s + Buffer.byteLength(l), 0) / spmTokens;
   t.diagnostic(`bytes/token retoken ${ours.toFixed(3)} spm ${spm.toFixed(3)}`);
   assert.ok(ours >= spm * 0.99, `retoken ${ours} vs spm ${spm}`);
 });

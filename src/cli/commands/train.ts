@@ -37,6 +37,7 @@ export interface TrainCliOptions {
   minFrequency?: number;
   specialToken: string[];
   limitAlphabet?: number;
+  initialAlphabet?: string;
   maxTokenLength?: number;
   forceToken: string[];
   forceTokensFile?: string;
@@ -95,6 +96,7 @@ export async function runTrain(files: string[], opts: TrainCliOptions, log: (s: 
       minFrequency: opts.minFrequency,
       specialTokens: opts.specialToken,
       limitAlphabet: opts.limitAlphabet,
+      initialAlphabet: opts.initialAlphabet === undefined ? undefined : [...opts.initialAlphabet],
       maxTokenLength: opts.maxTokenLength,
       forcedTokens: forced,
       byteFallback: opts.byteFallback,
@@ -138,6 +140,7 @@ export function register(program: Command): void {
     .option("--min-frequency <n>", "never merge a pair seen fewer times", positiveInt)
     .option("--special-token <token>", "special token (repeatable; ids 0.. in order)", collect, [])
     .option("--limit-alphabet <n>", "keep only the n most frequent characters", positiveInt)
+    .option("--initial-alphabet <chars>", 'characters always kept (byte-level default: all 256 bytes; "" = only characters seen, as the HF default trainer)')
     .option("--max-token-length <n>", "longest token in characters", positiveInt)
     .option("--force-token <token>", "token forced into the vocabulary (repeatable)", collect, [])
     .option("--force-tokens-file <file>", "forced tokens, one JSON string per line")
