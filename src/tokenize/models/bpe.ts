@@ -1,0 +1,461 @@
+// BPE: a pre-token starts as one symbol per character (or <0xNN> bytes, or the unknown token) and the ranked merges
+// are applied lowest rank first, leftmost first on ties — exactly HF `tokenizers`' order. The hot path works on
+// integer symbol ids with merges keyed by the packed pair (left, right): no string is built while merging.
+
+import type { Json, JsonObject, Model, Token } from "../types.js";
+import { TokenizerError } from "../types.js";
+import { keepKeys, optionalBoolean, optionalString, readVocabObject, type Vocabulary } from "./vocab.js";
+import { mulberry32 } from "../../util/random.js";
+
+const SHIFT = 2 ** 21; // ids stay below 2^21, so a pair packs exactly into one double
+/** Pieces longer than this (in symbols) merge with a heap; shorter ones with a linear scan, which is faster there. */
+const SCAN_LIMIT = 48;
+/** Pieces up to this many UTF-16 units are cached (HF caches words under 256 bytes). */
+const CACHE_PIECE_LIMIT = 256;
+const CACHE_CAPACITY = 200_000;
+
+export interface BpeOptions {
+  dropout?: number | null;
+  unkToken?: string | null;
+  continuingSubwordPrefix?: string | null;
+  endOfWordSuffix?: string | null;
+  fuseUnk?: boolean;
+  byteFallback?: boolean;
+  ignoreMerges?: boolean;
+  /** Seed of the dropout RNG, for reproducible dropout. */
+  seed?: number;
+}
+
+/** A merged piece: symbol ids and their lengths (UTF-16 units) in the piece. */
+interface Word {
+  ids: Int32Array;
+  lens: Int32Array;
+}
+
+function readMerges(json: Json | undefined, path: string): { pairs: [string, string][]; shape: "strings" | "pairs" } {
+  if (!Array.isArray(json)) throw new TokenizerError("expected a list of merges", `${path}.merges`);
+  const pairs: [string, string][] = [];
+  let shape: "strings" | "pairs" = "pairs";
+  json.forEach((m, i) => {
+    if (typeof m === "string") {
+      shape = "strings";
+      const parts = m.split(" ");
+      if (parts.length !== 2) throw new TokenizerError(`expected "left right", got ${JSON.stringify(m)}`, `${path}.merges[${i}]`);
+      pairs.push([parts[0]!, parts[1]!]);
+    } else if (Array.isArray(m) && m.length === 2 && typeof m[0] === "string" && typeof m[1] === "string") {
+      pairs.push([m[0], m[1]]);
+    } else throw new TokenizerError(`expected "left right" or ["left", "right"], got ${JSON.stringify(m)}`, `${path}.merges[${i}]`);
+  });
+  return { pairs, shape };
+}
+
+export class BpeModel implements Model {
+  readonly type = "BPE";
+  /** pair (left·SHIFT + right) → rank·SHIFT + merged id */
+  private readonly merges = new Map<number, number>();
+  private readonly cache = new Map<string, Word>();
+  /** Single-code-unit characters → id (−1 not in vocabulary, −2 not looked up yet), for the no-prefix/suffix case. */
+  private readonly charIds = new Int32Array(65536).fill(-2);
+  private readonly random: () => number;
+  readonly dropout: number | null;
+  readonly unkToken: string | null;
+  readonly continuingSubwordPrefix: string | null;
+  readonly endOfWordSuffix: string | null;
+  readonly fuseUnk: boolean;
+  readonly byteFallback: boolean;
+  readonly ignoreMerges: boolean;
+  private readonly byteIds: Int32Array | null;
+  /** A character that may start a word but never follows another character inside a token ("▁"): pieces can be
+   * cut before it without changing the result, which keeps huge unsplit pieces (Llama has no pre-tokenizer) cached. */
+  private readonly cutBefore: number;
+
+  constructor(
+    readonly vocab: Vocabulary,
+    readonly mergeList: [string, string][],
+    options: BpeOptions = {},
+    private readonly mergeShape: "strings" | "pairs" = "pairs",
+    private readonly source: JsonObject = {},
+  ) {
+    this.dropout = options.dropout ?? null;
+    if (this.dropout !== null && !(this.dropout >= 0 && this.dropout <= 1)) throw new TokenizerError(`BPE: dropout must be between 0 and 1, got ${this.dropout}`);
+    this.unkToken = options.unkToken ?? null;
+    this.continuingSubwordPrefix = options.continuingSubwordPrefix ?? null;
+    this.endOfWordSuffix = options.endOfWordSuffix ?? null;
+    this.fuseUnk = options.fuseUnk ?? false;
+    this.byteFallback = options.byteFallback ?? false;
+    this.ignoreMerges = options.ignoreMerges ?? false;
+    this.random = mulberry32(options.seed ?? 0x5eed);
+    for (const id of vocab.ids.values()) if (id >= SHIFT) throw new TokenizerError(`BPE: token id ${id} is too large (at most ${SHIFT - 1})`);
+    mergeList.forEach(([a, b], rank) => {
+      const ia = vocab.ids.get(a);
+      const ib = vocab.ids.get(b);
+      const merged = vocab.ids.get(a + b);
+      if (ia === undefined || ib === undefined) throw new TokenizerError(`merge ${JSON.stringify(a + " " + b)}: ${JSON.stringify(ia === undefined ? a : b)} is not in the vocabulary`, `model.merges[${rank}]`);
+      if (merged === undefined) throw new TokenizerError(`merge ${JSON.stringify(a + " " + b)}: the merged token ${JSON.stringify(a + b)} is not in the vocabulary`, `model.merges[${rank}]`);
+      // A later duplicate overrides an earlier one, as HF's map does.
+      this.merges.set(ia * SHIFT + ib, rank * SHIFT + merged);
+    });
+    if (this.byteFallback) {
+      this.byteIds = new Int32Array(256);
+      for (let b = 0; b < 256; b++) this.byteIds[b] = vocab.ids.get(`<0x${b.toString(16).toUpperCase().padStart(2, "0")}>`) ?? -1;
+    } else this.byteIds = null;
+    this.cutBefore = this.findCutCharacter();
+  }
+
+  static fromJSON(json: JsonObject, path: string): BpeModel {
+    const vocab = readVocabObject(json.vocab, path);
+    const { pairs, shape } = readMerges(json.merges, path);
+    const dropout = json.dropout;
+    if (dropout !== undefined && dropout !== null && typeof dropout !== "number") throw new TokenizerError(`expected a number or null`, `${path}.dropout`);
+    try {
+      return new BpeModel(
+        vocab,
+        pairs,
+        {
+          dropout: (dropout as number | null | undefined) ?? null,
+          unkToken: optionalString(json, "unk_token", path),
+          continuingSubwordPrefix: optionalString(json, "continuing_subword_prefix", path),
+          endOfWordSuffix: optionalString(json, "end_of_word_suffix", path),
+          fuseUnk: optionalBoolean(json, "fuse_unk", path, false),
+          byteFallback: optionalBoolean(json, "byte_fallback", path, false),
+          ignoreMerges: optionalBoolean(json, "ignore_merges", path, false),
+        },
+        shape,
+        json,
+      );
+    } catch (err) {
+      if (err instanceof TokenizerError && err.path?.startsWith("model.")) throw new TokenizerError(err.message.replace(/^model\.[^:]*: /, ""), path + err.path.slice(5));
+      throw err;
+    }
+  }
+
+  private findCutCharacter(): number {
+    if (this.continuingSubwordPrefix || this.endOfWordSuffix) return -1;
+    const marker = "\u2581";
+    if (!this.vocab.ids.has(marker)) return -1;
+    for (const token of this.vocab.ids.keys()) {
+      for (let i = token.indexOf(marker, 1); i > 0; i = token.indexOf(marker, i + 1)) {
+        if (token.charCodeAt(i - 1) !== 0x2581) return -1;
+      }
+    }
+    return 0x2581;
+  }
+
+  // ---- the initial symbols of a piece ----
+
+  private charId(piece: string, start: number, end: number, first: boolean, last: boolean): number | undefined {
+    if (end - start === 1 && (first || !this.continuingSubwordPrefix) && (!last || !this.endOfWordSuffix)) {
+      const c = piece.charCodeAt(start);
+      let id = this.charIds[c]!;
+      if (id === -2) {
+        id = this.vocab.ids.get(piece[start]!) ?? -1;
+        this.charIds[c] = id;
+      }
+      return id < 0 ? undefined : id;
+    }
+    let s = piece.slice(start, end);
+    if (!first && this.continuingSubwordPrefix) s = this.continuingSubwordPrefix + s;
+    if (last && this.endOfWordSuffix) s = s + this.endOfWordSuffix;
+    return this.vocab.ids.get(s);
+  }
+
+  /** One symbol per character, as HF's merge_word builds them (byte fallback, unknown-token fusing included). */
+  private initialSymbols(piece: string, ids: number[], lens: number[]): void {
+    let unkId = -1;
+    let unkLen = 0;
+    const unk = this.unkToken === null ? undefined : this.vocab.ids.get(this.unkToken);
+    for (let i = 0; i < piece.length; ) {
+      const c = piece.charCodeAt(i);
+      const w = c >= 0xd800 && c <= 0xdbff && i + 1 < piece.length && (piece.charCodeAt(i + 1) & 0xfc00) === 0xdc00 ? 2 : 1;
+      const end = i + w;
+      const id = this.charId(piece, i, end, i === 0, end === piece.length);
+      if (id !== undefined) {
+        if (unkId >= 0) {
+          ids.push(unkId);
+          lens.push(unkLen);
+          unkId = -1;
+        }
+        ids.push(id);
+        lens.push(w);
+      } else {
+        if (this.byteIds && this.pushBytes(piece, i, end, ids, lens)) {
+          i = end;
+          continue;
+        }
+        if (unk !== undefined) {
+          if (unkId >= 0 && this.fuseUnk) unkLen += w;
+          else {
+            if (unkId >= 0) {
+              ids.push(unkId);
+              lens.push(unkLen);
+            }
+            unkId = unk;
+            unkLen = w;
+          }
+        } else if (this.unkToken !== null) {
+          throw new TokenizerError(`BPE: the unknown token ${JSON.stringify(this.unkToken)} is not in the vocabulary`);
+        }
+        // With no unknown token at all, HF drops the character.
+      }
+      i = end;
+    }
+    if (unkId >= 0) {
+      ids.push(unkId);
+      lens.push(unkLen);
+    }
+  }
+
+  /** <0xNN> symbols for the UTF-8 bytes of one character (with prefix/suffix, as HF spells it); false if one is missing. */
+  private pushBytes(piece: string, start: number, end: number, ids: number[], lens: number[]): boolean {
+    let s = piece.slice(start, end);
+    if (start > 0 && this.continuingSubwordPrefix) s = this.continuingSubwordPrefix + s;
+    if (end === piece.length && this.endOfWordSuffix) s = s + this.endOfWordSuffix;
+    const bytes = new TextEncoder().encode(s);
+    for (const b of bytes) if (this.byteIds![b]! < 0) return false;
+    // Every byte token points at the whole character in the offsets.
+    bytes.forEach((b, k) => {
+      ids.push(this.byteIds![b]!);
+      lens.push(k === 0 ? end - start : 0);
+    });
+    return true;
+  }
+
+  // ---- merging ----
+
+  private mergeScan(ids: number[], lens: number[]): void {
+    // Lowest rank first, leftmost on ties; quadratic in the symbol count, which stays small here.
+    const merges = this.merges;
+    for (;;) {
+      let best = Infinity;
+      let at = -1;
+      for (let i = 0; i + 1 < ids.length; i++) {
+        const m = merges.get(ids[i]! * SHIFT + ids[i + 1]!);
+        if (m !== undefined && m < best) {
+          best = m;
+          at = i;
+        }
+      }
+      if (at < 0) return;
+      ids[at] = best % SHIFT;
+      lens[at]! += lens[at + 1]!;
+      ids.splice(at + 1, 1);
+      lens.splice(at + 1, 1);
+    }
+  }
+
+  /** The heap-based merge of HF (linked symbols, stale entries skipped): O(n log n) in the piece length. */
+  private mergeHeap(ids: number[], lens: number[], dropout: number): void {
+    const n = ids.length;
+    const sym = Int32Array.from(ids);
+    const len = Int32Array.from(lens);
+    const prev = new Int32Array(n);
+    const next = new Int32Array(n);
+    const alive = new Uint8Array(n).fill(1);
+    for (let i = 0; i < n; i++) {
+      prev[i] = i - 1;
+      next[i] = i + 1 < n ? i + 1 : -1;
+    }
+    // Heap of (rank·SHIFT + merged id, position) ordered by rank, then position.
+    let hv: number[] = [];
+    let hp: number[] = [];
+    const less = (i: number, j: number) => {
+      const ri = Math.floor(hv[i]! / SHIFT);
+      const rj = Math.floor(hv[j]! / SHIFT);
+      return ri < rj || (ri === rj && hp[i]! < hp[j]!);
+    };
+    const swap = (i: number, j: number) => {
+      const v = hv[i]!;
+      hv[i] = hv[j]!;
+      hv[j] = v;
+      const p = hp[i]!;
+      hp[i] = hp[j]!;
+      hp[j] = p;
+    };
+    const push = (v: number, p: number) => {
+      hv.push(v);
+      hp.push(p);
+      let i = hv.length - 1;
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        if (!less(i, parent)) break;
+        swap(i, parent);
+        i = parent;
+      }
+    };
+    const pop = (): [number, number] => {
+      const top: [number, number] = [hv[0]!, hp[0]!];
+      const lv = hv.pop()!;
+      const lp = hp.pop()!;
+      if (hv.length > 0) {
+        hv[0] = lv;
+        hp[0] = lp;
+        let i = 0;
+        for (;;) {
+          const l = 2 * i + 1;
+          const r = l + 1;
+          let m = i;
+          if (l < hv.length && less(l, m)) m = l;
+          if (r < hv.length && less(r, m)) m = r;
+          if (m === i) break;
+          swap(i, m);
+          i = m;
+        }
+      }
+      return top;
+    };
+    for (let i = 0; i + 1 < n; i++) {
+      const m = this.merges.get(sym[i]! * SHIFT + sym[i + 1]!);
+      if (m !== undefined) push(m, i);
+    }
+    const skipped: [number, number][] = [];
+    while (hv.length > 0) {
+      const [v, pos] = pop();
+      if (dropout > 0 && this.random() < dropout) {
+        skipped.push([v, pos]);
+        continue;
+      }
+      for (const [sv, sp] of skipped) push(sv, sp);
+      skipped.length = 0;
+      if (!alive[pos] || next[pos] === -1) continue;
+      const right = next[pos]!;
+      const current = this.merges.get(sym[pos]! * SHIFT + sym[right]!);
+      if (current === undefined || current % SHIFT !== v % SHIFT) continue; // stale entry
+      sym[pos] = v % SHIFT;
+      len[pos]! += len[right]!;
+      alive[right] = 0;
+      next[pos] = next[right]!;
+      if (next[pos]! >= 0) prev[next[pos]!] = pos;
+      if (prev[pos]! >= 0) {
+        const m = this.merges.get(sym[prev[pos]!]! * SHIFT + sym[pos]!);
+        if (m !== undefined) push(m, prev[pos]!);
+      }
+      if (next[pos]! >= 0) {
+        const m = this.merges.get(sym[pos]! * SHIFT + sym[next[pos]!]!);
+        if (m !== undefined) push(m, pos);
+      }
+    }
+    ids.length = 0;
+    lens.length = 0;
+    for (let i = 0; i >= 0 && i < n; i = next[i]!) {
+      ids.push(sym[i]!);
+      lens.push(len[i]!);
+    }
+    hv = hp = [];
+  }
+
+  private mergeWord(piece: string, dropout: number): Word {
+    const ids: number[] = [];
+    const lens: number[] = [];
+    this.initialSymbols(piece, ids, lens);
+    if (dropout > 0 || ids.length > SCAN_LIMIT) this.mergeHeap(ids, lens, dropout);
+    else this.mergeScan(ids, lens);
+    return { ids: Int32Array.from(ids), lens: Int32Array.from(lens) };
+  }
+
+  private cachedWord(piece: string): Word {
+    let w = this.cache.get(piece);
+    if (w) return w;
+    w = this.mergeWord(piece, 0);
+    if (piece.length < CACHE_PIECE_LIMIT) {
+      if (this.cache.size >= CACHE_CAPACITY) this.cache.clear();
+      this.cache.set(piece, w);
+    }
+    return w;
+  }
+
+  /** Calls fn for each segment [start, end) that can be merged on its own. */
+  private segments(piece: string, fn: (start: number, end: number) => void): void {
+    if (this.cutBefore < 0 || piece.length < CACHE_PIECE_LIMIT) return fn(0, piece.length);
+    let start = 0;
+    for (let i = 1; i < piece.length; i++) {
+      if (piece.charCodeAt(i) === this.cutBefore && piece.charCodeAt(i - 1) !== this.cutBefore) {
+        fn(start, i);
+        start = i;
+      }
+    }
+    fn(start, piece.length);
+  }
+
+  private useDropout(): boolean {
+    return this.dropout !== null && this.dropout > 0;
+  }
+
+  tokenize(piece: string): Token[] {
+    if (piece.length === 0) return [];
+    const out: Token[] = [];
+    if (this.useDropout()) {
+      this.appendTokens(this.mergeWord(piece, this.dropout!), 0, out);
+      return out;
+    }
+    if (this.ignoreMerges) {
+      const id = this.vocab.ids.get(piece);
+      if (id !== undefined) return [{ id, value: piece, start: 0, end: piece.length }];
+    }
+    this.segments(piece, (s, e) => this.appendTokens(this.cachedWord(s === 0 && e === piece.length ? piece : piece.slice(s, e)), s, out));
+    return out;
+  }
+
+  tokenizeIds(piece: string, out: number[]): void {
+    if (piece.length === 0) return;
+    if (this.useDropout()) {
+      for (const id of this.mergeWord(piece, this.dropout!).ids) out.push(id);
+      return;
+    }
+    if (this.ignoreMerges) {
+      const id = this.vocab.ids.get(piece);
+      if (id !== undefined) {
+        out.push(id);
+        return;
+      }
+    }
+    this.segments(piece, (s, e) => {
+      const ids = this.cachedWord(s === 0 && e === piece.length ? piece : piece.slice(s, e)).ids;
+      for (let i = 0; i < ids.length; i++) out.push(ids[i]!);
+    });
+  }
+
+  private appendTokens(word: Word, base: number, out: Token[]): void {
+    let pos = base;
+    for (let i = 0; i < word.ids.length; i++) {
+      const len = word.lens[i]!;
+      const id = word.ids[i]!;
+      // Byte-fallback tokens after the first of a character have length 0 and share its span.
+      const start = len === 0 ? out[out.length - 1]!.start : pos;
+      const end = len === 0 ? out[out.length - 1]!.end : pos + len;
+      out.push({ id, value: this.vocab.tokens[id] ?? "", start, end });
+      pos += len;
+    }
+  }
+
+  tokenToId(token: string): number | undefined {
+    return this.vocab.ids.get(token);
+  }
+  idToToken(id: number): string | undefined {
+    return this.vocab.tokens[id];
+  }
+  get vocabSize(): number {
+    return this.vocab.size;
+  }
+  getVocab(): Map<string, number> {
+    return new Map(this.vocab.ids);
+  }
+  /** The merges in rank order. */
+  getMerges(): [string, string][] {
+    return this.mergeList.map(([a, b]) => [a, b]);
+  }
+
+  toJSON(): JsonObject {
+    return keepKeys(this.source, {
+      type: "BPE",
+      dropout: this.dropout,
+      unk_token: this.unkToken,
+      continuing_subword_prefix: this.continuingSubwordPrefix,
+      end_of_word_suffix: this.endOfWordSuffix,
+      fuse_unk: this.fuseUnk,
+      byte_fallback: this.byteFallback,
+      ignore_merges: this.ignoreMerges,
+      vocab: this.vocab.toJSON(),
+      merges: this.mergeShape === "strings" ? this.mergeList.map(([a, b]) => `${a} ${b}`) : this.mergeList.map(([a, b]) => [a, b]),
+    });
+  }
+}

@@ -1,0 +1,226 @@
+// Unigram (SentencePiece): the segmentation with the highest total piece score, by Viterbi over the pieces that
+// start at each character (a trie walk). Matches HF: an uncovered character becomes the unknown piece with score
+// (lowest score − 10); consecutive unknowns fuse into one token carrying their text; ties keep the path found first
+// (earlier start, then shorter piece); byte_fallback spells unknown text as <0xNN> tokens.
+
+import type { Json, JsonObject, Model, Token } from "../types.js";
+import { TokenizerError } from "../types.js";
+import { keepKeys, optionalBoolean } from "./vocab.js";
+
+const UNK_PENALTY = 10;
+const CACHE_CAPACITY = 100_000;
+const CACHE_PIECE_LIMIT = 256;
+
+/** A trie over UTF-16 code units: child lookups through one map keyed by (node, unit). */
+class PieceTrie {
+  private readonly children = new Map<number, number>();
+  private terminal: number[] = [-1];
+  private nodes = 1;
+
+  insert(piece: string, id: number): void {
+    let node = 0;
+    for (let i = 0; i < piece.length; i++) {
+      const key = node * 65536 + piece.charCodeAt(i);
+      let child = this.children.get(key);
+      if (child === undefined) {
+        child = this.nodes++;
+        this.children.set(key, child);
+        this.terminal.push(-1);
+      }
+      node = child;
+    }
+    this.terminal[node] = id;
+  }
+
+  /** Calls fn(id, end) for each piece that starts at `start`, shortest first. */
+  walk(text: string, start: number, fn: (id: number, end: number) => void): void {
+    let node = 0;
+    for (let i = start; i < text.length; i++) {
+      const child = this.children.get(node * 65536 + text.charCodeAt(i));
+      if (child === undefined) return;
+      node = child;
+      const id = this.terminal[node]!;
+      if (id >= 0) fn(id, i + 1);
+    }
+  }
+}
+
+export class UnigramModel implements Model {
+  readonly type = "Unigram";
+  private readonly ids = new Map<string, number>();
+  private readonly trie = new PieceTrie();
+  private readonly minScore: number;
+  private readonly cache = new Map<string, Token[]>();
+  private readonly byteIds: Int32Array | null;
+
+  constructor(
+    readonly pieces: [string, number][],
+    readonly unkId: number | null,
+    readonly byteFallback = false,
+    private readonly source: JsonObject = {},
+  ) {
+    let min = Infinity;
+    pieces.forEach(([piece, score], id) => {
+      if (!this.ids.has(piece)) this.ids.set(piece, id);
+      if (score < min) min = score;
+      if (piece.length > 0) this.trie.insert(piece, id);
+    });
+    this.minScore = min;
+    if (unkId !== null && (unkId < 0 || unkId >= pieces.length)) throw new TokenizerError(`Unigram: unk_id ${unkId} is outside the vocabulary of ${pieces.length} pieces`);
+    if (byteFallback) {
+      this.byteIds = new Int32Array(256);
+      for (let b = 0; b < 256; b++) this.byteIds[b] = this.ids.get(`<0x${b.toString(16).toUpperCase().padStart(2, "0")}>`) ?? -1;
+    } else this.byteIds = null;
+  }
+
+  static fromJSON(json: JsonObject, path: string): UnigramModel {
+    const vocab: Json | undefined = json.vocab;
+    if (!Array.isArray(vocab)) throw new TokenizerError("expected a list of [piece, score] pairs", `${path}.vocab`);
+    const pieces: [string, number][] = vocab.map((entry, i) => {
+      if (!Array.isArray(entry) || typeof entry[0] !== "string" || typeof entry[1] !== "number") {
+        throw new TokenizerError(`expected [piece, score], got ${JSON.stringify(entry)}`, `${path}.vocab[${i}]`);
+      }
+      return [entry[0], entry[1]];
+    });
+    const unk = json.unk_id;
+    if (unk !== undefined && unk !== null && (typeof unk !== "number" || !Number.isInteger(unk))) throw new TokenizerError("expected an integer or null", `${path}.unk_id`);
+    try {
+      return new UnigramModel(pieces, (unk as number | null | undefined) ?? null, optionalBoolean(json, "byte_fallback", path, false), json);
+    } catch (err) {
+      if (err instanceof TokenizerError && !err.path) throw new TokenizerError(err.message, path);
+      throw err;
+    }
+  }
+
+  /** Best segmentation as [start, end, id] triples (id −1 for fused unknown runs). */
+  private viterbi(text: string): Int32Array {
+    const n = text.length;
+    const score = new Float64Array(n + 1);
+    const from = new Int32Array(n + 1).fill(-1);
+    const via = new Int32Array(n + 1).fill(-1);
+    const unkScore = this.minScore - UNK_PENALTY;
+    const unk = this.unkId;
+    from[0] = 0;
+    for (let start = 0; start < n; ) {
+      const c = text.charCodeAt(start);
+      const width = c >= 0xd800 && c <= 0xdbff && start + 1 < n && (text.charCodeAt(start + 1) & 0xfc00) === 0xdc00 ? 2 : 1;
+      if (from[start]! < 0 && start > 0) {
+        // Unreachable (inside a character): cannot happen for valid strings, skip.
+        start += width;
+        continue;
+      }
+      const here = score[start]!;
+      let single = false;
+      this.trie.walk(text, start, (id, end) => {
+        const s = here + this.pieces[id]![1];
+        if (from[end]! < 0 || s > score[end]!) {
+          score[end] = s;
+          from[end] = start;
+          via[end] = id;
+        }
+        if (end - start === width) single = true;
+      });
+      if (!single) {
+        if (unk === null) throw new TokenizerError(`Unigram: ${JSON.stringify(text.slice(start, start + width))} is not covered by any piece and the model has no unk_id`);
+        const end = start + width;
+        const s = here + unkScore;
+        if (from[end]! < 0 || s > score[end]!) {
+          score[end] = s;
+          from[end] = start;
+          via[end] = unk;
+        }
+      }
+      start += width;
+    }
+    // Walk back, fusing consecutive unknowns.
+    const out: number[] = [];
+    let end = n;
+    while (end > 0) {
+      const start = from[end]!;
+      const id = via[end]!;
+      if (unk !== null && id === unk && out.length >= 3 && out[out.length - 1] === -1 && out[out.length - 3] === end) {
+        out[out.length - 3] = start;
+      } else if (unk !== null && id === unk) out.push(start, end, -1);
+      else out.push(start, end, id);
+      end = start;
+    }
+    // out holds triples in reverse order as (start, end, id); reverse triple order.
+    const triples = new Int32Array(out.length);
+    for (let t = 0, k = out.length - 3; k >= 0; k -= 3, t += 3) {
+      triples[t] = out[k]!;
+      triples[t + 1] = out[k + 1]!;
+      triples[t + 2] = out[k + 2]!;
+    }
+    return triples;
+  }
+
+  private tokensOf(piece: string): Token[] {
+    const triples = this.viterbi(piece);
+    const out: Token[] = [];
+    for (let k = 0; k < triples.length; k += 3) {
+      const start = triples[k]!;
+      const end = triples[k + 1]!;
+      const via = triples[k + 2]!;
+      const text = piece.slice(start, end);
+      let id = via >= 0 ? via : this.ids.get(text) ?? -1;
+      if (id < 0) {
+        if (this.byteIds) {
+          const bytes = new TextEncoder().encode(text);
+          if (bytes.every((b) => this.byteIds![b]! >= 0)) {
+            for (const b of bytes) out.push({ id: this.byteIds[b]!, value: this.pieces[this.byteIds[b]!]![0], start, end });
+            continue;
+          }
+        }
+        id = this.unkId!;
+      }
+      // An unknown token carries the text it covers, as HF reports it.
+      out.push({ id, value: via >= 0 ? this.pieces[id]![0] : text, start, end });
+    }
+    return out;
+  }
+
+  tokenize(piece: string): Token[] {
+    if (piece.length === 0) return [];
+    const hit = this.cache.get(piece);
+    if (hit) return hit.map((t) => ({ ...t }));
+    const tokens = this.tokensOf(piece);
+    if (piece.length < CACHE_PIECE_LIMIT) {
+      if (this.cache.size >= CACHE_CAPACITY) this.cache.clear();
+      this.cache.set(piece, tokens.map((t) => ({ ...t })));
+    }
+    return tokens;
+  }
+
+  tokenizeIds(piece: string, out: number[]): void {
+    if (piece.length === 0) return;
+    let hit = this.cache.get(piece);
+    if (!hit) {
+      hit = this.tokensOf(piece);
+      if (piece.length < CACHE_PIECE_LIMIT) {
+        if (this.cache.size >= CACHE_CAPACITY) this.cache.clear();
+        this.cache.set(piece, hit);
+      }
+    }
+    for (const t of hit) out.push(t.id);
+  }
+
+  tokenToId(token: string): number | undefined {
+    return this.ids.get(token);
+  }
+  idToToken(id: number): string | undefined {
+    return this.pieces[id]?.[0];
+  }
+  get vocabSize(): number {
+    return this.pieces.length;
+  }
+  getVocab(): Map<string, number> {
+    return new Map(this.ids);
+  }
+  /** Pieces with their scores, in id order. */
+  getPieces(): [string, number][] {
+    return this.pieces.map(([p, s]) => [p, s]);
+  }
+  toJSON(): JsonObject {
+    return keepKeys(this.source, { type: "Unigram", unk_id: this.unkId, vocab: this.pieces.map(([p, s]) => [p, s]), byte_fallback: this.byteFallback });
+  }
+}

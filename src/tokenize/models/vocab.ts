@@ -1,0 +1,61 @@
+// Reading a model's vocabulary from tokenizer.json, with errors that name the field.
+
+import type { Json, JsonObject } from "../types.js";
+import { TokenizerError } from "../types.js";
+
+/** A token → id table and its reverse. */
+export class Vocabulary {
+  readonly ids = new Map<string, number>();
+  readonly tokens: (string | undefined)[] = [];
+
+  constructor(entries: Iterable<[string, number]>) {
+    for (const [token, id] of entries) {
+      this.ids.set(token, id);
+      this.tokens[id] = token;
+    }
+  }
+
+  get size(): number {
+    return this.ids.size;
+  }
+
+  /** The vocabulary as a tokenizer.json object, in id order (as HF writes it). */
+  toJSON(): JsonObject {
+    const entries = [...this.ids].sort((a, b) => a[1] - b[1]);
+    const out: JsonObject = {};
+    for (const [t, id] of entries) out[t] = id;
+    return out;
+  }
+}
+
+export function readVocabObject(json: Json | undefined, path: string): Vocabulary {
+  if (!json || typeof json !== "object" || Array.isArray(json)) throw new TokenizerError("expected an object of token → id", `${path}.vocab`);
+  const entries: [string, number][] = [];
+  for (const [token, id] of Object.entries(json)) {
+    if (typeof id !== "number" || !Number.isInteger(id) || id < 0) throw new TokenizerError(`id of ${JSON.stringify(token)} must be a non-negative integer, got ${JSON.stringify(id)}`, `${path}.vocab`);
+    entries.push([token, id]);
+  }
+  return new Vocabulary(entries);
+}
+
+export function optionalString(json: JsonObject, key: string, path: string): string | null {
+  const v = json[key];
+  if (v === undefined || v === null) return null;
+  if (typeof v !== "string") throw new TokenizerError(`expected a string or null, got ${JSON.stringify(v)}`, `${path}.${key}`);
+  return v;
+}
+
+export function optionalBoolean(json: JsonObject, key: string, path: string, fallback: boolean): boolean {
+  const v = json[key];
+  if (v === undefined || v === null) return fallback;
+  if (typeof v !== "boolean") throw new TokenizerError(`expected true or false, got ${JSON.stringify(v)}`, `${path}.${key}`);
+  return v;
+}
+
+/** The keys of the JSON a model was read from, so toJSON() writes back the same fields (older files lack some). */
+export function keepKeys(json: JsonObject, full: JsonObject): JsonObject {
+  if (Object.keys(json).length === 0) return full;
+  const out: JsonObject = {};
+  for (const k of Object.keys(full)) if (k in json || k === "type") out[k] = full[k]!;
+  return out;
+}

@@ -1,0 +1,39 @@
+// WordLevel: each pre-token is one vocabulary entry, or the unknown token.
+import type { JsonObject, Model, Token } from "../types.js";
+import { TokenizerError } from "../types.js";
+import { keepKeys, optionalString, readVocabObject, type Vocabulary } from "./vocab.js";
+
+export class WordLevelModel implements Model {
+  readonly type = "WordLevel";
+
+  constructor(readonly vocab: Vocabulary, readonly unkToken: string | null, private readonly source: JsonObject = {}) {}
+
+  static fromJSON(json: JsonObject, path: string): WordLevelModel {
+    return new WordLevelModel(readVocabObject(json.vocab, path), optionalString(json, "unk_token", path), json);
+  }
+
+  tokenize(piece: string): Token[] {
+    if (piece.length === 0) return [];
+    const id = this.vocab.ids.get(piece);
+    if (id !== undefined) return [{ id, value: piece, start: 0, end: piece.length }];
+    const unk = this.unkToken === null ? undefined : this.vocab.ids.get(this.unkToken);
+    if (unk === undefined) throw new TokenizerError(`WordLevel: ${JSON.stringify(piece.slice(0, 40))} is not in the vocabulary and the model has no unknown token`);
+    return [{ id: unk, value: this.unkToken!, start: 0, end: piece.length }];
+  }
+
+  tokenToId(token: string): number | undefined {
+    return this.vocab.ids.get(token);
+  }
+  idToToken(id: number): string | undefined {
+    return this.vocab.tokens[id];
+  }
+  get vocabSize(): number {
+    return this.vocab.size;
+  }
+  getVocab(): Map<string, number> {
+    return new Map(this.vocab.ids);
+  }
+  toJSON(): JsonObject {
+    return keepKeys(this.source, { type: "WordLevel", vocab: this.vocab.toJSON(), unk_token: this.unkToken });
+  }
+}
