@@ -320,7 +320,7 @@ export function padEncodings(encodings: Encoding[], options: PaddingOptions): En
   return encodings.map((e) => padEncoding(e, target, o));
 }
 
-/** Adds `addedTokens` (the post-processor's special tokens) back to the budget: HF truncates to max_length minus them. */
+/** HF's first post-processing step: truncates to max_length minus the special tokens the post-processor will add. */
 export function truncateForPostProcessing(
   a: Encoding,
   b: Encoding | null,
@@ -328,11 +328,9 @@ export function truncateForPostProcessing(
   addedTokens: number,
 ): [Encoding, Encoding | null] {
   const budget = addedTokens > 0 ? options.maxLength - addedTokens : options.maxLength;
-  if (budget < 0) {
-    throw new TokenizerError(
-      `truncation max_length ${options.maxLength} is smaller than the ${addedTokens} special tokens the post-processor adds`,
-    );
-  }
+  // Matches HF: when the special tokens alone exceed max_length its unsigned subtraction wraps around, so nothing
+  // is truncated at all.
+  if (budget < 0) return [a, b];
   return truncatePair(a, b, budget, options.strategy ?? "LongestFirst", options.stride ?? 0, options.direction ?? "Right");
 }
 

@@ -4,11 +4,13 @@ import { byteLevelAlphabet } from "../byte-vocabulary.js";
 import type { Decoder, JsonObject } from "../types.js";
 import { bool, utf8Lossy } from "./util.js";
 
-let charToByte: Map<number, number> | null = null;
-function byteOf(): Map<number, number> {
+let charToByte: Int16Array | null = null;
+/** Byte of each character of GPT-2's byte alphabet (all below U+0144), -1 elsewhere. */
+function byteOf(): Int16Array {
   if (!charToByte) {
-    charToByte = new Map();
-    byteLevelAlphabet().forEach((ch, b) => charToByte!.set(ch.codePointAt(0)!, b));
+    const table = new Int16Array(0x144).fill(-1);
+    byteLevelAlphabet().forEach((ch, b) => (table[ch.charCodeAt(0)] = b));
+    charToByte = table;
   }
   return charToByte;
 }
@@ -42,8 +44,9 @@ export class ByteLevelDecoder implements Decoder {
       const start = n;
       let ok = true;
       for (let i = 0; i < t.length; i++) {
-        const b = map.get(t.charCodeAt(i));
-        if (b === undefined) {
+        const c = t.charCodeAt(i);
+        const b = c < map.length ? map[c]! : -1;
+        if (b < 0) {
           ok = false;
           break;
         }

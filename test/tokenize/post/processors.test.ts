@@ -25,12 +25,13 @@ function earlyExit(e: Encoding, maxLength: number, direction: Direction): Encodi
   const n = e.ids.length;
   if (n <= maxLength) return e;
   const words = e.wordIds;
+  // HF tokenizes pre-tokens until the count reaches max_length, so at least one pre-token even for max_length 0.
   if (direction === "Right") {
-    let end = maxLength;
+    let end = Math.max(maxLength, 1);
     while (end < n && words[end] !== null && words[end] === words[end - 1]) end++;
     return truncateEncoding(e, end, 0, "Right") === e ? e : sliceKeep(e, 0, end);
   }
-  let start = n - maxLength;
+  let start = n - Math.max(maxLength, 1);
   while (start > 0 && words[start] !== null && words[start] === words[start - 1]) start--;
   // The pre-tokens before the first kept one are dropped, so word ids count from the first kept one.
   const kept = sliceKeep(e, start, n);
@@ -100,6 +101,8 @@ const TRUNCATIONS: (JsonObject | null)[] = [
   { direction: "Right", max_length: 40, strategy: "OnlyFirst", stride: 2 },
   { direction: "Left", max_length: 40, strategy: "OnlySecond", stride: 1 },
   { direction: "Right", max_length: 5, strategy: "LongestFirst", stride: 0 },
+  // Fewer than the special tokens: HF's budget wraps around (no truncation) or is 0 (everything overflows).
+  { direction: "Right", max_length: 3, strategy: "LongestFirst", stride: 0 },
 ];
 
 const PADDINGS: (JsonObject | null)[] = [
