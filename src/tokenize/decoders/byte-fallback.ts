@@ -5,12 +5,20 @@ import { utf8Strict } from "./util.js";
 
 /** The byte a "<0xNN>" token stands for, or -1 (matches HF's test: 6 bytes long, "<0x" … ">", hex parse). */
 export function byteFallbackValue(token: string): number {
-  if (token.length !== 6 || !token.startsWith("<0x") || token.charCodeAt(5) !== 0x3e) return -1;
+  if (token.length !== 6 || token.charCodeAt(0) !== 0x3c || token.charCodeAt(5) !== 0x3e || !token.startsWith("<0x")) return -1;
+  const h = hexDigit(token.charCodeAt(3));
+  const l = hexDigit(token.charCodeAt(4));
+  if (l < 0) return -1;
+  if (h >= 0) return h * 16 + l;
   // Rust's u8::from_str_radix accepts a leading "+".
-  const hex = token.slice(3, 5);
-  const body = hex[0] === "+" ? hex.slice(1) : hex;
-  if (!/^[0-9A-Fa-f]+$/.test(body)) return -1;
-  return parseInt(body, 16);
+  return token.charCodeAt(3) === 0x2b ? l : -1;
+}
+
+function hexDigit(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  return -1;
 }
 
 export class ByteFallbackDecoder implements Decoder {

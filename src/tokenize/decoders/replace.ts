@@ -40,7 +40,7 @@ export class ReplaceDecoder implements Decoder {
     }
     const s = (this.pattern as { String: string }).String;
     // Matches HF: an empty pattern matches at every character boundary of a non-empty token.
-    return tokens.map((t) => (t === "" ? t : rustReplace(t, s, content)));
+    return tokens.map((t) => (t === "" || (s !== "" && !t.includes(s)) ? t : rustReplace(t, s, content)));
   }
 
   toJSON(): JsonObject {

@@ -16,13 +16,15 @@ export class StripDecoder implements Decoder {
   }
 
   decodeChain(tokens: string[]): string[] {
+    const c = this.content;
+    const w = c.length;
     return tokens.map((t) => {
-      const chars = Array.from(t);
+      // Walks code points from each end only (tokens may be the whole fused text).
       let a = 0;
-      while (a < this.start && a < chars.length && chars[a] === this.content) a++;
-      let b = chars.length;
-      while (chars.length - b < this.stop && b > a && chars[b - 1] === this.content) b--;
-      return a === 0 && b === chars.length ? t : chars.slice(a, b).join("");
+      for (let k = 0; k < this.start && t.startsWith(c, a); k++) a += w;
+      let b = t.length;
+      for (let k = 0; k < this.stop && b - w >= a && t.startsWith(c, b - w); k++) b -= w;
+      return a === 0 && b === t.length ? t : t.slice(a, b);
     });
   }
 
