@@ -24,6 +24,9 @@ export interface BpeTrainOptions {
   maxTokenLength?: number;
   /** Tokens forced into the vocabulary (merged first, before counting decides): whitespace runs, years, markup. */
   forcedTokens?: string[];
+  /** Character level: keep the most frequent characters covering this share of occurrences (SentencePiece
+   *  `character_coverage`); the rest become bytes (with byte fallback) or unknown. */
+  characterCoverage?: number;
   /** Character-level only: add `<0x00>`…`<0xFF>` and let unknown characters fall back to bytes. */
   byteFallback?: boolean;
   onProgress?: ProgressCallback;
@@ -34,6 +37,21 @@ export interface BpeCoreResult {
   merges: [number, number][];
   /** Number of leading ids that are special tokens. */
   specialCount: number;
+}
+
+/** How many of the most frequent characters cover `coverage` of all character occurrences. */
+export function coverageAlphabetSize(words: Map<string, number>, coverage: number): number {
+  const counts = new Map<string, number>();
+  let total = 0;
+  for (const [w, c] of words) {
+    for (const ch of w) counts.set(ch, (counts.get(ch) ?? 0) + c);
+    total += c * [...w].length;
+  }
+  const sorted = [...counts.values()].sort((a, b) => b - a);
+  let covered = 0;
+  let n = 0;
+  while (n < sorted.length && covered < coverage * total) covered += sorted[n++]!;
+  return Math.max(1, n);
 }
 
 function codePointOrder(a: string, b: string): number {
@@ -192,8 +210,12 @@ export function trainBpe(words: Map<string, number>, plan: PreTokenizerPlan, opt
   }
   // Character level (Metaspace words): SentencePiece-BPE layout with <unk>, <s>, </s> first and optional bytes.
   const fallback = options.byteFallback ?? false;
+  let limitAlphabet = options.limitAlphabet;
+  if (limitAlphabet === undefined && options.characterCoverage !== undefined) {
+    limitAlphabet = coverageAlphabetSize(words, options.characterCoverage);
+  }
   const specials = uniqueTokens(["<unk>", "<s>", "</s>", ...(options.specialTokens ?? [])]);
-  const core = trainBpeCore(words, { ...options, specialTokens: specials, leading: fallback ? byteFallbackTokens() : [] });
+  const core = trainBpeCore(words, { ...options, limitAlphabet, specialTokens: specials, leading: fallback ? byteFallbackTokens() : [] });
   const model = bpeModelJson(core.tokens, core.merges, { unkToken: "<unk>", byteFallback: fallback, fuseUnk: true });
   const added = core.tokens.slice(0, core.specialCount).map((content, id) => ({ id, content }));
   const decoder: JsonObject | null = fallback

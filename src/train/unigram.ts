@@ -20,6 +20,8 @@ export interface UnigramTrainOptions {
   characterCoverage?: number;
   maxPieceLength?: number;
   seedSize?: number;
+  /** Distinct words (most frequent first) whose substrings seed the vocabulary; bounds memory (default 2,000,000). */
+  seedWords?: number;
   shrinkingFactor?: number;
   emIterations?: number;
   byteFallback?: boolean;
@@ -201,9 +203,14 @@ export function trainUnigram(words: Map<string, number>, plan: PreTokenizerPlan,
 
   // Seeds: frequent substrings scored by frequency × length; optionally only right-branching ones (followed by at
   // least two different characters), like the suffix tree's internal nodes SentencePiece enumerates.
+  // Memory bound: on a huge corpus only the `seedWords` most frequent distinct words are enumerated (EM still
+  // sees every word); a substring of rarer words rarely makes the seed list anyway.
   const subCounts = new Map<string, number>();
   const nextChar = new Map<string, string>();
-  for (let w = 0; w < wordList.length; w++) {
+  let seedOrder = wordList.map((_, i) => i);
+  const seedWords = options.seedWords ?? 2_000_000;
+  if (seedOrder.length > seedWords) seedOrder = seedOrder.sort((a, b) => wordCounts[b]! - wordCounts[a]! || a - b).slice(0, seedWords);
+  for (const w of seedOrder) {
     const word = wordList[w]!;
     const c = wordCounts[w]!;
     const cps = [...word];
@@ -327,7 +334,8 @@ export function trainUnigram(words: Map<string, number>, plan: PreTokenizerPlan,
       trie = new PieceTrie(pieces);
     }
     round++;
-    report?.({ phase: "train", bytesRead: 0, bytesTotal: 0, stepsDone: round, stepsTotal: 0 });
+    const roundsLeft = pieces.length <= desired ? 0 : Math.ceil(Math.log(desired / pieces.length) / Math.log(shrink));
+    report?.({ phase: "train", bytesRead: 0, bytesTotal: 0, stepsDone: round, stepsTotal: round + roundsLeft });
     if (pieces.length <= desired) break;
 
     // Prune: loss of each piece = how much the corpus likelihood drops if its uses fall back to its alternative.

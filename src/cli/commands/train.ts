@@ -64,7 +64,7 @@ export async function runTrain(files: string[], opts: TrainCliOptions, log: (s: 
       bar = null;
       phase = p.phase;
       if (p.phase === "done") return;
-      const unit = p.phase === "count" ? "MB read" : "merges";
+      const unit = p.phase === "count" ? "MB read" : opts.model === "unigram" ? "EM+prune rounds (estimated total)" : "merges";
       bar = new cliProgress.SingleBar(
         { format: `${p.phase === "count" ? "counting" : "training"} |{bar}| {value}/{total} ${unit}`, clearOnComplete: false, hideCursor: true },
         cliProgress.Presets.shades_classic,
@@ -72,7 +72,10 @@ export async function runTrain(files: string[], opts: TrainCliOptions, log: (s: 
       bar.start(p.phase === "count" ? Math.max(1, Math.ceil(p.bytesTotal / 1e6)) : Math.max(1, p.stepsTotal), 0);
     }
     if (p.phase === "count") bar?.update(Math.round(p.bytesRead / 1e6));
-    else if (p.phase === "train") bar?.update(p.stepsDone);
+    else if (p.phase === "train") {
+      if (p.stepsTotal > 0 && bar?.getTotal() !== p.stepsTotal) bar?.setTotal(p.stepsTotal);
+      bar?.update(p.stepsDone);
+    }
   };
 
   let json: JsonObject;
