@@ -5,7 +5,7 @@
 
 import { NormalizedString, isWhitespace } from "./normalized.js";
 import type { PreTokenizedString } from "./pretokenized.js";
-import { TokenizerError, type Json, type JsonObject, type Normalizer, type Token } from "./types.js";
+import { TokenizerError, type Json, type JsonObject, type Model, type Normalizer, type Token } from "./types.js";
 
 export interface AddedToken {
   id: number;
@@ -112,7 +112,10 @@ export class AddedVocabulary {
   private readonly rawTrie = new TokenTrie();
   private readonly normTrie = new TokenTrie();
 
-  constructor(tokens: AddedToken[], normalizer: Normalizer | null) {
+  /** `model` decides the ids as HF does: a token the model knows gets the model's id (whatever the JSON says);
+   * another gets the next id after the model's vocabulary and the added ids so far. */
+  constructor(tokens: AddedToken[], normalizer: Normalizer | null, model?: Pick<Model, "tokenToId" | "vocabSize">) {
+    if (model) tokens = assignIds(tokens, model);
     this.tokens = tokens;
     tokens.forEach((t, i) => {
       this.byId.set(t.id, t);
@@ -249,6 +252,26 @@ export class AddedVocabulary {
       starts.push(base + m[k + 1]!);
     }
   }
+}
+
+/** HF's AddedVocabulary::add_tokens id assignment; exact duplicates are dropped. */
+function assignIds(tokens: AddedToken[], model: Pick<Model, "tokenToId" | "vocabSize">): AddedToken[] {
+  const byContent = new Map<string, number>();
+  const out: AddedToken[] = [];
+  const seen = new Set<string>();
+  let max = -1;
+  const size = model.vocabSize;
+  for (const t of tokens) {
+    const key = JSON.stringify([t.content, t.singleWord, t.lstrip, t.rstrip, t.normalized, t.special]);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    let id = byContent.get(t.content) ?? model.tokenToId(t.content);
+    if (id === undefined) id = max < 0 ? size : max >= size || size === 0 ? max + 1 : size;
+    byContent.set(t.content, id);
+    max = Math.max(max, id);
+    out.push(id === t.id ? t : { ...t, id });
+  }
+  return out;
 }
 
 function lastChar(s: string, end: number): string {

@@ -73,12 +73,15 @@ export class Tokenizer {
   truncation: TruncationOptions | null;
   padding: PaddingOptions | null;
   private added: AddedVocabulary;
-  private addedFor: { tokens: AddedToken[]; normalizer: Normalizer | null };
+  private addedFor: { tokens: AddedToken[]; normalizer: Normalizer | null; model: Model };
   /** Top-level fields we do not interpret (kept for the round trip). */
   private readonly extra: JsonObject;
   private readonly tokenCache = new Map<string, Token[]>();
   private readonly idCache = new Map<string, number[]>();
   private cacheOwner: unknown[] = [];
+  /** The tokenizer.json fragments each stage was loaded from: written back unchanged while the stage is, so a
+   * loaded file round-trips exactly (fields at their defaults, legacy spellings and all). */
+  private readonly sources = new WeakMap<object, Json>();
 
   constructor(model: Model, parts: { normalizer?: Normalizer | null; preTokenizer?: PreTokenizer | null; postProcessor?: PostProcessor | null; decoder?: Decoder | null; addedTokens?: AddedToken[]; truncation?: TruncationOptions | null; padding?: PaddingOptions | null; extra?: JsonObject } = {}) {
     this.model = model;
@@ -90,8 +93,8 @@ export class Tokenizer {
     this.padding = parts.padding ?? null;
     this.extra = parts.extra ?? {};
     const tokens = parts.addedTokens ?? [];
-    this.added = new AddedVocabulary(tokens, this.normalizer);
-    this.addedFor = { tokens, normalizer: this.normalizer };
+    this.added = new AddedVocabulary(tokens, this.normalizer, model);
+    this.addedFor = { tokens, normalizer: this.normalizer, model };
   }
 
   /** Builds a tokenizer from tokenizer.json content (an object or its text). */
@@ -119,7 +122,7 @@ export class Tokenizer {
     for (const [k, v] of Object.entries(json)) {
       if (!["model", "normalizer", "pre_tokenizer", "post_processor", "decoder", "added_tokens", "truncation", "padding"].includes(k)) extra[k] = v;
     }
-    return new Tokenizer(modelFromJSON(modelJson, `${file}: model`), {
+    const tok = new Tokenizer(modelFromJSON(modelJson, `${file}: model`), {
       normalizer: n ? normalizerFromJSON(n, `${file}: normalizer`) : null,
       preTokenizer: pt ? preTokenizerFromJSON(pt, `${file}: pre_tokenizer`) : null,
       postProcessor: pp ? postProcessorFromJSON(pp, `${file}: post_processor`) : null,
@@ -129,6 +132,18 @@ export class Tokenizer {
       padding: paddingFromJSON(json.padding ?? null, `${file}: padding`),
       extra,
     });
+    const remember = (o: object | null, src: Json | undefined) => {
+      if (o && src !== undefined) tok.sources.set(o, src);
+    };
+    remember(tok.model, modelJson);
+    remember(tok.normalizer, n);
+    remember(tok.preTokenizer, pt);
+    remember(tok.postProcessor, pp);
+    remember(tok.decoder, d);
+    remember(tok.addedFor.tokens, addedJson);
+    remember(tok.truncation, json.truncation);
+    remember(tok.padding, json.padding);
+    return tok;
   }
 
   /** Builds a tokenizer from file bytes: tokenizer.json, a tiktoken rank file or a SentencePiece .model. */
@@ -148,13 +163,14 @@ export class Tokenizer {
   }
 
   set addedTokens(tokens: AddedToken[]) {
-    this.added = new AddedVocabulary(tokens, this.normalizer);
-    this.addedFor = { tokens, normalizer: this.normalizer };
+    this.added = new AddedVocabulary(tokens, this.normalizer, this.model);
+    this.addedFor = { tokens, normalizer: this.normalizer, model: this.model };
   }
 
-  /** The added vocabulary, rebuilt when the normalizer was swapped (normalized tokens depend on it). */
+  /** The added vocabulary, rebuilt when the normalizer or the model was swapped (normalized tokens and ids depend
+   * on them). */
   private vocabulary(): AddedVocabulary {
-    if (this.addedFor.normalizer !== this.normalizer) this.addedTokens = this.addedFor.tokens;
+    if (this.addedFor.normalizer !== this.normalizer || this.addedFor.model !== this.model) this.addedTokens = this.addedFor.tokens;
     return this.added;
   }
 
@@ -313,6 +329,8 @@ export class Tokenizer {
   /** Incremental decoding: push(id) returns only newly completed text (never a cut UTF-8 character). */
   createStreamDecoder(options: DecodeOptions = {}): StreamDecoder {
     return new StreamDecoder((ids) => this.decode(ids, options), {
+      // A byte-fallback run (e.g. a word of 3-byte characters) can be long; emitting inside it would cut characters.
+      maxPending: 1024,
       isByteToken: (id) => {
         const t = this.model.idToToken(id);
         return t !== undefined && BYTE_TOKEN.test(t) && this.vocabulary().idToToken(id) === undefined;
@@ -341,17 +359,23 @@ export class Tokenizer {
     return this.model.vocabSize + extra;
   }
 
-  toJSON(): JsonObject {
+  /** tokenizer.json content. Stages unchanged since loading are written as they were read; `canonical` writes every
+   * stage from its own toJSON() instead (what HF would write). */
+  toJSON(options: { canonical?: boolean } = {}): JsonObject {
+    const src = (o: object | null): Json | undefined => (options.canonical || !o ? undefined : this.sources.get(o));
+    const stage = (o: { toJSON(): JsonObject } | null): Json => (o ? (src(o) ?? o.toJSON()) : null);
     const out: JsonObject = {};
     out.version = (this.extra.version as Json) ?? "1.0";
-    out.truncation = truncationToJSON(this.truncation);
-    out.padding = paddingToJSON(this.padding);
-    out.added_tokens = this.vocabulary().tokens.map(addedTokenToJSON);
-    out.normalizer = this.normalizer ? this.normalizer.toJSON() : null;
-    out.pre_tokenizer = this.preTokenizer ? this.preTokenizer.toJSON() : null;
-    out.post_processor = this.postProcessor ? this.postProcessor.toJSON() : null;
-    out.decoder = this.decoder ? this.decoder.toJSON() : null;
-    out.model = this.model.toJSON();
+    out.truncation = src(this.truncation) ?? truncationToJSON(this.truncation);
+    out.padding = src(this.padding) ?? paddingToJSON(this.padding);
+    const tokens = this.vocabulary().tokens;
+    const addedSrc = src(this.addedFor.tokens);
+    out.added_tokens = Array.isArray(addedSrc) && addedSrc.length === tokens.length ? addedSrc : tokens.map(addedTokenToJSON);
+    out.normalizer = stage(this.normalizer);
+    out.pre_tokenizer = stage(this.preTokenizer);
+    out.post_processor = stage(this.postProcessor);
+    out.decoder = stage(this.decoder);
+    out.model = stage(this.model);
     for (const [k, v] of Object.entries(this.extra)) if (!(k in out)) out[k] = v;
     return out;
   }

