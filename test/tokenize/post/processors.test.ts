@@ -73,7 +73,7 @@ const SETUPS: Setup[] = [
   { name: "gpt2 ByteLevel trim", json: gpt2With({ type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: true }) },
   { name: "gpt2 no processor", json: gpt2With(null) },
   { name: "gpt2 Roberta", json: gpt2With({ type: "RobertaProcessing", sep: ["</s>", 2], cls: ["<s>", 0], trim_offsets: true, add_prefix_space: false }) },
-  { name: "gpt2 Roberta no trim", json: gpt2With({ type: "RobertaProcessing", sep: [...EOT], cls: ["!", 0], trim_offsets: false, add_prefix_space: true }) },
+  { name: "gpt2 Roberta prefix space", json: gpt2With({ type: "RobertaProcessing", sep: [...EOT], cls: ["!", 0], trim_offsets: true, add_prefix_space: true }) },
   { name: "gpt2 Bert", json: gpt2With({ type: "BertProcessing", sep: ["[SEP]", 102], cls: ["[CLS]", 101] }) },
   {
     name: "gpt2 Sequence(ByteLevel, Template multi-id)",
@@ -111,7 +111,14 @@ const PADDINGS: (JsonObject | null)[] = [
   { strategy: { Fixed: 48 }, direction: "Right", pad_to_multiple_of: null, pad_id: 0, pad_type_id: 0, pad_token: "[PAD]" },
 ];
 
-const SINGLES = LANGS.map((l, i) => flores(l, 3)[i % 3]!);
+const SINGLES = [
+  ...LANGS.map((l, i) => flores(l, 3)[i % 3]!),
+  // Spaces that trim_offsets removes (leading runs, trailing spaces, a space-only token).
+  "  leading  and   trailing   ",
+  " x",
+  "a \n\n  b\t\t c  ",
+  "emoji 😀 ok  ",
+];
 const ASCII = flores("eng_Latn", 40).filter((l) => /^[\x20-\x7e]*$/.test(l));
 const PAIRS: [string, string][] = [];
 for (let i = 0; i + 1 < ASCII.length && PAIRS.length < 5; i += 2) PAIRS.push([ASCII[i]!, ASCII[i + 1]!.slice(0, 30 + i * 7)]);
