@@ -169,6 +169,10 @@ async function speed(): Promise<void> {
     `retoken BPE 30000`,
     `import("${here}src/train/train.js").then(async (t) => { const { WordCounter } = await import("${here}src/train/corpus.js"); const { countFiles } = await import("${here}src/train/node-corpus.js"); const o = { model: "bpe", vocabSize: 30000, initialAlphabet: [] }; const c = new WordCounter(t.planFor(o)); await countFiles(c, ["${big}"]); t.trainFromCounts(c, o); })`,
   );
+  measure(
+    `retoken BPE ${vocab}, counting in 2 worker threads`,
+    `import("${here}src/train/train.js").then(async (t) => { const { WordCounter } = await import("${here}src/train/corpus.js"); const { countFilesInWorkers } = await import("${here}src/train/workers.js"); const o = { model: "bpe", vocabSize: ${vocab} }; const c = new WordCounter(t.planFor(o)); await countFilesInWorkers(c, ["${big}"], { workers: 2, setup: o }); t.trainFromCounts(c, o); })`,
+  );
   const bpeRef = JSON.stringify(await trainTokenizer("a\n", { model: "bpe", vocabSize: 300 })).replace(/"vocab":\{[^}]*\},"merges":\[[^\]]*\]/, '"vocab":{},"merges":[]');
   writeFileSync(join(dir, "empty.json"), bpeRef);
   measure(

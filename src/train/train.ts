@@ -3,17 +3,17 @@
 import type { JsonObject } from "../tokenize/types.js";
 import { TokenizerError } from "../tokenize/types.js";
 import { planPreTokenizer, type DigitMode, type PreTokenizerKind, type PreTokenizerPlan } from "./pretokenize.js";
-import { countSource, WordCounter, type ProgressCallback, type TextSource } from "./corpus.js";
-import { trainBpe } from "./bpe.js";
+import { countSource, WordCounter, type TextSource } from "./corpus.js";
+import { trainBpe, type BpeTrainOptions } from "./bpe.js";
 import { trainWordPiece } from "./wordpiece.js";
-import { trainUnigram } from "./unigram.js";
+import { trainUnigram, type UnigramTrainOptions } from "./unigram.js";
 import { padVocabToPowerOfTwo } from "./tokenizer-json.js";
 
 export type TrainModel = "bpe" | "char-bpe" | "wordpiece" | "unigram";
 
-export interface TrainOptions {
+/** Every trainer's options (BPE's, plus Unigram's extras), the pre-tokenizer setup, and post-training edits. */
+export interface TrainOptions extends BpeTrainOptions, Omit<UnigramTrainOptions, keyof BpeTrainOptions> {
   model: TrainModel;
-  vocabSize: number;
   /** Pre-tokenizer; defaults: bpe → byte-level, char-bpe/unigram → metaspace, wordpiece → bert. */
   preTokenizer?: PreTokenizerKind;
   /** Byte-level regex: "gpt2" (default), "llama3" or a custom pattern. */
@@ -22,17 +22,7 @@ export interface TrainOptions {
   nfkc?: boolean;
   lowercase?: boolean;
   preSegment?: (word: string) => string[];
-  minFrequency?: number;
-  specialTokens?: string[];
-  limitAlphabet?: number;
-  initialAlphabet?: string[];
-  maxTokenLength?: number;
-  forcedTokens?: string[];
-  byteFallback?: boolean;
   padToPowerOfTwo?: boolean;
-  /** Unigram: share of characters the alphabet must cover (SentencePiece `character_coverage`). */
-  characterCoverage?: number;
-  onProgress?: ProgressCallback;
 }
 
 export function defaultPreTokenizer(model: TrainModel): PreTokenizerKind {
@@ -68,7 +58,9 @@ export function trainFromCounts(counter: WordCounter, options: TrainOptions): Js
   const words = counter.words();
   if (words.size === 0) throw new TokenizerError("train: the corpus is empty (no words after pre-tokenization)");
   const plan = counter.plan;
-  const forced = (options.forcedTokens ?? []).map((t) => plan.mapWord(t));
+  // Forced tokens are given as surface text: spaces become ▁ for Metaspace vocabularies, bytes for byte-level ones.
+  const metaspace = JSON.stringify(plan.preTokenizer).includes('"Metaspace"');
+  const forced = (options.forcedTokens ?? []).map((t) => plan.mapWord(metaspace ? t.replaceAll(" ", "▁") : t));
   let json: JsonObject;
   switch (options.model) {
     case "bpe":
