@@ -61,10 +61,14 @@ interface Setup {
   json: JsonObject;
 }
 
-function gpt2With(processor: JsonObject | null): JsonObject {
-  const j = tokenizerJson(REAL.gpt2);
+function withProcessor(path: string, processor: JsonObject | null): JsonObject {
+  const j = tokenizerJson(path);
   j.post_processor = processor;
   return j;
+}
+
+function gpt2With(processor: JsonObject | null): JsonObject {
+  return withProcessor(REAL.gpt2, processor);
 }
 
 const EOT: [string, number] = ["<|endoftext|>", 50256];
@@ -90,7 +94,8 @@ const SETUPS: Setup[] = [
     }),
   },
   { name: "llama Template", json: tokenizerJson(REAL.llama) },
-  { name: "llama3 ByteLevel", json: tokenizerJson(REAL.llama3) },
+  // Llama 3's vocabulary has multi-space tokens ("ĠĠĠ"), which trim_offsets treats specially at the start.
+  { name: "llama3 ByteLevel trim", json: withProcessor(REAL.llama3, { type: "ByteLevel", add_prefix_space: true, trim_offsets: true, use_regex: true }) },
 ];
 
 const TRUNCATIONS: (JsonObject | null)[] = [
@@ -116,6 +121,7 @@ const SINGLES = [
   // Spaces that trim_offsets removes (leading runs, trailing spaces, a space-only token).
   "  leading  and   trailing   ",
   " x",
+  "    x  y",
   "a \n\n  b\t\t c  ",
   "emoji 😀 ok  ",
 ];
