@@ -334,6 +334,19 @@ export function truncateForPostProcessing(
   return truncatePair(a, b, budget, options.strategy ?? "LongestFirst", options.stride ?? 0, options.direction ?? "Right");
 }
 
+/**
+ * How many tokens HF's model step produces for a sequence when truncation is on: it stops at the first pre-token that
+ * brings the count to `maxTokens` (from the start, or for direction "Left" from the end, dropping the pre-tokens
+ * before, so word ids count from the first one kept). Truncation then cuts the rest, so this decides what the
+ * overflowing parts can hold. Null when the whole sequence is tokenized (no truncation, or the first sequence under
+ * OnlySecond). `sequence` is 0 for the first input, 1 for the pair.
+ */
+export function tokenizationLimit(t: TruncationOptions | null, sequence: 0 | 1): { maxTokens: number; direction: Direction } | null {
+  if (!t) return null;
+  if (t.strategy === "OnlySecond" && sequence === 0) return null;
+  return { maxTokens: t.maxLength, direction: t.direction ?? "Right" };
+}
+
 // --- tokenizer.json "truncation" / "padding" sections ---
 
 function field(o: JsonObject, key: string, path: string): Json {

@@ -13,6 +13,7 @@ import {
   truncateForPostProcessing,
   truncationFromJSON,
   truncationToJSON,
+  tokenizationLimit,
   type Direction,
   type TruncationOptions,
 } from "../../../src/tokenize/encoding-ops.js";
@@ -167,9 +168,10 @@ function runOurs(
   let b = baseB;
   void base;
   if (trunc) {
-    const dir = trunc.direction ?? "Right";
-    a = trunc.strategy !== "OnlySecond" ? earlyExit(a, trunc.maxLength, dir) : a;
-    b = b ? earlyExit(b, trunc.maxLength, dir) : null;
+    const la = tokenizationLimit(trunc, 0);
+    const lb = tokenizationLimit(trunc, 1);
+    a = la ? earlyExit(a, la.maxTokens, la.direction) : a;
+    b = b && lb ? earlyExit(b, lb.maxTokens, lb.direction) : b;
     const added = addSpecial && processor ? processor.addedTokens(b !== null) : 0;
     try {
       [a, b] = truncateForPostProcessing(a, b, trunc, added);
