@@ -166,7 +166,6 @@ function slice(e: Encoding, start: number, stop: number): Encoding {
     wordIds: e.wordIds.slice(start, stop),
     specialTokensMask: e.specialTokensMask.slice(start, stop),
     attentionMask: e.attentionMask.slice(start, stop),
-    // Matches HF: truncation forgets which sequence the tokens came from (post-processing sets it again).
     overflowing: [],
     inputs: e.inputs,
   });
