@@ -93,36 +93,28 @@ function logAdd(a: number, b: number): number {
   return a > b ? a + Math.log1p(Math.exp(b - a)) : b + Math.log1p(Math.exp(a - b));
 }
 
-/** Character trie over pieces: one Map keyed by node × 2^16 + UTF-16 unit. */
+/** Character trie over pieces: the root's children in a 65,536-slot table, deeper edges in one Map keyed by
+ *  node × 2^16 + UTF-16 unit. */
 class PieceTrie {
-  private readonly edges = new Map<number, number>();
-  private pieceOf: number[] = [-1];
+  readonly root = new Int32Array(65536).fill(-1);
+  readonly edges = new Map<number, number>();
+  readonly pieceOf: number[] = [-1];
   constructor(pieces: readonly string[]) {
     pieces.forEach((p, id) => {
       let node = 0;
       for (let i = 0; i < p.length; i++) {
-        const key = node * 65536 + p.charCodeAt(i);
-        let child = this.edges.get(key);
-        if (child === undefined) {
+        const unit = p.charCodeAt(i);
+        let child = node === 0 ? this.root[unit]! : (this.edges.get(node * 65536 + unit) ?? -1);
+        if (child < 0) {
           child = this.pieceOf.length;
           this.pieceOf.push(-1);
-          this.edges.set(key, child);
+          if (node === 0) this.root[unit] = child;
+          else this.edges.set(node * 65536 + unit, child);
         }
         node = child;
       }
       this.pieceOf[node] = id;
     });
-  }
-  /** Calls fn(pieceId, end) for every piece starting at `start` in `s`. */
-  matches(s: string, start: number, fn: (id: number, end: number) => void): void {
-    let node = 0;
-    for (let i = start; i < s.length; i++) {
-      const next = this.edges.get(node * 65536 + s.charCodeAt(i));
-      if (next === undefined) return;
-      node = next;
-      const id = this.pieceOf[node]!;
-      if (id >= 0) fn(id, i + 1);
-    }
   }
 }
 
@@ -138,24 +130,31 @@ function isLowSurrogate(c: number): boolean {
 
 /** Edges of a word's lattice: every piece occurrence, plus an unknown edge (-1) where no piece covers a character. */
 function buildLattice(trie: PieceTrie, word: string, out: Lattice, banned = -1): void {
-  out.starts.length = 0;
-  out.ends.length = 0;
-  out.ids.length = 0;
+  const { starts, ends, ids } = out;
+  starts.length = 0;
+  ends.length = 0;
+  ids.length = 0;
+  const { root, edges, pieceOf } = trie;
   for (let s = 0; s < word.length; s++) {
     if (isLowSurrogate(word.charCodeAt(s))) continue;
     const charEnd = s + (word.codePointAt(s)! > 0xffff ? 2 : 1);
     let single = false;
-    trie.matches(word, s, (id, e) => {
-      if (id === banned) return;
-      out.starts.push(s);
-      out.ends.push(e);
-      out.ids.push(id);
-      if (e === charEnd) single = true;
-    });
+    let node = root[word.charCodeAt(s)]!;
+    for (let i = s + 1; node >= 0; i++) {
+      const id = pieceOf[node]!;
+      if (id >= 0 && id !== banned) {
+        starts.push(s);
+        ends.push(i);
+        ids.push(id);
+        if (i === charEnd) single = true;
+      }
+      if (i >= word.length) break;
+      node = edges.get(node * 65536 + word.charCodeAt(i)) ?? -1;
+    }
     if (!single) {
-      out.starts.push(s);
-      out.ends.push(charEnd);
-      out.ids.push(-1);
+      starts.push(s);
+      ends.push(charEnd);
+      ids.push(-1);
     }
   }
 }
@@ -223,6 +222,7 @@ export function trainUnigram(words: Map<string, number>, plan: PreTokenizerPlan,
         if (byScript && !sameScriptRun(cps, s, e)) break;
         sub += ch;
         subCounts.set(sub, (subCounts.get(sub) ?? 0) + c);
+        if (!rightBranching) continue;
         const next = e + 1 < cps.length ? cps[e + 1]! : "▁";
         const seen = nextChar.get(sub);
         if (seen === undefined) nextChar.set(sub, next);
