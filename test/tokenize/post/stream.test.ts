@@ -65,6 +65,7 @@ const LINES = mixedLines(2);
 test("streaming FLORES text in many scripts (byte-level, byte-fallback, Metaspace) equals decode(all) and HF", async () => {
   let maxWindow = 0;
   for (const [name, path] of Object.entries(REAL)) {
+    if (name === "gemma3") continue; // its decoder is Llama's without Strip; decoders.test.ts covers it
     const json = tokenizerJson(path);
     const o = oracle(json);
     const d = decodingOf(json, o);
