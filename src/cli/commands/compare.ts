@@ -1,0 +1,79 @@
+// `retoken compare TOKENIZERS... --corpus DIR | --flores DIR [--json OUT] [--html OUT]`
+import type { Command } from "commander";
+import { readdir, readFile } from "node:fs/promises";
+import { basename, join } from "node:path";
+import { createRequire } from "node:module";
+import { Tokenizer } from "../../index.js";
+import { compareTokenizers, formatCompareTable, type CorpusText, type NamedTokenizer } from "../../analyze/compare.js";
+import { renderCompareHtml } from "../../analyze/report-html.js";
+import { petrovFloresText } from "../../analyze/flores.js";
+import { readTextFolder, writeFileAtomic } from "../../node/files.js";
+
+
+/** Names tokenizers by file name, disambiguating equal names with their folder. */
+function tokenizerName(path: string, all: string[]): string {
+  const name = basename(path).replace(/\.(json|model|tiktoken)$/, "").replace(/^tokenizer$/, basename(join(path, "..")));
+  const same = all.filter((p) => basename(p) === basename(path));
+  return same.length > 1 ? `${basename(join(path, ".."))}/${name}` : name;
+}
+
+export async function readFloresFolder(dir: string): Promise<CorpusText[]> {
+  const devDir = join(dir, "dev");
+  let files: string[];
+  try {
+    files = (await readdir(devDir)).filter((f) => f.endsWith(".dev")).sort();
+  } catch {
+    throw new Error(`${dir}: not a FLORES-200 folder (expected ${devDir}/<lang>.dev and devtest/<lang>.devtest)`);
+  }
+  if (files.length === 0) throw new Error(`${devDir}: no <lang>.dev files`);
+  const out: CorpusText[] = [];
+  for (const f of files) {
+    const lang = f.slice(0, -4);
+    const devtestPath = join(dir, "devtest", `${lang}.devtest`);
+    const dev = await readFile(join(devDir, f), "utf8");
+    const devtest = await readFile(devtestPath, "utf8").catch(() => {
+      throw new Error(`${devtestPath}: missing (every language needs dev and devtest)`);
+    });
+    out.push({ name: lang, text: petrovFloresText(dev, devtest) });
+  }
+  return out;
+}
+
+export function chartJsSource(): Promise<string> {
+  const main = createRequire(import.meta.url).resolve("chart.js");
+  return readFile(join(main, "..", "chart.umd.js"), "utf8");
+}
+
+export function register(program: Command): void {
+  program
+    .command("compare")
+    .description("measure tokenizers on a corpus: bytes/token, fertility, parity premium, efficiency, vocabulary audit")
+    .argument("<tokenizers...>", "tokenizer files (tokenizer.json, .tiktoken, SentencePiece .model)")
+    .option("--corpus <dir>", "folder with one text file per language or domain (<name>.<ext>, each measured whole)")
+    .option("--flores <dir>", "a FLORES-200 folder (dev/, devtest/), prepared as Petrov et al. 2023")
+    .option("--reference <name>", "tokenizer that normalised sequence length is relative to (default: the first)")
+    .option("--pivot <name>", "text that parity premium is relative to (default: English if present)")
+    .option("--alpha <number>", "Rényi efficiency order", "2.5")
+    .option("--no-audit", "skip the vocabulary audit")
+    .option("--json <file>", "write the full results as JSON")
+    .option("--html <file>", "write a self-contained HTML report with charts")
+    .action(async (files: string[], opts: { corpus?: string; flores?: string; reference?: string; pivot?: string; alpha: string; audit: boolean; json?: string; html?: string }) => {
+      if (!opts.corpus === !opts.flores) throw new Error("compare: give exactly one of --corpus DIR or --flores DIR");
+      const alpha = Number(opts.alpha);
+      if (!(alpha > 0)) throw new Error(`compare: --alpha must be a positive number, got ${opts.alpha}`);
+      const corpus: CorpusText[] = opts.corpus ? await readTextFolder(opts.corpus) : await readFloresFolder(opts.flores!);
+      const tokenizers: NamedTokenizer[] = [];
+      for (const f of files) tokenizers.push({ name: tokenizerName(f, files), tokenizer: await Tokenizer.fromFile(f) });
+      const report = compareTokenizers(tokenizers, corpus, {
+        reference: opts.reference,
+        pivot: opts.pivot,
+        alpha,
+        audit: opts.audit,
+        onProgress: (m) => process.stderr.write(`\r\x1b[K${m}`),
+      });
+      process.stderr.write("\r\x1b[K");
+      process.stdout.write(formatCompareTable(report) + "\n");
+      if (opts.json) await writeFileAtomic(opts.json, JSON.stringify(report, null, 1) + "\n");
+      if (opts.html) await writeFileAtomic(opts.html, renderCompareHtml(report, await chartJsSource()));
+    });
+}

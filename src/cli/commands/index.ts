@@ -1,0 +1,11 @@
+// Every `retoken` command module, one line each: a module exports register(program).
+import type { Command } from "commander";
+import { register as encode } from "./encode.js";
+import { register as decode } from "./decode.js";
+import { register as inspect } from "./inspect.js";
+import { register as demo } from "./demo.js";
+import { register as train } from "./train.js";
+import { register as compare } from "./compare.js";
+import { register as mixture } from "./mixture.js";
+
+export const commands: ((program: Command) => void)[] = [demo, encode, decode, inspect, train, compare, mixture];
