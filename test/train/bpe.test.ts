@@ -197,3 +197,26 @@ test("bad input: empty corpus, vocab below alphabet, unreadable file, invalid UT
   assert.match(warnings[0]!, /bad\.txt: 2 invalid UTF-8 sequence\(s\) counted as U\+FFFD/);
   assert.ok([...lenient.raw.keys()].some((w) => w.includes("\ufffd")));
 });
+
+test("async iterables train the same tokenizer; progress reports bytes read and merges done", async () => {
+  const docs = engDev.split("\n").filter(Boolean);
+  async function* stream(): AsyncGenerator<string> {
+    for (const d of docs) yield d;
+  }
+  const events: string[] = [];
+  let lastBytes = 0;
+  let lastMerges = 0;
+  const fromAsync = await trainTokenizer(stream(), {
+    model: "bpe",
+    vocabSize: 1500,
+    onProgress: (p) => {
+      events.push(p.phase);
+      if (p.phase === "count") lastBytes = p.bytesRead;
+      if (p.phase === "train") lastMerges = p.stepsDone;
+    },
+  });
+  assert.deepEqual(fromAsync, await trainTokenizer(docs, { model: "bpe", vocabSize: 1500 }));
+  assert.ok(events.includes("count") && events.includes("train") && events.at(-1) === "done");
+  assert.equal(lastBytes, Buffer.byteLength(docs.join("")));
+  assert.ok(lastMerges >= 1000);
+});
