@@ -22,6 +22,9 @@ export class StreamDecoder {
   /** decode(ids[0 .. contextLength]): the part of the window's text already emitted. */
   private prefix = "";
   private contextLength = 0;
+  /** The window's text before the last push, and how many of the newest ids in a row added nothing to it. */
+  private lastText: string | null = "";
+  private quiet = 0;
   private readonly maxPending: number;
 
   constructor(
@@ -40,12 +43,15 @@ export class StreamDecoder {
     if (text.length > this.prefix.length && text.startsWith(this.prefix) && text.charCodeAt(text.length - 1) !== REPLACEMENT) {
       return this.advance(text, this.ids.length);
     }
+    this.quiet = text === this.lastText ? this.quiet + 1 : 0;
+    this.lastText = text;
     const pending = this.ids.length - this.contextLength;
     if (pending <= this.maxPending) return "";
-    if (text === this.prefix) {
-      // A long run of ids that show nothing (skipped special tokens, CTC repeats): keep only the last one, which is
-      // enough for the next id to decode as it would after all of them.
-      this.ids.splice(this.contextLength, pending - 1);
+    if (this.quiet >= 2) {
+      // A run of ids that show nothing (skipped special tokens, CTC repeats and pads): keep only its last one, which
+      // is enough for the next id to decode as it would after all of them.
+      this.ids.splice(this.ids.length - this.quiet, this.quiet - 1);
+      this.quiet = 1;
       return "";
     }
     // The text keeps ending with U+FFFD (truly invalid bytes): emit up to the latest cut whose text is final, i.e.
@@ -63,6 +69,8 @@ export class StreamDecoder {
     this.ids = [];
     this.prefix = "";
     this.contextLength = 0;
+    this.lastText = "";
+    this.quiet = 0;
     return out;
   }
 
@@ -77,11 +85,14 @@ export class StreamDecoder {
   /** Emits `text` (the decoding of the first `upTo` ids) beyond the prefix; those ids become the new context. */
   private advance(text: string, upTo: number): string {
     const out = this.emitted(text);
+    const whole = upTo === this.ids.length;
     const from = this.contextLength;
     // The old context goes; the ids just emitted become the new context.
     this.ids = this.ids.slice(from);
     this.contextLength = upTo - from;
     this.prefix = this.decode(this.ids.slice(0, this.contextLength));
+    this.lastText = whole ? this.prefix : null;
+    this.quiet = 0;
     return out;
   }
 }

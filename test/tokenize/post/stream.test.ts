@@ -131,6 +131,23 @@ test("a long run of ids that show nothing keeps the window bounded", () => {
   ids.push(3186, 29991);
   const perId = checkStream(d, ids, true, "skipped specials");
   assert.ok(perId < 20, `${perId} ids decoded per id`);
+  // Skipped special tokens after an incomplete character (byte-level): the text ends with U+FFFD all along.
+  const json = tokenizerJson(REAL.gpt2);
+  const o = oracle(json);
+  const g = decodingOf(json, o);
+  const cut = [o.tokenToId("ä")!];
+  for (let i = 0; i < 5000; i++) cut.push(50256);
+  cut.push(o.tokenToId("¸")!, o.tokenToId("Ń")!, o.tokenToId("x")!);
+  let decoded = 0;
+  const s = new StreamDecoder((w) => {
+    decoded += w.length;
+    return g.decode(w, true);
+  });
+  const parts = cut.map((id) => s.push(id));
+  parts.push(s.flush());
+  assert.equal(parts.join(""), g.decode(cut, true));
+  assert.equal(parts.join(""), "中x");
+  assert.ok(decoded / cut.length < 40, `${decoded / cut.length} ids decoded per id`);
 });
 
 test("text that keeps ending with invalid bytes is still emitted (bounded hold-back), and concatenates exactly", () => {
