@@ -22,6 +22,8 @@ parentPort!.on("message", async (task: WorkerTask) => {
       warnings.push(`${task.path}: invalid UTF-8 from byte ${task.start + bad} counted as U+FFFD`);
     }
     const text = new TextDecoder("utf-8").decode(buf);
+    // Line numbers are known only within this byte range; the first range's are the file's.
+    const where = (i: number): string => (task.start === 0 ? `${task.path}:${i + 1}` : `${task.path}: line ${i + 1} after byte ${task.start}`);
     if (task.jsonlField !== undefined && /\.(jsonl|ndjson)$/i.test(task.path)) {
       text.split("\n").forEach((line, i) => {
         if (line.trim().length === 0) return;
@@ -29,10 +31,10 @@ parentPort!.on("message", async (task: WorkerTask) => {
         try {
           rec = JSON.parse(line);
         } catch {
-          throw new Error(`${task.path}:${i + 1}: not valid JSON`);
+          throw new Error(`${where(i)}: not valid JSON`);
         }
         const v = (rec as Record<string, unknown> | null)?.[task.jsonlField!];
-        if (typeof v !== "string") throw new Error(`${task.path}:${i + 1}: field "${task.jsonlField}" is missing or not a string`);
+        if (typeof v !== "string") throw new Error(`${where(i)}: field "${task.jsonlField}" is missing or not a string`);
         counter.addText(v);
       });
     } else counter.addText(text);

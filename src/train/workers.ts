@@ -46,14 +46,15 @@ export async function countFilesInWorkers(
   const files = await expandInputs(paths);
   if (files.length === 0) throw new TokenizerError(`train: no input files found in ${paths.join(", ")}`);
   const total = files.reduce((s, f) => s + f.size, 0);
-  const target = Math.max(1 << 20, Math.ceil(total / (options.workers * 4)));
+  // Ranges of 1–64 MB: enough to balance the workers, small enough that a worker never holds much text.
+  const target = Math.min(64 << 20, Math.max(1 << 20, Math.ceil(total / (options.workers * 4))));
   const { onProgress: _p, preSegment: _h, ...setup } = options.setup;
   const tasks: WorkerTask[] = [];
   for (const f of files) {
-    const jsonl = options.jsonlField !== undefined && /\.(jsonl|ndjson)$/i.test(f.path);
+    // JSONL records are lines too, so every file is cut at line breaks.
     let start = 0;
     while (start < f.size || (f.size === 0 && start === 0)) {
-      const end = jsonl ? f.size : await alignToLine(f.path, start + target, f.size);
+      const end = await alignToLine(f.path, start + target, f.size);
       tasks.push({ path: f.path, start, end, setup, strictUtf8: options.strictUtf8, jsonlField: options.jsonlField });
       if (end <= start) break;
       start = end;
