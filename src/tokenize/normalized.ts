@@ -7,9 +7,14 @@ import { findAll } from "./regex.js";
 /** What Split does with the matched delimiters (HF's SplitDelimiterBehavior). */
 export type SplitDelimiterBehavior = "removed" | "isolated" | "merged_with_previous" | "merged_with_next" | "contiguous";
 
-/** Something to split on: a literal string, a (global) RegExp, or a predicate on code points (each matching
- * character is one match). */
-export type SplitPattern = string | RegExp | ((codePoint: number) => boolean);
+/** Finds matches itself: appends [start, end) pairs (a hand-written scanner standing in for a known regex). */
+export interface SpanScanner {
+  scan(s: string, out: number[]): void;
+}
+
+/** Something to split on: a literal string, a (global) RegExp, a predicate on code points (each matching character
+ * is one match), or a scanner. */
+export type SplitPattern = string | RegExp | ((codePoint: number) => boolean) | SpanScanner;
 
 /** Rust's char::is_whitespace: the White_Space property. */
 export function isWhitespace(c: number): boolean {
@@ -62,7 +67,12 @@ export function findMatches(s: string, pattern: SplitPattern): { start: number; 
       i += n;
     }
   } else {
-    const m = findAll(pattern, s);
+    let m: number[];
+    if (pattern instanceof RegExp) m = findAll(pattern, s);
+    else {
+      m = [];
+      pattern.scan(s, m);
+    }
     for (let k = 0; k < m.length; k += 2) push(m[k]!, m[k + 1]!);
   }
   if (prev !== s.length) out.push({ start: prev, end: s.length, match: false });
@@ -118,8 +128,25 @@ export function splitSpans(
   return out;
 }
 
+const scratch: number[] = [];
+
 /** Splits plain text like NormalizedString.split, appending the non-empty parts to `out`. */
 export function splitText(s: string, pattern: SplitPattern, behavior: SplitDelimiterBehavior, invert: boolean, out: string[]): void {
+  if (typeof pattern === "object" && !(pattern instanceof RegExp) && behavior === "isolated" && !invert) {
+    const spans = scratch;
+    spans.length = 0;
+    pattern.scan(s, spans);
+    let prev = 0;
+    for (let k = 0; k < spans.length; k += 2) {
+      const a = spans[k]!;
+      const b = spans[k + 1]!;
+      if (a > prev) out.push(s.slice(prev, a));
+      if (b > a) out.push(s.slice(a, b));
+      prev = b;
+    }
+    if (prev < s.length) out.push(s.slice(prev));
+    return;
+  }
   if (pattern instanceof RegExp && behavior === "isolated" && !invert) {
     // The common case (byte-level BPE patterns), without intermediate arrays: matches and the gaps between them.
     pattern.lastIndex = 0;
@@ -354,16 +381,34 @@ export class NormalizedString {
   replace(pattern: string | RegExp, content: string): void {
     const matches = findMatches(this.normalized, pattern);
     if (!matches.some((m) => m.match)) return;
-    const chars = codePoints(content);
-    let shift = 0;
+    // One pass over the string (a transform per match would copy the alignments once per match: quadratic).
+    const old = this.normalized;
+    const a = this.alignments();
+    const parts: string[] = [];
+    let size = 0;
+    for (const m of matches) size += m.match ? content.length : m.end - m.start;
+    const na = new Int32Array(size * 2);
+    let w = 0;
     for (const m of matches) {
-      if (!m.match) continue;
-      const start = m.start + shift;
-      const end = m.end + shift;
-      const removed = codePoints(this.normalized.slice(start, end)).length;
-      this.transformRange(start, end, chars, new Array(chars.length).fill(1), removed);
-      shift += content.length - (m.end - m.start);
+      if (!m.match) {
+        parts.push(old.slice(m.start, m.end));
+        na.set(a.subarray(m.start * 2, m.end * 2), w);
+        w += (m.end - m.start) * 2;
+        continue;
+      }
+      parts.push(content);
+      // New characters take the alignment of the last matched character (of the one before, for an empty match).
+      let at = m.end > m.start ? m.end - 1 : m.start - 1;
+      if (at > 0 && (old.charCodeAt(at) & 0xfc00) === 0xdc00 && (old.charCodeAt(at - 1) & 0xfc00) === 0xd800) at--;
+      const s0 = at >= 0 ? a[2 * at]! : 0;
+      const e0 = at >= 0 ? a[2 * at + 1]! : 0;
+      for (let u = 0; u < content.length; u++) {
+        na[w++] = s0;
+        na[w++] = e0;
+      }
     }
+    this.normalized = parts.join("");
+    this.align = na;
   }
 
   /** Splits into pieces by a pattern and a delimiter behavior (empty pieces included; callers drop them). */

@@ -47,7 +47,7 @@ export interface DecodeOptions {
   skipSpecialTokens?: boolean;
 }
 
-const CACHE_LIMIT = 50_000;
+const CACHE_LIMIT = 100_000;
 const BYTE_TOKEN = /^<0x[0-9A-Fa-f]{2}>$/;
 
 /** A JS string as the reference receives it: every lone surrogate becomes U+FFFD (same length, same offsets). */
@@ -275,9 +275,36 @@ export class Tokenizer {
         for (const part of parts) this.appendIds(part, ids);
       }
     }
-    if (!this.postProcessor && !this.truncation && !this.padding) return ids;
+    if (!this.truncation && !this.padding) {
+      const affix = this.idAffixes(options.addSpecialTokens ?? true);
+      if (affix) return affix[0].length === 0 && affix[1].length === 0 ? ids : affix[0].concat(ids, affix[1]);
+    }
     const e = new Encoding({ ids, inputs: [text] });
     return this.postProcess(e, null, options.addSpecialTokens ?? true).ids;
+  }
+
+  private affixCache: { processor: PostProcessor | null; add: boolean; affix: [number[], number[]] | null } | null = null;
+
+  /** The ids the post-processor puts before and after a single sequence, found once by processing a one-token
+   * marker encoding (the processors add fixed tokens around the sequence). null if that does not hold. */
+  private idAffixes(add: boolean): [number[], number[]] | null {
+    const c = this.affixCache;
+    if (c && c.processor === this.postProcessor && c.add === add) return c.affix;
+    let affix: [number[], number[]] | null = null;
+    if (!this.postProcessor) affix = [[], []];
+    else {
+      try {
+        const probe = (n: number) => this.postProcessor!.process(new Encoding({ ids: new Array(n).fill(-1), inputs: [""] }), null, add).ids;
+        const one = probe(1);
+        const two = probe(2);
+        const at = one.indexOf(-1);
+        if (at >= 0 && one.lastIndexOf(-1) === at && two.length === one.length + 1 && two[at + 1] === -1) affix = [one.slice(0, at), one.slice(at + 1)];
+      } catch {
+        affix = null;
+      }
+    }
+    this.affixCache = { processor: this.postProcessor, add, affix };
+    return affix;
   }
 
   private appendIds(piece: string, out: number[]): void {

@@ -16,8 +16,11 @@ export function byteLevelChars(ch: string): string {
 export function byteLevelText(text: string): string {
   const A = ALPHABET;
   let out = "";
+  let start = 0; // printable ASCII maps to itself: copy such runs in one slice
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
+    if (c >= 0x21 && c <= 0x7e) continue;
+    if (i > start) out += text.slice(start, i);
     if (c < 0x80) out += A[c]!;
     else if (c < 0x800) out += A[0xc0 | (c >> 6)]! + A[0x80 | (c & 63)]!;
     else if (c >= 0xd800 && c <= 0xdfff) {
@@ -28,8 +31,9 @@ export function byteLevelText(text: string): string {
         i++;
       } else out += A[0xef]! + A[0xbf]! + A[0xbd]!;
     } else out += A[0xe0 | (c >> 12)]! + A[0x80 | ((c >> 6) & 63)]! + A[0x80 | (c & 63)]!;
+    start = i + 1;
   }
-  return out;
+  return start === 0 ? text : out + text.slice(start);
 }
 
 export class ByteLevelNormalizer implements Normalizer {

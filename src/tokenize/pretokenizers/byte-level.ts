@@ -2,16 +2,19 @@ import { byteLevelChars, byteLevelText } from "../normalizers/byte-level.js";
 import { optBool } from "../normalizers/util.js";
 import { splitText } from "../normalized.js";
 import type { PreTokenizedString } from "../pretokenized.js";
-import { compilePattern } from "../regex.js";
+import { GPT2_PATTERN_SOURCE } from "./patterns.js";
+import { gpt2Scanner } from "./scanners.js";
 import type { JsonObject, PreTokenizer } from "../types.js";
 
 /** GPT-2's pre-tokenization pattern. */
-export const GPT2_PATTERN = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
+export const GPT2_PATTERN = GPT2_PATTERN_SOURCE;
 
 /** GPT-2's byte-level pre-tokenizer: optional prefix space, GPT-2 split, then bytes as printable characters. */
 export class ByteLevelPreTokenizer implements PreTokenizer {
   readonly type = "ByteLevel";
-  private readonly re = compilePattern(GPT2_PATTERN);
+  private readonly re = gpt2Scanner;
+  /** Pre-token → its byte-level spelling (words repeat; the mapping is the costly part of this stage). */
+  private readonly memo = new Map<string, string>();
   constructor(
     readonly addPrefixSpace = true,
     readonly trimOffsets = true,
@@ -38,7 +41,17 @@ export class ByteLevelPreTokenizer implements PreTokenizer {
     }
     const start = out.length;
     splitText(piece, this.re, "isolated", false, out);
-    for (let k = start; k < out.length; k++) out[k] = byteLevelText(out[k]!);
+    const memo = this.memo;
+    for (let k = start; k < out.length; k++) {
+      const raw = out[k]!;
+      let mapped = memo.get(raw);
+      if (mapped === undefined) {
+        mapped = byteLevelText(raw);
+        if (memo.size >= 65536) memo.clear();
+        memo.set(raw, mapped);
+      }
+      out[k] = mapped;
+    }
   }
 
   toJSON(): JsonObject {

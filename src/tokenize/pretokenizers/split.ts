@@ -1,21 +1,23 @@
 import { readPattern, optBool, type PatternJson } from "../normalizers/util.js";
-import { splitText, type SplitDelimiterBehavior } from "../normalized.js";
+import { splitText, type SplitDelimiterBehavior, type SpanScanner } from "../normalized.js";
 import type { PreTokenizedString } from "../pretokenized.js";
 import { compilePattern } from "../regex.js";
 import type { JsonObject, PreTokenizer } from "../types.js";
+import { scannerFor } from "./scanners.js";
 import { behaviorToJSON, readBehavior, splitEach } from "./util.js";
 
 /** Splits on a literal string or a regex with a delimiter behavior, optionally inverted (matches are the pieces). */
 export class SplitPreTokenizer implements PreTokenizer {
   readonly type = "Split";
-  private readonly matcher: string | RegExp;
+  private readonly matcher: string | RegExp | SpanScanner;
   constructor(
     readonly pattern: PatternJson,
     readonly behavior: SplitDelimiterBehavior,
     readonly invert = false,
     path = "Split",
   ) {
-    this.matcher = pattern.kind === "Regex" ? compilePattern(pattern.value, `${path}.pattern.Regex`) : pattern.value;
+    this.matcher =
+      pattern.kind === "Regex" ? (scannerFor(pattern.value) ?? compilePattern(pattern.value, `${path}.pattern.Regex`)) : pattern.value;
   }
 
   static fromJSON(json: JsonObject, path: string): SplitPreTokenizer {
