@@ -85,12 +85,22 @@ export function localeFor(name: string): string | undefined {
   return /^[a-z]{2,3}$/.test(code) ? code : undefined;
 }
 
-/** Word spans [start, end) in UTF-16 units, by Intl.Segmenter (dictionary-based for scripts without spaces). */
-export function wordSpans(text: string, locale?: string): [number, number][] {
+/** Word spans [start, end) in UTF-16 units, by Intl.Segmenter (dictionary-based for scripts without spaces). The
+ * text is segmented in chunks cut at whitespace: ICU's word segmenter slows down badly on very long inputs. */
+export function wordSpans(text: string, locale?: string, chunk = 4096): [number, number][] {
   const segmenter = new Intl.Segmenter(locale, { granularity: "word" });
   const spans: [number, number][] = [];
-  for (const seg of segmenter.segment(text)) {
-    if (seg.isWordLike) spans.push([seg.index, seg.index + seg.segment.length]);
+  for (let start = 0; start < text.length; ) {
+    let end = Math.min(text.length, start + chunk);
+    if (end < text.length) {
+      const cut = text.slice(start, end).search(/\s\S*$/);
+      if (cut > 0) end = start + cut + 1;
+      else if ((text.charCodeAt(end) & 0xfc00) === 0xdc00) end--; // never cut a surrogate pair
+    }
+    for (const seg of segmenter.segment(text.slice(start, end))) {
+      if (seg.isWordLike) spans.push([start + seg.index, start + seg.index + seg.segment.length]);
+    }
+    start = end;
   }
   return spans;
 }
