@@ -21,7 +21,7 @@ export interface VocabularyAudit {
   classes: (TokenClass | undefined)[];
 }
 
-const utf8 = new TextDecoder();
+const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
 
 function specialIds(json: JsonObject): Set<number> {
   const out = new Set<number>();

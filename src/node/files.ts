@@ -38,7 +38,7 @@ export async function readTextFolder(dir: string): Promise<NamedText[]> {
     const bytes = await readFile(path);
     let text: string;
     try {
-      text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+      text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
     } catch {
       throw new Error(`${path}: not valid UTF-8`);
     }

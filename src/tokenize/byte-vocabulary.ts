@@ -136,7 +136,7 @@ export function canonicalKey(t: CanonicalToken): string {
 /** Whether the bytes are complete, valid UTF-8 on their own. */
 export function isCompleteUtf8(bytes: Uint8Array): boolean {
   try {
-    new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
     return true;
   } catch {
     return false;

@@ -32,7 +32,7 @@ function specialIdsOf(json: JsonObject): Map<number, string> {
   return out;
 }
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** Spells raw bytes the way the source model reads its pieces. */
 export function spellForModel(bytes: Uint8Array, spelling: TokenSpelling, continuation: boolean): string {
@@ -47,7 +47,7 @@ export function spellForModel(bytes: Uint8Array, spelling: TokenSpelling, contin
     text = utf8.decode(bytes);
   } catch {
     if (spelling.byteFallback) return Array.from(bytes, (b) => `<0x${b.toString(16).toUpperCase().padStart(2, "0")}>`).join("");
-    text = new TextDecoder().decode(bytes);
+    text = new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes);
   }
   if (spelling.spaceMarker) text = text.split(" ").join(spelling.spaceMarker);
   if (spelling.continuationPrefix !== null) text = continuation ? spelling.continuationPrefix + text : text.replace(/^ /, "");

@@ -30,8 +30,8 @@ export function char(o: JsonObject, key: string, path: string, fallback: string)
   return v;
 }
 
-const utf8 = new TextDecoder("utf-8", { fatal: false });
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+const utf8 = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** UTF-8 to string with U+FFFD for each maximal invalid subsequence (same as Rust's from_utf8_lossy). */
 export function utf8Lossy(bytes: Uint8Array): string {

@@ -8,7 +8,7 @@ import { codePoints } from "../normalized.js";
 import { TokenizerError, type JsonObject, type Normalizer } from "../types.js";
 
 const utf8 = new TextEncoder();
-const utf8d = new TextDecoder();
+const utf8d = new TextDecoder("utf-8", { ignoreBOM: true });
 
 export class PrecompiledCharsmap {
   private readonly units: Uint32Array;
