@@ -328,6 +328,36 @@ export class NormalizedString {
     if (changed) this.transform(chars, changes, removedAtStart);
   }
 
+  /** Replaces every character by one output unit per UTF-8 byte (`mapped` is that spelling of the whole text, e.g.
+   * GPT-2's byte alphabet): each unit takes the alignment of its character, as HF's byte-level transform gives. */
+  mapUtf8Bytes(mapped: string): void {
+    const s = this.normalized;
+    if (mapped === s) return;
+    const a = this.alignments();
+    const na = new Int32Array(mapped.length * 2);
+    let w = 0;
+    for (let i = 0; i < s.length; ) {
+      const c = s.charCodeAt(i);
+      let bytes = 3;
+      let units = 1;
+      if (c < 0x80) bytes = 1;
+      else if (c < 0x800) bytes = 2;
+      else if (c >= 0xd800 && c <= 0xdbff && cpLen(s, i) === 2) {
+        bytes = 4;
+        units = 2;
+      }
+      const st = a[2 * i]!;
+      const en = a[2 * i + 1]!;
+      for (let k = 0; k < bytes; k++) {
+        na[w++] = st;
+        na[w++] = en;
+      }
+      i += units;
+    }
+    this.normalized = mapped;
+    this.align = na;
+  }
+
   /** Keeps only the characters for which `keep` is true. */
   filter(keep: (codePoint: number) => boolean): void {
     const s = this.normalized;

@@ -39,7 +39,7 @@ export function byteLevelText(text: string): string {
 export class ByteLevelNormalizer implements Normalizer {
   readonly type = "ByteLevel";
   normalize(s: NormalizedString): void {
-    s.mapChars(byteLevelChars);
+    s.mapUtf8Bytes(byteLevelText(s.normalized));
   }
   normalizeText(text: string): string {
     return byteLevelText(text);

@@ -1,4 +1,4 @@
-import { byteLevelChars, byteLevelText } from "../normalizers/byte-level.js";
+import { byteLevelText } from "../normalizers/byte-level.js";
 import { optBool } from "../normalizers/util.js";
 import { splitText } from "../normalized.js";
 import type { PreTokenizedString } from "../pretokenized.js";
@@ -30,7 +30,7 @@ export class ByteLevelPreTokenizer implements PreTokenizer {
       if (this.addPrefixSpace && !n.normalized.startsWith(" ")) n.prepend(" ");
       return this.useRegex ? n.split(this.re, "isolated") : [n];
     });
-    p.normalize((n) => n.mapChars(byteLevelChars));
+    p.normalize((n) => n.mapUtf8Bytes(this.spell(n.normalized)));
   }
 
   preTokenizeText(piece: string, _atStart: boolean, out: string[]): void {
@@ -41,17 +41,18 @@ export class ByteLevelPreTokenizer implements PreTokenizer {
     }
     const start = out.length;
     splitText(piece, this.re, "isolated", false, out);
-    const memo = this.memo;
-    for (let k = start; k < out.length; k++) {
-      const raw = out[k]!;
-      let mapped = memo.get(raw);
-      if (mapped === undefined) {
-        mapped = byteLevelText(raw);
-        if (memo.size >= 65536) memo.clear();
-        memo.set(raw, mapped);
-      }
-      out[k] = mapped;
+    for (let k = start; k < out.length; k++) out[k] = this.spell(out[k]!);
+  }
+
+  /** The byte-level spelling of a pre-token, memoized. */
+  private spell(raw: string): string {
+    let mapped = this.memo.get(raw);
+    if (mapped === undefined) {
+      mapped = byteLevelText(raw);
+      if (this.memo.size >= 65536) this.memo.clear();
+      this.memo.set(raw, mapped);
     }
+    return mapped;
   }
 
   toJSON(): JsonObject {
