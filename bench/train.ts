@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { trainTokenizer, type TrainOptions } from "../src/train/train.js";
 import { pruneTokenizerJson } from "../src/train/prune.js";
 import type { JsonObject } from "../src/tokenize/types.js";
+import { Tokenizer } from "../src/index.js";
 
 const require = createRequire(import.meta.url);
 const tk = require("tokenizers");
@@ -39,14 +40,24 @@ function corpus(dir: string): { train: string; heldOut: string[] } {
   return { train, heldOut };
 }
 
+const parity = { lines: 0, mismatches: 0 };
+
+/** Bytes per token with the oracle; also checks that retoken's runtime gives the same ids on every line. */
 async function bytesPerToken(json: JsonObject, lines: string[]): Promise<number> {
   const t = tk.Tokenizer.fromString(JSON.stringify(json));
+  const ours = Tokenizer.fromJSON(json);
   let tokens = 0;
   let bytes = 0;
   const batch = 512;
   for (let i = 0; i < lines.length; i += batch) {
     const encs = await t.encodeBatch(lines.slice(i, i + batch));
-    for (const e of encs) tokens += e.getIds().length;
+    encs.forEach((e: { getIds(): number[] }, k: number) => {
+      const ids = e.getIds();
+      tokens += ids.length;
+      parity.lines++;
+      const mine = ours.encodeIds(lines[i + k]!);
+      if (mine.length !== ids.length || mine.some((x, j) => x !== ids[j])) parity.mismatches++;
+    });
   }
   for (const l of lines) bytes += Buffer.byteLength(l);
   return bytes / tokens;
@@ -110,6 +121,7 @@ async function quality(): Promise<void> {
     const oursC = await run({ model: "char-bpe", vocabSize: size, byteFallback: true });
     row("char BPE + byte fallback", size, await bytesPerToken(oursC, heldOut), "-", 0);
   }
+  console.log(`retoken runtime vs oracle on held-out lines: ${parity.lines - parity.mismatches}/${parity.lines} identical ids`);
 }
 
 async function speed(): Promise<void> {
