@@ -1,7 +1,7 @@
 // WordPiece training the way the HF trainer does it: BPE over words whose non-initial characters carry the "##"
 // continuation prefix, saved as a WordPiece vocabulary (BERT style).
 
-import type { JsonObject } from "../tokenize/types.js";
+import type { Json, JsonObject } from "../tokenize/types.js";
 import { TokenizerError } from "../tokenize/types.js";
 import { trainBpeCore, type BpeTrainOptions } from "./bpe.js";
 import type { PreTokenizerPlan } from "./pretokenize.js";
@@ -29,5 +29,24 @@ export function trainWordPiece(
     vocab,
   };
   const added = core.tokens.slice(0, core.specialCount).map((content, id) => ({ id, content }));
-  return assembleTokenizerJson(plan, model, added, { type: "WordPiece", prefix: WORDPIECE_PREFIX, cleanup: true });
+  const ids = new Map(added.map((t) => [t.content, t.id]));
+  return assembleTokenizerJson(plan, model, added, { type: "WordPiece", prefix: WORDPIECE_PREFIX, cleanup: true }, bertTemplate(ids));
+}
+
+/** BERT's `[CLS] A [SEP] (B [SEP])` post-processor, when both tokens were asked for (as HF's BERT setup writes). */
+function bertTemplate(ids: Map<string, number>): JsonObject | null {
+  const cls = ids.get("[CLS]");
+  const sep = ids.get("[SEP]");
+  if (cls === undefined || sep === undefined) return null;
+  const special = (id: string, typeId: number): Json => ({ SpecialToken: { id, type_id: typeId } });
+  const seq = (id: string, typeId: number): Json => ({ Sequence: { id, type_id: typeId } });
+  return {
+    type: "TemplateProcessing",
+    single: [special("[CLS]", 0), seq("A", 0), special("[SEP]", 0)],
+    pair: [special("[CLS]", 0), seq("A", 0), special("[SEP]", 0), seq("B", 1), special("[SEP]", 1)],
+    special_tokens: {
+      "[CLS]": { id: "[CLS]", ids: [cls], tokens: ["[CLS]"] },
+      "[SEP]": { id: "[SEP]", ids: [sep], tokens: ["[SEP]"] },
+    },
+  };
 }

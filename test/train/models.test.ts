@@ -47,7 +47,9 @@ test("WordPiece: ## continuation pieces, [UNK] present, decodes held-out text", 
   assert.ok(tokens[0]!.includes("[UNK]"));
   const t = tk.Tokenizer.fromString(JSON.stringify(json));
   const e = await t.encode(held[0]!);
-  const decoded = await t.decode(e.getIds(), false);
+  assert.equal(e.getTokens()[0], "[CLS]");
+  assert.equal(e.getTokens().at(-1), "[SEP]");
+  const decoded = await t.decode(e.getIds(), true);
   assert.ok(!decoded.includes("##"));
   assert.equal(decoded.replace(/\s+/g, ""), held[0]!.replace(/\s+/g, ""));
 });

@@ -21,6 +21,7 @@ const configs: TrainOptions[] = [
   { model: "char-bpe", vocabSize: 3000, byteFallback: true, characterCoverage: 0.995 },
   { model: "char-bpe", vocabSize: 2500, limitAlphabet: 300 },
   { model: "wordpiece", vocabSize: 5000, lowercase: true },
+  { model: "wordpiece", vocabSize: 5000, specialTokens: ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] },
   { model: "unigram", vocabSize: 5000 },
   { model: "unigram", vocabSize: 3000, byteFallback: true, digits: "individual", characterCoverage: 0.995 },
 ];
