@@ -213,3 +213,77 @@ test("fromBytes sniffs tokenizer.json and tiktoken ranks; fromFile reads files",
     assert.deepEqual(llama3.encodeIds(text, { addSpecialTokens: false }), r.getIds(), JSON.stringify(text.slice(0, 40)));
   }
 });
+
+/** A BERT-style tokenizer.json (no real one ships here): WordPiece over words and pieces of FLORES English/French
+ * plus single characters, BertNormalizer, BertPreTokenizer, BertProcessing, WordPiece decoder, a [MASK] with lstrip. */
+function bertLike(lowercase: boolean): string {
+  const vocab: Record<string, number> = {};
+  const add = (t: string) => {
+    if (!(t in vocab)) vocab[t] = Object.keys(vocab).length;
+  };
+  for (const t of ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]) add(t);
+  const sample = floresSample(40).slice(0, 800).join(" ");
+  for (const ch of sample.normalize("NFD")) {
+    const c = lowercase ? ch.toLowerCase() : ch;
+    add(c);
+    add(`##${c}`);
+  }
+  for (const w of sample.split(/[^\p{L}]+/u).slice(0, 3000)) {
+    const x = lowercase ? w.toLowerCase().normalize("NFD").replace(/\p{Mn}/gu, "") : w;
+    if (x.length > 1) {
+      add(x.slice(0, Math.ceil(x.length / 2)));
+      add(`##${x.slice(Math.ceil(x.length / 2))}`);
+      if (x.length < 6) add(x);
+    }
+  }
+  return JSON.stringify({
+    version: "1.0",
+    truncation: null,
+    padding: null,
+    added_tokens: [0, 1, 2, 3, 4].map((id) => ({
+      id,
+      content: ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"][id],
+      single_word: false,
+      lstrip: id === 4,
+      rstrip: false,
+      normalized: false,
+      special: true,
+    })),
+    normalizer: { type: "BertNormalizer", clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase },
+    pre_tokenizer: { type: "BertPreTokenizer" },
+    post_processor: { type: "BertProcessing", sep: ["[SEP]", 3], cls: ["[CLS]", 2] },
+    decoder: { type: "WordPiece", prefix: "##", cleanup: true },
+    model: { type: "WordPiece", unk_token: "[UNK]", continuing_subword_prefix: "##", max_input_chars_per_word: 100, vocab },
+  });
+}
+
+test("a BERT-style tokenizer (WordPiece, BertNormalizer, BertPreTokenizer, BertProcessing) matches the oracle", async () => {
+  for (const lowercase of [true, false]) {
+    const src = bertLike(lowercase);
+    const ours = Tokenizer.fromJSON(src);
+    const ref = tk.Tokenizer.fromString(src);
+    for (const text of [...TEXTS, "the [MASK] sat [MASK]on the mat", "Hello   [MASK]"]) {
+      const r = await ref.encode(text);
+      assert.deepEqual(view(ours.encode(text)), oracleView(r), `lowercase=${lowercase} ${JSON.stringify(text.slice(0, 50))}`);
+      assert.deepEqual(ours.encodeIds(text), r.getIds());
+      const pair = await ref.encode(text, "second sentence here");
+      assert.deepEqual(view(ours.encode(text, { pair: "second sentence here" })), oracleView(pair));
+      assert.equal(ours.decode(r.getIds(), { skipSpecialTokens: true }), await ref.decode(r.getIds(), true));
+    }
+  }
+});
+
+test("SentencePiece .model files (sniffed by fromBytes) tokenize as the oracle runs their converted tokenizer.json", async () => {
+  const { sentencePieceToTokenizerJson } = await import("../../../src/formats/sentencepiece.js");
+  for (const name of ["en-unigram", "hi-unigram", "de-compoundpiece"]) {
+    const bytes = new Uint8Array(readFileSync(`${DATA}/sentencepiece/${name}.model`));
+    const ours = Tokenizer.fromBytes(bytes, { fileName: `${name}.model` });
+    const ref = tk.Tokenizer.fromString(JSON.stringify(sentencePieceToTokenizerJson(bytes)));
+    for (const text of TEXTS) {
+      const r = await ref.encode(text);
+      assert.deepEqual(view(ours.encode(text)), oracleView(r), `${name} ${JSON.stringify(text.slice(0, 50))}`);
+      assert.deepEqual(ours.encodeIds(text), r.getIds());
+      assert.equal(ours.decode(r.getIds()), await ref.decode(r.getIds(), false));
+    }
+  }
+});
