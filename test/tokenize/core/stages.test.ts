@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
+import fc from "fast-check";
 import { sentencePieceToTokenizerJson } from "../../../src/formats/sentencepiece.js";
 import type { JsonObject } from "../../../src/tokenize/types.js";
 import { floresSample, HARD_STRINGS } from "./flores.js";
@@ -106,5 +107,31 @@ for (const [name, stages] of CASES) {
         `text ${JSON.stringify(text.slice(0, 80))}`,
       );
     }
+  });
+}
+
+// Random strings over an alphabet of troublemakers, through stage combinations that transform text heavily.
+const FUZZ_ALPHABET = [..."aZ  \t\n\r\u00a0\u3000\u200b\u200d\ufeff\u0000\u0085'sé\u0301\u0308ßİΣςﬁ①½٣中ｶﾞ한\u1100\u1161.-!<>", "😀", "𝐀", "\ud800", "👍🏽", "<s>", "<mask>", "  "];
+const FUZZ: [string, Stages][] = [
+  ["NFKC+Lowercase+ByteLevel", { normalizer: { type: "Sequence", normalizers: [{ type: "NFKC" }, { type: "Lowercase" }] }, pre_tokenizer: { type: "ByteLevel", add_prefix_space: true, trim_offsets: true, use_regex: true } }],
+  ["NFD+StripAccents+Whitespace", { normalizer: { type: "Sequence", normalizers: [{ type: "NFD" }, { type: "StripAccents" }, { type: "Strip", strip_left: true, strip_right: true }] }, pre_tokenizer: { type: "Whitespace" } }],
+  ["Bert", { normalizer: { type: "BertNormalizer", clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true }, pre_tokenizer: { type: "BertPreTokenizer" }, added_tokens: [special(0, "<mask>", { lstrip: true, rstrip: true })] }],
+  ["Precompiled+Metaspace", { ...spm("en-unigram"), added_tokens: [special(0, "<s>")] }],
+  ["Llama 3 split", CASES.find(([n]) => n === "Llama 3 split")![1]],
+];
+for (const [name, stages] of FUZZ) {
+  test(`${name}: random strings match the oracle`, async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.constantFrom(...FUZZ_ALPHABET), { maxLength: 24 }), async (chars) => {
+        const text = chars.join("");
+        const { ours, theirs } = await comparePieces(stages, text);
+        assert.deepEqual(
+          ours.map((p) => [p.token, p.offsets]),
+          theirs.map((p) => [p.token, p.offsets]),
+          JSON.stringify(text),
+        );
+      }),
+      { numRuns: 300 },
+    );
   });
 }
