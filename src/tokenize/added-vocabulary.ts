@@ -97,7 +97,8 @@ class TokenTrie {
   }
 }
 
-const WORD = /[\p{Alphabetic}\p{Nd}\p{Nl}\p{No}_]/u;
+// single_word boundaries use Rust's regex \w (checked against the oracle: marks count, ½ does not).
+const WORD = /[\p{Alphabetic}\p{M}\p{Nd}\p{Pc}\p{Join_Control}]/u;
 function isWordChar(ch: string | undefined): boolean {
   return ch !== undefined && WORD.test(ch);
 }
