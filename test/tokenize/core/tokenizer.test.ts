@@ -287,3 +287,22 @@ test("SentencePiece .model files (sniffed by fromBytes) tokenize as the oracle r
     }
   }
 });
+
+test("random strings of troublemakers encode and decode as the oracle does", async () => {
+  const { default: fc } = await import("fast-check");
+  const alphabet = ["ab", ..."aZ  \t\n\r\u00a0\u3000\u200b\u200d\ufeff\u0000\u0085'sSé\u0301ßİΣﬁ①½٣中ｶﾞ한.-!<>0123", "😀", "\ud800", "👍🏽", "<s>", "</s>", "<|endoftext|>", "  ", "\n\n", "'ll", "'RE"];
+  for (const name of ["gpt-2", "llama", "llama3"]) {
+    const ours = Tokenizer.fromJSON(source(name));
+    const ref = tk.Tokenizer.fromString(source(name));
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.constantFrom(...alphabet), { maxLength: 30 }), fc.boolean(), async (chars, addSpecialTokens) => {
+        const text = chars.join("");
+        const r = await ref.encode(text, null, { addSpecialTokens });
+        assert.deepEqual(view(ours.encode(text, { addSpecialTokens })), oracleView(r), `${name} ${JSON.stringify(text)}`);
+        assert.deepEqual(ours.encodeIds(text, { addSpecialTokens }), r.getIds());
+        assert.equal(ours.decode(r.getIds()), await ref.decode(r.getIds(), false));
+      }),
+      { numRuns: 200 },
+    );
+  }
+});
