@@ -14,6 +14,52 @@ const SCAN_LIMIT = 48;
 const CACHE_PIECE_LIMIT = 256;
 const CACHE_CAPACITY = 200_000;
 
+/** Open-addressing hash table (left id, right id) → rank·SHIFT + merged id: the merge lookup of the hot loop,
+ * without the boxing and hashing cost of a Map keyed by doubles. */
+class PairTable {
+  private keys: Int32Array;
+  private values: Float64Array;
+  private mask: number;
+
+  constructor(capacity: number) {
+    let size = 16;
+    while (size < capacity * 2) size *= 2;
+    this.keys = new Int32Array(size * 2).fill(-1);
+    this.values = new Float64Array(size);
+    this.mask = size - 1;
+  }
+
+  private slot(a: number, b: number): number {
+    return (Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 0x7f4a7c15, 0x85ebca6b)) & this.mask;
+  }
+
+  set(a: number, b: number, value: number): void {
+    for (let i = this.slot(a, b); ; i = (i + 1) & this.mask) {
+      const k = this.keys[2 * i]!;
+      if (k === -1 || (k === a && this.keys[2 * i + 1] === b)) {
+        this.keys[2 * i] = a;
+        this.keys[2 * i + 1] = b;
+        this.values[i] = value;
+        return;
+      }
+    }
+  }
+
+  /** The packed value, or −1 when the pair has no merge. */
+  get(a: number, b: number): number {
+    for (let i = this.slot(a, b); ; i = (i + 1) & this.mask) {
+      const k = this.keys[2 * i]!;
+      if (k === a && this.keys[2 * i + 1] === b) return this.values[i]!;
+      if (k === -1) return -1;
+    }
+  }
+}
+
+// Scratch buffers of the linear-scan merge, reused across calls (the hot path allocates only its result).
+let scratchIds = new Int32Array(256);
+let scratchLens = new Int32Array(256);
+let scratchRanks = new Float64Array(256);
+
 export interface BpeOptions {
   dropout?: number | null;
   unkToken?: string | null;
@@ -51,8 +97,8 @@ function readMerges(json: Json | undefined, path: string): { pairs: [string, str
 
 export class BpeModel implements Model {
   readonly type = "BPE";
-  /** pair (left·SHIFT + right) → rank·SHIFT + merged id */
-  private readonly merges = new Map<number, number>();
+  /** (left, right) → rank·SHIFT + merged id */
+  private readonly merges: PairTable;
   private readonly cache = new Map<string, Word>();
   /** Single-code-unit characters → id (−1 not in vocabulary, −2 not looked up yet), for the no-prefix/suffix case. */
   private readonly charIds = new Int32Array(65536).fill(-2);
@@ -86,6 +132,7 @@ export class BpeModel implements Model {
     this.ignoreMerges = options.ignoreMerges ?? false;
     this.random = mulberry32(options.seed ?? 0x5eed);
     for (const id of vocab.ids.values()) if (id >= SHIFT) throw new TokenizerError(`BPE: token id ${id} is too large (at most ${SHIFT - 1})`);
+    this.merges = new PairTable(mergeList.length);
     mergeList.forEach(([a, b], rank) => {
       const ia = vocab.ids.get(a);
       const ib = vocab.ids.get(b);
@@ -93,7 +140,7 @@ export class BpeModel implements Model {
       if (ia === undefined || ib === undefined) throw new TokenizerError(`merge ${JSON.stringify(a + " " + b)}: ${JSON.stringify(ia === undefined ? a : b)} is not in the vocabulary`, `model.merges[${rank}]`);
       if (merged === undefined) throw new TokenizerError(`merge ${JSON.stringify(a + " " + b)}: the merged token ${JSON.stringify(a + b)} is not in the vocabulary`, `model.merges[${rank}]`);
       // A later duplicate overrides an earlier one, as HF's map does.
-      this.merges.set(ia * SHIFT + ib, rank * SHIFT + merged);
+      this.merges.set(ia, ib, rank * SHIFT + merged);
     });
     if (this.byteFallback) {
       this.byteIds = new Int32Array(256);
@@ -222,25 +269,37 @@ export class BpeModel implements Model {
 
   // ---- merging ----
 
-  private mergeScan(ids: number[], lens: number[]): void {
-    // Lowest rank first, leftmost on ties; quadratic in the symbol count, which stays small here.
+  /** Lowest rank first, leftmost on ties, by a linear scan over the pair ranks (quadratic in the symbol count, which
+   * stays small here); only the two ranks next to a merge are looked up again. Returns the new symbol count. */
+  private mergeScan(n: number): number {
+    const ids = scratchIds;
+    const lens = scratchLens;
+    const ranks = scratchRanks;
     const merges = this.merges;
-    for (;;) {
+    for (let i = 0; i + 1 < n; i++) ranks[i] = merges.get(ids[i]!, ids[i + 1]!);
+    while (n > 1) {
       let best = Infinity;
       let at = -1;
-      for (let i = 0; i + 1 < ids.length; i++) {
-        const m = merges.get(ids[i]! * SHIFT + ids[i + 1]!);
-        if (m !== undefined && m < best) {
-          best = m;
+      for (let i = 0; i + 1 < n; i++) {
+        const r = ranks[i]!;
+        if (r >= 0 && r < best) {
+          best = r;
           at = i;
         }
       }
-      if (at < 0) return;
+      if (at < 0) break;
       ids[at] = best % SHIFT;
       lens[at]! += lens[at + 1]!;
-      ids.splice(at + 1, 1);
-      lens.splice(at + 1, 1);
+      for (let i = at + 1; i + 1 < n; i++) {
+        ids[i] = ids[i + 1]!;
+        lens[i] = lens[i + 1]!;
+        ranks[i] = ranks[i + 1]!;
+      }
+      n--;
+      if (at > 0) ranks[at - 1] = merges.get(ids[at - 1]!, ids[at]!);
+      if (at + 1 < n) ranks[at] = merges.get(ids[at]!, ids[at + 1]!);
     }
+    return n;
   }
 
   /** The heap-based merge of HF (linked symbols, stale entries skipped): O(n log n) in the piece length. */
@@ -304,8 +363,8 @@ export class BpeModel implements Model {
       return top;
     };
     for (let i = 0; i + 1 < n; i++) {
-      const m = this.merges.get(sym[i]! * SHIFT + sym[i + 1]!);
-      if (m !== undefined) push(m, i);
+      const m = this.merges.get(sym[i]!, sym[i + 1]!);
+      if (m >= 0) push(m, i);
     }
     const skipped: [number, number][] = [];
     while (hv.length > 0) {
@@ -318,20 +377,20 @@ export class BpeModel implements Model {
       skipped.length = 0;
       if (!alive[pos] || next[pos] === -1) continue;
       const right = next[pos]!;
-      const current = this.merges.get(sym[pos]! * SHIFT + sym[right]!);
-      if (current === undefined || current % SHIFT !== v % SHIFT) continue; // stale entry
+      const current = this.merges.get(sym[pos]!, sym[right]!);
+      if (current < 0 || current % SHIFT !== v % SHIFT) continue; // stale entry
       sym[pos] = v % SHIFT;
       len[pos]! += len[right]!;
       alive[right] = 0;
       next[pos] = next[right]!;
       if (next[pos]! >= 0) prev[next[pos]!] = pos;
       if (prev[pos]! >= 0) {
-        const m = this.merges.get(sym[prev[pos]!]! * SHIFT + sym[pos]!);
-        if (m !== undefined) push(m, prev[pos]!);
+        const m = this.merges.get(sym[prev[pos]!]!, sym[pos]!);
+        if (m >= 0) push(m, prev[pos]!);
       }
       if (next[pos]! >= 0) {
-        const m = this.merges.get(sym[pos]! * SHIFT + sym[next[pos]!]!);
-        if (m !== undefined) push(m, pos);
+        const m = this.merges.get(sym[pos]!, sym[next[pos]!]!);
+        if (m >= 0) push(m, pos);
       }
     }
     ids.length = 0;
@@ -347,9 +406,22 @@ export class BpeModel implements Model {
     const ids: number[] = [];
     const lens: number[] = [];
     this.initialSymbols(piece, ids, lens);
-    if (dropout > 0 || ids.length > SCAN_LIMIT) this.mergeHeap(ids, lens, dropout);
-    else this.mergeScan(ids, lens);
-    return { ids: Int32Array.from(ids), lens: Int32Array.from(lens) };
+    if (dropout > 0 || ids.length > SCAN_LIMIT) {
+      this.mergeHeap(ids, lens, dropout);
+      return { ids: Int32Array.from(ids), lens: Int32Array.from(lens) };
+    }
+    const n0 = ids.length;
+    if (scratchIds.length < n0) {
+      scratchIds = new Int32Array(n0 * 2);
+      scratchLens = new Int32Array(n0 * 2);
+      scratchRanks = new Float64Array(n0 * 2);
+    }
+    for (let i = 0; i < n0; i++) {
+      scratchIds[i] = ids[i]!;
+      scratchLens[i] = lens[i]!;
+    }
+    const n = this.mergeScan(n0);
+    return { ids: scratchIds.slice(0, n), lens: scratchLens.slice(0, n) };
   }
 
   private cachedWord(piece: string): Word {

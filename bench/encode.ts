@@ -1,0 +1,157 @@
+// Single-thread encode throughput, side by side in one run on the same text and tokenizer: retoken vs the HF
+// `tokenizers` native binding, tiktoken (WASM), js-tiktoken, gpt-tokenizer and @huggingface/tokenizers.
+// Every peer encodes the same FLORES lines one by one; ids are checked against the oracle first (a fast wrong
+// answer is worthless). Prints a markdown table with ratios; writes bench/out/encode.json.
+//
+//   npm run bench                 (all rows)      node --import tsx bench/encode.ts --quick   (fewer repetitions)
+
+import { readFileSync, readdirSync, mkdirSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import tk from "tokenizers";
+import { Tokenizer } from "../src/index.js";
+
+const require = createRequire(import.meta.url);
+const quick = process.argv.includes("--quick");
+const REPS = quick ? 2 : 5;
+const FLORES = "../shared/data/flores200/dev";
+
+const langs = readdirSync(FLORES).filter((f) => f.endsWith(".dev")).sort();
+const multilingual = langs.flatMap((f) => readFileSync(`${FLORES}/${f}`, "utf8").split("\n").filter(Boolean));
+const english = readFileSync(`${FLORES}/eng_Latn.dev`, "utf8").split("\n").filter(Boolean);
+const corpora: Record<string, string[]> = { "FLORES 42 languages": multilingual, "FLORES English": english };
+const bytesOf = (lines: string[]) => lines.reduce((s, l) => s + Buffer.byteLength(l, "utf8"), 0);
+
+/** Rank file text for a tiktoken encoding shipped in the `tiktoken` package (compact "! first b64 b64…" lines). */
+function rankFile(name: string): string {
+  const enc = JSON.parse(readFileSync(require.resolve(`tiktoken/encoders/${name}.json`), "utf8")) as { bpe_ranks: string };
+  const out: string[] = [];
+  for (const group of enc.bpe_ranks.split("\n")) {
+    if (!group) continue;
+    const [, first, ...tokens] = group.split(" ");
+    tokens.forEach((t, i) => out.push(`${t} ${Number(first) + i}`));
+  }
+  return out.join("\n") + "\n";
+}
+
+type Encoder = (text: string) => ArrayLike<number> | Promise<ArrayLike<number>>;
+interface Peer {
+  name: string;
+  make: () => Promise<Encoder | null>;
+}
+
+async function hfNative(json: string): Promise<Encoder> {
+  const t = tk.Tokenizer.fromString(json);
+  return async (text) => (await t.encode(text, null, { addSpecialTokens: false })).getIds();
+}
+
+async function hfJs(json: string): Promise<Encoder> {
+  const { Tokenizer: HfJs } = await import("@huggingface/tokenizers");
+  const t = new HfJs(JSON.parse(json), {});
+  return (text) => t.encode(text, { add_special_tokens: false }).ids;
+}
+
+interface Row {
+  tokenizer: string;
+  corpus: string;
+  peer: string;
+  mbPerSecond: number;
+  agrees: boolean | null;
+}
+
+async function measure(encode: Encoder, lines: string[]): Promise<number> {
+  const bytes = bytesOf(lines);
+  const times: number[] = [];
+  const isAsync = encode(lines[0]!) instanceof Promise;
+  for (let r = 0; r < REPS + 1; r++) {
+    const t0 = performance.now();
+    if (isAsync) for (const l of lines) await encode(l);
+    else for (const l of lines) encode(l);
+    const dt = performance.now() - t0;
+    if (r > 0) times.push(dt); // the first run warms caches and the JIT
+  }
+  times.sort((a, b) => a - b);
+  return bytes / 1e6 / (times[Math.floor(times.length / 2)]! / 1000);
+}
+
+async function agreement(encode: Encoder, oracle: Encoder, lines: string[]): Promise<boolean> {
+  for (const l of lines) {
+    const a = Array.from(await encode(l));
+    const b = Array.from(await oracle(l));
+    if (a.length !== b.length || a.some((x, i) => x !== b[i])) return false;
+  }
+  return true;
+}
+
+const gpt2Json = readFileSync("../shared/data/tokenizers/gpt-2.json", "utf8");
+const llamaJson = readFileSync("../shared/data/tokenizers/llama.json", "utf8");
+const cl100kRanks = rankFile("cl100k_base");
+
+const setups: { name: string; ours: () => Promise<Tokenizer>; peers: Peer[] }[] = [
+  {
+    name: "GPT-2",
+    ours: async () => Tokenizer.fromJSON(gpt2Json),
+    peers: [
+      { name: "HF tokenizers (native)", make: () => hfNative(gpt2Json) },
+      { name: "tiktoken (WASM)", make: async () => { const { get_encoding } = await import("tiktoken"); const e = get_encoding("gpt2"); return (t) => e.encode(t); } },
+      { name: "js-tiktoken", make: async () => { const { getEncoding } = await import("js-tiktoken"); const e = getEncoding("gpt2"); return (t) => e.encode(t); } },
+      { name: "gpt-tokenizer", make: async () => { const m = await import("gpt-tokenizer/encoding/r50k_base"); return (t) => m.encode(t); } },
+      { name: "@huggingface/tokenizers", make: () => hfJs(gpt2Json) },
+    ],
+  },
+  {
+    name: "cl100k_base",
+    ours: async () => Tokenizer.fromBytes(new TextEncoder().encode(cl100kRanks)),
+    peers: [
+      { name: "HF tokenizers (native)", make: async () => hfNative((await Tokenizer.fromBytes(new TextEncoder().encode(cl100kRanks))).toString()) },
+      { name: "tiktoken (WASM)", make: async () => { const { get_encoding } = await import("tiktoken"); const e = get_encoding("cl100k_base"); return (t) => e.encode(t); } },
+      { name: "js-tiktoken", make: async () => { const { getEncoding } = await import("js-tiktoken"); const e = getEncoding("cl100k_base"); return (t) => e.encode(t); } },
+      { name: "gpt-tokenizer", make: async () => { const m = await import("gpt-tokenizer/encoding/cl100k_base"); return (t) => m.encode(t); } },
+      { name: "@huggingface/tokenizers", make: async () => hfJs((await Tokenizer.fromBytes(new TextEncoder().encode(cl100kRanks))).toString()) },
+    ],
+  },
+  {
+    name: "Llama 2 (SentencePiece BPE)",
+    ours: async () => Tokenizer.fromJSON(llamaJson),
+    peers: [
+      { name: "HF tokenizers (native)", make: () => hfNative(llamaJson) },
+      { name: "@huggingface/tokenizers", make: () => hfJs(llamaJson) },
+    ],
+  },
+];
+
+const rows: Row[] = [];
+const only = process.argv.find((a) => a.startsWith("--only="))?.slice(7);
+for (const setup of setups) {
+  if (only && !setup.name.toLowerCase().includes(only.toLowerCase())) continue;
+  const ours = await setup.ours();
+  const oursIds: Encoder = (t) => ours.encodeIds(t, { addSpecialTokens: false });
+  const oursFull: Encoder = (t) => ours.encode(t, { addSpecialTokens: false }).ids;
+  const oracle = await setup.peers[0]!.make();
+  for (const [corpus, lines] of Object.entries(corpora)) {
+    const check = lines.filter((_, i) => i % 20 === 0);
+    const candidates: [string, Encoder | null][] = [["retoken encodeIds", oursIds], ["retoken encode (full Encoding)", oursFull]];
+    for (const p of setup.peers) {
+      try {
+        candidates.push([p.name, await p.make()]);
+      } catch (err) {
+        console.error(`${p.name}: cannot run (${(err as Error).message})`);
+      }
+    }
+    for (const [peer, enc] of candidates) {
+      if (!enc) continue;
+      const agrees = oracle ? await agreement(enc, oracle, check) : null;
+      const mbPerSecond = await measure(enc, lines);
+      rows.push({ tokenizer: setup.name, corpus, peer, mbPerSecond, agrees });
+      console.error(`${setup.name} / ${corpus} / ${peer}: ${mbPerSecond.toFixed(2)} MB/s${agrees === false ? " (ids DIFFER from the oracle)" : ""}`);
+    }
+  }
+}
+
+const lines = ["| tokenizer | text | encoder | MB/s | retoken ÷ this | ids = oracle |", "|---|---|---|---|---|---|"];
+for (const r of rows) {
+  const ours = rows.find((x) => x.tokenizer === r.tokenizer && x.corpus === r.corpus && x.peer === "retoken encodeIds")!;
+  lines.push(`| ${r.tokenizer} | ${r.corpus} | ${r.peer} | ${r.mbPerSecond.toFixed(2)} | ${(ours.mbPerSecond / r.mbPerSecond).toFixed(2)}× | ${r.agrees === null ? "–" : r.agrees ? "yes" : "NO"} |`);
+}
+console.log(lines.join("\n"));
+mkdirSync("bench/out", { recursive: true });
+writeFileSync("bench/out/encode.json", JSON.stringify({ date: new Date().toISOString(), node: process.version, rows }, null, 1));
