@@ -17,8 +17,9 @@ export interface ParityResult {
 
 const show = (x: unknown) => JSON.stringify(x);
 
-/** Encodes every text with both (with special tokens), compares ids, tokens, code-point offsets and decoded text. */
-export async function compareWithOracle(ours: Tokenizer, oracle: tk.Tokenizer, texts: string[], options: { pairs?: boolean } = {}): Promise<ParityResult> {
+/** Encodes every text with both (with special tokens unless told otherwise), compares ids, tokens, code-point offsets and decoded text. */
+export async function compareWithOracle(ours: Tokenizer, oracle: tk.Tokenizer, texts: string[], options: { pairs?: boolean; addSpecialTokens?: boolean } = {}): Promise<ParityResult> {
+  const addSpecialTokens = options.addSpecialTokens ?? true;
   let mismatches = 0;
   let first: Mismatch | null = null;
   const fail = (m: Mismatch) => {
@@ -26,8 +27,8 @@ export async function compareWithOracle(ours: Tokenizer, oracle: tk.Tokenizer, t
     first ??= m;
   };
   for (const text of texts) {
-    const ref = await oracle.encode(text, null, { addSpecialTokens: true });
-    const enc = ours.encode(text, { addSpecialTokens: true });
+    const ref = await oracle.encode(text, null, { addSpecialTokens });
+    const enc = ours.encode(text, { addSpecialTokens });
     const ids = ref.getIds();
     if (show(ids) !== show(enc.ids)) {
       fail({ text, what: "ids", expected: show(ids), actual: show(enc.ids) });
