@@ -223,20 +223,21 @@ export class AddedVocabulary {
   /** Fast path: the raw text split into plain pieces and added-token ids (for ids only). `pieces[i]` is null where
    * `ids[i]` is an added token. Normalization of the plain pieces is left to the caller, then the normalized
    * tokens are matched with splitNormalizedText. */
-  splitRawText(text: string, pieces: (string | null)[], ids: number[], starts: number[]): void {
-    this.splitText(text, this.rawTrie, pieces, ids, starts, 0);
+  splitRawText(text: string, pieces: (string | null)[], ids: number[], starts: number[], ends?: number[]): void {
+    this.splitText(text, this.rawTrie, pieces, ids, starts, 0, ends);
   }
 
-  splitNormalizedText(text: string, pieces: (string | null)[], ids: number[], starts: number[], base: number): void {
-    this.splitText(text, this.normTrie, pieces, ids, starts, base);
+  splitNormalizedText(text: string, pieces: (string | null)[], ids: number[], starts: number[], base: number, ends?: number[]): void {
+    this.splitText(text, this.normTrie, pieces, ids, starts, base, ends);
   }
 
-  private splitText(text: string, trie: TokenTrie, pieces: (string | null)[], ids: number[], starts: number[], base: number): void {
+  private splitText(text: string, trie: TokenTrie, pieces: (string | null)[], ids: number[], starts: number[], base: number, ends?: number[]): void {
     if (trie.size === 0) {
       if (text.length > 0) {
         pieces.push(text);
         ids.push(-1);
         starts.push(base);
+        ends?.push(base + text.length);
       }
       return;
     }
@@ -251,6 +252,7 @@ export class AddedVocabulary {
         ids.push(this.tokens[m[k]!]!.id);
       }
       starts.push(base + m[k + 1]!);
+      ends?.push(base + m[k + 2]!);
     }
   }
 }

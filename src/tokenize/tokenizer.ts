@@ -3,6 +3,7 @@
 // and decoded text are identical, and round-trips its JSON.
 
 import { AddedVocabulary, addedTokenFromJSON, addedTokenToJSON, type AddedToken } from "./added-vocabulary.js";
+import { byteLevelPlan, encodeByteLevel, type ByteLevelPlan } from "./pretokenizers/fast-byte-level.js";
 import { decoderFromJSON } from "./decoders/index.js";
 import { Encoding } from "./encoding.js";
 import {
@@ -202,8 +203,16 @@ export class Tokenizer {
     return t;
   };
 
+  private planFor: PreTokenizer | null | undefined = undefined;
+  private plan: ByteLevelPlan | null = null;
+
   /** One sequence through added tokens, normalizer, pre-tokenizer and model (no post-processing). */
   private encodeSequence(text: string, typeId: number): Encoding {
+    if (this.planFor !== this.preTokenizer) {
+      this.plan = byteLevelPlan(this.preTokenizer);
+      this.planFor = this.preTokenizer;
+    }
+    if (this.plan && !this.normalizer) return encodeByteLevel(text, typeId, this.plan, this.vocabulary(), this.tokenizePiece);
     const p = new PreTokenizedString(text);
     this.vocabulary().extractAndNormalize(p, this.normalizer);
     this.preTokenizer?.preTokenize(p);

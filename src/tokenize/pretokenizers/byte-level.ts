@@ -45,7 +45,7 @@ export class ByteLevelPreTokenizer implements PreTokenizer {
   }
 
   /** The byte-level spelling of a pre-token, memoized. */
-  private spell(raw: string): string {
+  spell(raw: string): string {
     let mapped = this.memo.get(raw);
     if (mapped === undefined) {
       mapped = byteLevelText(raw);

@@ -9,7 +9,7 @@ import { behaviorToJSON, readBehavior, splitEach } from "./util.js";
 /** Splits on a literal string or a regex with a delimiter behavior, optionally inverted (matches are the pieces). */
 export class SplitPreTokenizer implements PreTokenizer {
   readonly type = "Split";
-  private readonly matcher: string | RegExp | SpanScanner;
+  readonly matcher: string | RegExp | SpanScanner;
   constructor(
     readonly pattern: PatternJson,
     readonly behavior: SplitDelimiterBehavior,

@@ -306,3 +306,16 @@ test("random strings of troublemakers encode and decode as the oracle does", asy
     );
   }
 });
+
+test("the byte-level fast path and the general pipeline give the same encodings", () => {
+  for (const name of ["gpt-2", "llama3", "gpt4o"]) {
+    const fast = Tokenizer.fromJSON(source(name));
+    // An empty normalizer Sequence changes nothing but takes the general path (NormalizedString alignments).
+    const general = Tokenizer.fromJSON({ ...JSON.parse(source(name)), normalizer: { type: "Sequence", normalizers: [] } });
+    for (const text of TEXTS) {
+      for (const addSpecialTokens of [true, false]) {
+        assert.deepEqual(view(fast.encode(text, { addSpecialTokens })), view(general.encode(text, { addSpecialTokens })), `${name} ${JSON.stringify(text.slice(0, 40))}`);
+      }
+    }
+  }
+});

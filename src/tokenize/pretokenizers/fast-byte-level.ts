@@ -1,0 +1,157 @@
+// encode() without NormalizedString for the most common shape of tokenizer: no normalizer, then a split and the
+// byte-level alphabet (GPT-2, GPT-3, Llama 3, Qwen, GPT-4o, DeepSeek). Offsets come straight from the split spans;
+// only pieces with non-ASCII characters need a table from byte-level units back to characters. Gives the same
+// Encoding as the general pipeline (the parity tests run both paths against the oracle).
+
+import type { AddedVocabulary } from "../added-vocabulary.js";
+import { Encoding } from "../encoding.js";
+import { findMatches, splitSpans, type SplitDelimiterBehavior, type SplitPattern } from "../normalized.js";
+import { ByteLevelPreTokenizer } from "./byte-level.js";
+import { gpt2Scanner } from "./scanners.js";
+import { SequencePreTokenizer } from "./sequence.js";
+import { SplitPreTokenizer } from "./split.js";
+import type { PreTokenizer, Token } from "../types.js";
+
+export interface ByteLevelPlan {
+  /** Splits in order (each keeps spans of its input); the byte-level mapping follows. */
+  splits: { pattern: SplitPattern; behavior: SplitDelimiterBehavior; invert: boolean }[];
+  spell: (raw: string) => string;
+}
+
+/** The plan when the pre-tokenizer is ByteLevel (no prefix space) alone or after Splits; else null. */
+export function byteLevelPlan(pt: PreTokenizer | null): ByteLevelPlan | null {
+  if (pt instanceof ByteLevelPreTokenizer) {
+    if (pt.addPrefixSpace) return null;
+    return { splits: pt.useRegex ? [{ pattern: gpt2Scanner, behavior: "isolated", invert: false }] : [], spell: (r) => pt.spell(r) };
+  }
+  if (pt instanceof SequencePreTokenizer) {
+    const list = pt.preTokenizers;
+    const last = list[list.length - 1];
+    if (!(last instanceof ByteLevelPreTokenizer) || last.addPrefixSpace) return null;
+    const splits: ByteLevelPlan["splits"] = [];
+    for (const t of list.slice(0, -1)) {
+      if (!(t instanceof SplitPreTokenizer)) return null;
+      splits.push({ pattern: t.matcher, behavior: t.behavior, invert: t.invert });
+    }
+    if (last.useRegex) splits.push({ pattern: gpt2Scanner, behavior: "isolated", invert: false });
+    return { splits, spell: (r) => last.spell(r) };
+  }
+  return null;
+}
+
+/** Spans [start, end) (pairs) of the pieces of `s` after all the splits. */
+function pieceSpans(s: string, base: number, splits: ByteLevelPlan["splits"], out: number[]): void {
+  let cur = [base, base + s.length];
+  for (const sp of splits) {
+    const next: number[] = [];
+    for (let k = 0; k < cur.length; k += 2) {
+      const a = cur[k]! - base;
+      const b = cur[k + 1]! - base;
+      const sub = s.slice(a, b);
+      const spans = splitSpans(findMatches(sub, sp.pattern), sp.behavior, sp.invert);
+      for (let q = 0; q < spans.length; q += 2) if (spans[q + 1]! > spans[q]!) next.push(base + a + spans[q]!, base + a + spans[q + 1]!);
+    }
+    cur = next;
+  }
+  for (const x of cur) out.push(x);
+}
+
+/** For each byte-level unit of `raw`, the [start, end) of its character in `raw`. */
+function unitTable(raw: string): Int32Array {
+  const t = new Int32Array(raw.length * 8);
+  let w = 0;
+  for (let i = 0; i < raw.length; ) {
+    const c = raw.charCodeAt(i);
+    let bytes = 3;
+    let units = 1;
+    if (c < 0x80) bytes = 1;
+    else if (c < 0x800) bytes = 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      const d = raw.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        bytes = 4;
+        units = 2;
+      }
+    }
+    for (let k = 0; k < bytes; k++) {
+      t[w++] = i;
+      t[w++] = i + units;
+    }
+    i += units;
+  }
+  return t;
+}
+
+export function encodeByteLevel(
+  text: string,
+  typeId: number,
+  plan: ByteLevelPlan,
+  added: AddedVocabulary,
+  tokenize: (piece: string) => Token[],
+): Encoding {
+  const ids: number[] = [];
+  const tokens: string[] = [];
+  const offsets: [number, number][] = [];
+  const wordIds: number[] = [];
+  const pieces: (string | null)[] = [];
+  const pieceIds: number[] = [];
+  const starts: number[] = [];
+  const ends: number[] = [];
+  added.splitRawText(text, pieces, pieceIds, starts, ends);
+  const nPieces: (string | null)[] = [];
+  const nIds: number[] = [];
+  const nStarts: number[] = [];
+  const nEnds: number[] = [];
+  for (let i = 0; i < pieces.length; i++) {
+    if (pieces[i] === null) {
+      nPieces.push(null);
+      nIds.push(pieceIds[i]!);
+      nStarts.push(starts[i]!);
+      nEnds.push(ends[i]!);
+    } else added.splitNormalizedText(pieces[i]!, nPieces, nIds, nStarts, starts[i]!, nEnds);
+  }
+  let word = 0;
+  const spans: number[] = [];
+  for (let i = 0; i < nPieces.length; i++) {
+    const piece = nPieces[i];
+    if (piece === null || piece === undefined) {
+      ids.push(nIds[i]!);
+      tokens.push(text.slice(nStarts[i], nEnds[i]));
+      offsets.push([nStarts[i]!, nEnds[i]!]);
+      wordIds.push(word++);
+      continue;
+    }
+    spans.length = 0;
+    pieceSpans(piece, nStarts[i]!, plan.splits, spans);
+    for (let k = 0; k < spans.length; k += 2) {
+      const a = spans[k]!;
+      const b = spans[k + 1]!;
+      const raw = text.slice(a, b);
+      const mapped = plan.spell(raw);
+      const toks = tokenize(mapped);
+      const ascii = mapped.length === raw.length;
+      const table = ascii ? null : unitTable(raw);
+      for (const t of toks) {
+        ids.push(t.id);
+        tokens.push(t.value);
+        if (t.start === t.end) offsets.push([a + t.start, a + t.end]);
+        else if (table) offsets.push([a + table[2 * t.start]!, a + table[2 * (t.end - 1) + 1]!]);
+        else offsets.push([a + t.start, a + t.end]);
+        wordIds.push(word);
+      }
+      word++;
+    }
+  }
+  const n = ids.length;
+  return new Encoding({
+    ids,
+    tokens,
+    offsets,
+    wordIds,
+    typeIds: new Array(n).fill(typeId),
+    specialTokensMask: new Array(n).fill(0),
+    attentionMask: new Array(n).fill(1),
+    sequenceIds: new Array(n).fill(typeId),
+    inputs: typeId === 1 ? ["", text] : [text],
+  });
+}
