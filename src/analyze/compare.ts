@@ -4,11 +4,11 @@
 import type { AuditableTokenizer, VocabularyAudit } from "./audit.js";
 import { auditVocabulary } from "./audit.js";
 import type { DigitLengthStats } from "./digits.js";
-import { digitReport } from "./digits.js";
+import { digitReport, type DigitTokenizer } from "./digits.js";
 import type { EfficiencyOptions, MeasurableTokenizer, TextMetrics } from "./metrics.js";
 import { addCounts, countText, emptyCounts, localeFor, metricsFromCounts, unigramBitsPerByte, utf8Length } from "./metrics.js";
 
-export type ComparableTokenizer = MeasurableTokenizer & AuditableTokenizer;
+export type ComparableTokenizer = DigitTokenizer & AuditableTokenizer;
 
 export interface NamedTokenizer {
   name: string;

@@ -2,6 +2,10 @@
 // of three hurt arithmetic, right-to-left groups help. Each number is encoded alone, without special tokens.
 
 import type { MeasurableTokenizer } from "./metrics.js";
+
+export interface DigitTokenizer extends MeasurableTokenizer {
+  encode(text: string, options?: { addSpecialTokens?: boolean }): { ids: ArrayLike<number>; offsets: [number, number][]; tokens: string[] };
+}
 import { mulberry32 } from "../util/random.js";
 
 export interface DigitLengthStats {
@@ -32,7 +36,7 @@ function groups(n: number, fromRight: boolean): string {
 }
 
 /** Splits of the numbers with `digits` digits: all of them up to 3 digits, a seeded sample beyond. */
-export function digitPartitionStats(tokenizer: MeasurableTokenizer, digits: number, sample = 1000, seed = 1): DigitLengthStats {
+export function digitPartitionStats(tokenizer: DigitTokenizer, digits: number, sample = 1000, seed = 1): DigitLengthStats {
   const numbers: string[] = [];
   const lo = digits === 1 ? 0 : 10 ** (digits - 1);
   const hi = 10 ** digits;
@@ -45,11 +49,12 @@ export function digitPartitionStats(tokenizer: MeasurableTokenizer, digits: numb
   let tokensTotal = 0;
   for (const text of numbers) {
     const enc = tokenizer.encode(text, { addSpecialTokens: false });
+    // Count the digits each token spells (its own string: a SentencePiece "▁" token spells none, and ASCII digits
+    // look the same in every token alphabet).
     const parts: number[] = [];
-    for (const [s, e] of enc.offsets) {
-      // Count only the digits inside the token (a SentencePiece "▁" prefix token covers no digit).
-      const len = Math.max(0, Math.min(e, text.length) - Math.max(s, 0));
-      if (len > 0) parts.push(len);
+    for (const token of enc.tokens) {
+      const digitsIn = (token.match(/[0-9]/g) ?? []).length;
+      if (digitsIn > 0) parts.push(digitsIn);
     }
     tokensTotal += enc.ids.length;
     const key = parts.join("+");
@@ -67,7 +72,7 @@ export function digitPartitionStats(tokenizer: MeasurableTokenizer, digits: numb
   };
 }
 
-export function digitReport(tokenizer: MeasurableTokenizer, maxDigits = 6): DigitLengthStats[] {
+export function digitReport(tokenizer: DigitTokenizer, maxDigits = 6): DigitLengthStats[] {
   const out: DigitLengthStats[] = [];
   for (let d = 1; d <= maxDigits; d++) out.push(digitPartitionStats(tokenizer, d));
   return out;

@@ -126,9 +126,10 @@ export function canonicalToken(token: string, spelling: TokenSpelling, special =
   return { bytes: utf8.encode(text), continuation, special: false };
 }
 
-/** A key that is equal for two tokens exactly when they stand for the same bytes in the same position kind. */
+/** A key that is equal for two tokens exactly when they stand for the same bytes in running text (a WordPiece "##x"
+ * continuation matches a byte-level "x", which also only follows other characters; specials match only specials). */
 export function canonicalKey(t: CanonicalToken): string {
-  let s = t.special ? "S:" : t.continuation ? "C:" : "W:";
+  let s = t.special ? "S:" : "B:";
   for (const b of t.bytes) s += b.toString(16).padStart(2, "0");
   return s;
 }

