@@ -56,9 +56,13 @@ function pieceSpans(s: string, base: number, splits: ByteLevelPlan["splits"], ou
   for (const x of cur) out.push(x);
 }
 
-/** For each byte-level unit of `raw`, the [start, end) of its character in `raw`. */
-function unitTable(raw: string): Int32Array {
-  const t = new Int32Array(raw.length * 8);
+let tableBuffer = new Int32Array(1024);
+
+/** For each byte-level unit of `raw`, the [start, end) of its character in `raw` (`units` = byte-level length;
+ * the returned buffer is reused by the next call). */
+function unitTable(raw: string, units: number): Int32Array {
+  if (tableBuffer.length < units * 2) tableBuffer = new Int32Array(units * 4);
+  const t = tableBuffer;
   let w = 0;
   for (let i = 0; i < raw.length; ) {
     const c = raw.charCodeAt(i);
@@ -130,7 +134,7 @@ export function encodeByteLevel(
       const mapped = plan.spell(raw);
       const toks = tokenize(mapped);
       const ascii = mapped.length === raw.length;
-      const table = ascii ? null : unitTable(raw);
+      const table = ascii ? null : unitTable(raw, mapped.length);
       for (const t of toks) {
         ids.push(t.id);
         tokens.push(t.value);
