@@ -1,0 +1,76 @@
+// ZeTT's tokenizer sampling: at every training step the hypernetwork sees a fresh UnigramLM tokenizer, built from
+// the substring counts of recent text with log-normal noise on the counts, so it learns to embed vocabularies it has
+// never seen. Pieces are spelled in the source tokenizer's alphabet and the source's pre-tokenizer and decoder are
+// kept, so the sampled tokenizer reads and writes text exactly like the source.
+
+import type { JsonObject } from "../../tokenize/types.js";
+import { gaussian, mulberry32 } from "../../util/random.js";
+
+export interface SampleTokenizerOptions {
+  /** Pieces in the sampled vocabulary, base alphabet included (ZeTT: 32,768). */
+  vocabSize: number;
+  /** Standard deviation of the noise added to log counts (log-normal noise on counts). */
+  noiseStd?: number;
+  /** Longest piece, in alphabet characters. */
+  maxPieceLength?: number;
+  seed?: number;
+}
+
+/** Counts every substring (up to maxLen characters) of the pre-tokens, weighted by their counts. */
+export function substringCounts(preTokens: Map<string, number>, maxLen: number): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const [word, n] of preTokens) {
+    const chars = Array.from(word);
+    for (let i = 0; i < chars.length; i++) {
+      let s = "";
+      for (let j = i; j < Math.min(chars.length, i + maxLen); j++) {
+        s += chars[j]!;
+        counts.set(s, (counts.get(s) ?? 0) + n);
+      }
+    }
+  }
+  return counts;
+}
+
+/**
+ * Samples a Unigram tokenizer.json: the `alphabet` (every base character, so any text stays encodable) plus the
+ * substrings with the highest noisy log counts, scored by their noisy log-probability.
+ */
+export function sampleUnigramTokenizer(
+  preTokens: Map<string, number>,
+  alphabet: string[],
+  template: { normalizer?: JsonObject | null; pre_tokenizer?: JsonObject | null; decoder?: JsonObject | null; added_tokens?: JsonObject[] },
+  options: SampleTokenizerOptions,
+): JsonObject {
+  const maxLen = options.maxPieceLength ?? 16;
+  const noise = gaussian(mulberry32(options.seed ?? 0));
+  const std = options.noiseStd ?? 1;
+  const counts = substringCounts(preTokens, maxLen);
+  const base = new Set(alphabet);
+  const scored: [string, number][] = [];
+  for (const [piece, n] of counts) if (!base.has(piece)) scored.push([piece, Math.log(n) + std * noise()]);
+  scored.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const keep = scored.slice(0, Math.max(0, options.vocabSize - alphabet.length));
+  let z = 0;
+  for (const [, s] of keep) z += Math.exp(s);
+  for (const c of alphabet) z += counts.get(c) ?? 1;
+  const logZ = Math.log(z);
+  // Base characters score below every sampled piece, as rare but always available fallbacks.
+  const minScore = keep.length ? keep[keep.length - 1]![1] - logZ : -logZ;
+  const vocab: [string, number][] = [];
+  const special = template.added_tokens ?? [];
+  for (const t of special) vocab.push([String(t.content), 0]);
+  for (const c of alphabet) vocab.push([c, Math.min(Math.log(counts.get(c) ?? 1) - logZ, minScore - 1)]);
+  for (const [piece, s] of keep) vocab.push([piece, s - logZ]);
+  return {
+    version: "1.0",
+    truncation: null,
+    padding: null,
+    added_tokens: special.map((t, i) => ({ ...t, id: i })),
+    normalizer: template.normalizer ?? null,
+    pre_tokenizer: template.pre_tokenizer ?? null,
+    post_processor: null,
+    decoder: template.decoder ?? null,
+    model: { type: "Unigram", unk_id: null, vocab, byte_fallback: false },
+  };
+}

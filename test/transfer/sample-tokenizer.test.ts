@@ -1,0 +1,45 @@
+// ZeTT-style tokenizer sampling: a noisy UnigramLM tokenizer over the source's byte alphabet and pre-tokenizer.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import tk from "tokenizers";
+import { Tokenizer, PreTokenizedString } from "../../src/index.js";
+import { sampleUnigramTokenizer, substringCounts } from "../../src/transfer/hypernet/sample-tokenizer.js";
+import { byteLevelAlphabet } from "../../src/tokenize/byte-vocabulary.js";
+import type { JsonObject } from "../../src/tokenize/types.js";
+import { floresLines } from "../support/corpora.js";
+
+function preTokens(tokenizer: Tokenizer, lines: string[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of lines) {
+    const p = new PreTokenizedString(line);
+    tokenizer.preTokenizer?.preTokenize(p);
+    for (const s of p.splits) out.set(s.normalized.normalized, (out.get(s.normalized.normalized) ?? 0) + 1);
+  }
+  return out;
+}
+
+test("substring counts weight every substring by its word's count", () => {
+  const c = substringCounts(new Map([["abab", 2]]), 3);
+  assert.equal(c.get("ab"), 4);
+  assert.equal(c.get("aba"), 2);
+  assert.equal(c.get("abab"), undefined, "longer than maxLen");
+});
+
+test("a sampled tokenizer covers every byte, differs per seed, and encodes like the HF binding", async () => {
+  const gpt2 = await Tokenizer.fromFile("../shared/data/tokenizers/gpt-2.json");
+  const json = gpt2.toJSON();
+  const words = preTokens(gpt2, [...floresLines("eng_Latn").slice(0, 300), ...floresLines("deu_Latn").slice(0, 300)]);
+  const template = { pre_tokenizer: json.pre_tokenizer as JsonObject, decoder: json.decoder as JsonObject };
+  const a = sampleUnigramTokenizer(words, byteLevelAlphabet(), template, { vocabSize: 2000, seed: 1 });
+  const b = sampleUnigramTokenizer(words, byteLevelAlphabet(), template, { vocabSize: 2000, seed: 2 });
+  const va = (a.model as JsonObject).vocab as [string, number][];
+  assert.equal(va.length, 2000);
+  assert.notDeepEqual(va.map((p) => p[0]), ((b.model as JsonObject).vocab as [string, number][]).map((p) => p[0]));
+  const ours = Tokenizer.fromJSON(a);
+  const oracle = tk.Tokenizer.fromString(JSON.stringify(a));
+  for (const text of [...floresLines("fra_Latn").slice(0, 20), "日本語 🙂 \u0000"]) {
+    const ids = ours.encode(text).ids;
+    assert.deepEqual(ids, (await oracle.encode(text, null, { addSpecialTokens: true })).getIds());
+    assert.equal(ours.decode(ids), text, "every byte is in the alphabet, so any text round-trips");
+  }
+});
