@@ -1,0 +1,28 @@
+// Target tokens mapped onto a source vocabulary, on real tokenizers.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Tokenizer } from "../../src/index.js";
+import { buildVocabularyMap } from "../../src/transfer/vocabulary-map.js";
+import { canonicalToken, tokenSpelling } from "../../src/tokenize/byte-vocabulary.js";
+
+test("Llama 2's tokens decompose into GPT-2 pieces whose bytes concatenate to the token's bytes", async () => {
+  const gpt2 = await Tokenizer.fromFile("../shared/data/tokenizers/gpt-2.json");
+  const llama = await Tokenizer.fromFile("../shared/data/tokenizers/llama.json");
+  const map = buildVocabularyMap(gpt2, llama);
+  assert.equal(map.targetSize, 32000);
+  assert.equal(map.shared[llama.tokenToId("▁the")!], gpt2.tokenToId("Ġthe"));
+  const spelling = tokenSpelling(gpt2.toJSON());
+  let checked = 0;
+  for (let id = 3; id < 32000; id += 97) {
+    const target = map.targetTokens[id]!;
+    const pieces = map.pieces[id]!;
+    assert.ok(pieces.length > 0, `token ${llama.idToToken(id)} has no pieces`);
+    const bytes = pieces.flatMap((p) => Array.from(canonicalToken(gpt2.idToToken(p)!, spelling).bytes));
+    assert.deepEqual(bytes, Array.from(target.bytes), `pieces of ${llama.idToToken(id)}`);
+    if (map.shared[id]! >= 0) assert.deepEqual(pieces, [map.shared[id]], "a shared token is its own single piece");
+    checked++;
+  }
+  assert.ok(checked > 300);
+  const sharedCount = Array.from(map.shared).filter((s) => s >= 0).length;
+  assert.ok(sharedCount > 10000 && sharedCount < 32000, `shared ${sharedCount}`);
+});
