@@ -45,7 +45,7 @@ export function orthogonalMatchingPursuit(signal: Float32Array, atoms: Float32Ar
   const d = signal.length;
   const residual = Float64Array.from(signal);
   const chosen: number[] = [];
-  let weights = new Float64Array(0);
+  let weights: Float64Array = new Float64Array(0);
   const norms = atoms.map((a) => Math.sqrt(a.reduce((s, x) => s + x * x, 0)) || 1);
   const signalNorm = Math.sqrt(signal.reduce((s, x) => s + x * x, 0));
   for (let step = 0; step < Math.min(k, atoms.length); step++) {
