@@ -3,7 +3,7 @@
 // and decoded text are identical, and round-trips its JSON.
 
 import { AddedVocabulary, addedTokenFromJSON, addedTokenToJSON, type AddedToken } from "./added-vocabulary.js";
-import { byteLevelPlan, encodeByteLevel, type ByteLevelPlan } from "./pretokenizers/fast-byte-level.js";
+import { byteLevelPlan, encodeByteLevel, pieceSpans, type ByteLevelPlan } from "./pretokenizers/fast-byte-level.js";
 import { decoderFromJSON } from "./decoders/index.js";
 import { Encoding } from "./encoding.js";
 import {
@@ -48,6 +48,7 @@ export interface DecodeOptions {
   skipSpecialTokens?: boolean;
 }
 
+/** Entries per generation of a pre-token cache (two generations are kept). */
 const CACHE_LIMIT = 100_000;
 const BYTE_TOKEN = /^<0x[0-9A-Fa-f]{2}>$/;
 
@@ -65,6 +66,33 @@ function section(json: JsonObject, key: string, file: string): JsonObject | null
   return v;
 }
 
+/** A bounded map with two generations: when the young one is full it becomes the old one (the previous old one is
+ * dropped), and entries found in the old one move back. Words in use survive a turnover; a plain clear would lose
+ * them all at once. */
+class PieceCache<V> {
+  private young = new Map<string, V>();
+  private old = new Map<string, V>();
+  constructor(private readonly limit: number) {}
+  get(key: string): V | undefined {
+    const v = this.young.get(key);
+    if (v !== undefined) return v;
+    const o = this.old.get(key);
+    if (o !== undefined) this.set(key, o);
+    return o;
+  }
+  set(key: string, value: V): void {
+    if (this.young.size >= this.limit) {
+      this.old = this.young;
+      this.young = new Map();
+    }
+    this.young.set(key, value);
+  }
+  clear(): void {
+    this.young.clear();
+    this.old.clear();
+  }
+}
+
 export class Tokenizer {
   normalizer: Normalizer | null;
   preTokenizer: PreTokenizer | null;
@@ -77,8 +105,9 @@ export class Tokenizer {
   private addedFor: { tokens: AddedToken[]; normalizer: Normalizer | null; model: Model };
   /** Top-level fields we do not interpret (kept for the round trip). */
   private readonly extra: JsonObject;
-  private readonly tokenCache = new Map<string, Token[]>();
-  private readonly idCache = new Map<string, number[]>();
+  private readonly tokenCache = new PieceCache<Token[]>(CACHE_LIMIT);
+  private readonly idCache = new PieceCache<number | number[]>(CACHE_LIMIT);
+  private readonly rawIdCache = new PieceCache<number | number[]>(CACHE_LIMIT);
   private cacheOwner: unknown[] = [];
   /** The tokenizer.json fragments each stage was loaded from: written back unchanged while the stage is, so a
    * loaded file round-trips exactly (fields at their defaults, legacy spellings and all). */
@@ -189,6 +218,7 @@ export class Tokenizer {
     if (owner.some((x, i) => x !== this.cacheOwner[i])) {
       this.tokenCache.clear();
       this.idCache.clear();
+      this.rawIdCache.clear();
       this.cacheOwner = owner;
     }
   }
@@ -197,7 +227,6 @@ export class Tokenizer {
     let t = this.tokenCache.get(piece);
     if (t === undefined) {
       t = this.model.tokenize(piece);
-      if (this.tokenCache.size >= CACHE_LIMIT) this.tokenCache.clear();
       this.tokenCache.set(piece, t);
     }
     return t;
@@ -205,14 +234,21 @@ export class Tokenizer {
 
   private planFor: PreTokenizer | null | undefined = undefined;
   private plan: ByteLevelPlan | null = null;
+  private readonly spanScratch: number[] = [];
 
-  /** One sequence through added tokens, normalizer, pre-tokenizer and model (no post-processing). */
-  private encodeSequence(text: string, typeId: number): Encoding {
+  /** The byte-level fast-path plan of the current pre-tokenizer (null if it has another shape). */
+  private currentPlan(): ByteLevelPlan | null {
     if (this.planFor !== this.preTokenizer) {
       this.plan = byteLevelPlan(this.preTokenizer);
       this.planFor = this.preTokenizer;
     }
-    if (this.plan && !this.normalizer) return encodeByteLevel(text, typeId, this.plan, this.vocabulary(), this.tokenizePiece);
+    return this.plan;
+  }
+
+  /** One sequence through added tokens, normalizer, pre-tokenizer and model (no post-processing). */
+  private encodeSequence(text: string, typeId: number): Encoding {
+    const plan = this.normalizer ? null : this.currentPlan();
+    if (plan) return encodeByteLevel(text, typeId, plan, this.vocabulary(), this.tokenizePiece);
     const p = new PreTokenizedString(text);
     this.vocabulary().extractAndNormalize(p, this.normalizer);
     this.preTokenizer?.preTokenize(p);
@@ -250,6 +286,7 @@ export class Tokenizer {
     this.checkCaches();
     text = wellFormed(text);
     const vocab = this.vocabulary();
+    const plan = n ? null : this.currentPlan();
     const ids: number[] = [];
     const rawPieces: (string | null)[] = [];
     const rawIds: number[] = [];
@@ -276,6 +313,14 @@ export class Tokenizer {
         const piece = nPieces[j];
         if (piece === null || piece === undefined) {
           ids.push(nIds[j]!);
+          continue;
+        }
+        if (plan) {
+          // Byte-level tokenizers: split spans, then the memoized byte spelling, without intermediate pieces.
+          const spans = this.spanScratch;
+          spans.length = 0;
+          pieceSpans(piece, 0, plan.splits, spans);
+          for (let k = 0; k < spans.length; k += 2) this.appendRawIds(piece.slice(spans[k], spans[k + 1]), plan, ids);
           continue;
         }
         parts.length = 0;
@@ -316,18 +361,41 @@ export class Tokenizer {
     return affix;
   }
 
-  private appendIds(piece: string, out: number[]): void {
-    let c = this.idCache.get(piece);
-    if (c === undefined) {
-      if (this.model.tokenizeIds) {
-        c = [];
-        this.model.tokenizeIds(piece, c);
-      } else c = this.model.tokenize(piece).map((t) => t.id);
-      if (this.idCache.size >= CACHE_LIMIT) this.idCache.clear();
-      this.idCache.set(piece, c);
-    }
-    for (let k = 0; k < c.length; k++) out.push(c[k]!);
+  private modelIds(piece: string): number[] {
+    if (!this.model.tokenizeIds) return this.model.tokenize(piece).map((t) => t.id);
+    const ids: number[] = [];
+    this.model.tokenizeIds(piece, ids);
+    return ids;
   }
+
+  /** appendIds keyed by the piece before its byte-level spelling: a hit skips the spelling too. */
+  private appendRawIds(raw: string, plan: ByteLevelPlan, out: number[]): void {
+    const c = this.rawIdCache.get(raw);
+    if (typeof c === "number") out.push(c);
+    else if (c !== undefined) for (let k = 0; k < c.length; k++) out.push(c[k]!);
+    else {
+      const ids = this.modelIds(plan.spell(raw));
+      this.rawIdCache.set(raw, ids.length === 1 ? ids[0]! : ids);
+      for (let k = 0; k < ids.length; k++) out.push(ids[k]!);
+    }
+  }
+
+  private appendIds(piece: string, out: number[]): void {
+    const c = this.idCache.get(piece);
+    if (typeof c === "number") {
+      out.push(c);
+      return;
+    }
+    if (c !== undefined) {
+      for (let k = 0; k < c.length; k++) out.push(c[k]!);
+      return;
+    }
+    const ids = this.modelIds(piece);
+    // Most pieces are one token: keep the id itself (no array to allocate or walk).
+    this.idCache.set(piece, ids.length === 1 ? ids[0]! : ids);
+    for (let k = 0; k < ids.length; k++) out.push(ids[k]!);
+  }
+
 
   /** Encodes many inputs (a string or a [first, second] pair each), then pads them together. */
   encodeBatch(inputs: (string | [string, string])[], options: { addSpecialTokens?: boolean } = {}): Encoding[] {

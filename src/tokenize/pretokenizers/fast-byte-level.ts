@@ -10,6 +10,7 @@ import { ByteLevelPreTokenizer } from "./byte-level.js";
 import { gpt2Scanner } from "./scanners.js";
 import { SequencePreTokenizer } from "./sequence.js";
 import { SplitPreTokenizer } from "./split.js";
+import { findAll } from "../regex.js";
 import type { PreTokenizer, Token } from "../types.js";
 
 export interface ByteLevelPlan {
@@ -40,7 +41,30 @@ export function byteLevelPlan(pt: PreTokenizer | null): ByteLevelPlan | null {
 }
 
 /** Spans [start, end) (pairs) of the pieces of `s` after all the splits. */
-function pieceSpans(s: string, base: number, splits: ByteLevelPlan["splits"], out: number[]): void {
+export function pieceSpans(s: string, base: number, splits: ByteLevelPlan["splits"], out: number[]): void {
+  if (splits.length === 1 && splits[0]!.behavior === "isolated" && !splits[0]!.invert && typeof splits[0]!.pattern === "object") {
+    // The usual case: one isolating scan; matches and the gaps between them, without intermediate arrays.
+    const pattern = splits[0]!.pattern;
+    const m = scanBuffer;
+    m.length = 0;
+    if (pattern instanceof RegExp) {
+      for (const x of findAll(pattern, s)) m.push(x);
+    } else pattern.scan(s, m);
+    let prev = 0;
+    for (let k = 0; k < m.length; k += 2) {
+      const a = m[k]!;
+      const b = m[k + 1]!;
+      if (a > prev) out.push(base + prev, base + a);
+      if (b > a) out.push(base + a, base + b);
+      prev = b;
+    }
+    if (prev < s.length) out.push(base + prev, base + s.length);
+    return;
+  }
+  if (splits.length === 0) {
+    if (s.length > 0) out.push(base, base + s.length);
+    return;
+  }
   let cur = [base, base + s.length];
   for (const sp of splits) {
     const next: number[] = [];
@@ -56,6 +80,7 @@ function pieceSpans(s: string, base: number, splits: ByteLevelPlan["splits"], ou
   for (const x of cur) out.push(x);
 }
 
+const scanBuffer: number[] = [];
 let tableBuffer = new Int32Array(1024);
 
 /** For each byte-level unit of `raw`, the [start, end) of its character in `raw` (`units` = byte-level length;
