@@ -319,3 +319,23 @@ test("the byte-level fast path and the general pipeline give the same encodings"
     }
   }
 });
+
+test("variants of real tokenizers (prefix space, Metaspace first, lowercasing) match the oracle", async () => {
+  const gpt2 = JSON.parse(source("gpt-2"));
+  const llama = JSON.parse(source("llama"));
+  const variants: [string, unknown][] = [
+    ["gpt-2 add_prefix_space", { ...gpt2, pre_tokenizer: { type: "ByteLevel", add_prefix_space: true, trim_offsets: true, use_regex: true }, post_processor: { type: "ByteLevel", add_prefix_space: true, trim_offsets: true, use_regex: true } }],
+    ["gpt-2 lowercase NFKC", { ...gpt2, normalizer: { type: "Sequence", normalizers: [{ type: "NFKC" }, { type: "Lowercase" }] } }],
+    ["llama Metaspace first", { ...llama, normalizer: null, pre_tokenizer: { type: "Metaspace", replacement: "▁", prepend_scheme: "first", split: false } }],
+  ];
+  for (const [name, json] of variants) {
+    const src = JSON.stringify(json);
+    const ours = Tokenizer.fromJSON(src);
+    const ref = tk.Tokenizer.fromString(src);
+    for (const text of TEXTS) {
+      const r = await ref.encode(text);
+      assert.deepEqual(view(ours.encode(text)), oracleView(r), `${name} ${JSON.stringify(text.slice(0, 40))}`);
+      assert.deepEqual(ours.encodeIds(text), r.getIds(), `${name} encodeIds ${JSON.stringify(text.slice(0, 40))}`);
+    }
+  }
+});
