@@ -300,32 +300,8 @@ export class NormalizedString {
   /** Maps every character to zero or more characters: `fn` returns the replacement (the first output character
    * replaces, the others are inserted; an empty result removes the character). */
   mapChars(fn: (ch: string) => string): void {
-    const s = this.normalized;
-    const chars: string[] = [];
-    const changes: number[] = [];
-    let removedAtStart = 0;
-    let changed = false;
-    for (let i = 0; i < s.length; ) {
-      const n = cpLen(s, i);
-      const ch = n === 1 ? s[i]! : s.slice(i, i + 2);
-      const r = fn(ch);
-      if (r !== ch) changed = true;
-      if (r.length === 0) {
-        if (chars.length === 0) removedAtStart++;
-        else changes[changes.length - 1]! -= 1;
-      } else if (r === ch) {
-        chars.push(ch);
-        changes.push(0);
-      } else {
-        const parts = codePoints(r);
-        for (let k = 0; k < parts.length; k++) {
-          chars.push(parts[k]!);
-          changes.push(k === 0 ? 0 : 1);
-        }
-      }
-      i += n;
-    }
-    if (changed) this.transform(chars, changes, removedAtStart);
+    const p = planCharMap(this.normalized, fn);
+    if (p.changed) this.transform(p.chars, p.changes, p.removedAtStart);
   }
 
   /** Replaces every character by one output unit per UTF-8 byte (`mapped` is that spelling of the whole text, e.g.
@@ -337,15 +313,8 @@ export class NormalizedString {
     const na = new Int32Array(mapped.length * 2);
     let w = 0;
     for (let i = 0; i < s.length; ) {
-      const c = s.charCodeAt(i);
-      let bytes = 3;
-      let units = 1;
-      if (c < 0x80) bytes = 1;
-      else if (c < 0x800) bytes = 2;
-      else if (c >= 0xd800 && c <= 0xdbff && cpLen(s, i) === 2) {
-        bytes = 4;
-        units = 2;
-      }
+      const bytes = utf8Length(s, i);
+      const units = bytes === 4 ? 2 : 1;
       const st = a[2 * i]!;
       const en = a[2 * i + 1]!;
       for (let k = 0; k < bytes; k++) {
@@ -472,24 +441,7 @@ export class NormalizedString {
     if (target === s) return;
     const decompose: "NFD" | "NFKD" = form === "NFC" || form === "NFD" ? "NFD" : "NFKD";
     // Decompose character by character: the first part replaces it, the rest are insertions.
-    const dChars: string[] = [];
-    const dChanges: number[] = [];
-    for (let i = 0; i < s.length; ) {
-      const n = cpLen(s, i);
-      const ch = n === 1 ? s[i]! : s.slice(i, i + 2);
-      const d = ch.normalize(decompose);
-      if (d === ch) {
-        dChars.push(ch);
-        dChanges.push(0);
-      } else {
-        const parts = codePoints(d);
-        for (let k = 0; k < parts.length; k++) {
-          dChars.push(parts[k]!);
-          dChanges.push(k === 0 ? 0 : 1);
-        }
-      }
-      i += n;
-    }
+    const { chars: dChars, changes: dChanges } = planCharMap(s, (ch) => ch.normalize(decompose));
     let chars: string[];
     let changes: number[];
     if (form === "NFD" || form === "NFKD") {
@@ -514,6 +466,45 @@ export class NormalizedString {
     }
     this.transform(chars, changes, 0);
   }
+}
+
+/** A per-character replacement as HF change codes: the first output character of each input replaces it, the rest
+ * are insertions; a character mapped to "" is a removal (counted on the character before it, or at the start). */
+function planCharMap(s: string, fn: (ch: string) => string): { chars: string[]; changes: number[]; removedAtStart: number; changed: boolean } {
+  const chars: string[] = [];
+  const changes: number[] = [];
+  let removedAtStart = 0;
+  let changed = false;
+  for (let i = 0; i < s.length; ) {
+    const n = cpLen(s, i);
+    const ch = n === 1 ? s[i]! : s.slice(i, i + 2);
+    const r = fn(ch);
+    if (r !== ch) changed = true;
+    if (r.length === 0) {
+      if (chars.length === 0) removedAtStart++;
+      else changes[changes.length - 1]! -= 1;
+    } else if (r === ch) {
+      chars.push(ch);
+      changes.push(0);
+    } else {
+      const parts = codePoints(r);
+      for (let k = 0; k < parts.length; k++) {
+        chars.push(parts[k]!);
+        changes.push(k === 0 ? 0 : 1);
+      }
+    }
+    i += n;
+  }
+  return { chars, changes, removedAtStart, changed };
+}
+
+/** UTF-8 length of the character at s[i] (a lone surrogate counts as U+FFFD: 3 bytes). It spans 2 UTF-16 units
+ * exactly when it is 4 bytes long. */
+export function utf8Length(s: string, i: number): number {
+  const c = s.charCodeAt(i);
+  if (c < 0x80) return 1;
+  if (c < 0x800) return 2;
+  return c >= 0xd800 && c <= 0xdbff && cpLen(s, i) === 2 ? 4 : 3;
 }
 
 function isAscii(s: string): boolean {

@@ -65,17 +65,30 @@ export class PreTokenizedString {
         wordIds.push(w);
       }
     }
-    const n = ids.length;
-    return new Encoding({
-      ids,
-      tokens,
-      offsets,
-      wordIds,
-      typeIds: new Array(n).fill(typeId),
-      specialTokensMask: new Array(n).fill(0),
-      attentionMask: new Array(n).fill(1),
-      sequenceIds: new Array(n).fill(sequenceId),
-      inputs: sequenceId === 1 ? ["", input] : [input],
-    });
+    return sequenceEncoding(ids, tokens, offsets, wordIds, typeId, input, sequenceId);
   }
+}
+
+/** The Encoding of one input sequence before post-processing (`typeId` 0 or 1 also numbers the sequence). */
+export function sequenceEncoding(
+  ids: number[],
+  tokens: string[],
+  offsets: [number, number][],
+  wordIds: number[],
+  typeId: number,
+  input: string,
+  sequenceId = typeId,
+): Encoding {
+  const n = ids.length;
+  return new Encoding({
+    ids,
+    tokens,
+    offsets,
+    wordIds,
+    typeIds: new Array(n).fill(typeId),
+    specialTokensMask: new Array(n).fill(0),
+    attentionMask: new Array(n).fill(1),
+    sequenceIds: new Array(n).fill(sequenceId),
+    inputs: sequenceId === 1 ? ["", input] : [input],
+  });
 }

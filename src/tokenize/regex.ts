@@ -104,9 +104,7 @@ export function translatePattern(p: string): string {
         out += "\\[";
         continue;
       } else if (ci > 0 && /[a-zA-Z]/.test(c)) {
-        const lo = c.toLowerCase();
-        const up = c.toUpperCase();
-        out += lo === up ? c : lo + up;
+        out += caseVariants(c);
         continue;
       }
       out += c;
@@ -149,12 +147,21 @@ export function translatePattern(p: string): string {
       continue;
     }
     if (ci > 0 && /[a-zA-Z]/.test(c)) {
-      out += `[${c.toLowerCase()}${c.toUpperCase()}]`;
+      out += `[${caseVariants(c)}]`;
       continue;
     }
     out += c;
   }
   return out;
+}
+
+/** The characters an ASCII letter matches case-insensitively in Oniguruma (Unicode case folding: ſ is an s, the
+ * Kelvin sign a k). */
+function caseVariants(c: string): string {
+  const lo = c.toLowerCase();
+  if (lo === "s") return "sS\u017f";
+  if (lo === "k") return "kK\u212a";
+  return lo + c.toUpperCase();
 }
 
 /** Finds the non-overlapping matches of `re` (global) in `s`: [start, end) pairs in UTF-16 units. Empty matches are

@@ -4,8 +4,9 @@
 // Encoding as the general pipeline (the parity tests run both paths against the oracle).
 
 import type { AddedVocabulary } from "../added-vocabulary.js";
-import { Encoding } from "../encoding.js";
-import { findMatches, splitSpans, type SplitDelimiterBehavior, type SplitPattern } from "../normalized.js";
+import type { Encoding } from "../encoding.js";
+import { sequenceEncoding } from "../pretokenized.js";
+import { findMatches, splitSpans, utf8Length, type SplitDelimiterBehavior, type SplitPattern } from "../normalized.js";
 import { ByteLevelPreTokenizer } from "./byte-level.js";
 import { gpt2Scanner } from "./scanners.js";
 import { SequencePreTokenizer } from "./sequence.js";
@@ -90,18 +91,8 @@ function unitTable(raw: string, units: number): Int32Array {
   const t = tableBuffer;
   let w = 0;
   for (let i = 0; i < raw.length; ) {
-    const c = raw.charCodeAt(i);
-    let bytes = 3;
-    let units = 1;
-    if (c < 0x80) bytes = 1;
-    else if (c < 0x800) bytes = 2;
-    else if (c >= 0xd800 && c <= 0xdbff) {
-      const d = raw.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        bytes = 4;
-        units = 2;
-      }
-    }
+    const bytes = utf8Length(raw, i);
+    const units = bytes === 4 ? 2 : 1;
     for (let k = 0; k < bytes; k++) {
       t[w++] = i;
       t[w++] = i + units;
@@ -171,16 +162,5 @@ export function encodeByteLevel(
       word++;
     }
   }
-  const n = ids.length;
-  return new Encoding({
-    ids,
-    tokens,
-    offsets,
-    wordIds,
-    typeIds: new Array(n).fill(typeId),
-    specialTokensMask: new Array(n).fill(0),
-    attentionMask: new Array(n).fill(1),
-    sequenceIds: new Array(n).fill(typeId),
-    inputs: typeId === 1 ? ["", text] : [text],
-  });
+  return sequenceEncoding(ids, tokens, offsets, wordIds, typeId, text);
 }

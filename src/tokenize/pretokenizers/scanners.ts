@@ -84,6 +84,18 @@ function spaceRun(t: Uint8Array, s: string, i: number): number {
   return e - 1; // whitespace characters are all in the BMP
 }
 
+/** Length of the contraction 's 't 'm 'd 're 've 'll at s[i] (an apostrophe), or 0. `fold` 0x20 makes it
+ * case-insensitive as Oniguruma's (?i:...) is (ſ folds to s). */
+function contraction(s: string, i: number, fold: number): number {
+  if (i + 1 >= s.length) return 0;
+  let d = s.charCodeAt(i + 1);
+  d = fold && d === 0x17f ? 115 : d | fold; // case folding makes ſ an s
+  if (d === 115 || d === 116 || d === 109 || d === 100) return 2;
+  if (i + 2 >= s.length) return 0;
+  const e = s.charCodeAt(i + 2) | fold;
+  return (d === 114 && e === 101) || (d === 118 && e === 101) || (d === 108 && e === 108) ? 3 : 0;
+}
+
 /** GPT-2: 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+ */
 export const gpt2Scanner: SpanScanner = {
   scan(s: string, out: number[]): void {
@@ -92,21 +104,11 @@ export const gpt2Scanner: SpanScanner = {
     let i = 0;
     while (i < n) {
       const c = s.charCodeAt(i);
-      if (c === 39 && i + 1 < n) {
-        const d = s.charCodeAt(i + 1);
-        if (d === 115 || d === 116 || d === 109 || d === 100) {
-          out.push(i, i + 2);
-          i += 2;
-          continue;
-        }
-        if (i + 2 < n) {
-          const e = s.charCodeAt(i + 2);
-          if ((d === 114 && e === 101) || (d === 118 && e === 101) || (d === 108 && e === 108)) {
-            out.push(i, i + 3);
-            i += 3;
-            continue;
-          }
-        }
+      const q = c === 39 ? contraction(s, i, 0) : 0;
+      if (q > 0) {
+        out.push(i, i + q);
+        i += q;
+        continue;
       }
       const j = c === 32 ? i + 1 : i;
       if (j < n) {
@@ -145,21 +147,11 @@ function scanLlama3(s: string, out: number[], maxDigits: number): void {
     let i = 0;
     while (i < n) {
       const c = s.charCodeAt(i);
-      if (c === 39 && i + 1 < n) {
-        const d = s.charCodeAt(i + 1) | 0x20;
-        if (d === 115 || d === 116 || d === 109 || d === 100) {
-          out.push(i, i + 2);
-          i += 2;
-          continue;
-        }
-        if (i + 2 < n) {
-          const e = s.charCodeAt(i + 2) | 0x20;
-          if ((d === 114 && e === 101) || (d === 118 && e === 101) || (d === 108 && e === 108)) {
-            out.push(i, i + 3);
-            i += 3;
-            continue;
-          }
-        }
+      const q = c === 39 ? contraction(s, i, 0x20) : 0;
+      if (q > 0) {
+        out.push(i, i + q);
+        i += q;
+        continue;
       }
       const k = classAt(t, s, i);
       if (k === LETTER) {

@@ -10,7 +10,7 @@ import { floresSample, HARD_STRINGS } from "./flores.js";
 
 // Characters chosen to hit every branch: contractions in both cases, spaces of several kinds, newlines, letters
 // (BMP and astral), digits of several scripts, combining marks, punctuation, emoji, lone surrogates.
-const ALPHABET = [..."'sStTrReEvVmMlLdD aA \t\n\r\u00a0\u3000\u2009\u0085\u000b0129٣①½.,!?-()\"/é\u0301ßΣ中ー", "😀", "𝐀", "\ud800", "\udc00", "👍🏽", "\u200d"];
+const ALPHABET = [..."'sStTrReEvVmMlLdDſK aA \t\n\r\u00a0\u3000\u2009\u0085\u000b0129٣①½.,!?-()\"/é\u0301ßΣ中ー", "😀", "𝐀", "\ud800", "\udc00", "👍🏽", "\u200d"];
 
 const CASES: [string, SpanScanner, string][] = [
   ["GPT-2", gpt2Scanner, GPT2_PATTERN_SOURCE],

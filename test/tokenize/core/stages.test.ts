@@ -111,7 +111,7 @@ for (const [name, stages] of CASES) {
 }
 
 // Random strings over an alphabet of troublemakers, through stage combinations that transform text heavily.
-const FUZZ_ALPHABET = ["ab", ..."aZ  \t\n\r\u00a0\u3000\u200b\u200d\ufeff\u0000\u0085'sé\u0301\u0308ßİΣςﬁ①½٣中ｶﾞ한\u1100\u1161.-!<>", "😀", "𝐀", "\ud800", "👍🏽", "<s>", "<mask>", "  "];
+const FUZZ_ALPHABET = ["ab", "'ſ", "'LL", ..."aZ  \t\n\r\u00a0\u3000\u200b\u200d\ufeff\u0000\u0085'sé\u0301\u0308ßİΣςﬁ①½٣中ｶﾞ한\u1100\u1161.-!<>", "😀", "𝐀", "\ud800", "👍🏽", "<s>", "<mask>", "  "];
 const FUZZ: [string, Stages][] = [
   ["NFKC+Lowercase+ByteLevel", { normalizer: { type: "Sequence", normalizers: [{ type: "NFKC" }, { type: "Lowercase" }] }, pre_tokenizer: { type: "ByteLevel", add_prefix_space: true, trim_offsets: true, use_regex: true }, added_tokens: [special(0, "<s>"), { id: 1, content: "ab", single_word: true, lstrip: false, rstrip: false, normalized: true, special: false }] }],
   ["NFD+StripAccents+Whitespace", { normalizer: { type: "Sequence", normalizers: [{ type: "NFD" }, { type: "StripAccents" }, { type: "Strip", strip_left: true, strip_right: true }] }, pre_tokenizer: { type: "Whitespace" } }],
