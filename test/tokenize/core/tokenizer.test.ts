@@ -73,6 +73,11 @@ for (const name of Object.keys(FILES)) {
       if (t !== undefined) assert.equal(ours.tokenToId(t), ref.tokenToId(t) ?? undefined, `tokenToId(${t})`);
     }
     assert.equal(ours.vocabSize(false), ref.getVocabSize(false));
+    assert.equal(ours.vocabSize(), ref.getVocabSize(true));
+    const refVocab = ref.getVocab(true);
+    const ourVocab = ours.getVocab();
+    assert.equal(ourVocab.size, Object.keys(refVocab).length);
+    for (const [token, id] of ourVocab) assert.equal(refVocab[token], id, `getVocab ${token}`);
   });
 }
 
