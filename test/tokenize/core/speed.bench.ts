@@ -49,3 +49,28 @@ for (const name of (process.argv[2] ?? "gpt-2,llama,llama3").split(",")) {
       `HF encode ${mbps(hf)} MB/s, encodeBatch ${mbps(hfBatch)} MB/s (CPU time, all threads)`,
   );
 }
+
+// cl100k_base from the tiktoken package's rank file against tiktoken's WASM encoder, English FLORES (dev+devtest),
+// three passes (the first includes JIT warm-up and cold pre-token caches).
+{
+  const { get_encoding } = await import("tiktoken");
+  const cl = Tokenizer.fromBytes(new Uint8Array(readFileSync("node_modules/tiktoken/encoders/cl100k_base.json")), { fileName: "cl100k_base.json" });
+  const enc = get_encoding("cl100k_base");
+  const en = ["dev", "devtest"].flatMap((s) => readFileSync(`../shared/data/flores200/${s}/eng_Latn.${s}`, "utf8").split("\n").filter(Boolean));
+  const enBytes = en.reduce((n, l) => n + Buffer.byteLength(l), 0);
+  const rate = (f: () => void) => {
+    const t = cpu();
+    f();
+    return (enBytes / 1e6 / (cpu() - t)).toFixed(1);
+  };
+  for (let pass = 1; pass <= 3; pass++) {
+    const ours = rate(() => {
+      for (const l of en) cl.encodeIds(l, { addSpecialTokens: false });
+    });
+    const theirs = rate(() => {
+      for (const l of en) enc.encode_ordinary(l);
+    });
+    console.log(`cl100k English pass ${pass}: encodeIds ${ours} MB/s, tiktoken (WASM) encode_ordinary ${theirs} MB/s`);
+  }
+  enc.free();
+}
