@@ -1,7 +1,7 @@
 // Word counting in worker threads: the input is cut into byte ranges at line breaks, each worker counts one range
 // with the same pre-tokenizer plan, and the tables are merged in range order (so the result is deterministic).
 
-import { Worker } from "node:worker_threads";
+import { startModuleWorker } from "../node/module-worker.js";
 import { open } from "node:fs/promises";
 import { TokenizerError } from "../tokenize/types.js";
 import type { WordCounter } from "./corpus.js";
@@ -60,8 +60,6 @@ export async function countFilesInWorkers(
       start = end;
     }
   }
-  const here = import.meta.url;
-  const script = new URL(here.endsWith(".ts") ? "./count-worker.ts" : "./count-worker.js", here);
   const results: ([string, number][] | null)[] = new Array(tasks.length).fill(null);
   let nextTask = 0;
   let bytesDone = 0;
@@ -74,10 +72,7 @@ export async function countFilesInWorkers(
     }
   };
   const runWorker = async (): Promise<void> => {
-    // Under tsx (tests, bench) the worker registers the TypeScript loader before importing its body.
-    const worker = here.endsWith(".ts")
-      ? new Worker(`import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))}).then((m) => { m.register(); return import(${JSON.stringify(script.href)}); })`, { eval: true })
-      : new Worker(script);
+    const worker = startModuleWorker(import.meta.url, "count-worker");
     try {
       for (;;) {
         const i = nextTask++;
