@@ -9,7 +9,7 @@ import { mulberry32 } from "../../util/random.js";
 
 const SHIFT = 2 ** 21; // ids stay below 2^21, so a pair packs exactly into one double
 /** Pieces longer than this (in symbols) merge with a heap; shorter ones with a linear scan, which is faster there. */
-const SCAN_LIMIT = 48;
+const SCAN_LIMIT = 256;
 /** Pieces up to this many UTF-16 units are cached (HF caches words under 256 bytes). */
 const CACHE_PIECE_LIMIT = 256;
 const CACHE_CAPACITY = 200_000;
