@@ -2,19 +2,8 @@
 
 import { TokenizerError, type JsonObject } from "../types.js";
 
-export function str(o: JsonObject, key: string, path: string, fallback?: string): string {
-  const v = o[key];
-  if ((v === undefined || v === null) && fallback !== undefined) return fallback;
-  if (typeof v !== "string") throw new TokenizerError(`expected a string, got ${JSON.stringify(v)}`, `${path}.${key}`);
-  return v;
-}
-
-export function bool(o: JsonObject, key: string, path: string, fallback: boolean): boolean {
-  const v = o[key];
-  if (v === undefined || v === null) return fallback;
-  if (typeof v !== "boolean") throw new TokenizerError(`expected true or false, got ${JSON.stringify(v)}`, `${path}.${key}`);
-  return v;
-}
+export { str, bool } from "../json-fields.js";
+import { str } from "../json-fields.js";
 
 export function uint(o: JsonObject, key: string, path: string, fallback: number): number {
   const v = o[key];

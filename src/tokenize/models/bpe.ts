@@ -4,7 +4,7 @@
 
 import type { Json, JsonObject, Model, Token } from "../types.js";
 import { TokenizerError } from "../types.js";
-import { keepKeys, optionalBoolean, optionalString, readVocabObject, type Vocabulary } from "./vocab.js";
+import { VocabularyModel, keepKeys, optionalBoolean, optionalString, readVocabObject, type Vocabulary } from "./vocab.js";
 import { mulberry32 } from "../../util/random.js";
 
 const SHIFT = 2 ** 21; // ids stay below 2^21, so a pair packs exactly into one double
@@ -95,7 +95,7 @@ function readMerges(json: Json | undefined, path: string): { pairs: [string, str
   return { pairs, shape };
 }
 
-export class BpeModel implements Model {
+export class BpeModel extends VocabularyModel implements Model {
   readonly type = "BPE";
   /** (left, right) → rank·SHIFT + merged id */
   private readonly merges: PairTable;
@@ -116,12 +116,13 @@ export class BpeModel implements Model {
   private readonly cutBefore: number;
 
   constructor(
-    readonly vocab: Vocabulary,
+    vocab: Vocabulary,
     readonly mergeList: [string, string][],
     options: BpeOptions = {},
     private readonly mergeShape: "strings" | "pairs" = "pairs",
     private readonly source: JsonObject = {},
   ) {
+    super(vocab);
     this.dropout = options.dropout ?? null;
     if (this.dropout !== null && !(this.dropout >= 0 && this.dropout <= 1)) throw new TokenizerError(`BPE: dropout must be between 0 and 1, got ${this.dropout}`);
     this.unkToken = options.unkToken ?? null;
@@ -136,9 +137,12 @@ export class BpeModel implements Model {
     mergeList.forEach(([a, b], rank) => {
       const ia = vocab.ids.get(a);
       const ib = vocab.ids.get(b);
-      const merged = vocab.ids.get(a + b);
+      // HF names the merged token left + right without its first prefix-length characters (the "##" of a
+      // continuation piece), whether or not the right part starts with the prefix.
+      const mergedName = a + (this.continuingSubwordPrefix ? b.slice(this.continuingSubwordPrefix.length) : b);
+      const merged = vocab.ids.get(mergedName);
       if (ia === undefined || ib === undefined) throw new TokenizerError(`merge ${JSON.stringify(a + " " + b)}: ${JSON.stringify(ia === undefined ? a : b)} is not in the vocabulary`, `model.merges[${rank}]`);
-      if (merged === undefined) throw new TokenizerError(`merge ${JSON.stringify(a + " " + b)}: the merged token ${JSON.stringify(a + b)} is not in the vocabulary`, `model.merges[${rank}]`);
+      if (merged === undefined) throw new TokenizerError(`merge ${JSON.stringify(a + " " + b)}: the merged token ${JSON.stringify(mergedName)} is not in the vocabulary`, `model.merges[${rank}]`);
       // A later duplicate overrides an earlier one, as HF's map does.
       this.merges.set(ia, ib, rank * SHIFT + merged);
     });
@@ -499,18 +503,6 @@ export class BpeModel implements Model {
     }
   }
 
-  tokenToId(token: string): number | undefined {
-    return this.vocab.ids.get(token);
-  }
-  idToToken(id: number): string | undefined {
-    return this.vocab.tokens[id];
-  }
-  get vocabSize(): number {
-    return this.vocab.size;
-  }
-  getVocab(): Map<string, number> {
-    return new Map(this.vocab.ids);
-  }
   /** The merges in rank order. */
   getMerges(): [string, string][] {
     return this.mergeList.map(([a, b]) => [a, b]);

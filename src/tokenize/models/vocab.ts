@@ -28,6 +28,24 @@ export class Vocabulary {
   }
 }
 
+/** The vocabulary side of a model whose tokens live in a Vocabulary (BPE, WordPiece, WordLevel). */
+export abstract class VocabularyModel {
+  constructor(readonly vocab: Vocabulary) {}
+
+  tokenToId(token: string): number | undefined {
+    return this.vocab.ids.get(token);
+  }
+  idToToken(id: number): string | undefined {
+    return this.vocab.tokens[id];
+  }
+  get vocabSize(): number {
+    return this.vocab.size;
+  }
+  getVocab(): Map<string, number> {
+    return new Map(this.vocab.ids);
+  }
+}
+
 export function readVocabObject(json: Json | undefined, path: string): Vocabulary {
   if (!json || typeof json !== "object" || Array.isArray(json)) throw new TokenizerError("expected an object of token → id", `${path}.vocab`);
   const entries: [string, number][] = [];
@@ -38,19 +56,8 @@ export function readVocabObject(json: Json | undefined, path: string): Vocabular
   return new Vocabulary(entries);
 }
 
-export function optionalString(json: JsonObject, key: string, path: string): string | null {
-  const v = json[key];
-  if (v === undefined || v === null) return null;
-  if (typeof v !== "string") throw new TokenizerError(`expected a string or null, got ${JSON.stringify(v)}`, `${path}.${key}`);
-  return v;
-}
-
-export function optionalBoolean(json: JsonObject, key: string, path: string, fallback: boolean): boolean {
-  const v = json[key];
-  if (v === undefined || v === null) return fallback;
-  if (typeof v !== "boolean") throw new TokenizerError(`expected true or false, got ${JSON.stringify(v)}`, `${path}.${key}`);
-  return v;
-}
+export { optionalString } from "../json-fields.js";
+export { bool as optionalBoolean } from "../json-fields.js";
 
 /** The keys of the JSON a model was read from, so toJSON() writes back the same fields (older files lack some). */
 export function keepKeys(json: JsonObject, full: JsonObject): JsonObject {

@@ -1,12 +1,14 @@
 // WordLevel: each pre-token is one vocabulary entry, or the unknown token.
 import type { JsonObject, Model, Token } from "../types.js";
 import { TokenizerError } from "../types.js";
-import { keepKeys, optionalString, readVocabObject, type Vocabulary } from "./vocab.js";
+import { VocabularyModel, keepKeys, optionalString, readVocabObject, type Vocabulary } from "./vocab.js";
 
-export class WordLevelModel implements Model {
+export class WordLevelModel extends VocabularyModel implements Model {
   readonly type = "WordLevel";
 
-  constructor(readonly vocab: Vocabulary, readonly unkToken: string | null, private readonly source: JsonObject = {}) {}
+  constructor(vocab: Vocabulary, readonly unkToken: string | null, private readonly source: JsonObject = {}) {
+    super(vocab);
+  }
 
   static fromJSON(json: JsonObject, path: string): WordLevelModel {
     return new WordLevelModel(readVocabObject(json.vocab, path), optionalString(json, "unk_token", path), json);
@@ -21,18 +23,6 @@ export class WordLevelModel implements Model {
     return [{ id: unk, value: this.unkToken!, start: 0, end: piece.length }];
   }
 
-  tokenToId(token: string): number | undefined {
-    return this.vocab.ids.get(token);
-  }
-  idToToken(id: number): string | undefined {
-    return this.vocab.tokens[id];
-  }
-  get vocabSize(): number {
-    return this.vocab.size;
-  }
-  getVocab(): Map<string, number> {
-    return new Map(this.vocab.ids);
-  }
   toJSON(): JsonObject {
     return keepKeys(this.source, { type: "WordLevel", vocab: this.vocab.toJSON(), unk_token: this.unkToken });
   }

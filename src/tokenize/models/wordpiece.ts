@@ -2,18 +2,20 @@
 // Matches HF: a word longer than max_input_chars_per_word, or one with any unmatched part, becomes one unknown token.
 import type { JsonObject, Model, Token } from "../types.js";
 import { TokenizerError } from "../types.js";
-import { keepKeys, optionalString, readVocabObject, type Vocabulary } from "./vocab.js";
+import { VocabularyModel, keepKeys, optionalString, readVocabObject, type Vocabulary } from "./vocab.js";
 
-export class WordPieceModel implements Model {
+export class WordPieceModel extends VocabularyModel implements Model {
   readonly type = "WordPiece";
 
   constructor(
-    readonly vocab: Vocabulary,
+    vocab: Vocabulary,
     readonly unkToken: string,
     readonly continuingSubwordPrefix: string,
     readonly maxInputCharsPerWord: number,
     private readonly source: JsonObject = {},
-  ) {}
+  ) {
+    super(vocab);
+  }
 
   static fromJSON(json: JsonObject, path: string): WordPieceModel {
     const max = json.max_input_chars_per_word ?? 100;
@@ -63,18 +65,6 @@ export class WordPieceModel implements Model {
     return out;
   }
 
-  tokenToId(token: string): number | undefined {
-    return this.vocab.ids.get(token);
-  }
-  idToToken(id: number): string | undefined {
-    return this.vocab.tokens[id];
-  }
-  get vocabSize(): number {
-    return this.vocab.size;
-  }
-  getVocab(): Map<string, number> {
-    return new Map(this.vocab.ids);
-  }
   toJSON(): JsonObject {
     return keepKeys(this.source, {
       type: "WordPiece",

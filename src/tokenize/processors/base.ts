@@ -33,19 +33,7 @@ function setInputs(e: Encoding, inputs: string[]): void {
 
 // --- JSON helpers for the processor files ---
 
-export function str(o: JsonObject, key: string, path: string, fallback?: string): string {
-  const v = o[key];
-  if (v === undefined && fallback !== undefined) return fallback;
-  if (typeof v !== "string") throw new TokenizerError(`expected a string, got ${JSON.stringify(v)}`, `${path}.${key}`);
-  return v;
-}
-
-export function bool(o: JsonObject, key: string, path: string, fallback: boolean): boolean {
-  const v = o[key];
-  if (v === undefined || v === null) return fallback;
-  if (typeof v !== "boolean") throw new TokenizerError(`expected true or false, got ${JSON.stringify(v)}`, `${path}.${key}`);
-  return v;
-}
+export { str, bool } from "../json-fields.js";
 
 export function uint(v: Json | undefined, path: string): number {
   if (typeof v !== "number" || !Number.isInteger(v) || v < 0) throw new TokenizerError(`expected a non-negative integer, got ${JSON.stringify(v)}`, path);
