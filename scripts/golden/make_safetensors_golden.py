@@ -1,0 +1,45 @@
+"""A small safetensors file written by the reference `safetensors` package, with every dtype retoken reads.
+
+Run: python3 scripts/golden/make_safetensors_golden.py  (writes test/fixtures/lm/dtypes.safetensors and dtypes.json)
+dtypes.json holds the expected values as float64 lists (what each stored value means).
+Also: `python3 scripts/golden/make_safetensors_golden.py --check FILE` loads FILE with safetensors.numpy and prints
+a JSON summary, which the interop test uses to confirm files retoken writes load in the reference reader.
+"""
+import json, os, sys
+import numpy as np
+from safetensors.numpy import save_file, load_file
+
+if len(sys.argv) == 3 and sys.argv[1] == "--check":
+    from safetensors import safe_open
+    with safe_open(sys.argv[2], framework="np") as f:
+        meta = f.metadata()
+        out = {k: {"dtype": str(f.get_tensor(k).dtype), "shape": list(f.get_tensor(k).shape), "values": f.get_tensor(k).astype(np.float64).ravel().tolist()} for k in f.keys()}
+    print(json.dumps({"metadata": meta, "tensors": out}))
+    sys.exit(0)
+
+OUT = os.path.join(os.path.dirname(__file__), "..", "..", "test", "fixtures", "lm")
+vals = np.array([0.0, -0.0, 1.0, -2.5, 3.140625, 65504.0, 1e-4, -7.75e-6, 123.456, 1e-8, 0.333, -1000.5], dtype=np.float64)
+T = {
+    "f32": vals.astype(np.float32).reshape(3, 4),
+    "f16": vals.astype(np.float16).reshape(2, 6),
+    "f64": vals.reshape(12),
+    "i64": np.array([[0, -1, 2**40, -(2**31) - 5]], dtype=np.int64),
+    "i32": np.array([7, -8, 2**31 - 1], dtype=np.int32),
+    "u8": np.array([0, 1, 255], dtype=np.uint8),
+    "empty": np.zeros((0, 3), dtype=np.float32),
+}
+# numpy has no bfloat16: store the top 16 bits of float32 values (truncation; the expected values say so).
+bf = np.array([1.0, -2.0, 0.15625, 3.0e38, -1.1754943508222875e-38], dtype=np.float32)
+save_file(T, os.path.join(OUT, "dtypes.safetensors"), metadata={"made_by": "safetensors.numpy", "note": "dtype interop"})
+# Write a BF16 file by hand next to it (same container, dtype tag BF16).
+raw = (bf.view(np.uint32) >> 16).astype(np.uint16).tobytes()
+hdr = json.dumps({"bf16": {"dtype": "BF16", "shape": [5], "data_offsets": [0, len(raw)]}}).encode()
+hdr += b" " * ((8 - (8 + len(hdr)) % 8) % 8)
+with open(os.path.join(OUT, "bf16.safetensors"), "wb") as f:
+    f.write(len(hdr).to_bytes(8, "little") + hdr + raw)
+expect = {k: {"shape": list(v.shape), "values": v.astype(np.float64).ravel().tolist()} for k, v in T.items()}
+bf_stored = ((bf.view(np.uint32) >> 16) << 16).astype(np.uint32).view(np.float32)  # truncation, as written above
+expect["bf16"] = {"shape": [5], "values": bf_stored.astype(np.float64).tolist()}
+with open(os.path.join(OUT, "dtypes.json"), "w") as f:
+    json.dump(expect, f)
+print("ok", sorted(expect))
