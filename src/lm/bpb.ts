@@ -1,0 +1,74 @@
+// Bits per byte of a causal LM on a text: Σ token NLL / (ln 2 · UTF-8 bytes of the text).
+// Convention (so that different tokenizers are comparable): the text is tokenized without special tokens and every
+// token is predicted, the first one from a start token — the model's BOS, else its EOS (GPT-2's <|endoftext|>
+// doubles as a document separator). With neither, the first token is charged log2(V) bits (a uniform guess).
+// Long texts are scored with a sliding window: windows of `window` tokens advance by `stride`; each token is scored
+// once, in the first window that reaches it, with up to window − stride tokens of context before it (as in HF's
+// perplexity guide).
+import { np, nn, fromInt32, toFloat32 } from "../tensor/backend.js";
+import type { ModelConfig } from "./config.js";
+import { forward, disposeCache, type Params } from "./model.js";
+
+export interface TextTokenizer {
+  encode(text: string, options?: { addSpecialTokens?: boolean }): { ids: ArrayLike<number> };
+}
+
+export interface BitsPerByteOptions {
+  /** Tokens per forward pass (default: min(max positions, 512)). */
+  window?: number;
+  /** Advance between windows (default: window / 2). */
+  stride?: number;
+  /** Override the start token (default: BOS, else EOS from config.json). */
+  startId?: number | null;
+}
+
+export interface BitsPerByteResult {
+  bitsPerByte: number;
+  /** Σ NLL in nats over all scored tokens. */
+  nll: number;
+  tokens: number;
+  bytes: number;
+  startId: number | null;
+  window: number;
+  stride: number;
+}
+
+function startToken(config: ModelConfig): number | null {
+  if (config.bosTokenId !== null) return config.bosTokenId;
+  const eos = config.eosTokenId;
+  return eos === null ? null : Array.isArray(eos) ? (eos[0] ?? null) : eos;
+}
+
+/** Σ −log p(target) over positions [from, to) of `ids` given everything before, in one forward pass. */
+async function windowNll(config: ModelConfig, params: Params, ids: number[], from: number): Promise<number> {
+  const { logits, cache } = forward(config, params, [ids.slice(0, -1)]);
+  disposeCache(cache);
+  const targets = ids.slice(1);
+  const logp = nn.logSoftmax(logits, -1);
+  const picked = await toFloat32(np.takeAlongAxis(logp, fromInt32(targets, [1, targets.length, 1]), -1));
+  let s = 0;
+  for (let i = from - 1; i < targets.length; i++) s -= picked[i];
+  return s;
+}
+
+export async function bitsPerByte(model: { config: ModelConfig; params: Params }, tokenizer: TextTokenizer, text: string, options: BitsPerByteOptions = {}): Promise<BitsPerByteResult> {
+  const bytes = new TextEncoder().encode(text).length;
+  if (bytes === 0) throw new Error("bitsPerByte: the text is empty");
+  const textIds = Array.from(tokenizer.encode(text, { addSpecialTokens: false }).ids);
+  const start = options.startId !== undefined ? options.startId : startToken(model.config);
+  const window = Math.max(2, Math.min(options.window ?? Math.min(model.config.maxPositions, 512), model.config.maxPositions));
+  const stride = Math.max(1, Math.min(options.stride ?? Math.floor(window / 2), window - 1));
+  let nll = 0;
+  // seq[0] is the start token (or the first text token when there is none, which is then charged log V).
+  const seq = start === null ? textIds : [start, ...textIds];
+  if (start === null) nll += Math.log(model.config.vocabSize);
+  // Score positions 1..seq.length-1. Each window covers [begin, end) and scores positions [scoredUpTo, end).
+  let scoredUpTo = 1;
+  while (scoredUpTo < seq.length) {
+    const end = Math.min(seq.length, scoredUpTo + stride + (scoredUpTo === 1 ? window - 1 - stride : 0));
+    const begin = Math.max(0, end - window);
+    nll += await windowNll(model.config, model.params, seq.slice(begin, end), scoredUpTo - begin);
+    scoredUpTo = end;
+  }
+  return { bitsPerByte: nll / (Math.LN2 * bytes), nll, tokens: textIds.length, bytes, startId: start, window, stride };
+}
