@@ -50,11 +50,17 @@ class WebWorkerShim {
   onerror: ((e: { message: string }) => void) | null = null;
   #worker: NodeWorker;
   #pending: unknown[] | null = [];
+  #awaiting = 0;
 
   constructor(url: string | URL) {
     this.#worker = new NodeWorker(BOOTSTRAP, { eval: true });
+    // Unref'd while idle so a finished program exits, ref'd while a reply is awaited so Node does not exit mid-kernel
+    // (every message jax-js posts gets exactly one reply).
     this.#worker.unref();
-    this.#worker.on("message", (data) => this.onmessage?.({ data }));
+    this.#worker.on("message", (data) => {
+      if (--this.#awaiting === 0) this.#worker.unref();
+      this.onmessage?.({ data });
+    });
     this.#worker.on("error", (err) => this.onerror?.({ message: String(err?.message ?? err) }));
     const blob = resolveObjectURL(String(url));
     if (!blob) throw new Error(`Worker shim: cannot resolve ${String(url)} (only blob: URLs are supported)`);
@@ -65,6 +71,7 @@ class WebWorkerShim {
     });
   }
   postMessage(data: unknown): void {
+    if (this.#awaiting++ === 0) this.#worker.ref();
     if (this.#pending) this.#pending.push(data);
     else this.#worker.postMessage(data);
   }

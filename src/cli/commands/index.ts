@@ -7,5 +7,7 @@ import { register as demo } from "./demo.js";
 import { register as train } from "./train.js";
 import { register as compare } from "./compare.js";
 import { register as mixture } from "./mixture.js";
+import { register as bpb } from "./bpb.js";
+import { register as generate } from "./generate.js";
 
-export const commands: ((program: Command) => void)[] = [demo, encode, decode, inspect, train, compare, mixture];
+export const commands: ((program: Command) => void)[] = [demo, encode, decode, inspect, train, compare, mixture, bpb, generate];

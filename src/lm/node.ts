@@ -1,0 +1,25 @@
+// Node entry for language models: installs the backend shims, loads a model folder and its tokenizer.
+import "../tensor/install-node-shims.js";
+import { fileURLToPath } from "node:url";
+import { stat } from "node:fs/promises";
+import { initBackend } from "../tensor/backend.js";
+import { loadModelFolder, type ModelFolder } from "./folder.js";
+import { Tokenizer } from "../index.js";
+
+/** The default model folder shipped with retoken (created by the training recipe, issue 5 part B). */
+export const DEFAULT_MODEL_DIR = fileURLToPath(new URL("../../assets/default-model/", import.meta.url));
+
+export async function loadLanguageModel(dir: string | undefined): Promise<{ folder: ModelFolder; tokenizer: Tokenizer; dir: string }> {
+  const path = dir ?? DEFAULT_MODEL_DIR;
+  const isDir = await stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  if (!isDir)
+    throw new Error(dir ? `${dir}: not a model folder (expected a directory with config.json and model.safetensors)` : `no --model given and the default model folder ${path} does not exist yet (train it, or pass --model DIR)`);
+  await initBackend();
+  const folder = await loadModelFolder(path);
+  if (!folder.tokenizerPath) throw new Error(`${path}: no tokenizer.json in the model folder`);
+  const tokenizer = await Tokenizer.fromFile(folder.tokenizerPath);
+  return { folder, tokenizer, dir: path };
+}
