@@ -1,0 +1,40 @@
+// Forward tokens/s of the 6M-parameter reference Llama (d 256, 2 layers, 8 heads, vocab 8192), batch × 256 tokens.
+// Run: node --import tsx bench/lm-forward.ts [batch] [reps]. PyTorch comparison: python3 bench/lm-forward.py (if torch imports).
+import "../src/tensor/install-node-shims.js";
+import { initBackend, fromFloat32, toFloat32 } from "../src/tensor/backend.js";
+import { parseModelConfig } from "../src/lm/config.js";
+import { forward, disposeCache, type Params } from "../src/lm/model.js";
+
+await initBackend();
+const batch = Number(process.argv[2] ?? 4);
+const reps = Number(process.argv[3] ?? 5);
+const T = 256;
+const config = parseModelConfig({ model_type: "llama", vocab_size: 8192, hidden_size: 256, intermediate_size: 688, num_hidden_layers: 2, num_attention_heads: 8, num_key_value_heads: 8, max_position_embeddings: 1024, tie_word_embeddings: true });
+const shapes: Record<string, number[]> = { "model.embed_tokens.weight": [8192, 256], "model.norm.weight": [256] };
+for (let l = 0; l < 2; l++) {
+  const p = `model.layers.${l}`;
+  Object.assign(shapes, {
+    [`${p}.input_layernorm.weight`]: [256], [`${p}.post_attention_layernorm.weight`]: [256],
+    [`${p}.self_attn.q_proj.weight`]: [256, 256], [`${p}.self_attn.k_proj.weight`]: [256, 256], [`${p}.self_attn.v_proj.weight`]: [256, 256], [`${p}.self_attn.o_proj.weight`]: [256, 256],
+    [`${p}.mlp.gate_proj.weight`]: [688, 256], [`${p}.mlp.up_proj.weight`]: [688, 256], [`${p}.mlp.down_proj.weight`]: [256, 688],
+  });
+}
+const params: Params = {};
+let n = 0;
+for (const [k, s] of Object.entries(shapes)) {
+  const size = s.reduce((a, b) => a * b, 1);
+  n += size;
+  params[k] = fromFloat32(new Float32Array(size).map(() => (Math.random() - 0.5) * 0.1), s);
+}
+const ids = Array.from({ length: batch }, () => Array.from({ length: T }, () => Math.floor(Math.random() * 8192)));
+const once = async () => {
+  const { logits, cache } = forward(config, params, ids);
+  disposeCache(cache);
+  await toFloat32(logits);
+};
+await once();
+const t0 = performance.now();
+for (let i = 0; i < reps; i++) await once();
+const s = (performance.now() - t0) / 1000 / reps;
+console.log(JSON.stringify({ params: n, batch, seqLen: T, secondsPerForward: +s.toFixed(4), tokensPerSecond: Math.round((batch * T) / s), threads: (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency }));
+process.exit(0);
