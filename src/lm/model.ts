@@ -72,6 +72,32 @@ function attend(q: Tensor, k: Tensor, v: Tensor, mask: Tensor, scale: number): T
   return np.matmul(nn.softmax(scores, -1), v);
 }
 
+/**
+ * What a forward pass reads: token ids (plain numbers, validated; or an int32 tensor [B, T], trusted as jit traces
+ * pass it), or input embeddings [B, T, d] computed elsewhere — training looks rows up outside a jit-compiled step
+ * (the gradient of a gather is a scatter, which jit cannot compile), and transfer feeds predicted embeddings.
+ */
+export type ForwardInput = number[][] | Tensor | { embeddings: Tensor };
+
+/** The input embeddings [B, T, d] of `input` (consumes a given tensor; borrows `table`). */
+function embedInput(input: ForwardInput, params: Params, table: string, config: ModelConfig): { batch: number; len: number; h: Tensor } {
+  if (!Array.isArray(input) && "embeddings" in input) {
+    const e = input.embeddings;
+    if (e.shape.length !== 3 || e.shape[2] !== config.hiddenSize) throw new Error(`model: input embeddings have shape [${e.shape.join(", ")}], expected [B, T, ${config.hiddenSize}]`);
+    return { batch: e.shape[0]!, len: e.shape[1]!, h: e };
+  }
+  let batch: number, len: number, tokens: Tensor;
+  if (Array.isArray(input)) {
+    const checked = checkIds(input, config.vocabSize);
+    ({ batch, len } = checked);
+    tokens = fromInt32(checked.flat);
+  } else {
+    [batch, len] = input.shape as [number, number];
+    tokens = input.reshape([-1]);
+  }
+  return { batch, len, h: np.take(param(params, table), tokens, 0).reshape([batch, len, config.hiddenSize]) };
+}
+
 function checkIds(ids: number[][], vocab: number): { batch: number; len: number; flat: Int32Array } {
   const batch = ids.length;
   if (batch === 0) throw new Error("model: empty batch");
@@ -89,12 +115,13 @@ function checkIds(ids: number[][], vocab: number): { batch: number; len: number;
 }
 
 /** Llama-family forward: logits [B, T, V] for ids [B][T], continuing `cache` (which is replaced by the returned one). */
-export function llamaForward(config: LlamaConfig, params: Params, ids: number[][], cache: KVCache | null = null): { logits: Tensor; cache: KVCache } {
-  const { batch, len, flat } = checkIds(ids, config.vocabSize);
+export function llamaForward(config: LlamaConfig, params: Params, input: ForwardInput, cache: KVCache | null = null): { logits: Tensor; cache: KVCache } {
+  const embedded = embedInput(input, params, "model.embed_tokens.weight", config);
+  const { batch, len } = embedded;
+  let h = embedded.h;
   const past = cache?.length ?? 0;
   const { numHeads: H, numKvHeads: KV, headDim: hd } = config;
   const groups = H / KV;
-  let h = np.take(param(params, "model.embed_tokens.weight"), fromInt32(flat), 0).reshape([batch, len, config.hiddenSize]);
   const { cos: cosData, sin: sinData } = ropeTables(config, past, len);
   const cos = fromFloat32(cosData, [len, hd]);
   const sin = fromFloat32(sinData, [len, hd]);
@@ -137,16 +164,14 @@ export function llamaForward(config: LlamaConfig, params: Params, ids: number[][
 }
 
 /** GPT-2 forward (learned positions, pre-LayerNorm blocks, Conv1D weights [in, out], tied output embedding). */
-export function gpt2Forward(config: Gpt2Config, params: Params, ids: number[][], cache: KVCache | null = null): { logits: Tensor; cache: KVCache } {
-  const { batch, len, flat } = checkIds(ids, config.vocabSize);
+export function gpt2Forward(config: Gpt2Config, params: Params, input: ForwardInput, cache: KVCache | null = null): { logits: Tensor; cache: KVCache } {
+  const embedded = embedInput(input, params, "wte.weight", config);
+  const { batch, len } = embedded;
   const past = cache?.length ?? 0;
   if (past + len > config.maxPositions) throw new Error(`gpt2: ${past + len} positions exceed n_positions ${config.maxPositions}`);
   const { numHeads: H, headDim: hd, hiddenSize: d } = config;
   const pos = new Int32Array(len).map((_, i) => past + i);
-  let h = np
-    .take(param(params, "wte.weight"), fromInt32(flat), 0)
-    .reshape([batch, len, d])
-    .add(np.take(param(params, "wpe.weight"), fromInt32(pos), 0));
+  let h = embedded.h.add(np.take(param(params, "wpe.weight"), fromInt32(pos), 0));
   const mask = causalMask(past, len);
   const conv1d = (x: Tensor, prefix: string) => np.matmul(x, param(params, prefix + ".weight")).add(param(params, prefix + ".bias"));
   const ln = (x: Tensor, prefix: string) => layerNorm(x, param(params, prefix + ".weight"), param(params, prefix + ".bias"), config.layerNormEps);
@@ -177,17 +202,21 @@ export function gpt2Forward(config: Gpt2Config, params: Params, ids: number[][],
 }
 
 /** Dispatches on the architecture. */
-export function forward(config: ModelConfig, params: Params, ids: number[][], cache: KVCache | null = null): { logits: Tensor; cache: KVCache } {
-  return config.arch === "gpt2" ? gpt2Forward(config, params, ids, cache) : llamaForward(config, params, ids, cache);
+export function forward(config: ModelConfig, params: Params, input: ForwardInput, cache: KVCache | null = null): { logits: Tensor; cache: KVCache } {
+  return config.arch === "gpt2" ? gpt2Forward(config, params, input, cache) : llamaForward(config, params, input, cache);
 }
 
-/** Mean cross-entropy (nats) of logits [B,T,V] against targets [B][T] (consumes logits). Gathers, never one-hot. */
-export function crossEntropy(logits: Tensor, targets: number[][]): Tensor {
-  const b = targets.length;
-  const t = targets[0]?.length ?? 0;
-  const flat = Int32Array.from(targets.flat());
+/**
+ * Mean cross-entropy (nats) of logits [B,T,V] against targets [B][T] or an int32 tensor [B,T] (consumes logits and a
+ * target tensor). The target log-probability is picked by comparing against arange(V) — a [B,T,V] mask, never a V×V
+ * one-hot — because a gather's gradient is a scatter, which jit cannot compile.
+ */
+export function crossEntropy(logits: Tensor, targets: number[][] | Tensor): Tensor {
+  const t = Array.isArray(targets) ? fromInt32(Int32Array.from(targets.flat()), [targets.length, targets[0]?.length ?? 0]) : targets;
+  const vocab = logits.shape[logits.shape.length - 1]!;
+  const mask = np.equal(t.reshape([...t.shape, 1]), np.arange(vocab).astype(np.int32)).astype(np.float32);
   const logp = nn.logSoftmax(logits, -1);
-  const picked = np.takeAlongAxis(logp, fromInt32(flat, [b, t, 1]), -1);
+  const picked = logp.mul(mask).sum(-1);
   return picked.mean().neg();
 }
 
