@@ -1,0 +1,41 @@
+// Train-step time of the reference configuration of issue 5: a 6M-parameter Llama (d 256, 2 layers, 8 heads,
+// vocab 8192, tied), batch 8 × 256 tokens, forward + backward + AdamW + clipping, jit-compiled.
+// Run: npm run bench:lm   (PyTorch on the same CPU, when it imports: python3 bench/lm-train.py)
+import "../src/tensor/install-node-shims.js";
+import { initBackend } from "../src/tensor/backend.js";
+import { parseModelConfig } from "../src/lm/config.js";
+import { LanguageModelTrainer, type Shapes } from "../src/lm/train.js";
+import { warmupCosine, type Arrays } from "../src/tensor/optim.js";
+import { mulberry32, gaussian } from "../src/util/random.js";
+
+await initBackend();
+const [batch, seq, reps] = [Number(process.argv[2] ?? 8), Number(process.argv[3] ?? 256), Number(process.argv[4] ?? 5)];
+const d = 256, L = 2, V = 8192, ff = 688;
+const config = parseModelConfig({ model_type: "llama", vocab_size: V, hidden_size: d, intermediate_size: ff, num_hidden_layers: L, num_attention_heads: 8, num_key_value_heads: 8, max_position_embeddings: 1024, tie_word_embeddings: true });
+const shapes: Shapes = { "model.embed_tokens.weight": [V, d], "model.norm.weight": [d] };
+for (let l = 0; l < L; l++) {
+  const p = `model.layers.${l}`;
+  Object.assign(shapes, {
+    [`${p}.input_layernorm.weight`]: [d], [`${p}.post_attention_layernorm.weight`]: [d],
+    [`${p}.self_attn.q_proj.weight`]: [d, d], [`${p}.self_attn.k_proj.weight`]: [d, d], [`${p}.self_attn.v_proj.weight`]: [d, d], [`${p}.self_attn.o_proj.weight`]: [d, d],
+    [`${p}.mlp.gate_proj.weight`]: [ff, d], [`${p}.mlp.up_proj.weight`]: [ff, d], [`${p}.mlp.down_proj.weight`]: [d, ff],
+  });
+}
+const normal = gaussian(mulberry32(1));
+const arrays: Arrays = {};
+let n = 0;
+for (const [k, s] of Object.entries(shapes)) {
+  const size = s.reduce((a, b) => a * b, 1);
+  n += size;
+  arrays[k] = k.includes("norm") ? new Float32Array(size).fill(1) : Float32Array.from({ length: size }, () => normal() * 0.02);
+}
+const trainer = new LanguageModelTrainer(config, arrays, shapes, { schedule: warmupCosine({ peak: 1e-3, warmup: 1, total: 100 }) });
+const rand = mulberry32(2);
+const ids = Array.from({ length: batch }, () => Array.from({ length: seq + 1 }, () => Math.floor(rand() * V)));
+await trainer.step(ids); // compiles
+const times: number[] = [];
+for (let i = 0; i < reps; i++) times.push((await trainer.step(ids)).seconds);
+times.sort((a, b) => a - b);
+const median = times[Math.floor(times.length / 2)]!;
+console.log(JSON.stringify({ params: n, batch, seqLen: seq, secondsPerStep: +median.toFixed(3), tokensPerSecond: Math.round((batch * seq) / median), threads: (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency }));
+process.exit(0);
