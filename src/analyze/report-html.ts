@@ -84,7 +84,25 @@ function summaryTable(report: CompareReport): string {
 
 /** Renders the report; `chartJs` is the text of Chart.js's UMD build, inlined into the page. */
 export function renderCompareHtml(report: CompareReport, chartJs: string, title = "retoken compare"): string {
-  const charts = compareCharts(report);
+  const intro = `<p>Tokenizers: ${report.tokenizers.map(escapeHtml).join(", ")}. Reference for normalised sequence length: ${escapeHtml(report.reference)}.
+${report.pivot ? `Parity premium relative to ${escapeHtml(report.pivot)}.` : "No pivot text: parity premium not computed."}</p>
+<h2>Summary</h2>
+${summaryTable(report)}`;
+  return renderChartsPage({ title, intro, charts: compareCharts(report), outro: `<h2>Per text</h2>\n${table(report)}` }, chartJs);
+}
+
+/** An HTML table from a header row and body rows (first cell of each row is a row header); cells are escaped. */
+export function htmlTable(header: string[], rows: (string | number)[][]): string {
+  const cell = (c: string | number, i: number) => (i === 0 ? `<th>${escapeHtml(String(c))}</th>` : `<td>${escapeHtml(String(c))}</td>`);
+  return `<table><thead><tr>${header.map((c) => `<th>${escapeHtml(c)}</th>`).join("")}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map(cell).join("")}</tr>`).join("")}</tbody></table>`;
+}
+
+/**
+ * A self-contained page: `intro` and `outro` are trusted HTML (build them with htmlTable / escaped text), each chart
+ * gets a canvas, Chart.js is inlined, and every chart marks itself drawn (window.chartsDrawn, data-drawn).
+ */
+export function renderChartsPage(page: { title: string; intro: string; charts: ChartSpec[]; outro?: string }, chartJs: string): string {
+  const { title, intro, charts } = page;
   const canvases = charts
     .map((c) => `<section><h2>${escapeHtml(c.title)}</h2><div class="chart"><canvas id="${c.id}" data-chart></canvas></div></section>`)
     .join("\n");
@@ -98,17 +116,12 @@ tbody th{text-align:left}
 .chart{position:relative;height:360px;max-width:1200px}
 </style></head><body>
 <h1>${escapeHtml(title)}</h1>
-<p>Tokenizers: ${report.tokenizers.map(escapeHtml).join(", ")}. Reference for normalised sequence length: ${escapeHtml(report.reference)}.
-${report.pivot ? `Parity premium relative to ${escapeHtml(report.pivot)}.` : "No pivot text: parity premium not computed."}</p>
-<h2>Summary</h2>
-${summaryTable(report)}
+${intro}
 ${canvases}
-<h2>Per text</h2>
-${table(report)}
+${page.outro ?? ""}
 <script>${chartJs.replace(/<\/script/gi, "<\\/script")}</script>
 <script>
 const charts = ${scriptJson(charts)};
-const report = ${scriptJson({ tokenizers: report.tokenizers, texts: report.texts })};
 window.chartsDrawn = 0;
 for (const spec of charts) {
   const canvas = document.getElementById(spec.id);

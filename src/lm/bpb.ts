@@ -5,7 +5,7 @@
 // Long texts are scored with a sliding window: windows of `window` tokens advance by `stride`; each token is scored
 // once, in the first window that reaches it, with up to window − stride tokens of context before it (as in HF's
 // perplexity guide).
-import { np, nn, fromInt32, toFloat32 } from "../tensor/backend.js";
+import { np, nn, fromInt32, jit, toFloat32, tree, type Tensor } from "../tensor/backend.js";
 import type { ModelConfig } from "./config.js";
 import { forward, disposeCache, type Params } from "./model.js";
 
@@ -39,15 +39,42 @@ function startToken(config: ModelConfig): number | null {
   return eos === null ? null : Array.isArray(eos) ? (eos[0] ?? null) : eos;
 }
 
-/** Σ −log p(target) over positions [from, to) of `ids` given everything before, in one forward pass. */
-async function windowNll(config: ModelConfig, params: Params, ids: number[], from: number): Promise<number> {
-  const { logits, cache } = forward(config, params, [ids.slice(0, -1)]);
-  disposeCache(cache);
-  const targets = ids.slice(1);
-  const logp = nn.logSoftmax(logits, -1);
-  const picked = await toFloat32(np.takeAlongAxis(logp, fromInt32(targets, [1, targets.length, 1]), -1));
+type TokenLogProbs = (params: Params, inputs: Tensor, targets: Tensor) => Tensor;
+const compiled = new WeakMap<ModelConfig, TokenLogProbs>();
+
+/** log p(target_t | inputs_≤t) for every position, jit-compiled once per config (and shape). */
+function tokenLogProbs(config: ModelConfig): TokenLogProbs {
+  let f = compiled.get(config);
+  if (!f) {
+    f = jit((params: Params, inputs: Tensor, targets: Tensor): Tensor => {
+      const { logits, cache } = forward(config, params, inputs);
+      disposeCache(cache);
+      tree.dispose(params);
+      const vocab = logits.shape[logits.shape.length - 1]!;
+      const mask = np.equal(targets.reshape([...targets.shape, 1]), np.arange(vocab).astype(np.int32)).astype(np.float32);
+      return nn.logSoftmax(logits, -1).mul(mask).sum(-1);
+    }) as unknown as TokenLogProbs;
+    compiled.set(config, f);
+  }
+  return f;
+}
+
+/**
+ * Σ −log p(target) over positions [from, end) of `ids` given everything before, in one forward pass. Windows are
+ * padded at the end to `width` tokens, so every window has one shape and the compiled pass is reused (causal
+ * attention: padding after a position cannot change its prediction).
+ */
+async function windowNll(config: ModelConfig, params: Params, ids: number[], from: number, width: number): Promise<number> {
+  const n = ids.length - 1;
+  const inputs = new Int32Array(width - 1);
+  const targets = new Int32Array(width - 1);
+  for (let i = 0; i < n; i++) {
+    inputs[i] = ids[i]!;
+    targets[i] = ids[i + 1]!;
+  }
+  const picked = await toFloat32(tokenLogProbs(config)(tree.ref(params), fromInt32(inputs, [1, width - 1]), fromInt32(targets, [1, width - 1])));
   let s = 0;
-  for (let i = from - 1; i < targets.length; i++) s -= picked[i];
+  for (let i = from - 1; i < n; i++) s -= picked[i]!;
   return s;
 }
 
@@ -56,6 +83,9 @@ export async function bitsPerByte(model: { config: ModelConfig; params: Params }
   if (bytes === 0) throw new Error("bitsPerByte: the text is empty");
   const textIds = Array.from(tokenizer.encode(text, { addSpecialTokens: false }).ids);
   const start = options.startId !== undefined ? options.startId : startToken(model.config);
+  const vocab = model.config.vocabSize;
+  for (const id of start === null ? textIds : [start, ...textIds])
+    if (!(Number.isInteger(id) && id >= 0 && id < vocab)) throw new Error(`bitsPerByte: token id ${id} is outside the model's vocabulary of ${vocab} (does the tokenizer belong to this model?)`);
   const window = Math.max(2, Math.min(options.window ?? Math.min(model.config.maxPositions, 512), model.config.maxPositions));
   const stride = Math.max(1, Math.min(options.stride ?? Math.floor(window / 2), window - 1));
   let nll = 0;
@@ -67,7 +97,7 @@ export async function bitsPerByte(model: { config: ModelConfig; params: Params }
   while (scoredUpTo < seq.length) {
     const end = Math.min(seq.length, scoredUpTo + stride + (scoredUpTo === 1 ? window - 1 - stride : 0));
     const begin = Math.max(0, end - window);
-    nll += await windowNll(model.config, model.params, seq.slice(begin, end), scoredUpTo - begin);
+    nll += await windowNll(model.config, model.params, seq.slice(begin, end), scoredUpTo - begin, Math.min(window, seq.length));
     scoredUpTo = end;
   }
   return { bitsPerByte: nll / (Math.LN2 * bytes), nll, tokens: textIds.length, bytes, startId: start, window, stride };

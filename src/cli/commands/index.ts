@@ -9,5 +9,6 @@ import { register as compare } from "./compare.js";
 import { register as mixture } from "./mixture.js";
 import { register as bpb } from "./bpb.js";
 import { register as generate } from "./generate.js";
+import { register as transferEval } from "./transfer-eval.js";
 
-export const commands: ((program: Command) => void)[] = [demo, encode, decode, inspect, train, compare, mixture, bpb, generate];
+export const commands: ((program: Command) => void)[] = [demo, encode, decode, inspect, train, compare, mixture, bpb, generate, transferEval];

@@ -1,0 +1,198 @@
+// Transfer evaluation: bits per byte and sequence length of the original model (its own tokenizer) and of the model
+// transferred to each target tokenizer by each method, on held-out text per language. Bits per byte is comparable
+// across tokenizers (the text's bytes are fixed), so the table reads directly: lower is better, and the original
+// model is the bar that a zero-shot method tries to reach.
+import { toFloat32, fromFloat32 } from "../tensor/backend.js";
+import type { ModelConfig } from "../lm/config.js";
+import { embeddingNames, embeddingView, type Params } from "../lm/model.js";
+import { bitsPerByte } from "../lm/bpb.js";
+import { EmbeddingView } from "./embedding-view.js";
+import { buildVocabularyMap, type TransferTokenizer, type VocabularyMap } from "./vocabulary-map.js";
+import { transferEmbeddings, type MethodInputs, type TransferMethod } from "./methods.js";
+import type { ChartSpec } from "../analyze/report-html.js";
+
+export interface EvalTokenizer extends TransferTokenizer {
+  encode(text: string, options?: { addSpecialTokens?: boolean }): { ids: ArrayLike<number> };
+  tokenToId(token: string): number | undefined | null;
+}
+
+export interface Model {
+  config: ModelConfig;
+  params: Params;
+}
+
+/** The model's embeddings as a plain [V, S, d] view (copies; params are borrowed). */
+export async function modelEmbeddings(model: Model): Promise<EmbeddingView> {
+  const t = embeddingView(model.config, model.params);
+  const [v, s, d] = t.shape as [number, number, number];
+  return new EmbeddingView(v, s as 1 | 2, d, await toFloat32(t));
+}
+
+/** Target id of each of the model's special ids (bos/eos/pad), by token content; a clear error when one is missing. */
+export function mapSpecialIds(config: ModelConfig, source: EvalTokenizer, target: EvalTokenizer, where: string): { bos: number | null; eos: number | number[] | null } {
+  const one = (id: number): number => {
+    const content = source.idToToken(id);
+    if (content === undefined) throw new Error(`${where}: the model's special id ${id} is not in its tokenizer`);
+    const t = target.tokenToId(content);
+    if (t === undefined || t === null) throw new Error(`${where}: the target tokenizer has no special token ${JSON.stringify(content)} (the model's id ${id}); add it to the target tokenizer`);
+    return t;
+  };
+  const eos = config.eosTokenId;
+  return { bos: config.bosTokenId === null ? null : one(config.bosTokenId), eos: eos === null ? null : Array.isArray(eos) ? eos.map(one) : one(eos) };
+}
+
+/** The model with its embeddings (and untied head) replaced by a target view: same weights otherwise (borrowed). */
+export function withEmbeddings(model: Model, view: EmbeddingView, specials: { bos: number | null; eos: number | number[] | null }): Model {
+  const { input, output } = embeddingNames(model.config, model.params);
+  const params: Params = { ...model.params };
+  params[input] = fromFloat32(view.matrix(0), [view.vocab, view.dim]);
+  if (output !== input) params[output] = fromFloat32(view.matrix(1), [view.vocab, view.dim]);
+  const config = { ...model.config, vocabSize: view.vocab, bosTokenId: specials.bos, eosTokenId: specials.eos } as ModelConfig;
+  return { config, params };
+}
+
+export interface EvalTarget {
+  name: string;
+  tokenizer: EvalTokenizer;
+  /** Languages this target is evaluated on (null: every text). */
+  languages: string[] | null;
+  /** Extra inputs per method (donor, auxiliary space, hypernetwork predictions), made lazily. */
+  inputs?: (method: TransferMethod, map: VocabularyMap) => Promise<MethodInputs> | MethodInputs;
+}
+
+export interface EvalRow {
+  language: string;
+  target: string;
+  method: TransferMethod | "original";
+  bitsPerByte: number;
+  tokens: number;
+  bytes: number;
+  /** Tokens relative to the original tokenizer on the same text. */
+  lengthRatio: number;
+}
+
+export interface TransferEvalReport {
+  model: string;
+  languages: string[];
+  targets: string[];
+  methods: TransferMethod[];
+  rows: EvalRow[];
+  /** Per target and method: how many rows each strategy filled. */
+  fills: Record<string, Record<string, Record<string, number>>>;
+}
+
+export interface EvalOptions {
+  window?: number;
+  stride?: number;
+  onProgress?: (done: number, total: number, what: string) => void;
+}
+
+const removeOwned = (model: Model, base: Model) => {
+  for (const [k, t] of Object.entries(model.params)) if (base.params[k] !== t) t.dispose();
+};
+
+export async function evaluateTransfer(
+  model: Model & { name: string },
+  source: EvalTokenizer,
+  targets: EvalTarget[],
+  texts: { language: string; text: string }[],
+  methods: TransferMethod[],
+  options: EvalOptions = {},
+): Promise<TransferEvalReport> {
+  const rows: EvalRow[] = [];
+  const fills: TransferEvalReport["fills"] = {};
+  const sourceView = await modelEmbeddings(model);
+  const bpbOptions = { window: options.window, stride: options.stride };
+  const jobs = texts.length + targets.reduce((n, t) => n + methods.length * texts.filter((x) => !t.languages || t.languages.includes(x.language)).length, 0);
+  let done = 0;
+  const tick = (what: string) => options.onProgress?.(++done, jobs, what);
+  const originalTokens = new Map<string, number>();
+  for (const { language, text } of texts) {
+    const r = await bitsPerByte(model, source, text, bpbOptions);
+    originalTokens.set(language, r.tokens);
+    rows.push({ language, target: "original", method: "original", bitsPerByte: r.bitsPerByte, tokens: r.tokens, bytes: r.bytes, lengthRatio: 1 });
+    tick(`original ${language}`);
+  }
+  for (const target of targets) {
+    const map = buildVocabularyMap(source, target.tokenizer);
+    const specials = mapSpecialIds(model.config, source, target.tokenizer, target.name);
+    fills[target.name] = {};
+    for (const method of methods) {
+      const inputs = target.inputs ? await target.inputs(method, map) : {};
+      const result = transferEmbeddings(sourceView, map, method, inputs);
+      fills[target.name]![method] = result.counts;
+      const transferred = withEmbeddings(model, result.embeddings, specials);
+      try {
+        for (const { language, text } of texts) {
+          if (target.languages && !target.languages.includes(language)) continue;
+          const r = await bitsPerByte(transferred, target.tokenizer, text, bpbOptions);
+          rows.push({ language, target: target.name, method, bitsPerByte: r.bitsPerByte, tokens: r.tokens, bytes: r.bytes, lengthRatio: r.tokens / originalTokens.get(language)! });
+          tick(`${target.name} ${method} ${language}`);
+        }
+      } finally {
+        removeOwned(transferred, model);
+      }
+    }
+  }
+  return { model: model.name, languages: texts.map((t) => t.language), targets: targets.map((t) => t.name), methods, rows, fills };
+}
+
+/** Mean over the evaluated (target, language) pairs of each method, and of the original on the same pairs. */
+export function methodAverages(report: TransferEvalReport): { method: string; bitsPerByte: number; lengthRatio: number; pairs: number }[] {
+  const original = new Map(report.rows.filter((r) => r.method === "original").map((r) => [r.language, r]));
+  const out: { method: string; bitsPerByte: number; lengthRatio: number; pairs: number }[] = [];
+  const pairs = report.rows.filter((r) => r.method === report.methods[0]);
+  const origMean = pairs.reduce((a, r) => a + original.get(r.language)!.bitsPerByte, 0) / Math.max(1, pairs.length);
+  out.push({ method: "original", bitsPerByte: origMean, lengthRatio: 1, pairs: pairs.length });
+  for (const method of report.methods) {
+    const rs = report.rows.filter((r) => r.method === method);
+    out.push({
+      method,
+      bitsPerByte: rs.reduce((a, r) => a + r.bitsPerByte, 0) / Math.max(1, rs.length),
+      lengthRatio: rs.reduce((a, r) => a + r.lengthRatio, 0) / Math.max(1, rs.length),
+      pairs: rs.length,
+    });
+  }
+  return out;
+}
+
+/** Plain-text table: one row per (target, language), a column per method. */
+export function formatTransferTable(report: TransferEvalReport): string {
+  const original = new Map(report.rows.filter((r) => r.method === "original").map((r) => [r.language, r]));
+  const header = ["target", "language", "original", ...report.methods, "length"];
+  const lines: string[][] = [header];
+  for (const target of report.targets) {
+    for (const language of report.languages) {
+      const rs = report.rows.filter((r) => r.target === target && r.language === language);
+      if (rs.length === 0) continue;
+      lines.push([
+        target,
+        language,
+        original.get(language)!.bitsPerByte.toFixed(3),
+        ...report.methods.map((m) => rs.find((r) => r.method === m)?.bitsPerByte.toFixed(3) ?? "—"),
+        `${((rs[0]!.lengthRatio - 1) * 100).toFixed(1)}%`,
+      ]);
+    }
+  }
+  const avg = methodAverages(report);
+  lines.push(["mean", "", avg[0]!.bitsPerByte.toFixed(3), ...avg.slice(1).map((a) => a.bitsPerByte.toFixed(3)), `${((avg[1]?.lengthRatio ?? 1) * 100 - 100).toFixed(1)}%`]);
+  const widths = header.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)));
+  return lines.map((l) => l.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ")).join("\n") + "\n";
+}
+
+/** Charts for the HTML report: bits per byte per (target, language) for each method, and the mean per method. */
+export function transferCharts(report: TransferEvalReport): ChartSpec[] {
+  const original = new Map(report.rows.filter((r) => r.method === "original").map((r) => [r.language, r]));
+  const pairs = report.rows.filter((r) => r.method === report.methods[0]).map((r) => ({ target: r.target, language: r.language }));
+  const labels = pairs.map((p) => `${p.target} · ${p.language}`);
+  const value = (p: { target: string; language: string }, m: string) => {
+    const r = m === "original" ? original.get(p.language) : report.rows.find((x) => x.target === p.target && x.language === p.language && x.method === m);
+    return r ? Number(r.bitsPerByte.toFixed(4)) : null;
+  };
+  const avg = methodAverages(report);
+  return [
+    { id: "bpb-mean", title: "Mean bits per byte by method (lower is better)", type: "bar", labels: avg.map((a) => a.method), datasets: [{ label: "bits per byte", data: avg.map((a) => Number(a.bitsPerByte.toFixed(4))) }], yLabel: "bits / byte" },
+    { id: "bpb", title: "Bits per byte per target tokenizer and language", type: "bar", labels, datasets: ["original", ...report.methods].map((m) => ({ label: m, data: pairs.map((p) => value(p, m)) })), yLabel: "bits / byte" },
+    { id: "length", title: "Sequence length relative to the original tokenizer", type: "bar", labels, datasets: [{ label: "tokens / original tokens", data: pairs.map((p) => Number((report.rows.find((r) => r.target === p.target && r.language === p.language)!.lengthRatio).toFixed(4))) }], yLabel: "ratio" },
+  ];
+}
