@@ -1,34 +1,48 @@
-// `retoken demo`: encode a multilingual sample with the bundled tokenizer and show what happened.
+// `retoken demo`: the whole story on built-in defaults — the bundled multilingual model meets a German tokenizer
+// trained by retoken; it is transferred zero-shot by each method and measured on held-out German text.
 import type { Command } from "commander";
-import { loadTokenizer } from "./shared.js";
+import { fileURLToPath } from "node:url";
+import { existsSync } from "node:fs";
+import { runTransferEval } from "./transfer-eval.js";
 
-const SAMPLE = [
-  "Tokenizers turn text into numbers.",
-  "Les tokenizers transforment le texte en nombres.",
-  "Токенизаторы превращают текст в числа.",
-  "トークナイザーはテキストを数値に変換します。",
-  "function add(a, b) { return a + b; } // 12345",
-];
+const asset = (p: string) => fileURLToPath(new URL(`../../../assets/${p}`, import.meta.url));
+const SENTENCE = "Die Einstellung steuert, ob vor dem Einhängen ein Dateisystemprüfprogramm ausgeführt wird.";
 
 export function register(program: Command): void {
   program
     .command("demo")
-    .description("encode a multilingual sample with the bundled tokenizer (or -t FILE) and print tokens, ids and bytes per token")
-    .option("-t, --tokenizer <file>", "tokenizer file (default: the bundled GPT-2 tokenizer)")
-    .action(async (opts: { tokenizer?: string }) => {
-      const tokenizer = await loadTokenizer(opts.tokenizer);
-      const utf8 = new TextEncoder();
-      let bytes = 0;
-      let tokens = 0;
-      for (const line of SAMPLE) {
-        const enc = tokenizer.encode(line, { addSpecialTokens: false });
-        const n = utf8.encode(line).length;
-        bytes += n;
-        tokens += enc.ids.length;
-        const shown = enc.tokens.map((_, i) => line.slice(enc.offsets[i]![0], enc.offsets[i]![1])).map((s) => `[${s}]`).join("");
-        process.stdout.write(`${line}\n  ${enc.ids.length} tokens, ${(n / enc.ids.length).toFixed(2)} bytes/token\n  pieces: ${shown}\n  ids:    ${JSON.stringify(enc.ids)}\n`);
-        if (tokenizer.decode(enc.ids) !== line) throw new Error(`demo: decoding did not give the text back for ${JSON.stringify(line)}`);
-      }
-      process.stdout.write(`\nIn all: ${tokens} tokens for ${bytes} bytes (${(bytes / tokens).toFixed(2)} bytes/token); every line decodes back to itself.\n`);
+    .description("transfer the bundled model to a German tokenizer zero-shot (copy, FVT, aux-kNN, hypernetwork) and measure bits per byte on held-out German text")
+    .option("--lines <n>", "held-out lines to score", "60")
+    .option("--html <file>", "also write the HTML report")
+    .action(async (opts: { lines: string; html?: string }) => {
+      const { Tokenizer } = await import("../../index.js");
+      const { DEFAULT_MODEL_DIR } = await import("../../lm/node.js");
+      const target = asset("tokenizers/de-8k.json");
+      const source = await Tokenizer.fromFile(`${DEFAULT_MODEL_DIR}/tokenizer.json`);
+      const german = await Tokenizer.fromFile(target);
+      const show = (t: InstanceType<typeof Tokenizer>) => {
+        const e = t.encode(SENTENCE, { addSpecialTokens: false });
+        return `${e.ids.length} tokens: ${e.offsets.map(([a, b]) => SENTENCE.slice(a, b)).join("|")}`;
+      };
+      const out = (s: string) => process.stdout.write(s);
+      out(`The bundled model (${source.vocabSize()} tokens, trained on 20 languages and code) and a German tokenizer (${german.vocabSize()} tokens, trained by retoken on German text):\n`);
+      out(`  model's tokenizer   ${show(source)}\n  German tokenizer    ${show(german)}\n\n`);
+      const hypernet = asset("hypernet");
+      const methods = ["copy", "fvt", "aux", ...(existsSync(`${hypernet}/config.json`) ? ["hypernet"] : [])];
+      out(`Transferring the model to the German tokenizer by ${methods.join(", ")}; bits per byte on held-out German text (lower is better):\n\n`);
+      await runTransferEval(
+        {
+          target: [`de=${target}`],
+          text: [`de=${asset("text/de-heldout.txt")}`],
+          auxText: [`de=${asset("text/de-sample.txt")}`],
+          methods: methods.join(","),
+          lines: opts.lines,
+          hypernet: methods.includes("hypernet") ? hypernet : undefined,
+          html: opts.html,
+          quiet: false,
+        },
+        out,
+      );
+      out(`\n"original" is the model with its own tokenizer; "length" is the change in sequence length with the German tokenizer.\n`);
     });
 }

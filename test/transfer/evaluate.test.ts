@@ -1,0 +1,74 @@
+// Transfer evaluation on the bundled default model (a real model trained by the recipe in scripts/default-model)
+// and real tokenizers trained by retoken (assets/tokenizers), scored on held-out text shipped in assets/text.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFile, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { installNodeShims } from "../../src/tensor/shims.js";
+installNodeShims();
+const { loadLanguageModel } = await import("../../src/lm/node.js");
+const { Tokenizer } = await import("../../src/index.js");
+const { evaluateTransfer, mapSpecialIds, methodAverages, formatTransferTable } = await import("../../src/transfer/evaluate.js");
+const { methodStrategies } = await import("../../src/transfer/methods.js");
+const { runTransferEval } = await import("../../src/cli/commands/transfer-eval.js");
+
+const { folder, tokenizer: source, dir } = await loadLanguageModel(undefined);
+const german = await Tokenizer.fromFile("assets/tokenizers/de-8k.json");
+const heldout = (await readFile("assets/text/de-heldout.txt", "utf8")).split("\n").slice(0, 12).join("\n");
+const model = { ...folder, name: dir };
+
+test("transferring to the model's own tokenizer by copy reproduces the original bits per byte exactly", async () => {
+  const r = await evaluateTransfer(model, source, [{ name: "self", tokenizer: source, languages: null }], [{ language: "de", text: heldout }], ["copy"]);
+  const original = r.rows.find((x) => x.method === "original")!;
+  const copied = r.rows.find((x) => x.method === "copy")!;
+  assert.equal(copied.tokens, original.tokens);
+  assert.equal(copied.lengthRatio, 1);
+  assert.ok(Math.abs(copied.bitsPerByte - original.bitsPerByte) < 1e-9, `${copied.bitsPerByte} vs ${original.bitsPerByte}`);
+  assert.equal(r.fills.self!.copy!.copy! + r.fills.self!.copy!.special!, source.vocabSize());
+});
+
+test("a German tokenizer shortens German text; FVT beats copy, and the original model is the bar", async () => {
+  const r = await evaluateTransfer(model, source, [{ name: "de-8k", tokenizer: german, languages: ["de"] }], [{ language: "de", text: heldout }], ["copy", "fvt"]);
+  const get = (m: string) => r.rows.find((x) => x.method === m)!;
+  assert.ok(get("fvt").lengthRatio < 0.95, `length ratio ${get("fvt").lengthRatio}`);
+  assert.ok(get("fvt").bitsPerByte < get("copy").bitsPerByte, `fvt ${get("fvt").bitsPerByte} vs copy ${get("copy").bitsPerByte}`);
+  assert.ok(get("original").bitsPerByte < get("fvt").bitsPerByte);
+  const counts = r.fills["de-8k"]!.fvt!;
+  assert.equal(counts.unfilled, 0);
+  assert.ok(counts.copy! > 1000 && counts.fvt! > 1000, JSON.stringify(counts));
+  const avg = methodAverages(r);
+  assert.deepEqual(avg.map((a) => a.method), ["original", "copy", "fvt"]);
+  assert.match(formatTransferTable(r), /de-8k\s+de\s+\d\.\d{3}/);
+});
+
+test("a target without the model's special tokens is refused by name", async () => {
+  // The German tokenizer with its start token renamed, in the added tokens and in the model's vocabulary.
+  const renamed = JSON.stringify(german.toJSON()).split("<|begin_of_text|>").join("<|start|>");
+  const t = await Tokenizer.fromJSON(JSON.parse(renamed));
+  assert.throws(() => mapSpecialIds(folder.config, source, t, "de-broken"), /de-broken: the target tokenizer has no special token "<\|begin_of_text\|>"/);
+  assert.throws(() => methodStrategies("omp"), /needs a donor/);
+  assert.throws(() => methodStrategies("aux"), /auxiliary embedding space/);
+});
+
+test("transfer-eval writes JSON and a self-contained HTML report; bad options are named", async () => {
+  const tmp = await mkdtemp(join(tmpdir(), "retoken-te-"));
+  try {
+    const lines: string[] = [];
+    const json = (await runTransferEval(
+      { target: ["de=assets/tokenizers/de-8k.json"], text: ["de=assets/text/de-heldout.txt"], auxText: ["de=assets/text/de-sample.txt"], methods: "fvt,aux", lines: "6", json: join(tmp, "r.json"), html: join(tmp, "r.html"), quiet: true },
+      (s) => lines.push(s),
+    )) as { rows: { method: string }[] };
+    assert.deepEqual(json.rows.map((r) => r.method), ["original", "fvt", "aux"]);
+    assert.match(lines.join(""), /mean/);
+    const html = await readFile(join(tmp, "r.html"), "utf8");
+    assert.equal((html.match(/data-chart/g) ?? []).length, 3);
+    assert.ok(!/https?:\/\/cdn/.test(html));
+    assert.ok(JSON.parse(await readFile(join(tmp, "r.json"), "utf8")).averages.length === 3);
+    await assert.rejects(runTransferEval({ target: ["de=assets/tokenizers/de-8k.json"], text: ["de=assets/text/de-heldout.txt"], auxText: [], methods: "fvt,nope", quiet: true }, () => {}), /unknown method "nope"/);
+    await assert.rejects(runTransferEval({ target: ["fr=assets/tokenizers/de-8k.json"], text: ["de=assets/text/de-heldout.txt"], auxText: [], methods: "fvt", quiet: true }, () => {}), /names language "fr"/);
+    await assert.rejects(runTransferEval({ target: ["de=assets/tokenizers/de-8k.json"], text: ["de=assets/text/de-heldout.txt"], auxText: [], methods: "aux", lines: "3", quiet: true }, () => {}), /needs target-language text/);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+});
