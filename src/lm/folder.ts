@@ -1,12 +1,13 @@
 // Model folders as Hugging Face writes them (Node only): config.json, model.safetensors or shards with
 // model.safetensors.index.json, tokenizer.json, generation_config.json. Writes are atomic: a temp folder, then rename.
-import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { mkdir, rm, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { fromFloat32, toFloat32 } from "../tensor/backend.js";
 import { encodeFromNumbers, type SafetensorsDtype, type TensorToWrite } from "../tensor/safetensors.js";
 import { forEachTensor, writeSafetensors } from "../tensor/safetensors-node.js";
 import type { JsonObject } from "../tokenize/types.js";
 import { parseModelConfig, type ModelConfig } from "./config.js";
+import { readJsonFile as readJson, replaceFolder, tempPathBeside } from "../node/files.js";
 import type { Params } from "./model.js";
 
 export interface ModelFolder {
@@ -16,20 +17,6 @@ export interface ModelFolder {
   /** Path of tokenizer.json when the folder has one. */
   tokenizerPath: string | null;
   generationConfig: JsonObject | null;
-}
-
-async function readJson(path: string): Promise<JsonObject> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch {
-    throw new Error(`${path}: cannot read (is this a model folder?)`);
-  }
-  try {
-    return JSON.parse(text) as JsonObject;
-  } catch (e) {
-    throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
-  }
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -128,7 +115,7 @@ export interface SaveOptions {
 /** Writes a model folder atomically (temp folder beside it, then rename; an existing folder is replaced). */
 export async function saveModelFolder(dir: string, config: ModelConfig, params: Params, options: SaveOptions = {}): Promise<void> {
   const dtype = options.dtype ?? "F32";
-  const tmp = join(dirname(dir), `.${basename(dir)}.${process.pid}.${Date.now()}.tmp`);
+  const tmp = tempPathBeside(dir);
   await mkdir(tmp, { recursive: true });
   try {
     const config2 = { ...config.raw, torch_dtype: dtype === "F32" ? "float32" : dtype === "F16" ? "float16" : dtype === "BF16" ? "bfloat16" : config.raw.torch_dtype };
@@ -162,12 +149,7 @@ export async function saveModelFolder(dir: string, config: ModelConfig, params: 
     if (options.tokenizerJson !== undefined)
       await writeFile(join(tmp, "tokenizer.json"), typeof options.tokenizerJson === "string" ? options.tokenizerJson : JSON.stringify(options.tokenizerJson));
     if (options.generationConfig) await writeFile(join(tmp, "generation_config.json"), JSON.stringify(options.generationConfig, null, 2) + "\n");
-    if (await exists(dir)) {
-      const old = `${tmp}.old`;
-      await rename(dir, old);
-      await rename(tmp, dir);
-      await rm(old, { recursive: true, force: true });
-    } else await rename(tmp, dir);
+    await replaceFolder(tmp, dir);
   } catch (e) {
     await rm(tmp, { recursive: true, force: true });
     throw e;

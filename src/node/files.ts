@@ -2,11 +2,12 @@
 
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, extname, join } from "node:path";
+import type { JsonObject } from "../tokenize/types.js";
 
 /** Writes a file so that readers never see a half-written one: temp file in the same folder, then rename. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  const tmp = tempPathBeside(path);
   try {
     await writeFile(tmp, data);
     await rename(tmp, path);
@@ -14,6 +15,40 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     await rm(tmp, { force: true });
     throw err;
   }
+}
+
+/** Reads a JSON object from a file, with the path in every error. */
+export async function readJsonFile(path: string): Promise<JsonObject> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch {
+    throw new Error(`${path}: cannot read (is this a model folder?)`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
+  }
+  if (!json || typeof json !== "object" || Array.isArray(json)) throw new Error(`${path}: expected a JSON object`);
+  return json as JsonObject;
+}
+
+/** A temp path beside `path` (same folder, so a rename onto `path` is atomic), unique to this process and moment. */
+export function tempPathBeside(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+}
+
+/** Moves a finished temp folder onto `dir`; an existing `dir` is swapped out first and removed after. */
+export async function replaceFolder(tmp: string, dir: string): Promise<void> {
+  const old = await stat(dir).then(
+    () => `${tmp}.old`,
+    () => null,
+  );
+  if (old) await rename(dir, old);
+  await rename(tmp, dir);
+  if (old) await rm(old, { recursive: true, force: true });
 }
 
 export interface NamedText {

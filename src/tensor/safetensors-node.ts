@@ -1,15 +1,18 @@
 // Node-only safetensors I/O: streaming reads through a file handle (tensor by tensor, so files larger than memory
 // work), sharded checkpoints (model.safetensors.index.json), and atomic writes (temp file, then rename).
 import { open, readFile, rename, rm, stat } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { basename, join } from "node:path";
+import { tempPathBeside } from "../node/files.js";
 import type { FileHandle } from "node:fs/promises";
 import {
   buildHeader,
   decodeToFloat32,
+  DTYPE_BYTES,
   parseHeader,
   readHeaderLength,
   type SafetensorsHeader,
   type TensorInfo,
+  type TensorLayout,
   type TensorToWrite,
 } from "./safetensors.js";
 
@@ -20,6 +23,8 @@ export interface SafetensorsFile {
   readBytes(name: string): Promise<Uint8Array>;
   /** One tensor decoded to float32. */
   readFloat32(name: string): Promise<{ info: TensorInfo; data: Float32Array }>;
+  /** Raw bytes of one tensor in pieces of at most `chunkBytes` (copies a tensor larger than memory allows). */
+  readChunks(name: string, chunkBytes?: number): AsyncGenerator<Uint8Array>;
   close(): Promise<void>;
 }
 
@@ -27,7 +32,8 @@ async function readExactly(fh: FileHandle, length: number, position: number, fil
   const buf = new Uint8Array(length);
   let done = 0;
   while (done < length) {
-    const { bytesRead } = await fh.read(buf, done, length - done, position + done);
+    // One read is capped at 1 GiB: the OS reads at most ~2 GiB per call and Node rejects longer lengths.
+    const { bytesRead } = await fh.read(buf, done, Math.min(length - done, 1 << 30), position + done);
     if (bytesRead === 0) throw new Error(`${file}: unexpected end of file at byte ${position + done} (truncated?)`);
     done += bytesRead;
   }
@@ -59,6 +65,10 @@ export async function openSafetensors(path: string): Promise<SafetensorsFile> {
         const t = info(name);
         return { info: t, data: decodeToFloat32(await readExactly(fh, t.end - t.begin, header.dataStart + t.begin, path), t.dtype) };
       },
+      readChunks: async function* (name, chunkBytes = 16 << 20) {
+        const t = info(name);
+        for (let at = t.begin; at < t.end; at += chunkBytes) yield readExactly(fh, Math.min(chunkBytes, t.end - at), header.dataStart + at, path);
+      },
       close: () => fh.close(),
     };
   } catch (e) {
@@ -68,7 +78,7 @@ export async function openSafetensors(path: string): Promise<SafetensorsFile> {
 }
 
 /** Lists the weight files of a folder: the shards named by model.safetensors.index.json, else model.safetensors. */
-export async function checkpointFiles(dir: string): Promise<{ files: string[]; weightMap: Map<string, string> | null }> {
+export async function checkpointFiles(dir: string): Promise<{ files: string[]; weightMap: Map<string, string> | null; index: Record<string, unknown> | null }> {
   const indexPath = join(dir, "model.safetensors.index.json");
   let indexText: string | null = null;
   try {
@@ -81,9 +91,9 @@ export async function checkpointFiles(dir: string): Promise<{ files: string[]; w
     await stat(single).catch(() => {
       throw new Error(`${dir}: no model.safetensors and no model.safetensors.index.json`);
     });
-    return { files: [single], weightMap: null };
+    return { files: [single], weightMap: null, index: null };
   }
-  let index: { weight_map?: Record<string, string> };
+  let index: { weight_map?: Record<string, string> } & Record<string, unknown>;
   try {
     index = JSON.parse(indexText);
   } catch (e) {
@@ -95,7 +105,7 @@ export async function checkpointFiles(dir: string): Promise<{ files: string[]; w
     if (typeof shard !== "string" || shard.includes("/") || shard.includes("\\")) throw new Error(`${indexPath}: weight_map["${name}"] must be a file name in the folder, got ${JSON.stringify(shard)}`);
     weightMap.set(name, join(dir, shard));
   }
-  return { files: [...new Set(weightMap.values())], weightMap };
+  return { files: [...new Set(weightMap.values())], weightMap, index };
 }
 
 /** Visits every tensor of a (possibly sharded) checkpoint, one at a time, decoded to float32. */
@@ -124,12 +134,36 @@ export async function forEachTensor(dir: string, visit: (name: string, shape: nu
 
 /** Writes tensors to `path` atomically: streamed into a temp file in the same folder, then renamed over the target. */
 export async function writeSafetensors(path: string, tensors: TensorToWrite[], metadata?: Record<string, string>): Promise<void> {
+  await writeSafetensorsStreamed(
+    path,
+    tensors.map((t) => ({ ...t, chunks: () => [t.data] })),
+    metadata,
+  );
+}
+
+/** A tensor whose bytes arrive in pieces (copied from another file, or encoded a block of rows at a time). */
+export interface StreamedTensor extends TensorLayout {
+  chunks: () => AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+}
+
+/** Writes tensors whose bytes are produced piece by piece, atomically (temp file, then rename); each tensor must
+ * deliver exactly shape × dtype bytes, so a short or long producer cannot corrupt the offsets in the header. */
+export async function writeSafetensorsStreamed(path: string, tensors: StreamedTensor[], metadata?: Record<string, string>): Promise<void> {
   const { header } = buildHeader(tensors, metadata);
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  const tmp = tempPathBeside(path);
   const fh = await open(tmp, "w");
   try {
     await fh.write(header);
-    for (const t of tensors) await fh.write(t.data);
+    for (const t of tensors) {
+      const need = t.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[t.dtype];
+      let got = 0;
+      for await (const chunk of t.chunks()) {
+        got += chunk.length;
+        if (got > need) break;
+        await fh.write(chunk);
+      }
+      if (got !== need) throw new Error(`${path}: tensor "${t.name}" produced ${got > need ? "more than" : "only"} ${got} bytes, shape [${t.shape.join(", ")}] × ${t.dtype} needs ${need}`);
+    }
     await fh.sync();
   } catch (e) {
     await fh.close();

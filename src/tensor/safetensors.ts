@@ -112,9 +112,15 @@ function f32ToF16(x: number): number {
 
 /** Decodes a tensor's raw little-endian bytes to float32 (integers are converted; I64 beyond 2^53 loses precision). */
 export function decodeToFloat32(bytes: Uint8Array, dtype: SafetensorsDtype): Float32Array {
+  return decodeInto(bytes, dtype, new Float32Array(bytes.length / DTYPE_BYTES[dtype]));
+}
+
+/** Decodes raw little-endian bytes into `out` (which must hold bytes.length / dtype-size values); returns `out`.
+ * Reused buffers let callers decode one row at a time out of a large matrix without allocating. */
+export function decodeInto(bytes: Uint8Array, dtype: SafetensorsDtype, out: Float32Array): Float32Array {
   const n = bytes.length / DTYPE_BYTES[dtype];
+  if (out.length < n) throw new Error(`decodeInto: ${n} ${dtype} values do not fit in ${out.length}`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out = new Float32Array(n);
   switch (dtype) {
     case "F32":
       for (let i = 0; i < n; i++) out[i] = dv.getFloat32(i * 4, true);
@@ -126,7 +132,7 @@ export function decodeToFloat32(bytes: Uint8Array, dtype: SafetensorsDtype): Flo
       for (let i = 0; i < n; i++) out[i] = f16ToF32(dv.getUint16(i * 2, true));
       break;
     case "BF16": {
-      const u = new Uint32Array(out.buffer);
+      const u = new Uint32Array(out.buffer, out.byteOffset, n);
       for (let i = 0; i < n; i++) u[i] = dv.getUint16(i * 2, true) << 16;
       break;
     }
@@ -178,15 +184,20 @@ export function encodeFromNumbers(values: ArrayLike<number>, dtype: SafetensorsD
   return out;
 }
 
-export interface TensorToWrite {
+/** Where a tensor goes in a file: its bytes follow in the order given. */
+export interface TensorLayout {
   name: string;
   dtype: SafetensorsDtype;
   shape: number[];
+}
+
+export interface TensorToWrite extends TensorLayout {
   data: Uint8Array; // raw little-endian bytes
 }
 
-/** Builds the header bytes (padded with spaces to a multiple of 8, as the reference writer does) and data offsets. */
-export function buildHeader(tensors: TensorToWrite[], metadata?: Record<string, string>): { header: Uint8Array; dataSize: number } {
+/** Builds the header bytes (padded with spaces to a multiple of 8, as the reference writer does) and data offsets.
+ * Tensors given with `data` are checked against their shape; layouts alone serve writers that stream the bytes. */
+export function buildHeader(tensors: (TensorLayout & { data?: Uint8Array })[], metadata?: Record<string, string>): { header: Uint8Array; dataSize: number } {
   const obj: Record<string, unknown> = {};
   if (metadata && Object.keys(metadata).length) obj.__metadata__ = metadata;
   let offset = 0;
@@ -195,7 +206,7 @@ export function buildHeader(tensors: TensorToWrite[], metadata?: Record<string, 
     if (seen.has(t.name)) throw new Error(`safetensors: tensor "${t.name}" is written twice`);
     seen.add(t.name);
     const need = t.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[t.dtype];
-    if (need !== t.data.length) throw new Error(`safetensors: tensor "${t.name}" has ${t.data.length} bytes, shape [${t.shape.join(", ")}] × ${t.dtype} needs ${need}`);
+    if (t.data && need !== t.data.length) throw new Error(`safetensors: tensor "${t.name}" has ${t.data.length} bytes, shape [${t.shape.join(", ")}] × ${t.dtype} needs ${need}`);
     obj[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + need] };
     offset += need;
   }

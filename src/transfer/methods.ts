@@ -1,7 +1,7 @@
 // The transfer methods a user names (`--method copy|fvt|omp|aux|random`), each a fixed composition of initialiser
 // strategies over the [V, S, d] view, and the in-memory transfer of a model's embedding parameters. Folder I/O,
 // streaming and dtypes live at the Node edge; the hypernetwork predicts a whole view and plugs in as a strategy.
-import { EmbeddingView } from "./embedding-view.js";
+import type { EmbeddingRows, EmbeddingView } from "./embedding-view.js";
 import type { VocabularyMap } from "./vocabulary-map.js";
 import { auxKnnInit, copyInit, fvtInit, initializeEmbeddings, ompInit, randomInit, type InitResult, type InitStrategy } from "./init/index.js";
 
@@ -88,6 +88,6 @@ export function methodStrategies(method: TransferMethod, inputs: MethodInputs = 
 }
 
 /** New embeddings for the target vocabulary by a named method. */
-export function transferEmbeddings(source: EmbeddingView, map: VocabularyMap, method: TransferMethod, inputs: MethodInputs = {}): InitResult {
+export function transferEmbeddings(source: EmbeddingRows, map: VocabularyMap, method: TransferMethod, inputs: MethodInputs = {}): InitResult {
   return initializeEmbeddings(source, map, methodStrategies(method, inputs));
 }

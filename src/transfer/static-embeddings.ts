@@ -172,3 +172,16 @@ export function trainStaticEmbeddings(sequences: Iterable<ArrayLike<number>>, vo
   }
   return out;
 }
+
+/** The auxiliary space of aux-kNN from plain target-language text: each non-empty line encoded by the target
+ * tokenizer (no special tokens), static embeddings over its whole vocabulary. */
+export function staticEmbeddingsFromText(
+  text: string,
+  tokenizer: { encode(text: string, options?: { addSpecialTokens?: boolean }): { ids: ArrayLike<number> }; vocabSize(withAddedTokens?: boolean): number },
+  options: StaticEmbeddingOptions = {},
+): { space: Float32Array; dim: number } {
+  const sequences = text.split("\n").filter((l) => l.trim()).map((l) => tokenizer.encode(l, { addSpecialTokens: false }).ids);
+  if (sequences.length === 0) throw new Error("static embeddings: the text has no non-empty line");
+  const dim = options.dim ?? 64;
+  return { space: trainStaticEmbeddings(sequences, tokenizer.vocabSize(true), { ...options, dim }), dim };
+}

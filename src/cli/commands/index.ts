@@ -10,5 +10,6 @@ import { register as mixture } from "./mixture.js";
 import { register as bpb } from "./bpb.js";
 import { register as generate } from "./generate.js";
 import { register as transferEval } from "./transfer-eval.js";
+import { register as transfer } from "./transfer.js";
 
-export const commands: ((program: Command) => void)[] = [demo, encode, decode, inspect, train, compare, mixture, bpb, generate, transferEval];
+export const commands: ((program: Command) => void)[] = [demo, encode, decode, inspect, train, compare, mixture, bpb, generate, transfer, transferEval];

@@ -7,6 +7,8 @@ export function randomInit(options: { seed?: number } = {}): InitStrategy {
   return {
     name: "random",
     apply(ctx, index) {
+      // The statistics read every source row: skip them when nothing is left to fill.
+      if (ctx.filledBy.every((b) => b >= 0)) return 0;
       const { mean, variance } = ctx.source.rowStatistics();
       const gauss = gaussian(mulberry32(options.seed ?? 0));
       let n = 0;

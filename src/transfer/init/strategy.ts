@@ -1,11 +1,12 @@
 // Initialisers are interchangeable strategies over one [V, S, d] view (as langsfer composes overlap, similarity
 // and weights): each fills the target rows it knows how to fill and leaves the rest to the next one.
 
-import { EmbeddingView } from "../embedding-view.js";
+import { EmbeddingView, type EmbeddingRows } from "../embedding-view.js";
 import type { VocabularyMap } from "../vocabulary-map.js";
 
 export interface InitContext {
-  source: EmbeddingView;
+  /** Source rows; a returned row is valid until the next source.row() call. */
+  source: EmbeddingRows;
   map: VocabularyMap;
   target: EmbeddingView;
   /** Which strategy filled each target row (index into the strategy list), −1 while unfilled. */
@@ -26,7 +27,7 @@ export interface InitResult {
 }
 
 /** Runs the strategies in order; a row belongs to the first strategy that fills it. */
-export function initializeEmbeddings(source: EmbeddingView, map: VocabularyMap, strategies: InitStrategy[]): InitResult {
+export function initializeEmbeddings(source: EmbeddingRows, map: VocabularyMap, strategies: InitStrategy[]): InitResult {
   const target = new EmbeddingView(map.targetSize, source.slices, source.dim);
   const filledBy = new Int16Array(map.targetSize).fill(-1);
   const ctx: InitContext = { source, map, target, filledBy };
