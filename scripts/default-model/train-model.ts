@@ -159,6 +159,7 @@ if (existsSync(join(args.checkpoint!, "state.json"))) {
   trainer.optimizer.state = ck.optimizer;
   state = ck.state;
   process.stderr.write(`resumed at step ${trainer.stepsDone}\n`);
+  appendFileSync(logPath, JSON.stringify({ event: "resume", step: trainer.stepsDone, steps: STEPS }) + "\n");
 } else {
   const init = initialParams();
   trainer = new LanguageModelTrainer(config, init.arrays, init.shapes, { schedule, clipNorm: 1, adamw: { weightDecay: 0.1 } });

@@ -27,7 +27,7 @@ test("encode prints the oracle's ids; --count prints their number; decode invert
   assert.equal(d.out, text + "\n");
 });
 
-test("inspect describes the pipeline; demo runs on the bundled tokenizer", () => {
+test("inspect describes the pipeline; demo transfers the bundled model to a German tokenizer", () => {
   const r = retoken(["inspect", LLAMA]);
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /model:\s+BPE, 32000 tokens/);
@@ -35,9 +35,11 @@ test("inspect describes the pipeline; demo runs on the bundled tokenizer", () =>
   assert.match(r.out, /<s>=1/);
   const j = JSON.parse(retoken(["inspect", GPT2, "--json"]).out);
   assert.equal(j.vocabSize, 50257);
-  const demo = retoken(["demo"]);
+  const demo = retoken(["demo", "--lines", "5"]);
   assert.equal(demo.code, 0, demo.err);
-  assert.match(demo.out, /every line decodes back to itself/);
+  assert.match(demo.out, /German tokenizer\s+\d+ tokens:/);
+  assert.match(demo.out, /^de-8k\s+de\s+\d\.\d{3}\s+\d\.\d{3}/m);
+  assert.match(demo.out, /^mean\s/m);
 });
 
 test("user errors: one clear line and exit code 1, no stack trace", () => {
