@@ -10,10 +10,11 @@ import { EmbeddingView } from "./embedding-view.js";
 import { buildVocabularyMap, type TransferTokenizer, type VocabularyMap } from "./vocabulary-map.js";
 import { transferEmbeddings, type MethodInputs, type TransferMethod } from "./methods.js";
 import type { ChartSpec } from "../analyze/report-html.js";
+import { alignSpecialTokens, namedSpecialIds, pinSpecialTokens, type SpecialTokenTokenizer } from "./special-tokens.js";
 
-export interface EvalTokenizer extends TransferTokenizer {
+export interface EvalTokenizer extends TransferTokenizer, SpecialTokenTokenizer {
   encode(text: string, options?: { addSpecialTokens?: boolean }): { ids: ArrayLike<number> };
-  tokenToId(token: string): number | undefined | null;
+  idToToken(id: number): string | undefined;
 }
 
 export interface Model {
@@ -28,21 +29,30 @@ export async function modelEmbeddings(model: Model): Promise<EmbeddingView> {
   return new EmbeddingView(v, s as 1 | 2, d, await toFloat32(t));
 }
 
-/** Target id of each of the model's special ids (bos/eos/pad), by token content; a clear error when one is missing. */
-export function mapSpecialIds(config: ModelConfig, source: EvalTokenizer, target: EvalTokenizer, where: string): { bos: number | null; eos: number | number[] | null } {
-  const one = (id: number): number => {
-    const content = source.idToToken(id);
-    if (content === undefined) throw new Error(`${where}: the model's special id ${id} is not in its tokenizer`);
-    const t = target.tokenToId(content);
-    if (t === undefined || t === null) throw new Error(`${where}: the target tokenizer has no special token ${JSON.stringify(content)} (the model's id ${id}); add it to the target tokenizer`);
-    return t;
-  };
+/**
+ * Target ids of the model's special ids (config.json's *_token_id fields), matched by content; with `addMissing`,
+ * tokens the target lacks are appended to it as special tokens, otherwise a missing one is an error naming it.
+ */
+export function mapSpecialIds(
+  config: ModelConfig,
+  source: EvalTokenizer,
+  target: EvalTokenizer,
+  where: string,
+  addMissing = false,
+): { bos: number | null; eos: number | number[] | null; remap: Map<number, number> } {
+  const named = namedSpecialIds([{ file: "config.json", json: config.raw }], source);
+  const { remap } = alignSpecialTokens(named, target, { addMissing, targetName: where });
   const eos = config.eosTokenId;
-  return { bos: config.bosTokenId === null ? null : one(config.bosTokenId), eos: eos === null ? null : Array.isArray(eos) ? eos.map(one) : one(eos) };
+  return {
+    bos: config.bosTokenId === null ? null : remap.get(config.bosTokenId)!,
+    eos: eos === null ? null : Array.isArray(eos) ? eos.map((e) => remap.get(e)!) : remap.get(eos)!,
+    remap,
+  };
 }
 
 /** The model with its embeddings (and untied head) replaced by a target view: same weights otherwise (borrowed). */
 export function withEmbeddings(model: Model, view: EmbeddingView, specials: { bos: number | null; eos: number | number[] | null }): Model {
+  // (the returned params share every tensor but the embeddings with `model`)
   const { input, output } = embeddingNames(model.config, model.params);
   const params: Params = { ...model.params };
   params[input] = fromFloat32(view.matrix(0), [view.vocab, view.dim]);
@@ -56,6 +66,8 @@ export interface EvalTarget {
   tokenizer: EvalTokenizer;
   /** Languages this target is evaluated on (null: every text). */
   languages: string[] | null;
+  /** Append the model's special tokens that the target lacks (otherwise a missing one is an error). */
+  addMissingSpecials?: boolean;
   /** Extra inputs per method (donor, auxiliary space, hypernetwork predictions), made lazily. */
   inputs?: (method: TransferMethod, map: VocabularyMap) => Promise<MethodInputs> | MethodInputs;
 }
@@ -114,8 +126,9 @@ export async function evaluateTransfer(
     tick(`original ${language}`);
   }
   for (const target of targets) {
+    const specials = mapSpecialIds(model.config, source, target.tokenizer, target.name, target.addMissingSpecials);
     const map = buildVocabularyMap(source, target.tokenizer);
-    const specials = mapSpecialIds(model.config, source, target.tokenizer, target.name);
+    pinSpecialTokens(map, specials.remap);
     fills[target.name] = {};
     for (const method of methods) {
       const inputs = target.inputs ? await target.inputs(method, map) : {};

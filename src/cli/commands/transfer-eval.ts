@@ -40,6 +40,7 @@ export interface TransferEvalCliOptions {
   json?: string;
   html?: string;
   quiet?: boolean;
+  addSpecialTokens?: boolean;
 }
 
 export async function runTransferEval(opts: TransferEvalCliOptions, out: (s: string) => void): Promise<unknown> {
@@ -88,6 +89,7 @@ export async function runTransferEval(opts: TransferEvalCliOptions, out: (s: str
       name,
       tokenizer,
       languages,
+      addMissingSpecials: opts.addSpecialTokens,
       inputs: async (method: TransferMethod): Promise<MethodInputs> => {
         if (method === "aux") {
           const auxText = (languages ? languages.map((l) => auxTexts.get(l)).filter((t) => t !== undefined).join("\n") : "") || auxTexts.get(null);
@@ -139,6 +141,7 @@ export function register(program: Command): void {
     .option("--stride <n>", "tokens between windows")
     .option("--json <file>", "write the results as JSON")
     .option("--html <file>", "write a self-contained HTML report with charts")
+    .option("--add-special-tokens", "append the model's special tokens to a target that lacks them (else an error)")
     .option("-q, --quiet", "no progress output")
     .action(async (opts: TransferEvalCliOptions) => {
       await runTransferEval(opts, (s) => process.stdout.write(s));
