@@ -19,8 +19,8 @@ import {
 export interface SafetensorsFile {
   path: string;
   header: SafetensorsHeader;
-  /** Raw bytes of one tensor. */
-  readBytes(name: string): Promise<Uint8Array>;
+  /** Raw bytes of one tensor, read straight into one buffer; `onBytes` hears of each piece read. */
+  readBytes(name: string, onBytes?: (n: number) => void): Promise<Uint8Array>;
   /** One tensor decoded to float32. */
   readFloat32(name: string): Promise<{ info: TensorInfo; data: Float32Array }>;
   /** Raw bytes of one tensor in pieces of at most `chunkBytes` (copies a tensor larger than memory allows). */
@@ -28,14 +28,17 @@ export interface SafetensorsFile {
   close(): Promise<void>;
 }
 
-async function readExactly(fh: FileHandle, length: number, position: number, file: string): Promise<Uint8Array> {
+async function readExactly(fh: FileHandle, length: number, position: number, file: string, onBytes?: (n: number) => void): Promise<Uint8Array> {
   const buf = new Uint8Array(length);
   let done = 0;
+  // One read is capped at 1 GiB (the OS reads at most ~2 GiB per call and Node rejects longer lengths), and at
+  // 64 MiB when someone shows progress.
+  const step = onBytes ? 64 << 20 : 1 << 30;
   while (done < length) {
-    // One read is capped at 1 GiB: the OS reads at most ~2 GiB per call and Node rejects longer lengths.
-    const { bytesRead } = await fh.read(buf, done, Math.min(length - done, 1 << 30), position + done);
+    const { bytesRead } = await fh.read(buf, done, Math.min(length - done, step), position + done);
     if (bytesRead === 0) throw new Error(`${file}: unexpected end of file at byte ${position + done} (truncated?)`);
     done += bytesRead;
+    onBytes?.(bytesRead);
   }
   return buf;
 }
@@ -57,9 +60,9 @@ export async function openSafetensors(path: string): Promise<SafetensorsFile> {
     return {
       path,
       header,
-      readBytes: async (name) => {
+      readBytes: async (name, onBytes) => {
         const t = info(name);
-        return readExactly(fh, t.end - t.begin, header.dataStart + t.begin, path);
+        return readExactly(fh, t.end - t.begin, header.dataStart + t.begin, path, onBytes);
       },
       readFloat32: async (name) => {
         const t = info(name);

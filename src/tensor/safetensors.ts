@@ -110,6 +110,8 @@ function f32ToF16(x: number): number {
   return sign | half;
 }
 
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
 /** Decodes a tensor's raw little-endian bytes to float32 (integers are converted; I64 beyond 2^53 loses precision). */
 export function decodeToFloat32(bytes: Uint8Array, dtype: SafetensorsDtype): Float32Array {
   return decodeInto(bytes, dtype, new Float32Array(bytes.length / DTYPE_BYTES[dtype]));
@@ -121,6 +123,17 @@ export function decodeInto(bytes: Uint8Array, dtype: SafetensorsDtype, out: Floa
   const n = bytes.length / DTYPE_BYTES[dtype];
   if (out.length < n) throw new Error(`decodeInto: ${n} ${dtype} values do not fit in ${out.length}`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // Hot path of row-by-row decoding: aligned F32/BF16 on a little-endian host are read through typed arrays.
+  if (LITTLE_ENDIAN && dtype === "F32" && bytes.byteOffset % 4 === 0) {
+    out.set(new Float32Array(bytes.buffer, bytes.byteOffset, n));
+    return out;
+  }
+  if (LITTLE_ENDIAN && dtype === "BF16" && bytes.byteOffset % 2 === 0) {
+    const h = new Uint16Array(bytes.buffer, bytes.byteOffset, n);
+    const u = new Uint32Array(out.buffer, out.byteOffset, n);
+    for (let i = 0; i < n; i++) u[i] = h[i]! << 16;
+    return out;
+  }
   switch (dtype) {
     case "F32":
       for (let i = 0; i < n; i++) out[i] = dv.getFloat32(i * 4, true);
@@ -160,6 +173,16 @@ export function decodeInto(bytes: Uint8Array, dtype: SafetensorsDtype, out: Floa
 export function encodeFromNumbers(values: ArrayLike<number>, dtype: SafetensorsDtype): Uint8Array {
   const n = values.length;
   const out = new Uint8Array(n * DTYPE_BYTES[dtype]);
+  // Hot path of writing embeddings: float32 input to BF16 on a little-endian host, through typed arrays.
+  if (LITTLE_ENDIAN && dtype === "BF16" && values instanceof Float32Array) {
+    const bits = new Uint32Array(values.buffer, values.byteOffset, n);
+    const h = new Uint16Array(out.buffer);
+    for (let i = 0; i < n; i++) {
+      const b = bits[i]!;
+      h[i] = (b & 0x7fffffff) > 0x7f800000 ? (b >>> 16) | 0x40 : (b + 0x7fff + ((b >>> 16) & 1)) >>> 16;
+    }
+    return out;
+  }
   const dv = new DataView(out.buffer);
   for (let i = 0; i < n; i++) {
     const x = values[i];

@@ -177,13 +177,7 @@ async function initializeFromCheckpoint(
   const matrices: { bytes: Uint8Array; dtype: SafetensorsDtype }[] = [];
   let read = 0;
   for (const e of embeddings) {
-    const bytes = new Uint8Array(e.info.end - e.info.begin);
-    let at = 0;
-    for await (const chunk of e.file.readChunks(e.name, 64 << 20)) {
-      bytes.set(chunk, at);
-      at += chunk.length;
-      progress({ phase: "read", done: (read += chunk.length), total });
-    }
+    const bytes = await e.file.readBytes(e.name, (n) => progress({ phase: "read", done: (read += n), total }));
     matrices.push({ bytes, dtype: e.info.dtype });
   }
   progress({ phase: "initialize", done: 0, total: 1 });
