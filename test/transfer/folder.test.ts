@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
 import { promisify } from "node:util";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { installNodeShims } from "../../src/tensor/shims.js";
@@ -295,6 +295,7 @@ test("CLI: retoken transfer writes the folder; errors go to stderr with exit cod
     [["--method", "omp"], /--method omp needs --donor DIR/],
     [["--method", "nope"], /unknown --method "nope"/],
     [["--method", "aux"], /--method aux needs --aux-corpus FILE/],
+    [["--method", "hypernet"], /--method hypernet needs --hypernet DIR/],
     [["--method", "fvt"], /already exists/],
   ] as const) {
     const r = await run(process.execPath, [...cli, "--model", model, "--tokenizer", target, "--out", out, "--no-progress", ...args]).then(() => null, (e) => e);
@@ -307,5 +308,72 @@ test("CLI: retoken transfer writes the folder; errors go to stderr with exit cod
   const aux = await run(process.execPath, [...cli, "--model", model, "--tokenizer", target, "--method", "aux", "--aux-corpus", join(root, "de.txt"), "--aux-dim", "8", "--out", join(root, "aux"), "--json", "--no-progress"]);
   assert.ok(JSON.parse(aux.stdout).counts["aux-knn"] > 0);
   assert.deepEqual((await readdir(root)).sort(), ["aux", "de.txt", "model", "out", "target.json"]);
+  await rm(root, { recursive: true });
+});
+
+test("PyTorch's safetensors reader loads the sharded BF16 output; other tensors equal the input's", async (t) => {
+  const py = `
+import json, sys, glob, os
+from safetensors.torch import load_file
+import torch
+def folder(d):
+    out = {}
+    for f in sorted(glob.glob(os.path.join(d, "*.safetensors"))):
+        out.update(load_file(f))
+    return out
+a, b = folder(sys.argv[1]), folder(sys.argv[2])
+print(json.dumps({k: [str(v.dtype), list(v.shape), k in a and a[k].shape == v.shape and bool(torch.equal(a[k], v))] for k, v in b.items()}))
+`;
+  try {
+    await run("python3", ["-c", "import safetensors.torch, torch"]);
+  } catch {
+    return t.skip("python3 with torch and safetensors is not installed");
+  }
+  const { root, model, target, out } = await scratch();
+  await modelFolder(model, { dtype: "BF16", maxShardBytes: 12_000 });
+  const result = await transferModelFolder({ modelDir: model, targetTokenizer: target, out });
+  const { stdout } = await run("python3", ["-c", py, model, out]);
+  const seen = JSON.parse(stdout) as Record<string, [string, number[], boolean]>;
+  assert.equal(Object.keys(seen).length, 12);
+  for (const [name, [dtype, shape, equal]] of Object.entries(seen)) {
+    assert.equal(dtype, "torch.bfloat16", name);
+    if (result.rewritten.includes(name)) assert.deepEqual(shape, [result.vocabSize, D]);
+    else assert.ok(equal, `${name} equals the input's in PyTorch`);
+  }
+  await rm(root, { recursive: true });
+});
+
+test("CLI: with no --model, the bundled default model is transferred", async (t) => {
+  const { DEFAULT_MODEL_DIR } = await import("../../src/lm/node.js");
+  const config = await readFile(join(DEFAULT_MODEL_DIR, "config.json"), "utf8").catch(() => null);
+  if (!config) return t.skip("the default model is not built");
+  const { root, target, out } = await scratch();
+  const { stdout } = await run(process.execPath, ["--import", "tsx", "src/cli/main.ts", "transfer", "-t", target, "-o", out, "--add-special-tokens", "--json", "--no-progress"]);
+  const result = JSON.parse(stdout);
+  const moved = JSON.parse(await readFile(join(out, "config.json"), "utf8"));
+  assert.equal(moved.vocab_size, result.vocabSize);
+  assert.equal(moved.hidden_size, JSON.parse(config).hidden_size);
+  await rm(root, { recursive: true });
+});
+
+test("GPT-2 layout: transformer.wte is rewritten (tied), every other tensor, the mask buffers included, is copied", async () => {
+  const { root, target, out } = await scratch();
+  const model = join(root, "gpt2");
+  await mkdir(model);
+  const fixture = "test/fixtures/lm/gpt2-tiny";
+  await writeFile(join(model, "config.json"), await readFile(join(fixture, "config.json")));
+  await writeFile(join(model, "model.safetensors"), await readFile(join(fixture, "model.safetensors")));
+  // A byte-level tokenizer with exactly the fixture's 80 rows.
+  const small = await trainTokenizer(EN.join("\n"), { model: "bpe", vocabSize: 80, initialAlphabet: [], specialTokens: ["<|endoftext|>"] });
+  assert.equal(Tokenizer.fromJSON(small).vocabSize(true), 80);
+  await writeFile(join(model, "tokenizer.json"), JSON.stringify(small));
+  const result = await transferModelFolder({ modelDir: model, targetTokenizer: target, out });
+  assert.deepEqual(result.rewritten, ["transformer.wte.weight"]);
+  const before = await tensors(model);
+  const after = await tensors(out);
+  assert.equal(after.size, before.size);
+  for (const [name, t] of before) if (name !== "transformer.wte.weight") assert.ok(Buffer.from(after.get(name)!.bytes).equals(Buffer.from(t.bytes)), name);
+  const moved = await loadModelFolder(out);
+  assert.equal(moved.config.vocabSize, 320);
   await rm(root, { recursive: true });
 });
