@@ -47,7 +47,7 @@ export async function runTransferEval(opts: TransferEvalCliOptions, out: (s: str
   const { loadLanguageModel } = await import("../../lm/node.js");
   const { Tokenizer } = await import("../../index.js");
   const { evaluateTransfer, formatTransferTable, transferCharts, methodAverages, modelEmbeddings } = await import("../../transfer/evaluate.js");
-  const { trainStaticEmbeddings } = await import("../../transfer/static-embeddings.js");
+  const { staticEmbeddingsFromText } = await import("../../transfer/static-embeddings.js");
   const int = (v: string | undefined, name: string) => {
     if (v === undefined) return undefined;
     const n = Number(v);
@@ -94,9 +94,7 @@ export async function runTransferEval(opts: TransferEvalCliOptions, out: (s: str
         if (method === "aux") {
           const auxText = (languages ? languages.map((l) => auxTexts.get(l)).filter((t) => t !== undefined).join("\n") : "") || auxTexts.get(null);
           if (!auxText) throw new Error(`transfer-eval: --methods aux needs target-language text for ${name}: --aux-text ${languages?.[0] ?? "LANG"}=FILE`);
-          const sequences = auxText.split("\n").filter((l) => l.trim()).map((l) => tokenizer.encode(l, { addSpecialTokens: false }).ids);
-          const dim = 64;
-          return { auxSpace: { space: trainStaticEmbeddings(sequences, tokenizer.vocabSize(), { dim }), dim } };
+          return { auxSpace: staticEmbeddingsFromText(auxText, tokenizer) };
         }
         if (method === "omp") return { donor: await modelEmbeddings(donor!.folder) };
         if (method === "hypernet") return { predicted: await hypernet!.predictEmbeddingsWithHypernet({ model: folder, sourceTokenizer: source, targetTokenizer: tokenizer, hypernetDir: opts.hypernet! }) };
