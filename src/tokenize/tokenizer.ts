@@ -18,6 +18,7 @@ import {
   type TruncationOptions,
 } from "./encoding-ops.js";
 import { modelFromJSON } from "./models/index.js";
+import { SpanIdCache, spanHash } from "./models/span-cache.js";
 import { normalizerFromJSON } from "./normalizers/index.js";
 import { PreTokenizedString } from "./pretokenized.js";
 import { preTokenizerFromJSON } from "./pretokenizers/index.js";
@@ -107,7 +108,8 @@ export class Tokenizer {
   private readonly extra: JsonObject;
   private readonly tokenCache = new PieceCache<Token[]>(CACHE_LIMIT);
   private readonly idCache = new PieceCache<number | number[]>(CACHE_LIMIT);
-  private readonly rawIdCache = new PieceCache<number | number[]>(CACHE_LIMIT);
+  /** Byte-level pieces → ids, keyed by the span of the text before its byte-level spelling. */
+  private readonly spanCache = new SpanIdCache(CACHE_LIMIT);
   private cacheOwner: unknown[] = [];
   /** The tokenizer.json fragments each stage was loaded from: written back unchanged while the stage is, so a
    * loaded file round-trips exactly (fields at their defaults, legacy spellings and all). */
@@ -218,7 +220,7 @@ export class Tokenizer {
     if (owner.some((x, i) => x !== this.cacheOwner[i])) {
       this.tokenCache.clear();
       this.idCache.clear();
-      this.rawIdCache.clear();
+      this.spanCache.clear();
       this.cacheOwner = owner;
     }
   }
@@ -320,7 +322,7 @@ export class Tokenizer {
           const spans = this.spanScratch;
           spans.length = 0;
           pieceSpans(piece, 0, plan.splits, spans);
-          for (let k = 0; k < spans.length; k += 2) this.appendRawIds(piece.slice(spans[k], spans[k + 1]), plan, ids);
+          for (let k = 0; k < spans.length; k += 2) this.appendSpanIds(piece, spans[k]!, spans[k + 1]!, plan, ids);
           continue;
         }
         parts.length = 0;
@@ -368,16 +370,16 @@ export class Tokenizer {
     return ids;
   }
 
-  /** appendIds keyed by the piece before its byte-level spelling: a hit skips the spelling too. */
-  private appendRawIds(raw: string, plan: ByteLevelPlan, out: number[]): void {
-    const c = this.rawIdCache.get(raw);
-    if (typeof c === "number") out.push(c);
-    else if (c !== undefined) for (let k = 0; k < c.length; k++) out.push(c[k]!);
-    else {
-      const ids = this.modelIds(plan.spell(raw));
-      this.rawIdCache.set(raw, ids.length === 1 ? ids[0]! : ids);
+  /** The ids of text[start, end) spelled in the byte alphabet, cached by the span itself: a hit builds no string. */
+  private appendSpanIds(text: string, start: number, end: number, plan: ByteLevelPlan, out: number[]): void {
+    const h = spanHash(text, start, end);
+    if (this.spanCache.append(h, text, start, end, out)) return;
+    const from = out.length;
+    if (!this.model.tokenizeByteLevelIds?.(text, start, end, out)) {
+      const ids = this.modelIds(plan.spell(text.slice(start, end)));
       for (let k = 0; k < ids.length; k++) out.push(ids[k]!);
     }
+    this.spanCache.add(h, text, start, end, out, from, out.length);
   }
 
   private appendIds(piece: string, out: number[]): void {

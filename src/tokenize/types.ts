@@ -46,6 +46,9 @@ export interface Model {
   tokenize(piece: string): Token[];
   /** Appends the ids of `piece` to `out`: the fast path used when only ids are needed. */
   tokenizeIds?(piece: string, out: number[]): void;
+  /** Optional fast path for byte-level tokenizers: appends the ids of the GPT-2 byte-alphabet spelling of
+   * text[start, end), or returns false (appending nothing) when this model cannot. */
+  tokenizeByteLevelIds?(text: string, start: number, end: number, out: number[]): boolean;
   tokenToId(token: string): number | undefined;
   idToToken(id: number): string | undefined;
   /** Number of entries in the model's own vocabulary (added tokens not counted). */

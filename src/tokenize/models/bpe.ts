@@ -6,6 +6,8 @@ import type { Json, JsonObject, Model, Token } from "../types.js";
 import { TokenizerError } from "../types.js";
 import { VocabularyModel, keepKeys, optionalBoolean, optionalString, readVocabObject, type Vocabulary } from "./vocab.js";
 import { mulberry32 } from "../../util/random.js";
+import { byteLevelAlphabet } from "../byte-vocabulary.js";
+import { byteLevelText } from "../normalizers/byte-level.js";
 
 const SHIFT = 2 ** 21; // ids stay below 2^21, so a pair packs exactly into one double
 /** Pieces longer than this (in symbols) merge with a heap; shorter ones with a linear scan, which is faster there. */
@@ -59,6 +61,12 @@ class PairTable {
 let scratchIds = new Int32Array(256);
 let scratchLens = new Int32Array(256);
 let scratchRanks = new Float64Array(256);
+
+function growScratch(n: number): void {
+  scratchIds = new Int32Array(n * 2);
+  scratchLens = new Int32Array(n * 2);
+  scratchRanks = new Float64Array(n * 2);
+}
 
 export interface BpeOptions {
   dropout?: number | null;
@@ -114,6 +122,9 @@ export class BpeModel extends VocabularyModel implements Model {
   /** A character that may start a word but never follows another character inside a token ("▁"): pieces can be
    * cut before it without changing the result, which keeps huge unsplit pieces (Llama has no pre-tokenizer) cached. */
   private readonly cutBefore: number;
+  /** Byte → id of its GPT-2 byte-alphabet character; null when some byte has no token or a prefix, suffix or dropout
+   * changes the initial symbols (undefined: not built yet). */
+  private byteLevelTable: Int32Array | null | undefined = undefined;
 
   constructor(
     vocab: Vocabulary,
@@ -271,6 +282,76 @@ export class BpeModel extends VocabularyModel implements Model {
     return true;
   }
 
+  private byteLevelIds(): Int32Array | null {
+    if (this.byteLevelTable !== undefined) return this.byteLevelTable;
+    let table: Int32Array | null = null;
+    if (!this.continuingSubwordPrefix && !this.endOfWordSuffix && !this.useDropout()) {
+      const alphabet = byteLevelAlphabet();
+      table = new Int32Array(256);
+      for (let b = 0; b < 256 && table; b++) {
+        const id = this.vocab.ids.get(alphabet[b]!);
+        if (id === undefined) table = null;
+        else table[b] = id;
+      }
+    }
+    this.byteLevelTable = table;
+    return table;
+  }
+
+  /** tokenizeIds(byteLevelText(text.slice(start, end))) without building either string: the UTF-8 bytes go straight
+   * into the merge buffers as ids. False (nothing appended) when the model's symbols are not plain byte tokens. */
+  tokenizeByteLevelIds(text: string, start: number, end: number, out: number[]): boolean {
+    const table = this.byteLevelIds();
+    if (!table) return false;
+    if (scratchIds.length < (end - start) * 3) growScratch((end - start) * 3);
+    const ids = scratchIds;
+    let n = 0;
+    for (let i = start; i < end; i++) {
+      const c = text.charCodeAt(i);
+      if (c < 0x80) ids[n++] = table[c]!;
+      else if (c < 0x800) {
+        ids[n++] = table[0xc0 | (c >> 6)]!;
+        ids[n++] = table[0x80 | (c & 63)]!;
+      } else if (c >= 0xd800 && c <= 0xdfff) {
+        const d = i + 1 < end ? text.charCodeAt(i + 1) : 0;
+        if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
+          const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+          ids[n++] = table[0xf0 | (cp >> 18)]!;
+          ids[n++] = table[0x80 | ((cp >> 12) & 63)]!;
+          ids[n++] = table[0x80 | ((cp >> 6) & 63)]!;
+          ids[n++] = table[0x80 | (cp & 63)]!;
+          i++;
+        } else {
+          // A lone surrogate reads as U+FFFD, as byteLevelText spells it.
+          ids[n++] = table[0xef]!;
+          ids[n++] = table[0xbf]!;
+          ids[n++] = table[0xbd]!;
+        }
+      } else {
+        ids[n++] = table[0xe0 | (c >> 12)]!;
+        ids[n++] = table[0x80 | ((c >> 6) & 63)]!;
+        ids[n++] = table[0x80 | (c & 63)]!;
+      }
+    }
+    const from = out.length;
+    if (n > SCAN_LIMIT) {
+      const list = Array.from(ids.subarray(0, n));
+      this.mergeHeap(list, new Array<number>(n).fill(1), 0);
+      for (const id of list) out.push(id);
+    } else {
+      const m = this.mergeScan(n);
+      for (let i = 0; i < m; i++) out.push(ids[i]!);
+    }
+    if (this.ignoreMerges && out.length - from > 1) {
+      const whole = this.vocab.ids.get(byteLevelText(text.slice(start, end)));
+      if (whole !== undefined) {
+        out.length = from;
+        out.push(whole);
+      }
+    }
+    return true;
+  }
+
   // ---- merging ----
 
   /** Lowest rank first, leftmost on ties, by a linear scan over the pair ranks (quadratic in the symbol count, which
@@ -415,11 +496,7 @@ export class BpeModel extends VocabularyModel implements Model {
       return { ids: Int32Array.from(ids), lens: Int32Array.from(lens) };
     }
     const n0 = ids.length;
-    if (scratchIds.length < n0) {
-      scratchIds = new Int32Array(n0 * 2);
-      scratchLens = new Int32Array(n0 * 2);
-      scratchRanks = new Float64Array(n0 * 2);
-    }
+    if (scratchIds.length < n0) growScratch(n0);
     for (let i = 0; i < n0; i++) {
       scratchIds[i] = ids[i]!;
       scratchLens[i] = lens[i]!;

@@ -1,0 +1,150 @@
+// Pre-token → ids cache keyed by a span of the input text: the key's UTF-16 units are hashed and compared in place,
+// so a lookup builds no substring and entries are rows of typed arrays (no per-entry objects for the GC to trace).
+// Two generations, as the Map-based piece cache: when the young one fills it becomes the old one, and entries found
+// in the old one move back, so words in use survive a turnover.
+
+/** Hash of text[start, end) (FNV-1a over UTF-16 units). */
+export function spanHash(text: string, start: number, end: number): number {
+  let h = 0x811c9dc5 | 0;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h;
+}
+
+class Generation {
+  /** Entry index + 1 per slot; 0 is empty. */
+  slots = new Int32Array(1024);
+  hashes = new Int32Array(512);
+  keyAt = new Int32Array(512);
+  keyLen = new Int32Array(512);
+  valAt = new Int32Array(512);
+  valLen = new Int32Array(512);
+  keys = new Uint16Array(4096);
+  vals = new Int32Array(2048);
+  count = 0;
+  keyTop = 0;
+  valTop = 0;
+
+  clear(): void {
+    this.slots.fill(0);
+    this.count = this.keyTop = this.valTop = 0;
+  }
+
+  /** The entry of the span, or −1. */
+  find(h: number, text: string, start: number, end: number): number {
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    const len = end - start;
+    for (let s = h & mask; ; s = (s + 1) & mask) {
+      const e = slots[s]! - 1;
+      if (e < 0) return -1;
+      if (this.hashes[e] !== h || this.keyLen[e] !== len) continue;
+      const keys = this.keys;
+      let k = this.keyAt[e]!;
+      let i = start;
+      while (i < end && keys[k] === text.charCodeAt(i)) {
+        i++;
+        k++;
+      }
+      if (i === end) return e;
+    }
+  }
+
+  /** Adds an entry (the span must be absent). */
+  add(h: number, text: string, start: number, end: number, ids: ArrayLike<number>, from: number, to: number): void {
+    const len = end - start;
+    const n = to - from;
+    if (this.count + 1 > this.hashes.length) this.growEntries();
+    if (this.keyTop + len > this.keys.length) this.keys = grow(this.keys, this.keyTop + len);
+    if (this.valTop + n > this.vals.length) this.vals = grow(this.vals, this.valTop + n);
+    const e = this.count++;
+    this.hashes[e] = h;
+    this.keyAt[e] = this.keyTop;
+    this.keyLen[e] = len;
+    this.valAt[e] = this.valTop;
+    this.valLen[e] = n;
+    const keys = this.keys;
+    for (let i = start; i < end; i++) keys[this.keyTop++] = text.charCodeAt(i);
+    const vals = this.vals;
+    for (let i = from; i < to; i++) vals[this.valTop++] = ids[i]!;
+    this.place(e);
+  }
+
+  private place(e: number): void {
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    let s = this.hashes[e]! & mask;
+    while (slots[s] !== 0) s = (s + 1) & mask;
+    slots[s] = e + 1;
+  }
+
+  private growEntries(): void {
+    const size = this.hashes.length * 2;
+    this.hashes = grow(this.hashes, size);
+    this.keyAt = grow(this.keyAt, size);
+    this.keyLen = grow(this.keyLen, size);
+    this.valAt = grow(this.valAt, size);
+    this.valLen = grow(this.valLen, size);
+    this.slots = new Int32Array(size * 2); // load factor stays at most one half
+    for (let e = 0; e < this.count; e++) this.place(e);
+  }
+}
+
+function grow<T extends Int32Array | Uint16Array>(a: T, atLeast: number): T {
+  let size = a.length * 2;
+  while (size < atLeast) size *= 2;
+  const b = new (a.constructor as new (n: number) => T)(size);
+  b.set(a);
+  return b;
+}
+
+function pushRow(g: Generation, e: number, out: number[]): void {
+  const vals = g.vals;
+  for (let k = g.valAt[e]!, stop = k + g.valLen[e]!; k < stop; k++) out.push(vals[k]!);
+}
+
+export class SpanIdCache {
+  private young = new Generation();
+  private old = new Generation();
+  /** Keys longer than this (UTF-16 units) are not cached: long pieces rarely repeat. */
+  readonly maxKey: number;
+
+  constructor(
+    private readonly limit: number,
+    maxKey = 256,
+  ) {
+    this.maxKey = maxKey;
+  }
+
+  /** Appends the cached ids of text[start, end) to `out`; false when absent. `h` is spanHash of the span. */
+  append(h: number, text: string, start: number, end: number, out: number[]): boolean {
+    const young = this.young;
+    let e = young.find(h, text, start, end);
+    if (e >= 0) {
+      pushRow(young, e, out);
+      return true;
+    }
+    e = this.old.find(h, text, start, end);
+    if (e < 0) return false;
+    const from = out.length;
+    pushRow(this.old, e, out);
+    this.add(h, text, start, end, out, from, out.length); // copied from `out`: a turnover may clear the old rows
+    return true;
+  }
+
+  /** Caches ids[from, to) for text[start, end). */
+  add(h: number, text: string, start: number, end: number, ids: ArrayLike<number>, from: number, to: number): void {
+    if (end - start > this.maxKey) return;
+    if (this.young.count >= this.limit) {
+      const spare = this.old;
+      this.old = this.young;
+      spare.clear();
+      this.young = spare;
+    }
+    this.young.add(h, text, start, end, ids, from, to);
+  }
+
+  clear(): void {
+    this.young.clear();
+    this.old.clear();
+  }
+}
