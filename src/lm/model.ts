@@ -116,6 +116,13 @@ function checkIds(ids: number[][], vocab: number): { batch: number; len: number;
 
 /** Llama-family forward: logits [B, T, V] for ids [B][T], continuing `cache` (which is replaced by the returned one). */
 export function llamaForward(config: LlamaConfig, params: Params, input: ForwardInput, cache: KVCache | null = null): { logits: Tensor; cache: KVCache } {
+  const { hidden, cache: next } = llamaHidden(config, params, input, cache);
+  const head = config.tieWordEmbeddings || !params["lm_head.weight"] ? "model.embed_tokens.weight" : "lm_head.weight";
+  return { logits: np.matmul(hidden, param(params, head).transpose()), cache: next };
+}
+
+/** The final-norm hidden states [B, T, d] of a Llama-family decoder (what the output head reads). */
+export function llamaHidden(config: LlamaConfig, params: Params, input: ForwardInput, cache: KVCache | null = null): { hidden: Tensor; cache: KVCache } {
   const embedded = embedInput(input, params, "model.embed_tokens.weight", config);
   const { batch, len } = embedded;
   let h = embedded.h;
@@ -157,14 +164,17 @@ export function llamaForward(config: LlamaConfig, params: Params, input: Forward
   sin.dispose();
   mask.dispose();
   disposeCache(cache);
-  h = rmsNorm(h, param(params, "model.norm.weight"), config.rmsNormEps);
-  const head = config.tieWordEmbeddings || !params["lm_head.weight"] ? "model.embed_tokens.weight" : "lm_head.weight";
-  const logits = np.matmul(h, param(params, head).transpose());
-  return { logits, cache: next };
+  return { hidden: rmsNorm(h, param(params, "model.norm.weight"), config.rmsNormEps), cache: next };
 }
 
 /** GPT-2 forward (learned positions, pre-LayerNorm blocks, Conv1D weights [in, out], tied output embedding). */
 export function gpt2Forward(config: Gpt2Config, params: Params, input: ForwardInput, cache: KVCache | null = null): { logits: Tensor; cache: KVCache } {
+  const { hidden, cache: next } = gpt2Hidden(config, params, input, cache);
+  return { logits: np.matmul(hidden, param(params, "wte.weight").transpose()), cache: next };
+}
+
+/** GPT-2's final-LayerNorm hidden states [B, T, d]. */
+export function gpt2Hidden(config: Gpt2Config, params: Params, input: ForwardInput, cache: KVCache | null = null): { hidden: Tensor; cache: KVCache } {
   const embedded = embedInput(input, params, "wte.weight", config);
   const { batch, len } = embedded;
   const past = cache?.length ?? 0;
@@ -196,14 +206,17 @@ export function gpt2Forward(config: Gpt2Config, params: Params, input: ForwardIn
   }
   mask.dispose();
   disposeCache(cache);
-  h = ln(h, "ln_f");
-  const logits = np.matmul(h, param(params, "wte.weight").transpose());
-  return { logits, cache: next };
+  return { hidden: ln(h, "ln_f"), cache: next };
 }
 
 /** Dispatches on the architecture. */
 export function forward(config: ModelConfig, params: Params, input: ForwardInput, cache: KVCache | null = null): { logits: Tensor; cache: KVCache } {
   return config.arch === "gpt2" ? gpt2Forward(config, params, input, cache) : llamaForward(config, params, input, cache);
+}
+
+/** Final hidden states [B, T, d] (before the output head) for either architecture. */
+export function hiddenStates(config: ModelConfig, params: Params, input: ForwardInput, cache: KVCache | null = null): { hidden: Tensor; cache: KVCache } {
+  return config.arch === "gpt2" ? gpt2Hidden(config, params, input, cache) : llamaHidden(config, params, input, cache);
 }
 
 /**
