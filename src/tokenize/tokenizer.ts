@@ -110,6 +110,8 @@ export class Tokenizer {
   private readonly idCache = new PieceCache<number | number[]>(CACHE_LIMIT);
   /** Byte-level pieces → ids, keyed by the span of the text before its byte-level spelling. */
   private readonly spanCache = new SpanIdCache(CACHE_LIMIT);
+  /** The same for encode(): (id, start, end) per token. */
+  private readonly spanTokenCache = new SpanIdCache(CACHE_LIMIT);
   private cacheOwner: unknown[] = [];
   /** The tokenizer.json fragments each stage was loaded from: written back unchanged while the stage is, so a
    * loaded file round-trips exactly (fields at their defaults, legacy spellings and all). */
@@ -221,9 +223,13 @@ export class Tokenizer {
       this.tokenCache.clear();
       this.idCache.clear();
       this.spanCache.clear();
+      this.spanTokenCache.clear();
       this.cacheOwner = owner;
     }
   }
+
+  private modelToken = (id: number): string | undefined => this.model.idToToken(id);
+  private modelTokenize = (piece: string): Token[] => this.model.tokenize(piece);
 
   private tokenizePiece = (piece: string): Token[] => {
     let t = this.tokenCache.get(piece);
@@ -250,7 +256,7 @@ export class Tokenizer {
   /** One sequence through added tokens, normalizer, pre-tokenizer and model (no post-processing). */
   private encodeSequence(text: string, typeId: number): Encoding {
     const plan = this.normalizer ? null : this.currentPlan();
-    if (plan) return encodeByteLevel(text, typeId, plan, this.vocabulary(), this.tokenizePiece);
+    if (plan) return encodeByteLevel(text, typeId, plan, this.vocabulary(), this.modelTokenize, this.spanTokenCache, this.modelToken);
     const p = new PreTokenizedString(text);
     this.vocabulary().extractAndNormalize(p, this.normalizer);
     this.preTokenizer?.preTokenize(p);

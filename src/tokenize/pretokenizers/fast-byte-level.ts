@@ -1,6 +1,7 @@
 // encode() without NormalizedString for the most common shape of tokenizer: no normalizer, then a split and the
 // byte-level alphabet (GPT-2, GPT-3, Llama 3, Qwen, GPT-4o, DeepSeek). Offsets come straight from the split spans;
-// only pieces with non-ASCII characters need a table from byte-level units back to characters. Gives the same
+// only pieces with non-ASCII characters need a table from byte-level units back to characters, and a piece seen
+// before is found by its span of the text (ids and offsets cached, no string built). Gives the same
 // Encoding as the general pipeline (the parity tests run both paths against the oracle).
 
 import type { AddedVocabulary } from "../added-vocabulary.js";
@@ -12,6 +13,7 @@ import { gpt2Scanner } from "./scanners.js";
 import { SequencePreTokenizer } from "./sequence.js";
 import { SplitPreTokenizer } from "./split.js";
 import { findAll } from "../regex.js";
+import { spanHash, type SpanIdCache } from "../models/span-cache.js";
 import type { PreTokenizer, Token } from "../types.js";
 
 export interface ByteLevelPlan {
@@ -82,6 +84,8 @@ export function pieceSpans(s: string, base: number, splits: ByteLevelPlan["split
 }
 
 const scanBuffer: number[] = [];
+/** (id, start, end) per token of one piece, offsets relative to the piece. */
+const rows: number[] = [];
 let tableBuffer = new Int32Array(1024);
 
 /** For each byte-level unit of `raw`, the [start, end) of its character in `raw` (`units` = byte-level length;
@@ -108,6 +112,8 @@ export function encodeByteLevel(
   plan: ByteLevelPlan,
   added: AddedVocabulary,
   tokenize: (piece: string) => Token[],
+  cache: SpanIdCache,
+  tokenString: (id: number) => string | undefined,
 ): Encoding {
   const ids: number[] = [];
   const tokens: string[] = [];
@@ -146,19 +152,41 @@ export function encodeByteLevel(
     for (let k = 0; k < spans.length; k += 2) {
       const a = spans[k]!;
       const b = spans[k + 1]!;
+      const h = spanHash(text, a, b);
+      rows.length = 0;
+      if (cache.append(h, text, a, b, rows)) {
+        for (let q = 0; q < rows.length; q += 3) {
+          const id = rows[q]!;
+          ids.push(id);
+          tokens.push(tokenString(id)!);
+          offsets.push([a + rows[q + 1]!, a + rows[q + 2]!]);
+          wordIds.push(word);
+        }
+        word++;
+        continue;
+      }
       const raw = text.slice(a, b);
       const mapped = plan.spell(raw);
       const toks = tokenize(mapped);
       const ascii = mapped.length === raw.length;
       const table = ascii ? null : unitTable(raw, mapped.length);
+      let cacheable = true;
       for (const t of toks) {
+        let s = t.start;
+        let e = t.end;
+        if (s !== e && table) {
+          s = table[2 * t.start]!;
+          e = table[2 * (t.end - 1) + 1]!;
+        }
         ids.push(t.id);
         tokens.push(t.value);
-        if (t.start === t.end) offsets.push([a + t.start, a + t.end]);
-        else if (table) offsets.push([a + table[2 * t.start]!, a + table[2 * (t.end - 1) + 1]!]);
-        else offsets.push([a + t.start, a + t.end]);
+        offsets.push([a + s, a + e]);
         wordIds.push(word);
+        rows.push(t.id, s, e);
+        // Rows keep ids only: a model whose token text is not its vocabulary entry is not cached here.
+        if (t.value !== tokenString(t.id)) cacheable = false;
       }
+      if (cacheable) cache.add(h, text, a, b, rows, 0, rows.length);
       word++;
     }
   }
