@@ -46,7 +46,8 @@ interface TrieNode {
 /** A character trie over token strings with a leftmost-longest scan. */
 class TokenTrie {
   private readonly root: TrieNode = { next: new Map(), token: -1 };
-  private readonly first = new Set<number>();
+  /** 1 for each UTF-16 unit that starts a token: the scan skips other characters with one array read. */
+  private readonly first = new Uint8Array(65536);
   size = 0;
 
   add(s: string, token: number): void {
@@ -63,7 +64,7 @@ class TokenTrie {
     }
     if (node.token < 0) this.size++;
     if (node.token < 0) node.token = token;
-    this.first.add(s.charCodeAt(0));
+    this.first[s.charCodeAt(0)] = 1;
   }
 
   /** The longest token starting at `i`: [token, end] or null. */
@@ -82,8 +83,9 @@ class TokenTrie {
   findAll(s: string): number[] {
     const out: number[] = [];
     if (this.size === 0) return out;
+    const first = this.first;
     for (let i = 0; i < s.length; ) {
-      if (!this.first.has(s.charCodeAt(i))) {
+      if (first[s.charCodeAt(i)] === 0) {
         i++;
         continue;
       }

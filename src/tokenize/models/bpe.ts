@@ -7,7 +7,6 @@ import { TokenizerError } from "../types.js";
 import { VocabularyModel, keepKeys, optionalBoolean, optionalString, readVocabObject, type Vocabulary } from "./vocab.js";
 import { mulberry32 } from "../../util/random.js";
 import { byteLevelAlphabet } from "../byte-vocabulary.js";
-import { byteLevelText } from "../normalizers/byte-level.js";
 
 const SHIFT = 2 ** 21; // ids stay below 2^21, so a pair packs exactly into one double
 /** Pieces longer than this (in symbols) merge with a heap; shorter ones with a linear scan, which is faster there. */
@@ -57,12 +56,77 @@ class PairTable {
   }
 }
 
+/** Vocabulary tokens by the bytes they stand for (GPT-2 byte alphabet decoded): the whole-piece lookup of
+ * `ignore_merges` straight from a piece's UTF-8 bytes, with no byte-level string built. */
+class ByteTokens {
+  private readonly slots: Int32Array;
+  private readonly hashes: Int32Array;
+  private readonly at: Int32Array;
+  private readonly ids: Int32Array;
+  private readonly bytes: Uint8Array;
+
+  constructor(vocab: Map<string, number>, alphabet: string[]) {
+    const byteOf = new Int16Array(0x10000).fill(-1);
+    alphabet.forEach((ch, b) => (byteOf[ch.charCodeAt(0)] = b));
+    const found: [string, number][] = [];
+    let total = 0;
+    for (const [token, id] of vocab) {
+      let ok = token.length > 0;
+      for (let i = 0; ok && i < token.length; i++) ok = byteOf[token.charCodeAt(i)]! >= 0;
+      if (!ok) continue;
+      found.push([token, id]);
+      total += token.length;
+    }
+    let size = 16;
+    while (size < found.length * 2) size *= 2;
+    this.slots = new Int32Array(size);
+    this.hashes = new Int32Array(found.length);
+    this.at = new Int32Array(found.length + 1);
+    this.ids = new Int32Array(found.length);
+    this.bytes = new Uint8Array(total);
+    let w = 0;
+    found.forEach(([token, id], e) => {
+      this.at[e] = w;
+      for (let i = 0; i < token.length; i++) this.bytes[w++] = byteOf[token.charCodeAt(i)]!;
+      this.ids[e] = id;
+      const h = byteHash(this.bytes, this.at[e]!, w);
+      this.hashes[e] = h;
+      let slot = h & (size - 1);
+      while (this.slots[slot] !== 0) slot = (slot + 1) & (size - 1);
+      this.slots[slot] = e + 1;
+    });
+    this.at[found.length] = w;
+  }
+
+  /** The id of the token spelling bytes[0, n) (h = byteHash of them), or −1. */
+  get(bytes: Uint8Array, n: number, h: number): number {
+    const mask = this.slots.length - 1;
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const e = this.slots[slot]! - 1;
+      if (e < 0) return -1;
+      const a = this.at[e]!;
+      if (this.hashes[e] !== h || this.at[e + 1]! - a !== n) continue;
+      let i = 0;
+      while (i < n && this.bytes[a + i] === bytes[i]) i++;
+      if (i === n) return this.ids[e]!;
+    }
+  }
+}
+
+function byteHash(bytes: Uint8Array, start: number, end: number): number {
+  let h = 0x811c9dc5 | 0;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  return h;
+}
+
 // Scratch buffers of the linear-scan merge, reused across calls (the hot path allocates only its result).
 let scratchIds = new Int32Array(256);
 let scratchLens = new Int32Array(256);
 let scratchRanks = new Float64Array(256);
+let scratchBytes = new Uint8Array(256);
 
 function growScratch(n: number): void {
+  scratchBytes = new Uint8Array(n * 2);
   scratchIds = new Int32Array(n * 2);
   scratchLens = new Int32Array(n * 2);
   scratchRanks = new Float64Array(n * 2);
@@ -125,6 +189,10 @@ export class BpeModel extends VocabularyModel implements Model {
   /** Byte → id of its GPT-2 byte-alphabet character; null when some byte has no token or a prefix, suffix or dropout
    * changes the initial symbols (undefined: not built yet). */
   private byteLevelTable: Int32Array | null | undefined = undefined;
+  /** Packed merge of each byte pair (bytes b, c at b·256 + c), −1 for none: a piece's first ranks without hashing. */
+  private bytePairMerges: Float64Array | null = null;
+  /** Whole-token lookup by bytes, for ignore_merges (built with the table above). */
+  private byteTokens: ByteTokens | null = null;
 
   constructor(
     vocab: Vocabulary,
@@ -285,14 +353,20 @@ export class BpeModel extends VocabularyModel implements Model {
   private byteLevelIds(): Int32Array | null {
     if (this.byteLevelTable !== undefined) return this.byteLevelTable;
     let table: Int32Array | null = null;
+    const alphabet = byteLevelAlphabet();
     if (!this.continuingSubwordPrefix && !this.endOfWordSuffix && !this.useDropout()) {
-      const alphabet = byteLevelAlphabet();
       table = new Int32Array(256);
       for (let b = 0; b < 256 && table; b++) {
         const id = this.vocab.ids.get(alphabet[b]!);
         if (id === undefined) table = null;
         else table[b] = id;
       }
+    }
+    if (table) {
+      const pairs = new Float64Array(65536);
+      for (let b = 0; b < 256; b++) for (let c = 0; c < 256; c++) pairs[(b << 8) | c] = this.merges.get(table[b]!, table[c]!);
+      this.bytePairMerges = pairs;
+      if (this.ignoreMerges) this.byteTokens = new ByteTokens(this.vocab.ids, alphabet);
     }
     this.byteLevelTable = table;
     return table;
@@ -303,52 +377,57 @@ export class BpeModel extends VocabularyModel implements Model {
   tokenizeByteLevelIds(text: string, start: number, end: number, out: number[]): boolean {
     const table = this.byteLevelIds();
     if (!table) return false;
-    if (scratchIds.length < (end - start) * 3) growScratch((end - start) * 3);
-    const ids = scratchIds;
+    if (scratchBytes.length < (end - start) * 3) growScratch((end - start) * 3);
+    const bytes = scratchBytes;
     let n = 0;
     for (let i = start; i < end; i++) {
       const c = text.charCodeAt(i);
-      if (c < 0x80) ids[n++] = table[c]!;
+      if (c < 0x80) bytes[n++] = c;
       else if (c < 0x800) {
-        ids[n++] = table[0xc0 | (c >> 6)]!;
-        ids[n++] = table[0x80 | (c & 63)]!;
+        bytes[n++] = 0xc0 | (c >> 6);
+        bytes[n++] = 0x80 | (c & 63);
       } else if (c >= 0xd800 && c <= 0xdfff) {
         const d = i + 1 < end ? text.charCodeAt(i + 1) : 0;
         if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
           const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-          ids[n++] = table[0xf0 | (cp >> 18)]!;
-          ids[n++] = table[0x80 | ((cp >> 12) & 63)]!;
-          ids[n++] = table[0x80 | ((cp >> 6) & 63)]!;
-          ids[n++] = table[0x80 | (cp & 63)]!;
+          bytes[n++] = 0xf0 | (cp >> 18);
+          bytes[n++] = 0x80 | ((cp >> 12) & 63);
+          bytes[n++] = 0x80 | ((cp >> 6) & 63);
+          bytes[n++] = 0x80 | (cp & 63);
           i++;
         } else {
           // A lone surrogate reads as U+FFFD, as byteLevelText spells it.
-          ids[n++] = table[0xef]!;
-          ids[n++] = table[0xbf]!;
-          ids[n++] = table[0xbd]!;
+          bytes[n++] = 0xef;
+          bytes[n++] = 0xbf;
+          bytes[n++] = 0xbd;
         }
       } else {
-        ids[n++] = table[0xe0 | (c >> 12)]!;
-        ids[n++] = table[0x80 | ((c >> 6) & 63)]!;
-        ids[n++] = table[0x80 | (c & 63)]!;
+        bytes[n++] = 0xe0 | (c >> 12);
+        bytes[n++] = 0x80 | ((c >> 6) & 63);
+        bytes[n++] = 0x80 | (c & 63);
       }
     }
-    const from = out.length;
+    if (this.byteTokens) {
+      // ignore_merges: a piece that is itself a token is emitted whole (the lookup tiktoken does first, too).
+      const whole = this.byteTokens.get(bytes, n, byteHash(bytes, 0, n));
+      if (whole >= 0) {
+        out.push(whole);
+        return true;
+      }
+    }
+    const ids = scratchIds;
+    for (let i = 0; i < n; i++) ids[i] = table[bytes[i]!]!;
     if (n > SCAN_LIMIT) {
       const list = Array.from(ids.subarray(0, n));
       this.mergeHeap(list, new Array<number>(n).fill(1), 0);
       for (const id of list) out.push(id);
-    } else {
-      const m = this.mergeScan(n);
-      for (let i = 0; i < m; i++) out.push(ids[i]!);
+      return true;
     }
-    if (this.ignoreMerges && out.length - from > 1) {
-      const whole = this.vocab.ids.get(byteLevelText(text.slice(start, end)));
-      if (whole !== undefined) {
-        out.length = from;
-        out.push(whole);
-      }
-    }
+    const ranks = scratchRanks;
+    const pairs = this.bytePairMerges!;
+    for (let i = 0; i + 1 < n; i++) ranks[i] = pairs[(bytes[i]! << 8) | bytes[i + 1]!]!;
+    const m = this.mergeScan(n, true);
+    for (let i = 0; i < m; i++) out.push(ids[i]!);
     return true;
   }
 
@@ -356,12 +435,12 @@ export class BpeModel extends VocabularyModel implements Model {
 
   /** Lowest rank first, leftmost on ties, by a linear scan over the pair ranks (quadratic in the symbol count, which
    * stays small here); only the two ranks next to a merge are looked up again. Returns the new symbol count. */
-  private mergeScan(n: number): number {
+  private mergeScan(n: number, ranksReady = false): number {
     const ids = scratchIds;
     const lens = scratchLens;
     const ranks = scratchRanks;
     const merges = this.merges;
-    for (let i = 0; i + 1 < n; i++) ranks[i] = merges.get(ids[i]!, ids[i + 1]!);
+    if (!ranksReady) for (let i = 0; i + 1 < n; i++) ranks[i] = merges.get(ids[i]!, ids[i + 1]!);
     while (n > 1) {
       let best = Infinity;
       let at = -1;
