@@ -7,7 +7,9 @@
 //   npm run bench                 (all rows)      node --import tsx bench/encode.ts --quick   (fewer repetitions)
 
 import { readFileSync, readdirSync, mkdirSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import tk from "tokenizers";
 import { Tokenizer } from "../src/index.js";
 
@@ -69,19 +71,30 @@ function cpuMs(): number {
   return (u.user + u.system) / 1000;
 }
 
-/** MB/s of the first pass (cold caches and JIT) and the median of the REPS passes after it. */
+/** MB/s of the first pass (cold caches and JIT), and the median of REPS timed rounds after at least a second of
+ * warm-up; a round repeats the text until it takes ~0.3 s, so short texts are not timed in JIT-compile noise. */
 async function measure(encode: Encoder, lines: string[]): Promise<{ first: number; median: number }> {
   const mb = bytesOf(lines) / 1e6;
-  const times: number[] = [];
   const isAsync = encode(lines[0]!) instanceof Promise;
-  for (let r = 0; r < REPS + 1; r++) {
+  const pass = async () => {
     const t0 = cpuMs();
     if (isAsync) for (const l of lines) await encode(l);
     else for (const l of lines) encode(l);
-    times.push(cpuMs() - t0);
+    return cpuMs() - t0;
+  };
+  const first = await pass();
+  let warm = first;
+  let last = first;
+  while (warm < 1000) warm += last = await pass();
+  const perRound = Math.max(1, Math.round(300 / last));
+  const times: number[] = [];
+  for (let r = 0; r < REPS; r++) {
+    let t = 0;
+    for (let k = 0; k < perRound; k++) t += await pass();
+    times.push(t / perRound);
   }
-  const warm = times.slice(1).sort((a, b) => a - b);
-  return { first: mb / (times[0]! / 1000), median: mb / (warm[Math.floor(warm.length / 2)]! / 1000) };
+  times.sort((a, b) => a - b);
+  return { first: mb / (first / 1000), median: mb / (times[Math.floor(times.length / 2)]! / 1000) };
 }
 
 async function agreement(encode: Encoder, oracle: Encoder, lines: string[]): Promise<boolean> {
@@ -130,29 +143,53 @@ const setups: { name: string; ours: () => Promise<Tokenizer>; peers: Peer[] }[] 
   },
 ];
 
+/** The encoders of one setup by name: ours (a fresh instance, so the first pass starts with empty caches), then the peers. */
+function encoders(setup: (typeof setups)[number]): { name: string; make: () => Promise<Encoder> }[] {
+  return [
+    { name: "retoken encodeIds", make: async () => { const t = await setup.ours(); return (x) => t.encodeIds(x, { addSpecialTokens: false }); } },
+    { name: "retoken encode (full Encoding)", make: async () => { const t = await setup.ours(); return (x) => t.encode(x, { addSpecialTokens: false }).ids; } },
+    ...setup.peers.map((p) => ({ name: p.name, make: async () => (await p.make())! })),
+  ];
+}
+
+// Each measurement runs in its own process: a peer's heap (a big word cache) or threads would otherwise slow down
+// whoever is measured after it.
+const one = process.argv.find((a) => a.startsWith("--one="))?.slice(6);
+if (one) {
+  const [setupName, corpus, peer] = one.split("|");
+  const setup = setups.find((s) => s.name === setupName)!;
+  const lines = corpora[corpus!]!;
+  try {
+    const enc = await encoders(setup).find((e) => e.name === peer)!.make();
+    const oracle = await setup.peers[0]!.make();
+    const agrees = oracle ? await agreement(enc, oracle, lines.filter((_, i) => i % 20 === 0)) : null;
+    console.log(JSON.stringify({ ...(await measure(enc, lines)), agrees }));
+  } catch (err) {
+    console.log(JSON.stringify({ error: (err as Error).message }));
+  }
+  process.exit(0);
+}
+
 const rows: Row[] = [];
 const only = process.argv.find((a) => a.startsWith("--only="))?.slice(7);
 for (const setup of setups) {
   if (only && !setup.name.toLowerCase().includes(only.toLowerCase())) continue;
-  const oracle = await setup.peers[0]!.make();
-  for (const [corpus, lines] of Object.entries(corpora)) {
-    // Fresh instances per corpus and per API, so that each first pass starts with empty caches.
-    const [forIds, forFull] = [await setup.ours(), await setup.ours()];
-    const oursIds: Encoder = (t) => forIds.encodeIds(t, { addSpecialTokens: false });
-    const oursFull: Encoder = (t) => forFull.encode(t, { addSpecialTokens: false }).ids;
-    const check = lines.filter((_, i) => i % 20 === 0);
-    const candidates: [string, Encoder | null][] = [["retoken encodeIds", oursIds], ["retoken encode (full Encoding)", oursFull]];
-    for (const p of setup.peers) {
+  for (const corpus of Object.keys(corpora)) {
+    for (const { name: peer } of encoders(setup)) {
+      const args = [...process.execArgv, fileURLToPath(import.meta.url), `--one=${setup.name}|${corpus}|${peer}`, ...(quick ? ["--quick"] : [])];
+      const child = spawnSync(process.execPath, args, { encoding: "utf8", maxBuffer: 1 << 24 });
+      const last = child.stdout.trim().split("\n").pop() ?? "";
+      let result: { first: number; median: number; agrees: boolean | null; error?: string };
       try {
-        candidates.push([p.name, await p.make()]);
-      } catch (err) {
-        console.error(`${p.name}: cannot run (${(err as Error).message})`);
+        result = JSON.parse(last);
+      } catch {
+        result = { first: 0, median: 0, agrees: null, error: child.stderr.trim().split("\n").pop() ?? `exit ${child.status}` };
       }
-    }
-    for (const [peer, enc] of candidates) {
-      if (!enc) continue;
-      const agrees = oracle ? await agreement(enc, oracle, check) : null;
-      const { first, median } = await measure(enc, lines);
+      if (result.error) {
+        console.error(`${setup.name} / ${corpus} / ${peer}: cannot run (${result.error})`);
+        continue;
+      }
+      const { first, median, agrees } = result;
       rows.push({ tokenizer: setup.name, corpus, peer, mbPerSecond: median, firstPassMbPerSecond: first, agrees });
       console.error(`${setup.name} / ${corpus} / ${peer}: ${median.toFixed(2)} MB/s (first pass ${first.toFixed(2)})${agrees === false ? " (ids DIFFER from the oracle)" : ""}`);
     }
@@ -160,7 +197,7 @@ for (const setup of setups) {
 }
 
 const lines = [
-  `MB/s by CPU time, single thread; median of ${REPS} passes after a first pass whose figure (caches empty) is in its own column.`,
+  `MB/s by CPU time, single thread, each encoder in its own process; median of ${REPS} rounds (≥ 0.3 s each) after ≥ 1 s of warm-up; the first pass (caches empty) has its own column.`,
   "",
   "| tokenizer | text | encoder | MB/s | retoken ÷ this | first pass MB/s | retoken ÷ this (first pass) | ids = oracle |",
   "|---|---|---|---|---|---|---|---|",
