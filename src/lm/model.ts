@@ -30,7 +30,7 @@ function param(params: Params, name: string): Tensor {
 }
 
 /** x @ W^T (+ b) with W in PyTorch Linear layout [out, in]. Consumes x. */
-function linear(x: Tensor, params: Params, prefix: string, bias: boolean): Tensor {
+export function linear(x: Tensor, params: Params, prefix: string, bias: boolean): Tensor {
   const y = np.matmul(x, param(params, prefix + ".weight").transpose());
   return bias ? y.add(param(params, prefix + ".bias")) : y;
 }
@@ -40,7 +40,7 @@ function rmsNorm(x: Tensor, weight: Tensor, eps: number): Tensor {
   return x.div(np.sqrt(ms)).mul(weight);
 }
 
-function layerNorm(x: Tensor, weight: Tensor, bias: Tensor, eps: number): Tensor {
+export function layerNorm(x: Tensor, weight: Tensor, bias: Tensor, eps: number): Tensor {
   const mu = x.ref.mean(-1, { keepdims: true });
   const centered = x.sub(mu);
   const variance = np.square(centered.ref).mean(-1, { keepdims: true }).add(eps);
@@ -48,7 +48,7 @@ function layerNorm(x: Tensor, weight: Tensor, bias: Tensor, eps: number): Tensor
 }
 
 /** GPT-2's "gelu_new": the tanh approximation of GELU. */
-function geluTanh(x: Tensor): Tensor {
+export function geluTanh(x: Tensor): Tensor {
   const inner = x.ref.add(np.square(x.ref).mul(x.ref).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
   return x.mul(0.5).mul(np.tanh(inner).add(1));
 }
@@ -67,7 +67,7 @@ function rotateHalf(x: Tensor): Tensor {
 }
 
 /** softmax(q k^T · scale + mask) v for q [B,H,T,hd], k/v [B,H,S,hd]. Consumes all. */
-function attend(q: Tensor, k: Tensor, v: Tensor, mask: Tensor, scale: number): Tensor {
+export function attend(q: Tensor, k: Tensor, v: Tensor, mask: Tensor, scale: number): Tensor {
   const scores = np.matmul(q, k.transpose([0, 1, 3, 2])).mul(scale).add(mask);
   return np.matmul(nn.softmax(scores, -1), v);
 }

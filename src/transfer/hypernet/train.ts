@@ -1,0 +1,230 @@
+// Training the residual hypernetwork as ZeTT does: at every resampling a fresh UnigramLM tokenizer is drawn from the
+// substring counts of recent text with log-normal noise; text is tokenized with it; the network predicts embeddings
+// for the tokens of the batch (plus random other tokens of the sampled vocabulary as negatives); the FROZEN base model
+// runs on those embeddings and the loss is its next-token cross-entropy over that token set (a sampled softmax), plus
+// 0.5 × an auxiliary MSE keeping predictions for tokens that exist in the source vocabulary near their true rows.
+// Only the hypernetwork gets gradients. Browser-safe: the text source and checkpoints are the caller's.
+import { np, nn, fromFloat32, fromInt32, jit, toFloat32, tree, valueAndGrad, type Tensor } from "../../tensor/backend.js";
+import { AdamW, clipByGlobalNorm, type Arrays } from "../../tensor/optim.js";
+import type { ModelConfig } from "../../lm/config.js";
+import { hiddenStates, type Params } from "../../lm/model.js";
+import { Tokenizer } from "../../tokenize/tokenizer.js";
+import { PreTokenizedString } from "../../tokenize/pretokenized.js";
+import type { JsonObject } from "../../tokenize/types.js";
+import { byteLevelAlphabet } from "../../tokenize/byte-vocabulary.js";
+import { EmbeddingView } from "../embedding-view.js";
+import { buildVocabularyMap, type VocabularyMap } from "../vocabulary-map.js";
+import { sampleUnigramTokenizer } from "./sample-tokenizer.js";
+import { hypernetForward, pieceBatch, rescalerTensors, type ResidualHypernet, type RescalerTensors } from "./residual.js";
+import { mulberry32 } from "../../util/random.js";
+
+export interface HypernetTrainOptions {
+  /** Rows per batch and tokens per row (of the sampled tokenizer). */
+  batch: number;
+  seqLen: number;
+  /** Token set per step (batch tokens + negatives); fixed so the compiled step is reused. */
+  tokenSet: number;
+  /** Sampled vocabulary size, noise std of log counts, and how often (steps) a new tokenizer is drawn. */
+  sampleVocab: number;
+  noiseStd: number;
+  resampleEvery: number;
+  auxWeight: number;
+  clipNorm: number;
+  seed: number;
+}
+
+export const DEFAULT_TRAIN: HypernetTrainOptions = { batch: 8, seqLen: 128, tokenSet: 1024, sampleVocab: 8192, noiseStd: 1, resampleEvery: 5, auxWeight: 0.5, clipNorm: 1, seed: 0 };
+
+type StepFn = (hp: Params, r: RescalerTensors, base: Params, data: StepData) => [Tensor, Params];
+interface StepData {
+  pieces: Tensor;
+  mask: Tensor;
+  baseRows: Tensor;
+  /** [U, 1] 1 where the row is fixed to a true source row (specials). */
+  keep: Tensor;
+  trueRows: Tensor;
+  /** [U, 1] 1 where the token exists in the source vocabulary (auxiliary loss). */
+  auxMask: Tensor;
+  inputs: Tensor;
+  targets: Tensor;
+}
+
+/** The step's loss as a function of the hypernetwork's weights (everything else is data). Consumes hp, r, base, data. */
+function stepLoss(config: ModelConfig, net: ResidualHypernet, auxWeight: number, hp: Params, r: RescalerTensors, base: Params, d: StepData): Tensor {
+  const U = d.keep.shape[0]!;
+  let pred = hypernetForward(net.config, hp, r, d.pieces, d.mask, d.baseRows);
+  pred = pred.mul(d.keep.ref.neg().add(1)).add(d.trueRows.ref.mul(d.keep));
+  // Auxiliary loss: mean squared error (in units of the source's per-dimension std) on tokens the source has.
+  const diff = pred.ref.sub(d.trueRows).div(r.outScale.ref);
+  const nAux = d.auxMask.ref.sum().add(1e-6);
+  const aux = np.square(diff).mean(-1).reshape([U, 1]).mul(d.auxMask).sum().div(nAux);
+  const w = net.config.dim;
+  const [input, output] = net.config.slices === 2 ? np.split(pred, 2, -1) : [pred.ref, pred];
+  const [B, T] = d.inputs.shape as [number, number];
+  const onehot = (ids: Tensor) => np.equal(ids.reshape([B, T, 1]), np.arange(U).astype(np.int32)).astype(np.float32);
+  const embeddings = np.matmul(onehot(d.inputs), input);
+  const { hidden, cache } = hiddenStates(config, base, { embeddings: embeddings.reshape([B, T, w]) });
+  for (const t of cache.keys) t.dispose();
+  for (const t of cache.values) t.dispose();
+  tree.dispose(base);
+  tree.dispose(hp);
+  tree.dispose(r);
+  const logits = np.matmul(hidden, output.transpose());
+  const picked = nn.logSoftmax(logits, -1).mul(onehot(d.targets)).sum(-1);
+  return picked.mean().neg().add(aux.mul(auxWeight));
+}
+
+export interface HypernetStepLog {
+  step: number;
+  loss: number;
+  gradNorm: number;
+  lr: number;
+  tokens: number;
+  uniqueTokens: number;
+  seconds: number;
+}
+
+/** A running training: sampled tokenizers, the compiled step and AdamW state. */
+export class HypernetTrainer {
+  readonly optimizer: AdamW;
+  private readonly step: StepFn;
+  private readonly baseParams: Params;
+  private readonly rescalers: RescalerTensors;
+  private sampled: { tokenizer: Tokenizer; map: VocabularyMap } | null = null;
+  private recentText: string[] = [];
+  private readonly template: JsonObject;
+  private readonly bosSource: number | null;
+
+  constructor(
+    readonly net: ResidualHypernet,
+    readonly model: { config: ModelConfig; params: Params },
+    readonly source: Tokenizer,
+    readonly sourceView: EmbeddingView,
+    readonly options: HypernetTrainOptions,
+    readonly schedule: (step: number) => number,
+  ) {
+    this.optimizer = new AdamW({ weightDecay: 0.01 });
+    this.baseParams = model.params;
+    this.rescalers = rescalerTensors(net.rescalers);
+    const json = source.toJSON();
+    const bos = model.config.bosTokenId;
+    this.bosSource = bos;
+    // Sampled tokenizers read text like the source: same normalizer, pre-tokenizer and decoder, same special tokens.
+    this.template = { normalizer: json.normalizer as JsonObject, pre_tokenizer: json.pre_tokenizer as JsonObject, decoder: json.decoder as JsonObject, added_tokens: (json.added_tokens as JsonObject[]) ?? [] };
+    const cfg = model.config;
+    const aux = options.auxWeight;
+    this.step = jit(
+      valueAndGrad((hp: Params, r: RescalerTensors, base: Params, d: StepData) => stepLoss(cfg, net, aux, hp, r, base, d), { argnums: 0 }),
+    ) as unknown as StepFn;
+  }
+
+  get stepsDone(): number {
+    return this.optimizer.state.step;
+  }
+
+  /**
+   * Feeds text seen before a resume (the texts of the steps before it, in order), so that the next sampled tokenizer
+   * is drawn from the same recent text as in an uninterrupted run. Resume at a multiple of resampleEvery.
+   */
+  remember(texts: string[]): void {
+    this.recentText.push(...texts);
+    const cap = 64 * this.options.batch;
+    if (this.recentText.length > cap) this.recentText.splice(0, this.recentText.length - cap);
+  }
+
+  /** Pre-tokens (in the source's alphabet) of recent text, counted. */
+  private preTokens(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const text of this.recentText) {
+      const p = new PreTokenizedString(this.source.normalizer?.normalizeText?.(text) ?? text);
+      this.source.preTokenizer?.preTokenize(p);
+      for (const s of p.splits) out.set(s.normalized.normalized, (out.get(s.normalized.normalized) ?? 0) + 1);
+    }
+    return out;
+  }
+
+  private resample(seed: number): void {
+    const json = sampleUnigramTokenizer(this.preTokens(), byteLevelAlphabet(), this.template, { vocabSize: this.options.sampleVocab, noiseStd: this.options.noiseStd, maxPieceLength: 12, seed });
+    const tokenizer = Tokenizer.fromJSON(json);
+    this.sampled = { tokenizer, map: buildVocabularyMap(this.source, tokenizer) };
+  }
+
+  /**
+   * One update on `texts` (one text per row; each must yield at least seqLen tokens under any sampled tokenizer —
+   * give ~8 bytes per token). The first call (and every resampleEvery-th) draws a new tokenizer from recent text.
+   */
+  async trainStep(texts: string[]): Promise<HypernetStepLog> {
+    const t0 = performance.now();
+    const o = this.options;
+    const step = this.optimizer.state.step;
+    this.remember(texts);
+    if (!this.sampled || step % o.resampleEvery === 0) this.resample(o.seed * 1_000_003 + step - (step % o.resampleEvery));
+    const { tokenizer, map } = this.sampled!;
+    const rand = mulberry32(o.seed * 7919 + step);
+    // Rows: [BOS, t1 … tT]; the BOS is the sampled tokenizer's copy of the model's start token.
+    const bos = this.bosSource === null ? null : tokenizer.tokenToId(this.source.idToToken(this.bosSource)!) ?? null;
+    const rows: number[][] = [];
+    for (const text of texts.slice(0, o.batch)) {
+      const ids = tokenizer.encodeIds(text, { addSpecialTokens: false });
+      const need = bos === null ? o.seqLen + 1 : o.seqLen;
+      if (ids.length < need) throw new Error(`hypernet training: a text gave ${ids.length} tokens, need ${need} (give longer texts)`);
+      rows.push(bos === null ? ids.slice(0, need) : [bos, ...ids.slice(0, need)]);
+    }
+    // The token set: every token of the batch, then random other tokens of the sampled vocabulary as negatives.
+    const local = new Map<number, number>();
+    for (const row of rows) for (const id of row) if (!local.has(id)) local.set(id, local.size);
+    const unique = local.size;
+    if (unique > o.tokenSet) throw new Error(`hypernet training: ${unique} distinct tokens exceed the token set of ${o.tokenSet}`);
+    const vocab = tokenizer.vocabSize(true);
+    while (local.size < o.tokenSet) {
+      const id = Math.floor(rand() * vocab);
+      if (!local.has(id)) local.set(id, local.size);
+    }
+    const tokens = [...local.keys()];
+    const U = o.tokenSet;
+    const w = this.sourceView.rowWidth;
+    const batch = pieceBatch(this.net.config, this.sourceView, tokens.map((t) => map.pieces[t] ?? []), U);
+    const keep = new Float32Array(U);
+    const auxMask = new Float32Array(U);
+    const trueRows = new Float32Array(U * w);
+    tokens.forEach((t, u) => {
+      const s = map.shared[t]!;
+      if (s < 0) return;
+      trueRows.set(this.sourceView.row(s), u * w);
+      if (map.specials.has(t)) keep[u] = 1;
+      else auxMask[u] = 1;
+    });
+    const B = rows.length;
+    const T = rows[0]!.length - 1;
+    const inputs = new Int32Array(B * T);
+    const targets = new Int32Array(B * T);
+    rows.forEach((row, b) => {
+      for (let i = 0; i < T; i++) {
+        inputs[b * T + i] = local.get(row[i]!)!;
+        targets[b * T + i] = local.get(row[i + 1]!)!;
+      }
+    });
+    const P = this.net.config.maxPieces;
+    const hp: Params = {};
+    for (const name of Object.keys(this.net.arrays).sort()) hp[name] = fromFloat32(this.net.arrays[name]!, this.net.shapes[name]!);
+    const data: StepData = {
+      pieces: fromFloat32(batch.pieces, [U, P, w]),
+      mask: fromFloat32(batch.mask, [U, P]),
+      baseRows: fromFloat32(batch.base, [U, w]),
+      keep: fromFloat32(keep, [U, 1]),
+      trueRows: fromFloat32(trueRows, [U, w]),
+      auxMask: fromFloat32(auxMask, [U, 1]),
+      inputs: fromInt32(inputs, [B, T]),
+      targets: fromInt32(targets, [B, T]),
+    };
+    const [loss, grads] = this.step(hp, tree.ref(this.rescalers), tree.ref(this.baseParams), data);
+    const value = (await toFloat32(loss))[0]!;
+    if (!Number.isFinite(value)) throw new Error(`hypernet step ${step}: loss is ${value}`);
+    const g: Arrays = {};
+    for (const name of Object.keys(grads).sort()) g[name] = await toFloat32(grads[name]!);
+    const gradNorm = clipByGlobalNorm(g, o.clipNorm);
+    const lr = this.schedule(step);
+    this.optimizer.update(this.net.arrays, g, lr, this.net.shapes);
+    return { step, loss: value, gradNorm, lr, tokens: B * T, uniqueTokens: unique, seconds: (performance.now() - t0) / 1000 };
+  }
+}
