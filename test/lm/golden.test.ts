@@ -3,6 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
+import { maxRelErr } from "../support/numeric.js";
 import { installNodeShims } from "../../src/tensor/shims.js";
 installNodeShims();
 const { initBackend, toFloat32 } = await import("../../src/tensor/backend.js");
@@ -12,14 +13,6 @@ const { parseSafetensors } = await import("../../src/tensor/safetensors.js");
 await initBackend();
 
 const FIX = "test/fixtures/lm";
-
-function maxRelErr(got: Float32Array, want: Float32Array): number {
-  let scale = 0;
-  for (const w of want) scale = Math.max(scale, Math.abs(w));
-  let err = 0;
-  for (let i = 0; i < want.length; i++) err = Math.max(err, Math.abs(got[i] - want[i]) / Math.max(Math.abs(want[i]), 1e-2 * scale));
-  return err;
-}
 
 for (const name of ["llama-gqa-llama3rope", "qwen2-bias-tied-yarn", "llama-linear-mlpbias", "mistral-dynamic", "gpt2-tiny"]) {
   test(`${name}: logits match the NumPy reference (full pass and token-by-token with the KV cache)`, async (t) => {

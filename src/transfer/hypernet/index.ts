@@ -1,7 +1,7 @@
 // Hypernetwork folders (Node): config.json (the residual network's shape, what it was trained on) and
 // model.safetensors (trainable weights plus the frozen rescalers under "rescale.*"); and the one call that transfer
 // and transfer-eval make: predict a target tokenizer's embeddings for a model.
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { encodeFromNumbers, type TensorToWrite } from "../../tensor/safetensors.js";
 import { openSafetensors, writeSafetensors } from "../../tensor/safetensors-node.js";
@@ -11,6 +11,7 @@ import type { Params } from "../../lm/model.js";
 import { EmbeddingView } from "../embedding-view.js";
 import { buildVocabularyMap, type TransferTokenizer } from "../vocabulary-map.js";
 import { modelEmbeddings } from "../evaluate.js";
+import { isZettV1Config, loadZettV1, zettV1PredictEmbeddings } from "./v1.js";
 import { checkHypernetConfig, hypernetShapes, predictEmbeddings, type ResidualHypernet, type ResidualHypernetConfig } from "./residual.js";
 
 const RESCALERS = { "rescale.in_shift": "inShift", "rescale.in_scale": "inScale", "rescale.out_scale": "outScale" } as const;
@@ -34,7 +35,7 @@ export async function saveHypernet(dir: string, net: ResidualHypernet, meta: Rec
 
 export async function loadHypernet(dir: string): Promise<ResidualHypernet> {
   const raw = (await readJsonFile(join(dir, "config.json"))) as unknown as ResidualHypernetConfig;
-  if (raw.kind !== "residual-hypernet") throw new Error(`${join(dir, "config.json")}: not a residual hypernetwork (kind ${JSON.stringify(raw.kind)}); ZeTT v1 checkpoints load with loadHypernetV1`);
+  if (raw.kind !== "residual-hypernet") throw new Error(`${join(dir, "config.json")}: not a residual hypernetwork (kind ${JSON.stringify(raw.kind)}); ZeTT v1 checkpoints (hn_* keys) load with loadZettV1`);
   const config: ResidualHypernetConfig = { kind: raw.kind, slices: raw.slices, dim: raw.dim, hidden: raw.hidden, layers: raw.layers, heads: raw.heads, intermediate: raw.intermediate, maxPieces: raw.maxPieces, base: raw.base };
   checkHypernetConfig(config, join(dir, "config.json"));
   const shapes = hypernetShapes(config);
@@ -73,6 +74,17 @@ export async function predictEmbeddingsWithHypernet(args: {
   targetTokenizer: TransferTokenizer;
   hypernetDir: string;
 }): Promise<EmbeddingView> {
+  const json = await readJsonFile(join(args.hypernetDir, "config.json"));
+  if (isZettV1Config(json)) {
+    // A published ZeTT checkpoint (PyTorch-port layout); it also keeps special tokens' source rows itself.
+    const weightsPath = join(args.hypernetDir, "model.safetensors");
+    const bytes = await readFile(weightsPath).catch((e: Error) => {
+      throw new Error(`${weightsPath}: cannot read the hypernetwork weights (${e.message})`);
+    });
+    const net = loadZettV1(json, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), args.hypernetDir);
+    const map = buildVocabularyMap(args.sourceTokenizer, args.targetTokenizer);
+    return (await zettV1PredictEmbeddings(net, await modelEmbeddings(args.model), map)).view;
+  }
   const net = await loadHypernet(args.hypernetDir);
   const source = await modelEmbeddings(args.model);
   const map = buildVocabularyMap(args.sourceTokenizer, args.targetTokenizer);

@@ -1,0 +1,9 @@
+// Comparing float outputs against golden files: the largest error relative to each value, with values below 1% of
+// the largest magnitude compared on that floor (so near-zero entries do not blow the ratio up).
+export function maxRelErr(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  let scale = 0;
+  for (let i = 0; i < want.length; i++) scale = Math.max(scale, Math.abs(want[i]!));
+  let err = 0;
+  for (let i = 0; i < want.length; i++) err = Math.max(err, Math.abs(got[i]! - want[i]!) / Math.max(Math.abs(want[i]!), 1e-2 * scale));
+  return err;
+}
