@@ -13,6 +13,9 @@ export interface StreamDecoderOptions {
   isByteToken?: (id: number) => boolean;
   /** Pending ids after which text is emitted even though it ends with U+FFFD (truly invalid bytes). Default 16. */
   maxPending?: number;
+  /** Called with each id and its position in the stream before it is taken in; throws to reject it (the stream is
+   * left as it was). */
+  checkId?: (id: number, position: number) => void;
 }
 
 const REPLACEMENT = 0xfffd;
@@ -26,6 +29,8 @@ export class StreamDecoder {
   private lastText: string | null = "";
   private quiet = 0;
   private readonly maxPending: number;
+  /** Ids pushed since the stream was created. */
+  private pushed = 0;
 
   constructor(
     private readonly decode: (ids: number[]) => string,
@@ -36,6 +41,8 @@ export class StreamDecoder {
 
   /** Adds one id; returns the text it completes ("" while a character or a byte run is still incomplete). */
   push(id: number): string {
+    this.options.checkId?.(id, this.pushed);
+    this.pushed++;
     this.ids.push(id);
     // Inside a byte-fallback run nothing is final: decode once the run ends (amortised O(1) per id).
     if (this.options.isByteToken?.(id)) return "";

@@ -116,6 +116,8 @@ export class Tokenizer {
   /** The tokenizer.json fragments each stage was loaded from: written back unchanged while the stage is, so a
    * loaded file round-trips exactly (fields at their defaults, legacy spellings and all). */
   private readonly sources = new WeakMap<object, Json>();
+  /** The file this tokenizer was loaded from (named in errors). */
+  fileName: string | undefined;
 
   constructor(model: Model, parts: { normalizer?: Normalizer | null; preTokenizer?: PreTokenizer | null; postProcessor?: PostProcessor | null; decoder?: Decoder | null; addedTokens?: AddedToken[]; truncation?: TruncationOptions | null; padding?: PaddingOptions | null; extra?: JsonObject } = {}) {
     this.model = model;
@@ -177,6 +179,7 @@ export class Tokenizer {
     remember(tok.addedFor.tokens, addedJson);
     remember(tok.truncation, json.truncation);
     remember(tok.padding, json.padding);
+    tok.fileName = options.fileName;
     return tok;
   }
 
@@ -426,12 +429,27 @@ export class Tokenizer {
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
       const t = vocab.idToToken(id) ?? this.model.idToToken(id);
-      if (t === undefined) continue;
+      if (t === undefined) throw this.unknownIdError(id, i);
       if (skip && vocab.isSpecialToken(t)) continue;
       tokens.push(t);
     }
     if (!this.decoder) return tokens.join(" ");
     return this.decoder.decodeChain(tokens).join("");
+  }
+
+  /** The error for an id that names no token. Matches HF's ids and text otherwise, but where HF's decode skips such
+   * an id silently we throw: a wrong id usually means the wrong tokenizer or an off-by-one, and dropped text hides it. */
+  unknownIdError(id: number, position: number): TokenizerError {
+    return new TokenizerError(
+      `decode: id ${id} at position ${position} is not in the vocabulary (${this.vocabSize()} tokens, highest id ${this.maxId()})`,
+      this.fileName,
+    );
+  }
+
+  private maxId(): number {
+    let max = this.model.vocabSize - 1;
+    for (const t of this.vocabulary().tokens) max = Math.max(max, t.id);
+    return max;
   }
 
   decodeBatch(batch: ArrayLike<number>[], options: DecodeOptions = {}): string[] {
@@ -443,6 +461,9 @@ export class Tokenizer {
     return new StreamDecoder((ids) => this.decode(ids, options), {
       // A byte-fallback run (e.g. a word of 3-byte characters) can be long; emitting inside it would cut characters.
       maxPending: 1024,
+      checkId: (id, position) => {
+        if (this.idToToken(id) === undefined) throw this.unknownIdError(id, position);
+      },
       isByteToken: (id) => {
         const t = this.model.idToToken(id);
         return t !== undefined && BYTE_TOKEN.test(t) && this.vocabulary().idToToken(id) === undefined;
