@@ -7,10 +7,13 @@
 // context, so the window stays a few tokens long and each push costs O(1) amortised.
 
 export interface StreamDecoderOptions {
-  /** True for ids after which a byte-fallback run may go on: the "<0xNN>" tokens, and ids that decode to nothing
-   * (special tokens being skipped) when the decoder has ByteFallback. A run's text is only final once it ends (HF
-   * turns a whole run with any invalid byte into U+FFFD per byte), so nothing is decoded or emitted inside a run. */
+  /** True for the "<0xNN>" byte-fallback tokens. A run's text is only final once it ends (HF turns a whole run with
+   * any invalid byte into U+FFFD per byte), so nothing is decoded or emitted inside a run. */
   isByteToken?: (id: number) => boolean;
+  /** True for ids that decode(ids) drops before its decoder runs (special tokens being skipped). They are taken in
+   * without entering the window: wherever they stand the text is as if they were absent, so a byte-fallback run
+   * around them stays one run, and a long run of them costs nothing. */
+  isDropped?: (id: number) => boolean;
   /** Pending ids after which text is emitted even though it ends with U+FFFD (truly invalid bytes). Default 16. */
   maxPending?: number;
   /** Called with each id and its position in the stream before it is taken in; throws to reject it (the stream is
@@ -43,6 +46,7 @@ export class StreamDecoder {
   push(id: number): string {
     this.options.checkId?.(id, this.pushed);
     this.pushed++;
+    if (this.options.isDropped?.(id)) return "";
     this.ids.push(id);
     // Inside a byte-fallback run nothing is final: decode once the run ends (amortised O(1) per id).
     if (this.options.isByteToken?.(id)) return "";

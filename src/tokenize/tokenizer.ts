@@ -468,6 +468,8 @@ export class Tokenizer {
         const t = this.model.idToToken(id);
         return t !== undefined && BYTE_TOKEN.test(t) && this.vocabulary().idToToken(id) === undefined;
       },
+      // decode() drops skipped specials before the decoder: e.g. Llama's <0xE4> </s> <0xB8> <0xAD> is one run, "中".
+      isDropped: options.skipSpecialTokens ? (id) => this.vocabulary().isSpecialToken(this.idToToken(id)!) : undefined,
     });
   }
 

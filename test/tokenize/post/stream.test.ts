@@ -6,8 +6,9 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { byteFallbackValue, decoderFromJSON } from "../../../src/tokenize/decoders/index.js";
 import { StreamDecoder } from "../../../src/tokenize/stream-decoder.js";
+import { Tokenizer } from "../../../src/index.js";
 import type { JsonObject } from "../../../src/tokenize/types.js";
-import { mixedLines, oracle, REAL, tokenizerJson, wordLevelWith, type Oracle } from "./oracle.js";
+import { flores, mixedLines, oracle, REAL, tokenizerJson, wordLevelWith, type Oracle } from "./oracle.js";
 
 interface Decoding {
   decode: (ids: number[], skipSpecial?: boolean) => string;
@@ -167,4 +168,75 @@ test("text that keeps ending with invalid bytes is still emitted (bounded hold-b
   assert.equal(parts.join(""), "\ufffd".repeat(50) + "é");
   assert.ok(parts.slice(0, 45).join("").length >= 20, "invalid bytes are not held back forever");
   assert.ok(decoded / ids.length < 40, `${decoded / ids.length} ids decoded per id`);
+});
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+test("Tokenizer.createStreamDecoder on FLORES ids with specials and byte tokens spliced in equals decode(all) and HF", async () => {
+  // Scripts Llama and Mistral mostly spell with <0xNN> byte tokens (Ethiopic, Tibetan, Myanmar, Khmer) and ones they
+  // do not; specials spliced into a byte run are skipped by decode, so the run around them must stay whole.
+  const lines = ["amh_Ethi", "bod_Tibt", "mya_Mymr", "khm_Khmr", "zho_Hans", "kor_Hang", "hin_Deva", "eng_Latn"].flatMap((l) => flores(l, 3));
+  for (const path of [REAL.llama, REAL.mistral, REAL.gpt2]) {
+    const t = await Tokenizer.fromFile(path);
+    const o = oracle(tokenizerJson(path));
+    const encoded = lines.map((l) => t.encode(l).ids);
+    const size = t.vocabSize();
+    const specials = t.addedTokens.filter((a) => a.special).map((a) => a.id);
+    const bytes = Array.from({ length: size }, (_, i) => i).filter((i) => /^<0x[0-9A-F]{2}>$/.test(t.idToToken(i)!));
+    const extra = fc.oneof(
+      { weight: 3, arbitrary: fc.constantFrom(...specials) },
+      { weight: bytes.length ? 2 : 0, arbitrary: fc.constantFrom(...(bytes.length ? bytes : [0])) },
+      { weight: 1, arbitrary: fc.integer({ min: 0, max: size - 1 }) },
+    );
+    const sequence = fc
+      .record({
+        line: fc.nat(encoded.length - 1),
+        from: fc.nat(),
+        length: fc.integer({ min: 0, max: 80 }),
+        inserts: fc.array(fc.tuple(fc.nat(), fc.array(extra, { minLength: 1, maxLength: 3 })), { maxLength: 6 }),
+      })
+      .map(({ line, from, length, inserts }) => {
+        const all = encoded[line]!;
+        const start = all.length ? from % all.length : 0;
+        const ids = all.slice(start, start + length);
+        for (const [at, add] of inserts) ids.splice(at % (ids.length + 1), 0, ...add);
+        return ids;
+      });
+    let runs = 0;
+    await fc.assert(
+      fc.asyncProperty(sequence, fc.boolean(), async (ids, skipSpecialTokens) => {
+        runs++;
+        const full = t.decode(ids, { skipSpecialTokens });
+        assert.equal(full, await o.decode(ids, skipSpecialTokens), "decode(all) is HF's");
+        const s = t.createStreamDecoder({ skipSpecialTokens });
+        const parts = ids.map((id) => s.push(id));
+        parts.push(s.flush());
+        assert.equal(parts.join(""), full);
+        // Never a cut character: no lone surrogate, and no U+FFFD that the whole text does not have.
+        for (const p of parts) assert.ok(!LONE_SURROGATE.test(p), `lone surrogate in ${JSON.stringify(p)}`);
+        if (!full.includes("\ufffd")) assert.ok(!parts.some((p) => p.includes("\ufffd")), "a part shows U+FFFD");
+      }),
+      { numRuns: 250, seed: 23, reporter: (r) => { if (r.failed) throw new Error(`${path}: ${JSON.stringify(r.counterexample)} ${r.errorInstance}`); } },
+    );
+    assert.equal(runs >= 250, true);
+  }
+});
+
+test("a byte-fallback run around skipped specials streams as one run (Llama)", async () => {
+  const t = await Tokenizer.fromFile(REAL.llama);
+  const o = oracle(tokenizerJson(REAL.llama));
+  const [bos, eos, unk] = [t.tokenToId("<s>")!, t.tokenToId("</s>")!, t.tokenToId("<unk>")!];
+  const b = (x: number) => t.tokenToId(`<0x${x.toString(16).toUpperCase().padStart(2, "0")}>`)!;
+  for (const ids of [
+    [b(0xe4), eos, b(0xb8), bos, b(0xad)], // "中" with specials inside its bytes
+    [b(0x00), unk, b(0x97)], // an invalid run: U+FFFD per byte, as HF
+    [b(0xe4), ...new Array<number>(3000).fill(eos), b(0xb8), b(0xad), t.tokenToId("▁x")!],
+  ]) {
+    for (const skipSpecialTokens of [true, false]) {
+      const s = t.createStreamDecoder({ skipSpecialTokens });
+      const parts = ids.map((id) => s.push(id));
+      parts.push(s.flush());
+      assert.equal(parts.join(""), await o.decode(ids, skipSpecialTokens), `${ids.slice(0, 5)} ${skipSpecialTokens}`);
+    }
+  }
 });
