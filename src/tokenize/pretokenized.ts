@@ -2,6 +2,7 @@
 // the pieces further; the model tokenizes each; the result becomes an Encoding with offsets into the input text.
 
 import { Encoding } from "./encoding.js";
+import type { Direction } from "./encoding-ops.js";
 import { NormalizedString } from "./normalized.js";
 import type { Token } from "./types.js";
 
@@ -47,6 +48,31 @@ export class PreTokenizedString {
   /** Tokenizes every piece that has no tokens yet. */
   tokenize(fn: (piece: string) => Token[]): void {
     for (const s of this.splits) if (!s.tokens) s.tokens = fn(s.normalized.normalized);
+  }
+
+  /** Tokenizes pieces from the start (or, for "Left", from the end) until they hold `maxTokens` tokens, and drops
+   * the pieces beyond (before) the last one tokenized, so word ids count from the first piece kept. Matches HF's
+   * early exit under truncation: only a newly tokenized piece can end the walk (added tokens count, but walk on),
+   * and the piece that reaches the limit is kept whole, which decides what the overflowing windows hold. */
+  tokenizeWithLimit(fn: (piece: string) => Token[], maxTokens: number, direction: Direction): void {
+    const n = this.splits.length;
+    const left = direction === "Left";
+    let total = 0;
+    // Pieces [0, edge) are kept going right; [edge, n) going left.
+    let edge = left ? n : 0;
+    for (let k = 0; k < n; k++) {
+      const i = left ? n - 1 - k : k;
+      const s = this.splits[i]!;
+      edge = left ? i : i + 1;
+      if (s.tokens) {
+        total += s.tokens.length;
+        continue;
+      }
+      s.tokens = fn(s.normalized.normalized);
+      total += s.tokens.length;
+      if (total >= maxTokens) break;
+    }
+    this.splits = left ? this.splits.slice(edge) : this.splits.slice(0, edge);
   }
 
   /** The encoding: offsets into the input text (UTF-16), word ids = index of the piece (HF style). */

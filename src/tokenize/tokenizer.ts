@@ -11,6 +11,7 @@ import {
   padEncodings,
   paddingFromJSON,
   paddingToJSON,
+  tokenizationLimit,
   truncateForPostProcessing,
   truncationFromJSON,
   truncationToJSON,
@@ -257,13 +258,16 @@ export class Tokenizer {
   }
 
   /** One sequence through added tokens, normalizer, pre-tokenizer and model (no post-processing). */
-  private encodeSequence(text: string, typeId: number): Encoding {
-    const plan = this.normalizer ? null : this.currentPlan();
+  private encodeSequence(text: string, typeId: 0 | 1): Encoding {
+    // Matches HF: under truncation the model stops at the word that reaches max_length (see tokenizeWithLimit).
+    const limit = tokenizationLimit(this.truncation, typeId);
+    const plan = this.normalizer || limit ? null : this.currentPlan();
     if (plan) return encodeByteLevel(text, typeId, plan, this.vocabulary(), this.modelTokenize, this.spanTokenCache, this.modelToken);
     const p = new PreTokenizedString(text);
     this.vocabulary().extractAndNormalize(p, this.normalizer);
     this.preTokenizer?.preTokenize(p);
-    p.tokenize(this.tokenizePiece);
+    if (limit) p.tokenizeWithLimit(this.tokenizePiece, limit.maxTokens, limit.direction);
+    else p.tokenize(this.tokenizePiece);
     const e = p.intoEncoding(typeId, typeId, text);
     return e;
   }
@@ -293,7 +297,8 @@ export class Tokenizer {
   encodeIds(text: string, options: { addSpecialTokens?: boolean } = {}): number[] {
     const n = this.normalizer;
     const pt = this.preTokenizer;
-    if ((n && !n.normalizeText) || (pt && !pt.preTokenizeText)) return this.encode(text, options).ids;
+    // Truncation stops the model early at a word boundary (HF's early exit): only the full path does that.
+    if ((n && !n.normalizeText) || (pt && !pt.preTokenizeText) || this.truncation) return this.encode(text, options).ids;
     this.checkCaches();
     text = wellFormed(text);
     const vocab = this.vocabulary();
@@ -340,7 +345,7 @@ export class Tokenizer {
         for (const part of parts) this.appendIds(part, ids);
       }
     }
-    if (!this.truncation && !this.padding) {
+    if (!this.padding) {
       const affix = this.idAffixes(options.addSpecialTokens ?? true);
       if (affix) return affix[0].length === 0 && affix[1].length === 0 ? ids : affix[0].concat(ids, affix[1]);
     }
