@@ -3,7 +3,7 @@
 # trained by retoken (8k byte-level BPE per language, assets/tokenizers) and to GPT-2's tokenizer, scored in bits per
 # byte on held-out FLORES-200 devtest. Usage: bash scripts/transfer-table.sh [LINES] [METHODS] [OUT_PREFIX]
 set -euo pipefail
-lines="${1:-150}"
+lines="${1:-60}"
 methods="${2:-copy,fvt,aux,hypernet}"
 out="${3:-docs/transfer-results}"
 flores="${FLORES:-../shared/data/flores200/devtest}"
@@ -14,7 +14,8 @@ for l in de fr es ru pl ja; do
   args+=(--target "$l=assets/tokenizers/$l-8k.json" --aux-text "$l=$corpus/$l.txt")
 done
 for l in en de fr es ru pl ja; do args+=(--text "$l=$flores/${code[$l]}.devtest"); done
-args+=(--target ../shared/data/tokenizers/gpt-2.json --add-special-tokens --aux-text "$corpus/en.txt")
+# GPT-2 (a real model's tokenizer, English-centred) on English and German.
+args+=(--target "en,de=../shared/data/tokenizers/gpt-2.json" --add-special-tokens --aux-text "en=$corpus/en.txt")
 hn=()
 [[ "$methods" == *hypernet* ]] && hn=(--hypernet assets/hypernet)
 node --import tsx src/cli/main.ts transfer-eval "${args[@]}" "${hn[@]}" --methods "$methods" --lines "$lines" --json "$out.json" --html "$out.html"
