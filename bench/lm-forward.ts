@@ -1,7 +1,7 @@
 // Forward tokens/s of the 6M-parameter reference Llama (d 256, 2 layers, 8 heads, vocab 8192), batch × 256 tokens.
 // Run: node --import tsx bench/lm-forward.ts [batch] [reps]. PyTorch comparison: python3 bench/lm-forward.py (if torch imports).
 import "../src/tensor/install-node-shims.js";
-import { initBackend, fromFloat32, toFloat32 } from "../src/tensor/backend.js";
+import { initBackend, fromFloat32, fromInt32, toFloat32, jit, tree, type Tensor } from "../src/tensor/backend.js";
 import { parseModelConfig } from "../src/lm/config.js";
 import { forward, disposeCache, type Params } from "../src/lm/model.js";
 
@@ -27,14 +27,28 @@ for (const [k, s] of Object.entries(shapes)) {
   params[k] = fromFloat32(new Float32Array(size).map(() => (Math.random() - 0.5) * 0.1), s);
 }
 const ids = Array.from({ length: batch }, () => Array.from({ length: T }, () => Math.floor(Math.random() * 8192)));
-const once = async () => {
+// Eager: op by op, as generation with the KV cache runs. Compiled: one jit-compiled graph per shape, as bpb runs.
+const eager = async () => {
   const { logits, cache } = forward(config, params, ids);
   disposeCache(cache);
   await toFloat32(logits);
 };
-await once();
-const t0 = performance.now();
-for (let i = 0; i < reps; i++) await once();
-const s = (performance.now() - t0) / 1000 / reps;
-console.log(JSON.stringify({ params: n, batch, seqLen: T, secondsPerForward: +s.toFixed(4), tokensPerSecond: Math.round((batch * T) / s), threads: (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency }));
+const compiledForward = jit((p: Params, inputs: Tensor): Tensor => {
+  const { logits, cache } = forward(config, p, inputs);
+  disposeCache(cache);
+  tree.dispose(p);
+  return logits;
+}) as unknown as (p: Params, inputs: Tensor) => Tensor;
+const inputs = Int32Array.from(ids.flat());
+const compiled = async () => {
+  await toFloat32(compiledForward(tree.ref(params), fromInt32(inputs, [batch, T])));
+};
+const threads = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+for (const [mode, once] of [["eager", eager], ["jit", compiled]] as const) {
+  await once();
+  const t0 = performance.now();
+  for (let i = 0; i < reps; i++) await once();
+  const s = (performance.now() - t0) / 1000 / reps;
+  console.log(JSON.stringify({ mode, params: n, batch, seqLen: T, secondsPerForward: +s.toFixed(4), tokensPerSecond: Math.round((batch * T) / s), threads }));
+}
 process.exit(0);

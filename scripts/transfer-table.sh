@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The transfer results table of issue 6: the default model transferred zero-shot to language-specific tokenizers
 # trained by retoken (8k byte-level BPE per language, assets/tokenizers) and to GPT-2's tokenizer, scored in bits per
-# byte on held-out FLORES-200 devtest. Usage: bash scripts/transfer-table.sh [LINES] [METHODS] [OUT_PREFIX]
+# byte on held-out FLORES-200 devtest, or with TEXTS=domain on the model's own held-out corpus text (assets/text).
+# Usage: [TEXTS=flores|domain] bash scripts/transfer-table.sh [LINES] [METHODS] [OUT_PREFIX]
 set -euo pipefail
 lines="${1:-60}"
 methods="${2:-copy,fvt,aux,hypernet}"
@@ -13,7 +14,9 @@ args=()
 for l in de fr es ru pl ja; do
   args+=(--target "$l=assets/tokenizers/$l-8k.json" --aux-text "$l=$corpus/$l.txt")
 done
-for l in en de fr es ru pl ja; do args+=(--text "$l=$flores/${code[$l]}.devtest"); done
+for l in en de fr es ru pl ja; do
+  if [[ "${TEXTS:-flores}" == domain ]]; then args+=(--text "$l=assets/text/$l-heldout.txt"); else args+=(--text "$l=$flores/${code[$l]}.devtest"); fi
+done
 # GPT-2 (a real model's tokenizer, English-centred) on English and German.
 args+=(--target "en,de=../shared/data/tokenizers/gpt-2.json" --add-special-tokens --aux-text "en=$corpus/en.txt")
 hn=()
