@@ -2,20 +2,45 @@
 
 Run: python3 scripts/golden/make_safetensors_golden.py  (writes test/fixtures/lm/dtypes.safetensors and dtypes.json)
 dtypes.json holds the expected values as float64 lists (what each stored value means).
-Also: `python3 scripts/golden/make_safetensors_golden.py --check FILE` loads FILE with safetensors.numpy and prints
-a JSON summary, which the interop test uses to confirm files retoken writes load in the reference reader.
+Also: `python3 scripts/golden/make_safetensors_golden.py --check FILE` loads FILE with safetensors.numpy (or, where
+that package is missing, with a numpy-only parser of the format) and prints a JSON summary, which the interop test
+uses to confirm files retoken writes load outside retoken.
 """
 import json, os, sys
 import numpy as np
-from safetensors.numpy import save_file, load_file
+
+# The format read with numpy alone (8-byte little-endian header length, JSON header, raw little-endian data), for
+# machines without the safetensors package; the reference reader is used when it imports.
+NP_DTYPES = {"F64": "<f8", "F32": "<f4", "F16": "<f2", "I64": "<i8", "I32": "<i4", "I16": "<i2", "I8": "i1", "U8": "u1", "BOOL": "?"}
+
+
+def read_with_numpy(path):
+    with open(path, "rb") as f:
+        blob = f.read()
+    n = int.from_bytes(blob[:8], "little")
+    header = json.loads(blob[8 : 8 + n])
+    meta = header.pop("__metadata__", None)
+    data = blob[8 + n :]
+    out = {}
+    for k, v in header.items():
+        start, end = v["data_offsets"]
+        out[k] = np.frombuffer(data[start:end], dtype=NP_DTYPES[v["dtype"]]).reshape(v["shape"])
+    return meta, out
+
 
 if len(sys.argv) == 3 and sys.argv[1] == "--check":
-    from safetensors import safe_open
-    with safe_open(sys.argv[2], framework="np") as f:
-        meta = f.metadata()
-        out = {k: {"dtype": str(f.get_tensor(k).dtype), "shape": list(f.get_tensor(k).shape), "values": f.get_tensor(k).astype(np.float64).ravel().tolist()} for k in f.keys()}
-    print(json.dumps({"metadata": meta, "tensors": out}))
+    try:
+        from safetensors import safe_open
+
+        with safe_open(sys.argv[2], framework="np") as f:
+            meta, tensors, reader = f.metadata(), {k: f.get_tensor(k) for k in f.keys()}, "safetensors"
+    except ImportError:
+        (meta, tensors), reader = read_with_numpy(sys.argv[2]), "numpy"
+    out = {k: {"dtype": str(t.dtype), "shape": list(t.shape), "values": t.astype(np.float64).ravel().tolist()} for k, t in tensors.items()}
+    print(json.dumps({"reader": reader, "metadata": meta, "tensors": out}))
     sys.exit(0)
+
+from safetensors.numpy import save_file
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "..", "test", "fixtures", "lm")
 vals = np.array([0.0, -0.0, 1.0, -2.5, 3.140625, 65504.0, 1e-4, -7.75e-6, 123.456, 1e-8, 0.333, -1000.5], dtype=np.float64)
