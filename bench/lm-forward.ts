@@ -1,5 +1,5 @@
 // Forward tokens/s of the 6M-parameter reference Llama (d 256, 2 layers, 8 heads, vocab 8192), batch × 256 tokens.
-// Run: node --import tsx bench/lm-forward.ts [batch] [reps]. PyTorch comparison: python3 bench/lm-forward.py (if torch imports).
+// Run: node --import tsx bench/lm-forward.ts [batch] [reps]. PyTorch comparison: python3 bench/lm-torch.py (if torch imports).
 import "../src/tensor/install-node-shims.js";
 import { initBackend, fromFloat32, fromInt32, toFloat32, jit, tree, type Tensor } from "../src/tensor/backend.js";
 import { parseModelConfig } from "../src/lm/config.js";

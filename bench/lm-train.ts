@@ -1,6 +1,6 @@
 // Train-step time of the reference configuration of issue 5: a 6M-parameter Llama (d 256, 2 layers, 8 heads,
 // vocab 8192, tied), batch 8 × 256 tokens, forward + backward + AdamW + clipping, jit-compiled.
-// Run: npm run bench:lm   (PyTorch on the same CPU, when it imports: python3 bench/lm-train.py)
+// Run: npm run bench:lm   (PyTorch on the same CPU, when it imports: python3 bench/lm-torch.py)
 import "../src/tensor/install-node-shims.js";
 import { initBackend } from "../src/tensor/backend.js";
 import { parseModelConfig } from "../src/lm/config.js";
