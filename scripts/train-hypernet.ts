@@ -38,6 +38,10 @@ const { values: args } = parseArgs({
     "eval-lines": { type: "string", default: "20" },
     eval: { type: "string", multiple: true, default: [] },
     "stop-after-minutes": { type: "string" },
+    // language: every tokenizer-sampling window (DEFAULT_TRAIN.resampleEvery steps) reads one corpus file, and its
+    // tokenizer is drawn from that file's text (ZeTT's multilingual recipe); mixed: rows from any file, tokenizers
+    // from recent batches.
+    "sample-by": { type: "string", default: "language" },
   },
 });
 const STEPS = Number(args.steps);
@@ -55,16 +59,32 @@ if (texts.length === 0) throw new Error(`${args.corpus}: no .txt files`);
 const weights = texts.map((t) => Math.sqrt(t.text.length));
 const totalW = weights.reduce((a, b) => a + b, 0);
 const ROW_CHARS = 2000;
-function textsAt(step: number): string[] {
-  const rand = mulberry32(SEED * 1_000_003 + step + 17);
-  return Array.from({ length: DEFAULT_TRAIN.batch }, () => {
-    let u = rand() * totalW;
-    let k = 0;
-    while (k < texts.length - 1 && u >= weights[k]!) u -= weights[k++]!;
-    const t = texts[k]!.text;
+const byLanguage = args["sample-by"] === "language";
+if (!byLanguage && args["sample-by"] !== "mixed") throw new Error(`--sample-by ${args["sample-by"]}: expected language or mixed`);
+/** A corpus file drawn ∝ weight. */
+function pickText(rand: () => number): string {
+  let u = rand() * totalW;
+  let k = 0;
+  while (k < texts.length - 1 && u >= weights[k]!) u -= weights[k++]!;
+  return texts[k]!.text;
+}
+function chunks(t: string, n: number, rand: () => number): string[] {
+  return Array.from({ length: n }, () => {
     const start = Math.floor(rand() * Math.max(1, t.length - ROW_CHARS));
     return t.slice(start, start + ROW_CHARS);
   });
+}
+/** The file of a sampling window (language mode): a function of the window, so a resumed run reads the same. */
+const windowText = (step: number) => pickText(mulberry32(SEED * 999_983 + (step - (step % DEFAULT_TRAIN.resampleEvery)) + 5));
+function textsAt(step: number): string[] {
+  const rand = mulberry32(SEED * 1_000_003 + step + 17);
+  if (byLanguage) return chunks(windowText(step), DEFAULT_TRAIN.batch, rand);
+  return Array.from({ length: DEFAULT_TRAIN.batch }, () => chunks(pickText(rand), 1, rand)[0]!);
+}
+/** Text the window's tokenizer is drawn from (language mode): 64 rows of the window's file. */
+function samplingTextAt(step: number): string[] | undefined {
+  if (!byLanguage) return undefined;
+  return chunks(windowText(step), 64, mulberry32(SEED * 7_777_777 + step - (step % DEFAULT_TRAIN.resampleEvery)));
 }
 
 // ---- evaluation targets: LANG=TOKENIZER:TEXT
@@ -96,7 +116,7 @@ if (existsSync(join(args.checkpoint!, "state.json"))) {
   process.stderr.write(`resumed at step ${trainer.stepsDone}\n`);
   appendFileSync(logPath, JSON.stringify({ event: "resume", step: trainer.stepsDone, steps: STEPS }) + "\n");
 } else {
-  appendFileSync(logPath, JSON.stringify({ event: "start", model: modelDir, hypernet: config, train: DEFAULT_TRAIN, steps: STEPS, lr: Number(args.lr) }) + "\n");
+  appendFileSync(logPath, JSON.stringify({ event: "start", model: modelDir, hypernet: config, train: DEFAULT_TRAIN, steps: STEPS, lr: Number(args.lr), sampleBy: args["sample-by"] }) + "\n");
 }
 
 async function evaluate(method: "fvt" | "hypernet"): Promise<Record<string, number>> {
@@ -116,7 +136,7 @@ let seconds = 0;
 let ema = NaN;
 const checkpoint = () => saveTrainingCheckpoint(args.checkpoint!, { arrays: net.arrays, shapes: net.shapes, optimizer: trainer.optimizer.state, state: { seconds } });
 while (trainer.stepsDone < STEPS && Date.now() < deadline) {
-  const log = await trainer.trainStep(textsAt(trainer.stepsDone));
+  const log = await trainer.trainStep(textsAt(trainer.stepsDone), samplingTextAt(trainer.stepsDone));
   seconds += log.seconds;
   ema = Number.isNaN(ema) ? log.loss : 0.95 * ema + 0.05 * log.loss;
   const entry: Record<string, unknown> = { ...log, loss: +log.loss.toFixed(4), gradNorm: +log.gradNorm.toFixed(3), seconds: +log.seconds.toFixed(3) };

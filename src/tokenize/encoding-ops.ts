@@ -138,8 +138,9 @@ export function mergeTwo(a: Encoding, b: Encoding, growingOffsets: boolean): Enc
   return merged;
 }
 
-/** Concatenates encodings in order (HF's Encoding::merge). */
+/** Concatenates encodings in order (HF's Encoding::merge). A single encoding is returned as it is, not copied. */
 export function mergeEncodings(encodings: Encoding[], growingOffsets: boolean): Encoding {
+  if (encodings.length === 1) return encodings[0]!;
   let acc = new Encoding({ ids: [] });
   for (const e of encodings) acc = mergeTwo(acc, e, growingOffsets);
   return acc;

@@ -135,6 +135,7 @@ export class TemplateProcessing extends BasePostProcessor {
   processEncodings(encodings: Encoding[], addSpecialTokens: boolean): Encoding[] {
     const template = encodings.length === 2 ? this.pair : this.single;
     const out: Encoding[] = [];
+    const used = new Set<number>();
     for (const piece of template) {
       if (piece.kind === "Sequence") {
         const i = piece.id === "A" ? 0 : 1;
@@ -143,7 +144,10 @@ export class TemplateProcessing extends BasePostProcessor {
         // Matches HF: only the encoding itself gets the template's type id, not its overflowing parts.
         e.typeIds = new Array<number>(e.ids.length).fill(piece.typeId);
         setSequenceId(e, i);
-        out.push(cloneEncoding(e));
+        // The encodings are already our copies (BasePostProcessor.process); a second copy is needed only when the
+        // template names the same sequence twice, since the next use rewrites its type ids.
+        out.push(used.has(i) ? cloneEncoding(e) : e);
+        used.add(i);
       } else if (addSpecialTokens) {
         const t = this.specialTokens.get(piece.id)!;
         const n = t.ids.length;

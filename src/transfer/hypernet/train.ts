@@ -132,10 +132,10 @@ export class HypernetTrainer {
     if (this.recentText.length > cap) this.recentText.splice(0, this.recentText.length - cap);
   }
 
-  /** Pre-tokens (in the source's alphabet) of recent text, counted. */
-  private preTokens(): Map<string, number> {
+  /** Pre-tokens (in the source's alphabet) of `texts`, counted. */
+  private preTokens(texts: string[]): Map<string, number> {
     const out = new Map<string, number>();
-    for (const text of this.recentText) {
+    for (const text of texts) {
       const p = new PreTokenizedString(this.source.normalizer?.normalizeText?.(text) ?? text);
       this.source.preTokenizer?.preTokenize(p);
       for (const s of p.splits) out.set(s.normalized.normalized, (out.get(s.normalized.normalized) ?? 0) + 1);
@@ -143,22 +143,24 @@ export class HypernetTrainer {
     return out;
   }
 
-  private resample(seed: number): void {
-    const json = sampleUnigramTokenizer(this.preTokens(), byteLevelAlphabet(), this.template, { vocabSize: this.options.sampleVocab, noiseStd: this.options.noiseStd, maxPieceLength: 12, seed });
+  private resample(seed: number, texts: string[]): void {
+    const json = sampleUnigramTokenizer(this.preTokens(texts), byteLevelAlphabet(), this.template, { vocabSize: this.options.sampleVocab, noiseStd: this.options.noiseStd, maxPieceLength: 12, seed });
     const tokenizer = Tokenizer.fromJSON(json);
     this.sampled = { tokenizer, map: buildVocabularyMap(this.source, tokenizer) };
   }
 
   /**
    * One update on `texts` (one text per row; each must yield at least seqLen tokens under any sampled tokenizer —
-   * give ~8 bytes per token). The first call (and every resampleEvery-th) draws a new tokenizer from recent text.
+   * give ~8 bytes per token). The first call (and every resampleEvery-th) draws a new tokenizer from `sampleFrom`
+   * when given — ZeTT's multilingual recipe draws each tokenizer from one language's text, so that sampled
+   * tokenizers look like the language-specific targets — and otherwise from recent batches.
    */
-  async trainStep(texts: string[]): Promise<HypernetStepLog> {
+  async trainStep(texts: string[], sampleFrom?: string[]): Promise<HypernetStepLog> {
     const t0 = performance.now();
     const o = this.options;
     const step = this.optimizer.state.step;
     this.remember(texts);
-    if (!this.sampled || step % o.resampleEvery === 0) this.resample(o.seed * 1_000_003 + step - (step % o.resampleEvery));
+    if (!this.sampled || step % o.resampleEvery === 0) this.resample(o.seed * 1_000_003 + step - (step % o.resampleEvery), sampleFrom ?? this.recentText);
     const { tokenizer, map } = this.sampled!;
     const rand = mulberry32(o.seed * 7919 + step);
     // Rows: [BOS, t1 … tT]; the BOS is the sampled tokenizer's copy of the model's start token.
