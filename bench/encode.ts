@@ -109,8 +109,31 @@ async function agreement(encode: Encoder, oracle: Encoder, lines: string[]): Pro
 const gpt2Json = readFileSync("../shared/data/tokenizers/gpt-2.json", "utf8");
 const llamaJson = readFileSync("../shared/data/tokenizers/llama.json", "utf8");
 const cl100kRanks = rankFile("cl100k_base");
+const o200kRanks = rankFile("o200k_base");
 
-const setups: { name: string; ours: () => Promise<Tokenizer>; peers: Peer[] }[] = [
+interface Setup {
+  name: string;
+  ours: () => Promise<Tokenizer>;
+  peers: Peer[];
+}
+
+/** A tiktoken encoding loaded from its rank file (the pattern and specials recognised), and the peers that ship it. */
+function rankFileSetup(name: "cl100k_base" | "o200k_base", ranks: string): Setup {
+  const ours = async () => Tokenizer.fromBytes(new TextEncoder().encode(ranks));
+  return {
+    name,
+    ours,
+    peers: [
+      { name: "HF tokenizers (native)", make: async () => hfNative((await ours()).toString()) },
+      { name: "tiktoken (WASM)", make: async () => { const { get_encoding } = await import("tiktoken"); const e = get_encoding(name); return (t) => e.encode(t); } },
+      { name: "js-tiktoken", make: async () => { const { getEncoding } = await import("js-tiktoken"); const e = getEncoding(name); return (t) => e.encode(t); } },
+      { name: "gpt-tokenizer", make: async () => { const m = await import(`gpt-tokenizer/encoding/${name}`); return (t: string) => m.encode(t); } },
+      { name: "@huggingface/tokenizers", make: async () => hfJs((await ours()).toString()) },
+    ],
+  };
+}
+
+const setups: Setup[] = [
   {
     name: "GPT-2",
     ours: async () => Tokenizer.fromJSON(gpt2Json),
@@ -122,17 +145,8 @@ const setups: { name: string; ours: () => Promise<Tokenizer>; peers: Peer[] }[] 
       { name: "@huggingface/tokenizers", make: () => hfJs(gpt2Json) },
     ],
   },
-  {
-    name: "cl100k_base",
-    ours: async () => Tokenizer.fromBytes(new TextEncoder().encode(cl100kRanks)),
-    peers: [
-      { name: "HF tokenizers (native)", make: async () => hfNative((await Tokenizer.fromBytes(new TextEncoder().encode(cl100kRanks))).toString()) },
-      { name: "tiktoken (WASM)", make: async () => { const { get_encoding } = await import("tiktoken"); const e = get_encoding("cl100k_base"); return (t) => e.encode(t); } },
-      { name: "js-tiktoken", make: async () => { const { getEncoding } = await import("js-tiktoken"); const e = getEncoding("cl100k_base"); return (t) => e.encode(t); } },
-      { name: "gpt-tokenizer", make: async () => { const m = await import("gpt-tokenizer/encoding/cl100k_base"); return (t) => m.encode(t); } },
-      { name: "@huggingface/tokenizers", make: async () => hfJs((await Tokenizer.fromBytes(new TextEncoder().encode(cl100kRanks))).toString()) },
-    ],
-  },
+  rankFileSetup("cl100k_base", cl100kRanks),
+  rankFileSetup("o200k_base", o200kRanks),
   {
     name: "Llama 2 (SentencePiece BPE)",
     ours: async () => Tokenizer.fromJSON(llamaJson),

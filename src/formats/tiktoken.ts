@@ -9,6 +9,7 @@ import type { JsonObject } from "../tokenize/types.js";
 import { TokenizerError } from "../tokenize/types.js";
 import { byteLevelAlphabet } from "../tokenize/byte-vocabulary.js";
 import { base64Decode, base64Encode } from "./base64.js";
+import { GPT2_PATTERN_SOURCE, LLAMA3_PATTERN_SOURCE, O200K_PATTERN_SOURCE } from "../tokenize/pretokenizers/patterns.js";
 
 export interface TiktokenOptions {
   /** Pre-tokenizer regex (tiktoken's `pat_str`); required for rank files that are not recognised. */
@@ -31,20 +32,8 @@ export interface KnownTiktokenEncoding {
   bosToken?: string;
 }
 
-// GPT-2's pattern, used by r50k_base (GPT-2, GPT-3) and p50k_base (Codex, text-davinci-002/003).
-const R50K_PATTERN = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
-// cl100k_base and Llama 3 share this pattern (Meta's tokenizer.py copies OpenAI's).
-const CL100K_PATTERN =
-  "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
-const O200K_PATTERN = [
-  "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?",
-  "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?",
-  "\\p{N}{1,3}",
-  " ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*",
-  "\\s*[\\r\\n]+",
-  "\\s+(?!\\S)",
-  "\\s+",
-].join("|");
+// r50k_base and p50k_base use GPT-2's pattern; cl100k_base and Llama 3 share one (Meta's tokenizer.py copies OpenAI's).
+
 
 function llama3SpecialTokens(): Record<string, number> {
   // Order as in Meta's Llama 3 tokenizer.py: 10 named/reserved slots, then reserved 5..250; ids follow the ranks.
@@ -71,7 +60,7 @@ export const KNOWN_TIKTOKEN_ENCODINGS: readonly KnownTiktokenEncoding[] = [
     name: "cl100k_base",
     rankCount: 100256,
     fingerprint: 0x2b55ad69,
-    pattern: CL100K_PATTERN,
+    pattern: LLAMA3_PATTERN_SOURCE,
     specialTokens: {
       "<|endoftext|>": 100257,
       "<|fim_prefix|>": 100258,
@@ -84,28 +73,28 @@ export const KNOWN_TIKTOKEN_ENCODINGS: readonly KnownTiktokenEncoding[] = [
     name: "o200k_base",
     rankCount: 199998,
     fingerprint: 0x2fcb3be8,
-    pattern: O200K_PATTERN,
+    pattern: O200K_PATTERN_SOURCE,
     specialTokens: { "<|endoftext|>": 199999, "<|endofprompt|>": 200018 },
   },
   {
     name: "p50k_base",
     rankCount: 50280,
     fingerprint: 0x1e00855b,
-    pattern: R50K_PATTERN,
+    pattern: GPT2_PATTERN_SOURCE,
     specialTokens: { "<|endoftext|>": 50256 },
   },
   {
     name: "r50k_base",
     rankCount: 50256,
     fingerprint: 0x1d69353f,
-    pattern: R50K_PATTERN,
+    pattern: GPT2_PATTERN_SOURCE,
     specialTokens: { "<|endoftext|>": 50256 },
   },
   {
     name: "llama3",
     rankCount: 128000,
     fingerprint: 0xd4cf63bd,
-    pattern: CL100K_PATTERN,
+    pattern: LLAMA3_PATTERN_SOURCE,
     specialTokens: llama3SpecialTokens(),
     bosToken: "<|begin_of_text|>",
   },

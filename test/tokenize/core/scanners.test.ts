@@ -4,18 +4,21 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
 import { findAll, compilePattern } from "../../../src/tokenize/regex.js";
-import { GPT2_PATTERN_SOURCE, LLAMA3_PATTERN_SOURCE, QWEN_PATTERN_SOURCE } from "../../../src/tokenize/pretokenizers/patterns.js";
-import { gpt2Scanner, llama3Scanner, qwenScanner, type SpanScanner } from "../../../src/tokenize/pretokenizers/scanners.js";
+import { GPT2_PATTERN_SOURCE, LLAMA3_PATTERN_SOURCE, O200K_PATTERN_SOURCE, QWEN_PATTERN_SOURCE } from "../../../src/tokenize/pretokenizers/patterns.js";
+import { gpt2Scanner, llama3Scanner, o200kScanner, qwenScanner, type SpanScanner } from "../../../src/tokenize/pretokenizers/scanners.js";
 import { floresSample, HARD_STRINGS } from "./flores.js";
 
 // Characters chosen to hit every branch: contractions in both cases, spaces of several kinds, newlines, letters
 // (BMP and astral), digits of several scripts, combining marks, punctuation, emoji, lone surrogates.
-const ALPHABET = [..."'sStTrReEvVmMlLdDſK aA \t\n\r\u00a0\u3000\u2009\u0085\u000b0129٣①½.,!?-()\"/é\u0301ßΣ中ー", "😀", "𝐀", "\ud800", "\udc00", "👍🏽", "\u200d"];
+// o200k_base also needs title case (ǅ), modifier letters (ʰ, ー), other letters (中), marks (\u0301, \u0903) in every
+// position, and an astral lower-case letter (𝐚).
+const ALPHABET = [..."'sStTrReEvVmMlLdDſK aA \t\n\r\u00a0\u3000\u2009\u0085\u000b0129٣①½.,!?-()\"/é\u0301ßΣ中ーǅʰ\u0903", "😀", "𝐀", "𝐚", "\ud800", "\udc00", "👍🏽", "\u200d"];
 
 const CASES: [string, SpanScanner, string][] = [
   ["GPT-2", gpt2Scanner, GPT2_PATTERN_SOURCE],
   ["Llama 3", llama3Scanner, LLAMA3_PATTERN_SOURCE],
   ["Qwen", qwenScanner, QWEN_PATTERN_SOURCE],
+  ["o200k_base", o200kScanner, O200K_PATTERN_SOURCE],
 ];
 
 for (const [name, scanner, pattern] of CASES) {
