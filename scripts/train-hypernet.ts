@@ -41,7 +41,7 @@ const { values: args } = parseArgs({
     // language: every tokenizer-sampling window (DEFAULT_TRAIN.resampleEvery steps) reads one corpus file, and its
     // tokenizer is drawn from that file's text (ZeTT's multilingual recipe); mixed: rows from any file, tokenizers
     // from recent batches.
-    "sample-by": { type: "string", default: "language" },
+    "sample-by": { type: "string", default: "mixed" },
   },
 });
 const STEPS = Number(args.steps);

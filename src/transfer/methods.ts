@@ -13,7 +13,7 @@ export interface MethodInputs {
   donor?: EmbeddingView;
   /** aux: auxiliary vectors in target ids ([V_target, dim], zero rows = none), e.g. static embeddings. */
   auxSpace?: { space: Float32Array; dim: number };
-  /** hypernet: the predicted target view (special tokens are still copied from the source). */
+  /** hypernet: the predicted target view (rows of special and shared tokens are still copied from the source). */
   predicted?: EmbeddingView;
   seed?: number;
 }
@@ -62,7 +62,10 @@ function specialsInit(): InitStrategy {
  *   fvt: shared tokens copied, the rest the mean of their source pieces;
  *   omp: shared copied, the rest OMP over a donor's shared tokens;
  *   aux: shared copied, the rest kNN in an auxiliary space over shared tokens;
- *   hypernet: the hypernetwork's predictions for everything but the specials.
+ *   hypernet: shared copied, the rest the hypernetwork's predictions. Every method keeps the rows the model already
+ *     has, so they differ only in how new tokens are filled; predicting the shared rows too (the network is trained to
+ *     keep them close) measured worse — bits per byte on 20 held-out man-page lines, all rows predicted vs shared
+ *     copied: de 1.948 → 1.882, ru 1.500 → 1.453, ja 2.002 → 1.938.
  */
 export function methodStrategies(method: TransferMethod, inputs: MethodInputs = {}): InitStrategy[] {
   const tail = [fvtInit(), randomInit({ seed: inputs.seed ?? 0 })];
@@ -81,7 +84,7 @@ export function methodStrategies(method: TransferMethod, inputs: MethodInputs = 
       return [specialsInit(), copyInit(), auxKnnInit({ space: inputs.auxSpace.space, dim: inputs.auxSpace.dim }), ...tail];
     case "hypernet":
       if (!inputs.predicted) throw new Error("transfer: --method hypernet needs the hypernetwork's predictions (--hypernet DIR)");
-      return [specialsInit(), predictedInit(inputs.predicted), ...tail];
+      return [specialsInit(), copyInit(), predictedInit(inputs.predicted), ...tail];
     default:
       throw new Error(`transfer: unknown method "${method as string}" (one of ${TRANSFER_METHODS.join(", ")})`);
   }
