@@ -4,6 +4,9 @@ import "../src/tensor/install-node-shims.js";
 import { initBackend, fromFloat32, fromInt32, toFloat32, jit, tree, type Tensor } from "../src/tensor/backend.js";
 import { parseModelConfig } from "../src/lm/config.js";
 import { forward, disposeCache, type Params } from "../src/lm/model.js";
+import { llamaLogitsCpu } from "../src/lm/llama-cpu.js";
+import { loadOpenBlas } from "../src/node/openblas.js";
+import type { LlamaConfig } from "../src/lm/config.js";
 
 await initBackend();
 const batch = Number(process.argv[2] ?? 4);
@@ -20,11 +23,13 @@ for (let l = 0; l < 2; l++) {
   });
 }
 const params: Params = {};
+const arrays: Record<string, Float32Array> = {};
 let n = 0;
 for (const [k, s] of Object.entries(shapes)) {
   const size = s.reduce((a, b) => a * b, 1);
   n += size;
-  params[k] = fromFloat32(new Float32Array(size).map(() => (Math.random() - 0.5) * 0.1), s);
+  arrays[k] = new Float32Array(size).map(() => (Math.random() - 0.5) * 0.1);
+  params[k] = fromFloat32(arrays[k], s);
 }
 const ids = Array.from({ length: batch }, () => Array.from({ length: T }, () => Math.floor(Math.random() * 8192)));
 // Eager: op by op, as generation with the KV cache runs. Compiled: one jit-compiled graph per shape, as bpb runs.
@@ -44,7 +49,12 @@ const compiled = async () => {
   await toFloat32(compiledForward(tree.ref(params), fromInt32(inputs, [batch, T])));
 };
 const threads = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
-for (const [mode, once] of [["eager", eager], ["jit", compiled]] as const) {
+// The hand-written CPU model with OpenBLAS matrix products.
+const blas = loadOpenBlas();
+const modes: [string, () => Promise<void>][] = [["eager", eager], ["jit", compiled]];
+if ("gemm" in blas) modes.push([blas.gemm.name, async () => void llamaLogitsCpu(config as LlamaConfig, arrays, inputs, batch, T, blas.gemm)]);
+else console.error(`OpenBLAS row skipped: ${blas.error}`);
+for (const [mode, once] of modes) {
   await once();
   const t0 = performance.now();
   for (let i = 0; i < reps; i++) await once();

@@ -1,10 +1,12 @@
 // Train-step time of the reference configuration of issue 5: a 6M-parameter Llama (d 256, 2 layers, 8 heads,
-// vocab 8192, tied), batch 8 × 256 tokens, forward + backward + AdamW + clipping, jit-compiled.
+// vocab 8192, tied), batch 8 × 256 tokens, forward + backward + AdamW + clipping: through the tensor backend
+// (jax-js, jit-compiled) and through the hand-written CPU model with OpenBLAS (src/lm/llama-cpu.ts).
 // Run: npm run bench:lm   (PyTorch on the same CPU, when it imports: python3 bench/lm-torch.py)
 import "../src/tensor/install-node-shims.js";
 import { initBackend } from "../src/tensor/backend.js";
 import { parseModelConfig } from "../src/lm/config.js";
-import { LanguageModelTrainer, type Shapes } from "../src/lm/train.js";
+import { LanguageModelTrainer, cpuLossAndGradients, type LossAndGradients, type Shapes } from "../src/lm/train.js";
+import { loadOpenBlas } from "../src/node/openblas.js";
 import { warmupCosine, type Arrays } from "../src/tensor/optim.js";
 import { mulberry32, gaussian } from "../src/util/random.js";
 
@@ -29,13 +31,26 @@ for (const [k, s] of Object.entries(shapes)) {
   n += size;
   arrays[k] = k.includes("norm") ? new Float32Array(size).fill(1) : Float32Array.from({ length: size }, () => normal() * 0.02);
 }
-const trainer = new LanguageModelTrainer(config, arrays, shapes, { schedule: warmupCosine({ peak: 1e-3, warmup: 1, total: 100 }) });
 const rand = mulberry32(2);
 const ids = Array.from({ length: batch }, () => Array.from({ length: seq + 1 }, () => Math.floor(rand() * V)));
-await trainer.step(ids); // compiles
-const times: number[] = [];
-for (let i = 0; i < reps; i++) times.push((await trainer.step(ids)).seconds);
-times.sort((a, b) => a - b);
-const median = times[Math.floor(times.length / 2)]!;
-console.log(JSON.stringify({ params: n, batch, seqLen: seq, secondsPerStep: +median.toFixed(3), tokensPerSecond: Math.round((batch * seq) / median), threads: (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency }));
+const threads = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+const blas = loadOpenBlas();
+const backends: [string, LossAndGradients | undefined][] = [["jax-js (wasm)", undefined]];
+if ("gemm" in blas) backends.push([blas.gemm.name, cpuLossAndGradients(blas.gemm)]);
+else console.error(`OpenBLAS row skipped: ${blas.error}`);
+for (const [backend, lossAndGradients] of backends) {
+  const copy: Arrays = Object.fromEntries(Object.entries(arrays).map(([k, v]) => [k, v.slice()]));
+  const trainer = new LanguageModelTrainer(config, copy, shapes, { schedule: warmupCosine({ peak: 1e-3, warmup: 1, total: 100 }), lossAndGradients });
+  const first = await trainer.step(ids); // compiles (jax-js)
+  const times: number[] = [];
+  let loss = first.loss;
+  for (let i = 0; i < reps; i++) {
+    const log = await trainer.step(ids);
+    times.push(log.seconds);
+    loss = log.loss;
+  }
+  times.sort((a, b) => a - b);
+  const median = times[Math.floor(times.length / 2)]!;
+  console.log(JSON.stringify({ backend, params: n, batch, seqLen: seq, secondsPerStep: +median.toFixed(3), tokensPerSecond: Math.round((batch * seq) / median), firstLoss: +first.loss.toFixed(4), lastLoss: +loss.toFixed(4), threads }));
+}
 process.exit(0);

@@ -4,6 +4,8 @@ import { fromFloat32, fromInt32, jit, toFloat32, valueAndGrad, tree, type Tensor
 import { AdamW, clipByGlobalNorm, type AdamWOptions, type Arrays } from "../tensor/optim.js";
 import type { ModelConfig } from "./config.js";
 import { crossEntropy, disposeCache, forward, type Params } from "./model.js";
+import { llamaLossAndGradientsCpu } from "./llama-cpu.js";
+import type { Gemm } from "../tensor/gemm.js";
 
 export type Shapes = Record<string, number[]>;
 
@@ -58,19 +60,12 @@ export function inputEmbeddingName(config: ModelConfig): string {
   return config.arch === "gpt2" ? "wte.weight" : "model.embed_tokens.weight";
 }
 
-/**
- * Mean next-token cross-entropy (nats) of a batch and its gradient for every parameter, as plain arrays.
- * `ids` rows all have one length L; positions 0..L-2 predict 1..L-1.
- */
-export async function lossAndGradients(config: ModelConfig, arrays: Arrays, shapes: Shapes, ids: number[][]): Promise<{ loss: number; grads: Arrays }> {
+/** Rows of ids [B][L] as inputs (positions 0..L-2) and targets (1..L-1), [B·(L-1)] each, validated. */
+export function nextTokenBatch(config: ModelConfig, ids: number[][]): { inputs: Int32Array; targets: Int32Array; batch: number; len: number } {
   const b = ids.length;
   const len = ids[0]?.length ?? 0;
   if (b === 0 || len < 2) throw new Error("lossAndGradients: need at least one row of two or more ids");
   const t = len - 1;
-  const d = config.hiddenSize;
-  const tableName = inputEmbeddingName(config);
-  const table = arrays[tableName];
-  if (!table) throw new Error(`lossAndGradients: no parameter "${tableName}"`);
   const inputs = new Int32Array(b * t);
   const targets = new Int32Array(b * t);
   ids.forEach((row, r) => {
@@ -82,6 +77,33 @@ export async function lossAndGradients(config: ModelConfig, arrays: Arrays, shap
       if (i > 0) targets[r * t + i - 1] = id;
     }
   });
+  return { inputs, targets, batch: b, len: t };
+}
+
+export type LossAndGradients = (config: ModelConfig, arrays: Arrays, shapes: Shapes, ids: number[][]) => Promise<{ loss: number; grads: Arrays }>;
+
+/**
+ * lossAndGradients on the hand-written CPU Llama (./llama-cpu.ts) with `gemm` for the matrix products — OpenBLAS
+ * on Node (src/node/openblas.ts) is ~4× faster than the tensor backend on a CPU. Llama family only.
+ */
+export function cpuLossAndGradients(gemm: Gemm): LossAndGradients {
+  return async (config, arrays, _shapes, ids) => {
+    if (config.arch !== "llama") throw new Error(`the CPU trainer runs Llama-family models, not ${config.modelType}`);
+    const { inputs, targets, batch, len } = nextTokenBatch(config, ids);
+    return llamaLossAndGradientsCpu(config, arrays, inputs, targets, batch, len, gemm);
+  };
+}
+
+/**
+ * Mean next-token cross-entropy (nats) of a batch and its gradient for every parameter, as plain arrays, through the
+ * tensor backend. `ids` rows all have one length L; positions 0..L-2 predict 1..L-1.
+ */
+export async function lossAndGradients(config: ModelConfig, arrays: Arrays, shapes: Shapes, ids: number[][]): Promise<{ loss: number; grads: Arrays }> {
+  const { inputs, targets, batch: b, len: t } = nextTokenBatch(config, ids);
+  const d = config.hiddenSize;
+  const tableName = inputEmbeddingName(config);
+  const table = arrays[tableName];
+  if (!table) throw new Error(`lossAndGradients: no parameter "${tableName}"`);
   const embedded = new Float32Array(b * t * d);
   for (let i = 0; i < b * t; i++) embedded.set(table.subarray(inputs[i]! * d, (inputs[i]! + 1) * d), i * d);
   const [loss, [grads, dEmbedded]] = lossAndGradFunction(config)(toParams(arrays, shapes), fromFloat32(embedded, [b, t, d]), fromInt32(targets, [b, t]));
@@ -104,6 +126,8 @@ export interface TrainerOptions {
   schedule: (step: number) => number;
   /** Clip the global gradient norm to this (0 = no clipping; default 1). */
   clipNorm?: number;
+  /** How the loss and gradients are computed (default: the tensor backend; cpuLossAndGradients for BLAS). */
+  lossAndGradients?: LossAndGradients;
 }
 
 export interface StepLog {
@@ -137,7 +161,7 @@ export class LanguageModelTrainer {
   async step(batch: number[][]): Promise<StepLog> {
     const t0 = performance.now();
     const step = this.optimizer.state.step;
-    const { loss, grads } = await lossAndGradients(this.config, this.params, this.shapes, batch);
+    const { loss, grads } = await (this.options.lossAndGradients ?? lossAndGradients)(this.config, this.params, this.shapes, batch);
     if (!Number.isFinite(loss)) throw new Error(`step ${step}: loss is ${loss}`);
     const gradNorm = clipByGlobalNorm(grads, this.clipNorm);
     const lr = this.options.schedule(step);

@@ -1,0 +1,327 @@
+// A Llama-family decoder written out by hand on Float32Arrays — forward, and the backward pass of the next-token
+// loss — with every matrix product handed to a Gemm (OpenBLAS on Node, a plain-JS kernel elsewhere). It exists for
+// speed: on a CPU the tensor backend (jax-js on wasm) runs this model ~5× slower than PyTorch, while the same
+// arithmetic through BLAS comes close to it (docs/measured.md). The jax-js model (./model.ts) stays the reference:
+// test/lm/llama-cpu.test.ts checks this file's loss and every gradient against it.
+// Layout: activations are [tokens, features] row-major; a head is a strided view of its projection (no copies).
+import type { Gemm } from "../tensor/gemm.js";
+import type { Arrays } from "../tensor/optim.js";
+import type { LlamaConfig } from "./config.js";
+import { ropeTables } from "./rope.js";
+
+/** What the backward pass needs of one layer's forward. */
+interface LayerActivations {
+  input: Float32Array;
+  x: Float32Array;
+  r1: Float32Array;
+  q: Float32Array;
+  k: Float32Array;
+  v: Float32Array;
+  probs: Float32Array;
+  attention: Float32Array;
+  mid: Float32Array;
+  y: Float32Array;
+  r2: Float32Array;
+  gate: Float32Array;
+  up: Float32Array;
+  act: Float32Array;
+}
+
+function weight(params: Arrays, name: string, size: number): Float32Array {
+  const w = params[name];
+  if (!w) throw new Error(`llama-cpu: missing weight "${name}"`);
+  if (w.length !== size) throw new Error(`llama-cpu: "${name}" has ${w.length} values, expected ${size}`);
+  return w;
+}
+
+/** The output head's name: the input table when tied. */
+export function outputHeadName(config: LlamaConfig, params: Arrays): string {
+  return config.tieWordEmbeddings || !params["lm_head.weight"] ? "model.embed_tokens.weight" : "lm_head.weight";
+}
+
+class Kernels {
+  constructor(readonly gemm: Gemm) {}
+
+  /** y[rows, out] = x W^T (+ b), W [out, in]. */
+  linear(x: Float32Array, rows: number, inDim: number, w: Float32Array, outDim: number, bias: Float32Array | null): Float32Array {
+    const y = new Float32Array(rows * outDim);
+    this.gemm.sgemm(false, true, rows, outDim, inDim, 1, x, inDim, w, inDim, 0, y, outDim);
+    if (bias) for (let r = 0; r < rows; r++) for (let j = 0; j < outDim; j++) y[r * outDim + j]! += bias[j]!;
+    return y;
+  }
+
+  /** dW += dyᵀ x, db += Σ dy, and dx (+)= dy W (accumulate when `accumulate`). */
+  linearBackward(dy: Float32Array, x: Float32Array, rows: number, inDim: number, w: Float32Array, outDim: number, dw: Float32Array, db: Float32Array | null, dx: Float32Array, accumulate: boolean): void {
+    this.gemm.sgemm(true, false, outDim, inDim, rows, 1, dy, outDim, x, inDim, 1, dw, inDim);
+    if (db) for (let r = 0; r < rows; r++) for (let j = 0; j < outDim; j++) db[j]! += dy[r * outDim + j]!;
+    this.gemm.sgemm(false, false, rows, inDim, outDim, 1, dy, outDim, w, inDim, accumulate ? 1 : 0, dx, inDim);
+  }
+}
+
+/** y = x / sqrt(mean(x²) + eps) · w per row; returns y and the per-row factor 1/sqrt(…). */
+function rmsNorm(x: Float32Array, rows: number, d: number, w: Float32Array, eps: number): { y: Float32Array; r: Float32Array } {
+  const y = new Float32Array(rows * d);
+  const r = new Float32Array(rows);
+  for (let i = 0; i < rows; i++) {
+    const o = i * d;
+    let ss = 0;
+    for (let j = 0; j < d; j++) ss += x[o + j]! * x[o + j]!;
+    const f = 1 / Math.sqrt(ss / d + eps);
+    r[i] = f;
+    for (let j = 0; j < d; j++) y[o + j] = x[o + j]! * f * w[j]!;
+  }
+  return { y, r };
+}
+
+/** dx += ∂/∂x and dw += ∂/∂w of rmsNorm, given dy. */
+function rmsNormBackward(dy: Float32Array, x: Float32Array, r: Float32Array, rows: number, d: number, w: Float32Array, dw: Float32Array, dx: Float32Array): void {
+  for (let i = 0; i < rows; i++) {
+    const o = i * d;
+    const f = r[i]!;
+    let dot = 0;
+    for (let j = 0; j < d; j++) {
+      const g = dy[o + j]! * w[j]!;
+      dot += g * x[o + j]!;
+      dw[j]! += dy[o + j]! * x[o + j]! * f;
+    }
+    const c = (f * f * f * dot) / d;
+    for (let j = 0; j < d; j++) dx[o + j]! += f * dy[o + j]! * w[j]! - c * x[o + j]!;
+  }
+}
+
+/** HF rotate_half rotary embedding in place on [tokens, heads·hd]; `inverse` applies the transpose (backward). */
+function rotary(a: Float32Array, tokens: number, len: number, heads: number, hd: number, cos: Float32Array, sin: Float32Array, inverse: boolean): void {
+  const half = hd / 2;
+  for (let n = 0; n < tokens; n++) {
+    const t = (n % len) * hd;
+    for (let h = 0; h < heads; h++) {
+      const o = (n * heads + h) * hd;
+      for (let i = 0; i < half; i++) {
+        const x1 = a[o + i]!;
+        const x2 = a[o + i + half]!;
+        if (inverse) {
+          a[o + i] = x1 * cos[t + i]! + x2 * sin[t + i + half]!;
+          a[o + i + half] = x2 * cos[t + i + half]! - x1 * sin[t + i]!;
+        } else {
+          a[o + i] = x1 * cos[t + i]! - x2 * sin[t + i]!;
+          a[o + i + half] = x2 * cos[t + i + half]! + x1 * sin[t + i + half]!;
+        }
+      }
+    }
+  }
+}
+
+function silu(g: number): number {
+  return g / (1 + Math.exp(-g));
+}
+
+interface Dims {
+  batch: number;
+  len: number;
+  tokens: number;
+  d: number;
+  H: number;
+  KV: number;
+  hd: number;
+  ff: number;
+  V: number;
+}
+
+function dims(config: LlamaConfig, batch: number, len: number): Dims {
+  return { batch, len, tokens: batch * len, d: config.hiddenSize, H: config.numHeads, KV: config.numKvHeads, hd: config.headDim, ff: config.intermediateSize, V: config.vocabSize };
+}
+
+function embed(params: Arrays, ids: Int32Array, m: Dims): Float32Array {
+  const table = weight(params, "model.embed_tokens.weight", m.V * m.d);
+  const h = new Float32Array(m.tokens * m.d);
+  for (let n = 0; n < m.tokens; n++) {
+    const id = ids[n]!;
+    if (!(id >= 0 && id < m.V)) throw new Error(`llama-cpu: id ${id} at position ${n} is outside the vocabulary [0, ${m.V})`);
+    h.set(table.subarray(id * m.d, (id + 1) * m.d), n * m.d);
+  }
+  return h;
+}
+
+function layerForward(k: Kernels, config: LlamaConfig, params: Arrays, l: number, input: Float32Array, m: Dims, cos: Float32Array, sin: Float32Array): { out: Float32Array; act: LayerActivations } {
+  const { tokens: N, d, H, KV, hd, ff, len: T, batch: B } = m;
+  const p = `model.layers.${l}`;
+  const w = (name: string, size: number) => weight(params, `${p}.${name}`, size);
+  const bias = (on: boolean, name: string, size: number) => (on ? w(name, size) : null);
+  const { y: x, r: r1 } = rmsNorm(input, N, d, w("input_layernorm.weight", d), config.rmsNormEps);
+  const q = k.linear(x, N, d, w("self_attn.q_proj.weight", H * hd * d), H * hd, bias(config.attentionBias, "self_attn.q_proj.bias", H * hd));
+  const kk = k.linear(x, N, d, w("self_attn.k_proj.weight", KV * hd * d), KV * hd, bias(config.attentionBias, "self_attn.k_proj.bias", KV * hd));
+  const v = k.linear(x, N, d, w("self_attn.v_proj.weight", KV * hd * d), KV * hd, bias(config.attentionBias, "self_attn.v_proj.bias", KV * hd));
+  rotary(q, N, T, H, hd, cos, sin, false);
+  rotary(kk, N, T, KV, hd, cos, sin, false);
+  const probs = new Float32Array(B * H * T * T);
+  const attention = new Float32Array(N * H * hd);
+  const scale = 1 / Math.sqrt(hd);
+  const groups = H / KV;
+  for (let b = 0; b < B; b++) {
+    for (let h = 0; h < H; h++) {
+      const qo = b * T * H * hd + h * hd;
+      const ko = b * T * KV * hd + Math.floor(h / groups) * hd;
+      const po = (b * H + h) * T * T;
+      const P = probs.subarray(po, po + T * T);
+      k.gemm.sgemm(false, true, T, T, hd, scale, q.subarray(qo), H * hd, kk.subarray(ko), KV * hd, 0, P, T);
+      for (let i = 0; i < T; i++) {
+        const row = i * T;
+        let max = -Infinity;
+        for (let j = 0; j <= i; j++) if (P[row + j]! > max) max = P[row + j]!;
+        let sum = 0;
+        for (let j = 0; j <= i; j++) sum += P[row + j] = Math.exp(P[row + j]! - max);
+        const inv = 1 / sum;
+        for (let j = 0; j <= i; j++) P[row + j]! *= inv;
+        P.fill(0, row + i + 1, row + T);
+      }
+      k.gemm.sgemm(false, false, T, hd, T, 1, P, T, v.subarray(ko), KV * hd, 0, attention.subarray(qo), H * hd);
+    }
+  }
+  const o = k.linear(attention, N, H * hd, w("self_attn.o_proj.weight", d * H * hd), d, bias(config.attentionOutBias, "self_attn.o_proj.bias", d));
+  const mid = new Float32Array(N * d);
+  for (let i = 0; i < mid.length; i++) mid[i] = input[i]! + o[i]!;
+  const { y, r: r2 } = rmsNorm(mid, N, d, w("post_attention_layernorm.weight", d), config.rmsNormEps);
+  const gate = k.linear(y, N, d, w("mlp.gate_proj.weight", ff * d), ff, bias(config.mlpBias, "mlp.gate_proj.bias", ff));
+  const up = k.linear(y, N, d, w("mlp.up_proj.weight", ff * d), ff, bias(config.mlpBias, "mlp.up_proj.bias", ff));
+  const act = new Float32Array(N * ff);
+  for (let i = 0; i < act.length; i++) act[i] = silu(gate[i]!) * up[i]!;
+  const down = k.linear(act, N, ff, w("mlp.down_proj.weight", d * ff), d, bias(config.mlpBias, "mlp.down_proj.bias", d));
+  const out = new Float32Array(N * d);
+  for (let i = 0; i < out.length; i++) out[i] = mid[i]! + down[i]!;
+  return { out, act: { input, x, r1, q, k: kk, v, probs, attention, mid, y, r2, gate, up, act } };
+}
+
+/** Returns d(loss)/d(layer input), accumulating weight gradients into `grads`. */
+function layerBackward(k: Kernels, config: LlamaConfig, params: Arrays, grads: Arrays, l: number, dOut: Float32Array, a: LayerActivations, m: Dims, cos: Float32Array, sin: Float32Array): Float32Array {
+  const { tokens: N, d, H, KV, hd, ff, len: T, batch: B } = m;
+  const p = `model.layers.${l}`;
+  const w = (name: string) => params[`${p}.${name}`]!;
+  const g = (name: string) => grads[`${p}.${name}`]!;
+  const gb = (on: boolean, name: string) => (on ? g(name) : null);
+  // MLP: out = mid + down(silu(gate) · up)
+  const dAct = new Float32Array(N * ff);
+  k.linearBackward(dOut, a.act, N, ff, w("mlp.down_proj.weight"), d, g("mlp.down_proj.weight"), gb(config.mlpBias, "mlp.down_proj.bias"), dAct, false);
+  const dGate = new Float32Array(N * ff);
+  const dUp = new Float32Array(N * ff);
+  for (let i = 0; i < dAct.length; i++) {
+    const x = a.gate[i]!;
+    const s = 1 / (1 + Math.exp(-x));
+    dUp[i] = dAct[i]! * x * s;
+    dGate[i] = dAct[i]! * a.up[i]! * s * (1 + x * (1 - s));
+  }
+  const dy = new Float32Array(N * d);
+  k.linearBackward(dGate, a.y, N, d, w("mlp.gate_proj.weight"), ff, g("mlp.gate_proj.weight"), gb(config.mlpBias, "mlp.gate_proj.bias"), dy, false);
+  k.linearBackward(dUp, a.y, N, d, w("mlp.up_proj.weight"), ff, g("mlp.up_proj.weight"), gb(config.mlpBias, "mlp.up_proj.bias"), dy, true);
+  const dMid = Float32Array.from(dOut);
+  rmsNormBackward(dy, a.mid, a.r2, N, d, w("post_attention_layernorm.weight"), g("post_attention_layernorm.weight"), dMid);
+  // Attention: mid = input + o_proj(attention)
+  const dAttention = new Float32Array(N * H * hd);
+  k.linearBackward(dMid, a.attention, N, H * hd, w("self_attn.o_proj.weight"), d, g("self_attn.o_proj.weight"), gb(config.attentionOutBias, "self_attn.o_proj.bias"), dAttention, false);
+  const dq = new Float32Array(N * H * hd);
+  const dk = new Float32Array(N * KV * hd);
+  const dv = new Float32Array(N * KV * hd);
+  const dP = new Float32Array(T * T);
+  const scale = 1 / Math.sqrt(hd);
+  const groups = H / KV;
+  for (let b = 0; b < B; b++) {
+    for (let h = 0; h < H; h++) {
+      const qo = b * T * H * hd + h * hd;
+      const ko = b * T * KV * hd + Math.floor(h / groups) * hd;
+      const po = (b * H + h) * T * T;
+      const P = a.probs.subarray(po, po + T * T);
+      const dO = dAttention.subarray(qo);
+      k.gemm.sgemm(false, true, T, T, hd, 1, dO, H * hd, a.v.subarray(ko), KV * hd, 0, dP, T);
+      k.gemm.sgemm(true, false, T, hd, T, 1, P, T, dO, H * hd, 1, dv.subarray(ko), KV * hd);
+      // Softmax backward in place: dS = P ⊙ (dP − Σ_j P dP).
+      for (let i = 0; i < T; i++) {
+        const row = i * T;
+        let dot = 0;
+        for (let j = 0; j <= i; j++) dot += P[row + j]! * dP[row + j]!;
+        for (let j = 0; j <= i; j++) dP[row + j] = P[row + j]! * (dP[row + j]! - dot);
+        dP.fill(0, row + i + 1, row + T);
+      }
+      k.gemm.sgemm(false, false, T, hd, T, scale, dP, T, a.k.subarray(ko), KV * hd, 0, dq.subarray(qo), H * hd);
+      k.gemm.sgemm(true, false, T, hd, T, scale, dP, T, a.q.subarray(qo), H * hd, 1, dk.subarray(ko), KV * hd);
+    }
+  }
+  rotary(dq, N, T, H, hd, cos, sin, true);
+  rotary(dk, N, T, KV, hd, cos, sin, true);
+  const dx = new Float32Array(N * d);
+  k.linearBackward(dq, a.x, N, d, w("self_attn.q_proj.weight"), H * hd, g("self_attn.q_proj.weight"), gb(config.attentionBias, "self_attn.q_proj.bias"), dx, false);
+  k.linearBackward(dk, a.x, N, d, w("self_attn.k_proj.weight"), KV * hd, g("self_attn.k_proj.weight"), gb(config.attentionBias, "self_attn.k_proj.bias"), dx, true);
+  k.linearBackward(dv, a.x, N, d, w("self_attn.v_proj.weight"), KV * hd, g("self_attn.v_proj.weight"), gb(config.attentionBias, "self_attn.v_proj.bias"), dx, true);
+  const dInput = dMid; // the residual path
+  rmsNormBackward(dx, a.input, a.r1, N, d, w("input_layernorm.weight"), g("input_layernorm.weight"), dInput);
+  return dInput;
+}
+
+function checkShape(config: LlamaConfig, ids: Int32Array, batch: number, len: number): void {
+  if (config.arch !== "llama") throw new Error("llama-cpu: only Llama-family models");
+  if (batch <= 0 || len <= 0 || ids.length !== batch * len) throw new Error(`llama-cpu: ${ids.length} ids do not fill a ${batch} × ${len} batch`);
+  if (config.numHeads % config.numKvHeads !== 0) throw new Error(`llama-cpu: ${config.numHeads} heads are not a multiple of ${config.numKvHeads} key/value heads`);
+}
+
+/** Logits [batch·len, vocab] for ids [batch·len] (row-major batch × len), no cache. */
+export function llamaLogitsCpu(config: LlamaConfig, params: Arrays, ids: Int32Array, batch: number, len: number, gemm: Gemm): Float32Array {
+  checkShape(config, ids, batch, len);
+  const k = new Kernels(gemm);
+  const m = dims(config, batch, len);
+  const { cos, sin } = ropeTables(config, 0, len);
+  let h = embed(params, ids, m);
+  for (let l = 0; l < config.numLayers; l++) h = layerForward(k, config, params, l, h, m, cos, sin).out;
+  const { y } = rmsNorm(h, m.tokens, m.d, weight(params, "model.norm.weight", m.d), config.rmsNormEps);
+  return k.linear(y, m.tokens, m.d, weight(params, outputHeadName(config, params), m.V * m.d), m.V, null);
+}
+
+/**
+ * Mean next-token cross-entropy (nats) of `inputs` predicting `targets` (both [batch·len]) and its gradient for every
+ * parameter in `params` (same names, zero where a parameter plays no part).
+ */
+export function llamaLossAndGradientsCpu(config: LlamaConfig, params: Arrays, inputs: Int32Array, targets: Int32Array, batch: number, len: number, gemm: Gemm): { loss: number; grads: Arrays } {
+  checkShape(config, inputs, batch, len);
+  if (targets.length !== inputs.length) throw new Error(`llama-cpu: ${targets.length} targets for ${inputs.length} inputs`);
+  const k = new Kernels(gemm);
+  const m = dims(config, batch, len);
+  const { tokens: N, d, V } = m;
+  const { cos, sin } = ropeTables(config, 0, len);
+  const acts: LayerActivations[] = [];
+  let h = embed(params, inputs, m);
+  for (let l = 0; l < config.numLayers; l++) {
+    const r = layerForward(k, config, params, l, h, m, cos, sin);
+    acts.push(r.act);
+    h = r.out;
+  }
+  const normW = weight(params, "model.norm.weight", d);
+  const { y: hidden, r: rFinal } = rmsNorm(h, N, d, normW, config.rmsNormEps);
+  const headName = outputHeadName(config, params);
+  const head = weight(params, headName, V * d);
+  // Cross-entropy; the logits buffer becomes d(loss)/d(logits) = (softmax − onehot) / N.
+  const logits = k.linear(hidden, N, d, head, V, null);
+  let loss = 0;
+  for (let n = 0; n < N; n++) {
+    const o = n * V;
+    const target = targets[n]!;
+    if (!(target >= 0 && target < V)) throw new Error(`llama-cpu: target ${target} at position ${n} is outside the vocabulary [0, ${V})`);
+    let max = -Infinity;
+    for (let j = 0; j < V; j++) if (logits[o + j]! > max) max = logits[o + j]!;
+    let sum = 0;
+    for (let j = 0; j < V; j++) sum += logits[o + j] = Math.exp(logits[o + j]! - max);
+    loss += Math.log(sum) - Math.log(logits[o + target]!);
+    const inv = 1 / (sum * N);
+    for (let j = 0; j < V; j++) logits[o + j]! *= inv;
+    logits[o + target]! -= 1 / N;
+  }
+  const grads: Arrays = {};
+  for (const [name, w] of Object.entries(params)) grads[name] = new Float32Array(w.length);
+  const dHidden = new Float32Array(N * d);
+  k.linearBackward(logits, hidden, N, d, head, V, grads[headName]!, null, dHidden, false);
+  let dh: Float32Array = new Float32Array(N * d);
+  rmsNormBackward(dHidden, h, rFinal, N, d, normW, grads["model.norm.weight"]!, dh);
+  for (let l = config.numLayers - 1; l >= 0; l--) dh = layerBackward(k, config, params, grads, l, dh, acts[l]!, m, cos, sin);
+  const dTable = grads["model.embed_tokens.weight"]!;
+  for (let n = 0; n < N; n++) {
+    const row = inputs[n]! * d;
+    for (let j = 0; j < d; j++) dTable[row + j]! += dh[n * d + j]!;
+  }
+  return { loss: loss / N, grads };
+}

@@ -1,0 +1,48 @@
+// Single-precision matrix multiply, the one operation a hand-written CPU model needs from outside: Node plugs in
+// OpenBLAS (src/node/openblas.ts); everything else gets this file's plain-JS kernel. Row-major, BLAS conventions:
+//   C[m×n] = alpha · op(A)[m×k] · op(B)[k×n] + beta · C,   op(X) = X or Xᵀ,
+// where lda/ldb/ldc are the row strides of the matrices as stored (so a head inside a [tokens, heads·dim] array is a
+// subarray with stride heads·dim, no copy).
+
+export interface Gemm {
+  readonly name: string;
+  sgemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Float32Array,
+    lda: number,
+    b: Float32Array,
+    ldb: number,
+    beta: number,
+    c: Float32Array,
+    ldc: number,
+  ): void;
+}
+
+/** The portable kernel: i-k-j loops over contiguous rows of B where it can (Bᵀ cases gather a column first). */
+export const jsGemm: Gemm = {
+  name: "js",
+  sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
+    const bRow = new Float32Array(n);
+    for (let i = 0; i < m; i++) {
+      const ci = i * ldc;
+      if (beta === 0) c.fill(0, ci, ci + n);
+      else if (beta !== 1) for (let j = 0; j < n; j++) c[ci + j]! *= beta;
+      for (let p = 0; p < k; p++) {
+        const aip = alpha * (transA ? a[p * lda + i]! : a[i * lda + p]!);
+        if (aip === 0) continue;
+        if (transB) {
+          for (let j = 0; j < n; j++) bRow[j] = b[j * ldb + p]!;
+          for (let j = 0; j < n; j++) c[ci + j]! += aip * bRow[j]!;
+        } else {
+          const bp = p * ldb;
+          for (let j = 0; j < n; j++) c[ci + j]! += aip * b[bp + j]!;
+        }
+      }
+    }
+  },
+};

@@ -1,0 +1,106 @@
+// The hand-written CPU Llama (src/lm/llama-cpu.ts) against the jax-js model, which is itself checked against PyTorch
+// golden files (golden.test.ts): the same loss and every gradient, with the plain-JS kernel and with OpenBLAS.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { installNodeShims } from "../../src/tensor/shims.js";
+installNodeShims();
+const { initBackend, toFloat32 } = await import("../../src/tensor/backend.js");
+const { parseModelConfig } = await import("../../src/lm/config.js");
+const { lossAndGradients, toParams } = await import("../../src/lm/train.js");
+const { forward, disposeCache } = await import("../../src/lm/model.js");
+const { llamaLossAndGradientsCpu, llamaLogitsCpu } = await import("../../src/lm/llama-cpu.js");
+const { jsGemm } = await import("../../src/tensor/gemm.js");
+const { loadOpenBlas } = await import("../../src/node/openblas.js");
+const { mulberry32, gaussian } = await import("../../src/util/random.js");
+import type { LlamaConfig } from "../../src/lm/config.js";
+await initBackend();
+
+type Arrays = Record<string, Float32Array>;
+
+/** A small Llama with grouped-query attention; `qwen` adds q/k/v biases and unties the head. */
+function model(kind: "llama" | "qwen", seed: number) {
+  const [V, d, ff, L, H, KV, hd] = [37, 32, 24, 2, 4, 2, 8];
+  const qwen = kind === "qwen";
+  const config = parseModelConfig({
+    model_type: qwen ? "qwen2" : "llama", vocab_size: V, hidden_size: d, intermediate_size: ff, num_hidden_layers: L,
+    num_attention_heads: H, num_key_value_heads: KV, max_position_embeddings: 64, tie_word_embeddings: !qwen, rope_theta: 500,
+    ...(qwen ? { attention_bias: true } : {}),
+  }) as LlamaConfig;
+  assert.equal(config.attentionBias, qwen);
+  const shapes: Record<string, number[]> = { "model.embed_tokens.weight": [V, d], "model.norm.weight": [d] };
+  if (qwen) shapes["lm_head.weight"] = [V, d];
+  for (let l = 0; l < L; l++) {
+    const p = `model.layers.${l}`;
+    Object.assign(shapes, {
+      [`${p}.input_layernorm.weight`]: [d], [`${p}.post_attention_layernorm.weight`]: [d],
+      [`${p}.self_attn.q_proj.weight`]: [H * hd, d], [`${p}.self_attn.k_proj.weight`]: [KV * hd, d], [`${p}.self_attn.v_proj.weight`]: [KV * hd, d], [`${p}.self_attn.o_proj.weight`]: [d, H * hd],
+      [`${p}.mlp.gate_proj.weight`]: [ff, d], [`${p}.mlp.up_proj.weight`]: [ff, d], [`${p}.mlp.down_proj.weight`]: [d, ff],
+    });
+    if (qwen) Object.assign(shapes, { [`${p}.self_attn.q_proj.bias`]: [H * hd], [`${p}.self_attn.k_proj.bias`]: [KV * hd], [`${p}.self_attn.v_proj.bias`]: [KV * hd] });
+  }
+  const normal = gaussian(mulberry32(seed));
+  const arrays: Arrays = {};
+  for (const [k, s] of Object.entries(shapes)) {
+    const n = s.reduce((a, b) => a * b, 1);
+    // Norm weights near 1 but not 1, so their gradients are exercised; everything else large enough that attention is not uniform.
+    arrays[k] = Float32Array.from({ length: n }, () => (k.includes("norm") ? 1 + 0.2 * normal() : 0.3 * normal()));
+  }
+  return { config, arrays, shapes, V };
+}
+
+function ids(rows: number, len: number, V: number, seed: number): number[][] {
+  const r = mulberry32(seed);
+  return Array.from({ length: rows }, () => Array.from({ length: len }, () => Math.floor(r() * V)));
+}
+
+/** Largest |a − b| relative to the largest |b| of the array. */
+function relError(a: Float32Array, b: Float32Array): number {
+  assert.equal(a.length, b.length);
+  let err = 0;
+  let scale = 1e-12;
+  for (let i = 0; i < a.length; i++) {
+    err = Math.max(err, Math.abs(a[i]! - b[i]!));
+    scale = Math.max(scale, Math.abs(b[i]!));
+  }
+  return err / scale;
+}
+
+const blas = loadOpenBlas();
+const gemms = [jsGemm, ...("gemm" in blas ? [blas.gemm] : [])];
+if (!("gemm" in blas)) test("OpenBLAS loads (.ci/run installs libopenblas0-pthread)", { skip: blas.error }, () => {});
+
+for (const kind of ["llama", "qwen"] as const) {
+  for (const gemm of gemms) {
+    test(`${kind}: CPU loss and every gradient equal the jax-js model's (${gemm.name})`, async () => {
+      const { config, arrays, shapes, V } = model(kind, 3);
+      const batch = ids(3, 18, V, 5);
+      const ref = await lossAndGradients(config, arrays, shapes, batch);
+      const len = batch[0]!.length - 1;
+      const inputs = Int32Array.from(batch.flatMap((r) => r.slice(0, -1)));
+      const targets = Int32Array.from(batch.flatMap((r) => r.slice(1)));
+      const ours = llamaLossAndGradientsCpu(config, arrays, inputs, targets, batch.length, len, gemm);
+      assert.ok(Math.abs(ours.loss - ref.loss) < 1e-5 * Math.abs(ref.loss), `loss ${ours.loss} vs ${ref.loss}`);
+      assert.deepEqual(Object.keys(ours.grads).sort(), Object.keys(ref.grads).sort());
+      for (const name of Object.keys(ref.grads)) {
+        const e = relError(ours.grads[name]!, ref.grads[name]!);
+        assert.ok(e < 1e-4, `${name}: relative error ${e.toExponential(2)}`);
+      }
+      // Logits of the forward alone.
+      const { logits, cache } = forward(config, toParams(arrays, shapes), [batch[0]!.slice(0, -1)]);
+      disposeCache(cache);
+      const refLogits = await toFloat32(logits);
+      const cpuLogits = llamaLogitsCpu(config, arrays, inputs.subarray(0, len), 1, len, gemm);
+      assert.ok(relError(cpuLogits, refLogits) < 1e-5, "logits");
+    });
+  }
+}
+
+test("CPU Llama names bad input", () => {
+  const { config, arrays } = model("llama", 1);
+  assert.throws(() => llamaLossAndGradientsCpu(config, arrays, Int32Array.from([1, 2, 99]), Int32Array.from([2, 3, 4]), 1, 3, jsGemm), /id 99 at position 2 is outside the vocabulary \[0, 37\)/);
+  assert.throws(() => llamaLossAndGradientsCpu(config, arrays, Int32Array.from([1, 2]), Int32Array.from([2, 37]), 1, 2, jsGemm), /target 37 at position 1/);
+  assert.throws(() => llamaLogitsCpu(config, arrays, Int32Array.from([1, 2, 3]), 2, 2, jsGemm), /3 ids do not fill a 2 × 2 batch/);
+  const missing = { ...arrays };
+  delete missing["model.layers.1.mlp.up_proj.weight"];
+  assert.throws(() => llamaLogitsCpu(config, missing, Int32Array.from([1, 2]), 1, 2, jsGemm), /missing weight "model.layers.1.mlp.up_proj.weight"/);
+});
