@@ -8,6 +8,9 @@
 import { np, nn, fromInt32, jit, toFloat32, tree, type Tensor } from "../tensor/backend.js";
 import type { ModelConfig } from "./config.js";
 import { forward, disposeCache, type Params } from "./model.js";
+import { platformGemm, type Gemm } from "../tensor/gemm.js";
+import type { Arrays } from "../tensor/optim.js";
+import { llamaLogitsCpu } from "./llama-cpu.js";
 
 export interface TextTokenizer {
   encode(text: string, options?: { addSpecialTokens?: boolean }): { ids: ArrayLike<number> };
@@ -78,6 +81,44 @@ async function windowNll(config: ModelConfig, params: Params, ids: number[], fro
   return s;
 }
 
+/** Plain-array copies of a model's weights for the CPU path, made once per params record (records are not mutated:
+ * transfer builds a new one per method). */
+const cpuWeights = new WeakMap<Params, Promise<Arrays>>();
+
+function weightsOf(params: Params): Promise<Arrays> {
+  let w = cpuWeights.get(params);
+  if (!w) {
+    w = (async () => {
+      const out: Arrays = {};
+      for (const [name, t] of Object.entries(params)) out[name] = await toFloat32(t.ref);
+      return out;
+    })();
+    cpuWeights.set(params, w);
+  }
+  return w;
+}
+
+/** windowNll on the hand-written CPU Llama (no padding needed: nothing is compiled). */
+async function cpuWindowNll(config: ModelConfig & { arch: "llama" }, params: Params, ids: number[], from: number, gemm: Gemm): Promise<number> {
+  const n = ids.length - 1;
+  const logits = llamaLogitsCpu(config, await weightsOf(params), Int32Array.from(ids.slice(0, n)), 1, n, gemm);
+  const V = config.vocabSize;
+  let s = 0;
+  for (let i = from - 1; i < n; i++) {
+    const o = i * V;
+    let max = -Infinity;
+    for (let j = 0; j < V; j++) if (logits[o + j]! > max) max = logits[o + j]!;
+    let sum = 0;
+    for (let j = 0; j < V; j++) sum += Math.exp(logits[o + j]! - max);
+    s += max + Math.log(sum) - logits[o + ids[i + 1]!]!;
+  }
+  return s;
+}
+
+/**
+ * Bits per byte of `model` on `text`. Llama-family models run on the hand-written CPU path when the platform has a
+ * fast Gemm (OpenBLAS on Node: setPlatformGemm), else through the tensor backend; the two agree to float rounding.
+ */
 export async function bitsPerByte(model: { config: ModelConfig; params: Params }, tokenizer: TextTokenizer, text: string, options: BitsPerByteOptions = {}): Promise<BitsPerByteResult> {
   const bytes = new TextEncoder().encode(text).length;
   if (bytes === 0) throw new Error("bitsPerByte: the text is empty");
@@ -97,7 +138,12 @@ export async function bitsPerByte(model: { config: ModelConfig; params: Params }
   while (scoredUpTo < seq.length) {
     const end = Math.min(seq.length, scoredUpTo + stride + (scoredUpTo === 1 ? window - 1 - stride : 0));
     const begin = Math.max(0, end - window);
-    nll += await windowNll(model.config, model.params, seq.slice(begin, end), scoredUpTo - begin, Math.min(window, seq.length));
+    const gemm = platformGemm();
+    const slice = seq.slice(begin, end);
+    nll +=
+      gemm && model.config.arch === "llama"
+        ? await cpuWindowNll(model.config, model.params, slice, scoredUpTo - begin, gemm)
+        : await windowNll(model.config, model.params, slice, scoredUpTo - begin, Math.min(window, seq.length));
     scoredUpTo = end;
   }
   return { bitsPerByte: nll / (Math.LN2 * bytes), nll, tokens: textIds.length, bytes, startId: start, window, stride };

@@ -131,6 +131,17 @@ function dims(config: LlamaConfig, batch: number, len: number): Dims {
   return { batch, len, tokens: batch * len, d: config.hiddenSize, H: config.numHeads, KV: config.numKvHeads, hd: config.headDim, ff: config.intermediateSize, V: config.vocabSize };
 }
 
+/**
+ * Calls f for every (row, head) with the offsets of the head's query/output columns in [tokens, H·hd], of its
+ * key/value head's columns in [tokens, KV·hd] (grouped-query: H/KV query heads share one), and of its T×T scores.
+ */
+function forEachHead(m: Dims, f: (qo: number, ko: number, po: number) => void): void {
+  const { batch: B, len: T, H, KV, hd } = m;
+  const groups = H / KV;
+  for (let b = 0; b < B; b++)
+    for (let h = 0; h < H; h++) f(b * T * H * hd + h * hd, b * T * KV * hd + Math.floor(h / groups) * hd, (b * H + h) * T * T);
+}
+
 function embed(params: Arrays, ids: Int32Array, m: Dims): Float32Array {
   const table = weight(params, "model.embed_tokens.weight", m.V * m.d);
   const h = new Float32Array(m.tokens * m.d);
@@ -156,27 +167,21 @@ function layerForward(k: Kernels, config: LlamaConfig, params: Arrays, l: number
   const probs = new Float32Array(B * H * T * T);
   const attention = new Float32Array(N * H * hd);
   const scale = 1 / Math.sqrt(hd);
-  const groups = H / KV;
-  for (let b = 0; b < B; b++) {
-    for (let h = 0; h < H; h++) {
-      const qo = b * T * H * hd + h * hd;
-      const ko = b * T * KV * hd + Math.floor(h / groups) * hd;
-      const po = (b * H + h) * T * T;
-      const P = probs.subarray(po, po + T * T);
-      k.gemm.sgemm(false, true, T, T, hd, scale, q.subarray(qo), H * hd, kk.subarray(ko), KV * hd, 0, P, T);
-      for (let i = 0; i < T; i++) {
-        const row = i * T;
-        let max = -Infinity;
-        for (let j = 0; j <= i; j++) if (P[row + j]! > max) max = P[row + j]!;
-        let sum = 0;
-        for (let j = 0; j <= i; j++) sum += P[row + j] = Math.exp(P[row + j]! - max);
-        const inv = 1 / sum;
-        for (let j = 0; j <= i; j++) P[row + j]! *= inv;
-        P.fill(0, row + i + 1, row + T);
-      }
-      k.gemm.sgemm(false, false, T, hd, T, 1, P, T, v.subarray(ko), KV * hd, 0, attention.subarray(qo), H * hd);
+  forEachHead(m, (qo, ko, po) => {
+    const P = probs.subarray(po, po + T * T);
+    k.gemm.sgemm(false, true, T, T, hd, scale, q.subarray(qo), H * hd, kk.subarray(ko), KV * hd, 0, P, T);
+    for (let i = 0; i < T; i++) {
+      const row = i * T;
+      let max = -Infinity;
+      for (let j = 0; j <= i; j++) if (P[row + j]! > max) max = P[row + j]!;
+      let sum = 0;
+      for (let j = 0; j <= i; j++) sum += P[row + j] = Math.exp(P[row + j]! - max);
+      const inv = 1 / sum;
+      for (let j = 0; j <= i; j++) P[row + j]! *= inv;
+      P.fill(0, row + i + 1, row + T);
     }
-  }
+    k.gemm.sgemm(false, false, T, hd, T, 1, P, T, v.subarray(ko), KV * hd, 0, attention.subarray(qo), H * hd);
+  });
   const o = k.linear(attention, N, H * hd, w("self_attn.o_proj.weight", d * H * hd), d, bias(config.attentionOutBias, "self_attn.o_proj.bias", d));
   const mid = new Float32Array(N * d);
   for (let i = 0; i < mid.length; i++) mid[i] = input[i]! + o[i]!;
@@ -222,28 +227,22 @@ function layerBackward(k: Kernels, config: LlamaConfig, params: Arrays, grads: A
   const dv = new Float32Array(N * KV * hd);
   const dP = new Float32Array(T * T);
   const scale = 1 / Math.sqrt(hd);
-  const groups = H / KV;
-  for (let b = 0; b < B; b++) {
-    for (let h = 0; h < H; h++) {
-      const qo = b * T * H * hd + h * hd;
-      const ko = b * T * KV * hd + Math.floor(h / groups) * hd;
-      const po = (b * H + h) * T * T;
-      const P = a.probs.subarray(po, po + T * T);
-      const dO = dAttention.subarray(qo);
-      k.gemm.sgemm(false, true, T, T, hd, 1, dO, H * hd, a.v.subarray(ko), KV * hd, 0, dP, T);
-      k.gemm.sgemm(true, false, T, hd, T, 1, P, T, dO, H * hd, 1, dv.subarray(ko), KV * hd);
-      // Softmax backward in place: dS = P ⊙ (dP − Σ_j P dP).
-      for (let i = 0; i < T; i++) {
-        const row = i * T;
-        let dot = 0;
-        for (let j = 0; j <= i; j++) dot += P[row + j]! * dP[row + j]!;
-        for (let j = 0; j <= i; j++) dP[row + j] = P[row + j]! * (dP[row + j]! - dot);
-        dP.fill(0, row + i + 1, row + T);
-      }
-      k.gemm.sgemm(false, false, T, hd, T, scale, dP, T, a.k.subarray(ko), KV * hd, 0, dq.subarray(qo), H * hd);
-      k.gemm.sgemm(true, false, T, hd, T, scale, dP, T, a.q.subarray(qo), H * hd, 1, dk.subarray(ko), KV * hd);
+  forEachHead(m, (qo, ko, po) => {
+    const P = a.probs.subarray(po, po + T * T);
+    const dO = dAttention.subarray(qo);
+    k.gemm.sgemm(false, true, T, T, hd, 1, dO, H * hd, a.v.subarray(ko), KV * hd, 0, dP, T);
+    k.gemm.sgemm(true, false, T, hd, T, 1, P, T, dO, H * hd, 1, dv.subarray(ko), KV * hd);
+    // Softmax backward in place: dS = P ⊙ (dP − Σ_j P dP).
+    for (let i = 0; i < T; i++) {
+      const row = i * T;
+      let dot = 0;
+      for (let j = 0; j <= i; j++) dot += P[row + j]! * dP[row + j]!;
+      for (let j = 0; j <= i; j++) dP[row + j] = P[row + j]! * (dP[row + j]! - dot);
+      dP.fill(0, row + i + 1, row + T);
     }
-  }
+    k.gemm.sgemm(false, false, T, hd, T, scale, dP, T, a.k.subarray(ko), KV * hd, 0, dq.subarray(qo), H * hd);
+    k.gemm.sgemm(true, false, T, hd, T, scale, dP, T, a.q.subarray(qo), H * hd, 1, dk.subarray(ko), KV * hd);
+  });
   rotary(dq, N, T, H, hd, cos, sin, true);
   rotary(dk, N, T, KV, hd, cos, sin, true);
   const dx = new Float32Array(N * d);

@@ -5,6 +5,22 @@ import { stat } from "node:fs/promises";
 import { initBackend } from "../tensor/backend.js";
 import { loadModelFolder, type ModelFolder } from "./folder.js";
 import { Tokenizer } from "../index.js";
+import { setPlatformGemm } from "../tensor/gemm.js";
+import { loadOpenBlas } from "../node/openblas.js";
+
+/**
+ * Installs OpenBLAS as the platform Gemm (the fast CPU path of Llama-family models) unless RETOKEN_CPU_LM=0; returns
+ * why it is not used, or null.
+ */
+export function useOpenBlas(): string | null {
+  if (process.env.RETOKEN_CPU_LM === "0") {
+    setPlatformGemm(null);
+    return "RETOKEN_CPU_LM=0";
+  }
+  const blas = loadOpenBlas();
+  setPlatformGemm("gemm" in blas ? blas.gemm : null);
+  return "gemm" in blas ? null : blas.error;
+}
 
 /** The default model folder shipped with retoken (created by the training recipe, issue 5 part B). */
 export const DEFAULT_MODEL_DIR = fileURLToPath(new URL("../../assets/default-model/", import.meta.url));
@@ -18,6 +34,7 @@ export async function loadLanguageModel(dir: string | undefined): Promise<{ fold
   if (!isDir)
     throw new Error(dir ? `${dir}: not a model folder (expected a directory with config.json and model.safetensors)` : `no --model given and the default model folder ${path} does not exist yet (train it, or pass --model DIR)`);
   await initBackend();
+  useOpenBlas();
   const folder = await loadModelFolder(path);
   if (!folder.tokenizerPath) throw new Error(`${path}: no tokenizer.json in the model folder`);
   const tokenizer = await Tokenizer.fromFile(folder.tokenizerPath);

@@ -46,3 +46,15 @@ export const jsGemm: Gemm = {
     }
   },
 };
+
+let platform: Gemm | null = null;
+
+/** Sets the fastest Gemm this platform has (Node's LM entry installs OpenBLAS when it loads); null clears it. */
+export function setPlatformGemm(gemm: Gemm | null): void {
+  platform = gemm;
+}
+
+/** The Gemm set by setPlatformGemm, or null: then models run on the tensor backend alone. */
+export function platformGemm(): Gemm | null {
+  return platform;
+}

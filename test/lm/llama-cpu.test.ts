@@ -104,3 +104,20 @@ test("CPU Llama names bad input", () => {
   delete missing["model.layers.1.mlp.up_proj.weight"];
   assert.throws(() => llamaLogitsCpu(config, missing, Int32Array.from([1, 2]), 1, 2, jsGemm), /missing weight "model.layers.1.mlp.up_proj.weight"/);
 });
+
+test("bits per byte of the default model: the CPU path equals the tensor backend's", { skip: "gemm" in blas ? false : blas.error }, async () => {
+  const { readFileSync } = await import("node:fs");
+  const { loadLanguageModel } = await import("../../src/lm/node.js");
+  const { bitsPerByte } = await import("../../src/lm/bpb.js");
+  const { setPlatformGemm } = await import("../../src/tensor/gemm.js");
+  const { folder, tokenizer } = await loadLanguageModel(undefined);
+  // Long enough for two sliding windows (window 128, stride 64).
+  const text = readFileSync("../shared/data/flores200/devtest/deu_Latn.devtest", "utf8").split("\n").slice(0, 12).join("\n");
+  const options = { window: 128, stride: 64 };
+  setPlatformGemm(null);
+  const reference = await bitsPerByte(folder, tokenizer, text, options);
+  setPlatformGemm((blas as { gemm: import("../../src/tensor/gemm.js").Gemm }).gemm);
+  const cpu = await bitsPerByte(folder, tokenizer, text, options);
+  assert.ok(reference.tokens > 200, `${reference.tokens} tokens`);
+  assert.ok(Math.abs(cpu.nll - reference.nll) < 1e-4 * reference.nll, `CPU ${cpu.nll} vs backend ${reference.nll}`);
+});

@@ -13,8 +13,6 @@ const LETTER = 1;
 const NUMBER = 2;
 const SPACE = 3;
 
-let bmp: Uint8Array | null = null;
-const astral = new Map<number, number>();
 const RE_L = /\p{L}/u;
 const RE_N = /\p{N}/u;
 const RE_WS = /\p{White_Space}/u;
@@ -26,28 +24,35 @@ function classify(ch: string): number {
   return OTHER;
 }
 
-function table(): Uint8Array {
-  if (bmp) return bmp;
-  const t = new Uint8Array(0x10000);
-  for (let c = 0; c < 0x10000; c++) {
-    if (c >= 0xd800 && c <= 0xdfff) continue;
-    t[c] = classify(String.fromCharCode(c));
-  }
-  bmp = t;
-  return t;
+/** A character classification: a table for the BMP, astral code points classified on first sight. Class 0 is "other". */
+interface CharClasses {
+  readonly bmp: Uint8Array;
+  readonly astral: Map<number, number>;
+  readonly classify: (ch: string) => number;
 }
 
-/** Class of the character at i (surrogate pairs looked up by code point; lone surrogates are OTHER). */
-function classAt(t: Uint8Array, s: string, i: number): number {
+function charClasses(classifyChar: (ch: string) => number): CharClasses {
+  const bmp = new Uint8Array(0x10000);
+  for (let c = 0; c < 0x10000; c++) if (c < 0xd800 || c > 0xdfff) bmp[c] = classifyChar(String.fromCharCode(c));
+  return { bmp, astral: new Map(), classify: classifyChar };
+}
+
+let gpt2Classes: CharClasses | null = null;
+function table(): CharClasses {
+  return (gpt2Classes ??= charClasses(classify));
+}
+
+/** Class of the character at i (surrogate pairs looked up by code point; lone surrogates are class 0). */
+function classAt(t: CharClasses, s: string, i: number): number {
   const c = s.charCodeAt(i);
-  if (c < 0xd800 || c > 0xdbff) return c >= 0xdc00 && c <= 0xdfff ? OTHER : t[c]!;
+  if (c < 0xd800 || c > 0xdbff) return c >= 0xdc00 && c <= 0xdfff ? OTHER : t.bmp[c]!;
   const d = s.charCodeAt(i + 1);
   if (!(d >= 0xdc00 && d <= 0xdfff)) return OTHER;
   const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-  let k = astral.get(cp);
+  let k = t.astral.get(cp);
   if (k === undefined) {
-    k = classify(String.fromCodePoint(cp));
-    if (astral.size < 100000) astral.set(cp, k);
+    k = t.classify(String.fromCodePoint(cp));
+    if (t.astral.size < 100000) t.astral.set(cp, k);
   }
   return k;
 }
@@ -62,12 +67,12 @@ function unitLen(s: string, i: number): number {
 }
 
 /** End of the run of characters of class k starting at i. */
-function runEnd(t: Uint8Array, s: string, i: number, k: number): number {
+function runEnd(t: CharClasses, s: string, i: number, k: number): number {
   const n = s.length;
   while (i < n) {
     const c = s.charCodeAt(i);
     if (c < 0xd800 || c > 0xdfff) {
-      if (t[c] !== k) break;
+      if (t.bmp[c] !== k) break;
       i++;
     } else {
       if (classAt(t, s, i) !== k) break;
@@ -78,7 +83,7 @@ function runEnd(t: Uint8Array, s: string, i: number, k: number): number {
 }
 
 /** `\s+(?!\S)|\s+` from i (s[i] is whitespace): the run, less its last character when a non-space follows. */
-function spaceRun(t: Uint8Array, s: string, i: number): number {
+function spaceRun(t: CharClasses, s: string, i: number): number {
   const e = runEnd(t, s, i, SPACE);
   if (e === s.length || e - 1 <= i) return e;
   return e - 1; // whitespace characters are all in the BMP
@@ -220,35 +225,15 @@ function classifyO200k(ch: string): number {
   return O_OTHER;
 }
 
-let o200kBmp: Uint8Array | null = null;
-const o200kAstral = new Map<number, number>();
-
-function o200kTable(): Uint8Array {
-  if (o200kBmp) return o200kBmp;
-  const t = new Uint8Array(0x10000);
-  for (let c = 0; c < 0x10000; c++) if (c < 0xd800 || c > 0xdfff) t[c] = classifyO200k(String.fromCharCode(c));
-  o200kBmp = t;
-  return t;
-}
-
-function o200kClassAt(t: Uint8Array, s: string, i: number): number {
-  const c = s.charCodeAt(i);
-  if (c < 0xd800 || c > 0xdbff) return c >= 0xdc00 && c <= 0xdfff ? O_OTHER : t[c]!;
-  const d = s.charCodeAt(i + 1);
-  if (!(d >= 0xdc00 && d <= 0xdfff)) return O_OTHER;
-  const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-  let k = o200kAstral.get(cp);
-  if (k === undefined) {
-    k = classifyO200k(String.fromCodePoint(cp));
-    if (o200kAstral.size < 100000) o200kAstral.set(cp, k);
-  }
-  return k;
+let o200kClasses: CharClasses | null = null;
+function o200kTable(): CharClasses {
+  return (o200kClasses ??= charClasses(classifyO200k));
 }
 
 /** End of the run of characters whose class is in `mask`, from i. */
-function o200kRunEnd(t: Uint8Array, s: string, i: number, mask: number): number {
+function o200kRunEnd(t: CharClasses, s: string, i: number, mask: number): number {
   const n = s.length;
-  while (i < n && (mask >> o200kClassAt(t, s, i)) & 1) i += unitLen(s, i);
+  while (i < n && (mask >> classAt(t, s, i)) & 1) i += unitLen(s, i);
   return i;
 }
 
@@ -257,22 +242,22 @@ function o200kRunEnd(t: Uint8Array, s: string, i: number, mask: number): number 
  * followed by a lower-only letter, the regex gives characters back until the lower-side run can start: at the last
  * character of the run that is on both sides, and it ends right after it (everything later is upper-only).
  */
-function upperStarLowerPlus(t: Uint8Array, s: string, j: number): number {
+function upperStarLowerPlus(t: CharClasses, s: string, j: number): number {
   const n = s.length;
   let i = j;
   let afterLastBoth = -1;
   while (i < n) {
-    const k = o200kClassAt(t, s, i);
+    const k = classAt(t, s, i);
     if (!((UPPER_SIDE >> k) & 1)) break;
     i += unitLen(s, i);
     if ((BOTH_SIDES >> k) & 1) afterLastBoth = i;
   }
-  if (i < n && o200kClassAt(t, s, i) === O_LOWER) return o200kRunEnd(t, s, i, LOWER_SIDE);
+  if (i < n && classAt(t, s, i) === O_LOWER) return o200kRunEnd(t, s, i, LOWER_SIDE);
   return afterLastBoth;
 }
 
 /** End of upper+ lower* from j, or -1. */
-function upperPlusLowerStar(t: Uint8Array, s: string, j: number): number {
+function upperPlusLowerStar(t: CharClasses, s: string, j: number): number {
   const a = o200kRunEnd(t, s, j, UPPER_SIDE);
   return a === j ? -1 : o200kRunEnd(t, s, a, LOWER_SIDE);
 }
@@ -286,7 +271,7 @@ export const o200kScanner: SpanScanner = {
     let i = 0;
     while (i < n) {
       const c = s.charCodeAt(i);
-      const k = o200kClassAt(t, s, i);
+      const k = classAt(t, s, i);
       const afterPrefix = (PREFIX >> k) & 1 && !isNewline(c) ? i + unitLen(s, i) : -1;
       // The two letter alternatives, each first with the optional prefix, then without.
       let e = afterPrefix >= 0 ? upperStarLowerPlus(t, s, afterPrefix) : -1;
@@ -301,13 +286,13 @@ export const o200kScanner: SpanScanner = {
       }
       if (k === O_NUMBER) {
         e = i;
-        for (let q = 0; q < 3 && e < n && o200kClassAt(t, s, e) === O_NUMBER; q++) e += unitLen(s, e);
+        for (let q = 0; q < 3 && e < n && classAt(t, s, e) === O_NUMBER; q++) e += unitLen(s, e);
         out.push(i, e);
         i = e;
         continue;
       }
       const j = c === 32 ? i + 1 : i;
-      if (j < n && (PUNCTUATION >> o200kClassAt(t, s, j)) & 1) {
+      if (j < n && (PUNCTUATION >> classAt(t, s, j)) & 1) {
         e = o200kRunEnd(t, s, j, PUNCTUATION);
         for (let d = s.charCodeAt(e); e < n && (d === 10 || d === 13 || d === 47); d = s.charCodeAt(++e));
         out.push(i, e);
