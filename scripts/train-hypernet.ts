@@ -42,9 +42,12 @@ const { values: args } = parseArgs({
     // tokenizer is drawn from that file's text (ZeTT's multilingual recipe); mixed: rows from any file, tokenizers
     // from recent batches.
     "sample-by": { type: "string", default: "mixed" },
+    // Shared tokens keep their true rows during training too (HypernetTrainOptions.keepShared).
+    "keep-shared": { type: "boolean", default: false },
   },
 });
 const STEPS = Number(args.steps);
+const TRAIN = { ...DEFAULT_TRAIN, keepShared: args["keep-shared"] === true };
 const SEED = Number(args.seed);
 const deadline = args["stop-after-minutes"] ? Date.now() + Number(args["stop-after-minutes"]) * 60_000 : Infinity;
 const { folder, tokenizer: source, dir: modelDir } = await loadLanguageModel(args.model);
@@ -104,19 +107,19 @@ const evals = await Promise.all(
 const config = { ...DEFAULT_HYPERNET, slices: sourceView.slices, dim: sourceView.dim };
 let net = initHypernet(config, sourceView, SEED);
 const schedule = warmupCosine({ peak: Number(args.lr), warmup: Math.min(50, Math.floor(STEPS / 10)), total: STEPS, minRatio: 0.1 });
-let trainer = new HypernetTrainer(net, folder, source, sourceView, DEFAULT_TRAIN, schedule);
+let trainer = new HypernetTrainer(net, folder, source, sourceView, TRAIN, schedule);
 mkdirSync(join(args.checkpoint!, ".."), { recursive: true });
 const logPath = join(args.checkpoint!, "..", "hypernet-log.jsonl");
 if (existsSync(join(args.checkpoint!, "state.json"))) {
   const ck = await loadTrainingCheckpoint<{ seconds: number }>(args.checkpoint!);
   net = { ...net, arrays: ck.arrays, shapes: ck.shapes };
-  trainer = new HypernetTrainer(net, folder, source, sourceView, DEFAULT_TRAIN, schedule);
+  trainer = new HypernetTrainer(net, folder, source, sourceView, TRAIN, schedule);
   trainer.optimizer.state = ck.optimizer;
   for (let s = Math.max(0, trainer.stepsDone - 63); s < trainer.stepsDone; s++) trainer.remember(textsAt(s));
   process.stderr.write(`resumed at step ${trainer.stepsDone}\n`);
   appendFileSync(logPath, JSON.stringify({ event: "resume", step: trainer.stepsDone, steps: STEPS }) + "\n");
 } else {
-  appendFileSync(logPath, JSON.stringify({ event: "start", model: modelDir, hypernet: config, train: DEFAULT_TRAIN, steps: STEPS, lr: Number(args.lr), sampleBy: args["sample-by"] }) + "\n");
+  appendFileSync(logPath, JSON.stringify({ event: "start", model: modelDir, hypernet: config, train: TRAIN, steps: STEPS, lr: Number(args.lr), sampleBy: args["sample-by"] }) + "\n");
 }
 
 async function evaluate(method: "fvt" | "hypernet"): Promise<Record<string, number>> {
@@ -149,7 +152,7 @@ while (trainer.stepsDone < STEPS && Date.now() < deadline) {
   process.stderr.write(`\rstep ${done}/${STEPS} loss ${ema.toFixed(3)} lr ${log.lr.toExponential(2)} ${log.seconds.toFixed(2)} s/step${entry.eval ? ` eval ${JSON.stringify(entry.eval)}` : ""}   `);
 }
 await checkpoint();
-await saveHypernet(args.out!, net, { trainedFor: modelDir, steps: trainer.stepsDone, sampleVocab: DEFAULT_TRAIN.sampleVocab });
+await saveHypernet(args.out!, net, { trainedFor: modelDir, steps: trainer.stepsDone, sampleVocab: TRAIN.sampleVocab, keepShared: TRAIN.keepShared, sampleBy: args["sample-by"] });
 copyFileSync(logPath, join(args.out!, "train-log.jsonl"));
 process.stderr.write(`\nwrote ${args.out} after ${trainer.stepsDone} steps (${(seconds / 60).toFixed(1)} min)\n`);
 process.exit(0);

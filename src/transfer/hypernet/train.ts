@@ -29,11 +29,17 @@ export interface HypernetTrainOptions {
   noiseStd: number;
   resampleEvery: number;
   auxWeight: number;
+  /**
+   * Shared tokens (those the source has) take their true rows in the step, as the hypernet method does at transfer
+   * time (it copies them): the network then learns only the rows of new tokens, and the auxiliary loss has nothing
+   * left to do. Off: every row but the specials is predicted (ZeTT).
+   */
+  keepShared: boolean;
   clipNorm: number;
   seed: number;
 }
 
-export const DEFAULT_TRAIN: HypernetTrainOptions = { batch: 8, seqLen: 128, tokenSet: 1024, sampleVocab: 8192, noiseStd: 1, resampleEvery: 5, auxWeight: 0.5, clipNorm: 1, seed: 0 };
+export const DEFAULT_TRAIN: HypernetTrainOptions = { batch: 8, seqLen: 128, tokenSet: 1024, sampleVocab: 8192, noiseStd: 1, resampleEvery: 5, auxWeight: 0.5, keepShared: false, clipNorm: 1, seed: 0 };
 
 type StepFn = (hp: Params, r: RescalerTensors, base: Params, data: StepData) => [Tensor, Params];
 interface StepData {
@@ -193,7 +199,7 @@ export class HypernetTrainer {
       const s = map.shared[t]!;
       if (s < 0) return;
       trueRows.set(this.sourceView.row(s), u * w);
-      if (map.specials.has(t)) keep[u] = 1;
+      if (map.specials.has(t) || o.keepShared) keep[u] = 1;
       else auxMask[u] = 1;
     });
     const B = rows.length;
