@@ -11,6 +11,7 @@ import { forward, disposeCache, type Params } from "./model.js";
 import { platformGemm, type Gemm } from "../tensor/gemm.js";
 import type { Arrays } from "../tensor/optim.js";
 import { llamaLogitsCpu } from "./llama-cpu.js";
+import { fastExp } from "../util/fast-exp.js";
 
 export interface TextTokenizer {
   encode(text: string, options?: { addSpecialTokens?: boolean }): { ids: ArrayLike<number> };
@@ -109,7 +110,7 @@ async function cpuWindowNll(config: ModelConfig & { arch: "llama" }, params: Par
     let max = -Infinity;
     for (let j = 0; j < V; j++) if (logits[o + j]! > max) max = logits[o + j]!;
     let sum = 0;
-    for (let j = 0; j < V; j++) sum += Math.exp(logits[o + j]! - max);
+    for (let j = 0; j < V; j++) sum += fastExp(logits[o + j]! - max);
     s += max + Math.log(sum) - logits[o + ids[i + 1]!]!;
   }
   return s;
