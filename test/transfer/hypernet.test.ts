@@ -103,3 +103,24 @@ test("training on sampled tokenizers lowers the loss and resumes bit for bit", a
   for (let s = 6; s < 12; s++) await b.trainStep(texts(s % 3));
   for (const k of Object.keys(netC.arrays)) assert.deepEqual(netC.arrays[k], a.net.arrays[k], k);
 });
+
+test("keepShared and a given sampling text: each changes the run, and the loss still falls", async () => {
+  const base = tinyBase();
+  const schedule = warmupCosine({ peak: 1e-2, warmup: 1, total: 12 });
+  const run = async (opts: typeof options, sampleFrom?: (s: number) => string[]) => {
+    const t = new HypernetTrainer(initHypernet(small, sourceView, 3), base, source, sourceView, opts, schedule);
+    const losses: number[] = [];
+    for (let s = 0; s < 12; s++) losses.push((await t.trainStep(texts(s % 3), sampleFrom?.(s))).loss);
+    return { losses, arrays: t.net.arrays };
+  };
+  const plain = await run(options);
+  const keep = await run({ ...options, keepShared: true });
+  // Tokenizers drawn from other German text than the batches (as --sample-by language draws from one file).
+  const other = await run(options, (s) => [lines.slice(40 + (s % 5) * 10, 80 + (s % 5) * 10).join("\n")]);
+  for (const r of [keep, other]) {
+    const first = (r.losses[0]! + r.losses[1]! + r.losses[2]!) / 3;
+    const last = (r.losses[9]! + r.losses[10]! + r.losses[11]!) / 3;
+    assert.ok(last < first, `loss ${first.toFixed(3)} → ${last.toFixed(3)}`);
+    assert.notDeepEqual(r.arrays["head.weight"], plain.arrays["head.weight"]);
+  }
+});
