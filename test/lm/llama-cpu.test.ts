@@ -121,3 +121,21 @@ test("bits per byte of the default model: the CPU path equals the tensor backend
   assert.ok(reference.tokens > 200, `${reference.tokens} tokens`);
   assert.ok(Math.abs(cpu.nll - reference.nll) < 1e-4 * reference.nll, `CPU ${cpu.nll} vs backend ${reference.nll}`);
 });
+
+test("a LanguageModelTrainer on the CPU path takes the same steps as on the tensor backend", async () => {
+  const { LanguageModelTrainer, cpuLossAndGradients } = await import("../../src/lm/train.js");
+  const { warmupCosine } = await import("../../src/tensor/optim.js");
+  const { config, arrays, shapes, V } = model("llama", 9);
+  const copy = () => Object.fromEntries(Object.entries(arrays).map(([k, v]) => [k, v.slice()]));
+  const schedule = warmupCosine({ peak: 1e-2, warmup: 1, total: 10 });
+  const backend = new LanguageModelTrainer(config, copy(), shapes, { schedule });
+  const cpu = new LanguageModelTrainer(config, copy(), shapes, { schedule, lossAndGradients: cpuLossAndGradients(gemms[gemms.length - 1]!) });
+  for (let s = 0; s < 3; s++) {
+    const batch = ids(2, 12, V, 20 + s);
+    const [a, b] = [await backend.step(batch), await cpu.step(batch)];
+    assert.ok(Math.abs(a.loss - b.loss) < 1e-4, `step ${s}: loss ${a.loss} vs ${b.loss}`);
+    assert.ok(Math.abs(a.gradNorm - b.gradNorm) < 1e-3 * a.gradNorm, `step ${s}: grad norm ${a.gradNorm} vs ${b.gradNorm}`);
+  }
+  for (const name of Object.keys(arrays)) assert.ok(relError(cpu.params[name]!, backend.params[name]!) < 1e-3, name);
+  await assert.rejects(cpu.step([[1, 2, 3], [1, 2]]), /row 1 has 2 ids, row 0 has 3/);
+});
