@@ -73,7 +73,8 @@ test("CLI: bpb --json and generate stream through the real tokenizer", async () 
   const lib = await bitsPerByte(model, tokenizer, text);
   assert.equal(out.model, dir);
   assert.equal(out.bytes, Buffer.byteLength(text));
-  assert.ok(Math.abs(out.bitsPerByte - lib.bitsPerByte) < 1e-6, `${out.bitsPerByte} vs ${lib.bitsPerByte}`);
+  // The CLI scores on the CPU path when OpenBLAS loads, this library call on the tensor backend: equal to float rounding.
+  assert.ok(Math.abs(out.bitsPerByte - lib.bitsPerByte) < 1e-5 * lib.bitsPerByte, `${out.bitsPerByte} vs ${lib.bitsPerByte}`);
   assert.ok(out.bitsPerByte > 1 && out.bitsPerByte < 40);
   const gen = await run("node", [...cli, "generate", "--model", dir, "The", "--max-tokens", "5"]);
   const ids = await generate(model, [50256, ...tokenizer.encode("The", { addSpecialTokens: false }).ids], { maxTokens: 5 });
