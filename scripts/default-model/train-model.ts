@@ -38,7 +38,7 @@ const { values: args } = parseArgs({
     "checkpoint-every": { type: "string", default: "50" },
     "stop-after-minutes": { type: "string" },
     // jax: the tensor backend (how the shipped model was trained); blas: the hand-written CPU path over OpenBLAS,
-    // ~1.7× faster a step here (docs/measured.md), equal up to float rounding.
+    // ~1.8× faster a step here (docs/measured.md), equal up to float rounding.
     backend: { type: "string", default: "jax" },
   },
 });

@@ -84,7 +84,7 @@ export type LossAndGradients = (config: ModelConfig, arrays: Arrays, shapes: Sha
 
 /**
  * lossAndGradients on the hand-written CPU Llama (./llama-cpu.ts) with `gemm` for the matrix products — OpenBLAS
- * on Node (src/node/openblas.ts) is ~4× faster than the tensor backend on a CPU. Llama family only.
+ * on Node (src/node/openblas.ts) is ~1.8× faster a step than the tensor backend on a CPU. Llama family only.
  */
 export function cpuLossAndGradients(gemm: Gemm): LossAndGradients {
   return async (config, arrays, _shapes, ids) => {
