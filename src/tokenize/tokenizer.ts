@@ -26,7 +26,8 @@ import { preTokenizerFromJSON } from "./pretokenizers/index.js";
 import { postProcessorFromJSON } from "./processors/index.js";
 import { StreamDecoder } from "./stream-decoder.js";
 import { TokenizerError, type Decoder, type Json, type JsonObject, type Model, type Normalizer, type PostProcessor, type PreTokenizer, type Token } from "./types.js";
-import { tokenizerJsonFromBytes } from "../formats/index.js";
+import { detectTokenizerFormat, tokenizerJsonFromBytes } from "../formats/index.js";
+import { UnigramModel } from "./models/unigram.js";
 import { readFileBytes } from "../platform/files.js";
 
 export interface LoadOptions {
@@ -187,7 +188,10 @@ export class Tokenizer {
   /** Builds a tokenizer from file bytes: tokenizer.json, a tiktoken rank file or a SentencePiece .model. */
   static fromBytes(bytes: Uint8Array, options: LoadOptions = {}): Tokenizer {
     const json = tokenizerJsonFromBytes(bytes, options);
-    return Tokenizer.fromJSON(json, options);
+    const tokenizer = Tokenizer.fromJSON(json, options);
+    // A .model file is run as spm_encode runs it (its Viterbi score arithmetic); its tokenizer.json, as HF runs it.
+    if (detectTokenizerFormat(bytes) === "sentencepiece" && tokenizer.model instanceof UnigramModel) tokenizer.model.scoreArithmetic = "sentencepiece";
+    return tokenizer;
   }
 
   /** Reads a tokenizer file (Node: installed by the "retoken" entry point). */

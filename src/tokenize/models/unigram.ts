@@ -52,6 +52,13 @@ export class UnigramModel implements Model {
   private readonly minScore: number;
   private readonly cache = new Map<string, Token[]>();
   private readonly byteIds: Int32Array | null;
+  /**
+   * Score arithmetic of the Viterbi search. "float64" is HF `tokenizers` (the tokenizer.json oracle). "sentencepiece"
+   * is spm_encode's optimized encoder: path scores stored as float32, a candidate (float32 path + piece score, in
+   * double) compared against the stored float32, the unknown piece's score and sum in float32 — on score ties these
+   * pick different segmentations (runs of `*`, `"""`). Set for SentencePiece .model files; not part of tokenizer.json.
+   */
+  scoreArithmetic: "float64" | "sentencepiece" = "float64";
 
   constructor(
     readonly pieces: [string, number][],
@@ -95,10 +102,11 @@ export class UnigramModel implements Model {
   /** Best segmentation as [start, end, id] triples (id −1 for fused unknown runs). */
   private viterbi(text: string): Int32Array {
     const n = text.length;
-    const score = new Float64Array(n + 1);
+    const spm = this.scoreArithmetic === "sentencepiece";
+    const score = spm ? new Float32Array(n + 1) : new Float64Array(n + 1);
     const from = new Int32Array(n + 1).fill(-1);
     const via = new Int32Array(n + 1).fill(-1);
-    const unkScore = this.minScore - UNK_PENALTY;
+    const unkScore = spm ? Math.fround(this.minScore - UNK_PENALTY) : this.minScore - UNK_PENALTY;
     const unk = this.unkId;
     from[0] = 0;
     for (let start = 0; start < n; ) {
@@ -123,7 +131,7 @@ export class UnigramModel implements Model {
       if (!single) {
         if (unk === null) throw new TokenizerError(`Unigram: ${JSON.stringify(text.slice(start, start + width))} is not covered by any piece and the model has no unk_id`);
         const end = start + width;
-        const s = here + unkScore;
+        const s = spm ? Math.fround(here + unkScore) : here + unkScore;
         if (from[end]! < 0 || s > score[end]!) {
           score[end] = s;
           from[end] = start;
