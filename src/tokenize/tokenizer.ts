@@ -28,6 +28,7 @@ import { StreamDecoder } from "./stream-decoder.js";
 import { TokenizerError, type Decoder, type Json, type JsonObject, type Model, type Normalizer, type PostProcessor, type PreTokenizer, type Token } from "./types.js";
 import { detectTokenizerFormat, tokenizerJsonFromBytes } from "../formats/index.js";
 import { UnigramModel } from "./models/unigram.js";
+import { MetaspacePreTokenizer } from "./pretokenizers/metaspace.js";
 import { readFileBytes } from "../platform/files.js";
 
 export interface LoadOptions {
@@ -190,7 +191,10 @@ export class Tokenizer {
     const json = tokenizerJsonFromBytes(bytes, options);
     const tokenizer = Tokenizer.fromJSON(json, options);
     // A .model file is run as spm_encode runs it (its Viterbi score arithmetic); its tokenizer.json, as HF runs it.
-    if (detectTokenizerFormat(bytes) === "sentencepiece" && tokenizer.model instanceof UnigramModel) tokenizer.model.scoreArithmetic = "sentencepiece";
+    if (detectTokenizerFormat(bytes) === "sentencepiece" && tokenizer.model instanceof UnigramModel) {
+      tokenizer.model.scoreArithmetic = "sentencepiece";
+      if (tokenizer.preTokenizer instanceof MetaspacePreTokenizer) tokenizer.preTokenizer.keepWhole = true;
+    }
     return tokenizer;
   }
 

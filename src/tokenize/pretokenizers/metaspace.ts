@@ -17,6 +17,13 @@ export class MetaspacePreTokenizer implements PreTokenizer {
     readonly legacyAddPrefixSpace: boolean | null = null,
   ) {}
 
+  /**
+   * Keep the text whole even when `split` is set (not written to JSON). spm_encode runs its Viterbi over the whole
+   * normalised sentence: splitting at "▁" gives the same segmentation in real arithmetic, but spm's float32 path
+   * scores round differently from a fresh start at every word, so score ties break differently. Set for .model files.
+   */
+  keepWhole = false;
+
   static fromJSON(json: JsonObject, path: string): MetaspacePreTokenizer {
     const legacy = json.add_prefix_space;
     let scheme: PrependScheme;
@@ -34,7 +41,7 @@ export class MetaspacePreTokenizer implements PreTokenizer {
       if (this.prependScheme === "always" || (this.prependScheme === "first" && n.originalShift === 0)) {
         if (!n.normalized.startsWith(r)) n.prepend(r);
       }
-      return this.splitPieces ? n.split(r, "merged_with_next") : [n];
+      return this.splitPieces && !this.keepWhole ? n.split(r, "merged_with_next") : [n];
     });
   }
 
@@ -42,7 +49,7 @@ export class MetaspacePreTokenizer implements PreTokenizer {
     const r = this.replacement;
     piece = piece.split(" ").join(r);
     if ((this.prependScheme === "always" || (this.prependScheme === "first" && atStart)) && piece.length > 0 && !piece.startsWith(r)) piece = r + piece;
-    if (this.splitPieces) splitText(piece, r, "merged_with_next", false, out);
+    if (this.splitPieces && !this.keepWhole) splitText(piece, r, "merged_with_next", false, out);
     else if (piece.length > 0) out.push(piece);
   }
 
