@@ -29,6 +29,8 @@ import { TokenizerError, type Decoder, type Json, type JsonObject, type Model, t
 import { detectTokenizerFormat, tokenizerJsonFromBytes } from "../formats/index.js";
 import { UnigramModel } from "./models/unigram.js";
 import { MetaspacePreTokenizer } from "./pretokenizers/metaspace.js";
+import { PrecompiledNormalizer } from "./normalizers/precompiled.js";
+import { SequenceNormalizer } from "./normalizers/sequence.js";
 import { readFileBytes } from "../platform/files.js";
 
 export interface LoadOptions {
@@ -194,6 +196,10 @@ export class Tokenizer {
     if (detectTokenizerFormat(bytes) === "sentencepiece" && tokenizer.model instanceof UnigramModel) {
       tokenizer.model.scoreArithmetic = "sentencepiece";
       if (tokenizer.preTokenizer instanceof MetaspacePreTokenizer) tokenizer.preTokenizer.keepWhole = true;
+    }
+    if (detectTokenizerFormat(bytes) === "sentencepiece") {
+      const n = tokenizer.normalizer;
+      for (const part of n instanceof SequenceNormalizer ? n.normalizers : [n]) if (part instanceof PrecompiledNormalizer) part.sentencePieceMatching = true;
     }
     return tokenizer;
   }

@@ -196,3 +196,16 @@ test("a .model file gives spm_encode's exact ids on a FLORES slice of 42 languag
     assert.equal(bad.length, 0, `${name}: ${bad.length} of ${texts.length} differ, e.g. ${JSON.stringify(bad[0]?.slice(0, 80))}`);
   }
 });
+
+test("a .model file normalises as spm_encode does (longest charsmap rule over the whole text), its tokenizer.json as HF does", { skip: !hasSpmEncode() }, async () => {
+  const { Tokenizer } = await import("../../src/index.js");
+  // n + two combining tildes: spm composes ñ and keeps the second mark; HF's grapheme-wise lookup drops it.
+  const text = "é ä n\u0303\u0303 x";
+  const m = SPM_MODELS.find((x) => x.name === "hi-unigram")!;
+  const fromModel = Tokenizer.fromBytes(modelBytes("hi-unigram"));
+  assert.deepEqual(Array.from(fromModel.encodeIds(text, { addSpecialTokens: false })), spmEncode(m.path, [text])[0]);
+  const hf = tk.Tokenizer.fromString(JSON.stringify(fromModel.toJSON()));
+  const viaJson = Tokenizer.fromJSON(fromModel.toJSON());
+  assert.deepEqual(Array.from(viaJson.encodeIds(text, { addSpecialTokens: false })), (await hf.encode(text, null, { addSpecialTokens: false })).getIds());
+  assert.notDeepEqual(Array.from(viaJson.encodeIds(text, { addSpecialTokens: false })), spmEncode(m.path, [text])[0]);
+});

@@ -44,6 +44,27 @@ export class PrecompiledCharsmap {
     return null;
   }
 
+  /**
+   * The longest rule that is a prefix of `bytes` from `start` (SentencePiece's own lookup): its length in bytes and
+   * replacement, or null.
+   */
+  longest(bytes: Uint8Array, start: number): { length: number; replacement: string } | null {
+    const u = this.units;
+    if (u.length === 0) return null;
+    let pos = offsetOf(u[0]!);
+    let best: { length: number; replacement: string } | null = null;
+    for (let i = start; i < bytes.length; i++) {
+      const c = bytes[i]!;
+      if (c === 0) break;
+      pos ^= c;
+      const unit = u[pos] ?? 0;
+      if ((unit & 0x800000ff) !== c) break;
+      pos ^= offsetOf(unit);
+      if ((unit >>> 8) & 1) best = { length: i - start + 1, replacement: this.stringAt((u[pos] ?? 0) & 0x7fffffff) };
+    }
+    return best;
+  }
+
   private stringAt(index: number): string {
     let s = this.strings.get(index);
     if (s === undefined) {
@@ -92,9 +113,56 @@ export class PrecompiledNormalizer implements Normalizer {
     return r;
   }
 
+  /**
+   * Match rules as spm_encode does — the longest rule at each position of the whole text, else one character — instead
+   * of HF's grapheme by grapheme (they differ on stacked marks such as n + U+0303 + U+0303, where HF drops the second
+   * mark). Not part of tokenizer.json; set for SentencePiece .model files.
+   */
+  sentencePieceMatching = false;
+
+  /** spm's matching: the same plan shape (chars and change codes) as HF's. */
+  private planLongest(text: string): { chars: string[]; changes: number[] } | null {
+    const map = this.map!;
+    const bytes = utf8.encode(text);
+    const chars: string[] = [];
+    const changes: number[] = [];
+    let modified = false;
+    // Walk by characters, tracking the byte position; a rule may span several characters.
+    const cps = codePoints(text);
+    let ci = 0;
+    let b = 0;
+    while (ci < cps.length) {
+      const m = map.longest(bytes, b);
+      if (m) {
+        // Characters covered by the match (rules start and end on character boundaries).
+        let covered = 0;
+        let oldCount = 0;
+        while (covered < m.length && ci + oldCount < cps.length) covered += utf8Length(cps[ci + oldCount++]!);
+        const parts = codePoints(m.replacement);
+        for (const p of parts) {
+          chars.push(p);
+          changes.push(0);
+        }
+        const diff = parts.length - oldCount;
+        if (diff > 0) for (let k = 0; k < diff; k++) changes[changes.length - 1 - k] = 1;
+        else if (diff < 0 && changes.length > 0) changes[changes.length - 1]! += diff;
+        modified = true;
+        ci += oldCount;
+        b += covered;
+      } else {
+        chars.push(cps[ci]!);
+        changes.push(0);
+        b += utf8Length(cps[ci]!);
+        ci++;
+      }
+    }
+    return modified ? { chars, changes } : null;
+  }
+
   /** The replacement chars with HF's change codes. Returns null when nothing changes. */
   private plan(text: string): { chars: string[]; changes: number[] } | null {
     if (!this.map) return null;
+    if (this.sentencePieceMatching) return this.planLongest(text);
     const chars: string[] = [];
     const changes: number[] = [];
     let modified = false;
