@@ -117,13 +117,18 @@ export class AddedVocabulary {
 
   /** `model` decides the ids as HF does: a token the model knows gets the model's id (whatever the JSON says);
    * another gets the next id after the model's vocabulary and the added ids so far. */
-  constructor(tokens: AddedToken[], normalizer: Normalizer | null, model?: Pick<Model, "tokenToId" | "vocabSize">) {
+  constructor(tokens: AddedToken[], normalizer: Normalizer | null, model?: Pick<Model, "tokenToId" | "vocabSize">, notInText: ReadonlySet<string> = new Set()) {
     if (model) tokens = assignIds(tokens, model);
     this.tokens = tokens;
     tokens.forEach((t, i) => {
       this.byId.set(t.id, t);
       if (!this.byContent.has(t.content)) this.byContent.set(t.content, t);
       if (t.special) this.specialContents.add(t.content);
+      // Tokens in `notInText` keep their ids but are never cut out of input text (SentencePiece control pieces).
+      if (notInText.has(t.content)) {
+        this.surface.set(t.id, t.content);
+        return;
+      }
       if (t.normalized) {
         const n = new NormalizedString(t.content);
         normalizer?.normalize(n);

@@ -27,6 +27,7 @@ import { postProcessorFromJSON } from "./processors/index.js";
 import { StreamDecoder } from "./stream-decoder.js";
 import { TokenizerError, type Decoder, type Json, type JsonObject, type Model, type Normalizer, type PostProcessor, type PreTokenizer, type Token } from "./types.js";
 import { detectTokenizerFormat, tokenizerJsonFromBytes } from "../formats/index.js";
+import { parseSentencePieceModel, PieceType } from "../formats/sentencepiece.js";
 import { UnigramModel } from "./models/unigram.js";
 import { MetaspacePreTokenizer } from "./pretokenizers/metaspace.js";
 import { PrecompiledNormalizer } from "./normalizers/precompiled.js";
@@ -198,6 +199,10 @@ export class Tokenizer {
       if (tokenizer.preTokenizer instanceof MetaspacePreTokenizer) tokenizer.preTokenizer.keepWhole = true;
     }
     if (detectTokenizerFormat(bytes) === "sentencepiece") {
+      const model = parseSentencePieceModel(bytes, options.fileName);
+      const reserved = model.pieces.flatMap((p, id) => (p.type === PieceType.CONTROL || p.type === PieceType.UNKNOWN ? [{ id, piece: p.piece }] : []));
+      tokenizer.addedTokensNotInText = new Set(reserved.map((r) => r.piece));
+      if (tokenizer.model instanceof UnigramModel) tokenizer.model.unmatchable = new Set(reserved.map((r) => r.id));
       const n = tokenizer.normalizer;
       for (const part of n instanceof SequenceNormalizer ? n.normalizers : [n]) if (part instanceof PrecompiledNormalizer) part.sentencePieceMatching = true;
     }
@@ -214,8 +219,24 @@ export class Tokenizer {
     return this.vocabulary().tokens;
   }
 
+  /**
+   * Added tokens that keep their ids but are never matched in input text — spm_encode reads "<s>" or "<unk>" typed in
+   * a sentence as plain text. Set for SentencePiece .model files (their control and unknown pieces); not in
+   * tokenizer.json, where HF matches every added token.
+   */
+  get addedTokensNotInText(): ReadonlySet<string> {
+    return this.notInText;
+  }
+
+  set addedTokensNotInText(contents: ReadonlySet<string>) {
+    this.notInText = contents;
+    this.addedTokens = this.addedFor.tokens;
+  }
+
+  private notInText: ReadonlySet<string> = new Set();
+
   set addedTokens(tokens: AddedToken[]) {
-    this.added = new AddedVocabulary(tokens, this.normalizer, this.model);
+    this.added = new AddedVocabulary(tokens, this.normalizer, this.model, this.notInText);
     this.addedFor = { tokens, normalizer: this.normalizer, model: this.model };
   }
 

@@ -209,3 +209,19 @@ test("a .model file normalises as spm_encode does (longest charsmap rule over th
   assert.deepEqual(Array.from(viaJson.encodeIds(text, { addSpecialTokens: false })), (await hf.encode(text, null, { addSpecialTokens: false })).getIds());
   assert.notDeepEqual(Array.from(viaJson.encodeIds(text, { addSpecialTokens: false })), spmEncode(m.path, [text])[0]);
 });
+
+test("a .model file reads control and unknown pieces typed in text as plain text, as spm_encode does", { skip: !hasSpmEncode() }, async () => {
+  const { Tokenizer } = await import("../../src/index.js");
+  const texts = ["<s> </s> <unk> x", "<s><s></s>[CLS] a<unk>b"];
+  for (const name of ["en-unigram", "hi-unigram"]) {
+    const m = SPM_MODELS.find((x) => x.name === name)!;
+    const fromModel = Tokenizer.fromBytes(modelBytes(name));
+    const want = spmEncode(m.path, texts);
+    texts.forEach((t, i) => assert.deepEqual(Array.from(fromModel.encodeIds(t, { addSpecialTokens: false })), want[i], `${name} ${JSON.stringify(t)}`));
+    // The ids stay reachable: decoding and the post-processor's BOS/EOS use them.
+    assert.equal(fromModel.tokenToId("<s>"), 1);
+    // Its tokenizer.json matches them as special tokens, as HF does.
+    const viaJson = Tokenizer.fromJSON(fromModel.toJSON());
+    assert.ok(Array.from(viaJson.encodeIds(texts[0]!, { addSpecialTokens: false })).includes(1));
+  }
+});

@@ -59,6 +59,8 @@ export class UnigramModel implements Model {
    * pick different segmentations (runs of `*`, `"""`). Set for SentencePiece .model files; not part of tokenizer.json.
    */
   scoreArithmetic: "float64" | "sentencepiece" = "float64";
+  /** Piece ids the search never uses (spm keeps control and unknown pieces out of its trie). Set for .model files. */
+  unmatchable: ReadonlySet<number> = new Set();
 
   constructor(
     readonly pieces: [string, number][],
@@ -103,6 +105,7 @@ export class UnigramModel implements Model {
   private viterbi(text: string): Int32Array {
     const n = text.length;
     const spm = this.scoreArithmetic === "sentencepiece";
+    const skip = this.unmatchable.size > 0;
     const score = spm ? new Float32Array(n + 1) : new Float64Array(n + 1);
     const from = new Int32Array(n + 1).fill(-1);
     const via = new Int32Array(n + 1).fill(-1);
@@ -120,6 +123,7 @@ export class UnigramModel implements Model {
       const here = score[start]!;
       let single = false;
       this.trie.walk(text, start, (id, end) => {
+        if (skip && this.unmatchable.has(id)) return;
         const s = here + this.pieces[id]![1];
         if (from[end]! < 0 || s > score[end]!) {
           score[end] = s;
