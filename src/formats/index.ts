@@ -3,7 +3,7 @@
 
 import type { JsonObject } from "../tokenize/types.js";
 import { TokenizerError } from "../tokenize/types.js";
-import { isSentencePieceModel, sentencePieceToTokenizerJson } from "./sentencepiece.js";
+import { isSentencePieceModel, parseSentencePieceModel, sentencePieceModelToTokenizerJson, type SentencePieceModel } from "./sentencepiece.js";
 import { isPackagedTiktokenJson, isTiktokenRanks, packagedTiktokenToTokenizerJson, tiktokenToTokenizerJson, type TiktokenOptions } from "./tiktoken.js";
 
 export * from "./tiktoken.js";
@@ -27,6 +27,14 @@ export function detectTokenizerFormat(bytes: Uint8Array): TokenizerFormat | null
 
 /** tokenizer.json content from any supported file's bytes. */
 export function tokenizerJsonFromBytes(bytes: Uint8Array, options: TiktokenOptions = {}): JsonObject {
+  return readTokenizerFile(bytes, options).json;
+}
+
+/**
+ * A tokenizer file's content as tokenizer.json, sniffed and parsed once; for a SentencePiece .model also the parsed
+ * model (Tokenizer.fromBytes uses it to run the file as spm_encode does).
+ */
+export function readTokenizerFile(bytes: Uint8Array, options: TiktokenOptions = {}): { json: JsonObject; sentencePiece: SentencePieceModel | null } {
   const fileName = options.fileName ?? "tokenizer file";
   switch (detectTokenizerFormat(bytes)) {
     case "tokenizer.json": {
@@ -37,13 +45,14 @@ export function tokenizerJsonFromBytes(bytes: Uint8Array, options: TiktokenOptio
         throw new TokenizerError(`not valid JSON: ${(e as Error).message}`, fileName);
       }
       if (!json || typeof json !== "object" || Array.isArray(json)) throw new TokenizerError("expected a JSON object", fileName);
-      if (isPackagedTiktokenJson(json)) return packagedTiktokenToTokenizerJson(json, options);
-      return json as JsonObject;
+      return { json: isPackagedTiktokenJson(json) ? packagedTiktokenToTokenizerJson(json, options) : (json as JsonObject), sentencePiece: null };
     }
-    case "sentencepiece":
-      return sentencePieceToTokenizerJson(bytes, { fileName });
+    case "sentencepiece": {
+      const model = parseSentencePieceModel(bytes, fileName);
+      return { json: sentencePieceModelToTokenizerJson(model, fileName), sentencePiece: model };
+    }
     case "tiktoken":
-      return tiktokenToTokenizerJson(utf8.decode(bytes), options);
+      return { json: tiktokenToTokenizerJson(utf8.decode(bytes), options), sentencePiece: null };
     default:
       throw new TokenizerError("unrecognised format: expected a tokenizer.json, a tiktoken rank file (\"<base64> <rank>\" lines) or a SentencePiece .model", fileName);
   }

@@ -9,6 +9,7 @@ import type { JsonObject } from "../tokenize/types.js";
 import { TokenizerError } from "../tokenize/types.js";
 import { byteLevelAlphabet } from "../tokenize/byte-vocabulary.js";
 import { base64Decode, base64Encode } from "./base64.js";
+// r50k_base and p50k_base use GPT-2's pattern; cl100k_base and Llama 3 share one (Meta's tokenizer.py copies OpenAI's).
 import { GPT2_PATTERN_SOURCE, LLAMA3_PATTERN_SOURCE, O200K_PATTERN_SOURCE } from "../tokenize/pretokenizers/patterns.js";
 
 export interface TiktokenOptions {
@@ -31,9 +32,6 @@ export interface KnownTiktokenEncoding {
   /** Special token put before every sequence by the post-processor (Llama 3's <|begin_of_text|>). */
   bosToken?: string;
 }
-
-// r50k_base and p50k_base use GPT-2's pattern; cl100k_base and Llama 3 share one (Meta's tokenizer.py copies OpenAI's).
-
 
 function llama3SpecialTokens(): Record<string, number> {
   // Order as in Meta's Llama 3 tokenizer.py: 10 named/reserved slots, then reserved 5..250; ids follow the ranks.

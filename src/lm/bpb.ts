@@ -136,10 +136,10 @@ export async function bitsPerByte(model: { config: ModelConfig; params: Params }
   if (start === null) nll += Math.log(model.config.vocabSize);
   // Score positions 1..seq.length-1. Each window covers [begin, end) and scores positions [scoredUpTo, end).
   let scoredUpTo = 1;
+  const gemm = model.config.arch === "llama" ? platformGemm() : null;
   while (scoredUpTo < seq.length) {
     const end = Math.min(seq.length, scoredUpTo + stride + (scoredUpTo === 1 ? window - 1 - stride : 0));
     const begin = Math.max(0, end - window);
-    const gemm = platformGemm();
     const slice = seq.slice(begin, end);
     nll +=
       gemm && model.config.arch === "llama"

@@ -26,8 +26,8 @@ import { preTokenizerFromJSON } from "./pretokenizers/index.js";
 import { postProcessorFromJSON } from "./processors/index.js";
 import { StreamDecoder } from "./stream-decoder.js";
 import { TokenizerError, type Decoder, type Json, type JsonObject, type Model, type Normalizer, type PostProcessor, type PreTokenizer, type Token } from "./types.js";
-import { detectTokenizerFormat, tokenizerJsonFromBytes } from "../formats/index.js";
-import { parseSentencePieceModel, PieceType } from "../formats/sentencepiece.js";
+import { readTokenizerFile } from "../formats/index.js";
+import { PieceType, type SentencePieceModel } from "../formats/sentencepiece.js";
 import { UnigramModel } from "./models/unigram.js";
 import { MetaspacePreTokenizer } from "./pretokenizers/metaspace.js";
 import { PrecompiledNormalizer } from "./normalizers/precompiled.js";
@@ -191,21 +191,9 @@ export class Tokenizer {
 
   /** Builds a tokenizer from file bytes: tokenizer.json, a tiktoken rank file or a SentencePiece .model. */
   static fromBytes(bytes: Uint8Array, options: LoadOptions = {}): Tokenizer {
-    const json = tokenizerJsonFromBytes(bytes, options);
+    const { json, sentencePiece } = readTokenizerFile(bytes, options);
     const tokenizer = Tokenizer.fromJSON(json, options);
-    // A .model file is run as spm_encode runs it (its Viterbi score arithmetic); its tokenizer.json, as HF runs it.
-    if (detectTokenizerFormat(bytes) === "sentencepiece" && tokenizer.model instanceof UnigramModel) {
-      tokenizer.model.scoreArithmetic = "sentencepiece";
-      if (tokenizer.preTokenizer instanceof MetaspacePreTokenizer) tokenizer.preTokenizer.keepWhole = true;
-    }
-    if (detectTokenizerFormat(bytes) === "sentencepiece") {
-      const model = parseSentencePieceModel(bytes, options.fileName);
-      const reserved = model.pieces.flatMap((p, id) => (p.type === PieceType.CONTROL || p.type === PieceType.UNKNOWN ? [{ id, piece: p.piece }] : []));
-      tokenizer.addedTokensNotInText = new Set(reserved.map((r) => r.piece));
-      if (tokenizer.model instanceof UnigramModel) tokenizer.model.unmatchable = new Set(reserved.map((r) => r.id));
-      const n = tokenizer.normalizer;
-      for (const part of n instanceof SequenceNormalizer ? n.normalizers : [n]) if (part instanceof PrecompiledNormalizer) part.sentencePieceMatching = true;
-    }
+    if (sentencePiece) runAsSpmEncode(tokenizer, sentencePiece);
     return tokenizer;
   }
 
@@ -561,3 +549,21 @@ export class Tokenizer {
 }
 
 export type { AddedToken, PaddingOptions, TruncationOptions };
+
+/**
+ * Switches a tokenizer converted from a SentencePiece .model to spm_encode's behaviour where tokenizer.json cannot
+ * say it (its tokenizer.json still runs as HF runs it): Unigram path scores in spm's float32 arithmetic over the
+ * whole sentence (no split at "▁"), the longest charsmap rule at each position, and control/unknown pieces typed in
+ * text read as plain text.
+ */
+function runAsSpmEncode(tokenizer: Tokenizer, model: SentencePieceModel): void {
+  const reserved = model.pieces.flatMap((p, id) => (p.type === PieceType.CONTROL || p.type === PieceType.UNKNOWN ? [{ id, piece: p.piece }] : []));
+  tokenizer.addedTokensNotInText = new Set(reserved.map((r) => r.piece));
+  if (tokenizer.model instanceof UnigramModel) {
+    tokenizer.model.scoreArithmetic = "sentencepiece";
+    tokenizer.model.unmatchable = new Set(reserved.map((r) => r.id));
+    if (tokenizer.preTokenizer instanceof MetaspacePreTokenizer) tokenizer.preTokenizer.keepWhole = true;
+  }
+  const n = tokenizer.normalizer;
+  for (const part of n instanceof SequenceNormalizer ? n.normalizers : [n]) if (part instanceof PrecompiledNormalizer) part.sentencePieceMatching = true;
+}

@@ -27,21 +27,7 @@ export class PrecompiledCharsmap {
 
   /** The replacement of the shortest rule that is a prefix of `key` (as HF's lookup takes the first result). */
   lookup(key: Uint8Array): string | null {
-    const u = this.units;
-    if (u.length === 0) return null;
-    let pos = 0;
-    let unit = u[0]!;
-    pos ^= offsetOf(unit);
-    for (let i = 0; i < key.length; i++) {
-      const c = key[i]!;
-      if (c === 0) break;
-      pos ^= c;
-      unit = u[pos] ?? 0;
-      if ((unit & 0x800000ff) !== c) return null;
-      pos ^= offsetOf(unit);
-      if ((unit >>> 8) & 1) return this.stringAt((u[pos] ?? 0) & 0x7fffffff);
-    }
-    return null;
+    return this.match(key, 0, false)?.replacement ?? null;
   }
 
   /**
@@ -49,6 +35,11 @@ export class PrecompiledCharsmap {
    * replacement, or null.
    */
   longest(bytes: Uint8Array, start: number): { length: number; replacement: string } | null {
+    return this.match(bytes, start, true);
+  }
+
+  /** Walks the double-array trie along `bytes` from `start`; the first rule reached, or with `longest` the last. */
+  private match(bytes: Uint8Array, start: number, longest: boolean): { length: number; replacement: string } | null {
     const u = this.units;
     if (u.length === 0) return null;
     let pos = offsetOf(u[0]!);
@@ -60,7 +51,10 @@ export class PrecompiledCharsmap {
       const unit = u[pos] ?? 0;
       if ((unit & 0x800000ff) !== c) break;
       pos ^= offsetOf(unit);
-      if ((unit >>> 8) & 1) best = { length: i - start + 1, replacement: this.stringAt((u[pos] ?? 0) & 0x7fffffff) };
+      if ((unit >>> 8) & 1) {
+        best = { length: i - start + 1, replacement: this.stringAt((u[pos] ?? 0) & 0x7fffffff) };
+        if (!longest) break;
+      }
     }
     return best;
   }
@@ -82,6 +76,19 @@ function offsetOf(unit: number): number {
 }
 
 let segmenter: Intl.Segmenter | null = null;
+
+/** Appends `newPart`'s characters for `oldCount` replaced ones, with HF's change codes (+1 per inserted character on
+ * the last ones, a negative count on the last for removed ones). */
+function appendReplacement(chars: string[], changes: number[], oldCount: number, newPart: string): void {
+  const parts = codePoints(newPart);
+  for (const p of parts) {
+    chars.push(p);
+    changes.push(0);
+  }
+  const diff = parts.length - oldCount;
+  if (diff > 0) for (let k = 0; k < diff; k++) changes[changes.length - 1 - k] = 1;
+  else if (diff < 0 && changes.length > 0) changes[changes.length - 1]! += diff;
+}
 
 export class PrecompiledNormalizer implements Normalizer {
   readonly type = "Precompiled";
@@ -138,14 +145,7 @@ export class PrecompiledNormalizer implements Normalizer {
         let covered = 0;
         let oldCount = 0;
         while (covered < m.length && ci + oldCount < cps.length) covered += utf8Length(cps[ci + oldCount++]!);
-        const parts = codePoints(m.replacement);
-        for (const p of parts) {
-          chars.push(p);
-          changes.push(0);
-        }
-        const diff = parts.length - oldCount;
-        if (diff > 0) for (let k = 0; k < diff; k++) changes[changes.length - 1 - k] = 1;
-        else if (diff < 0 && changes.length > 0) changes[changes.length - 1]! += diff;
+        appendReplacement(chars, changes, oldCount, m.replacement);
         modified = true;
         ci += oldCount;
         b += covered;
@@ -166,17 +166,7 @@ export class PrecompiledNormalizer implements Normalizer {
     const chars: string[] = [];
     const changes: number[] = [];
     let modified = false;
-    const replace = (oldPart: string, newPart: string) => {
-      const oldCount = codePoints(oldPart).length;
-      const parts = codePoints(newPart);
-      const diff = parts.length - oldCount;
-      for (const p of parts) {
-        chars.push(p);
-        changes.push(0);
-      }
-      if (diff > 0) for (let k = 0; k < diff; k++) changes[changes.length - 1 - k] = 1;
-      else if (diff < 0 && changes.length > 0) changes[changes.length - 1]! += diff;
-    };
+    const replace = (oldPart: string, newPart: string) => appendReplacement(chars, changes, codePoints(oldPart).length, newPart);
     segmenter ??= new Intl.Segmenter(undefined, { granularity: "grapheme" });
     const graphemes = isSimple(text) ? codePoints(text) : Array.from(segmenter.segment(text), (s) => s.segment);
     for (const g of graphemes) {

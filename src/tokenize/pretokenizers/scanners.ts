@@ -1,6 +1,6 @@
 // Hand-written scanners for the common byte-level split patterns (GPT-2; Llama 3, which cl100k-style tokenizer.json
-// files also use; Qwen; o200k_base, GPT-4o's): the same matches as the regex (property-tested against it), several times faster than a
-// Unicode-property RegExp in V8. A scanner appends [start, end) pairs of matches.
+// files also use; Qwen; o200k_base, GPT-4o's): the same matches as the regex (property-tested against it), several
+// times faster than a Unicode-property RegExp in V8. A scanner appends [start, end) pairs of matches.
 
 import { GPT2_PATTERN_SOURCE, LLAMA3_PATTERN_SOURCE, O200K_PATTERN_SOURCE, QWEN_PATTERN_SOURCE } from "./patterns.js";
 
