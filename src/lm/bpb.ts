@@ -11,7 +11,7 @@ import { forward, disposeCache, type Params } from "./model.js";
 import { platformGemm, type Gemm } from "../tensor/gemm.js";
 import type { Arrays } from "../tensor/optim.js";
 import { llamaLogitsCpu } from "./llama-cpu.js";
-import { fastExp } from "../util/fast-exp.js";
+import { vectorKernels } from "./vector-kernels.js";
 
 export interface TextTokenizer {
   encode(text: string, options?: { addSpecialTokens?: boolean }): { ids: ArrayLike<number> };
@@ -104,15 +104,14 @@ async function cpuWindowNll(config: ModelConfig & { arch: "llama" }, params: Par
   const n = ids.length - 1;
   const logits = llamaLogitsCpu(config, await weightsOf(params), Int32Array.from(ids.slice(0, n)), 1, n, gemm);
   const V = config.vocabSize;
+  const rows = n - (from - 1);
+  const scored = logits.subarray((from - 1) * V, n * V);
   let s = 0;
-  for (let i = from - 1; i < n; i++) {
-    const o = i * V;
-    let max = -Infinity;
-    for (let j = 0; j < V; j++) if (logits[o + j]! > max) max = logits[o + j]!;
-    let sum = 0;
-    for (let j = 0; j < V; j++) sum += fastExp(logits[o + j]! - max);
-    s += max + Math.log(sum) - logits[o + ids[i + 1]!]!;
-  }
+  for (let i = 0; i < rows; i++) s -= scored[i * V + ids[from + i]!]!;
+  const max = new Float32Array(rows);
+  const sum = new Float64Array(rows);
+  vectorKernels().expRows(scored, rows, V, {}, max, sum);
+  for (let i = 0; i < rows; i++) s += max[i]! + Math.log(sum[i]!);
   return s;
 }
 

@@ -8,7 +8,7 @@ import type { Gemm } from "../tensor/gemm.js";
 import type { Arrays } from "../tensor/optim.js";
 import type { LlamaConfig } from "./config.js";
 import { ropeTables } from "./rope.js";
-import { fastExp } from "../util/fast-exp.js";
+import { vectorKernels, type VectorKernels } from "./vector-kernels.js";
 
 /** What the backward pass needs of one layer's forward. */
 interface LayerActivations {
@@ -41,7 +41,10 @@ export function outputHeadName(config: LlamaConfig, params: Arrays): string {
 }
 
 class Kernels {
-  constructor(readonly gemm: Gemm) {}
+  constructor(
+    readonly gemm: Gemm,
+    readonly vector: VectorKernels,
+  ) {}
 
   /** y[rows, out] = x W^T (+ b), W [out, in]. */
   linear(x: Float32Array, rows: number, inDim: number, w: Float32Array, outDim: number, bias: Float32Array | null): Float32Array {
@@ -112,10 +115,6 @@ function rotary(a: Float32Array, tokens: number, len: number, heads: number, hd:
   }
 }
 
-function silu(g: number): number {
-  return g / (1 + fastExp(-g));
-}
-
 interface Dims {
   batch: number;
   len: number;
@@ -169,25 +168,21 @@ function layerForward(k: Kernels, config: LlamaConfig, params: Arrays, l: number
   rotary(kk, N, T, KV, hd, cos, sin, false);
   const probs = new Float32Array(keepProbs ? B * H * T * T : T * T);
   const attention = new Float32Array(N * H * hd);
-  const rowInv = new Float32Array(T);
+  const rowMax = new Float32Array(T);
+  const rowSum = new Float64Array(T);
   const scale = 1 / Math.sqrt(hd);
   forEachHead(m, (qo, ko, po) => {
     const P = keepProbs ? probs.subarray(po, po + T * T) : probs;
     k.gemm.sgemm(false, true, T, T, hd, scale, q.subarray(qo), H * hd, kk.subarray(ko), KV * hd, 0, P, T);
-    for (let i = 0; i < T; i++) {
-      const row = i * T;
-      let max = -Infinity;
-      for (let j = 0; j <= i; j++) if (P[row + j]! > max) max = P[row + j]!;
-      let sum = 0;
-      for (let j = 0; j <= i; j++) sum += P[row + j] = fastExp(P[row + j]! - max);
-      rowInv[i] = 1 / sum;
-      // The backward pass needs normalised probabilities; a forward alone scales the T×hd output rows instead.
-      if (keepProbs) for (let j = 0; j <= i; j++) P[row + j]! *= rowInv[i]!;
-      P.fill(0, row + i + 1, row + T);
-    }
+    // The backward pass needs normalised probabilities; a forward alone scales the T×hd output rows instead.
+    k.vector.expRows(P, T, T, { causal: true, normalise: keepProbs }, rowMax, rowSum);
     const out = attention.subarray(qo);
     k.gemm.sgemm(false, false, T, hd, T, 1, P, T, v.subarray(ko), KV * hd, 0, out, H * hd);
-    if (!keepProbs) for (let i = 0; i < T; i++) for (let j = 0; j < hd; j++) out[i * H * hd + j]! *= rowInv[i]!;
+    if (!keepProbs)
+      for (let i = 0; i < T; i++) {
+        const inv = Math.fround(1 / rowSum[i]!);
+        for (let j = 0; j < hd; j++) out[i * H * hd + j]! *= inv;
+      }
   });
   const o = k.linear(attention, N, H * hd, w("self_attn.o_proj.weight", d * H * hd), d, bias(config.attentionOutBias, "self_attn.o_proj.bias", d));
   const mid = new Float32Array(N * d);
@@ -196,7 +191,7 @@ function layerForward(k: Kernels, config: LlamaConfig, params: Arrays, l: number
   const gate = k.linear(y, N, d, w("mlp.gate_proj.weight", ff * d), ff, bias(config.mlpBias, "mlp.gate_proj.bias", ff));
   const up = k.linear(y, N, d, w("mlp.up_proj.weight", ff * d), ff, bias(config.mlpBias, "mlp.up_proj.bias", ff));
   const act = new Float32Array(N * ff);
-  for (let i = 0; i < act.length; i++) act[i] = silu(gate[i]!) * up[i]!;
+  k.vector.siluMul(gate, up, act);
   const down = k.linear(act, N, ff, w("mlp.down_proj.weight", d * ff), d, bias(config.mlpBias, "mlp.down_proj.bias", d));
   const out = new Float32Array(N * d);
   for (let i = 0; i < out.length; i++) out[i] = mid[i]! + down[i]!;
@@ -215,12 +210,7 @@ function layerBackward(k: Kernels, config: LlamaConfig, params: Arrays, grads: A
   k.linearBackward(dOut, a.act, N, ff, w("mlp.down_proj.weight"), d, g("mlp.down_proj.weight"), gb(config.mlpBias, "mlp.down_proj.bias"), dAct, false);
   const dGate = new Float32Array(N * ff);
   const dUp = new Float32Array(N * ff);
-  for (let i = 0; i < dAct.length; i++) {
-    const x = a.gate[i]!;
-    const s = 1 / (1 + fastExp(-x));
-    dUp[i] = dAct[i]! * x * s;
-    dGate[i] = dAct[i]! * a.up[i]! * s * (1 + x * (1 - s));
-  }
+  k.vector.siluMulBackward(dAct, a.gate, a.up, dGate, dUp);
   const dy = new Float32Array(N * d);
   k.linearBackward(dGate, a.y, N, d, w("mlp.gate_proj.weight"), ff, g("mlp.gate_proj.weight"), gb(config.mlpBias, "mlp.gate_proj.bias"), dy, false);
   k.linearBackward(dUp, a.y, N, d, w("mlp.up_proj.weight"), ff, g("mlp.up_proj.weight"), gb(config.mlpBias, "mlp.up_proj.bias"), dy, true);
@@ -239,14 +229,7 @@ function layerBackward(k: Kernels, config: LlamaConfig, params: Arrays, grads: A
     const dO = dAttention.subarray(qo);
     k.gemm.sgemm(false, true, T, T, hd, 1, dO, H * hd, a.v.subarray(ko), KV * hd, 0, dP, T);
     k.gemm.sgemm(true, false, T, hd, T, 1, P, T, dO, H * hd, 1, dv.subarray(ko), KV * hd);
-    // Softmax backward in place: dS = P ⊙ (dP − Σ_j P dP).
-    for (let i = 0; i < T; i++) {
-      const row = i * T;
-      let dot = 0;
-      for (let j = 0; j <= i; j++) dot += P[row + j]! * dP[row + j]!;
-      for (let j = 0; j <= i; j++) dP[row + j] = P[row + j]! * (dP[row + j]! - dot);
-      dP.fill(0, row + i + 1, row + T);
-    }
+    k.vector.softmaxBackwardRows(P, dP, T, T, true);
     k.gemm.sgemm(false, false, T, hd, T, scale, dP, T, a.k.subarray(ko), KV * hd, 0, dq.subarray(qo), H * hd);
     k.gemm.sgemm(true, false, T, hd, T, scale, dP, T, a.q.subarray(qo), H * hd, 1, dk.subarray(ko), KV * hd);
   });
@@ -268,9 +251,9 @@ function checkShape(config: LlamaConfig, ids: Int32Array, batch: number, len: nu
 }
 
 /** Logits [batch·len, vocab] for ids [batch·len] (row-major batch × len), no cache. */
-export function llamaLogitsCpu(config: LlamaConfig, params: Arrays, ids: Int32Array, batch: number, len: number, gemm: Gemm): Float32Array {
+export function llamaLogitsCpu(config: LlamaConfig, params: Arrays, ids: Int32Array, batch: number, len: number, gemm: Gemm, vector: VectorKernels = vectorKernels()): Float32Array {
   checkShape(config, ids, batch, len);
-  const k = new Kernels(gemm);
+  const k = new Kernels(gemm, vector);
   const m = dims(config, batch, len);
   const { cos, sin } = ropeTables(config, 0, len);
   let h = embed(params, ids, m);
@@ -283,10 +266,10 @@ export function llamaLogitsCpu(config: LlamaConfig, params: Arrays, ids: Int32Ar
  * Mean next-token cross-entropy (nats) of `inputs` predicting `targets` (both [batch·len]) and its gradient for every
  * parameter in `params` (same names, zero where a parameter plays no part).
  */
-export function llamaLossAndGradientsCpu(config: LlamaConfig, params: Arrays, inputs: Int32Array, targets: Int32Array, batch: number, len: number, gemm: Gemm): { loss: number; grads: Arrays } {
+export function llamaLossAndGradientsCpu(config: LlamaConfig, params: Arrays, inputs: Int32Array, targets: Int32Array, batch: number, len: number, gemm: Gemm, vector: VectorKernels = vectorKernels()): { loss: number; grads: Arrays } {
   checkShape(config, inputs, batch, len);
   if (targets.length !== inputs.length) throw new Error(`llama-cpu: ${targets.length} targets for ${inputs.length} inputs`);
-  const k = new Kernels(gemm);
+  const k = new Kernels(gemm, vector);
   const m = dims(config, batch, len);
   const { tokens: N, d, V } = m;
   const { cos, sin } = ropeTables(config, 0, len);
@@ -303,20 +286,20 @@ export function llamaLossAndGradientsCpu(config: LlamaConfig, params: Arrays, in
   const head = weight(params, headName, V * d);
   // Cross-entropy. d(loss)/d(logits) = (softmax − onehot) / N; the logits buffer becomes exp(logit − max) and the
   // per-row 1/(sum · N) is applied to the N×d sides of the two products below instead of to the N×V buffer.
-  const logits = k.linear(hidden, N, d, head, V, null);
-  const rowScale = new Float32Array(N);
-  let loss = 0;
   for (let n = 0; n < N; n++) {
-    const o = n * V;
     const target = targets[n]!;
     if (!(target >= 0 && target < V)) throw new Error(`llama-cpu: target ${target} at position ${n} is outside the vocabulary [0, ${V})`);
-    let max = -Infinity;
-    for (let j = 0; j < V; j++) if (logits[o + j]! > max) max = logits[o + j]!;
-    const targetLogit = logits[o + target]!;
-    let sum = 0;
-    for (let j = 0; j < V; j++) sum += logits[o + j] = fastExp(logits[o + j]! - max);
-    loss += max + Math.log(sum) - targetLogit;
-    rowScale[n] = 1 / (sum * N);
+  }
+  const logits = k.linear(hidden, N, d, head, V, null);
+  let loss = 0;
+  for (let n = 0; n < N; n++) loss -= logits[n * V + targets[n]!]!;
+  const rowMax = new Float32Array(N);
+  const rowSum = new Float64Array(N);
+  k.vector.expRows(logits, N, V, {}, rowMax, rowSum);
+  const rowScale = new Float32Array(N);
+  for (let n = 0; n < N; n++) {
+    loss += rowMax[n]! + Math.log(rowSum[n]!);
+    rowScale[n] = 1 / (rowSum[n]! * N);
   }
   const grads: Arrays = {};
   for (const [name, w] of Object.entries(params)) grads[name] = new Float32Array(w.length);

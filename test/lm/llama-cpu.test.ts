@@ -1,5 +1,6 @@
 // The hand-written CPU Llama (src/lm/llama-cpu.ts) against the jax-js model, which is itself checked against PyTorch
-// golden files (golden.test.ts): the same loss and every gradient, with the plain-JS kernel and with OpenBLAS.
+// golden files (golden.test.ts): the same loss and every gradient, with the plain-JS and OpenBLAS matrix products and
+// the plain-JS and wasm-SIMD element-wise kernels.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { installNodeShims } from "../../src/tensor/shims.js";
@@ -10,6 +11,7 @@ const { lossAndGradients, toParams } = await import("../../src/lm/train.js");
 const { forward, disposeCache } = await import("../../src/lm/model.js");
 const { llamaLossAndGradientsCpu, llamaLogitsCpu } = await import("../../src/lm/llama-cpu.js");
 const { jsGemm } = await import("../../src/tensor/gemm.js");
+const { jsVectorKernels, wasmVectorKernels } = await import("../../src/lm/vector-kernels.js");
 const { loadOpenBlas } = await import("../../src/node/openblas.js");
 const { mulberry32, gaussian } = await import("../../src/util/random.js");
 import type { LlamaConfig } from "../../src/lm/config.js";
@@ -69,16 +71,18 @@ const blas = loadOpenBlas();
 const gemms = [jsGemm, ...("gemm" in blas ? [blas.gemm] : [])];
 if (!("gemm" in blas)) test("OpenBLAS loads (.ci/run installs libopenblas0-pthread)", { skip: blas.error }, () => {});
 
+const vectors = [jsVectorKernels, ...[wasmVectorKernels()].filter((k) => k !== null)];
+
 for (const kind of ["llama", "qwen"] as const) {
-  for (const gemm of gemms) {
-    test(`${kind}: CPU loss and every gradient equal the jax-js model's (${gemm.name})`, async () => {
+  for (const [gemm, vector] of gemms.flatMap((g) => vectors.map((v) => [g, v] as const))) {
+    test(`${kind}: CPU loss and every gradient equal the jax-js model's (${gemm.name}, ${vector.name} kernels)`, async () => {
       const { config, arrays, shapes, V } = model(kind, 3);
       const batch = ids(3, 18, V, 5);
       const ref = await lossAndGradients(config, arrays, shapes, batch);
       const len = batch[0]!.length - 1;
       const inputs = Int32Array.from(batch.flatMap((r) => r.slice(0, -1)));
       const targets = Int32Array.from(batch.flatMap((r) => r.slice(1)));
-      const ours = llamaLossAndGradientsCpu(config, arrays, inputs, targets, batch.length, len, gemm);
+      const ours = llamaLossAndGradientsCpu(config, arrays, inputs, targets, batch.length, len, gemm, vector);
       assert.ok(Math.abs(ours.loss - ref.loss) < 1e-5 * Math.abs(ref.loss), `loss ${ours.loss} vs ${ref.loss}`);
       assert.deepEqual(Object.keys(ours.grads).sort(), Object.keys(ref.grads).sort());
       for (const name of Object.keys(ref.grads)) {
@@ -89,7 +93,7 @@ for (const kind of ["llama", "qwen"] as const) {
       const { logits, cache } = forward(config, toParams(arrays, shapes), [batch[0]!.slice(0, -1)]);
       disposeCache(cache);
       const refLogits = await toFloat32(logits);
-      const cpuLogits = llamaLogitsCpu(config, arrays, inputs.subarray(0, len), 1, len, gemm);
+      const cpuLogits = llamaLogitsCpu(config, arrays, inputs.subarray(0, len), 1, len, gemm, vector);
       assert.ok(relError(cpuLogits, refLogits) < 1e-5, "logits");
     });
   }

@@ -1,0 +1,194 @@
+;; The element-wise loops of the CPU language model (src/lm/llama-cpu.ts) in WebAssembly SIMD: softmax rows (exp,
+;; max, sum), SiLU-gated products and their backward passes. V8 runs these loops as scalar JS at ~6.6 ns per exp;
+;; here four lanes at a time cost well under 1 ns. Assembled by scripts/build-wasm.mjs into vector-kernels-wasm.ts
+;; (a test checks the two agree). Every pointer is a byte offset into this module's memory; the JS side
+;; (vector-kernels.ts) copies arrays in and out.
+(module
+  (memory (export "memory") 1)
+
+  ;; Lane masks for the last, partial vector of a run: at byte 16·k, the first k lanes set (k = 1..4). Arrays start at
+  ;; byte 128 (the JS side's views).
+  (data (i32.const 16) "\ff\ff\ff\ff\00\00\00\00\00\00\00\00\00\00\00\00")
+  (data (i32.const 32) "\ff\ff\ff\ff\ff\ff\ff\ff\00\00\00\00\00\00\00\00")
+  (data (i32.const 48) "\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\00\00\00\00")
+  (data (i32.const 64) "\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff")
+
+  ;; dst[j] ← exp(a·src[j] − b) for j < n, four lanes at a time; returns Σ dst (f64). The exp is written out inside
+  ;; the loop (a call per vector costs V8 more than the arithmetic): within 3e-7 relative, x clamped to [-87, 88]
+  ;; (below: ~1e-38 instead of a subnormal or 0, which a softmax sum cannot tell apart; above: overflow);
+  ;; n = round(x·log2 e) by adding 1.5·2^23, which rounds and leaves n in the low mantissa bits (V8 expands wasm's
+  ;; round and convert instructions into long sequences); r = x − n·ln 2 in two parts (Cody–Waite); e^r by its
+  ;; degree-6 Taylor polynomial on |r| ≤ ln2/2 (error < 1.3e-7); times 2^n from exponent bits. pmin/pmax are one
+  ;; instruction each on x64. The last vector is masked: lanes past n are neither stored nor summed.
+  (func $exp_affine (param $src i32) (param $dst i32) (param $n i32) (param $a f32) (param $b f32) (result f64)
+    (local $j i32) (local $left i32) (local $va v128) (local $vb v128) (local $mask v128) (local $acc v128)
+    (local $x v128) (local $k v128) (local $m v128) (local $r v128) (local $p v128) (local $addr i32)
+    (local.set $va (f32x4.splat (local.get $a)))
+    (local.set $vb (f32x4.splat (local.get $b)))
+    (local.set $acc (v128.const f64x2 0 0))
+    (block $b (loop $l
+      (br_if $b (i32.ge_s (local.get $j) (local.get $n)))
+      (local.set $left (i32.sub (local.get $n) (local.get $j)))
+      (local.set $mask (v128.load (i32.shl (select (i32.const 4) (local.get $left) (i32.ge_u (local.get $left) (i32.const 4))) (i32.const 4))))
+      (local.set $x (f32x4.sub (f32x4.mul (local.get $va) (v128.load (i32.add (local.get $src) (i32.shl (local.get $j) (i32.const 2))))) (local.get $vb)))
+      (local.set $x (f32x4.pmin (f32x4.pmax (local.get $x) (v128.const f32x4 -87 -87 -87 -87)) (v128.const f32x4 88 88 88 88)))
+      (local.set $k (f32x4.add (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504 1.44269504 1.44269504 1.44269504)) (v128.const f32x4 12582912 12582912 12582912 12582912)))
+      (local.set $m (f32x4.sub (local.get $k) (v128.const f32x4 12582912 12582912 12582912 12582912)))
+      (local.set $r (f32x4.sub (local.get $x) (f32x4.mul (local.get $m) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
+      (local.set $r (f32x4.sub (local.get $r) (f32x4.mul (local.get $m) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+      (local.set $p (f32x4.add (f32x4.mul (v128.const f32x4 1.38888889e-3 1.38888889e-3 1.38888889e-3 1.38888889e-3) (local.get $r)) (v128.const f32x4 8.33333333e-3 8.33333333e-3 8.33333333e-3 8.33333333e-3)))
+      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 4.16666667e-2 4.16666667e-2 4.16666667e-2 4.16666667e-2)))
+      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 0.166666667 0.166666667 0.166666667 0.166666667)))
+      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 0.5 0.5 0.5 0.5)))
+      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1 1 1 1)))
+      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1 1 1 1)))
+      ;; k's bits are 0x4B400000 + n, so (k − 0x4B400000 + 127) << 23 is 2^n as a float.
+      (local.set $p (v128.and (local.get $mask) (f32x4.mul (local.get $p)
+        (i32x4.shl (i32x4.sub (local.get $k) (v128.const i32x4 0x4B3FFF81 0x4B3FFF81 0x4B3FFF81 0x4B3FFF81)) (i32.const 23)))))
+      (local.set $acc (f64x2.add (local.get $acc) (f64x2.add (f64x2.promote_low_f32x4 (local.get $p))
+        (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $p) (local.get $p))))))
+      (local.set $addr (i32.add (local.get $dst) (i32.shl (local.get $j) (i32.const 2))))
+      (v128.store (local.get $addr) (v128.bitselect (local.get $p) (v128.load (local.get $addr)) (local.get $mask)))
+      (local.set $j (i32.add (local.get $j) (i32.const 4)))
+      (br $l)))
+    (call $hsum (local.get $acc)))
+
+  ;; The four lanes widened to two f64x2 halves and added to the accumulators: sums over a vocabulary row stay exact
+  ;; to double rounding, as the scalar JS loops they replace were.
+  (func $sum2 (param $v v128) (result v128)
+    (f64x2.add (f64x2.promote_low_f32x4 (local.get $v))
+               (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))))
+
+  (func $hsum (param $v v128) (result f64)
+    (f64.add (f64x2.extract_lane 0 (local.get $v)) (f64x2.extract_lane 1 (local.get $v))))
+
+  ;; For each of `rows` rows of `cols` floats at $p (row-major): m = max, x ← exp(x − m) in place, s = Σ exp (f64);
+  ;; writes m (f32) to $maxOut[i] and s (f64) to $sumOut[i]. `causal`: the rows are rows $first, $first+1, … of a
+  ;; causal attention matrix — row r covers columns 0..r and the rest of it is set to 0. `normalise`: divide by s.
+  (func (export "exp_rows") (param $p i32) (param $rows i32) (param $cols i32) (param $causal i32) (param $first i32) (param $normalise i32) (param $maxOut i32) (param $sumOut i32)
+    (local $i i32) (local $row i32) (local $len i32) (local $end4 i32) (local $j i32) (local $addr i32)
+    (local $vmax v128) (local $m f32) (local $sum f64) (local $inv v128)
+    (block $done
+      (loop $rowLoop
+        (br_if $done (i32.ge_u (local.get $i) (local.get $rows)))
+        (local.set $row (i32.add (local.get $p) (i32.shl (i32.mul (local.get $i) (local.get $cols)) (i32.const 2))))
+        (local.set $len (if (result i32) (local.get $causal) (then (i32.add (i32.add (local.get $first) (local.get $i)) (i32.const 1))) (else (local.get $cols))))
+        (local.set $end4 (i32.and (local.get $len) (i32.const -4)))
+        ;; max
+        (local.set $vmax (v128.const f32x4 -inf -inf -inf -inf))
+        (local.set $j (i32.const 0))
+        (block $b1 (loop $l1
+          (br_if $b1 (i32.ge_u (local.get $j) (local.get $end4)))
+          (local.set $vmax (f32x4.pmax (local.get $vmax) (v128.load (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2))))))
+          (local.set $j (i32.add (local.get $j) (i32.const 4)))
+          (br $l1)))
+        (local.set $m (f32.max (f32.max (f32x4.extract_lane 0 (local.get $vmax)) (f32x4.extract_lane 1 (local.get $vmax)))
+                               (f32.max (f32x4.extract_lane 2 (local.get $vmax)) (f32x4.extract_lane 3 (local.get $vmax)))))
+        (block $b2 (loop $l2
+          (br_if $b2 (i32.ge_u (local.get $j) (local.get $len)))
+          (local.set $m (f32.max (local.get $m) (f32.load (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2))))))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $l2)))
+        (local.set $sum (call $exp_affine (local.get $row) (local.get $row) (local.get $len) (f32.const 1) (local.get $m)))
+        (f32.store (i32.add (local.get $maxOut) (i32.shl (local.get $i) (i32.const 2))) (local.get $m))
+        (f64.store (i32.add (local.get $sumOut) (i32.shl (local.get $i) (i32.const 3))) (local.get $sum))
+        (if (local.get $normalise)
+          (then
+            (local.set $inv (f32x4.splat (f32.demote_f64 (f64.div (f64.const 1) (local.get $sum)))))
+            (local.set $j (i32.const 0))
+            (block $b5 (loop $l5
+              (br_if $b5 (i32.ge_u (local.get $j) (local.get $end4)))
+              (local.set $addr (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2))))
+              (v128.store (local.get $addr) (f32x4.mul (v128.load (local.get $addr)) (local.get $inv)))
+              (local.set $j (i32.add (local.get $j) (i32.const 4)))
+              (br $l5)))
+            (block $b6 (loop $l6
+              (br_if $b6 (i32.ge_u (local.get $j) (local.get $len)))
+              (local.set $addr (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2))))
+              (f32.store (local.get $addr) (f32.mul (f32.load (local.get $addr)) (f32x4.extract_lane 0 (local.get $inv))))
+              (local.set $j (i32.add (local.get $j) (i32.const 1)))
+              (br $l6)))))
+        (memory.fill (i32.add (local.get $row) (i32.shl (local.get $len) (i32.const 2))) (i32.const 0)
+                     (i32.shl (i32.sub (local.get $cols) (local.get $len)) (i32.const 2)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $rowLoop))))
+
+  ;; Softmax backward in place over rows (causal as above): d ← p ⊙ (d − Σ_j p_j d_j), the rest of a causal row 0.
+  (func (export "softmax_backward_rows") (param $p i32) (param $d i32) (param $rows i32) (param $cols i32) (param $causal i32) (param $first i32)
+    (local $i i32) (local $off i32) (local $len i32) (local $end4 i32) (local $j i32) (local $pa i32) (local $da i32)
+    (local $acc v128) (local $dot f64) (local $vdot v128) (local $sdot f32)
+    (block $done
+      (loop $rowLoop
+        (br_if $done (i32.ge_u (local.get $i) (local.get $rows)))
+        (local.set $off (i32.shl (i32.mul (local.get $i) (local.get $cols)) (i32.const 2)))
+        (local.set $len (if (result i32) (local.get $causal) (then (i32.add (i32.add (local.get $first) (local.get $i)) (i32.const 1))) (else (local.get $cols))))
+        (local.set $end4 (i32.and (local.get $len) (i32.const -4)))
+        (local.set $acc (v128.const f64x2 0 0))
+        (local.set $j (i32.const 0))
+        (block $b1 (loop $l1
+          (br_if $b1 (i32.ge_u (local.get $j) (local.get $end4)))
+          (local.set $pa (i32.add (i32.add (local.get $p) (local.get $off)) (i32.shl (local.get $j) (i32.const 2))))
+          (local.set $da (i32.add (i32.add (local.get $d) (local.get $off)) (i32.shl (local.get $j) (i32.const 2))))
+          (local.set $acc (f64x2.add (local.get $acc) (call $sum2 (f32x4.mul (v128.load (local.get $pa)) (v128.load (local.get $da))))))
+          (local.set $j (i32.add (local.get $j) (i32.const 4)))
+          (br $l1)))
+        (local.set $dot (call $hsum (local.get $acc)))
+        (block $b2 (loop $l2
+          (br_if $b2 (i32.ge_u (local.get $j) (local.get $len)))
+          (local.set $pa (i32.add (i32.add (local.get $p) (local.get $off)) (i32.shl (local.get $j) (i32.const 2))))
+          (local.set $da (i32.add (i32.add (local.get $d) (local.get $off)) (i32.shl (local.get $j) (i32.const 2))))
+          (local.set $dot (f64.add (local.get $dot) (f64.promote_f32 (f32.mul (f32.load (local.get $pa)) (f32.load (local.get $da))))))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $l2)))
+        (local.set $sdot (f32.demote_f64 (local.get $dot)))
+        (local.set $vdot (f32x4.splat (local.get $sdot)))
+        (local.set $j (i32.const 0))
+        (block $b3 (loop $l3
+          (br_if $b3 (i32.ge_u (local.get $j) (local.get $end4)))
+          (local.set $pa (i32.add (i32.add (local.get $p) (local.get $off)) (i32.shl (local.get $j) (i32.const 2))))
+          (local.set $da (i32.add (i32.add (local.get $d) (local.get $off)) (i32.shl (local.get $j) (i32.const 2))))
+          (v128.store (local.get $da) (f32x4.mul (v128.load (local.get $pa)) (f32x4.sub (v128.load (local.get $da)) (local.get $vdot))))
+          (local.set $j (i32.add (local.get $j) (i32.const 4)))
+          (br $l3)))
+        (block $b4 (loop $l4
+          (br_if $b4 (i32.ge_u (local.get $j) (local.get $len)))
+          (local.set $pa (i32.add (i32.add (local.get $p) (local.get $off)) (i32.shl (local.get $j) (i32.const 2))))
+          (local.set $da (i32.add (i32.add (local.get $d) (local.get $off)) (i32.shl (local.get $j) (i32.const 2))))
+          (f32.store (local.get $da) (f32.mul (f32.load (local.get $pa)) (f32.sub (f32.load (local.get $da)) (local.get $sdot))))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $l4)))
+        (memory.fill (i32.add (i32.add (local.get $d) (local.get $off)) (i32.shl (local.get $len) (i32.const 2))) (i32.const 0)
+                     (i32.shl (i32.sub (local.get $cols) (local.get $len)) (i32.const 2)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $rowLoop))))
+
+;; out ← silu(gate) · up over n floats (the arrays padded to a multiple of 4); silu(g) = g / (1 + e^−g).
+  (func (export "silu_mul") (param $gate i32) (param $up i32) (param $out i32) (param $n i32)
+    (local $j i32) (local $o i32)
+    (drop (call $exp_affine (local.get $gate) (local.get $out) (local.get $n) (f32.const -1) (f32.const 0)))
+    (block $b (loop $l
+      (br_if $b (i32.ge_u (local.get $j) (local.get $n)))
+      (local.set $o (i32.shl (local.get $j) (i32.const 2)))
+      (v128.store (i32.add (local.get $out) (local.get $o))
+        (f32x4.div (f32x4.mul (v128.load (i32.add (local.get $gate) (local.get $o))) (v128.load (i32.add (local.get $up) (local.get $o))))
+                   (f32x4.add (v128.const f32x4 1 1 1 1) (v128.load (i32.add (local.get $out) (local.get $o))))))
+      (local.set $j (i32.add (local.get $j) (i32.const 4)))
+      (br $l))))
+
+  ;; The backward of silu_mul: with s = σ(g), dUp ← dAct · g · s and dGate ← dAct · up · s · (1 + g · (1 − s)).
+  (func (export "silu_mul_backward") (param $dact i32) (param $gate i32) (param $up i32) (param $dgate i32) (param $dup i32) (param $n i32)
+    (local $j i32) (local $o i32) (local $g v128) (local $s v128) (local $da v128)
+    (drop (call $exp_affine (local.get $gate) (local.get $dgate) (local.get $n) (f32.const -1) (f32.const 0)))
+    (block $b (loop $l
+      (br_if $b (i32.ge_u (local.get $j) (local.get $n)))
+      (local.set $o (i32.shl (local.get $j) (i32.const 2)))
+      (local.set $g (v128.load (i32.add (local.get $gate) (local.get $o))))
+      (local.set $da (v128.load (i32.add (local.get $dact) (local.get $o))))
+      (local.set $s (f32x4.div (v128.const f32x4 1 1 1 1) (f32x4.add (v128.const f32x4 1 1 1 1) (v128.load (i32.add (local.get $dgate) (local.get $o))))))
+      (v128.store (i32.add (local.get $dup) (local.get $o)) (f32x4.mul (f32x4.mul (local.get $da) (local.get $g)) (local.get $s)))
+      (v128.store (i32.add (local.get $dgate) (local.get $o))
+        (f32x4.mul (f32x4.mul (f32x4.mul (local.get $da) (v128.load (i32.add (local.get $up) (local.get $o)))) (local.get $s))
+                   (f32x4.add (v128.const f32x4 1 1 1 1) (f32x4.mul (local.get $g) (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $s))))))
+      (local.set $j (i32.add (local.get $j) (i32.const 4)))
+      (br $l))))
+)

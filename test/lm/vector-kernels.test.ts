@@ -1,0 +1,119 @@
+// The wasm-SIMD element-wise kernels (src/lm/vector-kernels.wat) against the plain-JS loops and Math.exp, on odd
+// sizes (masked last vectors), causal rows, chunk boundaries and extreme values; and the committed wasm bytes against
+// the .wat they are assembled from.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
+import { jsVectorKernels, wasmVectorKernels, vectorKernels } from "../../src/lm/vector-kernels.js";
+import { vectorKernelsWasm } from "../../src/lm/vector-kernels-wasm.js";
+import { mulberry32 } from "../../src/util/random.js";
+// @ts-expect-error -- a plain .mjs script without types
+import { assemble, wasmModuleSource } from "../../scripts/build-wasm.mjs";
+
+const wasm = wasmVectorKernels();
+const rand = mulberry32(7);
+const uniform = (n: number, lo: number, hi: number) => Float32Array.from({ length: n }, () => lo + (hi - lo) * rand());
+
+/** max |a − b| / max |b|: float32 rounding of a difference (x − max in f32 vs f64) shows up at this scale. */
+function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let err = 0;
+  let scale = 1e-30;
+  for (let i = 0; i < b.length; i++) {
+    err = Math.max(err, Math.abs(a[i]! - b[i]!));
+    scale = Math.max(scale, Math.abs(b[i]!));
+  }
+  return err / scale;
+}
+
+test("the committed wasm module is the one vector-kernels.wat assembles to", async () => {
+  const bytes = await assemble(fileURLToPath(new URL("../../src/lm/vector-kernels.wat", import.meta.url)));
+  const committed = readFileSync(new URL("../../src/lm/vector-kernels-wasm.ts", import.meta.url), "utf8");
+  assert.equal(committed, wasmModuleSource(bytes), "rerun node scripts/build-wasm.mjs");
+  assert.ok(vectorKernelsWasm.length > 0);
+});
+
+test("this Node has WebAssembly SIMD, and the shared kernels are the wasm ones", () => {
+  assert.ok(wasm, "wasm SIMD kernels failed to load");
+  assert.equal(vectorKernels().name, "wasm-simd");
+});
+
+test("exp is within 3e-7 of Math.exp over [-80, 0], 0 stays 1, and a row sums in double", () => {
+  const n = 40_001;
+  const x = Float32Array.from({ length: n }, (_, i) => -80 + (80 * i) / (n - 1));
+  const y = x.slice();
+  const max = new Float32Array(1);
+  const sum = new Float64Array(1);
+  wasm!.expRows(y, 1, n, {}, max, sum);
+  assert.equal(max[0], 0);
+  let worst = 0;
+  let exact = 0;
+  for (let i = 0; i < n; i++) {
+    const e = Math.exp(x[i]!);
+    worst = Math.max(worst, Math.abs(y[i]! - e) / e);
+    exact += e;
+  }
+  assert.ok(worst < 3e-7, `worst relative error ${worst}`);
+  assert.equal(y[n - 1], 1);
+  assert.ok(Math.abs(sum[0]! - exact) / exact < 3e-7, `sum ${sum[0]} vs ${exact}`);
+});
+
+for (const [rows, cols, causal, normalise, first] of [
+  [7, 13, false, false, 0],
+  [37, 37, true, true, 0],
+  [5, 8192, false, false, 0],
+  [130, 8195, false, true, 0], // over one copy chunk: rows are processed in pieces
+  [3, 40, true, false, 9], // rows 9..11 of a causal matrix
+] as const) {
+  test(`expRows and softmaxBackwardRows: wasm equals JS (${rows}×${cols}${causal ? ", causal" : ""}${normalise ? ", normalised" : ""})`, () => {
+    const x = uniform(rows * cols, -30, 30);
+    x[5] = 200; // a large logit: the max subtracts it before exp
+    const ours = x.slice();
+    const ref = x.slice();
+    const [m1, m2] = [new Float32Array(rows), new Float32Array(rows)];
+    const [s1, s2] = [new Float64Array(rows), new Float64Array(rows)];
+    wasm!.expRows(ours, rows, cols, { causal, normalise, first }, m1, s1);
+    jsVectorKernels.expRows(ref, rows, cols, { causal, normalise, first }, m2, s2);
+    assert.deepEqual(m1, m2);
+    assert.ok(relError(ours, ref) < 3e-6, `exp ${relError(ours, ref)}`);
+    assert.ok(relError(s1, s2) < 3e-6, `sums ${relError(s1, s2)}`);
+    if (causal) for (let i = 0; i < rows; i++) for (let j = first + i + 1; j < cols; j++) assert.equal(ours[i * cols + j], 0);
+    if (first === 0) {
+      const d = uniform(rows * cols, -1, 1);
+      const [d1, d2] = [d.slice(), d.slice()];
+      wasm!.softmaxBackwardRows(ref, d1, rows, cols, causal);
+      jsVectorKernels.softmaxBackwardRows(ref, d2, rows, cols, causal);
+      assert.ok(relError(d1, d2) < 1e-5, `softmax backward ${relError(d1, d2)}`);
+    }
+  });
+}
+
+test("a NaN in a row reaches its sum (no silent softmax over garbage)", () => {
+  const x = uniform(12, -1, 1);
+  x[6] = NaN;
+  const sum = new Float64Array(1);
+  wasm!.expRows(x, 1, 12, {}, new Float32Array(1), sum);
+  assert.ok(Number.isNaN(sum[0]));
+});
+
+for (const n of [1, 3, 4, 1027, (1 << 20) + 5]) {
+  test(`siluMul and its backward: wasm equals JS on ${n} values, saturating at ±100`, () => {
+    const gate = uniform(n, -12, 12);
+    gate[0] = -100;
+    if (n > 2) gate[2] = 100;
+    const up = uniform(n, -3, 3);
+    const dAct = uniform(n, -1, 1);
+    const out = [new Float32Array(n), new Float32Array(n)];
+    const dGate = [new Float32Array(n), new Float32Array(n)];
+    const dUp = [new Float32Array(n), new Float32Array(n)];
+    [wasm!, jsVectorKernels].forEach((k, i) => {
+      k.siluMul(gate, up, out[i]!);
+      k.siluMulBackward(dAct, gate, up, dGate[i]!, dUp[i]!);
+    });
+    assert.ok(relError(out[0]!, out[1]!) < 1e-6, `silu ${relError(out[0]!, out[1]!)}`);
+    assert.ok(relError(dGate[0]!, dGate[1]!) < 1e-6, `dGate ${relError(dGate[0]!, dGate[1]!)}`);
+    assert.ok(relError(dUp[0]!, dUp[1]!) < 1e-6, `dUp ${relError(dUp[0]!, dUp[1]!)}`);
+    assert.ok(Math.abs(out[0]![0]!) < 1e-30, "silu(−100) ≈ 0");
+    if (n > 2) assert.ok(Math.abs(out[0]![2]! - 100 * up[2]!) <= 1e-5 * Math.abs(100 * up[2]!), "silu(100) = 100");
+  });
+}
