@@ -4,7 +4,7 @@ import "../src/tensor/install-node-shims.js";
 import { initBackend, fromFloat32, fromInt32, toFloat32, jit, tree, type Tensor } from "../src/tensor/backend.js";
 import { parseModelConfig } from "../src/lm/config.js";
 import { forward, disposeCache, type Params } from "../src/lm/model.js";
-import { llamaLogitsCpu } from "../src/lm/llama-cpu.js";
+import { CpuWorkspace, llamaLogitsCpu } from "../src/lm/llama-cpu.js";
 import { loadOpenBlas } from "../src/node/openblas.js";
 import type { LlamaConfig } from "../src/lm/config.js";
 
@@ -52,7 +52,9 @@ const threads = (globalThis as { navigator?: { hardwareConcurrency?: number } })
 // The hand-written CPU model with OpenBLAS matrix products.
 const blas = loadOpenBlas();
 const modes: [string, () => Promise<void>][] = [["eager", eager], ["jit", compiled]];
-if ("gemm" in blas) modes.push([blas.gemm.name, async () => void llamaLogitsCpu(config as LlamaConfig, arrays, inputs, batch, T, blas.gemm)]);
+// As bits per byte runs it: one workspace (activation and logits buffers) reused from call to call.
+const workspace = new CpuWorkspace();
+if ("gemm" in blas) modes.push([blas.gemm.name, async () => void llamaLogitsCpu(config as LlamaConfig, arrays, inputs, batch, T, blas.gemm, { workspace })]);
 else console.error(`OpenBLAS row skipped: ${blas.error}`);
 for (const [mode, once] of modes) {
   await once();

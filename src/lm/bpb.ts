@@ -10,7 +10,7 @@ import type { ModelConfig } from "./config.js";
 import { forward, disposeCache, type Params } from "./model.js";
 import { platformGemm, type Gemm } from "../tensor/gemm.js";
 import type { Arrays } from "../tensor/optim.js";
-import { llamaLogitsCpu } from "./llama-cpu.js";
+import { CpuWorkspace, llamaLogitsCpu } from "./llama-cpu.js";
 import { vectorKernels } from "./vector-kernels.js";
 
 export interface TextTokenizer {
@@ -99,10 +99,16 @@ function weightsOf(params: Params): Promise<Arrays> {
   return w;
 }
 
+/** Per model: the CPU forward's buffers, reused window after window (each window's logits are read before the next). */
+const cpuWorkspaces = new WeakMap<Params, CpuWorkspace>();
+
 /** windowNll on the hand-written CPU Llama (no padding needed: nothing is compiled). */
 async function cpuWindowNll(config: ModelConfig & { arch: "llama" }, params: Params, ids: number[], from: number, gemm: Gemm): Promise<number> {
   const n = ids.length - 1;
-  const logits = llamaLogitsCpu(config, await weightsOf(params), Int32Array.from(ids.slice(0, n)), 1, n, gemm);
+  const weights = await weightsOf(params);
+  let workspace = cpuWorkspaces.get(params);
+  if (!workspace) cpuWorkspaces.set(params, (workspace = new CpuWorkspace()));
+  const logits = llamaLogitsCpu(config, weights, Int32Array.from(ids.slice(0, n)), 1, n, gemm, { workspace });
   const V = config.vocabSize;
   const rows = n - (from - 1);
   const scored = logits.subarray((from - 1) * V, n * V);

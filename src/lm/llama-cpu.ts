@@ -40,15 +40,46 @@ export function outputHeadName(config: LlamaConfig, params: Arrays): string {
   return config.tieWordEmbeddings || !params["lm_head.weight"] ? "model.embed_tokens.weight" : "lm_head.weight";
 }
 
+/**
+ * Named buffers kept from one call to the next (a forward allocates ~16 MB a layer plus the logits; fresh memory
+ * costs a page fault per 4 KB and a GC later: measured ~20% of a forward). A buffer is handed out as it was left,
+ * not zeroed. Arrays a call returns (logits, gradients) live here too and are overwritten by the next call.
+ */
+export class CpuWorkspace {
+  private readonly buffers = new Map<string, Float32Array>();
+
+  take(name: string, length: number): Float32Array {
+    let b = this.buffers.get(name);
+    if (!b || b.length !== length) this.buffers.set(name, (b = new Float32Array(length)));
+    return b;
+  }
+
+  zeroed(name: string, length: number): Float32Array {
+    return this.take(name, length).fill(0);
+  }
+}
+
+/** What a CPU call runs on: element-wise kernels (default: the fastest here) and a workspace (default: a fresh one). */
+export interface CpuOptions {
+  vector?: VectorKernels;
+  workspace?: CpuWorkspace;
+}
+
 class Kernels {
+  readonly vector: VectorKernels;
+  readonly ws: CpuWorkspace;
+
   constructor(
     readonly gemm: Gemm,
-    readonly vector: VectorKernels,
-  ) {}
+    options: CpuOptions,
+  ) {
+    this.vector = options.vector ?? vectorKernels();
+    this.ws = options.workspace ?? new CpuWorkspace();
+  }
 
-  /** y[rows, out] = x W^T (+ b), W [out, in]. */
-  linear(x: Float32Array, rows: number, inDim: number, w: Float32Array, outDim: number, bias: Float32Array | null): Float32Array {
-    const y = new Float32Array(rows * outDim);
+  /** y[rows, out] = x W^T (+ b), W [out, in], into the workspace buffer `name`. */
+  linear(name: string, x: Float32Array, rows: number, inDim: number, w: Float32Array, outDim: number, bias: Float32Array | null): Float32Array {
+    const y = this.ws.take(name, rows * outDim);
     this.gemm.sgemm(false, true, rows, outDim, inDim, 1, x, inDim, w, inDim, 0, y, outDim);
     if (bias) for (let r = 0; r < rows; r++) for (let j = 0; j < outDim; j++) y[r * outDim + j]! += bias[j]!;
     return y;
@@ -62,18 +93,12 @@ class Kernels {
   }
 }
 
-/** y = x / sqrt(mean(x²) + eps) · w per row; returns y and the per-row factor 1/sqrt(…). */
-function rmsNorm(x: Float32Array, rows: number, d: number, w: Float32Array, eps: number): { y: Float32Array; r: Float32Array } {
-  const y = new Float32Array(rows * d);
-  const r = new Float32Array(rows);
-  for (let i = 0; i < rows; i++) {
-    const o = i * d;
-    let ss = 0;
-    for (let j = 0; j < d; j++) ss += x[o + j]! * x[o + j]!;
-    const f = 1 / Math.sqrt(ss / d + eps);
-    r[i] = f;
-    for (let j = 0; j < d; j++) y[o + j] = x[o + j]! * f * w[j]!;
-  }
+/** y = x / sqrt(mean(x²) + eps) · w per row; returns y and the per-row factor 1/sqrt(…) (workspace `name`, `name`.r).
+ * With `residual`, x = a + residual.b is formed first, into residual.sum. */
+function rmsNorm(k: Kernels, name: string, a: Float32Array, rows: number, d: number, w: Float32Array, eps: number, residual?: { b: Float32Array; sum: Float32Array }): { y: Float32Array; r: Float32Array } {
+  const y = k.ws.take(name, rows * d);
+  const r = k.ws.take(`${name}.r`, rows);
+  k.vector.rmsNorm(a, rows, d, w, eps, y, r, residual);
   return { y, r };
 }
 
@@ -90,28 +115,6 @@ function rmsNormBackward(dy: Float32Array, x: Float32Array, r: Float32Array, row
     }
     const c = (f * f * f * dot) / d;
     for (let j = 0; j < d; j++) dx[o + j]! += f * dy[o + j]! * w[j]! - c * x[o + j]!;
-  }
-}
-
-/** HF rotate_half rotary embedding in place on [tokens, heads·hd]; `inverse` applies the transpose (backward). */
-function rotary(a: Float32Array, tokens: number, len: number, heads: number, hd: number, cos: Float32Array, sin: Float32Array, inverse: boolean): void {
-  const half = hd / 2;
-  for (let n = 0; n < tokens; n++) {
-    const t = (n % len) * hd;
-    for (let h = 0; h < heads; h++) {
-      const o = (n * heads + h) * hd;
-      for (let i = 0; i < half; i++) {
-        const x1 = a[o + i]!;
-        const x2 = a[o + i + half]!;
-        if (inverse) {
-          a[o + i] = x1 * cos[t + i]! + x2 * sin[t + i + half]!;
-          a[o + i + half] = x2 * cos[t + i + half]! - x1 * sin[t + i]!;
-        } else {
-          a[o + i] = x1 * cos[t + i]! - x2 * sin[t + i]!;
-          a[o + i + half] = x2 * cos[t + i + half]! + x1 * sin[t + i + half]!;
-        }
-      }
-    }
   }
 }
 
@@ -142,9 +145,9 @@ function forEachHead(m: Dims, f: (qo: number, ko: number, po: number) => void): 
     for (let h = 0; h < H; h++) f(b * T * H * hd + h * hd, b * T * KV * hd + Math.floor(h / groups) * hd, (b * H + h) * T * T);
 }
 
-function embed(params: Arrays, ids: Int32Array, m: Dims): Float32Array {
+function embed(ws: CpuWorkspace, params: Arrays, ids: Int32Array, m: Dims): Float32Array {
   const table = weight(params, "model.embed_tokens.weight", m.V * m.d);
-  const h = new Float32Array(m.tokens * m.d);
+  const h = ws.take("embedded", m.tokens * m.d);
   for (let n = 0; n < m.tokens; n++) {
     const id = ids[n]!;
     if (!(id >= 0 && id < m.V)) throw new Error(`llama-cpu: id ${id} at position ${n} is outside the vocabulary [0, ${m.V})`);
@@ -153,21 +156,25 @@ function embed(params: Arrays, ids: Int32Array, m: Dims): Float32Array {
   return h;
 }
 
-/** One decoder layer. `keepProbs` keeps every head's attention probabilities for the backward pass; a forward alone
- * reuses one T×T buffer for all heads (it stays in cache: measured 1.2× faster forward). */
+/**
+ * One decoder layer. `keepProbs` (training) keeps every head's attention probabilities and every activation for the
+ * backward pass, in workspace buffers of their own per layer; a forward alone reuses one T×T buffer for all heads (it
+ * stays in cache: measured 1.2× faster forward) and one set of buffers for all layers (the output alternates).
+ */
 function layerForward(k: Kernels, config: LlamaConfig, params: Arrays, l: number, input: Float32Array, m: Dims, cos: Float32Array, sin: Float32Array, keepProbs: boolean): { out: Float32Array; act: LayerActivations } {
   const { tokens: N, d, H, KV, hd, ff, len: T, batch: B } = m;
   const p = `model.layers.${l}`;
   const w = (name: string, size: number) => weight(params, `${p}.${name}`, size);
   const bias = (on: boolean, name: string, size: number) => (on ? w(name, size) : null);
-  const { y: x, r: r1 } = rmsNorm(input, N, d, w("input_layernorm.weight", d), config.rmsNormEps);
-  const q = k.linear(x, N, d, w("self_attn.q_proj.weight", H * hd * d), H * hd, bias(config.attentionBias, "self_attn.q_proj.bias", H * hd));
-  const kk = k.linear(x, N, d, w("self_attn.k_proj.weight", KV * hd * d), KV * hd, bias(config.attentionBias, "self_attn.k_proj.bias", KV * hd));
-  const v = k.linear(x, N, d, w("self_attn.v_proj.weight", KV * hd * d), KV * hd, bias(config.attentionBias, "self_attn.v_proj.bias", KV * hd));
-  rotary(q, N, T, H, hd, cos, sin, false);
-  rotary(kk, N, T, KV, hd, cos, sin, false);
-  const probs = new Float32Array(keepProbs ? B * H * T * T : T * T);
-  const attention = new Float32Array(N * H * hd);
+  const key = (name: string) => (keepProbs ? `${l}.${name}` : name);
+  const { y: x, r: r1 } = rmsNorm(k, key("x"), input, N, d, w("input_layernorm.weight", d), config.rmsNormEps);
+  const q = k.linear(key("q"), x, N, d, w("self_attn.q_proj.weight", H * hd * d), H * hd, bias(config.attentionBias, "self_attn.q_proj.bias", H * hd));
+  const kk = k.linear(key("k"), x, N, d, w("self_attn.k_proj.weight", KV * hd * d), KV * hd, bias(config.attentionBias, "self_attn.k_proj.bias", KV * hd));
+  const v = k.linear(key("v"), x, N, d, w("self_attn.v_proj.weight", KV * hd * d), KV * hd, bias(config.attentionBias, "self_attn.v_proj.bias", KV * hd));
+  k.vector.rotary(q, N, T, H, hd, cos, sin, false);
+  k.vector.rotary(kk, N, T, KV, hd, cos, sin, false);
+  const probs = k.ws.take(key("probs"), keepProbs ? B * H * T * T : T * T);
+  const attention = k.ws.take(key("attention"), N * H * hd);
   const rowMax = new Float32Array(T);
   const rowSum = new Float64Array(T);
   const scale = 1 / Math.sqrt(hd);
@@ -184,16 +191,15 @@ function layerForward(k: Kernels, config: LlamaConfig, params: Arrays, l: number
         for (let j = 0; j < hd; j++) out[i * H * hd + j]! *= inv;
       }
   });
-  const o = k.linear(attention, N, H * hd, w("self_attn.o_proj.weight", d * H * hd), d, bias(config.attentionOutBias, "self_attn.o_proj.bias", d));
-  const mid = new Float32Array(N * d);
-  for (let i = 0; i < mid.length; i++) mid[i] = input[i]! + o[i]!;
-  const { y, r: r2 } = rmsNorm(mid, N, d, w("post_attention_layernorm.weight", d), config.rmsNormEps);
-  const gate = k.linear(y, N, d, w("mlp.gate_proj.weight", ff * d), ff, bias(config.mlpBias, "mlp.gate_proj.bias", ff));
-  const up = k.linear(y, N, d, w("mlp.up_proj.weight", ff * d), ff, bias(config.mlpBias, "mlp.up_proj.bias", ff));
-  const act = new Float32Array(N * ff);
+  const o = k.linear("o", attention, N, H * hd, w("self_attn.o_proj.weight", d * H * hd), d, bias(config.attentionOutBias, "self_attn.o_proj.bias", d));
+  const mid = k.ws.take(key("mid"), N * d);
+  const { y, r: r2 } = rmsNorm(k, key("y"), input, N, d, w("post_attention_layernorm.weight", d), config.rmsNormEps, { b: o, sum: mid });
+  const gate = k.linear(key("gate"), y, N, d, w("mlp.gate_proj.weight", ff * d), ff, bias(config.mlpBias, "mlp.gate_proj.bias", ff));
+  const up = k.linear(key("up"), y, N, d, w("mlp.up_proj.weight", ff * d), ff, bias(config.mlpBias, "mlp.up_proj.bias", ff));
+  const act = k.ws.take(key("act"), N * ff);
   k.vector.siluMul(gate, up, act);
-  const down = k.linear(act, N, ff, w("mlp.down_proj.weight", d * ff), d, bias(config.mlpBias, "mlp.down_proj.bias", d));
-  const out = new Float32Array(N * d);
+  const down = k.linear("down", act, N, ff, w("mlp.down_proj.weight", d * ff), d, bias(config.mlpBias, "mlp.down_proj.bias", d));
+  const out = k.ws.take(keepProbs ? `${l}.out` : `out${l % 2}`, N * d);
   for (let i = 0; i < out.length; i++) out[i] = mid[i]! + down[i]!;
   return { out, act: { input, x, r1, q, k: kk, v, probs, attention, mid, y, r2, gate, up, act } };
 }
@@ -205,24 +211,25 @@ function layerBackward(k: Kernels, config: LlamaConfig, params: Arrays, grads: A
   const w = (name: string) => params[`${p}.${name}`]!;
   const g = (name: string) => grads[`${p}.${name}`]!;
   const gb = (on: boolean, name: string) => (on ? g(name) : null);
-  // MLP: out = mid + down(silu(gate) · up)
-  const dAct = new Float32Array(N * ff);
+  // MLP: out = mid + down(silu(gate) · up). Buffers are shared by all layers; dMid (the returned gradient) alternates.
+  const dAct = k.ws.take("dAct", N * ff);
   k.linearBackward(dOut, a.act, N, ff, w("mlp.down_proj.weight"), d, g("mlp.down_proj.weight"), gb(config.mlpBias, "mlp.down_proj.bias"), dAct, false);
-  const dGate = new Float32Array(N * ff);
-  const dUp = new Float32Array(N * ff);
+  const dGate = k.ws.take("dGate", N * ff);
+  const dUp = k.ws.take("dUp", N * ff);
   k.vector.siluMulBackward(dAct, a.gate, a.up, dGate, dUp);
-  const dy = new Float32Array(N * d);
+  const dy = k.ws.take("dy", N * d);
   k.linearBackward(dGate, a.y, N, d, w("mlp.gate_proj.weight"), ff, g("mlp.gate_proj.weight"), gb(config.mlpBias, "mlp.gate_proj.bias"), dy, false);
   k.linearBackward(dUp, a.y, N, d, w("mlp.up_proj.weight"), ff, g("mlp.up_proj.weight"), gb(config.mlpBias, "mlp.up_proj.bias"), dy, true);
-  const dMid = Float32Array.from(dOut);
+  const dMid = k.ws.take(`dMid${l % 2}`, N * d);
+  dMid.set(dOut);
   rmsNormBackward(dy, a.mid, a.r2, N, d, w("post_attention_layernorm.weight"), g("post_attention_layernorm.weight"), dMid);
   // Attention: mid = input + o_proj(attention)
-  const dAttention = new Float32Array(N * H * hd);
+  const dAttention = k.ws.take("dAttention", N * H * hd);
   k.linearBackward(dMid, a.attention, N, H * hd, w("self_attn.o_proj.weight"), d, g("self_attn.o_proj.weight"), gb(config.attentionOutBias, "self_attn.o_proj.bias"), dAttention, false);
-  const dq = new Float32Array(N * H * hd);
-  const dk = new Float32Array(N * KV * hd);
-  const dv = new Float32Array(N * KV * hd);
-  const dP = new Float32Array(T * T);
+  const dq = k.ws.take("dq", N * H * hd);
+  const dk = k.ws.zeroed("dk", N * KV * hd); // heads of a group accumulate into their shared key/value head
+  const dv = k.ws.zeroed("dv", N * KV * hd);
+  const dP = k.ws.take("dP", T * T);
   const scale = 1 / Math.sqrt(hd);
   forEachHead(m, (qo, ko, po) => {
     const P = a.probs.subarray(po, po + T * T);
@@ -233,9 +240,9 @@ function layerBackward(k: Kernels, config: LlamaConfig, params: Arrays, grads: A
     k.gemm.sgemm(false, false, T, hd, T, scale, dP, T, a.k.subarray(ko), KV * hd, 0, dq.subarray(qo), H * hd);
     k.gemm.sgemm(true, false, T, hd, T, scale, dP, T, a.q.subarray(qo), H * hd, 1, dk.subarray(ko), KV * hd);
   });
-  rotary(dq, N, T, H, hd, cos, sin, true);
-  rotary(dk, N, T, KV, hd, cos, sin, true);
-  const dx = new Float32Array(N * d);
+  k.vector.rotary(dq, N, T, H, hd, cos, sin, true);
+  k.vector.rotary(dk, N, T, KV, hd, cos, sin, true);
+  const dx = k.ws.take("dx", N * d);
   k.linearBackward(dq, a.x, N, d, w("self_attn.q_proj.weight"), H * hd, g("self_attn.q_proj.weight"), gb(config.attentionBias, "self_attn.q_proj.bias"), dx, false);
   k.linearBackward(dk, a.x, N, d, w("self_attn.k_proj.weight"), KV * hd, g("self_attn.k_proj.weight"), gb(config.attentionBias, "self_attn.k_proj.bias"), dx, true);
   k.linearBackward(dv, a.x, N, d, w("self_attn.v_proj.weight"), KV * hd, g("self_attn.v_proj.weight"), gb(config.attentionBias, "self_attn.v_proj.bias"), dx, true);
@@ -251,37 +258,37 @@ function checkShape(config: LlamaConfig, ids: Int32Array, batch: number, len: nu
 }
 
 /** Logits [batch·len, vocab] for ids [batch·len] (row-major batch × len), no cache. */
-export function llamaLogitsCpu(config: LlamaConfig, params: Arrays, ids: Int32Array, batch: number, len: number, gemm: Gemm, vector: VectorKernels = vectorKernels()): Float32Array {
+export function llamaLogitsCpu(config: LlamaConfig, params: Arrays, ids: Int32Array, batch: number, len: number, gemm: Gemm, options: CpuOptions = {}): Float32Array {
   checkShape(config, ids, batch, len);
-  const k = new Kernels(gemm, vector);
+  const k = new Kernels(gemm, options);
   const m = dims(config, batch, len);
   const { cos, sin } = ropeTables(config, 0, len);
-  let h = embed(params, ids, m);
+  let h = embed(k.ws, params, ids, m);
   for (let l = 0; l < config.numLayers; l++) h = layerForward(k, config, params, l, h, m, cos, sin, false).out;
-  const { y } = rmsNorm(h, m.tokens, m.d, weight(params, "model.norm.weight", m.d), config.rmsNormEps);
-  return k.linear(y, m.tokens, m.d, weight(params, outputHeadName(config, params), m.V * m.d), m.V, null);
+  const { y } = rmsNorm(k, "final", h, m.tokens, m.d, weight(params, "model.norm.weight", m.d), config.rmsNormEps);
+  return k.linear("logits", y, m.tokens, m.d, weight(params, outputHeadName(config, params), m.V * m.d), m.V, null);
 }
 
 /**
  * Mean next-token cross-entropy (nats) of `inputs` predicting `targets` (both [batch·len]) and its gradient for every
  * parameter in `params` (same names, zero where a parameter plays no part).
  */
-export function llamaLossAndGradientsCpu(config: LlamaConfig, params: Arrays, inputs: Int32Array, targets: Int32Array, batch: number, len: number, gemm: Gemm, vector: VectorKernels = vectorKernels()): { loss: number; grads: Arrays } {
+export function llamaLossAndGradientsCpu(config: LlamaConfig, params: Arrays, inputs: Int32Array, targets: Int32Array, batch: number, len: number, gemm: Gemm, options: CpuOptions = {}): { loss: number; grads: Arrays } {
   checkShape(config, inputs, batch, len);
   if (targets.length !== inputs.length) throw new Error(`llama-cpu: ${targets.length} targets for ${inputs.length} inputs`);
-  const k = new Kernels(gemm, vector);
+  const k = new Kernels(gemm, options);
   const m = dims(config, batch, len);
   const { tokens: N, d, V } = m;
   const { cos, sin } = ropeTables(config, 0, len);
   const acts: LayerActivations[] = [];
-  let h = embed(params, inputs, m);
+  let h = embed(k.ws, params, inputs, m);
   for (let l = 0; l < config.numLayers; l++) {
     const r = layerForward(k, config, params, l, h, m, cos, sin, true);
     acts.push(r.act);
     h = r.out;
   }
   const normW = weight(params, "model.norm.weight", d);
-  const { y: hidden, r: rFinal } = rmsNorm(h, N, d, normW, config.rmsNormEps);
+  const { y: hidden, r: rFinal } = rmsNorm(k, "final", h, N, d, normW, config.rmsNormEps);
   const headName = outputHeadName(config, params);
   const head = weight(params, headName, V * d);
   // Cross-entropy. d(loss)/d(logits) = (softmax − onehot) / N; the logits buffer becomes exp(logit − max) and the
@@ -290,7 +297,7 @@ export function llamaLossAndGradientsCpu(config: LlamaConfig, params: Arrays, in
     const target = targets[n]!;
     if (!(target >= 0 && target < V)) throw new Error(`llama-cpu: target ${target} at position ${n} is outside the vocabulary [0, ${V})`);
   }
-  const logits = k.linear(hidden, N, d, head, V, null);
+  const logits = k.linear("logits", hidden, N, d, head, V, null);
   let loss = 0;
   for (let n = 0; n < N; n++) loss -= logits[n * V + targets[n]!]!;
   const rowMax = new Float32Array(N);
@@ -302,13 +309,13 @@ export function llamaLossAndGradientsCpu(config: LlamaConfig, params: Arrays, in
     rowScale[n] = 1 / (rowSum[n]! * N);
   }
   const grads: Arrays = {};
-  for (const [name, w] of Object.entries(params)) grads[name] = new Float32Array(w.length);
+  for (const [name, w] of Object.entries(params)) grads[name] = k.ws.zeroed(`grad:${name}`, w.length);
   // dHead = Σ_n softmax_n ⊗ hidden_n / N − Σ_n onehot_n ⊗ hidden_n / N, with the row scale moved onto hidden.
-  const scaledHidden = new Float32Array(N * d);
+  const scaledHidden = k.ws.take("scaledHidden", N * d);
   for (let n = 0; n < N; n++) for (let j = 0; j < d; j++) scaledHidden[n * d + j] = hidden[n * d + j]! * rowScale[n]!;
   const dHead = grads[headName]!;
   k.gemm.sgemm(true, false, V, d, N, 1, logits, V, scaledHidden, d, 1, dHead, d);
-  const dHidden = new Float32Array(N * d);
+  const dHidden = k.ws.take("dHidden", N * d);
   k.gemm.sgemm(false, false, N, d, V, 1, logits, V, head, d, 0, dHidden, d);
   for (let n = 0; n < N; n++) {
     const t = targets[n]! * d;
@@ -317,7 +324,7 @@ export function llamaLossAndGradientsCpu(config: LlamaConfig, params: Arrays, in
       dHead[t + j]! -= hidden[n * d + j]! / N;
     }
   }
-  let dh: Float32Array = new Float32Array(N * d);
+  let dh = k.ws.zeroed("dFinal", N * d);
   rmsNormBackward(dHidden, h, rFinal, N, d, normW, grads["model.norm.weight"]!, dh);
   for (let l = config.numLayers - 1; l >= 0; l--) dh = layerBackward(k, config, params, grads, l, dh, acts[l]!, m, cos, sin);
   const dTable = grads["model.embed_tokens.weight"]!;

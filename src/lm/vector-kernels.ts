@@ -19,6 +19,13 @@ export interface VectorKernels {
   siluMul(gate: Float32Array, up: Float32Array, out: Float32Array): void;
   /** With s = σ(gate): dUp ← dAct · gate · s, dGate ← dAct · up · s · (1 + gate · (1 − s)). */
   siluMulBackward(dAct: Float32Array, gate: Float32Array, up: Float32Array, dGate: Float32Array, dUp: Float32Array): void;
+  /**
+   * RMSNorm per row of d: y = x / sqrt(mean(x²) + eps) · w, r[i] = the row's factor 1/sqrt(…). With `residual`,
+   * x = a + residual.b is formed first and written to residual.sum (the residual add that precedes a norm).
+   */
+  rmsNorm(a: Float32Array, rows: number, d: number, w: Float32Array, eps: number, y: Float32Array, r: Float32Array, residual?: { b: Float32Array; sum: Float32Array }): void;
+  /** HF's rotate_half rotary embedding in place on [tokens, heads·hd] (token n at position n mod len); `inverse`: its transpose. */
+  rotary(a: Float32Array, tokens: number, len: number, heads: number, hd: number, cos: Float32Array, sin: Float32Array, inverse: boolean): void;
 }
 
 function rowLength(causal: boolean, first: number, i: number, cols: number): number {
@@ -69,6 +76,41 @@ export const jsVectorKernels: VectorKernels = {
       dGate[i] = dAct[i]! * up[i]! * s * (1 + x * (1 - s));
     }
   },
+  rmsNorm(a, rows, d, w, eps, y, r, residual) {
+    let x = a;
+    if (residual) {
+      for (let i = 0; i < rows * d; i++) residual.sum[i] = a[i]! + residual.b[i]!;
+      x = residual.sum;
+    }
+    for (let i = 0; i < rows; i++) {
+      const o = i * d;
+      let ss = 0;
+      for (let j = 0; j < d; j++) ss += x[o + j]! * x[o + j]!;
+      const f = Math.fround(1 / Math.sqrt(ss / d + eps));
+      r[i] = f;
+      for (let j = 0; j < d; j++) y[o + j] = x[o + j]! * f * w[j]!;
+    }
+  },
+  rotary(a, tokens, len, heads, hd, cos, sin, inverse) {
+    const half = hd / 2;
+    for (let n = 0; n < tokens; n++) {
+      const t = (n % len) * hd;
+      for (let h = 0; h < heads; h++) {
+        const o = (n * heads + h) * hd;
+        for (let i = 0; i < half; i++) {
+          const x1 = a[o + i]!;
+          const x2 = a[o + i + half]!;
+          if (inverse) {
+            a[o + i] = x1 * cos[t + i]! + x2 * sin[t + i + half]!;
+            a[o + i + half] = x2 * cos[t + i + half]! - x1 * sin[t + i]!;
+          } else {
+            a[o + i] = x1 * cos[t + i]! - x2 * sin[t + i]!;
+            a[o + i + half] = x2 * cos[t + i + half]! + x1 * sin[t + i + half]!;
+          }
+        }
+      }
+    }
+  },
 };
 
 interface KernelExports {
@@ -77,6 +119,8 @@ interface KernelExports {
   softmax_backward_rows(p: number, d: number, rows: number, cols: number, causal: number, first: number): void;
   silu_mul(gate: number, up: number, out: number, n: number): void;
   silu_mul_backward(dAct: number, gate: number, up: number, dGate: number, dUp: number, n: number): void;
+  add_rms_norm(a: number, b: number, sum: number, w: number, y: number, r: number, rows: number, d: number, eps: number): void;
+  rotary(a: number, tokens: number, len: number, heads: number, hd: number, cos: number, sin: number, inverse: number): void;
 }
 
 /** Floats per chunk copied into wasm memory at once (4 MB: stays in L2/L3 between the copy and the kernel). */
@@ -155,6 +199,38 @@ class WasmVectorKernels implements VectorKernels {
       this.k.silu_mul_backward(da!.byteOffset, g!.byteOffset, u!.byteOffset, dg!.byteOffset, du!.byteOffset, n);
       dGate.set(dg!.subarray(0, n), s);
       dUp.set(du!.subarray(0, n), s);
+    }
+  }
+
+  rmsNorm(a: Float32Array, rows: number, d: number, w: Float32Array, eps: number, y: Float32Array, r: Float32Array, residual?: { b: Float32Array; sum: Float32Array }): void {
+    if (d % 4 !== 0) return jsVectorKernels.rmsNorm(a, rows, d, w, eps, y, r, residual);
+    const chunkRows = Math.max(1, Math.floor(CHUNK / d));
+    for (let s = 0; s < rows; s += chunkRows) {
+      const n = Math.min(chunkRows, rows - s);
+      const [av, bv, sumv, wv, yv, rv] = this.views([n * d, residual ? n * d : 0, residual ? n * d : 0, d, n * d, n]);
+      av!.set(a.subarray(s * d, (s + n) * d));
+      if (residual) bv!.set(residual.b.subarray(s * d, (s + n) * d));
+      wv!.set(w);
+      this.k.add_rms_norm(av!.byteOffset, residual ? bv!.byteOffset : 0, sumv!.byteOffset, wv!.byteOffset, yv!.byteOffset, rv!.byteOffset, n, d, eps);
+      if (residual) residual.sum.set(sumv!.subarray(0, n * d), s * d);
+      y.set(yv!.subarray(0, n * d), s * d);
+      r.set(rv!.subarray(0, n), s);
+    }
+  }
+
+  rotary(a: Float32Array, tokens: number, len: number, heads: number, hd: number, cos: Float32Array, sin: Float32Array, inverse: boolean): void {
+    if (hd % 8 !== 0) return jsVectorKernels.rotary(a, tokens, len, heads, hd, cos, sin, inverse);
+    const row = heads * hd;
+    // Whole sequences per chunk, so that token n of a chunk is at position n mod len.
+    const chunkTokens = len * Math.max(1, Math.floor(CHUNK / (len * row)));
+    for (let s = 0; s < tokens; s += chunkTokens) {
+      const n = Math.min(chunkTokens, tokens - s);
+      const [av, cv, sv] = this.views([n * row, len * hd, len * hd]);
+      av!.set(a.subarray(s * row, (s + n) * row));
+      cv!.set(cos.subarray(0, len * hd));
+      sv!.set(sin.subarray(0, len * hd));
+      this.k.rotary(av!.byteOffset, n, len, heads, hd, cv!.byteOffset, sv!.byteOffset, inverse ? 1 : 0);
+      a.set(av!.subarray(0, n * row), s * row);
     }
   }
 }

@@ -191,4 +191,75 @@
                    (f32x4.add (v128.const f32x4 1 1 1 1) (f32x4.mul (local.get $g) (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $s))))))
       (local.set $j (i32.add (local.get $j) (i32.const 4)))
       (br $l))))
+;; sum ← a + b (when $b ≠ 0; else the rows of a are used as they are), then y ← sum / sqrt(mean(sum²) + eps) · w
+  ;; per row of d floats (d a multiple of 4) and r[i] ← that row's factor: a residual add fused with the RMSNorm
+  ;; that follows it.
+  (func (export "add_rms_norm") (param $a i32) (param $b i32) (param $sum i32) (param $w i32) (param $y i32) (param $r i32) (param $rows i32) (param $d i32) (param $eps f64)
+    (local $i i32) (local $j i32) (local $ro i32) (local $src i32) (local $acc v128) (local $v v128) (local $vf v128) (local $f f32)
+    (block $done (loop $rowLoop
+      (br_if $done (i32.ge_u (local.get $i) (local.get $rows)))
+      (local.set $ro (i32.shl (i32.mul (local.get $i) (local.get $d)) (i32.const 2)))
+      (local.set $src (if (result i32) (local.get $b) (then (i32.add (local.get $sum) (local.get $ro))) (else (i32.add (local.get $a) (local.get $ro)))))
+      (local.set $acc (v128.const f64x2 0 0))
+      (local.set $j (i32.const 0))
+      (block $b1 (loop $l1
+        (br_if $b1 (i32.ge_u (local.get $j) (local.get $d)))
+        (local.set $v (v128.load (i32.add (i32.add (local.get $a) (local.get $ro)) (i32.shl (local.get $j) (i32.const 2)))))
+        (if (local.get $b) (then
+          (local.set $v (f32x4.add (local.get $v) (v128.load (i32.add (i32.add (local.get $b) (local.get $ro)) (i32.shl (local.get $j) (i32.const 2))))))
+          (v128.store (i32.add (local.get $src) (i32.shl (local.get $j) (i32.const 2))) (local.get $v))))
+        (local.set $v (f32x4.mul (local.get $v) (local.get $v)))
+        (local.set $acc (f64x2.add (local.get $acc) (f64x2.add (f64x2.promote_low_f32x4 (local.get $v))
+          (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $l1)))
+      (local.set $f (f32.demote_f64 (f64.div (f64.const 1) (f64.sqrt (f64.add (f64.div (call $hsum (local.get $acc)) (f64.convert_i32_u (local.get $d))) (local.get $eps))))))
+      (f32.store (i32.add (local.get $r) (i32.shl (local.get $i) (i32.const 2))) (local.get $f))
+      (local.set $vf (f32x4.splat (local.get $f)))
+      (local.set $j (i32.const 0))
+      (block $b2 (loop $l2
+        (br_if $b2 (i32.ge_u (local.get $j) (local.get $d)))
+        (v128.store (i32.add (i32.add (local.get $y) (local.get $ro)) (i32.shl (local.get $j) (i32.const 2)))
+          (f32x4.mul (f32x4.mul (v128.load (i32.add (local.get $src) (i32.shl (local.get $j) (i32.const 2)))) (local.get $vf))
+                     (v128.load (i32.add (local.get $w) (i32.shl (local.get $j) (i32.const 2))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $l2)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $rowLoop))))
+
+  ;; Rotary embedding in place (HF's rotate_half) on [tokens, heads·hd], token n at position n mod len, tables
+  ;; cos/sin [len, hd]; half = hd/2 a multiple of 4. `inverse` applies the transpose (the backward pass).
+  (func (export "rotary") (param $a i32) (param $tokens i32) (param $len i32) (param $heads i32) (param $hd i32) (param $cos i32) (param $sin i32) (param $inverse i32)
+    (local $n i32) (local $h i32) (local $i i32) (local $half i32) (local $t i32) (local $o i32) (local $p1 i32) (local $p2 i32) (local $t1 i32) (local $t2 i32)
+    (local $x1 v128) (local $x2 v128)
+    (local.set $half (i32.shr_u (local.get $hd) (i32.const 1)))
+    (block $bn (loop $ln
+      (br_if $bn (i32.ge_u (local.get $n) (local.get $tokens)))
+      (local.set $t (i32.shl (i32.mul (i32.rem_u (local.get $n) (local.get $len)) (local.get $hd)) (i32.const 2)))
+      (local.set $h (i32.const 0))
+      (block $bh (loop $lh
+        (br_if $bh (i32.ge_u (local.get $h) (local.get $heads)))
+        (local.set $o (i32.add (local.get $a) (i32.shl (i32.mul (i32.add (i32.mul (local.get $n) (local.get $heads)) (local.get $h)) (local.get $hd)) (i32.const 2))))
+        (local.set $i (i32.const 0))
+        (block $bi (loop $li
+          (br_if $bi (i32.ge_u (local.get $i) (local.get $half)))
+          (local.set $p1 (i32.add (local.get $o) (i32.shl (local.get $i) (i32.const 2))))
+          (local.set $p2 (i32.add (local.get $p1) (i32.shl (local.get $half) (i32.const 2))))
+          (local.set $t1 (i32.add (local.get $t) (i32.shl (local.get $i) (i32.const 2))))
+          (local.set $t2 (i32.add (local.get $t1) (i32.shl (local.get $half) (i32.const 2))))
+          (local.set $x1 (v128.load (local.get $p1)))
+          (local.set $x2 (v128.load (local.get $p2)))
+          (if (local.get $inverse)
+            (then
+              (v128.store (local.get $p1) (f32x4.add (f32x4.mul (local.get $x1) (v128.load (i32.add (local.get $cos) (local.get $t1)))) (f32x4.mul (local.get $x2) (v128.load (i32.add (local.get $sin) (local.get $t2))))))
+              (v128.store (local.get $p2) (f32x4.sub (f32x4.mul (local.get $x2) (v128.load (i32.add (local.get $cos) (local.get $t2)))) (f32x4.mul (local.get $x1) (v128.load (i32.add (local.get $sin) (local.get $t1)))))))
+            (else
+              (v128.store (local.get $p1) (f32x4.sub (f32x4.mul (local.get $x1) (v128.load (i32.add (local.get $cos) (local.get $t1)))) (f32x4.mul (local.get $x2) (v128.load (i32.add (local.get $sin) (local.get $t1))))))
+              (v128.store (local.get $p2) (f32x4.add (f32x4.mul (local.get $x2) (v128.load (i32.add (local.get $cos) (local.get $t2)))) (f32x4.mul (local.get $x1) (v128.load (i32.add (local.get $sin) (local.get $t2))))))))
+          (local.set $i (i32.add (local.get $i) (i32.const 4)))
+          (br $li)))
+        (local.set $h (i32.add (local.get $h) (i32.const 1)))
+        (br $lh)))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br $ln))))
 )

@@ -82,7 +82,7 @@ for (const kind of ["llama", "qwen"] as const) {
       const len = batch[0]!.length - 1;
       const inputs = Int32Array.from(batch.flatMap((r) => r.slice(0, -1)));
       const targets = Int32Array.from(batch.flatMap((r) => r.slice(1)));
-      const ours = llamaLossAndGradientsCpu(config, arrays, inputs, targets, batch.length, len, gemm, vector);
+      const ours = llamaLossAndGradientsCpu(config, arrays, inputs, targets, batch.length, len, gemm, { vector });
       assert.ok(Math.abs(ours.loss - ref.loss) < 1e-5 * Math.abs(ref.loss), `loss ${ours.loss} vs ${ref.loss}`);
       assert.deepEqual(Object.keys(ours.grads).sort(), Object.keys(ref.grads).sort());
       for (const name of Object.keys(ref.grads)) {
@@ -93,7 +93,7 @@ for (const kind of ["llama", "qwen"] as const) {
       const { logits, cache } = forward(config, toParams(arrays, shapes), [batch[0]!.slice(0, -1)]);
       disposeCache(cache);
       const refLogits = await toFloat32(logits);
-      const cpuLogits = llamaLogitsCpu(config, arrays, inputs.subarray(0, len), 1, len, gemm, vector);
+      const cpuLogits = llamaLogitsCpu(config, arrays, inputs.subarray(0, len), 1, len, gemm, { vector });
       assert.ok(relError(cpuLogits, refLogits) < 1e-5, "logits");
     });
   }

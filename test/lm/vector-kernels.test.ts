@@ -117,3 +117,48 @@ for (const n of [1, 3, 4, 1027, (1 << 20) + 5]) {
     if (n > 2) assert.ok(Math.abs(out[0]![2]! - 100 * up[2]!) <= 1e-5 * Math.abs(100 * up[2]!), "silu(100) = 100");
   });
 }
+
+for (const [rows, d, withResidual] of [
+  [5, 32, false],
+  [3, 12, true],
+  [2000, 1024, true], // several copy chunks
+  [4, 10, true], // d not a multiple of 4: the JS loop
+] as const) {
+  test(`rmsNorm${withResidual ? " with the residual add" : ""}: wasm equals JS (${rows}×${d})`, () => {
+    const a = uniform(rows * d, -3, 3);
+    const b = uniform(rows * d, -3, 3);
+    const w = uniform(d, 0.5, 1.5);
+    const out = [0, 1].map(() => ({ y: new Float32Array(rows * d), r: new Float32Array(rows), sum: new Float32Array(rows * d) }));
+    [wasm!, jsVectorKernels].forEach((k, i) => k.rmsNorm(a, rows, d, w, 1e-6, out[i]!.y, out[i]!.r, withResidual ? { b, sum: out[i]!.sum } : undefined));
+    assert.ok(relError(out[0]!.y, out[1]!.y) < 1e-6, `y ${relError(out[0]!.y, out[1]!.y)}`);
+    assert.ok(relError(out[0]!.r, out[1]!.r) < 1e-6, `r ${relError(out[0]!.r, out[1]!.r)}`);
+    if (withResidual) assert.deepEqual(out[0]!.sum, out[1]!.sum);
+    // The definition, in double: row 0.
+    const x = withResidual ? Array.from(a.subarray(0, d), (v, j) => Math.fround(v + b[j]!)) : Array.from(a.subarray(0, d));
+    const f = 1 / Math.sqrt(x.reduce((s, v) => s + v * v, 0) / d + 1e-6);
+    for (let j = 0; j < d; j++) assert.ok(Math.abs(out[0]!.y[j]! - x[j]! * f * w[j]!) <= 1e-6 * Math.abs(x[j]! * f * w[j]!) + 1e-7);
+  });
+}
+
+for (const [tokens, len, heads, hd] of [
+  [12, 6, 3, 8],
+  [4096, 512, 8, 64], // several copy chunks of whole sequences
+  [5, 5, 2, 6], // hd not a multiple of 8: the JS loop
+] as const) {
+  test(`rotary and its inverse: wasm equals JS, and inverse ∘ rotary = identity (${tokens} tokens × ${heads} heads × ${hd})`, () => {
+    const angle = Float32Array.from({ length: len * hd }, (_, i) => Math.floor(i / hd) * 0.37 * ((i % (hd / 2)) + 1));
+    const cos = angle.map(Math.cos);
+    const sin = angle.map(Math.sin);
+    const a = uniform(tokens * heads * hd, -2, 2);
+    const ours = a.slice();
+    const ref = a.slice();
+    wasm!.rotary(ours, tokens, len, heads, hd, cos, sin, false);
+    jsVectorKernels.rotary(ref, tokens, len, heads, hd, cos, sin, false);
+    assert.ok(relError(ours, ref) < 1e-6, `forward ${relError(ours, ref)}`);
+    assert.ok(relError(ours, a) > 1e-2, "the rotation changed something");
+    wasm!.rotary(ours, tokens, len, heads, hd, cos, sin, true);
+    jsVectorKernels.rotary(ref, tokens, len, heads, hd, cos, sin, true);
+    assert.ok(relError(ours, ref) < 1e-6, `inverse ${relError(ours, ref)}`);
+    assert.ok(relError(ours, a) < 1e-5, `round trip ${relError(ours, a)}`);
+  });
+}
