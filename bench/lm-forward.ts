@@ -6,6 +6,7 @@ import { parseModelConfig } from "../src/lm/config.js";
 import { forward, disposeCache, type Params } from "../src/lm/model.js";
 import { CpuWorkspace, llamaLogitsCpu } from "../src/lm/llama-cpu.js";
 import { loadOpenBlas } from "../src/node/openblas.js";
+import { vectorKernels } from "../src/lm/vector-kernels.js";
 import type { LlamaConfig } from "../src/lm/config.js";
 
 await initBackend();
@@ -54,7 +55,7 @@ const blas = loadOpenBlas();
 const modes: [string, () => Promise<void>][] = [["eager", eager], ["jit", compiled]];
 // As bits per byte runs it: one workspace (activation and logits buffers) reused from call to call.
 const workspace = new CpuWorkspace();
-if ("gemm" in blas) modes.push([blas.gemm.name, async () => void llamaLogitsCpu(config as LlamaConfig, arrays, inputs, batch, T, blas.gemm, { workspace })]);
+if ("gemm" in blas) modes.push([`CPU path (${blas.gemm.name}, ${vectorKernels().name})`, async () => void llamaLogitsCpu(config as LlamaConfig, arrays, inputs, batch, T, blas.gemm, { workspace })]);
 else console.error(`OpenBLAS row skipped: ${blas.error}`);
 for (const [mode, once] of modes) {
   await once();

@@ -1,12 +1,14 @@
 // Train-step time of the reference configuration of issue 5: a 6M-parameter Llama (d 256, 2 layers, 8 heads,
 // vocab 8192, tied), batch 8 × 256 tokens, forward + backward + AdamW + clipping: through the tensor backend
-// (jax-js, jit-compiled) and through the hand-written CPU model with OpenBLAS (src/lm/llama-cpu.ts).
-// Run: npm run bench:lm   (PyTorch on the same CPU, when it imports: python3 bench/lm-torch.py)
+// (jax-js, jit-compiled) and through the hand-written CPU model (src/lm/llama-cpu.ts: OpenBLAS matrix products,
+// wasm-SIMD element-wise kernels).
+// Run: npm run bench:lm (this, the forward bench and PyTorch side by side; alone: node --import tsx bench/lm-train.ts)
 import "../src/tensor/install-node-shims.js";
 import { initBackend } from "../src/tensor/backend.js";
 import { parseModelConfig } from "../src/lm/config.js";
 import { LanguageModelTrainer, cpuLossAndGradients, type LossAndGradients, type Shapes } from "../src/lm/train.js";
 import { loadOpenBlas } from "../src/node/openblas.js";
+import { vectorKernels } from "../src/lm/vector-kernels.js";
 import { warmupCosine, type Arrays } from "../src/tensor/optim.js";
 import { mulberry32, gaussian } from "../src/util/random.js";
 
@@ -36,7 +38,7 @@ const ids = Array.from({ length: batch }, () => Array.from({ length: seq + 1 }, 
 const threads = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
 const blas = loadOpenBlas();
 const backends: [string, LossAndGradients | undefined][] = [["jax-js (wasm)", undefined]];
-if ("gemm" in blas) backends.push([blas.gemm.name, cpuLossAndGradients(blas.gemm)]);
+if ("gemm" in blas) backends.push([`CPU path (${blas.gemm.name}, ${vectorKernels().name})`, cpuLossAndGradients(blas.gemm)]);
 else console.error(`OpenBLAS row skipped: ${blas.error}`);
 for (const [backend, lossAndGradients] of backends) {
   const copy: Arrays = Object.fromEntries(Object.entries(arrays).map(([k, v]) => [k, v.slice()]));

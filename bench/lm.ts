@@ -1,0 +1,63 @@
+// The language-model speed table of issue 5, side by side with PyTorch CPU when torch imports: train-step time and
+// forward tokens/s of the reference Llama (bench/lm-train.ts, bench/lm-forward.ts, bench/lm-torch.py), each in its own
+// process (jax-js's worker threads spin-wait and would slow whatever shares the machine), `--rounds N` times back to
+// back; prints every row as JSON and then the medians with the CPU path's ratio to PyTorch.
+// Run: npm run bench:lm [-- --rounds 3]
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const args = process.argv.slice(2);
+const roundsAt = args.indexOf("--rounds");
+const rounds = roundsAt >= 0 ? Number(args[roundsAt + 1]) : 1;
+if (!(Number.isInteger(rounds) && rounds > 0)) throw new Error(`--rounds: expected a positive integer, got ${args[roundsAt + 1]}`);
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+
+type Row = Record<string, string | number>;
+
+function runJsonLines(command: string, commandArgs: string[]): Row[] | string {
+  const r = spawnSync(command, commandArgs, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  if (r.error) return r.error.message;
+  if (r.status !== 0) return `${command} ${commandArgs.join(" ")} exited with ${r.status}: ${r.stderr.trim().split("\n").slice(-3).join(" / ")}`;
+  return r.stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Row);
+}
+
+const torchProbe = spawnSync("python3", ["-c", "import torch"], { stdio: "ignore" });
+const haveTorch = !torchProbe.error && torchProbe.status === 0;
+if (!haveTorch) console.error("PyTorch does not import here (pip install --no-deps torch): its column is left out");
+
+const train = new Map<string, number[]>();
+const forward = new Map<string, number[]>();
+const push = (m: Map<string, number[]>, key: string, v: number) => m.set(key, [...(m.get(key) ?? []), v]);
+for (let round = 1; round <= rounds; round++) {
+  for (const script of ["lm-train.ts", "lm-forward.ts"]) {
+    const rows = runJsonLines(process.execPath, ["--import", "tsx", here(script)]);
+    if (typeof rows === "string") throw new Error(rows);
+    for (const row of rows) {
+      console.log(JSON.stringify({ round, ...row }));
+      if ("secondsPerStep" in row) push(train, String(row.backend), Number(row.secondsPerStep));
+      else if (row.mode !== "eager") push(forward, row.mode === "jit" ? "jax-js (wasm)" : String(row.mode), Number(row.tokensPerSecond));
+    }
+  }
+  if (haveTorch) {
+    const rows = runJsonLines("python3", [here("lm-torch.py")]);
+    if (typeof rows === "string") throw new Error(rows);
+    for (const row of rows) {
+      console.log(JSON.stringify({ round, ...row }));
+      push(train, "PyTorch", Number(row.trainSecondsPerStep));
+      push(forward, "PyTorch", Number(row.forwardTokensPerSecond));
+    }
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const cpuKey = [...train.keys()].find((k) => k.startsWith("CPU path"));
+console.log(`\nmedians of ${rounds} round(s)`);
+for (const [what, m, unit, slowerIf] of [["train step, batch 8 × 256", train, "s", "higher"], ["forward, batch 4 × 256", forward, "tok/s", "lower"]] as const) {
+  for (const [backend, values] of m) console.log(`${what.padEnd(26)} ${backend.padEnd(52)} ${String(median(values)).padStart(8)} ${unit}   (${values.join(", ")})`);
+  const torch = m.get("PyTorch");
+  const cpu = cpuKey ? m.get(cpuKey) : undefined;
+  if (torch && cpu) {
+    const ratio = slowerIf === "higher" ? median(cpu) / median(torch) : median(torch) / median(cpu);
+    console.log(`${what.padEnd(26)} CPU path is ${ratio.toFixed(2)}× PyTorch's time (target: within 2×)`);
+  }
+}
