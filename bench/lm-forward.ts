@@ -6,7 +6,7 @@ import { parseModelConfig } from "../src/lm/config.js";
 import { forward, disposeCache, type Params } from "../src/lm/model.js";
 import { CpuWorkspace, llamaLogitsCpu } from "../src/lm/llama-cpu.js";
 import { loadOpenBlas } from "../src/node/openblas.js";
-import { vectorKernels } from "../src/lm/vector-kernels.js";
+import { vectorKernels } from "../src/tensor/vector-kernels.js";
 import type { LlamaConfig } from "../src/lm/config.js";
 
 await initBackend();

@@ -8,7 +8,7 @@ import { initBackend } from "../src/tensor/backend.js";
 import { parseModelConfig } from "../src/lm/config.js";
 import { LanguageModelTrainer, cpuLossAndGradients, type LossAndGradients, type Shapes } from "../src/lm/train.js";
 import { loadOpenBlas } from "../src/node/openblas.js";
-import { vectorKernels } from "../src/lm/vector-kernels.js";
+import { vectorKernels } from "../src/tensor/vector-kernels.js";
 import { warmupCosine, type Arrays } from "../src/tensor/optim.js";
 import { mulberry32, gaussian } from "../src/util/random.js";
 

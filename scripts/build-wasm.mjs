@@ -1,6 +1,6 @@
-// Assembles src/lm/vector-kernels.wat into src/lm/vector-kernels-wasm.ts (the module's bytes as base64, so the
+// Assembles src/tensor/vector-kernels.wat into src/tensor/vector-kernels-wasm.ts (the module's bytes as base64, so the
 // browser and Node load it the same way, with no file access). Run after editing the .wat: node scripts/build-wasm.mjs
-// test/lm/vector-kernels.test.ts fails when the committed bytes and the .wat disagree.
+// test/tensor/vector-kernels.test.ts fails when the committed bytes and the .wat disagree.
 import { readFileSync, writeFileSync, renameSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import wabtInit from "wabt";
@@ -25,8 +25,8 @@ export function wasmModuleSource(bytes) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const bytes = await assemble(`${root}src/lm/vector-kernels.wat`);
-  const out = `${root}src/lm/vector-kernels-wasm.ts`;
+  const bytes = await assemble(`${root}src/tensor/vector-kernels.wat`);
+  const out = `${root}src/tensor/vector-kernels-wasm.ts`;
   writeFileSync(`${out}.tmp`, wasmModuleSource(bytes));
   renameSync(`${out}.tmp`, out);
   console.log(`${out}: ${bytes.length} bytes of wasm`);

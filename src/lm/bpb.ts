@@ -11,7 +11,7 @@ import { forward, disposeCache, type Params } from "./model.js";
 import { platformGemm, type Gemm } from "../tensor/gemm.js";
 import type { Arrays } from "../tensor/optim.js";
 import { CpuWorkspace, llamaLogitsCpu } from "./llama-cpu.js";
-import { vectorKernels } from "./vector-kernels.js";
+import { vectorKernels } from "../tensor/vector-kernels.js";
 
 export interface TextTokenizer {
   encode(text: string, options?: { addSpecialTokens?: boolean }): { ids: ArrayLike<number> };

@@ -8,7 +8,7 @@ import type { Gemm } from "../tensor/gemm.js";
 import type { Arrays } from "../tensor/optim.js";
 import type { LlamaConfig } from "./config.js";
 import { ropeTables } from "./rope.js";
-import { vectorKernels, type VectorKernels } from "./vector-kernels.js";
+import { vectorKernels, type VectorKernels } from "../tensor/vector-kernels.js";
 
 /** What the backward pass needs of one layer's forward. */
 interface LayerActivations {

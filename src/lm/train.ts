@@ -1,7 +1,7 @@
 // Training small causal LMs: the loss and its gradient through the tensor backend, AdamW on plain arrays, a step
 // function that returns what the loss log records. Browser-safe; checkpoints on disk live in ./checkpoint.ts.
 import { fromFloat32, fromInt32, jit, toFloat32, valueAndGrad, tree, type Tensor } from "../tensor/backend.js";
-import { AdamW, clipByGlobalNorm, type AdamWOptions, type Arrays } from "../tensor/optim.js";
+import { AdamW, clippingScale, type AdamWOptions, type Arrays } from "../tensor/optim.js";
 import type { ModelConfig } from "./config.js";
 import { crossEntropy, disposeCache, forward, type Params } from "./model.js";
 import { CpuWorkspace, llamaLossAndGradientsCpu } from "./llama-cpu.js";
@@ -167,9 +167,9 @@ export class LanguageModelTrainer {
     const step = this.optimizer.state.step;
     const { loss, grads } = await (this.options.lossAndGradients ?? lossAndGradients)(this.config, this.params, this.shapes, batch);
     if (!Number.isFinite(loss)) throw new Error(`step ${step}: loss is ${loss}`);
-    const gradNorm = clipByGlobalNorm(grads, this.clipNorm);
+    const { norm: gradNorm, scale } = clippingScale(grads, this.clipNorm);
     const lr = this.options.schedule(step);
-    this.optimizer.update(this.params, grads, lr, this.shapes);
+    this.optimizer.update(this.params, grads, lr, this.shapes, scale);
     const tokens = batch.reduce((a, r) => a + r.length - 1, 0);
     return { step, loss, lr, gradNorm, tokens, seconds: (performance.now() - t0) / 1000 };
   }

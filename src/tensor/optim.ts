@@ -3,6 +3,8 @@
 // a few million parameters, so one copy in and out of the backend per step costs far less than the step itself, and
 // plain arrays make the state trivially checkpointable and bit-for-bit deterministic on resume.
 
+import { vectorKernels } from "./vector-kernels.js";
+
 export type Arrays = Record<string, Float32Array>;
 
 export interface AdamWOptions {
@@ -37,13 +39,17 @@ export class AdamW {
     this.decays = options.decays ?? ((_, shape) => shape.length >= 2);
   }
 
-  /** Updates `params` in place from `grads` at learning rate `lr` (shapes are needed only to decide decay). */
-  update(params: Arrays, grads: Arrays, lr: number, shapes: Record<string, readonly number[]>): void {
+  /**
+   * Updates `params` in place from `grads` · `gradScale` at learning rate `lr` (shapes are needed only to decide
+   * decay). `gradScale` applies clipping (clippingScale) inside the update instead of in a pass of its own.
+   */
+  update(params: Arrays, grads: Arrays, lr: number, shapes: Record<string, readonly number[]>, gradScale = 1): void {
     const s = this.state;
     s.step++;
-    const { beta1: b1, beta2: b2, eps } = this;
-    const c1 = 1 - Math.pow(b1, s.step);
-    const c2 = 1 - Math.pow(b2, s.step);
+    const { beta1, beta2, eps } = this;
+    const c1 = 1 - Math.pow(beta1, s.step);
+    const c2 = 1 - Math.pow(beta2, s.step);
+    const kernels = vectorKernels();
     for (const name of Object.keys(grads).sort()) {
       const w = params[name];
       const g = grads[name];
@@ -52,12 +58,7 @@ export class AdamW {
       const m = (s.m[name] ??= new Float32Array(w.length));
       const v = (s.v[name] ??= new Float32Array(w.length));
       const decay = this.decays(name, shapes[name] ?? [w.length]) ? 1 - lr * this.weightDecay : 1;
-      for (let i = 0; i < w.length; i++) {
-        const gi = g[i]!;
-        const mi = (m[i] = b1 * m[i]! + (1 - b1) * gi);
-        const vi = (v[i] = b2 * v[i]! + (1 - b2) * gi * gi);
-        w[i] = w[i]! * decay - (lr * (mi / c1)) / (Math.sqrt(vi / c2) + eps);
-      }
+      kernels.adamW(w, g, m, v, { beta1, beta2, eps, lr, c1, c2, decay, gradScale });
     }
   }
 }
@@ -76,21 +77,22 @@ export function warmupCosine(options: { peak: number; warmup: number; total: num
 
 /** The global L2 norm of all gradients. */
 export function globalNorm(grads: Arrays): number {
+  const kernels = vectorKernels();
   let s = 0;
-  for (const name of Object.keys(grads).sort()) {
-    const g = grads[name]!;
-    for (let i = 0; i < g.length; i++) s += g[i]! * g[i]!;
-  }
+  for (const name of Object.keys(grads).sort()) s += kernels.sumOfSquares(grads[name]!);
   return Math.sqrt(s);
+}
+
+/** The global norm of the gradients and the factor that brings it down to at most `maxNorm` (0: no clipping). */
+export function clippingScale(grads: Arrays, maxNorm: number): { norm: number; scale: number } {
+  const norm = globalNorm(grads);
+  if (!Number.isFinite(norm)) throw new Error(`gradient norm is ${norm}: the loss diverged`);
+  return { norm, scale: maxNorm > 0 && norm > maxNorm ? maxNorm / norm : 1 };
 }
 
 /** Scales all gradients in place so that their global norm is at most `maxNorm`; returns the norm before clipping. */
 export function clipByGlobalNorm(grads: Arrays, maxNorm: number): number {
-  const norm = globalNorm(grads);
-  if (!Number.isFinite(norm)) throw new Error(`gradient norm is ${norm}: the loss diverged`);
-  if (maxNorm > 0 && norm > maxNorm) {
-    const k = maxNorm / norm;
-    for (const g of Object.values(grads)) for (let i = 0; i < g.length; i++) g[i]! *= k;
-  }
+  const { norm, scale } = clippingScale(grads, maxNorm);
+  if (scale !== 1) for (const g of Object.values(grads)) for (let i = 0; i < g.length; i++) g[i]! *= scale;
   return norm;
 }

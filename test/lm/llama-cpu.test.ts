@@ -11,10 +11,11 @@ const { lossAndGradients, toParams } = await import("../../src/lm/train.js");
 const { forward, disposeCache } = await import("../../src/lm/model.js");
 const { llamaLossAndGradientsCpu, llamaLogitsCpu } = await import("../../src/lm/llama-cpu.js");
 const { jsGemm } = await import("../../src/tensor/gemm.js");
-const { jsVectorKernels, wasmVectorKernels } = await import("../../src/lm/vector-kernels.js");
+const { jsVectorKernels, wasmVectorKernels } = await import("../../src/tensor/vector-kernels.js");
 const { loadOpenBlas } = await import("../../src/node/openblas.js");
 const { mulberry32, gaussian } = await import("../../src/util/random.js");
 import type { LlamaConfig } from "../../src/lm/config.js";
+import { errorRelativeToMax } from "../support/numeric.js";
 await initBackend();
 
 type Arrays = Record<string, Float32Array>;
@@ -55,18 +56,6 @@ function ids(rows: number, len: number, V: number, seed: number): number[][] {
   return Array.from({ length: rows }, () => Array.from({ length: len }, () => Math.floor(r() * V)));
 }
 
-/** Largest |a − b| relative to the largest |b| of the array. */
-function relError(a: Float32Array, b: Float32Array): number {
-  assert.equal(a.length, b.length);
-  let err = 0;
-  let scale = 1e-12;
-  for (let i = 0; i < a.length; i++) {
-    err = Math.max(err, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return err / scale;
-}
-
 const blas = loadOpenBlas();
 const gemms = [jsGemm, ...("gemm" in blas ? [blas.gemm] : [])];
 if (!("gemm" in blas)) test("OpenBLAS loads (.ci/run installs libopenblas0-pthread)", { skip: blas.error }, () => {});
@@ -86,7 +75,7 @@ for (const kind of ["llama", "qwen"] as const) {
       assert.ok(Math.abs(ours.loss - ref.loss) < 1e-5 * Math.abs(ref.loss), `loss ${ours.loss} vs ${ref.loss}`);
       assert.deepEqual(Object.keys(ours.grads).sort(), Object.keys(ref.grads).sort());
       for (const name of Object.keys(ref.grads)) {
-        const e = relError(ours.grads[name]!, ref.grads[name]!);
+        const e = errorRelativeToMax(ours.grads[name]!, ref.grads[name]!);
         assert.ok(e < 1e-4, `${name}: relative error ${e.toExponential(2)}`);
       }
       // Logits of the forward alone.
@@ -94,7 +83,7 @@ for (const kind of ["llama", "qwen"] as const) {
       disposeCache(cache);
       const refLogits = await toFloat32(logits);
       const cpuLogits = llamaLogitsCpu(config, arrays, inputs.subarray(0, len), 1, len, gemm, { vector });
-      assert.ok(relError(cpuLogits, refLogits) < 1e-5, "logits");
+      assert.ok(errorRelativeToMax(cpuLogits, refLogits) < 1e-5, "logits");
     });
   }
 }
@@ -140,6 +129,6 @@ test("a LanguageModelTrainer on the CPU path takes the same steps as on the tens
     assert.ok(Math.abs(a.loss - b.loss) < 1e-4, `step ${s}: loss ${a.loss} vs ${b.loss}`);
     assert.ok(Math.abs(a.gradNorm - b.gradNorm) < 1e-3 * a.gradNorm, `step ${s}: grad norm ${a.gradNorm} vs ${b.gradNorm}`);
   }
-  for (const name of Object.keys(arrays)) assert.ok(relError(cpu.params[name]!, backend.params[name]!) < 1e-3, name);
+  for (const name of Object.keys(arrays)) assert.ok(errorRelativeToMax(cpu.params[name]!, backend.params[name]!) < 1e-3, name);
   await assert.rejects(cpu.step([[1, 2, 3], [1, 2]]), /row 1 has 2 ids, row 0 has 3/);
 });

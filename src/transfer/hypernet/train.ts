@@ -5,7 +5,7 @@
 // 0.5 × an auxiliary MSE keeping predictions for tokens that exist in the source vocabulary near their true rows.
 // Only the hypernetwork gets gradients. Browser-safe: the text source and checkpoints are the caller's.
 import { np, nn, fromFloat32, fromInt32, jit, toFloat32, tree, valueAndGrad, type Tensor } from "../../tensor/backend.js";
-import { AdamW, clipByGlobalNorm, type Arrays } from "../../tensor/optim.js";
+import { AdamW, clippingScale, type Arrays } from "../../tensor/optim.js";
 import type { ModelConfig } from "../../lm/config.js";
 import { hiddenStates, type Params } from "../../lm/model.js";
 import { Tokenizer } from "../../tokenize/tokenizer.js";
@@ -230,9 +230,9 @@ export class HypernetTrainer {
     if (!Number.isFinite(value)) throw new Error(`hypernet step ${step}: loss is ${value}`);
     const g: Arrays = {};
     for (const name of Object.keys(grads).sort()) g[name] = await toFloat32(grads[name]!);
-    const gradNorm = clipByGlobalNorm(g, o.clipNorm);
+    const { norm: gradNorm, scale } = clippingScale(g, o.clipNorm);
     const lr = this.schedule(step);
-    this.optimizer.update(this.net.arrays, g, lr, this.net.shapes);
+    this.optimizer.update(this.net.arrays, g, lr, this.net.shapes, scale);
     return { step, loss: value, gradNorm, lr, tokens: B * T, uniqueTokens: unique, seconds: (performance.now() - t0) / 1000 };
   }
 }

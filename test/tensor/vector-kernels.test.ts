@@ -1,34 +1,24 @@
-// The wasm-SIMD element-wise kernels (src/lm/vector-kernels.wat) against the plain-JS loops and Math.exp, on odd
+// The wasm-SIMD element-wise kernels (src/tensor/vector-kernels.wat) against the plain-JS loops and Math.exp, on odd
 // sizes (masked last vectors), causal rows, chunk boundaries and extreme values; and the committed wasm bytes against
 // the .wat they are assembled from.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { readFileSync } from "node:fs";
-import { jsVectorKernels, wasmVectorKernels, vectorKernels } from "../../src/lm/vector-kernels.js";
-import { vectorKernelsWasm } from "../../src/lm/vector-kernels-wasm.js";
+import { jsVectorKernels, wasmVectorKernels, vectorKernels } from "../../src/tensor/vector-kernels.js";
+import { vectorKernelsWasm } from "../../src/tensor/vector-kernels-wasm.js";
 import { mulberry32 } from "../../src/util/random.js";
 // @ts-expect-error -- a plain .mjs script without types
 import { assemble, wasmModuleSource } from "../../scripts/build-wasm.mjs";
+import { errorRelativeToMax } from "../support/numeric.js";
 
 const wasm = wasmVectorKernels();
 const rand = mulberry32(7);
 const uniform = (n: number, lo: number, hi: number) => Float32Array.from({ length: n }, () => lo + (hi - lo) * rand());
 
-/** max |a − b| / max |b|: float32 rounding of a difference (x − max in f32 vs f64) shows up at this scale. */
-function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let err = 0;
-  let scale = 1e-30;
-  for (let i = 0; i < b.length; i++) {
-    err = Math.max(err, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return err / scale;
-}
-
 test("the committed wasm module is the one vector-kernels.wat assembles to", async () => {
-  const bytes = await assemble(fileURLToPath(new URL("../../src/lm/vector-kernels.wat", import.meta.url)));
-  const committed = readFileSync(new URL("../../src/lm/vector-kernels-wasm.ts", import.meta.url), "utf8");
+  const bytes = await assemble(fileURLToPath(new URL("../../src/tensor/vector-kernels.wat", import.meta.url)));
+  const committed = readFileSync(new URL("../../src/tensor/vector-kernels-wasm.ts", import.meta.url), "utf8");
   assert.equal(committed, wasmModuleSource(bytes), "rerun node scripts/build-wasm.mjs");
   assert.ok(vectorKernelsWasm.length > 0);
 });
@@ -75,15 +65,15 @@ for (const [rows, cols, causal, normalise, first] of [
     wasm!.expRows(ours, rows, cols, { causal, normalise, first }, m1, s1);
     jsVectorKernels.expRows(ref, rows, cols, { causal, normalise, first }, m2, s2);
     assert.deepEqual(m1, m2);
-    assert.ok(relError(ours, ref) < 3e-6, `exp ${relError(ours, ref)}`);
-    assert.ok(relError(s1, s2) < 3e-6, `sums ${relError(s1, s2)}`);
+    assert.ok(errorRelativeToMax(ours, ref) < 3e-6, `exp ${errorRelativeToMax(ours, ref)}`);
+    assert.ok(errorRelativeToMax(s1, s2) < 3e-6, `sums ${errorRelativeToMax(s1, s2)}`);
     if (causal) for (let i = 0; i < rows; i++) for (let j = first + i + 1; j < cols; j++) assert.equal(ours[i * cols + j], 0);
     if (first === 0) {
       const d = uniform(rows * cols, -1, 1);
       const [d1, d2] = [d.slice(), d.slice()];
       wasm!.softmaxBackwardRows(ref, d1, rows, cols, causal);
       jsVectorKernels.softmaxBackwardRows(ref, d2, rows, cols, causal);
-      assert.ok(relError(d1, d2) < 1e-5, `softmax backward ${relError(d1, d2)}`);
+      assert.ok(errorRelativeToMax(d1, d2) < 1e-5, `softmax backward ${errorRelativeToMax(d1, d2)}`);
     }
   });
 }
@@ -110,9 +100,9 @@ for (const n of [1, 3, 4, 1027, (1 << 20) + 5]) {
       k.siluMul(gate, up, out[i]!);
       k.siluMulBackward(dAct, gate, up, dGate[i]!, dUp[i]!);
     });
-    assert.ok(relError(out[0]!, out[1]!) < 1e-6, `silu ${relError(out[0]!, out[1]!)}`);
-    assert.ok(relError(dGate[0]!, dGate[1]!) < 1e-6, `dGate ${relError(dGate[0]!, dGate[1]!)}`);
-    assert.ok(relError(dUp[0]!, dUp[1]!) < 1e-6, `dUp ${relError(dUp[0]!, dUp[1]!)}`);
+    assert.ok(errorRelativeToMax(out[0]!, out[1]!) < 1e-6, `silu ${errorRelativeToMax(out[0]!, out[1]!)}`);
+    assert.ok(errorRelativeToMax(dGate[0]!, dGate[1]!) < 1e-6, `dGate ${errorRelativeToMax(dGate[0]!, dGate[1]!)}`);
+    assert.ok(errorRelativeToMax(dUp[0]!, dUp[1]!) < 1e-6, `dUp ${errorRelativeToMax(dUp[0]!, dUp[1]!)}`);
     assert.ok(Math.abs(out[0]![0]!) < 1e-30, "silu(−100) ≈ 0");
     if (n > 2) assert.ok(Math.abs(out[0]![2]! - 100 * up[2]!) <= 1e-5 * Math.abs(100 * up[2]!), "silu(100) = 100");
   });
@@ -130,8 +120,8 @@ for (const [rows, d, withResidual] of [
     const w = uniform(d, 0.5, 1.5);
     const out = [0, 1].map(() => ({ y: new Float32Array(rows * d), r: new Float32Array(rows), sum: new Float32Array(rows * d) }));
     [wasm!, jsVectorKernels].forEach((k, i) => k.rmsNorm(a, rows, d, w, 1e-6, out[i]!.y, out[i]!.r, withResidual ? { b, sum: out[i]!.sum } : undefined));
-    assert.ok(relError(out[0]!.y, out[1]!.y) < 1e-6, `y ${relError(out[0]!.y, out[1]!.y)}`);
-    assert.ok(relError(out[0]!.r, out[1]!.r) < 1e-6, `r ${relError(out[0]!.r, out[1]!.r)}`);
+    assert.ok(errorRelativeToMax(out[0]!.y, out[1]!.y) < 1e-6, `y ${errorRelativeToMax(out[0]!.y, out[1]!.y)}`);
+    assert.ok(errorRelativeToMax(out[0]!.r, out[1]!.r) < 1e-6, `r ${errorRelativeToMax(out[0]!.r, out[1]!.r)}`);
     if (withResidual) assert.deepEqual(out[0]!.sum, out[1]!.sum);
     // The definition, in double: row 0.
     const x = withResidual ? Array.from(a.subarray(0, d), (v, j) => Math.fround(v + b[j]!)) : Array.from(a.subarray(0, d));
@@ -154,11 +144,29 @@ for (const [tokens, len, heads, hd] of [
     const ref = a.slice();
     wasm!.rotary(ours, tokens, len, heads, hd, cos, sin, false);
     jsVectorKernels.rotary(ref, tokens, len, heads, hd, cos, sin, false);
-    assert.ok(relError(ours, ref) < 1e-6, `forward ${relError(ours, ref)}`);
-    assert.ok(relError(ours, a) > 1e-2, "the rotation changed something");
+    assert.ok(errorRelativeToMax(ours, ref) < 1e-6, `forward ${errorRelativeToMax(ours, ref)}`);
+    assert.ok(errorRelativeToMax(ours, a) > 1e-2, "the rotation changed something");
     wasm!.rotary(ours, tokens, len, heads, hd, cos, sin, true);
     jsVectorKernels.rotary(ref, tokens, len, heads, hd, cos, sin, true);
-    assert.ok(relError(ours, ref) < 1e-6, `inverse ${relError(ours, ref)}`);
-    assert.ok(relError(ours, a) < 1e-5, `round trip ${relError(ours, a)}`);
+    assert.ok(errorRelativeToMax(ours, ref) < 1e-6, `inverse ${errorRelativeToMax(ours, ref)}`);
+    assert.ok(errorRelativeToMax(ours, a) < 1e-5, `round trip ${errorRelativeToMax(ours, a)}`);
+  });
+}
+
+for (const n of [3, 1000, (1 << 20) + 7]) {
+  test(`sumOfSquares and adamW: wasm equals JS on ${n} values`, () => {
+    const x = uniform(n, -2, 2);
+    const exact = x.reduce((s, v) => s + v * v, 0);
+    assert.ok(Math.abs(wasm!.sumOfSquares(x) - exact) <= 1e-12 * exact, "sum of squares");
+    assert.ok(Math.abs(jsVectorKernels.sumOfSquares(x) - exact) <= 1e-12 * exact, "sum of squares (JS)");
+    const step = { beta1: 0.9, beta2: 0.95, eps: 1e-8, lr: 3e-3, c1: 1 - 0.9 ** 3, c2: 1 - 0.95 ** 3, decay: 1 - 3e-4, gradScale: 0.5 };
+    const g = uniform(n, -1, 1);
+    const init = [uniform(n, -1, 1), uniform(n, -0.1, 0.1), uniform(n, 0, 0.01)];
+    const ours = init.map((a) => a.slice());
+    const ref = init.map((a) => a.slice());
+    wasm!.adamW(ours[0]!, g, ours[1]!, ours[2]!, step);
+    jsVectorKernels.adamW(ref[0]!, g, ref[1]!, ref[2]!, step);
+    for (const i of [0, 1, 2]) assert.ok(errorRelativeToMax(ours[i]!, ref[i]!) < 1e-6, `array ${i}: ${errorRelativeToMax(ours[i]!, ref[i]!)}`);
+    assert.ok(errorRelativeToMax(ours[0]!, init[0]!) > 1e-4, "the weights moved");
   });
 }
