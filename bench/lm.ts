@@ -57,7 +57,8 @@ for (const [what, m, unit, slowerIf] of [["train step, batch 8 × 256", train, "
   const torch = m.get("PyTorch");
   const cpu = cpuKey ? m.get(cpuKey) : undefined;
   if (torch && cpu) {
-    const ratio = slowerIf === "higher" ? median(cpu) / median(torch) : median(torch) / median(cpu);
-    console.log(`${what.padEnd(26)} CPU path is ${ratio.toFixed(2)}× PyTorch's time (target: within 2×)`);
+    const ratio = (c: number, t: number) => (slowerIf === "higher" ? c / t : t / c);
+    const perRound = cpu.map((c, i) => ratio(c, torch[i]!).toFixed(2)).join(", ");
+    console.log(`${what.padEnd(26)} CPU path is ${ratio(median(cpu), median(torch)).toFixed(2)}× PyTorch's time (per round: ${perRound}; target: within 2×)`);
   }
 }
