@@ -103,22 +103,6 @@ function rmsNorm(k: Kernels, name: string, a: Float32Array, rows: number, d: num
   return { y, r };
 }
 
-/** dx += ∂/∂x and dw += ∂/∂w of rmsNorm, given dy. */
-function rmsNormBackward(dy: Float32Array, x: Float32Array, r: Float32Array, rows: number, d: number, w: Float32Array, dw: Float32Array, dx: Float32Array): void {
-  for (let i = 0; i < rows; i++) {
-    const o = i * d;
-    const f = r[i]!;
-    let dot = 0;
-    for (let j = 0; j < d; j++) {
-      const g = dy[o + j]! * w[j]!;
-      dot += g * x[o + j]!;
-      dw[j]! += dy[o + j]! * x[o + j]! * f;
-    }
-    const c = (f * f * f * dot) / d;
-    for (let j = 0; j < d; j++) dx[o + j]! += f * dy[o + j]! * w[j]! - c * x[o + j]!;
-  }
-}
-
 interface Dims {
   batch: number;
   len: number;
@@ -223,7 +207,7 @@ function layerBackward(k: Kernels, config: LlamaConfig, params: Arrays, grads: A
   k.linearBackward(dUp, a.y, N, d, w("mlp.up_proj.weight"), ff, g("mlp.up_proj.weight"), gb(config.mlpBias, "mlp.up_proj.bias"), dy, true);
   const dMid = k.ws.take(`dMid${l % 2}`, N * d);
   dMid.set(dOut);
-  rmsNormBackward(dy, a.mid, a.r2, N, d, w("post_attention_layernorm.weight"), g("post_attention_layernorm.weight"), dMid);
+  k.vector.rmsNormBackward(dy, a.mid, a.r2, N, d, w("post_attention_layernorm.weight"), g("post_attention_layernorm.weight"), dMid);
   // Attention: mid = input + o_proj(attention)
   const dAttention = k.ws.take("dAttention", N * H * hd);
   k.linearBackward(dMid, a.attention, N, H * hd, w("self_attn.o_proj.weight"), d, g("self_attn.o_proj.weight"), gb(config.attentionOutBias, "self_attn.o_proj.bias"), dAttention, false);
@@ -248,7 +232,7 @@ function layerBackward(k: Kernels, config: LlamaConfig, params: Arrays, grads: A
   k.linearBackward(dk, a.x, N, d, w("self_attn.k_proj.weight"), KV * hd, g("self_attn.k_proj.weight"), gb(config.attentionBias, "self_attn.k_proj.bias"), dx, true);
   k.linearBackward(dv, a.x, N, d, w("self_attn.v_proj.weight"), KV * hd, g("self_attn.v_proj.weight"), gb(config.attentionBias, "self_attn.v_proj.bias"), dx, true);
   const dInput = dMid; // the residual path
-  rmsNormBackward(dx, a.input, a.r1, N, d, w("input_layernorm.weight"), g("input_layernorm.weight"), dInput);
+  k.vector.rmsNormBackward(dx, a.input, a.r1, N, d, w("input_layernorm.weight"), g("input_layernorm.weight"), dInput);
   return dInput;
 }
 
@@ -326,7 +310,7 @@ export function llamaLossAndGradientsCpu(config: LlamaConfig, params: Arrays, in
     }
   }
   let dh = k.ws.zeroed("dFinal", N * d);
-  rmsNormBackward(dHidden, h, rFinal, N, d, normW, grads["model.norm.weight"]!, dh);
+  k.vector.rmsNormBackward(dHidden, h, rFinal, N, d, normW, grads["model.norm.weight"]!, dh);
   for (let l = config.numLayers - 1; l >= 0; l--) dh = layerBackward(k, config, params, grads, l, dh, acts[l]!, m, cos, sin);
   const dTable = grads["model.embed_tokens.weight"]!;
   for (let n = 0; n < N; n++) {

@@ -25,6 +25,8 @@ export interface VectorKernels {
    * x = a + residual.b is formed first and written to residual.sum (the residual add that precedes a norm).
    */
   rmsNorm(a: Float32Array, rows: number, d: number, w: Float32Array, eps: number, y: Float32Array, r: Float32Array, residual?: { b: Float32Array; sum: Float32Array }): void;
+  /** The backward of rmsNorm (without the residual): dw += ∂loss/∂w and dx += ∂loss/∂x, given dy, x and r. */
+  rmsNormBackward(dy: Float32Array, x: Float32Array, r: Float32Array, rows: number, d: number, w: Float32Array, dw: Float32Array, dx: Float32Array): void;
   /** HF's rotate_half rotary embedding in place on [tokens, heads·hd] (token n at position n mod len); `inverse`: its transpose. */
   rotary(a: Float32Array, tokens: number, len: number, heads: number, hd: number, cos: Float32Array, sin: Float32Array, inverse: boolean): void;
   /** Σ x² (in double). */
@@ -111,6 +113,19 @@ export const jsVectorKernels: VectorKernels = {
       for (let j = 0; j < d; j++) y[o + j] = x[o + j]! * f * w[j]!;
     }
   },
+  rmsNormBackward(dy, x, r, rows, d, w, dw, dx) {
+    for (let i = 0; i < rows; i++) {
+      const o = i * d;
+      const f = r[i]!;
+      let dot = 0;
+      for (let j = 0; j < d; j++) {
+        dot += dy[o + j]! * w[j]! * x[o + j]!;
+        dw[j]! += dy[o + j]! * x[o + j]! * f;
+      }
+      const c = (f * f * f * dot) / d;
+      for (let j = 0; j < d; j++) dx[o + j]! += f * dy[o + j]! * w[j]! - c * x[o + j]!;
+    }
+  },
   rotary(a, tokens, len, heads, hd, cos, sin, inverse) {
     const half = hd / 2;
     for (let n = 0; n < tokens; n++) {
@@ -153,6 +168,7 @@ interface KernelExports {
   silu_mul(gate: number, up: number, out: number, n: number): void;
   silu_mul_backward(dAct: number, gate: number, up: number, dGate: number, dUp: number, n: number): void;
   add_rms_norm(a: number, b: number, sum: number, w: number, y: number, r: number, rows: number, d: number, eps: number): void;
+  rms_norm_backward(dy: number, x: number, r: number, w: number, dw: number, dx: number, rows: number, d: number): void;
   rotary(a: number, tokens: number, len: number, heads: number, hd: number, cos: number, sin: number, inverse: number): void;
   sum_squares(x: number, n: number): number;
   adamw(w: number, g: number, m: number, v: number, n: number, scale: number, b1: number, b2: number, lrc1: number, ic2: number, eps: number, decay: number): void;
@@ -251,6 +267,28 @@ class WasmVectorKernels implements VectorKernels {
       y.set(yv!.subarray(0, n * d), s * d);
       r.set(rv!.subarray(0, n), s);
     }
+  }
+
+  rmsNormBackward(dy: Float32Array, x: Float32Array, r: Float32Array, rows: number, d: number, w: Float32Array, dw: Float32Array, dx: Float32Array): void {
+    if (d % 4 !== 0) return jsVectorKernels.rmsNormBackward(dy, x, r, rows, d, w, dw, dx);
+    const chunkRows = Math.max(1, Math.floor(CHUNK / d));
+    for (let s = 0; s < rows; s += chunkRows) {
+      const n = Math.min(chunkRows, rows - s);
+      // w and dw sit first, at the same place for every chunk (growing the memory keeps its contents): dw accumulates
+      // there over all chunks and goes back to the caller's array once, at the end.
+      const [wv, dwAcc, dyv, xv, rv, dxv] = this.views([d, d, n * d, n * d, n, n * d]);
+      if (s === 0) {
+        wv!.set(w);
+        dwAcc!.set(dw);
+      }
+      dyv!.set(dy.subarray(s * d, (s + n) * d));
+      xv!.set(x.subarray(s * d, (s + n) * d));
+      rv!.set(r.subarray(s, s + n));
+      dxv!.set(dx.subarray(s * d, (s + n) * d));
+      this.k.rms_norm_backward(dyv!.byteOffset, xv!.byteOffset, rv!.byteOffset, wv!.byteOffset, dwAcc!.byteOffset, dxv!.byteOffset, n, d);
+      dx.set(dxv!.subarray(0, n * d), s * d);
+    }
+    dw.set(this.views([d, d])[1]!.subarray(0, d));
   }
 
   rotary(a: Float32Array, tokens: number, len: number, heads: number, hd: number, cos: Float32Array, sin: Float32Array, inverse: boolean): void {

@@ -227,6 +227,43 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $rowLoop))))
 
+;; The backward of rms_norm given dy (rows of d floats, d a multiple of 4) and the forward's x and factors r:
+  ;; dw += Σ_rows dy·x·f and dx += f·dy·w − (f³ · Σ_j dy·w·x / d)·x (dx accumulates: the residual path's gradient).
+  (func (export "rms_norm_backward") (param $dy i32) (param $x i32) (param $r i32) (param $w i32) (param $dw i32) (param $dx i32) (param $rows i32) (param $d i32)
+    (local $i i32) (local $j i32) (local $ro i32) (local $o i32) (local $f f32) (local $vf v128) (local $vc v128) (local $acc v128) (local $p v128) (local $dyv v128) (local $xv v128)
+    (block $done (loop $rowLoop
+      (br_if $done (i32.ge_u (local.get $i) (local.get $rows)))
+      (local.set $ro (i32.shl (i32.mul (local.get $i) (local.get $d)) (i32.const 2)))
+      (local.set $f (f32.load (i32.add (local.get $r) (i32.shl (local.get $i) (i32.const 2)))))
+      (local.set $vf (f32x4.splat (local.get $f)))
+      (local.set $acc (v128.const f64x2 0 0))
+      (local.set $j (i32.const 0))
+      (block $b1 (loop $l1
+        (br_if $b1 (i32.ge_u (local.get $j) (local.get $d)))
+        (local.set $o (i32.shl (local.get $j) (i32.const 2)))
+        (local.set $dyv (v128.load (i32.add (i32.add (local.get $dy) (local.get $ro)) (local.get $o))))
+        (local.set $xv (v128.load (i32.add (i32.add (local.get $x) (local.get $ro)) (local.get $o))))
+        (local.set $p (f32x4.mul (f32x4.mul (local.get $dyv) (v128.load (i32.add (local.get $w) (local.get $o)))) (local.get $xv)))
+        (local.set $acc (f64x2.add (local.get $acc) (f64x2.add (f64x2.promote_low_f32x4 (local.get $p))
+          (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $p) (local.get $p))))))
+        (v128.store (i32.add (local.get $dw) (local.get $o))
+          (f32x4.add (v128.load (i32.add (local.get $dw) (local.get $o))) (f32x4.mul (f32x4.mul (local.get $dyv) (local.get $xv)) (local.get $vf))))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $l1)))
+      (local.set $vc (f32x4.splat (f32.demote_f64 (f64.div (f64.mul (f64.promote_f32 (f32.mul (f32.mul (local.get $f) (local.get $f)) (local.get $f))) (call $hsum (local.get $acc))) (f64.convert_i32_u (local.get $d))))))
+      (local.set $j (i32.const 0))
+      (block $b2 (loop $l2
+        (br_if $b2 (i32.ge_u (local.get $j) (local.get $d)))
+        (local.set $o (i32.shl (local.get $j) (i32.const 2)))
+        (v128.store (i32.add (i32.add (local.get $dx) (local.get $ro)) (local.get $o))
+          (f32x4.add (v128.load (i32.add (i32.add (local.get $dx) (local.get $ro)) (local.get $o)))
+            (f32x4.sub (f32x4.mul (f32x4.mul (local.get $vf) (v128.load (i32.add (i32.add (local.get $dy) (local.get $ro)) (local.get $o)))) (v128.load (i32.add (local.get $w) (local.get $o))))
+                       (f32x4.mul (local.get $vc) (v128.load (i32.add (i32.add (local.get $x) (local.get $ro)) (local.get $o)))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $l2)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $rowLoop))))
+
   ;; Rotary embedding in place (HF's rotate_half) on [tokens, heads·hd], token n at position n mod len, tables
   ;; cos/sin [len, hd]; half = hd/2 a multiple of 4. `inverse` applies the transpose (the backward pass).
   (func (export "rotary") (param $a i32) (param $tokens i32) (param $len i32) (param $heads i32) (param $hd i32) (param $cos i32) (param $sin i32) (param $inverse i32)

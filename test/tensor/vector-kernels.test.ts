@@ -170,3 +170,37 @@ for (const n of [3, 1000, (1 << 20) + 7]) {
     assert.ok(errorRelativeToMax(ours[0]!, init[0]!) > 1e-4, "the weights moved");
   });
 }
+
+for (const [rows, d] of [
+  [6, 32],
+  [1500, 1024], // several copy chunks: dw accumulates across them
+  [3, 10], // d not a multiple of 4: the JS loop
+] as const) {
+  test(`rmsNormBackward: wasm equals JS, and matches finite differences (${rows}×${d})`, () => {
+    const x = uniform(rows * d, -2, 2);
+    const w = uniform(d, 0.5, 1.5);
+    const dy = uniform(rows * d, -1, 1);
+    const y = new Float32Array(rows * d);
+    const r = new Float32Array(rows);
+    jsVectorKernels.rmsNorm(x, rows, d, w, 1e-6, y, r);
+    const dw0 = uniform(d, -0.1, 0.1); // both accumulate into what is there
+    const dx0 = uniform(rows * d, -0.1, 0.1);
+    const out = [0, 1].map(() => ({ dw: dw0.slice(), dx: dx0.slice() }));
+    [wasm!, jsVectorKernels].forEach((k, i) => k.rmsNormBackward(dy, x, r, rows, d, w, out[i]!.dw, out[i]!.dx));
+    assert.ok(errorRelativeToMax(out[0]!.dw, out[1]!.dw) < 1e-5, `dw ${errorRelativeToMax(out[0]!.dw, out[1]!.dw)}`);
+    assert.ok(errorRelativeToMax(out[0]!.dx, out[1]!.dx) < 1e-5, `dx ${errorRelativeToMax(out[0]!.dx, out[1]!.dx)}`);
+    // Row 0, element 1: d(Σ dy·y)/dx by central differences in double.
+    const loss = (xs: number[]) => {
+      const f = 1 / Math.sqrt(xs.reduce((s, v) => s + v * v, 0) / d + 1e-6);
+      return xs.reduce((s, v, j) => s + dy[j]! * v * f * w[j]!, 0);
+    };
+    const row = Array.from(x.subarray(0, d));
+    const h = 1e-4;
+    const plus = row.slice();
+    plus[1]! += h;
+    const minus = row.slice();
+    minus[1]! -= h;
+    const numeric = (loss(plus) - loss(minus)) / (2 * h);
+    assert.ok(Math.abs(out[0]!.dx[1]! - dx0[1]! - numeric) < 1e-3 * Math.max(1, Math.abs(numeric)), `dx[1] ${out[0]!.dx[1]! - dx0[1]!} vs ${numeric}`);
+  });
+}
