@@ -108,10 +108,10 @@ async function cpuWindowNll(config: ModelConfig & { arch: "llama" }, params: Par
   const weights = await weightsOf(params);
   let workspace = cpuWorkspaces.get(params);
   if (!workspace) cpuWorkspaces.set(params, (workspace = new CpuWorkspace()));
-  const logits = llamaLogitsCpu(config, weights, Int32Array.from(ids.slice(0, n)), 1, n, gemm, { workspace });
+  // Logits of the scored positions only (from − 1 .. n − 1 predict ids from .. n).
+  const scored = llamaLogitsCpu(config, weights, Int32Array.from(ids.slice(0, n)), 1, n, gemm, { workspace, logitsFrom: from - 1 });
   const V = config.vocabSize;
   const rows = n - (from - 1);
-  const scored = logits.subarray((from - 1) * V, n * V);
   let s = 0;
   for (let i = 0; i < rows; i++) s -= scored[i * V + ids[from + i]!]!;
   const max = new Float32Array(rows);

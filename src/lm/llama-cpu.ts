@@ -242,16 +242,23 @@ function checkShape(config: LlamaConfig, ids: Int32Array, batch: number, len: nu
   if (config.numHeads % config.numKvHeads !== 0) throw new Error(`llama-cpu: ${config.numHeads} heads are not a multiple of ${config.numKvHeads} key/value heads`);
 }
 
-/** Logits [batch·len, vocab] for ids [batch·len] (row-major batch × len), no cache. */
-export function llamaLogitsCpu(config: LlamaConfig, params: Arrays, ids: Int32Array, batch: number, len: number, gemm: Gemm, options: CpuOptions = {}): Float32Array {
+/**
+ * Logits [batch·len − logitsFrom, vocab] for ids [batch·len] (row-major batch × len), no cache: the rows of token
+ * positions logitsFrom.. of the flattened batch (default 0, all). Strided bits per byte scores only the second half
+ * of each window, and the output head is the largest product of the forward.
+ */
+export function llamaLogitsCpu(config: LlamaConfig, params: Arrays, ids: Int32Array, batch: number, len: number, gemm: Gemm, options: CpuOptions & { logitsFrom?: number } = {}): Float32Array {
   checkShape(config, ids, batch, len);
+  const from = options.logitsFrom ?? 0;
+  if (!(Number.isInteger(from) && from >= 0 && from < batch * len)) throw new Error(`llama-cpu: logitsFrom ${from} is outside the ${batch * len} token rows`);
   const k = new Kernels(gemm, options);
   const m = dims(config, batch, len);
   const { cos, sin } = ropeTables(config, 0, len);
   let h = embed(k.ws, params, ids, m);
   for (let l = 0; l < config.numLayers; l++) h = layerForward(k, config, params, l, h, m, cos, sin, false).out;
-  const { y } = rmsNorm(k, "final", h, m.tokens, m.d, weight(params, "model.norm.weight", m.d), config.rmsNormEps);
-  return k.linear("logits", y, m.tokens, m.d, weight(params, outputHeadName(config, params), m.V * m.d), m.V, null);
+  const rows = m.tokens - from;
+  const { y } = rmsNorm(k, "final", h.subarray(from * m.d), rows, m.d, weight(params, "model.norm.weight", m.d), config.rmsNormEps);
+  return k.linear("logits", y, rows, m.d, weight(params, outputHeadName(config, params), m.V * m.d), m.V, null);
 }
 
 /**

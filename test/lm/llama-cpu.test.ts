@@ -84,6 +84,10 @@ for (const kind of ["llama", "qwen"] as const) {
       const refLogits = await toFloat32(logits);
       const cpuLogits = llamaLogitsCpu(config, arrays, inputs.subarray(0, len), 1, len, gemm, { vector });
       assert.ok(errorRelativeToMax(cpuLogits, refLogits) < 1e-5, "logits");
+      // Only the rows from position 7 on (as strided bits per byte asks).
+      const tail = llamaLogitsCpu(config, arrays, inputs.subarray(0, len), 1, len, gemm, { vector, logitsFrom: 7 });
+      assert.equal(tail.length, (len - 7) * V);
+      assert.ok(errorRelativeToMax(tail, refLogits.subarray(7 * V)) < 1e-5, "logits from row 7");
     });
   }
 }
@@ -93,6 +97,7 @@ test("CPU Llama names bad input", () => {
   assert.throws(() => llamaLossAndGradientsCpu(config, arrays, Int32Array.from([1, 2, 99]), Int32Array.from([2, 3, 4]), 1, 3, jsGemm), /id 99 at position 2 is outside the vocabulary \[0, 37\)/);
   assert.throws(() => llamaLossAndGradientsCpu(config, arrays, Int32Array.from([1, 2]), Int32Array.from([2, 37]), 1, 2, jsGemm), /target 37 at position 1/);
   assert.throws(() => llamaLogitsCpu(config, arrays, Int32Array.from([1, 2, 3]), 2, 2, jsGemm), /3 ids do not fill a 2 × 2 batch/);
+  assert.throws(() => llamaLogitsCpu(config, arrays, Int32Array.from([1, 2, 3, 4]), 2, 2, jsGemm, { logitsFrom: 4 }), /logitsFrom 4 is outside the 4 token rows/);
   const missing = { ...arrays };
   delete missing["model.layers.1.mlp.up_proj.weight"];
   assert.throws(() => llamaLogitsCpu(config, missing, Int32Array.from([1, 2]), 1, 2, jsGemm), /missing weight "model.layers.1.mlp.up_proj.weight"/);
