@@ -8,9 +8,9 @@
 import { np, nn, fromInt32, jit, toFloat32, tree, type Tensor } from "../tensor/backend.js";
 import type { ModelConfig } from "./config.js";
 import { forward, disposeCache, type Params } from "./model.js";
-import { platformGemm, type Gemm } from "../tensor/gemm.js";
-import type { Arrays } from "../tensor/optim.js";
-import { CpuWorkspace, llamaLogitsCpu } from "./llama-cpu.js";
+import type { Gemm } from "../tensor/gemm.js";
+import { llamaLogitsCpu } from "./llama-cpu.js";
+import { cpuPathGemm, cpuWeights, cpuWorkspace } from "./cpu-path.js";
 import { vectorKernels } from "../tensor/vector-kernels.js";
 
 export interface TextTokenizer {
@@ -82,32 +82,11 @@ async function windowNll(config: ModelConfig, params: Params, ids: number[], fro
   return s;
 }
 
-/** Plain-array copies of a model's weights for the CPU path, made once per params record (records are not mutated:
- * transfer builds a new one per method). */
-const cpuWeights = new WeakMap<Params, Promise<Arrays>>();
-
-function weightsOf(params: Params): Promise<Arrays> {
-  let w = cpuWeights.get(params);
-  if (!w) {
-    w = (async () => {
-      const out: Arrays = {};
-      for (const [name, t] of Object.entries(params)) out[name] = await toFloat32(t.ref);
-      return out;
-    })();
-    cpuWeights.set(params, w);
-  }
-  return w;
-}
-
-/** Per model: the CPU forward's buffers, reused window after window (each window's logits are read before the next). */
-const cpuWorkspaces = new WeakMap<Params, CpuWorkspace>();
-
 /** windowNll on the hand-written CPU Llama (no padding needed: nothing is compiled). */
 async function cpuWindowNll(config: ModelConfig & { arch: "llama" }, params: Params, ids: number[], from: number, gemm: Gemm): Promise<number> {
   const n = ids.length - 1;
-  const weights = await weightsOf(params);
-  let workspace = cpuWorkspaces.get(params);
-  if (!workspace) cpuWorkspaces.set(params, (workspace = new CpuWorkspace()));
+  const weights = await cpuWeights(params);
+  const workspace = cpuWorkspace(params);
   // Logits of the scored positions only (from − 1 .. n − 1 predict ids from .. n).
   const scored = llamaLogitsCpu(config, weights, Int32Array.from(ids.slice(0, n)), 1, n, gemm, { workspace, logitsFrom: from - 1 });
   const V = config.vocabSize;
@@ -141,7 +120,7 @@ export async function bitsPerByte(model: { config: ModelConfig; params: Params }
   if (start === null) nll += Math.log(model.config.vocabSize);
   // Score positions 1..seq.length-1. Each window covers [begin, end) and scores positions [scoredUpTo, end).
   let scoredUpTo = 1;
-  const gemm = model.config.arch === "llama" ? platformGemm() : null;
+  const gemm = cpuPathGemm(model.config);
   while (scoredUpTo < seq.length) {
     const end = Math.min(seq.length, scoredUpTo + stride + (scoredUpTo === 1 ? window - 1 - stride : 0));
     const begin = Math.max(0, end - window);

@@ -1,7 +1,9 @@
-// Greedy and sampled generation with a KV cache. Sampling is reproducible: a seeded PRNG (SplitMix32) in plain JS.
+// Greedy and sampled generation with a KV cache (the CPU path's or the tensor backend's). Sampling is reproducible: a seeded PRNG (SplitMix32) in plain JS.
 import { toFloat32 } from "../tensor/backend.js";
 import type { ModelConfig } from "./config.js";
 import { disposeCache, forward, type KVCache, type Params } from "./model.js";
+import { CpuKVCache, llamaLogitsCpu } from "./llama-cpu.js";
+import { cpuPathGemm, cpuWeights, cpuWorkspace } from "./cpu-path.js";
 
 export interface SamplingOptions {
   /** 0 (default) means greedy. */
@@ -68,31 +70,72 @@ export function sampleFromLogits(logits: Float32Array, options: SamplingOptions,
   return order[keep - 1];
 }
 
-/** Continues `promptIds`; returns the new ids (not the prompt). */
+/**
+ * Continues `promptIds`; returns the new ids (not the prompt). Llama-family models run on the hand-written CPU path
+ * with its own KV cache when the platform has a fast Gemm (OpenBLAS on Node), else on the tensor backend's; the two
+ * choose the same ids up to float rounding of near-ties.
+ */
 export async function generate(model: { config: ModelConfig; params: Params }, promptIds: number[], options: GenerateOptions = {}): Promise<number[]> {
   if (promptIds.length === 0) throw new Error("generate: the prompt has no tokens (add a BOS token or some text)");
   const maxTokens = options.maxTokens ?? 64;
   const eos = model.config.eosTokenId;
   const stop = new Set(options.stopIds ?? (eos === null ? [] : Array.isArray(eos) ? eos : [eos]));
   const random = seededRandom(options.seed ?? 0);
-  const V = model.config.vocabSize;
+  const next = await nextTokenLogits(model);
   const out: number[] = [];
-  let cache: KVCache | null = null;
   let input = promptIds;
   try {
     for (let step = 0; step < maxTokens; step++) {
-      if ((cache?.length ?? 0) + input.length > model.config.maxPositions) break;
-      const r = forward(model.config, model.params, [input], cache);
-      cache = r.cache;
-      const all = await toFloat32(r.logits);
-      const id = sampleFromLogits(all.subarray(all.length - V), options, random);
+      if (next.length + input.length > model.config.maxPositions) break;
+      const id = sampleFromLogits(await next.logits(input), options, random);
       out.push(id);
       options.onToken?.(id);
       if (stop.has(id)) break;
       input = [id];
     }
   } finally {
-    disposeCache(cache);
+    next.dispose();
   }
   return out;
+}
+
+/** A model run token by token: logits(ids) feeds ids after everything fed before and returns the last position's logits. */
+interface IncrementalModel {
+  readonly length: number;
+  logits(ids: number[]): Promise<Float32Array>;
+  dispose(): void;
+}
+
+async function nextTokenLogits(model: { config: ModelConfig; params: Params }): Promise<IncrementalModel> {
+  const { config } = model;
+  const gemm = cpuPathGemm(config);
+  if (gemm && config.arch === "llama") {
+    const weights = await cpuWeights(model.params);
+    const workspace = cpuWorkspace(model.params);
+    const cache = new CpuKVCache(config);
+    return {
+      get length() {
+        return cache.length;
+      },
+      async logits(ids) {
+        return llamaLogitsCpu(config, weights, Int32Array.from(ids), 1, ids.length, gemm, { workspace, cache, logitsFrom: ids.length - 1 });
+      },
+      dispose() {},
+    };
+  }
+  let cache: KVCache | null = null;
+  return {
+    get length() {
+      return cache?.length ?? 0;
+    },
+    async logits(ids) {
+      const r = forward(config, model.params, [ids], cache);
+      cache = r.cache;
+      const all = await toFloat32(r.logits);
+      return all.subarray(all.length - config.vocabSize);
+    },
+    dispose() {
+      disposeCache(cache);
+    },
+  };
 }

@@ -103,6 +103,40 @@ function rmsNorm(k: Kernels, name: string, a: Float32Array, rows: number, d: num
   return { y, r };
 }
 
+/**
+ * Keys (rotated) and values of the positions a CPU decoder has seen, per layer [capacity, KV·hd]; grows by doubling,
+ * so a long context costs what it uses, not maxPositions. One sequence.
+ */
+export class CpuKVCache {
+  length = 0;
+  readonly keys: Float32Array[] = [];
+  readonly values: Float32Array[] = [];
+  private capacity = 0;
+
+  constructor(readonly config: LlamaConfig) {}
+
+  /** Appends `count` rows of layer l's new keys and values; returns the layer's arrays (rows 0..length + count). */
+  append(l: number, keys: Float32Array, values: Float32Array, count: number): { keys: Float32Array; values: Float32Array } {
+    const row = this.config.numKvHeads * this.config.headDim;
+    const need = this.length + count;
+    if (need > this.config.maxPositions) throw new Error(`llama-cpu: ${need} positions exceed the model's ${this.config.maxPositions}`);
+    if (need > this.capacity) {
+      const capacity = Math.min(this.config.maxPositions, Math.max(need, 2 * this.capacity, 64));
+      for (let i = 0; i < this.config.numLayers; i++) {
+        for (const arrays of [this.keys, this.values]) {
+          const grown = new Float32Array(capacity * row);
+          if (arrays[i]) grown.set(arrays[i]!.subarray(0, this.length * row));
+          arrays[i] = grown;
+        }
+      }
+      this.capacity = capacity;
+    }
+    this.keys[l]!.set(keys.subarray(0, count * row), this.length * row);
+    this.values[l]!.set(values.subarray(0, count * row), this.length * row);
+    return { keys: this.keys[l]!, values: this.values[l]! };
+  }
+}
+
 interface Dims {
   batch: number;
   len: number;
@@ -146,7 +180,7 @@ function embed(ws: CpuWorkspace, params: Arrays, ids: Int32Array, m: Dims): Floa
  * backward pass, in workspace buffers of their own per layer; a forward alone reuses one T×T buffer for all heads (it
  * stays in cache: measured 1.2× faster forward) and one set of buffers for all layers (the output alternates).
  */
-function layerForward(k: Kernels, config: LlamaConfig, params: Arrays, l: number, input: Float32Array, m: Dims, cos: Float32Array, sin: Float32Array, keepProbs: boolean): { out: Float32Array; act: LayerActivations } {
+function layerForward(k: Kernels, config: LlamaConfig, params: Arrays, l: number, input: Float32Array, m: Dims, cos: Float32Array, sin: Float32Array, keepProbs: boolean, cache: CpuKVCache | null = null): { out: Float32Array; act: LayerActivations } {
   const { tokens: N, d, H, KV, hd, ff, len: T, batch: B } = m;
   const p = `model.layers.${l}`;
   const w = (name: string, size: number) => weight(params, `${p}.${name}`, size);
@@ -158,18 +192,24 @@ function layerForward(k: Kernels, config: LlamaConfig, params: Arrays, l: number
   const v = k.linear(key("v"), x, N, d, w("self_attn.v_proj.weight", KV * hd * d), KV * hd, bias(config.attentionBias, "self_attn.v_proj.bias", KV * hd));
   k.vector.rotary(q, N, T, H, hd, cos, sin, false);
   k.vector.rotary(kk, N, T, KV, hd, cos, sin, false);
-  const probs = k.ws.take(key("probs"), keepProbs ? B * H * T * T : T * T);
+  // With a cache (one sequence), the new keys and values join the cached ones and the T new queries attend to all S:
+  // query i is position past + i and sees keys 0..past + i.
+  const past = cache ? cache.length : 0;
+  const S = past + T;
+  const keys = cache ? cache.append(l, kk, v, T).keys : kk;
+  const values = cache ? cache.values[l]! : v;
+  const probs = k.ws.take(key("probs"), keepProbs ? B * H * T * T : T * S);
   const attention = k.ws.take(key("attention"), N * H * hd);
   const rowMax = new Float32Array(T);
   const rowSum = new Float64Array(T);
   const scale = 1 / Math.sqrt(hd);
   forEachHead(m, (qo, ko, po) => {
     const P = keepProbs ? probs.subarray(po, po + T * T) : probs;
-    k.gemm.sgemm(false, true, T, T, hd, scale, q.subarray(qo), H * hd, kk.subarray(ko), KV * hd, 0, P, T);
+    k.gemm.sgemm(false, true, T, S, hd, scale, q.subarray(qo), H * hd, keys.subarray(ko), KV * hd, 0, P, S);
     // The backward pass needs normalised probabilities; a forward alone scales the T×hd output rows instead.
-    k.vector.expRows(P, T, T, { causal: true, normalise: keepProbs }, rowMax, rowSum);
+    k.vector.expRows(P, T, S, { causal: true, first: past, normalise: keepProbs }, rowMax, rowSum);
     const out = attention.subarray(qo);
-    k.gemm.sgemm(false, false, T, hd, T, 1, P, T, v.subarray(ko), KV * hd, 0, out, H * hd);
+    k.gemm.sgemm(false, false, T, hd, S, 1, P, S, values.subarray(ko), KV * hd, 0, out, H * hd);
     if (!keepProbs)
       for (let i = 0; i < T; i++) {
         const inv = Math.fround(1 / rowSum[i]!);
@@ -243,19 +283,24 @@ function checkShape(config: LlamaConfig, ids: Int32Array, batch: number, len: nu
 }
 
 /**
- * Logits [batch·len − logitsFrom, vocab] for ids [batch·len] (row-major batch × len), no cache: the rows of token
- * positions logitsFrom.. of the flattened batch (default 0, all). Strided bits per byte scores only the second half
- * of each window, and the output head is the largest product of the forward.
+ * Logits [batch·len − logitsFrom, vocab] for ids [batch·len] (row-major batch × len): the rows of token positions
+ * logitsFrom.. of the flattened batch (default 0, all) — strided bits per byte scores only the second half of each
+ * window, generation only the last position, and the output head is the largest product of the forward. With a
+ * `cache` (batch 1) the ids continue the cached positions and their keys and values are added to it.
  */
-export function llamaLogitsCpu(config: LlamaConfig, params: Arrays, ids: Int32Array, batch: number, len: number, gemm: Gemm, options: CpuOptions & { logitsFrom?: number } = {}): Float32Array {
+export function llamaLogitsCpu(config: LlamaConfig, params: Arrays, ids: Int32Array, batch: number, len: number, gemm: Gemm, options: CpuOptions & { logitsFrom?: number; cache?: CpuKVCache } = {}): Float32Array {
   checkShape(config, ids, batch, len);
   const from = options.logitsFrom ?? 0;
   if (!(Number.isInteger(from) && from >= 0 && from < batch * len)) throw new Error(`llama-cpu: logitsFrom ${from} is outside the ${batch * len} token rows`);
+  const cache = options.cache ?? null;
+  if (cache && batch !== 1) throw new Error(`llama-cpu: a KV cache holds one sequence, not ${batch}`);
   const k = new Kernels(gemm, options);
   const m = dims(config, batch, len);
-  const { cos, sin } = ropeTables(config, 0, len);
+  const past = cache ? cache.length : 0;
+  const { cos, sin } = ropeTables(config, past, len);
   let h = embed(k.ws, params, ids, m);
-  for (let l = 0; l < config.numLayers; l++) h = layerForward(k, config, params, l, h, m, cos, sin, false).out;
+  for (let l = 0; l < config.numLayers; l++) h = layerForward(k, config, params, l, h, m, cos, sin, false, cache).out;
+  if (cache) cache.length += len;
   const rows = m.tokens - from;
   const { y } = rmsNorm(k, "final", h.subarray(from * m.d), rows, m.d, weight(params, "model.norm.weight", m.d), config.rmsNormEps);
   return k.linear("logits", y, rows, m.d, weight(params, outputHeadName(config, params), m.V * m.d), m.V, null);

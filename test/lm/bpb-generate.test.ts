@@ -9,6 +9,9 @@ const { forward, disposeCache, embeddingView } = await import("../../src/lm/mode
 const { bitsPerByte } = await import("../../src/lm/bpb.js");
 const { generate, sampleFromLogits, seededRandom } = await import("../../src/lm/generate.js");
 const { parseSafetensors } = await import("../../src/tensor/safetensors.js");
+const { setPlatformGemm } = await import("../../src/tensor/gemm.js");
+const { loadOpenBlas } = await import("../../src/node/openblas.js");
+const blas = loadOpenBlas();
 await initBackend();
 
 const DIR = "test/fixtures/lm/llama-gqa-llama3rope";
@@ -93,6 +96,18 @@ test("greedy generation with the KV cache equals argmax over full recomputation"
     seq.push(best);
   }
   assert.deepEqual(got, seq.slice(4));
+});
+
+test("generation on the CPU path (its own KV cache, OpenBLAS) picks the tensor backend's ids, greedy and sampled", { skip: "gemm" in blas ? false : blas.error }, async () => {
+  const options = [{ maxTokens: 12, stopIds: [] }, { maxTokens: 12, temperature: 1, topK: 20, seed: 3, stopIds: [] }];
+  const backend = [];
+  for (const o of options) backend.push(await generate(model, ids.slice(0, 5), o));
+  setPlatformGemm("gemm" in blas ? blas.gemm : null);
+  try {
+    for (const [i, o] of options.entries()) assert.deepEqual(await generate(model, ids.slice(0, 5), o), backend[i]);
+  } finally {
+    setPlatformGemm(null);
+  }
 });
 
 test("sampling: seeded and reproducible; top-k 1 and tiny top-p are greedy; temperature spreads choices", async () => {

@@ -9,7 +9,7 @@ const { initBackend, toFloat32 } = await import("../../src/tensor/backend.js");
 const { parseModelConfig } = await import("../../src/lm/config.js");
 const { lossAndGradients, toParams } = await import("../../src/lm/train.js");
 const { forward, disposeCache } = await import("../../src/lm/model.js");
-const { llamaLossAndGradientsCpu, llamaLogitsCpu } = await import("../../src/lm/llama-cpu.js");
+const { llamaLossAndGradientsCpu, llamaLogitsCpu, CpuKVCache } = await import("../../src/lm/llama-cpu.js");
 const { jsGemm } = await import("../../src/tensor/gemm.js");
 const { jsVectorKernels, wasmVectorKernels } = await import("../../src/tensor/vector-kernels.js");
 const { loadOpenBlas } = await import("../../src/node/openblas.js");
@@ -91,6 +91,26 @@ for (const kind of ["llama", "qwen"] as const) {
     });
   }
 }
+
+test("the CPU KV cache: a prompt, then chunks and single tokens, give the full forward's logits at every position", () => {
+  const { config: base, arrays } = model("llama", 4);
+  const config = { ...base, maxPositions: 150 }; // past the cache's first capacity (64 rows): it grows twice
+  const V = config.vocabSize;
+  const ids = Int32Array.from({ length: 140 }, (_, i) => (i * 7 + 3) % V);
+  const gemm = gemms[gemms.length - 1]!;
+  const full = llamaLogitsCpu(config, arrays, ids, 1, ids.length, gemm);
+  const cache = new CpuKVCache(config);
+  let at = 0;
+  for (const n of [5, 1, 1, 3, 60, 1, 69]) {
+    const rows = llamaLogitsCpu(config, arrays, ids.subarray(at, at + n), 1, n, gemm, { cache });
+    at += n;
+    assert.equal(cache.length, at);
+    const e = errorRelativeToMax(rows, full.subarray((at - n) * V, at * V));
+    assert.ok(e < 1e-5, `positions ${at - n}..${at - 1}: ${e}`);
+  }
+  assert.throws(() => llamaLogitsCpu(config, arrays, ids.subarray(0, 11), 1, 11, gemm, { cache }), /151 positions exceed the model's 150/);
+  assert.throws(() => llamaLogitsCpu(config, arrays, ids.subarray(0, 4), 2, 2, gemm, { cache: new CpuKVCache(config) }), /a KV cache holds one sequence, not 2/);
+});
 
 test("CPU Llama names bad input", () => {
   const { config, arrays } = model("llama", 1);

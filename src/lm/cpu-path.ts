@@ -1,0 +1,40 @@
+// What the hand-written CPU Llama (./llama-cpu.ts) needs from a model loaded for the tensor backend: whether it runs
+// here at all (a Llama-family model and a platform Gemm — OpenBLAS on Node), float32 copies of its weights, and a
+// workspace whose buffers outlive one call. Bits per byte and generation share them per params record.
+import { toFloat32 } from "../tensor/backend.js";
+import { platformGemm, type Gemm } from "../tensor/gemm.js";
+import type { Arrays } from "../tensor/optim.js";
+import type { ModelConfig } from "./config.js";
+import type { Params } from "./model.js";
+import { CpuWorkspace } from "./llama-cpu.js";
+
+/** The Gemm to run `config` on the CPU path with, or null: then the tensor backend runs it. */
+export function cpuPathGemm(config: ModelConfig): Gemm | null {
+  return config.arch === "llama" ? platformGemm() : null;
+}
+
+/** Plain-array copies of a model's weights, made once per params record (records are not mutated: transfer builds a
+ * new one per method). */
+const weights = new WeakMap<Params, Promise<Arrays>>();
+
+export function cpuWeights(params: Params): Promise<Arrays> {
+  let w = weights.get(params);
+  if (!w) {
+    w = (async () => {
+      const out: Arrays = {};
+      for (const [name, t] of Object.entries(params)) out[name] = await toFloat32(t.ref);
+      return out;
+    })();
+    weights.set(params, w);
+  }
+  return w;
+}
+
+const workspaces = new WeakMap<Params, CpuWorkspace>();
+
+/** One workspace per model: its callers read each call's logits before making the next call. */
+export function cpuWorkspace(params: Params): CpuWorkspace {
+  let w = workspaces.get(params);
+  if (!w) workspaces.set(params, (w = new CpuWorkspace()));
+  return w;
+}
