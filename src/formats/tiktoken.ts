@@ -8,7 +8,10 @@
 import type { JsonObject } from "../tokenize/types.js";
 import { TokenizerError } from "../tokenize/types.js";
 import { byteLevelAlphabet } from "../tokenize/byte-vocabulary.js";
-import { base64Decode, base64Encode } from "./base64.js";
+import { PREBUILT_BPE, packMerge, type MergeRule, type PrebuiltBpe } from "../tokenize/models/bpe.js";
+import { Vocabulary } from "../tokenize/models/vocab.js";
+import { ByteStringTable, HASH_MULTIPLIER, hashPowers, substringHash } from "../util/byte-string-table.js";
+import { base64DecodeInto, base64Encode } from "./base64.js";
 // r50k_base and p50k_base use GPT-2's pattern; cl100k_base and Llama 3 share one (Meta's tokenizer.py copies OpenAI's).
 import { GPT2_PATTERN_SOURCE, LLAMA3_PATTERN_SOURCE, O200K_PATTERN_SOURCE } from "../tokenize/pretokenizers/patterns.js";
 
@@ -121,43 +124,59 @@ export type TiktokenRanks = readonly (Uint8Array | undefined)[];
 
 /** Parses a rank file. Ranks and tokens must not repeat; holes are checked against the special tokens later. */
 export function parseTiktokenRanks(text: string, fileName = "tiktoken ranks"): (Uint8Array | undefined)[] {
+  return parseRanks(text, fileName).ranks;
+}
+
+/** Ranks held two ways: by rank, and by bytes (the table that found duplicates, handed on to RankMerges). */
+interface IndexedRanks {
+  ranks: (Uint8Array | undefined)[];
+  table: ByteStringTable;
+}
+
+function parseRanks(text: string, fileName: string): IndexedRanks {
   const ranks: (Uint8Array | undefined)[] = [];
-  const seenTokens = new Map<string, number>();
+  const seenTokens = new ByteStringTable(Math.ceil(text.length / 10), Math.ceil(text.length / 2));
+  // Every token's bytes in one buffer (a view per rank), read by index with no string per line or token: 200k
+  // separate strings and arrays cost the loader a major GC.
+  const arena = new Uint8Array(Math.ceil((text.length * 3) / 4));
+  let used = 0;
   let lineNo = 0;
   let pos = 0;
   while (pos < text.length) {
     let end = text.indexOf("\n", pos);
     if (end < 0) end = text.length;
     lineNo++;
-    let line = text.slice(pos, end);
+    const start = pos;
     pos = end + 1;
-    if (line.endsWith("\r")) line = line.slice(0, -1);
-    if (line.trim() === "") continue;
+    if (end > start && text.charCodeAt(end - 1) === 13) end--;
+    // Blank lines are skipped (a line that starts with white space is rare: trim() it to be sure).
+    if (end === start || (/\s/.test(text[start]!) && text.slice(start, end).trim() === "")) continue;
     const where = `${fileName}: line ${lineNo}`;
-    const sp = line.indexOf(" ");
-    if (sp < 0 || line.indexOf(" ", sp + 1) >= 0) throw new TokenizerError(`expected "<base64> <rank>", got ${JSON.stringify(line.slice(0, 80))}`, where);
-    const b64 = line.slice(0, sp);
-    const rankText = line.slice(sp + 1);
-    const bytes = base64Decode(b64);
-    if (!bytes || bytes.length === 0) throw new TokenizerError(`invalid base64 token ${JSON.stringify(b64.slice(0, 80))}`, where);
-    if (!/^\d+$/.test(rankText) || rankText.length > 15) throw new TokenizerError(`rank must be a non-negative integer, got ${JSON.stringify(rankText.slice(0, 40))}`, where);
-    const rank = Number(rankText);
+    const line = () => text.slice(start, end);
+    const sp = text.indexOf(" ", start);
+    if (sp < 0 || sp >= end || text.lastIndexOf(" ", end - 1) !== sp) throw new TokenizerError(`expected "<base64> <rank>", got ${JSON.stringify(line().slice(0, 80))}`, where);
+    const n = base64DecodeInto(text, start, sp, arena, used);
+    if (n <= 0) throw new TokenizerError(`invalid base64 token ${JSON.stringify(text.slice(start, sp).slice(0, 80))}`, where);
+    let rank = 0;
+    for (let i = sp + 1; i < end; i++) {
+      const c = text.charCodeAt(i) - 48;
+      if (c < 0 || c > 9 || end - sp - 1 > 15) {
+        rank = -1;
+        break;
+      }
+      rank = rank * 10 + c;
+    }
+    if (rank < 0 || end === sp + 1) throw new TokenizerError(`rank must be a non-negative integer, got ${JSON.stringify(text.slice(sp + 1, end).slice(0, 40))}`, where);
     if (ranks[rank] !== undefined) throw new TokenizerError(`duplicate rank ${rank}`, where);
-    const key = b64Key(bytes);
-    const prev = seenTokens.get(key);
-    if (prev !== undefined) throw new TokenizerError(`duplicate token ${JSON.stringify(b64)} (already rank ${prev})`, where);
-    seenTokens.set(key, rank);
+    const bytes = arena.subarray(used, used + n);
+    const prev = seenTokens.add(bytes, 0, n, rank);
+    if (prev >= 0) throw new TokenizerError(`duplicate token ${JSON.stringify(text.slice(start, sp))} (already rank ${prev})`, where);
     if (rank > 50_000_000) throw new TokenizerError(`rank ${rank} is implausibly large`, where);
+    used += n;
     ranks[rank] = bytes;
   }
   if (ranks.length === 0) throw new TokenizerError("no ranks found", fileName);
-  return ranks;
-}
-
-function b64Key(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]!);
-  return s;
+  return { ranks, table: seenTokens };
 }
 
 /** Number of ranks and FNV-1a (32-bit) of the last 64 ranks' bytes, each followed by a 0xff separator. */
@@ -186,42 +205,120 @@ export function identifyTiktokenRanks(ranks: TiktokenRanks): KnownTiktokenEncodi
   return KNOWN_TIKTOKEN_ENCODINGS.find((k) => k.rankCount === rankCount && k.fingerprint === fingerprint) ?? null;
 }
 
-/** Byte-level BPE vocabulary and merges equivalent to tiktoken's rank rule (see the file comment). */
-export function ranksToByteLevelBpe(ranks: TiktokenRanks): { vocab: Map<string, number>; merges: [string, string][] } {
+/**
+ * Byte-level BPE vocabulary and merges equivalent to tiktoken's rank rule (see the file comment): the byte-level
+ * spelling of every rank, token → id, and the merges as a rule (RankMerges) that BpeModel asks pair by pair, so
+ * loading a 200k-rank file does not enumerate its 450k merges.
+ */
+export function ranksToByteLevelBpe(ranks: TiktokenRanks, table?: ByteStringTable): { vocab: Map<string, number>; tokens: string[]; merges: RankMerges } {
   const alphabet = byteLevelAlphabet();
   const tokens: string[] = new Array(ranks.length);
   const vocab = new Map<string, number>();
+  let total = 0;
+  for (const bytes of ranks) if (bytes !== undefined) total += bytes.length;
+  // Every token's byte-level spelling in one UTF-16 buffer, decoded once and sliced: far cheaper than building
+  // 200k strings a character at a time.
+  const units = new Uint16Array(total);
+  const code = Uint16Array.from(alphabet, (ch) => ch.charCodeAt(0));
+  let w = 0;
+  for (const bytes of ranks) if (bytes !== undefined) for (let i = 0; i < bytes.length; i++) units[w++] = code[bytes[i]!]!;
+  const spelled = new TextDecoder("utf-16le").decode(units);
+  w = 0;
   for (let r = 0; r < ranks.length; r++) {
     const bytes = ranks[r];
     if (bytes === undefined) continue;
-    let s = "";
-    for (const b of bytes) s += alphabet[b]!;
+    const s = spelled.slice(w, (w += bytes.length));
     tokens[r] = s;
     vocab.set(s, r);
   }
-  const merges: [string, string][] = [];
-  const local: [number, number][] = [];
-  for (let r = 0; r < tokens.length; r++) {
-    const s = tokens[r];
-    if (s === undefined || s.length < 2) continue;
-    local.length = 0;
-    // Every byte-level character is one UTF-16 unit, so string positions are byte positions.
-    for (let i = 1; i < s.length; i++) {
-      const left = vocab.get(s.slice(0, i));
-      if (left === undefined) continue;
-      const right = vocab.get(s.slice(i));
-      if (right !== undefined) local.push([left, right]);
-    }
-    local.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-    for (const [a, b] of local) merges.push([tokens[a]!, tokens[b]!]);
+  return { vocab, tokens, merges: new RankMerges(ranks, table ?? rankTable(ranks, total)) };
+}
+
+/**
+ * tiktoken's rule as a BPE MergeRule: (left, right) merges when the concatenation of their bytes is a rank r, at a
+ * priority that orders pairs exactly as the listed merges do — by r, then among r's splits by (left id, right id) —
+ * so the model behaves as if built from list(), which spells that list out (toJSON only).
+ */
+export class RankMerges implements MergeRule {
+  /** bytes → rank. */
+  private readonly table: ByteStringTable;
+  /** BpeModel's whole-token table (ignore_merges): the rank table, unless the vocabulary holds more than the ranks. */
+  byteTokens: ByteStringTable | undefined;
+  /** Priorities leave this many places per rank for its splits (a token of n bytes has at most n − 1). */
+  private readonly splitSlots: number;
+  private readonly power: Int32Array;
+  private readonly prefix: Int32Array;
+  private readonly scratch: Uint8Array;
+
+  /** `table`: every rank by its bytes (rankTable). */
+  constructor(
+    private readonly ranks: TiktokenRanks,
+    table: ByteStringTable,
+  ) {
+    let longest = 1;
+    for (const bytes of ranks) if (bytes !== undefined) longest = Math.max(longest, bytes.length);
+    this.table = table;
+    this.byteTokens = table;
+    this.splitSlots = longest;
+    if (ranks.length * longest >= 2 ** 32) throw new TokenizerError(`${ranks.length} ranks of up to ${longest} bytes are too many to order`, "tiktoken ranks");
+    this.power = hashPowers(2 * longest);
+    this.prefix = new Int32Array(2 * longest + 1);
+    this.scratch = new Uint8Array(2 * longest);
   }
-  return { vocab, merges };
+
+  pair(left: number, right: number): number {
+    const a = this.ranks[left];
+    const b = this.ranks[right];
+    if (a === undefined || b === undefined) return -1;
+    const n = a.length + b.length;
+    const bytes = this.scratch;
+    for (let i = 0; i < a.length; i++) bytes[i] = a[i]!; // (TypedArray.set costs more on these few bytes)
+    for (let i = 0; i < b.length; i++) bytes[a.length + i] = b[i]!;
+    const merged = this.table.get(bytes, 0, n);
+    if (merged < 0) return -1;
+    // The pair's place among the merged token's splits (by left id, then right id); two bytes split one way only.
+    let before = 0;
+    if (n > 2) {
+      const found = this.splits(merged, this.found);
+      for (let k = 0; k < found.length; k += 2) if (found[k]! < left || (found[k] === left && found[k + 1]! < right)) before++;
+    }
+    return packMerge(merged * this.splitSlots + before, merged);
+  }
+
+  list(): Int32Array {
+    const out: number[] = [];
+    for (let r = 0; r < this.ranks.length; r++) {
+      const found = this.splits(r, this.found);
+      const order = Array.from({ length: found.length / 2 }, (_, k) => k).sort((x, y) => found[2 * x]! - found[2 * y]! || found[2 * x + 1]! - found[2 * y + 1]!);
+      for (const k of order) out.push(found[2 * k]!, found[2 * k + 1]!, r);
+    }
+    return Int32Array.from(out);
+  }
+
+  private readonly found: number[] = [];
+
+  /** Every split of rank r's bytes into two ranks, as left, right, left, right, … in `out` (cleared first). */
+  private splits(r: number, out: number[]): number[] {
+    out.length = 0;
+    const bytes = this.ranks[r];
+    if (bytes === undefined || bytes.length < 2) return out;
+    const n = bytes.length;
+    const prefix = this.prefix;
+    for (let i = 0; i < n; i++) prefix[i + 1] = (Math.imul(prefix[i]!, HASH_MULTIPLIER) + bytes[i]! + 1) | 0;
+    for (let i = 1; i < n; i++) {
+      const left = this.table.get(bytes, 0, i, prefix[i]!);
+      if (left < 0) continue;
+      const right = this.table.get(bytes, i, n, substringHash(prefix, this.power, i, n));
+      if (right >= 0) out.push(left, right);
+    }
+    return out;
+  }
 }
 
 /** Converts a tiktoken rank file to tokenizer.json content (byte-level BPE, like Hugging Face's converted files). */
 export function tiktokenToTokenizerJson(text: string, options: TiktokenOptions = {}): JsonObject {
   const fileName = options.fileName ?? "tiktoken ranks";
-  return tiktokenRanksToTokenizerJson(parseTiktokenRanks(text, fileName), options);
+  return indexedRanksToTokenizerJson(parseRanks(text, fileName), options);
 }
 
 /** The JSON form the `tiktoken` and `js-tiktoken` npm packages ship: {pat_str, special_tokens, bpe_ranks}. */
@@ -234,28 +331,55 @@ export function isPackagedTiktokenJson(json: unknown): json is { pat_str: string
 export function packagedTiktokenToTokenizerJson(json: { pat_str: string; special_tokens?: Record<string, number>; bpe_ranks: string }, options: TiktokenOptions = {}): JsonObject {
   const fileName = options.fileName ?? "tiktoken JSON";
   const ranks: (Uint8Array | undefined)[] = [];
-  const seen = new Set<string>();
-  json.bpe_ranks.split("\n").forEach((line, i) => {
-    if (line === "") return;
-    const where = `${fileName}: bpe_ranks line ${i + 1}`;
-    const parts = line.split(" ");
-    const first = Number(parts[1]);
-    if (parts.length < 2 || !Number.isInteger(first) || first < 0) throw new TokenizerError(`expected "! <first rank> <base64>...", got ${JSON.stringify(line.slice(0, 40))}`, where);
-    for (let k = 2; k < parts.length; k++) {
-      const bytes = base64Decode(parts[k]!);
-      if (!bytes || bytes.length === 0) throw new TokenizerError(`invalid base64 token ${JSON.stringify(parts[k]!.slice(0, 40))}`, where);
-      const rank = first + k - 2;
-      const key = b64Key(bytes);
-      if (ranks[rank] !== undefined || seen.has(key)) throw new TokenizerError(`duplicate rank ${rank} or token ${JSON.stringify(parts[k])}`, where);
-      seen.add(key);
+  const text = json.bpe_ranks;
+  const seen = new ByteStringTable(Math.ceil(text.length / 8), Math.ceil(text.length / 2));
+  const arena = new Uint8Array(Math.ceil((text.length * 3) / 4));
+  let used = 0;
+  let lineNo = 0;
+  for (let pos = 0; pos < text.length; ) {
+    let end = text.indexOf("\n", pos);
+    if (end < 0) end = text.length;
+    lineNo++;
+    const lineStart = pos;
+    pos = end + 1;
+    if (end === lineStart) continue;
+    const where = `${fileName}: bpe_ranks line ${lineNo}`;
+    // "! <first rank> <base64> <base64> …", read by index: no string per token.
+    const afterMark = text.indexOf(" ", lineStart);
+    const afterFirst = afterMark < 0 || afterMark >= end ? -1 : text.indexOf(" ", afterMark + 1);
+    const firstText = afterMark < 0 || afterMark >= end ? "" : text.slice(afterMark + 1, afterFirst < 0 || afterFirst > end ? end : afterFirst);
+    const first = firstText === "" ? NaN : Number(firstText);
+    if (!Number.isInteger(first) || first < 0) throw new TokenizerError(`expected "! <first rank> <base64>...", got ${JSON.stringify(text.slice(lineStart, Math.min(end, lineStart + 40)))}`, where);
+    let rank = first;
+    for (let at = afterFirst < 0 || afterFirst > end ? end : afterFirst + 1; at < end; rank++) {
+      let stop = text.indexOf(" ", at);
+      if (stop < 0 || stop > end) stop = end;
+      const n = base64DecodeInto(text, at, stop, arena, used);
+      const token = () => text.slice(at, stop);
+      if (n <= 0) throw new TokenizerError(`invalid base64 token ${JSON.stringify(token().slice(0, 40))}`, where);
+      const bytes = arena.subarray(used, used + n);
+      if (ranks[rank] !== undefined || seen.add(bytes, 0, n, rank) >= 0) throw new TokenizerError(`duplicate rank ${rank} or token ${JSON.stringify(token())}`, where);
+      used += n;
       ranks[rank] = bytes;
+      at = stop + 1;
     }
-  });
-  return tiktokenRanksToTokenizerJson(ranks, { pattern: options.pattern ?? json.pat_str, specialTokens: options.specialTokens ?? json.special_tokens, fileName });
+  }
+  return indexedRanksToTokenizerJson({ ranks, table: seen }, { pattern: options.pattern ?? json.pat_str, specialTokens: options.specialTokens ?? json.special_tokens, fileName });
 }
 
 /** Converts parsed ranks (see parseTiktokenRanks). */
 export function tiktokenRanksToTokenizerJson(ranks: TiktokenRanks, options: TiktokenOptions = {}): JsonObject {
+  return indexedRanksToTokenizerJson({ ranks, table: null }, options);
+}
+
+/** Every rank by its bytes. */
+function rankTable(ranks: TiktokenRanks, totalBytes: number): ByteStringTable {
+  const table = new ByteStringTable(ranks.length, totalBytes);
+  for (let r = 0; r < ranks.length; r++) if (ranks[r] !== undefined) table.add(ranks[r]!, 0, ranks[r]!.length, r);
+  return table;
+}
+
+function indexedRanksToTokenizerJson({ ranks, table }: { ranks: TiktokenRanks; table: ByteStringTable | null }, options: TiktokenOptions): JsonObject {
   const fileName = options.fileName ?? "tiktoken ranks";
   if (ranks.length === 0) throw new TokenizerError("no ranks found", fileName);
   const known = identifyTiktokenRanks(ranks);
@@ -268,7 +392,7 @@ export function tiktokenRanksToTokenizerJson(ranks: TiktokenRanks, options: Tikt
     );
   }
   const specials = options.specialTokens ?? known?.specialTokens ?? {};
-  const { vocab, merges } = ranksToByteLevelBpe(ranks);
+  const { vocab, tokens, merges } = ranksToByteLevelBpe(ranks, table ?? undefined);
 
   const usedIds = new Map<number, string>();
   const addedTokens: JsonObject[] = [];
@@ -305,17 +429,25 @@ export function tiktokenRanksToTokenizerJson(ranks: TiktokenRanks, options: Tikt
     };
   }
 
-  const vocabJson: JsonObject = {};
-  for (const [token, id] of vocab) vocabJson[token] = id;
   // Hugging Face numbers added tokens that are missing from the model's vocabulary consecutively after it, so
   // specials that leave a gap (cl100k's 100257 after rank 100255) must be in the vocabulary too, as in HF's GPT-4o file.
   for (let r = 0; r < ranks.length; r++) {
     if (ranks[r] === undefined && !usedIds.has(r)) throw new TokenizerError(`ranks are not contiguous: rank ${r} is missing and no special token has that id`, fileName);
   }
-  if (addedTokens.some((t, i) => t.id !== vocab.size + i)) {
+  const rankCount = vocab.size;
+  if (addedTokens.some((t, i) => t.id !== rankCount + i)) {
+    // The specials join the vocabulary, and so the whole-token lookup (by their byte-level spelling, as BpeModel
+    // would build it), but not the rank table that merges read.
+    merges.byteTokens = merges.byteTokens!.clone();
+    const byteOf = new Map(byteLevelAlphabet().map((ch, b) => [ch, b]));
+    for (const t of addedTokens) {
+      const bytes = Array.from(t.content as string, (ch) => byteOf.get(ch) ?? -1);
+      if (bytes.length > 0 && !bytes.includes(-1)) merges.byteTokens.add(Uint8Array.from(bytes), 0, bytes.length, t.id as number);
+    }
     for (const t of addedTokens) {
       if (vocab.has(t.content as string)) throw new TokenizerError(`special token ${JSON.stringify(t.content)} is also a rank`, `${fileName}: specialTokens`);
-      vocabJson[t.content as string] = t.id!;
+      vocab.set(t.content as string, t.id as number);
+      tokens[t.id as number] = t.content as string;
     }
   }
   return {
@@ -333,19 +465,50 @@ export function tiktokenRanksToTokenizerJson(ranks: TiktokenRanks, options: Tikt
     },
     post_processor: postProcessor,
     decoder: { type: "ByteLevel", add_prefix_space: true, trim_offsets: true, use_regex: true },
-    model: {
-      type: "BPE",
-      dropout: null,
-      unk_token: null,
-      continuing_subword_prefix: null,
-      end_of_word_suffix: null,
-      fuse_unk: false,
-      byte_fallback: false,
-      ignore_merges: true,
-      vocab: vocabJson,
-      merges,
-    },
+    model: lazyBpeModelJson(
+      { type: "BPE", dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false, byte_fallback: false, ignore_merges: true },
+      { vocab: new Vocabulary([], { ids: vocab, tokens }), merges },
+    ),
   };
+}
+
+/**
+ * The model object of a converted tokenizer.json whose `vocab` and `merges` are spelled out only when read (a 200k
+ * vocabulary object and 450k merge pairs cost more than the conversion itself), carrying the built tables for
+ * BpeModel.fromJSON (PREBUILT_BPE). Reading either field turns both into plain data and drops the tables, so an edit
+ * to the JSON is what a tokenizer built from it runs.
+ */
+function lazyBpeModelJson(fields: JsonObject, prebuilt: PrebuiltBpe): JsonObject {
+  const model: JsonObject = { ...fields };
+  const materialise = () => {
+    delete (model as { [PREBUILT_BPE]?: PrebuiltBpe })[PREBUILT_BPE];
+    const vocabJson: JsonObject = {};
+    prebuilt.vocab.tokens.forEach((token, id) => {
+      if (token !== undefined) vocabJson[token] = id;
+    });
+    const ids = prebuilt.merges.list();
+    const tokens = prebuilt.vocab.tokens;
+    const merges: [string, string][] = [];
+    for (let i = 0; i < ids.length; i += 3) merges.push([tokens[ids[i]!]!, tokens[ids[i + 1]!]!]);
+    Object.defineProperty(model, "vocab", { value: vocabJson, writable: true, enumerable: true, configurable: true });
+    Object.defineProperty(model, "merges", { value: merges, writable: true, enumerable: true, configurable: true });
+  };
+  for (const key of ["vocab", "merges"] as const) {
+    Object.defineProperty(model, key, {
+      enumerable: true,
+      configurable: true,
+      get() {
+        materialise();
+        return model[key];
+      },
+      set(value: JsonObject[string]) {
+        materialise();
+        model[key] = value;
+      },
+    });
+  }
+  Object.defineProperty(model, PREBUILT_BPE, { value: prebuilt, enumerable: false, configurable: true });
+  return model;
 }
 
 /** Writes the ranks of a byte-level BPE tokenizer.json back as a tiktoken rank file (special tokens left out). */

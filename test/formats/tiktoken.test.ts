@@ -118,3 +118,32 @@ test("tokenizerJsonToTiktoken writes the rank file back byte for byte", () => {
   assert.throws(() => tokenizerJsonToTiktoken({ model: { type: "Unigram" } }, "t.json"), /t\.json: model\.type: expected a BPE model/);
   assert.throws(() => tokenizerJsonToTiktoken({ model: { type: "BPE", vocab: { "▁a": 0 } } }), /not in the byte-level alphabet/);
 });
+
+test("a rank file loads with its merges resolved pair by pair, and encodes as the spelled-out merge list does", async () => {
+  const { Tokenizer } = await import("../../src/tokenize/tokenizer.js");
+  const texts = [...floresSample(40), ...HARD_STRINGS, "a".repeat(3000), " ".repeat(40) + "x", "\u{1F600}".repeat(50)];
+  for (const name of ["o200k_base", "cl100k_base"] as const) {
+    const converted = tiktokenToTokenizerJson(rankFileText(name)) as any;
+    const lazy = Tokenizer.fromJSON(converted);
+    // Loading did not spell out the vocabulary or the merges (they are still accessors).
+    assert.ok(Object.getOwnPropertyDescriptor(converted.model, "merges")?.get, "merges were materialised while loading");
+    assert.ok(Object.getOwnPropertyDescriptor(converted.model, "vocab")?.get, "vocab was materialised while loading");
+    // JSON.parse(JSON.stringify(…)) reads every field: the merge list is spelled out and the tokenizer built from it.
+    const listed = Tokenizer.fromJSON(JSON.parse(JSON.stringify(tiktokenToTokenizerJson(rankFileText(name)))));
+    for (const text of texts) assert.deepEqual(lazy.encodeIds(text, { addSpecialTokens: false }), listed.encodeIds(text, { addSpecialTokens: false }), `${name}: ${JSON.stringify(text.slice(0, 40))}`);
+    assert.deepEqual(lazy.toJSON(), listed.toJSON(), `${name}: the same tokenizer.json back`);
+  }
+});
+
+test("the converted JSON is the source of truth: once read or edited, a tokenizer built from it runs the edit", async () => {
+  const { Tokenizer } = await import("../../src/tokenize/tokenizer.js");
+  const json = tiktokenToTokenizerJson(rankFileText("gpt2"), { fileName: "gpt2.tiktoken" }) as any;
+  const before = Tokenizer.fromJSON(json).encodeIds(" hello", { addSpecialTokens: false });
+  assert.equal(before.length, 1);
+  // Drop every merge that builds " hello" (and tiktoken's whole-piece lookup): the word must now come out in pieces.
+  const helloId = json.model.vocab["Ġhello"];
+  json.model.merges = json.model.merges.filter(([a, b]: [string, string]) => a + b !== "Ġhello");
+  json.model.ignore_merges = false;
+  const after = Tokenizer.fromJSON(json).encodeIds(" hello", { addSpecialTokens: false });
+  assert.ok(after.length > 1 && !after.includes(helloId), `after the edit: ${after}`);
+});

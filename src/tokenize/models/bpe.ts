@@ -7,6 +7,7 @@ import { TokenizerError } from "../types.js";
 import { VocabularyModel, keepKeys, optionalBoolean, optionalString, readVocabObject, type Vocabulary } from "./vocab.js";
 import { mulberry32 } from "../../util/random.js";
 import { byteLevelAlphabet } from "../byte-vocabulary.js";
+import { ByteStringTable } from "../../util/byte-string-table.js";
 
 const SHIFT = 2 ** 21; // ids stay below 2^21, so a pair packs exactly into one double
 /** Pieces longer than this (in symbols) merge with a heap; shorter ones with a linear scan, which is faster there. */
@@ -15,14 +16,26 @@ const SCAN_LIMIT = 256;
 const CACHE_PIECE_LIMIT = 256;
 const CACHE_CAPACITY = 200_000;
 
-/** Open-addressing hash table (left id, right id) → rank·SHIFT + merged id: the merge lookup of the hot loop,
- * without the boxing and hashing cost of a Map keyed by doubles. */
+/** rank·SHIFT + merged id: the packed value the merge loops compare (lower rank first; ids below SHIFT). */
+export function packMerge(rank: number, merged: number): number {
+  return rank * SHIFT + merged;
+}
+
+/**
+ * Open-addressing hash table (left id, right id) → rank·SHIFT + merged id (−1: no merge): the merge lookup of the hot
+ * loop, without the boxing and hashing cost of a Map keyed by doubles. With a `resolve` function it is a cache: a
+ * pair not seen yet is resolved on first lookup and remembered, merge or not (MergeRule).
+ */
 class PairTable {
   private keys: Int32Array;
   private values: Float64Array;
   private mask: number;
+  private count = 0;
 
-  constructor(capacity: number) {
+  constructor(
+    capacity: number,
+    private readonly resolve: ((a: number, b: number) => number) | null = null,
+  ) {
     let size = 16;
     while (size < capacity * 2) size *= 2;
     this.keys = new Int32Array(size * 2).fill(-1);
@@ -38,6 +51,11 @@ class PairTable {
     for (let i = this.slot(a, b); ; i = (i + 1) & this.mask) {
       const k = this.keys[2 * i]!;
       if (k === -1 || (k === a && this.keys[2 * i + 1] === b)) {
+        if (k === -1 && ++this.count * 2 > this.mask + 1) {
+          this.grow();
+          this.set(a, b, value);
+          return;
+        }
         this.keys[2 * i] = a;
         this.keys[2 * i + 1] = b;
         this.values[i] = value;
@@ -51,72 +69,58 @@ class PairTable {
     for (let i = this.slot(a, b); ; i = (i + 1) & this.mask) {
       const k = this.keys[2 * i]!;
       if (k === a && this.keys[2 * i + 1] === b) return this.values[i]!;
-      if (k === -1) return -1;
+      if (k === -1) return this.resolve === null ? -1 : this.resolveMiss(a, b);
     }
   }
+
+  private resolveMiss(a: number, b: number): number {
+    const value = this.resolve!(a, b);
+    this.set(a, b, value);
+    return value;
+  }
+
+  private grow(): void {
+    const { keys, values } = this;
+    const size = 2 * (this.mask + 1);
+    this.keys = new Int32Array(size * 2).fill(-1);
+    this.values = new Float64Array(size);
+    this.mask = size - 1;
+    this.count = 0;
+    for (let i = 0; i < values.length; i++) if (keys[2 * i] !== -1) this.set(keys[2 * i]!, keys[2 * i + 1]!, values[i]!);
+  }
+}
+
+/**
+ * Merges given as a rule instead of a list (tiktoken ranks: formats/tiktoken.ts): `pair` answers one (left, right)
+ * with its packed value (packMerge: a rank that orders pairs as their positions in list() would, and the merged id)
+ * or −1, and is asked only for pairs the text produces; `list` spells the whole list as (left, right, merged) id
+ * triples (toJSON needs it). `byteTokens`: the whole-token table by bytes, when the rule has one already.
+ */
+export interface MergeRule {
+  pair(left: number, right: number): number;
+  list(): Int32Array;
+  readonly byteTokens?: ByteStringTable;
 }
 
 /** Vocabulary tokens by the bytes they stand for (GPT-2 byte alphabet decoded): the whole-piece lookup of
  * `ignore_merges` straight from a piece's UTF-8 bytes, with no byte-level string built. */
-class ByteTokens {
-  private readonly slots: Int32Array;
-  private readonly hashes: Int32Array;
-  private readonly at: Int32Array;
-  private readonly ids: Int32Array;
-  private readonly bytes: Uint8Array;
-
-  constructor(vocab: Map<string, number>, alphabet: string[]) {
-    const byteOf = new Int16Array(0x10000).fill(-1);
-    alphabet.forEach((ch, b) => (byteOf[ch.charCodeAt(0)] = b));
-    const found: [string, number][] = [];
-    let total = 0;
-    for (const [token, id] of vocab) {
-      let ok = token.length > 0;
-      for (let i = 0; ok && i < token.length; i++) ok = byteOf[token.charCodeAt(i)]! >= 0;
-      if (!ok) continue;
-      found.push([token, id]);
-      total += token.length;
+function byteTokens(vocab: Map<string, number>, alphabet: string[]): ByteStringTable {
+  const byteOf = new Int16Array(0x10000).fill(-1);
+  alphabet.forEach((ch, b) => (byteOf[ch.charCodeAt(0)] = b));
+  const table = new ByteStringTable(vocab.size, vocab.size * 8);
+  let buffer = new Uint8Array(64);
+  for (const [token, id] of vocab) {
+    if (token.length === 0) continue;
+    if (token.length > buffer.length) buffer = new Uint8Array(token.length * 2);
+    let ok = true;
+    for (let i = 0; ok && i < token.length; i++) {
+      const b = byteOf[token.charCodeAt(i)]!;
+      ok = b >= 0;
+      buffer[i] = b;
     }
-    let size = 16;
-    while (size < found.length * 2) size *= 2;
-    this.slots = new Int32Array(size);
-    this.hashes = new Int32Array(found.length);
-    this.at = new Int32Array(found.length + 1);
-    this.ids = new Int32Array(found.length);
-    this.bytes = new Uint8Array(total);
-    let w = 0;
-    found.forEach(([token, id], e) => {
-      this.at[e] = w;
-      for (let i = 0; i < token.length; i++) this.bytes[w++] = byteOf[token.charCodeAt(i)]!;
-      this.ids[e] = id;
-      const h = byteHash(this.bytes, this.at[e]!, w);
-      this.hashes[e] = h;
-      let slot = h & (size - 1);
-      while (this.slots[slot] !== 0) slot = (slot + 1) & (size - 1);
-      this.slots[slot] = e + 1;
-    });
-    this.at[found.length] = w;
+    if (ok) table.add(buffer, 0, token.length, id);
   }
-
-  /** The id of the token spelling bytes[0, n) (h = byteHash of them), or −1. */
-  get(bytes: Uint8Array, n: number, h: number): number {
-    const mask = this.slots.length - 1;
-    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
-      const e = this.slots[slot]! - 1;
-      if (e < 0) return -1;
-      const a = this.at[e]!;
-      if (this.hashes[e] !== h || this.at[e + 1]! - a !== n) continue;
-      let i = 0;
-      while (i < n && this.bytes[a + i] === bytes[i]) i++;
-      if (i === n) return this.ids[e]!;
-    }
-  }
-}
-
-function byteHash(bytes: Uint8Array, start: number, end: number): number {
-  let h = 0x811c9dc5 | 0;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
-  return h;
+  return table;
 }
 
 // Scratch buffers of the linear-scan merge, reused across calls (the hot path allocates only its result).
@@ -167,6 +171,19 @@ function readMerges(json: Json | undefined, path: string): { pairs: [string, str
   return { pairs, shape };
 }
 
+/**
+ * A BPE model's vocabulary and merge ids as a converter built them (tiktoken ranks: formats/tiktoken.ts), attached to
+ * the tokenizer.json model object they describe under this symbol: fromJSON takes them instead of reading 200k vocab
+ * entries and 450k merges back from the JSON. The converter drops it once anyone reads `vocab` or `merges` (they may
+ * then be edited), so the JSON stays the source of truth.
+ */
+export const PREBUILT_BPE = Symbol("retoken.prebuiltBpe");
+
+export interface PrebuiltBpe {
+  vocab: Vocabulary;
+  merges: MergeRule;
+}
+
 export class BpeModel extends VocabularyModel implements Model {
   readonly type = "BPE";
   /** (left, right) → rank·SHIFT + merged id */
@@ -192,11 +209,20 @@ export class BpeModel extends VocabularyModel implements Model {
   /** Packed merge of each byte pair (bytes b, c at b·256 + c), −1 for none: a piece's first ranks without hashing. */
   private bytePairMerges: Float64Array | null = null;
   /** Whole-token lookup by bytes, for ignore_merges (built with the table above). */
-  private byteTokens: ByteTokens | null = null;
+  private byteTokens: ByteStringTable | null = null;
 
+  /** The merges as tokenizer.json spells them: given, or spelled from mergeIds when first asked for. */
+  private mergeStrings: [string, string][] | null;
+  private mergeIds: Int32Array | null;
+  private readonly mergeRule: MergeRule | null = null;
+
+  /**
+   * `merges`: the ranked (left, right) token pairs, or — from a converter that already has ids (tiktoken ranks) —
+   * their ids as (left, right, merged) triples in rank order, which skips every string lookup.
+   */
   constructor(
     vocab: Vocabulary,
-    readonly mergeList: [string, string][],
+    merges: [string, string][] | Int32Array | MergeRule,
     options: BpeOptions = {},
     private readonly mergeShape: "strings" | "pairs" = "pairs",
     private readonly source: JsonObject = {},
@@ -212,19 +238,37 @@ export class BpeModel extends VocabularyModel implements Model {
     this.ignoreMerges = options.ignoreMerges ?? false;
     this.random = mulberry32(options.seed ?? 0x5eed);
     for (const id of vocab.ids.values()) if (id >= SHIFT) throw new TokenizerError(`BPE: token id ${id} is too large (at most ${SHIFT - 1})`);
-    this.merges = new PairTable(mergeList.length);
-    mergeList.forEach(([a, b], rank) => {
-      const ia = vocab.ids.get(a);
-      const ib = vocab.ids.get(b);
-      // HF names the merged token left + right without its first prefix-length characters (the "##" of a
-      // continuation piece), whether or not the right part starts with the prefix.
-      const mergedName = a + (this.continuingSubwordPrefix ? b.slice(this.continuingSubwordPrefix.length) : b);
-      const merged = vocab.ids.get(mergedName);
-      if (ia === undefined || ib === undefined) throw new TokenizerError(`merge ${JSON.stringify(a + " " + b)}: ${JSON.stringify(ia === undefined ? a : b)} is not in the vocabulary`, `model.merges[${rank}]`);
-      if (merged === undefined) throw new TokenizerError(`merge ${JSON.stringify(a + " " + b)}: the merged token ${JSON.stringify(mergedName)} is not in the vocabulary`, `model.merges[${rank}]`);
-      // A later duplicate overrides an earlier one, as HF's map does.
-      this.merges.set(ia, ib, rank * SHIFT + merged);
-    });
+    if (!Array.isArray(merges) && !(merges instanceof Int32Array)) {
+      this.mergeStrings = null;
+      this.mergeIds = null;
+      this.mergeRule = merges;
+      this.merges = new PairTable(1 << 16, (a, b) => merges.pair(a, b));
+    } else if (merges instanceof Int32Array) {
+      this.mergeStrings = null;
+      this.mergeIds = merges;
+      this.merges = new PairTable(merges.length / 3);
+      for (let rank = 0, i = 0; i < merges.length; rank++, i += 3) {
+        const [ia, ib, merged] = [merges[i]!, merges[i + 1]!, merges[i + 2]!];
+        if (vocab.tokens[ia] === undefined || vocab.tokens[ib] === undefined || vocab.tokens[merged] === undefined) throw new TokenizerError(`merge ${rank}: ids (${ia}, ${ib}) → ${merged} are not all in the vocabulary`, `model.merges[${rank}]`);
+        this.merges.set(ia, ib, rank * SHIFT + merged);
+      }
+    } else {
+      this.mergeStrings = merges;
+      this.mergeIds = null;
+      this.merges = new PairTable(merges.length);
+      merges.forEach(([a, b], rank) => {
+        const ia = vocab.ids.get(a);
+        const ib = vocab.ids.get(b);
+        // HF names the merged token left + right without its first prefix-length characters (the "##" of a
+        // continuation piece), whether or not the right part starts with the prefix.
+        const mergedName = a + (this.continuingSubwordPrefix ? b.slice(this.continuingSubwordPrefix.length) : b);
+        const merged = vocab.ids.get(mergedName);
+        if (ia === undefined || ib === undefined) throw new TokenizerError(`merge ${JSON.stringify(a + " " + b)}: ${JSON.stringify(ia === undefined ? a : b)} is not in the vocabulary`, `model.merges[${rank}]`);
+        if (merged === undefined) throw new TokenizerError(`merge ${JSON.stringify(a + " " + b)}: the merged token ${JSON.stringify(mergedName)} is not in the vocabulary`, `model.merges[${rank}]`);
+        // A later duplicate overrides an earlier one, as HF's map does.
+        this.merges.set(ia, ib, rank * SHIFT + merged);
+      });
+    }
     if (this.byteFallback) {
       this.byteIds = new Int32Array(256);
       for (let b = 0; b < 256; b++) this.byteIds[b] = vocab.ids.get(`<0x${b.toString(16).toUpperCase().padStart(2, "0")}>`) ?? -1;
@@ -233,8 +277,9 @@ export class BpeModel extends VocabularyModel implements Model {
   }
 
   static fromJSON(json: JsonObject, path: string): BpeModel {
-    const vocab = readVocabObject(json.vocab, path);
-    const { pairs, shape } = readMerges(json.merges, path);
+    const prebuilt = (json as { [PREBUILT_BPE]?: PrebuiltBpe })[PREBUILT_BPE];
+    const vocab = prebuilt ? prebuilt.vocab : readVocabObject(json.vocab, path);
+    const { pairs, shape } = prebuilt ? { pairs: prebuilt.merges, shape: "pairs" as const } : readMerges(json.merges, path);
     const dropout = json.dropout;
     if (dropout !== undefined && dropout !== null && typeof dropout !== "number") throw new TokenizerError(`expected a number or null`, `${path}.dropout`);
     try {
@@ -366,7 +411,7 @@ export class BpeModel extends VocabularyModel implements Model {
       const pairs = new Float64Array(65536);
       for (let b = 0; b < 256; b++) for (let c = 0; c < 256; c++) pairs[(b << 8) | c] = this.merges.get(table[b]!, table[c]!);
       this.bytePairMerges = pairs;
-      if (this.ignoreMerges) this.byteTokens = new ByteTokens(this.vocab.ids, alphabet);
+      if (this.ignoreMerges) this.byteTokens = this.mergeRule?.byteTokens ?? byteTokens(this.vocab.ids, alphabet);
     }
     this.byteLevelTable = table;
     return table;
@@ -409,7 +454,7 @@ export class BpeModel extends VocabularyModel implements Model {
     }
     if (this.byteTokens) {
       // ignore_merges: a piece that is itself a token is emitted whole (the lookup tiktoken does first, too).
-      const whole = this.byteTokens.get(bytes, n, byteHash(bytes, 0, n));
+      const whole = this.byteTokens.get(bytes, 0, n);
       if (whole >= 0) {
         out.push(whole);
         return true;
@@ -657,6 +702,18 @@ export class BpeModel extends VocabularyModel implements Model {
       out.push({ id, value: this.vocab.tokens[id] ?? "", start, end });
       pos += len;
     }
+  }
+
+  /** The merges in rank order, as token pairs. */
+  get mergeList(): [string, string][] {
+    if (!this.mergeStrings) {
+      const ids = (this.mergeIds ??= this.mergeRule!.list());
+      const tokens = this.vocab.tokens;
+      const list: [string, string][] = new Array(ids.length / 3);
+      for (let r = 0; r < list.length; r++) list[r] = [tokens[ids[3 * r]!]!, tokens[ids[3 * r + 1]!]!];
+      this.mergeStrings = list;
+    }
+    return this.mergeStrings;
   }
 
   /** The merges in rank order. */

@@ -5,10 +5,18 @@ import { TokenizerError } from "../types.js";
 
 /** A token → id table and its reverse. */
 export class Vocabulary {
-  readonly ids = new Map<string, number>();
-  readonly tokens: (string | undefined)[] = [];
+  readonly ids: Map<string, number>;
+  readonly tokens: (string | undefined)[];
 
-  constructor(entries: Iterable<[string, number]>) {
+  constructor(entries: Iterable<[string, number]>, adopt?: { ids: Map<string, number>; tokens: (string | undefined)[] }) {
+    if (adopt) {
+      // A converter's finished tables (tiktoken ranks), taken over without a copy.
+      this.ids = adopt.ids;
+      this.tokens = adopt.tokens;
+      return;
+    }
+    this.ids = new Map();
+    this.tokens = [];
     for (const [token, id] of entries) {
       this.ids.set(token, id);
       this.tokens[id] = token;
@@ -48,12 +56,15 @@ export abstract class VocabularyModel {
 
 export function readVocabObject(json: Json | undefined, path: string): Vocabulary {
   if (!json || typeof json !== "object" || Array.isArray(json)) throw new TokenizerError("expected an object of token → id", `${path}.vocab`);
-  const entries: [string, number][] = [];
-  for (const [token, id] of Object.entries(json)) {
+  const ids = new Map<string, number>();
+  const tokens: (string | undefined)[] = [];
+  for (const token in json) {
+    const id = (json as Record<string, Json>)[token];
     if (typeof id !== "number" || !Number.isInteger(id) || id < 0) throw new TokenizerError(`id of ${JSON.stringify(token)} must be a non-negative integer, got ${JSON.stringify(id)}`, `${path}.vocab`);
-    entries.push([token, id]);
+    ids.set(token, id);
+    tokens[id] = token;
   }
-  return new Vocabulary(entries);
+  return new Vocabulary([], { ids, tokens });
 }
 
 export { optionalString } from "../json-fields.js";
