@@ -122,23 +122,80 @@ export function isTiktokenRanks(text: string): boolean {
 /** Byte string of each rank (index = rank); a missing rank is a hole (p50k_base leaves one for <|endoftext|>). */
 export type TiktokenRanks = readonly (Uint8Array | undefined)[];
 
+/**
+ * Ranks in one buffer — rank r is bytes[start[r], end[r]), a hole has end −1 — which is how the loader holds them:
+ * 200k small arrays (even views) cost it ~60 ms to make and a major GC after.
+ */
+export class PackedRanks {
+  private startAt = new Int32Array(1024);
+  private endAt = new Int32Array(1024).fill(-1);
+  /** Highest rank + 1. */
+  length = 0;
+
+  constructor(readonly bytes: Uint8Array) {}
+
+  static fromArray(ranks: TiktokenRanks): PackedRanks {
+    let total = 0;
+    for (const r of ranks) if (r !== undefined) total += r.length;
+    const packed = new PackedRanks(new Uint8Array(total));
+    let at = 0;
+    ranks.forEach((r, rank) => {
+      if (r === undefined) return;
+      packed.bytes.set(r, at);
+      packed.set(rank, at, (at += r.length));
+    });
+    return packed;
+  }
+
+  /** Rank `rank` is bytes[start, end). */
+  set(rank: number, start: number, end: number): void {
+    if (rank >= this.startAt.length) {
+      const size = Math.max(2 * this.startAt.length, rank + 1);
+      const grownStart = new Int32Array(size);
+      grownStart.set(this.startAt);
+      const grownEnd = new Int32Array(size).fill(-1);
+      grownEnd.set(this.endAt);
+      this.startAt = grownStart;
+      this.endAt = grownEnd;
+    }
+    this.startAt[rank] = start;
+    this.endAt[rank] = end;
+    this.length = Math.max(this.length, rank + 1);
+  }
+
+  has(rank: number): boolean {
+    return rank >= 0 && rank < this.length && this.endAt[rank]! >= 0;
+  }
+
+  start(rank: number): number {
+    return this.startAt[rank]!;
+  }
+
+  end(rank: number): number {
+    return this.endAt[rank]!;
+  }
+
+  toArray(): (Uint8Array | undefined)[] {
+    return Array.from({ length: this.length }, (_, r) => (this.has(r) ? this.bytes.subarray(this.start(r), this.end(r)) : undefined));
+  }
+}
+
 /** Parses a rank file. Ranks and tokens must not repeat; holes are checked against the special tokens later. */
 export function parseTiktokenRanks(text: string, fileName = "tiktoken ranks"): (Uint8Array | undefined)[] {
-  return parseRanks(text, fileName).ranks;
+  return parseRanks(text, fileName).ranks.toArray();
 }
 
 /** Ranks held two ways: by rank, and by bytes (the table that found duplicates, handed on to RankMerges). */
 interface IndexedRanks {
-  ranks: (Uint8Array | undefined)[];
-  table: ByteStringTable;
+  ranks: PackedRanks;
+  table: ByteStringTable | null;
 }
 
-function parseRanks(text: string, fileName: string): IndexedRanks {
-  const ranks: (Uint8Array | undefined)[] = [];
+function parseRanks(text: string, fileName: string): { ranks: PackedRanks; table: ByteStringTable } {
   const seenTokens = new ByteStringTable(Math.ceil(text.length / 10), Math.ceil(text.length / 2));
-  // Every token's bytes in one buffer (a view per rank), read by index with no string per line or token: 200k
-  // separate strings and arrays cost the loader a major GC.
+  // Every token's bytes in one buffer, read by index with no string per line or token.
   const arena = new Uint8Array(Math.ceil((text.length * 3) / 4));
+  const ranks = new PackedRanks(arena);
   let used = 0;
   let lineNo = 0;
   let pos = 0;
@@ -167,40 +224,38 @@ function parseRanks(text: string, fileName: string): IndexedRanks {
       rank = rank * 10 + c;
     }
     if (rank < 0 || end === sp + 1) throw new TokenizerError(`rank must be a non-negative integer, got ${JSON.stringify(text.slice(sp + 1, end).slice(0, 40))}`, where);
-    if (ranks[rank] !== undefined) throw new TokenizerError(`duplicate rank ${rank}`, where);
-    const bytes = arena.subarray(used, used + n);
-    const prev = seenTokens.add(bytes, 0, n, rank);
+    if (ranks.has(rank)) throw new TokenizerError(`duplicate rank ${rank}`, where);
+    const prev = seenTokens.add(arena, used, used + n, rank);
     if (prev >= 0) throw new TokenizerError(`duplicate token ${JSON.stringify(text.slice(start, sp))} (already rank ${prev})`, where);
     if (rank > 50_000_000) throw new TokenizerError(`rank ${rank} is implausibly large`, where);
-    used += n;
-    ranks[rank] = bytes;
+    ranks.set(rank, used, (used += n));
   }
   if (ranks.length === 0) throw new TokenizerError("no ranks found", fileName);
   return { ranks, table: seenTokens };
 }
 
 /** Number of ranks and FNV-1a (32-bit) of the last 64 ranks' bytes, each followed by a 0xff separator. */
-export function rankFingerprint(ranks: TiktokenRanks): { rankCount: number; fingerprint: number } {
+export function rankFingerprint(ranks: TiktokenRanks | PackedRanks): { rankCount: number; fingerprint: number } {
+  const packed = ranks instanceof PackedRanks ? ranks : PackedRanks.fromArray(ranks);
   let h = 0x811c9dc5;
   const mix = (b: number) => {
     h ^= b;
     h = Math.imul(h, 0x01000193) >>> 0;
   };
   let count = 0;
-  for (const r of ranks) if (r !== undefined) count++;
-  let first = ranks.length;
-  for (let seen = 0; first > 0 && seen < 64; ) if (ranks[--first] !== undefined) seen++;
-  for (let r = first; r < ranks.length; r++) {
-    const bytes = ranks[r];
-    if (bytes === undefined) continue;
-    for (const b of bytes) mix(b);
+  for (let r = 0; r < packed.length; r++) if (packed.has(r)) count++;
+  let first = packed.length;
+  for (let seen = 0; first > 0 && seen < 64; ) if (packed.has(--first)) seen++;
+  for (let r = first; r < packed.length; r++) {
+    if (!packed.has(r)) continue;
+    for (let i = packed.start(r); i < packed.end(r); i++) mix(packed.bytes[i]!);
     mix(0xff);
   }
   return { rankCount: count, fingerprint: h >>> 0 };
 }
 
 /** The known encoding these ranks belong to, or null. */
-export function identifyTiktokenRanks(ranks: TiktokenRanks): KnownTiktokenEncoding | null {
+export function identifyTiktokenRanks(ranks: TiktokenRanks | PackedRanks): KnownTiktokenEncoding | null {
   const { rankCount, fingerprint } = rankFingerprint(ranks);
   return KNOWN_TIKTOKEN_ENCODINGS.find((k) => k.rankCount === rankCount && k.fingerprint === fingerprint) ?? null;
 }
@@ -210,28 +265,28 @@ export function identifyTiktokenRanks(ranks: TiktokenRanks): KnownTiktokenEncodi
  * spelling of every rank, token → id, and the merges as a rule (RankMerges) that BpeModel asks pair by pair, so
  * loading a 200k-rank file does not enumerate its 450k merges.
  */
-export function ranksToByteLevelBpe(ranks: TiktokenRanks, table?: ByteStringTable): { vocab: Map<string, number>; tokens: string[]; merges: RankMerges } {
+export function ranksToByteLevelBpe(ranks: TiktokenRanks | PackedRanks, table?: ByteStringTable): { vocab: Map<string, number>; tokens: string[]; merges: RankMerges } {
+  const packed = ranks instanceof PackedRanks ? ranks : PackedRanks.fromArray(ranks);
   const alphabet = byteLevelAlphabet();
-  const tokens: string[] = new Array(ranks.length);
+  const tokens: string[] = new Array(packed.length);
   const vocab = new Map<string, number>();
   let total = 0;
-  for (const bytes of ranks) if (bytes !== undefined) total += bytes.length;
+  for (let r = 0; r < packed.length; r++) if (packed.has(r)) total += packed.end(r) - packed.start(r);
   // Every token's byte-level spelling in one UTF-16 buffer, decoded once and sliced: far cheaper than building
   // 200k strings a character at a time.
   const units = new Uint16Array(total);
   const code = Uint16Array.from(alphabet, (ch) => ch.charCodeAt(0));
   let w = 0;
-  for (const bytes of ranks) if (bytes !== undefined) for (let i = 0; i < bytes.length; i++) units[w++] = code[bytes[i]!]!;
+  for (let r = 0; r < packed.length; r++) if (packed.has(r)) for (let i = packed.start(r); i < packed.end(r); i++) units[w++] = code[packed.bytes[i]!]!;
   const spelled = new TextDecoder("utf-16le").decode(units);
   w = 0;
-  for (let r = 0; r < ranks.length; r++) {
-    const bytes = ranks[r];
-    if (bytes === undefined) continue;
-    const s = spelled.slice(w, (w += bytes.length));
+  for (let r = 0; r < packed.length; r++) {
+    if (!packed.has(r)) continue;
+    const s = spelled.slice(w, (w += packed.end(r) - packed.start(r)));
     tokens[r] = s;
     vocab.set(s, r);
   }
-  return { vocab, tokens, merges: new RankMerges(ranks, table ?? rankTable(ranks, total)) };
+  return { vocab, tokens, merges: new RankMerges(packed, table ?? rankTable(packed, total)) };
 }
 
 /**
@@ -252,11 +307,11 @@ export class RankMerges implements MergeRule {
 
   /** `table`: every rank by its bytes (rankTable). */
   constructor(
-    private readonly ranks: TiktokenRanks,
+    private readonly ranks: PackedRanks,
     table: ByteStringTable,
   ) {
     let longest = 1;
-    for (const bytes of ranks) if (bytes !== undefined) longest = Math.max(longest, bytes.length);
+    for (let r = 0; r < ranks.length; r++) if (ranks.has(r)) longest = Math.max(longest, ranks.end(r) - ranks.start(r));
     this.table = table;
     this.byteTokens = table;
     this.splitSlots = longest;
@@ -267,13 +322,14 @@ export class RankMerges implements MergeRule {
   }
 
   pair(left: number, right: number): number {
-    const a = this.ranks[left];
-    const b = this.ranks[right];
-    if (a === undefined || b === undefined) return -1;
-    const n = a.length + b.length;
+    const ranks = this.ranks;
+    if (!ranks.has(left) || !ranks.has(right)) return -1;
+    const [a0, a1, b0, b1] = [ranks.start(left), ranks.end(left), ranks.start(right), ranks.end(right)];
+    const n = a1 - a0 + b1 - b0;
     const bytes = this.scratch;
-    for (let i = 0; i < a.length; i++) bytes[i] = a[i]!; // (TypedArray.set costs more on these few bytes)
-    for (let i = 0; i < b.length; i++) bytes[a.length + i] = b[i]!;
+    let w = 0;
+    for (let i = a0; i < a1; i++) bytes[w++] = ranks.bytes[i]!; // (TypedArray.set costs more on these few bytes)
+    for (let i = b0; i < b1; i++) bytes[w++] = ranks.bytes[i]!;
     const merged = this.table.get(bytes, 0, n);
     if (merged < 0) return -1;
     // The pair's place among the merged token's splits (by left id, then right id); two bytes split one way only.
@@ -300,15 +356,16 @@ export class RankMerges implements MergeRule {
   /** Every split of rank r's bytes into two ranks, as left, right, left, right, … in `out` (cleared first). */
   private splits(r: number, out: number[]): number[] {
     out.length = 0;
-    const bytes = this.ranks[r];
-    if (bytes === undefined || bytes.length < 2) return out;
-    const n = bytes.length;
+    const ranks = this.ranks;
+    if (!ranks.has(r) || ranks.end(r) - ranks.start(r) < 2) return out;
+    const [s, n] = [ranks.start(r), ranks.end(r) - ranks.start(r)];
+    const bytes = ranks.bytes;
     const prefix = this.prefix;
-    for (let i = 0; i < n; i++) prefix[i + 1] = (Math.imul(prefix[i]!, HASH_MULTIPLIER) + bytes[i]! + 1) | 0;
+    for (let i = 0; i < n; i++) prefix[i + 1] = (Math.imul(prefix[i]!, HASH_MULTIPLIER) + bytes[s + i]! + 1) | 0;
     for (let i = 1; i < n; i++) {
-      const left = this.table.get(bytes, 0, i, prefix[i]!);
+      const left = this.table.get(bytes, s, s + i, prefix[i]!);
       if (left < 0) continue;
-      const right = this.table.get(bytes, i, n, substringHash(prefix, this.power, i, n));
+      const right = this.table.get(bytes, s + i, s + n, substringHash(prefix, this.power, i, n));
       if (right >= 0) out.push(left, right);
     }
     return out;
@@ -330,10 +387,10 @@ export function isPackagedTiktokenJson(json: unknown): json is { pat_str: string
 /** Converts that packaged form. Its `bpe_ranks` holds lines of "! <first rank> <base64> <base64> ...". */
 export function packagedTiktokenToTokenizerJson(json: { pat_str: string; special_tokens?: Record<string, number>; bpe_ranks: string }, options: TiktokenOptions = {}): JsonObject {
   const fileName = options.fileName ?? "tiktoken JSON";
-  const ranks: (Uint8Array | undefined)[] = [];
   const text = json.bpe_ranks;
   const seen = new ByteStringTable(Math.ceil(text.length / 8), Math.ceil(text.length / 2));
   const arena = new Uint8Array(Math.ceil((text.length * 3) / 4));
+  const ranks = new PackedRanks(arena);
   let used = 0;
   let lineNo = 0;
   for (let pos = 0; pos < text.length; ) {
@@ -357,10 +414,8 @@ export function packagedTiktokenToTokenizerJson(json: { pat_str: string; special
       const n = base64DecodeInto(text, at, stop, arena, used);
       const token = () => text.slice(at, stop);
       if (n <= 0) throw new TokenizerError(`invalid base64 token ${JSON.stringify(token().slice(0, 40))}`, where);
-      const bytes = arena.subarray(used, used + n);
-      if (ranks[rank] !== undefined || seen.add(bytes, 0, n, rank) >= 0) throw new TokenizerError(`duplicate rank ${rank} or token ${JSON.stringify(token())}`, where);
-      used += n;
-      ranks[rank] = bytes;
+      if (ranks.has(rank) || seen.add(arena, used, used + n, rank) >= 0) throw new TokenizerError(`duplicate rank ${rank} or token ${JSON.stringify(token())}`, where);
+      ranks.set(rank, used, (used += n));
       at = stop + 1;
     }
   }
@@ -369,17 +424,17 @@ export function packagedTiktokenToTokenizerJson(json: { pat_str: string; special
 
 /** Converts parsed ranks (see parseTiktokenRanks). */
 export function tiktokenRanksToTokenizerJson(ranks: TiktokenRanks, options: TiktokenOptions = {}): JsonObject {
-  return indexedRanksToTokenizerJson({ ranks, table: null }, options);
+  return indexedRanksToTokenizerJson({ ranks: PackedRanks.fromArray(ranks), table: null }, options);
 }
 
 /** Every rank by its bytes. */
-function rankTable(ranks: TiktokenRanks, totalBytes: number): ByteStringTable {
+function rankTable(ranks: PackedRanks, totalBytes: number): ByteStringTable {
   const table = new ByteStringTable(ranks.length, totalBytes);
-  for (let r = 0; r < ranks.length; r++) if (ranks[r] !== undefined) table.add(ranks[r]!, 0, ranks[r]!.length, r);
+  for (let r = 0; r < ranks.length; r++) if (ranks.has(r)) table.add(ranks.bytes, ranks.start(r), ranks.end(r), r);
   return table;
 }
 
-function indexedRanksToTokenizerJson({ ranks, table }: { ranks: TiktokenRanks; table: ByteStringTable | null }, options: TiktokenOptions): JsonObject {
+function indexedRanksToTokenizerJson({ ranks, table }: IndexedRanks, options: TiktokenOptions): JsonObject {
   const fileName = options.fileName ?? "tiktoken ranks";
   if (ranks.length === 0) throw new TokenizerError("no ranks found", fileName);
   const known = identifyTiktokenRanks(ranks);
@@ -398,7 +453,7 @@ function indexedRanksToTokenizerJson({ ranks, table }: { ranks: TiktokenRanks; t
   const addedTokens: JsonObject[] = [];
   for (const [content, id] of Object.entries(specials).sort((a, b) => a[1] - b[1])) {
     if (!Number.isInteger(id) || id < 0) throw new TokenizerError(`special token ${JSON.stringify(content)} has invalid id ${id}`, `${fileName}: specialTokens`);
-    if (ranks[id] !== undefined) throw new TokenizerError(`special token ${JSON.stringify(content)} id ${id} collides with a rank`, `${fileName}: specialTokens`);
+    if (ranks.has(id)) throw new TokenizerError(`special token ${JSON.stringify(content)} id ${id} collides with a rank`, `${fileName}: specialTokens`);
     const other = usedIds.get(id);
     if (other !== undefined) throw new TokenizerError(`special tokens ${JSON.stringify(other)} and ${JSON.stringify(content)} share id ${id}`, `${fileName}: specialTokens`);
     usedIds.set(id, content);
@@ -432,7 +487,7 @@ function indexedRanksToTokenizerJson({ ranks, table }: { ranks: TiktokenRanks; t
   // Hugging Face numbers added tokens that are missing from the model's vocabulary consecutively after it, so
   // specials that leave a gap (cl100k's 100257 after rank 100255) must be in the vocabulary too, as in HF's GPT-4o file.
   for (let r = 0; r < ranks.length; r++) {
-    if (ranks[r] === undefined && !usedIds.has(r)) throw new TokenizerError(`ranks are not contiguous: rank ${r} is missing and no special token has that id`, fileName);
+    if (!ranks.has(r) && !usedIds.has(r)) throw new TokenizerError(`ranks are not contiguous: rank ${r} is missing and no special token has that id`, fileName);
   }
   const rankCount = vocab.size;
   if (addedTokens.some((t, i) => t.id !== rankCount + i)) {
