@@ -535,34 +535,44 @@ function indexedRanksToTokenizerJson({ ranks, table }: IndexedRanks, options: Ti
  */
 function lazyBpeModelJson(fields: JsonObject, prebuilt: PrebuiltBpe): JsonObject {
   const model: JsonObject = { ...fields };
+  const accessors = new Map<string, () => unknown>();
+  const ours = (key: string) => Object.getOwnPropertyDescriptor(model, key)?.get === accessors.get(key);
+  // Both fields become plain data at the first touch of either; one the caller deleted or redefined stays as they left it.
   const materialise = () => {
     delete (model as { [PREBUILT_BPE]?: PrebuiltBpe })[PREBUILT_BPE];
-    const vocabJson: JsonObject = {};
-    prebuilt.vocab.tokens.forEach((token, id) => {
-      if (token !== undefined) vocabJson[token] = id;
-    });
-    const ids = prebuilt.merges.list();
     const tokens = prebuilt.vocab.tokens;
-    const merges: [string, string][] = [];
-    for (let i = 0; i < ids.length; i += 3) merges.push([tokens[ids[i]!]!, tokens[ids[i + 1]!]!]);
-    Object.defineProperty(model, "vocab", { value: vocabJson, writable: true, enumerable: true, configurable: true });
-    Object.defineProperty(model, "merges", { value: merges, writable: true, enumerable: true, configurable: true });
+    if (ours("vocab")) {
+      const vocabJson: JsonObject = {};
+      tokens.forEach((token, id) => {
+        if (token !== undefined) vocabJson[token] = id;
+      });
+      Object.defineProperty(model, "vocab", { value: vocabJson, writable: true, enumerable: true, configurable: true });
+    }
+    if (ours("merges")) {
+      const ids = prebuilt.merges.list();
+      const merges: [string, string][] = [];
+      for (let i = 0; i < ids.length; i += 3) merges.push([tokens[ids[i]!]!, tokens[ids[i + 1]!]!]);
+      Object.defineProperty(model, "merges", { value: merges, writable: true, enumerable: true, configurable: true });
+    }
   };
   for (const key of ["vocab", "merges"] as const) {
+    const get = () => {
+      materialise();
+      return model[key];
+    };
+    accessors.set(key, get);
     Object.defineProperty(model, key, {
       enumerable: true,
       configurable: true,
-      get() {
-        materialise();
-        return model[key];
-      },
+      get,
       set(value: JsonObject[string]) {
         materialise();
         model[key] = value;
       },
     });
   }
-  Object.defineProperty(model, PREBUILT_BPE, { value: prebuilt, enumerable: false, configurable: true });
+  // Offered only while both accessors are in place: a field deleted or redefined means the JSON was edited.
+  Object.defineProperty(model, PREBUILT_BPE, { get: () => (ours("vocab") && ours("merges") ? prebuilt : undefined), enumerable: false, configurable: true });
   return model;
 }
 

@@ -146,4 +146,8 @@ test("the converted JSON is the source of truth: once read or edited, a tokenize
   json.model.ignore_merges = false;
   const after = Tokenizer.fromJSON(json).encodeIds(" hello", { addSpecialTokens: false });
   assert.ok(after.length > 1 && !after.includes(helloId), `after the edit: ${after}`);
+  // Deleting a field (never read) is an edit too: the model then has no merges to read, and says so.
+  const untouched = tiktokenToTokenizerJson(rankFileText("gpt2")) as any;
+  delete untouched.model.merges;
+  assert.throws(() => Tokenizer.fromJSON(untouched), /merges/);
 });
