@@ -332,12 +332,9 @@ export class RankMerges implements MergeRule {
     for (let i = b0; i < b1; i++) bytes[w++] = ranks.bytes[i]!;
     const merged = this.table.get(bytes, 0, n);
     if (merged < 0) return -1;
-    // The pair's place among the merged token's splits (by left id, then right id); two bytes split one way only.
-    let before = 0;
-    if (n > 2) {
-      const found = this.splits(merged, this.found);
-      for (let k = 0; k < found.length; k += 2) if (found[k]! < left || (found[k] === left && found[k + 1]! < right)) before++;
-    }
+    // The pair's place among the merged token's splits, by left id (the splits of one token have different lefts:
+    // different lengths); two bytes split one way only.
+    const before = n > 2 ? this.splits(merged, this.found, left).length / 2 : 0;
     return packMerge(merged * this.splitSlots + before, merged);
   }
 
@@ -353,8 +350,9 @@ export class RankMerges implements MergeRule {
 
   private readonly found: number[] = [];
 
-  /** Every split of rank r's bytes into two ranks, as left, right, left, right, … in `out` (cleared first). */
-  private splits(r: number, out: number[]): number[] {
+  /** Every split of rank r's bytes into two ranks with left id below `leftBelow`, as left, right, left, right, … in
+   * `out` (cleared first). */
+  private splits(r: number, out: number[], leftBelow = Infinity): number[] {
     out.length = 0;
     const ranks = this.ranks;
     if (!ranks.has(r) || ranks.end(r) - ranks.start(r) < 2) return out;
@@ -364,7 +362,7 @@ export class RankMerges implements MergeRule {
     for (let i = 0; i < n; i++) prefix[i + 1] = (Math.imul(prefix[i]!, HASH_MULTIPLIER) + bytes[s + i]! + 1) | 0;
     for (let i = 1; i < n; i++) {
       const left = this.table.get(bytes, s, s + i, prefix[i]!);
-      if (left < 0) continue;
+      if (left < 0 || left >= leftBelow) continue;
       const right = this.table.get(bytes, s + i, s + n, substringHash(prefix, this.power, i, n));
       if (right >= 0) out.push(left, right);
     }
