@@ -154,21 +154,46 @@ interface Word {
   lens: Int32Array;
 }
 
-function readMerges(json: Json | undefined, path: string): { pairs: [string, string][]; shape: "strings" | "pairs" } {
+/**
+ * tokenizer.json merges ("left right" strings or [left, right] pairs) as (left, right, merged) id triples, checked
+ * against the vocabulary. The strings are not kept: toJSON spells them back from the ids — unless two tokens of the
+ * vocabulary share an id, when only the strings say which was meant (then they are returned instead).
+ */
+function readMerges(json: Json | undefined, vocab: Vocabulary, prefix: string | null, path: string): { merges: Int32Array | [string, string][]; shape: "strings" | "pairs" } {
   if (!Array.isArray(json)) throw new TokenizerError("expected a list of merges", `${path}.merges`);
-  const pairs: [string, string][] = [];
+  let defined = 0;
+  for (const t of vocab.tokens) if (t !== undefined) defined++;
+  const strings: [string, string][] | null = defined === vocab.ids.size ? null : [];
+  const ids = new Int32Array(json.length * 3);
   let shape: "strings" | "pairs" = "pairs";
-  json.forEach((m, i) => {
+  for (let i = 0; i < json.length; i++) {
+    const m = json[i];
+    let a: string;
+    let b: string;
     if (typeof m === "string") {
       shape = "strings";
-      const parts = m.split(" ");
-      if (parts.length !== 2) throw new TokenizerError(`expected "left right", got ${JSON.stringify(m)}`, `${path}.merges[${i}]`);
-      pairs.push([parts[0]!, parts[1]!]);
+      const sp = m.indexOf(" ");
+      if (sp < 0 || m.indexOf(" ", sp + 1) >= 0) throw new TokenizerError(`expected "left right", got ${JSON.stringify(m)}`, `${path}.merges[${i}]`);
+      a = m.slice(0, sp);
+      b = m.slice(sp + 1);
     } else if (Array.isArray(m) && m.length === 2 && typeof m[0] === "string" && typeof m[1] === "string") {
-      pairs.push([m[0], m[1]]);
+      a = m[0];
+      b = m[1];
     } else throw new TokenizerError(`expected "left right" or ["left", "right"], got ${JSON.stringify(m)}`, `${path}.merges[${i}]`);
-  });
-  return { pairs, shape };
+    const ia = vocab.ids.get(a);
+    const ib = vocab.ids.get(b);
+    if (ia === undefined || ib === undefined) throw new TokenizerError(`merge ${JSON.stringify(a + " " + b)}: ${JSON.stringify(ia === undefined ? a : b)} is not in the vocabulary`, `${path}.merges[${i}]`);
+    // HF names the merged token left + right without its first prefix-length characters (the "##" of a
+    // continuation piece), whether or not the right part starts with the prefix.
+    const mergedName = a + (prefix ? b.slice(prefix.length) : b);
+    const merged = vocab.ids.get(mergedName);
+    if (merged === undefined) throw new TokenizerError(`merge ${JSON.stringify(a + " " + b)}: the merged token ${JSON.stringify(mergedName)} is not in the vocabulary`, `${path}.merges[${i}]`);
+    ids[3 * i] = ia;
+    ids[3 * i + 1] = ib;
+    ids[3 * i + 2] = merged;
+    strings?.push([a, b]);
+  }
+  return { merges: strings ?? ids, shape };
 }
 
 /**
@@ -279,17 +304,18 @@ export class BpeModel extends VocabularyModel implements Model {
   static fromJSON(json: JsonObject, path: string): BpeModel {
     const prebuilt = (json as { [PREBUILT_BPE]?: PrebuiltBpe })[PREBUILT_BPE];
     const vocab = prebuilt ? prebuilt.vocab : readVocabObject(json.vocab, path);
-    const { pairs, shape } = prebuilt ? { pairs: prebuilt.merges, shape: "pairs" as const } : readMerges(json.merges, path);
+    const continuingSubwordPrefix = optionalString(json, "continuing_subword_prefix", path);
+    const { merges, shape } = prebuilt ? { merges: prebuilt.merges, shape: "pairs" as const } : readMerges(json.merges, vocab, continuingSubwordPrefix, path);
     const dropout = json.dropout;
     if (dropout !== undefined && dropout !== null && typeof dropout !== "number") throw new TokenizerError(`expected a number or null`, `${path}.dropout`);
     try {
       return new BpeModel(
         vocab,
-        pairs,
+        merges,
         {
           dropout: (dropout as number | null | undefined) ?? null,
           unkToken: optionalString(json, "unk_token", path),
-          continuingSubwordPrefix: optionalString(json, "continuing_subword_prefix", path),
+          continuingSubwordPrefix,
           endOfWordSuffix: optionalString(json, "end_of_word_suffix", path),
           fuseUnk: optionalBoolean(json, "fuse_unk", path, false),
           byteFallback: optionalBoolean(json, "byte_fallback", path, false),

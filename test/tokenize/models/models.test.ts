@@ -77,6 +77,16 @@ test("merges in both JSON shapes load and serialise back in the shape they came 
   assert.ok(Array.isArray((pairs.toJSON().merges as unknown[])[0]));
   assert.throws(() => modelFromJSON({ ...(gpt2.model as JsonObject), merges: ["Ġ q", "qqqqzz Ġ"] }, "x.json: model"), /x\.json: model\.merges\[1\]: .*"qqqqzz" is not in the vocabulary/);
   assert.throws(() => modelFromJSON({ type: "Bogus" }, "x.json: model"), /x\.json: model\.type: unknown model type "Bogus"/);
+  // The merges are held as ids and spelled back for toJSON: exactly the file's, in its order.
+  assert.deepEqual(fromFile.toJSON().merges, (gpt2.model as JsonObject).merges);
+});
+
+test("a vocabulary where two tokens share an id keeps the merges as written (ids could not spell them back)", () => {
+  const model = { type: "BPE", vocab: { a: 0, b: 1, ab: 2, "a-alias": 0 }, merges: ["a b"] };
+  const bpe = modelFromJSON(model, "model") as BpeModel;
+  assert.deepEqual(bpe.toJSON().merges, ["a b"]);
+  assert.deepEqual(bpe.getMerges(), [["a", "b"]]);
+  assert.deepEqual(bpe.tokenize("ab").map((t) => t.id), [2]);
 });
 
 test("BPE dropout: deterministic for a seed, 0 equals no dropout, 1 keeps single characters", () => {
