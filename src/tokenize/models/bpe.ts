@@ -231,7 +231,8 @@ export class BpeModel extends VocabularyModel implements Model {
   /** Byte → id of its GPT-2 byte-alphabet character; null when some byte has no token or a prefix, suffix or dropout
    * changes the initial symbols (undefined: not built yet). */
   private byteLevelTable: Int32Array | null | undefined = undefined;
-  /** Packed merge of each byte pair (bytes b, c at b·256 + c), −1 for none: a piece's first ranks without hashing. */
+  /** Packed merge of each byte pair (bytes b, c at b·256 + c), −1 for none, NaN not looked up yet: a piece's first
+   * ranks without hashing. */
   private bytePairMerges: Float64Array | null = null;
   /** Whole-token lookup by bytes, for ignore_merges (built with the table above). */
   private byteTokens: ByteStringTable | null = null;
@@ -434,9 +435,9 @@ export class BpeModel extends VocabularyModel implements Model {
       }
     }
     if (table) {
-      const pairs = new Float64Array(65536);
-      for (let b = 0; b < 256; b++) for (let c = 0; c < 256; c++) pairs[(b << 8) | c] = this.merges.get(table[b]!, table[c]!);
-      this.bytePairMerges = pairs;
+      // Filled as pairs are met (NaN: not looked up yet): with a MergeRule every lookup is a resolution, and a text
+      // meets a few thousand of the 65,536 byte pairs.
+      this.bytePairMerges = new Float64Array(65536).fill(NaN);
       if (this.ignoreMerges) this.byteTokens = this.mergeRule?.byteTokens ?? byteTokens(this.vocab.ids, alphabet);
     }
     this.byteLevelTable = table;
@@ -496,7 +497,12 @@ export class BpeModel extends VocabularyModel implements Model {
     }
     const ranks = scratchRanks;
     const pairs = this.bytePairMerges!;
-    for (let i = 0; i + 1 < n; i++) ranks[i] = pairs[(bytes[i]! << 8) | bytes[i + 1]!]!;
+    for (let i = 0; i + 1 < n; i++) {
+      const k = (bytes[i]! << 8) | bytes[i + 1]!;
+      let rank = pairs[k]!;
+      if (rank !== rank) rank = pairs[k] = this.merges.get(table[bytes[i]!]!, table[bytes[i + 1]!]!);
+      ranks[i] = rank;
+    }
     const m = this.mergeScan(n, true);
     for (let i = 0; i < m; i++) out.push(ids[i]!);
     return true;
