@@ -8,7 +8,7 @@
 import type { JsonObject } from "../tokenize/types.js";
 import { TokenizerError } from "../tokenize/types.js";
 import { byteLevelAlphabet } from "../tokenize/byte-vocabulary.js";
-import { PREBUILT_BPE, packMerge, type MergeRule, type PrebuiltBpe } from "../tokenize/models/bpe.js";
+import { PREBUILT_BPE, packMerge, spellMerges, type MergeRule, type PrebuiltBpe } from "../tokenize/models/bpe.js";
 import { Vocabulary } from "../tokenize/models/vocab.js";
 import { ByteStringTable, HASH_MULTIPLIER, hashPowers, substringHash } from "../util/byte-string-table.js";
 import { base64DecodeInto, base64Encode } from "./base64.js";
@@ -260,13 +260,17 @@ export function identifyTiktokenRanks(ranks: TiktokenRanks | PackedRanks): Known
   return KNOWN_TIKTOKEN_ENCODINGS.find((k) => k.rankCount === rankCount && k.fingerprint === fingerprint) ?? null;
 }
 
+/** Byte-level BPE vocabulary and merges equivalent to tiktoken's rank rule (see the file comment), spelled out. */
+export function ranksToByteLevelBpe(ranks: TiktokenRanks): { vocab: Map<string, number>; merges: [string, string][] } {
+  const { vocab, tokens, merges } = byteLevelRanks(PackedRanks.fromArray(ranks), null);
+  return { vocab, merges: spellMerges(merges.list(), tokens) };
+}
+
 /**
- * Byte-level BPE vocabulary and merges equivalent to tiktoken's rank rule (see the file comment): the byte-level
- * spelling of every rank, token → id, and the merges as a rule (RankMerges) that BpeModel asks pair by pair, so
- * loading a 200k-rank file does not enumerate its 450k merges.
+ * The same, as the loader holds it: the byte-level spelling of every rank, token → id, and the merges as a rule
+ * (RankMerges) that BpeModel asks pair by pair, so loading a 200k-rank file does not enumerate its 450k merges.
  */
-export function ranksToByteLevelBpe(ranks: TiktokenRanks | PackedRanks, table?: ByteStringTable): { vocab: Map<string, number>; tokens: string[]; merges: RankMerges } {
-  const packed = ranks instanceof PackedRanks ? ranks : PackedRanks.fromArray(ranks);
+function byteLevelRanks(packed: PackedRanks, table: ByteStringTable | null): { vocab: Map<string, number>; tokens: string[]; merges: RankMerges } {
   const alphabet = byteLevelAlphabet();
   const tokens: string[] = new Array(packed.length);
   const vocab = new Map<string, number>();
@@ -445,7 +449,7 @@ function indexedRanksToTokenizerJson({ ranks, table }: IndexedRanks, options: Ti
     );
   }
   const specials = options.specialTokens ?? known?.specialTokens ?? {};
-  const { vocab, tokens, merges } = ranksToByteLevelBpe(ranks, table ?? undefined);
+  const { vocab, tokens, merges } = byteLevelRanks(ranks, table);
 
   const usedIds = new Map<number, string>();
   const addedTokens: JsonObject[] = [];
@@ -547,10 +551,7 @@ function lazyBpeModelJson(fields: JsonObject, prebuilt: PrebuiltBpe): JsonObject
       Object.defineProperty(model, "vocab", { value: vocabJson, writable: true, enumerable: true, configurable: true });
     }
     if (ours("merges")) {
-      const ids = prebuilt.merges.list();
-      const merges: [string, string][] = [];
-      for (let i = 0; i < ids.length; i += 3) merges.push([tokens[ids[i]!]!, tokens[ids[i + 1]!]!]);
-      Object.defineProperty(model, "merges", { value: merges, writable: true, enumerable: true, configurable: true });
+      Object.defineProperty(model, "merges", { value: spellMerges(prebuilt.merges.list(), tokens), writable: true, enumerable: true, configurable: true });
     }
   };
   for (const key of ["vocab", "merges"] as const) {

@@ -8,6 +8,7 @@ import {
   identifyTiktokenRanks,
   isTiktokenRanks,
   parseTiktokenRanks,
+  ranksToByteLevelBpe,
   tiktokenToTokenizerJson,
   tokenizerJsonToTiktoken,
 } from "../../src/formats/tiktoken.js";
@@ -150,4 +151,12 @@ test("the converted JSON is the source of truth: once read or edited, a tokenize
   const untouched = tiktokenToTokenizerJson(rankFileText("gpt2")) as any;
   delete untouched.model.merges;
   assert.throws(() => Tokenizer.fromJSON(untouched), /merges/);
+});
+
+test("ranksToByteLevelBpe lists every split of every rank into two ranks, by rank, then left id", () => {
+  const bytes = (s: string) => new TextEncoder().encode(s);
+  const { vocab, merges } = ranksToByteLevelBpe(["a", "b", "ab", "c", "abc", "bc"].map(bytes));
+  assert.deepEqual([...vocab], [["a", 0], ["b", 1], ["ab", 2], ["c", 3], ["abc", 4], ["bc", 5]]);
+  // abc splits as a|bc and ab|c (bc's rank is higher than abc's: the split is listed all the same).
+  assert.deepEqual(merges, [["a", "b"], ["a", "bc"], ["ab", "c"], ["b", "c"]]);
 });

@@ -16,6 +16,13 @@ const SCAN_LIMIT = 256;
 const CACHE_PIECE_LIMIT = 256;
 const CACHE_CAPACITY = 200_000;
 
+/** Merges given as (left, right, merged) id triples, spelled as token pairs. */
+export function spellMerges(ids: Int32Array, tokens: readonly (string | undefined)[]): [string, string][] {
+  const list: [string, string][] = new Array(ids.length / 3);
+  for (let r = 0; r < list.length; r++) list[r] = [tokens[ids[3 * r]!]!, tokens[ids[3 * r + 1]!]!];
+  return list;
+}
+
 /** rank·SHIFT + merged id: the packed value the merge loops compare (lower rank first; ids below SHIFT). */
 export function packMerge(rank: number, merged: number): number {
   return rank * SHIFT + merged;
@@ -738,14 +745,7 @@ export class BpeModel extends VocabularyModel implements Model {
 
   /** The merges in rank order, as token pairs. */
   get mergeList(): [string, string][] {
-    if (!this.mergeStrings) {
-      const ids = (this.mergeIds ??= this.mergeRule!.list());
-      const tokens = this.vocab.tokens;
-      const list: [string, string][] = new Array(ids.length / 3);
-      for (let r = 0; r < list.length; r++) list[r] = [tokens[ids[3 * r]!]!, tokens[ids[3 * r + 1]!]!];
-      this.mergeStrings = list;
-    }
-    return this.mergeStrings;
+    return (this.mergeStrings ??= spellMerges((this.mergeIds ??= this.mergeRule!.list()), this.vocab.tokens));
   }
 
   /** The merges in rank order. */
