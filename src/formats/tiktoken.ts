@@ -122,6 +122,9 @@ export function isTiktokenRanks(text: string): boolean {
 /** Byte string of each rank (index = rank); a missing rank is a hole (p50k_base leaves one for <|endoftext|>). */
 export type TiktokenRanks = readonly (Uint8Array | undefined)[];
 
+/** Ranks above this are a corrupt file, not a vocabulary (the largest real ones have ~200k). */
+const MAX_RANK = 50_000_000;
+
 /**
  * Ranks in one buffer — rank r is bytes[start[r], end[r]), a hole has end −1 — which is how the loader holds them:
  * 200k small arrays (even views) cost it ~60 ms to make and a major GC after.
@@ -227,7 +230,7 @@ function parseRanks(text: string, fileName: string): { ranks: PackedRanks; table
     if (ranks.has(rank)) throw new TokenizerError(`duplicate rank ${rank}`, where);
     const prev = seenTokens.add(arena, used, used + n, rank);
     if (prev >= 0) throw new TokenizerError(`duplicate token ${JSON.stringify(text.slice(start, sp))} (already rank ${prev})`, where);
-    if (rank > 50_000_000) throw new TokenizerError(`rank ${rank} is implausibly large`, where);
+    if (rank > MAX_RANK) throw new TokenizerError(`rank ${rank} is implausibly large`, where);
     ranks.set(rank, used, (used += n));
   }
   if (ranks.length === 0) throw new TokenizerError("no ranks found", fileName);
@@ -416,6 +419,7 @@ export function packagedTiktokenToTokenizerJson(json: { pat_str: string; special
       const n = base64DecodeInto(text, at, stop, arena, used);
       const token = () => text.slice(at, stop);
       if (n <= 0) throw new TokenizerError(`invalid base64 token ${JSON.stringify(token().slice(0, 40))}`, where);
+      if (rank > MAX_RANK) throw new TokenizerError(`rank ${rank} is implausibly large`, where);
       if (ranks.has(rank) || seen.add(arena, used, used + n, rank) >= 0) throw new TokenizerError(`duplicate rank ${rank} or token ${JSON.stringify(token())}`, where);
       ranks.set(rank, used, (used += n));
       at = stop + 1;

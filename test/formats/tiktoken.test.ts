@@ -7,6 +7,7 @@ import { get_encoding } from "tiktoken";
 import {
   identifyTiktokenRanks,
   isTiktokenRanks,
+  packagedTiktokenToTokenizerJson,
   parseTiktokenRanks,
   ranksToByteLevelBpe,
   tiktokenToTokenizerJson,
@@ -38,6 +39,13 @@ test("rank file errors name the file and line", () => {
   bad("IQ==0\n", /x\.tiktoken: line 1: expected "<base64> <rank>"/);
   bad("\n\n", /x\.tiktoken: no ranks found/);
   assert.deepEqual(parseTiktokenRanks("IQ== 1\r\nIg== 0\r\n").map((b) => [...b]), [[0x22], [0x21]]);
+  bad("IQ== 0\nIg== 99999999999\n", /x\.tiktoken: line 2: rank 99999999999 is implausibly large/);
+  // The packaged form ("! <first rank> <base64> …" lines) checks the same.
+  const packaged = (bpe_ranks: string) => () => packagedTiktokenToTokenizerJson({ pat_str: ".", bpe_ranks }, { fileName: "p.json" });
+  assert.throws(packaged("! 1000000000000 IQ=="), /p\.json: bpe_ranks line 1: rank 1000000000000 is implausibly large/);
+  assert.throws(packaged("! 0 IQ== IQ=="), /p\.json: bpe_ranks line 1: duplicate rank 1 or token "IQ=="/);
+  assert.throws(packaged("! 0 I!=="), /p\.json: bpe_ranks line 1: invalid base64 token "I!=="/);
+  assert.throws(packaged("! x IQ=="), /p\.json: bpe_ranks line 1: expected "! <first rank> <base64>\.\.\."/);
 });
 
 test("sniffing rank files", () => {
