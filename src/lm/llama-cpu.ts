@@ -1,8 +1,8 @@
 // A Llama-family decoder written out by hand on Float32Arrays — forward, and the backward pass of the next-token
 // loss — with every matrix product handed to a Gemm (OpenBLAS on Node, a plain-JS kernel elsewhere) and every
 // element-wise loop to VectorKernels (wasm SIMD, or plain JS). It exists for speed: on a CPU the tensor backend
-// (jax-js on wasm) runs this model ~4.6× slower than PyTorch per train step and ~10× per forward; this file runs it
-// at ~1.2× and ~1.5× (docs/measured.md). The jax-js model (./model.ts) stays the reference: test/lm/llama-cpu.test.ts
+// (jax-js on wasm) runs this model ~4.8× slower than PyTorch per train step and ~11× per forward; this file runs it
+// at ~1.2× and ~1.7× (docs/measured.md). The jax-js model (./model.ts) stays the reference: test/lm/llama-cpu.test.ts
 // checks this file's loss and every gradient against it.
 // Layout: activations are [tokens, features] row-major; a head is a strided view of its projection (no copies).
 import type { Gemm } from "../tensor/gemm.js";
