@@ -8,7 +8,7 @@
 import type { JsonObject } from "../tokenize/types.js";
 import { TokenizerError } from "../tokenize/types.js";
 import { byteLevelAlphabet } from "../tokenize/byte-vocabulary.js";
-import { PREBUILT_BPE, packMerge, spellMerges, type MergeRule, type PrebuiltBpe } from "../tokenize/models/bpe.js";
+import { PREBUILT_BPE, byteLevelTokenTable, packMerge, spellMerges, type MergeRule, type PrebuiltBpe } from "../tokenize/models/bpe.js";
 import { Vocabulary } from "../tokenize/models/vocab.js";
 import { ByteStringTable, HASH_MULTIPLIER, hashPowers, substringHash } from "../util/byte-string-table.js";
 import { base64DecodeInto, base64Encode } from "./base64.js";
@@ -499,12 +499,10 @@ function indexedRanksToTokenizerJson({ ranks, table }: IndexedRanks, options: Ti
   if (addedTokens.some((t, i) => t.id !== rankCount + i)) {
     // The specials join the vocabulary, and so the whole-token lookup (by their byte-level spelling, as BpeModel
     // would build it), but not the rank table that merges read.
-    merges.byteTokens = merges.byteTokens!.clone();
-    const byteOf = new Map(byteLevelAlphabet().map((ch, b) => [ch, b]));
-    for (const t of addedTokens) {
-      const bytes = Array.from(t.content as string, (ch) => byteOf.get(ch) ?? -1);
-      if (bytes.length > 0 && !bytes.includes(-1)) merges.byteTokens.add(Uint8Array.from(bytes), 0, bytes.length, t.id as number);
-    }
+    merges.byteTokens = byteLevelTokenTable(
+      addedTokens.map((t) => [t.content as string, t.id as number]),
+      merges.byteTokens,
+    );
     for (const t of addedTokens) {
       if (vocab.has(t.content as string)) throw new TokenizerError(`special token ${JSON.stringify(t.content)} is also a rank`, `${fileName}: specialTokens`);
       vocab.set(t.content as string, t.id as number);

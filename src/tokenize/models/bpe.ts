@@ -109,14 +109,17 @@ export interface MergeRule {
   readonly byteTokens?: ByteStringTable;
 }
 
-/** Vocabulary tokens by the bytes they stand for (GPT-2 byte alphabet decoded): the whole-piece lookup of
- * `ignore_merges` straight from a piece's UTF-8 bytes, with no byte-level string built. */
-function byteTokens(vocab: Map<string, number>, alphabet: string[]): ByteStringTable {
+/**
+ * Tokens by the bytes they stand for (GPT-2 byte alphabet decoded; tokens with other characters are left out): the
+ * whole-piece lookup of `ignore_merges` straight from a piece's UTF-8 bytes, with no byte-level string built.
+ * `base`: a table to extend (a copy of it; a rank file's rank table plus its specials).
+ */
+export function byteLevelTokenTable(tokens: Iterable<[string, number]>, base?: ByteStringTable): ByteStringTable {
   const byteOf = new Int16Array(0x10000).fill(-1);
-  alphabet.forEach((ch, b) => (byteOf[ch.charCodeAt(0)] = b));
-  const table = new ByteStringTable(vocab.size, vocab.size * 8);
+  byteLevelAlphabet().forEach((ch, b) => (byteOf[ch.charCodeAt(0)] = b));
+  const table = base ? base.clone() : new ByteStringTable(tokens instanceof Map ? tokens.size : 16, tokens instanceof Map ? tokens.size * 8 : 64);
   let buffer = new Uint8Array(64);
-  for (const [token, id] of vocab) {
+  for (const [token, id] of tokens) {
     if (token.length === 0) continue;
     if (token.length > buffer.length) buffer = new Uint8Array(token.length * 2);
     let ok = true;
@@ -163,10 +166,10 @@ interface Word {
 
 /**
  * tokenizer.json merges ("left right" strings or [left, right] pairs) as (left, right, merged) id triples, checked
- * against the vocabulary. The strings are not kept: toJSON spells them back from the ids — unless two tokens of the
- * vocabulary share an id, when only the strings say which was meant (then they are returned instead).
+ * against the vocabulary. The strings are not kept (toJSON spells them back from the ids) unless two tokens of the
+ * vocabulary share an id, when only the strings say which was meant.
  */
-function readMerges(json: Json | undefined, vocab: Vocabulary, prefix: string | null, path: string): { merges: Int32Array | [string, string][]; shape: "strings" | "pairs" } {
+function readMerges(json: Json | undefined, vocab: Vocabulary, prefix: string | null, path: string): { ids: Int32Array; strings: [string, string][] | null; shape: "strings" | "pairs" } {
   if (!Array.isArray(json)) throw new TokenizerError("expected a list of merges", `${path}.merges`);
   let defined = 0;
   for (const t of vocab.tokens) if (t !== undefined) defined++;
@@ -200,7 +203,7 @@ function readMerges(json: Json | undefined, vocab: Vocabulary, prefix: string | 
     ids[3 * i + 2] = merged;
     strings?.push([a, b]);
   }
-  return { merges: strings ?? ids, shape };
+  return { ids, strings, shape };
 }
 
 /**
@@ -276,31 +279,18 @@ export class BpeModel extends VocabularyModel implements Model {
       this.mergeIds = null;
       this.mergeRule = merges;
       this.merges = new PairTable(1 << 16, (a, b) => merges.pair(a, b));
-    } else if (merges instanceof Int32Array) {
-      this.mergeStrings = null;
-      this.mergeIds = merges;
-      this.merges = new PairTable(merges.length / 3);
-      for (let rank = 0, i = 0; i < merges.length; rank++, i += 3) {
-        const [ia, ib, merged] = [merges[i]!, merges[i + 1]!, merges[i + 2]!];
-        if (vocab.tokens[ia] === undefined || vocab.tokens[ib] === undefined || vocab.tokens[merged] === undefined) throw new TokenizerError(`merge ${rank}: ids (${ia}, ${ib}) → ${merged} are not all in the vocabulary`, `model.merges[${rank}]`);
-        this.merges.set(ia, ib, rank * SHIFT + merged);
-      }
     } else {
-      this.mergeStrings = merges;
-      this.mergeIds = null;
-      this.merges = new PairTable(merges.length);
-      merges.forEach(([a, b], rank) => {
-        const ia = vocab.ids.get(a);
-        const ib = vocab.ids.get(b);
-        // HF names the merged token left + right without its first prefix-length characters (the "##" of a
-        // continuation piece), whether or not the right part starts with the prefix.
-        const mergedName = a + (this.continuingSubwordPrefix ? b.slice(this.continuingSubwordPrefix.length) : b);
-        const merged = vocab.ids.get(mergedName);
-        if (ia === undefined || ib === undefined) throw new TokenizerError(`merge ${JSON.stringify(a + " " + b)}: ${JSON.stringify(ia === undefined ? a : b)} is not in the vocabulary`, `model.merges[${rank}]`);
-        if (merged === undefined) throw new TokenizerError(`merge ${JSON.stringify(a + " " + b)}: the merged token ${JSON.stringify(mergedName)} is not in the vocabulary`, `model.merges[${rank}]`);
+      // Token pairs are read into ids by the one reader tokenizer.json uses (and keep their spelling).
+      const ids = merges instanceof Int32Array ? merges : readMerges(merges, vocab, this.continuingSubwordPrefix, "model").ids;
+      this.mergeStrings = merges instanceof Int32Array ? null : merges;
+      this.mergeIds = ids;
+      this.merges = new PairTable(ids.length / 3);
+      for (let rank = 0, i = 0; i < ids.length; rank++, i += 3) {
+        const [ia, ib, merged] = [ids[i]!, ids[i + 1]!, ids[i + 2]!];
+        if (vocab.tokens[ia] === undefined || vocab.tokens[ib] === undefined || vocab.tokens[merged] === undefined) throw new TokenizerError(`merge ${rank}: ids (${ia}, ${ib}) → ${merged} are not all in the vocabulary`, `model.merges[${rank}]`);
         // A later duplicate overrides an earlier one, as HF's map does.
         this.merges.set(ia, ib, rank * SHIFT + merged);
-      });
+      }
     }
     if (this.byteFallback) {
       this.byteIds = new Int32Array(256);
@@ -313,7 +303,9 @@ export class BpeModel extends VocabularyModel implements Model {
     const prebuilt = (json as { [PREBUILT_BPE]?: PrebuiltBpe })[PREBUILT_BPE];
     const vocab = prebuilt ? prebuilt.vocab : readVocabObject(json.vocab, path);
     const continuingSubwordPrefix = optionalString(json, "continuing_subword_prefix", path);
-    const { merges, shape } = prebuilt ? { merges: prebuilt.merges, shape: "pairs" as const } : readMerges(json.merges, vocab, continuingSubwordPrefix, path);
+    const read = prebuilt ? null : readMerges(json.merges, vocab, continuingSubwordPrefix, path);
+    const merges = prebuilt ? prebuilt.merges : (read!.strings ?? read!.ids);
+    const shape = read?.shape ?? "pairs";
     const dropout = json.dropout;
     if (dropout !== undefined && dropout !== null && typeof dropout !== "number") throw new TokenizerError(`expected a number or null`, `${path}.dropout`);
     try {
@@ -445,7 +437,7 @@ export class BpeModel extends VocabularyModel implements Model {
       // Filled as pairs are met (NaN: not looked up yet): with a MergeRule every lookup is a resolution, and a text
       // meets a few thousand of the 65,536 byte pairs.
       this.bytePairMerges = new Float64Array(65536).fill(NaN);
-      if (this.ignoreMerges) this.byteTokens = this.mergeRule?.byteTokens ?? byteTokens(this.vocab.ids, alphabet);
+      if (this.ignoreMerges) this.byteTokens = this.mergeRule?.byteTokens ?? byteLevelTokenTable(this.vocab.ids);
     }
     this.byteLevelTable = table;
     return table;
