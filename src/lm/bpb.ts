@@ -6,11 +6,11 @@
 // once, in the first window that reaches it, with up to window − stride tokens of context before it (as in HF's
 // perplexity guide).
 import { np, nn, fromInt32, jit, toFloat32, tree, type Tensor } from "../tensor/backend.js";
-import type { ModelConfig } from "./config.js";
+import type { LlamaConfig, ModelConfig } from "./config.js";
 import { forward, disposeCache, type Params } from "./model.js";
 import type { Gemm } from "../tensor/gemm.js";
 import { llamaLogitsCpu } from "./llama-cpu.js";
-import { cpuPathGemm, cpuWeights, cpuWorkspace } from "./cpu-path.js";
+import { cpuPath, cpuWeights, cpuWorkspace } from "./cpu-path.js";
 import { vectorKernels } from "../tensor/vector-kernels.js";
 
 export interface TextTokenizer {
@@ -83,7 +83,7 @@ async function windowNll(config: ModelConfig, params: Params, ids: number[], fro
 }
 
 /** windowNll on the hand-written CPU Llama (no padding needed: nothing is compiled). */
-async function cpuWindowNll(config: ModelConfig & { arch: "llama" }, params: Params, ids: number[], from: number, gemm: Gemm): Promise<number> {
+async function cpuWindowNll(config: LlamaConfig, params: Params, ids: number[], from: number, gemm: Gemm): Promise<number> {
   const n = ids.length - 1;
   const weights = await cpuWeights(params);
   const workspace = cpuWorkspace(params);
@@ -120,14 +120,14 @@ export async function bitsPerByte(model: { config: ModelConfig; params: Params }
   if (start === null) nll += Math.log(model.config.vocabSize);
   // Score positions 1..seq.length-1. Each window covers [begin, end) and scores positions [scoredUpTo, end).
   let scoredUpTo = 1;
-  const gemm = cpuPathGemm(model.config);
+  const cpu = cpuPath(model.config);
   while (scoredUpTo < seq.length) {
     const end = Math.min(seq.length, scoredUpTo + stride + (scoredUpTo === 1 ? window - 1 - stride : 0));
     const begin = Math.max(0, end - window);
     const slice = seq.slice(begin, end);
     nll +=
-      gemm && model.config.arch === "llama"
-        ? await cpuWindowNll(model.config, model.params, slice, scoredUpTo - begin, gemm)
+      cpu
+        ? await cpuWindowNll(cpu.config, model.params, slice, scoredUpTo - begin, cpu.gemm)
         : await windowNll(model.config, model.params, slice, scoredUpTo - begin, Math.min(window, seq.length));
     scoredUpTo = end;
   }

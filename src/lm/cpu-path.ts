@@ -4,13 +4,14 @@
 import { toFloat32 } from "../tensor/backend.js";
 import { platformGemm, type Gemm } from "../tensor/gemm.js";
 import type { Arrays } from "../tensor/optim.js";
-import type { ModelConfig } from "./config.js";
+import type { LlamaConfig, ModelConfig } from "./config.js";
 import type { Params } from "./model.js";
 import { CpuWorkspace } from "./llama-cpu.js";
 
-/** The Gemm to run `config` on the CPU path with, or null: then the tensor backend runs it. */
-export function cpuPathGemm(config: ModelConfig): Gemm | null {
-  return config.arch === "llama" ? platformGemm() : null;
+/** The model's config and the Gemm to run it on the CPU path with, or null: then the tensor backend runs it. */
+export function cpuPath(config: ModelConfig): { config: LlamaConfig; gemm: Gemm } | null {
+  const gemm = platformGemm();
+  return config.arch === "llama" && gemm ? { config, gemm } : null;
 }
 
 /** Plain-array copies of a model's weights, made once per params record (records are not mutated: transfer builds a

@@ -1,9 +1,10 @@
-// Greedy and sampled generation with a KV cache (the CPU path's or the tensor backend's). Sampling is reproducible: a seeded PRNG (SplitMix32) in plain JS.
+// Greedy and sampled generation with a KV cache (the CPU path's or the tensor backend's). Sampling is reproducible: a
+// seeded PRNG (SplitMix32) in plain JS.
 import { toFloat32 } from "../tensor/backend.js";
 import type { ModelConfig } from "./config.js";
 import { disposeCache, forward, type KVCache, type Params } from "./model.js";
 import { CpuKVCache, llamaLogitsCpu } from "./llama-cpu.js";
-import { cpuPathGemm, cpuWeights, cpuWorkspace } from "./cpu-path.js";
+import { cpuPath, cpuWeights, cpuWorkspace } from "./cpu-path.js";
 
 export interface SamplingOptions {
   /** 0 (default) means greedy. */
@@ -108,8 +109,9 @@ interface IncrementalModel {
 
 async function nextTokenLogits(model: { config: ModelConfig; params: Params }): Promise<IncrementalModel> {
   const { config } = model;
-  const gemm = cpuPathGemm(config);
-  if (gemm && config.arch === "llama") {
+  const cpu = cpuPath(config);
+  if (cpu) {
+    const { config, gemm } = cpu;
     const weights = await cpuWeights(model.params);
     const workspace = cpuWorkspace(model.params);
     const cache = new CpuKVCache(config);

@@ -44,15 +44,18 @@ export function outputHeadName(config: LlamaConfig, params: Arrays): string {
 /**
  * Named buffers kept from one call to the next (a forward allocates ~16 MB a layer plus the logits; fresh memory
  * costs a page fault per 4 KB and a GC later: measured ~20% of a forward). A buffer is handed out as it was left,
- * not zeroed. Arrays a call returns (logits, gradients) live here too and are overwritten by the next call.
+ * not zeroed, and only grows: a shorter request (the last bits-per-byte window, a decode step whose attention row
+ * is one longer each time) gets a view of it. Arrays a call returns (logits, gradients) live here too and are
+ * overwritten by the next call.
  */
 export class CpuWorkspace {
   private readonly buffers = new Map<string, Float32Array>();
 
   take(name: string, length: number): Float32Array {
     let b = this.buffers.get(name);
-    if (!b || b.length !== length) this.buffers.set(name, (b = new Float32Array(length)));
-    return b;
+    // Grown by half again at least, so a request one longer each call reallocates rarely.
+    if (!b || b.length < length) this.buffers.set(name, (b = new Float32Array(b ? Math.max(length, Math.ceil(b.length * 1.5)) : length)));
+    return b.length === length ? b : b.subarray(0, length);
   }
 
   zeroed(name: string, length: number): Float32Array {
