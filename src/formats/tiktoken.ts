@@ -194,12 +194,38 @@ interface IndexedRanks {
   table: ByteStringTable | null;
 }
 
+/**
+ * Ranks as both parsers read them: every token's base64 decoded straight into one buffer (no string or array per
+ * token) and filed by rank and by bytes, refusing a repeated rank or token and an implausible rank.
+ */
+class RankCollector {
+  readonly ranks: PackedRanks;
+  readonly table: ByteStringTable;
+  private used = 0;
+
+  constructor(textLength: number) {
+    this.ranks = new PackedRanks(new Uint8Array(Math.ceil((textLength * 3) / 4)));
+    this.table = new ByteStringTable(Math.ceil(textLength / 10), Math.ceil(textLength / 2));
+  }
+
+  /** Decodes the base64 in text[start, end) as the next token; its byte length, or ≤ 0 when invalid or empty. */
+  decode(text: string, start: number, end: number): number {
+    return base64DecodeInto(text, start, end, this.ranks.bytes, this.used);
+  }
+
+  /** Files the n bytes just decoded as `rank`: null, or what is wrong ("large", "rank", or the rank that has them). */
+  commit(rank: number, n: number): "large" | "rank" | number | null {
+    if (rank > MAX_RANK) return "large";
+    if (this.ranks.has(rank)) return "rank";
+    const prev = this.table.add(this.ranks.bytes, this.used, this.used + n, rank);
+    if (prev >= 0) return prev;
+    this.ranks.set(rank, this.used, (this.used += n));
+    return null;
+  }
+}
+
 function parseRanks(text: string, fileName: string): { ranks: PackedRanks; table: ByteStringTable } {
-  const seenTokens = new ByteStringTable(Math.ceil(text.length / 10), Math.ceil(text.length / 2));
-  // Every token's bytes in one buffer, read by index with no string per line or token.
-  const arena = new Uint8Array(Math.ceil((text.length * 3) / 4));
-  const ranks = new PackedRanks(arena);
-  let used = 0;
+  const collector = new RankCollector(text.length);
   let lineNo = 0;
   let pos = 0;
   while (pos < text.length) {
@@ -215,7 +241,7 @@ function parseRanks(text: string, fileName: string): { ranks: PackedRanks; table
     const line = () => text.slice(start, end);
     const sp = text.indexOf(" ", start);
     if (sp < 0 || sp >= end || text.lastIndexOf(" ", end - 1) !== sp) throw new TokenizerError(`expected "<base64> <rank>", got ${JSON.stringify(line().slice(0, 80))}`, where);
-    const n = base64DecodeInto(text, start, sp, arena, used);
+    const n = collector.decode(text, start, sp);
     if (n <= 0) throw new TokenizerError(`invalid base64 token ${JSON.stringify(text.slice(start, sp).slice(0, 80))}`, where);
     let rank = 0;
     for (let i = sp + 1; i < end; i++) {
@@ -227,14 +253,13 @@ function parseRanks(text: string, fileName: string): { ranks: PackedRanks; table
       rank = rank * 10 + c;
     }
     if (rank < 0 || end === sp + 1) throw new TokenizerError(`rank must be a non-negative integer, got ${JSON.stringify(text.slice(sp + 1, end).slice(0, 40))}`, where);
-    if (ranks.has(rank)) throw new TokenizerError(`duplicate rank ${rank}`, where);
-    const prev = seenTokens.add(arena, used, used + n, rank);
-    if (prev >= 0) throw new TokenizerError(`duplicate token ${JSON.stringify(text.slice(start, sp))} (already rank ${prev})`, where);
-    if (rank > MAX_RANK) throw new TokenizerError(`rank ${rank} is implausibly large`, where);
-    ranks.set(rank, used, (used += n));
+    const problem = collector.commit(rank, n);
+    if (problem === "large") throw new TokenizerError(`rank ${rank} is implausibly large`, where);
+    if (problem === "rank") throw new TokenizerError(`duplicate rank ${rank}`, where);
+    if (problem !== null) throw new TokenizerError(`duplicate token ${JSON.stringify(text.slice(start, sp))} (already rank ${problem})`, where);
   }
-  if (ranks.length === 0) throw new TokenizerError("no ranks found", fileName);
-  return { ranks, table: seenTokens };
+  if (collector.ranks.length === 0) throw new TokenizerError("no ranks found", fileName);
+  return { ranks: collector.ranks, table: collector.table };
 }
 
 /** Number of ranks and FNV-1a (32-bit) of the last 64 ranks' bytes, each followed by a 0xff separator. */
@@ -393,10 +418,7 @@ export function isPackagedTiktokenJson(json: unknown): json is { pat_str: string
 export function packagedTiktokenToTokenizerJson(json: { pat_str: string; special_tokens?: Record<string, number>; bpe_ranks: string }, options: TiktokenOptions = {}): JsonObject {
   const fileName = options.fileName ?? "tiktoken JSON";
   const text = json.bpe_ranks;
-  const seen = new ByteStringTable(Math.ceil(text.length / 8), Math.ceil(text.length / 2));
-  const arena = new Uint8Array(Math.ceil((text.length * 3) / 4));
-  const ranks = new PackedRanks(arena);
-  let used = 0;
+  const collector = new RankCollector(text.length);
   let lineNo = 0;
   for (let pos = 0; pos < text.length; ) {
     let end = text.indexOf("\n", pos);
@@ -416,16 +438,16 @@ export function packagedTiktokenToTokenizerJson(json: { pat_str: string; special
     for (let at = afterFirst < 0 || afterFirst > end ? end : afterFirst + 1; at < end; rank++) {
       let stop = text.indexOf(" ", at);
       if (stop < 0 || stop > end) stop = end;
-      const n = base64DecodeInto(text, at, stop, arena, used);
+      const n = collector.decode(text, at, stop);
       const token = () => text.slice(at, stop);
       if (n <= 0) throw new TokenizerError(`invalid base64 token ${JSON.stringify(token().slice(0, 40))}`, where);
-      if (rank > MAX_RANK) throw new TokenizerError(`rank ${rank} is implausibly large`, where);
-      if (ranks.has(rank) || seen.add(arena, used, used + n, rank) >= 0) throw new TokenizerError(`duplicate rank ${rank} or token ${JSON.stringify(token())}`, where);
-      ranks.set(rank, used, (used += n));
+      const problem = collector.commit(rank, n);
+      if (problem === "large") throw new TokenizerError(`rank ${rank} is implausibly large`, where);
+      if (problem !== null) throw new TokenizerError(`duplicate rank ${rank} or token ${JSON.stringify(token())}`, where);
       at = stop + 1;
     }
   }
-  return indexedRanksToTokenizerJson({ ranks, table: seen }, { pattern: options.pattern ?? json.pat_str, specialTokens: options.specialTokens ?? json.special_tokens, fileName });
+  return indexedRanksToTokenizerJson({ ranks: collector.ranks, table: collector.table }, { pattern: options.pattern ?? json.pat_str, specialTokens: options.specialTokens ?? json.special_tokens, fileName });
 }
 
 /** Converts parsed ranks (see parseTiktokenRanks). */
