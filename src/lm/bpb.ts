@@ -24,6 +24,8 @@ export interface BitsPerByteOptions {
   stride?: number;
   /** Override the start token (default: BOS, else EOS from config.json). */
   startId?: number | null;
+  /** Also return each text token's NLL (for intervals over lines). */
+  perToken?: boolean;
 }
 
 export interface BitsPerByteResult {
@@ -35,6 +37,8 @@ export interface BitsPerByteResult {
   startId: number | null;
   window: number;
   stride: number;
+  /** NLL in nats of each text token (with `perToken`). */
+  tokenNll?: Float64Array;
 }
 
 function startToken(config: ModelConfig): number | null {
@@ -68,7 +72,7 @@ function tokenLogProbs(config: ModelConfig): TokenLogProbs {
  * padded at the end to `width` tokens, so every window has one shape and the compiled pass is reused (causal
  * attention: padding after a position cannot change its prediction).
  */
-async function windowNll(config: ModelConfig, params: Params, ids: number[], from: number, width: number): Promise<number> {
+async function windowNll(config: ModelConfig, params: Params, ids: number[], from: number, width: number, out: Float64Array | null, at: number): Promise<number> {
   const n = ids.length - 1;
   const inputs = new Int32Array(width - 1);
   const targets = new Int32Array(width - 1);
@@ -78,12 +82,15 @@ async function windowNll(config: ModelConfig, params: Params, ids: number[], fro
   }
   const picked = await toFloat32(tokenLogProbs(config)(tree.ref(params), fromInt32(inputs, [1, width - 1]), fromInt32(targets, [1, width - 1])));
   let s = 0;
-  for (let i = from - 1; i < n; i++) s -= picked[i]!;
+  for (let i = from - 1; i < n; i++) {
+    s -= picked[i]!;
+    if (out) out[at + i - (from - 1)] = -picked[i]!;
+  }
   return s;
 }
 
 /** windowNll on the hand-written CPU Llama (no padding needed: nothing is compiled). */
-async function cpuWindowNll(config: LlamaConfig, params: Params, ids: number[], from: number, gemm: Gemm): Promise<number> {
+async function cpuWindowNll(config: LlamaConfig, params: Params, ids: number[], from: number, gemm: Gemm, out: Float64Array | null, at: number): Promise<number> {
   const n = ids.length - 1;
   const weights = await cpuWeights(params);
   const workspace = cpuWorkspace(params);
@@ -97,6 +104,7 @@ async function cpuWindowNll(config: LlamaConfig, params: Params, ids: number[], 
   const sum = new Float64Array(rows);
   vectorKernels().expRows(scored, rows, V, {}, max, sum);
   for (let i = 0; i < rows; i++) s += max[i]! + Math.log(sum[i]!);
+  if (out) for (let i = 0; i < rows; i++) out[at + i] = max[i]! + Math.log(sum[i]!) - scored[i * V + ids[from + i]!]!;
   return s;
 }
 
@@ -118,6 +126,10 @@ export async function bitsPerByte(model: { config: ModelConfig; params: Params }
   // seq[0] is the start token (or the first text token when there is none, which is then charged log V).
   const seq = start === null ? textIds : [start, ...textIds];
   if (start === null) nll += Math.log(model.config.vocabSize);
+  // tokenNll[k] belongs to text token k; seq position p holds text token p − 1 (p with no start token).
+  const tokenNll = options.perToken ? new Float64Array(textIds.length) : null;
+  if (tokenNll && start === null && textIds.length) tokenNll[0] = Math.log(model.config.vocabSize);
+  const shift = start === null ? 0 : 1;
   // Score positions 1..seq.length-1. Each window covers [begin, end) and scores positions [scoredUpTo, end).
   let scoredUpTo = 1;
   const cpu = cpuPath(model.config);
@@ -127,9 +139,9 @@ export async function bitsPerByte(model: { config: ModelConfig; params: Params }
     const slice = seq.slice(begin, end);
     nll +=
       cpu
-        ? await cpuWindowNll(cpu.config, model.params, slice, scoredUpTo - begin, cpu.gemm)
-        : await windowNll(model.config, model.params, slice, scoredUpTo - begin, Math.min(window, seq.length));
+        ? await cpuWindowNll(cpu.config, model.params, slice, scoredUpTo - begin, cpu.gemm, tokenNll, scoredUpTo - shift)
+        : await windowNll(model.config, model.params, slice, scoredUpTo - begin, Math.min(window, seq.length), tokenNll, scoredUpTo - shift);
     scoredUpTo = end;
   }
-  return { bitsPerByte: nll / (Math.LN2 * bytes), nll, tokens: textIds.length, bytes, startId: start, window, stride };
+  return { bitsPerByte: nll / (Math.LN2 * bytes), nll, tokens: textIds.length, bytes, startId: start, window, stride, ...(tokenNll ? { tokenNll } : {}) };
 }
