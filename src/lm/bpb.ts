@@ -99,12 +99,14 @@ async function cpuWindowNll(config: LlamaConfig, params: Params, ids: number[], 
   const V = config.vocabSize;
   const rows = n - (from - 1);
   let s = 0;
-  for (let i = 0; i < rows; i++) s -= scored[i * V + ids[from + i]!]!;
+  // Target logits are read before expRows, which overwrites the rows with their exponentials.
+  const target = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) s -= target[i] = scored[i * V + ids[from + i]!]!;
   const max = new Float32Array(rows);
   const sum = new Float64Array(rows);
   vectorKernels().expRows(scored, rows, V, {}, max, sum);
   for (let i = 0; i < rows; i++) s += max[i]! + Math.log(sum[i]!);
-  if (out) for (let i = 0; i < rows; i++) out[at + i] = max[i]! + Math.log(sum[i]!) - scored[i * V + ids[from + i]!]!;
+  if (out) for (let i = 0; i < rows; i++) out[at + i] = max[i]! + Math.log(sum[i]!) - target[i]!;
   return s;
 }
 
