@@ -107,7 +107,7 @@ export function renderChart(spec: ChartSpec, document: Document): SVGSVGElement 
     height,
     marginLeft: Math.min(260, 24 + longest * 7),
     marginRight: grouped ? 80 + Math.min(200, longestSeries * 6.5) : 70,
-    style: { fontSize: "12px", overflow: "visible" },
+    style: { fontSize: "12px", overflow: "visible", background: "white" },
     x: {
       label: spec.axis,
       grid: true,

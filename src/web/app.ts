@@ -390,10 +390,11 @@ function main(): void {
   window.addEventListener("hashchange", () => {
     const next = stateFromHash(location.hash);
     if (stateToHash(next) === stateToHash(state)) return;
-    state = next;
-    textInput.value = state.text;
+    textInput.value = next.text;
     for (const p of [...panels]) removePanel(p);
-    for (const key of state.tokenizers) addPanel(key);
+    state = next;
+    for (const key of next.tokenizers) addPanel(key);
+    for (const box of Array.from(document.querySelectorAll<HTMLInputElement>("input[type=checkbox]"))) box.checked = box.dataset.testid === "add-special" ? next.addSpecialTokens : next.parseSpecialTokens;
   });
   for (const key of state.tokenizers) addPanel(key);
   void Promise.allSettled(panels.map((p) => loadTokenizer(p.key))).then(() => (window.retokenReady = true));
