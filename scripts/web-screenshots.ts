@@ -9,7 +9,7 @@ import { compareTokenizers } from "../src/analyze/compare.js";
 import { chartsMarkup, compareCharts } from "../src/analyze/report-html.js";
 import { writePlayground } from "../src/web/site.js";
 import { stateToHash } from "../src/web/state.js";
-import { launchChromium, paintedShare } from "../test/web/chromium.js";
+import { launchChromium, paintedShare, setCaret } from "../test/web/chromium.js";
 
 const OUT = "docs/img";
 const TOKENIZERS = "../shared/data/tokenizers";
@@ -43,6 +43,16 @@ try {
   await page.waitForTimeout(500);
   await page.locator("[data-testid=panel] >> nth=1").locator(".t.s >> nth=0").hover();
   await check(await page.screenshot(), "playground-files.png");
+
+  // The model at the caret: the caret stops inside a word, so the prompt ends mid-token.
+  const prompt = "Die Datei wird gelöscht, wenn der Benutzer";
+  await page.goto(`file://${site}/index.html${stateToHash({ text: prompt, tokenizers: ["default-model"], addSpecialTokens: false, parseSpecialTokens: true })}`);
+  await ready(1);
+  await page.locator("[data-testid=model-load]").click();
+  await setCaret(page, prompt.length - 4);
+  await page.waitForFunction(() => document.querySelectorAll("[data-testid=next-token-list] li").length === 10, null, { timeout: 120_000 });
+  await page.locator("[data-testid=model-panel]").scrollIntoViewIfNeeded();
+  await check(await page.screenshot({ fullPage: true }), "playground-model.png");
   if (errors.length) throw new Error(`console errors: ${errors.join("; ")}`);
 
   // One report chart for the README: bytes per token of three tokenizers on FLORES-200 dev (first 100 lines, 6 languages).

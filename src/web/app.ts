@@ -4,12 +4,16 @@
 import { Tokenizer } from "../tokenize/tokenizer.js";
 import type { Encoding } from "../tokenize/encoding.js";
 import { renderChart } from "../analyze/charts.js";
-import { TokenFaces, changedRange, tokenHue } from "./token-view.js";
+import { TokenFaces, changedRange, tokenHue, visibleBytes } from "./token-view.js";
+import { BrowserModel, firstByteDistribution, topK } from "./model.js";
+import { base64Decode } from "../formats/base64.js";
 import { stateFromHash, stateToHash, type PlaygroundState } from "./state.js";
 
 /** What site.ts writes into the page: the bundled tokenizers and where their data is. */
 export interface Manifest {
   tokenizers: { key: string; title: string; script: string }[];
+  /** The bundled model: its script hands over {config, weights (base64 safetensors)}; its tokenizer's key. */
+  model: { script: string; tokenizer: string; bytes: number } | null;
 }
 
 declare global {
@@ -311,6 +315,7 @@ function onInput(event: Event): void {
   const text = textInput.value;
   for (const p of panels) p.update(text);
   window.retokenTimings.push(performance.now() - t0);
+  scheduleModel();
   const start = event.timeStamp;
   requestAnimationFrame(() => setTimeout(() => window.retokenFrameTimings.push(performance.now() - start)));
   saveState();
@@ -339,6 +344,69 @@ async function addFiles(list: ArrayLike<File>): Promise<void> {
 }
 
 const status = el("p", { className: "status", testid: "status" });
+
+/** The model section: next-token and next-byte probabilities at the caret, from the bundled model run in the page. */
+const modelBox = el("section", { className: "model", testid: "model-panel" });
+const modelStatus = el("p", { className: "status", testid: "model-status" });
+const nextTokens = el("figure", { className: "chart", testid: "next-tokens" });
+const nextBytes = el("figure", { className: "chart", testid: "next-bytes" });
+let model: { net: BrowserModel; tok: Loaded } | null = null;
+let modelTimer: ReturnType<typeof setTimeout> | undefined;
+
+async function loadModel(): Promise<void> {
+  const m = window.retokenManifest.model!;
+  modelStatus.textContent = "loading the model…";
+  try {
+    const text = await loadAsset("model", m.script);
+    const { config, weights } = JSON.parse(text) as { config: Record<string, unknown>; weights: string };
+    const bytes = base64Decode(weights);
+    if (!bytes) throw new Error("the model asset is not valid base64");
+    model = { net: BrowserModel.fromBytes(config as never, bytes), tok: await loadTokenizer(m.tokenizer) };
+    modelStatus.textContent = "";
+    scheduleModel();
+  } catch (e) {
+    modelStatus.textContent = `model: ${(e as Error).message}`;
+  }
+}
+
+function scheduleModel(): void {
+  if (!model) return;
+  clearTimeout(modelTimer);
+  // The forward runs on the page's thread: once typing pauses, not per keystroke.
+  modelTimer = setTimeout(drawModel, 250);
+}
+
+function drawModel(): void {
+  if (!model) return;
+  const { net, tok } = model;
+  const caret = textInput.selectionStart ?? textInput.value.length;
+  const prefix = textInput.value.slice(0, caret);
+  const t0 = performance.now();
+  const ids = tok.tokenizer.encode(prefix, { addSpecialTokens: false }).ids;
+  const p = net.nextToken(ids);
+  const ms = performance.now() - t0;
+  const tokens = topK(p, 10);
+  const bytes = topK(firstByteDistribution(p, (id) => (tok.faces.face(id).special ? null : tok.faces.face(id).bytes)), 10);
+  const whole = tok.tokenizer.encode(textInput.value, { addSpecialTokens: false });
+  const inside = whole.offsets.findIndex(([s, e]) => s < caret && caret < e);
+  modelStatus.textContent = `${ids.length} tokens of context before the caret (${tok.title}); ${ms.toFixed(0)} ms.` + (inside >= 0 ? ` The caret is inside the token ${JSON.stringify(tok.faces.face(whole.ids[inside]!).label)}: a prompt that ends mid-token biases these probabilities (token healing, from retoken/decode, is not in the page yet).` : "");
+  const list = (rows: { label: string; p: number; id: number }[], testid: string) => {
+    const ol = el("ol", { className: "ranked", testid });
+    for (const r of rows) {
+      const li = el("li", { textContent: `${r.label} ${(100 * r.p).toFixed(2)}%` });
+      li.dataset.id = String(r.id);
+      li.dataset.p = String(r.p);
+      ol.append(li);
+    }
+    return ol;
+  };
+  const tokenRows = tokens.map((r) => ({ id: r.id, p: r.p, label: `${tok.faces.face(r.id).label} (${r.id})` }));
+  const byteRows = bytes.map((r) => ({ id: r.id, p: r.p, label: visibleBytes(Uint8Array.of(r.id)).label }));
+  const chart = (id: string, title: string, rows: typeof tokenRows) =>
+    renderChart({ id, title, axis: "probability", mark: "bar", rows: rows.map((r) => ({ label: r.label, value: r.p, text: `${(100 * r.p).toFixed(1)}%` })), sort: "descending" }, document);
+  nextTokens.replaceChildren(el("figcaption", { textContent: "Next token" }), chart("next-token", "next token", tokenRows), list(tokenRows, "next-token-list"));
+  nextBytes.replaceChildren(el("figcaption", { textContent: "Next byte (next-token mass summed by first byte)" }), chart("next-byte", "next byte", byteRows), list(byteRows, "next-byte-list"));
+}
 
 function main(): void {
   const fileInput = el("input", { type: "file", testid: "tokenizer-file", multiple: true, accept: ".json,.model,.tiktoken,application/json" });
@@ -370,6 +438,7 @@ function main(): void {
   textInput.addEventListener("input", onInput);
   const caret = () => {
     if (document.activeElement === textInput) for (const p of panels) p.selectAt(textInput.selectionStart);
+    scheduleModel();
   };
   textInput.addEventListener("keyup", caret);
   textInput.addEventListener("click", caret);
@@ -380,7 +449,17 @@ function main(): void {
     textInput,
     panelsBox,
     chartBox,
+    modelBox,
   );
+  const manifestModel = window.retokenManifest.model;
+  if (manifestModel) {
+    const load = el("button", { type: "button", testid: "model-load", textContent: `Load the bundled model (${(manifestModel.bytes / 1e6).toFixed(0)} MB, runs in this page)` });
+    load.addEventListener("click", () => {
+      load.disabled = true;
+      void loadModel();
+    });
+    modelBox.append(el("h2", { textContent: "The model at the caret" }), load, modelStatus, el("div", { className: "model-views" }, nextTokens, nextBytes));
+  }
   // Drop a file anywhere on the page.
   document.addEventListener("dragover", (e) => e.preventDefault());
   document.addEventListener("drop", (e) => {

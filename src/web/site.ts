@@ -53,18 +53,24 @@ textarea{width:100%;font:14px/1.4 ui-monospace,monospace;padding:.5em;border:1px
 .details{font:12px ui-monospace,monospace;color:#333;margin-top:.4em;min-height:2.4em;word-break:break-all}
 .note{color:#a33}.status{color:var(--muted);min-height:1.2em;margin:.2em 0}
 .chart{margin:1.5em 0}.chart figcaption{font-weight:600;margin-bottom:.3em}
+.model-views{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:1em}
+.ranked{position:absolute;left:-9999px}
 :focus-visible{outline:3px solid #4269d0;outline-offset:1px}
 `;
 
 /** Every file of the static site, by path relative to its root. */
 export async function playgroundFiles(): Promise<Map<string, string>> {
   const files = new Map<string, string>();
-  const manifest: Manifest = { tokenizers: [] };
+  const manifest: Manifest = { tokenizers: [], model: null };
   for (const t of BUNDLED_TOKENIZERS) {
     const script = `assets/${t.key}.js`;
     files.set(script, assetScript(t.key, await readFile(t.file, "utf8")));
     manifest.tokenizers.push({ key: t.key, title: t.title, script });
   }
+  const weights = await readFile(asset("default-model/model.safetensors"));
+  const config = JSON.parse(await readFile(asset("default-model/config.json"), "utf8"));
+  files.set("assets/model.js", assetScript("model", JSON.stringify({ config, weights: weights.toString("base64") })));
+  manifest.model = { script: "assets/model.js", tokenizer: "default-model", bytes: weights.length };
   files.set("playground.js", await pageBundle());
   files.set(
     "index.html",

@@ -33,3 +33,13 @@ export async function paintedShare(page: Page, png: Buffer): Promise<number> {
     return painted / (img.width * img.height);
   }, png.toString("base64"));
 }
+
+/** Puts the caret of the playground's text box at UTF-16 position `n`, as a click there would. */
+export async function setCaret(page: Page, n: number): Promise<void> {
+  await page.locator("[data-testid=text-input]").evaluate((e, n) => {
+    const t = e as HTMLTextAreaElement;
+    t.focus();
+    t.setSelectionRange(n, n);
+    t.dispatchEvent(new MouseEvent("click"));
+  }, n);
+}

@@ -14,7 +14,25 @@ import { stateFromHash, stateToHash } from "../../src/web/state.js";
 import { changedRange, visibleBytes } from "../../src/web/token-view.js";
 import { floresLines, HARD_STRINGS, WHITESPACE_STRINGS } from "../formats/data.js";
 import { spmEncode } from "../formats/spm-reference.js";
-import { launchChromium, paintedShare } from "./chromium.js";
+import { launchChromium, paintedShare, setCaret } from "./chromium.js";
+import { loadLanguageModel } from "../../src/lm/node.js";
+import { forward, disposeCache } from "../../src/lm/model.js";
+import { toFloat32 } from "../../src/tensor/backend.js";
+
+/** The bundled model's next-token probabilities after BOS + the prefix's ids, by the jax-js forward (not the page's code). */
+async function referenceNextToken(prefix: string): Promise<Float64Array> {
+  const { folder, tokenizer } = await loadLanguageModel(undefined);
+  const ids = [folder.config.bosTokenId!, ...tokenizer.encode(prefix, { addSpecialTokens: false }).ids];
+  const { logits, cache } = forward(folder.config, folder.params, [ids]);
+  disposeCache(cache);
+  const all = await toFloat32(logits);
+  const V = folder.config.vocabSize;
+  const row = all.subarray((ids.length - 1) * V, ids.length * V);
+  const max = Math.max(...row);
+  const e = Float64Array.from(row, (x) => Math.exp(x - max));
+  const z = e.reduce((a, b) => a + b, 0);
+  return e.map((x) => x / z);
+}
 
 const TOKENIZERS = "../shared/data/tokenizers";
 const LLAMA = `${TOKENIZERS}/llama.json`;
@@ -142,6 +160,23 @@ test("playground (built and served): ids equal HF and spm_encode, files load, sp
       assert.equal(await page.locator("[data-testid=panel] >> nth=0").locator(".t.p").count() > 0, true, "GPT-2 splits 日本 into byte tokens shown as partial");
       assert.ok(!(await page.locator("[data-testid=panel] >> nth=0").locator("[data-testid=tokens]").textContent())!.includes("\ufffd"), "no U+FFFD for partial characters");
 
+      if (where === "built") {
+        // The bundled model in the page: next-token probabilities at the caret equal the jax-js forward in Node.
+        const prefix = "Die Datei wird ";
+        await page.locator("[data-testid=text-input]").fill(prefix + "gelöscht.");
+        await page.locator("[data-testid=model-load]").click();
+        await setCaret(page, prefix.length);
+        await page.waitForFunction(() => document.querySelectorAll("[data-testid=next-token-list] li").length === 10, null, { timeout: 60_000 });
+        const shownNext = await page.$$eval("[data-testid=next-token-list] li", (lis) => lis.map((li) => ({ id: Number((li as HTMLElement).dataset.id), p: Number((li as HTMLElement).dataset.p) })));
+        const ref = await referenceNextToken(prefix);
+        const refTop = [...ref.keys()].sort((a, b) => ref[b]! - ref[a]!).slice(0, 10);
+        assert.deepEqual(shownNext.map((r) => r.id), refTop, "top-10 next tokens");
+        for (const r of shownNext) assert.ok(Math.abs(r.p - ref[r.id]!) < 1e-4, `p(${r.id}) ${r.p} vs ${ref[r.id]}`);
+        const byteSum = await page.$$eval("[data-testid=next-byte-list] li", (lis) => lis.reduce((a, li) => a + Number((li as HTMLElement).dataset.p), 0));
+        assert.ok(byteSum > 0.5 && byteSum <= 1 + 1e-6, `top-10 next bytes hold ${byteSum}`);
+        assert.ok((await paintedShare(page, await page.locator("[data-testid=model-panel]").screenshot())) > 0.02, "the model panel did not draw");
+        mark("model panel checked");
+      }
       const shot = await page.screenshot({ fullPage: true });
       assert.ok((await paintedShare(page, shot)) > 0.03, `${where}: the page screenshot is blank`);
       const chart = await page.locator("[data-testid=compare-chart] svg").first();
