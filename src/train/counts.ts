@@ -17,7 +17,7 @@ import { TokenizerError, type JsonObject } from "../tokenize/types.js";
 import { WordCounter } from "./corpus.js";
 import { countUnit, planUnits, shardRange, unitsFingerprint, type FileCorpusOptions } from "./node-corpus.js";
 import { defaultPreTokenizer, planFor, type TrainOptions } from "./train.js";
-import { resolvePattern } from "./pretokenize.js";
+import { GPT2_PATTERN, LLAMA3_PATTERN, resolvePattern } from "./pretokenize.js";
 import { writeFileAtomic } from "../node/files.js";
 
 const MAGIC = "RETOKCNT";
@@ -287,7 +287,8 @@ export async function openCountFile(path: string): Promise<CountFileReader> {
 
 function describeSetup(meta: CountMeta): string {
   const s = meta.setup;
-  return [s.kind, s.pattern && s.pattern.length < 12 ? s.pattern : s.pattern ? "custom pattern" : null, `digits ${s.digits}`, s.nfkc ? "nfkc" : null, s.lowercase ? "lowercase" : null]
+  const pattern = s.pattern === null ? null : s.pattern === GPT2_PATTERN ? "gpt2" : s.pattern === LLAMA3_PATTERN ? "llama3" : "custom pattern";
+  return [s.kind, pattern, `digits ${s.digits}`, s.nfkc ? "nfkc" : null, s.lowercase ? "lowercase" : null]
     .filter((x) => x !== null)
     .join(", ");
 }

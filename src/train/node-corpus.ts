@@ -240,7 +240,7 @@ async function* unitBytes(unit: CorpusUnit, onRaw: (n: number) => void): AsyncGe
   } catch (err) {
     if (err instanceof TokenizerError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    if (code && code.startsWith("E") && !code.startsWith("ERR_")) throw ioError(unit.path, err);
+    if (typeof code === "string" && code.startsWith("E") && !code.startsWith("ERR_")) throw ioError(unit.path, err);
     throw new TokenizerError(`${unit.path}: ${unit.compression} stream is damaged or truncated (${(err as Error).message})`);
   }
 }
