@@ -17,7 +17,8 @@ import { glob, isDynamicPattern } from "tinyglobby";
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, type FileMetaData } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
 import { TokenizerError } from "../tokenize/types.js";
-import { SNIFF_BYTES, isCompressed, sniffFormat, type SniffedFormat } from "../util/magic.js";
+import { sniffFormat } from "../util/magic.js";
+import { NUL_SCAN_BYTES, sniffNotText } from "../util/sniff.js";
 import type { ProgressCallback, WordCounter } from "./corpus.js";
 
 export interface FileCorpusOptions {
@@ -101,12 +102,6 @@ async function readHead(path: string, length: number, at = 0): Promise<Uint8Arra
   }
 }
 
-/** A refusal for a format this reader does not decompress or read as text. */
-function unsupported(path: string, format: SniffedFormat, inside = false): TokenizerError {
-  const what = inside ? `holds ${format} data after decompression` : `is ${format}-compressed`;
-  const hint = format === "parquet" ? " (Parquet must not be compressed as a whole file)" : " (supported: plain, gzip, zstd)";
-  return new TokenizerError(`${path}: ${what}, which retoken cannot read as text${hint}`);
-}
 
 /** Moves `pos` to just after the next "\n" at or after it (or to the end of the file). */
 export async function alignToLine(path: string, pos: number, size: number): Promise<number> {
@@ -154,7 +149,8 @@ export async function planUnits(paths: readonly string[], options: { jsonlField?
   if (files.length === 0) throw new TokenizerError(`no input files found in ${paths.join(", ") || "(none given)"}`);
   const units: CorpusUnit[] = [];
   for (const f of files) {
-    const format = sniffFormat(await readHead(f.path, SNIFF_BYTES));
+    const head = await readHead(f.path, NUL_SCAN_BYTES);
+    const format = sniffFormat(head);
     if (format === "parquet") {
       const meta = await parquetMeta(f.path);
       const col = parquetColumnIndex(f.path, meta, options.jsonlField);
@@ -167,9 +163,9 @@ export async function planUnits(paths: readonly string[], options: { jsonlField?
       });
     } else if (format === "gzip" || format === "zstd") {
       units.push({ path: f.path, compression: format, parquet: false, start: 0, end: f.size, size: f.size });
-    } else if (isCompressed(format)) {
-      throw unsupported(f.path, format);
     } else {
+      const notText = sniffNotText(head);
+      if (notText) throw new TokenizerError(`${f.path}: ${notText.reason} (corpora are text, JSONL or Parquet; gzip and zstd are decompressed)`);
       let start = 0;
       do {
         const end = await alignToLine(f.path, start + RANGE_BYTES, f.size);
@@ -317,8 +313,8 @@ async function* unitText(unit: CorpusUnit, options: FileCorpusOptions, invalid: 
   };
   for await (const chunk of unitBytes(unit, onRaw)) {
     if (first && unit.compression !== "none" && chunk.length > 0) {
-      const inner = sniffFormat(chunk.subarray(0, SNIFF_BYTES));
-      if (inner !== "unknown" && inner !== "safetensors-like") throw unsupported(unit.path, inner, true);
+      const inner = sniffNotText(chunk);
+      if (inner) throw new TokenizerError(`${unit.path}: after ${unit.compression} decompression, ${inner.reason}`);
       first = false;
     }
     const buf = pending.length > 0 ? Buffer.concat([pending, chunk]) : chunk;

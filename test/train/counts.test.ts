@@ -110,12 +110,13 @@ test("gzip text, globs and HF dataset folders are read by content; other compres
   assert.deepEqual([...new Set((await planUnits([join(dir, "hf")], { jsonlField: "text" })).map((u) => u.path))], [0, 1, 2].map((f) => join(dir, "hf", "data", `train-0000${f}.parquet`)));
   await assert.rejects(planUnits([join(dir, "nothing-*.txt")]), /nothing-\*\.txt: no file matches this pattern/);
   const cases: [string, Buffer, RegExp][] = [
-    ["x.txt.bz2", Buffer.from("BZh91AY&SY\x00\x01junk"), /x\.txt\.bz2: is bzip2-compressed, which retoken cannot read/],
-    ["y.jsonl.xz", Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 1, 2, 3]), /y\.jsonl\.xz: is xz-compressed/],
-    ["z.txt.gz", gzipSync(Buffer.from([0x50, 0x4b, 0x03, 0x04, 9, 9, 9, 9])), /z\.txt\.gz: holds zip data after decompression/],
+    ["x.txt.bz2", Buffer.from("BZh91AY&SY\x00\x01junk"), /x\.txt\.bz2: bzip2-compressed, not text: decompress it first \(corpora are text, JSONL or Parquet; gzip and zstd are decompressed\)/],
+    ["y.jsonl.xz", Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 1, 2, 3]), /y\.jsonl\.xz: xz-compressed, not text/],
+    ["z.txt.gz", gzipSync(Buffer.from([0x50, 0x4b, 0x03, 0x04, 9, 9, 9, 9])), /z\.txt\.gz: after gzip decompression, a zip archive, not text/],
     ["t.txt.gz", gzipSync(Buffer.from("hello world\n".repeat(1000))).subarray(0, 40), /t\.txt\.gz: gzip stream is damaged or truncated/],
     ["u.txt.zst", zstd("hello world\n".repeat(5000)).subarray(0, 30), /u\.txt\.zst: zstd stream is damaged or truncated/],
     ["p.parquet", Buffer.from("PAR1 not really parquet PAR1"), /p\.parquet: not a readable Parquet file/],
+    ["w.safetensors", Buffer.from([8, 0, 0, 0, 0, 0, 0, 0, 0x7b, 0x7d, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20]), /w\.safetensors: a safetensors file \(tensor data\), not text/],
   ];
   for (const [name, bytes, error] of cases) {
     writeFileSync(join(dir, name), bytes);

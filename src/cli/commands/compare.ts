@@ -7,7 +7,7 @@ import { Tokenizer } from "../../index.js";
 import { compareTokenizers, formatCompareTable, type CorpusText, type NamedTokenizer } from "../../analyze/compare.js";
 import { renderCompareHtml } from "../../analyze/report-html.js";
 import { petrovFloresText } from "../../analyze/flores.js";
-import { readTextFolder, writeFileAtomic } from "../../node/files.js";
+import { readTextFile, readTextFolder, writeFileAtomic } from "../../node/files.js";
 import { measureCounts, type CountsMetrics } from "../../analyze/count-metrics.js";
 import { mergeCountFiles, missingUnits } from "../../train/counts.js";
 import type { JsonObject } from "../../tokenize/types.js";
@@ -33,9 +33,9 @@ export async function readFloresFolder(dir: string): Promise<CorpusText[]> {
   for (const f of files) {
     const lang = f.slice(0, -4);
     const devtestPath = join(dir, "devtest", `${lang}.devtest`);
-    const dev = await readFile(join(devDir, f), "utf8");
-    const devtest = await readFile(devtestPath, "utf8").catch(() => {
-      throw new Error(`${devtestPath}: missing (every language needs dev and devtest)`);
+    const dev = await readTextFile(join(devDir, f));
+    const devtest = await readTextFile(devtestPath).catch((e: Error) => {
+      throw new Error(e.message.includes("cannot read") ? `${devtestPath}: missing (every language needs dev and devtest)` : e.message);
     });
     out.push({ name: lang, text: petrovFloresText(dev, devtest) });
   }

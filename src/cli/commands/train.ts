@@ -1,9 +1,8 @@
 // `retoken train --model bpe|char-bpe|unigram|wordpiece --vocab-size N --out tokenizer.json [options] FILES...`
 // (or `--counts FILE...` instead of FILES: count files from `retoken count`)
 import { Command, InvalidArgumentError, Option } from "commander";
-import { readFile } from "node:fs/promises";
 import cliProgress from "cli-progress";
-import { writeFileAtomic } from "../../node/files.js";
+import { readJsonFile, readTextFile, writeFileAtomic } from "../../node/files.js";
 import { WordCounter, type TrainProgress } from "../../train/corpus.js";
 import { countFiles } from "../../train/node-corpus.js";
 import { planFor, trainFromCounts, type TrainModel, type TrainOptions } from "../../train/train.js";
@@ -88,14 +87,14 @@ export async function runTrain(files: string[], opts: TrainCliOptions, log: (s: 
   const { onProgress, stop } = progressBars(opts.progress, opts.model);
   let json: JsonObject;
   if (opts.prune) {
-    const source = JSON.parse(await readFile(opts.prune, "utf8")) as JsonObject;
+    const source = await readJsonFile(opts.prune);
     json = pruneTokenizerJson(source, opts.vocabSize, opts.prune);
   } else {
     if (opts.counts && files.length > 0) throw new Error("train: give either input files or --counts, not both");
     if (!opts.counts && files.length === 0) throw new Error("train: no input files (give FILES... or folders, or --counts FILE...)");
     const forced = [...opts.forceToken];
     if (opts.forceTokensFile) {
-      forced.push(...(await readFile(opts.forceTokensFile, "utf8")).split("\n").filter((l) => l.length > 0).map((l) => JSON.parse(l) as string));
+      forced.push(...(await readTextFile(opts.forceTokensFile)).split("\n").filter((l) => l.length > 0).map((l) => JSON.parse(l) as string));
     }
     const options: TrainOptions = {
       model: opts.model,
@@ -117,7 +116,7 @@ export async function runTrain(files: string[], opts: TrainCliOptions, log: (s: 
       onProgress,
     };
     let base: JsonObject | null = null;
-    if (opts.continueFrom) base = JSON.parse(await readFile(opts.continueFrom, "utf8")) as JsonObject;
+    if (opts.continueFrom) base = await readJsonFile(opts.continueFrom);
     const planOptions = base ? { ...options, ...continuePlanOptions(base) } : options;
     let counter: WordCounter;
     if (opts.counts) counter = (await loadCounts(opts.counts, planOptions)).counter;
