@@ -1,6 +1,6 @@
 // `retoken bpb [--model DIR] FILE [--json]`: bits per byte of a language model on a text file.
 import type { Command } from "commander";
-import { readFile } from "node:fs/promises";
+import { readTextFile } from "../../node/files.js";
 
 export function register(program: Command): void {
   program
@@ -11,7 +11,8 @@ export function register(program: Command): void {
     .option("--window <n>", "tokens per forward pass (default: min(max positions, 512))")
     .option("--stride <n>", "tokens between windows (default: window / 2)")
     .option("--json", "print a JSON object")
-    .action(async (file: string, opts: { model?: string; window?: string; stride?: string; json?: boolean }) => {
+    .option("--allow-binary", "read the file even if it looks binary (compressed files are refused regardless)")
+    .action(async (file: string, opts: { model?: string; window?: string; stride?: string; json?: boolean; allowBinary?: boolean }) => {
       const { loadLanguageModel } = await import("../../lm/node.js");
       const { bitsPerByte } = await import("../../lm/bpb.js");
       const int = (v: string | undefined, name: string) => {
@@ -22,12 +23,7 @@ export function register(program: Command): void {
       };
       const window = int(opts.window, "window");
       const stride = int(opts.stride, "stride");
-      let text: string;
-      try {
-        text = await readFile(file, "utf8");
-      } catch {
-        throw new Error(`bpb: cannot read ${file}`);
-      }
+      const text = await readTextFile(file, { allowBinary: opts.allowBinary });
       const { folder, tokenizer, dir } = await loadLanguageModel(opts.model);
       const t0 = performance.now();
       const r = await bitsPerByte(folder, tokenizer, text, { window, stride });

@@ -11,9 +11,10 @@ export function register(program: Command): void {
     .option("--tokens", "print the token strings too")
     .option("--offsets", "print the offsets (code points) too")
     .option("--no-special", "do not add special tokens")
-    .action(async (opts: { tokenizer?: string; count?: boolean; tokens?: boolean; offsets?: boolean; special: boolean }) => {
+    .option("--allow-binary", "encode stdin even if it looks binary (compressed input is refused regardless)")
+    .action(async (opts: { tokenizer?: string; count?: boolean; tokens?: boolean; offsets?: boolean; special: boolean; allowBinary?: boolean }) => {
       const tokenizer = await loadTokenizer(opts.tokenizer);
-      const text = await readStdin();
+      const text = await readStdin({ allowBinary: opts.allowBinary });
       const enc = tokenizer.encode(text, { addSpecialTokens: opts.special });
       if (opts.count) process.stdout.write(`${enc.ids.length}\n`);
       else if (opts.tokens || opts.offsets) {

@@ -1,9 +1,8 @@
 // `retoken transfer-eval`: bits per byte and sequence length of the original model and of each transfer method, per
 // target tokenizer and language, as a terminal table, JSON and a self-contained HTML report with charts.
 import type { Command } from "commander";
-import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
-import { writeFileAtomic } from "../../node/files.js";
+import { readTextFile, writeFileAtomic } from "../../node/files.js";
 import { TRANSFER_METHODS, type MethodInputs, type TransferMethod } from "../../transfer/methods.js";
 
 /** `LANG=FILE` or a bare `FILE` (no language). */
@@ -14,12 +13,12 @@ export function parseSpec(spec: string, option: string): { language: string | nu
   return { language: spec.slice(0, eq), file: spec.slice(eq + 1) };
 }
 
-async function readText(file: string, option: string, lines?: number): Promise<string> {
+async function readText(file: string, option: string, allowBinary: boolean | undefined, lines?: number): Promise<string> {
   let text: string;
   try {
-    text = await readFile(file, "utf8");
-  } catch {
-    throw new Error(`${option}: cannot read ${file}`);
+    text = await readTextFile(file, { allowBinary });
+  } catch (e) {
+    throw new Error(`${option}: ${(e as Error).message}`);
   }
   if (lines !== undefined) text = text.split("\n").slice(0, lines).join("\n");
   if (!text.trim()) throw new Error(`${option}: ${file} is empty`);
@@ -27,6 +26,7 @@ async function readText(file: string, option: string, lines?: number): Promise<s
 }
 
 export interface TransferEvalCliOptions {
+  allowBinary?: boolean;
   model?: string;
   target: string[];
   text: string[];
@@ -66,12 +66,12 @@ export async function runTransferEval(opts: TransferEvalCliOptions, out: (s: str
   const texts: { language: string; text: string }[] = [];
   for (const spec of opts.text) {
     const { language, file } = parseSpec(spec, "--text");
-    texts.push({ language: language ?? basename(file).replace(/\.[^.]*$/, ""), text: await readText(file, "--text", lines) });
+    texts.push({ language: language ?? basename(file).replace(/\.[^.]*$/, ""), text: await readText(file, "--text", opts.allowBinary, lines) });
   }
   const auxTexts = new Map<string | null, string>();
   for (const spec of opts.auxText) {
     const { language, file } = parseSpec(spec, "--aux-text");
-    auxTexts.set(language, await readText(file, "--aux-text"));
+    auxTexts.set(language, await readText(file, "--aux-text", opts.allowBinary));
   }
   const { folder, tokenizer: source, dir } = await loadLanguageModel(opts.model);
   const donor = opts.donor ? await loadLanguageModel(opts.donor) : null;
@@ -140,6 +140,7 @@ export function register(program: Command): void {
     .option("--json <file>", "write the results as JSON")
     .option("--html <file>", "write a self-contained HTML report with charts")
     .option("--add-special-tokens", "append the model's special tokens to a target that lacks them (else an error)")
+    .option("--allow-binary", "read text files even if they look binary (compressed files are refused regardless)")
     .option("-q, --quiet", "no progress output")
     .action(async (opts: TransferEvalCliOptions) => {
       await runTransferEval(opts, (s) => process.stdout.write(s));
