@@ -1,19 +1,56 @@
 // Node-only file helpers shared by the CLI and the Node entry points.
 
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { statSync } from "node:fs";
+import { readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, extname, join } from "node:path";
 import type { JsonObject } from "../tokenize/types.js";
 
+const FS_ERRORS: Record<string, string> = {
+  ENOENT: "no such file or directory",
+  EISDIR: "is a directory, expected a file",
+  ENOTDIR: "a part of the path is not a directory",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EEXIST: "already exists",
+  ENOSPC: "no space left on the device",
+  EROFS: "read-only file system",
+};
+
+/** A file-system error as `<path>: [<doing>: ]<what>` (Node's own message omits the path for EISDIR on read). */
+export function fileErrorMessage(err: unknown, path: string, doing?: string): string {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  const what = code && FS_ERRORS[code] ? FS_ERRORS[code] : err instanceof Error ? err.message : String(err);
+  return `${path}: ${doing ? `${doing}: ` : ""}${what}`;
+}
+
+/** Reads a whole file; errors name the path. */
+export async function readFileNamed(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    throw new Error(fileErrorMessage(err, path));
+  }
+}
+
+/** Reads a UTF-8 text file; errors name the path, invalid UTF-8 included. */
+export async function readTextFile(path: string): Promise<string> {
+  const bytes = await readFileNamed(path);
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    throw new Error(`${path}: not valid UTF-8`);
+  }
+}
+
 /** Writes a file so that readers never see a half-written one: temp file in the same folder, then rename. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
   const tmp = tempPathBeside(path);
   try {
     await writeFile(tmp, data);
     await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true });
-    throw err;
+    throw new Error(fileErrorMessage(err, path));
   }
 }
 
@@ -22,8 +59,8 @@ export async function readJsonFile(path: string): Promise<JsonObject> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
-  } catch {
-    throw new Error(`${path}: cannot read (is this a model folder?)`);
+  } catch (err) {
+    throw new Error(fileErrorMessage(err, path, "cannot read"));
   }
   let json: unknown;
   try {
@@ -35,9 +72,21 @@ export async function readJsonFile(path: string): Promise<JsonObject> {
   return json as JsonObject;
 }
 
-/** A temp path beside `path` (same folder, so a rename onto `path` is atomic), unique to this process and moment. */
+/**
+ * A temp path beside `path` (same folder, so a rename onto `path` is atomic), unique to this process and moment.
+ * The folder must exist: an output's missing parent is a typo to report, never a tree to create.
+ */
 export function tempPathBeside(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  const dir = dirname(path);
+  const isDir = (() => {
+    try {
+      return statSync(dir).isDirectory();
+    } catch {
+      return false;
+    }
+  })();
+  if (!isDir) throw new Error(`${path}: cannot write: the folder ${dir} does not exist`);
+  return join(dir, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
 }
 
 /** Moves a finished temp folder onto `dir`; an existing `dir` is swapped out first and removed after. */
@@ -63,21 +112,14 @@ export async function readTextFolder(dir: string): Promise<NamedText[]> {
   try {
     entries = (await readdir(dir)).sort();
   } catch (err) {
-    throw new Error(`${dir}: cannot read the folder (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    throw new Error(fileErrorMessage(err, dir, "cannot read the folder"));
   }
   const out: NamedText[] = [];
   for (const file of entries) {
     if (file.startsWith(".")) continue;
     const path = join(dir, file);
     if (!(await stat(path)).isFile()) continue;
-    const bytes = await readFile(path);
-    let text: string;
-    try {
-      text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
-    } catch {
-      throw new Error(`${path}: not valid UTF-8`);
-    }
-    out.push({ name: basename(file, extname(file)), text, path });
+    out.push({ name: basename(file, extname(file)), text: await readTextFile(path), path });
   }
   if (out.length === 0) throw new Error(`${dir}: the folder has no text files`);
   return out;
