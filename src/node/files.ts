@@ -4,6 +4,31 @@ import { statSync } from "node:fs";
 import { readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, extname, join } from "node:path";
 import type { JsonObject } from "../tokenize/types.js";
+import { sniffNotText } from "../util/sniff.js";
+
+export interface ReadTextOptions {
+  /** Read a file that sniffs as binary (a NUL byte near the start) anyway; compressed files are refused regardless. */
+  allowBinary?: boolean;
+  /** Refuse invalid UTF-8 instead of reading it as U+FFFD. */
+  fatal?: boolean;
+}
+
+/** Reads a text file that a command was given, sniffing its content first: compressed data, an archive or binary
+ * data is refused with the file named rather than decoded as text. A BOM is kept as text (as the reference keeps it). */
+export async function readTextFile(path: string, options: ReadTextOptions = {}): Promise<string> {
+  return textFromBytes(await readFileNamed(path), path, options);
+}
+
+/** The text of a file's bytes, refused as readTextFile refuses it. */
+export function textFromBytes(bytes: Uint8Array, path: string, options: ReadTextOptions = {}): string {
+  const notText = sniffNotText(bytes);
+  if (notText && (notText.compressed || !options.allowBinary)) throw new Error(`${path}: ${notText.reason}${notText.compressed ? "" : " (--allow-binary reads it anyway)"}`);
+  try {
+    return new TextDecoder("utf-8", { fatal: options.fatal ?? false, ignoreBOM: true }).decode(bytes);
+  } catch {
+    throw new Error(`${path}: not valid UTF-8`);
+  }
+}
 
 const FS_ERRORS: Record<string, string> = {
   ENOENT: "no such file or directory",
@@ -32,16 +57,6 @@ export async function readFileNamed(path: string): Promise<Buffer> {
   }
 }
 
-/** Reads a UTF-8 text file; errors name the path, invalid UTF-8 included. */
-export async function readTextFile(path: string): Promise<string> {
-  const bytes = await readFileNamed(path);
-  try {
-    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
-  } catch {
-    throw new Error(`${path}: not valid UTF-8`);
-  }
-}
-
 /** Writes a file so that readers never see a half-written one: temp file in the same folder, then rename. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const tmp = tempPathBeside(path);
@@ -56,12 +71,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
 
 /** Reads a JSON object from a file, with the path in every error. */
 export async function readJsonFile(path: string): Promise<JsonObject> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (err) {
-    throw new Error(fileErrorMessage(err, path, "cannot read"));
-  }
+  const text = await readTextFile(path);
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -119,7 +129,8 @@ export async function readTextFolder(dir: string): Promise<NamedText[]> {
     if (file.startsWith(".")) continue;
     const path = join(dir, file);
     if (!(await stat(path)).isFile()) continue;
-    out.push({ name: basename(file, extname(file)), text: await readTextFile(path), path });
+    const text = textFromBytes(await readFile(path), path, { fatal: true });
+    out.push({ name: basename(file, extname(file)), text, path });
   }
   if (out.length === 0) throw new Error(`${dir}: the folder has no text files`);
   return out;

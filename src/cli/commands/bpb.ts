@@ -12,12 +12,13 @@ export function register(program: Command): void {
     .option("--window <n>", "tokens per forward pass (default: min(max positions, 512))")
     .option("--stride <n>", "tokens between windows (default: window / 2)")
     .option("--json", "print a JSON object")
-    .action(async (file: string, opts: { model?: string; window?: string; stride?: string; json?: boolean }) => {
+    .option("--allow-binary", "read the file even if it looks binary (compressed files are refused regardless)")
+    .action(async (file: string, opts: { model?: string; window?: string; stride?: string; json?: boolean; allowBinary?: boolean }) => {
       const { loadLanguageModel } = await import("../../lm/node.js");
       const { bitsPerByte } = await import("../../lm/bpb.js");
       const window = positiveIntFlag("bpb", "window", opts.window);
       const stride = positiveIntFlag("bpb", "stride", opts.stride);
-      const text = await readTextFile(file);
+      const text = await readTextFile(file, { allowBinary: opts.allowBinary });
       const { folder, tokenizer, dir } = await loadLanguageModel(opts.model);
       const t0 = performance.now();
       const r = await bitsPerByte(folder, tokenizer, text, { window, stride });

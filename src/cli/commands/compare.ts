@@ -7,7 +7,7 @@ import { Tokenizer } from "../../index.js";
 import { compareTokenizers, formatCompareTable, type CorpusText, type NamedTokenizer } from "../../analyze/compare.js";
 import { renderCompareHtml } from "../../analyze/report-html.js";
 import { petrovFloresText } from "../../analyze/flores.js";
-import { readTextFolder, writeFileAtomic } from "../../node/files.js";
+import { readTextFile, readTextFolder, writeFileAtomic } from "../../node/files.js";
 import { emitJson } from "./shared.js";
 
 /** Names tokenizers by file name, disambiguating equal names with their folder. */
@@ -30,9 +30,9 @@ export async function readFloresFolder(dir: string): Promise<CorpusText[]> {
   for (const f of files) {
     const lang = f.slice(0, -4);
     const devtestPath = join(dir, "devtest", `${lang}.devtest`);
-    const dev = await readFile(join(devDir, f), "utf8");
-    const devtest = await readFile(devtestPath, "utf8").catch(() => {
-      throw new Error(`${devtestPath}: missing (every language needs dev and devtest)`);
+    const dev = await readTextFile(join(devDir, f));
+    const devtest = await readTextFile(devtestPath).catch((e: Error) => {
+      throw new Error(e.message.endsWith("no such file or directory") ? `${devtestPath}: missing (every language needs dev and devtest)` : e.message);
     });
     // Counts on Petrov et al.'s joined text; unigram bits per byte fitted on dev, measured on devtest.
     out.push({ name: lang, text: petrovFloresText(dev, devtest), fit: dev, heldOut: devtest });

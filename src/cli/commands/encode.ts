@@ -15,6 +15,7 @@ interface EncodeCliOptions {
   jsonl?: boolean;
   keepNewline?: boolean;
   json?: boolean;
+  allowBinary?: boolean;
 }
 
 /** The text `echo` and a file's last line end with is not part of it: one trailing "\n" (or "\r\n") goes. */
@@ -60,11 +61,12 @@ export function register(program: Command): void {
     .option("--lines", "each line of stdin is one text; prints one JSON line per text (JSONL)")
     .option("--jsonl", "each line of stdin is a JSON string or {\"text\": ...}; prints one JSON line per text")
     .option("--keep-newline", "keep the trailing newline of stdin as part of the text")
+    .option("--allow-binary", "encode stdin even if it looks binary (compressed input is refused regardless)")
     .action(async (opts: EncodeCliOptions) => {
       if (opts.lines && opts.jsonl) throw new Error("encode: give one of --lines or --jsonl");
       const tokenizer = await loadTokenizer(opts.tokenizer);
       if (!opts.lines && !opts.jsonl) {
-        const text = await readStdin();
+        const text = await readStdin({ allowBinary: opts.allowBinary });
         printJson(encodeOne(tokenizer, opts.keepNewline ? text : dropTrailingNewline(text), opts));
         return;
       }

@@ -1,7 +1,7 @@
 // What several commands share: the default tokenizer, reading stdin, and the output conventions of src/cli/main.ts.
 import { fileURLToPath } from "node:url";
 import { Tokenizer } from "../../index.js";
-import { writeFileAtomic } from "../../node/files.js";
+import { textFromBytes, writeFileAtomic, type ReadTextOptions } from "../../node/files.js";
 
 /** The tokenizer bundled with retoken (GPT-2's, MIT licence), used when a command gets no -t. */
 export const DEFAULT_TOKENIZER = fileURLToPath(new URL("../../../assets/gpt2-tokenizer.json", import.meta.url));
@@ -10,10 +10,11 @@ export function loadTokenizer(path: string | undefined): Promise<Tokenizer> {
   return Tokenizer.fromFile(path ?? DEFAULT_TOKENIZER);
 }
 
-export async function readStdin(): Promise<string> {
+/** stdin as text, sniffed as a text file is (compressed or binary input is refused unless allowed). */
+export async function readStdin(options: ReadTextOptions = {}): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
+  return textFromBytes(Buffer.concat(chunks), "stdin", options);
 }
 
 /** `--json`: one JSON object on one line of stdout. */

@@ -14,14 +14,15 @@ export function parseSpec(spec: string, option: string): { language: string | nu
   return { language: spec.slice(0, eq), file: spec.slice(eq + 1) };
 }
 
-async function readText(file: string, option: string, lines?: number): Promise<string> {
-  let text = await readTextFile(file);
+async function readText(file: string, option: string, allowBinary: boolean | undefined, lines?: number): Promise<string> {
+  let text = await readTextFile(file, { allowBinary });
   if (lines !== undefined) text = text.split("\n").slice(0, lines).join("\n");
   if (!text.trim()) throw new Error(`${file}: empty (${option})`);
   return text;
 }
 
 export interface TransferEvalCliOptions {
+  allowBinary?: boolean;
   model?: string;
   target: string[];
   text: string[];
@@ -56,12 +57,12 @@ export async function runTransferEval(opts: TransferEvalCliOptions, out: (s: str
   const texts: { language: string; text: string }[] = [];
   for (const spec of opts.text) {
     const { language, file } = parseSpec(spec, "--text");
-    texts.push({ language: language ?? basename(file).replace(/\.[^.]*$/, ""), text: await readText(file, "--text", lines) });
+    texts.push({ language: language ?? basename(file).replace(/\.[^.]*$/, ""), text: await readText(file, "--text", opts.allowBinary, lines) });
   }
   const auxTexts = new Map<string | null, string>();
   for (const spec of opts.auxText) {
     const { language, file } = parseSpec(spec, "--aux-text");
-    auxTexts.set(language, await readText(file, "--aux-text"));
+    auxTexts.set(language, await readText(file, "--aux-text", opts.allowBinary));
   }
   const { folder, tokenizer: source, dir } = await loadLanguageModel(opts.model);
   const donor = opts.donor ? await loadLanguageModel(opts.donor) : null;
@@ -130,6 +131,7 @@ export function register(program: Command): void {
     .option("--json [file]", "write the results as JSON to a file, or print them instead of the table")
     .option("--html <file>", "write a self-contained HTML report with charts")
     .option("--add-special-tokens", "append the model's special tokens to a target that lacks them (else an error)")
+    .option("--allow-binary", "read text files even if they look binary (compressed files are refused regardless)")
     .option("-q, --quiet", "no progress output")
     .action(async (opts: TransferEvalCliOptions) => {
       await runTransferEval(opts, (s) => process.stdout.write(s));

@@ -2,12 +2,13 @@
 // folder, speaking a new tokenizer, written as a complete Hugging Face folder (a thin layer over transferModelFolder).
 import type { Command } from "commander";
 import cliProgress from "cli-progress";
-import { readFile } from "node:fs/promises";
+import { readTextFile } from "../../node/files.js";
 import { TRANSFER_METHODS, type MethodInputs, type TransferMethod } from "../../transfer/methods.js";
 import type { EmbeddingView } from "../../transfer/embedding-view.js";
 import type { TransferFolderResult, TransferInputsContext, TransferProgress } from "../../transfer/folder.js";
 
 export interface TransferCliOptions {
+  allowBinary?: boolean;
   model?: string;
   tokenizer: string;
   method: string;
@@ -56,9 +57,9 @@ function methodInputs(method: TransferMethod, opts: TransferCliOptions, modelDir
         const { staticEmbeddingsFromText } = await import("../../transfer/static-embeddings.js");
         let text: string;
         try {
-          text = await readFile(opts.auxCorpus, "utf8");
-        } catch {
-          throw new Error(`transfer: cannot read --aux-corpus ${opts.auxCorpus}`);
+          text = await readTextFile(opts.auxCorpus, { allowBinary: opts.allowBinary });
+        } catch (e) {
+          throw new Error(`transfer: --aux-corpus ${(e as Error).message}`);
         }
         const dim = opts.auxDim === undefined ? 64 : Number(opts.auxDim);
         if (!Number.isInteger(dim) || dim < 1) throw new Error(`transfer: --aux-dim must be a positive integer, got "${opts.auxDim}"`);
@@ -153,6 +154,7 @@ export function register(program: Command): void {
     .option("--method <name>", `how new rows are made: ${TRANSFER_METHODS.join(", ")}`, "fvt")
     .option("--donor <dir>", "a model that already uses the new tokenizer (omp; or aux's embedding space)")
     .option("--aux-corpus <file>", "target-language text; aux trains static embeddings on it")
+    .option("--allow-binary", "read --aux-corpus even if it looks binary (compressed files are refused regardless)")
     .option("--aux-dim <n>", "dimension of aux's static embeddings", "64")
     .option("--hypernet <dir>", "trained hypernetwork folder (for --method hypernet)")
     .option("--add-special-tokens", "append the model's special tokens (bos/eos/pad) that the new tokenizer lacks")
