@@ -11,7 +11,7 @@ import { readTextFile, readTextFolder, writeFileAtomic } from "../../node/files.
 import { measureCounts, type CountsMetrics } from "../../analyze/count-metrics.js";
 import { mergeCountFiles, missingUnits } from "../../train/counts.js";
 import type { JsonObject } from "../../tokenize/types.js";
-
+import { emitJson } from "./shared.js";
 
 /** Names tokenizers by file name, disambiguating equal names with their folder. */
 function tokenizerName(path: string, all: string[]): string {
@@ -35,9 +35,10 @@ export async function readFloresFolder(dir: string): Promise<CorpusText[]> {
     const devtestPath = join(dir, "devtest", `${lang}.devtest`);
     const dev = await readTextFile(join(devDir, f));
     const devtest = await readTextFile(devtestPath).catch((e: Error) => {
-      throw new Error(e.message.includes("cannot read") ? `${devtestPath}: missing (every language needs dev and devtest)` : e.message);
+      throw new Error(e.message.endsWith("no such file or directory") ? `${devtestPath}: missing (every language needs dev and devtest)` : e.message);
     });
-    out.push({ name: lang, text: petrovFloresText(dev, devtest) });
+    // Counts on Petrov et al.'s joined text; unigram bits per byte fitted on dev, measured on devtest.
+    out.push({ name: lang, text: petrovFloresText(dev, devtest), fit: dev, heldOut: devtest });
   }
   return out;
 }
@@ -86,16 +87,16 @@ export function register(program: Command): void {
     .option("--pivot <name>", "text that parity premium is relative to (default: English if present)")
     .option("--alpha <number>", "Rényi efficiency order", "2.5")
     .option("--no-audit", "skip the vocabulary audit")
-    .option("--json <file>", "write the full results as JSON")
+    .option("--json [file]", "write the full results as JSON to a file, or print them instead of the table")
     .option("--html <file>", "write a self-contained HTML report with charts")
-    .action(async (files: string[], opts: { corpus?: string; flores?: string; counts?: string[]; reference?: string; pivot?: string; alpha: string; audit: boolean; json?: string; html?: string }) => {
+    .action(async (files: string[], opts: { corpus?: string; flores?: string; counts?: string[]; reference?: string; pivot?: string; alpha: string; audit: boolean; json?: string | true; html?: string }) => {
       if ([opts.corpus, opts.flores, opts.counts].filter((x) => x !== undefined).length !== 1) throw new Error("compare: give exactly one of --corpus DIR, --flores DIR or --counts FILE...");
       if (opts.counts) {
         const rows = await compareOnCounts(files, opts.counts);
-        process.stdout.write(
+        if (opts.json !== true) process.stdout.write(
           ["tokenizer\tbytes/token\tfertility\tunigram entropy (bits)\trenyi efficiency", ...rows.map((r) => `${r.tokenizer}\t${r.bytesPerToken.toFixed(3)}\t${r.fertility.toFixed(3)}\t${r.unigramEntropyBits.toFixed(3)}\t${r.renyiEfficiency.toFixed(4)}`)].join("\n") + "\n",
         );
-        if (opts.json) await writeFileAtomic(opts.json, JSON.stringify(rows, null, 1) + "\n");
+        await emitJson(opts.json, rows);
         return;
       }
       const alpha = Number(opts.alpha);
@@ -111,8 +112,8 @@ export function register(program: Command): void {
         onProgress: (m) => process.stderr.write(`\r\x1b[K${m}`),
       });
       process.stderr.write("\r\x1b[K");
-      process.stdout.write(formatCompareTable(report) + "\n");
-      if (opts.json) await writeFileAtomic(opts.json, JSON.stringify(report, null, 1) + "\n");
+      if (opts.json !== true) process.stdout.write(formatCompareTable(report) + "\n");
+      await emitJson(opts.json, report);
       if (opts.html) await writeFileAtomic(opts.html, renderCompareHtml(report, await chartJsSource()));
     });
 }

@@ -5,6 +5,7 @@ import { countShard, mergeCountFiles, writeCountFile, type CountTable } from "..
 import type { PreTokenizerKind, DigitMode } from "../../train/pretokenize.js";
 import type { TrainModel } from "../../train/train.js";
 import { addPreTokenizationOptions, progressBars } from "./train.js";
+import { printJson } from "./shared.js";
 
 export interface CountCliOptions {
   model: TrainModel;
@@ -27,9 +28,14 @@ function shardOption(value: string): [number, number] {
   return [i, n];
 }
 
-function summary(table: CountTable, out: string): string {
+/** What was written: a line on stderr, or with --json an object on stdout. */
+function report(table: CountTable, out: string, json: boolean | undefined): void {
   const m = table.meta;
-  return `wrote ${out}: ${m.entries} distinct pre-tokens from ${(m.bytes / 1e6).toFixed(1)} MB, ${m.lines} lines; units ${table.groups.length}/${m.units} (shards ${m.shards.join(", ")})`;
+  if (json) {
+    printJson({ out, entries: m.entries, bytes: m.bytes, lines: m.lines, unitsCounted: table.groups.length, units: m.units, shards: m.shards });
+    return;
+  }
+  process.stderr.write(`wrote ${out}: ${m.entries} distinct pre-tokens from ${(m.bytes / 1e6).toFixed(1)} MB, ${m.lines} lines; units ${table.groups.length}/${m.units} (shards ${m.shards.join(", ")})\n`);
 }
 
 /** Runs `retoken count` (exported for tests). */
@@ -64,18 +70,19 @@ export function register(program: Command): void {
     .option("--shard <i/n>", "count only shard i of n (i from 1): a deterministic share of the files, ranges and row groups", shardOption)
     .requiredOption("--out <file>", "where to write the count file (written atomically)")
     .option("--no-progress", "no progress bar")
-    .action(async (inputs: string[], opts: CountCliOptions) => {
-      const table = await runCount(inputs, opts);
-      process.stderr.write(summary(table, opts.out) + "\n");
+    .option("--json", "print what was written as a JSON object on stdout")
+    .action(async (inputs: string[], opts: CountCliOptions & { json?: boolean }) => {
+      report(await runCount(inputs, opts), opts.out, opts.json);
     });
   program
     .command("count-merge")
     .description("merge count files (any order) into one")
     .argument("<files...>", "count files from retoken count or count-merge")
     .requiredOption("--out <file>", "where to write the merged count file (written atomically)")
-    .action(async (files: string[], opts: { out: string }) => {
+    .option("--json", "print what was written as a JSON object on stdout")
+    .action(async (files: string[], opts: { out: string; json?: boolean }) => {
       const table = await mergeCountFiles(files);
       await writeCountFile(opts.out, table);
-      process.stderr.write(summary(table, opts.out) + "\n");
+      report(table, opts.out, opts.json);
     });
 }
