@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import cliProgress from "cli-progress";
 import { readJsonFile, readTextFile, writeFileAtomic } from "../../node/files.js";
+import { printJson } from "./shared.js";
 import { WordCounter, type TrainProgress } from "../../train/corpus.js";
 import { countFiles } from "../../train/node-corpus.js";
 import { planFor, trainFromCounts, type TrainModel, type TrainOptions } from "../../train/train.js";
@@ -156,10 +157,12 @@ export function register(program: Command): void {
     .option("--workers <n>", "count words in n worker threads", positiveInt)
     .option("--no-progress", "no progress bar")
     .option("--pretty", "indent the JSON")
-    .action(async (files: string[], opts: TrainCliOptions) => {
+    .option("--json", "print what was written as a JSON object on stdout")
+    .action(async (files: string[], opts: TrainCliOptions & { json?: boolean }) => {
       const json = await runTrain(files, opts);
       const model = json.model as JsonObject;
       const size = Array.isArray(model.vocab) ? model.vocab.length : Object.keys(model.vocab as JsonObject).length;
-      process.stderr.write(`wrote ${opts.out}: ${model.type} with ${size} tokens\n`);
+      if (opts.json) printJson({ out: opts.out, model: model.type, vocabSize: size });
+      else process.stderr.write(`wrote ${opts.out}: ${model.type} with ${size} tokens\n`);
     });
 }
