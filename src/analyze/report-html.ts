@@ -40,11 +40,11 @@ export function compareCharts(report: CompareReport): ChartSpec[] {
   }
   charts.push({ id: "bytes-per-token", title: "Bytes per token (higher: more text per token)", axis: "UTF-8 bytes / token", mark: "bar", rows: perText((r) => r.bytesPerToken), sort: "descending", digits: 2 });
   charts.push({ id: "fertility", title: "Fertility (tokens per word)", axis: "tokens / word", mark: "bar", rows: perText((r) => r.fertility), sort: "descending", digits: 2 });
-  const unigram = perText((r) => (r.unigramBitsPerByte > 0 ? r.unigramBitsPerByte : null));
+  const unigram = perText((r) => r.unigramBitsPerByte);
   if (unigram.length) {
     charts.push({
       id: "unigram-bpb",
-      title: "Unigram bits per byte (second half of each text under a unigram model of its first half; lower is better)",
+      title: "Unigram bits per byte (fitted on one split, measured on the held-out one; lower is better)",
       axis: "bits / byte",
       mark: "dot",
       rows: unigram,
@@ -73,13 +73,14 @@ export function compareCharts(report: CompareReport): ChartSpec[] {
 }
 
 function table(report: CompareReport): string {
-  const head = ["text", ...report.tokenizers.flatMap((t) => [`${t}<br>tokens`, "bytes/token", "fertility", ...(report.pivot ? ["premium"] : [])])];
+  const head = ["text", ...report.tokenizers.flatMap((t) => [`${t}<br>tokens`, "bytes/token", "fertility", ...(report.pivot ? ["premium"] : []), "unigram bits/byte"])];
   const rows = report.texts.map((text) => {
     const cells = [escapeHtml(text)];
     for (const tok of report.tokenizers) {
       const r = report.results.find((x) => x.tokenizer === tok && x.text === text)!;
       cells.push(String(r.tokens), r.bytesPerToken.toFixed(2), r.fertility.toFixed(2));
       if (report.pivot) cells.push(r.parityPremium === null ? "–" : r.parityPremium.toFixed(2));
+      cells.push(r.unigramBitsPerByte === null ? "–" : r.unigramBitsPerByte.toFixed(3));
     }
     return `<tr>${cells.map((c, i) => (i === 0 ? `<th>${c}</th>` : `<td>${c}</td>`)).join("")}</tr>`;
   });
@@ -87,7 +88,7 @@ function table(report: CompareReport): string {
 }
 
 function summaryTable(report: CompareReport): string {
-  const cols = ["tokenizer", "|V|", "bytes/token", "chars/token", "fertility", "continued words", `Rényi eff. (α=${report.alpha})`, "Shannon eff.", "utilisation", "mean premium"];
+  const cols = ["tokenizer", "|V|", "bytes/token", "chars/token", "fertility", "continued words", `Rényi eff. (α=${report.alpha})`, "Shannon eff.", "utilisation", "mean premium", "mean unigram bits/byte"];
   return htmlTable(
     cols,
     report.summaries.map((s) => [
@@ -101,6 +102,7 @@ function summaryTable(report: CompareReport): string {
       s.shannonEfficiency.toFixed(3),
       (100 * s.vocabularyUtilisation).toFixed(1) + "%",
       s.meanParityPremium === null ? "–" : s.meanParityPremium.toFixed(2),
+      s.meanUnigramBitsPerByte === null ? "–" : s.meanUnigramBitsPerByte.toFixed(3),
     ]),
   );
 }

@@ -1,9 +1,12 @@
 // Debian's Chromium driven by playwright-core, as every browser test here launches it (one launch per test file).
+import { existsSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 
 export const CHROMIUM = "/usr/bin/chromium";
 
 export async function launchChromium(): Promise<{ browser: Browser; page: Page; errors: string[] }> {
+  // A missing browser fails the test (never a skip): the README's set-up installs it.
+  if (!existsSync(CHROMIUM)) throw new Error("chromium is not installed: bash scripts/setup.sh --dev");
   const { chromium } = await import("playwright-core");
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
