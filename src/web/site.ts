@@ -2,8 +2,8 @@
 // load from file:// where fetch cannot, so the folder works opened from disk, from any static host, and offline).
 // `retoken playground` serves the same files; nothing is computed on a server.
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { mkdir, readFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Manifest } from "./app.js";
 import { writeFileAtomic } from "../node/files.js";
@@ -87,12 +87,18 @@ export async function playgroundFiles(): Promise<Map<string, string>> {
   return files;
 }
 
-/** Writes the site into `dir` (made if missing); each file is written whole (temp file, then rename), others are left. */
+/**
+ * Writes the site into `dir` (made if missing, but not its parent: a mistyped path is an error, not a new tree); each
+ * file is written whole (temp file, then rename), other files there are left alone.
+ */
 export async function writePlayground(dir: string): Promise<string[]> {
   const files = await playgroundFiles();
+  const root = resolve(dir);
+  if (!existsSync(dirname(root))) throw new Error(`playground --build: ${dirname(root)} does not exist`);
+  for (const sub of new Set([...files.keys()].map((p) => dirname(join(root, p))))) await mkdir(sub, { recursive: true });
   const written: string[] = [];
   for (const [path, content] of files) {
-    const out = join(resolve(dir), path);
+    const out = join(root, path);
     await writeFileAtomic(out, content);
     written.push(out);
   }

@@ -207,3 +207,29 @@ test("playground (built and served): ids equal HF and spm_encode, files load, sp
     server.close();
   }
 });
+
+test("retoken playground: serves the page and prints its URL; --build refuses a missing parent folder", async () => {
+  const { spawn, spawnSync } = await import("node:child_process");
+  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "playground", "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = "";
+      child.stdout.on("data", (d: Buffer) => {
+        out += d.toString();
+        const m = /http:\/\/127\.0\.0\.1:\d+\//.exec(out);
+        if (m) resolve(m[0]);
+      });
+      child.on("exit", (code) => reject(new Error(`playground exited with ${code}`)));
+    });
+    const page = await fetch(url);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /retokenManifest/);
+    assert.equal((await fetch(`${url}assets/gpt2.js`)).status, 200);
+    assert.equal((await fetch(`${url}nope.js`)).status, 404);
+  } finally {
+    child.kill();
+  }
+  const bad = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "playground", "--build", join(tmpdir(), "no-such-parent-4711", "site")], { encoding: "utf8" });
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /no-such-parent-4711 does not exist/);
+});
