@@ -92,9 +92,9 @@ export async function playgroundFiles(): Promise<Map<string, string>> {
  * file is written whole (temp file, then rename), other files there are left alone.
  */
 export async function writePlayground(dir: string): Promise<string[]> {
-  const files = await playgroundFiles();
   const root = resolve(dir);
   if (!existsSync(dirname(root))) throw new Error(`playground --build: ${dirname(root)} does not exist`);
+  const files = await playgroundFiles();
   for (const sub of new Set([...files.keys()].map((p) => dirname(join(root, p))))) await mkdir(sub, { recursive: true });
   const written: string[] = [];
   for (const [path, content] of files) {
