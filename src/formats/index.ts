@@ -49,7 +49,7 @@ export function readTokenizerFile(bytes: Uint8Array, options: TiktokenOptions = 
     }
     case "sentencepiece": {
       const model = parseSentencePieceModel(bytes, fileName);
-      return { json: sentencePieceModelToTokenizerJson(model, fileName), sentencePiece: model };
+      return { json: sentencePieceModelToTokenizerJson(model, { fileName }), sentencePiece: model };
     }
     case "tiktoken":
       return { json: tiktokenToTokenizerJson(utf8.decode(bytes), options), sentencePiece: null };
