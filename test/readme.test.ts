@@ -33,7 +33,7 @@ test("every README library example runs", () => {
   const dir = mkdtempSync(join(tmpdir(), "retoken-readme-"));
   try {
     blocks.forEach((code, i) => {
-      const file = join(dir, `example-${i}.ts`);
+      const file = join(dir, `example-${i}.mts`);
       writeFileSync(file, code.replace(/from "(retoken(?:\/[a-z]+)?)"/g, (_, spec: string) => `from ${JSON.stringify(sourceOf(spec))}`));
       const r = spawnSync(process.execPath, ["--import", "tsx", file], { cwd: ROOT, encoding: "utf8", timeout: 300_000 });
       assert.equal(r.status, 0, `README example ${i + 1} (${code.split("\n")[0]}) failed:\n${r.stderr.slice(-2000)}`);

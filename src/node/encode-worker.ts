@@ -3,13 +3,14 @@ import { parentPort, workerData } from "node:worker_threads";
 import { Tokenizer } from "../tokenize/tokenizer.js";
 import type { Encoding } from "../tokenize/encoding.js";
 import type { EncodedFields, PoolRequest } from "./tokenizer-pool.js";
+import { sequenceRangeEntries } from "../tokenize/encoding-ops.js";
 
 const tokenizer = Tokenizer.fromJSON(workerData.json as string);
 
 /** An Encoding as plain fields (structured clone keeps no class). */
 function fields(e: Encoding): EncodedFields {
   const { ids, typeIds, tokens, offsets, wordIds, specialTokensMask, attentionMask, sequenceIds, inputs } = e;
-  return { ids, typeIds, tokens, offsets, wordIds, specialTokensMask, attentionMask, sequenceIds, inputs, overflowing: e.overflowing.map(fields) };
+  return { ids, typeIds, tokens, offsets, wordIds, specialTokensMask, attentionMask, sequenceIds, inputs, ranges: sequenceRangeEntries(e), overflowing: e.overflowing.map(fields) };
 }
 
 parentPort!.on("message", (msg: PoolRequest) => {

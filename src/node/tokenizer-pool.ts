@@ -4,7 +4,7 @@ import { startModuleWorker } from "./module-worker.js";
 import { availableParallelism } from "node:os";
 import type { EncodeOptions, Tokenizer } from "../tokenize/tokenizer.js";
 import { Encoding } from "../tokenize/encoding.js";
-import { padEncodings } from "../tokenize/encoding-ops.js";
+import { padEncodings, restoreSequenceRanges } from "../tokenize/encoding-ops.js";
 import { TokenizerError } from "../tokenize/types.js";
 
 export interface TokenizerPoolOptions {
@@ -19,7 +19,11 @@ export type PoolEncodeOptions = Omit<EncodeOptions, "pair" | "allowedSpecial" | 
 };
 
 /** An Encoding's fields as a worker sends them. */
-export type EncodedFields = Pick<Encoding, "ids" | "typeIds" | "tokens" | "offsets" | "wordIds" | "specialTokensMask" | "attentionMask" | "sequenceIds" | "inputs"> & { overflowing: EncodedFields[] };
+export type EncodedFields = Pick<Encoding, "ids" | "typeIds" | "tokens" | "offsets" | "wordIds" | "specialTokensMask" | "attentionMask" | "sequenceIds" | "inputs"> & {
+  overflowing: EncodedFields[];
+  /** HF's per-sequence token ranges, which padding and merging read. */
+  ranges: [number, [number, number]][] | null;
+};
 
 export type PoolRequest =
   | { kind: "ids"; id: number; texts: string[]; addSpecialTokens: boolean }
@@ -28,7 +32,10 @@ export type PoolRequest =
 type Reply = { id: number; flat: Int32Array; lengths: Int32Array } | { id: number; encodings: EncodedFields[] } | { id: number; error: string };
 
 function toEncoding(f: EncodedFields): Encoding {
-  return new Encoding({ ...f, overflowing: f.overflowing.map(toEncoding) });
+  const { ranges, ...fields } = f;
+  const e = new Encoding({ ...fields, overflowing: f.overflowing.map(toEncoding) });
+  restoreSequenceRanges(e, ranges);
+  return e;
 }
 
 export class TokenizerPool {
