@@ -4,6 +4,7 @@
 
 import { Template } from "@huggingface/jinja";
 import { TokenizerError, type Json, type JsonObject } from "./types.js";
+import { parseJsonObject } from "./json-fields.js";
 
 /** The roles transformers gives special tokens (its SPECIAL_TOKENS_ATTRIBUTES), in its order. */
 export const SPECIAL_TOKEN_ROLES = ["bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token"] as const;
@@ -32,16 +33,7 @@ function tokenContent(v: Json | undefined, where: string): string | null {
 
 /** Reads tokenizer_config.json content (an object or its text); errors name the file and field. */
 export function parseTokenizerConfig(json: JsonObject | string, fileName = "tokenizer_config.json"): TokenizerConfig {
-  if (typeof json === "string") {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(json.replace(/^\ufeff/, ""));
-    } catch (e) {
-      throw new TokenizerError(`not valid JSON: ${(e as Error).message}`, fileName);
-    }
-    if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new TokenizerError("expected a JSON object", fileName);
-    json = parsed as JsonObject;
-  }
+  if (typeof json === "string") json = parseJsonObject(json, fileName);
   const specialTokens: Partial<Record<SpecialTokenRole, string>> = {};
   for (const role of SPECIAL_TOKEN_ROLES) {
     const t = tokenContent(json[role], `${fileName}: ${role}`);

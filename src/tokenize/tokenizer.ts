@@ -4,6 +4,7 @@
 
 import { AddedVocabulary, addedTokenFromJSON, addedTokenToJSON, type AddedToken } from "./added-vocabulary.js";
 import { byteLevelAlphabet, canonicalToken, tokenSpelling, type TokenSpelling } from "./byte-vocabulary.js";
+import { parseJsonObject } from "./json-fields.js";
 import { parseTokenizerConfig, renderChatTemplate, type ChatMessage, type ChatTemplateOptions, type TokenizerConfig } from "./chat-template.js";
 import { byteLevelPlan, encodeByteLevel, pieceSpans, type ByteLevelPlan } from "./pretokenizers/fast-byte-level.js";
 import { decoderFromJSON } from "./decoders/index.js";
@@ -165,16 +166,7 @@ export class Tokenizer {
   /** Builds a tokenizer from tokenizer.json content (an object or its text). */
   static fromJSON(json: JsonObject | string, options: LoadOptions = {}): Tokenizer {
     const file = options.fileName ?? "tokenizer.json";
-    if (typeof json === "string") {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(json.replace(/^\ufeff/, ""));
-      } catch (e) {
-        throw new TokenizerError(`not valid JSON: ${(e as Error).message}`, file);
-      }
-      if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new TokenizerError("expected a JSON object", file);
-      json = parsed as JsonObject;
-    }
+    if (typeof json === "string") json = parseJsonObject(json, file);
     const modelJson = section(json, "model", file);
     if (!modelJson) throw new TokenizerError(`missing field "model"`, file);
     const n = section(json, "normalizer", file);
