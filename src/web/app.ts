@@ -33,8 +33,6 @@ interface Loaded {
   tokenizer: Tokenizer;
   faces: TokenFaces;
   title: string;
-  /** Specials the tokenizer itself never matches in text (.model control pieces), kept to restore them. */
-  notInText: ReadonlySet<string>;
 }
 
 /** Tokens drawn per panel; the count stays exact beyond it (a 1 MB paste must not freeze the page). */
@@ -73,7 +71,7 @@ function loadAsset(key: string, src: string): Promise<string> {
 }
 
 function prepare(tokenizer: Tokenizer, title: string): Loaded {
-  return { tokenizer, faces: new TokenFaces(tokenizer), title, notInText: tokenizer.addedTokensNotInText };
+  return { tokenizer, faces: new TokenFaces(tokenizer), title };
 }
 
 async function loadTokenizer(key: string): Promise<Loaded> {
@@ -95,11 +93,9 @@ async function loadTokenizer(key: string): Promise<Loaded> {
 
 let state: PlaygroundState = stateFromHash(location.hash);
 
-/** The special-token switch: literal mode adds every special token to the set the tokenizer does not match. */
-function applySpecialMode(l: Loaded): void {
-  const specials = state.parseSpecialTokens ? l.notInText : new Set([...l.notInText, ...l.tokenizer.addedTokens.filter((t) => t.special).map((t) => t.content)]);
-  if (l.tokenizer.addedTokensNotInText !== specials) l.tokenizer.addedTokensNotInText = specials;
-}
+/** The special-token switch: off reads every special token typed in the text as plain text (tiktoken's rule with
+ * nothing allowed and nothing refused). */
+const specialOptions = () => (state.parseSpecialTokens ? {} : { allowedSpecial: [] as string[], disallowedSpecial: [] as string[] });
 
 class Panel {
   readonly root: HTMLElement;
@@ -191,10 +187,9 @@ class Panel {
       this.count.textContent = "–";
       return;
     }
-    applySpecialMode(l);
     let encoding: Encoding;
     try {
-      encoding = l.tokenizer.encode(text, { addSpecialTokens: state.addSpecialTokens });
+      encoding = l.tokenizer.encode(text, { addSpecialTokens: state.addSpecialTokens, ...specialOptions() });
     } catch (e) {
       this.note.textContent = (e as Error).message;
       return;

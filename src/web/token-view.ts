@@ -2,8 +2,7 @@
 // partial UTF-8 sequence shows as its bytes (⟨E6 97⟩), never as U+FFFD. Pure functions over the tokenizer core, so
 // Node tests check exactly what the page draws.
 import type { Tokenizer } from "../tokenize/tokenizer.js";
-import { canonicalToken, tokenSpelling, type TokenSpelling } from "../tokenize/byte-vocabulary.js";
-import type { Json, JsonObject } from "../tokenize/types.js";
+import { canonicalToken, type TokenSpelling } from "../tokenize/byte-vocabulary.js";
 
 export interface TokenFace {
   /** What the token box shows. */
@@ -66,18 +65,6 @@ export function visibleBytes(bytes: Uint8Array): { label: string; partial: boole
   return { label, partial };
 }
 
-/** How a loaded tokenizer spells its tokens, read from its stages (no full toJSON of a large vocabulary). */
-export function spellingOf(tokenizer: Tokenizer): TokenSpelling {
-  const model = tokenizer.model as { type: string; byteFallback?: boolean; continuingSubwordPrefix?: string };
-  const json: JsonObject = {
-    model: { type: model.type, byte_fallback: model.byteFallback === true, ...(model.continuingSubwordPrefix !== undefined ? { continuing_subword_prefix: model.continuingSubwordPrefix } : {}) },
-    normalizer: (tokenizer.normalizer?.toJSON() ?? null) as Json,
-    pre_tokenizer: (tokenizer.preTokenizer?.toJSON() ?? null) as Json,
-    decoder: (tokenizer.decoder?.toJSON() ?? null) as Json,
-  };
-  return tokenSpelling(json);
-}
-
 /** Faces of a tokenizer's ids, made once per id (a keystroke re-renders only ids it has not met). */
 export class TokenFaces {
   private readonly faces = new Map<number, TokenFace>();
@@ -85,7 +72,7 @@ export class TokenFaces {
   private readonly specials: Set<string>;
 
   constructor(private readonly tokenizer: Tokenizer) {
-    this.spelling = spellingOf(tokenizer);
+    this.spelling = tokenizer.spelling();
     this.specials = new Set(tokenizer.addedTokens.filter((t) => t.special).map((t) => t.content));
   }
 
