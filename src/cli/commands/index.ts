@@ -11,5 +11,6 @@ import { register as bpb } from "./bpb.js";
 import { register as generate } from "./generate.js";
 import { register as transferEval } from "./transfer-eval.js";
 import { register as transfer } from "./transfer.js";
+import { register as nextBytes } from "./next-bytes.js";
 
-export const commands: ((program: Command) => void)[] = [demo, encode, decode, inspect, train, compare, mixture, bpb, generate, transfer, transferEval];
+export const commands: ((program: Command) => void)[] = [demo, encode, decode, inspect, train, compare, mixture, bpb, generate, transfer, transferEval, nextBytes];
