@@ -4,6 +4,8 @@
 import type { JsonObject } from "../tokenize/types.js";
 import { TokenizerError } from "../tokenize/types.js";
 import { isSentencePieceModel, parseSentencePieceModel, sentencePieceModelToTokenizerJson, type SentencePieceModel } from "./sentencepiece.js";
+import { isCompressed, sniffFormat } from "../util/magic.js";
+import { sniffNotText } from "../util/sniff.js";
 import { isPackagedTiktokenJson, isTiktokenRanks, packagedTiktokenToTokenizerJson, tiktokenToTokenizerJson, type TiktokenOptions } from "./tiktoken.js";
 
 export * from "./tiktoken.js";
@@ -36,6 +38,9 @@ export function tokenizerJsonFromBytes(bytes: Uint8Array, options: TiktokenOptio
  */
 export function readTokenizerFile(bytes: Uint8Array, options: TiktokenOptions = {}): { json: JsonObject; sentencePiece: SentencePieceModel | null } {
   const fileName = options.fileName ?? "tokenizer file";
+  // Sniffed by content, whatever the name: a compressed tokenizer is refused rather than parsed as garbage.
+  const format = sniffFormat(bytes);
+  if (isCompressed(format)) throw new TokenizerError(`the file is ${sniffNotText(bytes)!.reason}`, fileName);
   switch (detectTokenizerFormat(bytes)) {
     case "tokenizer.json": {
       let json: unknown;
@@ -54,6 +59,8 @@ export function readTokenizerFile(bytes: Uint8Array, options: TiktokenOptions = 
     case "tiktoken":
       return { json: tiktokenToTokenizerJson(utf8.decode(bytes), options), sentencePiece: null };
     default:
+      const notText = sniffNotText(bytes);
+      if (notText) throw new TokenizerError(`unrecognised format: ${notText.reason}, and not a SentencePiece .model either`, fileName);
       throw new TokenizerError("unrecognised format: expected a tokenizer.json, a tiktoken rank file (\"<base64> <rank>\" lines) or a SentencePiece .model", fileName);
   }
 }

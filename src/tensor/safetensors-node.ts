@@ -7,9 +7,9 @@ import type { FileHandle } from "node:fs/promises";
 import {
   buildHeader,
   decodeToFloat32,
-  DTYPE_BYTES,
   parseHeader,
   readHeaderLength,
+  tensorByteLength,
   type SafetensorsHeader,
   type TensorInfo,
   type TensorLayout,
@@ -152,13 +152,13 @@ export interface StreamedTensor extends TensorLayout {
 /** Writes tensors whose bytes are produced piece by piece, atomically (temp file, then rename); each tensor must
  * deliver exactly shape × dtype bytes, so a short or long producer cannot corrupt the offsets in the header. */
 export async function writeSafetensorsStreamed(path: string, tensors: StreamedTensor[], metadata?: Record<string, string>): Promise<void> {
-  const { header } = buildHeader(tensors, metadata);
+  const { header } = buildHeader(tensors, metadata, path);
   const tmp = tempPathBeside(path);
   const fh = await open(tmp, "w");
   try {
     await fh.write(header);
     for (const t of tensors) {
-      const need = t.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[t.dtype];
+      const need = tensorByteLength(t.shape, t.dtype, path);
       let got = 0;
       for await (const chunk of t.chunks()) {
         got += chunk.length;

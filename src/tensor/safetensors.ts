@@ -3,6 +3,8 @@
 // data_offsets [begin, end) are relative to the start of the data region. The files come from strangers, so the
 // header is checked in full before any data is trusted (sizes vs shape × dtype, bounds, overlaps, dtype).
 
+import { findDuplicateKey } from "../util/json-duplicate-keys.js";
+
 export type SafetensorsDtype = "F64" | "F32" | "F16" | "BF16" | "I64" | "I32" | "I16" | "I8" | "U8" | "BOOL";
 export const DTYPE_BYTES: Record<SafetensorsDtype, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
 
@@ -34,44 +36,73 @@ export function readHeaderLength(first8: Uint8Array, fileSize: number, file: str
   return Number(n);
 }
 
-/** Parses and validates the JSON header; `fileSize` is the whole file's size in bytes. */
+/** Parses and validates the JSON header by the format's rules (those of the reference reader, plus duplicate names):
+ * it starts with "{", names each tensor once, and the tensors' data_offsets tile the data region exactly — from 0,
+ * each starting where the previous ends, the last ending at the end of the file — so no byte is aliased, hidden
+ * in a hole or smuggled after the last tensor. `fileSize` is the whole file's size in bytes. */
 export function parseHeader(headerBytes: Uint8Array, fileSize: number, file: string): SafetensorsHeader {
+  if (headerBytes[0] !== 0x7b) throw new Error(`${file}: header must start with "{", found byte 0x${(headerBytes[0] ?? 0).toString(16).padStart(2, "0")} (not a safetensors file?)`);
+  let text: string;
   let json: unknown;
   try {
-    json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(headerBytes));
+    text = new TextDecoder("utf-8", { fatal: true }).decode(headerBytes);
+    json = JSON.parse(text);
   } catch (e) {
     throw new Error(`${file}: header is not valid UTF-8 JSON (${(e as Error).message})`);
   }
   if (typeof json !== "object" || json === null || Array.isArray(json)) throw new Error(`${file}: header must be a JSON object`);
+  const dup = findDuplicateKey(text);
+  if (dup) {
+    const where = dup.path.length === 0 ? (dup.key === "__metadata__" ? `"__metadata__"` : `tensor "${dup.key}"`) : dup.path[0] === "__metadata__" ? `__metadata__["${dup.key}"]` : `tensor "${dup.path[0]}": field "${dup.key}"`;
+    throw new Error(`${file}: ${where} appears twice in the header (JSON readers would silently keep one)`);
+  }
   const dataStart = 8 + headerBytes.length;
   const dataSize = fileSize - dataStart;
   const tensors: TensorInfo[] = [];
   let metadata: Record<string, string> = {};
   for (const [name, raw] of Object.entries(json as Record<string, unknown>)) {
     if (name === "__metadata__") {
-      if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new Error(`${file}: __metadata__ must be an object of strings`);
+      if (raw === null) continue;
+      if (typeof raw !== "object" || Array.isArray(raw)) throw new Error(`${file}: __metadata__ must be an object of strings`);
       for (const [k, v] of Object.entries(raw)) if (typeof v !== "string") throw new Error(`${file}: __metadata__["${k}"] must be a string, got ${JSON.stringify(v)}`);
       metadata = raw as Record<string, string>;
       continue;
     }
     const where = `${file}: tensor "${name}"`;
-    if (typeof raw !== "object" || raw === null) throw new Error(`${where}: entry must be an object with dtype, shape, data_offsets`);
+    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new Error(`${where}: entry must be an object with dtype, shape, data_offsets`);
     const { dtype, shape, data_offsets: offs } = raw as Record<string, unknown>;
-    if (typeof dtype !== "string" || !(dtype in DTYPE_BYTES)) throw new Error(`${where}: unknown dtype ${JSON.stringify(dtype)} (known: ${Object.keys(DTYPE_BYTES).join(", ")})`);
+    if (typeof dtype !== "string" || !Object.hasOwn(DTYPE_BYTES, dtype)) throw new Error(`${where}: unknown dtype ${JSON.stringify(dtype)} (known: ${Object.keys(DTYPE_BYTES).join(", ")})`);
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new Error(`${where}: shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
     if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((o) => Number.isSafeInteger(o) && o >= 0)) throw new Error(`${where}: data_offsets must be [begin, end], got ${JSON.stringify(offs)}`);
     const [begin, end] = offs as number[];
     if (end < begin) throw new Error(`${where}: data_offsets [${begin}, ${end}] end before they begin`);
-    const count = (shape as number[]).reduce((a, b) => a * b, 1);
-    const expected = count * DTYPE_BYTES[dtype as SafetensorsDtype];
+    const expected = tensorByteLength(shape as number[], dtype as SafetensorsDtype, where);
     if (end - begin !== expected) throw new Error(`${where}: ${end - begin} bytes in data_offsets but shape [${shape.join(", ")}] × ${dtype} needs ${expected}`);
     if (end > dataSize) throw new Error(`${where}: data_offsets end ${end} is past the end of the data (${dataSize} bytes): truncated or lying header`);
     tensors.push({ name, dtype: dtype as SafetensorsDtype, shape: shape as number[], begin, end });
   }
   const sorted = [...tensors].sort((a, b) => a.begin - b.begin || a.end - b.end);
-  for (let i = 1; i < sorted.length; i++)
-    if (sorted[i].begin < sorted[i - 1].end) throw new Error(`${file}: tensors "${sorted[i - 1].name}" and "${sorted[i].name}" overlap (bytes ${sorted[i].begin}..${sorted[i - 1].end})`);
+  let at = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    const t = sorted[i]!;
+    const prev = sorted[i - 1];
+    if (t.begin < at) throw new Error(`${file}: tensors "${prev!.name}" and "${t.name}" overlap (bytes ${t.begin}..${at})`);
+    if (t.begin > at)
+      throw new Error(prev ? `${file}: tensor "${t.name}" starts at byte ${t.begin} but the previous tensor "${prev.name}" ends at ${at}: a hole of ${t.begin - at} bytes` : `${file}: tensor "${t.name}" starts at byte ${t.begin}: the first tensor must start at 0`);
+    at = t.end;
+  }
+  if (at !== dataSize) {
+    const last = sorted[sorted.length - 1];
+    throw new Error(last ? `${file}: ${dataSize - at} bytes after the last tensor "${last.name}" (it ends at ${at}, the data region holds ${dataSize})` : `${file}: the header lists no tensor but ${dataSize} data bytes follow it`);
+  }
   return { dataStart, tensors, metadata };
+}
+
+/** Bytes of a tensor of this shape and dtype; refuses sizes past 2^53 (a lying shape must not wrap around). */
+export function tensorByteLength(shape: readonly number[], dtype: SafetensorsDtype, where: string): number {
+  const n = shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[dtype];
+  if (!Number.isSafeInteger(n)) throw new Error(`${where}: shape [${shape.join(", ")}] × ${dtype} is ${n} bytes, more than any file holds`);
+  return n;
 }
 
 function f16ToF32(h: number): number {
@@ -220,16 +251,23 @@ export interface TensorToWrite extends TensorLayout {
 
 /** Builds the header bytes (padded with spaces to a multiple of 8, as the reference writer does) and data offsets.
  * Tensors given with `data` are checked against their shape; layouts alone serve writers that stream the bytes. */
-export function buildHeader(tensors: (TensorLayout & { data?: Uint8Array })[], metadata?: Record<string, string>): { header: Uint8Array; dataSize: number } {
+export function buildHeader(tensors: (TensorLayout & { data?: Uint8Array })[], metadata?: Record<string, string>, file = "safetensors"): { header: Uint8Array; dataSize: number } {
   const obj: Record<string, unknown> = {};
-  if (metadata && Object.keys(metadata).length) obj.__metadata__ = metadata;
+  if (metadata && Object.keys(metadata).length) {
+    for (const [k, v] of Object.entries(metadata)) if (typeof v !== "string") throw new Error(`${file}: __metadata__["${k}"] must be a string, got ${typeof v}`);
+    obj.__metadata__ = metadata;
+  }
   let offset = 0;
   const seen = new Set<string>();
   for (const t of tensors) {
-    if (seen.has(t.name)) throw new Error(`safetensors: tensor "${t.name}" is written twice`);
+    const where = `${file}: tensor "${t.name}"`;
+    if (t.name === "__metadata__") throw new Error(`${where}: the name is reserved for the metadata`);
+    if (seen.has(t.name)) throw new Error(`${where} is written twice`);
     seen.add(t.name);
-    const need = t.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[t.dtype];
-    if (t.data && need !== t.data.length) throw new Error(`safetensors: tensor "${t.name}" has ${t.data.length} bytes, shape [${t.shape.join(", ")}] × ${t.dtype} needs ${need}`);
+    if (!Object.hasOwn(DTYPE_BYTES, t.dtype)) throw new Error(`${where}: unknown dtype ${JSON.stringify(t.dtype)}`);
+    if (!t.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new Error(`${where}: shape must be non-negative integers, got ${JSON.stringify(t.shape)}`);
+    const need = tensorByteLength(t.shape, t.dtype, where);
+    if (t.data && need !== t.data.length) throw new Error(`${where} has ${t.data.length} bytes, shape [${t.shape.join(", ")}] × ${t.dtype} needs ${need}`);
     obj[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + need] };
     offset += need;
   }
@@ -237,6 +275,7 @@ export function buildHeader(tensors: (TensorLayout & { data?: Uint8Array })[], m
   const len = new TextEncoder().encode(json).length;
   json += " ".repeat((8 - ((8 + len) % 8)) % 8);
   const body = new TextEncoder().encode(json);
+  if (body.length > MAX_HEADER_BYTES) throw new Error(`${file}: the header would be ${body.length} bytes, over the ${MAX_HEADER_BYTES}-byte limit readers enforce`);
   const header = new Uint8Array(8 + body.length);
   new DataView(header.buffer).setBigUint64(0, BigInt(body.length), true);
   header.set(body, 8);
@@ -259,8 +298,8 @@ export function parseSafetensors(bytes: Uint8Array, file = "model.safetensors"):
 }
 
 /** Serialises tensors into one safetensors buffer. */
-export function serializeSafetensors(tensors: TensorToWrite[], metadata?: Record<string, string>): Uint8Array {
-  const { header, dataSize } = buildHeader(tensors, metadata);
+export function serializeSafetensors(tensors: TensorToWrite[], metadata?: Record<string, string>, file?: string): Uint8Array {
+  const { header, dataSize } = buildHeader(tensors, metadata, file);
   const out = new Uint8Array(header.length + dataSize);
   out.set(header, 0);
   let o = header.length;

@@ -50,6 +50,10 @@ test("user errors: one clear line and exit code 1, no stack trace", () => {
     [["encode", "-t", join(dir, "bad.json")], "x", /unknown model type "Nope"/],
     [["decode", "-t", GPT2], "not json", /stdin is not JSON/],
     // The library's own check (Tokenizer.unknownIdError): the id, its position and the file.
+    // Content, not names: compressed or binary input is refused with the file named.
+    [["encode", "-t", "test/fixtures/compressed/tokenizer.json.gz"], "x", /tokenizer\.json\.gz: the file is gzip-compressed, not text: decompress it first/],
+    [["bpb", "test/fixtures/compressed/tokenizer.json.zst"], "", /tokenizer\.json\.zst: zstd-compressed, not text: decompress it first/],
+    [["encode", "-t", GPT2], "a\0b", /stdin: binary data \(a NUL byte at offset 1\), not text \(--allow-binary reads it anyway\)/],
     [["decode", "-t", GPT2], "[15496, 99999999]", /gpt-2\.json: decode: id 99999999 at position 1 is not in the vocabulary \(50257 tokens, highest id 50256\)/],
   ] as [string[], string, RegExp][]) {
     const r = retoken(args, input);

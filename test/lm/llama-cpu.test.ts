@@ -58,7 +58,7 @@ function ids(rows: number, len: number, V: number, seed: number): number[][] {
 
 const blas = loadOpenBlas();
 const gemms = [jsGemm, ...("gemm" in blas ? [blas.gemm] : [])];
-if (!("gemm" in blas)) test("OpenBLAS loads (.ci/run installs libopenblas0-pthread)", { skip: blas.error }, () => {});
+test("OpenBLAS loads (bash scripts/setup.sh installs libopenblas0-pthread)", () => assert.ok("gemm" in blas, "error" in blas ? blas.error : ""));
 
 const vectors = [jsVectorKernels, ...[wasmVectorKernels()].filter((k) => k !== null)];
 
@@ -123,7 +123,8 @@ test("CPU Llama names bad input", () => {
   assert.throws(() => llamaLogitsCpu(config, missing, Int32Array.from([1, 2]), 1, 2, jsGemm), /missing weight "model.layers.1.mlp.up_proj.weight"/);
 });
 
-test("bits per byte of the default model: the CPU path equals the tensor backend's", { skip: "gemm" in blas ? false : blas.error }, async () => {
+test("bits per byte of the default model: the CPU path equals the tensor backend's", async () => {
+  assert.ok("gemm" in blas, "OpenBLAS is missing: bash scripts/setup.sh");
   const { readFileSync } = await import("node:fs");
   const { loadLanguageModel } = await import("../../src/lm/node.js");
   const { bitsPerByte } = await import("../../src/lm/bpb.js");

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeToFloat32, encodeFromNumbers, parseSafetensors, serializeSafetensors, type SafetensorsDtype } from "../../src/tensor/safetensors.js";
 import { openSafetensors, writeSafetensors, forEachTensor } from "../../src/tensor/safetensors-node.js";
+import { hostileSafetensors, type HostileCase } from "./hostile-safetensors.js";
 
 const FIX = "test/fixtures/lm";
 
@@ -84,7 +85,7 @@ test("bad files give errors that name the file and the tensor", async () => {
     ["overlap", makeFile({ a: { dtype: "F32", shape: [2], data_offsets: [0, 8] }, b: { dtype: "F32", shape: [2], data_offsets: [4, 12] } }, 12), /tensors "a" and "b" overlap/],
     ["unknown dtype", makeFile({ w: { dtype: "F8_E4M3X", shape: [2], data_offsets: [0, 2] } }, 2), /tensor "w": unknown dtype "F8_E4M3X"/],
     ["header length huge", makeFile({}, 0, 2 ** 40), /header length 1099511627776 is larger than/],
-    ["not json", (() => { const b = makeFile({ x: 1 }, 0); b[8] = 0x7b + 1; return b; })(), /bad\.st: header is not valid UTF-8 JSON/],
+    ["not json", (() => { const b = makeFile({ x: 1 }, 0); b[9] = 0x7b; return b; })(), /bad\.st: header is not valid UTF-8 JSON/],
     ["bad metadata", makeFile({ __metadata__: { a: 1 } }, 0), /__metadata__\["a"\] must be a string/],
     ["reversed offsets", makeFile({ w: { dtype: "U8", shape: [0], data_offsets: [4, 0] } }, 4), /end before they begin/],
   ];
@@ -112,4 +113,51 @@ test("sharded checkpoints: the index maps tensors to shards; a lying index is ca
   await writeFile(join(dir, "model.safetensors.index.json"), JSON.stringify(index));
   await assert.rejects(forEachTensor(dir, () => {}), /tensor "c" is mapped to model-00001-of-00002\.safetensors but that shard does not hold it/);
   await rm(dir, { recursive: true });
+});
+
+test("hostile files (test/fixtures/safetensors-hostile): each gets its verdict; every rejection names the file and the tensor", async () => {
+  const dir = "test/fixtures/safetensors-hostile";
+  const verdicts = JSON.parse(await readFile(`${dir}/verdicts.json`, "utf8")) as HostileCase[];
+  const built = hostileSafetensors();
+  assert.deepEqual(verdicts, built.map(({ bytes: _, ...c }) => c), "fixtures are stale: run node --import tsx scripts/make-hostile-safetensors.ts");
+  let rejected = 0;
+  for (const c of verdicts) {
+    const path = `${dir}/${c.name}.safetensors`;
+    const bytes = new Uint8Array(await readFile(path));
+    assert.deepEqual(bytes, built.find((b) => b.name === c.name)!.bytes, `${c.name}: stale fixture`);
+    if (c.verdict === "accept") {
+      const f = await openSafetensors(path);
+      const mem = parseSafetensors(bytes, path);
+      for (const info of f.header.tensors) assert.deepEqual((await f.readFloat32(info.name)).data, mem.read(info.name), `${c.name}: ${info.name}`);
+      await f.close();
+      continue;
+    }
+    const check = (e: unknown) => {
+      const m = (e as Error).message;
+      assert.ok(m.startsWith(`${path}: `), `${c.name}: the error names the file: ${m}`);
+      assert.ok(m.includes(c.error!), `${c.name}: expected "${c.error}" in: ${m}`);
+      if (c.tensor) assert.ok(m.includes(`"${c.tensor}"`), `${c.name}: the error names tensor "${c.tensor}": ${m}`);
+      return true;
+    };
+    assert.throws(() => parseSafetensors(bytes, path), check, `${c.name}: accepted in memory`);
+    await assert.rejects(openSafetensors(path), check, `${c.name}: accepted by the streaming reader`);
+    rejected++;
+  }
+  assert.equal(rejected, verdicts.filter((c) => c.verdict === "reject").length);
+  assert.ok(rejected >= 41, `${rejected} hostile files`);
+});
+
+test("the writer refuses what the reader would: a reserved or repeated name, a bad shape, non-string metadata", () => {
+  const data = new Uint8Array(4);
+  const w = (tensors: Parameters<typeof serializeSafetensors>[0], metadata?: Record<string, string>) => () => serializeSafetensors(tensors, metadata, "out.st");
+  assert.throws(w([{ name: "__metadata__", dtype: "U8", shape: [4], data }]), /out\.st: tensor "__metadata__": the name is reserved/);
+  assert.throws(w([{ name: "a", dtype: "U8", shape: [4], data }, { name: "a", dtype: "U8", shape: [4], data }]), /out\.st: tensor "a" is written twice/);
+  assert.throws(w([{ name: "a", dtype: "U8", shape: [-4], data }]), /out\.st: tensor "a": shape must be non-negative integers/);
+  assert.throws(w([{ name: "a", dtype: "X8" as SafetensorsDtype, shape: [4], data }]), /out\.st: tensor "a": unknown dtype "X8"/);
+  assert.throws(w([{ name: "a", dtype: "U8", shape: [4], data }], { n: 5 as unknown as string }), /out\.st: __metadata__\["n"\] must be a string/);
+  // What it writes passes the strict reader: header from "{", padded to 8, tensors tiling the data.
+  const bytes = serializeSafetensors([{ name: "b", dtype: "F32", shape: [1], data }, { name: "z", dtype: "U8", shape: [0], data: new Uint8Array(0) }, { name: "a", dtype: "U8", shape: [4], data }], { k: "v" });
+  const parsed = parseSafetensors(bytes);
+  assert.equal(parsed.header.dataStart % 8, 0);
+  assert.deepEqual(parsed.header.tensors.map((t) => [t.name, t.begin, t.end]), [["b", 0, 4], ["z", 4, 4], ["a", 4, 8]]);
 });

@@ -1,7 +1,8 @@
 // `retoken bpb [--model DIR] FILE [--json]`: bits per byte of a language model on a text file; `--documents` scores
 // each line as one document, `--byte-level` reads them byte by byte, `--ensemble` combines models at the byte level.
 import type { Command } from "commander";
-import { readFile } from "node:fs/promises";
+import { readTextFile } from "../../node/files.js";
+import { labelled, positiveIntFlag, printJson } from "./shared.js";
 
 interface BpbFlags {
   model?: string;
@@ -29,32 +30,31 @@ export function register(program: Command): void {
     .option("--weights <w,w>", "ensemble weights, one per model (default: equal)")
     .option("--combine <how>", "ensemble: mixture (Σ wᵢpᵢ) or product (Π pᵢ^wᵢ, renormalised)", "mixture")
     .option("--json", "print a JSON object")
-    .action(async (file: string, opts: BpbFlags) => {
+    .option("--allow-binary", "read the file even if it looks binary (compressed files are refused regardless)")
+    .action(async (file: string, opts: BpbFlags & { allowBinary?: boolean }) => {
       const { loadLanguageModel } = await import("../../lm/node.js");
-      const int = (v: string | undefined, name: string) => {
-        if (v === undefined) return undefined;
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < 1) throw new Error(`bpb: --${name} must be a positive integer, got "${v}"`);
-        return n;
-      };
-      const window = int(opts.window, "window");
-      const stride = int(opts.stride, "stride");
+      const window = positiveIntFlag("bpb", "window", opts.window);
+      const stride = positiveIntFlag("bpb", "stride", opts.stride);
       if ((opts.byteLevel || opts.ensemble) && !opts.documents) throw new Error("bpb: --byte-level and --ensemble score documents one by one: add --documents");
       if ((opts.weights || opts.combine !== "mixture") && !opts.ensemble) throw new Error("bpb: --weights and --combine need --ensemble");
-      let text: string;
-      try {
-        text = await readFile(file, "utf8");
-      } catch {
-        throw new Error(`bpb: cannot read ${file}`);
-      }
+      const text = await readTextFile(file, { allowBinary: opts.allowBinary });
       const t0 = performance.now();
       const seconds = () => (performance.now() - t0) / 1000;
-      const print = (bits: number, json: Record<string, unknown>) => process.stdout.write(opts.json ? JSON.stringify({ bitsPerByte: bits, ...json, seconds: seconds() }) + "\n" : `${bits.toFixed(4)}\n`);
       if (!opts.documents) {
         const { bitsPerByte } = await import("../../lm/bpb.js");
         const { folder, tokenizer, dir } = await loadLanguageModel(opts.model);
         const r = await bitsPerByte(folder, tokenizer, text, { window, stride });
-        print(r.bitsPerByte, { model: dir, file, tokens: r.tokens, bytes: r.bytes, nllNats: r.nll, startId: r.startId, window: r.window, stride: r.stride });
+        if (opts.json) printJson({ bitsPerByte: r.bitsPerByte, model: dir, file, tokens: r.tokens, bytes: r.bytes, nllNats: r.nll, startId: r.startId, window: r.window, stride: r.stride, seconds: seconds() });
+        else
+          process.stdout.write(
+            labelled([
+              ["bits per byte", r.bitsPerByte.toFixed(4)],
+              ["file", `${file} (${r.bytes} bytes, ${r.tokens} tokens)`],
+              ["model", dir],
+              ["window / stride", `${r.window} / ${r.stride} tokens`],
+              ["time", `${seconds().toFixed(1)} s`],
+            ]),
+          );
         return;
       }
       const documents = text.split(/\r?\n/).filter((line) => line.length > 0);
@@ -63,7 +63,16 @@ export function register(program: Command): void {
         const { documentBitsPerByte } = await import("../../lm/bpb.js");
         const { folder, tokenizer, dir } = await loadLanguageModel(opts.model);
         const r = await documentBitsPerByte(folder, tokenizer, documents, { window, stride });
-        print(r.bitsPerByte, { model: dir, file, documents: r.documents, tokens: r.tokens, bytes: r.bytes, nllNats: r.nll });
+        if (opts.json) printJson({ bitsPerByte: r.bitsPerByte, model: dir, file, documents: r.documents, tokens: r.tokens, bytes: r.bytes, nllNats: r.nll, seconds: seconds() });
+        else
+          process.stdout.write(
+            labelled([
+              ["bits per byte", r.bitsPerByte.toFixed(4)],
+              ["file", `${file} (${r.documents} documents, ${r.bytes} bytes, ${r.tokens} tokens with the end tokens)`],
+              ["model", dir],
+              ["time", `${seconds().toFixed(1)} s`],
+            ]),
+          );
         return;
       }
       const dirs = opts.ensemble ? opts.ensemble.split(",").filter((d) => d.length > 0) : [opts.model];
@@ -86,9 +95,20 @@ export function register(program: Command): void {
       }
       const r = await byteLevelBitsPerByte(members, documents, { combine, weights });
       const passes = r.members.reduce((a, m) => a + m.forwardPasses, 0);
-      if (members.length === 1) {
-        const m = r.members[0]!;
-        print(r.bitsPerByte, { model: m.name, file, documents: r.documents, bytes: r.bytes, renormalisedBitsPerByte: m.renormalisedBitsPerByte, forwardPasses: passes, forwardPassesPerByte: passes / r.bytes });
-      } else print(r.bitsPerByte, { combine, weights: weights ?? dirs.map(() => 1 / dirs.length), file, documents: r.documents, bytes: r.bytes, members: r.members, forwardPasses: passes });
+      const fields =
+        members.length === 1
+          ? { model: r.members[0]!.name, file, documents: r.documents, bytes: r.bytes, renormalisedBitsPerByte: r.members[0]!.renormalisedBitsPerByte, forwardPasses: passes, forwardPassesPerByte: passes / r.bytes }
+          : { combine, weights: weights ?? dirs.map(() => 1 / dirs.length), file, documents: r.documents, bytes: r.bytes, members: r.members, forwardPasses: passes };
+      if (opts.json) printJson({ bitsPerByte: r.bitsPerByte, ...fields, seconds: seconds() });
+      else
+        process.stdout.write(
+          labelled([
+            [members.length === 1 ? "bits per byte (byte-level)" : `bits per byte (${combine})`, r.bitsPerByte.toFixed(4)],
+            ...r.members.map((m) => [m.name, `${m.bitsPerByte.toFixed(4)} (renormalised ${m.renormalisedBitsPerByte.toFixed(4)})`] as const),
+            ["file", `${file} (${r.documents} documents, ${r.bytes} bytes)`],
+            ["forward passes per byte", (passes / r.bytes).toFixed(3)],
+            ["time", `${seconds().toFixed(1)} s`],
+          ]),
+        );
     });
 }

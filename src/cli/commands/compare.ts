@@ -7,8 +7,8 @@ import { Tokenizer } from "../../index.js";
 import { compareTokenizers, formatCompareTable, type CorpusText, type NamedTokenizer } from "../../analyze/compare.js";
 import { renderCompareHtml } from "../../analyze/report-html.js";
 import { petrovFloresText } from "../../analyze/flores.js";
-import { readTextFolder, writeFileAtomic } from "../../node/files.js";
-
+import { readTextFile, readTextFolder, writeFileAtomic } from "../../node/files.js";
+import { emitJson } from "./shared.js";
 
 /** Names tokenizers by file name, disambiguating equal names with their folder. */
 function tokenizerName(path: string, all: string[]): string {
@@ -30,11 +30,12 @@ export async function readFloresFolder(dir: string): Promise<CorpusText[]> {
   for (const f of files) {
     const lang = f.slice(0, -4);
     const devtestPath = join(dir, "devtest", `${lang}.devtest`);
-    const dev = await readFile(join(devDir, f), "utf8");
-    const devtest = await readFile(devtestPath, "utf8").catch(() => {
-      throw new Error(`${devtestPath}: missing (every language needs dev and devtest)`);
+    const dev = await readTextFile(join(devDir, f));
+    const devtest = await readTextFile(devtestPath).catch((e: Error) => {
+      throw new Error(e.message.endsWith("no such file or directory") ? `${devtestPath}: missing (every language needs dev and devtest)` : e.message);
     });
-    out.push({ name: lang, text: petrovFloresText(dev, devtest) });
+    // Counts on Petrov et al.'s joined text; unigram bits per byte fitted on dev, measured on devtest.
+    out.push({ name: lang, text: petrovFloresText(dev, devtest), fit: dev, heldOut: devtest });
   }
   return out;
 }
@@ -55,9 +56,9 @@ export function register(program: Command): void {
     .option("--pivot <name>", "text that parity premium is relative to (default: English if present)")
     .option("--alpha <number>", "Rényi efficiency order", "2.5")
     .option("--no-audit", "skip the vocabulary audit")
-    .option("--json <file>", "write the full results as JSON")
+    .option("--json [file]", "write the full results as JSON to a file, or print them instead of the table")
     .option("--html <file>", "write a self-contained HTML report with charts")
-    .action(async (files: string[], opts: { corpus?: string; flores?: string; reference?: string; pivot?: string; alpha: string; audit: boolean; json?: string; html?: string }) => {
+    .action(async (files: string[], opts: { corpus?: string; flores?: string; reference?: string; pivot?: string; alpha: string; audit: boolean; json?: string | true; html?: string }) => {
       if (!opts.corpus === !opts.flores) throw new Error("compare: give exactly one of --corpus DIR or --flores DIR");
       const alpha = Number(opts.alpha);
       if (!(alpha > 0)) throw new Error(`compare: --alpha must be a positive number, got ${opts.alpha}`);
@@ -72,8 +73,8 @@ export function register(program: Command): void {
         onProgress: (m) => process.stderr.write(`\r\x1b[K${m}`),
       });
       process.stderr.write("\r\x1b[K");
-      process.stdout.write(formatCompareTable(report) + "\n");
-      if (opts.json) await writeFileAtomic(opts.json, JSON.stringify(report, null, 1) + "\n");
+      if (opts.json !== true) process.stdout.write(formatCompareTable(report) + "\n");
+      await emitJson(opts.json, report);
       if (opts.html) await writeFileAtomic(opts.html, renderCompareHtml(report, await chartJsSource()));
     });
 }

@@ -1,6 +1,7 @@
 // `retoken next-bytes --prompt TEXT [--model DIR] [--method exact|naive] [--json]`: the distribution of the byte after
 // a prompt (exact: every canonical encoding that covers the prompt; naive: the prompt's own encoding only).
 import type { Command } from "commander";
+import { printJson } from "./shared.js";
 
 export function register(program: Command): void {
   program
@@ -25,7 +26,7 @@ export function register(program: Command): void {
       const d = opts.method === "exact" ? await exactNextBytes(lm, rule, opts.prompt) : await naiveNextBytes(lm, tokenizer, rule.table, opts.prompt);
       const distribution = Array.from(d.bytes, (p, byte) => ({ byte, p })).sort((a, b) => b.p - a.p || a.byte - b.byte);
       if (opts.json) {
-        process.stdout.write(JSON.stringify({ distribution, endOfText: d.endOfText }) + "\n");
+        printJson({ distribution, endOfText: d.endOfText });
         return;
       }
       const show = (b: number) => (b >= 0x20 && b < 0x7f ? JSON.stringify(String.fromCharCode(b)) : `0x${b.toString(16).padStart(2, "0")}`);

@@ -1,8 +1,8 @@
 // `retoken train --model bpe|char-bpe|unigram|wordpiece --vocab-size N --out tokenizer.json [options] FILES...`
 import { Command, InvalidArgumentError, Option } from "commander";
-import { readFile } from "node:fs/promises";
 import cliProgress from "cli-progress";
-import { writeFileAtomic } from "../../node/files.js";
+import { readJsonFile, readTextFile, writeFileAtomic } from "../../node/files.js";
+import { printJson } from "./shared.js";
 import { WordCounter, type TrainProgress } from "../../train/corpus.js";
 import { countFiles } from "../../train/node-corpus.js";
 import { planFor, trainFromCounts, type TrainModel, type TrainOptions } from "../../train/train.js";
@@ -80,13 +80,13 @@ export async function runTrain(files: string[], opts: TrainCliOptions, log: (s: 
 
   let json: JsonObject;
   if (opts.prune) {
-    const source = JSON.parse(await readFile(opts.prune, "utf8")) as JsonObject;
+    const source = await readJsonFile(opts.prune);
     json = pruneTokenizerJson(source, opts.vocabSize, opts.prune);
   } else {
     if (files.length === 0) throw new Error("train: no input files (give FILES... or folders)");
     const forced = [...opts.forceToken];
     if (opts.forceTokensFile) {
-      forced.push(...(await readFile(opts.forceTokensFile, "utf8")).split("\n").filter((l) => l.length > 0).map((l) => JSON.parse(l) as string));
+      forced.push(...(await readTextFile(opts.forceTokensFile)).split("\n").filter((l) => l.length > 0).map((l) => JSON.parse(l) as string));
     }
     const options: TrainOptions = {
       model: opts.model,
@@ -108,7 +108,7 @@ export async function runTrain(files: string[], opts: TrainCliOptions, log: (s: 
       onProgress,
     };
     let base: JsonObject | null = null;
-    if (opts.continueFrom) base = JSON.parse(await readFile(opts.continueFrom, "utf8")) as JsonObject;
+    if (opts.continueFrom) base = await readJsonFile(opts.continueFrom);
     const counter = new WordCounter(base ? planFor({ ...options, ...continuePlanOptions(base) }) : planFor(options));
     const fileOptions = { jsonlField: opts.jsonlField, strictUtf8: opts.strictUtf8, onProgress, onWarning: (m: string) => log(`warning: ${m}`) };
     if ((opts.workers ?? 1) > 1) await countFilesInWorkers(counter, files, { ...fileOptions, workers: opts.workers!, setup: options });
@@ -157,10 +157,12 @@ export function register(program: Command): void {
     .option("--workers <n>", "count words in n worker threads", positiveInt)
     .option("--no-progress", "no progress bar")
     .option("--pretty", "indent the JSON")
-    .action(async (files: string[], opts: TrainCliOptions) => {
+    .option("--json", "print what was written as a JSON object on stdout")
+    .action(async (files: string[], opts: TrainCliOptions & { json?: boolean }) => {
       const json = await runTrain(files, opts);
       const model = json.model as JsonObject;
       const size = Array.isArray(model.vocab) ? model.vocab.length : Object.keys(model.vocab as JsonObject).length;
-      process.stderr.write(`wrote ${opts.out}: ${model.type} with ${size} tokens\n`);
+      if (opts.json) printJson({ out: opts.out, model: model.type, vocabSize: size });
+      else process.stderr.write(`wrote ${opts.out}: ${model.type} with ${size} tokens\n`);
     });
 }

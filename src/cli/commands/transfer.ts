@@ -2,12 +2,13 @@
 // folder, speaking a new tokenizer, written as a complete Hugging Face folder (a thin layer over transferModelFolder).
 import type { Command } from "commander";
 import cliProgress from "cli-progress";
-import { readFile } from "node:fs/promises";
+import { readTextFile } from "../../node/files.js";
 import { TRANSFER_METHODS, type MethodInputs, type TransferMethod } from "../../transfer/methods.js";
 import type { EmbeddingView } from "../../transfer/embedding-view.js";
 import type { TransferFolderResult, TransferInputsContext, TransferProgress } from "../../transfer/folder.js";
 
 export interface TransferCliOptions {
+  allowBinary?: boolean;
   model?: string;
   tokenizer: string;
   method: string;
@@ -25,6 +26,7 @@ export interface TransferCliOptions {
 
 /** What src/transfer/hypernet/ provides for `--method hypernet` (the same call transfer-eval makes). */
 type HypernetModule = {
+  DEFAULT_HYPERNET_DIR: string;
   predictEmbeddingsWithHypernet(args: { model: unknown; sourceTokenizer: unknown; targetTokenizer: unknown; hypernetDir: string }): Promise<EmbeddingView>;
 };
 
@@ -56,9 +58,9 @@ function methodInputs(method: TransferMethod, opts: TransferCliOptions, modelDir
         const { staticEmbeddingsFromText } = await import("../../transfer/static-embeddings.js");
         let text: string;
         try {
-          text = await readFile(opts.auxCorpus, "utf8");
-        } catch {
-          throw new Error(`transfer: cannot read --aux-corpus ${opts.auxCorpus}`);
+          text = await readTextFile(opts.auxCorpus, { allowBinary: opts.allowBinary });
+        } catch (e) {
+          throw new Error(`transfer: --aux-corpus ${(e as Error).message}`);
         }
         const dim = opts.auxDim === undefined ? 64 : Number(opts.auxDim);
         if (!Number.isInteger(dim) || dim < 1) throw new Error(`transfer: --aux-dim must be a positive integer, got "${opts.auxDim}"`);
@@ -71,11 +73,11 @@ function methodInputs(method: TransferMethod, opts: TransferCliOptions, modelDir
       throw new Error("transfer: --method aux needs --aux-corpus FILE (target-language text for static embeddings) or --donor DIR");
     }
     if (method === "hypernet") {
-      if (!opts.hypernet) throw new Error("transfer: --method hypernet needs --hypernet DIR (a trained hypernetwork)");
       const hypernet = await loadHypernet();
       const { loadLanguageModel } = await import("../../lm/node.js");
       const { folder } = await loadLanguageModel(modelDir);
-      return { predicted: await hypernet.predictEmbeddingsWithHypernet({ model: folder, sourceTokenizer: ctx.source, targetTokenizer: ctx.target, hypernetDir: opts.hypernet }), seed };
+      const hypernetDir = opts.hypernet ?? hypernet.DEFAULT_HYPERNET_DIR;
+      return { predicted: await hypernet.predictEmbeddingsWithHypernet({ model: folder, sourceTokenizer: ctx.source, targetTokenizer: ctx.target, hypernetDir }), seed };
     }
     return { seed };
   };
@@ -88,8 +90,9 @@ export async function runTransfer(opts: TransferCliOptions, log: (s: string) => 
   // Inputs a method needs are checked before any model is read.
   if (method === "omp" && !opts.donor) throw new Error("transfer: --method omp needs --donor DIR, a model that already uses the target tokenizer");
   if (method === "aux" && !opts.auxCorpus && !opts.donor) throw new Error("transfer: --method aux needs --aux-corpus FILE (target-language text for static embeddings) or --donor DIR");
+  // The bundled hypernetwork is trained for the bundled model's embeddings only: another model needs its own.
   if (method === "hypernet") {
-    if (!opts.hypernet) throw new Error("transfer: --method hypernet needs --hypernet DIR (a trained hypernetwork)");
+    if (!opts.hypernet && opts.model) throw new Error("transfer: --method hypernet needs --hypernet DIR with --model (a hypernetwork trained for that model; the bundled one fits the bundled model only)");
     await loadHypernet();
   }
   const seed = opts.seed === undefined ? 0 : Number(opts.seed);
@@ -153,8 +156,9 @@ export function register(program: Command): void {
     .option("--method <name>", `how new rows are made: ${TRANSFER_METHODS.join(", ")}`, "fvt")
     .option("--donor <dir>", "a model that already uses the new tokenizer (omp; or aux's embedding space)")
     .option("--aux-corpus <file>", "target-language text; aux trains static embeddings on it")
+    .option("--allow-binary", "read --aux-corpus even if it looks binary (compressed files are refused regardless)")
     .option("--aux-dim <n>", "dimension of aux's static embeddings", "64")
-    .option("--hypernet <dir>", "trained hypernetwork folder (for --method hypernet)")
+    .option("--hypernet <dir>", "trained hypernetwork folder (for --method hypernet; default with the bundled model: the bundled hypernetwork)")
     .option("--add-special-tokens", "append the model's special tokens (bos/eos/pad) that the new tokenizer lacks")
     .option("--seed <n>", "seed of the random rows", "0")
     .option("-f, --force", "replace --out if it exists")

@@ -28,6 +28,16 @@ export function packMerge(rank: number, merged: number): number {
   return rank * SHIFT + merged;
 }
 
+/** The rank of a packed merge value. */
+export function mergeRankOf(packed: number): number {
+  return Math.floor(packed / SHIFT);
+}
+
+/** The merged id of a packed merge value. */
+export function mergedIdOf(packed: number): number {
+  return packed % SHIFT;
+}
+
 /**
  * Open-addressing hash table (left id, right id) → rank·SHIFT + merged id (−1: no merge): the merge lookup of the hot
  * loop, without the boxing and hashing cost of a Map keyed by doubles. With a `resolve` function it is a cache: a
@@ -144,6 +154,67 @@ function growScratch(n: number): void {
   scratchIds = new Int32Array(n * 2);
   scratchLens = new Int32Array(n * 2);
   scratchRanks = new Float64Array(n * 2);
+}
+
+/** A binary min-heap of (packed merge value, position) pairs in typed arrays, ordered by value then position;
+ * grows by doubling. No allocation per push or pop (the long-piece merge pushes about 3 entries per symbol). */
+class MergeHeap {
+  private values: Float64Array;
+  private positions: Int32Array;
+  size = 0;
+  constructor(capacity: number) {
+    this.values = new Float64Array(Math.max(16, capacity));
+    this.positions = new Int32Array(this.values.length);
+  }
+  topValue(): number {
+    return this.values[0]!;
+  }
+  topPosition(): number {
+    return this.positions[0]!;
+  }
+  push(value: number, position: number): void {
+    if (this.size === this.values.length) {
+      const values = new Float64Array(this.size * 2);
+      values.set(this.values);
+      const positions = new Int32Array(this.size * 2);
+      positions.set(this.positions);
+      this.values = values;
+      this.positions = positions;
+    }
+    const vs = this.values;
+    const ps = this.positions;
+    let i = this.size++;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const pv = vs[parent]!;
+      if (pv < value || (pv === value && ps[parent]! < position)) break;
+      vs[i] = pv;
+      ps[i] = ps[parent]!;
+      i = parent;
+    }
+    vs[i] = value;
+    ps[i] = position;
+  }
+  pop(): void {
+    const n = --this.size;
+    if (n === 0) return;
+    const vs = this.values;
+    const ps = this.positions;
+    const value = vs[n]!;
+    const position = ps[n]!;
+    let i = 0;
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= n) break;
+      if (c + 1 < n && (vs[c + 1]! < vs[c]! || (vs[c + 1] === vs[c] && ps[c + 1]! < ps[c]!))) c++;
+      if (value < vs[c]! || (value === vs[c] && position < ps[c]!)) break;
+      vs[i] = vs[c]!;
+      ps[i] = ps[c]!;
+      i = c;
+    }
+    vs[i] = value;
+    ps[i] = position;
+  }
 }
 
 export interface BpeOptions {
@@ -489,9 +560,9 @@ export class BpeModel extends VocabularyModel implements Model {
     const ids = scratchIds;
     for (let i = 0; i < n; i++) ids[i] = table[bytes[i]!]!;
     if (n > SCAN_LIMIT) {
-      const list = Array.from(ids.subarray(0, n));
-      this.mergeHeap(list, new Array<number>(n).fill(1), 0);
-      for (const id of list) out.push(id);
+      const lens = scratchLens.fill(1, 0, n);
+      const m = this.mergeHeap(ids, lens, n, 0);
+      for (let i = 0; i < m; i++) out.push(ids[i]!);
       return true;
     }
     const ranks = scratchRanks;
@@ -542,11 +613,11 @@ export class BpeModel extends VocabularyModel implements Model {
     return n;
   }
 
-  /** The heap-based merge of HF (linked symbols, stale entries skipped): O(n log n) in the piece length. */
-  private mergeHeap(ids: number[], lens: number[], dropout: number): void {
-    const n = ids.length;
-    const sym = Int32Array.from(ids);
-    const len = Int32Array.from(lens);
+  /** The heap-based merge of HF (linked symbols, stale entries skipped): O(n log n) in the piece length. Merges
+   * sym[0..n) / len[0..n) in place and returns the new symbol count. The heap lives in typed arrays ordered by
+   * (packed merge, position): ranks are unique per merge, so that is HF's (rank, position) order. */
+  private mergeHeap(sym: Int32Array, len: Int32Array, n: number, dropout: number): number {
+    const merges = this.merges;
     const prev = new Int32Array(n);
     const next = new Int32Array(n);
     const alive = new Uint8Array(n).fill(1);
@@ -554,92 +625,47 @@ export class BpeModel extends VocabularyModel implements Model {
       prev[i] = i - 1;
       next[i] = i + 1 < n ? i + 1 : -1;
     }
-    // Heap of (rank·SHIFT + merged id, position) ordered by rank, then position.
-    let hv: number[] = [];
-    let hp: number[] = [];
-    const less = (i: number, j: number) => {
-      const ri = Math.floor(hv[i]! / SHIFT);
-      const rj = Math.floor(hv[j]! / SHIFT);
-      return ri < rj || (ri === rj && hp[i]! < hp[j]!);
-    };
-    const swap = (i: number, j: number) => {
-      const v = hv[i]!;
-      hv[i] = hv[j]!;
-      hv[j] = v;
-      const p = hp[i]!;
-      hp[i] = hp[j]!;
-      hp[j] = p;
-    };
-    const push = (v: number, p: number) => {
-      hv.push(v);
-      hp.push(p);
-      let i = hv.length - 1;
-      while (i > 0) {
-        const parent = (i - 1) >> 1;
-        if (!less(i, parent)) break;
-        swap(i, parent);
-        i = parent;
-      }
-    };
-    const pop = (): [number, number] => {
-      const top: [number, number] = [hv[0]!, hp[0]!];
-      const lv = hv.pop()!;
-      const lp = hp.pop()!;
-      if (hv.length > 0) {
-        hv[0] = lv;
-        hp[0] = lp;
-        let i = 0;
-        for (;;) {
-          const l = 2 * i + 1;
-          const r = l + 1;
-          let m = i;
-          if (l < hv.length && less(l, m)) m = l;
-          if (r < hv.length && less(r, m)) m = r;
-          if (m === i) break;
-          swap(i, m);
-          i = m;
-        }
-      }
-      return top;
-    };
+    const heap = new MergeHeap(n);
     for (let i = 0; i + 1 < n; i++) {
-      const m = this.merges.get(sym[i]!, sym[i + 1]!);
-      if (m >= 0) push(m, i);
+      const m = merges.get(sym[i]!, sym[i + 1]!);
+      if (m >= 0) heap.push(m, i);
     }
-    const skipped: [number, number][] = [];
-    while (hv.length > 0) {
-      const [v, pos] = pop();
+    const skipped: number[] = [];
+    while (heap.size > 0) {
+      const v = heap.topValue();
+      const pos = heap.topPosition();
+      heap.pop();
       if (dropout > 0 && this.random() < dropout) {
-        skipped.push([v, pos]);
+        skipped.push(v, pos);
         continue;
       }
-      for (const [sv, sp] of skipped) push(sv, sp);
+      for (let k = 0; k < skipped.length; k += 2) heap.push(skipped[k]!, skipped[k + 1]!);
       skipped.length = 0;
-      if (!alive[pos] || next[pos] === -1) continue;
+      // A merged-away position, or one whose pair changed since the push, is a stale entry.
       const right = next[pos]!;
-      const current = this.merges.get(sym[pos]!, sym[right]!);
-      if (current < 0 || current % SHIFT !== v % SHIFT) continue; // stale entry
+      if (!alive[pos] || right === -1 || merges.get(sym[pos]!, sym[right]!) !== v) continue;
       sym[pos] = v % SHIFT;
       len[pos]! += len[right]!;
       alive[right] = 0;
-      next[pos] = next[right]!;
-      if (next[pos]! >= 0) prev[next[pos]!] = pos;
-      if (prev[pos]! >= 0) {
-        const m = this.merges.get(sym[prev[pos]!]!, sym[pos]!);
-        if (m >= 0) push(m, prev[pos]!);
+      const after = next[right]!;
+      next[pos] = after;
+      if (after >= 0) prev[after] = pos;
+      const before = prev[pos]!;
+      if (before >= 0) {
+        const m = merges.get(sym[before]!, sym[pos]!);
+        if (m >= 0) heap.push(m, before);
       }
-      if (next[pos]! >= 0) {
-        const m = this.merges.get(sym[pos]!, sym[next[pos]!]!);
-        if (m >= 0) push(m, pos);
+      if (after >= 0) {
+        const m = merges.get(sym[pos]!, sym[after]!);
+        if (m >= 0) heap.push(m, pos);
       }
     }
-    ids.length = 0;
-    lens.length = 0;
+    let m = 0;
     for (let i = 0; i >= 0 && i < n; i = next[i]!) {
-      ids.push(sym[i]!);
-      lens.push(len[i]!);
+      sym[m] = sym[i]!;
+      len[m++] = len[i]!;
     }
-    hv = hp = [];
+    return m;
   }
 
   private mergeWord(piece: string, dropout: number): Word {
@@ -647,8 +673,10 @@ export class BpeModel extends VocabularyModel implements Model {
     const lens: number[] = [];
     this.initialSymbols(piece, ids, lens);
     if (dropout > 0 || ids.length > SCAN_LIMIT) {
-      this.mergeHeap(ids, lens, dropout);
-      return { ids: Int32Array.from(ids), lens: Int32Array.from(lens) };
+      const sym = Int32Array.from(ids);
+      const len = Int32Array.from(lens);
+      const m = this.mergeHeap(sym, len, sym.length, dropout);
+      return { ids: sym.slice(0, m), lens: len.slice(0, m) };
     }
     const n0 = ids.length;
     if (scratchIds.length < n0) growScratch(n0);
@@ -733,6 +761,11 @@ export class BpeModel extends VocabularyModel implements Model {
       out.push({ id, value: this.vocab.tokens[id] ?? "", start, end });
       pos += len;
     }
+  }
+
+  /** packMerge(rank, merged id) of the merge that joins `left` then `right`, or −1 when they never merge. */
+  pairMerge(left: number, right: number): number {
+    return this.merges.get(left, right);
   }
 
   /** The merges in rank order, as token pairs. */
