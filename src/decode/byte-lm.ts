@@ -60,8 +60,8 @@ export interface CoverNode {
   readonly end: number;
   /** log P(tokens of this node | context). */
   readonly logP: number;
-  /** contextKey of the text before the last token (what the pre-tokenizer sees before it). */
-  readonly context: string;
+  /** What the pre-tokenizer sees around the end of the last token. */
+  readonly context: PairContext;
   /** The model after this node's tokens, and its next-token log-probabilities; null once the node is dropped. */
   state: TokenState | null;
   logProbs: Float64Array | null;
@@ -79,53 +79,79 @@ const MAX_PAIR_ROWS = 1024;
 /** Texts tried after a first token whose own text encodes differently (SentencePiece's lone "▁" begins " x"). */
 const START_PROBES = ["x", "a", "0", " ", "\n", ".", "é", "中"];
 
-/** The context key of the text's first token. */
+/** The context of the text's first token. */
 const START_CONTEXT = "^";
-/** Characters of context (before the left token) that the regex pre-tokenizers in use look at. */
-const CONTEXT_CHARS = 3;
+/** Characters before a token's last TAIL_CHARS that a signature keeps (regex matches are decided a few characters
+ * back: a space or mark before letters, up to three digits, a whitespace run's lookahead). */
+const WARMUP_CHARS = 3;
+const TAIL_CHARS = 4;
 
-/** A character's stand-in for the regex pre-tokenizers: its class is what moves their splits (letters join a
- * preceding space or punctuation mark, digits group by three, whitespace looks ahead, apostrophes start
- * contractions). */
-function contextClass(ch: string): string {
-  if (ch === "\n" || ch === "\r" || ch === "'") return ch;
+/** A character's stand-in for the regex pre-tokenizers: its class is what moves their splits. Apostrophes, the ASCII
+ * letters after one (contractions), spaces and line breaks are kept as they are. */
+function classOf(ch: string, afterApostrophe: boolean): string {
+  if (ch === "\n" || ch === "\r" || ch === "'" || ch === " ") return ch;
+  if (afterApostrophe && /^[A-Za-z]$/.test(ch)) return ch;
   if (/\p{L}/u.test(ch)) return "a";
   if (/\p{N}/u.test(ch)) return "0";
-  if (/\s/u.test(ch)) return " ";
+  if (/\s/u.test(ch)) return "\t";
   return ".";
 }
 
-/** The context key of a token that starts after `before` (the text's bytes before it). */
-export function contextKey(before: Uint8Array): string {
-  if (before.length === 0) return START_CONTEXT;
-  let start = Math.max(0, before.length - 4 * CONTEXT_CHARS);
-  while (start < before.length && (before[start]! & 0xc0) === 0x80) start++;
-  let text: string;
-  try {
-    text = strictUtf8.decode(before.subarray(start));
-  } catch {
-    return "?";
+function classesOf(chars: readonly string[]): string {
+  let out = "";
+  let apostrophe = false;
+  for (const ch of chars) {
+    out += classOf(ch, apostrophe);
+    apostrophe = ch === "'" || (apostrophe && /^[A-Za-z]$/.test(ch));
   }
-  return Array.from(text).slice(-CONTEXT_CHARS).map(contextClass).join("");
+  return out;
 }
 
+/** What the pre-tokenizer's verdict on "left token, then some right token" depends on (byte-level regex
+ * pre-tokenizers): the classes of the characters around the end of the left token. */
+export interface PairContext {
+  /** Cache key. */
+  readonly key: string;
+  /** The classes of up to WARMUP_CHARS characters before the checked part, then of the checked part (the left
+   * token's last TAIL_CHARS characters). */
+  readonly signature: string;
+  /** Offset of the checked part in the signature; a cut there is allowed only when it is the whole left token. */
+  readonly checkFrom: number;
+  readonly wholeLeft: boolean;
+  /** The text's start: pairs are decided by re-encoding (HF's Metaspace puts no dummy space before a text that starts
+   * with one). */
+  readonly atStart: boolean;
+}
+
+const startPair: PairContext = { key: START_CONTEXT, signature: "", checkFrom: 0, wholeLeft: true, atStart: true };
+const opaquePair: PairContext = { key: "?", signature: "", checkFrom: 0, wholeLeft: true, atStart: false };
+
 /**
- * Which token may extend a canonical sequence. BPE family: the tokenizer's model-level pair rule (merges never join
- * across the boundary) where the pre-tokenizer, run on the pair in its actual context, keeps the two tokens whole; a
- * pre-tokenizer cut exactly between them frees the pair. The context matters: GPT-2's regex cuts "'d" out of
- * "cat'de" but not out of "x 'de", so a pair alone (Canonicality.validPair: valid in some context) is not enough.
+ * Which token may extend a canonical sequence. BPE family: the model-level pair rule (the merges never join across
+ * the boundary) where the pre-tokenizer, run on the pair in its actual context, keeps both tokens whole; a cut
+ * exactly between them frees the pair. The context matters: GPT-2's regex cuts "'d" out of "cat'de" but not out of
+ * "x 'de", so a pair alone (Canonicality.validPair: valid in some context) is not enough. The context is reduced to
+ * character classes (PairContext), so one pre-tokenizer verdict row serves every token with the same surroundings.
  * Unigram and WordPiece: re-encoding the sequence's text. One per tokenizer: its caches are per tokenizer.
  */
 export class CoverRule {
   readonly table: TokenByteTable;
   /** Per id: 1 may start a text, 0 not, −1 not known yet. */
   private readonly startOk: Int8Array;
-  /** Per (context key, left id): the valid right ids (1/0/−1), filled on first use. */
-  private readonly pairs = new Map<string, Int8Array>();
+  /** Per pair-context key: the pre-tokenizer's verdict on each right id (−1 not known, 0 a cut inside a token, 1 a
+   * cut between them, 2 no cut). */
+  private readonly verdicts = new Map<string, Int8Array>();
+  /** Per left id: the model-level pair rule on each right id (−1 not known, 0/1). */
+  private readonly merges = new Map<number, Int8Array>();
+  /** Per sequence that spells only the start of the text (the encode prefix and the first token): re-encoding
+   * verdicts (−1/0/1). */
+  private readonly starts = new Map<string, Int8Array>();
   private readonly unreachable: Set<number>;
   /** Byte-level regex pre-tokenizer: pieces are one character per byte, so cuts are byte offsets. */
   private readonly pretokenize: ((text: string) => string[]) | null;
   private readonly modelPair: (left: number, right: number) => boolean;
+  /** Each token's text (null: not whole characters), made on first use. */
+  private readonly texts: (string | null | undefined)[] = [];
 
   constructor(
     readonly canonical: Canonicality,
@@ -148,7 +174,46 @@ export class CoverRule {
         : null;
   }
 
-  /** Whether \`ids\` (text tokens after the context) begin the encoding of some text that the tokenizer gives back. */
+  private tokenText(id: number): string | null {
+    let t = this.texts[id];
+    if (t === undefined) {
+      try {
+        t = strictUtf8.decode(this.table.bytes(id));
+      } catch {
+        t = null;
+      }
+      this.texts[id] = t;
+    }
+    return t;
+  }
+
+  /** The pair context of token `left` placed after the text `before` (the text's bytes before it). */
+  pairContext(before: Uint8Array, left: number): PairContext {
+    if (before.length === 0) return startPair;
+    if (!this.pretokenize) return opaquePair;
+    const text = this.tokenText(left);
+    if (text === null) return opaquePair;
+    const leftChars = Array.from(text);
+    const tail = leftChars.slice(-TAIL_CHARS);
+    let warmup: string[];
+    if (leftChars.length > TAIL_CHARS) warmup = leftChars.slice(-TAIL_CHARS - WARMUP_CHARS, -TAIL_CHARS);
+    else {
+      let from = Math.max(0, before.length - 4 * WARMUP_CHARS);
+      while (from < before.length && (before[from]! & 0xc0) === 0x80) from++;
+      let prior: string;
+      try {
+        prior = strictUtf8.decode(before.subarray(from));
+      } catch {
+        return opaquePair;
+      }
+      warmup = Array.from(prior).slice(-WARMUP_CHARS);
+    }
+    const signature = classesOf([...warmup, ...tail]);
+    const wholeLeft = leftChars.length <= TAIL_CHARS;
+    return { key: `${signature}|${warmup.length}|${wholeLeft ? "w" : "s"}`, signature, checkFrom: warmup.length, wholeLeft, atStart: false };
+  }
+
+  /** Whether `ids` (text tokens after the context) begin the encoding of some text that the tokenizer gives back. */
   prefixCanonical(ids: readonly number[]): boolean {
     const bytes = this.table.textBytes(ids);
     const run = utf8Run(bytes);
@@ -179,75 +244,87 @@ export class CoverRule {
     return START_PROBES.some((p) => this.encodesAsPrefix(concatBytes(bytes, utf8.encode(p)), ids));
   }
 
-  /** May \`token\` follow a node whose last token is \`left\` (−1: none yet), with \`context\` (contextKey) before it? */
-  canExtend(path: () => number[], left: number, token: number, context: string): boolean {
+  /** May `token` follow a node whose last token is `left` (−1: none yet) in the pair context `context`? */
+  canExtend(path: () => number[], left: number, token: number, context: PairContext): boolean {
     if (left < 0) {
       let ok = this.startOk[token]!;
       if (ok < 0) this.startOk[token] = ok = this.prefixCanonical([token]) ? 1 : 0;
       return ok === 1;
     }
-    // The second token meets the start of the text (HF's Metaspace puts no dummy space before a text that starts with
-    // one), and Unigram/WordPiece have no pair rule: re-encode.
-    if (!this.canonical.hasPairRule || context === START_CONTEXT) return this.prefixCanonical([...path(), token]);
-    const key = this.pretokenize ? `${context}|${left}` : String(left);
-    let row = this.pairs.get(key);
-    if (!row) {
-      // Rows are the size of the vocabulary: keep the recent ones only.
-      if (this.pairs.size >= MAX_PAIR_ROWS) this.pairs.clear();
-      this.pairs.set(key, (row = new Int8Array(this.table.size).fill(-1)));
+    if (!this.canonical.hasPairRule) return this.prefixCanonical([...path(), token]);
+    if (context.atStart) {
+      const ids = path();
+      const row = cachedRow(this.starts, ids.join(","), this.table.size);
+      if (row[token]! < 0) row[token] = this.prefixCanonical([...ids, token]) ? 1 : 0;
+      return row[token] === 1;
     }
-    let ok = row[token]!;
-    if (ok < 0) row[token] = ok = this.pairOk(left, token, context) ? 1 : 0;
-    return ok === 1;
+    if (!this.pretokenize || context === opaquePair) return this.pairByModel(left, token);
+    if (this.unreachable.has(left) || this.unreachable.has(token)) return false;
+    const row = cachedRow(this.verdicts, context.key, this.table.size);
+    let verdict = row[token]!;
+    if (verdict < 0) row[token] = verdict = this.pretokenVerdict(context, token);
+    return verdict === 1 || (verdict === 2 && this.pairByModel(left, token));
   }
 
-  private pairOk(left: number, right: number, context: string): boolean {
-    if (!this.pretokenize || context === "?") return this.canonical.validPair(left, right);
-    if (this.unreachable.has(left) || this.unreachable.has(right)) return false;
-    const a = this.table.bytes(left);
+  /** The model-level rule alone (with a regex pre-tokenizer) or the tokenizer's pair rule, cached per left token. */
+  private pairByModel(left: number, right: number): boolean {
+    const row = cachedRow(this.merges, left, this.table.size);
+    if (row[right]! < 0) row[right] = (this.pretokenize ? this.modelPair(left, right) : this.canonical.validPair(left, right)) ? 1 : 0;
+    return row[right] === 1;
+  }
+
+  /** 0: the pre-tokenizer cuts inside the left token's checked part or inside the right token; 1: exactly between
+   * them; 2: nowhere there (the merges decide). A right token ending inside a character takes the verdict of the
+   * most permissive completion of that character (1 before 2 before 0). */
+  private pretokenVerdict(context: PairContext, right: number): number {
     const b = this.table.bytes(right);
-    const ab = concatBytes(a, b);
-    const run = utf8Run(ab);
-    if ("badAt" in run) return false;
-    if (run.state.need === 0) return this.wholeInContext(context, strictUtf8.decode(ab), a.length, b.length) && (this.cutBetween || this.modelPair(left, right));
-    // The right token ends inside a character: valid when some completion of it keeps both tokens whole, the merges
-    // do not join them (or the pre-tokenizer cuts between), and the right token does not merge with the completion.
-    const { lo, hi, need } = run.state;
-    for (const first of FIRST_CONTINUATIONS) {
-      if (first < lo || first > hi) continue;
-      for (const rest of completions(need - 1)) {
-        const tail = Uint8Array.from([first, ...rest]);
-        if (!this.wholeInContext(context, strictUtf8.decode(concatBytes(ab, tail)), a.length, b.length)) continue;
-        if (!(this.cutBetween || this.modelPair(left, right))) continue;
-        const next = this.byteToken(first);
-        if (next >= 0 && this.modelPair(right, next)) return true;
-      }
+    const text = this.tokenText(right);
+    if (text !== null) return this.cutsAround(context, text, b.length);
+    const run = utf8Run(b);
+    // Starts inside a character: the boundary is inside it, where the pre-tokenizer never cuts.
+    if ("badAt" in run || (b[0]! & 0xc0) === 0x80) return 2;
+    let whole = false;
+    for (const completed of this.completedTexts(right)) {
+      const verdict = this.cutsAround(context, completed, b.length);
+      if (verdict === 1) return 1;
+      whole ||= verdict === 2;
     }
-    return false;
+    return whole ? 2 : 0;
   }
 
-  /** Set by wholeInContext: the pre-tokenizer cut exactly between the two tokens. */
-  private cutBetween = false;
+  private readonly completed = new Map<number, string[]>();
 
-  /** The pre-tokenizer, run on context·text, cuts nowhere strictly inside the first \`leftBytes\` bytes of text nor
-   * inside the \`rightBytes\` after them; records whether it cuts between them. */
-  private wholeInContext(context: string, text: string, leftBytes: number, rightBytes: number): boolean {
-    let at = -context.length;
-    const total = leftBytes + rightBytes;
-    this.cutBetween = false;
-    for (const piece of this.pretokenize!(context + text)) {
-      at += piece.length;
-      if (at > 0 && at < total) {
-        if (at === leftBytes) this.cutBetween = true;
-        else return false;
+  /**
+   * A token that ends inside a character, completed in the ways that matter to the pre-tokenizer: one text per
+   * class of the finished character (the regexes only ask letter, digit, space or other), among the completions
+   * that leave the token whole (the model does not merge its last byte with the next).
+   */
+  private completedTexts(right: number): string[] {
+    let out = this.completed.get(right);
+    if (out) return out;
+    const b = this.table.bytes(right);
+    const run = utf8Run(b);
+    const byClass = new Map<string, string>();
+    if (!("badAt" in run)) {
+      const { lo, hi, need } = run.state;
+      for (const first of FIRST_CONTINUATIONS) {
+        if (first < lo || first > hi) continue;
+        const next = this.byteToken(first);
+        if (next < 0 || !this.modelPair(right, next)) continue;
+        for (const rest of completions(need - 1)) {
+          const text = strictUtf8.decode(concatBytes(b, Uint8Array.from([first, ...rest])));
+          const cls = classOf(Array.from(text).pop()!, false);
+          if (!byClass.has(cls)) byClass.set(cls, text);
+        }
       }
     }
-    return true;
+    this.completed.set(right, (out = [...byClass.values()]));
+    return out;
   }
 
   private byteTokens: Int32Array | null = null;
 
-  /** The id of the one-byte token for \`byte\` (−1: none). */
+  /** The id of the one-byte token for `byte` (−1: none). */
   private byteToken(byte: number): number {
     if (!this.byteTokens) {
       this.byteTokens = new Int32Array(256).fill(-1);
@@ -259,6 +336,30 @@ export class CoverRule {
     }
     return this.byteTokens[byte]!;
   }
+
+  private cutsAround(context: PairContext, rightText: string, rightBytes: number): number {
+    const between = context.signature.length;
+    const end = between + rightBytes;
+    let at = 0;
+    let cut = false;
+    for (const piece of this.pretokenize!(context.signature + rightText)) {
+      at += piece.length;
+      if (at >= end) break;
+      if (at === between) cut = true;
+      else if (at > context.checkFrom || (at === context.checkFrom && !context.wholeLeft)) return 0;
+    }
+    return cut ? 1 : 2;
+  }
+}
+
+function cachedRow<K>(rows: Map<K, Int8Array>, key: K, size: number): Int8Array {
+  let row = rows.get(key);
+  if (!row) {
+    // Rows are the size of the vocabulary: keep the recent ones only.
+    if (rows.size >= MAX_PAIR_ROWS) rows.clear();
+    rows.set(key, (row = new Int8Array(size).fill(-1)));
+  }
+  return row;
 }
 
 function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
@@ -331,7 +432,7 @@ export class ByteLM implements ByteModel {
     const context = options.context ?? (lm.startId === null ? null : [lm.startId]);
     if (!context || context.length === 0) throw new Error("byte-level: the model has no start token (BOS or EOS in config.json) and no context was given");
     const [r] = await lm.extend([{ from: null, ids: context }]);
-    const root: CoverNode = { token: -1, parent: null, end: 0, logP: 0, context: "", state: r!.state, logProbs: r!.logProbs };
+    const root: CoverNode = { token: -1, parent: null, end: 0, logP: 0, context: startPair, state: r!.state, logProbs: r!.logProbs };
     const model = new ByteLM(lm, rule, root);
     for (const b of rule.table.encodePrefix) await model.append(b);
     return model;
@@ -389,7 +490,7 @@ export class ByteLM implements ByteModel {
     born.forEach((b, i) => {
       const r = results[i]!;
       const start = Math.max(this.prefixLength, n - table.length(b.token));
-      const context = contextKey(this.data.subarray(this.prefixLength, start));
+      const context = this.rule.pairContext(this.data.subarray(this.prefixLength, start), b.token);
       kept.push({ token: b.token, parent: b.parent, end: n, logP: b.parent.logP + b.parent.logProbs![b.token]!, context, state: r.state, logProbs: r.logProbs });
     });
     for (const node of this.dropLater) this.drop(node);
