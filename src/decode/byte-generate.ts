@@ -77,4 +77,4 @@ export async function scoreBytes(model: ByteModel, text: string | Uint8Array, op
   return { nll, logMass, bytes: bytes.length };
 }
 
-export { BYTE_OUTCOMES };
+
