@@ -96,6 +96,13 @@ async function cpuWindowNll(config: LlamaConfig, params: Params, ids: number[], 
   return s;
 }
 
+function checkWindowOptions(options: Pick<BitsPerByteOptions, "window" | "stride">): void {
+  for (const key of ["window", "stride"] as const) {
+    const v = options[key];
+    if (v !== undefined && !(Number.isInteger(v) && v >= 1)) throw new Error(`bitsPerByte: ${key} must be a positive integer, got ${v}`);
+  }
+}
+
 /** Σ −log p(seq[i] | seq[<i]) for i ≥ 1, by sliding windows. Each window covers [begin, end) and scores positions
  * [scoredUpTo, end). */
 async function sequenceNll(model: { config: ModelConfig; params: Params }, seq: number[], window: number, stride: number): Promise<number> {
@@ -120,6 +127,7 @@ async function sequenceNll(model: { config: ModelConfig; params: Params }, seq: 
  * fast Gemm (OpenBLAS on Node: setPlatformGemm), else through the tensor backend; the two agree to float rounding.
  */
 export async function bitsPerByte(model: { config: ModelConfig; params: Params }, tokenizer: TextTokenizer, text: string, options: BitsPerByteOptions = {}): Promise<BitsPerByteResult> {
+  checkWindowOptions(options);
   const bytes = new TextEncoder().encode(text).length;
   if (bytes === 0) throw new Error("bitsPerByte: the text is empty");
   const textIds = Array.from(tokenizer.encode(text, { addSpecialTokens: false }).ids);
@@ -156,6 +164,7 @@ export interface DocumentBitsResult {
 export async function documentBitsPerByte(model: { config: ModelConfig; params: Params }, tokenizer: TextTokenizer, documents: readonly string[], options: Pick<BitsPerByteOptions, "window" | "stride"> = {}): Promise<DocumentBitsResult> {
   const start = documentStartId(model.config);
   const end = endTokenIds(model.config)[0];
+  checkWindowOptions(options);
   if (start === null || end === undefined) throw new Error("bitsPerByte --documents: the model needs a start token (BOS or EOS) and an end-of-text token (eos_token_id in config.json)");
   const vocab = model.config.vocabSize;
   const window = Math.max(2, Math.min(options.window ?? Math.min(model.config.maxPositions, 512), model.config.maxPositions));
