@@ -2,7 +2,7 @@
 # Installs everything retoken needs on a Debian/Ubuntu machine, from nothing: the system packages (Node.js ≥ 20 when
 # missing, OpenBLAS for the fast CPU language-model path), then the npm dependencies and the build.
 #   bash scripts/setup.sh          what `npx retoken …` needs
-#   bash scripts/setup.sh --dev    also what `npm test` uses (spm_encode, chromium); .ci/run calls this
+#   bash scripts/setup.sh --dev    also what `npm test` uses (spm_encode, chromium, zstd); .ci/run calls this
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +26,8 @@ if [ "$dev" = 1 ]; then
   # spm_encode: the reference for SentencePiece .model parity tests; chromium: the HTML report test draws its charts.
   command -v spm_encode >/dev/null 2>&1 || need+=(sentencepiece)
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
+  # zstd writes the compressed test corpora (retoken reads .zst with fzstd; Node's zlib has no zstd).
+  command -v zstd >/dev/null 2>&1 || need+=(zstd)
 fi
 
 if [ ${#need[@]} -gt 0 ]; then
