@@ -10,21 +10,8 @@ import { BpeModel } from "../../src/tokenize/models/index.js";
 import { tokenizerJsonToSentencePiece } from "../../src/formats/index.js";
 import { trainTokenizer } from "../../src/train/train.js";
 import { preTokenCounts } from "../../src/cli/commands/mixture.js";
-import { floresLines } from "./flores.js";
+import { floresLines, floresMixture } from "./flores.js";
 import { TOKENIZERS } from "../support/corpora.js";
-
-function mix(langs: string[], shares: number[], budget: number): { text: string; truth: number[] } {
-  const parts = langs.map((l, i) => {
-    let text = "";
-    for (const line of floresLines(l, "dev")) {
-      if (Buffer.byteLength(text + line + "\n") > shares[i]! * budget) break;
-      text += line + "\n";
-    }
-    return text;
-  });
-  const bytes = parts.map((p) => Buffer.byteLength(p));
-  return { text: parts.join(""), truth: bytes.map((b) => b / bytes.reduce((x, y) => x + y, 0)) };
-}
 
 test("Llama 2's merge list is every split of every piece: 61,249 merges, 29,612 training steps", () => {
   const json = JSON.parse(readFileSync(`${TOKENIZERS}/llama.json`, "utf8"));
@@ -38,7 +25,8 @@ test("Llama 2's merge list is every split of every piece: 61,249 merges, 29,612 
 
 test("a SentencePiece BPE converted to a merge list (every split): the known mixture is recovered, reliably", async () => {
   const langs = ["eng_Latn", "rus_Cyrl", "spa_Latn"];
-  const { text, truth } = mix(langs, [0.6, 0.3, 0.1], 100_000);
+  const { parts, truth } = floresMixture(langs, [0.6, 0.3, 0.1], 100_000);
+  const text = parts.join("");
   // Train SentencePiece-style BPE, write it as a .model and read it back: its merges are then spm's every-split list.
   const trained = await trainTokenizer(text, { model: "char-bpe", vocabSize: 900 });
   const spm = Tokenizer.fromBytes(tokenizerJsonToSentencePiece(trained), { fileName: "mixture.model" });
@@ -65,7 +53,7 @@ test("a SentencePiece BPE converted to a merge list (every split): the known mix
 
 test("samples that cannot explain the merges: large relative slack and a warning", async () => {
   // Trained on Russian and Spanish, asked about English and Chinese.
-  const { text } = mix(["rus_Cyrl", "spa_Latn"], [0.5, 0.5], 60_000);
+  const text = floresMixture(["rus_Cyrl", "spa_Latn"], [0.5, 0.5], 60_000).parts.join("");
   const trained = await trainTokenizer(text, { model: "bpe", vocabSize: 256 + 300 });
   const tokenizer = Tokenizer.fromJSON(trained);
   const merges = (tokenizer.model as BpeModel).getMerges();
