@@ -218,7 +218,7 @@ function loadCases(): Case[] {
 
 // Up to 10 bytes each: multi-byte characters (2, 3 and 4 bytes), pre-tokenizer boundaries (spaces, digits,
 // punctuation, a contraction, newlines).
-const STRINGS = ["Grüße, 1", "the cat's", "日本 ab", "a  b\n\nc", "x😀y.", "über 1234"];
+const STRINGS = ["Grüße, 1", "the cat's", "日本 ab", "a  b\n\nc", "x😀y."];
 
 for (const c of loadCases()) {
   test(`next-byte distribution = brute force over canonical covers: ${c.name}`, async (t) => {
