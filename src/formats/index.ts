@@ -15,6 +15,7 @@ export * from "./sentencepiece-write.js";
 export type TokenizerFormat = "tokenizer.json" | "tiktoken" | "sentencepiece";
 
 const utf8 = new TextDecoder("utf-8");
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** Which format these bytes are in, or null. A tokenizer.json starts with "{" (after an optional BOM/whitespace). */
 export function detectTokenizerFormat(bytes: Uint8Array): TokenizerFormat | null {
@@ -43,9 +44,15 @@ export function readTokenizerFile(bytes: Uint8Array, options: TiktokenOptions = 
   if (isCompressed(format)) throw new TokenizerError(`the file is ${sniffNotText(bytes)!.reason}`, fileName);
   switch (detectTokenizerFormat(bytes)) {
     case "tokenizer.json": {
+      let text: string;
+      try {
+        text = strictUtf8.decode(bytes);
+      } catch {
+        throw new TokenizerError("not valid UTF-8 (JSON text must be; the reference refuses it too)", fileName);
+      }
       let json: unknown;
       try {
-        json = JSON.parse(utf8.decode(bytes).replace(/^\ufeff/, ""));
+        json = JSON.parse(text.replace(/^\ufeff/, ""));
       } catch (e) {
         throw new TokenizerError(`not valid JSON: ${(e as Error).message}`, fileName);
       }

@@ -17,6 +17,8 @@ import { compareWithOracle, hasSpmEncode, readGolden, SPM_MODELS, spmEncode, spm
 
 const modelBytes = (name: string) => new Uint8Array(readFileSync(SPM_MODELS.find((m) => m.name === name)!.path));
 
+test("spm_encode, the reference, is installed (.ci/run installs Debian's sentencepiece)", () => assert.ok(hasSpmEncode(), "spm_encode not found"));
+
 test("reads a real ModelProto: pieces, trainer and normalizer specs", () => {
   const m = parseSentencePieceModel(modelBytes("en-unigram"), "en-unigram.model");
   assert.equal(m.pieces.length, 32768);
@@ -71,7 +73,7 @@ test("decoding spm_encode's ids through the oracle gives spm_decode's text (gold
   }
 });
 
-test("live spm_encode comparison on a FLORES slice (skipped without spm_encode)", { skip: !hasSpmEncode() }, async () => {
+test("live spm_encode comparison on a FLORES slice", async () => {
   const texts = spmTexts(2);
   for (const name of ["de-unigram", "bpe-bytefallback", "unigram-nfkc"]) {
     const m = SPM_MODELS.find((x) => x.name === name)!;
@@ -160,7 +162,7 @@ test("corrupt or truncated files give a TokenizerError naming the file and byte 
   );
 });
 
-test("a .model file runs with spm_encode's Viterbi arithmetic; its tokenizer.json runs as HF does (score ties)", { skip: !hasSpmEncode() }, async () => {
+test("a .model file runs with spm_encode's Viterbi arithmetic; its tokenizer.json runs as HF does (score ties)", async () => {
   const { Tokenizer } = await import("../../src/index.js");
   // Runs of one character and of quotes: segmentations with equal real-number scores, told apart by float32 rounding.
   // (Mixed runs such as "/*! " + 56 stars still differ for en and fi: see docs/measured.md.)
@@ -184,7 +186,7 @@ test("a .model file runs with spm_encode's Viterbi arithmetic; its tokenizer.jso
   assert.ok(differsFromHf > 0, "no text separates spm's arithmetic from HF's");
 });
 
-test("a .model file gives spm_encode's exact ids on a FLORES slice of 42 languages, no tie excused (5 real models)", { skip: !hasSpmEncode() }, async () => {
+test("a .model file gives spm_encode's exact ids on a FLORES slice of 42 languages, no tie excused (5 real models)", async () => {
   const { Tokenizer } = await import("../../src/index.js");
   const { floresSample } = await import("./data.js");
   const texts = floresSample(3).filter((t) => !/[\r\n]/.test(t) && t.length > 0);
@@ -197,7 +199,7 @@ test("a .model file gives spm_encode's exact ids on a FLORES slice of 42 languag
   }
 });
 
-test("a .model file normalises as spm_encode does (longest charsmap rule over the whole text), its tokenizer.json as HF does", { skip: !hasSpmEncode() }, async () => {
+test("a .model file normalises as spm_encode does (longest charsmap rule over the whole text), its tokenizer.json as HF does", async () => {
   const { Tokenizer } = await import("../../src/index.js");
   // n + two combining tildes: spm composes ñ and keeps the second mark; HF's grapheme-wise lookup drops it.
   const text = "é ä n\u0303\u0303 x";
@@ -210,7 +212,7 @@ test("a .model file normalises as spm_encode does (longest charsmap rule over th
   assert.notDeepEqual(Array.from(viaJson.encodeIds(text, { addSpecialTokens: false })), spmEncode(m.path, [text])[0]);
 });
 
-test("a .model file reads control and unknown pieces typed in text as plain text, as spm_encode does", { skip: !hasSpmEncode() }, async () => {
+test("a .model file reads control and unknown pieces typed in text as plain text, as spm_encode does", async () => {
   const { Tokenizer } = await import("../../src/index.js");
   const texts = ["<s> </s> <unk> x", "<s><s></s>[CLS] a<unk>b"];
   for (const name of ["en-unigram", "hi-unigram"]) {
