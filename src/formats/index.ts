@@ -61,6 +61,8 @@ export function readTokenizerFile(bytes: Uint8Array, options: TiktokenOptions = 
     }
     case "sentencepiece": {
       const model = parseSentencePieceModel(bytes, fileName);
+      // The one setting the pipeline cannot run as spm does (▁ at the ends of words): refused rather than encoded differently.
+      if (model.trainerSpec.treatWhitespaceAsSuffix) throw new TokenizerError("true is not supported: spm puts the whitespace marker at the end of words, which the converted pipeline cannot", `${fileName}: trainer_spec.treat_whitespace_as_suffix`);
       return { json: sentencePieceModelToTokenizerJson(model, fileName), sentencePiece: model };
     }
     case "tiktoken":
