@@ -13,6 +13,7 @@ import { Vocabulary } from "../tokenize/models/vocab.js";
 import { ByteStringTable, HASH_MULTIPLIER, hashPowers, substringHash } from "../util/byte-string-table.js";
 import { base64DecodeInto, base64Encode } from "./base64.js";
 // r50k_base and p50k_base use GPT-2's pattern; cl100k_base and Llama 3 share one (Meta's tokenizer.py copies OpenAI's).
+import { modelTypeOf } from "../tokenize/models/index.js";
 import { GPT2_PATTERN_SOURCE, LLAMA3_PATTERN_SOURCE, O200K_PATTERN_SOURCE } from "../tokenize/pretokenizers/patterns.js";
 
 export interface TiktokenOptions {
@@ -602,7 +603,7 @@ function lazyBpeModelJson(fields: JsonObject, prebuilt: PrebuiltBpe): JsonObject
 /** Writes the ranks of a byte-level BPE tokenizer.json back as a tiktoken rank file (special tokens left out). */
 export function tokenizerJsonToTiktoken(json: JsonObject, fileName = "tokenizer.json"): string {
   const model = json.model;
-  if (!model || typeof model !== "object" || Array.isArray(model) || model.type !== "BPE") throw new TokenizerError("expected a BPE model", `${fileName}: model.type`);
+  if (!model || typeof model !== "object" || Array.isArray(model) || modelTypeOf(model) !== "BPE") throw new TokenizerError("expected a BPE model", `${fileName}: model.type`);
   const vocab = model.vocab;
   if (!vocab || typeof vocab !== "object" || Array.isArray(vocab)) throw new TokenizerError("expected an object of token → id", `${fileName}: model.vocab`);
   const decode = new Map<string, number>();

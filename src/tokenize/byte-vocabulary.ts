@@ -25,7 +25,7 @@ export interface CanonicalToken {
   special: boolean;
 }
 
-let byteDecoder: Map<string, number> | null = null;
+let byteDecoder: Int16Array | null = null;
 
 /** GPT-2's byte ↔ printable-character alphabet: printable Latin-1 bytes map to themselves, the rest to U+0100 onwards. */
 export function byteLevelAlphabet(): string[] {
@@ -38,10 +38,11 @@ export function byteLevelAlphabet(): string[] {
   return chars;
 }
 
-function byteLevelDecoder(): Map<string, number> {
+/** Byte of each character of the alphabet (all below U+0144), −1 elsewhere: a typed-array lookup per character. */
+function byteLevelDecoder(): Int16Array {
   if (!byteDecoder) {
-    byteDecoder = new Map();
-    byteLevelAlphabet().forEach((c, b) => byteDecoder!.set(c, b));
+    byteDecoder = new Int16Array(0x144).fill(-1);
+    byteLevelAlphabet().forEach((c, b) => (byteDecoder![c.charCodeAt(0)] = b));
   }
   return byteDecoder;
 }
@@ -94,18 +95,18 @@ export function canonicalToken(token: string, spelling: TokenSpelling, special =
   if (spelling.byteLevel) {
     const dec = byteLevelDecoder();
     const bytes = new Uint8Array(token.length);
-    let n = 0;
     let ok = true;
-    for (const ch of token) {
-      const b = dec.get(ch);
-      if (b === undefined) {
+    for (let i = 0; i < token.length; i++) {
+      const c = token.charCodeAt(i);
+      const b = c < dec.length ? dec[c]! : -1;
+      if (b < 0) {
         ok = false;
         break;
       }
-      bytes[n++] = b;
+      bytes[i] = b;
     }
     // A byte-level vocabulary can hold a token outside the alphabet (an added token): keep its UTF-8.
-    return { bytes: ok ? bytes.slice(0, n) : utf8.encode(token), continuation: false, special: false };
+    return { bytes: ok ? bytes : utf8.encode(token), continuation: false, special: false };
   }
   if (spelling.byteFallback) {
     const m = BYTE_PIECE.exec(token);

@@ -21,7 +21,6 @@ export type TextSource = string | Iterable<string> | AsyncIterable<string>;
  * a line anywhere. Words are counted raw and mapped to symbol strings once per distinct word at the end.
  */
 export class WordCounter {
-  readonly raw = new Map<string, number>();
   bytesRead = 0;
   lines = 0;
   private carry = "";
@@ -29,7 +28,11 @@ export class WordCounter {
     this.raw.set(w, (this.raw.get(w) ?? 0) + 1);
   };
 
-  constructor(readonly plan: PreTokenizerPlan) {}
+  /** `raw` may hold counts already (e.g. merged count files), in first-occurrence order. */
+  constructor(
+    readonly plan: PreTokenizerPlan,
+    readonly raw = new Map<string, number>(),
+  ) {}
 
   /** Adds a chunk of text; the part after its last line break waits for the next chunk. */
   addChunk(chunk: string): void {

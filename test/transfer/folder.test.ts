@@ -355,6 +355,27 @@ test("CLI: with no --model, the bundled default model is transferred", async () 
   await rm(root, { recursive: true });
 });
 
+test("CLI end to end: transfer --method hypernet (bundled hypernet by default), then bpb --model on the output", async () => {
+  const root = await mkdtemp(join(tmpdir(), "retoken-transfer-"));
+  // A small German tokenizer trained on the bundled German sample; scored on the bundled held-out German text.
+  const german = await readFile("assets/text/de-sample.txt", "utf8");
+  const target = join(root, "de-512.json");
+  await writeFile(target, JSON.stringify(await trainTokenizer(german.slice(0, 60_000), { model: "bpe", vocabSize: 512, pattern: "llama3", specialTokens: ["<|end_of_text|>"] })));
+  const text = join(root, "de.txt");
+  await writeFile(text, (await readFile("assets/text/de-heldout.txt", "utf8")).split("\n").slice(0, 20).join("\n") + "\n");
+  const cli = ["--import", "tsx", "src/cli/main.ts"];
+  const out = join(root, "out");
+  const { stdout } = await run(process.execPath, [...cli, "transfer", "-t", target, "-o", out, "--method", "hypernet", "--add-special-tokens", "--json", "--no-progress"]);
+  const result = JSON.parse(stdout);
+  assert.equal(result.vocabSize, 513);
+  assert.ok(result.counts.hypernet > 0, JSON.stringify(result.counts));
+  const scored = JSON.parse((await run(process.execPath, [...cli, "bpb", "--model", out, text, "--json"])).stdout);
+  // Far below a uniform guess over the new vocabulary (a model that lost its embeddings scores near or above it).
+  const uniform = (Math.log2(513) * scored.tokens) / scored.bytes;
+  assert.ok(scored.bitsPerByte > 0.5 && scored.bitsPerByte < 0.9 * uniform, JSON.stringify({ bpb: scored.bitsPerByte, uniform }));
+  await rm(root, { recursive: true });
+});
+
 test("GPT-2 layout: transformer.wte is rewritten (tied), every other tensor, the mask buffers included, is copied", async () => {
   const { root, target, out } = await scratch();
   const model = join(root, "gpt2");

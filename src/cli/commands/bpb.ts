@@ -1,6 +1,7 @@
 // `retoken bpb [--model DIR] FILE [--json]`: bits per byte of a language model on a text file.
 import type { Command } from "commander";
 import { readTextFile } from "../../node/files.js";
+import { labelled, positiveIntFlag, printJson } from "./shared.js";
 
 export function register(program: Command): void {
   program
@@ -15,20 +16,23 @@ export function register(program: Command): void {
     .action(async (file: string, opts: { model?: string; window?: string; stride?: string; json?: boolean; allowBinary?: boolean }) => {
       const { loadLanguageModel } = await import("../../lm/node.js");
       const { bitsPerByte } = await import("../../lm/bpb.js");
-      const int = (v: string | undefined, name: string) => {
-        if (v === undefined) return undefined;
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < 1) throw new Error(`bpb: --${name} must be a positive integer, got "${v}"`);
-        return n;
-      };
-      const window = int(opts.window, "window");
-      const stride = int(opts.stride, "stride");
+      const window = positiveIntFlag("bpb", "window", opts.window);
+      const stride = positiveIntFlag("bpb", "stride", opts.stride);
       const text = await readTextFile(file, { allowBinary: opts.allowBinary });
       const { folder, tokenizer, dir } = await loadLanguageModel(opts.model);
       const t0 = performance.now();
       const r = await bitsPerByte(folder, tokenizer, text, { window, stride });
       const seconds = (performance.now() - t0) / 1000;
-      if (opts.json) process.stdout.write(JSON.stringify({ bitsPerByte: r.bitsPerByte, model: dir, file, tokens: r.tokens, bytes: r.bytes, nllNats: r.nll, startId: r.startId, window: r.window, stride: r.stride, seconds }) + "\n");
-      else process.stdout.write(`${r.bitsPerByte.toFixed(4)}\n`);
+      if (opts.json) printJson({ bitsPerByte: r.bitsPerByte, model: dir, file, tokens: r.tokens, bytes: r.bytes, nllNats: r.nll, startId: r.startId, window: r.window, stride: r.stride, seconds });
+      else
+        process.stdout.write(
+          labelled([
+            ["bits per byte", r.bitsPerByte.toFixed(4)],
+            ["file", `${file} (${r.bytes} bytes, ${r.tokens} tokens)`],
+            ["model", dir],
+            ["window / stride", `${r.window} / ${r.stride} tokens`],
+            ["time", `${seconds.toFixed(1)} s`],
+          ]),
+        );
     });
 }

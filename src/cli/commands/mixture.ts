@@ -3,7 +3,8 @@
 import type { Command } from "commander";
 import { Tokenizer, PreTokenizedString } from "../../index.js";
 import { inferMixture, type MixtureCategory } from "../../analyze/mixture.js";
-import { readTextFolder, writeFileAtomic } from "../../node/files.js";
+import { readTextFolder } from "../../node/files.js";
+import { emitJson } from "./shared.js";
 import type { JsonObject } from "../../tokenize/types.js";
 import { BpeModel } from "../../tokenize/models/index.js";
 
@@ -29,8 +30,8 @@ export function register(program: Command): void {
     .argument("<tokenizer>", "a BPE tokenizer file")
     .requiredOption("--categories <dir>", "folder with one sample text per category (<name>.<ext>)")
     .option("--merges <n>", "number of merges to use", "1000")
-    .option("--json <file>", "write the estimate as JSON")
-    .action(async (file: string, opts: { categories: string; merges: string; json?: string }) => {
+    .option("--json [file]", "write the estimate as JSON to a file, or print it instead of the table")
+    .action(async (file: string, opts: { categories: string; merges: string; json?: string | true }) => {
       const tokenizer = await Tokenizer.fromFile(file);
       if (!(tokenizer.model instanceof BpeModel)) {
         throw new Error(`mixture: ${file} has a ${(tokenizer.toJSON().model as JsonObject).type} model; data mixture inference needs a BPE merge list`);
@@ -46,13 +47,13 @@ export function register(program: Command): void {
       });
       const result = await inferMixture(merges, categories, { maxMerges, onProgress: (m) => process.stderr.write(`\r\x1b[K${m}`) });
       process.stderr.write("\r\x1b[K");
-      const rows = Object.entries(result.proportions).sort((a, b) => b[1] - a[1]);
-      const width = Math.max(...rows.map(([n]) => n.length));
-      for (const [name, p] of rows) process.stdout.write(`${name.padEnd(width)}  ${(100 * p).toFixed(2).padStart(6)}%\n`);
-      process.stdout.write(`(${result.mergesUsed} merges, ${result.constraints} constraints, total slack ${result.totalSlack.toFixed(4)}, exactness check: ${result.violatedSteps} violated steps)\n`);
-      if (opts.json) {
-        const { slack: _slack, ...rest } = result;
-        await writeFileAtomic(opts.json, JSON.stringify({ tokenizer: file, ...rest }, null, 1) + "\n");
+      const { slack: _slack, ...rest } = result;
+      if (opts.json !== true) {
+        const rows = Object.entries(result.proportions).sort((a, b) => b[1] - a[1]);
+        const width = Math.max(...rows.map(([n]) => n.length));
+        for (const [name, p] of rows) process.stdout.write(`${name.padEnd(width)}  ${(100 * p).toFixed(2).padStart(6)}%\n`);
+        process.stdout.write(`(${result.mergesUsed} merges, ${result.constraints} constraints, total slack ${result.totalSlack.toFixed(4)}, exactness check: ${result.violatedSteps} violated steps)\n`);
       }
+      await emitJson(opts.json, { tokenizer: file, ...rest });
     });
 }

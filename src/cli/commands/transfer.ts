@@ -26,6 +26,7 @@ export interface TransferCliOptions {
 
 /** What src/transfer/hypernet/ provides for `--method hypernet` (the same call transfer-eval makes). */
 type HypernetModule = {
+  DEFAULT_HYPERNET_DIR: string;
   predictEmbeddingsWithHypernet(args: { model: unknown; sourceTokenizer: unknown; targetTokenizer: unknown; hypernetDir: string }): Promise<EmbeddingView>;
 };
 
@@ -72,11 +73,11 @@ function methodInputs(method: TransferMethod, opts: TransferCliOptions, modelDir
       throw new Error("transfer: --method aux needs --aux-corpus FILE (target-language text for static embeddings) or --donor DIR");
     }
     if (method === "hypernet") {
-      if (!opts.hypernet) throw new Error("transfer: --method hypernet needs --hypernet DIR (a trained hypernetwork)");
       const hypernet = await loadHypernet();
       const { loadLanguageModel } = await import("../../lm/node.js");
       const { folder } = await loadLanguageModel(modelDir);
-      return { predicted: await hypernet.predictEmbeddingsWithHypernet({ model: folder, sourceTokenizer: ctx.source, targetTokenizer: ctx.target, hypernetDir: opts.hypernet }), seed };
+      const hypernetDir = opts.hypernet ?? hypernet.DEFAULT_HYPERNET_DIR;
+      return { predicted: await hypernet.predictEmbeddingsWithHypernet({ model: folder, sourceTokenizer: ctx.source, targetTokenizer: ctx.target, hypernetDir }), seed };
     }
     return { seed };
   };
@@ -89,8 +90,9 @@ export async function runTransfer(opts: TransferCliOptions, log: (s: string) => 
   // Inputs a method needs are checked before any model is read.
   if (method === "omp" && !opts.donor) throw new Error("transfer: --method omp needs --donor DIR, a model that already uses the target tokenizer");
   if (method === "aux" && !opts.auxCorpus && !opts.donor) throw new Error("transfer: --method aux needs --aux-corpus FILE (target-language text for static embeddings) or --donor DIR");
+  // The bundled hypernetwork is trained for the bundled model's embeddings only: another model needs its own.
   if (method === "hypernet") {
-    if (!opts.hypernet) throw new Error("transfer: --method hypernet needs --hypernet DIR (a trained hypernetwork)");
+    if (!opts.hypernet && opts.model) throw new Error("transfer: --method hypernet needs --hypernet DIR with --model (a hypernetwork trained for that model; the bundled one fits the bundled model only)");
     await loadHypernet();
   }
   const seed = opts.seed === undefined ? 0 : Number(opts.seed);
@@ -156,7 +158,7 @@ export function register(program: Command): void {
     .option("--aux-corpus <file>", "target-language text; aux trains static embeddings on it")
     .option("--allow-binary", "read --aux-corpus even if it looks binary (compressed files are refused regardless)")
     .option("--aux-dim <n>", "dimension of aux's static embeddings", "64")
-    .option("--hypernet <dir>", "trained hypernetwork folder (for --method hypernet)")
+    .option("--hypernet <dir>", "trained hypernetwork folder (for --method hypernet; default with the bundled model: the bundled hypernetwork)")
     .option("--add-special-tokens", "append the model's special tokens (bos/eos/pad) that the new tokenizer lacks")
     .option("--seed <n>", "seed of the random rows", "0")
     .option("-f, --force", "replace --out if it exists")

@@ -28,6 +28,16 @@ export function packMerge(rank: number, merged: number): number {
   return rank * SHIFT + merged;
 }
 
+/** The rank of a packed merge value. */
+export function mergeRankOf(packed: number): number {
+  return Math.floor(packed / SHIFT);
+}
+
+/** The merged id of a packed merge value. */
+export function mergedIdOf(packed: number): number {
+  return packed % SHIFT;
+}
+
 /**
  * Open-addressing hash table (left id, right id) → rank·SHIFT + merged id (−1: no merge): the merge lookup of the hot
  * loop, without the boxing and hashing cost of a Map keyed by doubles. With a `resolve` function it is a cache: a
@@ -751,6 +761,11 @@ export class BpeModel extends VocabularyModel implements Model {
       out.push({ id, value: this.vocab.tokens[id] ?? "", start, end });
       pos += len;
     }
+  }
+
+  /** packMerge(rank, merged id) of the merge that joins `left` then `right`, or −1 when they never merge. */
+  pairMerge(left: number, right: number): number {
+    return this.merges.get(left, right);
   }
 
   /** The merges in rank order, as token pairs. */

@@ -216,7 +216,8 @@ function isSimple(s: string): boolean {
   return true;
 }
 
-function utf8Length(s: string): number {
+/** Bytes of a string in UTF-8 (a lone surrogate counts as U+FFFD's three). */
+export function utf8Length(s: string): number {
   let n = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);

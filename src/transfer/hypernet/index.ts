@@ -1,8 +1,11 @@
 // Hypernetwork folders (Node): config.json (the residual network's shape, what it was trained on) and
 // model.safetensors (trainable weights plus the frozen rescalers under "rescale.*"); and the one call that transfer
 // and transfer-eval make: predict a target tokenizer's embeddings for a model.
+// First: jax-js decides between shared and private wasm memory when it loads, its kernels when they compile.
+import "../../tensor/install-node-shims.js";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { encodeFromNumbers, type TensorToWrite } from "../../tensor/safetensors.js";
 import { openSafetensors, writeSafetensors } from "../../tensor/safetensors-node.js";
 import { readJsonFile, replaceFolder, tempPathBeside } from "../../node/files.js";
@@ -15,6 +18,9 @@ import { isZettV1Config, loadZettV1, zettV1PredictEmbeddings } from "./v1.js";
 import { checkHypernetConfig, hypernetShapes, predictEmbeddings, type ResidualHypernet, type ResidualHypernetConfig } from "./residual.js";
 
 const RESCALERS = { "rescale.in_shift": "inShift", "rescale.in_scale": "inScale", "rescale.out_scale": "outScale" } as const;
+
+/** The hypernetwork shipped with retoken, trained for the bundled default model (assets/hypernet/). */
+export const DEFAULT_HYPERNET_DIR = fileURLToPath(new URL("../../../assets/hypernet/", import.meta.url));
 
 export async function saveHypernet(dir: string, net: ResidualHypernet, meta: Record<string, unknown> = {}): Promise<void> {
   const tmp = tempPathBeside(dir);

@@ -1,0 +1,69 @@
+// Pathological input: one long unsplit piece (a single letter, letters without spaces, a digit run, an emoji ZWJ
+// chain, a space run) of 1, 2, 4 and 8 MB, each encoded once in a fresh process by retoken (encode() and encodeIds())
+// and by the HF native binding. Reports seconds per MB, how flat that stays from 1 to 8 MB (max/min), and retoken's
+// time against HF's on the same input. Run: node --import tsx bench/pathological.ts [--sizes 1,2,4,8] [--json FILE]
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const args = process.argv.slice(2);
+const flag = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const sizes = (flag("--sizes") ?? "1,2,4,8").split(",").map(Number);
+const root = fileURLToPath(new URL("..", import.meta.url));
+const tokenizers: [string, string][] = [
+  ["GPT-2", `${root}../shared/data/tokenizers/gpt-2.json`],
+  ["Llama 2", `${root}../shared/data/tokenizers/llama.json`],
+];
+// Each kind builds about `bytes` bytes of UTF-8 text.
+const kinds: Record<string, string> = {
+  letter: `"a".repeat(bytes)`,
+  letters: `"abcdefghij".repeat(bytes / 10)`,
+  digits: `"1234567890".repeat(bytes / 10)`,
+  emoji: `"\\u{1F468}\\u200D\\u{1F469}\\u200D\\u{1F467}".repeat(Math.floor(bytes / 18))`,
+  spaces: `" ".repeat(bytes)`,
+};
+const tools: Record<string, (file: string) => string> = {
+  "retoken encode()": (file) => `const { Tokenizer } = await import(${JSON.stringify(`${root}src/index.ts`)}); const t = await Tokenizer.fromFile(${JSON.stringify(file)}); return (s) => t.encode(s, { addSpecialTokens: false }).ids.length;`,
+  "retoken encodeIds()": (file) => `const { Tokenizer } = await import(${JSON.stringify(`${root}src/index.ts`)}); const t = await Tokenizer.fromFile(${JSON.stringify(file)}); return (s) => t.encodeIds(s, { addSpecialTokens: false }).length;`,
+  "HF native encode": (file) => `const { Tokenizer } = await import("tokenizers"); const t = Tokenizer.fromFile(${JSON.stringify(file)}); return async (s) => (await t.encode(s, null, { addSpecialTokens: false })).getIds().length;`,
+};
+
+function once(load: string, kind: string, mb: number): number | string {
+  const script = `const bytes = ${mb * 1_000_000}; const text = ${kinds[kind]}; const encode = await (async () => { ${load} })(); const t0 = performance.now(); const n = await encode(text); console.log(JSON.stringify({ seconds: (performance.now() - t0) / 1000, n }));`;
+  const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { encoding: "utf8", cwd: root, maxBuffer: 1 << 24 });
+  if (r.status !== 0) return r.stderr.trim().split("\n").slice(-1)[0] ?? `exit ${r.status}`;
+  return JSON.parse(r.stdout.trim().split("\n").pop()!).seconds as number;
+}
+
+const results: { tokenizer: string; kind: string; tool: string; mb: number; secondsPerMB: number | null; error?: string }[] = [];
+console.log(`| tokenizer | input | encoder | s/MB at ${sizes.join(", ")} MB | flat (max/min) | × HF's time (largest size) |`);
+console.log(`|---|---|---|---|---|---|`);
+for (const [name, file] of tokenizers) {
+  for (const kind of Object.keys(kinds)) {
+    const perTool = new Map<string, (number | null)[]>();
+    for (const [tool, load] of Object.entries(tools)) {
+      const row: (number | null)[] = [];
+      for (const mb of sizes) {
+        const s = once(load(file), kind, mb);
+        const perMB = typeof s === "number" ? s / mb : null;
+        row.push(perMB);
+        results.push({ tokenizer: name, kind, tool, mb, secondsPerMB: perMB, ...(typeof s === "string" ? { error: s } : {}) });
+      }
+      perTool.set(tool, row);
+    }
+    const hf = perTool.get("HF native encode")!;
+    for (const [tool, row] of perTool) {
+      const ok = row.filter((x): x is number => x !== null);
+      const flat = ok.length ? Math.max(...ok) / Math.min(...ok) : NaN;
+      const last = row[row.length - 1];
+      const hfLast = hf[hf.length - 1];
+      const ratio = last != null && hfLast != null ? (last / hfLast).toFixed(2) : "–";
+      console.log(`| ${name} | ${kind} | ${tool} | ${row.map((x) => (x === null ? "error" : x.toFixed(3))).join(", ")} | ${flat.toFixed(2)} | ${ratio} |`);
+    }
+  }
+}
+const out = flag("--json");
+if (out) writeFileSync(out, JSON.stringify({ sizes, results }, null, 2));
