@@ -64,7 +64,12 @@ export function checkNesting(value: unknown, path: string, depth: number, skip: 
     if (Array.isArray(f.v)) {
       for (let i = 0; i < f.v.length; i++) if (f.v[i] !== null && typeof f.v[i] === "object") stack.push({ v: f.v[i], depth: f.depth + 1, key: `[${i}]`, parent: f });
     } else {
-      for (const [k, x] of Object.entries(f.v as Record<string, unknown>)) if (x !== null && typeof x === "object" && !skip.has(k)) stack.push({ v: x, depth: f.depth + 1, key: `.${k}`, parent: f });
+      // Skipped keys are not even read: a converter's lazy vocab/merges accessors must stay unread.
+      for (const k of Object.keys(f.v as object)) {
+        if (skip.has(k)) continue;
+        const x = (f.v as Record<string, unknown>)[k];
+        if (x !== null && typeof x === "object") stack.push({ v: x, depth: f.depth + 1, key: `.${k}`, parent: f });
+      }
     }
   }
 }

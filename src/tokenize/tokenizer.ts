@@ -309,8 +309,8 @@ export class Tokenizer {
       try {
         [x, y] = truncateForPostProcessing(a, b, this.truncation, n);
       } catch (e) {
-        // The stride fits max_length but not what the special tokens leave of it: name the file and field.
-        if (e instanceof TokenizerError && !e.path) throw new TokenizerError(e.message, `${this.fileName ?? "tokenizer.json"}: truncation.stride`);
+        // E.g. a stride that fits max_length but not what the special tokens leave of it: name the file and field.
+        if (e instanceof TokenizerError && !e.path) throw new TokenizerError(e.message, `${this.fileName ?? "tokenizer.json"}: truncation`);
         throw e;
       }
     }

@@ -252,7 +252,14 @@ class HfReference {
     const id = this.next++;
     return new Promise((resolve) => {
       this.pending = { id, resolve };
-      this.child!.send({ id, json, texts });
+      // A child that died before the message went out answers through the send callback, not 'exit'.
+      this.child!.send({ id, json, texts }, (e) => {
+        if (e && this.pending?.id === id) {
+          this.pending = null;
+          this.child = null;
+          resolve({ error: new Error(`the HF binding's process is gone: ${e.message}`) });
+        }
+      });
     });
   }
 
