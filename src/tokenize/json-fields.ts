@@ -73,3 +73,15 @@ export function checkNesting(value: unknown, path: string, depth: number, skip: 
     }
   }
 }
+
+/** JSON text that must hold an object (a leading BOM allowed); errors name the file. */
+export function parseJsonObject(text: string, fileName: string): JsonObject {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text.replace(/^\ufeff/, ""));
+  } catch (e) {
+    throw new TokenizerError(`not valid JSON: ${(e as Error).message}`, fileName);
+  }
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new TokenizerError("expected a JSON object", fileName);
+  return parsed as JsonObject;
+}
