@@ -19,7 +19,7 @@ import { compressors } from "hyparquet-compressors";
 import { TokenizerError } from "../tokenize/types.js";
 import { sniffFormat } from "../util/magic.js";
 import { NUL_SCAN_BYTES, sniffNotText } from "../util/sniff.js";
-import type { ProgressCallback, WordCounter } from "./corpus.js";
+import { tableFullError, type ProgressCallback, type WordCounter } from "./corpus.js";
 
 export interface FileCorpusOptions {
   /** JSONL: the string field of each record; Parquet: the text column. */
@@ -390,6 +390,14 @@ export async function countUnit(
   options: FileCorpusOptions = {},
   onRaw: (n: number) => void = () => {},
 ): Promise<void> {
+  try {
+    await countUnitText(counter, unit, options, onRaw);
+  } catch (err) {
+    throw tableFullError(unit.path, err);
+  }
+}
+
+async function countUnitText(counter: WordCounter, unit: CorpusUnit, options: FileCorpusOptions, onRaw: (n: number) => void): Promise<void> {
   if (unit.parquet) {
     await countParquet(counter, unit, options.jsonlField!);
     onRaw(unit.size);
