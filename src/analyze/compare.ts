@@ -97,6 +97,7 @@ export function compareTokenizers(tokenizers: NamedTokenizer[], corpus: CorpusTe
   const pivot = options.pivot ?? corpus.find((t) => ENGLISH.test(t.name))?.name ?? null;
   if (options.pivot && !corpus.some((t) => t.name === options.pivot)) throw new Error(`compare: pivot text "${options.pivot}" is not in the corpus`);
   const alpha = options.alpha ?? 2.5;
+  if (!(alpha > 0)) throw new Error(`compare: alpha must be a positive number, got ${alpha}`);
   const results: TextResult[] = [];
   const summaries: TokenizerSummary[] = [];
   const tokensOf = new Map<string, number>();

@@ -1,6 +1,7 @@
 // Every tokenizer file format becomes tokenizer.json content; the one pipeline then runs it. `Tokenizer.fromBytes`
 // calls tokenizerJsonFromBytes, which sniffs the format.
 
+import { parseJsonObject } from "../tokenize/json-fields.js";
 import type { JsonObject } from "../tokenize/types.js";
 import { TokenizerError } from "../tokenize/types.js";
 import { isSentencePieceModel, parseSentencePieceModel, sentencePieceModelToTokenizerJson, type SentencePieceModel } from "./sentencepiece.js";
@@ -43,18 +44,12 @@ export function readTokenizerFile(bytes: Uint8Array, options: TiktokenOptions = 
   if (isCompressed(format)) throw new TokenizerError(`the file is ${sniffNotText(bytes)!.reason}`, fileName);
   switch (detectTokenizerFormat(bytes)) {
     case "tokenizer.json": {
-      let json: unknown;
-      try {
-        json = JSON.parse(utf8.decode(bytes).replace(/^\ufeff/, ""));
-      } catch (e) {
-        throw new TokenizerError(`not valid JSON: ${(e as Error).message}`, fileName);
-      }
-      if (!json || typeof json !== "object" || Array.isArray(json)) throw new TokenizerError("expected a JSON object", fileName);
-      return { json: isPackagedTiktokenJson(json) ? packagedTiktokenToTokenizerJson(json, options) : (json as JsonObject), sentencePiece: null };
+      const json = parseJsonObject(utf8.decode(bytes), fileName);
+      return { json: isPackagedTiktokenJson(json) ? packagedTiktokenToTokenizerJson(json, options) : json, sentencePiece: null };
     }
     case "sentencepiece": {
       const model = parseSentencePieceModel(bytes, fileName);
-      return { json: sentencePieceModelToTokenizerJson(model, fileName), sentencePiece: model };
+      return { json: sentencePieceModelToTokenizerJson(model, { fileName }), sentencePiece: model };
     }
     case "tiktoken":
       return { json: tiktokenToTokenizerJson(utf8.decode(bytes), options), sentencePiece: null };

@@ -224,14 +224,28 @@ export function sentencePieceConversionNotes(model: SentencePieceModel): string[
   return notes;
 }
 
-/** Converts a SentencePiece model to tokenizer.json content. */
-export function sentencePieceToTokenizerJson(bytes: Uint8Array, options: { fileName?: string } = {}): JsonObject {
-  const fileName = options.fileName ?? "SentencePiece model";
-  const model = parseSentencePieceModel(bytes, fileName);
-  return sentencePieceModelToTokenizerJson(model, fileName);
+export interface SentencePieceConversionOptions {
+  /** Named in error messages. */
+  fileName?: string;
+  /**
+   * Write the fields that make retoken run the file exactly as spm_encode does (default true): `score_arithmetic` and
+   * `unmatchable_ids` on the Unigram model, `keep_whole` on Metaspace, `longest_match` on Precompiled, `unmatched` on
+   * control/unknown added tokens. HF `tokenizers` ignores them (it loads the file and runs it its own way); false
+   * gives the plain file, which retoken then runs as HF does.
+   */
+  spmEncode?: boolean;
 }
 
-export function sentencePieceModelToTokenizerJson(model: SentencePieceModel, fileName = "SentencePiece model"): JsonObject {
+/** Converts a SentencePiece model to tokenizer.json content. */
+export function sentencePieceToTokenizerJson(bytes: Uint8Array, options: SentencePieceConversionOptions = {}): JsonObject {
+  const fileName = options.fileName ?? "SentencePiece model";
+  const model = parseSentencePieceModel(bytes, fileName);
+  return sentencePieceModelToTokenizerJson(model, { ...options, fileName });
+}
+
+export function sentencePieceModelToTokenizerJson(model: SentencePieceModel, options: SentencePieceConversionOptions = {}): JsonObject {
+  const fileName = options.fileName ?? "SentencePiece model";
+  const spm = options.spmEncode ?? true;
   const { pieces, trainerSpec: t, normalizerSpec: n } = model;
   const unkId = pieces.findIndex((p) => p.type === PieceType.UNKNOWN);
   if (unkId < 0) throw new TokenizerError("the model has no UNKNOWN piece", `${fileName}: pieces`);
@@ -245,7 +259,8 @@ export function sentencePieceModelToTokenizerJson(model: SentencePieceModel, fil
 
   // Normalization, in spm's order: the charsmap, then whitespace clean-up, then the dummy prefix and ▁ for spaces.
   const normalizers: JsonObject[] = [];
-  if (n.precompiledCharsmap.length > 0) normalizers.push({ type: "Precompiled", precompiled_charsmap: base64Encode(n.precompiledCharsmap) });
+  // spm matches the longest charsmap rule at each position; HF goes grapheme by grapheme (they differ on stacked marks).
+  if (n.precompiledCharsmap.length > 0) normalizers.push({ type: "Precompiled", precompiled_charsmap: base64Encode(n.precompiledCharsmap), ...(spm ? { longest_match: true } : {}) });
   if (n.removeExtraWhitespaces) {
     // spm strips and collapses only U+0020 (after the charsmap has mapped other spaces to it), but its trailing strip
     // runs on the escaped text, so a literal ▁ at the end goes too.
@@ -262,7 +277,10 @@ export function sentencePieceModelToTokenizerJson(model: SentencePieceModel, fil
   // its first character (Llama's whitespace-only pieces "▁▁" do), and it keeps the model's work per word small.
   const preTokenizers: JsonObject[] = [];
   const piecesStayInWords = pieces.every((p) => p.piece.indexOf(SPACE, 1) < 0);
-  if (n.escapeWhitespaces && piecesStayInWords) preTokenizers.push({ type: "Metaspace", replacement: SPACE, prepend_scheme: "never", split: true });
+  // spm's float32 path scores round differently from a fresh start at each word: retoken keeps the sentence whole
+  // (keep_whole) where spm's arithmetic is asked for, HF still splits.
+  const keepWhole = spm && t.modelType !== SpmModelType.BPE && t.modelType !== SpmModelType.WORD;
+  if (n.escapeWhitespaces && piecesStayInWords) preTokenizers.push({ type: "Metaspace", replacement: SPACE, prepend_scheme: "never", split: true, ...(keepWhole ? { keep_whole: true } : {}) });
   // split_digits needs no pre-tokenizer: it only keeps multi-digit pieces out of the vocabulary at training time.
 
   // Control and unknown pieces are special added tokens, as in Hugging Face's converted files. User-defined pieces
@@ -280,6 +298,8 @@ export function sentencePieceModelToTokenizerJson(model: SentencePieceModel, fil
         rstrip: false,
         normalized: false,
         special: p.type !== PieceType.USER_DEFINED,
+        // spm_encode reads control and unknown pieces typed in text ("<s>") as plain text.
+        ...(spm && p.type !== PieceType.USER_DEFINED ? { unmatched: true } : {}),
       });
     }
   });
@@ -312,6 +332,11 @@ export function sentencePieceModelToTokenizerJson(model: SentencePieceModel, fil
       vocab: pieces.map((p) => [p.piece, p.score] as Json),
       byte_fallback: t.byteFallback,
     };
+    if (spm) {
+      // spm's optimized encoder: float32 path scores, and control/unknown pieces kept out of its trie.
+      modelJson.score_arithmetic = "sentencepiece";
+      modelJson.unmatchable_ids = pieces.flatMap((p, id) => (p.type === PieceType.CONTROL || p.type === PieceType.UNKNOWN ? [id] : []));
+    }
   }
 
   // spm_decode drops the ▁ at the start of the first piece when the dummy prefix or whitespace clean-up is on, and

@@ -105,6 +105,10 @@ async function cpuWindowNll(config: LlamaConfig, params: Params, ids: number[], 
  * fast Gemm (OpenBLAS on Node: setPlatformGemm), else through the tensor backend; the two agree to float rounding.
  */
 export async function bitsPerByte(model: { config: ModelConfig; params: Params }, tokenizer: TextTokenizer, text: string, options: BitsPerByteOptions = {}): Promise<BitsPerByteResult> {
+  for (const key of ["window", "stride"] as const) {
+    const v = options[key];
+    if (v !== undefined && !(Number.isInteger(v) && v >= 1)) throw new Error(`bitsPerByte: ${key} must be a positive integer, got ${v}`);
+  }
   const bytes = new TextEncoder().encode(text).length;
   if (bytes === 0) throw new Error("bitsPerByte: the text is empty");
   const textIds = Array.from(tokenizer.encode(text, { addSpecialTokens: false }).ids);

@@ -53,7 +53,8 @@ export async function readFileNamed(path: string): Promise<Buffer> {
   try {
     return await readFile(path);
   } catch (err) {
-    throw new Error(fileErrorMessage(err, path));
+    // The code stays readable: callers tell a missing optional file (ENOENT) from a real failure.
+    throw Object.assign(new Error(fileErrorMessage(err, path)), { code: (err as NodeJS.ErrnoException).code });
   }
 }
 

@@ -15,6 +15,9 @@ export interface AddedToken {
   rstrip: boolean;
   normalized: boolean;
   special: boolean;
+  /** Keeps its id but is never cut out of input text (retoken's `unmatched` field, which HF ignores): spm_encode reads
+   * its control pieces typed in text ("<s>") as plain text. */
+  unmatched?: boolean;
 }
 
 export function addedTokenFromJSON(json: Json, path: string): AddedToken {
@@ -30,11 +33,15 @@ export function addedTokenFromJSON(json: Json, path: string): AddedToken {
     return v;
   };
   const special = flag("special", false);
-  return { id, content, singleWord: flag("single_word", false), lstrip: flag("lstrip", false), rstrip: flag("rstrip", false), normalized: flag("normalized", !special), special };
+  const token: AddedToken = { id, content, singleWord: flag("single_word", false), lstrip: flag("lstrip", false), rstrip: flag("rstrip", false), normalized: flag("normalized", !special), special };
+  if (flag("unmatched", false)) token.unmatched = true;
+  return token;
 }
 
 export function addedTokenToJSON(t: AddedToken): JsonObject {
-  return { id: t.id, content: t.content, single_word: t.singleWord, lstrip: t.lstrip, rstrip: t.rstrip, normalized: t.normalized, special: t.special };
+  const json: JsonObject = { id: t.id, content: t.content, single_word: t.singleWord, lstrip: t.lstrip, rstrip: t.rstrip, normalized: t.normalized, special: t.special };
+  if (t.unmatched) json.unmatched = true;
+  return json;
 }
 
 interface TrieNode {
@@ -124,8 +131,8 @@ export class AddedVocabulary {
       this.byId.set(t.id, t);
       if (!this.byContent.has(t.content)) this.byContent.set(t.content, t);
       if (t.special) this.specialContents.add(t.content);
-      // Tokens in `notInText` keep their ids but are never cut out of input text (SentencePiece control pieces).
-      if (notInText.has(t.content)) {
+      // Unmatched tokens (and those in `notInText`) keep their ids but are never cut out of input text.
+      if (t.unmatched || notInText.has(t.content)) {
         this.surface.set(t.id, t.content);
         return;
       }

@@ -60,6 +60,18 @@ function setRanges(e: Encoding, r: Ranges): void {
   e.sequenceIds = out;
 }
 
+/** The sequence ranges of `e` as plain entries (to send an Encoding to another thread), or null if it has none of
+ * its own. */
+export function sequenceRangeEntries(e: Encoding): [number, [number, number]][] | null {
+  const r = RANGES.get(e);
+  return r ? [...r] : null;
+}
+
+/** Gives a received Encoding back the ranges it was sent with (its sequenceIds already say what they give). */
+export function restoreSequenceRanges(e: Encoding, entries: [number, [number, number]][] | null): void {
+  if (entries) RANGES.set(e, new Map(entries));
+}
+
 function copyRanges(r: Ranges, shift = 0): Ranges {
   const c: Ranges = new Map();
   for (const [k, [s, t]] of r) c.set(k, [s + shift, t + shift]);

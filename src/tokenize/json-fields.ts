@@ -23,3 +23,15 @@ export function bool(o: JsonObject, key: string, path: string, fallback: boolean
   if (typeof v !== "boolean") throw new TokenizerError(`expected true or false, got ${JSON.stringify(v)}`, `${path}.${key}`);
   return v;
 }
+
+/** JSON text that must hold an object (a leading BOM allowed); errors name the file. */
+export function parseJsonObject(text: string, fileName: string): JsonObject {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text.replace(/^\ufeff/, ""));
+  } catch (e) {
+    throw new TokenizerError(`not valid JSON: ${(e as Error).message}`, fileName);
+  }
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new TokenizerError("expected a JSON object", fileName);
+  return parsed as JsonObject;
+}

@@ -17,3 +17,27 @@ test("TokenizerPool encodes a batch on worker threads exactly as encodeIds does,
     await pool.close();
   }
 });
+
+test("TokenizerPool.encodeBatch gives tokenizer.encodeBatch's encodings (pairs, padding, per-call options) on worker threads", async () => {
+  const tokenizer = await Tokenizer.fromFile("../shared/data/tokenizers/llama.json");
+  const texts = floresSlice(3);
+  const inputs: (string | [string, string])[] = texts.map((t, i) => (i % 3 === 0 ? [t, texts[(i + 1) % texts.length]!] : t));
+  const pool = new TokenizerPool(tokenizer, { workers: 2 });
+  try {
+    for (const options of [{}, { padding: { padToMultipleOf: 8 }, truncation: { maxLength: 40, stride: 4 } }, { addSpecialTokens: false, allowedSpecial: [] as string[] }]) {
+      const got = await pool.encodeBatch(inputs, options);
+      const want = tokenizer.encodeBatch(inputs, options);
+      assert.equal(got.length, want.length);
+      got.forEach((e, i) => {
+        for (const k of ["ids", "tokens", "offsets", "wordIds", "attentionMask", "specialTokensMask", "sequenceIds", "typeIds"] as const) assert.deepEqual(e[k], want[i]![k], `${k} of ${i}`);
+        assert.deepEqual(e.overflowing.map((o) => o.ids), want[i]!.overflowing.map((o) => o.ids));
+        assert.deepEqual(e.codePointOffsets, want[i]!.codePointOffsets);
+      });
+    }
+    // A failing input rejects its call and leaves the workers running.
+    await assert.rejects(() => pool.encodeBatch(["x <s> y"], { allowedSpecial: [], disallowedSpecial: "all" }), /special token "<s>" at position 2, which is disallowed/);
+    assert.deepEqual(await pool.encodeIdsBatch(["x"]), [tokenizer.encodeIds("x")]);
+  } finally {
+    await pool.close();
+  }
+});
