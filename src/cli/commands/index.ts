@@ -14,5 +14,6 @@ import { register as transferEval } from "./transfer-eval.js";
 import { register as transfer } from "./transfer.js";
 import { register as convert } from "./convert.js";
 import { register as view } from "./view.js";
+import { register as nextBytes } from "./next-bytes.js";
 
-export const commands: ((program: Command) => void)[] = [demo, encode, decode, inspect, train, count, compare, mixture, bpb, generate, transfer, transferEval, convert, view];
+export const commands: ((program: Command) => void)[] = [demo, encode, decode, inspect, train, count, compare, mixture, bpb, generate, transfer, transferEval, convert, view, nextBytes];
