@@ -1,3 +1,7 @@
+/**
+ * Measuring tokenizers on corpora: metrics, parity, vocabulary audit, digit partitions, data-mixture inference, reports.
+ * @module retoken/analyze
+ */
 // retoken/analyze: measuring tokenizers on corpora — metrics, parity, the vocabulary audit, digit partitions, data
 // mixture inference and the HTML report. Browser-safe.
 export { compareTokenizers, formatCompareTable, type CompareOptions, type CompareReport, type NamedTokenizer, type CorpusText, type TextResult, type TokenizerSummary, type ComparableTokenizer } from "./compare.js";

@@ -1,3 +1,7 @@
+/**
+ * Node-only helpers: the worker-thread TokenizerPool, training from files, safe file writes.
+ * @module retoken/node
+ */
 // retoken/node: what needs Node — encoding on worker threads, training from files, and safe file writes.
 export { TokenizerPool, type TokenizerPoolOptions } from "./tokenizer-pool.js";
 export { writeFileAtomic, readJsonFile, readTextFolder, type NamedText } from "./files.js";
