@@ -49,8 +49,16 @@ if [ "$release" = bookworm ]; then
   ln -s ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/local/bin/npx"
 fi
 
+# Behind a TLS-intercepting proxy the host trusts an extra CA (NODE_EXTRA_CA_CERTS); the chroot reaches the npm
+# registry through the same network, so it gets that file too, and nothing else of the host.
+extra_ca=()
+if [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ -f "$NODE_EXTRA_CA_CERTS" ]; then
+  cp "$NODE_EXTRA_CA_CERTS" "$root/root/host-extra-ca.crt"
+  extra_ca=(NODE_EXTRA_CA_CERTS=/root/host-extra-ca.crt npm_config_cafile=/root/host-extra-ca.crt)
+fi
+
 echo "test-fresh-debian: $release in $root; running the README's first command" >&2
-chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "${extra_ca[@]}" \
   bash -c "cd /root/retoken && bash scripts/setup.sh && npx retoken demo ${DEMO_ARGS:-}" 2>&1 | tee "$root.log"
 status=${PIPESTATUS[0]}
 # The demo must have run on the fast path: no note about the slower one.
