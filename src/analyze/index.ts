@@ -21,4 +21,5 @@ export { auditVocabulary, vocabularyOverlap, canonicalVocabulary, type Vocabular
 export { digitReport, digitPartitionStats, type DigitLengthStats, type DigitTokenizer } from "./digits.js";
 export { inferMixture, replayMerges, solveMixture, type MixtureCategory, type MixtureOptions, type MixtureResult } from "./mixture.js";
 export { petrovFloresText } from "./flores.js";
+export { measureCounts, type CountsMetrics } from "./count-metrics.js";
 export { renderCompareHtml, compareCharts, type ChartSpec } from "./report-html.js";

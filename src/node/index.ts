@@ -5,5 +5,6 @@
 // retoken/node: what needs Node — encoding on worker threads, training from files, and safe file writes.
 export { TokenizerPool, type TokenizerPoolOptions } from "./tokenizer-pool.js";
 export { writeFileAtomic, readJsonFile, readTextFolder, type NamedText } from "./files.js";
-export { countFiles, type FileCorpusOptions } from "../train/node-corpus.js";
+export { countFiles, countUnits, planUnits, shardRange, type CorpusUnit, type FileCorpusOptions } from "../train/node-corpus.js";
+export { countShard, mergeCountFiles, loadCounts, writeCountFile, openCountFile, encodeCountTable, missingUnits, COUNT_FILE_VERSION, type CountTable, type CountMeta, type CountOptions } from "../train/counts.js";
 export { countFilesInWorkers } from "../train/workers.js";
