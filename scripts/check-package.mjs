@@ -103,7 +103,7 @@ check("retoken/decode", table.size >= 100256 && canonicality(cl100k).isCanonical
   process.stdout.write(run(process.execPath, ["out/consumer.js"], consumer));
   if (demo) {
     step("npx retoken demo");
-    const out = run("npx", ["--no-install", "retoken", "demo"], consumer, { timeout: 600_000 });
+    const out = run("npx", ["--no-install", "retoken", "demo"], consumer, { timeout: 1_800_000 });
     if (!/bits per byte/.test(out) || !/original/.test(out)) throw new Error(`the demo printed no result:\n${out}`);
     process.stdout.write(out.split("\n").slice(-12).join("\n") + "\n");
   }

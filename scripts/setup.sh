@@ -2,7 +2,7 @@
 # Installs everything retoken needs on a Debian/Ubuntu machine, from nothing: the system packages (Node.js ≥ 20 when
 # missing, OpenBLAS for the fast CPU language-model path), then the npm dependencies and the build.
 #   bash scripts/setup.sh          what `npx retoken …` needs
-#   bash scripts/setup.sh --dev    also what `npm test` uses (spm_encode, chromium, zstd); .ci/run calls this
+#   bash scripts/setup.sh --dev    also what `npm test` uses (spm_encode, chromium, zstd, numpy); .ci/run calls this
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +28,8 @@ if [ "$dev" = 1 ]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
   # zstd writes the compressed test corpora (retoken reads .zst with fzstd; Node's zlib has no zstd).
   command -v zstd >/dev/null 2>&1 || need+=(zstd)
+  # numpy: the safetensors interop test reads the files retoken writes with Python.
+  python3 -c 'import numpy' >/dev/null 2>&1 || need+=(python3-numpy)
 fi
 
 if [ ${#need[@]} -gt 0 ]; then

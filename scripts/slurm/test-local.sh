@@ -22,15 +22,18 @@ done
 tmp=$(mktemp -d /tmp/retoken-slurm-XXXXXX)
 chmod 755 "$tmp"
 host=$(hostname -s)
-pids=()
 cleanup() {
-  scancel --quiet --user=root 2>/dev/null || true
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  # Cancel the jobs and let their steps end before the daemons go, so no slurmstepd is left behind.
+  if [ -n "${SLURM_CONF:-}" ]; then
+    scancel --quiet --user=root 2>/dev/null || true
+    for _ in $(seq 1 15); do [ -z "$(squeue -h -o %i 2>/dev/null)" ] && break; sleep 1; done
+  fi
   [ -f "$tmp/slurmctld.pid" ] && kill "$(cat "$tmp/slurmctld.pid")" 2>/dev/null || true
   [ -f "$tmp/slurmd.pid" ] && kill "$(cat "$tmp/slurmd.pid")" 2>/dev/null || true
   [ -f "$tmp/munge/munged.pid" ] && kill "$(cat "$tmp/munge/munged.pid")" 2>/dev/null || true
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 # munge: the key the package made, a socket of our own so a running munged elsewhere is left alone.
 [ -f /etc/munge/munge.key ] || { mungekey --create 2>/dev/null || /usr/sbin/create-munge-key -f; chown munge:munge /etc/munge/munge.key; }

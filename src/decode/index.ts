@@ -1,3 +1,7 @@
+/**
+ * Working across tokenizers at inference: token bytes, canonical encodings.
+ * @module retoken/decode
+ */
 // retoken/decode: working across tokenizers at inference — canonical encodings, token healing, byte-level views.
 //
 // Interface (stable; the byte-level model builds on it):

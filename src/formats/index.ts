@@ -16,6 +16,7 @@ export * from "./sentencepiece-write.js";
 export type TokenizerFormat = "tokenizer.json" | "tiktoken" | "sentencepiece";
 
 const utf8 = new TextDecoder("utf-8");
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** Which format these bytes are in, or null. A tokenizer.json starts with "{" (after an optional BOM/whitespace). */
 export function detectTokenizerFormat(bytes: Uint8Array): TokenizerFormat | null {
@@ -44,11 +45,19 @@ export function readTokenizerFile(bytes: Uint8Array, options: TiktokenOptions = 
   if (isCompressed(format)) throw new TokenizerError(`the file is ${sniffNotText(bytes)!.reason}`, fileName);
   switch (detectTokenizerFormat(bytes)) {
     case "tokenizer.json": {
-      const json = parseJsonObject(utf8.decode(bytes), fileName);
+      let text: string;
+      try {
+        text = strictUtf8.decode(bytes);
+      } catch {
+        throw new TokenizerError("not valid UTF-8 (JSON text must be; the reference refuses it too)", fileName);
+      }
+      const json = parseJsonObject(text, fileName);
       return { json: isPackagedTiktokenJson(json) ? packagedTiktokenToTokenizerJson(json, options) : json, sentencePiece: null };
     }
     case "sentencepiece": {
       const model = parseSentencePieceModel(bytes, fileName);
+      // The one setting the pipeline cannot run as spm does (▁ at the ends of words): refused rather than encoded differently.
+      if (model.trainerSpec.treatWhitespaceAsSuffix) throw new TokenizerError("true is not supported: spm puts the whitespace marker at the end of words, which the converted pipeline cannot", `${fileName}: trainer_spec.treat_whitespace_as_suffix`);
       return { json: sentencePieceModelToTokenizerJson(model, { fileName }), sentencePiece: model };
     }
     case "tiktoken":

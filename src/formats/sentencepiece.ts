@@ -177,11 +177,19 @@ export function parseSentencePieceModel(bytes: Uint8Array, fileName = "SentenceP
   if (model.pieces.length === 0) throw new TokenizerError("no pieces: not a SentencePiece model", fileName);
   const seen = new Map<string, number>();
   model.pieces.forEach((p, i) => {
+    // spm_encode refuses such a model too ("piece must not be empty").
+    if (p.piece === "") throw new TokenizerError("the piece string is missing or empty", `${fileName}: pieces[${i}]`);
     const prev = seen.get(p.piece);
     if (prev !== undefined) throw new TokenizerError(`piece ${JSON.stringify(p.piece)} appears twice (ids ${prev} and ${i})`, `${fileName}: pieces[${i}]`);
     seen.set(p.piece, i);
     if (p.type < 1 || p.type > 6) throw new TokenizerError(`unknown piece type ${p.type}`, `${fileName}: pieces[${i}]`);
+    // As spm's model loader: a byte piece names its byte.
+    if (p.type === PieceType.BYTE && !/^<0x[0-9A-F]{2}>$/.test(p.piece)) throw new TokenizerError(`a byte piece must be spelled <0xHH>, got ${JSON.stringify(p.piece)}`, `${fileName}: pieces[${i}]`);
+    if (p.type === PieceType.BYTE && !model.trainerSpec.byteFallback) throw new TokenizerError(`byte piece ${p.piece} is found although trainer_spec.byte_fallback is false (spm refuses the model too)`, `${fileName}: pieces[${i}]`);
   });
+  // As spm's model loader: exactly one unknown piece.
+  const unknown = model.pieces.flatMap((p, i) => (p.type === PieceType.UNKNOWN ? [i] : []));
+  if (unknown.length !== 1) throw new TokenizerError(unknown.length === 0 ? "no piece has the unknown type (spm: \"unk is not defined\")" : `pieces ${unknown.join(", ")} all have the unknown type (spm: "unk is already defined")`, `${fileName}: pieces`);
   return model;
 }
 
@@ -308,6 +316,14 @@ export function sentencePieceModelToTokenizerJson(model: SentencePieceModel, opt
   if (t.modelType === SpmModelType.BPE) {
     const vocab: JsonObject = {};
     pieces.forEach((p, id) => (vocab[p.piece] = id));
+    // spm's BPE merges an unknown character with its neighbours when the concatenation is a piece; a merge table
+    // cannot, so a model whose pieces use a character that is no piece itself (spm training never writes one) is
+    // refused rather than encoded differently.
+    pieces.forEach((p, id) => {
+      if (p.type !== PieceType.NORMAL) return;
+      for (const ch of p.piece)
+        if (!Object.hasOwn(vocab, ch)) throw new TokenizerError(`BPE piece ${JSON.stringify(p.piece)} contains ${JSON.stringify(ch)}, which is not a piece itself (a damaged model: spm training keeps every character)`, `${fileName}: pieces[${id}]`);
+    });
     modelJson = {
       type: "BPE",
       dropout: null,

@@ -477,6 +477,10 @@ function indexedRanksToTokenizerJson({ ranks, table }: IndexedRanks, options: Ti
   }
   const specials = options.specialTokens ?? known?.specialTokens ?? {};
   const { vocab, tokens, merges } = byteLevelRanks(ranks, table);
+  // tiktoken encodes any text only because every single byte has a rank (it panics on a byte without one).
+  const alphabet = byteLevelAlphabet();
+  for (let b = 0; b < 256; b++)
+    if (!vocab.has(alphabet[b]!)) throw new TokenizerError(`no rank for the single byte 0x${b.toString(16).padStart(2, "0")}: a rank file must rank all 256 bytes (truncated or damaged file?)`, fileName);
 
   const usedIds = new Map<number, string>();
   const addedTokens: JsonObject[] = [];

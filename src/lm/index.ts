@@ -1,3 +1,7 @@
+/**
+ * Language models: model folders, forward passes, bits per byte, generation, training (Node).
+ * @module retoken/lm
+ */
 // retoken/lm: language models — model folders (safetensors), Llama-family and GPT-2 forward passes, bits per byte,
 // generation and training. Node: loadLanguageModel installs the backend and the OpenBLAS CPU path.
 export { loadLanguageModel, useOpenBlas, DEFAULT_MODEL_DIR } from "./node.js";

@@ -6,6 +6,7 @@
 import { NormalizedString, isWhitespace } from "./normalized.js";
 import type { PreTokenizedString } from "./pretokenized.js";
 import { TokenizerError, type Json, type JsonObject, type Model, type Normalizer, type Token } from "./types.js";
+import { MAX_ID, nonNegativeInt } from "./json-fields.js";
 
 export interface AddedToken {
   id: number;
@@ -22,9 +23,8 @@ export interface AddedToken {
 
 export function addedTokenFromJSON(json: Json, path: string): AddedToken {
   if (!json || typeof json !== "object" || Array.isArray(json)) throw new TokenizerError("expected an object", path);
-  const id = json.id;
+  const id = nonNegativeInt(json.id, `${path}.id`, MAX_ID);
   const content = json.content;
-  if (typeof id !== "number" || !Number.isInteger(id) || id < 0) throw new TokenizerError(`expected a non-negative integer id, got ${JSON.stringify(id)}`, `${path}.id`);
   if (typeof content !== "string" || content.length === 0) throw new TokenizerError(`expected a non-empty string, got ${JSON.stringify(content)}`, `${path}.content`);
   const flag = (k: string, d: boolean): boolean => {
     const v = json[k];

@@ -30,6 +30,7 @@ import { postProcessorFromJSON } from "./processors/index.js";
 import { StreamDecoder } from "./stream-decoder.js";
 import { TokenizerError, type Decoder, type Json, type JsonObject, type Model, type Normalizer, type PostProcessor, type PreTokenizer, type Token } from "./types.js";
 import { parseTokenizerFile, readFileBytes } from "../platform/files.js";
+import { checkNesting } from "./json-fields.js";
 
 export interface LoadOptions {
   /** Named in error messages. */
@@ -81,6 +82,7 @@ export interface AddedTokenInput {
 /** Entries per generation of a pre-token cache (two generations are kept). */
 const CACHE_LIMIT = 100_000;
 const BYTE_TOKEN = /^<0x[0-9A-Fa-f]{2}>$/;
+const BULK_MODEL_FIELDS: ReadonlySet<string> = new Set(["vocab", "merges"]);
 
 /** A JS string as the reference receives it: every lone surrogate becomes U+FFFD (same length, same offsets). */
 function wellFormed(s: string): string {
@@ -166,6 +168,9 @@ export class Tokenizer {
   static fromJSON(json: JsonObject | string, options: LoadOptions = {}): Tokenizer {
     const file = options.fileName ?? "tokenizer.json";
     if (typeof json === "string") json = parseJsonObject(json, file);
+    // Bounded nesting before any stage reader recurses (model vocab and merges are type-checked entry by entry).
+    for (const [k, v] of Object.entries(json)) if (v !== null && typeof v === "object") checkNesting(v, `${file}: ${k}`, 2, k === "model" ? BULK_MODEL_FIELDS : undefined);
+    if (json.version !== undefined && typeof json.version !== "string") throw new TokenizerError(`expected a string, got ${JSON.stringify(json.version).slice(0, 40)}`, `${file}: version`);
     const modelJson = section(json, "model", file);
     if (!modelJson) throw new TokenizerError(`missing field "model"`, file);
     const n = section(json, "normalizer", file);
@@ -488,7 +493,13 @@ export class Tokenizer {
     let y = b;
     if (this.truncation) {
       const n = addSpecialTokens && this.postProcessor ? this.postProcessor.addedTokens(b !== null) : 0;
-      [x, y] = truncateForPostProcessing(a, b, this.truncation, n);
+      try {
+        [x, y] = truncateForPostProcessing(a, b, this.truncation, n);
+      } catch (e) {
+        // E.g. a stride that fits max_length but not what the special tokens leave of it: name the file and field.
+        if (e instanceof TokenizerError && !e.path) throw new TokenizerError(e.message, `${this.fileName ?? "tokenizer.json"}: truncation`);
+        throw e;
+      }
     }
     let out = this.postProcessor ? this.postProcessor.process(x, y, addSpecialTokens) : defaultProcess(x, y);
     if (this.padding) out = padEncodings([out], this.padding)[0]!;

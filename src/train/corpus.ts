@@ -1,6 +1,7 @@
 // Word counting: the only state a trainer keeps while reading a corpus of any size.
 
 import type { PreTokenizerPlan } from "./pretokenize.js";
+import { TokenizerError } from "../tokenize/types.js";
 
 /** Progress of a training run: bytes of text read, then merges (or EM rounds) done. */
 export interface TrainProgress {
@@ -81,6 +82,17 @@ export class WordCounter {
     }
     return out;
   }
+}
+
+/** JavaScript's Map holds at most 2^24 entries: the largest word table one process can count, merge or train from. */
+export const MAX_DISTINCT_WORDS = 1 << 24;
+
+/** A clear error instead of V8's "Map maximum size exceeded" when a word table outgrows `MAX_DISTINCT_WORDS`. */
+export function tableFullError(where: string, err: unknown): unknown {
+  if (!(err instanceof RangeError) || !/Map maximum size/.test(err.message)) return err;
+  return new TokenizerError(
+    `${where}: more than ${MAX_DISTINCT_WORDS} distinct pre-tokens, the most one process can hold (JavaScript's Map limit); count smaller shards, and note that merging and training need the whole table`,
+  );
 }
 
 export function utf8Length(s: string): number {

@@ -14,7 +14,7 @@ import { readFile } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { TokenizerError, type JsonObject } from "../tokenize/types.js";
-import { WordCounter } from "./corpus.js";
+import { WordCounter, tableFullError } from "./corpus.js";
 import { countUnit, planUnits, shardRange, unitsFingerprint, type FileCorpusOptions } from "./node-corpus.js";
 import { defaultPreTokenizer, planFor, type TrainOptions } from "./train.js";
 import { GPT2_PATTERN, LLAMA3_PATTERN, resolvePattern } from "./pretokenize.js";
@@ -335,7 +335,11 @@ export async function mergeCountFiles(paths: readonly string[]): Promise<CountTa
     if (unit >= ref.meta.units) throw new TokenizerError(`${next.path}: unit ${unit} is beyond the corpus's ${ref.meta.units} units (damaged)`);
     owner.set(unit, next.path);
     const before = counts.size;
-    next.readGroup((word, count) => counts.set(word, (counts.get(word) ?? 0) + count));
+    try {
+      next.readGroup((word, count) => counts.set(word, (counts.get(word) ?? 0) + count));
+    } catch (err) {
+      throw tableFullError(`${next.path} (merging)`, err);
+    }
     groups.push([unit, counts.size - before]);
   }
   const shards = [...new Set(readers.flatMap((r) => r.meta.shards))].sort((a, b) => {

@@ -1,3 +1,7 @@
+/**
+ * Trainers (BPE, Unigram, WordPiece) from text, continued training and pruning.
+ * @module retoken/train
+ */
 // retoken/train: trainers (BPE, Unigram, WordPiece) from text, continued training and pruning. Browser-safe; files
 // and worker threads are in retoken/node.
 export { trainTokenizer, trainFromCounts, validateTrainOptions, defaultPreTokenizer, type TrainOptions, type TrainModel } from "./train.js";

@@ -19,7 +19,7 @@ import { compressors } from "hyparquet-compressors";
 import { TokenizerError } from "../tokenize/types.js";
 import { sniffFormat } from "../util/magic.js";
 import { NUL_SCAN_BYTES, sniffNotText } from "../util/sniff.js";
-import type { ProgressCallback, WordCounter } from "./corpus.js";
+import { tableFullError, type ProgressCallback, type WordCounter } from "./corpus.js";
 
 export interface FileCorpusOptions {
   /** JSONL: the string field of each record; Parquet: the text column. */
@@ -42,7 +42,7 @@ export interface CorpusUnit {
   rowGroup?: number;
   rowStart?: number;
   rowEnd?: number;
-  /** Bytes on disk this unit stands for (balances shards, drives progress). */
+  /** Bytes this unit stands for (balances shards, drives progress): on disk, or a Parquet column's uncompressed size. */
   size: number;
 }
 
@@ -157,7 +157,8 @@ export async function planUnits(paths: readonly string[], options: { jsonlField?
       let row = 0;
       meta.row_groups.forEach((g, i) => {
         const rows = Number(g.num_rows);
-        const size = Number(g.columns[Math.max(col, 0)]?.meta_data?.total_compressed_size ?? g.total_byte_size);
+        // Text bytes (uncompressed column size) balance shards better than bytes on disk: compression ratios vary.
+        const size = Number(g.columns[Math.max(col, 0)]?.meta_data?.total_uncompressed_size ?? g.total_byte_size);
         units.push({ path: f.path, compression: "none", parquet: true, start: 0, end: f.size, rowGroup: i, rowStart: row, rowEnd: row + rows, size });
         row += rows;
       });
@@ -390,6 +391,14 @@ export async function countUnit(
   options: FileCorpusOptions = {},
   onRaw: (n: number) => void = () => {},
 ): Promise<void> {
+  try {
+    await countUnitText(counter, unit, options, onRaw);
+  } catch (err) {
+    throw tableFullError(unit.path, err);
+  }
+}
+
+async function countUnitText(counter: WordCounter, unit: CorpusUnit, options: FileCorpusOptions, onRaw: (n: number) => void): Promise<void> {
   if (unit.parquet) {
     await countParquet(counter, unit, options.jsonlField!);
     onRaw(unit.size);

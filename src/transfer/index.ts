@@ -1,3 +1,7 @@
+/**
+ * Tokenizer transfer: vocabulary maps, initialisation strategies, hypernetworks, evaluation, model folders.
+ * @module retoken/transfer
+ */
 // retoken/transfer: giving a model a new tokenizer — vocabulary maps, initialisation strategies over the [V, 2, d]
 // embedding view, the hypernetworks, evaluation, and whole model folders (Node).
 export { buildVocabularyMap, type VocabularyMap, type TransferTokenizer } from "./vocabulary-map.js";

@@ -17,6 +17,8 @@ import { compareWithOracle, readGolden, SPM_MODELS, spmEncode, spmTexts } from "
 
 const modelBytes = (name: string) => new Uint8Array(readFileSync(SPM_MODELS.find((m) => m.name === name)!.path));
 
+test("spm_encode, the reference, is installed", () => assert.ok(hasSpmEncode(), "spm_encode is missing: bash scripts/setup.sh --dev"));
+
 test("reads a real ModelProto: pieces, trainer and normalizer specs", () => {
   const m = parseSentencePieceModel(modelBytes("en-unigram"), "en-unigram.model");
   assert.equal(m.pieces.length, 32768);

@@ -14,7 +14,7 @@ import { runCount, type CountCliOptions } from "../../src/cli/commands/count.js"
 import { compareOnCounts } from "../../src/cli/commands/compare.js";
 import { encodeCountTable, mergeCountFiles, writeCountFile, openCountFile, type CountTable } from "../../src/train/counts.js";
 import { planUnits, shardRange, countFiles, type CorpusUnit } from "../../src/train/node-corpus.js";
-import { WordCounter } from "../../src/train/corpus.js";
+import { WordCounter, tableFullError } from "../../src/train/corpus.js";
 import { planFor } from "../../src/train/train.js";
 import { sniffFormat } from "../../src/util/magic.js";
 import { Tokenizer } from "../../src/index.js";
@@ -126,6 +126,20 @@ test("gzip text, globs and HF dataset folders are read by content; other compres
   await assert.rejects(planUnits([join(dir, "hf")], { jsonlField: "body" }), /train-00000\.parquet: no column "body" \(columns: text\)/);
   assert.equal(sniffFormat(new Uint8Array([0x28, 0xb5, 0x2f, 0xfd])), "zstd");
   assert.equal(sniffFormat(new TextEncoder().encode("plain text")), "unknown");
+});
+
+test("a word table past JavaScript's Map limit is an error naming the file; other errors pass through", () => {
+  let overflow: unknown;
+  const m = new Map<number, number>();
+  try {
+    for (let i = 0; ; i++) m.set(i, 0);
+  } catch (err) {
+    overflow = err;
+  }
+  m.clear();
+  assert.match(String(tableFullError("corpus/a.parquet", overflow)), /corpus\/a\.parquet: more than 16777216 distinct pre-tokens, the most one process can hold/);
+  const other = new Error("x");
+  assert.equal(tableFullError("f", other), other);
 });
 
 test("shards cover every unit exactly once, contiguous and in order", () => {
