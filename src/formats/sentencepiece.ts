@@ -4,7 +4,7 @@
 
 import type { Json, JsonObject } from "../tokenize/types.js";
 import { TokenizerError } from "../tokenize/types.js";
-import { base64Encode } from "./base64.js";
+import { base64Encode } from "../util/base64.js";
 import { ProtoReader, WireType } from "./protobuf.js";
 
 export const PieceType = { NORMAL: 1, UNKNOWN: 2, CONTROL: 3, USER_DEFINED: 4, UNUSED: 5, BYTE: 6 } as const;

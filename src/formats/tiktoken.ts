@@ -11,7 +11,7 @@ import { byteLevelAlphabet } from "../tokenize/byte-vocabulary.js";
 import { PREBUILT_BPE, byteLevelTokenTable, packMerge, spellMerges, type MergeRule, type PrebuiltBpe } from "../tokenize/models/bpe.js";
 import { Vocabulary } from "../tokenize/models/vocab.js";
 import { ByteStringTable, HASH_MULTIPLIER, hashPowers, substringHash } from "../util/byte-string-table.js";
-import { base64DecodeInto, base64Encode } from "./base64.js";
+import { base64DecodeInto, base64Encode } from "../util/base64.js";
 // r50k_base and p50k_base use GPT-2's pattern; cl100k_base and Llama 3 share one (Meta's tokenizer.py copies OpenAI's).
 import { modelTypeOf } from "../tokenize/models/index.js";
 import { GPT2_PATTERN_SOURCE, LLAMA3_PATTERN_SOURCE, O200K_PATTERN_SOURCE } from "../tokenize/pretokenizers/patterns.js";

@@ -29,8 +29,7 @@ import { preTokenizerFromJSON } from "./pretokenizers/index.js";
 import { postProcessorFromJSON } from "./processors/index.js";
 import { StreamDecoder } from "./stream-decoder.js";
 import { TokenizerError, type Decoder, type Json, type JsonObject, type Model, type Normalizer, type PostProcessor, type PreTokenizer, type Token } from "./types.js";
-import { tokenizerJsonFromBytes } from "../formats/index.js";
-import { readFileBytes } from "../platform/files.js";
+import { parseTokenizerFile, readFileBytes } from "../platform/files.js";
 import { checkNesting } from "./json-fields.js";
 
 export interface LoadOptions {
@@ -212,7 +211,7 @@ export class Tokenizer {
 
   /** Builds a tokenizer from file bytes: tokenizer.json, a tiktoken rank file or a SentencePiece .model. */
   static fromBytes(bytes: Uint8Array, options: LoadOptions = {}): Tokenizer {
-    return Tokenizer.fromJSON(tokenizerJsonFromBytes(bytes, options), options);
+    return Tokenizer.fromJSON(parseTokenizerFile(bytes, options), options);
   }
 
   /** Reads a tokenizer file (Node: installed by the "retoken" entry point). */

@@ -9,7 +9,7 @@ import { basename, join, resolve } from "node:path";
 import { parseModelConfig, type ModelConfig } from "../lm/config.js";
 import { readJsonFile, replaceFolder, tempPathBeside } from "../node/files.js";
 import { DTYPE_BYTES, encodeFromNumbers, type SafetensorsDtype, type TensorInfo } from "../tensor/safetensors.js";
-import { checkpointFiles, openSafetensors, writeSafetensorsStreamed, type SafetensorsFile, type StreamedTensor } from "../tensor/safetensors-node.js";
+import { checkpointFiles, openSafetensors, writeSafetensorsStreamed, type SafetensorsFile, type StreamedTensor } from "../node/safetensors.js";
 import { Tokenizer } from "../index.js";
 import type { JsonObject } from "../tokenize/types.js";
 import { EmbeddingView, EncodedEmbeddingRows } from "./embedding-view.js";

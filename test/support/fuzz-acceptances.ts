@@ -15,13 +15,7 @@ export const DOCUMENTED_ACCEPTANCES: DocumentedAcceptance[] = [
     format: "tokenizer.json",
     why: "a field HF's reader requires is absent: retoken takes the value HF's own constructors default to (added tokens: single_word, lstrip, rstrip false, normalized = !special, special false; ByteLevel trim_offsets, Split invert …), as older and hand-written files omit them",
     matches: (mutation, error) => {
-      const key = /^delete (?:.*\.)?([^.]+)$/.exec(mutation)?.[1  {
-    id: "spm-char-control-piece",
-    format: "model",
-    why: "a character piece of a CHAR model retyped as a control piece makes spm_encode abort (\"all normalized characters are not consumed\"), an internal check of its own; retoken encodes that character as unknown, as spm does for every other model type",
-    matches: (mutation, error) => /\.type = 3$/.test(mutation) && error.includes("all normalized characters are not consumed"),
-  },
-];
+      const key = /^delete (?:.*\.)?([^.]+)$/.exec(mutation)?.[1];
       return key !== undefined && error.includes(`missing field \`${key}\``);
     },
   },

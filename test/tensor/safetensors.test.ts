@@ -5,7 +5,7 @@ import { mkdtemp, readFile, writeFile, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeToFloat32, encodeFromNumbers, parseSafetensors, serializeSafetensors, type SafetensorsDtype } from "../../src/tensor/safetensors.js";
-import { openSafetensors, writeSafetensors, forEachTensor } from "../../src/tensor/safetensors-node.js";
+import { openSafetensors, writeSafetensors, forEachTensor } from "../../src/node/safetensors.js";
 import { hostileSafetensors, type HostileCase } from "./hostile-safetensors.js";
 
 const FIX = "test/fixtures/lm";

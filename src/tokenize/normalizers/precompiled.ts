@@ -2,7 +2,7 @@
 // NUL-terminated replacement strings. Applied grapheme by grapheme as HF's Precompiled normalizer does: a grapheme
 // shorter than 6 bytes is looked up whole first, otherwise (or when it has no rule) each character on its own.
 
-import { base64Decode } from "../../formats/base64.js";
+import { base64Decode } from "../../util/base64.js";
 import type { NormalizedString } from "../normalized.js";
 import { codePoints } from "../normalized.js";
 import { TokenizerError, type JsonObject, type Normalizer } from "../types.js";
