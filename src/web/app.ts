@@ -6,7 +6,7 @@ import type { Encoding } from "../tokenize/encoding.js";
 import { renderChart } from "../analyze/charts.js";
 import { TokenFaces, changedRange, tokenHue, visibleBytes } from "./token-view.js";
 import { BrowserModel, firstByteDistribution, topK } from "./model.js";
-import { base64Decode } from "../formats/base64.js";
+import { base64Decode } from "../util/base64.js";
 import { stateFromHash, stateToHash, type PlaygroundState } from "./state.js";
 
 /** What site.ts writes into the page: the bundled tokenizers and where their data is. */
