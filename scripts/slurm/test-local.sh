@@ -79,7 +79,7 @@ for _ in $(seq 1 60); do
   sinfo -h -o %T 2>/dev/null | grep -q idle && break
   sleep 1
 done
-sinfo -h -o %T | grep -q idle || { echo "test-local.sh: the Slurm node did not come up" >&2; tail -20 "$tmp/slurmctld.log" "$tmp/slurmd.log" >&2; exit 1; }
+sinfo -h -o %T | grep -q idle || { echo "test-local.sh: the Slurm node did not come up" >&2; tail -n 20 "$tmp/slurmctld.log" "$tmp/slurmd.log" >&2; exit 1; }
 
 export RETOKEN="node --import tsx $repo/src/cli/main.ts"
 read -r -a retoken <<< "$RETOKEN"
@@ -113,7 +113,7 @@ for key in "${!train_jobs[@]}"; do
     passed=$((passed + 1))
   else
     echo "not ok - Slurm array ($shards shards) + merge + train = one process: $key" >&2
-    tail -5 "$work"/logs/*.log >&2 || true
+    tail -n 5 "$work"/logs/*.log >&2 || true
     failed=$((failed + 1))
   fi
 done
