@@ -75,6 +75,11 @@ CONF
 export SLURM_CONF="$tmp/slurm.conf"
 slurmctld -f "$SLURM_CONF"
 slurmd -f "$SLURM_CONF" -N "$host"
+# A daemon that cannot bind its port (another Slurm on this machine) exits at once: say so now, not after a minute of sinfo time-outs.
+sleep 2
+for d in slurmctld slurmd; do
+  { [ -f "$tmp/$d.pid" ] && kill -0 "$(cat "$tmp/$d.pid")" 2>/dev/null; } || { echo "test-local.sh: $d did not start" >&2; tail -n 20 "$tmp/$d.log" >&2; exit 1; }
+done
 for _ in $(seq 1 60); do
   sinfo -h -o %T 2>/dev/null | grep -q idle && break
   sleep 1
