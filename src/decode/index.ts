@@ -29,3 +29,5 @@
 
 export { TokenByteTable, type StartRule, type TrieRange } from "./token-bytes.js";
 export { canonicality, type Canonicality } from "./canonical.js";
+export { HEAL_MODES, HealingConstraint, continuationBytes, healingCandidates, planHealing, splitPromptBytes, type HealMode, type HealingPlan, type HealingReport } from "./heal.js";
+export { exactHealingTokens, healedGenerate, type HealedGenerateOptions, type HealedGeneration } from "./heal-generate.js";

@@ -22,6 +22,9 @@ export interface GenerateOptions extends SamplingOptions {
   stopIds?: number[];
   /** Called with each new id as soon as it is chosen. */
   onToken?: (id: number) => void;
+  /** Chooses the next id from the step's logits (default: `sample(logits)`). A caller that constrains generation
+   * (token healing) masks the logits and checks what `sample` picked; `sample` may be called again. */
+  pick?: (logits: Float32Array, sample: (logits: Float32Array) => number, step: number) => number;
 }
 
 /** A seeded uniform [0, 1) generator (SplitMix32). */
@@ -88,7 +91,9 @@ export async function generate(model: { config: ModelConfig; params: Params }, p
   try {
     for (let step = 0; step < maxTokens; step++) {
       if (next.length + input.length > model.config.maxPositions) break;
-      const id = sampleFromLogits(await next.logits(input), options, random);
+      const logits = await next.logits(input);
+      const sample = (l: Float32Array) => sampleFromLogits(l, options, random);
+      const id = options.pick ? options.pick(logits, sample, step) : sample(logits);
       out.push(id);
       options.onToken?.(id);
       if (stop.has(id)) break;
