@@ -8,7 +8,7 @@ import { randomFillSync } from "node:crypto";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { checkpointFiles, openSafetensors, writeSafetensorsStreamed, type StreamedTensor } from "../src/tensor/safetensors-node.js";
+import { checkpointFiles, openSafetensors, writeSafetensorsStreamed, type StreamedTensor } from "../src/node/safetensors.js";
 
 const V = 128_256;
 const D = 4096;

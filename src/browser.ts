@@ -1,7 +1,19 @@
 // Browser entry point of retoken: the whole tokenizer core, no Node APIs (Tokenizer.fromFile throws a clear error
 // here; use fromBytes / fromJSON).
 
-export { Tokenizer, type LoadOptions, type EncodeOptions, type DecodeOptions } from "./tokenize/tokenizer.js";
+import { setTokenizerFileParser } from "./platform/files.js";
+import { tokenizerJsonFromBytes } from "./formats/index.js";
+export { Tokenizer, type LoadOptions, type EncodeOptions, type DecodeOptions, type AddedTokenInput } from "./tokenize/tokenizer.js";
+export {
+  parseTokenizerConfig,
+  renderChatTemplate,
+  SPECIAL_TOKEN_ROLES,
+  type TokenizerConfig,
+  type SpecialTokenRole,
+  type ChatMessage,
+  type ChatTemplateOptions,
+} from "./tokenize/chat-template.js";
+export { loadEncoding, ENCODING_NAMES, type EncodingName } from "./encodings.js";
 export type { AddedToken } from "./tokenize/added-vocabulary.js";
 export { Encoding, type OffsetUnit } from "./tokenize/encoding.js";
 export { TokenizerError, type Json, type JsonObject, type Token, type Normalizer, type PreTokenizer, type Model, type PostProcessor, type Decoder } from "./tokenize/types.js";
@@ -24,3 +36,6 @@ export {
   type TruncationOptions,
 } from "./tokenize/encoding-ops.js";
 export * from "./formats/index.js";
+
+// The format readers plug into the tokenizer core here, at the edge (Tokenizer.fromBytes / fromFile sniff with them).
+setTokenizerFileParser(tokenizerJsonFromBytes);

@@ -3,7 +3,7 @@
 # pages, fortune collections, debian-reference / FAQ / maintainer guides and the Debian Handbook in their translations,
 # info manuals, gettext translation catalogues (*-l10n packages) and the package descriptions of the archive in every
 # language apt offers (Translation-* indexes). FLORES stays held out for evaluation.
-# Usage: bash scripts/default-model/fetch-corpus.sh [WORKDIR]   (default tmp/corpus; needs apt-get and dpkg-deb)
+# Usage: bash scripts/default-model/fetch-corpus.sh [WORKDIR]   (default tmp/corpus; needs apt-get, dpkg-deb and lz4)
 # Then:  node --import tsx scripts/default-model/make-corpus.ts WORKDIR/root WORKDIR/text
 set -euo pipefail
 work="${1:-tmp/corpus}"
@@ -32,10 +32,10 @@ apt-get update -qq -o Dir::State::Lists="$(realpath "$work/apt-lists")" -o Acqui
   -o Acquire::IndexTargets::deb::Packages::DefaultEnabled=false
 mkdir -p "$work/root/translations"
 for f in "$work"/apt-lists/*_i18n_Translation-*; do
+  name="${f##*_i18n_}"; name="${name%.lz4}"; name="${name%.xz}"; name="${name%.gz}"
   case "$f" in *.lz4) lz4 -dcq "$f" ;; *.xz) xz -dc "$f" ;; *.gz) gzip -dc "$f" ;; *) cat "$f" ;; esac \
-    > "$work/root/translations/${f##*_i18n_}.txt.tmp"
-  mv "$work/root/translations/${f##*_i18n_}.txt.tmp" "$work/root/translations/$(basename "${f##*_i18n_}" | sed 's/\.\(lz4\|xz\|gz\)$//').txt"
-  rm -f "$work/root/translations/${f##*_i18n_}.txt"
+    > "$work/root/translations/$name.txt.tmp"
+  mv "$work/root/translations/$name.txt.tmp" "$work/root/translations/$name.txt"
 done
 (cd "$work/debs" && apt-get download "${packages[@]}")
 for deb in "$work"/debs/*.deb; do dpkg-deb -x "$deb" "$work/root"; done

@@ -18,6 +18,10 @@ export interface NamedTokenizer {
 export interface CorpusText {
   name: string;
   text: string;
+  /** Held-out split for unigram bits per byte: the model is fitted on `fit` and measured on `heldOut` (FLORES: dev and
+   * devtest). Default: the first and second half of `text`'s lines (of its characters when it is one line). */
+  fit?: string;
+  heldOut?: string;
 }
 
 export interface CompareOptions extends EfficiencyOptions {
@@ -37,13 +41,15 @@ export interface TextResult extends TextMetrics {
   normalisedSequenceLength: number;
   /** Tokens over the tokens of the pivot text (parallel corpora only; null without a pivot). */
   parityPremium: number | null;
-  /** Unigram model fitted on the text's first half of lines, measured on the second half. */
-  unigramBitsPerByte: number;
+  /** Unigram model fitted on the text's fit split, measured on its held-out split (null when that is empty). */
+  unigramBitsPerByte: number | null;
 }
 
 export interface TokenizerSummary extends TextMetrics {
   tokenizer: string;
   vocabSize: number;
+  /** Mean of the texts' unigram bits per byte (null when no text has a held-out split). */
+  meanUnigramBitsPerByte: number | null;
   /** Mean of the parity premiums over the non-pivot texts. */
   meanParityPremium: number | null;
   maxParityPremium: number | null;
@@ -63,11 +69,24 @@ export interface CompareReport {
 
 const ENGLISH = /^(eng|en)([_.-]|$)/i;
 
-function halves(text: string): [string, string] {
-  const lines = text.split("\n");
-  const mid = Math.ceil(lines.length / 2);
-  return [lines.slice(0, mid).join("\n"), lines.slice(mid).join("\n")];
+/** The text a unigram model is fitted on and the text it is measured on. */
+export function unigramSplit(t: CorpusText): [fit: string, heldOut: string] {
+  if (t.fit !== undefined || t.heldOut !== undefined) {
+    if (t.fit === undefined || t.heldOut === undefined) throw new Error(`compare: corpus text "${t.name}" gives only one of fit and heldOut`);
+    return [t.fit, t.heldOut];
+  }
+  const lines = t.text.replace(/\n+$/, "").split("\n");
+  if (lines.length > 1) {
+    const mid = Math.ceil(lines.length / 2);
+    return [lines.slice(0, mid).join("\n"), lines.slice(mid).join("\n")];
+  }
+  // One line (a text joined into one, as Petrov et al.'s FLORES preparation is): halves of its code points.
+  const chars = [...t.text];
+  const mid = Math.ceil(chars.length / 2);
+  return [chars.slice(0, mid).join(""), chars.slice(mid).join("")];
 }
+
+const mean = (xs: number[]): number | null => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
 
 export function compareTokenizers(tokenizers: NamedTokenizer[], corpus: CorpusText[], options: CompareOptions = {}): CompareReport {
   if (tokenizers.length === 0) throw new Error("compare: no tokenizer given");
@@ -78,6 +97,7 @@ export function compareTokenizers(tokenizers: NamedTokenizer[], corpus: CorpusTe
   const pivot = options.pivot ?? corpus.find((t) => ENGLISH.test(t.name))?.name ?? null;
   if (options.pivot && !corpus.some((t) => t.name === options.pivot)) throw new Error(`compare: pivot text "${options.pivot}" is not in the corpus`);
   const alpha = options.alpha ?? 2.5;
+  if (!(alpha > 0)) throw new Error(`compare: alpha must be a positive number, got ${alpha}`);
   const results: TextResult[] = [];
   const summaries: TokenizerSummary[] = [];
   const tokensOf = new Map<string, number>();
@@ -90,22 +110,23 @@ export function compareTokenizers(tokenizers: NamedTokenizer[], corpus: CorpusTe
       const counts = countText(tokenizer, t.text, localeFor(t.name));
       pooled = addCounts(pooled, counts);
       tokensOf.set(key(name, t.name), counts.tokens);
-      const [fit, held] = halves(t.text);
-      const fitCounts = countText(tokenizer, fit, undefined).tokenCounts;
-      const heldIds = tokenizer.encode(held, { addSpecialTokens: false }).ids;
+      const [fit, held] = unigramSplit(t);
+      const heldBytes = utf8Length(held);
+      const unigram = heldBytes === 0 ? null : unigramBitsPerByte(countText(tokenizer, fit, undefined).tokenCounts, tokenizer.encode(held, { addSpecialTokens: false }).ids, heldBytes, vocab);
       results.push({
         tokenizer: name,
         text: t.name,
         ...metricsFromCounts(counts, vocab, { ...options, alpha }),
         normalisedSequenceLength: NaN,
         parityPremium: null,
-        unigramBitsPerByte: unigramBitsPerByte(fitCounts, heldIds, utf8Length(held), vocab),
+        unigramBitsPerByte: unigram,
       });
     }
     const summary: TokenizerSummary = {
       tokenizer: name,
       vocabSize: vocab,
       ...metricsFromCounts(pooled, vocab, { ...options, alpha }),
+      meanUnigramBitsPerByte: mean(results.filter((r) => r.tokenizer === name && r.unigramBitsPerByte !== null).map((r) => r.unigramBitsPerByte!)),
       meanParityPremium: null,
       maxParityPremium: null,
     };
@@ -133,7 +154,7 @@ export function compareTokenizers(tokenizers: NamedTokenizer[], corpus: CorpusTe
 
 /** A plain-text table: one row per text, tokens and parity premium per tokenizer. */
 export function formatCompareTable(report: CompareReport): string {
-  const header = ["text", ...report.tokenizers.flatMap((t) => [`${t} tokens`, `${t} B/tok`, ...(report.pivot ? [`${t} premium`] : [])])];
+  const header = ["text", ...report.tokenizers.flatMap((t) => [`${t} tokens`, `${t} B/tok`, ...(report.pivot ? [`${t} premium`] : []), `${t} uni bits/B`])];
   const rows: string[][] = [header];
   for (const text of report.texts) {
     const row = [text];
@@ -141,6 +162,7 @@ export function formatCompareTable(report: CompareReport): string {
       const r = report.results.find((x) => x.tokenizer === tok && x.text === text)!;
       row.push(String(r.tokens), r.bytesPerToken.toFixed(2));
       if (report.pivot) row.push(r.parityPremium === null ? "-" : r.parityPremium.toFixed(2));
+      row.push(r.unigramBitsPerByte === null ? "-" : r.unigramBitsPerByte.toFixed(3));
     }
     rows.push(row);
   }
@@ -156,6 +178,7 @@ export function formatCompareTable(report: CompareReport): string {
       `Rényi eff. (α=${report.alpha}) ${s.renyiEfficiency.toFixed(3)}`,
       `utilisation ${(100 * s.vocabularyUtilisation).toFixed(1)}%`,
     ];
+    if (s.meanUnigramBitsPerByte !== null) parts.push(`unigram bits/byte ${s.meanUnigramBitsPerByte.toFixed(3)}`);
     if (s.meanParityPremium !== null) parts.push(`mean premium ${s.meanParityPremium.toFixed(2)} (max ${s.maxParityPremium!.toFixed(2)})`);
     if (s.audit) parts.push(`audit ${Object.entries(s.audit).map(([k, v]) => `${k} ${v}`).join(", ")}`);
     out.push(parts.join(" · "));

@@ -33,6 +33,9 @@ export function compareCharts(report: CompareReport): ChartSpec[] {
   }
   charts.push({ id: "bytes-per-token", title: "Bytes per token", type: "bar", labels: report.texts, datasets: byText((r) => r.bytesPerToken), yLabel: "UTF-8 bytes / token" });
   charts.push({ id: "fertility", title: "Fertility (tokens per word)", type: "bar", labels: report.texts, datasets: byText((r) => r.fertility), yLabel: "tokens / word" });
+  if (report.results.some((r) => r.unigramBitsPerByte !== null)) {
+    charts.push({ id: "unigram-bpb", title: "Unigram bits per byte (fitted on one split, measured on the held-out one)", type: "bar", labels: report.texts, datasets: byText((r) => r.unigramBitsPerByte), yLabel: "bits / byte" });
+  }
   const audited = report.summaries.filter((s) => s.audit);
   if (audited.length) {
     const classes = Object.keys(audited[0]!.audit!) as (keyof NonNullable<(typeof audited)[number]["audit"]>)[];
@@ -50,13 +53,14 @@ export function compareCharts(report: CompareReport): ChartSpec[] {
 }
 
 function table(report: CompareReport): string {
-  const head = ["text", ...report.tokenizers.flatMap((t) => [`${t}<br>tokens`, "bytes/token", "fertility", ...(report.pivot ? ["premium"] : [])])];
+  const head = ["text", ...report.tokenizers.flatMap((t) => [`${t}<br>tokens`, "bytes/token", "fertility", ...(report.pivot ? ["premium"] : []), "unigram bits/byte"])];
   const rows = report.texts.map((text) => {
     const cells = [escapeHtml(text)];
     for (const tok of report.tokenizers) {
       const r = report.results.find((x) => x.tokenizer === tok && x.text === text)!;
       cells.push(String(r.tokens), r.bytesPerToken.toFixed(2), r.fertility.toFixed(2));
       if (report.pivot) cells.push(r.parityPremium === null ? "–" : r.parityPremium.toFixed(2));
+      cells.push(r.unigramBitsPerByte === null ? "–" : r.unigramBitsPerByte.toFixed(3));
     }
     return `<tr>${cells.map((c, i) => (i === 0 ? `<th>${c}</th>` : `<td>${c}</td>`)).join("")}</tr>`;
   });
@@ -64,7 +68,7 @@ function table(report: CompareReport): string {
 }
 
 function summaryTable(report: CompareReport): string {
-  const cols = ["tokenizer", "|V|", "bytes/token", "chars/token", "fertility", "continued words", `Rényi eff. (α=${report.alpha})`, "Shannon eff.", "utilisation", "mean premium"];
+  const cols = ["tokenizer", "|V|", "bytes/token", "chars/token", "fertility", "continued words", `Rényi eff. (α=${report.alpha})`, "Shannon eff.", "utilisation", "mean premium", "mean unigram bits/byte"];
   const rows = report.summaries.map((s) =>
     [
       escapeHtml(s.tokenizer),
@@ -77,6 +81,7 @@ function summaryTable(report: CompareReport): string {
       s.shannonEfficiency.toFixed(3),
       (100 * s.vocabularyUtilisation).toFixed(1) + "%",
       s.meanParityPremium === null ? "–" : s.meanParityPremium.toFixed(2),
+      s.meanUnigramBitsPerByte === null ? "–" : s.meanUnigramBitsPerByte.toFixed(3),
     ].map((c, i) => (i === 0 ? `<th>${c}</th>` : `<td>${c}</td>`)).join(""),
   );
   return `<table><thead><tr>${cols.map((c) => `<th>${escapeHtml(c)}</th>`).join("")}</tr></thead><tbody>${rows.map((r) => `<tr>${r}</tr>`).join("")}</tbody></table>`;

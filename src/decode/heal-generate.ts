@@ -64,9 +64,9 @@ export async function healedGenerate(model: LanguageModel, tokenizer: Tokenizer,
 }
 
 /** One constrained step: sample among the candidates, masking out any whose sequence would not be canonical. */
-function pickHealed(constraint: HealingConstraint, canon: Canonicality, logits: Float32Array, sample: (l: Float32Array) => number): number {
+function pickHealed(constraint: HealingConstraint, canon: Canonicality, logits: Float64Array, sample: (l: Float64Array) => number): number {
   const candidates = constraint.candidates()!;
-  const masked = new Float32Array(logits.length).fill(-Infinity);
+  const masked = new Float64Array(logits.length).fill(-Infinity);
   for (const id of candidates) masked[id] = logits[id]!;
   for (let left = candidates.length; left > 0; left--) {
     const id = sample(masked);

@@ -1,6 +1,7 @@
 // Every tokenizer file format becomes tokenizer.json content; the one pipeline then runs it. `Tokenizer.fromBytes`
 // calls tokenizerJsonFromBytes, which sniffs the format.
 
+import { parseJsonObject } from "../tokenize/json-fields.js";
 import type { JsonObject } from "../tokenize/types.js";
 import { TokenizerError } from "../tokenize/types.js";
 import { isSentencePieceModel, parseSentencePieceModel, sentencePieceModelToTokenizerJson, type SentencePieceModel } from "./sentencepiece.js";
@@ -15,6 +16,7 @@ export * from "./sentencepiece-write.js";
 export type TokenizerFormat = "tokenizer.json" | "tiktoken" | "sentencepiece";
 
 const utf8 = new TextDecoder("utf-8");
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** Which format these bytes are in, or null. A tokenizer.json starts with "{" (after an optional BOM/whitespace). */
 export function detectTokenizerFormat(bytes: Uint8Array): TokenizerFormat | null {
@@ -43,18 +45,20 @@ export function readTokenizerFile(bytes: Uint8Array, options: TiktokenOptions = 
   if (isCompressed(format)) throw new TokenizerError(`the file is ${sniffNotText(bytes)!.reason}`, fileName);
   switch (detectTokenizerFormat(bytes)) {
     case "tokenizer.json": {
-      let json: unknown;
+      let text: string;
       try {
-        json = JSON.parse(utf8.decode(bytes).replace(/^\ufeff/, ""));
-      } catch (e) {
-        throw new TokenizerError(`not valid JSON: ${(e as Error).message}`, fileName);
+        text = strictUtf8.decode(bytes);
+      } catch {
+        throw new TokenizerError("not valid UTF-8 (JSON text must be; the reference refuses it too)", fileName);
       }
-      if (!json || typeof json !== "object" || Array.isArray(json)) throw new TokenizerError("expected a JSON object", fileName);
-      return { json: isPackagedTiktokenJson(json) ? packagedTiktokenToTokenizerJson(json, options) : (json as JsonObject), sentencePiece: null };
+      const json = parseJsonObject(text, fileName);
+      return { json: isPackagedTiktokenJson(json) ? packagedTiktokenToTokenizerJson(json, options) : json, sentencePiece: null };
     }
     case "sentencepiece": {
       const model = parseSentencePieceModel(bytes, fileName);
-      return { json: sentencePieceModelToTokenizerJson(model, fileName), sentencePiece: model };
+      // The one setting the pipeline cannot run as spm does (▁ at the ends of words): refused rather than encoded differently.
+      if (model.trainerSpec.treatWhitespaceAsSuffix) throw new TokenizerError("true is not supported: spm puts the whitespace marker at the end of words, which the converted pipeline cannot", `${fileName}: trainer_spec.treat_whitespace_as_suffix`);
+      return { json: sentencePieceModelToTokenizerJson(model, { fileName }), sentencePiece: model };
     }
     case "tiktoken":
       return { json: tiktokenToTokenizerJson(utf8.decode(bytes), options), sentencePiece: null };

@@ -4,7 +4,7 @@
 
 import type { Json, JsonObject } from "../tokenize/types.js";
 import { TokenizerError } from "../tokenize/types.js";
-import { base64Decode } from "./base64.js";
+import { base64Decode } from "../util/base64.js";
 import { ProtoWriter } from "./protobuf.js";
 import { PieceType, SpmModelType, type SentencePiece, type SentencePieceModel, type SpmNormalizerSpec, type SpmTrainerSpec } from "./sentencepiece.js";
 

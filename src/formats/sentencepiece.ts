@@ -4,7 +4,7 @@
 
 import type { Json, JsonObject } from "../tokenize/types.js";
 import { TokenizerError } from "../tokenize/types.js";
-import { base64Encode } from "./base64.js";
+import { base64Encode } from "../util/base64.js";
 import { ProtoReader, WireType } from "./protobuf.js";
 
 export const PieceType = { NORMAL: 1, UNKNOWN: 2, CONTROL: 3, USER_DEFINED: 4, UNUSED: 5, BYTE: 6 } as const;
@@ -177,11 +177,19 @@ export function parseSentencePieceModel(bytes: Uint8Array, fileName = "SentenceP
   if (model.pieces.length === 0) throw new TokenizerError("no pieces: not a SentencePiece model", fileName);
   const seen = new Map<string, number>();
   model.pieces.forEach((p, i) => {
+    // spm_encode refuses such a model too ("piece must not be empty").
+    if (p.piece === "") throw new TokenizerError("the piece string is missing or empty", `${fileName}: pieces[${i}]`);
     const prev = seen.get(p.piece);
     if (prev !== undefined) throw new TokenizerError(`piece ${JSON.stringify(p.piece)} appears twice (ids ${prev} and ${i})`, `${fileName}: pieces[${i}]`);
     seen.set(p.piece, i);
     if (p.type < 1 || p.type > 6) throw new TokenizerError(`unknown piece type ${p.type}`, `${fileName}: pieces[${i}]`);
+    // As spm's model loader: a byte piece names its byte.
+    if (p.type === PieceType.BYTE && !/^<0x[0-9A-F]{2}>$/.test(p.piece)) throw new TokenizerError(`a byte piece must be spelled <0xHH>, got ${JSON.stringify(p.piece)}`, `${fileName}: pieces[${i}]`);
+    if (p.type === PieceType.BYTE && !model.trainerSpec.byteFallback) throw new TokenizerError(`byte piece ${p.piece} is found although trainer_spec.byte_fallback is false (spm refuses the model too)`, `${fileName}: pieces[${i}]`);
   });
+  // As spm's model loader: exactly one unknown piece.
+  const unknown = model.pieces.flatMap((p, i) => (p.type === PieceType.UNKNOWN ? [i] : []));
+  if (unknown.length !== 1) throw new TokenizerError(unknown.length === 0 ? "no piece has the unknown type (spm: \"unk is not defined\")" : `pieces ${unknown.join(", ")} all have the unknown type (spm: "unk is already defined")`, `${fileName}: pieces`);
   return model;
 }
 
@@ -224,14 +232,28 @@ export function sentencePieceConversionNotes(model: SentencePieceModel): string[
   return notes;
 }
 
-/** Converts a SentencePiece model to tokenizer.json content. */
-export function sentencePieceToTokenizerJson(bytes: Uint8Array, options: { fileName?: string } = {}): JsonObject {
-  const fileName = options.fileName ?? "SentencePiece model";
-  const model = parseSentencePieceModel(bytes, fileName);
-  return sentencePieceModelToTokenizerJson(model, fileName);
+export interface SentencePieceConversionOptions {
+  /** Named in error messages. */
+  fileName?: string;
+  /**
+   * Write the fields that make retoken run the file exactly as spm_encode does (default true): `score_arithmetic` and
+   * `unmatchable_ids` on the Unigram model, `keep_whole` on Metaspace, `longest_match` on Precompiled, `unmatched` on
+   * control/unknown added tokens. HF `tokenizers` ignores them (it loads the file and runs it its own way); false
+   * gives the plain file, which retoken then runs as HF does.
+   */
+  spmEncode?: boolean;
 }
 
-export function sentencePieceModelToTokenizerJson(model: SentencePieceModel, fileName = "SentencePiece model"): JsonObject {
+/** Converts a SentencePiece model to tokenizer.json content. */
+export function sentencePieceToTokenizerJson(bytes: Uint8Array, options: SentencePieceConversionOptions = {}): JsonObject {
+  const fileName = options.fileName ?? "SentencePiece model";
+  const model = parseSentencePieceModel(bytes, fileName);
+  return sentencePieceModelToTokenizerJson(model, { ...options, fileName });
+}
+
+export function sentencePieceModelToTokenizerJson(model: SentencePieceModel, options: SentencePieceConversionOptions = {}): JsonObject {
+  const fileName = options.fileName ?? "SentencePiece model";
+  const spm = options.spmEncode ?? true;
   const { pieces, trainerSpec: t, normalizerSpec: n } = model;
   const unkId = pieces.findIndex((p) => p.type === PieceType.UNKNOWN);
   if (unkId < 0) throw new TokenizerError("the model has no UNKNOWN piece", `${fileName}: pieces`);
@@ -245,7 +267,8 @@ export function sentencePieceModelToTokenizerJson(model: SentencePieceModel, fil
 
   // Normalization, in spm's order: the charsmap, then whitespace clean-up, then the dummy prefix and ▁ for spaces.
   const normalizers: JsonObject[] = [];
-  if (n.precompiledCharsmap.length > 0) normalizers.push({ type: "Precompiled", precompiled_charsmap: base64Encode(n.precompiledCharsmap) });
+  // spm matches the longest charsmap rule at each position; HF goes grapheme by grapheme (they differ on stacked marks).
+  if (n.precompiledCharsmap.length > 0) normalizers.push({ type: "Precompiled", precompiled_charsmap: base64Encode(n.precompiledCharsmap), ...(spm ? { longest_match: true } : {}) });
   if (n.removeExtraWhitespaces) {
     // spm strips and collapses only U+0020 (after the charsmap has mapped other spaces to it), but its trailing strip
     // runs on the escaped text, so a literal ▁ at the end goes too.
@@ -262,7 +285,10 @@ export function sentencePieceModelToTokenizerJson(model: SentencePieceModel, fil
   // its first character (Llama's whitespace-only pieces "▁▁" do), and it keeps the model's work per word small.
   const preTokenizers: JsonObject[] = [];
   const piecesStayInWords = pieces.every((p) => p.piece.indexOf(SPACE, 1) < 0);
-  if (n.escapeWhitespaces && piecesStayInWords) preTokenizers.push({ type: "Metaspace", replacement: SPACE, prepend_scheme: "never", split: true });
+  // spm's float32 path scores round differently from a fresh start at each word: retoken keeps the sentence whole
+  // (keep_whole) where spm's arithmetic is asked for, HF still splits.
+  const keepWhole = spm && t.modelType !== SpmModelType.BPE && t.modelType !== SpmModelType.WORD;
+  if (n.escapeWhitespaces && piecesStayInWords) preTokenizers.push({ type: "Metaspace", replacement: SPACE, prepend_scheme: "never", split: true, ...(keepWhole ? { keep_whole: true } : {}) });
   // split_digits needs no pre-tokenizer: it only keeps multi-digit pieces out of the vocabulary at training time.
 
   // Control and unknown pieces are special added tokens, as in Hugging Face's converted files. User-defined pieces
@@ -280,6 +306,8 @@ export function sentencePieceModelToTokenizerJson(model: SentencePieceModel, fil
         rstrip: false,
         normalized: false,
         special: p.type !== PieceType.USER_DEFINED,
+        // spm_encode reads control and unknown pieces typed in text ("<s>") as plain text.
+        ...(spm && p.type !== PieceType.USER_DEFINED ? { unmatched: true } : {}),
       });
     }
   });
@@ -288,6 +316,14 @@ export function sentencePieceModelToTokenizerJson(model: SentencePieceModel, fil
   if (t.modelType === SpmModelType.BPE) {
     const vocab: JsonObject = {};
     pieces.forEach((p, id) => (vocab[p.piece] = id));
+    // spm's BPE merges an unknown character with its neighbours when the concatenation is a piece; a merge table
+    // cannot, so a model whose pieces use a character that is no piece itself (spm training never writes one) is
+    // refused rather than encoded differently.
+    pieces.forEach((p, id) => {
+      if (p.type !== PieceType.NORMAL) return;
+      for (const ch of p.piece)
+        if (!Object.hasOwn(vocab, ch)) throw new TokenizerError(`BPE piece ${JSON.stringify(p.piece)} contains ${JSON.stringify(ch)}, which is not a piece itself (a damaged model: spm training keeps every character)`, `${fileName}: pieces[${id}]`);
+    });
     modelJson = {
       type: "BPE",
       dropout: null,
@@ -312,6 +348,11 @@ export function sentencePieceModelToTokenizerJson(model: SentencePieceModel, fil
       vocab: pieces.map((p) => [p.piece, p.score] as Json),
       byte_fallback: t.byteFallback,
     };
+    if (spm) {
+      // spm's optimized encoder: float32 path scores, and control/unknown pieces kept out of its trie.
+      modelJson.score_arithmetic = "sentencepiece";
+      modelJson.unmatchable_ids = pieces.flatMap((p, id) => (p.type === PieceType.CONTROL || p.type === PieceType.UNKNOWN ? [id] : []));
+    }
   }
 
   // spm_decode drops the ▁ at the start of the first piece when the dummy prefix or whitespace clean-up is on, and

@@ -11,8 +11,9 @@ import { byteLevelAlphabet } from "../tokenize/byte-vocabulary.js";
 import { PREBUILT_BPE, byteLevelTokenTable, packMerge, spellMerges, type MergeRule, type PrebuiltBpe } from "../tokenize/models/bpe.js";
 import { Vocabulary } from "../tokenize/models/vocab.js";
 import { ByteStringTable, HASH_MULTIPLIER, hashPowers, substringHash } from "../util/byte-string-table.js";
-import { base64DecodeInto, base64Encode } from "./base64.js";
+import { base64DecodeInto, base64Encode } from "../util/base64.js";
 // r50k_base and p50k_base use GPT-2's pattern; cl100k_base and Llama 3 share one (Meta's tokenizer.py copies OpenAI's).
+import { modelTypeOf } from "../tokenize/models/index.js";
 import { GPT2_PATTERN_SOURCE, LLAMA3_PATTERN_SOURCE, O200K_PATTERN_SOURCE } from "../tokenize/pretokenizers/patterns.js";
 
 export interface TiktokenOptions {
@@ -476,6 +477,10 @@ function indexedRanksToTokenizerJson({ ranks, table }: IndexedRanks, options: Ti
   }
   const specials = options.specialTokens ?? known?.specialTokens ?? {};
   const { vocab, tokens, merges } = byteLevelRanks(ranks, table);
+  // tiktoken encodes any text only because every single byte has a rank (it panics on a byte without one).
+  const alphabet = byteLevelAlphabet();
+  for (let b = 0; b < 256; b++)
+    if (!vocab.has(alphabet[b]!)) throw new TokenizerError(`no rank for the single byte 0x${b.toString(16).padStart(2, "0")}: a rank file must rank all 256 bytes (truncated or damaged file?)`, fileName);
 
   const usedIds = new Map<number, string>();
   const addedTokens: JsonObject[] = [];
@@ -602,7 +607,7 @@ function lazyBpeModelJson(fields: JsonObject, prebuilt: PrebuiltBpe): JsonObject
 /** Writes the ranks of a byte-level BPE tokenizer.json back as a tiktoken rank file (special tokens left out). */
 export function tokenizerJsonToTiktoken(json: JsonObject, fileName = "tokenizer.json"): string {
   const model = json.model;
-  if (!model || typeof model !== "object" || Array.isArray(model) || model.type !== "BPE") throw new TokenizerError("expected a BPE model", `${fileName}: model.type`);
+  if (!model || typeof model !== "object" || Array.isArray(model) || modelTypeOf(model) !== "BPE") throw new TokenizerError("expected a BPE model", `${fileName}: model.type`);
   const vocab = model.vocab;
   if (!vocab || typeof vocab !== "object" || Array.isArray(vocab)) throw new TokenizerError("expected an object of token → id", `${fileName}: model.vocab`);
   const decode = new Map<string, number>();

@@ -12,6 +12,7 @@ import type { Gemm } from "../tensor/gemm.js";
 import { llamaLogitsCpu } from "./llama-cpu.js";
 import { cpuPath, cpuWeights, cpuWorkspace } from "./cpu-path.js";
 import { vectorKernels } from "../tensor/vector-kernels.js";
+import { documentStartId, endTokenIds } from "./token-lm.js";
 
 export interface TextTokenizer {
   encode(text: string, options?: { addSpecialTokens?: boolean }): { ids: ArrayLike<number> };
@@ -37,11 +38,6 @@ export interface BitsPerByteResult {
   stride: number;
 }
 
-function startToken(config: ModelConfig): number | null {
-  if (config.bosTokenId !== null) return config.bosTokenId;
-  const eos = config.eosTokenId;
-  return eos === null ? null : Array.isArray(eos) ? (eos[0] ?? null) : eos;
-}
 
 type TokenLogProbs = (params: Params, inputs: Tensor, targets: Tensor) => Tensor;
 const compiled = new WeakMap<ModelConfig, TokenLogProbs>();
@@ -100,25 +96,17 @@ async function cpuWindowNll(config: LlamaConfig, params: Params, ids: number[], 
   return s;
 }
 
-/**
- * Bits per byte of `model` on `text`. Llama-family models run on the hand-written CPU path when the platform has a
- * fast Gemm (OpenBLAS on Node: setPlatformGemm), else through the tensor backend; the two agree to float rounding.
- */
-export async function bitsPerByte(model: { config: ModelConfig; params: Params }, tokenizer: TextTokenizer, text: string, options: BitsPerByteOptions = {}): Promise<BitsPerByteResult> {
-  const bytes = new TextEncoder().encode(text).length;
-  if (bytes === 0) throw new Error("bitsPerByte: the text is empty");
-  const textIds = Array.from(tokenizer.encode(text, { addSpecialTokens: false }).ids);
-  const start = options.startId !== undefined ? options.startId : startToken(model.config);
-  const vocab = model.config.vocabSize;
-  for (const id of start === null ? textIds : [start, ...textIds])
-    if (!(Number.isInteger(id) && id >= 0 && id < vocab)) throw new Error(`bitsPerByte: token id ${id} is outside the model's vocabulary of ${vocab} (does the tokenizer belong to this model?)`);
-  const window = Math.max(2, Math.min(options.window ?? Math.min(model.config.maxPositions, 512), model.config.maxPositions));
-  const stride = Math.max(1, Math.min(options.stride ?? Math.floor(window / 2), window - 1));
+function checkWindowOptions(options: Pick<BitsPerByteOptions, "window" | "stride">): void {
+  for (const key of ["window", "stride"] as const) {
+    const v = options[key];
+    if (v !== undefined && !(Number.isInteger(v) && v >= 1)) throw new Error(`bitsPerByte: ${key} must be a positive integer, got ${v}`);
+  }
+}
+
+/** Σ −log p(seq[i] | seq[<i]) for i ≥ 1, by sliding windows. Each window covers [begin, end) and scores positions
+ * [scoredUpTo, end). */
+async function sequenceNll(model: { config: ModelConfig; params: Params }, seq: number[], window: number, stride: number): Promise<number> {
   let nll = 0;
-  // seq[0] is the start token (or the first text token when there is none, which is then charged log V).
-  const seq = start === null ? textIds : [start, ...textIds];
-  if (start === null) nll += Math.log(model.config.vocabSize);
-  // Score positions 1..seq.length-1. Each window covers [begin, end) and scores positions [scoredUpTo, end).
   let scoredUpTo = 1;
   const cpu = cpuPath(model.config);
   while (scoredUpTo < seq.length) {
@@ -131,5 +119,72 @@ export async function bitsPerByte(model: { config: ModelConfig; params: Params }
         : await windowNll(model.config, model.params, slice, scoredUpTo - begin, Math.min(window, seq.length));
     scoredUpTo = end;
   }
+  return nll;
+}
+
+/**
+ * Bits per byte of `model` on `text`. Llama-family models run on the hand-written CPU path when the platform has a
+ * fast Gemm (OpenBLAS on Node: setPlatformGemm), else through the tensor backend; the two agree to float rounding.
+ */
+export async function bitsPerByte(model: { config: ModelConfig; params: Params }, tokenizer: TextTokenizer, text: string, options: BitsPerByteOptions = {}): Promise<BitsPerByteResult> {
+  checkWindowOptions(options);
+  const bytes = new TextEncoder().encode(text).length;
+  if (bytes === 0) throw new Error("bitsPerByte: the text is empty");
+  const textIds = Array.from(tokenizer.encode(text, { addSpecialTokens: false }).ids);
+  const start = options.startId !== undefined ? options.startId : documentStartId(model.config);
+  const vocab = model.config.vocabSize;
+  for (const id of start === null ? textIds : [start, ...textIds])
+    if (!(Number.isInteger(id) && id >= 0 && id < vocab)) throw new Error(`bitsPerByte: token id ${id} is outside the model's vocabulary of ${vocab} (does the tokenizer belong to this model?)`);
+  const window = Math.max(2, Math.min(options.window ?? Math.min(model.config.maxPositions, 512), model.config.maxPositions));
+  const stride = Math.max(1, Math.min(options.stride ?? Math.floor(window / 2), window - 1));
+  let nll = 0;
+  // seq[0] is the start token (or the first text token when there is none, which is then charged log V).
+  const seq = start === null ? textIds : [start, ...textIds];
+  if (start === null) nll += Math.log(model.config.vocabSize);
+  nll += await sequenceNll(model, seq, window, stride);
   return { bitsPerByte: nll / (Math.LN2 * bytes), nll, tokens: textIds.length, bytes, startId: start, window, stride };
+}
+
+export interface DocumentBitsResult {
+  bitsPerByte: number;
+  /** Σ NLL in nats over all documents (their tokens and end tokens). */
+  nll: number;
+  documents: number;
+  tokens: number;
+  bytes: number;
+  /** −log p of each document in nats. */
+  perDocument: number[];
+}
+
+/**
+ * Bits per byte over documents scored one by one: each is the start token, its tokens and the end-of-text token (the
+ * first of config.json's eos_token_id), and the end counts as a symbol with no bytes. This is the quantity a
+ * byte-level model of the same documents reproduces exactly (decode/byte-lm.ts).
+ */
+export async function documentBitsPerByte(model: { config: ModelConfig; params: Params }, tokenizer: TextTokenizer, documents: readonly string[], options: Pick<BitsPerByteOptions, "window" | "stride"> = {}): Promise<DocumentBitsResult> {
+  const start = documentStartId(model.config);
+  const end = endTokenIds(model.config)[0];
+  checkWindowOptions(options);
+  if (start === null || end === undefined) throw new Error("bitsPerByte --documents: the model needs a start token (BOS or EOS) and an end-of-text token (eos_token_id in config.json)");
+  const vocab = model.config.vocabSize;
+  const window = Math.max(2, Math.min(options.window ?? Math.min(model.config.maxPositions, 512), model.config.maxPositions));
+  const stride = Math.max(1, Math.min(options.stride ?? Math.floor(window / 2), window - 1));
+  const encoder = new TextEncoder();
+  let nll = 0;
+  let tokens = 0;
+  let bytes = 0;
+  const perDocument: number[] = [];
+  documents.forEach((doc, i) => {
+    if (doc.length === 0) throw new Error(`bitsPerByte --documents: document ${i + 1} is empty`);
+  });
+  for (const doc of documents) {
+    const ids = Array.from(tokenizer.encode(doc, { addSpecialTokens: false }).ids);
+    for (const id of ids) if (!(Number.isInteger(id) && id >= 0 && id < vocab)) throw new Error(`bitsPerByte: token id ${id} is outside the model's vocabulary of ${vocab} (does the tokenizer belong to this model?)`);
+    const d = await sequenceNll(model, [start, ...ids, end], window, stride);
+    perDocument.push(d);
+    nll += d;
+    tokens += ids.length + 1;
+    bytes += encoder.encode(doc).length;
+  }
+  return { bitsPerByte: nll / (Math.LN2 * bytes), nll, documents: documents.length, tokens, bytes, perDocument };
 }

@@ -5,7 +5,7 @@ import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { AdamWState, Arrays } from "../tensor/optim.js";
 import { encodeFromNumbers, type TensorToWrite } from "../tensor/safetensors.js";
-import { openSafetensors, writeSafetensors } from "../tensor/safetensors-node.js";
+import { openSafetensors, writeSafetensors } from "../node/safetensors.js";
 import type { Shapes } from "./train.js";
 
 export interface TrainingCheckpoint<S> {

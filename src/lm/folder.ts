@@ -4,7 +4,7 @@ import { mkdir, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fromFloat32, toFloat32 } from "../tensor/backend.js";
 import { encodeFromNumbers, type SafetensorsDtype, type TensorToWrite } from "../tensor/safetensors.js";
-import { forEachTensor, writeSafetensors } from "../tensor/safetensors-node.js";
+import { forEachTensor, writeSafetensors } from "../node/safetensors.js";
 import type { JsonObject } from "../tokenize/types.js";
 import { parseModelConfig, type ModelConfig } from "./config.js";
 import { readJsonFile as readJson, replaceFolder, tempPathBeside } from "../node/files.js";

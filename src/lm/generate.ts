@@ -1,10 +1,8 @@
 // Greedy and sampled generation with a KV cache (the CPU path's or the tensor backend's). Sampling is reproducible: a
 // seeded PRNG (SplitMix32) in plain JS.
-import { toFloat32 } from "../tensor/backend.js";
 import type { ModelConfig } from "./config.js";
-import { disposeCache, forward, type KVCache, type Params } from "./model.js";
-import { CpuKVCache, llamaLogitsCpu } from "./llama-cpu.js";
-import { cpuPath, cpuWeights, cpuWorkspace } from "./cpu-path.js";
+import type { Params } from "./model.js";
+import { tokenLM, type TokenState } from "./token-lm.js";
 
 export interface SamplingOptions {
   /** 0 (default) means greedy. */
@@ -24,7 +22,7 @@ export interface GenerateOptions extends SamplingOptions {
   onToken?: (id: number) => void;
   /** Chooses the next id from the step's logits (default: `sample(logits)`). A caller that constrains generation
    * (token healing) masks the logits and checks what `sample` picked; `sample` may be called again. */
-  pick?: (logits: Float32Array, sample: (logits: Float32Array) => number, step: number) => number;
+  pick?: (logits: Float64Array, sample: (logits: Float64Array) => number, step: number) => number;
 }
 
 /** A seeded uniform [0, 1) generator (SplitMix32). */
@@ -40,7 +38,7 @@ export function seededRandom(seed: number): () => number {
 }
 
 /** Picks the next id from one row of logits. */
-export function sampleFromLogits(logits: Float32Array, options: SamplingOptions, random: () => number): number {
+export function sampleFromLogits(logits: Float32Array | Float64Array, options: SamplingOptions, random: () => number): number {
   const temperature = options.temperature ?? 0;
   let best = 0;
   for (let i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
@@ -85,64 +83,24 @@ export async function generate(model: { config: ModelConfig; params: Params }, p
   const eos = model.config.eosTokenId;
   const stop = new Set(options.stopIds ?? (eos === null ? [] : Array.isArray(eos) ? eos : [eos]));
   const random = seededRandom(options.seed ?? 0);
-  const next = await nextTokenLogits(model);
+  const lm = await tokenLM(model);
   const out: number[] = [];
+  let state: TokenState | null = null;
   let input = promptIds;
   try {
     for (let step = 0; step < maxTokens; step++) {
-      if (next.length + input.length > model.config.maxPositions) break;
-      const logits = await next.logits(input);
-      const sample = (l: Float32Array) => sampleFromLogits(l, options, random);
-      const id = options.pick ? options.pick(logits, sample, step) : sample(logits);
+      if ((state?.length ?? 0) + input.length > model.config.maxPositions) break;
+      const [next] = await lm.extend([{ from: state, ids: input, consume: true }]);
+      state = next!.state;
+      const sample = (l: Float64Array) => sampleFromLogits(l, options, random);
+      const id = options.pick ? options.pick(next!.logProbs, sample, step) : sample(next!.logProbs);
       out.push(id);
       options.onToken?.(id);
       if (stop.has(id)) break;
       input = [id];
     }
   } finally {
-    next.dispose();
+    if (state) lm.release(state);
   }
   return out;
-}
-
-/** A model run token by token: logits(ids) feeds ids after everything fed before and returns the last position's logits. */
-interface IncrementalModel {
-  readonly length: number;
-  logits(ids: number[]): Promise<Float32Array>;
-  dispose(): void;
-}
-
-async function nextTokenLogits(model: { config: ModelConfig; params: Params }): Promise<IncrementalModel> {
-  const { config } = model;
-  const cpu = cpuPath(config);
-  if (cpu) {
-    const { config, gemm } = cpu;
-    const weights = await cpuWeights(model.params);
-    const workspace = cpuWorkspace(model.params);
-    const cache = new CpuKVCache(config);
-    return {
-      get length() {
-        return cache.length;
-      },
-      async logits(ids) {
-        return llamaLogitsCpu(config, weights, Int32Array.from(ids), 1, ids.length, gemm, { workspace, cache, logitsFrom: ids.length - 1 });
-      },
-      dispose() {},
-    };
-  }
-  let cache: KVCache | null = null;
-  return {
-    get length() {
-      return cache?.length ?? 0;
-    },
-    async logits(ids) {
-      const r = forward(config, model.params, [ids], cache);
-      cache = r.cache;
-      const all = await toFloat32(r.logits);
-      return all.subarray(all.length - config.vocabSize);
-    },
-    dispose() {
-      disposeCache(cache);
-    },
-  };
 }

@@ -118,6 +118,20 @@ export class CpuKVCache {
 
   constructor(readonly config: LlamaConfig) {}
 
+  /** An independent copy of the positions seen so far (decode/ extends one prefix many ways). */
+  fork(): CpuKVCache {
+    const copy = new CpuKVCache(this.config);
+    const row = this.config.numKvHeads * this.config.headDim;
+    const capacity = Math.max(this.length, 1);
+    for (let l = 0; l < this.keys.length; l++) {
+      copy.keys.push(this.keys[l]!.slice(0, capacity * row));
+      copy.values.push(this.values[l]!.slice(0, capacity * row));
+    }
+    copy.capacity = this.keys.length ? capacity : 0;
+    copy.length = this.length;
+    return copy;
+  }
+
   /** Appends `count` rows of layer l's new keys and values; returns the layer's arrays (rows 0..length + count). */
   append(l: number, keys: Float32Array, values: Float32Array, count: number): { keys: Float32Array; values: Float32Array } {
     const row = this.config.numKvHeads * this.config.headDim;

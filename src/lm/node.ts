@@ -22,6 +22,18 @@ export function useOpenBlas(): string | null {
   return "gemm" in blas ? null : blas.error;
 }
 
+let slowPathNoted = false;
+
+/** Says once per process, on stderr, that language models run on the slower jax-js path and what fixes it. */
+export function noteSlowPath(reason: string): void {
+  if (slowPathNoted) return;
+  slowPathNoted = true;
+  process.stderr.write(
+    `retoken: note: language models run on the slower jax-js path (about 4× slower) because ${reason}. ` +
+      `Fix: bash scripts/setup.sh (installs Debian's libopenblas0-pthread), or set RETOKEN_OPENBLAS=/path/to/libopenblas.so\n`,
+  );
+}
+
 /** The default model folder shipped with retoken (created by the training recipe, issue 5 part B). */
 export const DEFAULT_MODEL_DIR = fileURLToPath(new URL("../../assets/default-model/", import.meta.url));
 
@@ -34,7 +46,9 @@ export async function loadLanguageModel(dir: string | undefined): Promise<{ fold
   if (!isDir)
     throw new Error(dir ? `${dir}: not a model folder (expected a directory with config.json and model.safetensors)` : `no --model given and the default model folder ${path} does not exist yet (train it, or pass --model DIR)`);
   await initBackend();
-  useOpenBlas();
+  const slow = useOpenBlas();
+  // Turning the CPU path off on purpose is no news; a missing library is.
+  if (slow && process.env.RETOKEN_CPU_LM !== "0") noteSlowPath(slow);
   const folder = await loadModelFolder(path);
   if (!folder.tokenizerPath) throw new Error(`${path}: no tokenizer.json in the model folder`);
   const tokenizer = await Tokenizer.fromFile(folder.tokenizerPath);

@@ -1,6 +1,7 @@
 // Node-only file helpers shared by the CLI and the Node entry points.
 
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { statSync } from "node:fs";
+import { readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, extname, join } from "node:path";
 import type { JsonObject } from "../tokenize/types.js";
 import { sniffNotText } from "../util/sniff.js";
@@ -15,13 +16,7 @@ export interface ReadTextOptions {
 /** Reads a text file that a command was given, sniffing its content first: compressed data, an archive or binary
  * data is refused with the file named rather than decoded as text. A BOM is kept as text (as the reference keeps it). */
 export async function readTextFile(path: string, options: ReadTextOptions = {}): Promise<string> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (e) {
-    throw new Error(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  return textFromBytes(bytes, path, options);
+  return textFromBytes(await readFileNamed(path), path, options);
 }
 
 /** The text of a file's bytes, refused as readTextFile refuses it. */
@@ -35,16 +30,43 @@ export function textFromBytes(bytes: Uint8Array, path: string, options: ReadText
   }
 }
 
+const FS_ERRORS: Record<string, string> = {
+  ENOENT: "no such file or directory",
+  EISDIR: "is a directory, expected a file",
+  ENOTDIR: "a part of the path is not a directory",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EEXIST: "already exists",
+  ENOSPC: "no space left on the device",
+  EROFS: "read-only file system",
+};
+
+/** A file-system error as `<path>: [<doing>: ]<what>` (Node's own message omits the path for EISDIR on read). */
+export function fileErrorMessage(err: unknown, path: string, doing?: string): string {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  const what = code && FS_ERRORS[code] ? FS_ERRORS[code] : err instanceof Error ? err.message : String(err);
+  return `${path}: ${doing ? `${doing}: ` : ""}${what}`;
+}
+
+/** Reads a whole file; errors name the path. */
+export async function readFileNamed(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    // The code stays readable: callers tell a missing optional file (ENOENT) from a real failure.
+    throw Object.assign(new Error(fileErrorMessage(err, path)), { code: (err as NodeJS.ErrnoException).code });
+  }
+}
+
 /** Writes a file so that readers never see a half-written one: temp file in the same folder, then rename. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
   const tmp = tempPathBeside(path);
   try {
     await writeFile(tmp, data);
     await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true });
-    throw err;
+    throw new Error(fileErrorMessage(err, path));
   }
 }
 
@@ -61,9 +83,21 @@ export async function readJsonFile(path: string): Promise<JsonObject> {
   return json as JsonObject;
 }
 
-/** A temp path beside `path` (same folder, so a rename onto `path` is atomic), unique to this process and moment. */
+/**
+ * A temp path beside `path` (same folder, so a rename onto `path` is atomic), unique to this process and moment.
+ * The folder must exist: an output's missing parent is a typo to report, never a tree to create.
+ */
 export function tempPathBeside(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  const dir = dirname(path);
+  const isDir = (() => {
+    try {
+      return statSync(dir).isDirectory();
+    } catch {
+      return false;
+    }
+  })();
+  if (!isDir) throw new Error(`${path}: cannot write: the folder ${dir} does not exist`);
+  return join(dir, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
 }
 
 /** Moves a finished temp folder onto `dir`; an existing `dir` is swapped out first and removed after. */
@@ -89,7 +123,7 @@ export async function readTextFolder(dir: string): Promise<NamedText[]> {
   try {
     entries = (await readdir(dir)).sort();
   } catch (err) {
-    throw new Error(`${dir}: cannot read the folder (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    throw new Error(fileErrorMessage(err, dir, "cannot read the folder"));
   }
   const out: NamedText[] = [];
   for (const file of entries) {

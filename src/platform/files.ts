@@ -1,5 +1,6 @@
 // File access is injected: the browser entry has none, the Node entry (src/index.ts) installs a reader. This keeps
 // every `node:` import out of the tokenizer core.
+import type { JsonObject } from "../tokenize/types.js";
 
 export type FileReader = (path: string) => Promise<Uint8Array>;
 
@@ -17,4 +18,20 @@ export async function readFileBytes(path: string): Promise<Uint8Array> {
     );
   }
   return reader(path);
+}
+
+// Tokenizer file formats are injected too: the tokenizer core knows only tokenizer.json; the entry points (browser.ts,
+// and index.ts through it) plug in src/formats' reader, which sniffs rank files and SentencePiece .model files.
+export type TokenizerFileParser = (bytes: Uint8Array, options: { fileName?: string; pattern?: string; specialTokens?: Record<string, number> }) => JsonObject;
+
+let parser: TokenizerFileParser | null = null;
+
+/** Installs the reader that turns a tokenizer file's bytes into tokenizer.json content (done by the entry points). */
+export function setTokenizerFileParser(fn: TokenizerFileParser | null): void {
+  parser = fn;
+}
+
+export function parseTokenizerFile(bytes: Uint8Array, options: { fileName?: string; pattern?: string; specialTokens?: Record<string, number> }): JsonObject {
+  if (!parser) throw new Error(`${options.fileName ?? "tokenizer file"}: no tokenizer file formats are installed (import "retoken", not its internal modules)`);
+  return parser(bytes, options);
 }

@@ -6,6 +6,7 @@
 import { NormalizedString, isWhitespace } from "./normalized.js";
 import type { PreTokenizedString } from "./pretokenized.js";
 import { TokenizerError, type Json, type JsonObject, type Model, type Normalizer, type Token } from "./types.js";
+import { MAX_ID, nonNegativeInt } from "./json-fields.js";
 
 export interface AddedToken {
   id: number;
@@ -15,13 +16,15 @@ export interface AddedToken {
   rstrip: boolean;
   normalized: boolean;
   special: boolean;
+  /** Keeps its id but is never cut out of input text (retoken's `unmatched` field, which HF ignores): spm_encode reads
+   * its control pieces typed in text ("<s>") as plain text. */
+  unmatched?: boolean;
 }
 
 export function addedTokenFromJSON(json: Json, path: string): AddedToken {
   if (!json || typeof json !== "object" || Array.isArray(json)) throw new TokenizerError("expected an object", path);
-  const id = json.id;
+  const id = nonNegativeInt(json.id, `${path}.id`, MAX_ID);
   const content = json.content;
-  if (typeof id !== "number" || !Number.isInteger(id) || id < 0) throw new TokenizerError(`expected a non-negative integer id, got ${JSON.stringify(id)}`, `${path}.id`);
   if (typeof content !== "string" || content.length === 0) throw new TokenizerError(`expected a non-empty string, got ${JSON.stringify(content)}`, `${path}.content`);
   const flag = (k: string, d: boolean): boolean => {
     const v = json[k];
@@ -30,11 +33,15 @@ export function addedTokenFromJSON(json: Json, path: string): AddedToken {
     return v;
   };
   const special = flag("special", false);
-  return { id, content, singleWord: flag("single_word", false), lstrip: flag("lstrip", false), rstrip: flag("rstrip", false), normalized: flag("normalized", !special), special };
+  const token: AddedToken = { id, content, singleWord: flag("single_word", false), lstrip: flag("lstrip", false), rstrip: flag("rstrip", false), normalized: flag("normalized", !special), special };
+  if (flag("unmatched", false)) token.unmatched = true;
+  return token;
 }
 
 export function addedTokenToJSON(t: AddedToken): JsonObject {
-  return { id: t.id, content: t.content, single_word: t.singleWord, lstrip: t.lstrip, rstrip: t.rstrip, normalized: t.normalized, special: t.special };
+  const json: JsonObject = { id: t.id, content: t.content, single_word: t.singleWord, lstrip: t.lstrip, rstrip: t.rstrip, normalized: t.normalized, special: t.special };
+  if (t.unmatched) json.unmatched = true;
+  return json;
 }
 
 interface TrieNode {
@@ -124,8 +131,8 @@ export class AddedVocabulary {
       this.byId.set(t.id, t);
       if (!this.byContent.has(t.content)) this.byContent.set(t.content, t);
       if (t.special) this.specialContents.add(t.content);
-      // Tokens in `notInText` keep their ids but are never cut out of input text (SentencePiece control pieces).
-      if (notInText.has(t.content)) {
+      // Unmatched tokens (and those in `notInText`) keep their ids but are never cut out of input text.
+      if (t.unmatched || notInText.has(t.content)) {
         this.surface.set(t.id, t.content);
         return;
       }

@@ -3,6 +3,7 @@
 
 import { Encoding } from "./encoding.js";
 import { TokenizerError, type Json, type JsonObject } from "./types.js";
+import { nonNegativeInt } from "./json-fields.js";
 
 export type Direction = "Left" | "Right";
 export type TruncationStrategy = "LongestFirst" | "OnlyFirst" | "OnlySecond";
@@ -58,6 +59,18 @@ function setRanges(e: Encoding, r: Ranges): void {
     for (let i = s; i < t && i < n; i++) out[i] = id;
   }
   e.sequenceIds = out;
+}
+
+/** The sequence ranges of `e` as plain entries (to send an Encoding to another thread), or null if it has none of
+ * its own. */
+export function sequenceRangeEntries(e: Encoding): [number, [number, number]][] | null {
+  const r = RANGES.get(e);
+  return r ? [...r] : null;
+}
+
+/** Gives a received Encoding back the ranges it was sent with (its sequenceIds already say what they give). */
+export function restoreSequenceRanges(e: Encoding, entries: [number, [number, number]][] | null): void {
+  if (entries) RANGES.set(e, new Map(entries));
 }
 
 function copyRanges(r: Ranges, shift = 0): Ranges {
@@ -354,9 +367,12 @@ function field(o: JsonObject, key: string, path: string): Json {
   return o[key]!;
 }
 
-function num(v: Json, path: string): number {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 0) throw new TokenizerError(`expected a non-negative integer, got ${JSON.stringify(v)}`, path);
-  return v;
+/** The longest sequence padding may build: a length past it would allocate gigabytes per encoding (HF's binding
+ * aborts the process on a fixed length of 10^12). Real models stay below a few million positions. */
+export const MAX_PADDED_LENGTH = 1 << 24;
+
+function num(v: Json, path: string, max?: number): number {
+  return nonNegativeInt(v, path, max);
 }
 
 function dir(v: Json, path: string): Direction {
@@ -371,9 +387,13 @@ export function truncationFromJSON(json: Json, path: string): TruncationOptions 
   if (strategy !== "LongestFirst" && strategy !== "OnlyFirst" && strategy !== "OnlySecond") {
     throw new TokenizerError(`unknown strategy ${JSON.stringify(strategy)} (expected LongestFirst, OnlyFirst or OnlySecond)`, `${path}.strategy`);
   }
+  const maxLength = num(field(json, "max_length", path), `${path}.max_length`);
+  const stride = json.stride === undefined ? 0 : num(json.stride, `${path}.stride`);
+  // HF's binding reads this and then panics at the first encode that truncates (aborting the process).
+  if (stride > 0 && maxLength > 0 && stride >= maxLength) throw new TokenizerError(`${stride} must be less than max_length (${maxLength}): each window moves by max_length − stride tokens`, `${path}.stride`);
   return {
-    maxLength: num(field(json, "max_length", path), `${path}.max_length`),
-    stride: json.stride === undefined ? 0 : num(json.stride, `${path}.stride`),
+    maxLength,
+    stride,
     strategy,
     direction: json.direction === undefined ? "Right" : dir(json.direction, `${path}.direction`),
   };
@@ -390,13 +410,13 @@ export function paddingFromJSON(json: Json, path: string): PaddingOptions | null
   const s = json.strategy ?? "BatchLongest";
   let strategy: PaddingOptions["strategy"];
   if (s === "BatchLongest") strategy = "BatchLongest";
-  else if (s && typeof s === "object" && !Array.isArray(s) && "Fixed" in s) strategy = { fixed: num(s.Fixed!, `${path}.strategy.Fixed`) };
+  else if (s && typeof s === "object" && !Array.isArray(s) && "Fixed" in s) strategy = { fixed: num(s.Fixed!, `${path}.strategy.Fixed`, MAX_PADDED_LENGTH) };
   else throw new TokenizerError(`expected "BatchLongest" or {"Fixed": n}, got ${JSON.stringify(s)}`, `${path}.strategy`);
   const m = json.pad_to_multiple_of;
   return {
     strategy,
     direction: json.direction === undefined ? "Right" : dir(json.direction, `${path}.direction`),
-    padToMultipleOf: m === undefined || m === null ? null : num(m, `${path}.pad_to_multiple_of`),
+    padToMultipleOf: m === undefined || m === null ? null : num(m, `${path}.pad_to_multiple_of`, MAX_PADDED_LENGTH),
     padId: json.pad_id === undefined ? 0 : num(json.pad_id, `${path}.pad_id`),
     padTypeId: json.pad_type_id === undefined ? 0 : num(json.pad_type_id, `${path}.pad_type_id`),
     padToken: typeof json.pad_token === "string" ? json.pad_token : "[PAD]",

@@ -56,6 +56,59 @@ export class Encoding {
   get length(): number {
     return this.ids.length;
   }
+
+  /** The sequence (0 or 1) and [start, end) of token `token` in that sequence's text (UTF-16); null for tokens the
+   * post-processor added or an index out of range. Matches HF's token_to_chars. */
+  tokenToChars(token: number): { sequence: number; start: number; end: number } | null {
+    const sequence = this.sequenceIds[token];
+    if (sequence === null || sequence === undefined) return null;
+    const [start, end] = this.offsets[token]!;
+    return { sequence, start, end };
+  }
+
+  /** The sequence and word index of token `token`; null where it has no word (added special tokens). */
+  tokenToWord(token: number): { sequence: number; word: number } | null {
+    const sequence = this.sequenceIds[token];
+    const word = this.wordIds[token];
+    if (sequence === null || sequence === undefined || word === null || word === undefined) return null;
+    return { sequence, word };
+  }
+
+  /** The first token of `sequence` whose offsets contain the UTF-16 position `char`, or null. Matches HF's
+   * char_to_token (positions there are code points; here they are JS string indices). */
+  charToToken(char: number, sequence = 0): number | null {
+    for (let i = 0; i < this.ids.length; i++) {
+      if (this.sequenceIds[i] !== sequence) continue;
+      const [start, end] = this.offsets[i]!;
+      if (start <= char && char < end) return i;
+    }
+    return null;
+  }
+
+  /** The word of `sequence` that covers the UTF-16 position `char`, or null. */
+  charToWord(char: number, sequence = 0): number | null {
+    const token = this.charToToken(char, sequence);
+    return token === null ? null : (this.wordIds[token] ?? null);
+  }
+
+  /** The tokens [start, end) that word `word` of `sequence` became, or null if no token belongs to it. */
+  wordToTokens(word: number, sequence = 0): [number, number] | null {
+    let start = -1;
+    let end = -1;
+    for (let i = 0; i < this.ids.length; i++) {
+      if (this.wordIds[i] !== word || this.sequenceIds[i] !== sequence) continue;
+      if (start < 0) start = i;
+      end = i + 1;
+    }
+    return start < 0 ? null : [start, end];
+  }
+
+  /** The UTF-16 span [start, end) of word `word` of `sequence` in its text, or null. */
+  wordToChars(word: number, sequence = 0): [number, number] | null {
+    const tokens = this.wordToTokens(word, sequence);
+    if (!tokens) return null;
+    return [this.offsets[tokens[0]]![0], this.offsets[tokens[1] - 1]![1]];
+  }
 }
 
 /** For each UTF-16 index 0..len of text, the position in code points or UTF-8 bytes. */

@@ -3,6 +3,9 @@
 // and decoded text are identical, and round-trips its JSON.
 
 import { AddedVocabulary, addedTokenFromJSON, addedTokenToJSON, type AddedToken } from "./added-vocabulary.js";
+import { byteLevelAlphabet, canonicalToken, tokenSpelling, type TokenSpelling } from "./byte-vocabulary.js";
+import { parseJsonObject } from "./json-fields.js";
+import { parseTokenizerConfig, renderChatTemplate, type ChatMessage, type ChatTemplateOptions, type TokenizerConfig } from "./chat-template.js";
 import { byteLevelPlan, encodeByteLevel, pieceSpans, type ByteLevelPlan } from "./pretokenizers/fast-byte-level.js";
 import { decoderFromJSON } from "./decoders/index.js";
 import { Encoding } from "./encoding.js";
@@ -26,13 +29,8 @@ import { preTokenizerFromJSON } from "./pretokenizers/index.js";
 import { postProcessorFromJSON } from "./processors/index.js";
 import { StreamDecoder } from "./stream-decoder.js";
 import { TokenizerError, type Decoder, type Json, type JsonObject, type Model, type Normalizer, type PostProcessor, type PreTokenizer, type Token } from "./types.js";
-import { readTokenizerFile } from "../formats/index.js";
-import { PieceType, type SentencePieceModel } from "../formats/sentencepiece.js";
-import { UnigramModel } from "./models/unigram.js";
-import { MetaspacePreTokenizer } from "./pretokenizers/metaspace.js";
-import { PrecompiledNormalizer } from "./normalizers/precompiled.js";
-import { SequenceNormalizer } from "./normalizers/sequence.js";
-import { readFileBytes } from "../platform/files.js";
+import { parseTokenizerFile, readFileBytes } from "../platform/files.js";
+import { checkNesting } from "./json-fields.js";
 
 export interface LoadOptions {
   /** Named in error messages. */
@@ -41,13 +39,28 @@ export interface LoadOptions {
   pattern?: string;
   /** tiktoken rank files: special tokens and their ids. */
   specialTokens?: Record<string, number>;
+  /** tokenizer_config.json content (special-token roles, chat template). `fromFile` reads the one beside a
+   * tokenizer.json when this is not given. */
+  config?: JsonObject | string | null;
 }
 
 export interface EncodeOptions {
   /** Let the post-processor add special tokens (default true). */
   addSpecialTokens?: boolean;
-  /** A second sequence (sentence pairs). */
-  pair?: string;
+  /** A second sequence (sentence pairs); an array of words when the input is pre-tokenized. */
+  pair?: string | string[];
+  /** Truncation for this call (null: none); default: the tokenizer's own setting. */
+  truncation?: TruncationOptions | null;
+  /** Padding for this call (null: none); default: the tokenizer's own setting. */
+  padding?: PaddingOptions | null;
+  /**
+   * tiktoken's rule for special tokens typed in the text: those allowed are matched as special tokens, the other
+   * special tokens are read as plain text — and if one of `disallowedSpecial` appears, encoding throws. Giving either
+   * option switches the call to this rule, with tiktoken's defaults for the other (allowed: none; disallowed: "all"
+   * = every special token not allowed). Without them every added token is matched, as in HF.
+   */
+  allowedSpecial?: "all" | Iterable<string>;
+  disallowedSpecial?: "all" | Iterable<string>;
 }
 
 export interface DecodeOptions {
@@ -55,9 +68,21 @@ export interface DecodeOptions {
   skipSpecialTokens?: boolean;
 }
 
+/** A token to add at run time: its text, and HF's AddedToken flags (defaults as HF's add_tokens). */
+export interface AddedTokenInput {
+  content: string;
+  singleWord?: boolean;
+  lstrip?: boolean;
+  rstrip?: boolean;
+  /** Matched after normalization (default: true for plain tokens, false for special ones). */
+  normalized?: boolean;
+  special?: boolean;
+}
+
 /** Entries per generation of a pre-token cache (two generations are kept). */
 const CACHE_LIMIT = 100_000;
 const BYTE_TOKEN = /^<0x[0-9A-Fa-f]{2}>$/;
+const BULK_MODEL_FIELDS: ReadonlySet<string> = new Set(["vocab", "merges"]);
 
 /** A JS string as the reference receives it: every lone surrogate becomes U+FFFD (same length, same offsets). */
 function wellFormed(s: string): string {
@@ -142,16 +167,10 @@ export class Tokenizer {
   /** Builds a tokenizer from tokenizer.json content (an object or its text). */
   static fromJSON(json: JsonObject | string, options: LoadOptions = {}): Tokenizer {
     const file = options.fileName ?? "tokenizer.json";
-    if (typeof json === "string") {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(json.replace(/^\ufeff/, ""));
-      } catch (e) {
-        throw new TokenizerError(`not valid JSON: ${(e as Error).message}`, file);
-      }
-      if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new TokenizerError("expected a JSON object", file);
-      json = parsed as JsonObject;
-    }
+    if (typeof json === "string") json = parseJsonObject(json, file);
+    // Bounded nesting before any stage reader recurses (model vocab and merges are type-checked entry by entry).
+    for (const [k, v] of Object.entries(json)) if (v !== null && typeof v === "object") checkNesting(v, `${file}: ${k}`, 2, k === "model" ? BULK_MODEL_FIELDS : undefined);
+    if (json.version !== undefined && typeof json.version !== "string") throw new TokenizerError(`expected a string, got ${JSON.stringify(json.version).slice(0, 40)}`, `${file}: version`);
     const modelJson = section(json, "model", file);
     if (!modelJson) throw new TokenizerError(`missing field "model"`, file);
     const n = section(json, "normalizer", file);
@@ -186,53 +205,226 @@ export class Tokenizer {
     remember(tok.truncation, json.truncation);
     remember(tok.padding, json.padding);
     tok.fileName = options.fileName;
+    if (options.config) tok.config = parseTokenizerConfig(options.config);
     return tok;
   }
 
   /** Builds a tokenizer from file bytes: tokenizer.json, a tiktoken rank file or a SentencePiece .model. */
   static fromBytes(bytes: Uint8Array, options: LoadOptions = {}): Tokenizer {
-    const { json, sentencePiece } = readTokenizerFile(bytes, options);
-    const tokenizer = Tokenizer.fromJSON(json, options);
-    if (sentencePiece) runAsSpmEncode(tokenizer, sentencePiece);
-    return tokenizer;
+    return Tokenizer.fromJSON(parseTokenizerFile(bytes, options), options);
   }
 
   /** Reads a tokenizer file (Node: installed by the "retoken" entry point). */
   static async fromFile(path: string, options: LoadOptions = {}): Promise<Tokenizer> {
     const bytes = await readFileBytes(path);
+    let config = options.config;
+    // As transformers' from_pretrained: a tokenizer.json's roles and chat template live in tokenizer_config.json beside it.
+    const sibling = /(^|[\\/])tokenizer\.json$/.test(path) ? path.replace(/tokenizer\.json$/, "tokenizer_config.json") : null;
+    if (config === undefined && sibling) {
+      try {
+        config = new TextDecoder().decode(await readFileBytes(sibling));
+      } catch (e) {
+        if ((e as { code?: string }).code !== "ENOENT") throw e;
+      }
+      if (typeof config === "string") return Tokenizer.fromBytes(bytes, { ...options, fileName: options.fileName ?? path, config: null }).withConfig(config, sibling);
+    }
     return Tokenizer.fromBytes(bytes, { ...options, fileName: options.fileName ?? path });
+  }
+
+  /** The special-token roles and chat template of tokenizer_config.json (null when none was loaded). */
+  config: TokenizerConfig | null = null;
+
+  /** Sets tokenizer_config.json content (an object or its text) and returns this tokenizer. */
+  withConfig(config: JsonObject | string, fileName = "tokenizer_config.json"): this {
+    this.config = parseTokenizerConfig(config, fileName);
+    return this;
+  }
+
+  /** The conversation as the model's chat template writes it (transformers' apply_chat_template with
+   * tokenize=False). Needs a chat template: from tokenizer_config.json, or given in options. */
+  applyChatTemplate(messages: ChatMessage[], options: ChatTemplateOptions = {}): string {
+    return renderChatTemplate(this.config, messages, options);
   }
 
   get addedTokens(): AddedToken[] {
     return this.vocabulary().tokens;
   }
 
-  /**
-   * Added tokens that keep their ids but are never matched in input text — spm_encode reads "<s>" or "<unk>" typed in
-   * a sentence as plain text. Set for SentencePiece .model files (their control and unknown pieces); not in
-   * tokenizer.json, where HF matches every added token.
-   */
-  get addedTokensNotInText(): ReadonlySet<string> {
-    return this.notInText;
-  }
-
-  set addedTokensNotInText(contents: ReadonlySet<string>) {
-    this.notInText = contents;
-    this.addedTokens = this.addedFor.tokens;
-  }
-
-  private notInText: ReadonlySet<string> = new Set();
-
   set addedTokens(tokens: AddedToken[]) {
-    this.added = new AddedVocabulary(tokens, this.normalizer, this.model, this.notInText);
+    this.added = new AddedVocabulary(tokens, this.normalizer, this.model);
     this.addedFor = { tokens, normalizer: this.normalizer, model: this.model };
   }
 
   /** The added vocabulary, rebuilt when the normalizer or the model was swapped (normalized tokens and ids depend
    * on them). */
   private vocabulary(): AddedVocabulary {
+    if (this.callVocabulary) return this.callVocabulary;
     if (this.addedFor.normalizer !== this.normalizer || this.addedFor.model !== this.model) this.addedTokens = this.addedFor.tokens;
     return this.added;
+  }
+
+  /** The added vocabulary of one encode call under tiktoken's special-token rule (see EncodeOptions). */
+  private callVocabulary: AddedVocabulary | null = null;
+  private readonly plainSpecialVocabularies = new Map<string, { base: AddedVocabulary; vocabulary: AddedVocabulary }>();
+
+  /** Adds tokens at run time (HF's add_tokens): a token the model knows keeps its id, others get the next free ids.
+   * Returns how many were new; an identical token already added is skipped. */
+  addTokens(tokens: (string | AddedTokenInput)[]): number {
+    return this.addTokenList(tokens, false);
+  }
+
+  /** Adds special tokens at run time (HF's add_special_tokens): never split, skipped by decode(skipSpecialTokens). */
+  addSpecialTokens(tokens: (string | AddedTokenInput)[]): number {
+    return this.addTokenList(tokens, true);
+  }
+
+  private addTokenList(tokens: (string | AddedTokenInput)[], special: boolean): number {
+    if (!Array.isArray(tokens)) throw new TokenizerError("addTokens: expected a list of strings or {content} objects");
+    const list = [...this.vocabulary().tokens];
+    let added = 0;
+    tokens.forEach((t, i) => {
+      const input = typeof t === "string" ? { content: t } : t;
+      if (!input || typeof input.content !== "string") throw new TokenizerError(`addTokens: token ${i} needs a string content`);
+      if (input.content.length === 0) return;
+      const isSpecial = input.special ?? special;
+      const token: AddedToken = {
+        id: -1,
+        content: input.content,
+        singleWord: input.singleWord ?? false,
+        lstrip: input.lstrip ?? false,
+        rstrip: input.rstrip ?? false,
+        normalized: input.normalized ?? !isSpecial,
+        special: isSpecial,
+      };
+      const at = list.findIndex((x) => x.content === token.content);
+      if (at >= 0) {
+        const old = list[at]!;
+        if (old.singleWord === token.singleWord && old.lstrip === token.lstrip && old.rstrip === token.rstrip && old.normalized === token.normalized && old.special === token.special) return;
+        // Matches HF: the same content with other flags replaces the entry and keeps its id.
+        list[at] = { ...token, id: old.id };
+      } else list.push(token);
+      added++;
+    });
+    if (added > 0) this.addedTokens = list;
+    return added;
+  }
+
+  /** Sets this call's truncation, padding and special-token rule around `run`, then restores the tokenizer's. */
+  private withCallOptions<T>(options: EncodeOptions, texts: () => string[], run: () => T): T {
+    const { truncation, padding, allowedSpecial, disallowedSpecial } = options;
+    const specialRule = allowedSpecial !== undefined || disallowedSpecial !== undefined;
+    if (truncation === undefined && padding === undefined && !specialRule) return run();
+    if (truncation) checkTruncation(truncation);
+    const saved = { truncation: this.truncation, padding: this.padding };
+    const vocabulary = specialRule ? this.specialRuleVocabulary(allowedSpecial, disallowedSpecial, texts()) : null;
+    if (truncation !== undefined) this.truncation = truncation;
+    if (padding !== undefined) this.padding = padding;
+    this.callVocabulary = vocabulary;
+    try {
+      return run();
+    } finally {
+      this.truncation = saved.truncation;
+      this.padding = saved.padding;
+      this.callVocabulary = null;
+    }
+  }
+
+  /** tiktoken's rule: disallowed specials in the text are an error, specials not allowed are plain text. */
+  private specialRuleVocabulary(allowedSpecial: EncodeOptions["allowedSpecial"], disallowedSpecial: EncodeOptions["disallowedSpecial"], texts: string[]): AddedVocabulary {
+    const base = this.vocabulary();
+    const specials = base.tokens.filter((t) => t.special).map((t) => t.content);
+    const allowed = new Set(allowedSpecial === "all" ? specials : (allowedSpecial ?? []));
+    const disallowed = (disallowedSpecial ?? "all") === "all" ? specials.filter((t) => !allowed.has(t)) : [...(disallowedSpecial as Iterable<string>)];
+    for (const text of texts) {
+      for (const token of disallowed) {
+        const at = text.indexOf(token);
+        if (at >= 0) {
+          throw new TokenizerError(
+            `encode: the text holds the special token ${JSON.stringify(token)} at position ${at}, which is disallowed (list it in allowedSpecial to encode it as that token, or leave it out of disallowedSpecial to encode it as text)`,
+            this.fileName,
+          );
+        }
+      }
+    }
+    const plain = specials.filter((t) => !allowed.has(t));
+    const key = plain.sort().join("\u0000");
+    const cached = this.plainSpecialVocabularies.get(key);
+    if (cached && cached.base === base) return cached.vocabulary;
+    const vocabulary = new AddedVocabulary(base.tokens, this.normalizer, this.model, new Set(plain));
+    if (this.plainSpecialVocabularies.size > 16) this.plainSpecialVocabularies.clear();
+    this.plainSpecialVocabularies.set(key, { base, vocabulary });
+    return vocabulary;
+  }
+
+  /** How this tokenizer spells bytes in its tokens (byte-level alphabet, <0xNN> pieces, ▁ for spaces). */
+  private spelling(): TokenSpelling {
+    const stage = (o: { toJSON(): JsonObject } | null): Json => (o ? o.toJSON() : null);
+    const model: JsonObject = { type: this.model.type, byte_fallback: (this.model as { byteFallback?: boolean }).byteFallback === true };
+    return tokenSpelling({ pre_tokenizer: stage(this.preTokenizer), decoder: stage(this.decoder), normalizer: stage(this.normalizer), model });
+  }
+
+  /**
+   * Ids of raw bytes, for byte-level tokenizers (GPT-2, tiktoken encodings, Llama 3): valid UTF-8 stretches encode as
+   * that text does (special tokens read as text, as tiktoken's encode_ordinary), each stretch of invalid bytes as one
+   * piece of byte tokens merged by the model. decodeBytes gives the bytes back exactly.
+   */
+  encodeBytes(bytes: Uint8Array, options: { addSpecialTokens?: boolean } = {}): number[] {
+    if (!(bytes instanceof Uint8Array)) throw new TokenizerError("encodeBytes: expected a Uint8Array");
+    if (!this.spelling().byteLevel) throw new TokenizerError("encodeBytes: needs a byte-level tokenizer (ByteLevel pre-tokenizer or decoder); other tokenizers read text only", this.fileName);
+    const alphabet = byteLevelAlphabet();
+    const ids: number[] = [];
+    const asText = { addSpecialTokens: false, allowedSpecial: [] as string[], disallowedSpecial: [] as string[] };
+    for (let i = 0; i < bytes.length; ) {
+      const end = validUtf8End(bytes, i);
+      if (end > i) {
+        for (const id of this.encodeIds(utf8Strict.decode(bytes.subarray(i, end)), asText)) ids.push(id);
+        i = end;
+        continue;
+      }
+      let j = i + 1;
+      while (j < bytes.length && validUtf8End(bytes, j) === j) j++;
+      let spelled = "";
+      for (let k = i; k < j; k++) spelled += alphabet[bytes[k]!];
+      for (const t of this.model.tokenize(spelled)) ids.push(t.id);
+      i = j;
+    }
+    if (!(options.addSpecialTokens ?? true) || !this.postProcessor) return ids;
+    return this.postProcess(new Encoding({ ids, inputs: [""] }), null, true).ids;
+  }
+
+  /** The bytes the ids stand for (no UTF-8 decoding, so a cut character stays cut): byte-level and <0xNN> tokens as
+   * their bytes, added tokens as their UTF-8. */
+  decodeBytes(ids: ArrayLike<number>, options: DecodeOptions = {}): Uint8Array {
+    const spelling = this.spelling();
+    const vocab = this.vocabulary();
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      const added = vocab.idToToken(id);
+      const token = added ?? this.model.idToToken(id);
+      if (token === undefined) throw this.unknownIdError(id, i);
+      if (options.skipSpecialTokens && vocab.isSpecialToken(token)) continue;
+      const bytes = canonicalToken(token, spelling, added !== undefined).bytes;
+      parts.push(bytes);
+      total += bytes.length;
+    }
+    const out = new Uint8Array(total);
+    let o = 0;
+    for (const p of parts) (out.set(p, o), (o += p.length));
+    return out;
+  }
+
+  /** How many tokens encodeIds gives for `text` (special tokens of the post-processor included unless switched off). */
+  countTokens(text: string, options: EncodeOptions = {}): number {
+    return this.encodeIds(text, options).length;
+  }
+
+  /** The token count of `text` if it is at most `limit`, else false (gpt-tokenizer's isWithinTokenLimit). */
+  isWithinTokenLimit(text: string, limit: number, options: EncodeOptions = {}): number | false {
+    if (!(limit >= 0)) throw new TokenizerError(`isWithinTokenLimit: limit must be a number ≥ 0, got ${limit}`);
+    const n = this.countTokens(text, options);
+    return n <= limit ? n : false;
   }
 
   setTruncation(o: TruncationOptions | null): void {
@@ -301,23 +493,60 @@ export class Tokenizer {
     let y = b;
     if (this.truncation) {
       const n = addSpecialTokens && this.postProcessor ? this.postProcessor.addedTokens(b !== null) : 0;
-      [x, y] = truncateForPostProcessing(a, b, this.truncation, n);
+      try {
+        [x, y] = truncateForPostProcessing(a, b, this.truncation, n);
+      } catch (e) {
+        // E.g. a stride that fits max_length but not what the special tokens leave of it: name the file and field.
+        if (e instanceof TokenizerError && !e.path) throw new TokenizerError(e.message, `${this.fileName ?? "tokenizer.json"}: truncation`);
+        throw e;
+      }
     }
     let out = this.postProcessor ? this.postProcessor.process(x, y, addSpecialTokens) : defaultProcess(x, y);
     if (this.padding) out = padEncodings([out], this.padding)[0]!;
     return out;
   }
 
-  encode(text: string, options: EncodeOptions = {}): Encoding {
-    this.checkCaches();
-    const addSpecial = options.addSpecialTokens ?? true;
-    const a = this.encodeSequence(wellFormed(text), 0);
-    const b = options.pair === undefined ? null : this.encodeSequence(wellFormed(options.pair), 1);
-    return this.postProcess(a, b, addSpecial);
+  /** Encodes a text, or a pre-tokenized text (an array of words: each word is tokenized on its own, its tokens get
+   * its index as word id and offsets within the word, as HF's is_pretokenized). */
+  encode(input: string | string[], options: EncodeOptions = {}): Encoding {
+    const texts = () => [input, options.pair ?? []].flat();
+    return this.withCallOptions(options, texts, () => {
+      this.checkCaches();
+      const addSpecial = options.addSpecialTokens ?? true;
+      const a = this.encodeInput(input, 0);
+      const b = options.pair === undefined ? null : this.encodeInput(options.pair, 1);
+      return this.postProcess(a, b, addSpecial);
+    });
+  }
+
+  private encodeInput(input: string | string[], typeId: 0 | 1): Encoding {
+    if (typeof input === "string") return this.encodeSequence(wellFormed(input), typeId);
+    if (!Array.isArray(input)) throw new TokenizerError(`encode: expected a string or an array of words, got ${typeof input}`);
+    const parts = input.map((word, i) => {
+      if (typeof word !== "string") throw new TokenizerError(`encode: pre-tokenized input: word ${i} is not a string`);
+      return this.encodeSequence(wellFormed(word), typeId);
+    });
+    // One concatenation (merging pairwise would copy the arrays once per word).
+    const e = new Encoding({
+      ids: parts.flatMap((p) => p.ids),
+      typeIds: parts.flatMap((p) => p.typeIds),
+      tokens: parts.flatMap((p) => p.tokens),
+      offsets: parts.flatMap((p) => p.offsets),
+      wordIds: parts.flatMap((p, i) => p.ids.map(() => i)),
+      specialTokensMask: parts.flatMap((p) => p.specialTokensMask),
+      attentionMask: parts.flatMap((p) => p.attentionMask),
+      sequenceIds: parts.flatMap((p) => p.sequenceIds),
+      inputs: [],
+    });
+    return e;
   }
 
   /** The ids of encode(text).ids, skipping offsets and alignments where every stage allows it. */
-  encodeIds(text: string, options: { addSpecialTokens?: boolean } = {}): number[] {
+  encodeIds(text: string, options: EncodeOptions = {}): number[] {
+    if (options.pair !== undefined) return this.encode(text, options).ids;
+    if (options.truncation !== undefined || options.padding !== undefined || options.allowedSpecial !== undefined || options.disallowedSpecial !== undefined) {
+      return this.withCallOptions(options, () => [text], () => this.encodeIds(text, { addSpecialTokens: options.addSpecialTokens }));
+    }
     const n = this.normalizer;
     const pt = this.preTokenizer;
     // Truncation stops the model early at a word boundary (HF's early exit): only the full path does that.
@@ -437,15 +666,10 @@ export class Tokenizer {
 
 
   /** Encodes many inputs (a string or a [first, second] pair each), then pads them together. */
-  encodeBatch(inputs: (string | [string, string])[], options: { addSpecialTokens?: boolean } = {}): Encoding[] {
-    const padding = this.padding;
-    this.padding = null;
-    let out: Encoding[];
-    try {
-      out = inputs.map((x) => (typeof x === "string" ? this.encode(x, options) : this.encode(x[0], { ...options, pair: x[1] })));
-    } finally {
-      this.padding = padding;
-    }
+  encodeBatch(inputs: (string | [string, string])[], options: Omit<EncodeOptions, "pair"> = {}): Encoding[] {
+    const padding = options.padding !== undefined ? options.padding : this.padding;
+    const one = { ...options, padding: null };
+    const out = inputs.map((x) => (typeof x === "string" ? this.encode(x, one) : this.encode(x[0], { ...one, pair: x[1] })));
     return padding ? padEncodings(out, padding) : out;
   }
 
@@ -550,20 +774,45 @@ export class Tokenizer {
 
 export type { AddedToken, PaddingOptions, TruncationOptions };
 
-/**
- * Switches a tokenizer converted from a SentencePiece .model to spm_encode's behaviour where tokenizer.json cannot
- * say it (its tokenizer.json still runs as HF runs it): Unigram path scores in spm's float32 arithmetic over the
- * whole sentence (no split at "▁"), the longest charsmap rule at each position, and control/unknown pieces typed in
- * text read as plain text.
- */
-function runAsSpmEncode(tokenizer: Tokenizer, model: SentencePieceModel): void {
-  const reserved = model.pieces.flatMap((p, id) => (p.type === PieceType.CONTROL || p.type === PieceType.UNKNOWN ? [{ id, piece: p.piece }] : []));
-  tokenizer.addedTokensNotInText = new Set(reserved.map((r) => r.piece));
-  if (tokenizer.model instanceof UnigramModel) {
-    tokenizer.model.scoreArithmetic = "sentencepiece";
-    tokenizer.model.unmatchable = new Set(reserved.map((r) => r.id));
-    if (tokenizer.preTokenizer instanceof MetaspacePreTokenizer) tokenizer.preTokenizer.keepWhole = true;
+const utf8Strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** The end of the longest valid UTF-8 stretch of `bytes` that starts at `start` (= start when the first byte is bad). */
+function validUtf8End(bytes: Uint8Array, start: number): number {
+  let i = start;
+  while (i < bytes.length) {
+    const b = bytes[i]!;
+    let n: number;
+    let min: number;
+    if (b < 0x80) {
+      i++;
+      continue;
+    } else if (b >= 0xc2 && b <= 0xdf) (n = 1), (min = 0x80);
+    else if (b >= 0xe0 && b <= 0xef) (n = 2), (min = 0x800);
+    else if (b >= 0xf0 && b <= 0xf4) (n = 3), (min = 0x10000);
+    else break;
+    let cp = b & (0x3f >> n);
+    let ok = true;
+    for (let k = 1; k <= n; k++) {
+      const c = bytes[i + k];
+      if (c === undefined || (c & 0xc0) !== 0x80) {
+        ok = false;
+        break;
+      }
+      cp = (cp << 6) | (c & 0x3f);
+    }
+    // Overlong forms, surrogates and code points past U+10FFFF are invalid, as TextDecoder's fatal mode says.
+    if (!ok || cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) break;
+    i += n + 1;
   }
-  const n = tokenizer.normalizer;
-  for (const part of n instanceof SequenceNormalizer ? n.normalizers : [n]) if (part instanceof PrecompiledNormalizer) part.sentencePieceMatching = true;
+  return i;
+}
+
+/** Checks per-call truncation options (the tokenizer.json reader checks its own). */
+function checkTruncation(t: TruncationOptions): void {
+  const where = "encode: truncation";
+  if (!t || typeof t !== "object") throw new TokenizerError(`expected {maxLength, stride?, strategy?, direction?} or null`, where);
+  if (!Number.isInteger(t.maxLength) || t.maxLength < 0) throw new TokenizerError(`maxLength must be an integer ≥ 0, got ${t.maxLength}`, where);
+  if (t.stride !== undefined && (!Number.isInteger(t.stride) || t.stride < 0)) throw new TokenizerError(`stride must be an integer ≥ 0, got ${t.stride}`, where);
+  if (t.strategy !== undefined && !["LongestFirst", "OnlyFirst", "OnlySecond"].includes(t.strategy)) throw new TokenizerError(`strategy must be LongestFirst, OnlyFirst or OnlySecond, got ${JSON.stringify(t.strategy)}`, where);
+  if (t.direction !== undefined && t.direction !== "Left" && t.direction !== "Right") throw new TokenizerError(`direction must be "Left" or "Right", got ${JSON.stringify(t.direction)}`, where);
 }

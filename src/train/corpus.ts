@@ -1,6 +1,7 @@
 // Word counting: the only state a trainer keeps while reading a corpus of any size.
 
 import type { PreTokenizerPlan } from "./pretokenize.js";
+import { TokenizerError } from "../tokenize/types.js";
 
 /** Progress of a training run: bytes of text read, then merges (or EM rounds) done. */
 export interface TrainProgress {
@@ -21,7 +22,6 @@ export type TextSource = string | Iterable<string> | AsyncIterable<string>;
  * a line anywhere. Words are counted raw and mapped to symbol strings once per distinct word at the end.
  */
 export class WordCounter {
-  readonly raw = new Map<string, number>();
   bytesRead = 0;
   lines = 0;
   private carry = "";
@@ -29,7 +29,11 @@ export class WordCounter {
     this.raw.set(w, (this.raw.get(w) ?? 0) + 1);
   };
 
-  constructor(readonly plan: PreTokenizerPlan) {}
+  /** `raw` may hold counts already (e.g. merged count files), in first-occurrence order. */
+  constructor(
+    readonly plan: PreTokenizerPlan,
+    readonly raw = new Map<string, number>(),
+  ) {}
 
   /** Adds a chunk of text; the part after its last line break waits for the next chunk. */
   addChunk(chunk: string): void {
@@ -78,6 +82,17 @@ export class WordCounter {
     }
     return out;
   }
+}
+
+/** JavaScript's Map holds at most 2^24 entries: the largest word table one process can count, merge or train from. */
+export const MAX_DISTINCT_WORDS = 1 << 24;
+
+/** A clear error instead of V8's "Map maximum size exceeded" when a word table outgrows `MAX_DISTINCT_WORDS`. */
+export function tableFullError(where: string, err: unknown): unknown {
+  if (!(err instanceof RangeError) || !/Map maximum size/.test(err.message)) return err;
+  return new TokenizerError(
+    `${where}: more than ${MAX_DISTINCT_WORDS} distinct pre-tokens, the most one process can hold (JavaScript's Map limit); count smaller shards, and note that merging and training need the whole table`,
+  );
 }
 
 export function utf8Length(s: string): number {

@@ -1,40 +1,18 @@
-// Word counting in worker threads: the input is cut into byte ranges at line breaks, each worker counts one range
-// with the same pre-tokenizer plan, and the tables are merged in range order (so the result is deterministic).
+// Word counting in worker threads: the corpus is cut into units (line-aligned ranges, compressed files, Parquet row
+// groups), each worker counts one unit with the same pre-tokenizer plan, and the tables are merged in unit order (so
+// the result is the one-process count, insertion order included).
 
 import { startModuleWorker } from "../node/module-worker.js";
-import { open } from "node:fs/promises";
 import { TokenizerError } from "../tokenize/types.js";
 import type { WordCounter } from "./corpus.js";
-import { expandInputs, type FileCorpusOptions } from "./node-corpus.js";
+import { planUnits, type CorpusUnit, type FileCorpusOptions } from "./node-corpus.js";
 import type { TrainOptions } from "./train.js";
 
 export interface WorkerTask {
-  path: string;
-  start: number;
-  end: number;
+  unit: CorpusUnit;
   setup: Omit<TrainOptions, "onProgress" | "preSegment">;
   strictUtf8?: boolean;
   jsonlField?: string;
-}
-
-/** Moves `pos` to just after the next "\n" at or after it (or to the end of the file). */
-async function alignToLine(path: string, pos: number, size: number): Promise<number> {
-  if (pos <= 0 || pos >= size) return Math.min(Math.max(pos, 0), size);
-  const fh = await open(path, "r");
-  try {
-    const buf = Buffer.alloc(65536);
-    let at = pos - 1;
-    while (at < size) {
-      const { bytesRead } = await fh.read(buf, 0, buf.length, at);
-      if (bytesRead === 0) break;
-      const nl = buf.subarray(0, bytesRead).indexOf(10);
-      if (nl >= 0) return at + nl + 1;
-      at += bytesRead;
-    }
-    return size;
-  } finally {
-    await fh.close();
-  }
 }
 
 export async function countFilesInWorkers(
@@ -43,23 +21,10 @@ export async function countFilesInWorkers(
   options: FileCorpusOptions & { workers: number; setup: TrainOptions },
 ): Promise<void> {
   if (options.setup.preSegment) throw new TokenizerError("train: a pre-segmentation hook cannot run in worker threads");
-  const files = await expandInputs(paths);
-  if (files.length === 0) throw new TokenizerError(`train: no input files found in ${paths.join(", ")}`);
-  const total = files.reduce((s, f) => s + f.size, 0);
-  // Ranges of 1–64 MB: enough to balance the workers, small enough that a worker never holds much text.
-  const target = Math.min(64 << 20, Math.max(1 << 20, Math.ceil(total / (options.workers * 4))));
+  const units = await planUnits(paths, options);
+  const total = units.reduce((s, u) => s + u.size, 0);
   const { onProgress: _p, preSegment: _h, ...setup } = options.setup;
-  const tasks: WorkerTask[] = [];
-  for (const f of files) {
-    // JSONL records are lines too, so every file is cut at line breaks.
-    let start = 0;
-    while (start < f.size || (f.size === 0 && start === 0)) {
-      const end = await alignToLine(f.path, start + target, f.size);
-      tasks.push({ path: f.path, start, end, setup, strictUtf8: options.strictUtf8, jsonlField: options.jsonlField });
-      if (end <= start) break;
-      start = end;
-    }
-  }
+  const tasks: WorkerTask[] = units.map((unit) => ({ unit, setup, strictUtf8: options.strictUtf8, jsonlField: options.jsonlField }));
   const results: ([string, number][] | null)[] = new Array(tasks.length).fill(null);
   let nextTask = 0;
   let bytesDone = 0;
@@ -77,8 +42,8 @@ export async function countFilesInWorkers(
       for (;;) {
         const i = nextTask++;
         if (i >= tasks.length) break;
-        const reply = await new Promise<{ counts: [string, number][]; bytes: number; warnings: string[] }>((resolve, reject) => {
-          const onMessage = (m: { error?: string; counts: [string, number][]; bytes: number; warnings: string[] }): void => {
+        const reply = await new Promise<{ counts: [string, number][]; bytes: number; lines: number; warnings: string[] }>((resolve, reject) => {
+          const onMessage = (m: { error?: string; counts: [string, number][]; bytes: number; lines: number; warnings: string[] }): void => {
             worker.off("error", reject);
             if (m.error) reject(new TokenizerError(m.error));
             else resolve(m);
@@ -90,7 +55,8 @@ export async function countFilesInWorkers(
         for (const w of reply.warnings) options.onWarning?.(w);
         results[i] = reply.counts;
         counter.bytesRead += reply.bytes;
-        bytesDone += tasks[i]!.end - tasks[i]!.start;
+        counter.lines += reply.lines;
+        bytesDone += tasks[i]!.unit.size;
         options.onProgress?.({ phase: "count", bytesRead: bytesDone, bytesTotal: total, stepsDone: 0, stepsTotal: 0 });
         mergeReady();
       }

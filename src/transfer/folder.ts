@@ -9,13 +9,13 @@ import { basename, join, resolve } from "node:path";
 import { parseModelConfig, type ModelConfig } from "../lm/config.js";
 import { readJsonFile, replaceFolder, tempPathBeside } from "../node/files.js";
 import { DTYPE_BYTES, encodeFromNumbers, type SafetensorsDtype, type TensorInfo } from "../tensor/safetensors.js";
-import { checkpointFiles, openSafetensors, writeSafetensorsStreamed, type SafetensorsFile, type StreamedTensor } from "../tensor/safetensors-node.js";
+import { checkpointFiles, openSafetensors, writeSafetensorsStreamed, type SafetensorsFile, type StreamedTensor } from "../node/safetensors.js";
 import { Tokenizer } from "../index.js";
 import type { JsonObject } from "../tokenize/types.js";
 import { EmbeddingView, EncodedEmbeddingRows } from "./embedding-view.js";
 import { initializeEmbeddings, type InitResult, type InitStrategy } from "./init/index.js";
 import { methodStrategies, type MethodInputs, type TransferMethod } from "./methods.js";
-import { alignSpecialTokens, namedSpecialIds, pinSpecialTokens, remapConfig, targetTokenizerConfig } from "./special-tokens.js";
+import { alignSpecialTokens, namedSpecialIds, pinSpecialTokens, remapConfig, targetTokenizerConfigFiles } from "./special-tokens.js";
 import { buildVocabularyMap, type VocabularyMap } from "./vocabulary-map.js";
 
 export type TransferPhase = "read" | "initialize" | "write";
@@ -70,6 +70,8 @@ const FLOAT_DTYPES: SafetensorsDtype[] = ["BF16", "F16", "F32"];
 // Files that describe or hold the old vocabulary: not copied (tokenizer.json and the configs are rewritten).
 const OLD_TOKENIZER_FILES = new Set(["tokenizer.model", "spiece.model", "vocab.json", "vocab.txt", "merges.txt", "added_tokens.json", "tokenizer.tiktoken"]);
 const WEIGHT_FILE = /\.(safetensors|bin|pt|pth|ckpt|h5|msgpack|gguf|onnx|tiktoken)$/;
+// Records of the source model's training: they describe a run the new model did not have.
+const TRAINING_FILE = /^(train-log\.jsonl|trainer_state\.json|training_args\.bin|(all|train|eval)_results\.json|optimizer\.(pt|bin)|scheduler\.pt|scaler\.pt|rng_state.*\.pth|events\.out\.tfevents\..*)$/;
 const REWRITTEN_FILES = new Set(["config.json", "tokenizer.json", "generation_config.json", "tokenizer_config.json", "special_tokens_map.json", "model.safetensors.index.json"]);
 
 interface EmbeddingTensor {
@@ -275,15 +277,21 @@ export async function transferModelFolder(options: TransferFolderOptions): Promi
     await writeFile(join(tmp, "config.json"), json(remapConfig(rawConfig, alignment.remap, { vocab_size: vocab })));
     if (generation) await writeFile(join(tmp, "generation_config.json"), json(remapConfig(generation, alignment.remap)));
     await writeFile(join(tmp, "tokenizer.json"), alignment.added.length === 0 && targetJsonBefore !== null ? targetJsonBefore : target.toString());
-    for (const file of ["tokenizer_config.json", "special_tokens_map.json"]) {
-      if (await exists(join(modelDir, file))) await writeFile(join(tmp, file), json(targetTokenizerConfig(await readJsonFile(join(modelDir, file)), target, file === "tokenizer_config.json")));
-    }
+    const sourceJson = async (file: string) => ((await exists(join(modelDir, file))) ? readJsonFile(join(modelDir, file)) : null);
+    const tokenizerFiles = targetTokenizerConfigFiles(
+      { tokenizerConfig: await sourceJson("tokenizer_config.json"), specialTokensMap: await sourceJson("special_tokens_map.json") },
+      named,
+      target,
+      typeof rawConfig.max_position_embeddings === "number" ? rawConfig.max_position_embeddings : undefined,
+    );
+    await writeFile(join(tmp, "tokenizer_config.json"), json(tokenizerFiles.tokenizerConfig));
+    await writeFile(join(tmp, "special_tokens_map.json"), json(tokenizerFiles.specialTokensMap));
     const skipped: string[] = [];
     const shardNames = new Set(files.map((p) => basename(p)));
     for (const entry of await readdir(modelDir, { withFileTypes: true })) {
       const name = entry.name;
       if (REWRITTEN_FILES.has(name) || shardNames.has(name)) continue;
-      if (!entry.isFile() || name.startsWith(".") || OLD_TOKENIZER_FILES.has(name) || WEIGHT_FILE.test(name)) {
+      if (!entry.isFile() || name.startsWith(".") || OLD_TOKENIZER_FILES.has(name) || WEIGHT_FILE.test(name) || TRAINING_FILE.test(name)) {
         skipped.push(entry.isDirectory() ? `${name}/` : name);
         continue;
       }

@@ -121,3 +121,46 @@ export function targetTokenizerConfig(json: JsonObject, target: SpecialTokenToke
   if (isTokenizerConfig) out.tokenizer_class = "PreTrainedTokenizerFast";
   return out;
 }
+
+/** The role field (`bos_token`, …) that a config's `*_token_id` key names, or null (decoder_start_token_id, …). */
+function roleOfIdKey(key: string): string | null {
+  const role = key.replace(/_id$/, "");
+  return TOKEN_FIELDS.includes(role) ? role : null;
+}
+
+/**
+ * tokenizer_config.json and special_tokens_map.json of the new tokenizer, written whether or not the source model had
+ * them: the roles (bos/eos/pad/unk/…) the source files give and the target has, then the roles the model's configs
+ * name by id (bos_token_id → bos_token, first id of a list), the target's added tokens as added_tokens_decoder (the
+ * table transformers reads), and the source's other settings (chat template, max length).
+ */
+export function targetTokenizerConfigFiles(
+  sources: { tokenizerConfig: JsonObject | null; specialTokensMap: JsonObject | null },
+  named: NamedSpecialId[],
+  target: SpecialTokenTokenizer,
+  modelMaxLength: number | undefined,
+): { tokenizerConfig: JsonObject; specialTokensMap: JsonObject } {
+  const config = sources.tokenizerConfig ? targetTokenizerConfig(sources.tokenizerConfig, target, true) : {};
+  const map = sources.specialTokensMap ? targetTokenizerConfig(sources.specialTokensMap, target, false) : {};
+  const roles: JsonObject = {};
+  for (const source of [map, config]) for (const role of TOKEN_FIELDS) if (source[role] !== undefined && source[role] !== null && roles[role] === undefined) roles[role] = source[role]!;
+  for (const n of named) {
+    const role = roleOfIdKey(n.key);
+    if (role && roles[role] === undefined) roles[role] = n.content;
+  }
+  const additional = Array.isArray(map.additional_special_tokens) ? map.additional_special_tokens : Array.isArray(config.additional_special_tokens) ? config.additional_special_tokens : undefined;
+  const decoder: JsonObject = {};
+  for (const t of [...target.addedTokens].sort((a, b) => a.id - b.id)) {
+    decoder[String(t.id)] = { content: t.content, lstrip: t.lstrip, normalized: t.normalized, rstrip: t.rstrip, single_word: t.singleWord, special: t.special };
+  }
+  const tokenizerConfig: JsonObject = {
+    ...config,
+    ...roles,
+    ...(additional ? { additional_special_tokens: additional } : {}),
+    added_tokens_decoder: decoder,
+    tokenizer_class: "PreTrainedTokenizerFast",
+    clean_up_tokenization_spaces: config.clean_up_tokenization_spaces ?? false,
+  };
+  if (tokenizerConfig.model_max_length === undefined && modelMaxLength !== undefined) tokenizerConfig.model_max_length = modelMaxLength;
+  return { tokenizerConfig, specialTokensMap: { ...map, ...roles, ...(additional ? { additional_special_tokens: additional } : {}) } };
+}

@@ -19,3 +19,18 @@ export function petrovText(lang: string): string {
   const devtest = readFileSync(`${FLORES}/devtest/${lang}.devtest`, "utf8").split("\n");
   return [...dev, ...devtest].join(" ");
 }
+
+/** Whole dev lines of each language up to its share of `budget` bytes, and the byte shares they make (the truth a
+ * mixture estimate is scored against). */
+export function floresMixture(langs: string[], shares: number[], budget: number): { parts: string[]; truth: number[] } {
+  const parts = langs.map((l, i) => {
+    let text = "";
+    for (const line of floresLines(l, "dev")) {
+      if (Buffer.byteLength(text + line + "\n") > shares[i]! * budget) break;
+      text += line + "\n";
+    }
+    return text;
+  });
+  const bytes = parts.map((p) => Buffer.byteLength(p));
+  return { parts, truth: bytes.map((b) => b / bytes.reduce((x, y) => x + y, 0)) };
+}

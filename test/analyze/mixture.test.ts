@@ -8,7 +8,7 @@ import { planPreTokenizer } from "../../src/train/pretokenize.js";
 import { trainFromCounts } from "../../src/train/train.js";
 import { readMerges } from "../../src/train/continue.js";
 import type { JsonObject } from "../../src/tokenize/types.js";
-import { floresLines } from "./flores.js";
+import { floresLines, floresMixture } from "./flores.js";
 
 function words(text: string): Map<string, number> {
   const c = new WordCounter(planPreTokenizer({ kind: "byte-level" }));
@@ -20,16 +20,7 @@ test("recovers a 3-language mixture from 400 merges far better than a uniform gu
   const langs = ["eng_Latn", "rus_Cyrl", "spa_Latn"];
   const shares = [0.6, 0.3, 0.1];
   const budget = 100_000;
-  const parts = langs.map((l, i) => {
-    let text = "";
-    for (const line of floresLines(l, "dev")) {
-      if (Buffer.byteLength(text + line + "\n") > shares[i]! * budget) break;
-      text += line + "\n";
-    }
-    return text;
-  });
-  const bytes = parts.map((p) => Buffer.byteLength(p));
-  const truth = bytes.map((b) => b / bytes.reduce((x, y) => x + y, 0));
+  const { parts, truth } = floresMixture(langs, shares, budget);
   const counter = new WordCounter(planPreTokenizer({ kind: "byte-level" }));
   for (const p of parts) counter.addText(p);
   const json = trainFromCounts(counter, { model: "bpe", vocabSize: 256 + 400 });

@@ -1,5 +1,5 @@
 // The converted files through retoken's own pipeline (src/tokenize), against the same references as the oracle
-// tests. Each part is skipped until the module it needs exists.
+// tests.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -7,25 +7,13 @@ import { get_encoding } from "tiktoken";
 import { tiktokenToTokenizerJson } from "../../src/formats/tiktoken.js";
 import { parseSentencePieceModel, sentencePieceToTokenizerJson } from "../../src/formats/sentencepiece.js";
 import type { JsonObject } from "../../src/tokenize/types.js";
+import { Tokenizer } from "../../src/tokenize/tokenizer.js";
+import { decoderFromJSON } from "../../src/tokenize/decoders/index.js";
 import { floresSample, HARD_STRINGS } from "./data.js";
 import { llama3RankText, rankFileText } from "./rank-files.js";
 import { isViterbiTie, readGolden, SPM_MODELS } from "./spm-reference.js";
 
-// Each part is skipped (with the reason) while the module it needs does not load yet.
-async function load(path: string): Promise<any> {
-  try {
-    return await import(new URL(path, import.meta.url).pathname);
-  } catch (e) {
-    return `${path} does not load yet: ${(e as Error).message.split("\n")[0]}`;
-  }
-}
-const tokenizerModule = await load("../../src/tokenize/tokenizer.ts");
-const decodersModule = await load("../../src/tokenize/decoders/index.ts");
-const skip = typeof tokenizerModule === "string" ? tokenizerModule : false;
-const skipDecoders = typeof decodersModule === "string" ? decodersModule : false;
-
-test("retoken decoders on converted SentencePiece models give spm_decode's text (golden)", { skip: skipDecoders }, async () => {
-  const { decoderFromJSON } = decodersModule as { decoderFromJSON(j: JsonObject, path: string): { decodeChain(tokens: string[]): string[] } };
+test("retoken decoders on converted SentencePiece models give spm_decode's text (golden)", async () => {
   const golden = readGolden();
   for (const m of SPM_MODELS) {
     const bytes = new Uint8Array(readFileSync(m.path));
@@ -40,8 +28,7 @@ test("retoken decoders on converted SentencePiece models give spm_decode's text 
   }
 });
 
-test("retoken's ByteLevel decoder on converted Llama 3 restores the text", { skip: skipDecoders }, async () => {
-  const { decoderFromJSON } = decodersModule as { decoderFromJSON(j: JsonObject, path: string): { decodeChain(tokens: string[]): string[] } };
+test("retoken's ByteLevel decoder on converted Llama 3 restores the text", async () => {
   const json = tiktokenToTokenizerJson(llama3RankText()) as any;
   const byId: string[] = [];
   for (const [token, id] of Object.entries(json.model.vocab as Record<string, number>)) byId[id] = token;
@@ -56,13 +43,12 @@ test("retoken's ByteLevel decoder on converted Llama 3 restores the text", { ski
 });
 
 async function ourIds(json: JsonObject): Promise<(text: string) => number[]> {
-  const { Tokenizer } = tokenizerModule as { Tokenizer: { fromJSON(j: JsonObject): { encode(t: string, o: { addSpecialTokens: boolean }): { ids: ArrayLike<number> } } } };
   const t = Tokenizer.fromJSON(json);
   return (text) => Array.from(t.encode(text, { addSpecialTokens: false }).ids);
 }
 
 for (const name of ["cl100k_base", "o200k_base"] as const) {
-  test(`retoken Tokenizer on converted ${name} gives tiktoken's ids`, { skip }, async () => {
+  test(`retoken Tokenizer on converted ${name} gives tiktoken's ids`, async () => {
     const encode = await ourIds(tiktokenToTokenizerJson(rankFileText(name)));
     const enc = get_encoding(name);
     try {
@@ -73,7 +59,7 @@ for (const name of ["cl100k_base", "o200k_base"] as const) {
   });
 }
 
-test("retoken Tokenizer on converted SentencePiece models gives spm_encode's ids (golden)", { skip }, async () => {
+test("retoken Tokenizer on converted SentencePiece models gives spm_encode's ids (golden)", async () => {
   const golden = readGolden();
   for (const m of SPM_MODELS) {
     const bytes = new Uint8Array(readFileSync(m.path));
@@ -87,8 +73,7 @@ test("retoken Tokenizer on converted SentencePiece models gives spm_encode's ids
   }
 });
 
-test("Tokenizer.fromBytes sniffs and converts rank files and .model files", { skip }, async () => {
-  const { Tokenizer } = tokenizerModule as { Tokenizer: { fromBytes(b: Uint8Array, o?: { fileName?: string }): { encode(t: string, o?: { addSpecialTokens?: boolean }): { ids: ArrayLike<number> }; decode(ids: ArrayLike<number>): string } } };
+test("Tokenizer.fromBytes sniffs and converts rank files and .model files", async () => {
   const llama3 = Tokenizer.fromBytes(new Uint8Array(readFileSync("../shared/data/tokenizers/llama3.tiktoken")), { fileName: "llama3.tiktoken" });
   assert.deepEqual(Array.from(llama3.encode("Hello world").ids), [128000, 9906, 1917]);
   const golden = readGolden();

@@ -13,9 +13,11 @@ import {
   SpmModelType,
 } from "../../src/formats/sentencepiece.js";
 import { TokenizerError } from "../../src/tokenize/types.js";
-import { compareWithOracle, hasSpmEncode, readGolden, SPM_MODELS, spmEncode, spmTexts } from "./spm-reference.js";
+import { compareWithOracle, readGolden, SPM_MODELS, spmEncode, spmTexts } from "./spm-reference.js";
 
 const modelBytes = (name: string) => new Uint8Array(readFileSync(SPM_MODELS.find((m) => m.name === name)!.path));
+
+test("spm_encode, the reference, is installed", () => assert.ok(hasSpmEncode(), "spm_encode is missing: bash scripts/setup.sh --dev"));
 
 test("reads a real ModelProto: pieces, trainer and normalizer specs", () => {
   const m = parseSentencePieceModel(modelBytes("en-unigram"), "en-unigram.model");
@@ -71,7 +73,7 @@ test("decoding spm_encode's ids through the oracle gives spm_decode's text (gold
   }
 });
 
-test("live spm_encode comparison on a FLORES slice (skipped without spm_encode)", { skip: !hasSpmEncode() }, async () => {
+test("live spm_encode comparison on a FLORES slice", async () => {
   const texts = spmTexts(2);
   for (const name of ["de-unigram", "bpe-bytefallback", "unigram-nfkc"]) {
     const m = SPM_MODELS.find((x) => x.name === name)!;
@@ -87,7 +89,8 @@ test("the converted pipeline: Unigram/BPE model, whitespace handling, added toke
   assert.equal(uni.model.unk_id, 0);
   assert.equal(uni.normalizer.normalizers[0].type, "Precompiled");
   assert.deepEqual(uni.normalizer.normalizers.slice(1).map((n: any) => n.type), ["Replace", "Replace", "Prepend", "Replace"]);
-  assert.deepEqual(uni.pre_tokenizer, { type: "Metaspace", replacement: "\u2581", prepend_scheme: "never", split: true });
+  // keep_whole: retoken runs Viterbi over the whole sentence as spm does (HF ignores the field and splits).
+  assert.deepEqual(uni.pre_tokenizer, { type: "Metaspace", replacement: "\u2581", prepend_scheme: "never", split: true, keep_whole: true });
   assert.deepEqual(uni.added_tokens.map((a: any) => [a.id, a.content, a.special]), [[0, "<unk>", true], [1, "<s>", true], [2, "</s>", true]]);
   // User-defined pieces are matched by the Unigram model itself, keeping spm's whitespace handling around them
   // (spm_encode: "▁ x ▁ <mask> y ▁ [SEP] ▁ z <mask>").
@@ -160,7 +163,7 @@ test("corrupt or truncated files give a TokenizerError naming the file and byte 
   );
 });
 
-test("a .model file runs with spm_encode's Viterbi arithmetic; its tokenizer.json runs as HF does (score ties)", { skip: !hasSpmEncode() }, async () => {
+test("a .model file and its written tokenizer.json run with spm_encode's Viterbi arithmetic; the plain conversion runs as HF does (score ties)", async () => {
   const { Tokenizer } = await import("../../src/index.js");
   // Runs of one character and of quotes: segmentations with equal real-number scores, told apart by float32 rounding.
   // (Mixed runs such as "/*! " + 56 stars still differ for en and fi: see docs/measured.md.)
@@ -170,13 +173,17 @@ test("a .model file runs with spm_encode's Viterbi arithmetic; its tokenizer.jso
     const m = SPM_MODELS.find((x) => x.name === name)!;
     const fromModel = Tokenizer.fromBytes(modelBytes(name));
     const viaJson = Tokenizer.fromJSON(fromModel.toJSON());
+    const plainJson = sentencePieceToTokenizerJson(modelBytes(name), { spmEncode: false });
+    const plain = Tokenizer.fromJSON(plainJson);
+    // HF ignores the spm fields of the written file: it runs it as the plain conversion.
     const hf = tk.Tokenizer.fromString(JSON.stringify(fromModel.toJSON()));
     const want = spmEncode(m.path, texts);
     for (let i = 0; i < texts.length; i++) {
       const ours = Array.from(fromModel.encode(texts[i]!, { addSpecialTokens: false }).ids);
       assert.deepEqual(ours, want[i], `${name} ${JSON.stringify(texts[i])}: .model vs spm_encode`);
+      assert.deepEqual(Array.from(viaJson.encode(texts[i]!, { addSpecialTokens: false }).ids), want[i], `${name} ${JSON.stringify(texts[i])}: written tokenizer.json vs spm_encode`);
       const hfIds = (await hf.encode(texts[i]!, null, { addSpecialTokens: false })).getIds();
-      assert.deepEqual(Array.from(viaJson.encode(texts[i]!, { addSpecialTokens: false }).ids), hfIds, `${name} ${JSON.stringify(texts[i])}: tokenizer.json vs HF`);
+      assert.deepEqual(Array.from(plain.encode(texts[i]!, { addSpecialTokens: false }).ids), hfIds, `${name} ${JSON.stringify(texts[i])}: plain tokenizer.json vs HF`);
       if (JSON.stringify(hfIds) !== JSON.stringify(ours)) differsFromHf++;
     }
   }
@@ -184,7 +191,7 @@ test("a .model file runs with spm_encode's Viterbi arithmetic; its tokenizer.jso
   assert.ok(differsFromHf > 0, "no text separates spm's arithmetic from HF's");
 });
 
-test("a .model file gives spm_encode's exact ids on a FLORES slice of 42 languages, no tie excused (5 real models)", { skip: !hasSpmEncode() }, async () => {
+test("a .model file gives spm_encode's exact ids on a FLORES slice of 42 languages, no tie excused (5 real models)", async () => {
   const { Tokenizer } = await import("../../src/index.js");
   const { floresSample } = await import("./data.js");
   const texts = floresSample(3).filter((t) => !/[\r\n]/.test(t) && t.length > 0);
@@ -197,7 +204,7 @@ test("a .model file gives spm_encode's exact ids on a FLORES slice of 42 languag
   }
 });
 
-test("a .model file normalises as spm_encode does (longest charsmap rule over the whole text), its tokenizer.json as HF does", { skip: !hasSpmEncode() }, async () => {
+test("a .model file and its written tokenizer.json normalise as spm_encode does (longest charsmap rule over the whole text), the plain conversion as HF does", async () => {
   const { Tokenizer } = await import("../../src/index.js");
   // n + two combining tildes: spm composes ñ and keeps the second mark; HF's grapheme-wise lookup drops it.
   const text = "é ä n\u0303\u0303 x";
@@ -206,11 +213,13 @@ test("a .model file normalises as spm_encode does (longest charsmap rule over th
   assert.deepEqual(Array.from(fromModel.encodeIds(text, { addSpecialTokens: false })), spmEncode(m.path, [text])[0]);
   const hf = tk.Tokenizer.fromString(JSON.stringify(fromModel.toJSON()));
   const viaJson = Tokenizer.fromJSON(fromModel.toJSON());
-  assert.deepEqual(Array.from(viaJson.encodeIds(text, { addSpecialTokens: false })), (await hf.encode(text, null, { addSpecialTokens: false })).getIds());
-  assert.notDeepEqual(Array.from(viaJson.encodeIds(text, { addSpecialTokens: false })), spmEncode(m.path, [text])[0]);
+  assert.deepEqual(Array.from(viaJson.encodeIds(text, { addSpecialTokens: false })), spmEncode(m.path, [text])[0]);
+  const plain = Tokenizer.fromJSON(sentencePieceToTokenizerJson(modelBytes("hi-unigram"), { spmEncode: false }));
+  assert.deepEqual(Array.from(plain.encodeIds(text, { addSpecialTokens: false })), (await hf.encode(text, null, { addSpecialTokens: false })).getIds());
+  assert.notDeepEqual(Array.from(plain.encodeIds(text, { addSpecialTokens: false })), spmEncode(m.path, [text])[0]);
 });
 
-test("a .model file reads control and unknown pieces typed in text as plain text, as spm_encode does", { skip: !hasSpmEncode() }, async () => {
+test("a .model file reads control and unknown pieces typed in text as plain text, as spm_encode does", async () => {
   const { Tokenizer } = await import("../../src/index.js");
   const texts = ["<s> </s> <unk> x", "<s><s></s>[CLS] a<unk>b"];
   for (const name of ["en-unigram", "hi-unigram"]) {
@@ -220,8 +229,10 @@ test("a .model file reads control and unknown pieces typed in text as plain text
     texts.forEach((t, i) => assert.deepEqual(Array.from(fromModel.encodeIds(t, { addSpecialTokens: false })), want[i], `${name} ${JSON.stringify(t)}`));
     // The ids stay reachable: decoding and the post-processor's BOS/EOS use them.
     assert.equal(fromModel.tokenToId("<s>"), 1);
-    // Its tokenizer.json matches them as special tokens, as HF does.
+    // The written tokenizer.json says so (`unmatched`); the plain conversion matches them as special tokens, as HF does.
     const viaJson = Tokenizer.fromJSON(fromModel.toJSON());
-    assert.ok(Array.from(viaJson.encodeIds(texts[0]!, { addSpecialTokens: false })).includes(1));
+    texts.forEach((t, i) => assert.deepEqual(Array.from(viaJson.encodeIds(t, { addSpecialTokens: false })), want[i], `${name} ${JSON.stringify(t)}: written tokenizer.json`));
+    const plain = Tokenizer.fromJSON(sentencePieceToTokenizerJson(modelBytes(name), { spmEncode: false }));
+    assert.ok(Array.from(plain.encodeIds(texts[0]!, { addSpecialTokens: false })).includes(1));
   }
 });

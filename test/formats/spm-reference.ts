@@ -27,7 +27,13 @@ export function hasSpmEncode(): boolean {
   return spawnSync("spm_encode", ["--version"], { stdio: "ignore" }).error === undefined;
 }
 
+/** A missing reference is a failure that says how to install it, never a skip. */
+function requireSpmTools(): void {
+  if (!hasSpmEncode()) throw new Error("spm_encode is not installed (Debian's sentencepiece package): bash scripts/setup.sh --dev");
+}
+
 export function spmEncode(modelPath: string, texts: string[]): number[][] {
+  requireSpmTools();
   const out = execFileSync("spm_encode", [`--model=${modelPath}`, "--output_format=id"], { input: texts.join("\n") + "\n", maxBuffer: 1 << 30 })
     .toString()
     .split("\n");
@@ -35,6 +41,7 @@ export function spmEncode(modelPath: string, texts: string[]): number[][] {
 }
 
 export function spmDecode(modelPath: string, ids: number[][]): string[] {
+  requireSpmTools();
   const out = execFileSync("spm_decode", [`--model=${modelPath}`, "--input_format=id"], { input: ids.map((x) => x.join(" ")).join("\n") + "\n", maxBuffer: 1 << 30 })
     .toString()
     .split("\n");

@@ -33,9 +33,13 @@ test("rank file errors name the file and line", () => {
   bad("IQ== 0\n\nIg== 0\n", /x\.tiktoken: line 3: duplicate rank 0/);
   bad("IQ== 0\nIQ== 1\n", /x\.tiktoken: line 2: duplicate token "IQ==" \(already rank 0\)/);
   // A hole is allowed only where a special token goes (p50k_base keeps 50256 for <|endoftext|>).
-  assert.throws(() => tiktokenToTokenizerJson("IQ== 0\nIg== 2\n", { fileName: "x.tiktoken", pattern: "." }), /x\.tiktoken: ranks are not contiguous: rank 1 is missing and no special token has that id/);
-  const holed = tiktokenToTokenizerJson("IQ== 0\nIg== 2\n", { pattern: ".", specialTokens: { "<x>": 1 } }) as any;
-  assert.deepEqual(holed.model.vocab, { "!": 0, '"': 2, "<x>": 1 });
+  const bytes = Array.from({ length: 256 }, (_, b) => `${Buffer.from([b]).toString("base64")} ${b}`).join("\n") + "\n";
+  assert.throws(() => tiktokenToTokenizerJson(bytes + "ISE= 257\n", { fileName: "x.tiktoken", pattern: "." }), /x\.tiktoken: ranks are not contiguous: rank 256 is missing and no special token has that id/);
+  const holed = tiktokenToTokenizerJson(bytes + "ISE= 257\n", { pattern: ".", specialTokens: { "<x>": 256 } }) as any;
+  assert.equal(holed.model.vocab["<x>"], 256);
+  assert.equal(holed.model.vocab["!!"], 257);
+  // Every single byte needs a rank (tiktoken panics on a byte without one): a truncated file is refused.
+  assert.throws(() => tiktokenToTokenizerJson(bytes.split("\n").slice(0, 200).join("\n"), { fileName: "x.tiktoken", pattern: "." }), /x\.tiktoken: no rank for the single byte 0xc8: a rank file must rank all 256 bytes/);
   bad("IQ==0\n", /x\.tiktoken: line 1: expected "<base64> <rank>"/);
   bad("\n\n", /x\.tiktoken: no ranks found/);
   assert.deepEqual(parseTiktokenRanks("IQ== 1\r\nIg== 0\r\n").map((b) => [...b]), [[0x22], [0x21]]);

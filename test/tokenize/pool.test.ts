@@ -4,15 +4,42 @@ import { Tokenizer } from "../../src/index.js";
 import { TokenizerPool } from "../../src/node/tokenizer-pool.js";
 import { floresSlice } from "../support/corpora.js";
 
-test("TokenizerPool encodes a batch on worker threads exactly as encodeIds does, in order", async () => {
+// One file of each format: tokenizer.json, a tiktoken rank file and a SentencePiece .model.
+for (const path of ["../shared/data/tokenizers/llama.json", "../shared/data/tokenizers/llama3.tiktoken", "../shared/data/tokenizers/sentencepiece/de-unigram.model"]) {
+  test(`TokenizerPool encodes a batch on worker threads exactly as encodeIds does, in order (${path.split("/").pop()})`, async () => {
+    const tokenizer = await Tokenizer.fromFile(path);
+    const texts = floresSlice(10);
+    const pool = new TokenizerPool(tokenizer, { workers: 2 });
+    try {
+      const ids = await pool.encodeIdsBatch(texts);
+      assert.equal(ids.length, texts.length);
+      texts.forEach((t, i) => assert.deepEqual(ids[i], tokenizer.encodeIds(t), `${path}: ${t.slice(0, 40)}`));
+      assert.deepEqual(await pool.encodeIdsBatch([]), []);
+    } finally {
+      await pool.close();
+    }
+  });
+}
+
+test("TokenizerPool.encodeBatch gives tokenizer.encodeBatch's encodings (pairs, padding, per-call options) on worker threads", async () => {
   const tokenizer = await Tokenizer.fromFile("../shared/data/tokenizers/llama.json");
-  const texts = floresSlice(10);
+  const texts = floresSlice(3);
+  const inputs: (string | [string, string])[] = texts.map((t, i) => (i % 3 === 0 ? [t, texts[(i + 1) % texts.length]!] : t));
   const pool = new TokenizerPool(tokenizer, { workers: 2 });
   try {
-    const ids = await pool.encodeIdsBatch(texts);
-    assert.equal(ids.length, texts.length);
-    texts.forEach((t, i) => assert.deepEqual(ids[i], tokenizer.encodeIds(t)));
-    assert.deepEqual(await pool.encodeIdsBatch([]), []);
+    for (const options of [{}, { padding: { padToMultipleOf: 8 }, truncation: { maxLength: 40, stride: 4 } }, { addSpecialTokens: false, allowedSpecial: [] as string[] }]) {
+      const got = await pool.encodeBatch(inputs, options);
+      const want = tokenizer.encodeBatch(inputs, options);
+      assert.equal(got.length, want.length);
+      got.forEach((e, i) => {
+        for (const k of ["ids", "tokens", "offsets", "wordIds", "attentionMask", "specialTokensMask", "sequenceIds", "typeIds"] as const) assert.deepEqual(e[k], want[i]![k], `${k} of ${i}`);
+        assert.deepEqual(e.overflowing.map((o) => o.ids), want[i]!.overflowing.map((o) => o.ids));
+        assert.deepEqual(e.codePointOffsets, want[i]!.codePointOffsets);
+      });
+    }
+    // A failing input rejects its call and leaves the workers running.
+    await assert.rejects(() => pool.encodeBatch(["x <s> y"], { allowedSpecial: [], disallowedSpecial: "all" }), /special token "<s>" at position 2, which is disallowed/);
+    assert.deepEqual(await pool.encodeIdsBatch(["x"]), [tokenizer.encodeIds("x")]);
   } finally {
     await pool.close();
   }

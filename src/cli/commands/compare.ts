@@ -1,4 +1,4 @@
-// `retoken compare TOKENIZERS... --corpus DIR | --flores DIR [--json OUT] [--html OUT]`
+// `retoken compare TOKENIZERS... --corpus DIR | --flores DIR | --counts FILE... [--json OUT] [--html OUT]`
 import type { Command } from "commander";
 import { readdir, readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
@@ -8,7 +8,10 @@ import { compareTokenizers, formatCompareTable, type CorpusText, type NamedToken
 import { renderCompareHtml } from "../../analyze/report-html.js";
 import { petrovFloresText } from "../../analyze/flores.js";
 import { readTextFile, readTextFolder, writeFileAtomic } from "../../node/files.js";
-
+import { measureCounts, type CountsMetrics } from "../../analyze/count-metrics.js";
+import { mergeCountFiles, missingUnits } from "../../train/counts.js";
+import type { JsonObject } from "../../tokenize/types.js";
+import { emitJson } from "./shared.js";
 
 /** Names tokenizers by file name, disambiguating equal names with their folder. */
 function tokenizerName(path: string, all: string[]): string {
@@ -32,9 +35,37 @@ export async function readFloresFolder(dir: string): Promise<CorpusText[]> {
     const devtestPath = join(dir, "devtest", `${lang}.devtest`);
     const dev = await readTextFile(join(devDir, f));
     const devtest = await readTextFile(devtestPath).catch((e: Error) => {
-      throw new Error(e.message.includes("cannot read") ? `${devtestPath}: missing (every language needs dev and devtest)` : e.message);
+      throw new Error(e.message.endsWith("no such file or directory") ? `${devtestPath}: missing (every language needs dev and devtest)` : e.message);
     });
-    out.push({ name: lang, text: petrovFloresText(dev, devtest) });
+    // Counts on Petrov et al.'s joined text; unigram bits per byte fitted on dev, measured on devtest.
+    out.push({ name: lang, text: petrovFloresText(dev, devtest), fit: dev, heldOut: devtest });
+  }
+  return out;
+}
+
+/** Key order does not matter when comparing pipeline stages. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
+  if (v !== null && typeof v === "object") {
+    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as JsonObject)[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(v ?? null);
+}
+
+/** Measures tokenizers on merged count files; each must pre-tokenize as the counts were made (else it is refused). */
+export async function compareOnCounts(files: string[], countFiles: string[]): Promise<(CountsMetrics & { tokenizer: string })[]> {
+  const table = await mergeCountFiles(countFiles);
+  const missing = missingUnits(table);
+  if (missing.length > 0) throw new Error(`${countFiles.join(", ")}: the counts miss units ${missing.slice(0, 5).join(", ")} of the corpus: give every shard's count file`);
+  const want = canonical({ normalizer: table.meta.pipeline.normalizer, pre_tokenizer: table.meta.pipeline.pre_tokenizer });
+  const out: (CountsMetrics & { tokenizer: string })[] = [];
+  for (const f of files) {
+    const tokenizer = await Tokenizer.fromFile(f);
+    const json = tokenizer.toJSON();
+    if (canonical({ normalizer: json.normalizer ?? null, pre_tokenizer: json.pre_tokenizer ?? null }) !== want) {
+      throw new Error(`${f}: its normalizer/pre-tokenizer differ from the ones the counts were made with, so counts cannot measure it exactly (count the corpus with its settings, or use --corpus)`);
+    }
+    out.push({ tokenizer: tokenizerName(f, files), ...measureCounts(tokenizer, table.counts, table.meta.bytes) });
   }
   return out;
 }
@@ -51,14 +82,23 @@ export function register(program: Command): void {
     .argument("<tokenizers...>", "tokenizer files (tokenizer.json, .tiktoken, SentencePiece .model)")
     .option("--corpus <dir>", "folder with one text file per language or domain (<name>.<ext>, each measured whole)")
     .option("--flores <dir>", "a FLORES-200 folder (dev/, devtest/), prepared as Petrov et al. 2023")
+    .option("--counts <files...>", "count files (retoken count): bytes/token, fertility, unigram entropy from pre-token counts")
     .option("--reference <name>", "tokenizer that normalised sequence length is relative to (default: the first)")
     .option("--pivot <name>", "text that parity premium is relative to (default: English if present)")
     .option("--alpha <number>", "Rényi efficiency order", "2.5")
     .option("--no-audit", "skip the vocabulary audit")
-    .option("--json <file>", "write the full results as JSON")
+    .option("--json [file]", "write the full results as JSON to a file, or print them instead of the table")
     .option("--html <file>", "write a self-contained HTML report with charts")
-    .action(async (files: string[], opts: { corpus?: string; flores?: string; reference?: string; pivot?: string; alpha: string; audit: boolean; json?: string; html?: string }) => {
-      if (!opts.corpus === !opts.flores) throw new Error("compare: give exactly one of --corpus DIR or --flores DIR");
+    .action(async (files: string[], opts: { corpus?: string; flores?: string; counts?: string[]; reference?: string; pivot?: string; alpha: string; audit: boolean; json?: string | true; html?: string }) => {
+      if ([opts.corpus, opts.flores, opts.counts].filter((x) => x !== undefined).length !== 1) throw new Error("compare: give exactly one of --corpus DIR, --flores DIR or --counts FILE...");
+      if (opts.counts) {
+        const rows = await compareOnCounts(files, opts.counts);
+        if (opts.json !== true) process.stdout.write(
+          ["tokenizer\tbytes/token\tfertility\tunigram entropy (bits)\trenyi efficiency", ...rows.map((r) => `${r.tokenizer}\t${r.bytesPerToken.toFixed(3)}\t${r.fertility.toFixed(3)}\t${r.unigramEntropyBits.toFixed(3)}\t${r.renyiEfficiency.toFixed(4)}`)].join("\n") + "\n",
+        );
+        await emitJson(opts.json, rows);
+        return;
+      }
       const alpha = Number(opts.alpha);
       if (!(alpha > 0)) throw new Error(`compare: --alpha must be a positive number, got ${opts.alpha}`);
       const corpus: CorpusText[] = opts.corpus ? await readTextFolder(opts.corpus) : await readFloresFolder(opts.flores!);
@@ -72,8 +112,8 @@ export function register(program: Command): void {
         onProgress: (m) => process.stderr.write(`\r\x1b[K${m}`),
       });
       process.stderr.write("\r\x1b[K");
-      process.stdout.write(formatCompareTable(report) + "\n");
-      if (opts.json) await writeFileAtomic(opts.json, JSON.stringify(report, null, 1) + "\n");
+      if (opts.json !== true) process.stdout.write(formatCompareTable(report) + "\n");
+      await emitJson(opts.json, report);
       if (opts.html) await writeFileAtomic(opts.html, renderCompareHtml(report, await chartJsSource()));
     });
 }

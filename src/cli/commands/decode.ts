@@ -1,6 +1,6 @@
 // `retoken decode -t FILE [--skip-special]`: a JSON array of ids on stdin → text.
 import type { Command } from "commander";
-import { loadTokenizer, readStdin } from "./shared.js";
+import { loadTokenizer, printJson, readStdin } from "./shared.js";
 
 export function register(program: Command): void {
   program
@@ -8,7 +8,8 @@ export function register(program: Command): void {
     .description("decode a JSON array of ids from stdin into text")
     .option("-t, --tokenizer <file>", "tokenizer file (default: the bundled GPT-2 tokenizer)")
     .option("--skip-special", "leave special tokens out")
-    .action(async (opts: { tokenizer?: string; skipSpecial?: boolean }) => {
+    .option("--json", 'print {"text": ...} (the text exactly, no newline added)')
+    .action(async (opts: { tokenizer?: string; skipSpecial?: boolean; json?: boolean }) => {
       const tokenizer = await loadTokenizer(opts.tokenizer);
       const input = (await readStdin()).trim();
       let ids: unknown;
@@ -19,6 +20,8 @@ export function register(program: Command): void {
       }
       if (!Array.isArray(ids) || !ids.every((x) => Number.isInteger(x))) throw new Error("decode: stdin must be a JSON array of integer ids");
       // decode() names the first id outside the vocabulary and its position.
-      process.stdout.write(tokenizer.decode(ids as number[], { skipSpecialTokens: opts.skipSpecial ?? false }) + "\n");
+      const text = tokenizer.decode(ids as number[], { skipSpecialTokens: opts.skipSpecial ?? false });
+      if (opts.json) printJson({ text });
+      else process.stdout.write(text + "\n");
     });
 }

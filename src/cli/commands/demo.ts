@@ -14,7 +14,8 @@ export function register(program: Command): void {
     .description("transfer the bundled model to a German tokenizer zero-shot (copy, FVT, aux-kNN, hypernetwork) and measure bits per byte on held-out German text")
     .option("--lines <n>", "held-out lines to score", "60")
     .option("--html <file>", "also write the HTML report")
-    .action(async (opts: { lines: string; html?: string }) => {
+    .option("--json", "print the results as one JSON object instead of the story")
+    .action(async (opts: { lines: string; html?: string; json?: boolean }) => {
       const { Tokenizer } = await import("../../index.js");
       const { DEFAULT_MODEL_DIR } = await import("../../lm/node.js");
       const target = asset("tokenizers/de-8k.json");
@@ -24,7 +25,7 @@ export function register(program: Command): void {
         const e = t.encode(SENTENCE, { addSpecialTokens: false });
         return `${e.ids.length} tokens: ${e.offsets.map(([a, b]) => SENTENCE.slice(a, b)).join("|")}`;
       };
-      const out = (s: string) => process.stdout.write(s);
+      const out = (s: string) => void (opts.json || process.stdout.write(s));
       out(`The bundled model (${source.vocabSize()} tokens, trained on 20 languages and code) and a German tokenizer (${german.vocabSize()} tokens, trained by retoken on German text):\n`);
       out(`  model's tokenizer   ${show(source)}\n  German tokenizer    ${show(german)}\n\n`);
       const hypernet = asset("hypernet");
@@ -39,6 +40,7 @@ export function register(program: Command): void {
           lines: opts.lines,
           hypernet: methods.includes("hypernet") ? hypernet : undefined,
           html: opts.html,
+          json: opts.json ? true : undefined,
           quiet: false,
         },
         out,

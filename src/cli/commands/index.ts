@@ -5,11 +5,15 @@ import { register as decode } from "./decode.js";
 import { register as inspect } from "./inspect.js";
 import { register as demo } from "./demo.js";
 import { register as train } from "./train.js";
+import { register as count } from "./count.js";
 import { register as compare } from "./compare.js";
 import { register as mixture } from "./mixture.js";
 import { register as bpb } from "./bpb.js";
 import { register as generate } from "./generate.js";
 import { register as transferEval } from "./transfer-eval.js";
 import { register as transfer } from "./transfer.js";
+import { register as convert } from "./convert.js";
+import { register as view } from "./view.js";
+import { register as nextBytes } from "./next-bytes.js";
 
-export const commands: ((program: Command) => void)[] = [demo, encode, decode, inspect, train, compare, mixture, bpb, generate, transfer, transferEval];
+export const commands: ((program: Command) => void)[] = [demo, encode, decode, inspect, train, count, compare, mixture, bpb, generate, transfer, transferEval, convert, view, nextBytes];

@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { Tokenizer } from "../../index.js";
 import type { Json, JsonObject } from "../../tokenize/types.js";
+import { modelTypeOf } from "../../tokenize/models/index.js";
 
 const BULKY = new Set(["vocab", "merges", "precompiled_charsmap", "special_tokens", "single", "pair"]);
 
@@ -38,12 +39,12 @@ export function inspectTokenizer(tokenizer: Tokenizer): TokenizerInfo {
   const model = (json.model ?? {}) as JsonObject;
   const added = (Array.isArray(json.added_tokens) ? json.added_tokens : []) as JsonObject[];
   return {
-    model: String(model.type ?? "?"),
+    model: String(modelTypeOf(model)),
     vocabSize: tokenizer.vocabSize(true),
     modelVocabSize: tokenizer.vocabSize(false),
     normalizer: describeStage(json.normalizer),
     preTokenizer: describeStage(json.pre_tokenizer),
-    modelSettings: describeStage(model),
+    modelSettings: describeStage({ ...model, type: modelTypeOf(model) } as JsonObject),
     postProcessor: describeStage(json.post_processor),
     decoder: describeStage(json.decoder),
     addedTokens: added.map((t) => ({ id: Number(t.id), content: String(t.content), special: t.special === true })),

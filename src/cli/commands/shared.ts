@@ -1,7 +1,7 @@
-// What several commands share: the default tokenizer and reading stdin.
+// What several commands share: the default tokenizer, reading stdin, and the output conventions of src/cli/main.ts.
 import { fileURLToPath } from "node:url";
 import { Tokenizer } from "../../index.js";
-import { textFromBytes, type ReadTextOptions } from "../../node/files.js";
+import { textFromBytes, writeFileAtomic, type ReadTextOptions } from "../../node/files.js";
 
 /** The tokenizer bundled with retoken (GPT-2's, MIT licence), used when a command gets no -t. */
 export const DEFAULT_TOKENIZER = fileURLToPath(new URL("../../../assets/gpt2-tokenizer.json", import.meta.url));
@@ -15,4 +15,31 @@ export async function readStdin(options: ReadTextOptions = {}): Promise<string> 
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return textFromBytes(Buffer.concat(chunks), "stdin", options);
+}
+
+/** `--json`: one JSON object on one line of stdout. */
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value) + "\n");
+}
+
+/** `--json [file]`: with a file, written there (atomically, indented); bare, printed on stdout. Returns whether it did either. */
+export async function emitJson(target: string | boolean | undefined, value: unknown): Promise<boolean> {
+  if (target === undefined || target === false) return false;
+  if (target === true) printJson(value);
+  else await writeFileAtomic(target, JSON.stringify(value, null, 1) + "\n");
+  return true;
+}
+
+/** Human output: `label:  value` lines with the values aligned. */
+export function labelled(rows: readonly (readonly [string, string | number])[]): string {
+  const width = Math.max(0, ...rows.map(([label]) => label.length)) + 2;
+  return rows.map(([label, value]) => `${`${label}:`.padEnd(width)}${value}\n`).join("");
+}
+
+/** A positive integer flag, or an error naming the flag. */
+export function positiveIntFlag(command: string, flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${command}: --${flag} must be a positive integer, got "${value}"`);
+  return n;
 }

@@ -1,7 +1,9 @@
 // `retoken train --model bpe|char-bpe|unigram|wordpiece --vocab-size N --out tokenizer.json [options] FILES...`
+// (or `--counts FILE...` instead of FILES: count files from `retoken count`)
 import { Command, InvalidArgumentError, Option } from "commander";
 import cliProgress from "cli-progress";
 import { readJsonFile, readTextFile, writeFileAtomic } from "../../node/files.js";
+import { printJson } from "./shared.js";
 import { WordCounter, type TrainProgress } from "../../train/corpus.js";
 import { countFiles } from "../../train/node-corpus.js";
 import { planFor, trainFromCounts, type TrainModel, type TrainOptions } from "../../train/train.js";
@@ -9,6 +11,7 @@ import { continueBpe } from "../../train/continue.js";
 import { pruneTokenizerJson } from "../../train/prune.js";
 import { padVocabToPowerOfTwo } from "../../train/tokenizer-json.js";
 import { countFilesInWorkers } from "../../train/workers.js";
+import { loadCounts } from "../../train/counts.js";
 import { setupFromTokenizerJson, type DigitMode, type PreTokenizerKind } from "../../train/pretokenize.js";
 import type { JsonObject } from "../../tokenize/types.js";
 
@@ -48,22 +51,23 @@ export interface TrainCliOptions {
   continueFrom?: string;
   prune?: string;
   workers?: number;
+  counts?: string[];
   progress: boolean;
   pretty?: boolean;
 }
 
-/** Runs the command (exported for tests); returns the written tokenizer.json. */
-export async function runTrain(files: string[], opts: TrainCliOptions, log: (s: string) => void = (s) => process.stderr.write(s + "\n")): Promise<JsonObject> {
+/** A progress bar per phase (counting in MB, then merges or EM rounds); `stop` ends the last one. */
+export function progressBars(enabled: boolean, model: TrainModel): { onProgress: (p: TrainProgress) => void; stop: () => void } {
   let bar: cliProgress.SingleBar | null = null;
   let phase: TrainProgress["phase"] | null = null;
   const onProgress = (p: TrainProgress): void => {
-    if (!opts.progress) return;
+    if (!enabled) return;
     if (p.phase !== phase) {
       bar?.stop();
       bar = null;
       phase = p.phase;
       if (p.phase === "done") return;
-      const unit = p.phase === "count" ? "MB read" : opts.model === "unigram" ? "EM+prune rounds (estimated total)" : "merges";
+      const unit = p.phase === "count" ? "MB read" : model === "unigram" ? "EM+prune rounds (estimated total)" : "merges";
       bar = new cliProgress.SingleBar(
         { format: `${p.phase === "count" ? "counting" : "training"} |{bar}| {value}/{total} ${unit}`, clearOnComplete: false, hideCursor: true },
         cliProgress.Presets.shades_classic,
@@ -76,13 +80,19 @@ export async function runTrain(files: string[], opts: TrainCliOptions, log: (s: 
       bar?.update(p.stepsDone);
     }
   };
+  return { onProgress, stop: () => bar?.stop() };
+}
 
+/** Runs the command (exported for tests); returns the written tokenizer.json. */
+export async function runTrain(files: string[], opts: TrainCliOptions, log: (s: string) => void = (s) => process.stderr.write(s + "\n")): Promise<JsonObject> {
+  const { onProgress, stop } = progressBars(opts.progress, opts.model);
   let json: JsonObject;
   if (opts.prune) {
     const source = await readJsonFile(opts.prune);
     json = pruneTokenizerJson(source, opts.vocabSize, opts.prune);
   } else {
-    if (files.length === 0) throw new Error("train: no input files (give FILES... or folders)");
+    if (opts.counts && files.length > 0) throw new Error("train: give either input files or --counts, not both");
+    if (!opts.counts && files.length === 0) throw new Error("train: no input files (give FILES... or folders, or --counts FILE...)");
     const forced = [...opts.forceToken];
     if (opts.forceTokensFile) {
       forced.push(...(await readTextFile(opts.forceTokensFile)).split("\n").filter((l) => l.length > 0).map((l) => JSON.parse(l) as string));
@@ -108,14 +118,19 @@ export async function runTrain(files: string[], opts: TrainCliOptions, log: (s: 
     };
     let base: JsonObject | null = null;
     if (opts.continueFrom) base = await readJsonFile(opts.continueFrom);
-    const counter = new WordCounter(base ? planFor({ ...options, ...continuePlanOptions(base) }) : planFor(options));
-    const fileOptions = { jsonlField: opts.jsonlField, strictUtf8: opts.strictUtf8, onProgress, onWarning: (m: string) => log(`warning: ${m}`) };
-    if ((opts.workers ?? 1) > 1) await countFilesInWorkers(counter, files, { ...fileOptions, workers: opts.workers!, setup: options });
-    else await countFiles(counter, files, fileOptions);
+    const planOptions = base ? { ...options, ...continuePlanOptions(base) } : options;
+    let counter: WordCounter;
+    if (opts.counts) counter = (await loadCounts(opts.counts, planOptions)).counter;
+    else {
+      counter = new WordCounter(planFor(planOptions));
+      const fileOptions = { jsonlField: opts.jsonlField, strictUtf8: opts.strictUtf8, onProgress, onWarning: (m: string) => log(`warning: ${m}`) };
+      if ((opts.workers ?? 1) > 1) await countFilesInWorkers(counter, files, { ...fileOptions, workers: opts.workers!, setup: options });
+      else await countFiles(counter, files, fileOptions);
+    }
     json = base ? continueBpe(base, counter, { ...options, fileName: opts.continueFrom }) : trainFromCounts(counter, options);
     if (opts.padPow2 && base) padVocabToPowerOfTwo(json);
   }
-  (bar as cliProgress.SingleBar | null)?.stop();
+  stop();
   await writeFileAtomic(opts.out, JSON.stringify(json, null, opts.pretty ? 2 : undefined));
   return json;
 }
@@ -126,19 +141,29 @@ function continuePlanOptions(base: JsonObject): Partial<TrainOptions> {
   return { preTokenizer: setup.kind, pattern: setup.pattern, digits: setup.digits, nfkc: setup.nfkc, lowercase: setup.lowercase };
 }
 
-export function register(program: Command): void {
-  program
-    .command("train")
-    .description("train a tokenizer (byte-level BPE by default) on text files, folders or JSONL, and write tokenizer.json")
-    .argument("[files...]", "text files or folders (read recursively); .jsonl/.ndjson with --jsonl-field")
+/** The options that decide how text is cut into words: `train` and `count` take the same ones. */
+export function addPreTokenizationOptions(command: Command): Command {
+  return command
     .addOption(new Option("--model <type>", "bpe (byte-level), char-bpe (Metaspace, byte fallback), unigram, wordpiece").choices(["bpe", "char-bpe", "unigram", "wordpiece"]).default("bpe"))
-    .requiredOption("--vocab-size <n>", "target vocabulary size (special tokens included)", positiveInt)
-    .requiredOption("--out <file>", "where to write tokenizer.json (written atomically)")
     .option("--pattern <name>", "byte-level pre-tokenizer regex: gpt2, llama3 or a regex", "gpt2")
     .addOption(new Option("--pre-tokenizer <kind>", "word splitting").choices(["byte-level", "metaspace", "bert", "whitespace"]))
     .addOption(new Option("--digits <mode>", "digit handling").choices(["none", "individual", "ltr3", "rtl3"]).default("none"))
     .option("--nfkc", "NFKC normalizer")
     .option("--lowercase", "lowercase normalizer")
+    .option("--jsonl-field <name>", "JSONL: count this string field of each record; Parquet: this text column")
+    .option("--strict-utf8", "fail on invalid UTF-8 instead of counting it as U+FFFD");
+}
+
+export function register(program: Command): void {
+  addPreTokenizationOptions(
+    program
+      .command("train")
+      .description("train a tokenizer (byte-level BPE by default) on text, JSONL or Parquet (plain, .gz or .zst), folders, globs or count files; write tokenizer.json")
+      .argument("[files...]", "text, JSONL or Parquet files, folders (read recursively; a Hugging Face dataset folder reads data/) or globs"),
+  )
+    .requiredOption("--vocab-size <n>", "target vocabulary size (special tokens included)", positiveInt)
+    .requiredOption("--out <file>", "where to write tokenizer.json (written atomically)")
+    .option("--counts <files...>", "train from count files (retoken count, count-merge) instead of reading text")
     .option("--min-frequency <n>", "never merge a pair seen fewer times", positiveInt)
     .option("--special-token <token>", "special token (repeatable; ids 0.. in order)", collect, [])
     .option("--limit-alphabet <n>", "keep only the n most frequent characters", positiveInt)
@@ -149,17 +174,17 @@ export function register(program: Command): void {
     .option("--byte-fallback", "char-bpe/unigram: add <0xNN> byte tokens for unknown characters")
     .option("--pad-pow2", "pad the vocabulary with reserved tokens to a power of two")
     .option("--character-coverage <f>", "unigram: share of characters to cover (default 0.9995)", fraction)
-    .option("--jsonl-field <name>", "read .jsonl/.ndjson files and train on this string field")
-    .option("--strict-utf8", "fail on invalid UTF-8 instead of counting it as U+FFFD")
     .option("--continue-from <tokenizer.json>", "BPE: extend this tokenizer with new merges (every old id kept)")
     .option("--prune <tokenizer.json>", "shrink this tokenizer to --vocab-size instead of training")
     .option("--workers <n>", "count words in n worker threads", positiveInt)
     .option("--no-progress", "no progress bar")
     .option("--pretty", "indent the JSON")
-    .action(async (files: string[], opts: TrainCliOptions) => {
+    .option("--json", "print what was written as a JSON object on stdout")
+    .action(async (files: string[], opts: TrainCliOptions & { json?: boolean }) => {
       const json = await runTrain(files, opts);
       const model = json.model as JsonObject;
       const size = Array.isArray(model.vocab) ? model.vocab.length : Object.keys(model.vocab as JsonObject).length;
-      process.stderr.write(`wrote ${opts.out}: ${model.type} with ${size} tokens\n`);
+      if (opts.json) printJson({ out: opts.out, model: model.type, vocabSize: size });
+      else process.stderr.write(`wrote ${opts.out}: ${model.type} with ${size} tokens\n`);
     });
 }

@@ -3,6 +3,7 @@
 import type { Command } from "commander";
 import { basename } from "node:path";
 import { readTextFile, writeFileAtomic } from "../../node/files.js";
+import { emitJson, positiveIntFlag } from "./shared.js";
 import { TRANSFER_METHODS, type MethodInputs, type TransferMethod } from "../../transfer/methods.js";
 
 /** `LANG=FILE` or a bare `FILE` (no language). */
@@ -14,14 +15,9 @@ export function parseSpec(spec: string, option: string): { language: string | nu
 }
 
 async function readText(file: string, option: string, allowBinary: boolean | undefined, lines?: number): Promise<string> {
-  let text: string;
-  try {
-    text = await readTextFile(file, { allowBinary });
-  } catch (e) {
-    throw new Error(`${option}: ${(e as Error).message}`);
-  }
+  let text = await readTextFile(file, { allowBinary });
   if (lines !== undefined) text = text.split("\n").slice(0, lines).join("\n");
-  if (!text.trim()) throw new Error(`${option}: ${file} is empty`);
+  if (!text.trim()) throw new Error(`${file}: empty (${option})`);
   return text;
 }
 
@@ -37,7 +33,7 @@ export interface TransferEvalCliOptions {
   donor?: string;
   window?: string;
   stride?: string;
-  json?: string;
+  json?: string | true;
   html?: string;
   quiet?: boolean;
   addSpecialTokens?: boolean;
@@ -48,12 +44,7 @@ export async function runTransferEval(opts: TransferEvalCliOptions, out: (s: str
   const { Tokenizer } = await import("../../index.js");
   const { evaluateTransfer, formatTransferTable, transferCharts, methodAverages, modelEmbeddings } = await import("../../transfer/evaluate.js");
   const { staticEmbeddingsFromText } = await import("../../transfer/static-embeddings.js");
-  const int = (v: string | undefined, name: string) => {
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`transfer-eval: --${name} must be a positive integer, got "${v}"`);
-    return n;
-  };
+  const int = (v: string | undefined, name: string) => positiveIntFlag("transfer-eval", name, v);
   const lines = int(opts.lines, "lines");
   const methods = opts.methods.split(",").map((m) => m.trim()).filter(Boolean) as TransferMethod[];
   for (const m of methods) if (!TRANSFER_METHODS.includes(m)) throw new Error(`transfer-eval: unknown method "${m}" (one of ${TRANSFER_METHODS.join(", ")})`);
@@ -105,9 +96,9 @@ export async function runTransferEval(opts: TransferEvalCliOptions, out: (s: str
   const progress = opts.quiet ? undefined : (done: number, total: number, what: string) => process.stderr.write(`\r[${done}/${total}] ${what}`.padEnd(60));
   const report = await evaluateTransfer({ ...folder, name: dir }, source, targets, texts, methods, { window: int(opts.window, "window"), stride: int(opts.stride, "stride"), onProgress: progress });
   if (progress) process.stderr.write("\n");
-  out(formatTransferTable(report));
   const json = { ...report, averages: methodAverages(report) };
-  if (opts.json) await writeFileAtomic(opts.json, JSON.stringify(json, null, 2) + "\n");
+  if (opts.json !== true) out(formatTransferTable(report));
+  await emitJson(opts.json, json);
   if (opts.html) {
     const { renderChartsPage, htmlTable } = await import("../../analyze/report-html.js");
     const { chartJsSource } = await import("./compare.js");
@@ -137,7 +128,7 @@ export function register(program: Command): void {
     .option("--donor <dir>", "donor model that already uses the target tokenizer (for --methods omp)")
     .option("--window <n>", "tokens per forward pass")
     .option("--stride <n>", "tokens between windows")
-    .option("--json <file>", "write the results as JSON")
+    .option("--json [file]", "write the results as JSON to a file, or print them instead of the table")
     .option("--html <file>", "write a self-contained HTML report with charts")
     .option("--add-special-tokens", "append the model's special tokens to a target that lacks them (else an error)")
     .option("--allow-binary", "read text files even if they look binary (compressed files are refused regardless)")

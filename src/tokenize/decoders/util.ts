@@ -3,13 +3,12 @@
 import { TokenizerError, type JsonObject } from "../types.js";
 
 export { str, bool } from "../json-fields.js";
-import { str } from "../json-fields.js";
+import { nonNegativeInt, str } from "../json-fields.js";
 
 export function uint(o: JsonObject, key: string, path: string, fallback: number): number {
   const v = o[key];
   if (v === undefined || v === null) return fallback;
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 0) throw new TokenizerError(`expected a non-negative integer, got ${JSON.stringify(v)}`, `${path}.${key}`);
-  return v;
+  return nonNegativeInt(v, `${path}.${key}`);
 }
 
 /** One character (code point), as the Rust structs that hold a `char` require. */

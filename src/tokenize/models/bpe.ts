@@ -336,7 +336,7 @@ export class BpeModel extends VocabularyModel implements Model {
   ) {
     super(vocab);
     this.dropout = options.dropout ?? null;
-    if (this.dropout !== null && !(this.dropout >= 0 && this.dropout <= 1)) throw new TokenizerError(`BPE: dropout must be between 0 and 1, got ${this.dropout}`);
+    if (this.dropout !== null && !(this.dropout >= 0 && this.dropout <= 1)) throw new TokenizerError(`dropout must be between 0 and 1, got ${this.dropout}`, "model.dropout");
     this.unkToken = options.unkToken ?? null;
     this.continuingSubwordPrefix = options.continuingSubwordPrefix ?? null;
     this.endOfWordSuffix = options.endOfWordSuffix ?? null;
@@ -344,7 +344,7 @@ export class BpeModel extends VocabularyModel implements Model {
     this.byteFallback = options.byteFallback ?? false;
     this.ignoreMerges = options.ignoreMerges ?? false;
     this.random = mulberry32(options.seed ?? 0x5eed);
-    for (const id of vocab.ids.values()) if (id >= SHIFT) throw new TokenizerError(`BPE: token id ${id} is too large (at most ${SHIFT - 1})`);
+    for (const id of vocab.ids.values()) if (id >= SHIFT) throw new TokenizerError(`token id ${id} is too large (at most ${SHIFT - 1})`, "model.vocab");
     if (!Array.isArray(merges) && !(merges instanceof Int32Array)) {
       this.mergeStrings = null;
       this.mergeIds = null;

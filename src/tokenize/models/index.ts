@@ -13,16 +13,19 @@ const registry: Record<string, (json: JsonObject, path: string) => Model> = {
   WordLevel: WordLevelModel.fromJSON,
 };
 
+/** A model object's type: its "type", or for files without one (GPT-2's) the type its fields imply, as HF infers it. */
+export function modelTypeOf(json: JsonObject): unknown {
+  if (json.type !== undefined) return json.type;
+  if ("merges" in json) return "BPE";
+  if (Array.isArray(json.vocab)) return "Unigram";
+  if ("max_input_chars_per_word" in json || "continuing_subword_prefix" in json) return "WordPiece";
+  return "WordLevel";
+}
+
 /** Builds a model from its tokenizer.json object. Files without "type" are recognised by their fields, as HF does. */
 export function modelFromJSON(json: JsonObject, path: string): Model {
   if (!json || typeof json !== "object" || Array.isArray(json)) throw new TokenizerError("expected a model object", path);
-  let type = json.type;
-  if (type === undefined) {
-    if ("merges" in json) type = "BPE";
-    else if (Array.isArray(json.vocab)) type = "Unigram";
-    else if ("max_input_chars_per_word" in json || "continuing_subword_prefix" in json) type = "WordPiece";
-    else type = "WordLevel";
-  }
+  const type = modelTypeOf(json);
   if (typeof type !== "string" || !(type in registry)) {
     throw new TokenizerError(`unknown model type ${JSON.stringify(type)} (expected one of ${Object.keys(registry).join(", ")})`, `${path}.type`);
   }

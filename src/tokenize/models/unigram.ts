@@ -56,10 +56,12 @@ export class UnigramModel implements Model {
    * Score arithmetic of the Viterbi search. "float64" is HF `tokenizers` (the tokenizer.json oracle). "sentencepiece"
    * is spm_encode's optimized encoder: path scores stored as float32, a candidate (float32 path + piece score, in
    * double) compared against the stored float32, the unknown piece's score and sum in float32 — on score ties these
-   * pick different segmentations (runs of `*`, `"""`). Set for SentencePiece .model files; not part of tokenizer.json.
+   * pick different segmentations (runs of `*`, `"""`). Set for SentencePiece .model files; tokenizer.json field
+   * `score_arithmetic` (retoken's; HF ignores it).
    */
   scoreArithmetic: "float64" | "sentencepiece" = "float64";
-  /** Piece ids the search never uses (spm keeps control and unknown pieces out of its trie). Set for .model files. */
+  /** Piece ids the search never uses (spm keeps control and unknown pieces out of its trie). Set for .model files;
+   * tokenizer.json field `unmatchable_ids` (retoken's; HF ignores it). */
   unmatchable: ReadonlySet<number> = new Set();
 
   constructor(
@@ -93,8 +95,18 @@ export class UnigramModel implements Model {
     });
     const unk = json.unk_id;
     if (unk !== undefined && unk !== null && (typeof unk !== "number" || !Number.isInteger(unk))) throw new TokenizerError("expected an integer or null", `${path}.unk_id`);
+    const arithmetic = json.score_arithmetic ?? "float64";
+    if (arithmetic !== "float64" && arithmetic !== "sentencepiece") throw new TokenizerError(`expected "float64" or "sentencepiece", got ${JSON.stringify(arithmetic)}`, `${path}.score_arithmetic`);
+    const unmatchable = json.unmatchable_ids ?? [];
+    if (!Array.isArray(unmatchable)) throw new TokenizerError("expected a list of piece ids", `${path}.unmatchable_ids`);
+    unmatchable.forEach((id, i) => {
+      if (typeof id !== "number" || !Number.isInteger(id) || id < 0 || id >= pieces.length) throw new TokenizerError(`expected a piece id below ${pieces.length}, got ${JSON.stringify(id)}`, `${path}.unmatchable_ids[${i}]`);
+    });
     try {
-      return new UnigramModel(pieces, (unk as number | null | undefined) ?? null, optionalBoolean(json, "byte_fallback", path, false), json);
+      const model = new UnigramModel(pieces, (unk as number | null | undefined) ?? null, optionalBoolean(json, "byte_fallback", path, false), json);
+      model.scoreArithmetic = arithmetic;
+      model.unmatchable = new Set(unmatchable as number[]);
+      return model;
     } catch (err) {
       if (err instanceof TokenizerError && !err.path) throw new TokenizerError(err.message, path);
       throw err;
@@ -233,6 +245,9 @@ export class UnigramModel implements Model {
     return this.pieces.map(([p, s]) => [p, s]);
   }
   toJSON(): JsonObject {
-    return keepKeys(this.source, { type: "Unigram", unk_id: this.unkId, vocab: this.pieces.map(([p, s]) => [p, s]), byte_fallback: this.byteFallback });
+    const json = keepKeys(this.source, { type: "Unigram", unk_id: this.unkId, vocab: this.pieces.map(([p, s]) => [p, s]), byte_fallback: this.byteFallback });
+    if (this.scoreArithmetic !== "float64") json.score_arithmetic = this.scoreArithmetic;
+    if (this.unmatchable.size > 0) json.unmatchable_ids = [...this.unmatchable].sort((a, b) => a - b);
+    return json;
   }
 }

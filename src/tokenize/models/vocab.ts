@@ -54,6 +54,10 @@ export abstract class VocabularyModel {
   }
 }
 
+/** The largest token id a vocabulary may use: ids index arrays and pack into merge tables (BPE keeps 21 bits), and
+ * real vocabularies stay below 300,000. */
+export const MAX_TOKEN_ID = (1 << 21) - 1;
+
 export function readVocabObject(json: Json | undefined, path: string): Vocabulary {
   if (!json || typeof json !== "object" || Array.isArray(json)) throw new TokenizerError("expected an object of token → id", `${path}.vocab`);
   const ids = new Map<string, number>();
@@ -61,6 +65,7 @@ export function readVocabObject(json: Json | undefined, path: string): Vocabular
   for (const token in json) {
     const id = (json as Record<string, Json>)[token];
     if (typeof id !== "number" || !Number.isInteger(id) || id < 0) throw new TokenizerError(`id of ${JSON.stringify(token)} must be a non-negative integer, got ${JSON.stringify(id)}`, `${path}.vocab`);
+    if (id > MAX_TOKEN_ID) throw new TokenizerError(`id of ${JSON.stringify(token)} is ${id}, past the largest token id retoken supports (${MAX_TOKEN_ID}; real vocabularies stay below 300,000)`, `${path}.vocab`);
     ids.set(token, id);
     tokens[id] = token;
   }

@@ -2,6 +2,7 @@
 // Matches HF: a word longer than max_input_chars_per_word, or one with any unmatched part, becomes one unknown token.
 import type { JsonObject, Model, Token } from "../types.js";
 import { TokenizerError } from "../types.js";
+import { nonNegativeInt } from "../json-fields.js";
 import { VocabularyModel, keepKeys, optionalString, readVocabObject, type Vocabulary } from "./vocab.js";
 
 export class WordPieceModel extends VocabularyModel implements Model {
@@ -18,8 +19,7 @@ export class WordPieceModel extends VocabularyModel implements Model {
   }
 
   static fromJSON(json: JsonObject, path: string): WordPieceModel {
-    const max = json.max_input_chars_per_word ?? 100;
-    if (typeof max !== "number" || !Number.isInteger(max) || max < 0) throw new TokenizerError(`expected a non-negative integer, got ${JSON.stringify(max)}`, `${path}.max_input_chars_per_word`);
+    const max = nonNegativeInt(json.max_input_chars_per_word ?? 100, `${path}.max_input_chars_per_word`);
     return new WordPieceModel(
       readVocabObject(json.vocab, path),
       optionalString(json, "unk_token", path) ?? "[UNK]",

@@ -2,10 +2,11 @@
 // NUL-terminated replacement strings. Applied grapheme by grapheme as HF's Precompiled normalizer does: a grapheme
 // shorter than 6 bytes is looked up whole first, otherwise (or when it has no rule) each character on its own.
 
-import { base64Decode } from "../../formats/base64.js";
+import { base64Decode } from "../../util/base64.js";
 import type { NormalizedString } from "../normalized.js";
 import { codePoints } from "../normalized.js";
 import { TokenizerError, type JsonObject, type Normalizer } from "../types.js";
+import { optBool } from "./util.js";
 
 const utf8 = new TextEncoder();
 const utf8d = new TextDecoder("utf-8", { ignoreBOM: true });
@@ -108,7 +109,9 @@ export class PrecompiledNormalizer implements Normalizer {
   static fromJSON(json: JsonObject, path: string): PrecompiledNormalizer {
     const v = json.precompiled_charsmap;
     if (v !== null && v !== undefined && typeof v !== "string") throw new TokenizerError("expected a base64 string", `${path}.precompiled_charsmap`);
-    return new PrecompiledNormalizer(v ?? null, path);
+    const n = new PrecompiledNormalizer(v ?? null, path);
+    n.sentencePieceMatching = optBool(json, "longest_match", path, false);
+    return n;
   }
 
   private rule(part: string): string | null {
@@ -123,7 +126,7 @@ export class PrecompiledNormalizer implements Normalizer {
   /**
    * Match rules as spm_encode does — the longest rule at each position of the whole text, else one character — instead
    * of HF's grapheme by grapheme (they differ on stacked marks such as n + U+0303 + U+0303, where HF drops the second
-   * mark). Not part of tokenizer.json; set for SentencePiece .model files.
+   * mark). Set for SentencePiece .model files; tokenizer.json field `longest_match` (retoken's; HF ignores it).
    */
   sentencePieceMatching = false;
 
@@ -203,7 +206,9 @@ export class PrecompiledNormalizer implements Normalizer {
   }
 
   toJSON(): JsonObject {
-    return { type: this.type, precompiled_charsmap: this.base64 };
+    const json: JsonObject = { type: this.type, precompiled_charsmap: this.base64 };
+    if (this.sentencePieceMatching) json.longest_match = true;
+    return json;
   }
 }
 

@@ -1,15 +1,14 @@
 import { codePoints } from "../normalized.js";
 import type { PreTokenizedString } from "../pretokenized.js";
 import { TokenizerError, type JsonObject, type PreTokenizer } from "../types.js";
+import { nonNegativeInt } from "../json-fields.js";
 
 /** Cuts each piece into chunks of `length` characters. */
 export class FixedLengthPreTokenizer implements PreTokenizer {
   readonly type = "FixedLength";
   constructor(readonly length = 5) {}
   static fromJSON(json: JsonObject, path: string): FixedLengthPreTokenizer {
-    const v = json.length ?? 5;
-    if (typeof v !== "number" || !Number.isInteger(v) || v < 1) throw new TokenizerError(`expected a positive integer, got ${JSON.stringify(v)}`, `${path}.length`);
-    return new FixedLengthPreTokenizer(v);
+    return new FixedLengthPreTokenizer(nonNegativeInt(json.length ?? 5, `${path}.length`, 0xffffffff, 1));
   }
   private bounds(s: string): number[] {
     const out: number[] = [];

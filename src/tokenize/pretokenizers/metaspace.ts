@@ -18,7 +18,8 @@ export class MetaspacePreTokenizer implements PreTokenizer {
   ) {}
 
   /**
-   * Keep the text whole even when `split` is set (not written to JSON). spm_encode runs its Viterbi over the whole
+   * Keep the text whole even when `split` is set (tokenizer.json field `keep_whole`, retoken's; HF ignores it and
+   * splits). spm_encode runs its Viterbi over the whole
    * normalised sentence: splitting at "▁" gives the same segmentation in real arithmetic, but spm's float32 path
    * scores round differently from a fresh start at every word, so score ties break differently. Set for .model files.
    */
@@ -31,7 +32,9 @@ export class MetaspacePreTokenizer implements PreTokenizer {
     if (ps === undefined || ps === null) scheme = optBool(json, "add_prefix_space", path, true) ? "always" : "never";
     else if (ps === "always" || ps === "first" || ps === "never") scheme = ps;
     else throw new TokenizerError(`expected "always", "first" or "never", got ${JSON.stringify(ps)}`, `${path}.prepend_scheme`);
-    return new MetaspacePreTokenizer(reqChar(json, "replacement", path, "\u2581"), scheme, optBool(json, "split", path, true), typeof legacy === "boolean" ? legacy : null);
+    const p = new MetaspacePreTokenizer(reqChar(json, "replacement", path, "\u2581"), scheme, optBool(json, "split", path, true), typeof legacy === "boolean" ? legacy : null);
+    p.keepWhole = optBool(json, "keep_whole", path, false);
+    return p;
   }
 
   preTokenize(p: PreTokenizedString): void {
@@ -56,6 +59,7 @@ export class MetaspacePreTokenizer implements PreTokenizer {
   toJSON(): JsonObject {
     const j: JsonObject = { type: this.type, replacement: this.replacement, prepend_scheme: this.prependScheme, split: this.splitPieces };
     if (this.legacyAddPrefixSpace !== null) j.add_prefix_space = this.legacyAddPrefixSpace;
+    if (this.keepWhole) j.keep_whole = true;
     return j;
   }
 }

@@ -34,10 +34,11 @@ function setInputs(e: Encoding, inputs: string[]): void {
 // --- JSON helpers for the processor files ---
 
 export { str, bool } from "../json-fields.js";
+import { MAX_ID, nonNegativeInt } from "../json-fields.js";
 
+/** A token id or type id of a post-processor. */
 export function uint(v: Json | undefined, path: string): number {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 0) throw new TokenizerError(`expected a non-negative integer, got ${JSON.stringify(v)}`, path);
-  return v;
+  return nonNegativeInt(v, path, MAX_ID);
 }
 
 /** A ["token", id] pair as BertProcessing/RobertaProcessing write their sep and cls. */

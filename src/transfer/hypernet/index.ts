@@ -7,7 +7,7 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { encodeFromNumbers, type TensorToWrite } from "../../tensor/safetensors.js";
-import { openSafetensors, writeSafetensors } from "../../tensor/safetensors-node.js";
+import { openSafetensors, writeSafetensors } from "../../node/safetensors.js";
 import { readJsonFile, replaceFolder, tempPathBeside } from "../../node/files.js";
 import type { ModelConfig } from "../../lm/config.js";
 import type { Params } from "../../lm/model.js";

@@ -18,7 +18,7 @@ const O200K_PATTERN =
   "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
 const spm = (name: string): Stages => {
-  const j = sentencePieceToTokenizerJson(new Uint8Array(readFileSync(`../shared/data/tokenizers/sentencepiece/${name}.model`)));
+  const j = sentencePieceToTokenizerJson(new Uint8Array(readFileSync(`../shared/data/tokenizers/sentencepiece/${name}.model`)), { spmEncode: false });
   return { normalizer: j.normalizer as JsonObject, pre_tokenizer: j.pre_tokenizer as JsonObject };
 };
 

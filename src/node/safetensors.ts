@@ -2,7 +2,7 @@
 // work), sharded checkpoints (model.safetensors.index.json), and atomic writes (temp file, then rename).
 import { open, readFile, rename, rm, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { tempPathBeside } from "../node/files.js";
+import { tempPathBeside } from "./files.js";
 import type { FileHandle } from "node:fs/promises";
 import {
   buildHeader,
@@ -14,7 +14,7 @@ import {
   type TensorInfo,
   type TensorLayout,
   type TensorToWrite,
-} from "./safetensors.js";
+} from "../tensor/safetensors.js";
 
 export interface SafetensorsFile {
   path: string;

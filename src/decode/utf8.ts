@@ -1,0 +1,40 @@
+// UTF-8 as a byte-by-byte automaton: which byte may come next. The byte-level model reads text, so a byte that no
+// UTF-8 text continues with gets probability 0, and a text may only end between characters.
+
+/** State after some bytes: how many continuation bytes the current character still needs (0: between characters),
+ * and the range its next byte must lie in (narrower than 80–BF right after E0, ED, F0 and F4). */
+export interface Utf8State {
+  readonly need: number;
+  readonly lo: number;
+  readonly hi: number;
+}
+
+export const UTF8_START: Utf8State = { need: 0, lo: 0, hi: 0 };
+
+/** The state after `byte`, or null when no UTF-8 text has it here. */
+export function utf8Step(s: Utf8State, byte: number): Utf8State | null {
+  if (s.need > 0) {
+    if (byte < s.lo || byte > s.hi) return null;
+    return s.need === 1 ? UTF8_START : { need: s.need - 1, lo: 0x80, hi: 0xbf };
+  }
+  if (byte < 0x80) return UTF8_START;
+  if (byte >= 0xc2 && byte <= 0xdf) return { need: 1, lo: 0x80, hi: 0xbf };
+  if (byte === 0xe0) return { need: 2, lo: 0xa0, hi: 0xbf };
+  if (byte === 0xed) return { need: 2, lo: 0x80, hi: 0x9f };
+  if (byte >= 0xe1 && byte <= 0xef) return { need: 2, lo: 0x80, hi: 0xbf };
+  if (byte === 0xf0) return { need: 3, lo: 0x90, hi: 0xbf };
+  if (byte === 0xf4) return { need: 3, lo: 0x80, hi: 0x8f };
+  if (byte >= 0xf1 && byte <= 0xf3) return { need: 3, lo: 0x80, hi: 0xbf };
+  return null;
+}
+
+/** The state after `bytes[start, end)` from `s`, or null with the offset of the first byte that breaks UTF-8. */
+export function utf8Run(bytes: Uint8Array, start = 0, end = bytes.length, s: Utf8State = UTF8_START): { state: Utf8State } | { badAt: number } {
+  let state = s;
+  for (let i = start; i < end; i++) {
+    const next = utf8Step(state, bytes[i]!);
+    if (!next) return { badAt: i };
+    state = next;
+  }
+  return { state };
+}
