@@ -1,52 +1,72 @@
-// A self-contained HTML report of a comparison: Chart.js is inlined (no CDN; it opens offline), the data is
-// embedded as JSON, and every chart marks itself drawn so a headless browser test can check the page.
-
+// A self-contained HTML report: every chart is drawn here as an inline <svg> (Observable Plot on a linkedom document),
+// so the page needs no script to show its figures, opens offline, and each figure saves as a vector file. The numbers
+// behind the charts are in tables on the page and in the JSON/CSV files written beside it.
+import { parseHTML } from "linkedom";
+import { bootstrapInterval, renderChart, type ChartRow, type ChartSpec } from "./charts.js";
 import type { CompareReport } from "./compare.js";
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-// JSON inside <script> must not be able to close the element.
-const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, "\\u003c");
+export type { ChartSpec, ChartRow } from "./charts.js";
 
-export interface ChartSpec {
-  id: string;
-  title: string;
-  type: "bar";
-  labels: string[];
-  datasets: { label: string; data: (number | null)[] }[];
-  stacked?: boolean;
-  yLabel: string;
-}
+export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+const finite = (v: number | null | undefined): v is number => v !== null && v !== undefined && Number.isFinite(v);
 
 export function compareCharts(report: CompareReport): ChartSpec[] {
-  const byText = (metric: (r: CompareReport["results"][number]) => number | null) =>
-    report.tokenizers.map((tok) => ({
-      label: tok,
-      data: report.texts.map((text) => {
-        const r = report.results.find((x) => x.tokenizer === tok && x.text === text)!;
-        const v = metric(r);
-        return v === null || !Number.isFinite(v) ? null : Number(v.toFixed(4));
-      }),
-    }));
+  const perText = (metric: (r: CompareReport["results"][number]) => number | null): ChartRow[] =>
+    report.results.flatMap((r) => {
+      const v = metric(r);
+      return finite(v) ? [{ label: r.text, series: r.tokenizer, value: v }] : [];
+    });
   const charts: ChartSpec[] = [];
   if (report.pivot) {
-    charts.push({ id: "parity", title: `Parity premium (tokens relative to ${report.pivot})`, type: "bar", labels: report.texts, datasets: byText((r) => r.parityPremium), yLabel: "premium" });
+    const means: ChartRow[] = report.tokenizers.flatMap((tok) => {
+      const premiums = report.results.filter((r) => r.tokenizer === tok && r.text !== report.pivot).map((r) => r.parityPremium).filter(finite);
+      if (!premiums.length) return [];
+      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+      const ci = bootstrapInterval(premiums, mean);
+      return [{ label: tok, value: mean(premiums), ...(ci ?? {}) }];
+    });
+    charts.push({
+      id: "parity-mean",
+      title: `Mean parity premium over languages (tokens relative to ${report.pivot}; lower is fairer)`,
+      axis: "mean premium",
+      mark: "dot",
+      rows: means,
+      sort: "ascending",
+      digits: 3,
+      caption: "Lines: 95% bootstrap interval over languages (1,000 resamples).",
+    });
+    charts.push({ id: "parity", title: `Parity premium per language (tokens relative to ${report.pivot})`, axis: "premium (×)", mark: "bar", rows: perText((r) => r.parityPremium), sort: "descending", digits: 2 });
   }
-  charts.push({ id: "bytes-per-token", title: "Bytes per token", type: "bar", labels: report.texts, datasets: byText((r) => r.bytesPerToken), yLabel: "UTF-8 bytes / token" });
-  charts.push({ id: "fertility", title: "Fertility (tokens per word)", type: "bar", labels: report.texts, datasets: byText((r) => r.fertility), yLabel: "tokens / word" });
-  if (report.results.some((r) => r.unigramBitsPerByte !== null)) {
-    charts.push({ id: "unigram-bpb", title: "Unigram bits per byte (fitted on one split, measured on the held-out one)", type: "bar", labels: report.texts, datasets: byText((r) => r.unigramBitsPerByte), yLabel: "bits / byte" });
+  charts.push({ id: "bytes-per-token", title: "Bytes per token (higher: more text per token)", axis: "UTF-8 bytes / token", mark: "bar", rows: perText((r) => r.bytesPerToken), sort: "descending", digits: 2 });
+  charts.push({ id: "fertility", title: "Fertility (tokens per word)", axis: "tokens / word", mark: "bar", rows: perText((r) => r.fertility), sort: "descending", digits: 2 });
+  const unigram = perText((r) => r.unigramBitsPerByte);
+  if (unigram.length) {
+    charts.push({
+      id: "unigram-bpb",
+      title: "Unigram bits per byte (fitted on one split, measured on the held-out one; lower is better)",
+      axis: "bits / byte",
+      mark: "dot",
+      rows: unigram,
+      sort: "ascending",
+      digits: 3,
+    });
   }
   const audited = report.summaries.filter((s) => s.audit);
   if (audited.length) {
-    const classes = Object.keys(audited[0]!.audit!) as (keyof NonNullable<(typeof audited)[number]["audit"]>)[];
+    const rows: ChartRow[] = audited.flatMap((s) =>
+      Object.entries(s.audit!)
+        .filter(([cls]) => cls !== "reachable")
+        .map(([cls, n]) => ({ label: cls, series: s.tokenizer, value: n, text: `${n.toLocaleString("en")} (${((100 * n) / s.vocabSize).toFixed(2)}%)` })),
+    );
     charts.push({
       id: "audit",
-      title: "Vocabulary audit (Land & Bartolo 2024)",
-      type: "bar",
-      labels: audited.map((s) => s.tokenizer),
-      datasets: classes.map((c) => ({ label: c, data: audited.map((s) => s.audit![c]) })),
-      stacked: true,
-      yLabel: "tokens",
+      title: "Vocabulary audit (Land & Bartolo 2024): flagged tokens per class",
+      axis: "tokens",
+      mark: "bar",
+      rows,
+      sort: "descending",
+      caption: `Reachable tokens (not drawn): ${audited.map((s) => `${s.tokenizer} ${s.audit!.reachable.toLocaleString("en")} of ${s.vocabSize.toLocaleString("en")}`).join("; ")}. Percentages are of the vocabulary.`,
     });
   }
   return charts;
@@ -69,9 +89,10 @@ function table(report: CompareReport): string {
 
 function summaryTable(report: CompareReport): string {
   const cols = ["tokenizer", "|V|", "bytes/token", "chars/token", "fertility", "continued words", `Rényi eff. (α=${report.alpha})`, "Shannon eff.", "utilisation", "mean premium", "mean unigram bits/byte"];
-  const rows = report.summaries.map((s) =>
-    [
-      escapeHtml(s.tokenizer),
+  return htmlTable(
+    cols,
+    report.summaries.map((s) => [
+      s.tokenizer,
       String(s.vocabSize),
       s.bytesPerToken.toFixed(3),
       s.charsPerToken.toFixed(3),
@@ -82,18 +103,35 @@ function summaryTable(report: CompareReport): string {
       (100 * s.vocabularyUtilisation).toFixed(1) + "%",
       s.meanParityPremium === null ? "–" : s.meanParityPremium.toFixed(2),
       s.meanUnigramBitsPerByte === null ? "–" : s.meanUnigramBitsPerByte.toFixed(3),
-    ].map((c, i) => (i === 0 ? `<th>${c}</th>` : `<td>${c}</td>`)).join(""),
+    ]),
   );
-  return `<table><thead><tr>${cols.map((c) => `<th>${escapeHtml(c)}</th>`).join("")}</tr></thead><tbody>${rows.map((r) => `<tr>${r}</tr>`).join("")}</tbody></table>`;
 }
 
-/** Renders the report; `chartJs` is the text of Chart.js's UMD build, inlined into the page. */
-export function renderCompareHtml(report: CompareReport, chartJs: string, title = "retoken compare"): string {
+/** Per (tokenizer, text) rows of a comparison as CSV (the JSON's `results`, flattened). */
+export function compareCsv(report: CompareReport): string {
+  const cols = ["tokenizer", "text", "tokens", "bytes", "bytesPerToken", "charsPerToken", "fertility", "normalisedSequenceLength", "parityPremium", "unigramBitsPerByte"] as const;
+  return toCsv(
+    [...cols],
+    report.results.map((r) => cols.map((c) => (r as unknown as Record<string, string | number | null>)[c] ?? "")),
+  );
+}
+
+/** RFC 4180 CSV: fields with a comma, quote or line break are quoted, quotes doubled. */
+export function toCsv(header: string[], rows: (string | number | null)[][]): string {
+  const field = (v: string | number | null) => {
+    const s = v === null ? "" : String(v);
+    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  return [header, ...rows].map((r) => r.map(field).join(",")).join("\r\n") + "\r\n";
+}
+
+/** Renders a comparison; `corpus` names the text measured and its split (it is printed at the top of the page). */
+export function renderCompareHtml(report: CompareReport, corpus: string, title = "retoken compare"): string {
   const intro = `<p>Tokenizers: ${report.tokenizers.map(escapeHtml).join(", ")}. Reference for normalised sequence length: ${escapeHtml(report.reference)}.
 ${report.pivot ? `Parity premium relative to ${escapeHtml(report.pivot)}.` : "No pivot text: parity premium not computed."}</p>
 <h2>Summary</h2>
 ${summaryTable(report)}`;
-  return renderChartsPage({ title, intro, charts: compareCharts(report), outro: `<h2>Per text</h2>\n${table(report)}` }, chartJs);
+  return renderChartsPage({ title, corpus, intro, charts: compareCharts(report), outro: `<h2>Per text</h2>\n${table(report)}` });
 }
 
 /** An HTML table from a header row and body rows (first cell of each row is a row header); cells are escaped. */
@@ -102,43 +140,56 @@ export function htmlTable(header: string[], rows: (string | number)[][]): string
   return `<table><thead><tr>${header.map((c) => `<th>${escapeHtml(c)}</th>`).join("")}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map(cell).join("")}</tr>`).join("")}</tbody></table>`;
 }
 
+/** Each chart as SVG markup, drawn on one server-side document. */
+export function chartsMarkup(charts: ChartSpec[]): string[] {
+  const { document } = parseHTML("<!doctype html><html><body></body></html>");
+  return charts.map((c) => renderChart(c, document as unknown as Document).outerHTML);
+}
+
 /**
- * A self-contained page: `intro` and `outro` are trusted HTML (build them with htmlTable / escaped text), each chart
- * gets a canvas, Chart.js is inlined, and every chart marks itself drawn (window.chartsDrawn, data-drawn).
+ * A self-contained page: `intro` and `outro` are trusted HTML (build them with htmlTable / escaped text), `corpus` is
+ * the sentence naming the text and split measured, and every chart is an inline <svg> with a button that saves it.
  */
-export function renderChartsPage(page: { title: string; intro: string; charts: ChartSpec[]; outro?: string }, chartJs: string): string {
+export function renderChartsPage(page: { title: string; corpus: string; intro: string; charts: ChartSpec[]; outro?: string }): string {
   const { title, intro, charts } = page;
-  const canvases = charts
-    .map((c) => `<section><h2>${escapeHtml(c.title)}</h2><div class="chart"><canvas id="${c.id}" data-chart></canvas></div></section>`)
+  const svgs = chartsMarkup(charts);
+  const figures = charts
+    .map(
+      (c, i) => `<section class="chart" id="${escapeHtml(c.id)}" data-chart>
+<h2>${escapeHtml(c.title)}</h2>
+${svgs[i]}
+${c.caption ? `<p class="caption">${escapeHtml(c.caption)}</p>` : ""}
+<button type="button" data-export="${escapeHtml(c.id)}">Save SVG</button>
+</section>`,
+    )
     .join("\n");
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
 <style>
-body{font:14px system-ui,sans-serif;margin:2em;color:#222}
+body{font:14px system-ui,sans-serif;margin:2em;color:#222;max-width:1100px}
 table{border-collapse:collapse;margin:1em 0;font-variant-numeric:tabular-nums}
 th,td{border:1px solid #ddd;padding:3px 8px;text-align:right}th{background:#f6f6f6}
 tbody th{text-align:left}
-.chart{position:relative;height:360px;max-width:1200px}
+.corpus{background:#f4f6fb;border-left:4px solid #4269d0;padding:.5em 1em}
+.chart{margin:2em 0}.chart svg{max-width:100%;height:auto}
+.caption{color:#555;font-size:13px}
+button[data-export]{font-size:12px}
 </style></head><body>
 <h1>${escapeHtml(title)}</h1>
+<p class="corpus"><strong>Text measured:</strong> ${escapeHtml(page.corpus)}</p>
 ${intro}
-${canvases}
+${figures}
 ${page.outro ?? ""}
-<script>${chartJs.replace(/<\/script/gi, "<\\/script")}</script>
 <script>
-const charts = ${scriptJson(charts)};
-window.chartsDrawn = 0;
-for (const spec of charts) {
-  const canvas = document.getElementById(spec.id);
-  new Chart(canvas, {
-    type: spec.type,
-    data: { labels: spec.labels, datasets: spec.datasets },
-    options: {
-      animation: false, maintainAspectRatio: false, responsive: true,
-      scales: { x: { stacked: !!spec.stacked }, y: { stacked: !!spec.stacked, title: { display: true, text: spec.yLabel } } },
-      plugins: { legend: { position: "top" } },
-    },
-    plugins: [{ id: "drawn", afterRender: (chart) => { if (!chart.$drawn) { chart.$drawn = true; window.chartsDrawn++; canvas.dataset.drawn = "1"; } } }],
+// Saves a chart as a standalone .svg file (the figure is already on the page; this only packages it).
+for (const button of document.querySelectorAll("button[data-export]")) {
+  button.addEventListener("click", () => {
+    const svg = button.parentElement.querySelector("svg");
+    const source = new XMLSerializer().serializeToString(svg);
+    const url = URL.createObjectURL(new Blob([source], { type: "image/svg+xml" }));
+    const a = Object.assign(document.createElement("a"), { href: url, download: button.dataset.export + ".svg" });
+    a.click();
+    URL.revokeObjectURL(url);
   });
 }
 </script>

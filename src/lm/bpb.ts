@@ -25,6 +25,8 @@ export interface BitsPerByteOptions {
   stride?: number;
   /** Override the start token (default: BOS, else EOS from config.json). */
   startId?: number | null;
+  /** Also return each text token's NLL (for intervals over lines). */
+  perToken?: boolean;
 }
 
 export interface BitsPerByteResult {
@@ -36,6 +38,8 @@ export interface BitsPerByteResult {
   startId: number | null;
   window: number;
   stride: number;
+  /** NLL in nats of each text token (with `perToken`). */
+  tokenNll?: Float64Array;
 }
 
 
@@ -64,7 +68,7 @@ function tokenLogProbs(config: ModelConfig): TokenLogProbs {
  * padded at the end to `width` tokens, so every window has one shape and the compiled pass is reused (causal
  * attention: padding after a position cannot change its prediction).
  */
-async function windowNll(config: ModelConfig, params: Params, ids: number[], from: number, width: number): Promise<number> {
+async function windowNll(config: ModelConfig, params: Params, ids: number[], from: number, width: number, out: Float64Array | null, at: number): Promise<number> {
   const n = ids.length - 1;
   const inputs = new Int32Array(width - 1);
   const targets = new Int32Array(width - 1);
@@ -74,12 +78,15 @@ async function windowNll(config: ModelConfig, params: Params, ids: number[], fro
   }
   const picked = await toFloat32(tokenLogProbs(config)(tree.ref(params), fromInt32(inputs, [1, width - 1]), fromInt32(targets, [1, width - 1])));
   let s = 0;
-  for (let i = from - 1; i < n; i++) s -= picked[i]!;
+  for (let i = from - 1; i < n; i++) {
+    s -= picked[i]!;
+    if (out) out[at + i - (from - 1)] = -picked[i]!;
+  }
   return s;
 }
 
 /** windowNll on the hand-written CPU Llama (no padding needed: nothing is compiled). */
-async function cpuWindowNll(config: LlamaConfig, params: Params, ids: number[], from: number, gemm: Gemm): Promise<number> {
+async function cpuWindowNll(config: LlamaConfig, params: Params, ids: number[], from: number, gemm: Gemm, out: Float64Array | null, at: number): Promise<number> {
   const n = ids.length - 1;
   const weights = await cpuWeights(params);
   const workspace = cpuWorkspace(params);
@@ -88,11 +95,14 @@ async function cpuWindowNll(config: LlamaConfig, params: Params, ids: number[], 
   const V = config.vocabSize;
   const rows = n - (from - 1);
   let s = 0;
-  for (let i = 0; i < rows; i++) s -= scored[i * V + ids[from + i]!]!;
+  // Target logits are read before expRows, which overwrites the rows with their exponentials.
+  const target = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) s -= target[i] = scored[i * V + ids[from + i]!]!;
   const max = new Float32Array(rows);
   const sum = new Float64Array(rows);
   vectorKernels().expRows(scored, rows, V, {}, max, sum);
   for (let i = 0; i < rows; i++) s += max[i]! + Math.log(sum[i]!);
+  if (out) for (let i = 0; i < rows; i++) out[at + i] = max[i]! + Math.log(sum[i]!) - target[i]!;
   return s;
 }
 
@@ -104,8 +114,8 @@ function checkWindowOptions(options: Pick<BitsPerByteOptions, "window" | "stride
 }
 
 /** Σ −log p(seq[i] | seq[<i]) for i ≥ 1, by sliding windows. Each window covers [begin, end) and scores positions
- * [scoredUpTo, end). */
-async function sequenceNll(model: { config: ModelConfig; params: Params }, seq: number[], window: number, stride: number): Promise<number> {
+ * [scoredUpTo, end). `perPosition` (length seq.length), when given, receives each position's NLL. */
+async function sequenceNll(model: { config: ModelConfig; params: Params }, seq: number[], window: number, stride: number, perPosition: Float64Array | null = null): Promise<number> {
   let nll = 0;
   let scoredUpTo = 1;
   const cpu = cpuPath(model.config);
@@ -115,8 +125,8 @@ async function sequenceNll(model: { config: ModelConfig; params: Params }, seq: 
     const slice = seq.slice(begin, end);
     nll +=
       cpu
-        ? await cpuWindowNll(cpu.config, model.params, slice, scoredUpTo - begin, cpu.gemm)
-        : await windowNll(model.config, model.params, slice, scoredUpTo - begin, Math.min(window, seq.length));
+        ? await cpuWindowNll(cpu.config, model.params, slice, scoredUpTo - begin, cpu.gemm, perPosition, scoredUpTo)
+        : await windowNll(model.config, model.params, slice, scoredUpTo - begin, Math.min(window, seq.length), perPosition, scoredUpTo);
     scoredUpTo = end;
   }
   return nll;
@@ -141,8 +151,12 @@ export async function bitsPerByte(model: { config: ModelConfig; params: Params }
   // seq[0] is the start token (or the first text token when there is none, which is then charged log V).
   const seq = start === null ? textIds : [start, ...textIds];
   if (start === null) nll += Math.log(model.config.vocabSize);
-  nll += await sequenceNll(model, seq, window, stride);
-  return { bitsPerByte: nll / (Math.LN2 * bytes), nll, tokens: textIds.length, bytes, startId: start, window, stride };
+  // perPosition[p] is seq position p's NLL: text token k sits at p = k + 1 (at p = k with no start token).
+  const perPosition = options.perToken ? new Float64Array(seq.length) : null;
+  nll += await sequenceNll(model, seq, window, stride, perPosition);
+  if (perPosition && start === null && seq.length) perPosition[0] = Math.log(model.config.vocabSize);
+  const tokenNll = perPosition ? (start === null ? perPosition : perPosition.subarray(1)) : null;
+  return { bitsPerByte: nll / (Math.LN2 * bytes), nll, tokens: textIds.length, bytes, startId: start, window, stride, ...(tokenNll ? { tokenNll } : {}) };
 }
 
 export interface DocumentBitsResult {

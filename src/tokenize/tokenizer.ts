@@ -356,10 +356,11 @@ export class Tokenizer {
     return vocabulary;
   }
 
-  /** How this tokenizer spells bytes in its tokens (byte-level alphabet, <0xNN> pieces, ▁ for spaces). */
-  private spelling(): TokenSpelling {
+  /** How this tokenizer spells bytes in its tokens (byte-level alphabet, <0xNN> pieces, ▁ for spaces, WordPiece's ##). */
+  spelling(): TokenSpelling {
     const stage = (o: { toJSON(): JsonObject } | null): Json => (o ? o.toJSON() : null);
-    const model: JsonObject = { type: this.model.type, byte_fallback: (this.model as { byteFallback?: boolean }).byteFallback === true };
+    const m = this.model as { byteFallback?: boolean; continuingSubwordPrefix?: string };
+    const model: JsonObject = { type: this.model.type, byte_fallback: m.byteFallback === true, ...(m.continuingSubwordPrefix !== undefined ? { continuing_subword_prefix: m.continuingSubwordPrefix } : {}) };
     return tokenSpelling({ pre_tokenizer: stage(this.preTokenizer), decoder: stage(this.decoder), normalizer: stage(this.normalizer), model });
   }
 

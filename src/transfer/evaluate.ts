@@ -9,11 +9,11 @@ import { bitsPerByte } from "../lm/bpb.js";
 import { EmbeddingView } from "./embedding-view.js";
 import { buildVocabularyMap, type TransferTokenizer, type VocabularyMap } from "./vocabulary-map.js";
 import { transferEmbeddings, type MethodInputs, type TransferMethod } from "./methods.js";
-import type { ChartSpec } from "../analyze/report-html.js";
+import { bootstrapInterval, type ChartSpec } from "../analyze/charts.js";
 import { alignSpecialTokens, namedSpecialIds, pinSpecialTokens, type SpecialTokenTokenizer } from "./special-tokens.js";
 
 export interface EvalTokenizer extends TransferTokenizer, SpecialTokenTokenizer {
-  encode(text: string, options?: { addSpecialTokens?: boolean }): { ids: ArrayLike<number> };
+  encode(text: string, options?: { addSpecialTokens?: boolean }): { ids: ArrayLike<number>; offsets?: [number, number][] };
   idToToken(id: number): string | undefined;
 }
 
@@ -81,6 +81,8 @@ export interface EvalRow {
   bytes: number;
   /** Tokens relative to the original tokenizer on the same text. */
   lengthRatio: number;
+  /** 95% bootstrap interval of bits per byte over the text's lines (null: one line, or no token offsets). */
+  interval: [number, number] | null;
 }
 
 export interface TransferEvalReport {
@@ -97,6 +99,37 @@ export interface EvalOptions {
   window?: number;
   stride?: number;
   onProgress?: (done: number, total: number, what: string) => void;
+}
+
+/**
+ * Bits per byte resampled over lines: each token's bits go to the line its first character is on, each line keeps
+ * its UTF-8 bytes (with its newline), and the statistic is Σ bits / Σ bytes of a resample.
+ */
+export function lineInterval(text: string, offsets: [number, number][], tokenNll: Float64Array): [number, number] | null {
+  const starts: number[] = [0];
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) if (i + 1 < text.length) starts.push(i + 1);
+  if (starts.length < 2 || offsets.length !== tokenNll.length) return null;
+  const encoder = new TextEncoder();
+  const lines = starts.map((s, i) => ({ bits: 0, bytes: encoder.encode(text.slice(s, starts[i + 1] ?? text.length)).length }));
+  let line = 0;
+  for (let t = 0; t < offsets.length; t++) {
+    const at = offsets[t]![0];
+    while (line + 1 < starts.length && starts[line + 1]! <= at) line++;
+    lines[line]!.bits += tokenNll[t]! / Math.LN2;
+  }
+  const ci = bootstrapInterval(lines, (sample) => {
+    let bits = 0;
+    let bytes = 0;
+    for (const l of sample) (bits += l.bits, bytes += l.bytes);
+    return bits / bytes;
+  });
+  return ci ? [ci.lo, ci.hi] : null;
+}
+
+async function scoredRow(model: Model, tokenizer: EvalTokenizer, text: string, options: { window?: number; stride?: number }) {
+  const r = await bitsPerByte(model, tokenizer, text, { ...options, perToken: true });
+  const offsets = tokenizer.encode(text, { addSpecialTokens: false }).offsets;
+  return { ...r, interval: offsets ? lineInterval(text, offsets, r.tokenNll!) : null };
 }
 
 const removeOwned = (model: Model, base: Model) => {
@@ -120,9 +153,9 @@ export async function evaluateTransfer(
   const tick = (what: string) => options.onProgress?.(++done, jobs, what);
   const originalTokens = new Map<string, number>();
   for (const { language, text } of texts) {
-    const r = await bitsPerByte(model, source, text, bpbOptions);
+    const r = await scoredRow(model, source, text, bpbOptions);
     originalTokens.set(language, r.tokens);
-    rows.push({ language, target: "original", method: "original", bitsPerByte: r.bitsPerByte, tokens: r.tokens, bytes: r.bytes, lengthRatio: 1 });
+    rows.push({ language, target: "original", method: "original", bitsPerByte: r.bitsPerByte, tokens: r.tokens, bytes: r.bytes, lengthRatio: 1, interval: r.interval });
     tick(`original ${language}`);
   }
   for (const target of targets) {
@@ -138,8 +171,8 @@ export async function evaluateTransfer(
       try {
         for (const { language, text } of texts) {
           if (target.languages && !target.languages.includes(language)) continue;
-          const r = await bitsPerByte(transferred, target.tokenizer, text, bpbOptions);
-          rows.push({ language, target: target.name, method, bitsPerByte: r.bitsPerByte, tokens: r.tokens, bytes: r.bytes, lengthRatio: r.tokens / originalTokens.get(language)! });
+          const r = await scoredRow(transferred, target.tokenizer, text, bpbOptions);
+          rows.push({ language, target: target.name, method, bitsPerByte: r.bitsPerByte, tokens: r.tokens, bytes: r.bytes, lengthRatio: r.tokens / originalTokens.get(language)!, interval: r.interval });
           tick(`${target.name} ${method} ${language}`);
         }
       } finally {
@@ -150,23 +183,27 @@ export async function evaluateTransfer(
   return { model: model.name, languages: texts.map((t) => t.language), targets: targets.map((t) => t.name), methods, rows, fills };
 }
 
+export interface MethodAverage {
+  method: string;
+  bitsPerByte: number;
+  lengthRatio: number;
+  pairs: number;
+  /** 95% bootstrap interval of the mean: over pairs when there are several, over the lines of the one pair else. */
+  interval: [number, number] | null;
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+
 /** Mean over the evaluated (target, language) pairs of each method, and of the original on the same pairs. */
-export function methodAverages(report: TransferEvalReport): { method: string; bitsPerByte: number; lengthRatio: number; pairs: number }[] {
+export function methodAverages(report: TransferEvalReport): MethodAverage[] {
   const original = new Map(report.rows.filter((r) => r.method === "original").map((r) => [r.language, r]));
-  const out: { method: string; bitsPerByte: number; lengthRatio: number; pairs: number }[] = [];
   const pairs = report.rows.filter((r) => r.method === report.methods[0]);
-  const origMean = pairs.reduce((a, r) => a + original.get(r.language)!.bitsPerByte, 0) / Math.max(1, pairs.length);
-  out.push({ method: "original", bitsPerByte: origMean, lengthRatio: 1, pairs: pairs.length });
-  for (const method of report.methods) {
-    const rs = report.rows.filter((r) => r.method === method);
-    out.push({
-      method,
-      bitsPerByte: rs.reduce((a, r) => a + r.bitsPerByte, 0) / Math.max(1, rs.length),
-      lengthRatio: rs.reduce((a, r) => a + r.lengthRatio, 0) / Math.max(1, rs.length),
-      pairs: rs.length,
-    });
-  }
-  return out;
+  const average = (method: string, rs: EvalRow[]): MethodAverage => {
+    const bpb = rs.map((r) => r.bitsPerByte);
+    const ci = rs.length === 1 ? rs[0]!.interval : (b => (b ? [b.lo, b.hi] as [number, number] : null))(bootstrapInterval(bpb, mean));
+    return { method, bitsPerByte: mean(bpb), lengthRatio: mean(rs.map((r) => r.lengthRatio)), pairs: rs.length, interval: ci };
+  };
+  return [average("original", pairs.map((r) => original.get(r.language)!)), ...report.methods.map((m) => average(m, report.rows.filter((r) => r.method === m)))];
 }
 
 /** Plain-text table: one row per (target, language), a column per method. */
@@ -193,19 +230,28 @@ export function formatTransferTable(report: TransferEvalReport): string {
   return lines.map((l) => l.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ")).join("\n") + "\n";
 }
 
-/** Charts for the HTML report: bits per byte per (target, language) for each method, and the mean per method. */
+/** Charts for the HTML report: the mean per method with its interval, bits per byte per (target, language), lengths. */
 export function transferCharts(report: TransferEvalReport): ChartSpec[] {
   const original = new Map(report.rows.filter((r) => r.method === "original").map((r) => [r.language, r]));
-  const pairs = report.rows.filter((r) => r.method === report.methods[0]).map((r) => ({ target: r.target, language: r.language }));
-  const labels = pairs.map((p) => `${p.target} · ${p.language}`);
-  const value = (p: { target: string; language: string }, m: string) => {
-    const r = m === "original" ? original.get(p.language) : report.rows.find((x) => x.target === p.target && x.language === p.language && x.method === m);
-    return r ? Number(r.bitsPerByte.toFixed(4)) : null;
-  };
+  const pairs = report.rows.filter((r) => r.method === report.methods[0]);
+  const label = (r: { target: string; language: string }) => `${r.target} · ${r.language}`;
+  const withInterval = (r: { interval: [number, number] | null }) => (r.interval ? { lo: r.interval[0], hi: r.interval[1] } : {});
   const avg = methodAverages(report);
+  const perPair = pairs.flatMap((p) => [
+    { label: label(p), series: "original", value: original.get(p.language)!.bitsPerByte, ...withInterval(original.get(p.language)!) },
+    ...report.rows.filter((r) => r.method !== "original" && r.target === p.target && r.language === p.language).map((r) => ({ label: label(p), series: r.method, value: r.bitsPerByte, ...withInterval(r) })),
+  ]);
   return [
-    { id: "bpb-mean", title: "Mean bits per byte by method (lower is better)", type: "bar", labels: avg.map((a) => a.method), datasets: [{ label: "bits per byte", data: avg.map((a) => Number(a.bitsPerByte.toFixed(4))) }], yLabel: "bits / byte" },
-    { id: "bpb", title: "Bits per byte per target tokenizer and language", type: "bar", labels, datasets: ["original", ...report.methods].map((m) => ({ label: m, data: pairs.map((p) => value(p, m)) })), yLabel: "bits / byte" },
-    { id: "length", title: "Sequence length relative to the original tokenizer", type: "bar", labels, datasets: [{ label: "tokens / original tokens", data: pairs.map((p) => Number((report.rows.find((r) => r.target === p.target && r.language === p.language)!.lengthRatio).toFixed(4))) }], yLabel: "ratio" },
+    {
+      id: "bpb-mean",
+      title: "Mean bits per byte by method (lower is better)",
+      axis: "bits / byte",
+      mark: "dot",
+      rows: avg.map((a) => ({ label: a.method, value: a.bitsPerByte, ...withInterval(a) })),
+      sort: "ascending",
+      caption: pairs.length > 1 ? `Lines: 95% bootstrap interval over the ${pairs.length} (target, language) pairs.` : "Lines: 95% bootstrap interval over the lines of the text (1,000 resamples).",
+    },
+    { id: "bpb", title: "Bits per byte per target tokenizer and language", axis: "bits / byte", mark: "dot", rows: perPair, sort: "ascending", caption: "Lines: 95% bootstrap interval over the lines of each text." },
+    { id: "length", title: "Sequence length relative to the model's own tokenizer", axis: "tokens / original tokens", mark: "bar", rows: pairs.map((r) => ({ label: label(r), value: r.lengthRatio })), sort: "descending" },
   ];
 }

@@ -73,7 +73,8 @@ test("compare writes JSON and HTML; mixture rejects a tokenizer without merges a
   assert.match(r.out, /fra_Latn/);
   const json = JSON.parse(readFileSync(join(dir, "out.json"), "utf8"));
   assert.deepEqual(json.tokenizers, ["gpt-2", "llama"]);
-  assert.ok(existsSync(join(dir, "out.html")));
+  assert.match(readFileSync(join(dir, "out.html"), "utf8"), /Text measured:<\/strong> the text files of .*\(eng_Latn, fra_Latn\)/);
+  assert.equal(readFileSync(join(dir, "out.csv"), "utf8").trim().split("\r\n").length, 1 + 2 * 2, "CSV beside the JSON: a row per tokenizer and text");
   const missing = retoken(["compare", GPT2, "--corpus", join(dir, "nope")]);
   assert.equal(missing.code, 1);
   assert.match(missing.err, /cannot read the folder/);

@@ -56,6 +56,13 @@ test("bitsPerByte = Σ NLL / (ln 2 · bytes), first token predicted from the sta
   const wantNone = rest.nll + Math.log(V);
   assert.ok(Math.abs(none.nll - wantNone) / wantNone < 1e-6, `${none.nll} vs ${wantNone}`);
   assert.equal(none.bytes, ids.length - 2);
+  // Per-token NLLs (for intervals over lines) add up to the total, with and without a start token and in windows.
+  for (const opts of [{ startId: ids[0] }, { startId: null }, { startId: ids[0], window: 5, stride: 2 }]) {
+    const p = await bitsPerByte(model, tokenizer, text, { ...opts, perToken: true });
+    const sum = p.tokenNll!.reduce((a, b) => a + b, 0);
+    assert.equal(p.tokenNll!.length, p.tokens);
+    assert.ok(Math.abs(sum - p.nll) / p.nll < 1e-9 && p.tokenNll!.every((x) => x > 0), `${sum} vs ${p.nll}`);
+  }
 });
 
 test("sliding windows score every token once; a window as long as the text gives the exact value", async () => {

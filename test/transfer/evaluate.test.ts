@@ -73,7 +73,14 @@ test("transfer-eval writes JSON and a self-contained HTML report; bad options ar
     assert.match(lines.join(""), /mean/);
     const html = await readFile(join(tmp, "r.html"), "utf8");
     assert.equal((html.match(/data-chart/g) ?? []).length, 3);
+    assert.equal((html.match(/<svg /g) ?? []).length, 3, "every chart is drawn as an inline <svg>");
+    assert.match(html, /Text measured:<\/strong> held-out text per language: de=assets\/text\/de-heldout.txt \(first 6 lines of each\)/);
     assert.ok(!/https?:\/\/cdn/.test(html));
+    const csv = (await readFile(join(tmp, "r.csv"), "utf8")).trim().split("\r\n");
+    assert.equal(csv[0], "target,language,method,bitsPerByte,intervalLow,intervalHigh,tokens,bytes,lengthRatio");
+    assert.equal(csv.length, 4);
+    // Six lines: each row has a bootstrap interval over them that holds its bits per byte.
+    for (const row of (json as unknown as { rows: { bitsPerByte: number; interval: [number, number] }[] }).rows) assert.ok(row.interval[0] <= row.bitsPerByte && row.bitsPerByte <= row.interval[1], JSON.stringify(row));
     assert.ok(JSON.parse(await readFile(join(tmp, "r.json"), "utf8")).averages.length === 3);
     await assert.rejects(runTransferEval({ target: ["de=assets/tokenizers/de-8k.json"], text: ["de=assets/text/de-heldout.txt"], auxText: [], methods: "fvt,nope", quiet: true }, () => {}), /unknown method "nope"/);
     await assert.rejects(runTransferEval({ target: ["fr=assets/tokenizers/de-8k.json"], text: ["de=assets/text/de-heldout.txt"], auxText: [], methods: "fvt", quiet: true }, () => {}), /names language "fr"/);

@@ -2,10 +2,9 @@
 import type { Command } from "commander";
 import { readdir, readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { createRequire } from "node:module";
 import { Tokenizer } from "../../index.js";
 import { compareTokenizers, formatCompareTable, type CorpusText, type NamedTokenizer } from "../../analyze/compare.js";
-import { renderCompareHtml } from "../../analyze/report-html.js";
+import { compareCsv, renderCompareHtml } from "../../analyze/report-html.js";
 import { petrovFloresText } from "../../analyze/flores.js";
 import { readTextFile, readTextFolder, writeFileAtomic } from "../../node/files.js";
 import { measureCounts, type CountsMetrics } from "../../analyze/count-metrics.js";
@@ -70,10 +69,8 @@ export async function compareOnCounts(files: string[], countFiles: string[]): Pr
   return out;
 }
 
-export function chartJsSource(): Promise<string> {
-  const main = createRequire(import.meta.url).resolve("chart.js");
-  return readFile(join(main, "..", "chart.umd.js"), "utf8");
-}
+/** The CSV written beside a JSON output: same name, .csv extension. */
+export const csvBeside = (jsonPath: string) => jsonPath.replace(/(\.json)?$/i, ".csv");
 
 export function register(program: Command): void {
   program
@@ -87,7 +84,7 @@ export function register(program: Command): void {
     .option("--pivot <name>", "text that parity premium is relative to (default: English if present)")
     .option("--alpha <number>", "Rényi efficiency order", "2.5")
     .option("--no-audit", "skip the vocabulary audit")
-    .option("--json [file]", "write the full results as JSON to a file, or print them instead of the table")
+    .option("--json [file]", "write the full results as JSON to a file (and the per-text rows as CSV beside it), or print them instead of the table")
     .option("--html <file>", "write a self-contained HTML report with charts")
     .action(async (files: string[], opts: { corpus?: string; flores?: string; counts?: string[]; reference?: string; pivot?: string; alpha: string; audit: boolean; json?: string | true; html?: string }) => {
       if ([opts.corpus, opts.flores, opts.counts].filter((x) => x !== undefined).length !== 1) throw new Error("compare: give exactly one of --corpus DIR, --flores DIR or --counts FILE...");
@@ -101,10 +98,10 @@ export function register(program: Command): void {
       }
       const alpha = Number(opts.alpha);
       if (!(alpha > 0)) throw new Error(`compare: --alpha must be a positive number, got ${opts.alpha}`);
-      const corpus: CorpusText[] = opts.corpus ? await readTextFolder(opts.corpus) : await readFloresFolder(opts.flores!);
+      const texts: CorpusText[] = opts.corpus ? await readTextFolder(opts.corpus) : await readFloresFolder(opts.flores!);
       const tokenizers: NamedTokenizer[] = [];
       for (const f of files) tokenizers.push({ name: tokenizerName(f, files), tokenizer: await Tokenizer.fromFile(f) });
-      const report = compareTokenizers(tokenizers, corpus, {
+      const report = compareTokenizers(tokenizers, texts, {
         reference: opts.reference,
         pivot: opts.pivot,
         alpha,
@@ -114,6 +111,10 @@ export function register(program: Command): void {
       process.stderr.write("\r\x1b[K");
       if (opts.json !== true) process.stdout.write(formatCompareTable(report) + "\n");
       await emitJson(opts.json, report);
-      if (opts.html) await writeFileAtomic(opts.html, renderCompareHtml(report, await chartJsSource()));
+      if (typeof opts.json === "string") await writeFileAtomic(csvBeside(opts.json), compareCsv(report));
+      const corpus = opts.flores
+        ? `FLORES-200 at ${opts.flores}: counts on dev + devtest joined as Petrov et al. 2023 prepare them; unigram bits per byte fitted on dev, measured on devtest (${texts.length} languages: ${texts.map((c) => c.name).join(", ")})`
+        : `the text files of ${opts.corpus} (${texts.map((c) => c.name).join(", ")}), each measured whole`;
+      if (opts.html) await writeFileAtomic(opts.html, renderCompareHtml(report, corpus));
     });
 }

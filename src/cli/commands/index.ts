@@ -15,5 +15,6 @@ import { register as transfer } from "./transfer.js";
 import { register as convert } from "./convert.js";
 import { register as view } from "./view.js";
 import { register as nextBytes } from "./next-bytes.js";
+import { register as playground } from "./playground.js";
 
-export const commands: ((program: Command) => void)[] = [demo, encode, decode, inspect, train, count, compare, mixture, bpb, generate, transfer, transferEval, convert, view, nextBytes];
+export const commands: ((program: Command) => void)[] = [demo, encode, decode, inspect, train, count, compare, mixture, bpb, generate, transfer, transferEval, convert, view, nextBytes, playground];

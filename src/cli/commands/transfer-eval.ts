@@ -99,16 +99,23 @@ export async function runTransferEval(opts: TransferEvalCliOptions, out: (s: str
   const json = { ...report, averages: methodAverages(report) };
   if (opts.json !== true) out(formatTransferTable(report));
   await emitJson(opts.json, json);
+  if (typeof opts.json === "string") {
+    const { toCsv } = await import("../../analyze/report-html.js");
+    const { csvBeside } = await import("./compare.js");
+    const csvRows = report.rows.map((r) => [r.target, r.language, r.method, r.bitsPerByte, r.interval?.[0] ?? null, r.interval?.[1] ?? null, r.tokens, r.bytes, r.lengthRatio]);
+    await writeFileAtomic(csvBeside(opts.json), toCsv(["target", "language", "method", "bitsPerByte", "intervalLow", "intervalHigh", "tokens", "bytes", "lengthRatio"], csvRows));
+  }
   if (opts.html) {
-    const { renderChartsPage, htmlTable } = await import("../../analyze/report-html.js");
-    const { chartJsSource } = await import("./compare.js");
+    const { renderChartsPage, htmlTable, escapeHtml } = await import("../../analyze/report-html.js");
     const avg = methodAverages(report);
-    const intro = `<p>Model: ${dir.replace(/[&<>"']/g, "")}. Bits per byte on held-out text (lower is better); sequence length relative to the model's own tokenizer.</p>${htmlTable(
-      ["method", "mean bits per byte", "mean length ratio", "pairs"],
-      avg.map((a) => [a.method, a.bitsPerByte.toFixed(4), a.lengthRatio.toFixed(3), a.pairs]),
+    const range = (i: [number, number] | null) => (i ? `${i[0].toFixed(3)}–${i[1].toFixed(3)}` : "–");
+    const intro = `<p>Model: ${escapeHtml(dir)}. Bits per byte on held-out text (lower is better); sequence length relative to the model's own tokenizer.</p>${htmlTable(
+      ["method", "mean bits per byte", "95% interval", "mean length ratio", "pairs"],
+      avg.map((a) => [a.method, a.bitsPerByte.toFixed(4), range(a.interval), a.lengthRatio.toFixed(3), a.pairs]),
     )}`;
-    const rows = report.rows.map((r) => [r.target, r.language, r.method, r.bitsPerByte.toFixed(4), r.tokens, r.bytes, r.lengthRatio.toFixed(3)]);
-    await writeFileAtomic(opts.html, renderChartsPage({ title: "retoken transfer-eval", intro, charts: transferCharts(report), outro: `<h2>All results</h2>${htmlTable(["target", "language", "method", "bits/byte", "tokens", "bytes", "length ratio"], rows)}` }, await chartJsSource()));
+    const rows = report.rows.map((r) => [r.target, r.language, r.method, r.bitsPerByte.toFixed(4), range(r.interval), r.tokens, r.bytes, r.lengthRatio.toFixed(3)]);
+    const corpus = `held-out text per language: ${opts.text.join(", ")}${lines ? ` (first ${lines} lines of each)` : ""}; every token scored once, in sliding windows.`;
+    await writeFileAtomic(opts.html, renderChartsPage({ title: "retoken transfer-eval", corpus, intro, charts: transferCharts(report), outro: `<h2>All results</h2>${htmlTable(["target", "language", "method", "bits/byte", "95% interval", "tokens", "bytes", "length ratio"], rows)}` }));
   }
   return json;
 }
@@ -128,7 +135,7 @@ export function register(program: Command): void {
     .option("--donor <dir>", "donor model that already uses the target tokenizer (for --methods omp)")
     .option("--window <n>", "tokens per forward pass")
     .option("--stride <n>", "tokens between windows")
-    .option("--json [file]", "write the results as JSON to a file, or print them instead of the table")
+    .option("--json [file]", "write the results as JSON to a file (and the rows as CSV beside it), or print them instead of the table")
     .option("--html <file>", "write a self-contained HTML report with charts")
     .option("--add-special-tokens", "append the model's special tokens to a target that lacks them (else an error)")
     .option("--allow-binary", "read text files even if they look binary (compressed files are refused regardless)")

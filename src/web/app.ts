@@ -1,0 +1,477 @@
+// The playground page: a text box, one panel per tokenizer (tokens coloured by id, counts, bytes per token), details
+// of the token under the pointer, the caret or the keyboard selection, a chart comparing the panels, and files
+// dropped or chosen by the user read in the page (nothing is uploaded). Bundled for the browser by site.ts.
+import { Tokenizer } from "../tokenize/tokenizer.js";
+import type { Encoding } from "../tokenize/encoding.js";
+import { renderChart } from "../analyze/charts.js";
+import { TokenFaces, changedRange, tokenHue, visibleBytes } from "./token-view.js";
+import { BrowserModel, firstByteDistribution, topK } from "./model.js";
+import { base64Decode } from "../util/base64.js";
+import { stateFromHash, stateToHash, type PlaygroundState } from "./state.js";
+
+/** What site.ts writes into the page: the bundled tokenizers and where their data is. */
+export interface Manifest {
+  tokenizers: { key: string; title: string; script: string }[];
+  /** The bundled model: its script hands over {config, weights (base64 safetensors)}; its tokenizer's key. */
+  model: { script: string; tokenizer: string; bytes: number } | null;
+}
+
+declare global {
+  interface Window {
+    retokenManifest: Manifest;
+    /** Called by each asset script with its content (script tags load from file:// where fetch cannot). */
+    retokenAsset(key: string, text: string): void;
+    /** Milliseconds per input event: encode and redraw every panel (read by the latency benchmark). */
+    retokenTimings: number[];
+    /** Milliseconds from an input event to the end of the next frame that shows it (style, layout and paint included). */
+    retokenFrameTimings: number[];
+    retokenReady: boolean;
+  }
+}
+
+interface Loaded {
+  tokenizer: Tokenizer;
+  faces: TokenFaces;
+  title: string;
+}
+
+/** Tokens drawn per panel; the count stays exact beyond it (a 1 MB paste must not freeze the page). */
+const MAX_DRAWN = 20_000;
+
+const $ = <T extends HTMLElement>(sel: string, root: ParentNode = document) => root.querySelector(sel) as T;
+/** An element with properties (and a data-testid) set and children appended. */
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Record<string, unknown> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
+  const { testid, ...rest } = props;
+  const e = document.createElement(tag);
+  Object.assign(e, rest);
+  if (typeof testid === "string") e.dataset.testid = testid;
+  e.append(...children);
+  return e;
+}
+const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).toUpperCase().padStart(2, "0")).join(" ");
+const utf8 = new TextEncoder();
+
+const loaded = new Map<string, Loaded>();
+const pending = new Map<string, Promise<Loaded>>();
+const assetWaiters = new Map<string, (text: string) => void>();
+
+window.retokenAsset = (key, text) => assetWaiters.get(key)?.(text);
+window.retokenTimings = [];
+window.retokenFrameTimings = [];
+
+function loadAsset(key: string, src: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    assetWaiters.set(key, (text) => {
+      assetWaiters.delete(key);
+      resolve(text);
+    });
+    const script = el("script", { src, onerror: () => reject(new Error(`could not load ${src}`)) });
+    document.head.append(script);
+  });
+}
+
+function prepare(tokenizer: Tokenizer, title: string): Loaded {
+  return { tokenizer, faces: new TokenFaces(tokenizer), title };
+}
+
+async function loadTokenizer(key: string): Promise<Loaded> {
+  const have = loaded.get(key);
+  if (have) return have;
+  let p = pending.get(key);
+  if (!p) {
+    const entry = window.retokenManifest.tokenizers.find((t) => t.key === key);
+    if (!entry) throw new Error(key.startsWith("file:") ? `${key.slice(5)}: load the file again (files are not kept in links)` : `unknown tokenizer "${key}"`);
+    p = loadAsset(key, entry.script).then((text) => {
+      const l = prepare(Tokenizer.fromBytes(utf8.encode(text), { fileName: entry.title }), entry.title);
+      loaded.set(key, l);
+      return l;
+    });
+    pending.set(key, p);
+  }
+  return p;
+}
+
+let state: PlaygroundState = stateFromHash(location.hash);
+
+/** The special-token switch: off reads every special token typed in the text as plain text (tiktoken's rule with
+ * nothing allowed and nothing refused). */
+const specialOptions = () => (state.parseSpecialTokens ? {} : { allowedSpecial: [] as string[], disallowedSpecial: [] as string[] });
+
+class Panel {
+  readonly root: HTMLElement;
+  readonly select: HTMLSelectElement;
+  private readonly count: HTMLElement;
+  private readonly stats: HTMLElement;
+  private readonly tokens: HTMLElement;
+  private readonly details: HTMLElement;
+  private readonly note: HTMLElement;
+  private ids: number[] = [];
+  private encoding: Encoding | null = null;
+  private text = "";
+  private selected = -1;
+  current: Loaded | null = null;
+
+  constructor(public key: string) {
+    this.select = el("select", { testid: "tokenizer-select", title: "tokenizer of this panel" });
+    this.select.setAttribute("aria-label", "tokenizer");
+    this.count = el("strong", { testid: "token-count" }, "0");
+    this.stats = el("span", { className: "stats" });
+    this.tokens = el("div", { className: "tokens", tabIndex: 0, testid: "tokens" });
+    this.tokens.setAttribute("role", "listbox");
+    this.tokens.setAttribute("aria-label", "tokens (arrow keys select)");
+    this.details = el("div", { className: "details", testid: "token-details" }, "Point at a token, click it, or move the caret in the text.");
+    this.note = el("div", { className: "note" });
+    const remove = el("button", { type: "button", title: "remove this panel", textContent: "✕" });
+    remove.setAttribute("aria-label", "remove panel");
+    remove.addEventListener("click", () => removePanel(this));
+    this.root = el("section", { className: "panel" }, el("header", {}, this.select, el("span", {}, this.count, " tokens"), this.stats, remove), this.note, this.tokens, this.details);
+    this.root.dataset.testid = "panel";
+    this.select.addEventListener("change", () => {
+      this.key = this.select.value;
+      saveState();
+      void this.load();
+    });
+    this.tokens.addEventListener("mouseover", (e) => {
+      const i = this.indexOf(e.target);
+      if (i >= 0) this.showDetails(i);
+    });
+    this.tokens.addEventListener("click", (e) => {
+      const i = this.indexOf(e.target);
+      if (i >= 0) this.selectToken(i);
+    });
+    this.tokens.addEventListener("keydown", (e) => {
+      const moves: Record<string, number> = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1, Home: -Infinity, End: Infinity };
+      const d = moves[e.key];
+      if (d === undefined || this.ids.length === 0) return;
+      e.preventDefault();
+      const n = Math.min(this.ids.length, MAX_DRAWN);
+      const from = Number.isFinite(d) && this.selected >= 0 ? this.selected : 0;
+      this.selectToken(Math.max(0, Math.min(n - 1, from + d)));
+    });
+    this.fillOptions();
+  }
+
+  fillOptions(): void {
+    const options = window.retokenManifest.tokenizers.map((t) => [t.key, t.title] as const);
+    for (const [key, l] of loaded) if (key.startsWith("file:")) options.push([key, `${l.title} (your file)`]);
+    if (!options.some(([k]) => k === this.key)) options.push([this.key, `${this.key.replace(/^file:/, "")} (not loaded)`]);
+    this.select.replaceChildren(...options.map(([value, text]) => el("option", { value, text })));
+    this.select.value = this.key;
+  }
+
+  async load(): Promise<void> {
+    this.note.textContent = "loading…";
+    try {
+      this.current = await loadTokenizer(this.key);
+      this.note.textContent = "";
+    } catch (e) {
+      this.current = null;
+      this.note.textContent = (e as Error).message;
+    }
+    this.ids = [];
+    this.tokens.replaceChildren();
+    this.update(this.text || textInput.value, true);
+    scheduleChart();
+  }
+
+  private indexOf(target: EventTarget | null): number {
+    const span = (target as HTMLElement | null)?.closest?.("span[data-id]");
+    return span && span.parentElement === this.tokens ? Array.prototype.indexOf.call(this.tokens.children, span) : -1;
+  }
+
+  /** Re-encodes the whole text and redraws only the tokens that changed (ids equal at both ends keep their spans). */
+  update(text: string, force = false): void {
+    this.text = text;
+    const l = this.current;
+    if (!l) {
+      this.count.textContent = "–";
+      return;
+    }
+    let encoding: Encoding;
+    try {
+      encoding = l.tokenizer.encode(text, { addSpecialTokens: state.addSpecialTokens, ...specialOptions() });
+    } catch (e) {
+      this.note.textContent = (e as Error).message;
+      return;
+    }
+    this.encoding = encoding;
+    const ids = encoding.ids;
+    const drawnBefore = Math.min(this.ids.length, MAX_DRAWN);
+    const drawnAfter = Math.min(ids.length, MAX_DRAWN);
+    const [prefix, suffix] = force ? [0, 0] : changedRange(this.ids.slice(0, drawnBefore), ids.slice(0, drawnAfter));
+    const children = this.tokens.children;
+    for (let i = drawnBefore - suffix - 1; i >= prefix; i--) children[i]!.remove();
+    const fresh = document.createDocumentFragment();
+    for (let i = prefix; i < drawnAfter - suffix; i++) fresh.append(this.tokenSpan(ids[i]!));
+    this.tokens.insertBefore(fresh, children[prefix] ?? null);
+    this.ids = ids.slice();
+    if (this.selected >= drawnAfter) this.selected = -1;
+    const bytes = utf8.encode(text).length;
+    this.count.textContent = String(ids.length);
+    this.stats.textContent = ` · ${text.length} chars · ${bytes} bytes · ${ids.length ? (bytes / ids.length).toFixed(2) : "–"} bytes/token${ids.length > MAX_DRAWN ? ` · first ${MAX_DRAWN} drawn` : ""}`;
+  }
+
+  private tokenSpan(id: number): HTMLSpanElement {
+    const face = this.current!.faces.face(id);
+    const span = el("span", { className: face.special ? "t s" : face.partial ? "t p" : "t", textContent: face.label });
+    span.dataset.id = String(id);
+    span.style.setProperty("--h", String(tokenHue(id)));
+    return span;
+  }
+
+  selectToken(i: number, scroll = true): void {
+    this.tokens.children[this.selected]?.classList.remove("sel");
+    this.selected = i;
+    const span = this.tokens.children[i] as HTMLElement | undefined;
+    span?.classList.add("sel");
+    // Scrolling forces a layout: done for pointer and keyboard selection, not for every caret move while typing.
+    if (scroll) span?.scrollIntoView({ block: "nearest" });
+    this.showDetails(i);
+  }
+
+  /** The token covering a UTF-16 position of the text (the caret), by binary search over offsets. */
+  selectAt(position: number): void {
+    const offsets = this.encoding?.offsets;
+    if (!offsets || offsets.length === 0) return;
+    let lo = 0;
+    let hi = offsets.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (offsets[mid]![1] <= position) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo < MAX_DRAWN) this.selectToken(lo, false);
+  }
+
+  private showDetails(i: number): void {
+    const e = this.encoding;
+    if (!e || !this.current || i >= e.ids.length) return;
+    const id = e.ids[i]!;
+    const face = this.current.faces.face(id);
+    const [s, t] = e.offsets[i]!;
+    const [bs, bt] = e.byteOffsets[i]!;
+    const token = this.current.tokenizer.idToToken(id) ?? "";
+    this.details.replaceChildren(
+      el("span", {}, `#${i} · id `, el("strong", { textContent: String(id) })),
+      ` · token ${JSON.stringify(token)} · bytes ${hex(face.bytes) || "(none)"}${face.partial ? " (part of a character)" : ""}${face.special ? " · special" : ""}`,
+      ` · text [${s}, ${t}) UTF-16, [${bs}, ${bt}) bytes: ${JSON.stringify(this.text.slice(s, t))}`,
+    );
+  }
+}
+
+const panels: Panel[] = [];
+const textInput = el("textarea", { testid: "text-input", spellcheck: false, rows: 6 });
+textInput.setAttribute("aria-label", "text to tokenize");
+const panelsBox = el("div", { className: "panels" });
+const chartBox = el("figure", { className: "chart", testid: "compare-chart" });
+
+function addPanel(key: string): Panel {
+  const p = new Panel(key);
+  panels.push(p);
+  panelsBox.append(p.root);
+  void p.load();
+  return p;
+}
+
+function removePanel(p: Panel): void {
+  panels.splice(panels.indexOf(p), 1);
+  p.root.remove();
+  saveState();
+  scheduleChart();
+}
+
+let saveTimer: ReturnType<typeof setTimeout> | undefined;
+function saveState(): void {
+  state = { ...state, text: textInput.value, tokenizers: panels.map((p) => p.key) };
+  clearTimeout(saveTimer);
+  // A keystroke must not wait on history; the link catches up a moment later.
+  saveTimer = setTimeout(() => history.replaceState(null, "", stateToHash(state)), 200);
+}
+
+let chartTimer: ReturnType<typeof setTimeout> | undefined;
+function scheduleChart(): void {
+  clearTimeout(chartTimer);
+  chartTimer = setTimeout(drawChart, 250);
+}
+
+function drawChart(): void {
+  const bytes = utf8.encode(textInput.value).length;
+  const rows = panels.filter((p) => p.current).map((p, i) => {
+    const n = Number($("[data-testid=token-count]", p.root).textContent) || 0;
+    return { label: `${i + 1}. ${p.current!.title}`, value: n, text: `${n} tokens · ${n ? (bytes / n).toFixed(2) : "–"} B/token` };
+  });
+  if (rows.length === 0) return chartBox.replaceChildren();
+  const svg = renderChart({ id: "tokens", title: "Tokens for this text", axis: "tokens (fewer: cheaper)", mark: "bar", rows, sort: "ascending", digits: 0 }, document);
+  chartBox.replaceChildren(el("figcaption", { textContent: "Tokens for this text, fewest first" }), svg);
+}
+
+function onInput(event: Event): void {
+  const t0 = performance.now();
+  const text = textInput.value;
+  for (const p of panels) p.update(text);
+  window.retokenTimings.push(performance.now() - t0);
+  scheduleModel();
+  const start = event.timeStamp;
+  requestAnimationFrame(() => setTimeout(() => window.retokenFrameTimings.push(performance.now() - start)));
+  saveState();
+  scheduleChart();
+}
+
+async function addFiles(list: ArrayLike<File>): Promise<void> {
+  for (const file of Array.from(list)) {
+    const key = `file:${file.name}`;
+    try {
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      const l = prepare(Tokenizer.fromBytes(bytes, { fileName: file.name }), file.name);
+      loaded.set(key, l);
+      pending.delete(key);
+    } catch (e) {
+      status.textContent = `${file.name}: ${(e as Error).message}`;
+      continue;
+    }
+    status.textContent = `${file.name} loaded in this page (nothing was uploaded).`;
+    const waiting = panels.find((p) => p.key === key);
+    for (const p of panels) p.fillOptions();
+    if (waiting) void waiting.load();
+    else addPanel(key);
+  }
+  saveState();
+}
+
+const status = el("p", { className: "status", testid: "status" });
+
+/** The model section: next-token and next-byte probabilities at the caret, from the bundled model run in the page. */
+const modelBox = el("section", { className: "model", testid: "model-panel" });
+const modelStatus = el("p", { className: "status", testid: "model-status" });
+const nextTokens = el("figure", { className: "chart", testid: "next-tokens" });
+const nextBytes = el("figure", { className: "chart", testid: "next-bytes" });
+let model: { net: BrowserModel; tok: Loaded } | null = null;
+let modelTimer: ReturnType<typeof setTimeout> | undefined;
+
+async function loadModel(): Promise<void> {
+  const m = window.retokenManifest.model!;
+  modelStatus.textContent = "loading the model…";
+  try {
+    const text = await loadAsset("model", m.script);
+    const { config, weights } = JSON.parse(text) as { config: Record<string, unknown>; weights: string };
+    const bytes = base64Decode(weights);
+    if (!bytes) throw new Error("the model asset is not valid base64");
+    model = { net: BrowserModel.fromBytes(config as never, bytes), tok: await loadTokenizer(m.tokenizer) };
+    modelStatus.textContent = "";
+    scheduleModel();
+  } catch (e) {
+    modelStatus.textContent = `model: ${(e as Error).message}`;
+  }
+}
+
+function scheduleModel(): void {
+  if (!model) return;
+  clearTimeout(modelTimer);
+  // The forward runs on the page's thread: once typing pauses, not per keystroke.
+  modelTimer = setTimeout(drawModel, 250);
+}
+
+function drawModel(): void {
+  if (!model) return;
+  const { net, tok } = model;
+  const caret = textInput.selectionStart ?? textInput.value.length;
+  const prefix = textInput.value.slice(0, caret);
+  const t0 = performance.now();
+  const ids = tok.tokenizer.encode(prefix, { addSpecialTokens: false }).ids;
+  const p = net.nextToken(ids);
+  const ms = performance.now() - t0;
+  const tokens = topK(p, 10);
+  const bytes = topK(firstByteDistribution(p, (id) => (tok.faces.face(id).special ? null : tok.faces.face(id).bytes)), 10);
+  const whole = tok.tokenizer.encode(textInput.value, { addSpecialTokens: false });
+  const inside = whole.offsets.findIndex(([s, e]) => s < caret && caret < e);
+  modelStatus.textContent = `${ids.length} tokens of context before the caret (${tok.title}); ${ms.toFixed(0)} ms.` + (inside >= 0 ? ` The caret is inside the token ${JSON.stringify(tok.faces.face(whole.ids[inside]!).label)}: a prompt that ends mid-token biases these probabilities (token healing, from retoken/decode, is not in the page yet).` : "");
+  const list = (rows: { label: string; p: number; id: number }[], testid: string) => {
+    const ol = el("ol", { className: "ranked", testid });
+    for (const r of rows) {
+      const li = el("li", { textContent: `${r.label} ${(100 * r.p).toFixed(2)}%` });
+      li.dataset.id = String(r.id);
+      li.dataset.p = String(r.p);
+      ol.append(li);
+    }
+    return ol;
+  };
+  const tokenRows = tokens.map((r) => ({ id: r.id, p: r.p, label: `${tok.faces.face(r.id).label} (${r.id})` }));
+  const byteRows = bytes.map((r) => ({ id: r.id, p: r.p, label: visibleBytes(Uint8Array.of(r.id)).label }));
+  const chart = (id: string, title: string, rows: typeof tokenRows) =>
+    renderChart({ id, title, axis: "probability", mark: "bar", rows: rows.map((r) => ({ label: r.label, value: r.p, text: `${(100 * r.p).toFixed(1)}%` })), sort: "descending" }, document);
+  nextTokens.replaceChildren(el("figcaption", { textContent: "Next token" }), chart("next-token", "next token", tokenRows), list(tokenRows, "next-token-list"));
+  nextBytes.replaceChildren(el("figcaption", { textContent: "Next byte (next-token mass summed by first byte)" }), chart("next-byte", "next byte", byteRows), list(byteRows, "next-byte-list"));
+}
+
+function main(): void {
+  const fileInput = el("input", { type: "file", testid: "tokenizer-file", multiple: true, accept: ".json,.model,.tiktoken,application/json" });
+  fileInput.addEventListener("change", () => void addFiles(fileInput.files ?? []).then(() => (fileInput.value = "")));
+  const addButton = el("button", { type: "button", textContent: "+ panel" });
+  addButton.addEventListener("click", () => {
+    addPanel(window.retokenManifest.tokenizers[0]!.key);
+    saveState();
+  });
+  const toggle = (label: string, checked: boolean, on: (v: boolean) => void, testid: string) => {
+    const box = el("input", { type: "checkbox", checked, testid });
+    box.addEventListener("change", () => {
+      on(box.checked);
+      saveState();
+      for (const p of panels) p.update(textInput.value, true);
+      scheduleChart();
+    });
+    return el("label", {}, box, " ", label);
+  };
+  const controls = el(
+    "div",
+    { className: "controls" },
+    el("label", { className: "file" }, "Add a tokenizer file (tokenizer.json, .model, .tiktoken — read here, never uploaded): ", fileInput),
+    addButton,
+    toggle("add special tokens (BOS/EOS)", state.addSpecialTokens, (v) => (state.addSpecialTokens = v), "add-special"),
+    toggle("match special tokens in the text", state.parseSpecialTokens, (v) => (state.parseSpecialTokens = v), "parse-special"),
+  );
+  textInput.value = state.text;
+  textInput.addEventListener("input", onInput);
+  const caret = () => {
+    if (document.activeElement === textInput) for (const p of panels) p.selectAt(textInput.selectionStart);
+    scheduleModel();
+  };
+  textInput.addEventListener("keyup", caret);
+  textInput.addEventListener("click", caret);
+  document.body.append(
+    el("header", {}, el("h1", { textContent: "retoken playground" }), el("p", { textContent: "Tokens coloured by id; · is a space, ↵ a line break, ⟨E6 97⟩ bytes that are part of a character. Everything runs in this page." })),
+    controls,
+    status,
+    textInput,
+    panelsBox,
+    chartBox,
+    modelBox,
+  );
+  const manifestModel = window.retokenManifest.model;
+  if (manifestModel) {
+    const load = el("button", { type: "button", testid: "model-load", textContent: `Load the bundled model (${(manifestModel.bytes / 1e6).toFixed(0)} MB, runs in this page)` });
+    load.addEventListener("click", () => {
+      load.disabled = true;
+      void loadModel();
+    });
+    modelBox.append(el("h2", { textContent: "The model at the caret" }), load, modelStatus, el("div", { className: "model-views" }, nextTokens, nextBytes));
+  }
+  // Drop a file anywhere on the page.
+  document.addEventListener("dragover", (e) => e.preventDefault());
+  document.addEventListener("drop", (e) => {
+    e.preventDefault();
+    if (e.dataTransfer?.files.length) void addFiles(e.dataTransfer.files);
+  });
+  window.addEventListener("hashchange", () => {
+    const next = stateFromHash(location.hash);
+    if (stateToHash(next) === stateToHash(state)) return;
+    textInput.value = next.text;
+    for (const p of [...panels]) removePanel(p);
+    state = next;
+    for (const key of next.tokenizers) addPanel(key);
+    for (const box of Array.from(document.querySelectorAll<HTMLInputElement>("input[type=checkbox]"))) box.checked = box.dataset.testid === "add-special" ? next.addSpecialTokens : next.parseSpecialTokens;
+  });
+  for (const key of state.tokenizers) addPanel(key);
+  void Promise.allSettled(panels.map((p) => loadTokenizer(p.key))).then(() => (window.retokenReady = true));
+}
+
+main();
