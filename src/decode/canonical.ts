@@ -42,8 +42,9 @@ export interface Canonicality {
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
-/** Whether the bytes are complete, valid UTF-8 (no exception thrown to find out: this runs per token). */
-export function isValidUtf8(bytes: Uint8Array): boolean {
+/** Whether bytes are UTF-8: "valid", "incomplete" (valid but cut inside the last character: more bytes can complete
+ * it) or "invalid" (nothing after them makes them valid). No exception thrown to find out: this runs per token. */
+export function utf8State(bytes: Uint8Array): "valid" | "incomplete" | "invalid" {
   for (let i = 0; i < bytes.length; ) {
     const b = bytes[i]!;
     if (b < 0x80) {
@@ -51,14 +52,22 @@ export function isValidUtf8(bytes: Uint8Array): boolean {
       continue;
     }
     const n = b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
-    if (n < 0) return false;
-    for (let k = 1; k <= n; k++) if (i + k >= bytes.length || (bytes[i + k]! & 0xc0) !== 0x80) return false;
-    const c = bytes[i + 1]!;
-    // Overlong forms, surrogates and code points above U+10FFFF.
-    if ((b === 0xe0 && c < 0xa0) || (b === 0xed && c > 0x9f) || (b === 0xf0 && c < 0x90) || (b === 0xf4 && c > 0x8f)) return false;
+    if (n < 0) return "invalid";
+    for (let k = 1; k <= n; k++) {
+      if (i + k >= bytes.length) return "incomplete";
+      if ((bytes[i + k]! & 0xc0) !== 0x80) return "invalid";
+      // Overlong forms, surrogates and code points above U+10FFFF show in the second byte.
+      const c = bytes[i + 1]!;
+      if (k === 1 && ((b === 0xe0 && c < 0xa0) || (b === 0xed && c > 0x9f) || (b === 0xf0 && c < 0x90) || (b === 0xf4 && c > 0x8f))) return "invalid";
+    }
     i += n + 1;
   }
-  return true;
+  return "valid";
+}
+
+/** Whether the bytes are complete, valid UTF-8. */
+export function isValidUtf8(bytes: Uint8Array): boolean {
+  return utf8State(bytes) === "valid";
 }
 
 function decodeStrict(bytes: Uint8Array): string | null {

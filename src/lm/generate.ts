@@ -20,6 +20,9 @@ export interface GenerateOptions extends SamplingOptions {
   stopIds?: number[];
   /** Called with each new id as soon as it is chosen. */
   onToken?: (id: number) => void;
+  /** Chooses the next id from the step's logits (default: `sample(logits)`). A caller that constrains generation
+   * (token healing) masks the logits and checks what `sample` picked; `sample` may be called again. */
+  pick?: (logits: Float64Array, sample: (logits: Float64Array) => number, step: number) => number;
 }
 
 /** A seeded uniform [0, 1) generator (SplitMix32). */
@@ -89,7 +92,8 @@ export async function generate(model: { config: ModelConfig; params: Params }, p
       if ((state?.length ?? 0) + input.length > model.config.maxPositions) break;
       const [next] = await lm.extend([{ from: state, ids: input, consume: true }]);
       state = next!.state;
-      const id = sampleFromLogits(next!.logProbs, options, random);
+      const sample = (l: Float64Array) => sampleFromLogits(l, options, random);
+      const id = options.pick ? options.pick(next!.logProbs, sample, step) : sample(next!.logProbs);
       out.push(id);
       options.onToken?.(id);
       if (stop.has(id)) break;

@@ -11,7 +11,7 @@ import { DECODE_TOKENIZERS, decodeTokenizer, floresSpread, seeded } from "./toke
 
 const utf8 = new TextDecoder();
 const enc = new TextEncoder();
-const SAMPLE = floresSpread(2);
+const SAMPLE = floresSpread(1);
 
 test("textBytes is decode's UTF-8 and encodePrefix + text is what the tokens spell, for every tokenizer", () => {
   for (const { name, load } of DECODE_TOKENIZERS) {
@@ -61,7 +61,7 @@ test("modelPair agrees with the model re-encoding the pair's bytes, on random pa
     const byteLevel = name !== "llama2";
     let checked = 0;
     let valid = 0;
-    for (let k = 0; k < 20_000; k++) {
+    for (let k = 0; k < 5_000; k++) {
       const l = text[Math.floor(random() * text.length)]!;
       const r = text[Math.floor(random() * text.length)]!;
       const bytes = new Uint8Array([...c.table.bytes(l), ...c.table.bytes(r)]);
@@ -80,7 +80,7 @@ test("modelPair agrees with the model re-encoding the pair's bytes, on random pa
       checked++;
       if (oracle) valid++;
     }
-    assert.ok(checked > 15_000 && valid > 0, `${name}: ${checked} checked, ${valid} valid`);
+    assert.ok(checked > 4_000 && valid > 0, `${name}: ${checked} checked, ${valid} valid`);
   }
 });
 

@@ -1,4 +1,5 @@
-// `retoken generate [--model DIR] "prompt" [--max-tokens N --temperature T --top-k K --top-p P --seed S]`: streams text.
+// `retoken generate PROMPT [--model DIR] [--heal off|rollback|exact] [--max-tokens N] [--greedy | --temperature T
+// --top-k K --top-p P --seed S] [--json]`: streams text, or prints { prompt, continuation, text, healing } as JSON.
 import type { Command } from "commander";
 
 export function register(program: Command): void {
@@ -8,30 +9,57 @@ export function register(program: Command): void {
     .argument("<prompt>", "text to continue")
     .option("-m, --model <dir>", "model folder; default: the bundled model")
     .option("-n, --max-tokens <n>", "tokens to generate", "64")
+    .option("--heal <mode>", "token healing of a prompt that ends inside a token: off, rollback or exact", "off")
+    .option("--greedy", "always take the most likely token (temperature 0)")
     .option("--temperature <t>", "0 = greedy", "0")
     .option("--top-k <k>", "sample among the k most likely tokens (0 = all)", "0")
     .option("--top-p <p>", "nucleus sampling threshold", "1")
     .option("--seed <s>", "random seed", "0")
-    .action(async (prompt: string, opts: { model?: string; maxTokens: string; temperature: string; topK: string; topP: string; seed: string }) => {
+    .option("--json", "print { prompt, continuation, text, healing } instead of streaming")
+    .action(async (prompt: string, opts: { model?: string; maxTokens: string; heal: string; greedy?: boolean; temperature: string; topK: string; topP: string; seed: string; json?: boolean }) => {
       const num = (v: string, name: string, ok: (n: number) => boolean) => {
         const n = Number(v);
         if (!Number.isFinite(n) || !ok(n)) throw new Error(`generate: bad --${name} "${v}"`);
         return n;
       };
+      const { HEAL_MODES, canonicality, healedGenerate } = await import("../../decode/index.js");
+      const heal = HEAL_MODES.find((m) => m === opts.heal);
+      if (!heal) throw new Error(`generate: bad --heal "${opts.heal}" (expected ${HEAL_MODES.join(", ")})`);
       const maxTokens = num(opts.maxTokens, "max-tokens", (n) => Number.isInteger(n) && n >= 0);
-      const temperature = num(opts.temperature, "temperature", (n) => n >= 0);
+      const temperature = opts.greedy ? 0 : num(opts.temperature, "temperature", (n) => n >= 0);
       const topK = num(opts.topK, "top-k", (n) => Number.isInteger(n) && n >= 0);
       const topP = num(opts.topP, "top-p", (n) => n > 0 && n <= 1);
       const seed = num(opts.seed, "seed", Number.isInteger);
       const { loadLanguageModel } = await import("../../lm/node.js");
-      const { generate } = await import("../../lm/generate.js");
       const { folder, tokenizer } = await loadLanguageModel(opts.model);
-      const start = folder.config.bosTokenId;
-      const ids = tokenizer.encode(prompt, { addSpecialTokens: false }).ids;
-      const promptIds = start === null ? Array.from(ids) : [start, ...ids];
-      const stream = tokenizer.createStreamDecoder({ skipSpecialTokens: true });
-      process.stdout.write(prompt);
-      await generate(folder, promptIds, { maxTokens, temperature, topK, topP, seed, onToken: (id) => process.stdout.write(stream.push(id)) });
-      process.stdout.write(stream.flush() + "\n");
+      const canon = canonicality(tokenizer);
+      const { continuationBytes } = await import("../../decode/index.js");
+      const stream = new TextDecoder();
+      let written = 0;
+      const generated: number[] = [];
+      let plan: Parameters<typeof continuationBytes>[1] | null = null;
+      const result = await healedGenerate(folder, tokenizer, canon, prompt, {
+        heal,
+        maxTokens,
+        temperature,
+        topK,
+        topP,
+        seed,
+        onPlan: (p) => {
+          plan = p;
+          if (!opts.json) process.stdout.write(prompt);
+        },
+        onToken: (id) => {
+          if (opts.json || !plan) return;
+          generated.push(id);
+          // Continuation bytes so far, written as they complete whole characters.
+          const bytes = continuationBytes(canon, plan, generated);
+          process.stdout.write(stream.decode(bytes.subarray(written), { stream: true }));
+          written = bytes.length;
+        },
+      });
+      const continuation = new TextDecoder().decode(result.continuation);
+      if (opts.json) process.stdout.write(JSON.stringify({ prompt, continuation, text: prompt + continuation, healing: result.healing }, null, 2) + "\n");
+      else process.stdout.write(stream.decode() + "\n");
     });
 }
