@@ -162,8 +162,9 @@ export class HealingConstraint {
   /** The last bytes of the text so far (enough to see whether it ends inside a character). */
   private tail: Uint8Array;
 
-  /** Whether the prompt's own encoding is canonical; when it is not (a character the tokenizer has no token for, read
-   * back as "<unk>"), no healed sequence can be, and only the bytes and the pair rule constrain. */
+  /** Whether the prompt's own encoding (kept and removed tokens) is canonical; when it is not (a character the
+   * tokenizer has no token for, read back as "<unk>"), no healed sequence can be, and only the bytes and the pair
+   * rule constrain. */
   private readonly promptCanonical: boolean;
 
   constructor(
@@ -173,7 +174,7 @@ export class HealingConstraint {
     this.remaining = plan.removed;
     this.context = [...plan.keptIds];
     this.tail = this.canon.table.textBytes(this.context.slice(-4));
-    this.promptCanonical = canon.isCanonical(plan.keptIds);
+    this.promptCanonical = canon.isCanonical([...plan.keptIds, ...plan.removedIds]);
   }
 
   /** Whether the next token is still constrained. */

@@ -69,7 +69,7 @@ export function checkHealing(tokenizer: Tokenizer, canon: Canonicality, prompt: 
     counts.removedSpecials++;
     note("special removed");
   }
-  if (!canon.isCanonical(plan.keptIds)) {
+  if (!canon.isCanonical([...plan.keptIds, ...plan.removedIds])) {
     counts.nonCanonicalPrompts++;
     return;
   }
