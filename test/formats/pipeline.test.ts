@@ -7,7 +7,7 @@ import { get_encoding } from "tiktoken";
 import { tiktokenToTokenizerJson } from "../../src/formats/tiktoken.js";
 import { parseSentencePieceModel, sentencePieceToTokenizerJson } from "../../src/formats/sentencepiece.js";
 import type { JsonObject } from "../../src/tokenize/types.js";
-import { Tokenizer } from "../../src/tokenize/tokenizer.js";
+import { Tokenizer } from "../../src/index.js";
 import { decoderFromJSON } from "../../src/tokenize/decoders/index.js";
 import { floresSample, HARD_STRINGS } from "./data.js";
 import { llama3RankText, rankFileText } from "./rank-files.js";

@@ -60,5 +60,5 @@ test("schema and consistency errors name the file, field and offset", () => {
   bad(piece("a", 0, 9), /m\.model: pieces\[0\]: unknown piece type 9/);
   bad([0x48, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01], /varint longer than 10 bytes/);
   bad([0x00], /invalid field number 0/);
-  assert.throws(() => sentencePieceToTokenizerJson(new Uint8Array(piece("a", 0)), { fileName: "n.model" }), /n\.model: pieces: the model has no UNKNOWN piece/);
+  assert.throws(() => sentencePieceToTokenizerJson(new Uint8Array(piece("a", 0)), { fileName: "n.model" }), /n\.model: pieces: no piece has the unknown type/);
 });

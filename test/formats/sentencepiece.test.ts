@@ -13,7 +13,7 @@ import {
   SpmModelType,
 } from "../../src/formats/sentencepiece.js";
 import { TokenizerError } from "../../src/tokenize/types.js";
-import { compareWithOracle, readGolden, SPM_MODELS, spmEncode, spmTexts } from "./spm-reference.js";
+import { compareWithOracle, hasSpmEncode, readGolden, SPM_MODELS, spmEncode, spmTexts } from "./spm-reference.js";
 
 const modelBytes = (name: string) => new Uint8Array(readFileSync(SPM_MODELS.find((m) => m.name === name)!.path));
 

@@ -13,7 +13,7 @@ import { Tokenizer } from "../../src/index.js";
 import { KNOWN_TIKTOKEN_ENCODINGS } from "../../src/formats/tiktoken.js";
 import { sentencePieceToTokenizerJson } from "../../src/formats/sentencepiece.js";
 import { DTYPE_BYTES, parseSafetensors } from "../../src/tensor/safetensors.js";
-import { openSafetensors } from "../../src/tensor/safetensors-node.js";
+import { openSafetensors } from "../../src/node/safetensors.js";
 import { mulberry32 } from "../../src/util/random.js";
 import { DOCUMENTED_ACCEPTANCES } from "./fuzz-acceptances.js";
 
