@@ -104,7 +104,7 @@ test("FVT transfer: a complete folder that loads back; logits of copied tokens e
   assert.equal(result.vocabSize, tgt.vocabSize(true));
   assert.deepEqual([...result.specialIds], [[0, 1]]);
   assert.deepEqual(result.rewritten, ["model.embed_tokens.weight", "lm_head.weight"]);
-  assert.deepEqual((await readdir(out)).sort(), ["README.md", "config.json", "generation_config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"]);
+  assert.deepEqual((await readdir(out)).sort(), ["README.md", "config.json", "generation_config.json", "model.safetensors", "special_tokens_map.json", "tokenizer.json", "tokenizer_config.json"]);
   assert.deepEqual((await readdir(root)).sort(), ["model", "out", "target.json"], "no temp folder left");
   const config = JSON.parse(await readFile(join(out, "config.json"), "utf8"));
   assert.equal(config.vocab_size, tgt.vocabSize(true));
@@ -113,7 +113,17 @@ test("FVT transfer: a complete folder that loads back; logits of copied tokens e
   assert.deepEqual(JSON.parse(await readFile(join(out, "generation_config.json"), "utf8")), { bos_token_id: 1, eos_token_id: [1], pad_token_id: 1, do_sample: false });
   assert.equal(await readFile(join(out, "tokenizer.json"), "utf8"), await readFile(target, "utf8"), "the target tokenizer.json is written as given");
   // The old id table goes; fields whose token the target lacks (<unk>) go; the rest stays.
-  assert.deepEqual(JSON.parse(await readFile(join(out, "tokenizer_config.json"), "utf8")), { eos_token: "<|endoftext|>", tokenizer_class: "PreTrainedTokenizerFast" });
+  // Roles come from the config ids where the target has the token (bos/pad = id 1), with the target's added tokens.
+  const added = (content: string) => ({ content, lstrip: false, normalized: false, rstrip: false, single_word: false, special: true });
+  assert.deepEqual(JSON.parse(await readFile(join(out, "tokenizer_config.json"), "utf8")), {
+    eos_token: "<|endoftext|>",
+    tokenizer_class: "PreTrainedTokenizerFast",
+    bos_token: "<|endoftext|>",
+    pad_token: "<|endoftext|>",
+    added_tokens_decoder: { "0": added("<pad>"), "1": added("<|endoftext|>") },
+    clean_up_tokenization_spaces: false,
+    model_max_length: 64,
+  });
   assert.equal(await readFile(join(out, "README.md"), "utf8"), "a tiny test model\n");
 
   const original = await loadModelFolder(model);
