@@ -45,3 +45,7 @@ export { sampleBytes, scoreBytes, drawOutcome, type ByteSamplingOptions, type By
 export { byteLevelBitsPerByte, type ByteLevelMember, type ByteLevelBits, type MemberBits } from "./byte-bpb.js";
 export { exactNextBytes, naiveNextBytes, type NextByteDistribution } from "./next-bytes.js";
 export { tokenLM, type TokenLM, type TokenState, type TokenRequest, type TokenResult } from "../lm/token-lm.js";
+
+// Dynamic tokenization: per-batch merges (dynamic/merge.ts).
+export { DynamicMerger, DYNAMIC_BOUNDARIES, type DynamicBoundary, type DynamicBatch, type DynamicMergeOptions, type DynamicMergeStep } from "./dynamic/merge.js";
+export { dynamicBitsPerByte, dynamicGenerate, type MergedTokenRows, type DynamicModel, type DynamicScore, type DynamicScoreOptions, type DynamicGenerateOptions, type DynamicGeneration } from "./dynamic/score.js";

@@ -12,6 +12,7 @@ import type { PreTokenizerPlan } from "./pretokenize.js";
 import type { ProgressCallback } from "./corpus.js";
 import { byteFallbackTokens } from "./bpe.js";
 import { assembleTokenizerJson, byteFallbackDecoder, uniqueTokens } from "./tokenizer-json.js";
+import { ShardedMap } from "../util/sharded-map.js";
 
 export interface UnigramTrainOptions {
   vocabSize: number;
@@ -204,8 +205,8 @@ export function trainUnigram(words: Map<string, number>, plan: PreTokenizerPlan,
   // least two different characters), like the suffix tree's internal nodes SentencePiece enumerates.
   // Memory bound: on a huge corpus only the `seedWords` most frequent distinct words are enumerated (EM still
   // sees every word); a substring of rarer words rarely makes the seed list anyway.
-  const subCounts = new Map<string, number>();
-  const nextChar = new Map<string, string>();
+  const subCounts = new ShardedMap<number>();
+  const nextChar = new ShardedMap<string>();
   let seedOrder = wordList.map((_, i) => i);
   const seedWords = options.seedWords ?? 2_000_000;
   if (seedOrder.length > seedWords) seedOrder = seedOrder.sort((a, b) => wordCounts[b]! - wordCounts[a]! || a - b).slice(0, seedWords);
