@@ -49,4 +49,10 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A reader that stops early (`retoken encode --lines … | head`) closes the pipe: that ends the command quietly, as it
+// does for any Unix filter, instead of an unhandled EPIPE stack trace.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code !== "EPIPE") throw err;
+  process.exit(0);
+});
 process.exitCode = await main(process.argv.slice(2));

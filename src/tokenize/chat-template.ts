@@ -80,6 +80,9 @@ export interface ChatTemplateOptions {
   chatTemplate?: string;
   /** Further template variables (e.g. Qwen 3's enable_thinking). */
   variables?: Record<string, unknown>;
+  /** End the text inside the last message (no end-of-turn after it), so that the model continues that message — a
+   * prefilled assistant answer; transformers' continue_final_message. Not with addGenerationPrompt. */
+  continueFinalMessage?: boolean;
 }
 
 const compiled = new Map<string, Template>();
@@ -107,7 +110,11 @@ export function renderChatTemplate(config: TokenizerConfig | null, messages: Cha
   }
   const roles: Record<string, unknown> = { ...config?.specialTokens };
   if (config?.additionalSpecialTokens.length) roles.additional_special_tokens = config.additionalSpecialTokens;
-  return template.render({
+  if (options.continueFinalMessage && options.addGenerationPrompt) {
+    throw new TokenizerError("applyChatTemplate: continueFinalMessage and addGenerationPrompt exclude each other (one continues the last message, the other opens a new turn)");
+  }
+  const finalText = options.continueFinalMessage ? finalMessageText(messages) : null;
+  const rendered = template.render({
     messages,
     tools: options.tools ?? null,
     documents: options.documents ?? null,
@@ -115,4 +122,24 @@ export function renderChatTemplate(config: TokenizerConfig | null, messages: Cha
     ...roles,
     ...options.variables,
   });
+  return finalText === null ? rendered : cutAfterText(rendered, finalText);
+}
+
+/** The text continueFinalMessage continues: the last message's content, or its last text part. */
+function finalMessageText(messages: ChatMessage[]): string {
+  let text: unknown = messages[messages.length - 1]?.content;
+  if (Array.isArray(text)) text = [...text].reverse().find((part) => typeof part?.text === "string")?.text;
+  if (typeof text !== "string") throw new TokenizerError("applyChatTemplate: continueFinalMessage needs text in the last message to continue");
+  return text;
+}
+
+/** The rendered chat up to the end of the final message's text, as transformers cuts it: at the last occurrence of
+ * the stripped text, keeping the message's own trailing whitespace only where the template kept it too. */
+function cutAfterText(rendered: string, text: string): string {
+  const stripped = text.trim();
+  const at = rendered.lastIndexOf(stripped);
+  if (at < 0) throw new TokenizerError("applyChatTemplate: continueFinalMessage: the last message's text does not appear in the rendered chat (the template changes it)");
+  // Compared with the untrimmed text, so a message with leading whitespace is always cut at its stripped end.
+  const withTrailing = text.trimStart().length;
+  return rendered.slice(0, at + (rendered.slice(at, at + withTrailing) === text ? withTrailing : stripped.length));
 }

