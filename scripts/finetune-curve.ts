@@ -10,7 +10,7 @@
 // stopped; transferred folders are reused.
 import "../src/tensor/install-node-shims.js";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { finetuneModelFolder, type FinetuneLogEntry } from "../src/lm/finetune.js";
 import { DEFAULT_MODEL_DIR } from "../src/lm/node.js";
@@ -103,5 +103,5 @@ for (const r of rows) {
 }
 table.push(`| | tokens seen | ${steps.map((s) => String(tokensAt.get(s) ?? "")).join(" | ")} | |`);
 process.stdout.write(table.join("\n") + "\n");
-const settings = { model: modelDir, languages, methods, steps: Number(args.steps), evalEvery: Number(args["eval-every"]), evalLines: Number(args["eval-lines"]), trainLines: Number(args["train-lines"]), batch: Number(args.batch), seq: Number(args.seq), lr: Number(args.lr), embeddingsOnly: !args["all-weights"] };
+const settings = { model: relative(process.cwd(), modelDir), languages, methods, steps: Number(args.steps), evalEvery: Number(args["eval-every"]), evalLines: Number(args["eval-lines"]), trainLines: Number(args["train-lines"]), batch: Number(args.batch), seq: Number(args.seq), lr: Number(args.lr), embeddingsOnly: !args["all-weights"] };
 if (args.json) writeFileSync(args.json, JSON.stringify({ settings, rows, minutes: (Date.now() - t0) / 60000 }, null, 1) + "\n");
