@@ -9,12 +9,13 @@
 // domain); its line at step 0 is the untransferred model. Every run checkpoints, so rerunning resumes where it
 // stopped; transferred folders are reused.
 import "../src/tensor/install-node-shims.js";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { finetuneModelFolder, type FinetuneLogEntry } from "../src/lm/finetune.js";
 import { DEFAULT_MODEL_DIR } from "../src/lm/node.js";
 import { runTransfer } from "../src/cli/commands/transfer.js";
+import { floresLines } from "./flores-lines.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -35,15 +36,13 @@ const { values: args } = parseArgs({
   },
 });
 
-const FLORES: Record<string, string> = { de: "deu_Latn", fr: "fra_Latn", es: "spa_Latn", ru: "rus_Cyrl", pl: "pol_Latn", ja: "jpn_Jpan" };
 const languages = args.languages!.split(",");
 const methods = args.methods!.split(",");
-for (const l of languages) if (!FLORES[l]) throw new Error(`--languages: no tokenizer for "${l}" (one of ${Object.keys(FLORES).join(", ")})`);
+// Every language has a tokenizer and FLORES text before anything runs.
+for (const l of languages) floresLines("dev", l, 1);
 const work = resolve(args.work!);
 mkdirSync(work, { recursive: true });
 const modelDir = args.model ?? DEFAULT_MODEL_DIR;
-const flores = resolve("../shared/data/flores200");
-const lines = (file: string, n: number) => readFileSync(file, "utf8").split("\n").filter((l) => l.length > 0).slice(0, n).join("\n") + "\n";
 
 interface CurveRow {
   language: string;
@@ -55,8 +54,8 @@ const t0 = Date.now();
 for (const language of languages) {
   const trainFile = join(work, `${language}-train.txt`);
   const evalFile = join(work, `${language}-eval.txt`);
-  writeFileSync(trainFile, lines(join(flores, "dev", `${FLORES[language]}.dev`), Number(args["train-lines"])));
-  writeFileSync(evalFile, lines(join(flores, "devtest", `${FLORES[language]}.devtest`), Number(args["eval-lines"])));
+  writeFileSync(trainFile, floresLines("dev", language, Number(args["train-lines"])));
+  writeFileSync(evalFile, floresLines("devtest", language, Number(args["eval-lines"])));
   for (const method of methods) {
     let source = modelDir;
     if (method !== "original") {

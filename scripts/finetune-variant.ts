@@ -8,7 +8,7 @@
 //
 // Reruns reuse the variant (its checkpoint resumes) and the transferred folders.
 import "../src/tensor/install-node-shims.js";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { finetuneModelFolder } from "../src/lm/finetune.js";
@@ -16,6 +16,7 @@ import { DEFAULT_MODEL_DIR, loadLanguageModel } from "../src/lm/node.js";
 import { bitsPerByte } from "../src/lm/bpb.js";
 import { DEFAULT_HYPERNET_DIR } from "../src/transfer/hypernet/index.js";
 import { runTransfer } from "../src/cli/commands/transfer.js";
+import { floresLines } from "./flores-lines.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -35,22 +36,20 @@ const { values: args } = parseArgs({
   },
 });
 
-const FLORES: Record<string, string> = { de: "deu_Latn", fr: "fra_Latn", es: "spa_Latn", ru: "rus_Cyrl", pl: "pol_Latn", ja: "jpn_Jpan" };
 const targets = args.targets!.split(",");
 const methods = args.methods!.split(",");
-for (const l of [args.language!, ...targets]) if (!FLORES[l]) throw new Error(`no FLORES code and tokenizer for "${l}" (one of ${Object.keys(FLORES).join(", ")})`);
+// Every language has a tokenizer and FLORES text before anything runs.
+for (const l of [args.language!, ...targets]) floresLines("dev", l, 1);
 const work = resolve(args.work!);
 mkdirSync(work, { recursive: true });
 const baseDir = args.model ?? DEFAULT_MODEL_DIR;
 const hypernetDir = args.hypernet ?? DEFAULT_HYPERNET_DIR;
-const flores = resolve("../shared/data/flores200");
-const lines = (file: string, n: number) => readFileSync(file, "utf8").split("\n").filter((l) => l.length > 0).slice(0, n).join("\n") + "\n";
 const t0 = Date.now();
 const note = (s: string) => process.stderr.write(`${s} (${((Date.now() - t0) / 60000).toFixed(1)} min)\n`);
 
 // 1. The variant: the base model fine-tuned on one language's FLORES dev text.
 const trainFile = join(work, `${args.language}-train.txt`);
-writeFileSync(trainFile, lines(join(flores, "dev", `${FLORES[args.language!]}.dev`), Number(args["train-lines"])));
+writeFileSync(trainFile, floresLines("dev", args.language!, Number(args["train-lines"])));
 const variantDir = join(work, `variant-${args.language}`);
 if (!existsSync(join(variantDir, "config.json")))
   await finetuneModelFolder({ modelDir: baseDir, texts: [trainFile], out: variantDir, steps: Number(args.steps), batch: Number(args.batch), seq: Number(args.seq), lr: Number(args.lr), onProgress: (e, total) => void (e.step % 25 === 0 && note(`variant step ${e.step}/${total} loss ${e.loss?.toFixed(3) ?? "—"}`)) });
@@ -68,7 +67,7 @@ async function score(dir: string, text: string): Promise<number> {
 interface Row { target: string; model: string; method: string; bitsPerByte: number }
 const rows: Row[] = [];
 for (const target of targets) {
-  const evalText = lines(join(flores, "devtest", `${FLORES[target]}.devtest`), Number(args["eval-lines"]));
+  const evalText = floresLines("devtest", target, Number(args["eval-lines"]));
   rows.push({ target, model: "base", method: "own tokenizer", bitsPerByte: await score(baseDir, evalText) });
   rows.push({ target, model: "variant", method: "own tokenizer", bitsPerByte: await score(variantDir, evalText) });
   for (const method of methods) {
