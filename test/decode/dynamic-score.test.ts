@@ -31,6 +31,7 @@ test("no merges is the model's own bits per byte, line by line (lm/bpb.ts)", asy
   assert.ok(Math.abs(dyn.nll - nll) < 1e-4 * nll, `${dyn.nll} vs ${nll}`);
   assert.equal(dyn.reduction, 0);
   assert.equal(dyn.tokens, dyn.baseTokens);
+  assert.equal(dyn.bitsPerByteWithVocabulary, dyn.bitsPerByte);
 });
 
 test("merged scoring equals bits per byte of a model whose tables hold the merged rows (softmax over V + m)", async () => {
@@ -57,6 +58,10 @@ test("merged scoring equals bits per byte of a model whose tables hold the merge
     nll += (await bitsPerByte(extended, { encode: () => ({ ids }) }, lines[i]!)).nll;
   }
   assert.ok(Math.abs(dyn.nll - nll) < 1e-4 * nll, `${dyn.nll} vs ${nll}`);
+  // The merges' description: two ids out of the vocabulary so far, per merge.
+  let bits = 0;
+  for (let k = 0; k < 60; k++) bits += 2 * Math.log2(batch.baseSize + k);
+  assert.ok(Math.abs(dyn.vocabularyBits - bits) < 1e-9 && Math.abs(dyn.bitsPerByteWithVocabulary - (dyn.bitsPerByte + bits / dyn.bytes)) < 1e-12);
   // Only the merged tokens the batch uses extend the softmax.
   assert.equal(dyn.newTokens, used.length);
 });

@@ -34,6 +34,9 @@ export interface DynamicCurvePoint {
   merges: number;
   bitsPerByte: number;
   relative: number;
+  /** Bits per byte with the merges' description charged (decode/dynamic/score.ts), and its change. */
+  bitsPerByteWithVocabulary: number;
+  relativeWithVocabulary: number;
   seconds: number;
 }
 
@@ -44,6 +47,7 @@ function fraction(flag: string, v: string): number {
 }
 
 const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
+const signed = (x: number) => (x >= 0 ? "+" : "") + percent(x);
 
 export function register(program: Command): void {
   program
@@ -74,13 +78,14 @@ type DynamicReport = Awaited<ReturnType<typeof runDynamic>>;
 
 function describe(r: DynamicReport): string {
   if ("points" in r) {
-    const rows = r.points.map((p) => `${(p.kind === "static" ? `static ${p.tokenizer}` : `${p.boundary} @ ${percent(p.targetReduction!)}`).padEnd(28)} ${percent(p.reduction).padStart(7)} shorter  ${p.bitsPerByte.toFixed(4)} bits/byte  ${(p.relative >= 0 ? "+" : "") + percent(p.relative)}\n`);
+    const rows = r.points.map((p) => `${(p.kind === "static" ? `static ${p.tokenizer}` : `${p.boundary} @ ${percent(p.targetReduction!)}`).padEnd(28)} ${percent(p.reduction).padStart(7)} shorter  ${p.bitsPerByte.toFixed(4)} bits/byte  ${signed(p.relative)}  (merges charged: ${signed(p.relativeWithVocabulary)})\n`);
     return `baseline: ${r.baselineBitsPerByte.toFixed(4)} bits/byte over ${r.lines} lines (${r.baselineTokens} tokens)\n` + rows.join("");
   }
   return labelled([
     ["reduction", `${percent(r.reduction)} (${r.baseTokens} → ${r.tokens} tokens)`],
     ["merges per batch", r.merges.toFixed(1)],
     ["bits per byte", `${r.bitsPerByte.toFixed(4)} (model's own tokenization: ${r.baselineBitsPerByte.toFixed(4)})`],
+    ["with merges charged", r.bitsPerByteWithVocabulary.toFixed(4)],
     ["boundary", r.boundary],
     ["lines", `${r.lines} in ${r.batches} batches`],
     ["cache", `${r.cacheHits} hits, ${r.cacheMisses} misses`],
@@ -129,11 +134,12 @@ async function runDynamic(file: string, opts: DynamicFlags, boundaryGiven: boole
 
   if (!sweep) {
     const [r, seconds] = await timed(() => dynamicBitsPerByte(folder, merger, rows, lines, { boundary, batchLines, ...(merges !== undefined ? { merges } : { reduction }) }));
-    return { ...common, boundary, reduction: r.reduction, merges: r.merges / r.batches, bitsPerByte: r.bitsPerByte, seconds, tokens: r.tokens, baseTokens: r.baseTokens, newTokens: r.newTokens, batches: r.batches, cacheHits: rows.hits, cacheMisses: rows.misses };
+    return { ...common, boundary, reduction: r.reduction, merges: r.merges / r.batches, bitsPerByte: r.bitsPerByte, bitsPerByteWithVocabulary: r.bitsPerByteWithVocabulary, seconds, tokens: r.tokens, baseTokens: r.baseTokens, newTokens: r.newTokens, batches: r.batches, cacheHits: rows.hits, cacheMisses: rows.misses };
   }
 
   const points: DynamicCurvePoint[] = [];
-  const point = (p: Omit<DynamicCurvePoint, "relative">, r: DynamicScore) => points.push({ ...p, relative: r.bitsPerByte / baseline.bitsPerByte - 1 });
+  const point = (p: Omit<DynamicCurvePoint, "relative" | "bitsPerByteWithVocabulary" | "relativeWithVocabulary">, r: DynamicScore) =>
+    points.push({ ...p, relative: r.bitsPerByte / baseline.bitsPerByte - 1, bitsPerByteWithVocabulary: r.bitsPerByteWithVocabulary, relativeWithVocabulary: r.bitsPerByteWithVocabulary / baseline.bitsPerByte - 1 });
   for (const b of boundaryGiven ? [boundary] : DYNAMIC_BOUNDARIES)
     for (const target of sweep) {
       const [r, seconds] = await timed(() => dynamicBitsPerByte(folder, merger, rows, lines, { boundary: b, batchLines, reduction: target }));
@@ -153,10 +159,11 @@ async function runDynamic(file: string, opts: DynamicFlags, boundaryGiven: boole
     const label = (p: DynamicCurvePoint) => (p.kind === "static" ? `static ${p.tokenizer}` : `target ${percent(p.targetReduction!)}`);
     const rowsOf = (value: (p: DynamicCurvePoint) => number, text: (p: DynamicCurvePoint) => string) => points.map((p) => ({ label: label(p), series: p.boundary ?? "static transfer", value: value(p), text: text(p) }));
     const charts = [
-      { id: "relative-bpb", title: "Bits per byte against the model's own tokenization, by reduction (lower is better)", axis: "bits per byte, relative change (%)", mark: "dot" as const, rows: rowsOf((p) => 100 * p.relative, (p) => `${(p.relative >= 0 ? "+" : "") + percent(p.relative)} at ${percent(p.reduction)} shorter`), sort: "ascending" as const, caption: `${lines.length} lines of ${basename(file)}; baseline ${baseline.bitsPerByte.toFixed(4)} bits/byte.` },
+      { id: "relative-bpb", title: "Bits per byte against the model's own tokenization, by reduction (lower is better)", axis: "bits per byte, relative change (%)", mark: "dot" as const, rows: rowsOf((p) => 100 * p.relative, (p) => `${signed(p.relative)} at ${percent(p.reduction)} shorter`), sort: "ascending" as const, caption: `${lines.length} lines of ${basename(file)}; baseline ${baseline.bitsPerByte.toFixed(4)} bits/byte. The merges are learned on the scored text itself, so the extended softmax knows which strings occur in it.` },
+      { id: "relative-bpb-charged", title: "The same with the merges' description charged (2·log2 of the vocabulary per merge)", axis: "bits per byte, relative change (%)", mark: "dot" as const, rows: rowsOf((p) => 100 * p.relativeWithVocabulary, (p) => `${signed(p.relativeWithVocabulary)} at ${percent(p.reduction)} shorter`), sort: "ascending" as const },
       { id: "reduction", title: "Sequence reduction reached", axis: "shorter than the model's own tokenization (%)", mark: "bar" as const, rows: rowsOf((p) => 100 * p.reduction, (p) => percent(p.reduction)), sort: "ascending" as const },
     ];
-    const table = htmlTable(["point", "boundary", "reduction", "merges / batch", "bits/byte", "relative", "seconds"], points.map((p) => [label(p), p.boundary ?? "static", percent(p.reduction), p.merges.toFixed(1), p.bitsPerByte.toFixed(4), percent(p.relative), p.seconds.toFixed(1)]));
+    const table = htmlTable(["point", "boundary", "reduction", "merges / batch", "bits/byte", "relative", "merges charged", "seconds"], points.map((p) => [label(p), p.boundary ?? "static", percent(p.reduction), p.merges.toFixed(1), p.bitsPerByte.toFixed(4), signed(p.relative), signed(p.relativeWithVocabulary), p.seconds.toFixed(1)]));
     await writeFileAtomic(opts.html, renderChartsPage({ title: "retoken dynamic", corpus: basename(file), intro: `<p>Model: ${escapeHtml(dir)}; hypernetwork: ${escapeHtml(hypernetDir)}. Each line is scored as a document; merges are learned per batch of ${batchLines} lines.</p>`, charts, outro: `<h2>All points</h2>${table}` }));
   }
   return report;

@@ -41,6 +41,13 @@ export interface DynamicScore {
   tokens: number;
   /** 1 − tokens / baseTokens over all lines. */
   reduction: number;
+  /**
+   * Bits to name every batch's merges (each as its two parts, out of the vocabulary so far: Σ 2·log2(base + k)), and
+   * bits per byte with them added. The merges are learned on the very text that is scored, so the extended softmax
+   * knows which strings occur in it; this charge is what a code would pay to tell a reader that vocabulary.
+   */
+  vocabularyBits: number;
+  bitsPerByteWithVocabulary: number;
   /** Merges learned, summed over batches, and the merged tokens actually used (what the softmax is extended by). */
   merges: number;
   newTokens: number;
@@ -125,7 +132,7 @@ export async function dynamicBitsPerByte(model: DynamicModel, merger: DynamicMer
   if (start === null) throw new Error("dynamic tokenization: the model has no BOS or EOS token to start a line from");
   const encoder = new TextEncoder();
   const workspace = cpuWorkspace(model.params);
-  const out: DynamicScore = { bitsPerByte: 0, nll: 0, bytes: 0, baseTokens: 0, tokens: 0, reduction: 0, merges: 0, newTokens: 0, batches: 0, lines: 0 };
+  const out: DynamicScore = { bitsPerByte: 0, nll: 0, vocabularyBits: 0, bitsPerByteWithVocabulary: 0, bytes: 0, baseTokens: 0, tokens: 0, reduction: 0, merges: 0, newTokens: 0, batches: 0, lines: 0 };
   lines.forEach((line, i) => {
     if (line.length === 0) throw new Error(`dynamic tokenization: line ${i + 1} is empty`);
   });
@@ -152,11 +159,13 @@ export async function dynamicBitsPerByte(model: DynamicModel, merger: DynamicMer
     out.baseTokens += batch.tokensBefore;
     out.tokens += batch.tokensAfter;
     out.merges += batch.merges.length;
+    for (let k = 0; k < batch.merges.length; k++) out.vocabularyBits += 2 * Math.log2(batch.baseSize + k);
     out.newTokens += used.bytes.length;
     out.batches++;
     out.lines += chunk.length;
   }
   out.bitsPerByte = out.nll / (Math.LN2 * out.bytes);
+  out.bitsPerByteWithVocabulary = out.bitsPerByte + out.vocabularyBits / out.bytes;
   out.reduction = out.baseTokens === 0 ? 0 : 1 - out.tokens / out.baseTokens;
   return out;
 }
