@@ -20,10 +20,14 @@ const tables: Record<EncodingName, () => Promise<{ default: PackagedRanks }>> = 
   o200k_base: () => import("js-tiktoken/ranks/o200k_base"),
 };
 
-/** A tiktoken encoding by name ("cl100k_base", "o200k_base", …): the same ids as tiktoken's get_encoding. */
-export async function loadEncoding(name: EncodingName): Promise<Tokenizer> {
+/** A named encoding's table as js-tiktoken packs it: {pat_str, special_tokens, bpe_ranks}. */
+export async function packagedEncoding(name: EncodingName): Promise<PackagedRanks> {
   const table = Object.hasOwn(tables, name) ? tables[name] : undefined;
   if (!table) throw new TokenizerError(`loadEncoding: unknown encoding ${JSON.stringify(name)} (known: ${ENCODING_NAMES.join(", ")})`);
-  const ranks = (await table()).default;
-  return Tokenizer.fromJSON(packagedTiktokenToTokenizerJson(ranks, { fileName: name }), { fileName: name });
+  return (await table()).default;
+}
+
+/** A tiktoken encoding by name ("cl100k_base", "o200k_base", …): the same ids as tiktoken's get_encoding. */
+export async function loadEncoding(name: EncodingName): Promise<Tokenizer> {
+  return Tokenizer.fromJSON(packagedTiktokenToTokenizerJson(await packagedEncoding(name), { fileName: name }), { fileName: name });
 }

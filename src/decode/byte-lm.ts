@@ -52,6 +52,17 @@ export interface ByteLMOptions {
   context?: readonly number[];
 }
 
+/** A canonical sequence reaching or passing the end of the text (ByteLM.covers). */
+export interface Cover {
+  /** The cover without its last token. */
+  readonly parent: CoverNode;
+  readonly token: number;
+  /** log P(cover | context). */
+  readonly logP: number;
+  /** The live node of the whole cover when it ends exactly at the text's end (its state is after the cover). */
+  readonly node: CoverNode | null;
+}
+
 /** A canonical sequence spelling X[0, end) after the context. */
 export interface CoverNode {
   /** The last token (−1: the root, no text token yet). */
@@ -561,52 +572,36 @@ export class ByteLM implements ByteModel {
     return this.rule.canonical.isCanonical(path());
   }
 
-  /** log A(X) of the text so far: Σ over its covers (for exact healing and tests). */
+  /** log A(X) of the text so far: Σ over its covers. */
   coverMass(): number {
     let total = -Infinity;
     for (const c of this.covers()) total = logSumExp(total, c.logP);
     return total;
   }
 
-  /** Every cover of the text so far: a live node and a token reaching or passing the end, with log P(cover). */
-  covers(): { node: CoverNode; token: number; logP: number }[] {
+  /**
+   * Every cover of the text so far, with log P(cover): `parent` (the tokens before the last) and `token`, the last,
+   * which reaches or passes the end. A cover that ends exactly at the end is a live node itself (`node`: its model
+   * state is the state after the cover); one that passes it has none yet (extend `parent`'s state by `token`).
+   */
+  covers(): Cover[] {
     const table = this.rule.table;
-    const out: { node: CoverNode; token: number; logP: number }[] = [];
+    const out: Cover[] = [];
     for (const node of this.live) {
-      if (node.end >= this.n) continue;
+      // Born at this byte: the cover is the node (its parent may already be dropped when no token passes the end).
+      if (node.end === this.n) {
+        if (node.token >= 0 && node.parent) out.push({ parent: node.parent, token: node.token, logP: node.logP, node });
+        continue;
+      }
       const range = table.find(this.data, node.end, this.n);
       if (!range) continue;
+      const depth = this.n - node.end;
       let path: number[] | null = null;
       const lazyPath = () => (path ??= pathOf(node));
-      for (const id of table.idsIn(range)) if (this.rule.canExtend(lazyPath, node.token, id, node.context)) out.push({ node, token: id, logP: node.logP + node.logProbs![id]! });
+      for (const id of table.idsIn(range))
+        if (table.length(id) > depth && this.rule.canExtend(lazyPath, node.token, id, node.context)) out.push({ parent: node, token: id, logP: node.logP + node.logProbs![id]!, node: null });
     }
     return out;
-  }
-
-  /**
-   * Draws one cover of the text with probability ∝ P(cover) (ByteSampler's prompt-boundary sampling): the ids after
-   * the context, the model state after them, and the bytes the last token adds past the text. The model then
-   * continues token by token from that state.
-   */
-  async sampleCover(random: () => number): Promise<{ ids: number[]; state: TokenState; logProbs: Float64Array; extraBytes: Uint8Array }> {
-    const covers = this.covers();
-    if (covers.length === 0) throw new Error("byte-level: the text has no cover (push at least one byte)");
-    let max = -Infinity;
-    for (const c of covers) max = Math.max(max, c.logP);
-    let total = 0;
-    for (const c of covers) total += Math.exp(c.logP - max);
-    let r = random() * total;
-    let pick = covers[covers.length - 1]!;
-    for (const c of covers) {
-      r -= Math.exp(c.logP - max);
-      if (r < 0) {
-        pick = c;
-        break;
-      }
-    }
-    const [res] = await this.lm.extend([{ from: pick.node.state, ids: [pick.token] }]);
-    const bytes = this.rule.table.bytes(pick.token);
-    return { ids: [...pathOf(pick.node), pick.token], state: res!.state, logProbs: res!.logProbs, extraBytes: bytes.slice(this.n - pick.node.end) };
   }
 
   /** Releases every kept model state. */

@@ -38,6 +38,9 @@ export interface Canonicality {
   /** The ids the tokenizer gives `bytes` when they stand inside a text (no start-of-text prefix), pre-tokenizer
    * included; null when the bytes are not valid UTF-8 and the model works on characters. */
   encodeMid(bytes: Uint8Array): number[] | null;
+  /** The pre-tokens of a text standing inside a longer one (the pre-tokenizer's start-of-text prefix taken off), in
+   * the pre-tokenizer's output spelling; the whole text as one piece when there is no pre-tokenizer. */
+  midPreTokens(text: string): string[];
 }
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
@@ -132,7 +135,7 @@ class TokenizerCanonicality implements Canonicality {
   }
 
   /** Pre-tokens of a text that stands inside a longer one (the pre-tokenizer's start-of-text prefix taken off). */
-  private midPieces(text: string): string[] {
+  midPreTokens(text: string): string[] {
     const marker = this.spaceMarker;
     // SentencePiece spells spaces with the marker before the model (the normalizer or Metaspace does it).
     if (marker !== null) text = text.split(" ").join(marker);
@@ -174,7 +177,7 @@ class TokenizerCanonicality implements Canonicality {
     // Partial characters: the pre-tokenizer never cuts inside a character, so only the model decides.
     if (text === null) return this.byteLevel ? this.modelIdsOfBytes(bytes) : null;
     const out: number[] = [];
-    for (const piece of this.midPieces(text)) this.modelIds(piece, out);
+    for (const piece of this.midPreTokens(text)) this.modelIds(piece, out);
     return out;
   }
 
@@ -255,7 +258,7 @@ class TokenizerCanonicality implements Canonicality {
 
   /** The pre-tokens of before·a·b·after are cut between a and b and nowhere inside either. */
   private cutsExactly(before: string, a: string, b: string, after: string): boolean {
-    const pieces = this.midPieces(before + a + b + after);
+    const pieces = this.midPreTokens(before + a + b + after);
     const cuts = new Set<number>();
     let at = 0;
     for (const p of pieces) cuts.add((at += this.spelledLength(p)));

@@ -1,14 +1,18 @@
-// Generation with token healing: the prompt is planned (heal.ts), the model continues the kept tokens, and the first
-// steps are masked to the candidates that spell the removed bytes; a sampled token that would make the sequence
-// non-canonical is masked out and the step sampled again.
+// Generation with token healing: the prompt is planned (heal.ts; exact: heal-exact.ts), the model continues the kept
+// tokens, and the first steps are masked to the candidates that spell the removed bytes (exact: the drawn cover's
+// tokens come first); a sampled token that would make the sequence non-canonical is masked out and the step sampled
+// again.
 
 import type { Tokenizer } from "../tokenize/tokenizer.js";
 import { TokenizerError } from "../tokenize/types.js";
-import { generate, type GenerateOptions } from "../lm/generate.js";
+import { generate, sampleFromLogits, seededRandom, type GenerateOptions } from "../lm/generate.js";
+import { tokenLM } from "../lm/token-lm.js";
 import type { ModelConfig } from "../lm/config.js";
 import type { Params } from "../lm/model.js";
 import type { Canonicality } from "./canonical.js";
-import { continuationBytes, HealingConstraint, planHealing, splitPromptBytes, type HealingPlan, type HealingReport, type HealMode } from "./heal.js";
+import { coverRule } from "./byte-lm.js";
+import { exactHealingCovers, exactHealingPlan } from "./heal-exact.js";
+import { continuationBytes, HealingConstraint, longestToken, planHealing, splitPromptBytes, type HealingPlan, type HealingReport, type HealMode } from "./heal.js";
 
 export interface HealedGenerateOptions extends Omit<GenerateOptions, "pick"> {
   heal?: HealMode;
@@ -28,26 +32,34 @@ export interface HealedGeneration {
 
 type LanguageModel = { config: ModelConfig; params: Params };
 
-/**
- * `exact` healing: the tokens that cover the removed bytes, sampled from the exact covering distribution of the
- * byte-level model (the decode-bytes work plugs in here: return ids whose bytes start with plan.removed, as
- * HealingConstraint would allow). Until then it refuses clearly.
- */
-export async function exactHealingTokens(_model: LanguageModel, _canon: Canonicality, _plan: HealingPlan, _options: HealedGenerateOptions): Promise<number[]> {
-  throw new TokenizerError("--heal exact is not available yet: it needs the byte-level model (exact covering distribution); use --heal rollback");
+/** `exact`: the first tokens are one canonical cover of the prompt's bytes, drawn from the byte-level model's exact
+ * covering distribution (heal-exact.ts) with the generation's own sampling settings (greedy: the most likely cover). */
+async function exactHead(model: LanguageModel, tokenizer: Tokenizer, canon: Canonicality, prompt: string | Uint8Array, options: HealedGenerateOptions): Promise<{ plan: HealingPlan; head: number[]; start: number[] }> {
+  const lm = await tokenLM(model);
+  const healing = await exactHealingCovers(lm, tokenizer, coverRule(tokenizer), prompt);
+  healing.model?.close();
+  // Its own stream (not the token sampler's), so the cover and the first token are drawn independently.
+  const random = seededRandom(((options.seed ?? 0) ^ 0x5bd1e995) >>> 0);
+  const cover = healing.covers.length === 0 ? null : healing.covers[sampleFromLogits(Float64Array.from(healing.covers, (c) => c.logP), options, random)]!;
+  // Generation starts where the covers were weighed: after the model's document start token.
+  return { ...exactHealingPlan(canon.table, healing, cover, lm.startId), start: lm.startId === null ? [] : [lm.startId] };
 }
 
 /** Continues `prompt` (text, or bytes that may end inside a character) with healing; see HealingConstraint. */
 export async function healedGenerate(model: LanguageModel, tokenizer: Tokenizer, canon: Canonicality, prompt: string | Uint8Array, options: HealedGenerateOptions = {}): Promise<HealedGeneration> {
   const mode = options.heal ?? "off";
   const { text, partial, bytes } = splitPromptBytes(prompt);
-  const plan = planHealing(canon, tokenizer.encodeIds(text, { addSpecialTokens: false }), partial, mode);
-  const head = mode === "exact" ? await exactHealingTokens(model, canon, plan, options) : [];
-  options.onPlan?.(plan);
   const bos = model.config.bosTokenId;
-  const start = bos === null ? [] : [bos];
+  const { plan, head, start } =
+    mode === "exact"
+      ? await exactHead(model, tokenizer, canon, bytes, options)
+      : { plan: planHealing(canon, tokenizer.encodeIds(text, { addSpecialTokens: false }), partial, mode), head: [], start: bos === null ? [] : [bos] };
+  options.onPlan?.(plan);
   const constraint = new HealingConstraint(canon, plan);
-  for (const id of head) constraint.accept(id);
+  for (const id of head) {
+    constraint.accept(id);
+    options.onToken?.(id);
+  }
   const promptIds = [...start, ...plan.keptIds, ...head];
   if (promptIds.length === 0) throw new TokenizerError("the prompt has no tokens and the model has no BOS token to start from");
   const rest = await generate(model, promptIds, {
@@ -77,5 +89,5 @@ function pickHealed(constraint: HealingConstraint, canon: Canonicality, logits: 
   // No candidate keeps the sequence canonical (it cannot happen for the prompt's own tokens, which are): spell the
   // owed bytes with the longest candidate the bytes allow.
   if (candidates.length === 0) throw new TokenizerError(`token healing: no token spells the removed bytes (${canon.table.size} tokens)`);
-  return candidates.reduce((a, b) => (canon.table.length(b) > canon.table.length(a) ? b : a));
+  return longestToken(canon, candidates);
 }

@@ -202,6 +202,23 @@ export class HealingConstraint {
     return ok;
   }
 
+  /** The tokens a healed step can take (null: any): the candidates that keep the sequence canonical, or — when none
+   * does — the longest candidate, as generation falls back to. Checks every candidate (generation samples first and
+   * checks only what it drew; the distribution is the same). */
+  allowed(): number[] | null {
+    const candidates = this.candidates();
+    if (candidates === null) return null;
+    const ok = candidates.filter((id) => this.canonicalWith(id));
+    return ok.length > 0 || candidates.length === 0 ? ok : [longestToken(this.canon, candidates)];
+  }
+
+  /** An independent copy (to follow several next tokens from the same point). */
+  fork(): HealingConstraint {
+    const copy = Object.create(HealingConstraint.prototype) as HealingConstraint;
+    // remaining and tail are replaced, never written into, so only the context needs its own array.
+    return Object.assign(copy, this, { context: [...this.context] });
+  }
+
   /** Takes the chosen token: consumes the owed bytes it spells. */
   accept(id: number): void {
     this.context.push(id);
@@ -209,6 +226,11 @@ export class HealingConstraint {
     const n = this.canon.table.length(id);
     if (this.remaining.length > 0) this.remaining = n >= this.remaining.length ? new Uint8Array(0) : this.remaining.subarray(n);
   }
+}
+
+/** The candidate with the most bytes (the first of equals). */
+export function longestToken(canon: Canonicality, ids: readonly number[]): number {
+  return ids.reduce((a, b) => (canon.table.length(b) > canon.table.length(a) ? b : a));
 }
 
 /** Tokens that go on with the character `open` starts (continuation bytes first) and pair validly after the context. */

@@ -34,13 +34,18 @@
 export { TokenByteTable, type StartRule, type TrieRange } from "./token-bytes.js";
 export { canonicality, type Canonicality } from "./canonical.js";
 export { HEAL_MODES, HealingConstraint, continuationBytes, healingCandidates, planHealing, splitPromptBytes, type HealMode, type HealingPlan, type HealingReport } from "./heal.js";
-export { exactHealingTokens, healedGenerate, type HealedGenerateOptions, type HealedGeneration } from "./heal-generate.js";
+export { healedGenerate, type HealedGenerateOptions, type HealedGeneration } from "./heal-generate.js";
+export { exactHealingCovers, exactHealingPlan, type ExactHealing, type HealingCover } from "./heal-exact.js";
 
 // Byte-level reading of token models (byte-lm.ts: definitions of canonical covers and the 257-way normalisation),
 // ensembles across tokenizers, next-byte distributions and byte-level bits per byte.
-export { ByteLM, CoverRule, coverRule, END_OF_TEXT, BYTE_OUTCOMES, type ByteModel, type ByteLMOptions, type NextBytes, type CoverNode, type PairContext } from "./byte-lm.js";
+export { ByteLM, CoverRule, coverRule, END_OF_TEXT, BYTE_OUTCOMES, type ByteModel, type ByteLMOptions, type NextBytes, type CoverNode, type Cover, type PairContext } from "./byte-lm.js";
 export { ByteEnsemble, ProxyTuned, type Combine, type EnsembleOptions, type ProxyTuningOptions } from "./ensemble.js";
 export { sampleBytes, scoreBytes, drawOutcome, type ByteSamplingOptions, type ByteScore } from "./byte-generate.js";
 export { byteLevelBitsPerByte, type ByteLevelMember, type ByteLevelBits, type MemberBits } from "./byte-bpb.js";
 export { exactNextBytes, naiveNextBytes, type NextByteDistribution } from "./next-bytes.js";
 export { tokenLM, type TokenLM, type TokenState, type TokenRequest, type TokenResult } from "../lm/token-lm.js";
+
+// Dynamic tokenization: per-batch merges (dynamic/merge.ts).
+export { DynamicMerger, DYNAMIC_BOUNDARIES, type DynamicBoundary, type DynamicBatch, type DynamicMergeOptions, type DynamicMergeStep } from "./dynamic/merge.js";
+export { dynamicBitsPerByte, dynamicGenerate, type MergedTokenRows, type DynamicModel, type DynamicScore, type DynamicScoreOptions, type DynamicGenerateOptions, type DynamicGeneration } from "./dynamic/score.js";

@@ -96,38 +96,50 @@ function shareCache(cache: KVCache | null): KVCache | null {
   return { length: cache.length, keys: cache.keys.map((t: Tensor) => t.ref), values: cache.values.map((t: Tensor) => t.ref) };
 }
 
-/** The TokenLM of a loaded model. */
+/** The TokenLM of a loaded model: the CPU path with its own KV cache where the model allows it, else the tensor
+ * backend. Both share the request checks and the pass count; they differ only in one request's forward. */
 export async function tokenLM(model: { config: ModelConfig; params: Params }): Promise<TokenLM> {
   const { config } = model;
   const cpu = cpuPath(config);
-  let passes = 0;
-  const base = { vocabSize: config.vocabSize, maxPositions: config.maxPositions, startId: documentStartId(config), endIds: endTokenIds(config) };
+  let step: (r: TokenRequest) => Promise<TokenResult>;
+  let release: (state: unknown) => void = () => {};
   if (cpu) {
     const weights = await cpuWeights(model.params);
     const workspace = cpuWorkspace(model.params);
-    return {
-      ...base,
-      get forwardPasses() {
-        return passes;
-      },
-      async extend(batch) {
-        const out: TokenResult[] = [];
-        for (const r of batch) {
-          checkRequest(r, config);
-          const from = r.from as CpuState | null;
-          if (from && !(from instanceof CpuState)) throw new Error("token LM: a state from another model");
-          const cache = from ? (r.consume ? from.cache : from.cache.fork()) : new CpuKVCache(cpu.config);
-          const logits = llamaLogitsCpu(cpu.config, weights, Int32Array.from(r.ids), 1, r.ids.length, cpu.gemm, { workspace, cache, logitsFrom: r.ids.length - 1 });
-          passes++;
-          out.push({ state: new CpuState(cache), logProbs: logSoftmax(logits) });
-        }
-        return out;
-      },
-      release() {},
+    step = async (r) => {
+      const from = r.from as CpuState | null;
+      if (from && !(from instanceof CpuState)) throw new Error("token LM: a state from another model");
+      const cache = from ? (r.consume ? from.cache : from.cache.fork()) : new CpuKVCache(cpu.config);
+      const logits = llamaLogitsCpu(cpu.config, weights, Int32Array.from(r.ids), 1, r.ids.length, cpu.gemm, { workspace, cache, logitsFrom: r.ids.length - 1 });
+      return { state: new CpuState(cache), logProbs: logSoftmax(logits) };
+    };
+  } else {
+    step = async (r) => {
+      const from = r.from as TensorState | null;
+      if (from && !(from instanceof TensorState)) throw new Error("token LM: a state from another model");
+      let cache: KVCache | null = null;
+      if (from) {
+        if (!from.cache) throw new Error("token LM: the state was released or consumed");
+        cache = r.consume ? from.cache : shareCache(from.cache);
+        if (r.consume) from.cache = null;
+      }
+      const result = forward(config, model.params, [Array.from(r.ids)], cache);
+      const all = await toFloat32(result.logits);
+      return { state: new TensorState(result.cache, result.cache.length), logProbs: logSoftmax(all.subarray(all.length - config.vocabSize)) };
+    };
+    release = (state) => {
+      if (state instanceof TensorState) {
+        disposeCache(state.cache);
+        state.cache = null;
+      }
     };
   }
+  let passes = 0;
   return {
-    ...base,
+    vocabSize: config.vocabSize,
+    maxPositions: config.maxPositions,
+    startId: documentStartId(config),
+    endIds: endTokenIds(config),
     get forwardPasses() {
       return passes;
     },
@@ -135,26 +147,11 @@ export async function tokenLM(model: { config: ModelConfig; params: Params }): P
       const out: TokenResult[] = [];
       for (const r of batch) {
         checkRequest(r, config);
-        const from = r.from as TensorState | null;
-        if (from && !(from instanceof TensorState)) throw new Error("token LM: a state from another model");
-        let cache: KVCache | null = null;
-        if (from) {
-          if (!from.cache) throw new Error("token LM: the state was released or consumed");
-          cache = r.consume ? from.cache : shareCache(from.cache);
-          if (r.consume) from.cache = null;
-        }
-        const result = forward(config, model.params, [Array.from(r.ids)], cache);
+        out.push(await step(r));
         passes++;
-        const all = await toFloat32(result.logits);
-        out.push({ state: new TensorState(result.cache, result.cache.length), logProbs: logSoftmax(all.subarray(all.length - config.vocabSize)) });
       }
       return out;
     },
-    release(state) {
-      if (state instanceof TensorState) {
-        disposeCache(state.cache);
-        state.cache = null;
-      }
-    },
+    release,
   };
 }

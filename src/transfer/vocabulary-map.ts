@@ -54,7 +54,8 @@ export function spellForModel(bytes: Uint8Array, spelling: TokenSpelling, contin
   return text;
 }
 
-function tokenizeBytePieces(model: Model, spelled: string): number[] {
+/** Source ids of a spelled token as the model alone splits it (byte-fallback spellings looked up piece by piece). */
+export function tokenizeBytePieces(model: Model, spelled: string): number[] {
   // A byte-fallback spelling is a run of "<0xNN>" tokens: look them up one by one.
   const m = spelled.match(/^(<0x[0-9A-F]{2}>)+$/);
   if (m) return (spelled.match(/<0x[0-9A-F]{2}>/g) ?? []).map((p) => model.tokenToId(p) ?? -1).filter((id) => id >= 0);

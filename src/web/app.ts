@@ -2,6 +2,7 @@
 // of the token under the pointer, the caret or the keyboard selection, a chart comparing the panels, and files
 // dropped or chosen by the user read in the page (nothing is uploaded). Bundled for the browser by site.ts.
 import { Tokenizer } from "../browser.js";
+import { packagedTiktokenToTokenizerJson } from "../formats/tiktoken.js";
 import type { Encoding } from "../tokenize/encoding.js";
 import { renderChart } from "../analyze/charts.js";
 import { TokenFaces, changedRange, tokenHue, visibleBytes } from "./token-view.js";
@@ -11,7 +12,9 @@ import { stateFromHash, stateToHash, type PlaygroundState } from "./state.js";
 
 /** What site.ts writes into the page: the bundled tokenizers and where their data is. */
 export interface Manifest {
-  tokenizers: { key: string; title: string; script: string }[];
+  /** format "tiktoken-packaged": a named encoding as js-tiktoken packs it ({pat_str, special_tokens, bpe_ranks}),
+   * else any tokenizer file the runtime reads. */
+  tokenizers: { key: string; title: string; script: string; format?: "tiktoken-packaged" }[];
   /** The bundled model: its script hands over {config, weights (base64 safetensors)}; its tokenizer's key. */
   model: { script: string; tokenizer: string; bytes: number } | null;
 }
@@ -82,7 +85,9 @@ async function loadTokenizer(key: string): Promise<Loaded> {
     const entry = window.retokenManifest.tokenizers.find((t) => t.key === key);
     if (!entry) throw new Error(key.startsWith("file:") ? `${key.slice(5)}: load the file again (files are not kept in links)` : `unknown tokenizer "${key}"`);
     p = loadAsset(key, entry.script).then((text) => {
-      const l = prepare(Tokenizer.fromBytes(utf8.encode(text), { fileName: entry.title }), entry.title);
+      const fileName = entry.title;
+      const tokenizer = entry.format === "tiktoken-packaged" ? Tokenizer.fromJSON(packagedTiktokenToTokenizerJson(JSON.parse(text), { fileName }), { fileName }) : Tokenizer.fromBytes(utf8.encode(text), { fileName });
+      const l = prepare(tokenizer, entry.title);
       loaded.set(key, l);
       return l;
     });

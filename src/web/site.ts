@@ -7,6 +7,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Manifest } from "./app.js";
 import { writeFileAtomic } from "../node/files.js";
+import { packagedEncoding, type EncodingName } from "../encodings.js";
 
 const asset = (p: string) => fileURLToPath(new URL(`../../assets/${p}`, import.meta.url));
 
@@ -16,6 +17,12 @@ export const BUNDLED_TOKENIZERS: { key: string; title: string; file: string }[] 
   { key: "default-model", title: "retoken default model (8k byte-level BPE)", file: asset("default-model/tokenizer.json") },
   { key: "de-8k", title: "German 8k (trained by retoken)", file: asset("tokenizers/de-8k.json") },
   { key: "es-8k", title: "Spanish 8k (trained by retoken)", file: asset("tokenizers/es-8k.json") },
+];
+
+/** OpenAI's named encodings, from the rank tables js-tiktoken ships (loaded by the page only when chosen). */
+export const NAMED_ENCODINGS: { key: EncodingName; title: string }[] = [
+  { key: "cl100k_base", title: "cl100k_base (GPT-4, GPT-3.5)" },
+  { key: "o200k_base", title: "o200k_base (GPT-4o)" },
 ];
 
 /**
@@ -66,6 +73,11 @@ export async function playgroundFiles(): Promise<Map<string, string>> {
     const script = `assets/${t.key}.js`;
     files.set(script, assetScript(t.key, await readFile(t.file, "utf8")));
     manifest.tokenizers.push({ key: t.key, title: t.title, script });
+  }
+  for (const e of NAMED_ENCODINGS) {
+    const script = `assets/${e.key}.js`;
+    files.set(script, assetScript(e.key, JSON.stringify(await packagedEncoding(e.key))));
+    manifest.tokenizers.push({ key: e.key, title: e.title, script, format: "tiktoken-packaged" });
   }
   const weights = await readFile(asset("default-model/model.safetensors"));
   const config = JSON.parse(await readFile(asset("default-model/config.json"), "utf8"));

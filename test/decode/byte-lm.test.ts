@@ -1,7 +1,6 @@
-// The byte-level model against brute force (the core oracle): for every prefix of short strings, the next-byte
-// distribution must equal the one obtained by enumerating every token sequence that covers the bytes, keeping those
-// that re-encoding gives back, and scoring each with the token-level model — written here independently: token bytes
-// from the vocabulary strings, canonicality by encoding texts, every cover scored along its own token sequence.
+// The byte-level model against brute force (the core oracle, oracle.ts): for every prefix of short strings, the
+// next-byte distribution must equal the one obtained by enumerating every token sequence that covers the bytes,
+// keeping those that re-encoding gives back, and scoring each with the token-level model.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -14,10 +13,8 @@ const { Tokenizer } = await import("../../src/index.js");
 const { tokenLM } = await import("../../src/lm/token-lm.js");
 const { ByteLM, coverRule, END_OF_TEXT } = await import("../../src/decode/byte-lm.js");
 const { tinyLlama } = await import("../support/tiny-llama.js");
-import type { Tokenizer as TokenizerType } from "../../src/tokenize/tokenizer.js";
-import type { LlamaConfig } from "../../src/lm/config.js";
-import type { Params } from "../../src/lm/model.js";
-import type { TokenLM, TokenState } from "../../src/lm/token-lm.js";
+const { Oracle, concat } = await import("./oracle.js");
+import type { Case } from "./oracle.js";
 await initBackend();
 const blas = loadOpenBlas();
 assert.ok("gemm" in blas, `OpenBLAS is needed for the CPU path: ${"error" in blas ? blas.error : ""}`);
@@ -25,181 +22,6 @@ setPlatformGemm(blas.gemm);
 
 const FIX = "test/fixtures/decode";
 const utf8 = new TextEncoder();
-const strict = new TextDecoder("utf-8", { fatal: true });
-
-/** GPT-2's byte ↔ printable-character table, written out again here (the oracle shares no code with src/decode). */
-function gpt2CharToByte(): Map<string, number> {
-  const out = new Map<string, number>();
-  let extra = 0;
-  for (let b = 0; b < 256; b++) {
-    const printable = (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255);
-    out.set(String.fromCodePoint(printable ? b : 256 + extra++), b);
-  }
-  return out;
-}
-
-interface Case {
-  name: string;
-  tokenizer: TokenizerType;
-  /** How the oracle spells a vocabulary string as bytes. */
-  spelling: "byte-level" | "metaspace";
-  /** Bytes encode() puts before a text. */
-  prefix: string;
-}
-
-function tokenBytesOracle(c: Case): (Uint8Array | null)[] {
-  const special = new Set(c.tokenizer.addedTokens.map((t) => t.id));
-  const charToByte = gpt2CharToByte();
-  const out: (Uint8Array | null)[] = [];
-  for (let id = 0; id < c.tokenizer.vocabSize(); id++) {
-    const s = c.tokenizer.idToToken(id);
-    if (s === undefined || special.has(id)) {
-      out.push(null);
-      continue;
-    }
-    if (c.spelling === "byte-level") out.push(Uint8Array.from(Array.from(s, (ch) => charToByte.get(ch)!)));
-    else {
-      const m = /^<0x([0-9A-F]{2})>$/.exec(s);
-      out.push(m ? Uint8Array.of(parseInt(m[1]!, 16)) : utf8.encode(s.replaceAll("\u2581", " ")));
-    }
-  }
-  return out;
-}
-
-const concat = (...parts: ArrayLike<number>[]) => Uint8Array.from(parts.flatMap((p) => Array.from(p)));
-const same = (a: ArrayLike<number>, b: ArrayLike<number>) => a.length === b.length && Array.from(a).every((v, i) => v === b[i]);
-const startsWithBytes = (a: Uint8Array, p: Uint8Array) => p.length <= a.length && p.every((v, i) => a[i] === v);
-
-/** Continuation bytes still missing at the end of `bytes` and the range of the next one; null when not UTF-8 at all. */
-function openCharacter(bytes: Uint8Array): { need: number; lo: number; hi: number } | null {
-  let i = 0;
-  while (i < bytes.length) {
-    const b = bytes[i]!;
-    const len = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
-    if (len === 0) return null;
-    const lo = b === 0xe0 ? 0xa0 : b === 0xf0 ? 0x90 : 0x80;
-    const hi = b === 0xed ? 0x9f : b === 0xf4 ? 0x8f : 0xbf;
-    for (let k = 1; k < len; k++) {
-      if (i + k === bytes.length) return { need: len - k, lo: k === 1 ? lo : 0x80, hi: k === 1 ? hi : 0xbf };
-      const c = bytes[i + k]!;
-      if (c < (k === 1 ? lo : 0x80) || c > (k === 1 ? hi : 0xbf)) return null;
-    }
-    i += len;
-  }
-  return { need: 0, lo: 0, hi: 0 };
-}
-
-/** Every way to finish the open character at the end of `bytes` (first missing byte: all values; later ones: three). */
-function finishings(open: { need: number; lo: number; hi: number }): number[][] {
-  if (open.need === 0) return [[]];
-  const later = (n: number): number[][] => (n === 0 ? [[]] : later(n - 1).flatMap((r) => [0x80, 0xa0, 0xbf].map((b) => [b, ...r])));
-  const out: number[][] = [];
-  for (let b = open.lo; b <= open.hi; b++) for (const r of later(open.need - 1)) out.push([b, ...r]);
-  return out;
-}
-
-class Oracle {
-  readonly bytes: (Uint8Array | null)[];
-  private readonly scores = new Map<string, { logP: number; next: Float64Array; state: TokenState }>();
-  readonly prefix: Uint8Array;
-
-  constructor(
-    readonly c: Case,
-    readonly model: { config: LlamaConfig; params: Params },
-    readonly lm: TokenLM,
-  ) {
-    this.bytes = tokenBytesOracle(c);
-    this.prefix = utf8.encode(c.prefix);
-  }
-
-  spelled(ids: number[]): Uint8Array {
-    return concat(...ids.map((id) => this.bytes[id] ?? new Uint8Array(0)));
-  }
-
-  encode(textBytes: Uint8Array): number[] {
-    return this.c.tokenizer.encodeIds(strict.decode(textBytes), { addSpecialTokens: false });
-  }
-
-  /** log P(ids | BOS) and the next-token log-probabilities after them, extending the token-level model one token at
-   * a time along this one sequence (the same arithmetic as any other use of the model, so the comparison below
-   * measures the byte-level logic, not float32 rounding). */
-  async score(ids: number[]): Promise<{ logP: number; next: Float64Array; state: TokenState }> {
-    const key = ids.join(",");
-    const hit = this.scores.get(key);
-    if (hit) return hit;
-    let out: { logP: number; next: Float64Array; state: TokenState };
-    if (ids.length === 0) {
-      const [r] = await this.lm.extend([{ from: null, ids: [this.model.config.bosTokenId!] }]);
-      out = { logP: 0, next: r!.logProbs, state: r!.state };
-    } else {
-      const before = await this.score(ids.slice(0, -1));
-      const last = ids[ids.length - 1]!;
-      const [r] = await this.lm.extend([{ from: before.state, ids: [last] }]);
-      out = { logP: before.logP + before.next[last]!, next: r!.logProbs, state: r!.state };
-    }
-    this.scores.set(key, out);
-    return out;
-  }
-
-  /** The canonical sequences base·c whose base spells X[0, j) and whose last token is c (bytes X[0, j) + bytes(c)). */
-  canonicalBases(X: Uint8Array, j: number, c: number): number[][] {
-    // Depends on X[0, j) and c only: the same question comes back for every longer prefix.
-    const key = `${Array.from(X.subarray(0, j)).join(".")}|${c}`;
-    let hit = this.bases.get(key);
-    if (!hit) this.bases.set(key, (hit = this.findBases(X.subarray(0, j), c)));
-    return hit;
-  }
-
-  private readonly bases = new Map<string, number[][]>();
-
-  private findBases(left: Uint8Array, c: number): number[][] {
-    const X = left;
-    const j = left.length;
-    const Y = concat(X.subarray(0, j), this.bytes[c]!);
-    if (!startsWithBytes(Y, this.prefix)) return [];
-    const text = Y.subarray(this.prefix.length);
-    const open = openCharacter(text);
-    if (!open) return [];
-    const bases = new Map<string, number[]>();
-    for (const tail of finishings(open)) {
-      const ids = this.encode(concat(text, tail));
-      // base·c must be a prefix of the encoding (all of it when nothing was added).
-      for (let k = 0; k < ids.length; k++) {
-        if (ids[k] !== c || !same(this.spelled(ids.slice(0, k)), X.subarray(0, j))) continue;
-        if (open.need === 0 && k !== ids.length - 1) continue;
-        bases.set(ids.slice(0, k).join(","), ids.slice(0, k));
-      }
-      if (bases.size > 0 && open.need === 0) break;
-    }
-    return [...bases.values()];
-  }
-
-  /** Unnormalised A(X·b) for every byte and E(X) at 256. */
-  async masses(X: Uint8Array): Promise<Float64Array> {
-    const out = new Float64Array(257);
-    const n = X.length;
-    for (let j = 0; j <= n; j++) {
-      for (let c = 0; c < this.bytes.length; c++) {
-        const b = this.bytes[c];
-        if (!b || b.length <= n - j || !same(b.subarray(0, n - j), X.subarray(j))) continue;
-        for (const base of this.canonicalBases(X, j, c)) {
-          const s = await this.score(base);
-          out[b[n - j]!]! += Math.exp(s.logP + s.next[c]!);
-        }
-      }
-    }
-    const text = X.subarray(this.prefix.length);
-    if (startsWithBytes(X, this.prefix) && openCharacter(text)?.need === 0) {
-      const ids = this.encode(text);
-      // The empty text's encoding is no tokens at all (the prefix is only put before some text).
-      if (ids.length === 0 || same(this.spelled(ids), X)) {
-        const s = await this.score(ids);
-        out[256] = Math.exp(s.logP + s.next[this.model.config.eosTokenId as number]!);
-      }
-    }
-    return out;
-  }
-}
 
 function loadCases(): Case[] {
   const json = (f: string) => Tokenizer.fromJSON(readFileSync(`${FIX}/${f}`, "utf8"));

@@ -93,7 +93,10 @@ test("generate --heal --json on the default model: text is prompt + continuation
   const special = JSON.parse((await run("node", [...cli, "<|end_of_text|>", "--heal", "rollback", "--max-tokens", "3", "--json"])).stdout);
   assert.equal(special.healing.tokensRemoved, 0);
   assert.equal(special.text, special.prompt + special.continuation);
-  await assert.rejects(run("node", [...cli, "Hello", "--heal", "exact"]), /--heal exact is not available yet/);
+  // exact: the first token is a cover of the prompt's end drawn from the byte-level model (heal-exact.test.ts).
+  const exact = JSON.parse((await run("node", [...cli, '<a href="http:', "--heal", "exact", "--max-tokens", "3", "--greedy", "--json"])).stdout);
+  assert.equal(exact.text, exact.prompt + exact.continuation);
+  assert.ok(exact.healing.candidates >= 2 && exact.healing.bytesRemoved >= 1, JSON.stringify(exact.healing));
   await assert.rejects(run("node", [...cli, "Hello", "--heal", "maybe"]), /bad --heal "maybe" \(expected off, rollback, exact\)/);
 });
 

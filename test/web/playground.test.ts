@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import tk from "tokenizers";
+import { get_encoding } from "tiktoken";
 import { writePlayground } from "../../src/web/site.js";
 import { servePlayground } from "../../src/web/serve.js";
 import { stateFromHash, stateToHash } from "../../src/web/state.js";
@@ -201,6 +202,20 @@ test("playground (built and served): ids equal HF and spm_encode, files load, sp
     assert.equal(await other.locator("[data-testid=parse-special]").isChecked(), false);
     assert.deepEqual(await other.$$eval("[data-testid=tokenizer-select]", (s) => s.map((e) => (e as HTMLSelectElement).value)), ["gpt2", "de-8k"]);
     assert.deepEqual(await other.$$eval("[data-testid=panel]", (ps) => ps.map((p) => p.querySelector("[data-testid=tokens]")!.innerHTML)), before);
+
+    // Named encodings, read in the page from js-tiktoken's packed tables: tiktoken's ids (special tokens matched, the page's default).
+    await page.goto(`${url}#t=cl100k_base,o200k_base`);
+    await waitForPanels(page, 2);
+    await page.locator("[data-testid=text-input]").fill("loaded?");
+    await page.waitForFunction(() => [...document.querySelectorAll("[data-testid=panel]")].every((p) => p.querySelector("[data-testid=tokens] [data-id]")), null, { timeout: 60_000 });
+    const sample = strings.filter((_, i) => i % 4 === 0);
+    const shownNamed = await shownIds(page, sample);
+    for (const [k, name] of (["cl100k_base", "o200k_base"] as const).entries()) {
+      const enc = get_encoding(name);
+      sample.forEach((s, i) => assert.deepEqual(shownNamed[i]![k], [...enc.encode(s, "all")], `${name} ${JSON.stringify(s)}`));
+      enc.free();
+    }
+    summary.push(`named encodings: cl100k_base and o200k_base ${sample.length}/${sample.length} each`);
     console.log(summary.join("\n"));
   } finally {
     await browser.close();

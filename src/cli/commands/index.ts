@@ -16,5 +16,6 @@ import { register as convert } from "./convert.js";
 import { register as view } from "./view.js";
 import { register as nextBytes } from "./next-bytes.js";
 import { register as playground } from "./playground.js";
+import { register as dynamic } from "./dynamic.js";
 
-export const commands: ((program: Command) => void)[] = [demo, encode, decode, inspect, train, count, compare, mixture, bpb, generate, transfer, transferEval, convert, view, nextBytes, playground];
+export const commands: ((program: Command) => void)[] = [demo, encode, decode, inspect, train, count, compare, mixture, bpb, generate, transfer, transferEval, convert, view, nextBytes, playground, dynamic];

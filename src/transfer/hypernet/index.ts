@@ -13,8 +13,11 @@ import type { ModelConfig } from "../../lm/config.js";
 import type { Params } from "../../lm/model.js";
 import { EmbeddingView } from "../embedding-view.js";
 import { buildVocabularyMap, type TransferTokenizer } from "../vocabulary-map.js";
-import { modelEmbeddings } from "../evaluate.js";
+import { mapSpecialIds, modelEmbeddings, withEmbeddings, type EvalTokenizer } from "../evaluate.js";
+import { transferEmbeddings } from "../methods.js";
+import { pinSpecialTokens } from "../special-tokens.js";
 import { isZettV1Config, loadZettV1, zettV1PredictEmbeddings } from "./v1.js";
+export { HypernetTokenRows, type HypernetRowsOptions } from "./dynamic-rows.js";
 import { checkHypernetConfig, hypernetShapes, predictEmbeddings, type ResidualHypernet, type ResidualHypernetConfig } from "./residual.js";
 
 const RESCALERS = { "rescale.in_shift": "inShift", "rescale.in_scale": "inScale", "rescale.out_scale": "outScale" } as const;
@@ -95,4 +98,16 @@ export async function predictEmbeddingsWithHypernet(args: {
   const source = await modelEmbeddings(args.model);
   const map = buildVocabularyMap(args.sourceTokenizer, args.targetTokenizer);
   return predictEmbeddings(net, source, map.pieces);
+}
+
+/**
+ * The model speaking `targetTokenizer` with hypernetwork embeddings (special tokens keep their source rows), in
+ * memory: the static transfer that dynamic tokenization is compared with.
+ */
+export async function staticHypernetTransfer(model: { config: ModelConfig; params: Params }, sourceTokenizer: EvalTokenizer, targetTokenizer: EvalTokenizer, hypernetDir: string): Promise<{ config: ModelConfig; params: Params }> {
+  const specials = mapSpecialIds(model.config, sourceTokenizer, targetTokenizer, "target tokenizer");
+  const map = buildVocabularyMap(sourceTokenizer, targetTokenizer);
+  pinSpecialTokens(map, specials.remap);
+  const predicted = await predictEmbeddingsWithHypernet({ model, sourceTokenizer, targetTokenizer, hypernetDir });
+  return withEmbeddings(model, transferEmbeddings(await modelEmbeddings(model), map, "hypernet", { predicted }).embeddings, specials);
 }

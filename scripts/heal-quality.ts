@@ -1,0 +1,222 @@
+// `npm run quality:heal`: the quality table of token healing (issue 13). FLORES devtest lines are cut between two
+// letters of a word; for each healing mode, the probability that generation (temperature 1, as `retoken generate
+// --heal MODE` samples) continues the prompt with the true next 8 bytes, summed exactly over every token path that
+// spells them (non-canonical paths included), with each mode's own constraint:
+//   off       the prompt's own tokens, then free steps;
+//   rollback  the kept tokens, then steps masked to the healing candidates (renormalised) until the removed bytes
+//             are spelled again;
+//   exact     a cover of the prompt's bytes drawn with P(cover)/A(prompt), then free steps.
+// Free steps complete a character a token left open as generation does (HealingConstraint). Paths through special
+// tokens are not counted (they spell no bytes). A branch whose probability falls e^-SLACK below the best complete path
+// found so far is not expanded; the mass it could add is bounded and reported (`prunedBound`, relative).
+// Also reported: the exact byte-level model's own log P(next 8 bytes | prompt) (257-way normalised, ByteLM).
+//   node --import tsx scripts/heal-quality.ts [--lines N] [--seed S] [--out docs/heal-quality.json]
+import { writeFileSync, renameSync } from "node:fs";
+import { loadLanguageModel } from "../src/lm/node.js";
+import { tokenLM, type TokenState } from "../src/lm/token-lm.js";
+import { HealingConstraint, canonicality, coverRule, exactHealingCovers, exactHealingPlan, planHealing, type HealMode, type HealingPlan } from "../src/decode/index.js";
+import { floresLines } from "../test/support/corpora.js";
+import { mulberry32 } from "../src/util/random.js";
+
+const arg = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1]! : fallback;
+};
+const LINES = Number(arg("lines", "8"));
+const SEED = Number(arg("seed", "13"));
+const OUT = arg("out", "docs/heal-quality.json");
+const NEXT_BYTES = 8;
+const SLACK = 25;
+const LANGUAGES = ["eng_Latn", "deu_Latn", "fra_Latn", "spa_Latn", "pol_Latn", "rus_Cyrl"];
+const MODES: HealMode[] = ["off", "rollback", "exact"];
+const utf8 = new TextEncoder();
+
+const { folder, tokenizer, dir } = await loadLanguageModel(undefined);
+const lm = await tokenLM(folder);
+const canon = canonicality(tokenizer);
+const rule = coverRule(tokenizer);
+const table = canon.table;
+const bos = folder.config.bosTokenId!;
+
+/** A point of generation: the model after some tokens, the healing constraint there, how many owed bytes the next
+ * tokens still spell before new ones, and how many of the target bytes are spelled. */
+interface Branch {
+  state: TokenState;
+  logProbs: Float64Array;
+  logP: number;
+  constraint: HealingConstraint;
+  owed: number;
+  at: number;
+}
+
+interface Search {
+  best: number;
+  pruned: number;
+}
+
+/** P(the next tokens spell `target` from `at` on | branch), summed over paths (linear probabilities). */
+async function pathMass(b: Branch, target: Uint8Array, search: Search): Promise<number> {
+  const allowed = b.constraint.allowed();
+  if (allowed && allowed.length === 0) return 0;
+  let logZ = 0;
+  if (allowed) {
+    let z = 0;
+    for (const id of allowed) z += Math.exp(b.logProbs[id]!);
+    logZ = Math.log(z);
+  }
+  const rest = target.subarray(b.at);
+  // Tokens whose bytes (past the owed ones) agree with the target: they end it, or spell a part of it and go on.
+  const ending: number[] = [];
+  const going: number[] = [];
+  const consider = (id: number) => {
+    if (table.isSpecial(id)) return;
+    const bytes = table.bytes(id);
+    if (bytes.length <= b.owed) return void going.push(id);
+    const spelled = bytes.subarray(b.owed);
+    const n = Math.min(spelled.length, rest.length);
+    for (let i = 0; i < n; i++) if (spelled[i] !== rest[i]) return;
+    (spelled.length >= rest.length ? ending : going).push(id);
+  };
+  if (allowed) for (const id of allowed) consider(id);
+  else {
+    for (const id of table.withPrefix(rest)) consider(id);
+    for (const id of table.prefixesOf(rest)) if (table.length(id) < rest.length) consider(id);
+  }
+  let total = 0;
+  for (const id of ending) {
+    const logP = b.logP + b.logProbs[id]! - logZ;
+    search.best = Math.max(search.best, logP);
+    total += Math.exp(logP);
+  }
+  going.sort((x, y) => b.logProbs[y]! - b.logProbs[x]!);
+  for (const id of going) {
+    const logP = b.logP + b.logProbs[id]! - logZ;
+    if (logP < search.best - SLACK) {
+      search.pruned += Math.exp(logP);
+      continue;
+    }
+    const [r] = await lm.extend([{ from: b.state, ids: [id] }]);
+    const constraint = b.constraint.fork();
+    constraint.accept(id);
+    const len = table.length(id);
+    const spelled = Math.max(0, len - b.owed);
+    total += await pathMass({ state: r!.state, logProbs: r!.logProbs, logP, constraint, owed: Math.max(0, b.owed - len), at: b.at + spelled }, target, search);
+  }
+  return total;
+}
+
+/** The root branch of a prompt's tokens (the start token first). */
+async function rootAfter(ids: number[], plan: HealingPlan, logP: number, at: number): Promise<Branch> {
+  const [r] = await lm.extend([{ from: null, ids }]);
+  return { state: r!.state, logProbs: r!.logProbs, logP, constraint: new HealingConstraint(canon, plan), owed: plan.removed.length, at };
+}
+
+async function scoreCut(prompt: string, target: Uint8Array) {
+  const out: Record<string, number> = {};
+  let prunedBound = 0;
+  const ids = tokenizer.encodeIds(prompt, { addSpecialTokens: false });
+  for (const mode of ["off", "rollback"] as const) {
+    const plan = planHealing(canon, ids, new Uint8Array(0), mode);
+    const search = { best: -Infinity, pruned: 0 };
+    const p = await pathMass(await rootAfter([bos, ...plan.keptIds], plan, 0, 0), target, search);
+    out[mode] = Math.log(p);
+    prunedBound = Math.max(prunedBound, search.pruned / p);
+  }
+  // exact: every cover that agrees with the target, weighted by its probability.
+  const healing = await exactHealingCovers(lm, tokenizer, rule, prompt);
+  const search = { best: -Infinity, pruned: 0 };
+  let p = 0;
+  for (const cover of healing.covers) {
+    const extra = cover.extra;
+    const n = Math.min(extra.length, target.length);
+    if (!extra.subarray(0, n).every((v, i) => v === target[i])) continue;
+    if (extra.length >= target.length) {
+      p += cover.p;
+      continue;
+    }
+    const { plan, head } = exactHealingPlan(table, healing, cover, lm.startId);
+    const constraint = new HealingConstraint(canon, plan);
+    for (const id of head) constraint.accept(id);
+    // The model state after the cover: its live node when it ends on the prompt's end, else one more step.
+    const c = cover.cover;
+    const after = c.node ? { state: c.node.state!, logProbs: c.node.logProbs! } : (await lm.extend([{ from: c.parent.state, ids: [c.token] }]))[0]!;
+    p += await pathMass({ state: after.state, logProbs: after.logProbs, logP: Math.log(cover.p), constraint, owed: 0, at: extra.length }, target, search);
+  }
+  out.exact = Math.log(p);
+  prunedBound = Math.max(prunedBound, search.pruned / p);
+  // The byte-level model itself: Σ log P(byte | before), 257-way normalised.
+  const model = healing.model!;
+  let byteLevel = 0;
+  for (const b of target) {
+    byteLevel += (await model.next()).logProbs[b]!;
+    await model.push(b);
+  }
+  model.close();
+  out.byteLevel = byteLevel;
+  return { ...out, prunedBound };
+}
+
+/** Char offsets between two letters of one word, with at least NEXT_BYTES bytes after them. */
+function cutPoints(line: string): number[] {
+  const out: number[] = [];
+  const letter = /\p{L}/u;
+  for (let i = 1; i < line.length; i++) {
+    if (!letter.test(line[i - 1]!) || !letter.test(line[i]!)) continue;
+    if (utf8.encode(line.slice(i)).length < NEXT_BYTES) continue;
+    out.push(i);
+  }
+  return out;
+}
+
+const random = mulberry32(SEED);
+const rows: { language: string; prompt: string; next: string; [k: string]: number | string }[] = [];
+const started = performance.now();
+for (const language of LANGUAGES) {
+  const lines = floresLines(language, "devtest");
+  for (let k = 0; k < LINES; k++) {
+    const line = lines[Math.floor(((k + 0.5) * lines.length) / LINES)]!;
+    const cuts = cutPoints(line);
+    if (cuts.length === 0) continue;
+    const at = cuts[Math.floor(random() * cuts.length)]!;
+    const prompt = line.slice(0, at);
+    const target = utf8.encode(line.slice(at)).subarray(0, NEXT_BYTES);
+    const score = await scoreCut(prompt, target);
+    rows.push({ language, prompt, next: new TextDecoder().decode(target), ...score });
+    process.stderr.write(`${language} ${rows.length}: ${MODES.map((m) => `${m} ${(score as Record<string, number>)[m]!.toFixed(3)}`).join(", ")}, byte-level ${score.byteLevel.toFixed(3)}\n`);
+  }
+}
+const seconds = (performance.now() - started) / 1000;
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const summarise = (rs: typeof rows) => ({
+  cuts: rs.length,
+  meanLogProb: Object.fromEntries([...MODES, "byteLevel"].map((m) => [m, mean(rs.map((r) => r[m] as number))])),
+  exactAtLeastRollback: rs.filter((r) => (r.exact as number) >= (r.rollback as number) - 1e-9).length,
+  rollbackAtLeastOff: rs.filter((r) => (r.rollback as number) >= (r.off as number) - 1e-9).length,
+});
+const perLanguage = Object.fromEntries(LANGUAGES.map((l) => [l, summarise(rows.filter((r) => r.language === l))]));
+const all = summarise(rows);
+const result = {
+  what: "mean natural-log probability of the true next 8 bytes at cut points inside words, FLORES devtest",
+  model: dir,
+  linesPerLanguage: LINES,
+  seed: SEED,
+  seconds,
+  forwardPasses: lm.forwardPasses,
+  maxPrunedBound: Math.max(...rows.map((r) => r.prunedBound as number)),
+  all,
+  perLanguage,
+  cuts: rows,
+};
+const tmp = `${OUT}.tmp`;
+writeFileSync(tmp, JSON.stringify(result, null, 2) + "\n");
+renameSync(tmp, OUT);
+
+const fmt = (x: number) => x.toFixed(3);
+const line = (name: string, s: ReturnType<typeof summarise>) =>
+  `| ${name} | ${s.cuts} | ${fmt(s.meanLogProb.off!)} | ${fmt(s.meanLogProb.rollback!)} | ${fmt(s.meanLogProb.exact!)} | ${fmt(s.meanLogProb.byteLevel!)} | ${s.exactAtLeastRollback}/${s.cuts} | ${s.rollbackAtLeastOff}/${s.cuts} |`;
+console.log("| language | cuts | off | rollback | exact | byte-level model | exact ≥ rollback | rollback ≥ off |");
+console.log("|---|---|---|---|---|---|---|---|");
+for (const l of LANGUAGES) console.log(line(l, perLanguage[l]!));
+console.log(line("all", all));
+console.log(`\n${rows.length} cuts, ${seconds.toFixed(0)} s, ${lm.forwardPasses} forward passes, pruned mass ≤ ${result.maxPrunedBound.toExponential(1)} (relative)`);
