@@ -29,6 +29,9 @@ export interface DynamicModel {
 export interface DynamicScoreOptions extends DynamicMergeOptions {
   /** Lines merged together as one batch (default 32). */
   batchLines?: number;
+  /** Learn the merges once on these lines (one batch, the same target) and apply them to every batch of the scored
+   * text: a held-out vocabulary, so the softmax is not told which strings the scored text contains. */
+  mergesFrom?: readonly string[];
 }
 
 export interface DynamicScore {
@@ -44,7 +47,8 @@ export interface DynamicScore {
   /**
    * Bits to name every batch's merges (each as its two parts, out of the vocabulary so far: Σ 2·log2(base + k)), and
    * bits per byte with them added. The merges are learned on the very text that is scored, so the extended softmax
-   * knows which strings occur in it; this charge is what a code would pay to tell a reader that vocabulary.
+   * knows which strings occur in it; this charge is what a code would pay to tell a reader that vocabulary. Merges
+   * learned on other text (`mergesFrom`) are a fixed vocabulary, like a static tokenizer's, and are not charged.
    */
   vocabularyBits: number;
   bitsPerByteWithVocabulary: number;
@@ -136,14 +140,16 @@ export async function dynamicBitsPerByte(model: DynamicModel, merger: DynamicMer
   lines.forEach((line, i) => {
     if (line.length === 0) throw new Error(`dynamic tokenization: line ${i + 1} is empty`);
   });
+  const encode = (l: string) => merger.tokenizer.encodeIds(l, { addSpecialTokens: false });
+  const heldOut = options.mergesFrom ? merger.mergeBatch(options.mergesFrom.map(encode), options) : null;
   for (let from = 0; from < lines.length; from += batchLines) {
     const chunk = lines.slice(from, from + batchLines);
-    const encoded = chunk.map((l) => merger.tokenizer.encodeIds(l, { addSpecialTokens: false }));
+    const encoded = chunk.map(encode);
     encoded.forEach((ids, i) => {
       if (ids.length + 1 > config.maxPositions) throw new Error(`dynamic tokenization: line ${from + i + 1} has ${ids.length} tokens, more than the model's ${config.maxPositions} positions allow with the start token (split the line)`);
       for (const id of ids) if (id >= config.vocabSize) throw new Error(`dynamic tokenization: token id ${id} is outside the model's vocabulary of ${config.vocabSize} (does the tokenizer belong to this model?)`);
     });
-    const batch = merger.mergeBatch(encoded, options);
+    const batch = heldOut ? merger.applyMerges(encoded, heldOut) : merger.mergeBatch(encoded, options);
     const used = usedMergedTokens(batch, config.vocabSize);
     if (used.bytes.length > 0 && !rows) throw new Error("dynamic tokenization: merged tokens need embedding rows (a hypernetwork)");
     const extra = used.bytes.length > 0 ? await rows!.rows(used.bytes) : new Float32Array();
@@ -159,7 +165,7 @@ export async function dynamicBitsPerByte(model: DynamicModel, merger: DynamicMer
     out.baseTokens += batch.tokensBefore;
     out.tokens += batch.tokensAfter;
     out.merges += batch.merges.length;
-    for (let k = 0; k < batch.merges.length; k++) out.vocabularyBits += 2 * Math.log2(batch.baseSize + k);
+    if (!heldOut) for (let k = 0; k < batch.merges.length; k++) out.vocabularyBits += 2 * Math.log2(batch.baseSize + k);
     out.newTokens += used.bytes.length;
     out.batches++;
     out.lines += chunk.length;
