@@ -30,7 +30,7 @@ export interface DynamicScoreOptions extends DynamicMergeOptions {
   /** Lines merged together as one batch (default 32). */
   batchLines?: number;
   /** Learn the merges once on these lines (one batch, the same target) and apply them to every batch of the scored
-   * text: a held-out vocabulary, so the softmax is not told which strings the scored text contains. */
+   * text: a held-out vocabulary, all of it in the softmax, so the model is not told which strings the text contains. */
   mergesFrom?: readonly string[];
 }
 
@@ -91,10 +91,16 @@ async function extendModel(model: DynamicModel, rows: Float32Array, count: numbe
   return { config: { ...config, vocabSize: V + count }, weights, baseVocab: V };
 }
 
-/** The merged tokens a batch uses, renumbered after the model's vocabulary: old id → new id, and their bytes. */
-function usedMergedTokens(batch: DynamicBatch, modelVocab: number): { remap: Map<number, number>; bytes: Uint8Array[] } {
+/** The merged tokens a batch uses (with `all`, every merge: a fixed vocabulary learned elsewhere, whose softmax must
+ * not depend on the scored text), renumbered after the model's vocabulary: old id → new id, and their bytes. */
+function usedMergedTokens(batch: DynamicBatch, modelVocab: number, all = false): { remap: Map<number, number>; bytes: Uint8Array[] } {
   const remap = new Map<number, number>();
   const bytes: Uint8Array[] = [];
+  if (all)
+    for (let k = 0; k < batch.merges.length; k++) {
+      remap.set(batch.baseSize + k, modelVocab + k);
+      bytes.push(batch.bytes(batch.baseSize + k));
+    }
   for (const seq of batch.sequences)
     for (const id of seq)
       if (id >= batch.baseSize && !remap.has(id)) {
@@ -150,7 +156,7 @@ export async function dynamicBitsPerByte(model: DynamicModel, merger: DynamicMer
       for (const id of ids) if (id >= config.vocabSize) throw new Error(`dynamic tokenization: token id ${id} is outside the model's vocabulary of ${config.vocabSize} (does the tokenizer belong to this model?)`);
     });
     const batch = heldOut ? merger.applyMerges(encoded, heldOut) : merger.mergeBatch(encoded, options);
-    const used = usedMergedTokens(batch, config.vocabSize);
+    const used = usedMergedTokens(batch, config.vocabSize, heldOut !== null);
     if (used.bytes.length > 0 && !rows) throw new Error("dynamic tokenization: merged tokens need embedding rows (a hypernetwork)");
     const extra = used.bytes.length > 0 ? await rows!.rows(used.bytes) : new Float32Array();
     const m = await extendModel(model, extra, used.bytes.length, rows?.slices ?? 1);
