@@ -138,7 +138,7 @@ async function runDynamic(file: string, opts: DynamicFlags, boundaryGiven: boole
 
   if (!sweep) {
     const [r, seconds] = await timed(() => dynamicBitsPerByte(folder, merger, rows, lines, { boundary, batchLines, mergesFrom, ...(merges !== undefined ? { merges } : { reduction }) }));
-    return { ...common, boundary, reduction: r.reduction, merges: r.merges / r.batches, bitsPerByte: r.bitsPerByte, bitsPerByteWithVocabulary: r.bitsPerByteWithVocabulary, seconds, tokens: r.tokens, baseTokens: r.baseTokens, newTokens: r.newTokens, batches: r.batches, cacheHits: rows.hits, cacheMisses: rows.misses };
+    return { ...common, boundary, reduction: r.reduction, merges: r.merges / r.batches, bitsPerByte: r.bitsPerByte, bitsPerByteWithVocabulary: r.bitsPerByteWithVocabulary, seconds, tokens: r.tokens, baseTokens: r.baseTokens, batches: r.batches, cacheHits: rows.hits, cacheMisses: rows.misses };
   }
 
   const points: DynamicCurvePoint[] = [];
