@@ -23,7 +23,7 @@ import type { Tokenizer } from "../tokenize/tokenizer.js";
 import type { TokenLM, TokenState } from "../lm/token-lm.js";
 import { canonicality, type Canonicality } from "./canonical.js";
 import type { TokenByteTable, TrieRange } from "./token-bytes.js";
-import { UTF8_START, utf8Run, utf8Step, type Utf8State } from "./utf8.js";
+import { UTF8_START, characterEndings, continuationTails, utf8Run, utf8Step, type Utf8State } from "./utf8.js";
 
 /** Index of the end-of-text outcome in a 257-way distribution (bytes are 0…255). */
 export const END_OF_TEXT = 256;
@@ -81,10 +81,9 @@ export interface CoverNode {
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const utf8 = new TextEncoder();
 
-/** Completing a character a sequence ends inside: the first missing byte takes each of these values (within the
- * lead byte's range), the later ones each of LATER_CONTINUATIONS. */
+/** Completing a character a token ends inside: the first missing byte takes each of these values (within the lead
+ * byte's range), the later ones each of utf8.ts's continuationTails. */
 const FIRST_CONTINUATIONS = Array.from({ length: 64 }, (_, i) => 0x80 + i);
-const LATER_CONTINUATIONS = [0x80, 0xa0, 0xbf];
 /** Left tokens whose pair verdicts are cached at once. */
 const MAX_PAIR_ROWS = 1024;
 /** Texts tried after a first token whose own text encodes differently (SentencePiece's lone "▁" begins " x"). */
@@ -234,25 +233,13 @@ export class CoverRule {
       return ids.length === 1 && this.startsSomeText(bytes, ids);
     }
     // Ends inside a character: some completion of it must give the ids back as the start of its encoding.
-    const { lo, hi, need } = run.state;
-    for (let first = lo; first <= hi; first++) {
-      for (const rest of completions(need - 1)) {
-        if (this.encodesAsPrefix(concatBytes(bytes, Uint8Array.from([first, ...rest])), ids)) return true;
-      }
-    }
+    for (const ending of characterEndings(run.state)) if (this.canonical.beginsEncoding(ids, concatBytes(bytes, ending))) return true;
     return false;
-  }
-
-  /** encode(text) starts with ids, and the tokenizer gives the text back (HF's Metaspace adds no dummy space before a
-   * text that starts with one: such texts have no canonical encoding here). */
-  private encodesAsPrefix(textBytes: Uint8Array, ids: readonly number[]): boolean {
-    const encoded = this.tokenizer.encodeIds(strictUtf8.decode(textBytes), { addSpecialTokens: false });
-    return startsWith(encoded, ids) && sameBytes(this.table.textBytes(encoded), textBytes);
   }
 
   /** A first token whose own text encodes otherwise may still begin a longer text ("▁" before "▁x"). */
   private startsSomeText(bytes: Uint8Array, ids: readonly number[]): boolean {
-    return START_PROBES.some((p) => this.encodesAsPrefix(concatBytes(bytes, utf8.encode(p)), ids));
+    return START_PROBES.some((p) => this.canonical.beginsEncoding(ids, concatBytes(bytes, utf8.encode(p))));
   }
 
   /** May `token` follow a node whose last token is `left` (−1: none yet) in the pair context `context`? */
@@ -322,7 +309,7 @@ export class CoverRule {
         if (first < lo || first > hi) continue;
         const next = this.byteToken(first);
         if (next < 0 || !this.modelPair(right, next)) continue;
-        for (const rest of completions(need - 1)) {
+        for (const rest of continuationTails(need - 1)) {
           const text = strictUtf8.decode(concatBytes(b, Uint8Array.from([first, ...rest])));
           const cls = classOf(Array.from(text).pop()!, false);
           if (!byClass.has(cls)) byClass.set(cls, text);
@@ -378,26 +365,6 @@ function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
   out.set(a, 0);
   out.set(b, a.length);
   return out;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-function* completions(n: number): Generator<number[]> {
-  if (n <= 0) {
-    yield [];
-    return;
-  }
-  for (const b of LATER_CONTINUATIONS) for (const rest of completions(n - 1)) yield [b, ...rest];
-}
-
-function startsWith(ids: readonly number[], prefix: readonly number[]): boolean {
-  if (ids.length < prefix.length) return false;
-  for (let i = 0; i < prefix.length; i++) if (ids[i] !== prefix[i]) return false;
-  return true;
 }
 
 /** The text tokens of a node (oldest first). */

@@ -19,6 +19,10 @@ export interface Canonicality {
   /** encode(decode(ids)) without post-processor specials gives ids back. False when the ids' bytes are not valid
    * UTF-8 (no text decodes to them). */
   isCanonical(ids: ArrayLike<number>): boolean;
+  /** Whether `text` (UTF-8 bytes of a whole text that starts with the ids' own text) is encoded as `ids` followed by
+   * tokens that spell the rest — so the ids can go on canonically through it (HF's Metaspace adds no dummy space
+   * before a text that starts with one: such texts give nothing back). */
+  beginsEncoding(ids: readonly number[], text: Uint8Array): boolean;
   /** BPE family: whether `right` may follow `left` in the canonical encoding of some text — both tokens reachable,
    * and either the merges keep them apart (modelPair) or the pre-tokenizer cuts exactly between them in some context
    * (a boundary the regex cuts is free). A necessary condition: every adjacent pair of a canonical sequence passes;
@@ -186,6 +190,16 @@ class TokenizerCanonicality implements Canonicality {
     const text = decodeStrict(this.table.textBytes(ids));
     if (text === null) return false;
     return sameIds(this.tokenizer.encodeIds(text, { addSpecialTokens: false }), ids);
+  }
+
+  beginsEncoding(ids: readonly number[], text: Uint8Array): boolean {
+    const decoded = decodeStrict(text);
+    if (decoded === null) return false;
+    const encoded = this.tokenizer.encodeIds(decoded, { addSpecialTokens: false });
+    if (encoded.length < ids.length) return false;
+    for (let i = 0; i < ids.length; i++) if (encoded[i] !== ids[i]) return false;
+    const spelled = this.table.textBytes(encoded);
+    return spelled.length === text.length && spelled.every((b, i) => b === text[i]);
   }
 
   private pairSpines(): PairSpines {

@@ -7,6 +7,7 @@
 import { TokenizerError } from "../tokenize/types.js";
 import type { Canonicality } from "./canonical.js";
 import { isValidUtf8, utf8State } from "./canonical.js";
+import { characterEndings, utf8Run } from "./utf8.js";
 
 export type HealMode = "off" | "rollback" | "exact";
 
@@ -197,7 +198,8 @@ export class HealingConstraint {
     if (table.isSpecial(id) || !this.promptCanonical) return true;
     const n = table.length(id);
     this.context.push(id);
-    const ok = n >= this.remaining.length ? canonicalOrCompletable(this.canon, this.context, 3) : payableCanonically(this.canon, this.context, this.remaining.subarray(n));
+    const owed = n >= this.remaining.length ? new Uint8Array(0) : this.remaining.subarray(n);
+    const ok = encodesThrough(this.canon, this.context, owed) || (owed.length === 0 ? canonicalOrCompletable(this.canon, this.context, 3) : payableCanonically(this.canon, this.context, owed));
     this.context.pop();
     return ok;
   }
@@ -265,6 +267,17 @@ function canonicalOrCompletable(canon: Canonicality, context: number[], depth: n
     context.pop();
     if (ok) return true;
   }
+  return false;
+}
+
+/** The direct witness, one re-encoding per way to finish a character left open: the context's text, then `owed`,
+ * then the rest of that character, encodes as the context followed by tokens spelling the rest. (A search over token
+ * paths can spend its budget on long tokens where the canonical way on is a run of single bytes: GPT-2 on Tamil.) */
+function encodesThrough(canon: Canonicality, context: readonly number[], owed: Uint8Array): boolean {
+  const bytes = joinBytes(canon.table.textBytes(context), owed);
+  const run = utf8Run(bytes);
+  if ("badAt" in run) return false;
+  for (const ending of characterEndings(run.state)) if (canon.beginsEncoding(context, joinBytes(bytes, ending))) return true;
   return false;
 }
 

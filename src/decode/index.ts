@@ -44,6 +44,7 @@ export { ByteEnsemble, ProxyTuned, type Combine, type EnsembleOptions, type Prox
 export { sampleBytes, scoreBytes, drawOutcome, type ByteSamplingOptions, type ByteScore } from "./byte-generate.js";
 export { byteLevelBitsPerByte, type ByteLevelMember, type ByteLevelBits, type MemberBits } from "./byte-bpb.js";
 export { exactNextBytes, naiveNextBytes, type NextByteDistribution } from "./next-bytes.js";
+export { nonCanonicalMass, type NonCanonicalMass } from "./noncanonical.js";
 export { tokenLM, type TokenLM, type TokenState, type TokenRequest, type TokenResult } from "../lm/token-lm.js";
 
 // Dynamic tokenization: per-batch merges (dynamic/merge.ts).

@@ -38,3 +38,26 @@ export function utf8Run(bytes: Uint8Array, start = 0, end = bytes.length, s: Utf
   }
   return { state };
 }
+
+/** Later bytes of a completed character stand in for all: the pre-tokenizers' classes change with the code point's
+ * block, which the first missing byte decides. */
+const LATER_CONTINUATIONS = [0x80, 0xa0, 0xbf];
+
+/** `n` later continuation bytes, each one of LATER_CONTINUATIONS. */
+export function* continuationTails(n: number): Generator<number[]> {
+  if (n <= 0) {
+    yield [];
+    return;
+  }
+  for (const b of LATER_CONTINUATIONS) for (const rest of continuationTails(n - 1)) yield [b, ...rest];
+}
+
+/** The ways to finish the character a state is inside: every allowed value of the first missing byte, then
+ * continuationTails for the rest (nothing when the state is between characters). */
+export function* characterEndings(s: Utf8State): Generator<Uint8Array> {
+  if (s.need === 0) {
+    yield new Uint8Array(0);
+    return;
+  }
+  for (let first = s.lo; first <= s.hi; first++) for (const rest of continuationTails(s.need - 1)) yield Uint8Array.from([first, ...rest]);
+}

@@ -3,46 +3,27 @@
 // keeping those that re-encoding gives back, and scoring each with the token-level model.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { installNodeShims } from "../../src/tensor/shims.js";
 installNodeShims();
 const { initBackend } = await import("../../src/tensor/backend.js");
 const { setPlatformGemm } = await import("../../src/tensor/gemm.js");
 const { loadOpenBlas } = await import("../../src/node/openblas.js");
-const { Tokenizer } = await import("../../src/index.js");
 const { tokenLM } = await import("../../src/lm/token-lm.js");
 const { ByteLM, coverRule, END_OF_TEXT } = await import("../../src/decode/byte-lm.js");
 const { tinyLlama } = await import("../support/tiny-llama.js");
-const { Oracle, concat } = await import("./oracle.js");
-import type { Case } from "./oracle.js";
+const { Oracle, concat, oracleCases } = await import("./oracle.js");
 await initBackend();
 const blas = loadOpenBlas();
 assert.ok("gemm" in blas, `OpenBLAS is needed for the CPU path: ${"error" in blas ? blas.error : ""}`);
 setPlatformGemm(blas.gemm);
 
-const FIX = "test/fixtures/decode";
 const utf8 = new TextEncoder();
-
-function loadCases(): Case[] {
-  const json = (f: string) => Tokenizer.fromJSON(readFileSync(`${FIX}/${f}`, "utf8"));
-  const tiktoken = Tokenizer.fromBytes(new Uint8Array(readFileSync(`${FIX}/tiny.tiktoken`)), {
-    fileName: "tiny.tiktoken",
-    pattern: readFileSync(`${FIX}/tiny.tiktoken.pattern`, "utf8").trim(),
-    specialTokens: { "<s>": 420, "</s>": 421 },
-  });
-  return [
-    { name: "byte-level BPE", tokenizer: json("bpe.json"), spelling: "byte-level", prefix: "" },
-    { name: "SentencePiece BPE (byte fallback)", tokenizer: json("spm-bpe.json"), spelling: "metaspace", prefix: " " },
-    { name: "tiktoken rank file", tokenizer: tiktoken, spelling: "byte-level", prefix: "" },
-    { name: "Unigram (byte fallback)", tokenizer: json("unigram.json"), spelling: "metaspace", prefix: " " },
-  ];
-}
 
 // Up to 10 bytes each: multi-byte characters (2, 3 and 4 bytes), pre-tokenizer boundaries (spaces, digits,
 // punctuation, a contraction, newlines).
 const STRINGS = ["Grüße, 1", "the cat's", "日本 ab", "a  b\n\nc", "x😀y."];
 
-for (const c of loadCases()) {
+for (const c of oracleCases()) {
   test(`next-byte distribution = brute force over canonical covers: ${c.name}`, async (t) => {
     const bos = c.tokenizer.tokenToId("<s>")!;
     const eos = c.tokenizer.tokenToId("</s>")!;

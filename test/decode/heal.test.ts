@@ -24,11 +24,9 @@ test("healing never alters the prompt, removes a special token or leaves a non-c
     const special = tok.addedTokens.find((t) => t.special)!;
     checkHealing(tok, canon, enc.encode("Hello wor" + special.content), random, counts);
     assert.deepEqual([counts.alteredPrompts, counts.removedSpecials, counts.nonCanonical], [0, 0, 0], `${name}: ${counts.examples.join("; ")}`);
-    // Byte-level and byte-fallback tokenizers spell every character; BERT and the .model read some as unknown.
-    // Known miss (issue 13, open): on GPT-2 one cut of this sample finds no canonical first token within the search
-    // budget of 256 re-encodings (11 in 1,000 in the longer run); generation then falls back to the longest candidate.
-    const knownUnspellable: Record<string, number> = { "gpt-2": 1 };
-    if (["gpt-2", "llama3-tiktoken", "llama2", "default-model"].includes(name)) assert.ok(counts.unspellable <= (knownUnspellable[name] ?? 0), `${name}: ${counts.unspellable} unspellable`);
+    // Byte-level and byte-fallback tokenizers spell every character; BERT and the .model read some as unknown. (GPT-2
+    // cut inside a Tamil character needs single-byte tokens after it, which the search alone did not reach.)
+    if (["gpt-2", "llama3-tiktoken", "llama2", "default-model"].includes(name)) assert.equal(counts.unspellable, 0, `${name}: ${counts.unspellable} unspellable`);
     assert.ok(counts.healed > lines.length / 3, `${name}: ${counts.healed} of ${counts.prompts} prompts healed`);
   }
 });

@@ -1,6 +1,8 @@
 // The brute-force oracle of the byte-level model, written independently of src/decode: token bytes from the
 // vocabulary strings, canonicality by encoding texts, every cover scored along its own token sequence. Shared by the
 // byte-level model's exactness test and exact healing's.
+import { readFileSync } from "node:fs";
+import { Tokenizer } from "../../src/index.js";
 import type { Tokenizer as TokenizerType } from "../../src/tokenize/tokenizer.js";
 import type { ModelConfig } from "../../src/lm/config.js";
 import type { Params } from "../../src/lm/model.js";
@@ -8,6 +10,7 @@ import type { TokenLM, TokenState } from "../../src/lm/token-lm.js";
 
 const utf8 = new TextEncoder();
 const strict = new TextDecoder("utf-8", { fatal: true });
+const FIX = "test/fixtures/decode";
 
 /** GPT-2's byte ↔ printable-character table, written out again here (the oracle shares no code with src/decode). */
 function gpt2CharToByte(): Map<string, number> {
@@ -156,6 +159,24 @@ export class Oracle {
     return [...bases.values()];
   }
 
+  /** Whether token c may follow ids (ids·c canonical, the oracle's way: some completion of the text encodes so). */
+  canonicalNext(ids: number[], c: number): boolean {
+    if (!this.bytes[c]) return false;
+    const X = this.spelled(ids);
+    const key = ids.join(",");
+    if (this.canonicalBases(X, X.length, c).some((base) => base.join(",") === key)) return true;
+    // A sequence may also only begin longer texts (SentencePiece's lone "▁" before " x"): probe a few next characters.
+    const Y = concat(X, this.bytes[c]!);
+    if (!startsWithBytes(Y, this.prefix)) return false;
+    const text = Y.subarray(this.prefix.length);
+    if (openCharacter(text)?.need !== 0) return false;
+    const want = [...ids, c];
+    return ["x", "a", "0", " ", "."].some((p) => {
+      const got = this.encode(concat(text, utf8.encode(p)));
+      return want.every((id, i) => got[i] === id) && same(this.spelled(got), concat(this.prefix, text, utf8.encode(p)));
+    });
+  }
+
   /** Every canonical cover of X (prefix included): base·c canonical, base spelling X[0, j) for some j < |X|, c's bytes
    * starting with X[j, |X|) (reaching or passing the end), with log P(base·c | BOS). */
   async covers(X: Uint8Array): Promise<{ ids: number[]; logP: number }[]> {
@@ -201,3 +222,18 @@ export class Oracle {
   }
 }
 
+/** The four tokenizer types of the exactness tests: small real-format files in test/fixtures/decode. */
+export function oracleCases(): Case[] {
+  const json = (f: string) => Tokenizer.fromJSON(readFileSync(`${FIX}/${f}`, "utf8"));
+  const tiktoken = Tokenizer.fromBytes(new Uint8Array(readFileSync(`${FIX}/tiny.tiktoken`)), {
+    fileName: "tiny.tiktoken",
+    pattern: readFileSync(`${FIX}/tiny.tiktoken.pattern`, "utf8").trim(),
+    specialTokens: { "<s>": 420, "</s>": 421 },
+  });
+  return [
+    { name: "byte-level BPE", tokenizer: json("bpe.json"), spelling: "byte-level", prefix: "" },
+    { name: "SentencePiece BPE (byte fallback)", tokenizer: json("spm-bpe.json"), spelling: "metaspace", prefix: " " },
+    { name: "tiktoken rank file", tokenizer: tiktoken, spelling: "byte-level", prefix: "" },
+    { name: "Unigram (byte fallback)", tokenizer: json("unigram.json"), spelling: "metaspace", prefix: " " },
+  ];
+}
