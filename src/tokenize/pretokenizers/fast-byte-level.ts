@@ -1,12 +1,10 @@
-// encode() without NormalizedString for the most common shape of tokenizer: no normalizer, then a split and the
-// byte-level alphabet (GPT-2, GPT-3, Llama 3, Qwen, GPT-4o, DeepSeek). Offsets come straight from the split spans;
-// only pieces with non-ASCII characters need a table from byte-level units back to characters, and a piece seen
-// before is found by its span of the text (ids and offsets cached, no string built). Gives the same
-// Encoding as the general pipeline (the parity tests run both paths against the oracle).
+// encode() and encodeIds() without NormalizedString for the most common shape of tokenizer: no normalizer, then a
+// split and the byte-level alphabet (GPT-2, GPT-3, Llama 3, Qwen, GPT-4o, DeepSeek, tiktoken rank files). One cache
+// of ids, keyed by the piece's span of the text (a hit builds no string), serves both; encode() reads tokens from the
+// vocabulary by id and offsets from each token's byte length. Gives the same Encoding as the general pipeline (the
+// parity tests run both paths against the oracle).
 
 import type { AddedVocabulary } from "../added-vocabulary.js";
-import type { Encoding } from "../encoding.js";
-import { sequenceEncoding } from "../pretokenized.js";
 import { findMatches, splitSpans, utf8Length, type SplitDelimiterBehavior, type SplitPattern } from "../normalized.js";
 import { ByteLevelPreTokenizer } from "./byte-level.js";
 import { gpt2Scanner } from "./scanners.js";
@@ -14,7 +12,7 @@ import { SequencePreTokenizer } from "./sequence.js";
 import { SplitPreTokenizer } from "./split.js";
 import { findAll } from "../regex.js";
 import { spanHash, type SpanIdCache } from "../models/span-cache.js";
-import type { PreTokenizer, Token } from "../types.js";
+import type { Model, PreTokenizer, Token } from "../types.js";
 
 export interface ByteLevelPlan {
   /** Splits in order (each keeps spans of its input); the byte-level mapping follows. */
@@ -84,8 +82,6 @@ export function pieceSpans(s: string, base: number, splits: ByteLevelPlan["split
 }
 
 const scanBuffer: number[] = [];
-/** (id, start, end) per token of one piece, offsets relative to the piece. */
-const rows: number[] = [];
 let tableBuffer = new Int32Array(1024);
 
 /** For each byte-level unit of `raw`, the [start, end) of its character in `raw` (`units` = byte-level length;
@@ -106,28 +102,31 @@ function unitTable(raw: string, units: number): Int32Array {
   return t;
 }
 
-export function encodeByteLevel(
-  text: string,
-  typeId: number,
-  plan: ByteLevelPlan,
-  added: AddedVocabulary,
-  tokenize: (piece: string) => Token[],
-  cache: SpanIdCache,
-  tokenString: (id: number) => string | undefined,
-): Encoding {
-  const ids: number[] = [];
-  const tokens: string[] = [];
-  const offsets: [number, number][] = [];
-  const wordIds: number[] = [];
-  const pieces: (string | null)[] = [];
-  const pieceIds: number[] = [];
-  const starts: number[] = [];
-  const ends: number[] = [];
+/** Where encodeByteLevel writes: ids always; tokens, offsets and word ids when they are given (encode() wants them,
+ * encodeIds does not). */
+export interface ByteLevelSink {
+  ids: number[];
+  tokens: string[] | null;
+  offsets: [number, number][] | null;
+  wordIds: number[] | null;
+}
+
+/** Added tokens, splits and the model over `text`. Each piece's ids are looked up by its span in `cache` (a hit
+ * builds no string); for encode(), tokens are read from the vocabulary by id and offsets follow from the ids: a
+ * byte-level token has one unit per byte, so it covers the characters of its first to its last byte. */
+export function encodeByteLevel(text: string, plan: ByteLevelPlan, added: AddedVocabulary, model: Model, cache: SpanIdCache, out: ByteLevelSink): void {
+  const { ids, tokens, offsets, wordIds } = out;
+  const pieces = scratchPieces;
+  const pieceIds = scratchPieceIds;
+  const starts = scratchStarts;
+  const ends = scratchEnds;
+  pieces.length = pieceIds.length = starts.length = ends.length = 0;
   added.splitRawText(text, pieces, pieceIds, starts, ends);
-  const nPieces: (string | null)[] = [];
-  const nIds: number[] = [];
-  const nStarts: number[] = [];
-  const nEnds: number[] = [];
+  const nPieces = scratchNPieces;
+  const nIds = scratchNIds;
+  const nStarts = scratchNStarts;
+  const nEnds = scratchNEnds;
+  nPieces.length = nIds.length = nStarts.length = nEnds.length = 0;
   for (let i = 0; i < pieces.length; i++) {
     if (pieces[i] === null) {
       nPieces.push(null);
@@ -137,14 +136,16 @@ export function encodeByteLevel(
     } else added.splitNormalizedText(pieces[i]!, nPieces, nIds, nStarts, starts[i]!, nEnds);
   }
   let word = 0;
-  const spans: number[] = [];
+  const spans = scratchSpans;
   for (let i = 0; i < nPieces.length; i++) {
     const piece = nPieces[i];
     if (piece === null || piece === undefined) {
       ids.push(nIds[i]!);
-      tokens.push(text.slice(nStarts[i], nEnds[i]));
-      offsets.push([nStarts[i]!, nEnds[i]!]);
-      wordIds.push(word++);
+      if (tokens) {
+        tokens.push(text.slice(nStarts[i], nEnds[i]));
+        offsets!.push([nStarts[i]!, nEnds[i]!]);
+        wordIds!.push(word++);
+      }
       continue;
     }
     spans.length = 0;
@@ -153,42 +154,83 @@ export function encodeByteLevel(
       const a = spans[k]!;
       const b = spans[k + 1]!;
       const h = spanHash(text, a, b);
-      rows.length = 0;
-      if (cache.append(h, text, a, b, rows)) {
-        for (let q = 0; q < rows.length; q += 3) {
-          const id = rows[q]!;
-          ids.push(id);
-          tokens.push(tokenString(id)!);
-          offsets.push([a + rows[q + 1]!, a + rows[q + 2]!]);
-          wordIds.push(word);
+      const from = ids.length;
+      if (!cache.append(h, text, a, b, ids)) {
+        if (!model.tokenizeByteLevelIds?.(text, a, b, ids)) {
+          // A model without plain byte tokens: its own tokens and offsets, uncached.
+          appendModelTokens(text, a, b, plan, model, word, out);
+          word++;
+          continue;
+        }
+        cache.add(h, text, a, b, ids, from, ids.length);
+      }
+      if (!tokens) continue;
+      let ascii = true;
+      for (let c = a; c < b; c++) if (text.charCodeAt(c) >= 0x80) ascii = false;
+      if (ascii) {
+        // One byte per character: a token covers as many characters as its spelling has units.
+        for (let q = from, end = a; q < ids.length; q++) {
+          const token = model.idToToken(ids[q]!)!;
+          tokens.push(token);
+          offsets!.push([end, (end += token.length)]);
+          wordIds!.push(word);
         }
         word++;
         continue;
       }
-      const raw = text.slice(a, b);
-      const mapped = plan.spell(raw);
-      const toks = tokenize(mapped);
-      const ascii = mapped.length === raw.length;
-      const table = ascii ? null : unitTable(raw, mapped.length);
-      let cacheable = true;
-      for (const t of toks) {
-        let s = t.start;
-        let e = t.end;
-        if (s !== e && table) {
-          s = table[2 * t.start]!;
-          e = table[2 * (t.end - 1) + 1]!;
+      let end = a; // end of the character whose bytes are being consumed
+      let charStart = a;
+      let left = 0; // its bytes not yet in a token
+      for (let q = from; q < ids.length; q++) {
+        const token = model.idToToken(ids[q]!)!;
+        let n = token.length;
+        const start = left > 0 ? charStart : end;
+        while (n > 0) {
+          if (left === 0) {
+            charStart = end;
+            const c = text.charCodeAt(end);
+            left = c < 0x80 ? 1 : utf8Length(text, end);
+            end += left === 4 ? 2 : 1;
+          }
+          const take = n < left ? n : left;
+          n -= take;
+          left -= take;
         }
-        ids.push(t.id);
-        tokens.push(t.value);
-        offsets.push([a + s, a + e]);
-        wordIds.push(word);
-        rows.push(t.id, s, e);
-        // Rows keep ids only: a model whose token text is not its vocabulary entry is not cached here.
-        if (t.value !== tokenString(t.id)) cacheable = false;
+        tokens.push(token);
+        offsets!.push([start, end]);
+        wordIds!.push(word);
       }
-      if (cacheable) cache.add(h, text, a, b, rows, 0, rows.length);
       word++;
     }
   }
-  return sequenceEncoding(ids, tokens, offsets, wordIds, typeId, text);
 }
+
+/** text[a, b) through model.tokenize on its byte-level spelling, offsets mapped back to characters. */
+function appendModelTokens(text: string, a: number, b: number, plan: ByteLevelPlan, model: Model, word: number, out: ByteLevelSink): void {
+  const raw = text.slice(a, b);
+  const mapped = plan.spell(raw);
+  const table = mapped.length === raw.length ? null : unitTable(raw, mapped.length);
+  for (const t of model.tokenize(mapped)) {
+    out.ids.push(t.id);
+    if (!out.tokens) continue;
+    let s = t.start;
+    let e = t.end;
+    if (s !== e && table) {
+      s = table[2 * t.start]!;
+      e = table[2 * (t.end - 1) + 1]!;
+    }
+    out.tokens.push(t.value);
+    out.offsets!.push([a + s, a + e]);
+    out.wordIds!.push(word);
+  }
+}
+
+const scratchPieces: (string | null)[] = [];
+const scratchPieceIds: number[] = [];
+const scratchStarts: number[] = [];
+const scratchEnds: number[] = [];
+const scratchSpans: number[] = [];
+const scratchNPieces: (string | null)[] = [];
+const scratchNIds: number[] = [];
+const scratchNStarts: number[] = [];
+const scratchNEnds: number[] = [];
