@@ -548,7 +548,7 @@ export class ByteLM implements ByteModel {
 
   /**
    * Every cover of the text so far, with log P(cover): `parent` (the tokens before the last) and `token`, the last,
-   * which reaches or passes the end. A cover that ends exactly at the end is a live node itself (`node`: its model
+   * which reaches or passes the end. A cover that ends exactly at the end is a live node itself (`whole`: its model
    * state is the state after the cover); one that passes it has none yet (extend `parent`'s state by `token`).
    */
   covers(): Cover[] {
