@@ -98,7 +98,8 @@ export async function runFinetune(opts: FinetuneCliOptions, log: (s: string) => 
       log(`retoken: ${e.message}`);
       // Ends the process by the signal it got, as an uncaught Ctrl-C would (exit status 130 for SIGINT).
       process.kill(process.pid, caught);
-      await new Promise(() => {});
+      await new Promise((later) => setTimeout(later, 1000));
+      process.exit(128 + (caught === "SIGINT" ? 2 : 15));
     }
     throw e;
   } finally {
