@@ -139,7 +139,7 @@ async function scoreCut(prompt: string, target: Uint8Array) {
     for (const id of head) constraint.accept(id);
     // The model state after the cover: its live node when it ends on the prompt's end, else one more step.
     const c = cover.cover;
-    const after = c.node ? { state: c.node.state!, logProbs: c.node.logProbs! } : (await lm.extend([{ from: c.parent.state, ids: [c.token] }]))[0]!;
+    const after = c.whole ? { state: c.whole.state!, logProbs: c.whole.logProbs! } : (await lm.extend([{ from: c.parent.state, ids: [c.token] }]))[0]!;
     p += await pathMass({ state: after.state, logProbs: after.logProbs, logP: Math.log(cover.p), constraint, owed: 0, at: extra.length }, target, search);
   }
   out.exact = Math.log(p);

@@ -23,6 +23,7 @@ import { crossEntropy, disposeCache, forward } from "../../src/lm/model.js";
 import { toFloat32 } from "../../src/tensor/backend.js";
 import { warmupCosine, type Arrays } from "../../src/tensor/optim.js";
 import { mulberry32, gaussian } from "../../src/util/random.js";
+import { documentStream, WindowSampler } from "../../src/lm/corpus.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -92,32 +93,13 @@ const streams: Stream[] = [];
 const t0 = Date.now();
 for (const f of files) {
   const text = readFileSync(join(args.corpus!, f), "utf8");
-  const ids: number[] = [];
-  for (const doc of text.split(/\n{2,}/)) {
-    if (!doc.trim()) continue;
-    for (const id of tokenizer.encode(doc, { addSpecialTokens: false }).ids) ids.push(id);
-    ids.push(EOS);
-  }
+  const ids = documentStream(tokenizer, text, EOS);
   const cut = Math.floor(ids.length * 0.98);
-  streams.push({ name: basename(f, ".txt"), train: Int32Array.from(ids.slice(0, cut)), valid: Int32Array.from(ids.slice(cut)) });
+  streams.push({ name: basename(f, ".txt"), train: ids.slice(0, cut), valid: ids.slice(cut) });
 }
-const weights = streams.map((s) => Math.sqrt(s.train.length));
-const totalW = weights.reduce((a, b) => a + b, 0);
 process.stderr.write(`tokenized ${files.length} files in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${streams.map((s) => `${s.name} ${s.train.length}`).join(", ")}\n`);
 
-function batchAt(step: number): number[][] {
-  const rand = mulberry32(SEED * 1_000_003 + step);
-  const rows: number[][] = [];
-  for (let r = 0; r < BATCH; r++) {
-    let u = rand() * totalW;
-    let k = 0;
-    while (k < streams.length - 1 && u >= weights[k]!) u -= weights[k++]!;
-    const s = streams[k]!.train;
-    const start = Math.floor(rand() * (s.length - SEQ - 1));
-    rows.push([BOS, ...s.subarray(start, start + SEQ)]);
-  }
-  return rows;
-}
+const sampler = new WindowSampler(streams.map((s) => s.train), { batch: BATCH, seq: SEQ, seed: SEED, startId: BOS });
 
 /** Validation loss: a fixed window from each language's held-out tail. */
 async function validationLoss(arrays: Arrays, shapes: Shapes): Promise<Record<string, number>> {
@@ -179,7 +161,7 @@ if (existsSync(join(args.checkpoint!, "state.json"))) {
 const checkpoint = () => saveTrainingCheckpoint(args.checkpoint!, { arrays: trainer.params, shapes: trainer.shapes, optimizer: trainer.optimizer.state, state });
 let lossEma = NaN;
 while (trainer.stepsDone < STEPS && Date.now() < deadline) {
-  const log = await trainer.step(batchAt(trainer.stepsDone));
+  const log = await trainer.step(sampler.batchAt(trainer.stepsDone));
   state.elapsedSeconds += log.seconds;
   state.tokens += log.tokens;
   lossEma = Number.isNaN(lossEma) ? log.loss : 0.95 * lossEma + 0.05 * log.loss;

@@ -60,7 +60,7 @@ export interface Cover {
   /** log P(cover | context). */
   readonly logP: number;
   /** The live node of the whole cover when it ends exactly at the text's end (its state is after the cover). */
-  readonly node: CoverNode | null;
+  readonly whole: CoverNode | null;
 }
 
 /** A canonical sequence spelling X[0, end) after the context. */
@@ -548,7 +548,7 @@ export class ByteLM implements ByteModel {
 
   /**
    * Every cover of the text so far, with log P(cover): `parent` (the tokens before the last) and `token`, the last,
-   * which reaches or passes the end. A cover that ends exactly at the end is a live node itself (`node`: its model
+   * which reaches or passes the end. A cover that ends exactly at the end is a live node itself (`whole`: its model
    * state is the state after the cover); one that passes it has none yet (extend `parent`'s state by `token`).
    */
   covers(): Cover[] {
@@ -557,7 +557,7 @@ export class ByteLM implements ByteModel {
     for (const node of this.live) {
       // Born at this byte: the cover is the node (its parent may already be dropped when no token passes the end).
       if (node.end === this.n) {
-        if (node.token >= 0 && node.parent) out.push({ parent: node.parent, token: node.token, logP: node.logP, node });
+        if (node.token >= 0 && node.parent) out.push({ parent: node.parent, token: node.token, logP: node.logP, whole: node });
         continue;
       }
       const range = table.find(this.data, node.end, this.n);
@@ -566,7 +566,7 @@ export class ByteLM implements ByteModel {
       let path: number[] | null = null;
       const lazyPath = () => (path ??= pathOf(node));
       for (const id of table.idsIn(range))
-        if (table.length(id) > depth && this.rule.canExtend(lazyPath, node.token, id, node.context)) out.push({ parent: node, token: id, logP: node.logP + node.logProbs![id]!, node: null });
+        if (table.length(id) > depth && this.rule.canExtend(lazyPath, node.token, id, node.context)) out.push({ parent: node, token: id, logP: node.logP + node.logProbs![id]!, whole: null });
     }
     return out;
   }

@@ -1,11 +1,12 @@
 // Training checkpoints on disk (Node only): parameters, AdamW moments and a JSON state (step, data position, anything
 // the caller needs to resume bit-for-bit), written as one folder atomically — a temp folder, then rename — so a
 // crash mid-write leaves the previous checkpoint intact.
-import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { AdamWState, Arrays } from "../tensor/optim.js";
 import { encodeFromNumbers, type TensorToWrite } from "../tensor/safetensors.js";
 import { openSafetensors, writeSafetensors } from "../node/safetensors.js";
+import { removeOnSignal, replaceFolder } from "../node/files.js";
 import type { Shapes } from "./train.js";
 
 export interface TrainingCheckpoint<S> {
@@ -35,23 +36,19 @@ async function readAll(path: string): Promise<Map<string, { shape: number[]; dat
 export async function saveTrainingCheckpoint<S>(dir: string, ckpt: TrainingCheckpoint<S>): Promise<void> {
   const tmp = join(dirname(dir), `.${basename(dir)}.${process.pid}.tmp`);
   await rm(tmp, { recursive: true, force: true });
+  const stopWatching = removeOnSignal(tmp);
   await mkdir(tmp, { recursive: true });
   try {
     await writeSafetensors(join(tmp, "params.safetensors"), tensors(ckpt.arrays, ckpt.shapes));
     const { m, v, step } = ckpt.optimizer;
     await writeSafetensors(join(tmp, "optimizer.safetensors"), [...tensors(m, ckpt.shapes, "m."), ...tensors(v, ckpt.shapes, "v.")]);
     await writeFile(join(tmp, "state.json"), JSON.stringify({ optimizerStep: step, state: ckpt.state }, null, 2) + "\n");
-    const old = `${tmp}.old`;
-    const had = await stat(dir).then(
-      () => true,
-      () => false,
-    );
-    if (had) await rename(dir, old);
-    await rename(tmp, dir);
-    if (had) await rm(old, { recursive: true, force: true });
+    await replaceFolder(tmp, dir);
   } catch (e) {
     await rm(tmp, { recursive: true, force: true });
     throw e;
+  } finally {
+    stopWatching();
   }
 }
 

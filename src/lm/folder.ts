@@ -7,7 +7,7 @@ import { encodeFromNumbers, type SafetensorsDtype, type TensorToWrite } from "..
 import { forEachTensor, writeSafetensors } from "../node/safetensors.js";
 import type { JsonObject } from "../tokenize/types.js";
 import { parseModelConfig, type ModelConfig } from "./config.js";
-import { readJsonFile as readJson, replaceFolder, tempPathBeside } from "../node/files.js";
+import { readJsonFile as readJson, removeOnSignal, replaceFolder, tempPathBeside } from "../node/files.js";
 import type { Params } from "./model.js";
 
 export interface ModelFolder {
@@ -17,6 +17,8 @@ export interface ModelFolder {
   /** Path of tokenizer.json when the folder has one. */
   tokenizerPath: string | null;
   generationConfig: JsonObject | null;
+  /** The dtype of every weight on disk, or null when they differ. */
+  dtype: SafetensorsDtype | null;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -33,8 +35,10 @@ const IGNORED = /(^|\.)(attn\.bias|attn\.masked_bias|rotary_emb\.inv_freq)$/;
 export async function loadModelFolder(dir: string): Promise<ModelFolder> {
   const config = parseModelConfig(await readJson(join(dir, "config.json")), join(dir, "config.json"));
   const params: Params = {};
-  await forEachTensor(dir, (name, shape, data) => {
+  const dtypes = new Set<string>();
+  await forEachTensor(dir, (name, shape, data, dtype) => {
     if (IGNORED.test(name)) return;
+    dtypes.add(dtype);
     const key = config.arch === "gpt2" ? name.replace(/^transformer\./, "") : name;
     params[key] = fromFloat32(data, shape);
   });
@@ -47,6 +51,7 @@ export async function loadModelFolder(dir: string): Promise<ModelFolder> {
     params,
     tokenizerPath: (await exists(tok)) ? tok : null,
     generationConfig: (await exists(gen)) ? await readJson(gen) : null,
+    dtype: dtypes.size === 1 ? ([...dtypes][0] as SafetensorsDtype) : null,
   };
 }
 
@@ -103,6 +108,28 @@ export function checkShapes(config: ModelConfig, params: Params, where: string):
   }
 }
 
+/** What checkTokenizerFits needs of a tokenizer. */
+export interface VocabularyOf {
+  vocabSize(withAddedTokens?: boolean): number;
+  idToToken(id: number): string | undefined;
+}
+
+/**
+ * Refuses a model folder whose tokenizer.json cannot belong to its embeddings: more tokens than embedding rows, far
+ * fewer (models pad their vocabulary by a few percent at most), or a bos/eos id of config.json that is no token.
+ */
+export function checkTokenizerFits(config: ModelConfig, tokenizer: VocabularyOf, dir: string): void {
+  const tokens = tokenizer.vocabSize(true);
+  const rows = config.vocabSize;
+  const tokenizerPath = join(dir, "tokenizer.json");
+  const rowsAre = `config.json "vocab_size" and the embedding matrix say ${rows}`;
+  if (tokens > rows) throw new Error(`${tokenizerPath}: has ${tokens} tokens but the model has ${rows} embedding rows (${rowsAre}); the tokenizer does not belong to this model`);
+  if (rows > 1.25 * tokens + 128) throw new Error(`${tokenizerPath}: has ${tokens} tokens but the model has ${rows} embedding rows (${rowsAre}); padding is a few percent at most, so the tokenizer does not belong to this model`);
+  for (const [field, value] of [["bos_token_id", config.bosTokenId], ["eos_token_id", config.eosTokenId]] as const)
+    for (const id of value === null ? [] : Array.isArray(value) ? value : [value])
+      if (tokenizer.idToToken(id) === undefined) throw new Error(`${join(dir, "config.json")}: "${field}" is ${id}, which is no token of ${tokenizerPath} (${tokens} tokens); the tokenizer does not belong to this model`);
+}
+
 export interface SaveOptions {
   /** Weight dtype on disk (default F32). */
   dtype?: SafetensorsDtype;
@@ -110,12 +137,20 @@ export interface SaveOptions {
   generationConfig?: JsonObject;
   /** Split weights into shards of at most this many bytes (writes model.safetensors.index.json). */
   maxShardBytes?: number;
+  /** More files of the folder by name (tokenizer_config.json, a training log), written as given. */
+  extraFiles?: Record<string, string>;
+  /** Abandons the write (nothing is left behind) when aborted. */
+  signal?: AbortSignal;
 }
 
-/** Writes a model folder atomically (temp folder beside it, then rename; an existing folder is replaced). */
+/**
+ * Writes a model folder atomically (temp folder beside it, then rename; an existing folder is replaced). A failure,
+ * an abort or SIGINT/SIGTERM while writing removes the temp folder.
+ */
 export async function saveModelFolder(dir: string, config: ModelConfig, params: Params, options: SaveOptions = {}): Promise<void> {
   const dtype = options.dtype ?? "F32";
   const tmp = tempPathBeside(dir);
+  const stopWatching = removeOnSignal(tmp);
   await mkdir(tmp, { recursive: true });
   try {
     const config2 = { ...config.raw, torch_dtype: dtype === "F32" ? "float32" : dtype === "F16" ? "float16" : dtype === "BF16" ? "bfloat16" : config.raw.torch_dtype };
@@ -123,6 +158,7 @@ export async function saveModelFolder(dir: string, config: ModelConfig, params: 
     const names = Object.keys(params).sort();
     const tensors: TensorToWrite[] = [];
     for (const name of names) {
+      options.signal?.throwIfAborted();
       const t = params[name];
       const shape = [...t.shape];
       tensors.push({ name: config.arch === "gpt2" ? name : name, dtype, shape, data: encodeFromNumbers(await toFloat32(t.ref), dtype) });
@@ -149,10 +185,14 @@ export async function saveModelFolder(dir: string, config: ModelConfig, params: 
     if (options.tokenizerJson !== undefined)
       await writeFile(join(tmp, "tokenizer.json"), typeof options.tokenizerJson === "string" ? options.tokenizerJson : JSON.stringify(options.tokenizerJson));
     if (options.generationConfig) await writeFile(join(tmp, "generation_config.json"), JSON.stringify(options.generationConfig, null, 2) + "\n");
+    for (const [name, text] of Object.entries(options.extraFiles ?? {})) await writeFile(join(tmp, name), text);
+    options.signal?.throwIfAborted();
     await replaceFolder(tmp, dir);
   } catch (e) {
     await rm(tmp, { recursive: true, force: true });
     throw e;
+  } finally {
+    stopWatching();
   }
 }
 

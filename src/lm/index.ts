@@ -11,3 +11,4 @@ export { bitsPerByte, type BitsPerByteOptions, type BitsPerByteResult, type Text
 export { generate, type GenerateOptions, type SamplingOptions } from "./generate.js";
 export { forward, type Params } from "./model.js";
 export { LanguageModelTrainer, type TrainerOptions, type StepLog } from "./train.js";
+export { finetuneModelFolder, FinetuneInterrupted, type FinetuneOptions, type FinetuneResult, type FinetuneLogEntry, type FinetuneEval } from "./finetune.js";

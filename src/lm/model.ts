@@ -234,7 +234,7 @@ export function crossEntropy(logits: Tensor, targets: number[][] | Tensor): Tens
 }
 
 /** Names of the input and output embedding matrices ([V, d] each; the same name when tied). */
-export function embeddingNames(config: ModelConfig, params: Params): { input: string; output: string } {
+export function embeddingNames(config: ModelConfig, params: Record<string, unknown>): { input: string; output: string } {
   if (config.arch === "gpt2") return { input: "wte.weight", output: "wte.weight" };
   const output = config.tieWordEmbeddings || !params["lm_head.weight"] ? "model.embed_tokens.weight" : "lm_head.weight";
   return { input: "model.embed_tokens.weight", output };

@@ -132,6 +132,8 @@ export interface TrainerOptions {
   clipNorm?: number;
   /** How the loss and gradients are computed (default: the tensor backend; cpuLossAndGradients for BLAS). */
   lossAndGradients?: LossAndGradients;
+  /** Which parameters are updated (default: all); the others stay bit for bit as they are and get no optimizer state. */
+  trainable?: (name: string) => boolean;
 }
 
 export interface StepLog {
@@ -165,8 +167,10 @@ export class LanguageModelTrainer {
   async step(batch: number[][]): Promise<StepLog> {
     const t0 = performance.now();
     const step = this.optimizer.state.step;
-    const { loss, grads } = await (this.options.lossAndGradients ?? lossAndGradients)(this.config, this.params, this.shapes, batch);
+    const { loss, grads: all } = await (this.options.lossAndGradients ?? lossAndGradients)(this.config, this.params, this.shapes, batch);
     if (!Number.isFinite(loss)) throw new Error(`step ${step}: loss is ${loss}`);
+    const trainable = this.options.trainable;
+    const grads = trainable ? Object.fromEntries(Object.entries(all).filter(([name]) => trainable(name))) : all;
     const { norm: gradNorm, scale } = clippingScale(grads, this.clipNorm);
     const lr = this.options.schedule(step);
     this.optimizer.update(this.params, grads, lr, this.shapes, scale);

@@ -1,6 +1,6 @@
 // Node-only file helpers shared by the CLI and the Node entry points.
 
-import { statSync } from "node:fs";
+import { rmSync, statSync } from "node:fs";
 import { readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, extname, join } from "node:path";
 import type { JsonObject } from "../tokenize/types.js";
@@ -109,6 +109,25 @@ export async function replaceFolder(tmp: string, dir: string): Promise<void> {
   if (old) await rename(dir, old);
   await rename(tmp, dir);
   if (old) await rm(old, { recursive: true, force: true });
+}
+
+/**
+ * Removes `path` if the process is interrupted (SIGINT/SIGTERM) while a temp folder is being written, then lets the
+ * signal end the process as before; the returned function stops watching.
+ */
+export function removeOnSignal(path: string): () => void {
+  const handler = (signal: NodeJS.Signals) => {
+    rmSync(path, { recursive: true, force: true });
+    dispose();
+    process.kill(process.pid, signal);
+  };
+  const dispose = () => {
+    process.off("SIGINT", handler);
+    process.off("SIGTERM", handler);
+  };
+  process.on("SIGINT", handler);
+  process.on("SIGTERM", handler);
+  return dispose;
 }
 
 export interface NamedText {

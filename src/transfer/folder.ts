@@ -4,10 +4,10 @@
 // everything else is copied in chunks. Atomic: written into a temp folder beside `out`, renamed at the end, and
 // removed on failure or SIGINT/SIGTERM.
 import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { rmSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { parseModelConfig, type ModelConfig } from "../lm/config.js";
-import { readJsonFile, replaceFolder, tempPathBeside } from "../node/files.js";
+import { checkTokenizerFits } from "../lm/folder.js";
+import { readJsonFile, removeOnSignal, replaceFolder, tempPathBeside } from "../node/files.js";
 import { DTYPE_BYTES, encodeFromNumbers, type SafetensorsDtype, type TensorInfo } from "../tensor/safetensors.js";
 import { checkpointFiles, openSafetensors, writeSafetensorsStreamed, type SafetensorsFile, type StreamedTensor } from "../node/safetensors.js";
 import { Tokenizer } from "../index.js";
@@ -137,22 +137,6 @@ async function openCheckpoint(dir: string): Promise<OpenCheckpoint> {
   return { files, index, tensorsOf, where, close };
 }
 
-/** Removes `path` if the process is interrupted (SIGINT/SIGTERM), then lets the signal end the process as before. */
-function removeOnSignal(path: string): () => void {
-  const handler = (signal: NodeJS.Signals) => {
-    rmSync(path, { recursive: true, force: true });
-    dispose();
-    process.kill(process.pid, signal);
-  };
-  const dispose = () => {
-    process.off("SIGINT", handler);
-    process.off("SIGTERM", handler);
-  };
-  process.on("SIGINT", handler);
-  process.on("SIGTERM", handler);
-  return dispose;
-}
-
 /** One slice of the target view as a dtype's bytes, a block of rows at a time. */
 function* encodedSlice(view: EmbeddingView, slice: 0 | 1, dtype: SafetensorsDtype, onBytes: (n: number) => void): Generator<Uint8Array> {
   const rowsPerBlock = Math.max(1, Math.floor((4 << 20) / view.dim));
@@ -206,10 +190,7 @@ export async function transferModelFolder(options: TransferFolderOptions): Promi
   const sourcePath = join(modelDir, "tokenizer.json");
   if (!(await exists(sourcePath))) throw new Error(`${modelDir}: no tokenizer.json (the model's own tokenizer is needed to map its vocabulary)`);
   const source = await Tokenizer.fromFile(sourcePath);
-  const sourceTokens = source.vocabSize(true);
-  // A model may pad its vocabulary past the tokenizer (Qwen, Phi); fewer rows than tokens cannot be right.
-  if (sourceTokens > config.vocabSize)
-    throw new Error(`${configPath}: vocab_size is ${config.vocabSize} but the model's tokenizer.json has ${sourceTokens} tokens; the model and its tokenizer do not belong together`);
+  checkTokenizerFits(config, source, modelDir);
   const target = typeof options.targetTokenizer === "string" ? await Tokenizer.fromFile(options.targetTokenizer) : options.targetTokenizer;
   const targetName = typeof options.targetTokenizer === "string" ? options.targetTokenizer : "target tokenizer";
   const targetJsonBefore = typeof options.targetTokenizer === "string" && options.targetTokenizer.endsWith(".json") ? await readFile(options.targetTokenizer, "utf8") : null;

@@ -128,3 +128,29 @@ test("special tokens are never merged; the reduction target is reached by mergin
 function ids(tok: ReturnType<typeof decodeTokenizer>, s: string): number[] {
   return tok.encodeIds(s, { addSpecialTokens: false });
 }
+
+test("merges learned on one batch apply to another as a fixed BPE would: each merge in order, left to right", () => {
+  const tok = decodeTokenizer("default-model");
+  const merger = new DynamicMerger(tok);
+  const encode = (lines: string[]) => lines.map((l) => tok.encodeIds(l, { addSpecialTokens: false }));
+  const learnedOn = encode(batchOf("deu_Latn", 0, 16));
+  const learned = merger.mergeBatch(learnedOn, { boundary: "pretokens", merges: 150 });
+  assert.deepEqual(merger.applyMerges(learnedOn, learned).sequences, learned.sequences);
+  const other = encode(batchOf("deu_Latn", 16, 16));
+  let seqs = other.map((s) => [...s]);
+  learned.merges.forEach((m, k) => {
+    seqs = seqs.map((s) => {
+      const out: number[] = [];
+      for (let i = 0; i < s.length; i++) {
+        if (i + 1 < s.length && s[i] === m.left && s[i + 1] === m.right) {
+          out.push(learned.baseSize + k);
+          i++;
+        } else out.push(s[i]!);
+      }
+      return out;
+    });
+  });
+  const applied = merger.applyMerges(other, learned);
+  assert.deepEqual(applied.sequences.map((s) => Array.from(s)), seqs);
+  assert.ok(applied.reduction > 0 && applied.reduction < learned.reduction, `${applied.reduction} vs ${learned.reduction}`);
+});

@@ -44,7 +44,7 @@ test("merged scoring equals bits per byte of a model whose tables hold the merge
   // The same batch, scored through lm/bpb.ts with an extended embedding tensor and a tokenizer that returns the ids.
   const batch = merger.mergeBatch(lines.map((l) => tokenizer.encodeIds(l, { addSpecialTokens: false })), options);
   const V = folder.config.vocabSize;
-  const used = [...new Set(batch.sequences.flatMap((s) => Array.from(s)).filter((id) => id >= batch.baseSize))].sort((a, b) => a - b);
+  const used = batch.merges.map((_, k) => batch.baseSize + k);
   const predicted = await rowsWith(0).rows(used.map((id) => batch.bytes(id)));
   const d = folder.config.hiddenSize;
   const table = new Float32Array((V + used.length) * d);
@@ -62,8 +62,12 @@ test("merged scoring equals bits per byte of a model whose tables hold the merge
   let bits = 0;
   for (let k = 0; k < 60; k++) bits += 2 * Math.log2(batch.baseSize + k);
   assert.ok(Math.abs(dyn.vocabularyBits - bits) < 1e-9 && Math.abs(dyn.bitsPerByteWithVocabulary - (dyn.bitsPerByte + bits / dyn.bytes)) < 1e-12);
-  // Only the merged tokens the batch uses extend the softmax.
-  assert.equal(dyn.newTokens, used.length);
+  // Every merge of the batch extends the softmax, intermediate ones too: some are not in any sequence.
+  assert.ok(new Set(batch.sequences.flatMap((s) => Array.from(s)).filter((id) => id >= batch.baseSize)).size < used.length);
+  // Merges learned on the same lines and applied as a fixed vocabulary: the same sequences and softmax, nothing charged.
+  const held = await dynamicBitsPerByte(folder, merger, rows, lines, { ...options, mergesFrom: lines });
+  assert.equal(held.nll, dyn.nll);
+  assert.equal(held.vocabularyBits, 0);
 });
 
 test("the row cache never changes a result: on, off, and evicting under pressure", async () => {

@@ -18,6 +18,7 @@ interface DynamicFlags {
   sweep?: string;
   static?: string;
   cacheSize?: string;
+  mergesFrom?: string;
   json?: string | true;
   html?: string;
   allowBinary?: boolean;
@@ -63,6 +64,7 @@ export function register(program: Command): void {
     .option("--lines <n>", "only the first N non-empty lines")
     .option("--sweep <r,r,…>", "target reductions: the reduction → bits-per-byte curve for every boundary mode (or the one --boundary names explicitly)")
     .option("--static <tokenizer.json,…>", "with --sweep: static transfers (hypernetwork embeddings for a whole new tokenizer) scored on the same lines")
+    .option("--merges-from <file>", "learn the merges once on this file's lines (same target) and apply them to every batch: a held-out vocabulary")
     .option("--cache-size <n>", "merged-token rows kept in the LRU cache (0: off)", "8192")
     .option("--json [file]", "print a JSON object, or write it to a file")
     .option("--html <file>", "with --sweep: an HTML report with the curve as a chart")
@@ -112,6 +114,8 @@ async function runDynamic(file: string, opts: DynamicFlags, boundaryGiven: boole
   let lines = (await readTextFile(file, { allowBinary: opts.allowBinary })).split(/\r?\n/).filter((l) => l.trim().length > 0);
   if (maxLines !== undefined) lines = lines.slice(0, maxLines);
   if (lines.length === 0) throw new Error(`${file}: no non-empty lines`);
+  const mergesFrom = opts.mergesFrom ? (await readTextFile(opts.mergesFrom, { allowBinary: opts.allowBinary })).split(/\r?\n/).filter((l) => l.trim().length > 0) : undefined;
+  if (mergesFrom && mergesFrom.length === 0) throw new Error(`${opts.mergesFrom}: no non-empty lines (--merges-from)`);
 
   // lm/node before the scoring code: it installs the Node shims before anything loads jax-js.
   const { loadLanguageModel } = await import("../../lm/node.js");
@@ -130,11 +134,11 @@ async function runDynamic(file: string, opts: DynamicFlags, boundaryGiven: boole
     return [v, (performance.now() - t0) / 1000];
   };
   const [baseline, baselineSeconds] = await timed(() => dynamicBitsPerByte(folder, merger, null, lines, { merges: 0, batchLines }));
-  const common = { file, model: dir, hypernet: hypernetDir, lines: lines.length, batchLines, bytes: baseline.bytes, baselineBitsPerByte: baseline.bitsPerByte, baselineTokens: baseline.tokens, baselineSeconds };
+  const common = { file, mergesFrom: opts.mergesFrom ?? null, model: dir, hypernet: hypernetDir, lines: lines.length, batchLines, bytes: baseline.bytes, baselineBitsPerByte: baseline.bitsPerByte, baselineTokens: baseline.tokens, baselineSeconds };
 
   if (!sweep) {
-    const [r, seconds] = await timed(() => dynamicBitsPerByte(folder, merger, rows, lines, { boundary, batchLines, ...(merges !== undefined ? { merges } : { reduction }) }));
-    return { ...common, boundary, reduction: r.reduction, merges: r.merges / r.batches, bitsPerByte: r.bitsPerByte, bitsPerByteWithVocabulary: r.bitsPerByteWithVocabulary, seconds, tokens: r.tokens, baseTokens: r.baseTokens, newTokens: r.newTokens, batches: r.batches, cacheHits: rows.hits, cacheMisses: rows.misses };
+    const [r, seconds] = await timed(() => dynamicBitsPerByte(folder, merger, rows, lines, { boundary, batchLines, mergesFrom, ...(merges !== undefined ? { merges } : { reduction }) }));
+    return { ...common, boundary, reduction: r.reduction, merges: r.merges / r.batches, bitsPerByte: r.bitsPerByte, bitsPerByteWithVocabulary: r.bitsPerByteWithVocabulary, seconds, tokens: r.tokens, baseTokens: r.baseTokens, batches: r.batches, cacheHits: rows.hits, cacheMisses: rows.misses };
   }
 
   const points: DynamicCurvePoint[] = [];
@@ -142,7 +146,7 @@ async function runDynamic(file: string, opts: DynamicFlags, boundaryGiven: boole
     points.push({ ...p, relative: r.bitsPerByte / baseline.bitsPerByte - 1, bitsPerByteWithVocabulary: r.bitsPerByteWithVocabulary, relativeWithVocabulary: r.bitsPerByteWithVocabulary / baseline.bitsPerByte - 1 });
   for (const b of boundaryGiven ? [boundary] : DYNAMIC_BOUNDARIES)
     for (const target of sweep) {
-      const [r, seconds] = await timed(() => dynamicBitsPerByte(folder, merger, rows, lines, { boundary: b, batchLines, reduction: target }));
+      const [r, seconds] = await timed(() => dynamicBitsPerByte(folder, merger, rows, lines, { boundary: b, batchLines, mergesFrom, reduction: target }));
       point({ kind: "dynamic", boundary: b, tokenizer: null, targetReduction: target, reduction: r.reduction, merges: r.merges / r.batches, bitsPerByte: r.bitsPerByte, seconds }, r);
     }
   for (const path of opts.static?.split(",").filter(Boolean) ?? []) {

@@ -43,3 +43,6 @@ export function positiveIntFlag(command: string, flag: string, value: string | u
   if (!Number.isInteger(n) || n < 1) throw new Error(`${command}: --${flag} must be a positive integer, got "${value}"`);
   return n;
 }
+
+/** A repeatable option's values in order (commander's argParser for `--flag <v>` given several times). */
+export const collect = (value: string, previous: string[]): string[] => [...previous, value];

@@ -3,7 +3,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import cliProgress from "cli-progress";
 import { readJsonFile, readTextFile, writeFileAtomic } from "../../node/files.js";
-import { printJson } from "./shared.js";
+import { collect, printJson } from "./shared.js";
 import { WordCounter, type TrainProgress } from "../../train/corpus.js";
 import { countFiles } from "../../train/node-corpus.js";
 import { planFor, trainFromCounts, type TrainModel, type TrainOptions } from "../../train/train.js";
@@ -25,7 +25,6 @@ function fraction(value: string): number {
   if (!(n > 0 && n <= 1)) throw new InvalidArgumentError(`expected a number in (0, 1], got "${value}"`);
   return n;
 }
-const collect = (value: string, prev: string[]): string[] => [...prev, value];
 
 export interface TrainCliOptions {
   model: TrainModel;

@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import { basename } from "node:path";
 import { readTextFile, writeFileAtomic } from "../../node/files.js";
-import { emitJson, positiveIntFlag } from "./shared.js";
+import { collect, emitJson, positiveIntFlag } from "./shared.js";
 import { TRANSFER_METHODS, type MethodInputs, type TransferMethod } from "../../transfer/methods.js";
 
 /** `LANG=FILE` or a bare `FILE` (no language). */
@@ -121,7 +121,6 @@ export async function runTransferEval(opts: TransferEvalCliOptions, out: (s: str
 }
 
 export function register(program: Command): void {
-  const collect = (v: string, prev: string[]) => [...prev, v];
   program
     .command("transfer-eval")
     .description("bits per byte and sequence length of the original model and of each transfer method, per target tokenizer and language")

@@ -286,4 +286,46 @@ export class DynamicMerger {
     });
     return { boundary, baseSize: base, merges, sequences, tokensBefore: total, tokensAfter: length, reduction: total === 0 ? 0 : 1 - length / total, bytes: bytesOf };
   }
+
+  /**
+   * Applies the merges learned on another batch to this one, as a fixed BPE would (each merge in order, left to right
+   * in every sequence): the held-out use of a dynamic vocabulary. Per sequence, the lowest-ranked pair present is
+   * merged first, which is the same as applying the whole list in order (a pair with a merged token outranks the merge
+   * that made it).
+   */
+  applyMerges(batch: readonly ArrayLike<number>[], learned: DynamicBatch): DynamicBatch {
+    const base = learned.baseSize;
+    if (base !== this.table.size) throw new Error(`dynamic merging: the merges were learned over a vocabulary of ${base}, this tokenizer has ${this.table.size}`);
+    const rank = new Map<number, number>();
+    learned.merges.forEach((m, k) => rank.set(m.left * SHIFT + m.right, k));
+    let before = 0;
+    let after = 0;
+    const sequences = batch.map((seq, s) => {
+      let cur = Array.from(seq);
+      cur.forEach((id, i) => {
+        if (!(Number.isInteger(id) && id >= 0 && id < base)) throw new Error(`dynamic merging: sequence ${s + 1}, position ${i + 1}: id ${id} is outside the vocabulary [0, ${base})`);
+      });
+      before += cur.length;
+      for (;;) {
+        let best = Infinity;
+        for (let i = 0; i + 1 < cur.length; i++) {
+          const r = rank.get(cur[i]! * SHIFT + cur[i + 1]!);
+          if (r !== undefined && r < best) best = r;
+        }
+        if (best === Infinity) break;
+        const { left, right } = learned.merges[best]!;
+        const out: number[] = [];
+        for (let i = 0; i < cur.length; i++) {
+          if (i + 1 < cur.length && cur[i] === left && cur[i + 1] === right) {
+            out.push(base + best);
+            i++;
+          } else out.push(cur[i]!);
+        }
+        cur = out;
+      }
+      after += cur.length;
+      return Int32Array.from(cur);
+    });
+    return { ...learned, sequences, tokensBefore: before, tokensAfter: after, reduction: before === 0 ? 0 : 1 - after / before };
+  }
 }

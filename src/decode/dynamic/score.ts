@@ -29,6 +29,9 @@ export interface DynamicModel {
 export interface DynamicScoreOptions extends DynamicMergeOptions {
   /** Lines merged together as one batch (default 32). */
   batchLines?: number;
+  /** Learn the merges once on these lines (one batch, the same target) and apply them to every batch of the scored
+   * text: a held-out vocabulary, so the model is not told which strings the text contains. */
+  mergesFrom?: readonly string[];
 }
 
 export interface DynamicScore {
@@ -44,13 +47,13 @@ export interface DynamicScore {
   /**
    * Bits to name every batch's merges (each as its two parts, out of the vocabulary so far: Σ 2·log2(base + k)), and
    * bits per byte with them added. The merges are learned on the very text that is scored, so the extended softmax
-   * knows which strings occur in it; this charge is what a code would pay to tell a reader that vocabulary.
+   * knows which strings occur in it; this charge is what a code would pay to tell a reader that vocabulary. Merges
+   * learned on other text (`mergesFrom`) are a fixed vocabulary, like a static tokenizer's, and are not charged.
    */
   vocabularyBits: number;
   bitsPerByteWithVocabulary: number;
-  /** Merges learned, summed over batches, and the merged tokens actually used (what the softmax is extended by). */
+  /** Merges learned, summed over batches (each batch's softmax is extended by all of its merged tokens). */
   merges: number;
-  newTokens: number;
   batches: number;
   lines: number;
 }
@@ -87,17 +90,11 @@ async function extendModel(model: DynamicModel, rows: Float32Array, count: numbe
   return { config: { ...config, vocabSize: V + count }, weights, baseVocab: V };
 }
 
-/** The merged tokens a batch uses, renumbered after the model's vocabulary: old id → new id, and their bytes. */
-function usedMergedTokens(batch: DynamicBatch, modelVocab: number): { remap: Map<number, number>; bytes: Uint8Array[] } {
-  const remap = new Map<number, number>();
-  const bytes: Uint8Array[] = [];
-  for (const seq of batch.sequences)
-    for (const id of seq)
-      if (id >= batch.baseSize && !remap.has(id)) {
-        remap.set(id, modelVocab + bytes.length);
-        bytes.push(batch.bytes(id));
-      }
-  return { remap, bytes };
+/** Every merged token of a batch (intermediate merges too: a reader who knows the merge list knows them all, so the
+ * softmax may not depend on which ones the text ends up using), renumbered after the model's vocabulary. */
+function mergedTokens(batch: DynamicBatch, modelVocab: number): { remap: (id: number) => number; bytes: Uint8Array[] } {
+  const bytes = batch.merges.map((_, k) => batch.bytes(batch.baseSize + k));
+  return { remap: (id) => (id >= batch.baseSize ? id - batch.baseSize + modelVocab : id), bytes };
 }
 
 const gemm = () => platformGemm() ?? jsGemm;
@@ -132,35 +129,36 @@ export async function dynamicBitsPerByte(model: DynamicModel, merger: DynamicMer
   if (start === null) throw new Error("dynamic tokenization: the model has no BOS or EOS token to start a line from");
   const encoder = new TextEncoder();
   const workspace = cpuWorkspace(model.params);
-  const out: DynamicScore = { bitsPerByte: 0, nll: 0, vocabularyBits: 0, bitsPerByteWithVocabulary: 0, bytes: 0, baseTokens: 0, tokens: 0, reduction: 0, merges: 0, newTokens: 0, batches: 0, lines: 0 };
+  const out: DynamicScore = { bitsPerByte: 0, nll: 0, vocabularyBits: 0, bitsPerByteWithVocabulary: 0, bytes: 0, baseTokens: 0, tokens: 0, reduction: 0, merges: 0, batches: 0, lines: 0 };
   lines.forEach((line, i) => {
     if (line.length === 0) throw new Error(`dynamic tokenization: line ${i + 1} is empty`);
   });
+  const encode = (l: string) => merger.tokenizer.encodeIds(l, { addSpecialTokens: false });
+  const heldOut = options.mergesFrom ? merger.mergeBatch(options.mergesFrom.map(encode), options) : null;
   for (let from = 0; from < lines.length; from += batchLines) {
     const chunk = lines.slice(from, from + batchLines);
-    const encoded = chunk.map((l) => merger.tokenizer.encodeIds(l, { addSpecialTokens: false }));
+    const encoded = chunk.map(encode);
     encoded.forEach((ids, i) => {
       if (ids.length + 1 > config.maxPositions) throw new Error(`dynamic tokenization: line ${from + i + 1} has ${ids.length} tokens, more than the model's ${config.maxPositions} positions allow with the start token (split the line)`);
       for (const id of ids) if (id >= config.vocabSize) throw new Error(`dynamic tokenization: token id ${id} is outside the model's vocabulary of ${config.vocabSize} (does the tokenizer belong to this model?)`);
     });
-    const batch = merger.mergeBatch(encoded, options);
-    const used = usedMergedTokens(batch, config.vocabSize);
-    if (used.bytes.length > 0 && !rows) throw new Error("dynamic tokenization: merged tokens need embedding rows (a hypernetwork)");
-    const extra = used.bytes.length > 0 ? await rows!.rows(used.bytes) : new Float32Array();
-    const m = await extendModel(model, extra, used.bytes.length, rows?.slices ?? 1);
+    const batch = heldOut ? merger.applyMerges(encoded, heldOut) : merger.mergeBatch(encoded, options);
+    const added = mergedTokens(batch, config.vocabSize);
+    if (added.bytes.length > 0 && !rows) throw new Error("dynamic tokenization: merged tokens need embedding rows (a hypernetwork)");
+    const extra = added.bytes.length > 0 ? await rows!.rows(added.bytes) : new Float32Array();
+    const m = await extendModel(model, extra, added.bytes.length, rows?.slices ?? 1);
     for (let i = 0; i < chunk.length; i++) {
       const seq = batch.sequences[i]!;
       const ids = new Int32Array(seq.length + 1);
       ids[0] = start;
-      for (let k = 0; k < seq.length; k++) ids[k + 1] = seq[k]! >= batch.baseSize ? used.remap.get(seq[k]!)! : seq[k]!;
+      for (let k = 0; k < seq.length; k++) ids[k + 1] = added.remap(seq[k]!);
       out.nll += sequenceNll(m, ids, workspace);
       out.bytes += encoder.encode(chunk[i]!).length;
     }
     out.baseTokens += batch.tokensBefore;
     out.tokens += batch.tokensAfter;
     out.merges += batch.merges.length;
-    for (let k = 0; k < batch.merges.length; k++) out.vocabularyBits += 2 * Math.log2(batch.baseSize + k);
-    out.newTokens += used.bytes.length;
+    if (!heldOut) for (let k = 0; k < batch.merges.length; k++) out.vocabularyBits += 2 * Math.log2(batch.baseSize + k);
     out.batches++;
     out.lines += chunk.length;
   }
@@ -197,15 +195,15 @@ export async function dynamicGenerate(model: DynamicModel, merger: DynamicMerger
   const maxTokens = options.maxTokens ?? 32;
   const encoded = prompts.map((p) => merger.tokenizer.encodeIds(p, { addSpecialTokens: false }));
   const batch = merger.mergeBatch(encoded, options);
-  const used = usedMergedTokens(batch, config.vocabSize);
-  if (used.bytes.length > 0 && !rows) throw new Error("dynamic tokenization: merged tokens need embedding rows (a hypernetwork)");
-  const m = await extendModel(model, used.bytes.length > 0 ? await rows!.rows(used.bytes) : new Float32Array(), used.bytes.length, rows?.slices ?? 1);
+  const added = mergedTokens(batch, config.vocabSize);
+  if (added.bytes.length > 0 && !rows) throw new Error("dynamic tokenization: merged tokens need embedding rows (a hypernetwork)");
+  const m = await extendModel(model, added.bytes.length > 0 ? await rows!.rows(added.bytes) : new Float32Array(), added.bytes.length, rows?.slices ?? 1);
   const workspace = cpuWorkspace(model.params);
   const V = config.vocabSize;
   const random = seededRandom(options.seed ?? 0);
   const results: DynamicGeneration[] = [];
   for (let p = 0; p < prompts.length; p++) {
-    const merged = Array.from(batch.sequences[p]!, (id) => (id >= batch.baseSize ? used.remap.get(id)! : id));
+    const merged = Array.from(batch.sequences[p]!, added.remap);
     let input = start === null ? merged : [start, ...merged];
     if (input.length === 0) throw new Error(`dynamic tokenization: prompt ${p + 1} has no tokens and the model no start token`);
     const cache = new CpuKVCache(m.config);

@@ -1,0 +1,89 @@
+// Issue 20, item 3: does a base model's hypernetwork carry over to a fine-tuned variant? The base model is fine-tuned
+// (every weight, `retoken finetune`) on FLORES dev text of one language; the variant is then transferred to language
+// tokenizers with the *base* model's hypernetwork, by FVT and by copy, and every result is scored in bits per byte on
+// held-out FLORES devtest lines against the variant with its own tokenizer (and the base model, for reference).
+//
+//   node --import tsx scripts/finetune-variant.ts --language de --steps 200 --targets de,fr,ru \
+//     --work tmp/finetune-variant --json docs/finetune-variant.json
+//
+// Reruns reuse the variant (its checkpoint resumes) and the transferred folders.
+import "../src/tensor/install-node-shims.js";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { finetuneModelFolder } from "../src/lm/finetune.js";
+import { DEFAULT_MODEL_DIR, loadLanguageModel } from "../src/lm/node.js";
+import { bitsPerByte } from "../src/lm/bpb.js";
+import { DEFAULT_HYPERNET_DIR } from "../src/transfer/hypernet/index.js";
+import { runTransfer } from "../src/cli/commands/transfer.js";
+import { floresLines } from "./flores-lines.js";
+
+const { values: args } = parseArgs({
+  options: {
+    model: { type: "string" },
+    hypernet: { type: "string" },
+    language: { type: "string", default: "de" },
+    targets: { type: "string", default: "de,fr,ru" },
+    methods: { type: "string", default: "copy,fvt,hypernet" },
+    steps: { type: "string", default: "200" },
+    batch: { type: "string", default: "8" },
+    seq: { type: "string", default: "256" },
+    lr: { type: "string", default: "1e-3" },
+    "train-lines": { type: "string", default: "997" },
+    "eval-lines": { type: "string", default: "60" },
+    work: { type: "string", default: "tmp/finetune-variant" },
+    json: { type: "string" },
+  },
+});
+
+const targets = args.targets!.split(",");
+const methods = args.methods!.split(",");
+// Every language has a tokenizer and FLORES text before anything runs.
+for (const l of [args.language!, ...targets]) floresLines("dev", l, 1);
+const work = resolve(args.work!);
+mkdirSync(work, { recursive: true });
+const baseDir = args.model ?? DEFAULT_MODEL_DIR;
+const hypernetDir = args.hypernet ?? DEFAULT_HYPERNET_DIR;
+const t0 = Date.now();
+const note = (s: string) => process.stderr.write(`${s} (${((Date.now() - t0) / 60000).toFixed(1)} min)\n`);
+
+// 1. The variant: the base model fine-tuned on one language's FLORES dev text.
+const trainFile = join(work, `${args.language}-train.txt`);
+writeFileSync(trainFile, floresLines("dev", args.language!, Number(args["train-lines"])));
+const variantDir = join(work, `variant-${args.language}`);
+if (!existsSync(join(variantDir, "config.json")))
+  await finetuneModelFolder({ modelDir: baseDir, texts: [trainFile], out: variantDir, steps: Number(args.steps), batch: Number(args.batch), seq: Number(args.seq), lr: Number(args.lr), onProgress: (e, total) => void (e.step % 25 === 0 && note(`variant step ${e.step}/${total} loss ${e.loss?.toFixed(3) ?? "—"}`)) });
+
+async function score(dir: string, text: string): Promise<number> {
+  const { folder, tokenizer } = await loadLanguageModel(dir);
+  try {
+    return (await bitsPerByte(folder, tokenizer, text)).bitsPerByte;
+  } finally {
+    for (const t of Object.values(folder.params)) t.dispose();
+  }
+}
+
+// 2. Each target: the variant and the base with their own tokenizer, the variant transferred by each method.
+interface Row { target: string; model: string; method: string; bitsPerByte: number }
+const rows: Row[] = [];
+for (const target of targets) {
+  const evalText = floresLines("devtest", target, Number(args["eval-lines"]));
+  rows.push({ target, model: "base", method: "own tokenizer", bitsPerByte: await score(baseDir, evalText) });
+  rows.push({ target, model: "variant", method: "own tokenizer", bitsPerByte: await score(variantDir, evalText) });
+  for (const method of methods) {
+    const out = join(work, `variant-${args.language}-${target}-${method}`);
+    if (!existsSync(join(out, "config.json")))
+      await runTransfer({ model: variantDir, hypernet: hypernetDir, tokenizer: `assets/tokenizers/${target}-8k.json`, method, out, progress: false }, () => {});
+    rows.push({ target, model: "variant", method, bitsPerByte: await score(out, evalText) });
+    note(`${target} ${method}: ${rows[rows.length - 1]!.bitsPerByte.toFixed(4)}`);
+  }
+}
+
+const table = [`| target | base, own tokenizer | variant, own tokenizer | ${methods.map((m) => `variant → ${m}`).join(" | ")} |`, `|---|---|---|${methods.map(() => "---|").join("")}`];
+for (const target of targets) {
+  const get = (model: string, method: string) => rows.find((r) => r.target === target && r.model === model && r.method === method)!.bitsPerByte.toFixed(3);
+  table.push(`| ${target}-8k | ${get("base", "own tokenizer")} | ${get("variant", "own tokenizer")} | ${methods.map((m) => get("variant", m)).join(" | ")} |`);
+}
+process.stdout.write(table.join("\n") + "\n");
+const settings = { model: relative(process.cwd(), baseDir), hypernet: relative(process.cwd(), hypernetDir), language: args.language, targets, methods, steps: Number(args.steps), batch: Number(args.batch), seq: Number(args.seq), lr: Number(args.lr), trainLines: Number(args["train-lines"]), evalLines: Number(args["eval-lines"]) };
+if (args.json) writeFileSync(args.json, JSON.stringify({ settings, rows, minutes: (Date.now() - t0) / 60000 }, null, 1) + "\n");
