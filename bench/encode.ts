@@ -7,7 +7,7 @@
 // time (the machine may be shared). Prints a markdown table with ratios; writes bench/out/encode.json.
 //
 //   npm run bench     node --import tsx bench/encode.ts --quick (fewer repetitions)  --lines=N (N lines per language)
-//   --only=NAME (tokenizers whose name contains NAME)
+//   --only=NAME (tokenizers whose name contains NAME)  --encoders=A,B (encoders whose name contains A or B)
 
 import { readFileSync, readdirSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
@@ -223,10 +223,12 @@ if (one) {
 
 const rows: Row[] = [];
 const only = process.argv.find((a) => a.startsWith("--only="))?.slice(7);
+const encoderFilter = process.argv.find((a) => a.startsWith("--encoders="))?.slice(11).toLowerCase().split(",");
 for (const setup of setups) {
   if (only && !setup.name.toLowerCase().includes(only.toLowerCase())) continue;
   for (const corpus of Object.keys(corpora)) {
     for (const { name: peer } of encoders(setup)) {
+      if (encoderFilter && !encoderFilter.some((f) => peer.toLowerCase().includes(f))) continue;
       const args = [...process.execArgv, fileURLToPath(import.meta.url), `--one=${setup.name}|${corpus}|${peer}`, ...process.argv.slice(2).filter((a) => a === "--quick" || a.startsWith("--lines="))];
       const child = spawnSync(process.execPath, args, { encoding: "utf8", maxBuffer: 1 << 24 });
       const last = child.stdout.trim().split("\n").pop() ?? "";
@@ -254,9 +256,10 @@ const lines = [
   "|---|---|---|---|---|---|---|---|",
 ];
 for (const r of rows) {
-  const ours = rows.find((x) => x.tokenizer === r.tokenizer && x.corpus === r.corpus && x.peer === "retoken encodeIds")!;
+  const ours = rows.find((x) => x.tokenizer === r.tokenizer && x.corpus === r.corpus && x.peer === "retoken encodeIds");
+  const ratio = (a: number | undefined, b: number) => (a === undefined ? "–" : `${(a / b).toFixed(2)}×`);
   lines.push(
-    `| ${r.tokenizer} | ${r.corpus} | ${r.peer} | ${r.mbPerSecond.toFixed(2)} | ${(ours.mbPerSecond / r.mbPerSecond).toFixed(2)}× | ${r.firstPassMbPerSecond.toFixed(2)} | ${(ours.firstPassMbPerSecond / r.firstPassMbPerSecond).toFixed(2)}× | ${r.agrees === null ? "–" : r.agrees ? "yes" : "NO"} |`,
+    `| ${r.tokenizer} | ${r.corpus} | ${r.peer} | ${r.mbPerSecond.toFixed(2)} | ${ratio(ours?.mbPerSecond, r.mbPerSecond)} | ${r.firstPassMbPerSecond.toFixed(2)} | ${ratio(ours?.firstPassMbPerSecond, r.firstPassMbPerSecond)} | ${r.agrees === null ? "–" : r.agrees ? "yes" : "NO"} |`,
   );
 }
 // The issue-15 targets as ratios from this one run: encode() against encodeIds and against HF native encode.

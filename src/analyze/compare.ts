@@ -3,6 +3,8 @@
 
 import type { AuditableTokenizer, VocabularyAudit } from "./audit.js";
 import { auditVocabulary } from "./audit.js";
+import { Tokenizer } from "../tokenize/tokenizer.js";
+import { canonicality } from "../decode/canonical.js";
 import type { DigitLengthStats } from "./digits.js";
 import { digitReport, type DigitTokenizer } from "./digits.js";
 import type { EfficiencyOptions, MeasurableTokenizer, TextMetrics } from "./metrics.js";
@@ -54,6 +56,10 @@ export interface TokenizerSummary extends TextMetrics {
   meanParityPremium: number | null;
   maxParityPremium: number | null;
   audit?: VocabularyAudit["counts"];
+  /** With the audit: tokens no text produces at all (retoken/decode's canonicality — merges, pre-tokenizer, and
+   * byte-fallback pieces no UTF-8 text needs, which the audit counts as undecodable); null for a tokenizer that is not
+   * a retoken Tokenizer. */
+  unreachable?: number | null;
   digits?: DigitLengthStats[];
 }
 
@@ -130,7 +136,10 @@ export function compareTokenizers(tokenizers: NamedTokenizer[], corpus: CorpusTe
       meanParityPremium: null,
       maxParityPremium: null,
     };
-    if (options.audit !== false) summary.audit = auditVocabulary(tokenizer).counts;
+    if (options.audit !== false) {
+      summary.audit = auditVocabulary(tokenizer).counts;
+      summary.unreachable = tokenizer instanceof Tokenizer ? canonicality(tokenizer).unreachable().size : null;
+    }
     if (options.digits !== false) summary.digits = digitReport(tokenizer);
     summaries.push(summary);
   }
@@ -180,7 +189,7 @@ export function formatCompareTable(report: CompareReport): string {
     ];
     if (s.meanUnigramBitsPerByte !== null) parts.push(`unigram bits/byte ${s.meanUnigramBitsPerByte.toFixed(3)}`);
     if (s.meanParityPremium !== null) parts.push(`mean premium ${s.meanParityPremium.toFixed(2)} (max ${s.maxParityPremium!.toFixed(2)})`);
-    if (s.audit) parts.push(`audit ${Object.entries(s.audit).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+    if (s.audit) parts.push(`audit ${Object.entries(s.audit).map(([k, v]) => `${k} ${v}`).join(", ")}${s.unreachable != null ? `, produced by no text ${s.unreachable}` : ""}`);
     out.push(parts.join(" · "));
   }
   return out.join("\n");

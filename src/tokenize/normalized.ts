@@ -223,8 +223,10 @@ export class NormalizedString {
 
   /** Maps a normalized range to offsets in the whole input text. */
   offsetsInInput(start: number, end: number): [number, number] {
-    const [s, e] = this.originalRange(start, end);
-    return [s + this.originalShift, e + this.originalShift];
+    const shift = this.originalShift;
+    // originalRange's cases, without its intermediate pair (this runs once per token).
+    if (start === end || !this.align) return [start + shift, end + shift];
+    return [this.align[2 * start]! + shift, this.align[2 * (end - 1) + 1]! + shift];
   }
 
   /** The piece covering normalized [start, end), keeping alignments (HF's slice on a normalized range). */

@@ -4,6 +4,9 @@ import assert from "node:assert/strict";
 import { Tokenizer } from "../../src/index.js";
 import { auditVocabulary, vocabularyOverlap } from "../../src/analyze/audit.js";
 import { bertUncasedJson } from "../support/corpora.js";
+import { readFileSync } from "node:fs";
+import { canonicality } from "../../src/decode/index.js";
+import { compareTokenizers, formatCompareTable } from "../../src/analyze/compare.js";
 
 test("GPT-2's audit: every token decodable to full UTF-8 is reachable; partial-UTF-8 byte tokens are undecodable", async () => {
   const gpt2 = await Tokenizer.fromFile("../shared/data/tokenizers/gpt-2.json");
@@ -26,6 +29,22 @@ test("Llama 2's audit finds unreachable tokens (pieces that merges never build)"
     const id = llama.tokenToId(t)!;
     assert.notDeepEqual(llama.encode(t.replace(/▁/g, " ").replace(/^ /, ""), { addSpecialTokens: false }).ids, [id]);
   }
+  // The tokens no text produces at all (compare's `unreachable`): the audit's unreachable ones, and byte pieces of
+  // bytes the byte fallback never needs (C0, C1, F5–FF are in no UTF-8 text) — which the audit files as undecodable.
+  const none = canonicality(llama).unreachable();
+  a.classes.forEach((cls, id) => {
+    if (cls === "unreachable-single" || cls === "unreachable-multi") assert.ok(none.has(id), `${llama.idToToken(id)}: the audit finds it unreachable`);
+  });
+  for (const id of none) if (!a.classes[id]!.startsWith("unreachable")) assert.equal(a.classes[id], "undecodable", llama.idToToken(id));
+  for (const b of ["C0", "C1", "F5", "FF"]) assert.ok(none.has(llama.tokenToId(`<0x${b}>`)!), b);
+});
+
+test("compare's audit reports the tokens no text produces (retoken/decode canonicality)", () => {
+  const tok = Tokenizer.fromJSON(readFileSync("test/fixtures/decode/bpe.json", "utf8"));
+  const report = compareTokenizers([{ name: "bpe", tokenizer: tok }], [{ name: "x", text: "the cat sat\non the mat" }], { digits: false });
+  const want = canonicality(tok).unreachable().size;
+  assert.equal(report.summaries[0]!.unreachable, want);
+  assert.match(formatCompareTable(report), new RegExp(`produced by no text ${want}`));
 });
 
 test("canonical overlap matches Ġx, ▁x and WordPiece word-initial x as the same bytes", async () => {
