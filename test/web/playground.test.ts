@@ -180,8 +180,9 @@ test("playground (built and served): ids equal HF and spm_encode, files load, sp
       }
       const shot = await page.screenshot({ fullPage: true });
       assert.ok((await paintedShare(page, shot)) > 0.03, `${where}: the page screenshot is blank`);
-      const chart = await page.locator("[data-testid=compare-chart] svg").first();
-      await chart.waitFor({ timeout: 5000 });
+      await page.locator("[data-testid=compare-chart] svg").first().waitFor({ timeout: 5000 });
+      // The figure, not its svg: a redraw after the last edit replaces the svg while a screenshot waits for it.
+      const chart = page.locator("[data-testid=compare-chart]");
       assert.ok((await paintedShare(page, await chart.screenshot())) > 0.01, `${where}: the comparison chart did not draw`);
       assert.deepEqual(errors, [], `${where}: console errors`);
       mark(`${where}: done`);
