@@ -4,6 +4,7 @@
 import { mergedIdOf, mergeRankOf, type BpeModel } from "../tokenize/models/bpe.js";
 import { byteFallbackValue } from "../tokenize/decoders/byte-fallback.js";
 import type { TokenByteTable } from "./token-bytes.js";
+import { concatBytes } from "./utf8.js";
 import { ByteStringTable, HASH_MULTIPLIER, hashPowers, substringHash } from "../util/byte-string-table.js";
 
 /** Which bytes of UTF-8 can begin, end or sit next to each other inside a character that the model has no symbol
@@ -201,7 +202,7 @@ export class PairSpines {
       if (bl >= 0 && br >= 0) return f.inner[(bl << 8) | br] === 1 || (f.ends[bl] === 1 && f.starts[br] === 1);
       return bl >= 0 ? f.ends[bl] === 1 : f.starts[br] === 1;
     }
-    const both = joined(this.table.bytes(l), this.table.bytes(r));
+    const both = concatBytes(this.table.bytes(l), this.table.bytes(r));
     if (this.model.ignoreMerges) {
       // A piece that is itself a token comes out whole.
       const node = this.table.find(both);
@@ -254,9 +255,3 @@ export class PairSpines {
   }
 }
 
-function joined(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
-}

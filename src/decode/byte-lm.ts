@@ -23,7 +23,7 @@ import type { Tokenizer } from "../tokenize/tokenizer.js";
 import type { TokenLM, TokenState } from "../lm/token-lm.js";
 import { canonicality, type Canonicality } from "./canonical.js";
 import type { TokenByteTable, TrieRange } from "./token-bytes.js";
-import { UTF8_START, characterEndings, continuationTails, utf8Run, utf8Step, type Utf8State } from "./utf8.js";
+import { UTF8_START, characterEndings, concatBytes, continuationTails, utf8Run, utf8Step, type Utf8State } from "./utf8.js";
 
 /** Index of the end-of-text outcome in a 257-way distribution (bytes are 0…255). */
 export const END_OF_TEXT = 256;
@@ -358,13 +358,6 @@ function cachedRow<K>(rows: Map<K, Int8Array>, key: K, size: number): Int8Array 
     rows.set(key, (row = new Int8Array(size).fill(-1)));
   }
   return row;
-}
-
-function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
 }
 
 /** The text tokens of a node (oldest first). */

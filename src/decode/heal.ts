@@ -7,7 +7,7 @@
 import { TokenizerError } from "../tokenize/types.js";
 import type { Canonicality } from "./canonical.js";
 import { isValidUtf8, utf8State } from "./canonical.js";
-import { characterEndings, utf8Run } from "./utf8.js";
+import { characterEndings, concatBytes, utf8Run } from "./utf8.js";
 
 export type HealMode = "off" | "rollback" | "exact";
 
@@ -62,17 +62,6 @@ function utf8Continuation(bytes: Uint8Array, at: number): number {
   return b < 0x80 ? 0 : b >= 0xf0 ? 3 : b >= 0xe0 ? 2 : b >= 0xc0 ? 1 : 0;
 }
 
-function concatBytes(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /**
  * Where to heal a prompt (`rollback`): remove whole tokens from the end — never a special or added token, never more
@@ -98,7 +87,7 @@ export function planHealing(canon: Canonicality, promptIds: readonly number[], p
     const removedIds = ids.slice(ids.length - k);
     // A text of nothing but removed tokens and a cut character: the tokens will start the text, so they spell the
     // encoder's prefix first.
-    const removed = concatBytes([lead(k), ...removedIds.map((id) => table.bytes(id)), partial]);
+    const removed = concatBytes(lead(k), ...removedIds.map((id) => table.bytes(id)), partial);
     return { keptIds: ids.slice(0, ids.length - k), removed, removedIds, report: { tokensRemoved: k, bytesRemoved: removed.length, candidates: 0 } };
   };
   // Worth removing k tokens when one token spells the removed bytes and more, or spells exactly what now takes
@@ -224,7 +213,7 @@ export class HealingConstraint {
   /** Takes the chosen token: consumes the owed bytes it spells. */
   accept(id: number): void {
     this.context.push(id);
-    this.tail = lastBytes(joinBytes(this.tail, this.canon.table.bytes(id)), 8);
+    this.tail = lastBytes(concatBytes(this.tail, this.canon.table.bytes(id)), 8);
     const n = this.canon.table.length(id);
     if (this.remaining.length > 0) this.remaining = n >= this.remaining.length ? new Uint8Array(0) : this.remaining.subarray(n);
   }
@@ -242,7 +231,7 @@ function completionCandidates(canon: Canonicality, context: readonly number[], o
   const out: number[] = [];
   for (let b = 0x80; b < 0xc0; b++) {
     for (const id of table.withPrefix(Uint8Array.of(b))) {
-      if (utf8State(joinBytes(open, table.bytes(id))) === "invalid") continue;
+      if (utf8State(concatBytes(open, table.bytes(id))) === "invalid") continue;
       if (!canon.hasPairRule || table.isSpecial(prev) || canon.validPair(prev, id)) out.push(id);
     }
   }
@@ -274,10 +263,10 @@ function canonicalOrCompletable(canon: Canonicality, context: number[], depth: n
  * then the rest of that character, encodes as the context followed by tokens spelling the rest. (A search over token
  * paths can spend its budget on long tokens where the canonical way on is a run of single bytes: GPT-2 on Tamil.) */
 function encodesThrough(canon: Canonicality, context: readonly number[], owed: Uint8Array): boolean {
-  const bytes = joinBytes(canon.table.textBytes(context), owed);
+  const bytes = concatBytes(canon.table.textBytes(context), owed);
   const run = utf8Run(bytes);
   if ("badAt" in run) return false;
-  for (const ending of characterEndings(run.state)) if (canon.beginsEncoding(context, joinBytes(bytes, ending))) return true;
+  for (const ending of characterEndings(run.state)) if (canon.beginsEncoding(context, concatBytes(bytes, ending))) return true;
   return false;
 }
 
@@ -301,9 +290,6 @@ function payableCanonically(canon: Canonicality, context: number[], owed: Uint8A
   return false;
 }
 
-function joinBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
-  return concatBytes([a, b]);
-}
 
 function lastBytes(bytes: Uint8Array, n: number): Uint8Array {
   return bytes.length <= n ? bytes : bytes.slice(bytes.length - n);
@@ -333,5 +319,5 @@ export function continuationBytes(canon: Canonicality, plan: HealingPlan, genera
     parts.push(b.subarray(skip));
     skip = 0;
   }
-  return concatBytes(parts);
+  return concatBytes(...parts);
 }

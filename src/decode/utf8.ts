@@ -61,3 +61,16 @@ export function* characterEndings(s: Utf8State): Generator<Uint8Array> {
   }
   for (let first = s.lo; first <= s.hi; first++) for (const rest of continuationTails(s.need - 1)) yield Uint8Array.from([first, ...rest]);
 }
+
+/** The parts' bytes one after another, in a new array. */
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
