@@ -76,6 +76,11 @@ test("errors: `retoken: <path>: <what>` for a missing file, a directory, an unre
     [["encode", "-t", locked], "x", new RegExp(`^retoken: ${locked}: permission denied\n$`), process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {}],
     [["encode", "--bogus"], "", /^retoken: unknown option '--bogus'\n$/],
   ];
+  if (process.getuid?.() === 0) {
+    // nobody must reach the checkout (a clone inside a mode-700 folder such as `mktemp -d` hides tsx from it).
+    const probe = spawnSync(process.execPath, ["-e", "require.resolve('tsx')"], { cwd: process.cwd(), uid: 65534, gid: 65534, encoding: "utf8" });
+    assert.equal(probe.status, 0, `the unreadable-file check runs the CLI as nobody (uid 65534), who cannot read this checkout (${process.cwd()}): clone it under a folder others may enter (e.g. chmod 755 on its parents)`);
+  }
   for (const [args, input, pattern, options] of cases) {
     const r = retoken(args, input, options);
     assert.equal(r.code, 1, `${args.join(" ")} should fail`);
