@@ -51,8 +51,10 @@ try {
   await page.locator("[data-testid=model-load]").click();
   await setCaret(page, prompt.length - 4);
   await page.waitForFunction(() => document.querySelectorAll("[data-testid=next-token-list] li").length === 10, null, { timeout: 120_000 });
+  await page.waitForFunction(() => document.querySelectorAll("[data-testid=exact-next-byte-list] li").length === 10 && document.querySelector("[data-testid=heal-candidates] li[data-p]"), null, { timeout: 120_000 });
   await page.locator("[data-testid=model-panel]").scrollIntoViewIfNeeded();
   await check(await page.screenshot({ fullPage: true }), "playground-model.png");
+  await check(await page.locator("[data-testid=heal-panel]").screenshot(), "playground-healing.png");
   if (errors.length) throw new Error(`console errors: ${errors.join("; ")}`);
 
   // One report chart for the README: bytes per token of three tokenizers on FLORES-200 dev (first 100 lines, 6 languages).

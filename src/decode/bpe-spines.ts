@@ -2,7 +2,7 @@
 // l·r into [l, r] exactly when no merge across the boundary fires before l and r are complete.
 
 import { mergedIdOf, mergeRankOf, type BpeModel } from "../tokenize/models/bpe.js";
-import { byteFallbackValue } from "../tokenize/decoders/byte-fallback.js";
+import { byteFallbackToken, byteFallbackValue } from "../tokenize/decoders/byte-fallback.js";
 import type { TokenByteTable } from "./token-bytes.js";
 import { concatBytes } from "./utf8.js";
 import { ByteStringTable, HASH_MULTIPLIER, hashPowers, substringHash } from "../util/byte-string-table.js";
@@ -91,7 +91,7 @@ export class PairSpines {
     if (model.byteFallback && !byteLevel) {
       this.fallbackByte = new Int16Array(n).fill(-1);
       for (let b = 0; b < 256; b++) {
-        const id = model.tokenToId(`<0x${b.toString(16).toUpperCase().padStart(2, "0")}>`);
+        const id = model.tokenToId(byteFallbackToken(b));
         if (id !== undefined && byteFallbackValue(model.idToToken(id)!) === b) this.fallbackByte[id] = b;
       }
     } else this.fallbackByte = null;

@@ -4,12 +4,12 @@
 
 import type { Json, JsonObject } from "../tokenize/types.js";
 import { TokenizerError } from "../tokenize/types.js";
+import { isByteFallbackPiece } from "../tokenize/decoders/byte-fallback.js";
 import { base64Decode } from "../util/base64.js";
 import { ProtoWriter } from "./protobuf.js";
 import { PieceType, SpmModelType, type SentencePiece, type SentencePieceModel, type SpmNormalizerSpec, type SpmTrainerSpec } from "./sentencepiece.js";
 
 const SPACE = "\u2581";
-const BYTE_PIECE = /^<0x[0-9A-F]{2}>$/;
 
 function obj(v: Json | undefined): JsonObject | null {
   return v && typeof v === "object" && !Array.isArray(v) ? v : null;
@@ -169,7 +169,7 @@ export function tokenizerJsonToSentencePieceModel(json: JsonObject, fileName = "
     const a = added.get(p.piece);
     if (a && a.id === id) {
       p.type = a.special ? PieceType.CONTROL : PieceType.USER_DEFINED;
-    } else if (byteFallback && BYTE_PIECE.test(p.piece)) p.type = PieceType.BYTE;
+    } else if (byteFallback && isByteFallbackPiece(p.piece)) p.type = PieceType.BYTE;
     // spm gives user-defined pieces score 0 and real pieces log-probabilities below it; a converted Unigram model
     // keeps user-defined pieces in its vocabulary (not as added tokens), so score 0 is how to recognise them.
     else if (modelType === SpmModelType.UNIGRAM && p.score === 0 && !a) p.type = PieceType.USER_DEFINED;

@@ -4,6 +4,7 @@
 
 import type { Json, JsonObject } from "../tokenize/types.js";
 import { TokenizerError } from "../tokenize/types.js";
+import { byteFallbackToken, isByteFallbackPiece } from "../tokenize/decoders/byte-fallback.js";
 import { base64Encode } from "../util/base64.js";
 import { ProtoReader, WireType } from "./protobuf.js";
 
@@ -184,7 +185,7 @@ export function parseSentencePieceModel(bytes: Uint8Array, fileName = "SentenceP
     seen.set(p.piece, i);
     if (p.type < 1 || p.type > 6) throw new TokenizerError(`unknown piece type ${p.type}`, `${fileName}: pieces[${i}]`);
     // As spm's model loader: a byte piece names its byte.
-    if (p.type === PieceType.BYTE && !/^<0x[0-9A-F]{2}>$/.test(p.piece)) throw new TokenizerError(`a byte piece must be spelled <0xHH>, got ${JSON.stringify(p.piece)}`, `${fileName}: pieces[${i}]`);
+    if (p.type === PieceType.BYTE && !isByteFallbackPiece(p.piece)) throw new TokenizerError(`a byte piece must be spelled <0xHH>, got ${JSON.stringify(p.piece)}`, `${fileName}: pieces[${i}]`);
     if (p.type === PieceType.BYTE && !model.trainerSpec.byteFallback) throw new TokenizerError(`byte piece ${p.piece} is found although trainer_spec.byte_fallback is false (spm refuses the model too)`, `${fileName}: pieces[${i}]`);
   });
   // As spm's model loader: exactly one unknown piece.
@@ -260,7 +261,7 @@ export function sentencePieceModelToTokenizerJson(model: SentencePieceModel, opt
   if (t.byteFallback) {
     const bytePieces = new Set(pieces.filter((p) => p.type === PieceType.BYTE).map((p) => p.piece));
     for (let b = 0; b < 256; b++) {
-      const name = `<0x${b.toString(16).toUpperCase().padStart(2, "0")}>`;
+      const name = byteFallbackToken(b);
       if (!bytePieces.has(name)) throw new TokenizerError(`byte_fallback is on but byte piece ${name} is missing`, `${fileName}: pieces`);
     }
   }

@@ -23,10 +23,35 @@ export interface Gemm {
   ): void;
 }
 
-/** The portable kernel: i-k-j loops over contiguous rows of B where it can (Bᵀ cases gather a column first). */
+/** The portable kernel: i-k-j loops over contiguous rows of B; A·Bᵀ (every linear layer: weights are [out, in]) as
+ * dot products of contiguous rows of A and B, four at a time (a column gather per step was 6× slower in Chromium). */
 export const jsGemm: Gemm = {
   name: "js",
   sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
+    if (transB && !transA) {
+      for (let i = 0; i < m; i++) {
+        const ai = i * lda;
+        const ci = i * ldc;
+        for (let j = 0; j < n; j++) {
+          const bj = j * ldb;
+          let s0 = 0;
+          let s1 = 0;
+          let s2 = 0;
+          let s3 = 0;
+          let p = 0;
+          for (; p + 3 < k; p += 4) {
+            s0 += a[ai + p]! * b[bj + p]!;
+            s1 += a[ai + p + 1]! * b[bj + p + 1]!;
+            s2 += a[ai + p + 2]! * b[bj + p + 2]!;
+            s3 += a[ai + p + 3]! * b[bj + p + 3]!;
+          }
+          for (; p < k; p++) s0 += a[ai + p]! * b[bj + p]!;
+          const dot = alpha * (s0 + s1 + s2 + s3);
+          c[ci + j] = beta === 0 ? dot : dot + beta * c[ci + j]!;
+        }
+      }
+      return;
+    }
     const bRow = new Float32Array(n);
     for (let i = 0; i < m; i++) {
       const ci = i * ldc;

@@ -7,7 +7,7 @@ import { byteLevelAlphabet, canonicalToken, tokenSpelling, type TokenSpelling } 
 import { parseJsonObject } from "./json-fields.js";
 import { parseTokenizerConfig, renderChatTemplate, type ChatMessage, type ChatTemplateOptions, type TokenizerConfig } from "./chat-template.js";
 import { byteLevelPlan, encodeByteLevel, type ByteLevelPlan } from "./pretokenizers/fast-byte-level.js";
-import { decoderFromJSON } from "./decoders/index.js";
+import { byteFallbackValue, decoderFromJSON } from "./decoders/index.js";
 import { Encoding } from "./encoding.js";
 import {
   defaultProcess,
@@ -83,7 +83,6 @@ export interface AddedTokenInput {
 
 /** Entries per generation of a pre-token cache (two generations are kept). */
 const CACHE_LIMIT = 100_000;
-const BYTE_TOKEN = /^<0x[0-9A-Fa-f]{2}>$/;
 const BULK_MODEL_FIELDS: ReadonlySet<string> = new Set(["vocab", "merges"]);
 
 /** A JS string as the reference receives it: every lone surrogate becomes U+FFFD (same length, same offsets). */
@@ -706,7 +705,7 @@ export class Tokenizer {
       },
       isByteToken: (id) => {
         const t = this.model.idToToken(id);
-        return t !== undefined && BYTE_TOKEN.test(t) && this.vocabulary().idToToken(id) === undefined;
+        return t !== undefined && byteFallbackValue(t) >= 0 && this.vocabulary().idToToken(id) === undefined;
       },
       // decode() drops skipped specials before the decoder: e.g. Llama's <0xE4> </s> <0xB8> <0xAD> is one run, "中".
       isDropped: options.skipSpecialTokens ? (id) => this.vocabulary().isSpecialToken(this.idToToken(id)!) : undefined,

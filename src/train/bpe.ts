@@ -4,6 +4,7 @@
 import type { Json, JsonObject } from "../tokenize/types.js";
 import { TokenizerError } from "../tokenize/types.js";
 import { byteLevelAlphabet } from "../tokenize/byte-vocabulary.js";
+import { byteFallbackToken } from "../tokenize/decoders/byte-fallback.js";
 import { MergeEngine, WordTable } from "./merge-engine.js";
 import { applyRankedMerges } from "./continue.js";
 import type { PreTokenizerPlan } from "./pretokenize.js";
@@ -194,9 +195,7 @@ export function bpeModelJson(
 }
 
 export function byteFallbackTokens(): string[] {
-  const out: string[] = [];
-  for (let b = 0; b < 256; b++) out.push(`<0x${b.toString(16).toUpperCase().padStart(2, "0")}>`);
-  return out;
+  return Array.from({ length: 256 }, (_, b) => byteFallbackToken(b));
 }
 
 /** Trains a BPE tokenizer.json from counted words with the given pre-tokenizer plan. */

@@ -4,11 +4,13 @@
 import type { Json, JsonObject } from "../tokenize/types.js";
 import { byteLevelAlphabet } from "../tokenize/byte-vocabulary.js";
 
+import { compilePattern } from "../tokenize/regex.js";
+import { GPT2_PATTERN_SOURCE, LLAMA3_PATTERN_SOURCE } from "../tokenize/pretokenizers/patterns.js";
+
 /** GPT-2's pre-tokenizer pattern (the ByteLevel pre-tokenizer's built-in regex). */
-export const GPT2_PATTERN = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
+export const GPT2_PATTERN = GPT2_PATTERN_SOURCE;
 /** Llama 3's pattern as Meta publishes it (with the inline case-insensitive group). */
-export const LLAMA3_PATTERN =
-  "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+export const LLAMA3_PATTERN = LLAMA3_PATTERN_SOURCE;
 
 /** Digit handling (Singh & Strouse 2024, "Tokenization counts"): none, each digit alone, or groups of three. */
 export type DigitMode = "none" | "individual" | "ltr3" | "rtl3";
@@ -27,14 +29,6 @@ export interface PreTokenizerSetup {
 
 const RTL3_DIGITS = "\\p{N}{1,3}(?=(?:\\p{N}{3})*(?!\\p{N}))";
 const LTR3_DIGITS = "\\p{N}{1,3}";
-
-/** Rewrites `(?i:...)` groups of plain letters/apostrophes (Node 20 rejects inline modifiers) with the same meaning. */
-export function toJsRegexSource(pattern: string): string {
-  return pattern.replace(/\(\?i:([^()]*)\)/g, (_m, body: string) => {
-    const alt = body.replace(/[A-Za-z]/g, (c) => `[${c.toLowerCase()}${c.toUpperCase()}]`);
-    return `(?:${alt})`;
-  });
-}
 
 export function resolvePattern(pattern: string | undefined): string {
   if (pattern === undefined || pattern === "gpt2") return GPT2_PATTERN;
@@ -127,7 +121,8 @@ export function planPreTokenizer(setup: PreTokenizerSetup): PreTokenizerPlan {
 
   if (setup.kind === "byte-level") {
     const pattern = resolvePattern(setup.pattern);
-    const re = new RegExp(toJsRegexSource(pattern), "gu");
+    // The runtime's own translation of the pattern, so the words counted are the words the tokenizer will cut.
+    const re = compilePattern(pattern);
     if (pattern === GPT2_PATTERN) {
       stages.push({ type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: true });
     } else {

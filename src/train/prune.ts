@@ -4,6 +4,7 @@
 
 import type { Json, JsonObject } from "../tokenize/types.js";
 import { TokenizerError } from "../tokenize/types.js";
+import { isByteFallbackPiece } from "../tokenize/decoders/byte-fallback.js";
 import { readMerges } from "./continue.js";
 
 function remapAdded(json: JsonObject, newId: (old: number) => number | undefined): void {
@@ -22,7 +23,7 @@ export function pruneTokenizerJson(source: JsonObject, vocabSize: number, where 
     const keep = new Uint8Array(vocab.length);
     let kept = 0;
     vocab.forEach(([piece], i) => {
-      if (i === unkId || addedIds.has(i) || /^<0x[0-9A-F]{2}>$/.test(piece) || [...piece].length === 1) {
+      if (i === unkId || addedIds.has(i) || isByteFallbackPiece(piece) || [...piece].length === 1) {
         keep[i] = 1;
         kept++;
       }

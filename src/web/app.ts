@@ -6,8 +6,9 @@ import { packagedTiktokenToTokenizerJson } from "../formats/tiktoken.js";
 import type { Encoding } from "../tokenize/encoding.js";
 import { renderChart } from "../analyze/charts.js";
 import { TokenFaces, changedRange, tokenHue, visibleBytes } from "./token-view.js";
-import { BrowserModel, firstByteDistribution, topK } from "./model.js";
 import { base64Decode } from "../util/base64.js";
+import type { FromWorker, ToWorker } from "./worker.js";
+import type { HealView, ModelView } from "./caret.js";
 import { stateFromHash, stateToHash, type PlaygroundState } from "./state.js";
 
 /** What site.ts writes into the page: the bundled tokenizers and where their data is. */
@@ -17,6 +18,8 @@ export interface Manifest {
   tokenizers: { key: string; title: string; script: string; format?: "tiktoken-packaged" }[];
   /** The bundled model: its script hands over {config, weights (base64 safetensors)}; its tokenizer's key. */
   model: { script: string; tokenizer: string; bytes: number } | null;
+  /** The worker's script (it hands over the worker's code as text): healing and the model run there. */
+  worker: string | null;
 }
 
 declare global {
@@ -177,6 +180,8 @@ class Panel {
     this.tokens.replaceChildren();
     this.update(this.text || textInput.value, true);
     scheduleChart();
+    fillHealOptions();
+    scheduleCaret();
   }
 
   private indexOf(target: EventTarget | null): number {
@@ -283,6 +288,7 @@ function removePanel(p: Panel): void {
   p.root.remove();
   saveState();
   scheduleChart();
+  fillHealOptions();
 }
 
 let saveTimer: ReturnType<typeof setTimeout> | undefined;
@@ -315,7 +321,7 @@ function onInput(event: Event): void {
   const text = textInput.value;
   for (const p of panels) p.update(text);
   window.retokenTimings.push(performance.now() - t0);
-  scheduleModel();
+  scheduleCaret();
   const start = event.timeStamp;
   requestAnimationFrame(() => setTimeout(() => window.retokenFrameTimings.push(performance.now() - start)));
   saveState();
@@ -345,67 +351,207 @@ async function addFiles(list: ArrayLike<File>): Promise<void> {
 
 const status = el("p", { className: "status", testid: "status" });
 
-/** The model section: next-token and next-byte probabilities at the caret, from the bundled model run in the page. */
+/** Healing and the model run in a worker (worker.ts), fed the text before the caret once typing pauses: the latest
+ * text only, one query at a time. */
+let worker: Worker | null = null;
+let workerStarting: Promise<Worker> | null = null;
+const workerTokenizers = new Set<string>();
+let querySeq = 0;
+let queryInFlight = false;
+let queryQueued = false;
+let caretTimer: ReturnType<typeof setTimeout> | undefined;
+
+function startWorker(): Promise<Worker> {
+  workerStarting ??= loadAsset("worker", window.retokenManifest.worker!).then((code) => {
+    const w = new Worker(URL.createObjectURL(new Blob([code], { type: "text/javascript" })));
+    w.onmessage = (e: MessageEvent<FromWorker>) => onWorkerMessage(e.data);
+    w.onerror = (e) => (healStatus.textContent = `worker: ${e.message}`);
+    return (worker = w);
+  });
+  return workerStarting;
+}
+
+const post = (m: ToWorker, transfer: Transferable[] = []) => worker!.postMessage(m, transfer);
+
+/** Hands a loaded tokenizer to the worker (once). */
+function toWorker(key: string): void {
+  const l = loaded.get(key);
+  if (!l || workerTokenizers.has(key)) return;
+  post({ type: "tokenizer", key, json: l.tokenizer.toJSON() });
+  workerTokenizers.add(key);
+}
+
+function scheduleCaret(): void {
+  if (!worker) return;
+  clearTimeout(caretTimer);
+  // Healing and the model wait until typing pauses; the keystroke path only posts nothing.
+  caretTimer = setTimeout(sendQuery, 250);
+}
+
+/** The healing view's tokenizer: the one chosen, else the first panel's. */
+function healKey(): string | null {
+  const key = healSelect.value || panels[0]?.key || null;
+  return key && loaded.has(key) ? key : null;
+}
+
+function sendQuery(): void {
+  if (!worker) return;
+  if (queryInFlight) {
+    queryQueued = true;
+    return;
+  }
+  const key = healKey();
+  if (key) toWorker(key);
+  const caret = textInput.selectionStart ?? textInput.value.length;
+  let prompt = textInput.value.slice(0, caret);
+  // A caret between the halves of a surrogate pair reads the whole character.
+  if (/[\ud800-\udbff]$/.test(prompt)) prompt = textInput.value.slice(0, caret + 1);
+  queryInFlight = true;
+  post({ type: "query", seq: ++querySeq, prompt, healKey: key });
+  healStatus.textContent = "working…";
+}
+
+function onWorkerMessage(m: FromWorker): void {
+  if (m.type === "model-ready") {
+    modelStatus.textContent = `model ready (${m.ms.toFixed(0)} ms to read the weights).`;
+    scheduleCaret();
+  } else if (m.type === "heal") drawHeal(m.heal);
+  else if (m.type === "model") drawModel(m.model);
+  else if (m.type === "error") (m.what === "heal" ? healStatus : modelStatus).textContent = `${m.what}: ${m.message}`;
+  else if (m.type === "done") {
+    queryInFlight = false;
+    if (queryQueued) {
+      queryQueued = false;
+      sendQuery();
+    }
+  }
+}
+
+/** The healing section: what rollback healing removes from the text before the caret and which tokens may come next. */
+const healBox = el("section", { className: "heal", testid: "heal-panel" });
+const healSelect = el("select", { testid: "heal-tokenizer", title: "tokenizer to heal with" });
+const healStatus = el("p", { className: "status", testid: "heal-status" });
+const healView = el("div", { className: "heal-view", testid: "heal-view" });
+healSelect.setAttribute("aria-label", "tokenizer to heal with");
+healSelect.addEventListener("change", sendQuery);
+
+function fillHealOptions(): void {
+  const keep = healSelect.value;
+  const keys = [...new Set(panels.map((p) => p.key))].filter((k) => loaded.has(k));
+  healSelect.replaceChildren(...keys.map((k) => el("option", { value: k, text: loaded.get(k)!.title })));
+  healSelect.value = keys.includes(keep) ? keep : (keys[0] ?? "");
+}
+
+function tokenChip(row: { id: number; label: string }, className = "t"): HTMLSpanElement {
+  const span = el("span", { className, textContent: row.label });
+  span.dataset.id = String(row.id);
+  span.style.setProperty("--h", String(tokenHue(row.id)));
+  return span;
+}
+
+/** Probabilities of the shown candidates from the model (when the healing tokenizer is the model's). */
+let healed: { prompt: string; p: Map<number, number> } = { prompt: "", p: new Map() };
+
+function drawHeal(h: HealView): void {
+  const r = h.report;
+  healStatus.textContent = `${loaded.get(h.key)?.title ?? h.key}: ${h.ms.toFixed(0)} ms in the worker.`;
+  const report = el("p", { testid: "heal-report" });
+  report.dataset.tokensRemoved = String(r.tokensRemoved);
+  report.dataset.bytesRemoved = String(r.bytesRemoved);
+  report.dataset.candidates = String(r.candidates);
+  report.textContent =
+    r.tokensRemoved === 0 && r.bytesRemoved === 0
+      ? "Nothing to heal: no token goes on from the end of this text, so generation continues from its own tokens."
+      : `Rollback removes ${r.tokensRemoved} token${r.tokensRemoved === 1 ? "" : "s"} (${r.bytesRemoved} byte${r.bytesRemoved === 1 ? "" : "s"}); the next tokens must spell ${JSON.stringify(h.removedLabel)} again first — ${r.candidates} token${r.candidates === 1 ? "" : "s"} may come first.`;
+  const removed = el("span", { testid: "heal-removed" }, ...h.removed.map((t) => tokenChip(t, "t removed")));
+  removed.dataset.bytes = h.removedBytes.map((b) => b.toString(16).padStart(2, "0")).join("");
+  const tokens = el("div", { className: "tokens heal-tokens" }, h.kept > h.keptTail.length ? "… " : "", el("span", { testid: "heal-kept" }, ...h.keptTail.map((t) => tokenChip(t))), removed);
+  const list = el("ol", { className: "candidates", testid: "heal-candidates" });
+  for (const c of h.candidates) {
+    const li = el("li", {}, tokenChip(c), c.canonical ? "" : el("span", { className: "note", textContent: " (not canonical here: refused)" }));
+    li.dataset.id = String(c.id);
+    li.dataset.canonical = String(c.canonical);
+    const p = healed.prompt === h.prompt && h.key === window.retokenManifest.model?.tokenizer ? healed.p.get(c.id) : undefined;
+    if (p !== undefined) {
+      li.dataset.p = String(p);
+      li.append(` ${(100 * p).toFixed(2)}%`);
+    }
+    list.append(li);
+  }
+  const more = r.candidates > h.candidates.length ? el("p", { className: "stats", textContent: `first ${h.candidates.length} of ${r.candidates} candidates` }) : "";
+  healView.dataset.prompt = h.prompt;
+  healView.dataset.key = h.key;
+  healView.replaceChildren(tokens, report, ...(h.candidates.length ? [el("p", { textContent: "Tokens that may come first (struck: the kept text plus the token would not be canonical):" }), list, more] : []));
+}
+
+/** The model section: next-token, naive and exact next-byte probabilities at the caret, from the bundled model. */
 const modelBox = el("section", { className: "model", testid: "model-panel" });
 const modelStatus = el("p", { className: "status", testid: "model-status" });
+const exactStatus = el("p", { className: "status", testid: "exact-status" });
 const nextTokens = el("figure", { className: "chart", testid: "next-tokens" });
 const nextBytes = el("figure", { className: "chart", testid: "next-bytes" });
-let model: { net: BrowserModel; tok: Loaded } | null = null;
-let modelTimer: ReturnType<typeof setTimeout> | undefined;
+const exactBytes = el("figure", { className: "chart", testid: "exact-next-bytes" });
 
 async function loadModel(): Promise<void> {
   const m = window.retokenManifest.model!;
   modelStatus.textContent = "loading the model…";
   try {
-    const text = await loadAsset("model", m.script);
+    const [text, tok] = await Promise.all([loadAsset("model", m.script), loadTokenizer(m.tokenizer), startWorker()]);
     const { config, weights } = JSON.parse(text) as { config: Record<string, unknown>; weights: string };
     const bytes = base64Decode(weights);
     if (!bytes) throw new Error("the model asset is not valid base64");
-    model = { net: BrowserModel.fromBytes(config as never, bytes), tok: await loadTokenizer(m.tokenizer) };
-    modelStatus.textContent = "";
-    scheduleModel();
+    toWorker(m.tokenizer);
+    post({ type: "model", config: config as never, weights: bytes, tokenizer: m.tokenizer }, [bytes.buffer]);
+    modelTok = tok;
+    modelStatus.textContent = "reading the weights in the worker…";
   } catch (e) {
     modelStatus.textContent = `model: ${(e as Error).message}`;
   }
 }
+let modelTok: Loaded | null = null;
 
-function scheduleModel(): void {
-  if (!model) return;
-  clearTimeout(modelTimer);
-  // The forward runs on the page's thread: once typing pauses, not per keystroke.
-  modelTimer = setTimeout(drawModel, 250);
+function rankedList(rows: { label: string; p: number; id: number }[], testid: string): HTMLOListElement {
+  const ol = el("ol", { className: "ranked", testid });
+  for (const r of rows) {
+    const li = el("li", { textContent: `${r.label} ${(100 * r.p).toFixed(2)}%` });
+    li.dataset.id = String(r.id);
+    li.dataset.p = String(r.p);
+    ol.append(li);
+  }
+  return ol;
 }
 
-function drawModel(): void {
-  if (!model) return;
-  const { net, tok } = model;
+function probabilityChart(id: string, title: string, rows: { label: string; p: number }[]): SVGSVGElement {
+  return renderChart({ id, title, axis: "probability", mark: "bar", rows: rows.map((r) => ({ label: r.label, value: r.p, text: `${(100 * r.p).toFixed(1)}%` })), sort: "descending" }, document);
+}
+
+function drawModel(v: ModelView): void {
+  const tok = modelTok!;
+  healed = { prompt: v.prompt, p: new Map((v.healed ?? []).map((h) => [h.id, h.p])) };
   const caret = textInput.selectionStart ?? textInput.value.length;
-  const prefix = textInput.value.slice(0, caret);
-  const t0 = performance.now();
-  const ids = tok.tokenizer.encode(prefix, { addSpecialTokens: false }).ids;
-  const p = net.nextToken(ids);
-  const ms = performance.now() - t0;
-  const tokens = topK(p, 10);
-  const bytes = topK(firstByteDistribution(p, (id) => (tok.faces.face(id).special ? null : tok.faces.face(id).bytes)), 10);
   const whole = tok.tokenizer.encode(textInput.value, { addSpecialTokens: false });
   const inside = whole.offsets.findIndex(([s, e]) => s < caret && caret < e);
-  modelStatus.textContent = `${ids.length} tokens of context before the caret (${tok.title}); ${ms.toFixed(0)} ms.` + (inside >= 0 ? ` The caret is inside the token ${JSON.stringify(tok.faces.face(whole.ids[inside]!).label)}: a prompt that ends mid-token biases these probabilities (token healing, from retoken/decode, is not in the page yet).` : "");
-  const list = (rows: { label: string; p: number; id: number }[], testid: string) => {
-    const ol = el("ol", { className: "ranked", testid });
-    for (const r of rows) {
-      const li = el("li", { textContent: `${r.label} ${(100 * r.p).toFixed(2)}%` });
-      li.dataset.id = String(r.id);
-      li.dataset.p = String(r.p);
-      ol.append(li);
-    }
-    return ol;
-  };
-  const tokenRows = tokens.map((r) => ({ id: r.id, p: r.p, label: `${tok.faces.face(r.id).label} (${r.id})` }));
-  const byteRows = bytes.map((r) => ({ id: r.id, p: r.p, label: visibleBytes(Uint8Array.of(r.id)).label }));
-  const chart = (id: string, title: string, rows: typeof tokenRows) =>
-    renderChart({ id, title, axis: "probability", mark: "bar", rows: rows.map((r) => ({ label: r.label, value: r.p, text: `${(100 * r.p).toFixed(1)}%` })), sort: "descending" }, document);
-  nextTokens.replaceChildren(el("figcaption", { textContent: "Next token" }), chart("next-token", "next token", tokenRows), list(tokenRows, "next-token-list"));
-  nextBytes.replaceChildren(el("figcaption", { textContent: "Next byte (next-token mass summed by first byte)" }), chart("next-byte", "next byte", byteRows), list(byteRows, "next-byte-list"));
+  modelStatus.textContent =
+    `${v.contextTokens} tokens of context before the caret (${tok.title}); ${v.ms.toFixed(0)} ms in the worker.` +
+    (inside >= 0 ? ` The caret is inside the token ${JSON.stringify(tok.faces.face(whole.ids[inside]!).label)}: the naive next byte below is biased by the cut; the exact one is not.` : "");
+  const byteLabel = (b: number) => visibleBytes(Uint8Array.of(b)).label;
+  const tokenRows = v.nextTokens.map((r) => ({ id: r.id, p: r.p, label: `${tok.faces.face(r.id).label} (${r.id})` }));
+  const naiveRows = v.naiveBytes.map((r) => ({ ...r, label: byteLabel(r.id) }));
+  nextTokens.replaceChildren(el("figcaption", { textContent: "Next token" }), probabilityChart("next-token", "next token", tokenRows), rankedList(tokenRows, "next-token-list"));
+  nextBytes.replaceChildren(el("figcaption", { textContent: "Next byte, naive (next-token mass summed by first byte)" }), probabilityChart("next-byte", "next byte", naiveRows), rankedList(naiveRows, "next-byte-list"));
+  modelBox.dataset.prompt = v.prompt;
+  const x = v.exact;
+  if ("error" in x) {
+    exactStatus.textContent = `exact next byte: ${x.error}`;
+    exactBytes.replaceChildren();
+    return;
+  }
+  const exactRows = x.bytes.map((r) => ({ ...r, label: byteLabel(r.id) }));
+  exactStatus.dataset.end = String(x.endOfText);
+  exactStatus.textContent =
+    `Exact next byte: every canonical tokenization of the ${x.windowBytes < x.promptBytes ? `last ${x.windowBytes} of ${x.promptBytes}` : x.windowBytes} bytes before the caret weighed by the model; ` +
+    `end of text ${(100 * x.endOfText).toFixed(2)}%; ${x.passes} model calls, ${x.ms.toFixed(0)} ms.`;
+  exactBytes.replaceChildren(el("figcaption", { textContent: "Next byte, exact (all canonical covers)" }), probabilityChart("exact-next-byte", "exact next byte", exactRows), rankedList(exactRows, "exact-next-byte-list"));
 }
 
 function main(): void {
@@ -438,7 +584,7 @@ function main(): void {
   textInput.addEventListener("input", onInput);
   const caret = () => {
     if (document.activeElement === textInput) for (const p of panels) p.selectAt(textInput.selectionStart);
-    scheduleModel();
+    scheduleCaret();
   };
   textInput.addEventListener("keyup", caret);
   textInput.addEventListener("click", caret);
@@ -449,8 +595,11 @@ function main(): void {
     textInput,
     panelsBox,
     chartBox,
+    healBox,
     modelBox,
   );
+  healBox.append(el("h2", { textContent: "Token healing at the caret" }), el("label", {}, "tokenizer ", healSelect), healStatus, healView);
+  if (window.retokenManifest.worker) void startWorker().then(scheduleCaret);
   const manifestModel = window.retokenManifest.model;
   if (manifestModel) {
     const load = el("button", { type: "button", testid: "model-load", textContent: `Load the bundled model (${(manifestModel.bytes / 1e6).toFixed(0)} MB, runs in this page)` });
@@ -458,7 +607,7 @@ function main(): void {
       load.disabled = true;
       void loadModel();
     });
-    modelBox.append(el("h2", { textContent: "The model at the caret" }), load, modelStatus, el("div", { className: "model-views" }, nextTokens, nextBytes));
+    modelBox.append(el("h2", { textContent: "The model at the caret" }), load, modelStatus, exactStatus, el("div", { className: "model-views" }, nextTokens, nextBytes, exactBytes));
   }
   // Drop a file anywhere on the page.
   document.addEventListener("dragover", (e) => e.preventDefault());

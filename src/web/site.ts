@@ -26,14 +26,14 @@ export const NAMED_ENCODINGS: { key: EncodingName; title: string }[] = [
 ];
 
 /**
- * The page's script: the prebuilt bundle shipped in dist/web (a package install has no bundler), or, in a source
- * checkout, src/web/app.ts bundled now with esbuild (a dev dependency).
+ * A script of the page (`app`: the page, `worker`: its worker): the prebuilt bundle shipped in dist/web (a package
+ * install has no bundler), or, in a source checkout, src/web/NAME.ts bundled now with esbuild (a dev dependency).
  */
-async function pageBundle(): Promise<string> {
-  const prebuilt = fileURLToPath(new URL("./playground.js", import.meta.url));
+async function bundle(name: "app" | "worker"): Promise<string> {
+  const prebuilt = fileURLToPath(new URL(`./${name === "app" ? "playground" : name}.js`, import.meta.url));
   if (existsSync(prebuilt)) return readFile(prebuilt, "utf8");
   const { build } = await import("esbuild");
-  const result = await build({ entryPoints: [fileURLToPath(new URL("./app.ts", import.meta.url))], bundle: true, platform: "browser", format: "iife", minify: true, write: false, logLevel: "silent", target: "es2022" });
+  const result = await build({ entryPoints: [fileURLToPath(new URL(`./${name}.ts`, import.meta.url))], bundle: true, platform: "browser", format: "iife", minify: true, write: false, logLevel: "silent", target: "es2022" });
   return result.outputFiles[0]!.text;
 }
 
@@ -62,13 +62,15 @@ textarea{width:100%;font:14px/1.4 ui-monospace,monospace;padding:.5em;border:1px
 .chart{margin:1.5em 0}.chart figcaption{font-weight:600;margin-bottom:.3em}
 .model-views{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:1em}
 .ranked{position:absolute;left:-9999px}
+.heal{margin:1.5em 0}.heal-tokens{margin:.4em 0}.t.removed{text-decoration:line-through #a33;box-shadow:inset 0 -2px #a33;margin-right:2px}
+.candidates{columns:3 14em;font:13px/1.9 ui-monospace,monospace}
 :focus-visible{outline:3px solid #4269d0;outline-offset:1px}
 `;
 
 /** Every file of the static site, by path relative to its root. */
 export async function playgroundFiles(): Promise<Map<string, string>> {
   const files = new Map<string, string>();
-  const manifest: Manifest = { tokenizers: [], model: null };
+  const manifest: Manifest = { tokenizers: [], model: null, worker: null };
   for (const t of BUNDLED_TOKENIZERS) {
     const script = `assets/${t.key}.js`;
     files.set(script, assetScript(t.key, await readFile(t.file, "utf8")));
@@ -83,7 +85,10 @@ export async function playgroundFiles(): Promise<Map<string, string>> {
   const config = JSON.parse(await readFile(asset("default-model/config.json"), "utf8"));
   files.set("assets/model.js", assetScript("model", JSON.stringify({ config, weights: weights.toString("base64") })));
   manifest.model = { script: "assets/model.js", tokenizer: "default-model", bytes: weights.length };
-  files.set("playground.js", await pageBundle());
+  // The worker's code reaches the page as text (a worker is started from a blob: file:// pages cannot start one from a file).
+  files.set("assets/worker.js", assetScript("worker", await bundle("worker")));
+  manifest.worker = "assets/worker.js";
+  files.set("playground.js", await bundle("app"));
   files.set(
     "index.html",
     `<!doctype html>

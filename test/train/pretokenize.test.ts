@@ -2,14 +2,15 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { planPreTokenizer, setupFromTokenizerJson, toJsRegexSource, type PreTokenizerSetup } from "../../src/train/pretokenize.js";
+import { planPreTokenizer, setupFromTokenizerJson, type PreTokenizerSetup } from "../../src/train/pretokenize.js";
 import type { JsonObject } from "../../src/tokenize/types.js";
 
 const tk = createRequire(import.meta.url)("tokenizers");
 const FLORES = "../shared/data/flores200";
 const LANGS = ["eng_Latn", "deu_Latn", "rus_Cyrl", "zho_Hans", "jpn_Jpan", "hin_Deva", "arb_Arab", "kor_Hang", "tha_Thai", "amh_Ethi"];
 const lines = LANGS.flatMap((l) => readFileSync(`${FLORES}/devtest/${l}.devtest`, "utf8").split("\n").slice(0, 40).map((x) => x + "\n"));
-lines.push("Price: 1234567.89 USD\t\ttabs  and   spaces \n", "it's DON'T We'Ll 😀😀 ok\r\n", "  leading", "trailing   ");
+// U+0085 is white space to Oniguruma and not to JS's \s; U+FEFF the other way round.
+lines.push("wow!\u0085 ok ?\ufeff!\n", "Price: 1234567.89 USD\t\ttabs  and   spaces \n", "it's DON'T We'Ll 😀😀 ok\r\n", "  leading", "trailing   ");
 
 // The trainer's word splitter must cut text exactly as the tokenizer.json it writes: check against the oracle's
 // normalizer + pre-tokenizer on real multilingual text.
@@ -44,7 +45,3 @@ for (const setup of [
   });
 }
 
-test("inline case-insensitive groups are rewritten with the same meaning", () => {
-  const re = new RegExp(toJsRegexSource("(?i:'s|'t)x"), "u");
-  assert.ok(re.test("'Sx") && re.test("'tx") && !re.test("'ax"));
-});

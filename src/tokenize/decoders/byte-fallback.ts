@@ -3,6 +3,16 @@
 import type { Decoder, JsonObject } from "../types.js";
 import { utf8Strict } from "./util.js";
 
+/** How SentencePiece spells the byte-fallback piece of `byte`: "<0x0A>" (two upper-case hex digits). */
+export function byteFallbackToken(byte: number): string {
+  return `<0x${byte.toString(16).toUpperCase().padStart(2, "0")}>`;
+}
+
+/** True for a piece spelled exactly as spm writes byte pieces (its loader refuses any other spelling of a BYTE piece). */
+export function isByteFallbackPiece(piece: string): boolean {
+  return piece.length === 6 && byteFallbackValue(piece) >= 0 && byteFallbackToken(byteFallbackValue(piece)) === piece;
+}
+
 /** The byte a "<0xNN>" token stands for, or -1 (matches HF's test: 6 bytes long, "<0x" … ">", hex parse). */
 export function byteFallbackValue(token: string): number {
   if (token.length !== 6 || token.charCodeAt(0) !== 0x3c || token.charCodeAt(5) !== 0x3e || !token.startsWith("<0x")) return -1;

@@ -36,4 +36,4 @@ export function decoderFromJSON(json: JsonObject, path: string): Decoder {
 
 export { BPEDecoder, ByteFallbackDecoder, ByteLevelDecoder, CTCDecoder, FuseDecoder, MetaspaceDecoder, ReplaceDecoder, SequenceDecoder, StripDecoder, WordPieceDecoder };
 export { cleanupTokenizationSpaces } from "./wordpiece.js";
-export { byteFallbackValue } from "./byte-fallback.js";
+export { byteFallbackToken, byteFallbackValue, isByteFallbackPiece } from "./byte-fallback.js";

@@ -1,0 +1,245 @@
+// What the playground computes at the caret, off the page's thread (worker.ts runs it): what token healing does to the
+// text before the caret (any tokenizer; retoken/decode's planHealing and HealingConstraint), and, from the bundled
+// model, the next token, the naive next byte (next-token mass summed by first byte) and the exact next byte
+// (retoken/decode's ByteLM: every canonical cover of the text's bytes), plus the probabilities of the healed first
+// token. The byte-level model is kept between queries and only the newly typed bytes are pushed.
+import { Tokenizer } from "../tokenize/tokenizer.js";
+import type { JsonObject } from "../tokenize/types.js";
+import { canonicality, type Canonicality } from "../decode/canonical.js";
+import { HealingConstraint, healingCandidates, planHealing, splitPromptBytes, type HealingReport } from "../decode/heal.js";
+import { ByteLM, END_OF_TEXT, coverRule, type CoverRule } from "../decode/byte-lm.js";
+import { parseModelConfig } from "../lm/config.js";
+import { cpuTokenLM } from "../lm/cpu-token-lm.js";
+import type { TokenLM } from "../lm/token-lm.js";
+import { parseSafetensors } from "../tensor/safetensors.js";
+import { jsGemm } from "../tensor/gemm.js";
+import type { Arrays } from "../tensor/optim.js";
+import { TokenFaces, visibleBytes } from "./token-view.js";
+
+/** Candidates whose canonicity is checked and shown (each check re-encodes; a prompt ending in a space has 30k). */
+export const SHOWN_CANDIDATES = 12;
+/** Bytes of text the exact byte-level model reads at most (about one model call per byte; the view says when the
+ * text before the caret was longer and only its end was read). */
+export const EXACT_WINDOW = 384;
+
+export interface TokenRow {
+  id: number;
+  label: string;
+}
+
+export interface HealView {
+  key: string;
+  /** The text before the caret that was healed. */
+  prompt: string;
+  /** The last kept tokens (at most 8) and how many tokens are kept in all. */
+  keptTail: TokenRow[];
+  kept: number;
+  removed: TokenRow[];
+  /** Bytes the continuation must spell first, and a trailing cut character among them. */
+  removedBytes: number[];
+  removedLabel: string;
+  report: HealingReport;
+  /** The first SHOWN_CANDIDATES candidates (by model probability when the model's numbers came, else byte order),
+   * with the canonicity check of the constraint. */
+  candidates: (TokenRow & { canonical: boolean })[];
+  ms: number;
+}
+
+export interface ModelView {
+  /** The text before the caret the model read. */
+  prompt: string;
+  /** Tokens of context before the caret the model read (the last maxPositions − 1). */
+  contextTokens: number;
+  nextTokens: { id: number; p: number }[];
+  /** The 10 bytes with the most next-token mass summed by first byte (specials left out, not renormalised): the
+   * tokenization-biased view. */
+  naiveBytes: { id: number; p: number }[];
+  /** The exact next byte: the 10 most likely bytes (id: the byte) and the end of text. */
+  exact: { bytes: { id: number; p: number }[]; endOfText: number; windowBytes: number; promptBytes: number; passes: number; ms: number } | { error: string };
+  /** P(candidate | kept tokens) renormalised over the healing candidates, for the shown candidates, when the healing
+   * view's tokenizer is the model's. */
+  healed: { id: number; p: number }[] | null;
+  ms: number;
+}
+
+interface Entry {
+  tokenizer: Tokenizer;
+  faces: TokenFaces;
+  canon?: Canonicality;
+}
+
+const utf8 = new TextEncoder();
+
+/** The text the exact model reads: all of it, or its end from the first character after a space (or line break)
+ * within the last EXACT_WINDOW bytes (a start inside a word would read half a word as a word's beginning). */
+export function exactWindow(prompt: string): string {
+  if (utf8.encode(prompt).length <= EXACT_WINDOW) return prompt;
+  let start = prompt.length;
+  for (let bytes = 0; start > 0; ) {
+    const cp = prompt.codePointAt(start - 1)!;
+    const step = cp >= 0xdc00 && cp < 0xe000 && start >= 2 ? 2 : 1;
+    const n = utf8.encode(prompt.slice(start - step, start)).length;
+    if (bytes + n > EXACT_WINDOW) break;
+    bytes += n;
+    start -= step;
+  }
+  const cut = prompt.slice(start).search(/\s\S/);
+  return cut >= 0 && cut < prompt.length - start - 1 ? prompt.slice(start + cut + 1) : prompt.slice(start);
+}
+
+export class CaretEngine {
+  private readonly entries = new Map<string, Entry>();
+  private model: { lm: TokenLM; key: string; rule: CoverRule; reader: ByteLM | null; head: string; read: string } | null = null;
+
+  addTokenizer(key: string, json: JsonObject): void {
+    const tokenizer = Tokenizer.fromJSON(json, { fileName: key });
+    this.entries.set(key, { tokenizer, faces: new TokenFaces(tokenizer) });
+  }
+
+  private entry(key: string): Entry {
+    const e = this.entries.get(key);
+    if (!e) throw new Error(`healing: tokenizer "${key}" is not loaded here`);
+    return e;
+  }
+
+  private canon(e: Entry): Canonicality {
+    return (e.canon ??= canonicality(e.tokenizer));
+  }
+
+  private row(e: Entry, id: number): TokenRow {
+    return { id, label: e.faces.face(id).label };
+  }
+
+  /** The bundled model (config.json, model.safetensors) on the plain-JS CPU forward, read with tokenizer `key`. */
+  loadModel(configJson: JsonObject, safetensors: Uint8Array, key: string): void {
+    const config = parseModelConfig(configJson);
+    if (config.arch !== "llama") throw new Error(`config.json: the page runs Llama-family models, not "${config.modelType}"`);
+    const { header, read } = parseSafetensors(safetensors);
+    const weights: Arrays = {};
+    for (const t of header.tensors) weights[t.name] = read(t.name);
+    const e = this.entry(key);
+    const rule = coverRule(e.tokenizer);
+    e.canon = rule.canonical;
+    this.model = { lm: cpuTokenLM(config, weights, jsGemm), key, rule, reader: null, head: "", read: "" };
+  }
+
+  get modelLoaded(): boolean {
+    return this.model !== null;
+  }
+
+  /** Rollback healing of `prompt` with tokenizer `key`: planHealing's removal, and the first candidates with their
+   * canonicity verdict (HealingConstraint.canonicalWith), in the order `order` gives (default: byte order). */
+  heal(key: string, prompt: string, order?: (ids: number[]) => number[]): HealView {
+    const t0 = performance.now();
+    const e = this.entry(key);
+    const canon = this.canon(e);
+    const { text, partial } = splitPromptBytes(prompt);
+    const ids = e.tokenizer.encode(text, { addSpecialTokens: false }).ids;
+    const plan = planHealing(canon, ids, partial, "rollback");
+    let shown: number[] = [];
+    let verdict = (_id: number) => true;
+    if (plan.removed.length > 0) {
+      const all = healingCandidates(canon, plan.keptIds, plan.removed);
+      shown = (order ? order(all) : all).slice(0, SHOWN_CANDIDATES);
+      const constraint = new HealingConstraint(canon, plan);
+      verdict = (id) => constraint.canonicalWith(id);
+    }
+    return {
+      key,
+      prompt,
+      keptTail: plan.keptIds.slice(-8).map((id) => this.row(e, id)),
+      kept: plan.keptIds.length,
+      removed: plan.removedIds.map((id) => this.row(e, id)),
+      removedBytes: Array.from(plan.removed),
+      removedLabel: visibleBytes(plan.removed).label,
+      report: plan.report,
+      candidates: shown.map((id) => ({ ...this.row(e, id), canonical: verdict(id) })),
+      ms: performance.now() - t0,
+    };
+  }
+
+  /** The model at the caret; `healKey`: the healing view's tokenizer (its candidates get probabilities when it is the
+   * model's). Returns the model's view and the healing view ordered by those probabilities. */
+  async atCaret(prompt: string, healKey: string | null): Promise<{ model: ModelView; heal: HealView | null }> {
+    const m = this.model;
+    if (!m) throw new Error("the model is not loaded");
+    const t0 = performance.now();
+    const e = this.entry(m.key);
+    const { lm } = m;
+    const start = lm.startId;
+    if (start === null) throw new Error("the model has no start token (BOS or EOS in config.json)");
+    const { text, partial } = splitPromptBytes(prompt);
+    const ids = e.tokenizer.encode(text, { addSpecialTokens: false }).ids.slice(-(lm.maxPositions - 1));
+    // Healing with the model's tokenizer: the kept tokens' forward gives the healed first token's distribution, and
+    // the removed tokens fed after it give the next-token view, one pass over the text in all.
+    const plan = healKey === m.key ? planHealing(this.canon(e), ids, partial, "rollback") : null;
+    const keep = plan ? plan.keptIds.length : ids.length;
+    const [head] = await lm.extend([{ from: null, ids: [start, ...ids.slice(0, keep)] }]);
+    let next = head!;
+    if (keep < ids.length) [next] = await lm.extend([{ from: head!.state, ids: ids.slice(keep) }]);
+    const p = Float64Array.from(next.logProbs, Math.exp);
+    let healed: { id: number; p: number }[] | null = null;
+    let heal: HealView | null = null;
+    if (plan && healKey) {
+      const candidates = plan.removed.length ? healingCandidates(this.canon(e), plan.keptIds, plan.removed) : [];
+      let z = 0;
+      for (const id of candidates) z += Math.exp(head!.logProbs[id]!);
+      const byP = (list: number[]) => [...list].sort((a, b) => head!.logProbs[b]! - head!.logProbs[a]!);
+      heal = this.heal(healKey, prompt, byP);
+      healed = heal.candidates.map((c) => ({ id: c.id, p: Math.exp(head!.logProbs[c.id]!) / z }));
+    }
+    const table = m.rule.table;
+    const naiveBytes = new Float64Array(256);
+    for (let id = 0; id < table.size; id++) if (!table.isSpecial(id) && table.length(id) > 0) naiveBytes[table.bytes(id)[0]!] += p[id]!;
+    return { model: { prompt, contextTokens: ids.length, nextTokens: topK(p, 10), naiveBytes: topK(naiveBytes, 10), exact: await this.exact(prompt), healed, ms: performance.now() - t0 }, heal };
+  }
+
+  /** The exact next-byte distribution after the window of `prompt`. The window stays where it began while the text
+   * before it is unchanged and the window at most twice EXACT_WINDOW long, so typing pushes only the new bytes. */
+  private async exact(prompt: string): Promise<ModelView["exact"]> {
+    const m = this.model!;
+    const t0 = performance.now();
+    const passes = m.lm.forwardPasses;
+    const reuse = m.reader !== null && prompt.startsWith(m.head + m.read) && utf8.encode(prompt).length - utf8.encode(m.head).length <= 2 * EXACT_WINDOW;
+    const window = reuse ? prompt.slice(m.head.length) : exactWindow(prompt);
+    try {
+      if (!reuse) {
+        m.reader?.close();
+        m.reader = null;
+        m.head = prompt.slice(0, prompt.length - window.length);
+        m.read = "";
+        m.reader = await ByteLM.create(m.lm, m.rule);
+      }
+      await m.reader!.pushText(window.slice(m.read.length));
+      m.read = window;
+      const { logProbs } = await m.reader!.next();
+      return {
+        bytes: topK(Float64Array.from(logProbs.subarray(0, 256), Math.exp), 10),
+        endOfText: Math.exp(logProbs[END_OF_TEXT]!),
+        windowBytes: utf8.encode(window).length,
+        promptBytes: utf8.encode(prompt).length,
+        passes: m.lm.forwardPasses - passes,
+        ms: performance.now() - t0,
+      };
+    } catch (err) {
+      m.reader?.close();
+      m.reader = null;
+      m.read = "";
+      return { error: (err as Error).message };
+    }
+  }
+}
+
+/** The `k` most probable entries of a distribution, most probable first (ties: lower index first). */
+export function topK(p: ArrayLike<number>, k: number): { id: number; p: number }[] {
+  const out: { id: number; p: number }[] = [];
+  for (let id = 0; id < p.length; id++) {
+    const v = p[id]!;
+    if (out.length < k || v > out[out.length - 1]!.p) {
+      out.push({ id, p: v });
+      out.sort((a, b) => b.p - a.p || a.id - b.id);
+      if (out.length > k) out.pop();
+    }
+  }
+  return out;
+}

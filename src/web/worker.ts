@@ -1,0 +1,57 @@
+// The playground's worker: healing and the bundled model run here, so typing never waits on them. The page sends
+// tokenizers (their JSON), the model once, and queries (the text before the caret); each query is answered with the
+// healing view first, then the model's view when the model is loaded. The page sends a new query only after the
+// previous one's "done", always the latest text.
+import { CaretEngine, type HealView, type ModelView } from "./caret.js";
+import type { JsonObject } from "../tokenize/types.js";
+
+export type ToWorker =
+  | { type: "tokenizer"; key: string; json: JsonObject }
+  | { type: "model"; config: JsonObject; weights: Uint8Array; tokenizer: string }
+  | { type: "query"; seq: number; prompt: string; healKey: string | null };
+
+export type FromWorker =
+  | { type: "model-ready"; ms: number }
+  | { type: "heal"; seq: number; heal: HealView }
+  | { type: "model"; seq: number; model: ModelView }
+  | { type: "error"; seq: number | null; what: "heal" | "model"; message: string }
+  | { type: "done"; seq: number };
+
+const engine = new CaretEngine();
+const post = (m: FromWorker) => (self as unknown as { postMessage(m: FromWorker): void }).postMessage(m);
+
+self.onmessage = async (event: MessageEvent<ToWorker>) => {
+  const m = event.data;
+  if (m.type === "tokenizer") {
+    engine.addTokenizer(m.key, m.json);
+    return;
+  }
+  if (m.type === "model") {
+    const t0 = performance.now();
+    try {
+      engine.loadModel(m.config, m.weights, m.tokenizer);
+      post({ type: "model-ready", ms: performance.now() - t0 });
+    } catch (e) {
+      post({ type: "error", seq: null, what: "model", message: (e as Error).message });
+    }
+    return;
+  }
+  const { seq, prompt, healKey } = m;
+  if (healKey !== null) {
+    try {
+      post({ type: "heal", seq, heal: engine.heal(healKey, prompt) });
+    } catch (e) {
+      post({ type: "error", seq, what: "heal", message: (e as Error).message });
+    }
+  }
+  if (engine.modelLoaded) {
+    try {
+      const r = await engine.atCaret(prompt, healKey);
+      post({ type: "model", seq, model: r.model });
+      if (r.heal) post({ type: "heal", seq, heal: r.heal });
+    } catch (e) {
+      post({ type: "error", seq, what: "model", message: (e as Error).message });
+    }
+  }
+  post({ type: "done", seq });
+};

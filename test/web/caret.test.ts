@@ -1,0 +1,145 @@
+// The playground's views at the caret in Chromium (built site, file://): token healing shows what retoken/decode's
+// planHealing removes and which candidates HealingConstraint refuses; with the bundled model (run in the page's
+// worker on the plain-JS forward) the exact next-byte probabilities equal exactNextBytes in Node (OpenBLAS forward)
+// and the healed first token's probabilities equal the Node model's renormalised over healingCandidates, to 1e-6.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
+import { Tokenizer } from "../../src/index.js";
+import { writePlayground } from "../../src/web/site.js";
+import { stateToHash } from "../../src/web/state.js";
+import { exactWindow, EXACT_WINDOW } from "../../src/web/caret.js";
+import { canonicality, type Canonicality, HealingConstraint, healingCandidates, planHealing, splitPromptBytes, exactNextBytes, coverRule } from "../../src/decode/index.js";
+import { launchChromium, paintedShare } from "./chromium.js";
+import { loadLanguageModel } from "../../src/lm/node.js";
+import { tokenLM } from "../../src/lm/token-lm.js";
+
+interface ShownHeal {
+  removed: number[];
+  bytes: string;
+  report: { tokensRemoved: number; bytesRemoved: number; candidates: number };
+  candidates: { id: number; canonical: boolean; p: number | null }[];
+}
+
+/** Waits until the healing view shows `prompt` healed with `key` (and, with `probabilities`, the model's numbers). */
+async function shownHeal(page: Page, prompt: string, key: string, probabilities = false): Promise<ShownHeal> {
+  await page.waitForFunction(
+    ({ prompt, key, probabilities }) => {
+      const v = document.querySelector<HTMLElement>("[data-testid=heal-view]");
+      if (v?.dataset.prompt !== prompt || v.dataset.key !== key) return false;
+      return !probabilities || [...v.querySelectorAll<HTMLElement>("[data-testid=heal-candidates] li")].every((li) => li.dataset.p !== undefined);
+    },
+    { prompt, key, probabilities },
+    { timeout: 60_000 },
+  );
+  return page.evaluate(() => {
+    const v = document.querySelector<HTMLElement>("[data-testid=heal-view]")!;
+    const report = v.querySelector<HTMLElement>("[data-testid=heal-report]")!.dataset;
+    const removed = v.querySelector<HTMLElement>("[data-testid=heal-removed]")!;
+    return {
+      removed: [...removed.querySelectorAll<HTMLElement>("[data-id]")].map((e) => Number(e.dataset.id)),
+      bytes: removed.dataset.bytes!,
+      report: { tokensRemoved: Number(report.tokensRemoved), bytesRemoved: Number(report.bytesRemoved), candidates: Number(report.candidates) },
+      candidates: [...v.querySelectorAll<HTMLElement>("[data-testid=heal-candidates] li")].map((li) => ({ id: Number(li.dataset.id), canonical: li.dataset.canonical === "true", p: li.dataset.p === undefined ? null : Number(li.dataset.p) })),
+    };
+  });
+}
+
+/** What retoken/decode says about the same prompt in Node. */
+const canons = new Map<Tokenizer, Canonicality>();
+function nodeHeal(tokenizer: Tokenizer, prompt: string) {
+  let canon = canons.get(tokenizer);
+  if (!canon) canons.set(tokenizer, (canon = canonicality(tokenizer)));
+  const { text, partial } = splitPromptBytes(prompt);
+  const plan = planHealing(canon, tokenizer.encode(text, { addSpecialTokens: false }).ids, partial, "rollback");
+  const constraint = new HealingConstraint(canon, plan);
+  return { plan, candidates: healingCandidates(canon, plan.keptIds, plan.removed), canonical: (id: number) => constraint.canonicalWith(id) };
+}
+
+function assertHealEqual(shown: ShownHeal, ref: ReturnType<typeof nodeHeal>, what: string): void {
+  assert.deepEqual(shown.removed, ref.plan.removedIds, `${what}: removed tokens`);
+  assert.equal(shown.bytes, Buffer.from(ref.plan.removed).toString("hex"), `${what}: removed bytes`);
+  assert.deepEqual(shown.report, ref.plan.report, `${what}: report`);
+  assert.ok(shown.candidates.length > 0 && shown.candidates.length <= Math.min(12, ref.candidates.length), `${what}: ${shown.candidates.length} candidates shown`);
+  for (const c of shown.candidates) {
+    assert.ok(ref.candidates.includes(c.id), `${what}: ${c.id} is not a healing candidate`);
+    assert.equal(c.canonical, ref.canonical(c.id), `${what}: canonicity of ${c.id}`);
+  }
+}
+
+async function setText(page: Page, text: string): Promise<void> {
+  await page.locator("[data-testid=text-input]").fill(text);
+  await page.locator("[data-testid=text-input]").press("End");
+}
+
+test("exact window: whole text up to EXACT_WINDOW bytes, else its end from a word start", () => {
+  assert.equal(exactWindow("short text"), "short text");
+  const long = "word ".repeat(200) + "tail";
+  const w = exactWindow(long);
+  assert.ok(long.endsWith(w) && w.startsWith("word") && new TextEncoder().encode(w).length <= EXACT_WINDOW, w.slice(0, 20));
+});
+
+test("playground healing and exact next-byte views equal retoken/decode in Node", async () => {
+  const { folder, tokenizer } = await loadLanguageModel(undefined);
+  const gpt2 = await Tokenizer.fromFile("assets/gpt2-tokenizer.json");
+  const lm = await tokenLM(folder);
+  const dir = mkdtempSync(join(tmpdir(), "retoken-caret-"));
+  await writePlayground(join(dir, "site"));
+  const { browser, page, errors } = await launchChromium();
+  const t0 = performance.now();
+  const mark = (what: string) => process.env.RETOKEN_TEST_TIMES && console.log(`${((performance.now() - t0) / 1000).toFixed(1)} s ${what}`);
+  try {
+    const first = '<a href="http:';
+    await page.goto(`file://${join(dir, "site", "index.html")}${stateToHash({ text: first, tokenizers: ["default-model", "gpt2"], addSpecialTokens: false, parseSpecialTokens: true })}`);
+    await page.locator("[data-testid=text-input]").focus();
+    await page.keyboard.press("End");
+    // Healing needs no model: the default model's tokenizer backs up over ":" (":" + "//" is one token).
+    const before = await shownHeal(page, first, "default-model");
+    assertHealEqual(before, nodeHeal(tokenizer, first), "default-model, no model");
+    assert.ok(before.candidates.every((c) => c.p === null));
+    mark("healing without the model");
+
+    await page.locator("[data-testid=model-load]").click();
+    for (const prompt of [first, "Five, Four, Thr"]) {
+      if (prompt !== first) await setText(page, prompt);
+      const shown = await shownHeal(page, prompt, "default-model", true);
+      const ref = nodeHeal(tokenizer, prompt);
+      assertHealEqual(shown, ref, `default-model ${JSON.stringify(prompt)}`);
+      // The healed first token: P(candidate | kept tokens) renormalised over every candidate, most likely first.
+      const [head] = await lm.extend([{ from: null, ids: [lm.startId!, ...ref.plan.keptIds] }]);
+      const z = ref.candidates.reduce((a, id) => a + Math.exp(head!.logProbs[id]!), 0);
+      const byP = [...ref.candidates].sort((a, b) => head!.logProbs[b]! - head!.logProbs[a]!).slice(0, shown.candidates.length);
+      assert.deepEqual(shown.candidates.map((c) => c.id), byP, "candidates by probability");
+      for (const c of shown.candidates) assert.ok(Math.abs(c.p! - Math.exp(head!.logProbs[c.id]!) / z) < 1e-6, `healed p(${c.id}) ${c.p}`);
+
+      // The exact next byte: the page's top 10 and the end of text equal exactNextBytes.
+      await page.waitForFunction((prompt) => document.querySelector<HTMLElement>("[data-testid=model-panel]")?.dataset.prompt === prompt && document.querySelectorAll("[data-testid=exact-next-byte-list] li").length === 10, prompt, { timeout: 60_000 });
+      const exact = await page.$$eval("[data-testid=exact-next-byte-list] li", (lis) => lis.map((li) => ({ byte: Number((li as HTMLElement).dataset.id), p: Number((li as HTMLElement).dataset.p) })));
+      const end = Number(await page.locator("[data-testid=exact-status]").getAttribute("data-end"));
+      const want = await exactNextBytes(lm, coverRule(tokenizer), prompt);
+      const order = [...want.bytes.keys()].sort((a, b) => want.bytes[b]! - want.bytes[a]! || a - b);
+      // Equal probabilities may come in either order (a difference below 1e-6 decides it): compare the values.
+      exact.forEach((e, i) => {
+        assert.ok(Math.abs(e.p - want.bytes[e.byte]!) < 1e-6, `${JSON.stringify(prompt)}: exact p(${e.byte}) ${e.p} vs ${want.bytes[e.byte]}`);
+        assert.ok(Math.abs(e.p - want.bytes[order[i]!]!) < 1e-6, `${JSON.stringify(prompt)}: rank ${i}`);
+      });
+      assert.ok(Math.abs(end - want.endOfText) < 1e-6, `end of text ${end} vs ${want.endOfText}`);
+      mark(`model views ${prompt}`);
+    }
+    assert.ok((await paintedShare(page, await page.locator("[data-testid=model-panel]").screenshot())) > 0.02, "the model panel did not draw");
+    assert.ok((await paintedShare(page, await page.locator("[data-testid=heal-panel]").screenshot())) > 0.01, "the healing panel did not draw");
+
+    // Another tokenizer: GPT-2 backs "Five, Four, Thr" up over " Thr" (" Three" is one token).
+    await page.locator("[data-testid=heal-tokenizer]").selectOption("gpt2");
+    const g = await shownHeal(page, "Five, Four, Thr", "gpt2");
+    mark("gpt2 shown");
+    assertHealEqual(g, nodeHeal(gpt2, "Five, Four, Thr"), "gpt2");
+    mark("gpt2 compared");
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
+});
