@@ -32,6 +32,8 @@ declare global {
     /** Milliseconds from an input event to the end of the next frame that shows it (style, layout and paint included). */
     retokenFrameTimings: number[];
     retokenReady: boolean;
+    /** Milliseconds from posting the text before the caret to the worker to drawing the model's views of it. */
+    retokenCaretTimings: number[];
   }
 }
 
@@ -64,6 +66,7 @@ const assetWaiters = new Map<string, (text: string) => void>();
 window.retokenAsset = (key, text) => assetWaiters.get(key)?.(text);
 window.retokenTimings = [];
 window.retokenFrameTimings = [];
+window.retokenCaretTimings = [];
 
 function loadAsset(key: string, src: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -359,6 +362,7 @@ const workerTokenizers = new Set<string>();
 let querySeq = 0;
 let queryInFlight = false;
 let queryQueued = false;
+let queryPostedAt = 0;
 let caretTimer: ReturnType<typeof setTimeout> | undefined;
 
 function startWorker(): Promise<Worker> {
@@ -407,6 +411,7 @@ function sendQuery(): void {
   // A caret between the halves of a surrogate pair reads the whole character.
   if (/[\ud800-\udbff]$/.test(prompt)) prompt = textInput.value.slice(0, caret + 1);
   queryInFlight = true;
+  queryPostedAt = performance.now();
   post({ type: "query", seq: ++querySeq, prompt, healKey: key });
   healStatus.textContent = "working…";
 }
@@ -416,7 +421,10 @@ function onWorkerMessage(m: FromWorker): void {
     modelStatus.textContent = `model ready (${m.ms.toFixed(0)} ms to read the weights).`;
     scheduleCaret();
   } else if (m.type === "heal") drawHeal(m.heal);
-  else if (m.type === "model") drawModel(m.model);
+  else if (m.type === "model") {
+    drawModel(m.model);
+    window.retokenCaretTimings.push(performance.now() - queryPostedAt);
+  }
   else if (m.type === "error") (m.what === "heal" ? healStatus : modelStatus).textContent = `${m.what}: ${m.message}`;
   else if (m.type === "done") {
     queryInFlight = false;
