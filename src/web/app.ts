@@ -540,7 +540,7 @@ function drawModel(v: ModelView): void {
   const whole = tok.tokenizer.encode(textInput.value, { addSpecialTokens: false });
   const inside = whole.offsets.findIndex(([s, e]) => s < caret && caret < e);
   modelStatus.textContent =
-    `${v.contextTokens} tokens of context before the caret (${tok.title}); ${v.ms.toFixed(0)} ms in the worker.` +
+    `The model read ${v.windowBytes < v.promptBytes ? `the last ${v.windowBytes} of the ${v.promptBytes} bytes` : `the ${v.windowBytes} bytes`} before the caret (${v.contextTokens} tokens of ${tok.title}); ${v.ms.toFixed(0)} ms in the worker.` +
     (inside >= 0 ? ` The caret is inside the token ${JSON.stringify(tok.faces.face(whole.ids[inside]!).label)}: the naive next byte below is biased by the cut; the exact one is not.` : "");
   const byteLabel = (b: number) => visibleBytes(Uint8Array.of(b)).label;
   const tokenRows = v.nextTokens.map((r) => ({ id: r.id, p: r.p, label: `${tok.faces.face(r.id).label} (${r.id})` }));
@@ -557,7 +557,7 @@ function drawModel(v: ModelView): void {
   const exactRows = x.bytes.map((r) => ({ ...r, label: byteLabel(r.id) }));
   exactStatus.dataset.end = String(x.endOfText);
   exactStatus.textContent =
-    `Exact next byte: every canonical tokenization of the ${x.windowBytes < x.promptBytes ? `last ${x.windowBytes} of ${x.promptBytes}` : x.windowBytes} bytes before the caret weighed by the model; ` +
+    `Exact next byte: every canonical tokenization of those bytes weighed by the model; ` +
     `end of text ${(100 * x.endOfText).toFixed(2)}%; ${x.passes} model calls, ${x.ms.toFixed(0)} ms.`;
   exactBytes.replaceChildren(el("figcaption", { textContent: "Next byte, exact (all canonical covers)" }), probabilityChart("exact-next-byte", "exact next byte", exactRows), rankedList(exactRows, "exact-next-byte-list"));
 }

@@ -49,14 +49,16 @@ export interface HealView {
 export interface ModelView {
   /** The text before the caret the model read. */
   prompt: string;
-  /** Tokens of context before the caret the model read (the last maxPositions − 1). */
+  /** Tokens of the window the model read, and the window's and the whole prompt's bytes. */
   contextTokens: number;
+  windowBytes: number;
+  promptBytes: number;
   nextTokens: { id: number; p: number }[];
   /** The 10 bytes with the most next-token mass summed by first byte (specials left out, not renormalised): the
    * tokenization-biased view. */
   naiveBytes: { id: number; p: number }[];
   /** The exact next byte: the 10 most likely bytes (id: the byte) and the end of text. */
-  exact: { bytes: { id: number; p: number }[]; endOfText: number; windowBytes: number; promptBytes: number; passes: number; ms: number } | { error: string };
+  exact: { bytes: { id: number; p: number }[]; endOfText: number; passes: number; ms: number } | { error: string };
   /** P(candidate | kept tokens) renormalised over the healing candidates, for the shown candidates, when the healing
    * view's tokenizer is the model's. */
   healed: { id: number; p: number }[] | null;
@@ -216,13 +218,13 @@ export class CaretEngine {
     const table = m.rule.table;
     const naiveBytes = new Float64Array(256);
     for (let id = 0; id < table.size; id++) if (!table.isSpecial(id) && table.length(id) > 0) naiveBytes[table.bytes(id)[0]!] += p[id]!;
-    const exact = await this.exact(window, utf8.encode(prompt).length);
-    return { model: { prompt, contextTokens: ids.length, nextTokens: topK(p, 10), naiveBytes: topK(naiveBytes, 10), exact, healed, ms: performance.now() - t0 }, heal };
+    const exact = await this.exact(window);
+    return { model: { prompt, contextTokens: ids.length, windowBytes: utf8.encode(window).length, promptBytes: utf8.encode(prompt).length, nextTokens: topK(p, 10), naiveBytes: topK(naiveBytes, 10), exact, healed, ms: performance.now() - t0 }, heal };
   }
 
   /** The exact next-byte distribution after `window`: the kept byte-level model reads only the bytes typed since the
    * last query when the window goes on from what it read (else it starts again). */
-  private async exact(window: string, promptBytes: number): Promise<ModelView["exact"]> {
+  private async exact(window: string): Promise<ModelView["exact"]> {
     const m = this.model!;
     const t0 = performance.now();
     const passes = m.lm.forwardPasses;
@@ -239,8 +241,6 @@ export class CaretEngine {
       return {
         bytes: topK(Float64Array.from(logProbs.subarray(0, 256), Math.exp), 10),
         endOfText: Math.exp(logProbs[END_OF_TEXT]!),
-        windowBytes: utf8.encode(window).length,
-        promptBytes,
         passes: m.lm.forwardPasses - passes,
         ms: performance.now() - t0,
       };
