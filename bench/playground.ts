@@ -28,7 +28,10 @@ const llama = readFileSync("../shared/data/tokenizers/llama.json");
 try {
   // No panel: what the text box alone costs per keystroke (the browser's share of the frame).
   // "model": GPT-2 with the bundled model loaded, so the worker heals and runs the model whenever typing pauses.
-  for (const panels of [[], ["gpt2"], ["gpt2", "llama"], ["gpt2", "model"]]) {
+  const runs = [[], ["gpt2"], ["gpt2", "llama"], ["gpt2", "model"]];
+  // RETOKEN_BENCH_RUNS=3 runs only the fourth (0-based indices, comma-separated).
+  const only = process.env.RETOKEN_BENCH_RUNS?.split(",").map(Number);
+  for (const panels of runs.filter((_, i) => !only || only.includes(i))) {
     await page.goto(`file://${dir}/index.html#t=${panels.length ? "gpt2" : ""}`);
     if (panels.length) await page.waitForFunction(() => /^\d+$/.test(document.querySelector("[data-testid=token-count]")?.textContent ?? ""), null, { timeout: 120_000 });
     if (panels.includes("llama")) {
@@ -44,6 +47,9 @@ try {
     if (panels.includes("model")) {
       await page.locator("[data-testid=model-load]").click();
       await modelShows(await input.inputValue());
+      // The click took the focus: back to the end of the text.
+      await input.focus();
+      await page.keyboard.press("Control+End");
     }
     await page.evaluate(() => ((window.retokenTimings = []), (window.retokenFrameTimings = [])));
     await page.keyboard.type(warmup[0]!);
