@@ -470,10 +470,10 @@ function drawHeal(h: HealView): void {
   report.textContent =
     r.tokensRemoved === 0 && r.bytesRemoved === 0
       ? "Nothing to heal: no token goes on from the end of this text, so generation continues from its own tokens."
-      : `Rollback removes ${r.tokensRemoved} token${r.tokensRemoved === 1 ? "" : "s"} (${r.bytesRemoved} byte${r.bytesRemoved === 1 ? "" : "s"}); the next tokens must spell ${JSON.stringify(h.removedLabel)} again first — ${r.candidates} token${r.candidates === 1 ? "" : "s"} may come first.`;
+      : `Rollback removes the struck ${r.tokensRemoved} token${r.tokensRemoved === 1 ? "" : "s"} (${r.bytesRemoved} byte${r.bytesRemoved === 1 ? "" : "s"}); the next tokens must spell ${JSON.stringify(h.removedLabel)} again first — ${r.candidates} token${r.candidates === 1 ? "" : "s"} may come first.`;
   const removed = el("span", { testid: "heal-removed" }, ...h.removed.map((t) => tokenChip(t, "t removed")));
   removed.dataset.bytes = h.removedBytes.map((b) => b.toString(16).padStart(2, "0")).join("");
-  const tokens = el("div", { className: "tokens heal-tokens" }, h.kept > h.keptTail.length ? "… " : "", el("span", { testid: "heal-kept" }, ...h.keptTail.map((t) => tokenChip(t))), removed);
+  const tokens = el("div", { className: "tokens heal-tokens", title: "the end of the text before the caret; struck: the tokens rollback removes" }, h.kept > h.keptTail.length ? "… " : "", el("span", { testid: "heal-kept" }, ...h.keptTail.map((t) => tokenChip(t))), removed);
   const list = el("ol", { className: "candidates", testid: "heal-candidates" });
   for (const c of h.candidates) {
     const li = el("li", {}, tokenChip(c), c.canonical ? "" : el("span", { className: "note", textContent: " (not canonical here: refused)" }));
@@ -489,7 +489,7 @@ function drawHeal(h: HealView): void {
   const more = r.candidates > h.candidates.length ? el("p", { className: "stats", textContent: `first ${h.candidates.length} of ${r.candidates} candidates` }) : "";
   healView.dataset.prompt = h.prompt;
   healView.dataset.key = h.key;
-  healView.replaceChildren(tokens, report, ...(h.candidates.length ? [el("p", { textContent: "Tokens that may come first (struck: the kept text plus the token would not be canonical):" }), list, more] : []));
+  healView.replaceChildren(tokens, report, ...(h.candidates.length ? [el("p", { textContent: "Tokens that may come first, most likely first once the model is loaded (one marked refused would make the text non-canonical):" }), list, more] : []));
 }
 
 /** The model section: next-token, naive and exact next-byte probabilities at the caret, from the bundled model. */
