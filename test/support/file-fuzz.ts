@@ -166,7 +166,7 @@ function classify(format: FuzzFormat, base: string, mutation: string, file: stri
   const c = (outcome: Outcome, detail: string): FuzzCase => ({ format, base, mutation, outcome, detail });
   if ("error" in ours) return isClear(ours.error, file) ? c("clear-error", errorText(ours.error)) : c("crash", errorText(ours.error));
   if ("error" in reference) {
-    const why = DOCUMENTED_ACCEPTANCES.find((a) => a.format === format && a.matches(mutation, errorText(reference.error)));
+    const why = DOCUMENTED_ACCEPTANCES.find((a) => a.format === format && a.matches(mutation, errorText(reference.error), file));
     return why ? c("documented-acceptance", `${why.id}: ${errorText(reference.error)}`) : c("loads-that-reference-refuses", errorText(reference.error));
   }
   for (let i = 0; i < ours.ids.length; i++) {
@@ -211,7 +211,7 @@ const jsonBaseCache = new Map<string, string>();
 function jsonBase(base: string): string {
   let text = jsonBaseCache.get(base);
   if (text === undefined) {
-    text = base.startsWith("spm:") ? JSON.stringify(sentencePieceToTokenizerJson(new Uint8Array(readFileSync(base.slice(4))), { fileName: base.slice(4) })) : readFileSync(base, "utf8");
+    text = base.startsWith("spm:") ? JSON.stringify(sentencePieceToTokenizerJson(new Uint8Array(readFileSync(base.slice(4))), { fileName: base.slice(4), spmEncode: false })) : readFileSync(base, "utf8");
     jsonBaseCache.set(base, text);
   }
   return text;

@@ -26,7 +26,7 @@ export function register(program: Command): void {
         return `${e.ids.length} tokens: ${e.offsets.map(([a, b]) => SENTENCE.slice(a, b)).join("|")}`;
       };
       const out = (s: string) => void (opts.json || process.stdout.write(s));
-      out(`The bundled model (${source.vocabSize()} tokens, trained on 20 languages and code) and a German tokenizer (${german.vocabSize()} tokens, trained by retoken on German text):\n`);
+      out(`The bundled model (${source.vocabSize()} tokens, trained on 32 languages and code) and a German tokenizer (${german.vocabSize()} tokens, trained by retoken on German text):\n`);
       out(`  model's tokenizer   ${show(source)}\n  German tokenizer    ${show(german)}\n\n`);
       const hypernet = asset("hypernet");
       const methods = ["copy", "fvt", "aux", ...(existsSync(`${hypernet}/config.json`) ? ["hypernet"] : [])];
