@@ -499,6 +499,7 @@ const exactStatus = el("p", { className: "status", testid: "exact-status" });
 const nextTokens = el("figure", { className: "chart", testid: "next-tokens" });
 const nextBytes = el("figure", { className: "chart", testid: "next-bytes" });
 const exactBytes = el("figure", { className: "chart", testid: "exact-next-bytes" });
+const exactCovers = el("figure", { className: "chart", testid: "exact-healing" });
 
 async function loadModel(): Promise<void> {
   const m = window.retokenManifest.model!;
@@ -552,6 +553,7 @@ function drawModel(v: ModelView): void {
   if ("error" in x) {
     exactStatus.textContent = `exact next byte: ${x.error}`;
     exactBytes.replaceChildren();
+    exactCovers.replaceChildren();
     return;
   }
   const exactRows = x.bytes.map((r) => ({ ...r, label: byteLabel(r.id) }));
@@ -560,6 +562,17 @@ function drawModel(v: ModelView): void {
     `Exact next byte: every canonical tokenization of those bytes weighed by the model; ` +
     `end of text ${(100 * x.endOfText).toFixed(2)}%; ${x.passes} model calls, ${x.ms.toFixed(0)} ms.`;
   exactBytes.replaceChildren(el("figcaption", { textContent: "Next byte, exact (all canonical covers)" }), probabilityChart("exact-next-byte", "exact next byte", exactRows), rankedList(exactRows, "exact-next-byte-list"));
+  const covers = el("ol", { className: "candidates", testid: "exact-covers" });
+  for (const c of x.covers) {
+    const li = el("li", {}, c.common > 0 ? "… " : "", ...c.head.map((t) => tokenChip(t)), c.extra ? el("span", { className: "stats", textContent: ` (+${c.extra})` }) : "", ` ${(100 * c.p).toFixed(2)}%`);
+    li.dataset.ids = c.ids.join(",");
+    li.dataset.p = String(c.p);
+    covers.append(li);
+  }
+  exactCovers.replaceChildren(
+    el("figcaption", { textContent: `Exact healing: how the text's end is tokenized, over all ${x.coverCount} canonical covers (… the text's own tokens; +bytes the last token adds)` }),
+    covers,
+  );
 }
 
 function main(): void {
@@ -615,7 +628,7 @@ function main(): void {
       load.disabled = true;
       void loadModel();
     });
-    modelBox.append(el("h2", { textContent: "The model at the caret" }), load, modelStatus, exactStatus, el("div", { className: "model-views" }, nextTokens, nextBytes, exactBytes));
+    modelBox.append(el("h2", { textContent: "The model at the caret" }), load, modelStatus, exactStatus, el("div", { className: "model-views" }, nextTokens, nextBytes, exactBytes, exactCovers));
   }
   // Drop a file anywhere on the page.
   document.addEventListener("dragover", (e) => e.preventDefault());

@@ -8,6 +8,7 @@ import type { JsonObject } from "../tokenize/types.js";
 import { canonicality, type Canonicality } from "../decode/canonical.js";
 import { HealingConstraint, healingCandidates, planHealing, splitPromptBytes, type HealingReport } from "../decode/heal.js";
 import { ByteLM, END_OF_TEXT, coverRule, type CoverRule } from "../decode/byte-lm.js";
+import { rankedCovers } from "../decode/heal-exact.js";
 import { parseModelConfig } from "../lm/config.js";
 import { cpuTokenLM } from "../lm/cpu-token-lm.js";
 import type { TokenLM, TokenResult } from "../lm/token-lm.js";
@@ -18,6 +19,8 @@ import { TokenFaces, visibleBytes } from "./token-view.js";
 
 /** Candidates whose canonicity is checked and shown (each check re-encodes; a prompt ending in a space has 30k). */
 export const SHOWN_CANDIDATES = 12;
+/** Covers of the text's end (exact healing) shown, most likely first. */
+export const SHOWN_COVERS = 6;
 /** Bytes of text before the caret the model reads (at first; up to twice that while typing): the exact byte-level
  * model makes about one model call per byte, and starts again after an edit that is not typing at the end. The view
  * says when the text was longer and only its end was read. */
@@ -46,6 +49,16 @@ export interface HealView {
   ms: number;
 }
 
+/** One way the text's end can be tokenized (exact healing's cover): its ids, how many of them are the text's own
+ * tokens, the rest as rows, the bytes its last token adds past the text, and its probability among all covers. */
+export interface CoverRow {
+  ids: number[];
+  common: number;
+  head: TokenRow[];
+  extra: string;
+  p: number;
+}
+
 export interface ModelView {
   /** The text before the caret the model read. */
   prompt: string;
@@ -58,7 +71,7 @@ export interface ModelView {
    * tokenization-biased view. */
   naiveBytes: { id: number; p: number }[];
   /** The exact next byte: the 10 most likely bytes (id: the byte) and the end of text. */
-  exact: { bytes: { id: number; p: number }[]; endOfText: number; passes: number; ms: number } | { error: string };
+  exact: { bytes: { id: number; p: number }[]; endOfText: number; covers: CoverRow[]; coverCount: number; passes: number; ms: number } | { error: string };
   /** P(candidate | kept tokens) renormalised over the healing candidates, for the shown candidates, when the healing
    * view's tokenizer is the model's. */
   healed: { id: number; p: number }[] | null;
@@ -218,13 +231,13 @@ export class CaretEngine {
     const table = m.rule.table;
     const naiveBytes = new Float64Array(256);
     for (let id = 0; id < table.size; id++) if (!table.isSpecial(id) && table.length(id) > 0) naiveBytes[table.bytes(id)[0]!] += p[id]!;
-    const exact = await this.exact(window);
+    const exact = await this.exact(window, ids, e);
     return { model: { prompt, contextTokens: ids.length, windowBytes: utf8.encode(window).length, promptBytes: utf8.encode(prompt).length, nextTokens: topK(p, 10), naiveBytes: topK(naiveBytes, 10), exact, healed, ms: performance.now() - t0 }, heal };
   }
 
   /** The exact next-byte distribution after `window`: the kept byte-level model reads only the bytes typed since the
    * last query when the window goes on from what it read (else it starts again). */
-  private async exact(window: string): Promise<ModelView["exact"]> {
+  private async exact(window: string, ids: readonly number[], e: Entry): Promise<ModelView["exact"]> {
     const m = this.model!;
     const t0 = performance.now();
     const passes = m.lm.forwardPasses;
@@ -238,7 +251,15 @@ export class CaretEngine {
       await m.reader.pushText(window.slice(m.read.length));
       m.read = window;
       const { logProbs } = await m.reader.next();
+      const covers = window.length ? rankedCovers(m.reader) : [];
       return {
+        covers: covers.slice(0, SHOWN_COVERS).map((c) => {
+          let common = 0;
+          // At least the last token is shown (a cover that is the text's own tokens shares them all).
+          while (common < c.ids.length - 1 && c.ids[common] === ids[common]) common++;
+          return { ids: c.ids, common, head: c.ids.slice(common).map((id) => this.row(e, id)), extra: visibleBytes(c.extra).label, p: c.p };
+        }),
+        coverCount: covers.length,
         bytes: topK(Float64Array.from(logProbs.subarray(0, 256), Math.exp), 10),
         endOfText: Math.exp(logProbs[END_OF_TEXT]!),
         passes: m.lm.forwardPasses - passes,

@@ -1,7 +1,8 @@
 // The playground's views at the caret in Chromium (built site, file://): token healing shows what retoken/decode's
 // planHealing removes and which candidates HealingConstraint refuses; with the bundled model (run in the page's
 // worker on the plain-JS forward) the exact next-byte probabilities equal exactNextBytes in Node (OpenBLAS forward)
-// and the healed first token's probabilities equal the Node model's renormalised over healingCandidates, to 1e-6.
+// and the healed first token's probabilities equal the Node model's renormalised over healingCandidates, and exact
+// healing's covers equal exactHealingCovers, to 1e-6.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
@@ -12,7 +13,7 @@ import { Tokenizer } from "../../src/index.js";
 import { writePlayground } from "../../src/web/site.js";
 import { stateToHash } from "../../src/web/state.js";
 import { exactWindow, EXACT_WINDOW } from "../../src/web/caret.js";
-import { canonicality, type Canonicality, HealingConstraint, healingCandidates, planHealing, splitPromptBytes, exactNextBytes, coverRule } from "../../src/decode/index.js";
+import { canonicality, type Canonicality, HealingConstraint, healingCandidates, planHealing, splitPromptBytes, exactNextBytes, exactHealingCovers, coverRule } from "../../src/decode/index.js";
 import { launchChromium, paintedShare } from "./chromium.js";
 import { loadLanguageModel } from "../../src/lm/node.js";
 import { tokenLM } from "../../src/lm/token-lm.js";
@@ -129,6 +130,16 @@ test("playground healing and exact next-byte views equal retoken/decode in Node"
         assert.ok(Math.abs(e.p - want.bytes[order[i]!]!) < 1e-6, `${JSON.stringify(prompt)}: rank ${i}`);
       });
       assert.ok(Math.abs(end - want.endOfText) < 1e-6, `end of text ${end} vs ${want.endOfText}`);
+      // Exact healing: the covers shown (ids and probability among all covers) are exactHealingCovers's.
+      const covers = await page.$$eval("[data-testid=exact-covers] li", (lis) => lis.map((li) => ({ ids: (li as HTMLElement).dataset.ids!, p: Number((li as HTMLElement).dataset.p) })));
+      const healing = await exactHealingCovers(lm, tokenizer, coverRule(tokenizer), prompt);
+      healing.model?.close();
+      assert.equal(covers.length, Math.min(6, healing.covers.length));
+      covers.forEach((c, i) => {
+        const ref = healing.covers.find((r) => r.ids.join(",") === c.ids);
+        assert.ok(ref && Math.abs(ref.p - c.p) < 1e-6, `${JSON.stringify(prompt)}: cover ${c.ids} p ${c.p} vs ${ref?.p}`);
+        assert.ok(Math.abs(healing.covers[i]!.p - c.p) < 1e-6, `${JSON.stringify(prompt)}: cover rank ${i}`);
+      });
       mark(`model views ${prompt}`);
     }
     assert.ok((await paintedShare(page, await page.locator("[data-testid=model-panel]").screenshot())) > 0.02, "the model panel did not draw");
