@@ -35,7 +35,7 @@ export { TokenByteTable, type StartRule, type TrieRange } from "./token-bytes.js
 export { canonicality, type Canonicality } from "./canonical.js";
 export { HEAL_MODES, HealingConstraint, continuationBytes, healingCandidates, planHealing, splitPromptBytes, type HealMode, type HealingPlan, type HealingReport } from "./heal.js";
 export { healedGenerate, type HealedGenerateOptions, type HealedGeneration } from "./heal-generate.js";
-export { exactHealingCovers, exactHealingPlan, type ExactHealing, type HealingCover } from "./heal-exact.js";
+export { exactHealingCovers, exactHealingPlan, rankedCovers, type ExactHealing, type HealingCover } from "./heal-exact.js";
 
 // Byte-level reading of token models (byte-lm.ts: definitions of canonical covers and the 257-way normalisation),
 // ensembles across tokenizers, next-byte distributions and byte-level bits per byte.
