@@ -217,6 +217,8 @@ function jsonBase(base: string): string {
   return text;
 }
 
+const HF_TIMEOUT_MS = 120_000;
+
 /** The HF binding in a child process (hf-reference-child.mjs), restarted when a damaged file makes it abort. */
 class HfReference {
   private child: ChildProcess | null = null;
@@ -251,7 +253,17 @@ class HfReference {
     this.stderr = "";
     const id = this.next++;
     return new Promise((resolve) => {
-      this.pending = { id, resolve };
+      // The child and its channel are unref'd (they must not keep a finished run alive), so a request that is never
+      // answered would let the event loop drain and end the run with exit code 13: a referenced timer waits for it,
+      // and a reference that hangs counts as refusing the file.
+      const timer = setTimeout(() => {
+        if (this.pending?.id !== id) return;
+        this.pending = null;
+        this.child?.kill("SIGKILL");
+        this.child = null;
+        resolve({ error: new Error(`the HF binding did not answer in ${HF_TIMEOUT_MS / 1000} s`) });
+      }, HF_TIMEOUT_MS);
+      this.pending = { id, resolve: (e) => (clearTimeout(timer), resolve(e)) };
       // A child that died before the message went out answers through the send callback, not 'exit'.
       this.child!.send({ id, json, texts }, (e) => {
         if (e && this.pending?.id === id) {
