@@ -18,7 +18,8 @@ const PAIRS = arg("pairs", 1_000_000);
 const PROMPTS = arg("prompts", 10_000);
 const lines = allFloresLines();
 const alphabet = byteLevelAlphabet();
-const utf8 = new TextDecoder();
+// ignoreBOM: a pair starting with Llama 2's U+FEFF token must keep it (the default decoder drops a leading BOM).
+const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
 const BPE = new Set(["gpt-2", "llama3-tiktoken", "llama2", "default-model"]);
 
 for (const { name, load } of DECODE_TOKENIZERS) {

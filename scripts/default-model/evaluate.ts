@@ -4,7 +4,7 @@
 // corpus (the model's own data) and on that language's training text alone. With --baseline DIR (another model
 // folder, e.g. the previous default model) its bits per byte on the same lines stand beside.
 // Run: node --import tsx scripts/default-model/evaluate.ts [--model DIR] [--baseline DIR] [--corpus DIR] [--flores DIR]
-//        [--lines N] [--json OUT]
+//      [--lines N] [--languages en,de,…] [--skip-pooled] [--json FILE]
 import "../../src/tensor/install-node-shims.js";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -22,6 +22,10 @@ const { values: args } = parseArgs({
     flores: { type: "string", default: "../shared/data/flores200" },
     lines: { type: "string", default: "1012" },
     json: { type: "string" },
+    // Comma-separated corpus languages to evaluate (default: every one FLORES has).
+    languages: { type: "string" },
+    // Skips the unigram baseline fitted on the whole corpus (re-tokenizing 100 MB is most of a short run's time).
+    "skip-pooled": { type: "boolean", default: false },
   },
 });
 // Corpus language → FLORES-200 code, for every corpus language FLORES has.
@@ -37,9 +41,11 @@ const countIds = (ids: ArrayLike<number>, into = new Map<number, number>()) => {
   for (let i = 0; i < ids.length; i++) into.set(ids[i]!, (into.get(ids[i]!) ?? 0) + 1);
   return into;
 };
+const wanted = args.languages ? new Set(args.languages.split(",")) : null;
 const pooled = new Map<number, number>();
 const perLanguage = new Map<string, Map<number, number>>();
 for (const f of readdirSync(args.corpus!).filter((f) => f.endsWith(".txt")).sort()) {
+  if (args["skip-pooled"] && wanted && !wanted.has(f.slice(0, -4))) continue;
   const text = readFileSync(join(args.corpus!, f), "utf8");
   // The model trains on the first 98% of each file's tokens; fit the unigram baselines on the same share.
   const ids = tokenizer.encode(text.slice(0, Math.floor(text.length * 0.98)), { addSpecialTokens: false }).ids;
@@ -52,7 +58,7 @@ const rows: Row[] = [];
 process.stdout.write(`| language | FLORES | model | ${baseline ? "baseline | " : ""}unigram (FLORES dev) | model / unigram (dev) | unigram (pooled) | unigram (language) |\n`);
 process.stdout.write(`|---|---|---|${baseline ? "---|" : ""}---|---|---|---|\n`);
 for (const [lang, code] of Object.entries(FLORES)) {
-  if (!perLanguage.has(lang)) continue;
+  if (!perLanguage.has(lang) || (wanted && !wanted.has(lang))) continue;
   const text = lines("devtest", code).slice(0, Number(args.lines)).join("\n");
   const r = await bitsPerByte(folder, tokenizer, text);
   const ids = tokenizer.encode(text, { addSpecialTokens: false }).ids;
@@ -60,7 +66,7 @@ for (const [lang, code] of Object.entries(FLORES)) {
   const row: Row = {
     language: lang, flores: code, bytes: r.bytes, tokens: r.tokens, model: r.bitsPerByte,
     unigramFloresDev: unigramBitsPerByte(dev, ids, r.bytes, V),
-    unigramPooled: unigramBitsPerByte(pooled, ids, r.bytes, V), unigramLanguage: unigramBitsPerByte(perLanguage.get(lang)!, ids, r.bytes, V),
+    unigramPooled: args["skip-pooled"] ? NaN : unigramBitsPerByte(pooled, ids, r.bytes, V), unigramLanguage: unigramBitsPerByte(perLanguage.get(lang)!, ids, r.bytes, V),
   };
   if (baseline) row.baseline = (await bitsPerByte(baseline.folder, baseline.tokenizer, text)).bitsPerByte;
   rows.push(row);

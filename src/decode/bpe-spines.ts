@@ -202,13 +202,12 @@ export class PairSpines {
       if (bl >= 0 && br >= 0) return f.inner[(bl << 8) | br] === 1 || (f.ends[bl] === 1 && f.starts[br] === 1);
       return bl >= 0 ? f.ends[bl] === 1 : f.starts[br] === 1;
     }
-    const both = concatBytes(this.table.bytes(l), this.table.bytes(r));
     if (this.model.ignoreMerges) {
-      // A piece that is itself a token comes out whole.
-      const node = this.table.find(both);
-      if (node !== null && this.table.idsEndingAt(node).length > 0) return false;
+      // A piece that is itself a token comes out whole (one hash lookup: this runs for every candidate of a step).
+      const both = concatBytes(this.table.bytes(l), this.table.bytes(r));
+      if (this.tokensByBytes().get(both, 0, both.length) >= 0) return false;
     }
-    return this.meet(l, r, true) ?? this.encodesTo(both, [l, r]);
+    return this.meet(l, r, true) ?? this.encodesTo(concatBytes(this.table.bytes(l), this.table.bytes(r)), [l, r]);
   }
 
   private encodesTo(bytes: Uint8Array, want: number[]): boolean {

@@ -156,6 +156,18 @@ export class CoverRule {
   /** Per sequence that spells only the start of the text (the encode prefix and the first token): re-encoding
    * verdicts (−1/0/1). */
   private readonly starts = new Map<string, Int8Array>();
+  /** Piece-local tokenizers (pieceLocal): re-encoding verdicts per run of tokens since the last piece start. */
+  private readonly pieces = new Map<string, Int8Array>();
+  /**
+   * Unigram under Metaspace (split, "always" prepend) with no normalizer: each "▁"-piece is encoded on its own, so
+   * whether a token may follow depends only on the tokens since the last piece start (a token whose bytes begin with
+   * the space); the pieces before are already canonical in every node. Re-encoding that run, not the whole text,
+   * keeps the verdict and makes it shareable between nodes. The run is checked after `anchor` (the encoding of "x"),
+   * so that it stands inside a text: at a text's start Metaspace adds no "▁" before a space, and a run starting
+   * with a lone "▁" would read differently.
+   */
+  private readonly pieceLocal: boolean;
+  private readonly anchor: number[];
   private readonly unreachable: Set<number>;
   /** Byte-level regex pre-tokenizer: pieces are one character per byte, so cuts are byte offsets. */
   private readonly pretokenize: ((text: string) => string[]) | null;
@@ -172,6 +184,17 @@ export class CoverRule {
     this.unreachable = canonical.hasPairRule ? canonical.unreachable() : new Set();
     const withModel = canonical as Canonicality & { modelPair?(left: number, right: number): boolean };
     this.modelPair = withModel.modelPair ? (l, r) => withModel.modelPair!(l, r) : (l, r) => canonical.validPair(l, r);
+    const json = tokenizer.toJSON();
+    const meta = json.pre_tokenizer as { type?: string; split?: boolean; prepend_scheme?: string } | null | undefined;
+    this.anchor = tokenizer.encodeIds("x", { addSpecialTokens: false });
+    this.pieceLocal =
+      !canonical.hasPairRule &&
+      (json.model as { type?: string }).type === "Unigram" &&
+      json.normalizer == null &&
+      meta?.type === "Metaspace" &&
+      meta.split !== false &&
+      meta.prepend_scheme === "always" &&
+      canonical.isCanonical(this.anchor);
     const pt = tokenizer.preTokenizer;
     const byteLevel = JSON.stringify(tokenizer.toJSON().pre_tokenizer ?? null).includes('"ByteLevel"');
     this.pretokenize =
@@ -249,7 +272,16 @@ export class CoverRule {
       if (ok < 0) this.startOk[token] = ok = this.prefixCanonical([token]) ? 1 : 0;
       return ok === 1;
     }
-    if (!this.canonical.hasPairRule) return this.prefixCanonical([...path(), token]);
+    if (!this.canonical.hasPairRule) {
+      if (!this.pieceLocal) return this.prefixCanonical([...path(), token]);
+      const ids = path();
+      let from = ids.length - 1;
+      while (from > 0 && this.table.bytes(ids[from]!)[0] !== 0x20) from--;
+      const run = from === 0 ? ids : [...this.anchor, ...ids.slice(from)];
+      const row = cachedRow(this.pieces, run.join(","), this.table.size);
+      if (row[token]! < 0) row[token] = this.prefixCanonical([...run, token]) ? 1 : 0;
+      return row[token] === 1;
+    }
     if (context.atStart) {
       const ids = path();
       const row = cachedRow(this.starts, ids.join(","), this.table.size);

@@ -62,6 +62,43 @@ abstract class CombinedModel implements ByteModel {
   }
 }
 
+/** The checked, normalised weights of an ensemble of `members` models. */
+export function ensembleWeights(members: number, options: EnsembleOptions = {}): { combine: Combine; weights: Float64Array } {
+  if (members < 1) throw new Error("ensemble: no members");
+  const combine = options.combine ?? "mixture";
+  if (combine !== "mixture" && combine !== "product") throw new Error(`ensemble: unknown combine "${String(combine)}" (expected mixture or product)`);
+  const w = options.weights ?? Array.from({ length: members }, () => 1);
+  if (w.length !== members) throw new Error(`ensemble: ${w.length} weights for ${members} members`);
+  if (w.some((x) => !(Number.isFinite(x) && x >= 0))) throw new Error(`ensemble: weights must be finite and non-negative, got ${w.join(", ")}`);
+  const sum = w.reduce((a, b) => a + b, 0);
+  if (!(sum > 0)) throw new Error("ensemble: the weights sum to 0");
+  return { combine, weights: Float64Array.from(w, (x) => x / sum) };
+}
+
+/**
+ * The members' normalised 257-way log-probabilities (`dists[i][at + o]` for outcome o) combined: mixture
+ * log Σ wᵢ pᵢ, or product Σ wᵢ log pᵢ, renormalised. `weights` as ensembleWeights gives them.
+ */
+export function combineDistributions(dists: readonly Float64Array[], weights: Float64Array, combine: Combine, at = 0): NextBytes {
+  const out = new Float64Array(BYTE_OUTCOMES);
+  const logW = Array.from(weights, Math.log);
+  for (let b = 0; b < BYTE_OUTCOMES; b++) {
+    if (combine === "mixture") {
+      let max = -Infinity;
+      for (let i = 0; i < dists.length; i++) max = Math.max(max, logW[i]! + dists[i]![at + b]!);
+      let s = 0;
+      if (max > -Infinity) for (let i = 0; i < dists.length; i++) s += Math.exp(logW[i]! + dists[i]![at + b]! - max);
+      out[b] = max === -Infinity ? -Infinity : max + Math.log(s);
+    } else {
+      let s = 0;
+      // A member with weight 0 has no say, even where it gives 0.
+      for (let i = 0; i < dists.length; i++) if (weights[i]! > 0) s += weights[i]! * dists[i]![at + b]!;
+      out[b] = s;
+    }
+  }
+  return normalised(out, "ensemble");
+}
+
 /** The members' next-byte distributions mixed or multiplied. */
 export class ByteEnsemble extends CombinedModel {
   readonly combineMode: Combine;
@@ -69,35 +106,17 @@ export class ByteEnsemble extends CombinedModel {
 
   constructor(members: readonly ByteModel[], options: EnsembleOptions = {}) {
     super(members);
-    if (members.length < 1) throw new Error("ensemble: no members");
-    this.combineMode = options.combine ?? "mixture";
-    if (this.combineMode !== "mixture" && this.combineMode !== "product") throw new Error(`ensemble: unknown combine "${String(this.combineMode)}" (expected mixture or product)`);
-    const w = options.weights ?? members.map(() => 1);
-    if (w.length !== members.length) throw new Error(`ensemble: ${w.length} weights for ${members.length} members`);
-    if (w.some((x) => !(Number.isFinite(x) && x >= 0))) throw new Error(`ensemble: weights must be finite and non-negative, got ${w.join(", ")}`);
-    const sum = w.reduce((a, b) => a + b, 0);
-    if (!(sum > 0)) throw new Error("ensemble: the weights sum to 0");
-    this.weights = Float64Array.from(w, (x) => x / sum);
+    const { combine, weights } = ensembleWeights(members.length, options);
+    this.combineMode = combine;
+    this.weights = weights;
   }
 
   protected combine(dists: NextBytes[]): NextBytes {
-    const out = new Float64Array(BYTE_OUTCOMES);
-    const logW = Array.from(this.weights, Math.log);
-    for (let b = 0; b < BYTE_OUTCOMES; b++) {
-      if (this.combineMode === "mixture") {
-        let max = -Infinity;
-        for (let i = 0; i < dists.length; i++) max = Math.max(max, logW[i]! + dists[i]!.logProbs[b]!);
-        let s = 0;
-        if (max > -Infinity) for (let i = 0; i < dists.length; i++) s += Math.exp(logW[i]! + dists[i]!.logProbs[b]! - max);
-        out[b] = max === -Infinity ? -Infinity : max + Math.log(s);
-      } else {
-        let s = 0;
-        // A member with weight 0 has no say, even where it gives 0.
-        for (let i = 0; i < dists.length; i++) if (this.weights[i]! > 0) s += this.weights[i]! * dists[i]!.logProbs[b]!;
-        out[b] = s;
-      }
-    }
-    return normalised(out, "ensemble");
+    return combineDistributions(
+      dists.map((d) => d.logProbs),
+      this.weights,
+      this.combineMode,
+    );
   }
 }
 

@@ -62,20 +62,25 @@ export async function exactHealingCovers(lm: TokenLM, tokenizer: Tokenizer, rule
     model.close();
     throw new TokenizerError(`exact healing: ${(e as Error).message}`);
   }
+  return { context, textIds, covers: rankedCovers(model), model };
+}
+
+/** Every cover of the text a byte-level model has read, with its probability among them, most likely first. */
+export function rankedCovers(model: ByteLM): HealingCover[] {
+  const table = model.rule.table;
+  const end = table.encodePrefix.length + model.text.length;
   const raw = model.covers();
   let max = -Infinity;
   for (const c of raw) max = Math.max(max, c.logP);
   let total = 0;
   for (const c of raw) total += Math.exp(c.logP - max);
-  const end = table.encodePrefix.length + bytes.length;
   const covers = raw.map((c): HealingCover => {
     const path: number[] = [];
     for (let n: CoverNode | null = c.parent; n && n.token >= 0; n = n.parent) path.push(n.token);
     path.reverse().push(c.token);
     return { ids: path, logP: c.logP, p: Math.exp(c.logP - max) / total, extra: table.bytes(c.token).slice(end - c.parent.end), cover: c };
   });
-  covers.sort((a, b) => b.p - a.p);
-  return { context, textIds, covers, model };
+  return covers.sort((a, b) => b.p - a.p);
 }
 
 /**

@@ -54,7 +54,7 @@ export function splitPromptBytes(prompt: string | Uint8Array): { text: string; p
     while (at < head.length && isValidUtf8(head.subarray(0, at + 1 + utf8Continuation(head, at)))) at += 1 + utf8Continuation(head, at);
     throw new TokenizerError(`the prompt is not valid UTF-8 at byte ${at} (0x${head[at]!.toString(16).padStart(2, "0")})`);
   }
-  return { text: new TextDecoder().decode(head), partial: bytes.slice(end), bytes };
+  return { text: new TextDecoder("utf-8", { ignoreBOM: true }).decode(head), partial: bytes.slice(end), bytes };
 }
 
 function utf8Continuation(bytes: Uint8Array, at: number): number {

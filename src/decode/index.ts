@@ -35,14 +35,15 @@ export { TokenByteTable, type StartRule, type TrieRange } from "./token-bytes.js
 export { canonicality, type Canonicality } from "./canonical.js";
 export { HEAL_MODES, HealingConstraint, continuationBytes, healingCandidates, planHealing, splitPromptBytes, type HealMode, type HealingPlan, type HealingReport } from "./heal.js";
 export { healedGenerate, type HealedGenerateOptions, type HealedGeneration } from "./heal-generate.js";
-export { exactHealingCovers, exactHealingPlan, type ExactHealing, type HealingCover } from "./heal-exact.js";
+export { exactHealingCovers, exactHealingPlan, rankedCovers, type ExactHealing, type HealingCover } from "./heal-exact.js";
 
 // Byte-level reading of token models (byte-lm.ts: definitions of canonical covers and the 257-way normalisation),
 // ensembles across tokenizers, next-byte distributions and byte-level bits per byte.
 export { ByteLM, CoverRule, coverRule, END_OF_TEXT, BYTE_OUTCOMES, type ByteModel, type ByteLMOptions, type NextBytes, type CoverNode, type Cover, type PairContext } from "./byte-lm.js";
-export { ByteEnsemble, ProxyTuned, type Combine, type EnsembleOptions, type ProxyTuningOptions } from "./ensemble.js";
+export { ByteEnsemble, ProxyTuned, combineDistributions, ensembleWeights, type Combine, type EnsembleOptions, type ProxyTuningOptions } from "./ensemble.js";
 export { sampleBytes, scoreBytes, drawOutcome, type ByteSamplingOptions, type ByteScore } from "./byte-generate.js";
-export { byteLevelBitsPerByte, type ByteLevelMember, type ByteLevelBits, type MemberBits } from "./byte-bpb.js";
+export { byteLevelBitsPerByte, readDocuments, type ByteLevelMember, type ByteLevelBits, type MemberBits, type DocumentsRead } from "./byte-bpb.js";
+export { traceDocuments, traceBits, concatTraces, combinedBitsPerByte, chooseWeight, serializeTrace, parseTrace, type ByteTrace, type ChosenWeights } from "./byte-trace.js";
 export { exactNextBytes, naiveNextBytes, type NextByteDistribution } from "./next-bytes.js";
 export { nonCanonicalMass, type NonCanonicalMass } from "./noncanonical.js";
 export { tokenLM, type TokenLM, type TokenState, type TokenRequest, type TokenResult } from "../lm/token-lm.js";

@@ -262,30 +262,31 @@ export class TokenByteTable {
 
   /** The tokens of `node` whose next byte is `byte`, or null when there are none: two binary searches. */
   child(node: TrieRange, byte: number): TrieRange | null {
-    const { data, offsets, order } = this;
     const d = node.depth;
-    // Within a node every token shares its first d bytes, so key(i) — the byte at d, −1 when the token ends at d —
-    // is non-decreasing over the sorted positions.
-    const key = (i: number): number => {
-      const id = order[i]!;
-      const at = offsets[id]! + d;
-      return at < offsets[id + 1]! ? data[at]! : -1;
-    };
+    // Within a node every token shares its first d bytes, so keyAt(i, d) — the byte at d, −1 when the token ends
+    // at d — is non-decreasing over the sorted positions. (A method, not a closure: this runs per byte per lookup.)
     let lo = node.lo;
     let hi = node.hi;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (key(mid) < byte) lo = mid + 1;
+      if (this.keyAt(mid, d) < byte) lo = mid + 1;
       else hi = mid;
     }
     const start = lo;
     hi = node.hi;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (key(mid) <= byte) lo = mid + 1;
+      if (this.keyAt(mid, d) <= byte) lo = mid + 1;
       else hi = mid;
     }
     return lo > start ? { lo: start, hi: lo, depth: d + 1 } : null;
+  }
+
+  /** The byte at depth `d` of the token at sorted position `i` (−1: the token ends before it). */
+  private keyAt(i: number, d: number): number {
+    const id = this.order[i]!;
+    const at = this.offsets[id]! + d;
+    return at < this.offsets[id + 1]! ? this.data[at]! : -1;
   }
 
   /** The node of the tokens starting with bytes[start, end), or null. */

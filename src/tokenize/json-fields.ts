@@ -1,10 +1,11 @@
 // Reading typed fields of a tokenizer.json object, with errors that name the field: shared by every stage.
 import { TokenizerError, type JsonObject } from "./types.js";
 
-/** A string field; `fallback` when absent or null (if given). */
-export function str(o: JsonObject, key: string, path: string, fallback?: string): string {
+/** A string field; `fallback` when absent (if given), and when null unless `nullAllowed` is false (HF's reader
+ * refuses null for a plain String field: WordPiece's and WordLevel's unk_token). */
+export function str(o: JsonObject, key: string, path: string, fallback?: string, nullAllowed = true): string {
   const v = o[key];
-  if ((v === undefined || v === null) && fallback !== undefined) return fallback;
+  if ((v === undefined || (v === null && nullAllowed)) && fallback !== undefined) return fallback;
   if (typeof v !== "string") throw new TokenizerError(`expected a string, got ${JSON.stringify(v)}`, `${path}.${key}`);
   return v;
 }
@@ -27,12 +28,18 @@ export function nonNegativeInt(v: unknown, path: string, max = 0xffffffff, min =
   return v;
 }
 
-/** A boolean field; `fallback` when absent or null. */
+/** A boolean field; `fallback` when absent. null is refused, as HF's reader refuses it for a plain bool field. */
 export function bool(o: JsonObject, key: string, path: string, fallback: boolean): boolean {
   const v = o[key];
-  if (v === undefined || v === null) return fallback;
+  if (v === undefined) return fallback;
   if (typeof v !== "boolean") throw new TokenizerError(`expected true or false, got ${JSON.stringify(v)}`, `${path}.${key}`);
   return v;
+}
+
+/** A boolean field that HF's reader also takes as null (stages with a hand-written deserializer: Metaspace,
+ * RobertaProcessing); `fallback` when absent or null. */
+export function boolAllowingNull(o: JsonObject, key: string, path: string, fallback: boolean): boolean {
+  return o[key] === null ? fallback : bool(o, key, path, fallback);
 }
 
 /** The deepest nesting of arrays and objects the reference reads (serde_json stops at its 128th level). */

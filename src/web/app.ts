@@ -32,6 +32,8 @@ declare global {
     /** Milliseconds from an input event to the end of the next frame that shows it (style, layout and paint included). */
     retokenFrameTimings: number[];
     retokenReady: boolean;
+    /** Milliseconds from posting the text before the caret to the worker to drawing the model's views of it. */
+    retokenCaretTimings: number[];
   }
 }
 
@@ -64,6 +66,7 @@ const assetWaiters = new Map<string, (text: string) => void>();
 window.retokenAsset = (key, text) => assetWaiters.get(key)?.(text);
 window.retokenTimings = [];
 window.retokenFrameTimings = [];
+window.retokenCaretTimings = [];
 
 function loadAsset(key: string, src: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -359,6 +362,7 @@ const workerTokenizers = new Set<string>();
 let querySeq = 0;
 let queryInFlight = false;
 let queryQueued = false;
+let queryPostedAt = 0;
 let caretTimer: ReturnType<typeof setTimeout> | undefined;
 
 function startWorker(): Promise<Worker> {
@@ -407,6 +411,7 @@ function sendQuery(): void {
   // A caret between the halves of a surrogate pair reads the whole character.
   if (/[\ud800-\udbff]$/.test(prompt)) prompt = textInput.value.slice(0, caret + 1);
   queryInFlight = true;
+  queryPostedAt = performance.now();
   post({ type: "query", seq: ++querySeq, prompt, healKey: key });
   healStatus.textContent = "working…";
 }
@@ -416,7 +421,10 @@ function onWorkerMessage(m: FromWorker): void {
     modelStatus.textContent = `model ready (${m.ms.toFixed(0)} ms to read the weights).`;
     scheduleCaret();
   } else if (m.type === "heal") drawHeal(m.heal);
-  else if (m.type === "model") drawModel(m.model);
+  else if (m.type === "model") {
+    drawModel(m.model);
+    window.retokenCaretTimings.push(performance.now() - queryPostedAt);
+  }
   else if (m.type === "error") (m.what === "heal" ? healStatus : modelStatus).textContent = `${m.what}: ${m.message}`;
   else if (m.type === "done") {
     queryInFlight = false;
@@ -462,10 +470,10 @@ function drawHeal(h: HealView): void {
   report.textContent =
     r.tokensRemoved === 0 && r.bytesRemoved === 0
       ? "Nothing to heal: no token goes on from the end of this text, so generation continues from its own tokens."
-      : `Rollback removes ${r.tokensRemoved} token${r.tokensRemoved === 1 ? "" : "s"} (${r.bytesRemoved} byte${r.bytesRemoved === 1 ? "" : "s"}); the next tokens must spell ${JSON.stringify(h.removedLabel)} again first — ${r.candidates} token${r.candidates === 1 ? "" : "s"} may come first.`;
+      : `Rollback removes the struck ${r.tokensRemoved} token${r.tokensRemoved === 1 ? "" : "s"} (${r.bytesRemoved} byte${r.bytesRemoved === 1 ? "" : "s"}); the next tokens must spell ${JSON.stringify(h.removedLabel)} again first — ${r.candidates} token${r.candidates === 1 ? "" : "s"} may come first.`;
   const removed = el("span", { testid: "heal-removed" }, ...h.removed.map((t) => tokenChip(t, "t removed")));
   removed.dataset.bytes = h.removedBytes.map((b) => b.toString(16).padStart(2, "0")).join("");
-  const tokens = el("div", { className: "tokens heal-tokens" }, h.kept > h.keptTail.length ? "… " : "", el("span", { testid: "heal-kept" }, ...h.keptTail.map((t) => tokenChip(t))), removed);
+  const tokens = el("div", { className: "tokens heal-tokens", title: "the end of the text before the caret; struck: the tokens rollback removes" }, h.kept > h.keptTail.length ? "… " : "", el("span", { testid: "heal-kept" }, ...h.keptTail.map((t) => tokenChip(t))), removed);
   const list = el("ol", { className: "candidates", testid: "heal-candidates" });
   for (const c of h.candidates) {
     const li = el("li", {}, tokenChip(c), c.canonical ? "" : el("span", { className: "note", textContent: " (not canonical here: refused)" }));
@@ -481,7 +489,7 @@ function drawHeal(h: HealView): void {
   const more = r.candidates > h.candidates.length ? el("p", { className: "stats", textContent: `first ${h.candidates.length} of ${r.candidates} candidates` }) : "";
   healView.dataset.prompt = h.prompt;
   healView.dataset.key = h.key;
-  healView.replaceChildren(tokens, report, ...(h.candidates.length ? [el("p", { textContent: "Tokens that may come first (struck: the kept text plus the token would not be canonical):" }), list, more] : []));
+  healView.replaceChildren(tokens, report, ...(h.candidates.length ? [el("p", { textContent: "Tokens that may come first, most likely first once the model is loaded (one marked refused would make the text non-canonical):" }), list, more] : []));
 }
 
 /** The model section: next-token, naive and exact next-byte probabilities at the caret, from the bundled model. */
@@ -491,6 +499,7 @@ const exactStatus = el("p", { className: "status", testid: "exact-status" });
 const nextTokens = el("figure", { className: "chart", testid: "next-tokens" });
 const nextBytes = el("figure", { className: "chart", testid: "next-bytes" });
 const exactBytes = el("figure", { className: "chart", testid: "exact-next-bytes" });
+const exactCovers = el("figure", { className: "chart", testid: "exact-healing" });
 
 async function loadModel(): Promise<void> {
   const m = window.retokenManifest.model!;
@@ -532,7 +541,7 @@ function drawModel(v: ModelView): void {
   const whole = tok.tokenizer.encode(textInput.value, { addSpecialTokens: false });
   const inside = whole.offsets.findIndex(([s, e]) => s < caret && caret < e);
   modelStatus.textContent =
-    `${v.contextTokens} tokens of context before the caret (${tok.title}); ${v.ms.toFixed(0)} ms in the worker.` +
+    `The model read ${v.windowBytes < v.promptBytes ? `the last ${v.windowBytes} of the ${v.promptBytes} bytes` : `the ${v.windowBytes} bytes`} before the caret (${v.contextTokens} tokens of ${tok.title}); ${v.ms.toFixed(0)} ms in the worker.` +
     (inside >= 0 ? ` The caret is inside the token ${JSON.stringify(tok.faces.face(whole.ids[inside]!).label)}: the naive next byte below is biased by the cut; the exact one is not.` : "");
   const byteLabel = (b: number) => visibleBytes(Uint8Array.of(b)).label;
   const tokenRows = v.nextTokens.map((r) => ({ id: r.id, p: r.p, label: `${tok.faces.face(r.id).label} (${r.id})` }));
@@ -544,14 +553,26 @@ function drawModel(v: ModelView): void {
   if ("error" in x) {
     exactStatus.textContent = `exact next byte: ${x.error}`;
     exactBytes.replaceChildren();
+    exactCovers.replaceChildren();
     return;
   }
   const exactRows = x.bytes.map((r) => ({ ...r, label: byteLabel(r.id) }));
   exactStatus.dataset.end = String(x.endOfText);
   exactStatus.textContent =
-    `Exact next byte: every canonical tokenization of the ${x.windowBytes < x.promptBytes ? `last ${x.windowBytes} of ${x.promptBytes}` : x.windowBytes} bytes before the caret weighed by the model; ` +
+    `Exact next byte: every canonical tokenization of those bytes weighed by the model; ` +
     `end of text ${(100 * x.endOfText).toFixed(2)}%; ${x.passes} model calls, ${x.ms.toFixed(0)} ms.`;
   exactBytes.replaceChildren(el("figcaption", { textContent: "Next byte, exact (all canonical covers)" }), probabilityChart("exact-next-byte", "exact next byte", exactRows), rankedList(exactRows, "exact-next-byte-list"));
+  const covers = el("ol", { className: "candidates", testid: "exact-covers" });
+  for (const c of x.covers) {
+    const li = el("li", {}, c.common > 0 ? "… " : "", ...c.head.map((t) => tokenChip(t)), c.extra ? el("span", { className: "stats", textContent: ` (+${c.extra})` }) : "", ` ${(100 * c.p).toFixed(2)}%`);
+    li.dataset.ids = c.ids.join(",");
+    li.dataset.p = String(c.p);
+    covers.append(li);
+  }
+  exactCovers.replaceChildren(
+    el("figcaption", { textContent: `Exact healing: how the text's end is tokenized, over all ${x.coverCount} canonical covers (… the text's own tokens; +bytes the last token adds)` }),
+    covers,
+  );
 }
 
 function main(): void {
@@ -607,7 +628,7 @@ function main(): void {
       load.disabled = true;
       void loadModel();
     });
-    modelBox.append(el("h2", { textContent: "The model at the caret" }), load, modelStatus, exactStatus, el("div", { className: "model-views" }, nextTokens, nextBytes, exactBytes));
+    modelBox.append(el("h2", { textContent: "The model at the caret" }), load, modelStatus, exactStatus, el("div", { className: "model-views" }, nextTokens, nextBytes, exactBytes, exactCovers));
   }
   // Drop a file anywhere on the page.
   document.addEventListener("dragover", (e) => e.preventDefault());

@@ -8,9 +8,10 @@ import type { JsonObject } from "../tokenize/types.js";
 import { canonicality, type Canonicality } from "../decode/canonical.js";
 import { HealingConstraint, healingCandidates, planHealing, splitPromptBytes, type HealingReport } from "../decode/heal.js";
 import { ByteLM, END_OF_TEXT, coverRule, type CoverRule } from "../decode/byte-lm.js";
+import { rankedCovers } from "../decode/heal-exact.js";
 import { parseModelConfig } from "../lm/config.js";
 import { cpuTokenLM } from "../lm/cpu-token-lm.js";
-import type { TokenLM } from "../lm/token-lm.js";
+import type { TokenLM, TokenResult } from "../lm/token-lm.js";
 import { parseSafetensors } from "../tensor/safetensors.js";
 import { jsGemm } from "../tensor/gemm.js";
 import type { Arrays } from "../tensor/optim.js";
@@ -18,9 +19,12 @@ import { TokenFaces, visibleBytes } from "./token-view.js";
 
 /** Candidates whose canonicity is checked and shown (each check re-encodes; a prompt ending in a space has 30k). */
 export const SHOWN_CANDIDATES = 12;
-/** Bytes of text the exact byte-level model reads at most (about one model call per byte; the view says when the
- * text before the caret was longer and only its end was read). */
-export const EXACT_WINDOW = 384;
+/** Covers of the text's end (exact healing) shown, most likely first. */
+export const SHOWN_COVERS = 6;
+/** Bytes of text before the caret the model reads (at first; up to twice that while typing): the exact byte-level
+ * model makes about one model call per byte, and starts again after an edit that is not typing at the end. The view
+ * says when the text was longer and only its end was read. */
+export const EXACT_WINDOW = 128;
 
 export interface TokenRow {
   id: number;
@@ -45,17 +49,29 @@ export interface HealView {
   ms: number;
 }
 
+/** One way the text's end can be tokenized (exact healing's cover): its ids, how many of them are the text's own
+ * tokens, the rest as rows, the bytes its last token adds past the text, and its probability among all covers. */
+export interface CoverRow {
+  ids: number[];
+  common: number;
+  head: TokenRow[];
+  extra: string;
+  p: number;
+}
+
 export interface ModelView {
   /** The text before the caret the model read. */
   prompt: string;
-  /** Tokens of context before the caret the model read (the last maxPositions − 1). */
+  /** Tokens of the window the model read, and the window's and the whole prompt's bytes. */
   contextTokens: number;
+  windowBytes: number;
+  promptBytes: number;
   nextTokens: { id: number; p: number }[];
   /** The 10 bytes with the most next-token mass summed by first byte (specials left out, not renormalised): the
    * tokenization-biased view. */
   naiveBytes: { id: number; p: number }[];
   /** The exact next byte: the 10 most likely bytes (id: the byte) and the end of text. */
-  exact: { bytes: { id: number; p: number }[]; endOfText: number; windowBytes: number; promptBytes: number; passes: number; ms: number } | { error: string };
+  exact: { bytes: { id: number; p: number }[]; endOfText: number; covers: CoverRow[]; coverCount: number; passes: number; ms: number } | { error: string };
   /** P(candidate | kept tokens) renormalised over the healing candidates, for the shown candidates, when the healing
    * view's tokenizer is the model's. */
   healed: { id: number; p: number }[] | null;
@@ -89,7 +105,7 @@ export function exactWindow(prompt: string): string {
 
 export class CaretEngine {
   private readonly entries = new Map<string, Entry>();
-  private model: { lm: TokenLM; key: string; rule: CoverRule; reader: ByteLM | null; head: string; read: string } | null = null;
+  private model: { lm: TokenLM; key: string; rule: CoverRule; reader: ByteLM | null; head: string; read: string; state: { ids: number[]; result: TokenResult } | null } | null = null;
 
   addTokenizer(key: string, json: JsonObject): void {
     const tokenizer = Tokenizer.fromJSON(json, { fileName: key });
@@ -120,7 +136,7 @@ export class CaretEngine {
     const e = this.entry(key);
     const rule = coverRule(e.tokenizer);
     e.canon = rule.canonical;
-    this.model = { lm: cpuTokenLM(config, weights, jsGemm), key, rule, reader: null, head: "", read: "" };
+    this.model = { lm: cpuTokenLM(config, weights, jsGemm), key, rule, reader: null, head: "", read: "", state: null };
   }
 
   get modelLoaded(): boolean {
@@ -158,8 +174,30 @@ export class CaretEngine {
     };
   }
 
-  /** The model at the caret; `healKey`: the healing view's tokenizer (its candidates get probabilities when it is the
-   * model's). Returns the model's view and the healing view ordered by those probabilities. */
+  /** The text the model reads: the end of `prompt` from a word start, EXACT_WINDOW bytes at first; its start stays
+   * put while the text before it is unchanged and the window at most twice that long, so while typing the model
+   * only reads what was typed since the last query. */
+  private window(prompt: string): string {
+    const m = this.model!;
+    if (!(prompt.startsWith(m.head) && utf8.encode(prompt).length - utf8.encode(m.head).length <= 2 * EXACT_WINDOW)) {
+      m.head = prompt.slice(0, prompt.length - exactWindow(prompt).length);
+    }
+    return prompt.slice(m.head.length);
+  }
+
+  /** The model after `ids` (start token first): extends the kept state when `ids` go on from its ids. */
+  private async after(ids: number[]): Promise<TokenResult> {
+    const m = this.model!;
+    const kept = m.state;
+    const from = kept && kept.ids.length <= ids.length && kept.ids.every((id, i) => id === ids[i]) ? kept : null;
+    const result = from && from.ids.length === ids.length ? from.result : (await m.lm.extend([{ from: from?.result.state ?? null, ids: ids.slice(from?.ids.length ?? 0), consume: true }]))[0]!;
+    m.state = { ids, result };
+    return result;
+  }
+
+  /** The model at the caret, on the window of `prompt`; `healKey`: the healing view's tokenizer (its candidates get
+   * probabilities when it is the model's). Returns the model's view and the healing view ordered by those
+   * probabilities. */
   async atCaret(prompt: string, healKey: string | null): Promise<{ model: ModelView; heal: HealView | null }> {
     const m = this.model;
     if (!m) throw new Error("the model is not loaded");
@@ -168,56 +206,62 @@ export class CaretEngine {
     const { lm } = m;
     const start = lm.startId;
     if (start === null) throw new Error("the model has no start token (BOS or EOS in config.json)");
-    const { text, partial } = splitPromptBytes(prompt);
-    const ids = e.tokenizer.encode(text, { addSpecialTokens: false }).ids.slice(-(lm.maxPositions - 1));
-    // Healing with the model's tokenizer: the kept tokens' forward gives the healed first token's distribution, and
-    // the removed tokens fed after it give the next-token view, one pass over the text in all.
+    const window = this.window(prompt);
+    const { text, partial } = splitPromptBytes(window);
+    const ids = e.tokenizer.encode(text, { addSpecialTokens: false }).ids;
+    // The kept tokens' state (all but the last few, which typing changes; with the model's tokenizer in the healing
+    // view, the tokens healing keeps: their distribution is the healed first token's) is extended while typing.
     const plan = healKey === m.key ? planHealing(this.canon(e), ids, partial, "rollback") : null;
-    const keep = plan ? plan.keptIds.length : ids.length;
-    const [head] = await lm.extend([{ from: null, ids: [start, ...ids.slice(0, keep)] }]);
-    let next = head!;
-    if (keep < ids.length) [next] = await lm.extend([{ from: head!.state, ids: ids.slice(keep) }]);
+    const keep = plan ? plan.keptIds.length : Math.max(0, ids.length - 4);
+    const head = await this.after([start, ...ids.slice(0, keep)]);
+    const next = keep < ids.length ? (await lm.extend([{ from: head.state, ids: ids.slice(keep) }]))[0]! : head;
     const p = Float64Array.from(next.logProbs, Math.exp);
     let healed: { id: number; p: number }[] | null = null;
     let heal: HealView | null = null;
     if (plan && healKey) {
       const candidates = plan.removed.length ? healingCandidates(this.canon(e), plan.keptIds, plan.removed) : [];
       let z = 0;
-      for (const id of candidates) z += Math.exp(head!.logProbs[id]!);
-      const byP = (list: number[]) => [...list].sort((a, b) => head!.logProbs[b]! - head!.logProbs[a]!);
+      for (const id of candidates) z += Math.exp(head.logProbs[id]!);
+      const byP = (list: number[]) => [...list].sort((a, b) => head.logProbs[b]! - head.logProbs[a]!);
       heal = this.heal(healKey, prompt, byP);
-      healed = heal.candidates.map((c) => ({ id: c.id, p: Math.exp(head!.logProbs[c.id]!) / z }));
+      // The window's healing is the whole text's when they remove the same bytes (the window starts at a word).
+      const same = heal.removedBytes.length === plan.removed.length && heal.removedBytes.every((b, i) => b === plan.removed[i]);
+      healed = same ? heal.candidates.map((c) => ({ id: c.id, p: Math.exp(head.logProbs[c.id]!) / z })) : null;
     }
     const table = m.rule.table;
     const naiveBytes = new Float64Array(256);
     for (let id = 0; id < table.size; id++) if (!table.isSpecial(id) && table.length(id) > 0) naiveBytes[table.bytes(id)[0]!] += p[id]!;
-    return { model: { prompt, contextTokens: ids.length, nextTokens: topK(p, 10), naiveBytes: topK(naiveBytes, 10), exact: await this.exact(prompt), healed, ms: performance.now() - t0 }, heal };
+    const exact = await this.exact(window, ids, e);
+    return { model: { prompt, contextTokens: ids.length, windowBytes: utf8.encode(window).length, promptBytes: utf8.encode(prompt).length, nextTokens: topK(p, 10), naiveBytes: topK(naiveBytes, 10), exact, healed, ms: performance.now() - t0 }, heal };
   }
 
-  /** The exact next-byte distribution after the window of `prompt`. The window stays where it began while the text
-   * before it is unchanged and the window at most twice EXACT_WINDOW long, so typing pushes only the new bytes. */
-  private async exact(prompt: string): Promise<ModelView["exact"]> {
+  /** The exact next-byte distribution after `window`: the kept byte-level model reads only the bytes typed since the
+   * last query when the window goes on from what it read (else it starts again). */
+  private async exact(window: string, ids: readonly number[], e: Entry): Promise<ModelView["exact"]> {
     const m = this.model!;
     const t0 = performance.now();
     const passes = m.lm.forwardPasses;
-    const reuse = m.reader !== null && prompt.startsWith(m.head + m.read) && utf8.encode(prompt).length - utf8.encode(m.head).length <= 2 * EXACT_WINDOW;
-    const window = reuse ? prompt.slice(m.head.length) : exactWindow(prompt);
     try {
-      if (!reuse) {
+      if (!m.reader || !window.startsWith(m.read)) {
         m.reader?.close();
         m.reader = null;
-        m.head = prompt.slice(0, prompt.length - window.length);
         m.read = "";
         m.reader = await ByteLM.create(m.lm, m.rule);
       }
-      await m.reader!.pushText(window.slice(m.read.length));
+      await m.reader.pushText(window.slice(m.read.length));
       m.read = window;
-      const { logProbs } = await m.reader!.next();
+      const { logProbs } = await m.reader.next();
+      const covers = window.length ? rankedCovers(m.reader) : [];
       return {
+        covers: covers.slice(0, SHOWN_COVERS).map((c) => {
+          let common = 0;
+          // At least the last token is shown (a cover that is the text's own tokens shares them all).
+          while (common < c.ids.length - 1 && c.ids[common] === ids[common]) common++;
+          return { ids: c.ids, common, head: c.ids.slice(common).map((id) => this.row(e, id)), extra: visibleBytes(c.extra).label, p: c.p };
+        }),
+        coverCount: covers.length,
         bytes: topK(Float64Array.from(logProbs.subarray(0, 256), Math.exp), 10),
         endOfText: Math.exp(logProbs[END_OF_TEXT]!),
-        windowBytes: utf8.encode(window).length,
-        promptBytes: utf8.encode(prompt).length,
         passes: m.lm.forwardPasses - passes,
         ms: performance.now() - t0,
       };

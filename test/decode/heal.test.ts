@@ -103,6 +103,8 @@ test("bad input: invalid UTF-8 inside a prompt, a cut character without healing"
   assert.throws(() => splitPromptBytes(Uint8Array.of(0x41, 0xe6, 0x97, 0x41)), /not valid UTF-8 at byte 1 \(0xe6\)/);
   const cut = splitPromptBytes(enc.encode("ab😀").subarray(0, 4));
   assert.deepEqual([cut.text, [...cut.partial]], ["ab", [0xf0, 0x9f]]);
+  // A leading U+FEFF is text (Llama 2 has a token for it), not a byte-order mark to drop: the prompt stays as given.
+  assert.equal(splitPromptBytes("\ufeffab").text, "\ufeffab");
   const canon = canonicality(decodeTokenizer("gpt-2"));
   assert.throws(() => planHealing(canon, [1, 2], cut.partial, "off"), /the prompt ends inside a UTF-8 character \(2 of its bytes\)/);
   // Owed bytes are paid exactly once: a constraint is inactive after a token that covers them.

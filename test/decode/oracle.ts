@@ -9,7 +9,7 @@ import type { Params } from "../../src/lm/model.js";
 import type { TokenLM, TokenState } from "../../src/lm/token-lm.js";
 
 const utf8 = new TextEncoder();
-const strict = new TextDecoder("utf-8", { fatal: true });
+const strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const FIX = "test/fixtures/decode";
 
 /** GPT-2's byte ↔ printable-character table, written out again here (the oracle shares no code with src/decode). */

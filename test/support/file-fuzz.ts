@@ -166,7 +166,7 @@ function classify(format: FuzzFormat, base: string, mutation: string, file: stri
   const c = (outcome: Outcome, detail: string): FuzzCase => ({ format, base, mutation, outcome, detail });
   if ("error" in ours) return isClear(ours.error, file) ? c("clear-error", errorText(ours.error)) : c("crash", errorText(ours.error));
   if ("error" in reference) {
-    const why = DOCUMENTED_ACCEPTANCES.find((a) => a.format === format && a.matches(mutation, errorText(reference.error)));
+    const why = DOCUMENTED_ACCEPTANCES.find((a) => a.format === format && a.matches(mutation, errorText(reference.error), file));
     return why ? c("documented-acceptance", `${why.id}: ${errorText(reference.error)}`) : c("loads-that-reference-refuses", errorText(reference.error));
   }
   for (let i = 0; i < ours.ids.length; i++) {
@@ -211,11 +211,13 @@ const jsonBaseCache = new Map<string, string>();
 function jsonBase(base: string): string {
   let text = jsonBaseCache.get(base);
   if (text === undefined) {
-    text = base.startsWith("spm:") ? JSON.stringify(sentencePieceToTokenizerJson(new Uint8Array(readFileSync(base.slice(4))), { fileName: base.slice(4) })) : readFileSync(base, "utf8");
+    text = base.startsWith("spm:") ? JSON.stringify(sentencePieceToTokenizerJson(new Uint8Array(readFileSync(base.slice(4))), { fileName: base.slice(4), spmEncode: false })) : readFileSync(base, "utf8");
     jsonBaseCache.set(base, text);
   }
   return text;
 }
+
+const HF_TIMEOUT_MS = 120_000;
 
 /** The HF binding in a child process (hf-reference-child.mjs), restarted when a damaged file makes it abort. */
 class HfReference {
@@ -251,7 +253,17 @@ class HfReference {
     this.stderr = "";
     const id = this.next++;
     return new Promise((resolve) => {
-      this.pending = { id, resolve };
+      // The child and its channel are unref'd (they must not keep a finished run alive), so a request that is never
+      // answered would let the event loop drain and end the run with exit code 13: a referenced timer waits for it,
+      // and a reference that hangs counts as refusing the file.
+      const timer = setTimeout(() => {
+        if (this.pending?.id !== id) return;
+        this.pending = null;
+        this.child?.kill("SIGKILL");
+        this.child = null;
+        resolve({ error: new Error(`the HF binding did not answer in ${HF_TIMEOUT_MS / 1000} s`) });
+      }, HF_TIMEOUT_MS);
+      this.pending = { id, resolve: (e) => (clearTimeout(timer), resolve(e)) };
       // A child that died before the message went out answers through the send callback, not 'exit'.
       this.child!.send({ id, json, texts }, (e) => {
         if (e && this.pending?.id === id) {

@@ -1,7 +1,8 @@
 // The playground's views at the caret in Chromium (built site, file://): token healing shows what retoken/decode's
 // planHealing removes and which candidates HealingConstraint refuses; with the bundled model (run in the page's
 // worker on the plain-JS forward) the exact next-byte probabilities equal exactNextBytes in Node (OpenBLAS forward)
-// and the healed first token's probabilities equal the Node model's renormalised over healingCandidates, to 1e-6.
+// and the healed first token's probabilities equal the Node model's renormalised over healingCandidates, and exact
+// healing's covers equal exactHealingCovers, to 1e-6.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
@@ -12,7 +13,7 @@ import { Tokenizer } from "../../src/index.js";
 import { writePlayground } from "../../src/web/site.js";
 import { stateToHash } from "../../src/web/state.js";
 import { exactWindow, EXACT_WINDOW } from "../../src/web/caret.js";
-import { canonicality, type Canonicality, HealingConstraint, healingCandidates, planHealing, splitPromptBytes, exactNextBytes, coverRule } from "../../src/decode/index.js";
+import { canonicality, type Canonicality, HealingConstraint, healingCandidates, planHealing, splitPromptBytes, exactNextBytes, exactHealingCovers, coverRule } from "../../src/decode/index.js";
 import { launchChromium, paintedShare } from "./chromium.js";
 import { loadLanguageModel } from "../../src/lm/node.js";
 import { tokenLM } from "../../src/lm/token-lm.js";
@@ -63,7 +64,7 @@ function assertHealEqual(shown: ShownHeal, ref: ReturnType<typeof nodeHeal>, wha
   assert.deepEqual(shown.removed, ref.plan.removedIds, `${what}: removed tokens`);
   assert.equal(shown.bytes, Buffer.from(ref.plan.removed).toString("hex"), `${what}: removed bytes`);
   assert.deepEqual(shown.report, ref.plan.report, `${what}: report`);
-  assert.ok(shown.candidates.length > 0 && shown.candidates.length <= Math.min(12, ref.candidates.length), `${what}: ${shown.candidates.length} candidates shown`);
+  assert.equal(shown.candidates.length, Math.min(12, ref.plan.removed.length ? ref.candidates.length : 0), `${what}: candidates shown`);
   for (const c of shown.candidates) {
     assert.ok(ref.candidates.includes(c.id), `${what}: ${c.id} is not a healing candidate`);
     assert.equal(c.canonical, ref.canonical(c.id), `${what}: canonicity of ${c.id}`);
@@ -103,8 +104,10 @@ test("playground healing and exact next-byte views equal retoken/decode in Node"
     mark("healing without the model");
 
     await page.locator("[data-testid=model-load]").click();
-    for (const prompt of [first, "Five, Four, Thr"]) {
-      if (prompt !== first) await setText(page, prompt);
+    // The last prompt is typed on from the one before: the page's byte-level model reads only the new bytes.
+    for (const prompt of [first, "Five, Four, Thr", "Five, Four, Thre"]) {
+      if (prompt === "Five, Four, Thre") await page.keyboard.type("e");
+      else if (prompt !== first) await setText(page, prompt);
       const shown = await shownHeal(page, prompt, "default-model", true);
       const ref = nodeHeal(tokenizer, prompt);
       assertHealEqual(shown, ref, `default-model ${JSON.stringify(prompt)}`);
@@ -127,16 +130,27 @@ test("playground healing and exact next-byte views equal retoken/decode in Node"
         assert.ok(Math.abs(e.p - want.bytes[order[i]!]!) < 1e-6, `${JSON.stringify(prompt)}: rank ${i}`);
       });
       assert.ok(Math.abs(end - want.endOfText) < 1e-6, `end of text ${end} vs ${want.endOfText}`);
+      // Exact healing: the covers shown (ids and probability among all covers) are exactHealingCovers's.
+      const covers = await page.$$eval("[data-testid=exact-covers] li", (lis) => lis.map((li) => ({ ids: (li as HTMLElement).dataset.ids!, p: Number((li as HTMLElement).dataset.p) })));
+      const healing = await exactHealingCovers(lm, tokenizer, coverRule(tokenizer), prompt);
+      healing.model?.close();
+      assert.equal(covers.length, Math.min(6, healing.covers.length));
+      covers.forEach((c, i) => {
+        const ref = healing.covers.find((r) => r.ids.join(",") === c.ids);
+        assert.ok(ref && Math.abs(ref.p - c.p) < 1e-6, `${JSON.stringify(prompt)}: cover ${c.ids} p ${c.p} vs ${ref?.p}`);
+        assert.ok(Math.abs(healing.covers[i]!.p - c.p) < 1e-6, `${JSON.stringify(prompt)}: cover rank ${i}`);
+      });
       mark(`model views ${prompt}`);
     }
     assert.ok((await paintedShare(page, await page.locator("[data-testid=model-panel]").screenshot())) > 0.02, "the model panel did not draw");
     assert.ok((await paintedShare(page, await page.locator("[data-testid=heal-panel]").screenshot())) > 0.01, "the healing panel did not draw");
 
-    // Another tokenizer: GPT-2 backs "Five, Four, Thr" up over " Thr" (" Three" is one token).
+    // Another tokenizer: GPT-2 backs "Five, Four, Thre" up over " Thre" (" Three" is one token).
     await page.locator("[data-testid=heal-tokenizer]").selectOption("gpt2");
-    const g = await shownHeal(page, "Five, Four, Thr", "gpt2");
+    const g = await shownHeal(page, "Five, Four, Thre", "gpt2");
     mark("gpt2 shown");
-    assertHealEqual(g, nodeHeal(gpt2, "Five, Four, Thr"), "gpt2");
+    assert.ok(g.report.tokensRemoved > 0);
+    assertHealEqual(g, nodeHeal(gpt2, "Five, Four, Thre"), "gpt2");
     mark("gpt2 compared");
     assert.deepEqual(errors, []);
   } finally {

@@ -1,7 +1,8 @@
 // Metaspace decoder: "▁" back to spaces; the space the pre-tokenizer prepended is dropped from the first token.
 
 import { TokenizerError, type Decoder, type JsonObject } from "../types.js";
-import { bool, char } from "./util.js";
+import { char } from "./util.js";
+import { boolAllowingNull } from "../json-fields.js";
 
 export type PrependScheme = "always" | "first" | "never";
 
@@ -24,9 +25,9 @@ export class MetaspaceDecoder implements Decoder {
       scheme = s;
     } else {
       // Legacy files: add_prefix_space true means "always".
-      scheme = bool(json, "add_prefix_space", path, true) ? "always" : "never";
+      scheme = boolAllowingNull(json, "add_prefix_space", path, true) ? "always" : "never";
     }
-    return new MetaspaceDecoder(replacement, scheme, bool(json, "split", path, true));
+    return new MetaspaceDecoder(replacement, scheme, boolAllowingNull(json, "split", path, true));
   }
 
   decodeChain(tokens: string[]): string[] {

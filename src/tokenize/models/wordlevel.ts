@@ -1,7 +1,8 @@
 // WordLevel: each pre-token is one vocabulary entry, or the unknown token.
 import type { JsonObject, Model, Token } from "../types.js";
 import { TokenizerError } from "../types.js";
-import { VocabularyModel, keepKeys, optionalString, readVocabObject, type Vocabulary } from "./vocab.js";
+import { str } from "../json-fields.js";
+import { VocabularyModel, keepKeys, readVocabObject, type Vocabulary } from "./vocab.js";
 
 export class WordLevelModel extends VocabularyModel implements Model {
   readonly type = "WordLevel";
@@ -11,7 +12,7 @@ export class WordLevelModel extends VocabularyModel implements Model {
   }
 
   static fromJSON(json: JsonObject, path: string): WordLevelModel {
-    return new WordLevelModel(readVocabObject(json.vocab, path), optionalString(json, "unk_token", path), json);
+    return new WordLevelModel(readVocabObject(json.vocab, path), str(json, "unk_token", path, "<unk>", false), json);
   }
 
   tokenize(piece: string): Token[] {

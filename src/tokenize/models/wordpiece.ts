@@ -2,7 +2,7 @@
 // Matches HF: a word longer than max_input_chars_per_word, or one with any unmatched part, becomes one unknown token.
 import type { JsonObject, Model, Token } from "../types.js";
 import { TokenizerError } from "../types.js";
-import { nonNegativeInt } from "../json-fields.js";
+import { nonNegativeInt, str } from "../json-fields.js";
 import { VocabularyModel, keepKeys, optionalString, readVocabObject, type Vocabulary } from "./vocab.js";
 
 export class WordPieceModel extends VocabularyModel implements Model {
@@ -22,8 +22,8 @@ export class WordPieceModel extends VocabularyModel implements Model {
     const max = nonNegativeInt(json.max_input_chars_per_word ?? 100, `${path}.max_input_chars_per_word`);
     return new WordPieceModel(
       readVocabObject(json.vocab, path),
-      optionalString(json, "unk_token", path) ?? "[UNK]",
-      optionalString(json, "continuing_subword_prefix", path) ?? "##",
+      str(json, "unk_token", path, "[UNK]", false),
+      str(json, "continuing_subword_prefix", path, "##", false),
       max,
       json,
     );

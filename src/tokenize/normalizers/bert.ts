@@ -1,7 +1,7 @@
+import { bool } from "../json-fields.js";
 import type { NormalizedString } from "../normalized.js";
 import { isWhitespace } from "../normalized.js";
 import type { JsonObject, Normalizer } from "../types.js";
-import { optBool } from "./util.js";
 
 const OTHER = /[\p{Cc}\p{Cf}\p{Cn}\p{Co}]/u;
 const MN = /\p{Mn}/u;
@@ -40,10 +40,10 @@ export class BertNormalizer implements Normalizer {
   static fromJSON(json: JsonObject, path: string): BertNormalizer {
     const sa = json.strip_accents;
     return new BertNormalizer(
-      optBool(json, "clean_text", path, true),
-      optBool(json, "handle_chinese_chars", path, true),
-      sa === undefined || sa === null ? null : optBool(json, "strip_accents", path, false),
-      optBool(json, "lowercase", path, true),
+      bool(json, "clean_text", path, true),
+      bool(json, "handle_chinese_chars", path, true),
+      sa === undefined || sa === null ? null : bool(json, "strip_accents", path, false),
+      bool(json, "lowercase", path, true),
     );
   }
 

@@ -2,11 +2,11 @@
 // NUL-terminated replacement strings. Applied grapheme by grapheme as HF's Precompiled normalizer does: a grapheme
 // shorter than 6 bytes is looked up whole first, otherwise (or when it has no rule) each character on its own.
 
+import { bool } from "../json-fields.js";
 import { base64Decode } from "../../util/base64.js";
 import type { NormalizedString } from "../normalized.js";
 import { codePoints } from "../normalized.js";
 import { TokenizerError, type JsonObject, type Normalizer } from "../types.js";
-import { optBool } from "./util.js";
 
 const utf8 = new TextEncoder();
 const utf8d = new TextDecoder("utf-8", { ignoreBOM: true });
@@ -110,7 +110,7 @@ export class PrecompiledNormalizer implements Normalizer {
     const v = json.precompiled_charsmap;
     if (v !== null && v !== undefined && typeof v !== "string") throw new TokenizerError("expected a base64 string", `${path}.precompiled_charsmap`);
     const n = new PrecompiledNormalizer(v ?? null, path);
-    n.sentencePieceMatching = optBool(json, "longest_match", path, false);
+    n.sentencePieceMatching = bool(json, "longest_match", path, false);
     return n;
   }
 

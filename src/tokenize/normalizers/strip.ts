@@ -1,14 +1,14 @@
+import { bool } from "../json-fields.js";
 import type { NormalizedString } from "../normalized.js";
 import { isWhitespace } from "../normalized.js";
 import type { JsonObject, Normalizer } from "../types.js";
-import { optBool } from "./util.js";
 
 /** Removes leading and/or trailing whitespace (Unicode White_Space). */
 export class StripNormalizer implements Normalizer {
   readonly type = "Strip";
   constructor(readonly stripLeft = true, readonly stripRight = true) {}
   static fromJSON(json: JsonObject, path: string): StripNormalizer {
-    return new StripNormalizer(optBool(json, "strip_left", path, true), optBool(json, "strip_right", path, true));
+    return new StripNormalizer(bool(json, "strip_left", path, true), bool(json, "strip_right", path, true));
   }
   normalize(s: NormalizedString): void {
     s.strip(this.stripLeft, this.stripRight);

@@ -2,23 +2,9 @@
 
 import { TokenizerError, type Json, type JsonObject } from "../types.js";
 
-export function optBool(o: JsonObject, key: string, path: string, fallback: boolean): boolean {
-  const v = o[key];
-  if (v === undefined || v === null) return fallback;
-  if (typeof v !== "boolean") throw new TokenizerError(`expected true or false, got ${JSON.stringify(v)}`, `${path}.${key}`);
-  return v;
-}
-
 export function reqStr(o: JsonObject, key: string, path: string): string {
   const v = o[key];
   if (typeof v !== "string") throw new TokenizerError(v === undefined ? `missing field "${key}"` : `expected a string, got ${JSON.stringify(v)}`, v === undefined ? path : `${path}.${key}`);
-  return v;
-}
-
-export function optStr(o: JsonObject, key: string, path: string, fallback: string): string {
-  const v = o[key];
-  if (v === undefined || v === null) return fallback;
-  if (typeof v !== "string") throw new TokenizerError(`expected a string, got ${JSON.stringify(v)}`, `${path}.${key}`);
   return v;
 }
 

@@ -1,5 +1,5 @@
+import { bool } from "../json-fields.js";
 import { byteLevelText } from "../normalizers/byte-level.js";
-import { optBool } from "../normalizers/util.js";
 import { splitText } from "../normalized.js";
 import type { PreTokenizedString } from "../pretokenized.js";
 import { GPT2_PATTERN_SOURCE } from "./patterns.js";
@@ -22,7 +22,7 @@ export class ByteLevelPreTokenizer implements PreTokenizer {
   ) {}
 
   static fromJSON(json: JsonObject, path: string): ByteLevelPreTokenizer {
-    return new ByteLevelPreTokenizer(optBool(json, "add_prefix_space", path, true), optBool(json, "trim_offsets", path, true), optBool(json, "use_regex", path, true));
+    return new ByteLevelPreTokenizer(bool(json, "add_prefix_space", path, true), bool(json, "trim_offsets", path, true), bool(json, "use_regex", path, true));
   }
 
   preTokenize(p: PreTokenizedString): void {

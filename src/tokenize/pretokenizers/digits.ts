@@ -1,4 +1,4 @@
-import { optBool } from "../normalizers/util.js";
+import { bool } from "../json-fields.js";
 import { splitText } from "../normalized.js";
 import type { PreTokenizedString } from "../pretokenized.js";
 import type { JsonObject, PreTokenizer } from "../types.js";
@@ -16,7 +16,7 @@ export class DigitsPreTokenizer implements PreTokenizer {
   readonly type = "Digits";
   constructor(readonly individualDigits = false) {}
   static fromJSON(json: JsonObject, path: string): DigitsPreTokenizer {
-    return new DigitsPreTokenizer(optBool(json, "individual_digits", path, false));
+    return new DigitsPreTokenizer(bool(json, "individual_digits", path, false));
   }
   preTokenize(p: PreTokenizedString): void {
     splitEach(p, isNumeric, this.individualDigits ? "isolated" : "contiguous");

@@ -1,4 +1,5 @@
-import { optBool, reqChar } from "../normalizers/util.js";
+import { bool, boolAllowingNull } from "../json-fields.js";
+import { reqChar } from "../normalizers/util.js";
 import { splitText } from "../normalized.js";
 import type { PreTokenizedString } from "../pretokenized.js";
 import { TokenizerError, type JsonObject, type PreTokenizer } from "../types.js";
@@ -29,11 +30,11 @@ export class MetaspacePreTokenizer implements PreTokenizer {
     const legacy = json.add_prefix_space;
     let scheme: PrependScheme;
     const ps = json.prepend_scheme;
-    if (ps === undefined || ps === null) scheme = optBool(json, "add_prefix_space", path, true) ? "always" : "never";
+    if (ps === undefined || ps === null) scheme = boolAllowingNull(json, "add_prefix_space", path, true) ? "always" : "never";
     else if (ps === "always" || ps === "first" || ps === "never") scheme = ps;
     else throw new TokenizerError(`expected "always", "first" or "never", got ${JSON.stringify(ps)}`, `${path}.prepend_scheme`);
-    const p = new MetaspacePreTokenizer(reqChar(json, "replacement", path, "\u2581"), scheme, optBool(json, "split", path, true), typeof legacy === "boolean" ? legacy : null);
-    p.keepWhole = optBool(json, "keep_whole", path, false);
+    const p = new MetaspacePreTokenizer(reqChar(json, "replacement", path, "\u2581"), scheme, boolAllowingNull(json, "split", path, true), typeof legacy === "boolean" ? legacy : null);
+    p.keepWhole = bool(json, "keep_whole", path, false);
     return p;
   }
 

@@ -1,4 +1,5 @@
-import { readPattern, optBool, type PatternJson } from "../normalizers/util.js";
+import { bool } from "../json-fields.js";
+import { readPattern, type PatternJson } from "../normalizers/util.js";
 import { splitText, type SplitDelimiterBehavior, type SpanScanner } from "../normalized.js";
 import type { PreTokenizedString } from "../pretokenized.js";
 import { compilePattern } from "../regex.js";
@@ -21,7 +22,7 @@ export class SplitPreTokenizer implements PreTokenizer {
   }
 
   static fromJSON(json: JsonObject, path: string): SplitPreTokenizer {
-    return new SplitPreTokenizer(readPattern(json, "pattern", path), readBehavior(json, "behavior", path), optBool(json, "invert", path, false), path);
+    return new SplitPreTokenizer(readPattern(json, "pattern", path), readBehavior(json, "behavior", path), bool(json, "invert", path, false), path);
   }
 
   preTokenize(p: PreTokenizedString): void {

@@ -2,7 +2,8 @@
 
 import type { Encoding } from "../encoding.js";
 import type { JsonObject } from "../types.js";
-import { BasePostProcessor, bool, tokenPair, trimByteLevelOffsets, wrap } from "./base.js";
+import { boolAllowingNull } from "../json-fields.js";
+import { BasePostProcessor, tokenPair, trimByteLevelOffsets, wrap } from "./base.js";
 
 export class RobertaProcessing extends BasePostProcessor {
   readonly type = "RobertaProcessing";
@@ -19,8 +20,8 @@ export class RobertaProcessing extends BasePostProcessor {
     return new RobertaProcessing(
       tokenPair(json, "sep", path),
       tokenPair(json, "cls", path),
-      bool(json, "trim_offsets", path, true),
-      bool(json, "add_prefix_space", path, true),
+      boolAllowingNull(json, "trim_offsets", path, true),
+      boolAllowingNull(json, "add_prefix_space", path, true),
     );
   }
 

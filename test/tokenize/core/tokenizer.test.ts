@@ -194,6 +194,49 @@ test("loading errors name the file and the JSON path", () => {
   );
 });
 
+test("null where a boolean belongs, and a WordLevel without its unknown token: loaded or refused as the oracle does", () => {
+  const file = (field: string, value: unknown, model: unknown = { type: "WordLevel", vocab: { a: 0 }, unk_token: "a" }) => ({
+    version: "1.0", truncation: null, padding: null, added_tokens: [], normalizer: null, pre_tokenizer: null, post_processor: null, decoder: null, model, [field]: value,
+  });
+  const cases: [string, object][] = [
+    ["ByteLevel trim_offsets", file("pre_tokenizer", { type: "ByteLevel", add_prefix_space: true, trim_offsets: null, use_regex: true })],
+    ["Strip", file("normalizer", { type: "Strip", strip_left: null, strip_right: true })],
+    ["Digits", file("pre_tokenizer", { type: "Digits", individual_digits: null })],
+    ["Split invert", file("pre_tokenizer", { type: "Split", pattern: { String: " " }, behavior: "Isolated", invert: null })],
+    ["WordPiece cleanup", file("decoder", { type: "WordPiece", prefix: "##", cleanup: null })],
+    ["Metaspace split", file("pre_tokenizer", { type: "Metaspace", replacement: "▁", prepend_scheme: "always", split: null })],
+    ["Metaspace decoder add_prefix_space", file("decoder", { type: "Metaspace", replacement: "▁", add_prefix_space: null })],
+    ["Roberta trim_offsets", file("post_processor", { type: "RobertaProcessing", sep: ["a", 0], cls: ["a", 0], trim_offsets: null, add_prefix_space: true })],
+    ["BertNormalizer strip_accents", file("normalizer", { type: "BertNormalizer", clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true })],
+    ["WordLevel unk_token null", file("decoder", null, { type: "WordLevel", vocab: { a: 0 }, unk_token: null })],
+    ["WordPiece unk_token null", file("decoder", null, { type: "WordPiece", vocab: { a: 0 }, unk_token: null, continuing_subword_prefix: "##", max_input_chars_per_word: 100 })],
+    // GPT-2's model object has no "type": without its merges it is read as a WordLevel with unk_token null.
+    ["untyped model without merges", file("decoder", null, { dropout: null, unk_token: null, continuing_subword_prefix: "", end_of_word_suffix: "", fuse_unk: false, vocab: { a: 0 } })],
+  ];
+  let refused = 0;
+  for (const [name, json] of cases) {
+    let oracle = true;
+    try {
+      tk.Tokenizer.fromString(JSON.stringify(json));
+    } catch {
+      oracle = false;
+    }
+    let ours = true;
+    try {
+      Tokenizer.fromJSON(JSON.stringify(json), { fileName: "t.json" });
+    } catch (e) {
+      ours = false;
+      assert.ok(e instanceof TokenizerError && /^t\.json: (normalizer|pre_tokenizer|decoder|post_processor|model)/.test(e.message), `${name}: ${String(e)}`);
+    }
+    assert.equal(ours, oracle, `${name}: the oracle ${oracle ? "loads" : "refuses"} it`);
+    if (!oracle) refused++;
+  }
+  assert.equal(refused, 8);
+  // A missing unk_token is one of the documented acceptances (docs/hardening.md): HF's own builder default.
+  const noUnk = Tokenizer.fromJSON(file("decoder", null, { type: "WordLevel", vocab: { a: 0, "<unk>": 1 } }));
+  assert.deepEqual(Array.from(noUnk.encode("b").ids), [1]);
+});
+
 test("fromBytes sniffs tokenizer.json and tiktoken ranks; fromFile reads files", async () => {
   const fromBytes = Tokenizer.fromBytes(new Uint8Array(readFileSync(FILES["gpt-2"]!)));
   assert.deepEqual(fromBytes.encodeIds("Hello world"), [15496, 995]);
