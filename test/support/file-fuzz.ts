@@ -162,11 +162,11 @@ function errorText(e: unknown): string {
 
 type Encoded = { ids: number[][] } | { error: unknown };
 
-function classify(format: FuzzFormat, base: string, mutation: string, file: string, ours: Encoded, reference: Encoded): FuzzCase {
+function classify(format: FuzzFormat, base: string, mutation: string, file: string, damaged: Uint8Array, ours: Encoded, reference: Encoded): FuzzCase {
   const c = (outcome: Outcome, detail: string): FuzzCase => ({ format, base, mutation, outcome, detail });
   if ("error" in ours) return isClear(ours.error, file) ? c("clear-error", errorText(ours.error)) : c("crash", errorText(ours.error));
   if ("error" in reference) {
-    const why = DOCUMENTED_ACCEPTANCES.find((a) => a.format === format && a.matches(mutation, errorText(reference.error), file));
+    const why = DOCUMENTED_ACCEPTANCES.find((a) => a.format === format && a.matches(mutation, errorText(reference.error), damaged));
     return why ? c("documented-acceptance", `${why.id}: ${errorText(reference.error)}`) : c("loads-that-reference-refuses", errorText(reference.error));
   }
   for (let i = 0; i < ours.ids.length; i++) {
@@ -306,7 +306,7 @@ async function fuzzTokenizerJson(r: Rand, dir: string): Promise<FuzzCase> {
   } catch {
     /* the reference reads UTF-8 only */
   }
-  return classify("tokenizer.json", base, mutation, file, ours, await hf.encode(decoded, FUZZ_TEXTS));
+  return classify("tokenizer.json", base, mutation, file, bytes, ours, await hf.encode(decoded, FUZZ_TEXTS));
 }
 
 // ---------------------------------------------------------------- tiktoken rank files
@@ -397,7 +397,7 @@ async function fuzzTiktoken(r: Rand, dir: string): Promise<FuzzCase> {
   }
   // After a panic the instance is still borrowed inside the wasm module: freeing it would throw.
   if (!("error" in reference)) enc?.free();
-  return classify("tiktoken", base, mutation!, file, ours, reference);
+  return classify("tiktoken", base, mutation!, file, bytes, ours, reference);
 }
 
 // ---------------------------------------------------------------- SentencePiece .model
@@ -551,7 +551,7 @@ async function fuzzModel(r: Rand, dir: string): Promise<FuzzCase> {
   writeFileSync(file, bytes);
   const texts = FUZZ_TEXTS;
   const ours = ourEncode(() => Tokenizer.fromBytes(bytes, { fileName: file }), texts, false);
-  return classify("model", base, mutation, file, ours, spmEncodeFile(file, texts));
+  return classify("model", base, mutation, file, bytes, ours, spmEncodeFile(file, texts));
 }
 
 // ---------------------------------------------------------------- safetensors

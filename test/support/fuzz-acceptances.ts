@@ -1,21 +1,19 @@
 // Damaged files that retoken loads although the reference refuses them, each with the reason it is accepted
 // (docs/hardening.md explains them). The file fuzzer (file-fuzz.ts) counts a load that the reference refuses as a
 // failure unless one of these matches its mutation and the reference's error.
-import { readFileSync } from "node:fs";
-
 export interface DocumentedAcceptance {
   id: string;
   format: "tokenizer.json" | "tiktoken" | "model" | "safetensors";
   /** Why retoken loads it. */
   why: string;
-  /** `file`: the damaged file, for acceptances that must look at what the damage did. */
-  matches(mutation: string, referenceError: string, file: string): boolean;
+  /** `damaged`: the damaged file's bytes, for acceptances that must look at what the damage did. */
+  matches(mutation: string, referenceError: string, damaged: Uint8Array): boolean;
 }
 
 /** Rank-file lines whose base64 token carries non-zero padding bits ("IHJlYW==" for " rea", canonically "IHJlYQ=="). */
-function nonCanonicalBase64Lines(file: string): number {
+function nonCanonicalBase64Lines(damaged: Uint8Array): number {
   let n = 0;
-  for (const line of readFileSync(file, "latin1").split("\n")) {
+  for (const line of Buffer.from(damaged).toString("latin1").split("\n")) {
     const token = line.split(" ")[0]!;
     if (/^[A-Za-z0-9+/]+={0,2}$/.test(token) && token.length % 4 === 0 && Buffer.from(token, "base64").toString("base64") !== token) n++;
   }
@@ -42,7 +40,7 @@ export const DOCUMENTED_ACCEPTANCES: DocumentedAcceptance[] = [
     id: "base64-padding-bits",
     format: "tiktoken",
     why: "a rank token whose base64 has non-zero padding bits (a bit flip in its last character) is decoded as tiktoken's Python loader decodes it (base64.b64decode ignores those bits); the wasm binding's strict decoder panics on it",
-    matches: (mutation, error, file) => mutation.startsWith("bit flips") && /unreachable/.test(error) && nonCanonicalBase64Lines(file) > 0,
+    matches: (mutation, error, damaged) => mutation.startsWith("bit flips") && /unreachable/.test(error) && nonCanonicalBase64Lines(damaged) > 0,
   },
   {
     id: "spm-char-control-piece",
