@@ -2,7 +2,8 @@
 // 1. modelPair against the model re-encoding the pair's bytes, on 10⁶ random pairs per BPE tokenizer (and validPair
 //    speed); 2. validPair on every adjacent pair and isCanonical on every encoding of all FLORES text (dev + devtest,
 //    42 languages) per tokenizer; 3. healing on 10⁴ prompts cut at random byte offsets of FLORES text per tokenizer.
-// Prints one JSON line per tokenizer and check. Usage: npm run check:canonical [-- --pairs N --prompts N --only NAME]
+// Prints one JSON line per tokenizer and check. Usage: npm run check:canonical [-- --pairs N --prompts N --only NAME
+// --checks pairs,flores,healing] (default: all three; healing also prints its CPU seconds per prompt).
 import { canonicality } from "../src/decode/index.js";
 import { byteLevelAlphabet } from "../src/tokenize/byte-vocabulary.js";
 import { DECODE_TOKENIZERS, seeded } from "../test/decode/tokenizers.js";
@@ -16,6 +17,8 @@ const arg = (name: string, fallback: number) => {
 const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : null;
 const PAIRS = arg("pairs", 1_000_000);
 const PROMPTS = arg("prompts", 10_000);
+const CHECKS = new Set((process.argv.includes("--checks") ? process.argv[process.argv.indexOf("--checks") + 1]! : "pairs,flores,healing").split(","));
+for (const c of CHECKS) if (!["pairs", "flores", "healing"].includes(c)) throw new Error(`--checks: unknown check "${c}" (expected pairs, flores, healing)`);
 const lines = allFloresLines();
 const alphabet = byteLevelAlphabet();
 // ignoreBOM: a pair starting with Llama 2's U+FEFF token must keep it (the default decoder drops a leading BOM).
@@ -26,7 +29,7 @@ for (const { name, load } of DECODE_TOKENIZERS) {
   if (only && name !== only) continue;
   const tok = load();
   const canon = canonicality(tok);
-  if (BPE.has(name)) {
+  if (BPE.has(name) && CHECKS.has("pairs")) {
     const random = seeded(1);
     const ids: number[] = [];
     for (let id = 0; id < canon.table.size; id++) if (!canon.table.isSpecial(id)) ids.push(id);
@@ -66,7 +69,7 @@ for (const { name, load } of DECODE_TOKENIZERS) {
     const validWarm = some.length / ((performance.now() - t2) / 1000);
     console.log(JSON.stringify({ tokenizer: name, check: "modelPair vs model re-encoding", pairs: checked, validPairs: valid, skippedInsideCharacter: skipped, disagreements, modelPairPerSecond: Math.round(modelRate), validPairPerSecondFirst: Math.round(validRate), validPairPerSecondWarm: Math.round(validWarm) }));
   }
-  {
+  if (CHECKS.has("flores")) {
     let encodings = 0;
     let adjacent = 0;
     let rejected = 0;
@@ -82,10 +85,12 @@ for (const { name, load } of DECODE_TOKENIZERS) {
     }
     console.log(JSON.stringify({ tokenizer: name, check: "all FLORES encodings", lines: encodings, adjacentPairs: adjacent, validPairRejected: rejected, isCanonicalFalse: notCanonical }));
   }
-  {
+  if (CHECKS.has("healing")) {
     const random = seeded(2026);
     const counts = emptyCounts();
+    const cpu = process.cpuUsage();
     for (let k = 0; k < PROMPTS; k++) checkHealing(tok, canon, cutPrompt(lines[Math.floor(random() * lines.length)]!, random), random, counts);
-    console.log(JSON.stringify({ tokenizer: name, check: "healing on FLORES cuts", ...counts }));
+    const { user, system } = process.cpuUsage(cpu);
+    console.log(JSON.stringify({ tokenizer: name, check: "healing on FLORES cuts", ...counts, cpuSecondsPerPrompt: +((user + system) / 1e6 / Math.max(1, PROMPTS)).toFixed(4) }));
   }
 }

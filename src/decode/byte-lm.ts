@@ -279,7 +279,15 @@ export class CoverRule {
       while (from > 0 && this.table.bytes(ids[from]!)[0] !== 0x20) from--;
       const run = from === 0 ? ids : [...this.anchor, ...ids.slice(from)];
       const row = cachedRow(this.pieces, run.join(","), this.table.size);
-      if (row[token]! < 0) row[token] = this.prefixCanonical([...run, token]) ? 1 : 0;
+      if (row[token]! < 0) {
+        // A token that starts a piece of its own after a complete one: the two pieces are encoded apart, so the
+        // verdict is the run's as a whole piece and the token's own after the anchor (one row for all runs).
+        if (from > 0 && this.table.bytes(token)[0] === 0x20 && this.wholePiece(run)) {
+          const alone = cachedRow(this.pieces, this.anchor.join(","), this.table.size);
+          if (alone[token]! < 0) alone[token] = this.prefixCanonical([...this.anchor, token]) ? 1 : 0;
+          row[token] = alone[token]!;
+        } else row[token] = this.prefixCanonical([...run, token]) ? 1 : 0;
+      }
       return row[token] === 1;
     }
     if (context.atStart) {
@@ -294,6 +302,21 @@ export class CoverRule {
     let verdict = row[token]!;
     if (verdict < 0) row[token] = verdict = this.pretokenVerdict(context, token);
     return verdict === 1 || (verdict === 2 && this.pairByModel(left, token));
+  }
+
+  private readonly wholePieces = new Map<string, boolean>();
+
+  /** Whether a run (after the anchor) is complete UTF-8 and the encoding of its own text: a whole piece. */
+  private wholePiece(run: readonly number[]): boolean {
+    const key = run.join(",");
+    let ok = this.wholePieces.get(key);
+    if (ok === undefined) {
+      const r = utf8Run(this.table.textBytes(run));
+      ok = !("badAt" in r) && r.state.need === 0 && this.canonical.isCanonical(run);
+      if (this.wholePieces.size >= MAX_PAIR_ROWS * 64) this.wholePieces.clear();
+      this.wholePieces.set(key, ok);
+    }
+    return ok;
   }
 
   /** The model-level rule alone (with a regex pre-tokenizer) or the tokenizer's pair rule, cached per left token. */

@@ -43,3 +43,22 @@ test("a sampled tokenizer covers every byte, differs per seed, and encodes like 
     assert.equal(ours.decode(ids), text, "every byte is in the alphabet, so any text round-trips");
   }
 });
+
+test("sampled from a SentencePiece-style source (the companion model's Unigram): characters seen + byte fallback, as the HF binding encodes it", async () => {
+  const companion = await Tokenizer.fromFile("assets/companion-model/tokenizer.json");
+  const json = companion.toJSON();
+  const words = preTokens(companion, floresLines("eng_Latn").slice(0, 200));
+  const alphabet = [...new Set([...words.keys()].flatMap((w) => [...w]))].sort();
+  const template = { pre_tokenizer: json.pre_tokenizer as JsonObject, decoder: json.decoder as JsonObject, added_tokens: json.added_tokens as JsonObject[] };
+  const sampled = sampleUnigramTokenizer(words, alphabet, template, { vocabSize: 1500, seed: 3, byteFallback: { unkToken: "<unk>" } });
+  const ours = Tokenizer.fromJSON(sampled);
+  const oracle = tk.Tokenizer.fromString(JSON.stringify(sampled));
+  // Cyrillic, CJK, an emoji and NBSP never occur in the English lines it was sampled from: they are spelled in bytes.
+  for (const text of [...floresLines("eng_Latn").slice(300, 310), "Привет, 日本語 🙂 a\u00a0b"]) {
+    const ids = ours.encode(text, { addSpecialTokens: false }).ids;
+    assert.deepEqual(ids, (await oracle.encode(text, null, { addSpecialTokens: false })).getIds(), text);
+    assert.equal(ours.decode(ids), text);
+  }
+  const unk = ours.tokenToId("<unk>")!;
+  assert.ok(!ours.encode("Привет 🙂", { addSpecialTokens: false }).ids.includes(unk), "no character ends as the unknown piece");
+});

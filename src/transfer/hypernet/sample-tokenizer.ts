@@ -1,10 +1,12 @@
 // ZeTT's tokenizer sampling: at every training step the hypernetwork sees a fresh UnigramLM tokenizer, built from
 // the substring counts of recent text with log-normal noise on the counts, so it learns to embed vocabularies it has
-// never seen. Pieces are spelled in the source tokenizer's alphabet and the source's pre-tokenizer and decoder are
-// kept, so the sampled tokenizer reads and writes text exactly like the source.
+// never seen. Pieces are spelled in the source tokenizer's alphabet (GPT-2's byte alphabet for a byte-level source;
+// the characters seen plus <0xNN> byte fallback for a SentencePiece-style one) and the source's pre-tokenizer and
+// decoder are kept, so the sampled tokenizer reads and writes text exactly like the source.
 
 import type { JsonObject } from "../../tokenize/types.js";
 import { gaussian, mulberry32 } from "../../util/random.js";
+import { byteFallbackToken } from "../../tokenize/decoders/byte-fallback.js";
 
 export interface SampleTokenizerOptions {
   /** Pieces in the sampled vocabulary, base alphabet included (ZeTT: 32,768). */
@@ -14,6 +16,9 @@ export interface SampleTokenizerOptions {
   /** Longest piece, in alphabet characters. */
   maxPieceLength?: number;
   seed?: number;
+  /** For a character-level source with byte fallback (SentencePiece style): add the 256 `<0xNN>` pieces and the
+   * unknown piece, so a character missing from `alphabet` is spelled in bytes as the source spells it. */
+  byteFallback?: { unkToken: string };
 }
 
 /** Counts every substring (up to maxLen characters) of the pre-tokens, weighted by their counts. */
@@ -62,6 +67,18 @@ export function sampleUnigramTokenizer(
   for (const t of special) vocab.push([String(t.content), 0]);
   for (const c of alphabet) vocab.push([c, Math.min(Math.log(counts.get(c) ?? 1) - logZ, minScore - 1)]);
   for (const [piece, s] of keep) vocab.push([piece, s - logZ]);
+  let unkId: number | null = null;
+  if (options.byteFallback) {
+    const unk = options.byteFallback.unkToken;
+    unkId = special.findIndex((t) => t.content === unk);
+    if (unkId < 0) {
+      unkId = vocab.length;
+      vocab.push([unk, minScore - 2]);
+    }
+    // Byte pieces are reached through the unknown piece only (Viterbi never picks them), as in the source.
+    const present = new Set(vocab.map(([p]) => p));
+    for (let b = 0; b < 256; b++) if (!present.has(byteFallbackToken(b))) vocab.push([byteFallbackToken(b), minScore - 2]);
+  }
   return {
     version: "1.0",
     truncation: null,
@@ -71,6 +88,6 @@ export function sampleUnigramTokenizer(
     pre_tokenizer: template.pre_tokenizer ?? null,
     post_processor: null,
     decoder: template.decoder ?? null,
-    model: { type: "Unigram", unk_id: null, vocab, byte_fallback: false },
+    model: { type: "Unigram", unk_id: unkId, vocab, byte_fallback: options.byteFallback !== undefined },
   };
 }

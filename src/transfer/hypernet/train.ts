@@ -150,7 +150,21 @@ export class HypernetTrainer {
   }
 
   private resample(seed: number, texts: string[]): void {
-    const json = sampleUnigramTokenizer(this.preTokens(texts), byteLevelAlphabet(), this.template, { vocabSize: this.options.sampleVocab, noiseStd: this.options.noiseStd, maxPieceLength: 12, seed });
+    const preTokens = this.preTokens(texts);
+    const spelling = this.source.spelling();
+    let alphabet = byteLevelAlphabet();
+    let byteFallback: { unkToken: string } | undefined;
+    if (!spelling.byteLevel) {
+      // A character-level source: its characters as seen (sorted: the same text gives the same tokenizer).
+      const chars = new Set<string>();
+      for (const word of preTokens.keys()) for (const c of word) chars.add(c);
+      alphabet = [...chars].sort();
+      const unk = (this.source.toJSON().model as JsonObject).unk_id;
+      const unkToken = typeof unk === "number" ? this.source.idToToken(unk) : undefined;
+      if (!spelling.byteFallback || unkToken === undefined) throw new Error("hypernet training: a source tokenizer that is not byte-level needs byte fallback and an unknown token (every sampled tokenizer must spell any text)");
+      byteFallback = { unkToken };
+    }
+    const json = sampleUnigramTokenizer(preTokens, alphabet, this.template, { vocabSize: this.options.sampleVocab, noiseStd: this.options.noiseStd, maxPieceLength: 12, seed, byteFallback });
     const tokenizer = Tokenizer.fromJSON(json);
     this.sampled = { tokenizer, map: buildVocabularyMap(this.source, tokenizer) };
   }
