@@ -4,7 +4,7 @@
 # text (LANG@domain, first DOMAIN lines) are scored with the same transferred embeddings, so each target's hypernet
 # rows are predicted once, not once per split (scripts/transfer-table.sh runs one split per call).
 # PART=lang: the six language tokenizers; PART=real: GPT-2's and Llama 2's tokenizers on en and de.
-# Usage: PART=lang|real [DEV=20 TEST=40 DOMAIN=40] [HYPERNET=DIR] bash scripts/transfer-table-splits.sh [METHODS] [OUT_PREFIX]
+# Usage: PART=lang|real [DEV=20 TEST=40 DOMAIN=40] [MODEL=DIR] [HYPERNET=DIR] bash scripts/transfer-table-splits.sh [METHODS] [OUT_PREFIX]
 set -euo pipefail
 [[ "${PART:-}" == lang || "${PART:-}" == real ]] || { echo "PART must be lang or real" >&2; exit 2; }
 methods="${1:-copy,fvt,hypernet}"; out="${2:-tmp/transfer}"
@@ -24,4 +24,4 @@ else
   for t in gpt-2 llama; do args+=(--target "en,de,en@dev,de@dev,en@domain,de@domain=../shared/data/tokenizers/$t.json"); done
   args+=(--add-special-tokens)
 fi
-node --import tsx src/cli/main.ts transfer-eval "${args[@]}" --hypernet "${HYPERNET:-assets/hypernet}" --methods "$methods" --json "$out.json" --html "$out.html"
+node --import tsx src/cli/main.ts transfer-eval "${args[@]}" ${MODEL:+--model "$MODEL"} --hypernet "${HYPERNET:-assets/hypernet}" --methods "$methods" --json "$out.json" --html "$out.html"
