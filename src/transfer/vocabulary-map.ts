@@ -4,6 +4,7 @@
 
 import type { JsonObject, Model } from "../tokenize/types.js";
 import { byteLevelAlphabet, canonicalKey, canonicalToken, tokenSpelling, type CanonicalToken, type TokenSpelling } from "../tokenize/byte-vocabulary.js";
+import { byteFallbackToken } from "../tokenize/decoders/byte-fallback.js";
 
 export interface TransferTokenizer {
   toJSON(): JsonObject;
@@ -46,7 +47,7 @@ export function spellForModel(bytes: Uint8Array, spelling: TokenSpelling, contin
   try {
     text = utf8.decode(bytes);
   } catch {
-    if (spelling.byteFallback) return Array.from(bytes, (b) => `<0x${b.toString(16).toUpperCase().padStart(2, "0")}>`).join("");
+    if (spelling.byteFallback) return Array.from(bytes, byteFallbackToken).join("");
     text = new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes);
   }
   if (spelling.spaceMarker) text = text.split(" ").join(spelling.spaceMarker);
