@@ -100,6 +100,8 @@ export class HypernetTrainer {
   private recentText: string[] = [];
   private readonly template: JsonObject;
   private readonly bosSource: number | null;
+  /** For a character-level source: its unknown piece, through which sampled tokenizers fall back to bytes. */
+  private readonly byteFallback: { unkToken: string } | undefined;
 
   constructor(
     readonly net: ResidualHypernet,
@@ -116,6 +118,12 @@ export class HypernetTrainer {
     const bos = model.config.bosTokenId;
     this.bosSource = bos;
     // Sampled tokenizers read text like the source: same normalizer, pre-tokenizer and decoder, same special tokens.
+    if (!source.spelling().byteLevel) {
+      const m = json.model as JsonObject;
+      const unkToken = typeof m.unk_id === "number" ? source.idToToken(m.unk_id) : typeof m.unk_token === "string" ? m.unk_token : undefined;
+      if (!source.spelling().byteFallback || unkToken === undefined) throw new Error("hypernet training: a source tokenizer that is not byte-level needs byte fallback and an unknown token (every sampled tokenizer must spell any text)");
+      this.byteFallback = { unkToken };
+    }
     this.template = { normalizer: json.normalizer as JsonObject, pre_tokenizer: json.pre_tokenizer as JsonObject, decoder: json.decoder as JsonObject, added_tokens: (json.added_tokens as JsonObject[]) ?? [] };
     const cfg = model.config;
     const aux = options.auxWeight;
@@ -151,20 +159,14 @@ export class HypernetTrainer {
 
   private resample(seed: number, texts: string[]): void {
     const preTokens = this.preTokens(texts);
-    const spelling = this.source.spelling();
     let alphabet = byteLevelAlphabet();
-    let byteFallback: { unkToken: string } | undefined;
-    if (!spelling.byteLevel) {
+    if (this.byteFallback) {
       // A character-level source: its characters as seen (sorted: the same text gives the same tokenizer).
       const chars = new Set<string>();
       for (const word of preTokens.keys()) for (const c of word) chars.add(c);
       alphabet = [...chars].sort();
-      const unk = (this.source.toJSON().model as JsonObject).unk_id;
-      const unkToken = typeof unk === "number" ? this.source.idToToken(unk) : undefined;
-      if (!spelling.byteFallback || unkToken === undefined) throw new Error("hypernet training: a source tokenizer that is not byte-level needs byte fallback and an unknown token (every sampled tokenizer must spell any text)");
-      byteFallback = { unkToken };
     }
-    const json = sampleUnigramTokenizer(preTokens, alphabet, this.template, { vocabSize: this.options.sampleVocab, noiseStd: this.options.noiseStd, maxPieceLength: 12, seed, byteFallback });
+    const json = sampleUnigramTokenizer(preTokens, alphabet, this.template, { vocabSize: this.options.sampleVocab, noiseStd: this.options.noiseStd, maxPieceLength: 12, seed, byteFallback: this.byteFallback });
     const tokenizer = Tokenizer.fromJSON(json);
     this.sampled = { tokenizer, map: buildVocabularyMap(this.source, tokenizer) };
   }
