@@ -248,16 +248,12 @@ export class CoverRule {
 
   /** Whether `ids` (text tokens after the context) begin the encoding of some text that the tokenizer gives back. */
   prefixCanonical(ids: readonly number[]): boolean {
+    if (this.canonical.continuesThrough(ids)) return true;
+    // A lone first token whose own text encodes otherwise may still begin a longer text ("▁" before "▁x").
+    if (ids.length !== 1) return false;
     const bytes = this.table.textBytes(ids);
     const run = utf8Run(bytes);
-    if ("badAt" in run) return false;
-    if (run.state.need === 0) {
-      if (this.canonical.isCanonical(ids)) return true;
-      return ids.length === 1 && this.startsSomeText(bytes, ids);
-    }
-    // Ends inside a character: some completion of it must give the ids back as the start of its encoding.
-    for (const ending of characterEndings(run.state)) if (this.canonical.beginsEncoding(ids, concatBytes(bytes, ending))) return true;
-    return false;
+    return !("badAt" in run) && run.state.need === 0 && this.startsSomeText(bytes, ids);
   }
 
   /** A first token whose own text encodes otherwise may still begin a longer text ("▁" before "▁x"). */
