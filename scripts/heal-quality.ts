@@ -9,9 +9,12 @@
 // Free steps complete a character a token left open as generation does (HealingConstraint). Paths through special
 // tokens are not counted (they spell no bytes). A branch whose probability falls e^-SLACK below the best complete path
 // found so far is not expanded; the mass it could add is bounded and reported (`prunedBound`, relative).
-// Also reported: the exact byte-level model's own log P(next 8 bytes | prompt) (257-way normalised, ByteLM).
-//   node --import tsx scripts/heal-quality.ts [--lines N] [--seed S] [--out docs/heal-quality.json]
-import { writeFileSync, renameSync } from "node:fs";
+// Also reported: the exact byte-level model's own log P(next 8 bytes | prompt) (257-way normalised, ByteLM), and per
+// language the paired differences exact − rollback and rollback − off with their standard errors (the cuts differ
+// far more from each other than the modes do, so only paired differences say whether an order is more than noise).
+// Each scored cut is appended to OUT.rows.jsonl as it is done; a rerun with the same settings resumes from there.
+//   node --import tsx scripts/heal-quality.ts [--lines N] [--languages a,b] [--seed S] [--out docs/heal-quality.json]
+import { appendFileSync, existsSync, readFileSync, writeFileSync, renameSync, unlinkSync } from "node:fs";
 import { loadLanguageModel } from "../src/lm/node.js";
 import { tokenLM, type TokenState } from "../src/lm/token-lm.js";
 import { HealingConstraint, canonicality, coverRule, exactHealingCovers, exactHealingPlan, planHealing, type HealMode, type HealingPlan } from "../src/decode/index.js";
@@ -27,7 +30,7 @@ const SEED = Number(arg("seed", "13"));
 const OUT = arg("out", "docs/heal-quality.json");
 const NEXT_BYTES = 8;
 const SLACK = 25;
-const LANGUAGES = ["eng_Latn", "deu_Latn", "fra_Latn", "spa_Latn", "pol_Latn", "rus_Cyrl"];
+const LANGUAGES = arg("languages", "eng_Latn,deu_Latn,fra_Latn,spa_Latn,pol_Latn,rus_Cyrl").split(",");
 const MODES: HealMode[] = ["off", "rollback", "exact"];
 const utf8 = new TextEncoder();
 
@@ -169,30 +172,62 @@ function cutPoints(line: string): number[] {
 }
 
 const random = mulberry32(SEED);
-const rows: { language: string; prompt: string; next: string; [k: string]: number | string }[] = [];
+type Row = { language: string; line: number; prompt: string; next: string; [k: string]: number | string };
+const rows: Row[] = [];
+// Resume: cuts already scored with these settings (the same model, seed and lines per language).
+const ROWS = `${OUT}.rows.jsonl`;
+const key = JSON.stringify({ model: dir, seed: SEED, lines: LINES });
+const done = new Map<string, Row>();
+if (existsSync(ROWS)) {
+  const [head, ...rest] = readFileSync(ROWS, "utf8").split("\n").filter((l) => l.length > 0);
+  if (head !== key) throw new Error(`${ROWS} holds cuts of other settings (${head}); remove it to start again`);
+  for (const l of rest) {
+    const r = JSON.parse(l) as Row;
+    done.set(`${r.language}/${r.line}`, r);
+  }
+} else writeFileSync(ROWS, key + "\n");
 const started = performance.now();
+const cpu = process.cpuUsage();
 for (const language of LANGUAGES) {
   const lines = floresLines(language, "devtest");
   for (let k = 0; k < LINES; k++) {
-    const line = lines[Math.floor(((k + 0.5) * lines.length) / LINES)]!;
+    const index = Math.floor(((k + 0.5) * lines.length) / LINES);
+    const line = lines[index]!;
     const cuts = cutPoints(line);
     if (cuts.length === 0) continue;
     const at = cuts[Math.floor(random() * cuts.length)]!;
     const prompt = line.slice(0, at);
     const target = utf8.encode(line.slice(at)).subarray(0, NEXT_BYTES);
+    const earlier = done.get(`${language}/${index}`);
+    if (earlier && earlier.prompt === prompt) {
+      rows.push(earlier);
+      continue;
+    }
     const score = await scoreCut(prompt, target);
-    rows.push({ language, prompt, next: new TextDecoder().decode(target), ...score });
+    const row: Row = { language, line: index, prompt, next: new TextDecoder().decode(target), ...score };
+    rows.push(row);
+    appendFileSync(ROWS, JSON.stringify(row) + "\n");
     process.stderr.write(`${language} ${rows.length}: ${MODES.map((m) => `${m} ${(score as Record<string, number>)[m]!.toFixed(3)}`).join(", ")}, byte-level ${score.byteLevel.toFixed(3)}\n`);
   }
 }
 const seconds = (performance.now() - started) / 1000;
+const { user, system } = process.cpuUsage(cpu);
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const summarise = (rs: typeof rows) => ({
+/** Mean of a paired difference and its standard error (sample standard deviation / √n). */
+const paired = (rs: Row[], a: string, b: string) => {
+  const d = rs.map((r) => (r[a] as number) - (r[b] as number));
+  const m = mean(d);
+  const se = d.length > 1 ? Math.sqrt(d.reduce((s, x) => s + (x - m) ** 2, 0) / (d.length - 1) / d.length) : NaN;
+  return { mean: m, standardError: se };
+};
+const summarise = (rs: Row[]) => ({
   cuts: rs.length,
   meanLogProb: Object.fromEntries([...MODES, "byteLevel"].map((m) => [m, mean(rs.map((r) => r[m] as number))])),
   exactAtLeastRollback: rs.filter((r) => (r.exact as number) >= (r.rollback as number) - 1e-9).length,
   rollbackAtLeastOff: rs.filter((r) => (r.rollback as number) >= (r.off as number) - 1e-9).length,
+  exactMinusRollback: paired(rs, "exact", "rollback"),
+  rollbackMinusOff: paired(rs, "rollback", "off"),
 });
 const perLanguage = Object.fromEntries(LANGUAGES.map((l) => [l, summarise(rows.filter((r) => r.language === l))]));
 const all = summarise(rows);
@@ -202,6 +237,7 @@ const result = {
   linesPerLanguage: LINES,
   seed: SEED,
   seconds,
+  cpuSeconds: (user + system) / 1e6,
   forwardPasses: lm.forwardPasses,
   maxPrunedBound: Math.max(...rows.map((r) => r.prunedBound as number)),
   all,
@@ -211,12 +247,14 @@ const result = {
 const tmp = `${OUT}.tmp`;
 writeFileSync(tmp, JSON.stringify(result, null, 2) + "\n");
 renameSync(tmp, OUT);
+unlinkSync(ROWS);
 
 const fmt = (x: number) => x.toFixed(3);
+const pm = (d: { mean: number; standardError: number }) => `${d.mean >= 0 ? "+" : ""}${fmt(d.mean)} ± ${fmt(d.standardError)}`;
 const line = (name: string, s: ReturnType<typeof summarise>) =>
-  `| ${name} | ${s.cuts} | ${fmt(s.meanLogProb.off!)} | ${fmt(s.meanLogProb.rollback!)} | ${fmt(s.meanLogProb.exact!)} | ${fmt(s.meanLogProb.byteLevel!)} | ${s.exactAtLeastRollback}/${s.cuts} | ${s.rollbackAtLeastOff}/${s.cuts} |`;
-console.log("| language | cuts | off | rollback | exact | byte-level model | exact ≥ rollback | rollback ≥ off |");
-console.log("|---|---|---|---|---|---|---|---|");
+  `| ${name} | ${s.cuts} | ${fmt(s.meanLogProb.off!)} | ${fmt(s.meanLogProb.rollback!)} | ${fmt(s.meanLogProb.exact!)} | ${fmt(s.meanLogProb.byteLevel!)} | ${pm(s.exactMinusRollback)} | ${pm(s.rollbackMinusOff)} | ${s.exactAtLeastRollback}/${s.cuts} | ${s.rollbackAtLeastOff}/${s.cuts} |`;
+console.log("| language | cuts | off | rollback | exact | byte-level model | exact − rollback (± s.e.) | rollback − off (± s.e.) | exact ≥ rollback | rollback ≥ off |");
+console.log("|---|---|---|---|---|---|---|---|---|---|");
 for (const l of LANGUAGES) console.log(line(l, perLanguage[l]!));
 console.log(line("all", all));
-console.log(`\n${rows.length} cuts, ${seconds.toFixed(0)} s, ${lm.forwardPasses} forward passes, pruned mass ≤ ${result.maxPrunedBound.toExponential(1)} (relative)`);
+console.log(`\n${rows.length} cuts, ${seconds.toFixed(0)} s wall, ${result.cpuSeconds.toFixed(0)} s CPU (this run's cuts), ${lm.forwardPasses} forward passes, pruned mass ≤ ${result.maxPrunedBound.toExponential(1)} (relative)`);
