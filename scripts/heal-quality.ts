@@ -13,7 +13,10 @@
 // language the paired differences exact − rollback and rollback − off with their standard errors (the cuts differ
 // far more from each other than the modes do, so only paired differences say whether an order is more than noise).
 // Each scored cut is appended to OUT.rows.jsonl as it is done; a rerun with the same settings resumes from there.
-//   node --import tsx scripts/heal-quality.ts [--lines N] [--languages a,b] [--seed S] [--out docs/heal-quality.json]
+// Lines are taken round-robin over the languages, so `--cpu-budget S` (stop taking new cuts after S CPU seconds of
+// this run) leaves every language with about as many cuts; the output says how many were scored.
+//   node --import tsx scripts/heal-quality.ts [--lines N] [--languages a,b] [--seed S] [--cpu-budget S] [--out docs/heal-quality.json]
+import { relative } from "node:path";
 import { appendFileSync, existsSync, readFileSync, writeFileSync, renameSync, unlinkSync } from "node:fs";
 import { loadLanguageModel } from "../src/lm/node.js";
 import { tokenLM, type TokenState } from "../src/lm/token-lm.js";
@@ -28,8 +31,12 @@ const arg = (name: string, fallback: string) => {
 const LINES = Number(arg("lines", "8"));
 const SEED = Number(arg("seed", "13"));
 const OUT = arg("out", "docs/heal-quality.json");
+const CPU_BUDGET = Number(arg("cpu-budget", "Infinity"));
 const NEXT_BYTES = 8;
 const SLACK = 25;
+/** Two modes that end on the same token path differ only by float rounding of the model (their states are reached by
+ * different batches): up to ~1e-6 nats. Closer than this counts as a tie. */
+const TIE = 1e-5;
 const LANGUAGES = arg("languages", "eng_Latn,deu_Latn,fra_Latn,spa_Latn,pol_Latn,rus_Cyrl").split(",");
 const MODES: HealMode[] = ["off", "rollback", "exact"];
 const utf8 = new TextEncoder();
@@ -176,7 +183,7 @@ type Row = { language: string; line: number; prompt: string; next: string; [k: s
 const rows: Row[] = [];
 // Resume: cuts already scored with these settings (the same model, seed and lines per language).
 const ROWS = `${OUT}.rows.jsonl`;
-const key = JSON.stringify({ model: dir, seed: SEED, lines: LINES });
+const key = JSON.stringify({ model: relative(process.cwd(), dir) || dir, seed: SEED, lines: LINES });
 const done = new Map<string, Row>();
 if (existsSync(ROWS)) {
   const [head, ...rest] = readFileSync(ROWS, "utf8").split("\n").filter((l) => l.length > 0);
@@ -188,9 +195,11 @@ if (existsSync(ROWS)) {
 } else writeFileSync(ROWS, key + "\n");
 const started = performance.now();
 const cpu = process.cpuUsage();
-for (const language of LANGUAGES) {
-  const lines = floresLines(language, "devtest");
-  for (let k = 0; k < LINES; k++) {
+const floresOf = new Map(LANGUAGES.map((l) => [l, floresLines(l, "devtest")]));
+let stoppedByBudget = false;
+scoring: for (let k = 0; k < LINES; k++) {
+  for (const language of LANGUAGES) {
+    const lines = floresOf.get(language)!;
     const index = Math.floor(((k + 0.5) * lines.length) / LINES);
     const line = lines[index]!;
     const cuts = cutPoints(line);
@@ -202,6 +211,11 @@ for (const language of LANGUAGES) {
     if (earlier && earlier.prompt === prompt) {
       rows.push(earlier);
       continue;
+    }
+    const used = process.cpuUsage(cpu);
+    if ((used.user + used.system) / 1e6 > CPU_BUDGET) {
+      stoppedByBudget = true;
+      break scoring;
     }
     const score = await scoreCut(prompt, target);
     const row: Row = { language, line: index, prompt, next: new TextDecoder().decode(target), ...score };
@@ -224,8 +238,8 @@ const paired = (rs: Row[], a: string, b: string) => {
 const summarise = (rs: Row[]) => ({
   cuts: rs.length,
   meanLogProb: Object.fromEntries([...MODES, "byteLevel"].map((m) => [m, mean(rs.map((r) => r[m] as number))])),
-  exactAtLeastRollback: rs.filter((r) => (r.exact as number) >= (r.rollback as number) - 1e-9).length,
-  rollbackAtLeastOff: rs.filter((r) => (r.rollback as number) >= (r.off as number) - 1e-9).length,
+  exactAtLeastRollback: rs.filter((r) => (r.exact as number) >= (r.rollback as number) - TIE).length,
+  rollbackAtLeastOff: rs.filter((r) => (r.rollback as number) >= (r.off as number) - TIE).length,
   exactMinusRollback: paired(rs, "exact", "rollback"),
   rollbackMinusOff: paired(rs, "rollback", "off"),
 });
@@ -233,8 +247,9 @@ const perLanguage = Object.fromEntries(LANGUAGES.map((l) => [l, summarise(rows.f
 const all = summarise(rows);
 const result = {
   what: "mean natural-log probability of the true next 8 bytes at cut points inside words, FLORES devtest",
-  model: dir,
+  model: relative(process.cwd(), dir) || dir,
   linesPerLanguage: LINES,
+  stoppedByBudget,
   seed: SEED,
   seconds,
   cpuSeconds: (user + system) / 1e6,
@@ -247,7 +262,7 @@ const result = {
 const tmp = `${OUT}.tmp`;
 writeFileSync(tmp, JSON.stringify(result, null, 2) + "\n");
 renameSync(tmp, OUT);
-unlinkSync(ROWS);
+if (!stoppedByBudget) unlinkSync(ROWS);
 
 const fmt = (x: number) => x.toFixed(3);
 const pm = (d: { mean: number; standardError: number }) => `${d.mean >= 0 ? "+" : ""}${fmt(d.mean)} ± ${fmt(d.standardError)}`;
