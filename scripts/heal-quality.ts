@@ -9,7 +9,8 @@
 // Free steps complete a character a token left open as generation does (HealingConstraint). Paths through special
 // tokens are not counted (they spell no bytes). A branch whose probability falls e^-SLACK below the best complete path
 // found so far is not expanded; the mass it could add is bounded and reported (`prunedBound`, relative).
-// Also reported: the exact byte-level model's own log P(next 8 bytes | prompt) (257-way normalised, ByteLM), and per
+// Also reported: the exact byte-level model's own log P(next 8 bytes | prompt) (257-way normalised, ByteLM), the
+// canonical paths' share of exact's number (log A(prompt · next 8 bytes) − log A(prompt), never above exact), and per
 // language the paired differences exact − rollback and rollback − off with their standard errors (the cuts differ
 // far more from each other than the modes do, so only paired differences say whether an order is more than noise).
 // Each scored cut is appended to OUT.rows.jsonl as it is done; a rerun with the same settings resumes from there.
@@ -157,10 +158,15 @@ async function scoreCut(prompt: string, target: Uint8Array) {
   // The byte-level model itself: Σ log P(byte | before), 257-way normalised.
   const model = healing.model!;
   let byteLevel = 0;
+  const coversBefore = model.coverMass();
   for (const b of target) {
     byteLevel += (await model.next()).logProbs[b]!;
     await model.push(b);
   }
+  // The canonical part of exact's own number, computed the other way: A(prompt · target) / A(prompt), the covers of
+  // the longer text over those of the prompt. exact adds the free steps' non-canonical paths to it, so it is never
+  // below this (a check of the path search and of the cover weights).
+  out.canonicalCovers = model.coverMass() - coversBefore;
   model.close();
   out.byteLevel = byteLevel;
   return { ...out, prunedBound };
@@ -237,11 +243,12 @@ const paired = (rs: Row[], a: string, b: string) => {
 };
 const summarise = (rs: Row[]) => ({
   cuts: rs.length,
-  meanLogProb: Object.fromEntries([...MODES, "byteLevel"].map((m) => [m, mean(rs.map((r) => r[m] as number))])),
+  meanLogProb: Object.fromEntries([...MODES, "byteLevel", "canonicalCovers"].map((m) => [m, mean(rs.map((r) => r[m] as number))])),
   exactAtLeastRollback: rs.filter((r) => (r.exact as number) >= (r.rollback as number) - TIE).length,
   rollbackAtLeastOff: rs.filter((r) => (r.rollback as number) >= (r.off as number) - TIE).length,
   exactMinusRollback: paired(rs, "exact", "rollback"),
   rollbackMinusOff: paired(rs, "rollback", "off"),
+  exactBelowCanonicalCovers: rs.filter((r) => (r.exact as number) < (r.canonicalCovers as number) - TIE).length,
 });
 const perLanguage = Object.fromEntries(LANGUAGES.map((l) => [l, summarise(rows.filter((r) => r.language === l))]));
 const all = summarise(rows);
