@@ -1,7 +1,7 @@
 // The playground page: a text box, one panel per tokenizer (tokens coloured by id, counts, bytes per token), details
 // of the token under the pointer, the caret or the keyboard selection, a chart comparing the panels, and files
 // dropped or chosen by the user read in the page (nothing is uploaded). Bundled for the browser by site.ts.
-import { Tokenizer } from "../browser.js";
+import { Tokenizer } from "../platform/tokenizer.js";
 import { packagedTiktokenToTokenizerJson } from "../formats/tiktoken.js";
 import type { Encoding } from "../tokenize/encoding.js";
 import { renderChart } from "../analyze/charts.js";

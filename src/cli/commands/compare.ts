@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { readdir, readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { Tokenizer } from "../../index.js";
+import { Tokenizer } from "../../platform/node-tokenizer.js";
 import { compareTokenizers, formatCompareTable, type CorpusText, type NamedTokenizer } from "../../analyze/compare.js";
 import { compareCsv, renderCompareHtml } from "../../analyze/report-html.js";
 import { petrovFloresText } from "../../analyze/flores.js";

@@ -1,7 +1,8 @@
 // `retoken mixture TOKENIZER --categories DIR [--merges N] [--json OUT]`: estimate the training-data mixture of a
 // BPE tokenizer from its merge list (Hayase et al. 2024), given one sample text per candidate category.
 import type { Command } from "commander";
-import { Tokenizer, PreTokenizedString } from "../../index.js";
+import { Tokenizer } from "../../platform/node-tokenizer.js";
+import { PreTokenizedString } from "../../tokenize/pretokenized.js";
 import { inferMixture, type MixtureCategory } from "../../analyze/mixture.js";
 import { readTextFolder } from "../../node/files.js";
 import { emitJson, labelled } from "./shared.js";

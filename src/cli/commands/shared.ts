@@ -1,6 +1,6 @@
 // What several commands share: the default tokenizer, reading stdin, and the output conventions of src/cli/main.ts.
 import { fileURLToPath } from "node:url";
-import { Tokenizer } from "../../index.js";
+import { Tokenizer } from "../../platform/node-tokenizer.js";
 import { textFromBytes, writeFileAtomic, type ReadTextOptions } from "../../node/files.js";
 
 /** The tokenizer bundled with retoken (GPT-2's, MIT licence), used when a command gets no -t. */
