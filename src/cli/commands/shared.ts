@@ -36,13 +36,19 @@ export function labelled(rows: readonly (readonly [string, string | number])[]):
   return rows.map(([label, value]) => `${`${label}:`.padEnd(width)}${value}\n`).join("");
 }
 
-/** A positive integer flag, or an error naming the flag. */
-export function positiveIntFlag(command: string, flag: string, value: string | undefined): number | undefined {
+/** An integer flag at least `min`, or an error naming the flag and the text given. */
+export function intFlag(command: string, flag: string, value: string | undefined, min = -Infinity): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${command}: --${flag} must be a positive integer, got "${value}"`);
+  if (value.trim() === "" || !Number.isInteger(n) || n < min) {
+    const what = min === 1 ? "a positive integer" : min === 0 ? "a non-negative integer" : min === -Infinity ? "an integer" : `an integer ≥ ${min}`;
+    throw new Error(`${command}: --${flag} must be ${what}, got "${value}"`);
+  }
   return n;
 }
+
+/** A positive integer flag, or an error naming the flag. */
+export const positiveIntFlag = (command: string, flag: string, value: string | undefined): number | undefined => intFlag(command, flag, value, 1);
 
 /** A repeatable option's values in order (commander's argParser for `--flag <v>` given several times). */
 export const collect = (value: string, previous: string[]): string[] => [...previous, value];
