@@ -1,25 +1,17 @@
 // `retoken train --model bpe|char-bpe|unigram|wordpiece --vocab-size N --out tokenizer.json [options] FILES...`
 // (or `--counts FILE...` instead of FILES: count files from `retoken count`)
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
 import cliProgress from "cli-progress";
 import { writeFileAtomic } from "../../node/files.js";
-import { collect, printJson } from "./shared.js";
+import { collect, numberArg, printJson } from "./shared.js";
 import type { TrainProgress } from "../../train/corpus.js";
 import type { TrainModel } from "../../train/train.js";
 import { trainFromFiles } from "../../train/node-train.js";
 import type { DigitMode, PreTokenizerKind } from "../../train/pretokenize.js";
 import type { JsonObject } from "../../tokenize/types.js";
 
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
-  return n;
-}
-function fraction(value: string): number {
-  const n = Number(value);
-  if (!(n > 0 && n <= 1)) throw new InvalidArgumentError(`expected a number in (0, 1], got "${value}"`);
-  return n;
-}
+const positiveInt = numberArg({ integer: true, min: 1 });
+const fraction = numberArg({ min: 0, above: true, max: 1 });
 
 export interface TrainCliOptions {
   model: TrainModel;
