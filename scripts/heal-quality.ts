@@ -196,6 +196,8 @@ if (existsSync(ROWS)) {
   if (head !== key) throw new Error(`${ROWS} holds cuts of other settings (${head}); remove it to start again`);
   for (const l of rest) {
     const r = JSON.parse(l) as Row;
+    // JSON writes a probability of 0 (log −Infinity) as null.
+    for (const k of [...MODES, "byteLevel", "canonicalCovers"]) if (r[k] === null) r[k] = -Infinity;
     done.set(`${r.language}/${r.line}`, r);
   }
 } else writeFileSync(ROWS, key + "\n");
@@ -241,15 +243,25 @@ const paired = (rs: Row[], a: string, b: string) => {
   const se = d.length > 1 ? Math.sqrt(d.reduce((s, x) => s + (x - m) ** 2, 0) / (d.length - 1) / d.length) : NaN;
   return { mean: m, standardError: se };
 };
-const summarise = (rs: Row[]) => ({
-  cuts: rs.length,
-  meanLogProb: Object.fromEntries([...MODES, "byteLevel", "canonicalCovers"].map((m) => [m, mean(rs.map((r) => r[m] as number))])),
-  exactAtLeastRollback: rs.filter((r) => (r.exact as number) >= (r.rollback as number) - TIE).length,
-  rollbackAtLeastOff: rs.filter((r) => (r.rollback as number) >= (r.off as number) - TIE).length,
-  exactMinusRollback: paired(rs, "exact", "rollback"),
-  rollbackMinusOff: paired(rs, "rollback", "off"),
-  exactBelowCanonicalCovers: rs.filter((r) => (r.exact as number) < (r.canonicalCovers as number) - TIE).length,
-});
+/** A mode can give the true bytes probability 0: `off` keeps the prompt's last tokens, and when the text's own
+ * encoding spells them otherwise and a character is open there, no canonical token completes it the true way (the
+ * generation falls back to the longest candidate). Such cuts are counted per mode; means and paired differences are
+ * over the cuts where every mode is above 0 (the zeros only strengthen an order against the mode that has them). */
+const finite = (rs: Row[]) => rs.filter((r) => [...MODES, "byteLevel", "canonicalCovers"].every((m) => Number.isFinite(r[m] as number)));
+const summarise = (all: Row[]) => {
+  const rs = finite(all);
+  return {
+    cuts: all.length,
+    zeroProbability: Object.fromEntries(MODES.map((m) => [m, all.filter((r) => r[m] === -Infinity).length])),
+    cutsInMeans: rs.length,
+    meanLogProb: Object.fromEntries([...MODES, "byteLevel", "canonicalCovers"].map((m) => [m, mean(rs.map((r) => r[m] as number))])),
+    exactAtLeastRollback: all.filter((r) => (r.exact as number) >= (r.rollback as number) - TIE).length,
+    rollbackAtLeastOff: all.filter((r) => (r.rollback as number) >= (r.off as number) - TIE).length,
+    exactMinusRollback: paired(rs, "exact", "rollback"),
+    rollbackMinusOff: paired(rs, "rollback", "off"),
+    exactBelowCanonicalCovers: all.filter((r) => (r.exact as number) < (r.canonicalCovers as number) - TIE).length,
+  };
+};
 const perLanguage = Object.fromEntries(LANGUAGES.map((l) => [l, summarise(rows.filter((r) => r.language === l))]));
 const all = summarise(rows);
 const result = {
@@ -261,7 +273,7 @@ const result = {
   seconds,
   cpuSeconds: (user + system) / 1e6,
   forwardPasses: lm.forwardPasses,
-  maxPrunedBound: Math.max(...rows.map((r) => r.prunedBound as number)),
+  maxPrunedBound: Math.max(...rows.map((r) => r.prunedBound as number).filter((x) => Number.isFinite(x))),
   all,
   perLanguage,
   cuts: rows,
@@ -274,9 +286,9 @@ if (!stoppedByBudget) unlinkSync(ROWS);
 const fmt = (x: number) => x.toFixed(3);
 const pm = (d: { mean: number; standardError: number }) => `${d.mean >= 0 ? "+" : ""}${fmt(d.mean)} ± ${fmt(d.standardError)}`;
 const line = (name: string, s: ReturnType<typeof summarise>) =>
-  `| ${name} | ${s.cuts} | ${fmt(s.meanLogProb.off!)} | ${fmt(s.meanLogProb.rollback!)} | ${fmt(s.meanLogProb.exact!)} | ${fmt(s.meanLogProb.byteLevel!)} | ${pm(s.exactMinusRollback)} | ${pm(s.rollbackMinusOff)} | ${s.exactAtLeastRollback}/${s.cuts} | ${s.rollbackAtLeastOff}/${s.cuts} |`;
-console.log("| language | cuts | off | rollback | exact | byte-level model | exact − rollback (± s.e.) | rollback − off (± s.e.) | exact ≥ rollback | rollback ≥ off |");
-console.log("|---|---|---|---|---|---|---|---|---|---|");
+  `| ${name} | ${s.cuts} | ${fmt(s.meanLogProb.off!)} | ${fmt(s.meanLogProb.rollback!)} | ${fmt(s.meanLogProb.exact!)} | ${fmt(s.meanLogProb.byteLevel!)} | ${pm(s.exactMinusRollback)} | ${pm(s.rollbackMinusOff)} | ${s.exactAtLeastRollback}/${s.cuts} | ${s.rollbackAtLeastOff}/${s.cuts} | ${MODES.map((m) => s.zeroProbability[m]).join(" / ")} |`;
+console.log("| language | cuts | off | rollback | exact | byte-level model | exact − rollback (± s.e.) | rollback − off (± s.e.) | exact ≥ rollback | rollback ≥ off | P = 0 (off / rollback / exact) |");
+console.log("|---|---|---|---|---|---|---|---|---|---|---|");
 for (const l of LANGUAGES) console.log(line(l, perLanguage[l]!));
 console.log(line("all", all));
 console.log(`\n${rows.length} cuts, ${seconds.toFixed(0)} s wall, ${result.cpuSeconds.toFixed(0)} s CPU (this run's cuts), ${lm.forwardPasses} forward passes, pruned mass ≤ ${result.maxPrunedBound.toExponential(1)} (relative)`);
