@@ -21,7 +21,7 @@ import { relative } from "node:path";
 import { appendFileSync, existsSync, readFileSync, writeFileSync, renameSync, unlinkSync } from "node:fs";
 import { loadLanguageModel } from "../src/lm/node.js";
 import { tokenLM, type TokenState } from "../src/lm/token-lm.js";
-import { HealingConstraint, canonicality, coverRule, exactHealingCovers, exactHealingPlan, planHealing, type HealMode, type HealingPlan } from "../src/decode/index.js";
+import { HealingConstraint, canonicality, coverRule, exactHealingCovers, exactHealingPlan, healedGenerate, planHealing, type HealMode, type HealingPlan } from "../src/decode/index.js";
 import { floresLines } from "../test/support/corpora.js";
 import { mulberry32 } from "../src/util/random.js";
 
@@ -33,6 +33,11 @@ const LINES = Number(arg("lines", "8"));
 const SEED = Number(arg("seed", "13"));
 const OUT = arg("out", "docs/heal-quality.json");
 const CPU_BUDGET = Number(arg("cpu-budget", "Infinity"));
+// `--targets model`: the next 8 bytes are not the text's but drawn by `generate --heal exact` itself (temperature 1)
+// from the same prompt. On such targets exact must win on average: E[log p_exact − log p_mode] is the KL divergence of
+// the two continuation distributions (Gibbs' inequality), ≥ 0 — a check that exact's number is its sampler's.
+const TARGETS = arg("targets", "text");
+if (TARGETS !== "text" && TARGETS !== "model") throw new Error(`--targets: expected text or model, got ${JSON.stringify(TARGETS)}`);
 const NEXT_BYTES = 8;
 const SLACK = 25;
 /** Two modes that end on the same token path differ only by float rounding of the model (their states are reached by
@@ -189,7 +194,7 @@ type Row = { language: string; line: number; prompt: string; next: string; [k: s
 const rows: Row[] = [];
 // Resume: cuts already scored with these settings (the same model, seed and lines per language).
 const ROWS = `${OUT}.rows.jsonl`;
-const key = JSON.stringify({ model: relative(process.cwd(), dir) || dir, seed: SEED, lines: LINES });
+const key = JSON.stringify({ model: relative(process.cwd(), dir) || dir, seed: SEED, lines: LINES, ...(TARGETS === "model" ? { targets: TARGETS } : {}) });
 const done = new Map<string, Row>();
 if (existsSync(ROWS)) {
   const [head, ...rest] = readFileSync(ROWS, "utf8").split("\n").filter((l) => l.length > 0);
@@ -214,7 +219,7 @@ scoring: for (let k = 0; k < LINES; k++) {
     if (cuts.length === 0) continue;
     const at = cuts[Math.floor(random() * cuts.length)]!;
     const prompt = line.slice(0, at);
-    const target = utf8.encode(line.slice(at)).subarray(0, NEXT_BYTES);
+    let target = utf8.encode(line.slice(at)).subarray(0, NEXT_BYTES);
     const earlier = done.get(`${language}/${index}`);
     if (earlier && earlier.prompt === prompt) {
       rows.push(earlier);
@@ -225,8 +230,14 @@ scoring: for (let k = 0; k < LINES; k++) {
       stoppedByBudget = true;
       break scoring;
     }
+    if (TARGETS === "model") {
+      const g = await healedGenerate(folder, tokenizer, canon, prompt, { heal: "exact", temperature: 1, seed: SEED * 100_003 + index, maxTokens: 4 * NEXT_BYTES });
+      // A continuation that ends (end of text) within 8 bytes is left out.
+      if (g.continuation.length < NEXT_BYTES) continue;
+      target = g.continuation.slice(0, NEXT_BYTES);
+    }
     const score = await scoreCut(prompt, target);
-    const row: Row = { language, line: index, prompt, next: new TextDecoder().decode(target), ...score };
+    const row: Row = { language, line: index, prompt, next: new TextDecoder().decode(target), ...(TARGETS === "model" ? { nextHex: Buffer.from(target).toString("hex") } : {}), ...score };
     rows.push(row);
     appendFileSync(ROWS, JSON.stringify(row) + "\n");
     process.stderr.write(`${language} ${rows.length}: ${MODES.map((m) => `${m} ${(score as Record<string, number>)[m]!.toFixed(3)}`).join(", ")}, byte-level ${score.byteLevel.toFixed(3)}\n`);
@@ -265,7 +276,8 @@ const summarise = (all: Row[]) => {
 const perLanguage = Object.fromEntries(LANGUAGES.map((l) => [l, summarise(rows.filter((r) => r.language === l))]));
 const all = summarise(rows);
 const result = {
-  what: "mean natural-log probability of the true next 8 bytes at cut points inside words, FLORES devtest",
+  what: `mean natural-log probability of the ${TARGETS === "model" ? "next 8 bytes drawn by generate --heal exact" : "true next 8 bytes"} at cut points inside words, FLORES devtest`,
+  targets: TARGETS,
   model: relative(process.cwd(), dir) || dir,
   linesPerLanguage: LINES,
   stoppedByBudget,
