@@ -210,6 +210,8 @@ const started = performance.now();
 const cpu = process.cpuUsage();
 const floresOf = new Map(LANGUAGES.map((l) => [l, floresLines(l, "devtest")]));
 let stoppedByBudget = false;
+/** Cuts taken from an earlier run's rows file (their time is not in this run's seconds). */
+let resumed = 0;
 scoring: for (let k = 0; k < LINES; k++) {
   for (const language of LANGUAGES) {
     const lines = floresOf.get(language)!;
@@ -223,6 +225,7 @@ scoring: for (let k = 0; k < LINES; k++) {
     const earlier = done.get(`${language}/${index}`);
     if (earlier && earlier.prompt === prompt) {
       rows.push(earlier);
+      resumed++;
       continue;
     }
     const used = process.cpuUsage(cpu);
@@ -284,6 +287,7 @@ const result = {
   seed: SEED,
   seconds,
   cpuSeconds: (user + system) / 1e6,
+  resumedCuts: resumed,
   forwardPasses: lm.forwardPasses,
   maxPrunedBound: Math.max(...rows.map((r) => r.prunedBound as number).filter((x) => Number.isFinite(x))),
   all,
