@@ -83,7 +83,8 @@ async function extendModel(model: DynamicModel, rows: Float32Array, count: numbe
   if (rows.length !== count * slices * d) throw new Error(`dynamic tokenization: ${count} rows of ${slices}×${d} expected, got ${rows.length} values`);
   const head = outputHeadName(config, base);
   const tied = head === "model.embed_tokens.weight";
-  if (!tied && slices !== 2) throw new Error("dynamic tokenization: the model has a separate output head, so merged tokens need output rows too (an untied hypernetwork, 2 slices)");
+  // With no merged tokens there is nothing to append (the baseline of an untied model needs no row provider).
+  if (!tied && slices !== 2 && count > 0) throw new Error("dynamic tokenization: the model has a separate output head, so merged tokens need output rows too (an untied hypernetwork, 2 slices)");
   const grow = (table: Float32Array, slice: number): Float32Array => {
     const out = new Float32Array((V + count) * d);
     out.set(table.subarray(0, V * d));
