@@ -160,7 +160,7 @@ async function runDynamic(file: string, opts: DynamicFlags, boundaryGiven: boole
     }
   for (const path of opts.static?.split(",").filter(Boolean) ?? []) {
     const { staticHypernetTransfer } = await import("../../transfer/hypernet/index.js");
-    const { Tokenizer } = await import("../../index.js");
+    const { Tokenizer } = await import("../../platform/node-tokenizer.js");
     const target = await Tokenizer.fromFile(path);
     const transferred = await staticHypernetTransfer(folder, tokenizer, target, hypernetDir);
     const [r, seconds] = await timed(() => dynamicBitsPerByte(transferred, new DynamicMerger(target), null, lines, { merges: 0, batchLines }));
