@@ -422,7 +422,8 @@ function sendQuery(): void {
 
 function onWorkerMessage(m: FromWorker): void {
   if (m.type === "model-ready") {
-    modelStatus.textContent = `model ready (${m.ms.toFixed(0)} ms to read the weights).`;
+    modelStatus.textContent = `model ready (${m.ms.toFixed(0)} ms to read the weights); runs on ${m.backend}.`;
+    modelStatus.dataset.backend = m.backend;
     genButton.disabled = false;
     scheduleCaret();
   } else if (m.type === "heal") drawHeal(m.heal);
@@ -554,6 +555,8 @@ function drawGeneration(v: GenerationView): void {
 /** The model section: next-token, naive and exact next-byte probabilities at the caret, from the bundled model. */
 const modelBox = el("section", { className: "model", testid: "model-panel" });
 const modelStatus = el("p", { className: "status", testid: "model-status" });
+/** WebGPU where the browser has an adapter (else, or unticked, the plain-JS forward on the CPU). */
+const useWebGpu = el("input", { type: "checkbox", checked: true, testid: "model-webgpu" });
 const exactStatus = el("p", { className: "status", testid: "exact-status" });
 const nextTokens = el("figure", { className: "chart", testid: "next-tokens" });
 const nextBytes = el("figure", { className: "chart", testid: "next-bytes" });
@@ -569,7 +572,7 @@ async function loadModel(): Promise<void> {
     const bytes = base64Decode(weights);
     if (!bytes) throw new Error("the model asset is not valid base64");
     toWorker(m.tokenizer);
-    post({ type: "model", config: config as never, weights: bytes, tokenizer: m.tokenizer }, [bytes.buffer]);
+    post({ type: "model", config: config as never, weights: bytes, tokenizer: m.tokenizer, backend: useWebGpu.checked ? "auto" : "cpu" }, [bytes.buffer]);
     modelTok = tok;
     modelStatus.textContent = "reading the weights in the worker…";
   } catch (e) {
@@ -685,11 +688,12 @@ function main(): void {
     const load = el("button", { type: "button", testid: "model-load", textContent: `Load the bundled model (${(manifestModel.bytes / 1e6).toFixed(0)} MB, runs in this page)` });
     load.addEventListener("click", () => {
       load.disabled = true;
+      useWebGpu.disabled = true;
       void loadModel();
     });
     genButton.addEventListener("click", startGeneration);
     genBox.append(el("h3", { textContent: "Generate with token healing" }), el("label", {}, "healing ", genHeal), " ", el("label", {}, "tokens ", genTokens), " ", genButton, genStatus, genOutput, genTokenList);
-    modelBox.append(el("h2", { textContent: "The model at the caret" }), load, modelStatus, exactStatus, el("div", { className: "model-views" }, nextTokens, nextBytes, exactBytes, exactCovers), genBox);
+    modelBox.append(el("h2", { textContent: "The model at the caret" }), load, " ", el("label", {}, useWebGpu, " on WebGPU where this browser has it"), modelStatus, exactStatus, el("div", { className: "model-views" }, nextTokens, nextBytes, exactBytes, exactCovers), genBox);
   }
   // Drop a file anywhere on the page.
   document.addEventListener("dragover", (e) => e.preventDefault());

@@ -12,6 +12,7 @@ import { ByteLM, END_OF_TEXT, coverRule, type CoverRule } from "../decode/byte-l
 import { rankedCovers } from "../decode/heal-exact.js";
 import { parseModelConfig } from "../lm/config.js";
 import { cpuTokenLM } from "../lm/cpu-token-lm.js";
+import { webgpuDevice, webgpuTokenLM } from "../lm/webgpu-token-lm.js";
 import type { TokenLM, TokenResult } from "../lm/token-lm.js";
 import { parseSafetensors } from "../tensor/safetensors.js";
 import { jsGemm } from "../tensor/gemm.js";
@@ -78,6 +79,9 @@ export interface ModelView {
   healed: { id: number; p: number }[] | null;
   ms: number;
 }
+
+/** Where the page's model runs: "auto" takes WebGPU where the browser has an adapter. */
+export type ModelBackend = "auto" | "cpu";
 
 /** A continuation of the text before the caret by the bundled model, with token healing. */
 export interface GenerationView {
@@ -152,8 +156,9 @@ export class CaretEngine {
     return { id, label: e.faces.face(id).label };
   }
 
-  /** The bundled model (config.json, model.safetensors) on the plain-JS CPU forward, read with tokenizer `key`. */
-  loadModel(configJson: JsonObject, safetensors: Uint8Array, key: string): void {
+  /** The bundled model (config.json, model.safetensors), read with tokenizer `key`: on WebGPU where `backend` is
+   * "auto" and the browser has an adapter (webgpu-token-lm.ts), else on the plain-JS CPU forward. Returns which. */
+  async loadModel(configJson: JsonObject, safetensors: Uint8Array, key: string, backend: ModelBackend = "cpu"): Promise<string> {
     const config = parseModelConfig(configJson);
     if (config.arch !== "llama") throw new Error(`config.json: the page runs Llama-family models, not "${config.modelType}"`);
     const { header, read } = parseSafetensors(safetensors);
@@ -162,7 +167,15 @@ export class CaretEngine {
     const e = this.entry(key);
     const rule = coverRule(e.tokenizer);
     e.canon = rule.canonical;
-    this.model = { lm: cpuTokenLM(config, weights, jsGemm), key, rule, reader: null, head: "", read: "", state: null };
+    let lm: TokenLM | null = null;
+    let name = "CPU (plain JS)";
+    if (backend === "auto") {
+      const gpu = await webgpuDevice();
+      lm = gpu ? webgpuTokenLM(config, weights, gpu.device) : null;
+      if (lm) name = `WebGPU (${gpu!.adapter})`;
+    }
+    this.model = { lm: lm ?? cpuTokenLM(config, weights, jsGemm), key, rule, reader: null, head: "", read: "", state: null };
+    return name;
   }
 
   get modelLoaded(): boolean {

@@ -103,6 +103,8 @@ test("playground healing and exact next-byte views equal retoken/decode in Node"
     assert.ok(before.candidates.every((c) => c.p === null));
     mark("healing without the model");
 
+    // The plain-JS forward (the numbers below are compared to 1e-6; test/web/webgpu.test.ts checks the WebGPU one).
+    await page.locator("[data-testid=model-webgpu]").uncheck();
     await page.locator("[data-testid=model-load]").click();
     // The last prompt is typed on from the one before: the page's byte-level model reads only the new bytes.
     for (const prompt of [first, "Five, Four, Thr", "Five, Four, Thre"]) {
