@@ -22,6 +22,7 @@ import { appendFileSync, existsSync, readFileSync, writeFileSync, renameSync, un
 import { loadLanguageModel } from "../src/lm/node.js";
 import { tokenLM, type TokenState } from "../src/lm/token-lm.js";
 import { HealingConstraint, canonicality, coverRule, exactHealingCovers, exactHealingPlan, healedGenerate, planHealing, type HealMode, type HealingPlan } from "../src/decode/index.js";
+import { utf8Run } from "../src/decode/utf8.js";
 import { floresLines } from "../test/support/corpora.js";
 import { mulberry32 } from "../src/util/random.js";
 
@@ -212,6 +213,7 @@ const floresOf = new Map(LANGUAGES.map((l) => [l, floresLines(l, "devtest")]));
 let stoppedByBudget = false;
 /** Cuts taken from an earlier run's rows file (their time is not in this run's seconds). */
 let resumed = 0;
+let leftOutNotUtf8 = 0;
 scoring: for (let k = 0; k < LINES; k++) {
   for (const language of LANGUAGES) {
     const lines = floresOf.get(language)!;
@@ -235,9 +237,14 @@ scoring: for (let k = 0; k < LINES; k++) {
     }
     if (TARGETS === "model") {
       const g = await healedGenerate(folder, tokenizer, canon, prompt, { heal: "exact", temperature: 1, seed: SEED * 100_003 + index, maxTokens: 4 * NEXT_BYTES });
-      // A continuation that ends (end of text) within 8 bytes is left out.
-      if (g.continuation.length < NEXT_BYTES) continue;
       target = g.continuation.slice(0, NEXT_BYTES);
+      // Left out: a continuation that ends (end of text) within 8 bytes, and one that is not UTF-8 (free steps may
+      // take a token that starts with a continuation byte; no text has those bytes, the byte-level model gives 0).
+      if (target.length < NEXT_BYTES) continue;
+      if ("badAt" in utf8Run(target)) {
+        leftOutNotUtf8++;
+        continue;
+      }
     }
     const score = await scoreCut(prompt, target);
     const row: Row = { language, line: index, prompt, next: new TextDecoder().decode(target), ...(TARGETS === "model" ? { nextHex: Buffer.from(target).toString("hex") } : {}), ...score };
@@ -288,6 +295,7 @@ const result = {
   seconds,
   cpuSeconds: (user + system) / 1e6,
   resumedCuts: resumed,
+  ...(TARGETS === "model" ? { leftOutNotUtf8 } : {}),
   forwardPasses: lm.forwardPasses,
   maxPrunedBound: Math.max(...rows.map((r) => r.prunedBound as number).filter((x) => Number.isFinite(x))),
   all,
