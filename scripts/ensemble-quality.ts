@@ -140,6 +140,8 @@ function row(text: string, pair: ByteTrace[]): Row {
 const rows: Row[] = [];
 for (const kind of ["devtest", "heldout"] as const) {
   for (const i of pick(kind)) rows.push(row(`${kind === "devtest" ? "FLORES devtest " : ""}${sets[i]!.name}`, [traces[0]![i]!, traces[1]![i]!]));
+  // A --heldout folder without *-heldout.txt files: FLORES rows only.
+  if (pick(kind).length === 0) continue;
   rows.push(row(kind === "devtest" ? "all FLORES devtest" : "all held-out", pooled(pick(kind))));
 }
 

@@ -24,7 +24,7 @@ import type { TokenLM, TokenState } from "../lm/token-lm.js";
 import { UnigramModel } from "../tokenize/models/unigram.js";
 import { isByteFallbackPiece } from "../tokenize/decoders/byte-fallback.js";
 import { canonicality, type Canonicality } from "./canonical.js";
-import type { TokenByteTable, TrieRange } from "./token-bytes.js";
+import { startsWithAt, type TokenByteTable, type TrieRange } from "./token-bytes.js";
 import { UTF8_START, characterEndings, concatBytes, continuationTails, utf8Run, utf8Step, type Utf8State } from "./utf8.js";
 
 /** Index of the end-of-text outcome in a 257-way distribution (bytes are 0…255). */
@@ -615,7 +615,20 @@ export class ByteLM implements ByteModel {
     for (let b = 0; b < 256; b++) if (!utf8Step(this.utf8, b)) bins[b] = 0;
     let total = 0;
     for (const v of bins) total += v;
-    if (!(total > 0)) throw new Error(`byte-level: the model gives no mass to any continuation of the text (${n - this.prefixLength} bytes)`);
+    if (!(total > 0)) {
+      // A text that starts with the encoder's prefix itself (a space under Metaspace "always"): the encoder merges the
+      // two (" x" and "x" encode alike), so no canonical encoding spells it at all.
+      const prefix = table.encodePrefix;
+      const tok = this.rule.tokenizer;
+      const same = (a: number[], b: number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
+      const swallowed =
+        prefix.length > 0 &&
+        n - this.prefixLength >= prefix.length &&
+        startsWithAt(this.data.subarray(0, n), this.prefixLength, prefix) &&
+        same(tok.encodeIds(new TextDecoder().decode(prefix) + "x", { addSpecialTokens: false }), tok.encodeIds("x", { addSpecialTokens: false }));
+      const why = swallowed ? `: the text starts with ${JSON.stringify(new TextDecoder().decode(prefix))}, the prefix the tokenizer adds itself and merges with it (it encodes " x" as it encodes "x"), so no canonical encoding spells such a text` : "";
+      throw new Error(`byte-level: the model gives no mass to any continuation of the text (${n - this.prefixLength} bytes)${why}`);
+    }
     const logProbs = new Float64Array(BYTE_OUTCOMES);
     const logMass = new Float64Array(BYTE_OUTCOMES);
     for (let b = 0; b < BYTE_OUTCOMES; b++) {

@@ -64,3 +64,12 @@ for (const c of oracleCases()) {
     assert.ok(compared > 1000, `only ${compared} outcomes compared`);
   });
 }
+
+test("a text that starts with the space a Metaspace tokenizer adds itself: no canonical encoding spells it, and the error says why", async () => {
+  const c = oracleCases().find((k) => k.name.startsWith("Unigram"))!;
+  const model = tinyLlama(c.tokenizer.vocabSize(), 7, { bos: c.tokenizer.tokenToId("<s>")!, eos: c.tokenizer.tokenToId("</s>")! });
+  const byteLm = await ByteLM.create(await tokenLM(model), coverRule(c.tokenizer));
+  await byteLm.push(0x20);
+  await assert.rejects(byteLm.next(), /starts with " ", the prefix the tokenizer adds itself .* encodes " x" as it encodes "x"/);
+  byteLm.close();
+});
