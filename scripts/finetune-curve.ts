@@ -104,7 +104,18 @@ for (const language of languages) {
 // The table: one row per language and method, one column per evaluated step, and two "reaches the original" steps:
 // the first at which the line is at or below the original model before any training, and the first at which it is at
 // or below the original model trained on the same text for the same number of steps (the fairer reference: the
-// original also adapts to the text).
+// original also adapts to the text). Each with the tokens seen at the crossing, interpolated linearly between the two
+// evaluations around it (the grid is coarse: a step count alone would tie methods that cross 10 steps apart).
+/** "step N (≈T tokens)": the first evaluation at or below the reference, and the tokens where the gap to it crossed zero. */
+function crossing(points: CurveRow["points"], reference: (step: number) => number, notYet: string): string {
+  const i = points.findIndex((p) => p.bitsPerByte <= reference(p.step));
+  if (i < 0) return notYet;
+  if (i === 0) return `step ${points[0]!.step}`;
+  const [a, b] = [points[i - 1]!, points[i]!];
+  const [ga, gb] = [a.bitsPerByte - reference(a.step), b.bitsPerByte - reference(b.step)];
+  return `step ${b.step} (≈${Math.round(a.tokens + ((b.tokens - a.tokens) * ga) / (ga - gb)).toLocaleString("en")} tokens)`;
+}
+
 const steps = [...new Set(rows.flatMap((r) => r.points.map((p) => p.step)))].sort((a, b) => a - b);
 const tokensAt = new Map(rows.flatMap((r) => r.points.map((p) => [p.step, p.tokens] as const)));
 const table = [
@@ -116,8 +127,8 @@ for (const r of rows) {
   const originalAt = new Map(original?.points.map((p) => [p.step, p.bitsPerByte]));
   const start = original?.points[0]?.bitsPerByte;
   const notYet = "not by " + r.points[r.points.length - 1]!.step;
-  const reachedStart = !original || r === original ? "—" : (r.points.find((p) => p.bitsPerByte <= start!)?.step ?? notYet);
-  const reachedSame = !original || r === original ? "—" : (r.points.find((p) => originalAt.has(p.step) && p.bitsPerByte <= originalAt.get(p.step)!)?.step ?? notYet);
+  const reachedStart = !original || r === original ? "—" : crossing(r.points, () => start!, notYet);
+  const reachedSame = !original || r === original ? "—" : crossing(r.points.filter((p) => originalAt.has(p.step)), (step) => originalAt.get(step)!, notYet);
   const byStep = new Map(r.points.map((p) => [p.step, p.bitsPerByte]));
   table.push(`| ${r.language} | ${r.method} | ${steps.map((s) => byStep.get(s)?.toFixed(3) ?? "").join(" | ")} | ${reachedStart} | ${reachedSame} |`);
 }
