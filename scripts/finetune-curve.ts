@@ -52,7 +52,7 @@ interface CurveRow {
   language: string;
   method: string;
   points: { step: number; tokens: number; bitsPerByte: number }[];
-  /** CPU seconds of this process for the transfer and the run (0 for a finished run read back from its checkpoint). */
+  /** CPU seconds of this process for the transfer and the run (about 1 for a finished run read back from its checkpoint). */
   cpuSeconds: number;
 }
 const rows: CurveRow[] = [];
