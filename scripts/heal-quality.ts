@@ -9,12 +9,19 @@
 // Free steps complete a character a token left open as generation does (HealingConstraint). Paths through special
 // tokens are not counted (they spell no bytes). A branch whose probability falls e^-SLACK below the best complete path
 // found so far is not expanded; the mass it could add is bounded and reported (`prunedBound`, relative).
-// Also reported: the exact byte-level model's own log P(next 8 bytes | prompt) (257-way normalised, ByteLM).
-//   node --import tsx scripts/heal-quality.ts [--lines N] [--seed S] [--out docs/heal-quality.json]
-import { writeFileSync, renameSync } from "node:fs";
+// Also reported: the exact byte-level model's own log P(next 8 bytes | prompt) (257-way normalised, ByteLM), the
+// canonical paths' share of exact's number (log A(prompt · next 8 bytes) − log A(prompt), never above exact), and per
+// language the paired differences exact − rollback and rollback − off with their standard errors (the cuts differ
+// far more from each other than the modes do, so only paired differences say whether an order is more than noise).
+// Each scored cut is appended to OUT.rows.jsonl as it is done; a rerun with the same settings resumes from there.
+// Lines are taken round-robin over the languages, so `--cpu-budget S` (stop taking new cuts after S CPU seconds of
+// this run) leaves every language with about as many cuts; the output says how many were scored.
+//   node --import tsx scripts/heal-quality.ts [--lines N] [--languages a,b] [--seed S] [--cpu-budget S] [--out docs/heal-quality.json]
+import { relative } from "node:path";
+import { appendFileSync, existsSync, readFileSync, writeFileSync, renameSync, unlinkSync } from "node:fs";
 import { loadLanguageModel } from "../src/lm/node.js";
 import { tokenLM, type TokenState } from "../src/lm/token-lm.js";
-import { HealingConstraint, canonicality, coverRule, exactHealingCovers, exactHealingPlan, planHealing, type HealMode, type HealingPlan } from "../src/decode/index.js";
+import { HealingConstraint, canonicality, coverRule, exactHealingCovers, exactHealingPlan, healedGenerate, planHealing, type HealMode, type HealingPlan } from "../src/decode/index.js";
 import { floresLines } from "../test/support/corpora.js";
 import { mulberry32 } from "../src/util/random.js";
 
@@ -25,9 +32,18 @@ const arg = (name: string, fallback: string) => {
 const LINES = Number(arg("lines", "8"));
 const SEED = Number(arg("seed", "13"));
 const OUT = arg("out", "docs/heal-quality.json");
+const CPU_BUDGET = Number(arg("cpu-budget", "Infinity"));
+// `--targets model`: the next 8 bytes are not the text's but drawn by `generate --heal exact` itself (temperature 1)
+// from the same prompt. On such targets exact must win on average: E[log p_exact − log p_mode] is the KL divergence of
+// the two continuation distributions (Gibbs' inequality), ≥ 0 — a check that exact's number is its sampler's.
+const TARGETS = arg("targets", "text");
+if (TARGETS !== "text" && TARGETS !== "model") throw new Error(`--targets: expected text or model, got ${JSON.stringify(TARGETS)}`);
 const NEXT_BYTES = 8;
 const SLACK = 25;
-const LANGUAGES = ["eng_Latn", "deu_Latn", "fra_Latn", "spa_Latn", "pol_Latn", "rus_Cyrl"];
+/** Two modes that end on the same token path differ only by float rounding of the model (their states are reached by
+ * different batches): up to ~1e-6 nats. Closer than this counts as a tie. */
+const TIE = 1e-5;
+const LANGUAGES = arg("languages", "eng_Latn,deu_Latn,fra_Latn,spa_Latn,pol_Latn,rus_Cyrl").split(",");
 const MODES: HealMode[] = ["off", "rollback", "exact"];
 const utf8 = new TextEncoder();
 
@@ -147,10 +163,15 @@ async function scoreCut(prompt: string, target: Uint8Array) {
   // The byte-level model itself: Σ log P(byte | before), 257-way normalised.
   const model = healing.model!;
   let byteLevel = 0;
+  const coversBefore = model.coverMass();
   for (const b of target) {
     byteLevel += (await model.next()).logProbs[b]!;
     await model.push(b);
   }
+  // The canonical part of exact's own number, computed the other way: A(prompt · target) / A(prompt), the covers of
+  // the longer text over those of the prompt. exact adds the free steps' non-canonical paths to it, so it is never
+  // below this (a check of the path search and of the cover weights).
+  out.canonicalCovers = model.coverMass() - coversBefore;
   model.close();
   out.byteLevel = byteLevel;
   return { ...out, prunedBound };
@@ -169,41 +190,106 @@ function cutPoints(line: string): number[] {
 }
 
 const random = mulberry32(SEED);
-const rows: { language: string; prompt: string; next: string; [k: string]: number | string }[] = [];
+type Row = { language: string; line: number; prompt: string; next: string; [k: string]: number | string };
+const rows: Row[] = [];
+// Resume: cuts already scored with these settings (the same model, seed and lines per language).
+const ROWS = `${OUT}.rows.jsonl`;
+const key = JSON.stringify({ model: relative(process.cwd(), dir) || dir, seed: SEED, lines: LINES, ...(TARGETS === "model" ? { targets: TARGETS } : {}) });
+const done = new Map<string, Row>();
+if (existsSync(ROWS)) {
+  const [head, ...rest] = readFileSync(ROWS, "utf8").split("\n").filter((l) => l.length > 0);
+  if (head !== key) throw new Error(`${ROWS} holds cuts of other settings (${head}); remove it to start again`);
+  for (const l of rest) {
+    const r = JSON.parse(l) as Row;
+    // JSON writes a probability of 0 (log −Infinity) as null.
+    for (const k of [...MODES, "byteLevel", "canonicalCovers"]) if (r[k] === null) r[k] = -Infinity;
+    done.set(`${r.language}/${r.line}`, r);
+  }
+} else writeFileSync(ROWS, key + "\n");
 const started = performance.now();
-for (const language of LANGUAGES) {
-  const lines = floresLines(language, "devtest");
-  for (let k = 0; k < LINES; k++) {
-    const line = lines[Math.floor(((k + 0.5) * lines.length) / LINES)]!;
+const cpu = process.cpuUsage();
+const floresOf = new Map(LANGUAGES.map((l) => [l, floresLines(l, "devtest")]));
+let stoppedByBudget = false;
+/** Cuts taken from an earlier run's rows file (their time is not in this run's seconds). */
+let resumed = 0;
+scoring: for (let k = 0; k < LINES; k++) {
+  for (const language of LANGUAGES) {
+    const lines = floresOf.get(language)!;
+    const index = Math.floor(((k + 0.5) * lines.length) / LINES);
+    const line = lines[index]!;
     const cuts = cutPoints(line);
     if (cuts.length === 0) continue;
     const at = cuts[Math.floor(random() * cuts.length)]!;
     const prompt = line.slice(0, at);
-    const target = utf8.encode(line.slice(at)).subarray(0, NEXT_BYTES);
+    let target = utf8.encode(line.slice(at)).subarray(0, NEXT_BYTES);
+    const earlier = done.get(`${language}/${index}`);
+    if (earlier && earlier.prompt === prompt) {
+      rows.push(earlier);
+      resumed++;
+      continue;
+    }
+    const used = process.cpuUsage(cpu);
+    if ((used.user + used.system) / 1e6 > CPU_BUDGET) {
+      stoppedByBudget = true;
+      break scoring;
+    }
+    if (TARGETS === "model") {
+      const g = await healedGenerate(folder, tokenizer, canon, prompt, { heal: "exact", temperature: 1, seed: SEED * 100_003 + index, maxTokens: 4 * NEXT_BYTES });
+      // A continuation that ends (end of text) within 8 bytes is left out.
+      if (g.continuation.length < NEXT_BYTES) continue;
+      target = g.continuation.slice(0, NEXT_BYTES);
+    }
     const score = await scoreCut(prompt, target);
-    rows.push({ language, prompt, next: new TextDecoder().decode(target), ...score });
+    const row: Row = { language, line: index, prompt, next: new TextDecoder().decode(target), ...(TARGETS === "model" ? { nextHex: Buffer.from(target).toString("hex") } : {}), ...score };
+    rows.push(row);
+    appendFileSync(ROWS, JSON.stringify(row) + "\n");
     process.stderr.write(`${language} ${rows.length}: ${MODES.map((m) => `${m} ${(score as Record<string, number>)[m]!.toFixed(3)}`).join(", ")}, byte-level ${score.byteLevel.toFixed(3)}\n`);
   }
 }
 const seconds = (performance.now() - started) / 1000;
+const { user, system } = process.cpuUsage(cpu);
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const summarise = (rs: typeof rows) => ({
-  cuts: rs.length,
-  meanLogProb: Object.fromEntries([...MODES, "byteLevel"].map((m) => [m, mean(rs.map((r) => r[m] as number))])),
-  exactAtLeastRollback: rs.filter((r) => (r.exact as number) >= (r.rollback as number) - 1e-9).length,
-  rollbackAtLeastOff: rs.filter((r) => (r.rollback as number) >= (r.off as number) - 1e-9).length,
-});
+/** Mean of a paired difference and its standard error (sample standard deviation / √n). */
+const paired = (rs: Row[], a: string, b: string) => {
+  const d = rs.map((r) => (r[a] as number) - (r[b] as number));
+  const m = mean(d);
+  const se = d.length > 1 ? Math.sqrt(d.reduce((s, x) => s + (x - m) ** 2, 0) / (d.length - 1) / d.length) : NaN;
+  return { mean: m, standardError: se };
+};
+/** A mode can give the true bytes probability 0: `off` keeps the prompt's last tokens, and when the text's own
+ * encoding spells them otherwise and a character is open there, no canonical token completes it the true way (the
+ * generation falls back to the longest candidate). Such cuts are counted per mode; means and paired differences are
+ * over the cuts where every mode is above 0 (the zeros only strengthen an order against the mode that has them). */
+const finite = (rs: Row[]) => rs.filter((r) => [...MODES, "byteLevel", "canonicalCovers"].every((m) => Number.isFinite(r[m] as number)));
+const summarise = (all: Row[]) => {
+  const rs = finite(all);
+  return {
+    cuts: all.length,
+    zeroProbability: Object.fromEntries(MODES.map((m) => [m, all.filter((r) => r[m] === -Infinity).length])),
+    cutsInMeans: rs.length,
+    meanLogProb: Object.fromEntries([...MODES, "byteLevel", "canonicalCovers"].map((m) => [m, mean(rs.map((r) => r[m] as number))])),
+    exactAtLeastRollback: all.filter((r) => (r.exact as number) >= (r.rollback as number) - TIE).length,
+    rollbackAtLeastOff: all.filter((r) => (r.rollback as number) >= (r.off as number) - TIE).length,
+    exactMinusRollback: paired(rs, "exact", "rollback"),
+    rollbackMinusOff: paired(rs, "rollback", "off"),
+    exactBelowCanonicalCovers: all.filter((r) => (r.exact as number) < (r.canonicalCovers as number) - TIE).length,
+  };
+};
 const perLanguage = Object.fromEntries(LANGUAGES.map((l) => [l, summarise(rows.filter((r) => r.language === l))]));
 const all = summarise(rows);
 const result = {
-  what: "mean natural-log probability of the true next 8 bytes at cut points inside words, FLORES devtest",
-  model: dir,
+  what: `mean natural-log probability of the ${TARGETS === "model" ? "next 8 bytes drawn by generate --heal exact" : "true next 8 bytes"} at cut points inside words, FLORES devtest`,
+  targets: TARGETS,
+  model: relative(process.cwd(), dir) || dir,
   linesPerLanguage: LINES,
+  stoppedByBudget,
   seed: SEED,
   seconds,
+  cpuSeconds: (user + system) / 1e6,
+  resumedCuts: resumed,
   forwardPasses: lm.forwardPasses,
-  maxPrunedBound: Math.max(...rows.map((r) => r.prunedBound as number)),
+  maxPrunedBound: Math.max(...rows.map((r) => r.prunedBound as number).filter((x) => Number.isFinite(x))),
   all,
   perLanguage,
   cuts: rows,
@@ -211,12 +297,14 @@ const result = {
 const tmp = `${OUT}.tmp`;
 writeFileSync(tmp, JSON.stringify(result, null, 2) + "\n");
 renameSync(tmp, OUT);
+if (!stoppedByBudget) unlinkSync(ROWS);
 
 const fmt = (x: number) => x.toFixed(3);
+const pm = (d: { mean: number; standardError: number }) => `${d.mean >= 0 ? "+" : ""}${fmt(d.mean)} ± ${fmt(d.standardError)}`;
 const line = (name: string, s: ReturnType<typeof summarise>) =>
-  `| ${name} | ${s.cuts} | ${fmt(s.meanLogProb.off!)} | ${fmt(s.meanLogProb.rollback!)} | ${fmt(s.meanLogProb.exact!)} | ${fmt(s.meanLogProb.byteLevel!)} | ${s.exactAtLeastRollback}/${s.cuts} | ${s.rollbackAtLeastOff}/${s.cuts} |`;
-console.log("| language | cuts | off | rollback | exact | byte-level model | exact ≥ rollback | rollback ≥ off |");
-console.log("|---|---|---|---|---|---|---|---|");
+  `| ${name} | ${s.cuts} | ${fmt(s.meanLogProb.off!)} | ${fmt(s.meanLogProb.rollback!)} | ${fmt(s.meanLogProb.exact!)} | ${fmt(s.meanLogProb.byteLevel!)} | ${pm(s.exactMinusRollback)} | ${pm(s.rollbackMinusOff)} | ${s.exactAtLeastRollback}/${s.cuts} | ${s.rollbackAtLeastOff}/${s.cuts} | ${MODES.map((m) => s.zeroProbability[m]).join(" / ")} |`;
+console.log("| language | cuts | off | rollback | exact | byte-level model | exact − rollback (± s.e.) | rollback − off (± s.e.) | exact ≥ rollback | rollback ≥ off | P = 0 (off / rollback / exact) |");
+console.log("|---|---|---|---|---|---|---|---|---|---|---|");
 for (const l of LANGUAGES) console.log(line(l, perLanguage[l]!));
 console.log(line("all", all));
-console.log(`\n${rows.length} cuts, ${seconds.toFixed(0)} s, ${lm.forwardPasses} forward passes, pruned mass ≤ ${result.maxPrunedBound.toExponential(1)} (relative)`);
+console.log(`\n${rows.length} cuts, ${seconds.toFixed(0)} s wall, ${result.cpuSeconds.toFixed(0)} s CPU (this run's cuts), ${lm.forwardPasses} forward passes, pruned mass ≤ ${result.maxPrunedBound.toExponential(1)} (relative)`);

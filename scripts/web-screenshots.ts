@@ -55,6 +55,11 @@ try {
   await page.locator("[data-testid=model-panel]").scrollIntoViewIfNeeded();
   await check(await page.screenshot({ fullPage: true }), "playground-model.png");
   await check(await page.locator("[data-testid=heal-panel]").screenshot(), "playground-healing.png");
+  // Generation with rollback healing from the same caret (inside "Benutzer"): the struck tokens are spelled again.
+  await page.locator("[data-testid=generate-max-tokens]").fill("16");
+  await page.locator("[data-testid=generate-button]").click();
+  await page.waitForFunction(() => document.querySelector<HTMLElement>("[data-testid=generate-output]")?.dataset.continuation !== undefined, null, { timeout: 120_000 });
+  await check(await page.locator("[data-testid=generate-panel]").screenshot(), "playground-generate.png");
   if (errors.length) throw new Error(`console errors: ${errors.join("; ")}`);
 
   // One report chart for the README: bytes per token of three tokenizers on FLORES-200 dev (first 100 lines, 6 languages).

@@ -1,8 +1,8 @@
 // Browser entry point of retoken: the whole tokenizer core, no Node APIs (Tokenizer.fromFile throws a clear error
 // here; use fromBytes / fromJSON).
 
-import { setTokenizerFileParser } from "./platform/files.js";
-import { tokenizerJsonFromBytes } from "./formats/index.js";
+// The format readers plug into the tokenizer core at the edge (Tokenizer.fromBytes / fromFile sniff with them).
+import "./platform/tokenizer.js";
 export { Tokenizer, type LoadOptions, type EncodeOptions, type DecodeOptions, type AddedTokenInput } from "./tokenize/tokenizer.js";
 export {
   parseTokenizerConfig,
@@ -37,5 +37,3 @@ export {
 } from "./tokenize/encoding-ops.js";
 export * from "./formats/index.js";
 
-// The format readers plug into the tokenizer core here, at the edge (Tokenizer.fromBytes / fromFile sniff with them).
-setTokenizerFileParser(tokenizerJsonFromBytes);

@@ -5,8 +5,6 @@
 // Node entry point of retoken ("retoken" package): everything from the browser entry, plus file reading for
 // Tokenizer.fromFile.
 
-import { installNodePlatform } from "./platform/node.js";
-
-installNodePlatform();
+import "./platform/node-tokenizer.js";
 
 export * from "./browser.js";

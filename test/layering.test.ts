@@ -34,8 +34,9 @@ const FORBIDDEN: Record<string, string[]> = {
   util: ["tokenize", "formats", "train", "analyze", "transfer", "lm", "tensor", "node", "decode", "cli"],
 };
 const BROWSER_BOUND = ["tokenize", "decode", "formats", "util"];
+const ENTRY_POINTS = ["index.ts", "browser.ts"];
 
-test("imports follow STYLE.md's picture: tokenize ↛ formats, tensor ↛ node, browser-bound folders use no node: module", () => {
+test("imports follow STYLE.md's picture: tokenize ↛ formats, tensor ↛ node, browser-bound folders use no node: module, no module imports an entry point", () => {
   const problems: string[] = [];
   for (const file of files(SRC)) {
     const from = relative(SRC, file);
@@ -44,6 +45,8 @@ test("imports follow STYLE.md's picture: tokenize ↛ formats, tensor ↛ node, 
       const target = imp.split("/")[0]!;
       if (FORBIDDEN[top]?.includes(target)) problems.push(`${from} imports ${imp}`);
       if (BROWSER_BOUND.includes(top) && imp.startsWith("node:")) problems.push(`${from} imports ${imp} (runs in a browser)`);
+      // The entry points re-export modules; no module depends on an entry point (src/index.ts re-exports browser.ts).
+      if (ENTRY_POINTS.includes(imp) && !(from === "index.ts" && imp === "browser.ts")) problems.push(`${from} imports the entry point ${imp}`);
     }
   }
   assert.deepEqual(problems, []);
@@ -55,4 +58,5 @@ test("the import-graph reader sees the kinds of import there are (it would catch
   assert.ok(importsOf(join(SRC, "browser.ts")).includes("formats/index.ts"));
   // Dynamic imports count: the CLI loads the LM lazily.
   assert.ok(importsOf(join(SRC, "cli", "commands", "bpb.ts")).includes("lm/node.ts"));
+  assert.ok(importsOf(join(SRC, "index.ts")).includes("browser.ts"));
 });

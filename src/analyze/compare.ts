@@ -8,7 +8,7 @@ import { canonicality } from "../decode/canonical.js";
 import type { DigitLengthStats } from "./digits.js";
 import { digitReport, type DigitTokenizer } from "./digits.js";
 import type { EfficiencyOptions, MeasurableTokenizer, TextMetrics } from "./metrics.js";
-import { addCounts, countText, emptyCounts, localeFor, metricsFromCounts, unigramBitsPerByte, utf8Length } from "./metrics.js";
+import { addCounts, countText, emptyCounts, idCounts, idsOf, localeFor, metricsFromCounts, unigramBitsPerByte, utf8Length, wordSpans } from "./metrics.js";
 
 export type ComparableTokenizer = DigitTokenizer & AuditableTokenizer;
 
@@ -108,30 +108,38 @@ export function compareTokenizers(tokenizers: NamedTokenizer[], corpus: CorpusTe
   const summaries: TokenizerSummary[] = [];
   const tokensOf = new Map<string, number>();
   const key = (tok: string, text: string) => `${tok}\u0000${text}`;
-  for (const { name, tokenizer } of tokenizers) {
-    const vocab = tokenizer.vocabSize(true);
-    let pooled = emptyCounts();
-    for (const t of corpus) {
+  const vocabs = tokenizers.map(({ tokenizer }) => tokenizer.vocabSize(true));
+  const pooled = tokenizers.map(() => emptyCounts());
+  const rows: TextResult[][] = tokenizers.map(() => []);
+  // Text by text, so a text's word spans are segmented once for every tokenizer and dropped after it; the unigram
+  // model needs only ids (encodeIds), the offsets of a full encode only for the words.
+  for (const t of corpus) {
+    const words = wordSpans(t.text, localeFor(t.name));
+    const [fit, held] = unigramSplit(t);
+    const heldBytes = utf8Length(held);
+    tokenizers.forEach(({ name, tokenizer }, k) => {
       options.onProgress?.(`${name} on ${t.name}`);
-      const counts = countText(tokenizer, t.text, localeFor(t.name));
-      pooled = addCounts(pooled, counts);
+      const counts = countText(tokenizer, t.text, undefined, words);
+      pooled[k] = addCounts(pooled[k]!, counts);
       tokensOf.set(key(name, t.name), counts.tokens);
-      const [fit, held] = unigramSplit(t);
-      const heldBytes = utf8Length(held);
-      const unigram = heldBytes === 0 ? null : unigramBitsPerByte(countText(tokenizer, fit, undefined).tokenCounts, tokenizer.encode(held, { addSpecialTokens: false }).ids, heldBytes, vocab);
-      results.push({
+      const unigram = heldBytes === 0 ? null : unigramBitsPerByte(idCounts(idsOf(tokenizer, fit)), idsOf(tokenizer, held), heldBytes, vocabs[k]!);
+      rows[k]!.push({
         tokenizer: name,
         text: t.name,
-        ...metricsFromCounts(counts, vocab, { ...options, alpha }),
+        ...metricsFromCounts(counts, vocabs[k]!, { ...options, alpha }),
         normalisedSequenceLength: NaN,
         parityPremium: null,
         unigramBitsPerByte: unigram,
       });
-    }
+    });
+  }
+  results.push(...rows.flat());
+  tokenizers.forEach(({ name, tokenizer }, k) => {
+    const vocab = vocabs[k]!;
     const summary: TokenizerSummary = {
       tokenizer: name,
       vocabSize: vocab,
-      ...metricsFromCounts(pooled, vocab, { ...options, alpha }),
+      ...metricsFromCounts(pooled[k]!, vocab, { ...options, alpha }),
       meanUnigramBitsPerByte: mean(results.filter((r) => r.tokenizer === name && r.unigramBitsPerByte !== null).map((r) => r.unigramBitsPerByte!)),
       meanParityPremium: null,
       maxParityPremium: null,
@@ -142,7 +150,7 @@ export function compareTokenizers(tokenizers: NamedTokenizer[], corpus: CorpusTe
     }
     if (options.digits !== false) summary.digits = digitReport(tokenizer);
     summaries.push(summary);
-  }
+  });
   for (const r of results) {
     const ref = tokensOf.get(key(reference, r.text))!;
     r.normalisedSequenceLength = ref === 0 ? 0 : r.tokens / ref;

@@ -5,6 +5,8 @@
 //   Σ_i α_i (c_i,t(m_t) − c_i,t(p)) + v_t ≥ 0   for every step t and pair p,   minimise Σ_t v_t.
 // Competitor constraints are added lazily: only the pairs that the current solution violates.
 
+import { PAIR_ID_LIMIT, pairKey } from "../util/pair-key.js";
+
 export interface MixtureCategory {
   name: string;
   /** Pre-tokens of the category sample, spelled in the model's alphabet (e.g. "Ġthe"), with their counts. */
@@ -80,8 +82,7 @@ export function mergeSteps(merges: readonly [string, string][]): MergeStep[] {
 }
 
 type PairKey = number;
-const SHIFT = 2 ** 21; // symbol ids stay below 2^21, so (a, b) packs exactly into one double
-const key = (a: number, b: number): PairKey => a * SHIFT + b;
+const key: (a: number, b: number) => PairKey = pairKey;
 
 class MaxHeap {
   private counts: number[] = [];
@@ -278,7 +279,7 @@ export function replayMerges(merges: [string, string][], categories: MixtureCate
     const resultId = symbolId(result);
     // Every split that makes the step's token forms it at this step (whichever the trainer's symbols were).
     const chosen = new Set(pairs.map(([left, right]) => key(symbolId(left), symbolId(right))));
-    if (symbols.size >= SHIFT) throw new Error("mixture: too many symbols");
+    if (symbols.size >= PAIR_ID_LIMIT) throw new Error("mixture: too many symbols");
     const own = new Float64Array(tables.length);
     const pool = new Set<PairKey>();
     tables.forEach((table, i) => {

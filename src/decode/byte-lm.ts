@@ -21,6 +21,8 @@
 // continues. The next-byte distribution reads the live nodes' kept distributions through the byte-sorted vocabulary.
 import type { Tokenizer } from "../tokenize/tokenizer.js";
 import type { TokenLM, TokenState } from "../lm/token-lm.js";
+import { UnigramModel } from "../tokenize/models/unigram.js";
+import { isByteFallbackPiece } from "../tokenize/decoders/byte-fallback.js";
 import { canonicality, type Canonicality } from "./canonical.js";
 import type { TokenByteTable, TrieRange } from "./token-bytes.js";
 import { UTF8_START, characterEndings, concatBytes, continuationTails, utf8Run, utf8Step, type Utf8State } from "./utf8.js";
@@ -86,6 +88,8 @@ const utf8 = new TextEncoder();
 const FIRST_CONTINUATIONS = Array.from({ length: 64 }, (_, i) => 0x80 + i);
 /** Left tokens whose pair verdicts are cached at once. */
 const MAX_PAIR_ROWS = 1024;
+/** The text a piece-local run is checked after (CoverRule's anchor). */
+const ANCHOR_TEXT = "x";
 /** Texts tried after a first token whose own text encodes differently (SentencePiece's lone "▁" begins " x"). */
 const START_PROBES = ["x", "a", "0", " ", "\n", ".", "é", "中"];
 
@@ -186,7 +190,7 @@ export class CoverRule {
     this.modelPair = withModel.modelPair ? (l, r) => withModel.modelPair!(l, r) : (l, r) => canonical.validPair(l, r);
     const json = tokenizer.toJSON();
     const meta = json.pre_tokenizer as { type?: string; split?: boolean; prepend_scheme?: string } | null | undefined;
-    this.anchor = tokenizer.encodeIds("x", { addSpecialTokens: false });
+    this.anchor = tokenizer.encodeIds(ANCHOR_TEXT, { addSpecialTokens: false });
     this.pieceLocal =
       !canonical.hasPairRule &&
       (json.model as { type?: string }).type === "Unigram" &&
@@ -195,6 +199,17 @@ export class CoverRule {
       meta.split !== false &&
       meta.prepend_scheme === "always" &&
       canonical.isCanonical(this.anchor);
+    const model = tokenizer.model;
+    this.unigram =
+      this.pieceLocal && model instanceof UnigramModel
+        ? {
+            model,
+            // A piece the Viterbi search uses as such: not the unknown piece, not a byte-fallback piece, not one the
+            // search skips.
+            isPiece: (id) => id >= 0 && id !== model.unkId && !model.unmatchable.has(id) && !isByteFallbackPiece(model.pieces[id]![0]),
+            added: tokenizer.addedTokens.map((t) => t.content).filter((c) => c.length > 0),
+          }
+        : null;
     const pt = tokenizer.preTokenizer;
     const byteLevel = JSON.stringify(tokenizer.toJSON().pre_tokenizer ?? null).includes('"ByteLevel"');
     this.pretokenize =
@@ -248,16 +263,12 @@ export class CoverRule {
 
   /** Whether `ids` (text tokens after the context) begin the encoding of some text that the tokenizer gives back. */
   prefixCanonical(ids: readonly number[]): boolean {
+    if (this.canonical.continuesThrough(ids)) return true;
+    // A lone first token whose own text encodes otherwise may still begin a longer text ("▁" before "▁x").
+    if (ids.length !== 1) return false;
     const bytes = this.table.textBytes(ids);
     const run = utf8Run(bytes);
-    if ("badAt" in run) return false;
-    if (run.state.need === 0) {
-      if (this.canonical.isCanonical(ids)) return true;
-      return ids.length === 1 && this.startsSomeText(bytes, ids);
-    }
-    // Ends inside a character: some completion of it must give the ids back as the start of its encoding.
-    for (const ending of characterEndings(run.state)) if (this.canonical.beginsEncoding(ids, concatBytes(bytes, ending))) return true;
-    return false;
+    return !("badAt" in run) && run.state.need === 0 && this.startsSomeText(bytes, ids);
   }
 
   /** A first token whose own text encodes otherwise may still begin a longer text ("▁" before "▁x"). */
@@ -286,7 +297,7 @@ export class CoverRule {
           const alone = cachedRow(this.pieces, this.anchor.join(","), this.table.size);
           if (alone[token]! < 0) alone[token] = this.prefixCanonical([...this.anchor, token]) ? 1 : 0;
           row[token] = alone[token]!;
-        } else row[token] = this.prefixCanonical([...run, token]) ? 1 : 0;
+        } else row[token] = (this.samePieceVerdict(ids, from, token) ?? this.prefixCanonical([...run, token])) ? 1 : 0;
       }
       return row[token] === 1;
     }
@@ -317,6 +328,41 @@ export class CoverRule {
       this.wholePieces.set(key, ok);
     }
     return ok;
+  }
+
+  /** Unigram under pieceLocal: the model, which ids are plain pieces, and the added tokens' texts. */
+  private readonly unigram: { model: UnigramModel; isPiece: (id: number) => boolean; added: string[] } | null;
+
+  /**
+   * The verdict on a run that is one "▁"-piece (`ids` from `from` on) going on with `token` inside the same piece:
+   * Metaspace encodes each piece on its own, so the model's Viterbi search on the piece's spelling decides — the same
+   * verdict as re-encoding the anchor, the run and the token through the whole pipeline (the anchor's piece gives the
+   * anchor back by construction), without decoding bytes, pre-tokenizing or building strings per candidate. Reading a
+   * Unigram model byte by byte asks this of most of the vocabulary after every new run. Null where the shortcut does
+   * not hold: byte or unknown pieces (characters left open), a "▁" inside the piece or none before it, a text that
+   * holds an added token's content (the pipeline cuts it out first).
+   */
+  private samePieceVerdict(ids: readonly number[], from: number, token: number): boolean | null {
+    const u = this.unigram;
+    const pieces = u?.model.pieces;
+    // The text's first piece too: Metaspace puts the "▁" before it that its first token spells.
+    if (!u || !pieces![ids[from]!]![0].startsWith("\u2581")) return null;
+    let piece = "";
+    for (let i = from; i <= ids.length; i++) {
+      const id = i < ids.length ? ids[i]! : token;
+      const p = pieces![id]![0];
+      if (!u.isPiece(id) || p.indexOf("\u2581", i === from ? 1 : 0) >= 0) return null;
+      piece += p;
+    }
+    if (u.added.length > 0) {
+      const text = ANCHOR_TEXT + piece.split("\u2581").join(" ");
+      if (u.added.some((c) => text.includes(c))) return null;
+    }
+    const got: number[] = [];
+    u.model.tokenizeIds(piece, got);
+    if (got.length !== ids.length - from + 1 || got[got.length - 1] !== token) return false;
+    for (let i = from; i < ids.length; i++) if (got[i - from] !== ids[i]) return false;
+    return true;
   }
 
   /** The model-level rule alone (with a regex pre-tokenizer) or the tokenizer's pair rule, cached per left token. */

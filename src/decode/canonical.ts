@@ -13,6 +13,9 @@ import { TokenizerError, type Model } from "../tokenize/types.js";
 import { TokenByteTable } from "./token-bytes.js";
 import { utf8Length } from "../tokenize/normalizers/precompiled.js";
 import { PairSpines } from "./bpe-spines.js";
+import { characterEndings, concatBytes, utf8Run } from "./utf8.js";
+
+const EMPTY = new Uint8Array(0);
 
 export interface Canonicality {
   readonly table: TokenByteTable;
@@ -23,6 +26,10 @@ export interface Canonicality {
    * tokens that spell the rest — so the ids can go on canonically through it (HF's Metaspace adds no dummy space
    * before a text that starts with one: such texts give nothing back). */
   beginsEncoding(ids: readonly number[], text: Uint8Array): boolean;
+  /** Whether `ids`, then the bytes `owed`, can go on canonically: their text (which may end inside a character) with
+   * some way to finish that character encodes as `ids` followed by tokens that spell the rest. With nothing owed and
+   * whole characters this is isCanonical. The direct witness that healing and the byte-level model both ask for. */
+  continuesThrough(ids: readonly number[], owed?: Uint8Array): boolean;
   /** BPE family: whether `right` may follow `left` in the canonical encoding of some text — both tokens reachable,
    * and either the merges keep them apart (modelPair) or the pre-tokenizer cuts exactly between them in some context
    * (a boundary the regex cuts is free). A necessary condition: every adjacent pair of a canonical sequence passes;
@@ -200,6 +207,15 @@ class TokenizerCanonicality implements Canonicality {
     for (let i = 0; i < ids.length; i++) if (encoded[i] !== ids[i]) return false;
     const spelled = this.table.textBytes(encoded);
     return spelled.length === text.length && spelled.every((b, i) => b === text[i]);
+  }
+
+  continuesThrough(ids: readonly number[], owed: Uint8Array = EMPTY): boolean {
+    const bytes = owed.length === 0 ? this.table.textBytes(ids) : concatBytes(this.table.textBytes(ids), owed);
+    const run = utf8Run(bytes);
+    if ("badAt" in run) return false;
+    if (run.state.need === 0 && owed.length === 0) return this.isCanonical(ids);
+    for (const ending of characterEndings(run.state)) if (this.beginsEncoding(ids, ending.length === 0 ? bytes : concatBytes(bytes, ending))) return true;
+    return false;
   }
 
   private pairSpines(): PairSpines {

@@ -6,7 +6,7 @@
 import type { Tokenizer } from "../tokenize/tokenizer.js";
 import { TokenizerError } from "../tokenize/types.js";
 import { generate, sampleFromLogits, seededRandom, type GenerateOptions } from "../lm/generate.js";
-import { tokenLM } from "../lm/token-lm.js";
+import { asTokenLM, type TokenLM } from "../lm/token-lm.js";
 import type { ModelConfig } from "../lm/config.js";
 import type { Params } from "../lm/model.js";
 import type { Canonicality } from "./canonical.js";
@@ -30,12 +30,12 @@ export interface HealedGeneration {
   healing: HealingReport;
 }
 
-type LanguageModel = { config: ModelConfig; params: Params };
+/** A loaded model folder (Node picks its forward), or a TokenLM as it is (the playground's browser forward). */
+type LanguageModel = { config: ModelConfig; params: Params } | TokenLM;
 
 /** `exact`: the first tokens are one canonical cover of the prompt's bytes, drawn from the byte-level model's exact
  * covering distribution (heal-exact.ts) with the generation's own sampling settings (greedy: the most likely cover). */
-async function exactHead(model: LanguageModel, tokenizer: Tokenizer, canon: Canonicality, prompt: string | Uint8Array, options: HealedGenerateOptions): Promise<{ plan: HealingPlan; head: number[]; start: number[] }> {
-  const lm = await tokenLM(model);
+async function exactHead(lm: TokenLM, tokenizer: Tokenizer, canon: Canonicality, prompt: string | Uint8Array, options: HealedGenerateOptions): Promise<{ plan: HealingPlan; head: number[]; start: number[] }> {
   const healing = await exactHealingCovers(lm, tokenizer, coverRule(tokenizer), prompt);
   healing.model?.close();
   // Its own stream (not the token sampler's), so the cover and the first token are drawn independently.
@@ -49,10 +49,11 @@ async function exactHead(model: LanguageModel, tokenizer: Tokenizer, canon: Cano
 export async function healedGenerate(model: LanguageModel, tokenizer: Tokenizer, canon: Canonicality, prompt: string | Uint8Array, options: HealedGenerateOptions = {}): Promise<HealedGeneration> {
   const mode = options.heal ?? "off";
   const { text, partial, bytes } = splitPromptBytes(prompt);
-  const bos = model.config.bosTokenId;
+  const lm = await asTokenLM(model);
+  const bos = lm.bosId;
   const { plan, head, start } =
     mode === "exact"
-      ? await exactHead(model, tokenizer, canon, bytes, options)
+      ? await exactHead(lm, tokenizer, canon, bytes, options)
       : { plan: planHealing(canon, tokenizer.encodeIds(text, { addSpecialTokens: false }), partial, mode), head: [], start: bos === null ? [] : [bos] };
   options.onPlan?.(plan);
   const constraint = new HealingConstraint(canon, plan);
@@ -62,7 +63,7 @@ export async function healedGenerate(model: LanguageModel, tokenizer: Tokenizer,
   }
   const promptIds = [...start, ...plan.keptIds, ...head];
   if (promptIds.length === 0) throw new TokenizerError("the prompt has no tokens and the model has no BOS token to start from");
-  const rest = await generate(model, promptIds, {
+  const rest = await generate(lm, promptIds, {
     ...options,
     maxTokens: Math.max(0, (options.maxTokens ?? 64) - head.length),
     pick: (logits, sample) => {

@@ -7,7 +7,7 @@
 import { TokenizerError } from "../tokenize/types.js";
 import type { Canonicality } from "./canonical.js";
 import { isValidUtf8, utf8State } from "./canonical.js";
-import { characterEndings, concatBytes, utf8Run } from "./utf8.js";
+import { concatBytes } from "./utf8.js";
 
 export type HealMode = "off" | "rollback" | "exact";
 
@@ -181,14 +181,16 @@ export class HealingConstraint {
 
   /** Whether `id` may be taken: the prompt's kept tokens, the healed ones and `id` must be canonical — the text they
    * spell re-encodes to them — or, while bytes are still owed or the text ends inside a character, some allowed
-   * tokens must complete them into such a text (searched, longest first). */
+   * tokens must complete them into such a text. The direct witness (continuesThrough: one re-encoding per way to
+   * finish an open character) comes first; the bounded search over token paths after it can spend its budget on long
+   * tokens where the canonical way on is a run of single bytes (GPT-2 on Tamil). */
   canonicalWith(id: number): boolean {
     const table = this.canon.table;
     if (table.isSpecial(id) || !this.promptCanonical) return true;
     const n = table.length(id);
     this.context.push(id);
     const owed = n >= this.remaining.length ? new Uint8Array(0) : this.remaining.subarray(n);
-    const ok = encodesThrough(this.canon, this.context, owed) || (owed.length === 0 ? canonicalOrCompletable(this.canon, this.context, 3) : payableCanonically(this.canon, this.context, owed));
+    const ok = this.canon.continuesThrough(this.context, owed) || (owed.length === 0 ? canonicalOrCompletable(this.canon, this.context, 3) : payableCanonically(this.canon, this.context, owed));
     this.context.pop();
     return ok;
   }
@@ -256,17 +258,6 @@ function canonicalOrCompletable(canon: Canonicality, context: number[], depth: n
     context.pop();
     if (ok) return true;
   }
-  return false;
-}
-
-/** The direct witness, one re-encoding per way to finish a character left open: the context's text, then `owed`,
- * then the rest of that character, encodes as the context followed by tokens spelling the rest. (A search over token
- * paths can spend its budget on long tokens where the canonical way on is a run of single bytes: GPT-2 on Tamil.) */
-function encodesThrough(canon: Canonicality, context: readonly number[], owed: Uint8Array): boolean {
-  const bytes = concatBytes(canon.table.textBytes(context), owed);
-  const run = utf8Run(bytes);
-  if ("badAt" in run) return false;
-  for (const ending of characterEndings(run.state)) if (canon.beginsEncoding(context, concatBytes(bytes, ending))) return true;
   return false;
 }
 

@@ -50,4 +50,4 @@ export { tokenLM, type TokenLM, type TokenState, type TokenRequest, type TokenRe
 
 // Dynamic tokenization: per-batch merges (dynamic/merge.ts).
 export { DynamicMerger, DYNAMIC_BOUNDARIES, type DynamicBoundary, type DynamicBatch, type DynamicMergeOptions, type DynamicMergeStep } from "./dynamic/merge.js";
-export { dynamicBitsPerByte, dynamicGenerate, type MergedTokenRows, type DynamicModel, type DynamicScore, type DynamicScoreOptions, type DynamicGenerateOptions, type DynamicGeneration } from "./dynamic/score.js";
+export { dynamicBitsPerByte, dynamicGenerate, withPredictedBaseRows, type MergedTokenRows, type DynamicModel, type DynamicScore, type DynamicScoreOptions, type DynamicGenerateOptions, type DynamicGeneration } from "./dynamic/score.js";

@@ -117,19 +117,37 @@ function checkWindowOptions(options: Pick<BitsPerByteOptions, "window" | "stride
  * [scoredUpTo, end). `perPosition` (length seq.length), when given, receives each position's NLL. */
 async function sequenceNll(model: { config: ModelConfig; params: Params }, seq: number[], window: number, stride: number, perPosition: Float64Array | null = null): Promise<number> {
   let nll = 0;
-  let scoredUpTo = 1;
   const cpu = cpuPath(model.config);
-  while (scoredUpTo < seq.length) {
-    const end = Math.min(seq.length, scoredUpTo + stride + (scoredUpTo === 1 ? window - 1 - stride : 0));
-    const begin = Math.max(0, end - window);
+  for (const { begin, from, end } of scoringWindows(seq.length, window, stride)) {
     const slice = seq.slice(begin, end);
     nll +=
       cpu
-        ? await cpuWindowNll(cpu.config, model.params, slice, scoredUpTo - begin, cpu.gemm, perPosition, scoredUpTo)
-        : await windowNll(model.config, model.params, slice, scoredUpTo - begin, Math.min(window, seq.length), perPosition, scoredUpTo);
-    scoredUpTo = end;
+        ? await cpuWindowNll(cpu.config, model.params, slice, from - begin, cpu.gemm, perPosition, from)
+        : await windowNll(model.config, model.params, slice, from - begin, Math.min(window, seq.length), perPosition, from);
   }
   return nll;
+}
+
+/** Window and stride for a model's positions: the options within [2, max positions] (default min(max positions,
+ * 512)), stride default window / 2. */
+export function scoringWindow(maxPositions: number, options: Pick<BitsPerByteOptions, "window" | "stride"> = {}): { window: number; stride: number } {
+  checkWindowOptions(options);
+  const window = Math.max(2, Math.min(options.window ?? Math.min(maxPositions, 512), maxPositions));
+  const stride = Math.max(1, Math.min(options.stride ?? Math.floor(window / 2), window - 1));
+  return { window, stride };
+}
+
+/** The forward passes that score positions 1 … length − 1 of a sequence once each: pass [begin, end) scores
+ * positions [from, end), the first pass everything up to `window`, every later one `stride` more positions with the
+ * tokens before them (up to window − stride) as context. Shared by every scorer (lm/bpb.ts, decode/dynamic). */
+export function scoringWindows(length: number, window: number, stride: number): { begin: number; from: number; end: number }[] {
+  const out: { begin: number; from: number; end: number }[] = [];
+  for (let from = 1; from < length; ) {
+    const end = Math.min(length, from + stride + (from === 1 ? window - 1 - stride : 0));
+    out.push({ begin: Math.max(0, end - window), from, end });
+    from = end;
+  }
+  return out;
 }
 
 /**
@@ -137,7 +155,7 @@ async function sequenceNll(model: { config: ModelConfig; params: Params }, seq: 
  * fast Gemm (OpenBLAS on Node: setPlatformGemm), else through the tensor backend; the two agree to float rounding.
  */
 export async function bitsPerByte(model: { config: ModelConfig; params: Params }, tokenizer: TextTokenizer, text: string, options: BitsPerByteOptions = {}): Promise<BitsPerByteResult> {
-  checkWindowOptions(options);
+  const { window, stride } = scoringWindow(model.config.maxPositions, options);
   const bytes = new TextEncoder().encode(text).length;
   if (bytes === 0) throw new Error("bitsPerByte: the text is empty");
   const textIds = Array.from(tokenizer.encode(text, { addSpecialTokens: false }).ids);
@@ -145,8 +163,6 @@ export async function bitsPerByte(model: { config: ModelConfig; params: Params }
   const vocab = model.config.vocabSize;
   for (const id of start === null ? textIds : [start, ...textIds])
     if (!(Number.isInteger(id) && id >= 0 && id < vocab)) throw new Error(`bitsPerByte: token id ${id} is outside the model's vocabulary of ${vocab} (does the tokenizer belong to this model?)`);
-  const window = Math.max(2, Math.min(options.window ?? Math.min(model.config.maxPositions, 512), model.config.maxPositions));
-  const stride = Math.max(1, Math.min(options.stride ?? Math.floor(window / 2), window - 1));
   let nll = 0;
   // seq[0] is the start token (or the first text token when there is none, which is then charged log V).
   const seq = start === null ? textIds : [start, ...textIds];
@@ -178,11 +194,9 @@ export interface DocumentBitsResult {
 export async function documentBitsPerByte(model: { config: ModelConfig; params: Params }, tokenizer: TextTokenizer, documents: readonly string[], options: Pick<BitsPerByteOptions, "window" | "stride"> = {}): Promise<DocumentBitsResult> {
   const start = documentStartId(model.config);
   const end = endTokenIds(model.config)[0];
-  checkWindowOptions(options);
+  const { window, stride } = scoringWindow(model.config.maxPositions, options);
   if (start === null || end === undefined) throw new Error("bitsPerByte --documents: the model needs a start token (BOS or EOS) and an end-of-text token (eos_token_id in config.json)");
   const vocab = model.config.vocabSize;
-  const window = Math.max(2, Math.min(options.window ?? Math.min(model.config.maxPositions, 512), model.config.maxPositions));
-  const stride = Math.max(1, Math.min(options.stride ?? Math.floor(window / 2), window - 1));
   const encoder = new TextEncoder();
   let nll = 0;
   let tokens = 0;

@@ -46,6 +46,7 @@ export function stepTokenLM(config: ModelConfig, step: (r: TokenRequest) => Prom
     vocabSize: config.vocabSize,
     maxPositions: config.maxPositions,
     startId: documentStartId(config),
+    bosId: config.bosTokenId,
     endIds: endTokenIds(config),
     get forwardPasses() {
       return passes;

@@ -2,7 +2,7 @@
 // seeded PRNG (SplitMix32) in plain JS.
 import type { ModelConfig } from "./config.js";
 import type { Params } from "./model.js";
-import { tokenLM, type TokenState } from "./token-lm.js";
+import { asTokenLM, type TokenLM, type TokenState } from "./token-lm.js";
 
 export interface SamplingOptions {
   /** 0 (default) means greedy. */
@@ -77,19 +77,18 @@ export function sampleFromLogits(logits: Float32Array | Float64Array, options: S
  * with its own KV cache when the platform has a fast Gemm (OpenBLAS on Node), else on the tensor backend's; the two
  * choose the same ids up to float rounding of near-ties.
  */
-export async function generate(model: { config: ModelConfig; params: Params }, promptIds: number[], options: GenerateOptions = {}): Promise<number[]> {
+export async function generate(model: { config: ModelConfig; params: Params } | TokenLM, promptIds: number[], options: GenerateOptions = {}): Promise<number[]> {
   if (promptIds.length === 0) throw new Error("generate: the prompt has no tokens (add a BOS token or some text)");
   const maxTokens = options.maxTokens ?? 64;
-  const eos = model.config.eosTokenId;
-  const stop = new Set(options.stopIds ?? (eos === null ? [] : Array.isArray(eos) ? eos : [eos]));
+  const lm = await asTokenLM(model);
+  const stop = new Set(options.stopIds ?? lm.endIds);
   const random = seededRandom(options.seed ?? 0);
-  const lm = await tokenLM(model);
   const out: number[] = [];
   let state: TokenState | null = null;
   let input = promptIds;
   try {
     for (let step = 0; step < maxTokens; step++) {
-      if ((state?.length ?? 0) + input.length > model.config.maxPositions) break;
+      if ((state?.length ?? 0) + input.length > lm.maxPositions) break;
       const [next] = await lm.extend([{ from: state, ids: input, consume: true }]);
       state = next!.state;
       const sample = (l: Float64Array) => sampleFromLogits(l, options, random);

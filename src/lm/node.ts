@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { stat } from "node:fs/promises";
 import { initBackend } from "../tensor/backend.js";
 import { loadModelFolder, type ModelFolder } from "./folder.js";
-import { Tokenizer } from "../index.js";
+import { Tokenizer } from "../platform/node-tokenizer.js";
 import { setPlatformGemm } from "../tensor/gemm.js";
 import { loadOpenBlas } from "../node/openblas.js";
 

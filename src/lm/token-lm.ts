@@ -36,6 +36,8 @@ export interface TokenLM {
   readonly maxPositions: number;
   /** The token a document starts from: BOS, else EOS (bits per byte's convention), else null. */
   readonly startId: number | null;
+  /** config.json's bos_token_id: what a generated text starts from (no EOS fallback). */
+  readonly bosId: number | null;
   /** Ids that end a document (config.json's eos_token_id). */
   readonly endIds: readonly number[];
   /** Model calls so far: one per request (a request feeds one or more ids). */
@@ -51,6 +53,11 @@ class TensorState implements TokenState {
     public cache: KVCache | null,
     readonly length: number,
   ) {}
+}
+
+/** A TokenLM as it is (the browser's cpuTokenLM, one already made), or one made from a loaded model folder. */
+export async function asTokenLM(model: { config: ModelConfig; params: Params } | TokenLM): Promise<TokenLM> {
+  return "extend" in model ? model : tokenLM(model);
 }
 
 /** A shared view of a tensor cache (forward consumes the cache it is given). */

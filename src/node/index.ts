@@ -8,3 +8,4 @@ export { writeFileAtomic, readJsonFile, readTextFolder, type NamedText } from ".
 export { countFiles, countUnits, planUnits, shardRange, type CorpusUnit, type FileCorpusOptions } from "../train/node-corpus.js";
 export { countShard, mergeCountFiles, loadCounts, writeCountFile, openCountFile, encodeCountTable, missingUnits, COUNT_FILE_VERSION, type CountTable, type CountMeta, type CountOptions } from "../train/counts.js";
 export { countFilesInWorkers } from "../train/workers.js";
+export { trainFromFiles, type TrainFromFilesOptions } from "../train/node-train.js";

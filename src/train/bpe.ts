@@ -10,6 +10,7 @@ import { applyRankedMerges } from "./continue.js";
 import type { PreTokenizerPlan } from "./pretokenize.js";
 import type { ProgressCallback } from "./corpus.js";
 import { assembleTokenizerJson, byteFallbackDecoder, uniqueTokens } from "./tokenizer-json.js";
+import { pairKey } from "../util/pair-key.js";
 
 export interface BpeTrainOptions {
   vocabSize: number;
@@ -139,9 +140,9 @@ export function trainBpeCore(
       chars.push(prefix && !first ? addTokenVia(engine, prefix + ch) : engine.tokenIds.get(ch)!);
       first = false;
     }
-    const encode = (): number[] => applyRankedMerges(chars, (a, b) => rank.get(a * 4194304 + b), (a, b) => made.get(a * 4194304 + b)!);
+    const encode = (): number[] => applyRankedMerges(chars, (a, b) => rank.get(pairKey(a, b)), (a, b) => made.get(pairKey(a, b))!);
     for (let sym = encode(); sym.length > 1 && engine.tokens.length < options.vocabSize; sym = encode()) {
-      const key = sym[0]! * 4194304 + sym[1]!;
+      const key = pairKey(sym[0]!, sym[1]!);
       made.set(key, engine.applyMerge(sym[0]!, sym[1]!, prefix));
       rank.set(key, rank.size);
     }

@@ -6,6 +6,7 @@ import { TokenizerError } from "../tokenize/types.js";
 import type { WordCounter } from "./corpus.js";
 import { MergeEngine, WordTable } from "./merge-engine.js";
 import type { TrainOptions } from "./train.js";
+import { pairKey } from "../util/pair-key.js";
 
 /** Reads merges written either as ["a", "b"] pairs or as "a b" strings. */
 export function readMerges(merges: Json, where: string): [string, string][] {
@@ -100,7 +101,6 @@ export function continueBpe(base: JsonObject, counter: WordCounter, options: Tra
     throw new TokenizerError(`${where}: already has ${maxId + 1} ids; --vocab-size must be larger to add merges (got ${options.vocabSize})`);
   }
   const oldMerges = readMerges(model.merges as Json, where);
-  const SH = 4194304;
   const rankOf = new Map<number, number>();
   const resultOf = new Map<number, number>();
   oldMerges.forEach(([l, r], i) => {
@@ -108,7 +108,7 @@ export function continueBpe(base: JsonObject, counter: WordCounter, options: Tra
     const b = vocab[r];
     const m = vocab[l + r];
     if (a === undefined || b === undefined || m === undefined) throw new TokenizerError(`${where}: model.merges[${i}] uses a token missing from the vocabulary`);
-    const key = a * SH + b;
+    const key = pairKey(a, b);
     if (!rankOf.has(key)) {
       rankOf.set(key, i);
       resultOf.set(key, m);
@@ -124,7 +124,7 @@ export function continueBpe(base: JsonObject, counter: WordCounter, options: Tra
       if (id !== undefined) chars.push(id);
     }
     if (chars.length === 0) continue;
-    const split = applyRankedMerges(chars, (a, b) => rankOf.get(a * SH + b), (a, b) => resultOf.get(a * SH + b)!);
+    const split = applyRankedMerges(chars, (a, b) => rankOf.get(pairKey(a, b)), (a, b) => resultOf.get(pairKey(a, b))!);
     table.add(split, split.length, c);
   }
   const engine = new MergeEngine(tokens, table);

@@ -6,9 +6,9 @@
 // with the smaller (left id, right id) wins. Ids are assigned in vocabulary order (special tokens, then the alphabet
 // sorted by code point, then merged tokens in creation order).
 
-/** Pair key: left id × 2^22 + right id (ids stay below 4,194,304, exact in a double). */
-const SHIFT = 4194304;
-export const MAX_SYMBOL_ID = SHIFT - 1;
+import { PAIR_ID_LIMIT, pairKey, pairLeft, pairRight } from "../util/pair-key.js";
+
+export const MAX_SYMBOL_ID = PAIR_ID_LIMIT - 1;
 
 export interface MergeEngineOptions {
   /** Stop when the vocabulary (as counted by `vocabSize()`) reaches this size. */
@@ -141,7 +141,7 @@ export class MergeEngine {
       const s = this.start[w]!;
       const e = s + this.length[w]!;
       const c = this.counts[w]!;
-      for (let i = s; i + 1 < e; i++) this.add(this.symbols[i]! * SHIFT + this.symbols[i + 1]!, c, w);
+      for (let i = s; i + 1 < e; i++) this.add(pairKey(this.symbols[i]!, this.symbols[i + 1]!), c, w);
     }
     for (const [key, c] of this.pairCounts) if (c > 0) this.heap.push(c, key);
     this.touched.clear();
@@ -183,7 +183,7 @@ export class MergeEngine {
       this.tokenIds.set(merged, id);
     }
     this.merges.push([a, b]);
-    const key = a * SHIFT + b;
+    const key = pairKey(a, b);
     const list = this.pairWords.get(key) ?? [];
     this.pairWords.delete(key);
     this.pairCounts.delete(key);
@@ -202,15 +202,15 @@ export class MergeEngine {
         if (i + 1 < e && sym[i] === a && sym[i + 1] === b) {
           if (j > s) {
             const p = sym[j - 1]!;
-            const k = p * SHIFT + a;
+            const k = pairKey(p, a);
             if (k !== key) this.sub(k, c);
-            this.add(p * SHIFT + id, c, w);
+            this.add(pairKey(p, id), c, w);
           }
           if (i + 2 < e) {
             const n = sym[i + 2]!;
-            const k = b * SHIFT + n;
+            const k = pairKey(b, n);
             if (k !== key) this.sub(k, c);
-            this.add(id * SHIFT + n, c, w);
+            this.add(pairKey(id, n), c, w);
           }
           sym[j++] = id;
           i += 2;
@@ -242,8 +242,8 @@ export class MergeEngine {
         continue;
       }
       if (c < 1 || c < minFrequency) break;
-      const a = Math.floor(key / SHIFT);
-      const b = key - a * SHIFT;
+      const a = pairLeft(key);
+      const b = pairRight(key);
       if (maxLen !== Infinity) {
         let right = this.tokens[b]!;
         if (prefix && right.startsWith(prefix)) right = right.slice(prefix.length);

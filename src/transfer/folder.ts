@@ -10,7 +10,7 @@ import { checkTokenizerFits } from "../lm/folder.js";
 import { readJsonFile, removeOnSignal, replaceFolder, tempPathBeside } from "../node/files.js";
 import { DTYPE_BYTES, encodeFromNumbers, type SafetensorsDtype, type TensorInfo } from "../tensor/safetensors.js";
 import { checkpointFiles, openSafetensors, writeSafetensorsStreamed, type SafetensorsFile, type StreamedTensor } from "../node/safetensors.js";
-import { Tokenizer } from "../index.js";
+import { Tokenizer } from "../platform/node-tokenizer.js";
 import type { JsonObject } from "../tokenize/types.js";
 import { EmbeddingView, EncodedEmbeddingRows } from "./embedding-view.js";
 import { initializeEmbeddings, type InitResult, type InitStrategy } from "./init/index.js";

@@ -11,5 +11,6 @@ export * from "./init/index.js";
 export { trainStaticEmbeddings, staticEmbeddingsFromText, type StaticEmbeddingOptions } from "./static-embeddings.js";
 export { evaluateTransfer, methodAverages, formatTransferTable, transferCharts, type EvalTarget, type EvalRow, type EvalOptions, type TransferEvalReport } from "./evaluate.js";
 export { transferModelFolder, readInputEmbeddings, type TransferFolderOptions, type TransferFolderResult, type TransferProgress } from "./folder.js";
+export { transferFromFiles, type TransferFromFilesOptions } from "./transfer-files.js";
 export { loadHypernet, saveHypernet, predictEmbeddingsWithHypernet, staticHypernetTransfer, HypernetTokenRows, type HypernetRowsOptions } from "./hypernet/index.js";
 export { loadZettV1, parseZettV1Config, zettV1PredictEmbeddings, type ZettV1Config } from "./hypernet/v1.js";

@@ -1,14 +1,14 @@
 // The playground page: a text box, one panel per tokenizer (tokens coloured by id, counts, bytes per token), details
 // of the token under the pointer, the caret or the keyboard selection, a chart comparing the panels, and files
 // dropped or chosen by the user read in the page (nothing is uploaded). Bundled for the browser by site.ts.
-import { Tokenizer } from "../browser.js";
+import { Tokenizer } from "../platform/tokenizer.js";
 import { packagedTiktokenToTokenizerJson } from "../formats/tiktoken.js";
 import type { Encoding } from "../tokenize/encoding.js";
 import { renderChart } from "../analyze/charts.js";
 import { TokenFaces, changedRange, tokenHue, visibleBytes } from "./token-view.js";
 import { base64Decode } from "../util/base64.js";
 import type { FromWorker, ToWorker } from "./worker.js";
-import type { HealView, ModelView } from "./caret.js";
+import type { GenerationView, HealView, ModelView } from "./caret.js";
 import { stateFromHash, stateToHash, type PlaygroundState } from "./state.js";
 
 /** What site.ts writes into the page: the bundled tokenizers and where their data is. */
@@ -398,6 +398,13 @@ function healKey(): string | null {
   return key && loaded.has(key) ? key : null;
 }
 
+/** The text before the caret; a caret between the halves of a surrogate pair reads the whole character. */
+function promptBeforeCaret(): string {
+  const caret = textInput.selectionStart ?? textInput.value.length;
+  const prompt = textInput.value.slice(0, caret);
+  return /[\ud800-\udbff]$/.test(prompt) ? textInput.value.slice(0, caret + 1) : prompt;
+}
+
 function sendQuery(): void {
   if (!worker) return;
   if (queryInFlight) {
@@ -406,10 +413,7 @@ function sendQuery(): void {
   }
   const key = healKey();
   if (key) toWorker(key);
-  const caret = textInput.selectionStart ?? textInput.value.length;
-  let prompt = textInput.value.slice(0, caret);
-  // A caret between the halves of a surrogate pair reads the whole character.
-  if (/[\ud800-\udbff]$/.test(prompt)) prompt = textInput.value.slice(0, caret + 1);
+  const prompt = promptBeforeCaret();
   queryInFlight = true;
   queryPostedAt = performance.now();
   post({ type: "query", seq: ++querySeq, prompt, healKey: key });
@@ -418,9 +422,19 @@ function sendQuery(): void {
 
 function onWorkerMessage(m: FromWorker): void {
   if (m.type === "model-ready") {
-    modelStatus.textContent = `model ready (${m.ms.toFixed(0)} ms to read the weights).`;
+    modelStatus.textContent = `model ready (${m.ms.toFixed(0)} ms to read the weights); runs on ${m.backend}.`;
+    modelStatus.dataset.backend = m.backend;
+    genButton.disabled = false;
     scheduleCaret();
   } else if (m.type === "heal") drawHeal(m.heal);
+  else if (m.type === "generating") {
+    if (m.seq === genSeq) genText.textContent = m.continuation;
+  } else if (m.type === "generated") {
+    if (m.seq === genSeq) drawGeneration(m.view);
+  } else if (m.type === "error" && m.what === "generate") {
+    genStatus.textContent = `generation: ${m.message}`;
+    genButton.disabled = false;
+  }
   else if (m.type === "model") {
     drawModel(m.model);
     window.retokenCaretTimings.push(performance.now() - queryPostedAt);
@@ -492,9 +506,57 @@ function drawHeal(h: HealView): void {
   healView.replaceChildren(tokens, report, ...(h.candidates.length ? [el("p", { textContent: "Tokens that may come first, most likely first once the model is loaded (one marked refused would make the text non-canonical):" }), list, more] : []));
 }
 
+/** Generation with token healing: the model continues the text before the caret; the view shows what healing took
+ * off its end and the tokens that spelled it again. */
+const genBox = el("div", { className: "generate", testid: "generate-panel" });
+const genHeal = el("select", { testid: "generate-heal", title: "token healing mode" });
+genHeal.setAttribute("aria-label", "token healing mode");
+genHeal.append(
+  el("option", { value: "rollback", text: "rollback: back up over the last tokens, spell their bytes again" }),
+  el("option", { value: "exact", text: "exact: a canonical cover drawn by its probability" }),
+  el("option", { value: "off", text: "off: continue the text's own tokens" }),
+);
+const genTokens = el("input", { type: "number", value: "24", min: "1", max: "200", testid: "generate-max-tokens", title: "tokens to generate" });
+genTokens.setAttribute("aria-label", "tokens to generate");
+const genButton = el("button", { type: "button", testid: "generate-button", textContent: "Continue the text before the caret (greedy)", disabled: true });
+const genStatus = el("p", { className: "status", testid: "generate-status" });
+const genWindow = el("span", { className: "gen-window" });
+const genText = el("span", { className: "gen-text", testid: "generate-continuation" });
+const genOutput = el("p", { className: "gen-output", testid: "generate-output" }, genWindow, genText);
+const genTokenList = el("div", { className: "tokens", testid: "generate-tokens" });
+let genSeq = 0;
+
+function startGeneration(): void {
+  const prompt = promptBeforeCaret();
+  const maxTokens = Math.max(1, Math.min(200, Math.round(Number(genTokens.value)) || 24));
+  genButton.disabled = true;
+  genStatus.textContent = "generating…";
+  genWindow.textContent = "";
+  genText.textContent = "";
+  genTokenList.replaceChildren();
+  delete genOutput.dataset.continuation;
+  post({ type: "generate", seq: ++genSeq, prompt, settings: { heal: genHeal.value as GenerationView["heal"], maxTokens, temperature: 0, seed: 0 } });
+}
+
+function drawGeneration(v: GenerationView): void {
+  const r = v.healing;
+  genButton.disabled = false;
+  genWindow.textContent = v.window.length < v.prompt.length ? `… ${v.window}` : v.window;
+  genText.textContent = v.continuation;
+  Object.assign(genOutput.dataset, { prompt: v.prompt, window: v.window, heal: v.heal, continuation: v.continuation, tokensRemoved: String(r.tokensRemoved), bytesRemoved: String(r.bytesRemoved) });
+  genStatus.textContent =
+    (v.heal === "off" || (r.tokensRemoved === 0 && r.bytesRemoved === 0)
+      ? "Generated from the text's own tokens."
+      : `Healing (${v.heal}) took ${r.tokensRemoved} token${r.tokensRemoved === 1 ? "" : "s"} (${r.bytesRemoved} byte${r.bytesRemoved === 1 ? "" : "s"}) off the end; the first tokens below spell them again, so the text is never changed.`) +
+    ` ${v.tokens.length} tokens, ${v.passes} model calls, ${v.ms.toFixed(0)} ms in the worker.`;
+  genTokenList.replaceChildren(...(v.removed.length ? [el("span", { testid: "generate-removed" }, ...v.removed.map((t) => tokenChip(t, "t removed"))), " → "] : []), ...v.tokens.map((t) => tokenChip(t)));
+}
+
 /** The model section: next-token, naive and exact next-byte probabilities at the caret, from the bundled model. */
 const modelBox = el("section", { className: "model", testid: "model-panel" });
 const modelStatus = el("p", { className: "status", testid: "model-status" });
+/** WebGPU where the browser has an adapter (else, or unticked, the plain-JS forward on the CPU). */
+const useWebGpu = el("input", { type: "checkbox", checked: true, testid: "model-webgpu" });
 const exactStatus = el("p", { className: "status", testid: "exact-status" });
 const nextTokens = el("figure", { className: "chart", testid: "next-tokens" });
 const nextBytes = el("figure", { className: "chart", testid: "next-bytes" });
@@ -510,7 +572,7 @@ async function loadModel(): Promise<void> {
     const bytes = base64Decode(weights);
     if (!bytes) throw new Error("the model asset is not valid base64");
     toWorker(m.tokenizer);
-    post({ type: "model", config: config as never, weights: bytes, tokenizer: m.tokenizer }, [bytes.buffer]);
+    post({ type: "model", config: config as never, weights: bytes, tokenizer: m.tokenizer, backend: useWebGpu.checked ? "auto" : "cpu" }, [bytes.buffer]);
     modelTok = tok;
     modelStatus.textContent = "reading the weights in the worker…";
   } catch (e) {
@@ -626,9 +688,12 @@ function main(): void {
     const load = el("button", { type: "button", testid: "model-load", textContent: `Load the bundled model (${(manifestModel.bytes / 1e6).toFixed(0)} MB, runs in this page)` });
     load.addEventListener("click", () => {
       load.disabled = true;
+      useWebGpu.disabled = true;
       void loadModel();
     });
-    modelBox.append(el("h2", { textContent: "The model at the caret" }), load, modelStatus, exactStatus, el("div", { className: "model-views" }, nextTokens, nextBytes, exactBytes, exactCovers));
+    genButton.addEventListener("click", startGeneration);
+    genBox.append(el("h3", { textContent: "Generate with token healing" }), el("label", {}, "healing ", genHeal), " ", el("label", {}, "tokens ", genTokens), " ", genButton, genStatus, genOutput, genTokenList);
+    modelBox.append(el("h2", { textContent: "The model at the caret" }), load, " ", el("label", {}, useWebGpu, " on WebGPU where this browser has it"), modelStatus, exactStatus, el("div", { className: "model-views" }, nextTokens, nextBytes, exactBytes, exactCovers), genBox);
   }
   // Drop a file anywhere on the page.
   document.addEventListener("dragover", (e) => e.preventDefault());

@@ -6,11 +6,13 @@
 import { Tokenizer } from "../tokenize/tokenizer.js";
 import type { JsonObject } from "../tokenize/types.js";
 import { canonicality, type Canonicality } from "../decode/canonical.js";
-import { HealingConstraint, healingCandidates, planHealing, splitPromptBytes, type HealingReport } from "../decode/heal.js";
+import { HealingConstraint, continuationBytes, healingCandidates, planHealing, splitPromptBytes, type HealingPlan, type HealingReport, type HealMode } from "../decode/heal.js";
+import { healedGenerate } from "../decode/heal-generate.js";
 import { ByteLM, END_OF_TEXT, coverRule, type CoverRule } from "../decode/byte-lm.js";
 import { rankedCovers } from "../decode/heal-exact.js";
 import { parseModelConfig } from "../lm/config.js";
 import { cpuTokenLM } from "../lm/cpu-token-lm.js";
+import { webgpuDevice, webgpuTokenLM } from "../lm/webgpu-token-lm.js";
 import type { TokenLM, TokenResult } from "../lm/token-lm.js";
 import { parseSafetensors } from "../tensor/safetensors.js";
 import { jsGemm } from "../tensor/gemm.js";
@@ -78,6 +80,34 @@ export interface ModelView {
   ms: number;
 }
 
+/** Where the page's model runs: "auto" takes WebGPU where the browser has an adapter. */
+export type ModelBackend = "auto" | "cpu";
+
+/** A continuation of the text before the caret by the bundled model, with token healing. */
+export interface GenerationView {
+  /** The text before the caret, and the end of it the model continued (its window, from a word start). */
+  prompt: string;
+  window: string;
+  heal: HealMode;
+  /** What the model wrote after the window's last byte: window + continuation is the window's text, continued. */
+  continuation: string;
+  /** The generated tokens (healing's first), with the model tokenizer's labels. */
+  tokens: TokenRow[];
+  healing: HealingReport;
+  /** The tokens healing took off the window's end (rollback; exact: the ones its drawn cover replaces). */
+  removed: TokenRow[];
+  passes: number;
+  ms: number;
+}
+
+export interface GenerationSettings {
+  heal: HealMode;
+  maxTokens: number;
+  /** 0: greedy. */
+  temperature: number;
+  seed: number;
+}
+
 interface Entry {
   tokenizer: Tokenizer;
   faces: TokenFaces;
@@ -126,8 +156,9 @@ export class CaretEngine {
     return { id, label: e.faces.face(id).label };
   }
 
-  /** The bundled model (config.json, model.safetensors) on the plain-JS CPU forward, read with tokenizer `key`. */
-  loadModel(configJson: JsonObject, safetensors: Uint8Array, key: string): void {
+  /** The bundled model (config.json, model.safetensors), read with tokenizer `key`: on WebGPU where `backend` is
+   * "auto" and the browser has an adapter (webgpu-token-lm.ts), else on the plain-JS CPU forward. Returns which. */
+  async loadModel(configJson: JsonObject, safetensors: Uint8Array, key: string, backend: ModelBackend = "cpu"): Promise<string> {
     const config = parseModelConfig(configJson);
     if (config.arch !== "llama") throw new Error(`config.json: the page runs Llama-family models, not "${config.modelType}"`);
     const { header, read } = parseSafetensors(safetensors);
@@ -136,7 +167,15 @@ export class CaretEngine {
     const e = this.entry(key);
     const rule = coverRule(e.tokenizer);
     e.canon = rule.canonical;
-    this.model = { lm: cpuTokenLM(config, weights, jsGemm), key, rule, reader: null, head: "", read: "", state: null };
+    let lm: TokenLM | null = null;
+    let name = "CPU (plain JS)";
+    if (backend === "auto") {
+      const gpu = await webgpuDevice();
+      lm = gpu ? webgpuTokenLM(config, weights, gpu.device) : null;
+      if (lm) name = `WebGPU (${gpu!.adapter})`;
+    }
+    this.model = { lm: lm ?? cpuTokenLM(config, weights, jsGemm), key, rule, reader: null, head: "", read: "", state: null };
+    return name;
   }
 
   get modelLoaded(): boolean {
@@ -271,6 +310,46 @@ export class CaretEngine {
       m.read = "";
       return { error: (err as Error).message };
     }
+  }
+
+  /** The bundled model continues the end of `prompt` with token healing (retoken/decode's healedGenerate on the
+   * page's forward); `onText` gets the continuation so far after every token. Its states are its own, not the
+   * caret's. */
+  async generate(prompt: string, settings: GenerationSettings, onText?: (continuation: string) => void): Promise<GenerationView> {
+    const m = this.model;
+    if (!m) throw new Error("the model is not loaded");
+    const t0 = performance.now();
+    const passes = m.lm.forwardPasses;
+    const e = this.entry(m.key);
+    const canon = m.rule.canonical;
+    // The end of the text from a word start, as the caret's views read it (the model's 512 positions and exact
+    // healing's one call per byte bound what it can read).
+    const window = exactWindow(prompt);
+    let plan: HealingPlan | null = null;
+    const ids: number[] = [];
+    const result = await healedGenerate(m.lm, e.tokenizer, canon, window, {
+      heal: settings.heal,
+      maxTokens: settings.maxTokens,
+      temperature: settings.temperature,
+      seed: settings.seed,
+      onPlan: (p) => (plan = p),
+      onToken: (id) => {
+        ids.push(id);
+        // A fresh streaming decoder holds back a character whose bytes are not all generated yet.
+        if (onText && plan) onText(new TextDecoder().decode(continuationBytes(canon, plan, ids), { stream: true }));
+      },
+    });
+    return {
+      prompt,
+      window,
+      heal: settings.heal,
+      continuation: new TextDecoder().decode(result.continuation),
+      tokens: result.ids.map((id) => this.row(e, id)),
+      healing: result.healing,
+      removed: ((plan as HealingPlan | null)?.removedIds ?? []).map((id) => this.row(e, id)),
+      passes: m.lm.forwardPasses - passes,
+      ms: performance.now() - t0,
+    };
   }
 }
 

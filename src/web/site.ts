@@ -62,7 +62,7 @@ textarea{width:100%;font:14px/1.4 ui-monospace,monospace;padding:.5em;border:1px
 .chart{margin:1.5em 0}.chart figcaption{font-weight:600;margin-bottom:.3em}
 .model-views{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:1em}
 .ranked{position:absolute;left:-9999px}
-.heal{margin:1.5em 0}.heal-tokens{margin:.4em 0}.t.removed{text-decoration:line-through #a33;box-shadow:inset 0 -2px #a33;margin-right:2px}
+.generate{margin:1.5em 0}.gen-output{white-space:pre-wrap;font:14px/1.6 ui-monospace,monospace;background:#f6f6f6;padding:.5em}.gen-window{color:#666}.gen-text{background:#e3f1e3}.heal{margin:1.5em 0}.heal-tokens{margin:.4em 0}.t.removed{text-decoration:line-through #a33;box-shadow:inset 0 -2px #a33;margin-right:2px}
 .candidates{columns:3 14em;font:13px/1.9 ui-monospace,monospace}
 :focus-visible{outline:3px solid #4269d0;outline-offset:1px}
 `;

@@ -2,19 +2,22 @@
 // tokenizers (their JSON), the model once, and queries (the text before the caret); each query is answered with the
 // healing view first, then the model's view when the model is loaded. The page sends a new query only after the
 // previous one's "done", always the latest text.
-import { CaretEngine, type HealView, type ModelView } from "./caret.js";
+import { CaretEngine, type GenerationSettings, type GenerationView, type HealView, type ModelBackend, type ModelView } from "./caret.js";
 import type { JsonObject } from "../tokenize/types.js";
 
 export type ToWorker =
   | { type: "tokenizer"; key: string; json: JsonObject }
-  | { type: "model"; config: JsonObject; weights: Uint8Array; tokenizer: string }
-  | { type: "query"; seq: number; prompt: string; healKey: string | null };
+  | { type: "model"; config: JsonObject; weights: Uint8Array; tokenizer: string; backend: ModelBackend }
+  | { type: "query"; seq: number; prompt: string; healKey: string | null }
+  | { type: "generate"; seq: number; prompt: string; settings: GenerationSettings };
 
 export type FromWorker =
-  | { type: "model-ready"; ms: number }
+  | { type: "model-ready"; ms: number; backend: string }
   | { type: "heal"; seq: number; heal: HealView }
   | { type: "model"; seq: number; model: ModelView }
-  | { type: "error"; seq: number | null; what: "heal" | "model"; message: string }
+  | { type: "generating"; seq: number; continuation: string }
+  | { type: "generated"; seq: number; view: GenerationView }
+  | { type: "error"; seq: number | null; what: "heal" | "model" | "generate"; message: string }
   | { type: "done"; seq: number };
 
 const engine = new CaretEngine();
@@ -29,10 +32,20 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
   if (m.type === "model") {
     const t0 = performance.now();
     try {
-      engine.loadModel(m.config, m.weights, m.tokenizer);
-      post({ type: "model-ready", ms: performance.now() - t0 });
+      const backend = await engine.loadModel(m.config, m.weights, m.tokenizer, m.backend);
+      post({ type: "model-ready", ms: performance.now() - t0, backend });
     } catch (e) {
       post({ type: "error", seq: null, what: "model", message: (e as Error).message });
+    }
+    return;
+  }
+  if (m.type === "generate") {
+    // Between its steps the caret's queries still run (each step's forward is one synchronous call).
+    try {
+      const view = await engine.generate(m.prompt, m.settings, (continuation) => post({ type: "generating", seq: m.seq, continuation }));
+      post({ type: "generated", seq: m.seq, view });
+    } catch (e) {
+      post({ type: "error", seq: m.seq, what: "generate", message: (e as Error).message });
     }
     return;
   }

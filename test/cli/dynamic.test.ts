@@ -28,17 +28,22 @@ test("dynamic --merges --json reports reduction, merges, bits per byte against t
   assert.equal(j.lines, 8);
 });
 
-test("dynamic --sweep writes the curve as JSON and an HTML report with the chart", () => {
+test("dynamic --sweep writes the curve as JSON and an HTML report with the chart; --control adds the anchor's control", () => {
   const json = join(dir, "curve.json");
   const html = join(dir, "curve.html");
-  const r = retoken(["dynamic", file, "--sweep", "0.1,0.2", "--boundary", "word", "--json", json, "--html", html]);
+  const r = retoken(["dynamic", file, "--sweep", "0.1,0.2", "--boundary", "word", "--control", "--json", json, "--html", html]);
   assert.equal(r.code, 0, r.err);
   const j = JSON.parse(readFileSync(json, "utf8"));
-  assert.deepEqual(j.points.map((p: { boundary: string; targetReduction: number }) => [p.boundary, p.targetReduction]), [["word", 0.1], ["word", 0.2]]);
+  const kinds = j.points.map((p: { kind: string; boundary: string | null; targetReduction: number | null }) => [p.kind, p.boundary, p.targetReduction]);
+  assert.deepEqual(kinds, [["dynamic", "word", 0.1], ["dynamic", "word", 0.2], ["control", null, null], ["control", "word", 0.1], ["control", "word", 0.2]]);
+  // The control is the model's own tokenization (nothing shorter) with other rows, so another score.
+  const control = j.points[2];
+  assert.ok(control.reduction === 0 && control.merges === 0 && control.bitsPerByte !== j.baselineBitsPerByte, JSON.stringify(control));
   for (const p of j.points) assert.ok(p.reduction >= p.targetReduction && Math.abs(p.relative - (p.bitsPerByte / j.baselineBitsPerByte - 1)) < 1e-12);
   const page = readFileSync(html, "utf8");
   assert.match(page, /<svg/);
   assert.match(page, /target 20\.0%/);
+  assert.match(page, /control \+ word @ 20\.0%/);
 });
 
 test("dynamic refuses contradictory or malformed flags, naming them", () => {
@@ -47,7 +52,8 @@ test("dynamic refuses contradictory or malformed flags, naming them", () => {
     [["dynamic", file, "--merges", "3", "--reduction", "0.1"], /give exactly one of --merges N and --reduction R/],
     [["dynamic", file, "--reduction", "15"], /--reduction takes a fraction in \[0, 1\)/],
     [["dynamic", file, "--merges", "3", "--boundary", "line"], /--boundary must be one of pretokens, word, sentence/],
-    [["dynamic", file, "--merges", "3", "--html", "x.html"], /--static and --html go with --sweep/],
+    [["dynamic", file, "--merges", "3", "--html", "x.html"], /--static, --control and --html go with --sweep/],
+    [["dynamic", file, "--merges", "3", "--control"], /--static, --control and --html go with --sweep/],
   ];
   for (const [args, message] of cases) {
     const r = retoken(args);

@@ -126,3 +126,28 @@ test("a reader that closes the pipe early (`| head -1`) ends the command quietly
   assert.match(r.stderr, /status 0\n$/);
   assert.doesNotMatch(r.stderr, /EPIPE|Error/);
 });
+
+test("numeric flags: one parser for every command, its message names the command and flag and quotes the text", async () => {
+  const { numberFlag, numberArg, intFlag } = await import("../../src/cli/commands/shared.js");
+  assert.equal(numberFlag("x", "top-p", "0.5", { min: 0, above: true, max: 1 }), 0.5);
+  assert.equal(numberFlag("x", "seed", undefined, { integer: true }), undefined);
+  for (const [value, range, what] of [
+    ["0", { min: 0, above: true, max: 1 }, "a number in (0, 1]"],
+    ["1.5", { integer: true }, "an integer"],
+    ["", { min: 0 }, "a non-negative number"],
+    ["-1", { integer: true, min: 0 }, "a non-negative integer"],
+    ["70000", { integer: true, min: 0, max: 65535 }, "an integer 0–65535"],
+    ["Infinity", {}, "a number"],
+    ["0", { integer: true, min: 1 }, "a positive integer"],
+    ["0", { min: 0, above: true }, "a positive number"],
+  ] as const) {
+    assert.throws(() => numberFlag("cmd", "flag", value, range), new RegExp(`^Error: cmd: --flag must be ${what.replace(/[()[\]]/g, "\\$&")}, got "${value}"$`), `${value} ${what}`);
+  }
+  assert.throws(() => intFlag("transfer", "seed", "x"), /transfer: --seed must be an integer, got "x"/);
+  assert.throws(() => numberArg({ integer: true, min: 1 })("0"), /expected a positive integer, got "0"/);
+  // Through the CLI: commander's parser (train) and a command's own check (generate) say the same thing.
+  assert.match(retoken(["train", "--vocab-size", "0", "--out", "x.json", "a.txt"]).err, /^retoken: option '--vocab-size <n>' argument '0' is invalid\. expected a positive integer, got "0"/);
+  const r = retoken(["generate", "Hi", "--top-p", "2"]);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /^retoken: generate: --top-p must be a number in \(0, 1\], got "2"/);
+});

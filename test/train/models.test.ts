@@ -8,6 +8,8 @@ import { createRequire } from "node:module";
 import { trainTokenizer } from "../../src/train/train.js";
 import { digamma } from "../../src/train/unigram.js";
 import { runTrain, type TrainCliOptions } from "../../src/cli/commands/train.js";
+import { trainFromFiles } from "../../src/node/index.js";
+import { writeFileSync } from "node:fs";
 import type { JsonObject } from "../../src/tokenize/types.js";
 
 const tk = createRequire(import.meta.url)("tokenizers");
@@ -99,6 +101,20 @@ test("CLI: trains, writes atomically, errors on bad options", async () => {
   const more = JSON.parse(readFileSync(join(dir, "more.json"), "utf8"));
   for (const [k, v] of Object.entries(written.model.vocab)) assert.equal(more.model.vocab[k], v);
   assert.equal(Object.keys(more.model.vocab).length, 900);
+  // The CLI is the API call plus an atomic write: same options, same bytes.
+  const api = await trainFromFiles({ files: [`${FLORES}/dev/eng_Latn.dev`], model: "bpe", vocabSize: 600, specialTokens: ["<|endoftext|>"], pattern: "llama3", digits: "ltr3" });
+  assert.equal(JSON.stringify(api), JSON.stringify(json));
+  // A forced-tokens file is read line by line; a bad line is named.
+  const forcedFile = join(dir, "forced.jsonl");
+  writeFileSync(forcedFile, '"Hallo Welt"\n\n" zusammen"\n');
+  const forced = await trainFromFiles({ files: [`${FLORES}/dev/deu_Latn.dev`], model: "bpe", vocabSize: 600, forcedTokensFile: forcedFile, forcedTokens: ["xyzzy"] });
+  for (const t of ["Ġzusammen", "HalloĠWelt", "xyzzy"]) assert.ok(t in (forced.model as { vocab: Record<string, number> }).vocab, t);
+  writeFileSync(forcedFile, '"ok"\nnot json\n');
+  await assert.rejects(trainFromFiles({ files: [`${FLORES}/dev/deu_Latn.dev`], model: "bpe", vocabSize: 600, forcedTokensFile: forcedFile }), /forced\.jsonl: line 2: expected one JSON string per line/);
+  writeFileSync(forcedFile, "3\n");
+  await assert.rejects(trainFromFiles({ files: [`${FLORES}/dev/deu_Latn.dev`], model: "bpe", vocabSize: 600, forcedTokensFile: forcedFile }), /forced\.jsonl: line 1: expected a JSON string, got 3/);
+  await assert.rejects(trainFromFiles({ files: [`${FLORES}/dev/deu_Latn.dev`], counts: ["x.cnt"], model: "bpe", vocabSize: 600 }), /either input files or counts, not both/);
+  await assert.rejects(trainFromFiles({ files: [`${FLORES}/dev/deu_Latn.dev`], model: "bpe", vocabSize: 600, workers: 0 }), /workers must be a positive integer/);
 });
 
 test("determinism: every model gives a byte-identical tokenizer.json on a rerun", async () => {

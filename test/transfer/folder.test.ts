@@ -306,6 +306,8 @@ test("CLI: retoken transfer writes the folder; errors go to stderr with exit cod
     [["--method", "nope"], /unknown --method "nope"/],
     [["--method", "aux"], /--method aux needs --aux-corpus FILE/],
     [["--method", "hypernet"], /--method hypernet needs --hypernet DIR/],
+    [["--method", "copy", "--seed", "1.5"], /--seed must be an integer, got "1\.5"/],
+    [["--method", "aux", "--aux-corpus", target, "--aux-dim", "0"], /--aux-dim must be a positive integer, got "0"/],
     [["--method", "fvt"], /already exists/],
   ] as const) {
     const r = await run(process.execPath, [...cli, "--model", model, "--tokenizer", target, "--out", out, "--no-progress", ...args]).then(() => null, (e) => e);

@@ -13,7 +13,7 @@ import { Tokenizer } from "../../src/index.js";
 import { writePlayground } from "../../src/web/site.js";
 import { stateToHash } from "../../src/web/state.js";
 import { exactWindow, EXACT_WINDOW } from "../../src/web/caret.js";
-import { canonicality, type Canonicality, HealingConstraint, healingCandidates, planHealing, splitPromptBytes, exactNextBytes, exactHealingCovers, coverRule } from "../../src/decode/index.js";
+import { canonicality, type Canonicality, HealingConstraint, healingCandidates, planHealing, splitPromptBytes, exactNextBytes, exactHealingCovers, coverRule, healedGenerate } from "../../src/decode/index.js";
 import { launchChromium, paintedShare } from "./chromium.js";
 import { loadLanguageModel } from "../../src/lm/node.js";
 import { tokenLM } from "../../src/lm/token-lm.js";
@@ -103,6 +103,8 @@ test("playground healing and exact next-byte views equal retoken/decode in Node"
     assert.ok(before.candidates.every((c) => c.p === null));
     mark("healing without the model");
 
+    // The plain-JS forward (the numbers below are compared to 1e-6; test/web/webgpu.test.ts checks the WebGPU one).
+    await page.locator("[data-testid=model-webgpu]").uncheck();
     await page.locator("[data-testid=model-load]").click();
     // The last prompt is typed on from the one before: the page's byte-level model reads only the new bytes.
     for (const prompt of [first, "Five, Four, Thr", "Five, Four, Thre"]) {
@@ -152,6 +154,27 @@ test("playground healing and exact next-byte views equal retoken/decode in Node"
     assert.ok(g.report.tokensRemoved > 0);
     assertHealEqual(g, nodeHeal(gpt2, "Five, Four, Thre"), "gpt2");
     mark("gpt2 compared");
+
+    // Generation with healing in the page (greedy) writes what healedGenerate writes in Node, for rollback and exact;
+    // the text before the caret is never changed (the continuation goes after its last byte).
+    for (const heal of ["rollback", "exact"] as const) {
+      await page.locator("[data-testid=generate-heal]").selectOption(heal);
+      await page.locator("[data-testid=generate-max-tokens]").fill("6");
+      await page.locator("[data-testid=generate-button]").click();
+      await page.waitForFunction((heal) => {
+        const o = document.querySelector<HTMLElement>("[data-testid=generate-output]");
+        return o?.dataset.heal === heal && o.dataset.continuation !== undefined;
+      }, heal, { timeout: 120_000 });
+      const shown = await page.locator("[data-testid=generate-output]").evaluate((e) => ({ ...(e as HTMLElement).dataset }));
+      const want = await healedGenerate(folder, tokenizer, canonicality(tokenizer), "Five, Four, Thre", { heal, maxTokens: 6, temperature: 0 });
+      assert.equal(shown.prompt, "Five, Four, Thre", heal);
+      assert.equal(shown.continuation, new TextDecoder().decode(want.continuation), `${heal}: continuation`);
+      assert.equal(shown.tokensRemoved, String(want.healing.tokensRemoved), `${heal}: tokens removed`);
+      assert.equal(shown.bytesRemoved, String(want.healing.bytesRemoved), `${heal}: bytes removed`);
+      if (heal === "rollback") assert.ok(want.healing.tokensRemoved > 0, "the prompt ends inside a token: rollback backs up");
+      mark(`generation ${heal}`);
+    }
+    assert.ok((await paintedShare(page, await page.locator("[data-testid=generate-panel]").screenshot())) > 0.01, "the generation panel did not draw");
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();

@@ -4,13 +4,14 @@ import type { Browser, Page } from "playwright-core";
 
 export const CHROMIUM = "/usr/bin/chromium";
 
-export async function launchChromium(): Promise<{ browser: Browser; page: Page; errors: string[] }> {
+/** `webgpu`: WebGPU on SwiftShader's Vulkan (a CPU adapter, so it runs on any machine; Chromium ships it). */
+export async function launchChromium(options: { webgpu?: boolean } = {}): Promise<{ browser: Browser; page: Page; errors: string[] }> {
   // A missing browser fails the test (never a skip): the README's set-up installs it.
   if (!existsSync(CHROMIUM)) throw new Error("chromium is not installed: bash scripts/setup.sh --dev");
   const { chromium } = await import("playwright-core");
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--allow-file-access-from-files"],
+    args: ["--no-sandbox", ...(options.webgpu ? ["--enable-unsafe-webgpu", "--use-webgpu-adapter=swiftshader"] : ["--disable-gpu"]), "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--allow-file-access-from-files"],
   });
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const errors: string[] = [];

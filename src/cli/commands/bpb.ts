@@ -2,7 +2,7 @@
 // each line as one document, `--byte-level` reads them byte by byte, `--ensemble` combines models at the byte level.
 import type { Command } from "commander";
 import { readTextFile } from "../../node/files.js";
-import { labelled, positiveIntFlag, printJson } from "./shared.js";
+import { labelled, numberFlag, positiveIntFlag, printJson } from "./shared.js";
 
 interface BpbFlags {
   model?: string;
@@ -78,11 +78,7 @@ export function register(program: Command): void {
       const dirs = opts.ensemble ? opts.ensemble.split(",").filter((d) => d.length > 0) : [opts.model];
       if (opts.ensemble && dirs.length < 2) throw new Error(`bpb: --ensemble needs at least two model folders, got "${opts.ensemble}"`);
       if (opts.ensemble && opts.model) throw new Error("bpb: give the ensemble's models in --ensemble, not --model");
-      const weights = opts.weights?.split(",").map((w) => {
-        const n = Number(w);
-        if (!Number.isFinite(n) || n < 0) throw new Error(`bpb: --weights must be non-negative numbers, got "${opts.weights}"`);
-        return n;
-      });
+      const weights = opts.weights?.split(",").map((w) => numberFlag("bpb", "weights", w, { min: 0 })!);
       const combine = opts.combine;
       if (combine !== "mixture" && combine !== "product") throw new Error(`bpb: --combine must be mixture or product, got "${combine}"`);
       const { tokenLM } = await import("../../lm/token-lm.js");

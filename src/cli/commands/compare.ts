@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { readdir, readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { Tokenizer } from "../../index.js";
+import { Tokenizer } from "../../platform/node-tokenizer.js";
 import { compareTokenizers, formatCompareTable, type CorpusText, type NamedTokenizer } from "../../analyze/compare.js";
 import { compareCsv, renderCompareHtml } from "../../analyze/report-html.js";
 import { petrovFloresText } from "../../analyze/flores.js";
@@ -10,7 +10,7 @@ import { readTextFile, readTextFolder, writeFileAtomic } from "../../node/files.
 import { measureCounts, type CountsMetrics } from "../../analyze/count-metrics.js";
 import { mergeCountFiles, missingUnits } from "../../train/counts.js";
 import type { JsonObject } from "../../tokenize/types.js";
-import { emitJson } from "./shared.js";
+import { emitJson, numberFlag } from "./shared.js";
 
 /** Names tokenizers by file name, disambiguating equal names with their folder. */
 function tokenizerName(path: string, all: string[]): string {
@@ -96,8 +96,7 @@ export function register(program: Command): void {
         await emitJson(opts.json, rows);
         return;
       }
-      const alpha = Number(opts.alpha);
-      if (!(alpha > 0)) throw new Error(`compare: --alpha must be a positive number, got ${opts.alpha}`);
+      const alpha = numberFlag("compare", "alpha", opts.alpha, { min: 0, above: true })!;
       const texts: CorpusText[] = opts.corpus ? await readTextFolder(opts.corpus) : await readFloresFolder(opts.flores!);
       const tokenizers: NamedTokenizer[] = [];
       for (const f of files) tokenizers.push({ name: tokenizerName(f, files), tokenizer: await Tokenizer.fromFile(f) });

@@ -2,7 +2,7 @@
 // .model where that format can hold the tokenizer; the output's extension chooses.
 import type { Command } from "commander";
 import { extname } from "node:path";
-import { Tokenizer } from "../../index.js";
+import { Tokenizer } from "../../platform/node-tokenizer.js";
 import { tokenizerJsonToSentencePiece, tokenizerJsonToTiktoken } from "../../formats/index.js";
 import { writeFileAtomic } from "../../node/files.js";
 import type { JsonObject } from "../../tokenize/types.js";

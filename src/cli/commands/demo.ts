@@ -16,7 +16,7 @@ export function register(program: Command): void {
     .option("--html <file>", "also write the HTML report")
     .option("--json", "print the results as one JSON object instead of the story")
     .action(async (opts: { lines: string; html?: string; json?: boolean }) => {
-      const { Tokenizer } = await import("../../index.js");
+      const { Tokenizer } = await import("../../platform/node-tokenizer.js");
       const { DEFAULT_MODEL_DIR } = await import("../../lm/node.js");
       const target = asset("tokenizers/de-8k.json");
       const source = await Tokenizer.fromFile(`${DEFAULT_MODEL_DIR}/tokenizer.json`);

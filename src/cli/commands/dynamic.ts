@@ -17,6 +17,7 @@ interface DynamicFlags {
   lines?: string;
   sweep?: string;
   static?: string;
+  control?: boolean;
   cacheSize?: string;
   mergesFrom?: string;
   json?: string | true;
@@ -24,10 +25,11 @@ interface DynamicFlags {
   allowBinary?: boolean;
 }
 
-/** One point of the curve: a boundary mode at a target reduction, or a static transfer (its reduction is what the
- * target tokenizer gives). `relative` is bitsPerByte / baseline − 1. */
+/** One point of the curve: a boundary mode at a target reduction, a static transfer (its reduction is what the
+ * target tokenizer gives), or the control (the model's own tokenization with every row predicted by the
+ * hypernetwork: its embedding error without merging). `relative` is bitsPerByte / baseline − 1. */
 export interface DynamicCurvePoint {
-  kind: "dynamic" | "static";
+  kind: "dynamic" | "static" | "control";
   boundary: DynamicBoundary | null;
   tokenizer: string | null;
   targetReduction: number | null;
@@ -64,6 +66,7 @@ export function register(program: Command): void {
     .option("--lines <n>", "only the first N non-empty lines")
     .option("--sweep <r,r,…>", "target reductions: the reduction → bits-per-byte curve for every boundary mode (or the one --boundary names explicitly)")
     .option("--static <tokenizer.json,…>", "with --sweep: static transfers (hypernetwork embeddings for a whole new tokenizer) scored on the same lines")
+    .option("--control", "with --sweep: also score the model's own tokenization with every row predicted by the hypernetwork (the anchor's control), and --boundary's merges on top of it")
     .option("--merges-from <file>", "learn the merges once on this file's lines (same target) and apply them to every batch: a held-out vocabulary")
     .option("--cache-size <n>", "merged-token rows kept in the LRU cache (0: off)", "8192")
     .option("--json [file]", "print a JSON object, or write it to a file")
@@ -78,9 +81,15 @@ export function register(program: Command): void {
 
 type DynamicReport = Awaited<ReturnType<typeof runDynamic>>;
 
+function pointLabel(p: DynamicCurvePoint): string {
+  if (p.kind === "static") return `static ${p.tokenizer}`;
+  if (p.kind === "control") return p.boundary === null ? "control (hypernet rows)" : `control + ${p.boundary} @ ${percent(p.targetReduction!)}`;
+  return `${p.boundary} @ ${percent(p.targetReduction!)}`;
+}
+
 function describe(r: DynamicReport): string {
   if ("points" in r) {
-    const rows = r.points.map((p) => `${(p.kind === "static" ? `static ${p.tokenizer}` : `${p.boundary} @ ${percent(p.targetReduction!)}`).padEnd(28)} ${percent(p.reduction).padStart(7)} shorter  ${p.bitsPerByte.toFixed(4)} bits/byte  ${signed(p.relative)}  (merges charged: ${signed(p.relativeWithVocabulary)})\n`);
+    const rows = r.points.map((p) => `${pointLabel(p).padEnd(28)} ${percent(p.reduction).padStart(7)} shorter  ${p.bitsPerByte.toFixed(4)} bits/byte  ${signed(p.relative)}  (merges charged: ${signed(p.relativeWithVocabulary)})\n`);
     return `baseline: ${r.baselineBitsPerByte.toFixed(4)} bits/byte over ${r.lines} lines (${r.baselineTokens} tokens)\n` + rows.join("");
   }
   return labelled([
@@ -102,7 +111,7 @@ async function runDynamic(file: string, opts: DynamicFlags, boundaryGiven: boole
   const sweep = opts.sweep?.split(",").map((s) => fraction("--sweep", s));
   if (sweep && (opts.merges !== undefined || opts.reduction !== undefined)) throw new Error("dynamic: --sweep replaces --merges and --reduction");
   if (!sweep && (opts.merges === undefined) === (opts.reduction === undefined)) throw new Error("dynamic: give exactly one of --merges N and --reduction R (or --sweep)");
-  if ((opts.static || opts.html) && !sweep) throw new Error("dynamic: --static and --html go with --sweep");
+  if ((opts.static || opts.html || opts.control) && !sweep) throw new Error("dynamic: --static, --control and --html go with --sweep");
   const merges = opts.merges === undefined ? undefined : Number(opts.merges);
   if (merges !== undefined && !(Number.isInteger(merges) && merges >= 0)) throw new Error(`dynamic: --merges must be a non-negative integer, got "${opts.merges}"`);
   const reduction = opts.reduction === undefined ? undefined : fraction("--reduction", opts.reduction);
@@ -119,7 +128,7 @@ async function runDynamic(file: string, opts: DynamicFlags, boundaryGiven: boole
 
   // lm/node before the scoring code: it installs the Node shims before anything loads jax-js.
   const { loadLanguageModel } = await import("../../lm/node.js");
-  const { DynamicMerger, dynamicBitsPerByte } = await import("../../decode/index.js");
+  const { DynamicMerger, dynamicBitsPerByte, withPredictedBaseRows } = await import("../../decode/index.js");
   const { loadHypernet, DEFAULT_HYPERNET_DIR, HypernetTokenRows } = await import("../../transfer/hypernet/index.js");
   const { modelEmbeddings } = await import("../../transfer/evaluate.js");
   const { folder, tokenizer, dir } = await loadLanguageModel(opts.model);
@@ -151,23 +160,36 @@ async function runDynamic(file: string, opts: DynamicFlags, boundaryGiven: boole
     }
   for (const path of opts.static?.split(",").filter(Boolean) ?? []) {
     const { staticHypernetTransfer } = await import("../../transfer/hypernet/index.js");
-    const { Tokenizer } = await import("../../index.js");
+    const { Tokenizer } = await import("../../platform/node-tokenizer.js");
     const target = await Tokenizer.fromFile(path);
     const transferred = await staticHypernetTransfer(folder, tokenizer, target, hypernetDir);
     const [r, seconds] = await timed(() => dynamicBitsPerByte(transferred, new DynamicMerger(target), null, lines, { merges: 0, batchLines }));
     point({ kind: "static", boundary: null, tokenizer: basename(path).replace(/\.json$/, ""), targetReduction: null, reduction: 1 - r.tokens / baseline.tokens, merges: 0, bitsPerByte: r.bitsPerByte, seconds }, r);
   }
+  if (opts.control) {
+    // Its own row provider without a cache: the control's 8k-odd rows would only evict the merged tokens' rows.
+    const control = await withPredictedBaseRows(folder, merger, new HypernetTokenRows(net, source, tokenizer, { cacheSize: 0 }));
+    const [r, seconds] = await timed(() => dynamicBitsPerByte(control, merger, null, lines, { merges: 0, batchLines }));
+    point({ kind: "control", boundary: null, tokenizer: null, targetReduction: null, reduction: 0, merges: 0, bitsPerByte: r.bitsPerByte, seconds }, r);
+    // Merging on top of it (every row from the hypernetwork, as the anchor runs it): against the control, the effect
+    // of merging alone.
+    for (const target of sweep) {
+      const [m, s] = await timed(() => dynamicBitsPerByte(control, merger, rows, lines, { boundary, batchLines, mergesFrom, reduction: target }));
+      point({ kind: "control", boundary, tokenizer: null, targetReduction: target, reduction: m.reduction, merges: m.merges / m.batches, bitsPerByte: m.bitsPerByte, seconds: s }, m);
+    }
+  }
   const report = { ...common, points };
   if (opts.html) {
     const { renderChartsPage, htmlTable, escapeHtml } = await import("../../analyze/report-html.js");
-    const label = (p: DynamicCurvePoint) => (p.kind === "static" ? `static ${p.tokenizer}` : `target ${percent(p.targetReduction!)}`);
-    const rowsOf = (value: (p: DynamicCurvePoint) => number, text: (p: DynamicCurvePoint) => string) => points.map((p) => ({ label: label(p), series: p.boundary ?? "static transfer", value: value(p), text: text(p) }));
+    const label = (p: DynamicCurvePoint) => (p.kind === "dynamic" ? `target ${percent(p.targetReduction!)}` : pointLabel(p));
+    const series = (p: DynamicCurvePoint) => (p.kind === "dynamic" ? p.boundary! : p.kind === "static" ? "static transfer" : "control (every row from the hypernetwork)");
+    const rowsOf = (value: (p: DynamicCurvePoint) => number, text: (p: DynamicCurvePoint) => string) => points.map((p) => ({ label: label(p), series: series(p), value: value(p), text: text(p) }));
     const charts = [
       { id: "relative-bpb", title: "Bits per byte against the model's own tokenization, by reduction (lower is better)", axis: "bits per byte, relative change (%)", mark: "dot" as const, rows: rowsOf((p) => 100 * p.relative, (p) => `${signed(p.relative)} at ${percent(p.reduction)} shorter`), sort: "ascending" as const, caption: `${lines.length} lines of ${basename(file)}; baseline ${baseline.bitsPerByte.toFixed(4)} bits/byte. The merges are learned on the scored text itself, so the extended softmax knows which strings occur in it.` },
       { id: "relative-bpb-charged", title: "The same with the merges' description charged (2·log2 of the vocabulary per merge)", axis: "bits per byte, relative change (%)", mark: "dot" as const, rows: rowsOf((p) => 100 * p.relativeWithVocabulary, (p) => `${signed(p.relativeWithVocabulary)} at ${percent(p.reduction)} shorter`), sort: "ascending" as const },
       { id: "reduction", title: "Sequence reduction reached", axis: "shorter than the model's own tokenization (%)", mark: "bar" as const, rows: rowsOf((p) => 100 * p.reduction, (p) => percent(p.reduction)), sort: "ascending" as const },
     ];
-    const table = htmlTable(["point", "boundary", "reduction", "merges / batch", "bits/byte", "relative", "merges charged", "seconds"], points.map((p) => [label(p), p.boundary ?? "static", percent(p.reduction), p.merges.toFixed(1), p.bitsPerByte.toFixed(4), signed(p.relative), signed(p.relativeWithVocabulary), p.seconds.toFixed(1)]));
+    const table = htmlTable(["point", "boundary", "reduction", "merges / batch", "bits/byte", "relative", "merges charged", "seconds"], points.map((p) => [label(p), series(p), percent(p.reduction), p.merges.toFixed(1), p.bitsPerByte.toFixed(4), signed(p.relative), signed(p.relativeWithVocabulary), p.seconds.toFixed(1)]));
     await writeFileAtomic(opts.html, renderChartsPage({ title: "retoken dynamic", corpus: basename(file), intro: `<p>Model: ${escapeHtml(dir)}; hypernetwork: ${escapeHtml(hypernetDir)}. Each line is scored as a document; merges are learned per batch of ${batchLines} lines.</p>`, charts, outro: `<h2>All points</h2>${table}` }));
   }
   return report;

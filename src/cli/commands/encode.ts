@@ -2,7 +2,7 @@
 // UTF-8 text on stdin → ids as JSON; with --lines / --jsonl one text per input line → one JSON line per text.
 import type { Command } from "commander";
 import { createInterface } from "node:readline";
-import type { Tokenizer } from "../../index.js";
+import type { Tokenizer } from "../../tokenize/tokenizer.js";
 import { loadTokenizer, printJson, readStdin } from "./shared.js";
 
 interface EncodeCliOptions {

@@ -3,7 +3,7 @@
 // after the current step with a checkpoint written; the same command resumes from it.
 import type { Command } from "commander";
 import type { FinetuneLogEntry, FinetuneOptions, FinetuneResult } from "../../lm/finetune.js";
-import { collect, labelled, printJson } from "./shared.js";
+import { collect, labelled, numberFlag as number, printJson } from "./shared.js";
 
 export interface FinetuneCliOptions {
   model?: string;
@@ -26,12 +26,8 @@ export interface FinetuneCliOptions {
   json?: boolean;
 }
 
-function numberFlag(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n)) throw new Error(`finetune: --${flag} must be a number, got "${value}"`);
-  return n;
-}
+// Only that each is a number is checked here; finetuneModelFolder checks the values (its API callers get the same).
+const numberFlag = (flag: string, value: string | undefined) => number("finetune", flag, value);
 
 /** One progress line: step, loss, learning rate, tokens seen, the eval texts' bits per byte. */
 export function progressLine(e: FinetuneLogEntry, total: number): string {

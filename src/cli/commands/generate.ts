@@ -1,6 +1,7 @@
 // `retoken generate PROMPT [--model DIR] [--heal off|rollback|exact] [--max-tokens N] [--greedy | --temperature T
 // --top-k K --top-p P --seed S] [--json]`: streams text, or prints { prompt, continuation, text, healing } as JSON.
 import type { Command } from "commander";
+import { numberFlag } from "./shared.js";
 
 export function register(program: Command): void {
   program
@@ -17,19 +18,14 @@ export function register(program: Command): void {
     .option("--seed <s>", "random seed", "0")
     .option("--json", "print { prompt, continuation, text, healing } instead of streaming")
     .action(async (prompt: string, opts: { model?: string; maxTokens: string; heal: string; greedy?: boolean; temperature: string; topK: string; topP: string; seed: string; json?: boolean }) => {
-      const num = (v: string, name: string, ok: (n: number) => boolean) => {
-        const n = Number(v);
-        if (!Number.isFinite(n) || !ok(n)) throw new Error(`generate: bad --${name} "${v}"`);
-        return n;
-      };
       const { HEAL_MODES, canonicality, healedGenerate } = await import("../../decode/index.js");
       const heal = HEAL_MODES.find((m) => m === opts.heal);
       if (!heal) throw new Error(`generate: bad --heal "${opts.heal}" (expected ${HEAL_MODES.join(", ")})`);
-      const maxTokens = num(opts.maxTokens, "max-tokens", (n) => Number.isInteger(n) && n >= 0);
-      const temperature = opts.greedy ? 0 : num(opts.temperature, "temperature", (n) => n >= 0);
-      const topK = num(opts.topK, "top-k", (n) => Number.isInteger(n) && n >= 0);
-      const topP = num(opts.topP, "top-p", (n) => n > 0 && n <= 1);
-      const seed = num(opts.seed, "seed", Number.isInteger);
+      const maxTokens = numberFlag("generate", "max-tokens", opts.maxTokens, { integer: true, min: 0 })!;
+      const temperature = opts.greedy ? 0 : numberFlag("generate", "temperature", opts.temperature, { min: 0 })!;
+      const topK = numberFlag("generate", "top-k", opts.topK, { integer: true, min: 0 })!;
+      const topP = numberFlag("generate", "top-p", opts.topP, { min: 0, above: true, max: 1 })!;
+      const seed = numberFlag("generate", "seed", opts.seed, { integer: true })!;
       const { loadLanguageModel } = await import("../../lm/node.js");
       const { folder, tokenizer } = await loadLanguageModel(opts.model);
       const canon = canonicality(tokenizer);

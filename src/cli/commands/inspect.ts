@@ -1,6 +1,6 @@
 // `retoken inspect FILE [--json]`: what a tokenizer file is — model, vocabulary, pipeline stages, special tokens.
 import type { Command } from "commander";
-import { Tokenizer } from "../../index.js";
+import { Tokenizer } from "../../platform/node-tokenizer.js";
 import type { Json, JsonObject } from "../../tokenize/types.js";
 import { modelTypeOf } from "../../tokenize/models/index.js";
 

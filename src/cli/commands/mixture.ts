@@ -1,10 +1,11 @@
 // `retoken mixture TOKENIZER --categories DIR [--merges N] [--json OUT]`: estimate the training-data mixture of a
 // BPE tokenizer from its merge list (Hayase et al. 2024), given one sample text per candidate category.
 import type { Command } from "commander";
-import { Tokenizer, PreTokenizedString } from "../../index.js";
+import { Tokenizer } from "../../platform/node-tokenizer.js";
+import { PreTokenizedString } from "../../tokenize/pretokenized.js";
 import { inferMixture, type MixtureCategory } from "../../analyze/mixture.js";
 import { readTextFolder } from "../../node/files.js";
-import { emitJson, labelled } from "./shared.js";
+import { emitJson, labelled, positiveIntFlag } from "./shared.js";
 import type { JsonObject } from "../../tokenize/types.js";
 import { BpeModel } from "../../tokenize/models/index.js";
 
@@ -50,8 +51,7 @@ export function register(program: Command): void {
       }
       const merges = tokenizer.model.getMerges();
       if (merges.length === 0) throw new Error(`mixture: ${file} has no merges`);
-      const maxMerges = Number(opts.merges);
-      if (!Number.isInteger(maxMerges) || maxMerges < 1) throw new Error(`mixture: --merges must be a positive integer, got ${opts.merges}`);
+      const maxMerges = positiveIntFlag("mixture", "merges", opts.merges)!;
       const texts = await readTextFolder(opts.categories);
       const categories: MixtureCategory[] = texts.map((t) => {
         if (t.text.trim().length === 0) throw new Error(`mixture: ${t.path} is empty`);

@@ -1,7 +1,7 @@
 // `retoken next-bytes --prompt TEXT [--model DIR] [--method exact|naive] [--json]`: the distribution of the byte after
 // a prompt (exact: every canonical encoding that covers the prompt; naive: the prompt's own encoding only).
 import type { Command } from "commander";
-import { printJson } from "./shared.js";
+import { positiveIntFlag, printJson } from "./shared.js";
 
 export function register(program: Command): void {
   program
@@ -14,8 +14,7 @@ export function register(program: Command): void {
     .option("--json", 'print { "distribution": [{ "byte", "p" }, …] (all 256, most likely first), "endOfText" }')
     .action(async (opts: { prompt: string; model?: string; method: string; top: string; json?: boolean }) => {
       if (opts.method !== "exact" && opts.method !== "naive") throw new Error(`next-bytes: --method must be exact or naive, got "${opts.method}"`);
-      const top = Number(opts.top);
-      if (!Number.isInteger(top) || top < 1) throw new Error(`next-bytes: --top must be a positive integer, got "${opts.top}"`);
+      const top = positiveIntFlag("next-bytes", "top", opts.top)!;
       const { loadLanguageModel } = await import("../../lm/node.js");
       const { tokenLM } = await import("../../lm/token-lm.js");
       const { coverRule } = await import("../../decode/byte-lm.js");

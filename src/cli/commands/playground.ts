@@ -2,6 +2,7 @@
 // as a static site.
 import type { Command } from "commander";
 import { spawn } from "node:child_process";
+import { numberFlag } from "./shared.js";
 
 export function register(program: Command): void {
   program
@@ -17,8 +18,7 @@ export function register(program: Command): void {
         process.stdout.write(`wrote ${files.length} files; open ${files.find((f) => f.endsWith("index.html"))}\n`);
         return;
       }
-      const port = Number(opts.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`playground: --port must be an integer 0–65535, got "${opts.port}"`);
+      const port = numberFlag("playground", "port", opts.port, { integer: true, min: 0, max: 65535 })!;
       const { servePlayground } = await import("../../web/serve.js");
       const { url } = await servePlayground(port);
       process.stdout.write(`retoken playground: ${url}  (Ctrl-C to stop)\n`);

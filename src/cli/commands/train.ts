@@ -1,30 +1,17 @@
 // `retoken train --model bpe|char-bpe|unigram|wordpiece --vocab-size N --out tokenizer.json [options] FILES...`
 // (or `--counts FILE...` instead of FILES: count files from `retoken count`)
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
 import cliProgress from "cli-progress";
-import { readJsonFile, readTextFile, writeFileAtomic } from "../../node/files.js";
-import { collect, printJson } from "./shared.js";
-import { WordCounter, type TrainProgress } from "../../train/corpus.js";
-import { countFiles } from "../../train/node-corpus.js";
-import { planFor, trainFromCounts, type TrainModel, type TrainOptions } from "../../train/train.js";
-import { continueBpe } from "../../train/continue.js";
-import { pruneTokenizerJson } from "../../train/prune.js";
-import { padVocabToPowerOfTwo } from "../../train/tokenizer-json.js";
-import { countFilesInWorkers } from "../../train/workers.js";
-import { loadCounts } from "../../train/counts.js";
-import { setupFromTokenizerJson, type DigitMode, type PreTokenizerKind } from "../../train/pretokenize.js";
+import { writeFileAtomic } from "../../node/files.js";
+import { collect, numberArg, printJson } from "./shared.js";
+import type { TrainProgress } from "../../train/corpus.js";
+import type { TrainModel } from "../../train/train.js";
+import { trainFromFiles } from "../../train/node-train.js";
+import type { DigitMode, PreTokenizerKind } from "../../train/pretokenize.js";
 import type { JsonObject } from "../../tokenize/types.js";
 
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
-  return n;
-}
-function fraction(value: string): number {
-  const n = Number(value);
-  if (!(n > 0 && n <= 1)) throw new InvalidArgumentError(`expected a number in (0, 1], got "${value}"`);
-  return n;
-}
+const positiveInt = numberArg({ integer: true, min: 1 });
+const fraction = numberArg({ min: 0, above: true, max: 1 });
 
 export interface TrainCliOptions {
   model: TrainModel;
@@ -82,62 +69,40 @@ export function progressBars(enabled: boolean, model: TrainModel): { onProgress:
   return { onProgress, stop: () => bar?.stop() };
 }
 
-/** Runs the command (exported for tests); returns the written tokenizer.json. */
+/** Runs the command (exported for tests): the flags mapped onto `trainFromFiles`, the result written atomically. */
 export async function runTrain(files: string[], opts: TrainCliOptions, log: (s: string) => void = (s) => process.stderr.write(s + "\n")): Promise<JsonObject> {
   const { onProgress, stop } = progressBars(opts.progress, opts.model);
-  let json: JsonObject;
-  if (opts.prune) {
-    const source = await readJsonFile(opts.prune);
-    json = pruneTokenizerJson(source, opts.vocabSize, opts.prune);
-  } else {
-    if (opts.counts && files.length > 0) throw new Error("train: give either input files or --counts, not both");
-    if (!opts.counts && files.length === 0) throw new Error("train: no input files (give FILES... or folders, or --counts FILE...)");
-    const forced = [...opts.forceToken];
-    if (opts.forceTokensFile) {
-      forced.push(...(await readTextFile(opts.forceTokensFile)).split("\n").filter((l) => l.length > 0).map((l) => JSON.parse(l) as string));
-    }
-    const options: TrainOptions = {
-      model: opts.model,
-      vocabSize: opts.vocabSize,
-      preTokenizer: opts.preTokenizer,
-      pattern: opts.pattern,
-      digits: opts.digits,
-      nfkc: opts.nfkc,
-      lowercase: opts.lowercase,
-      minFrequency: opts.minFrequency,
-      specialTokens: opts.specialToken,
-      limitAlphabet: opts.limitAlphabet,
-      initialAlphabet: opts.initialAlphabet === undefined ? undefined : [...opts.initialAlphabet],
-      maxTokenLength: opts.maxTokenLength,
-      forcedTokens: forced,
-      byteFallback: opts.byteFallback,
-      characterCoverage: opts.characterCoverage,
-      padToPowerOfTwo: opts.padPow2,
-      onProgress,
-    };
-    let base: JsonObject | null = null;
-    if (opts.continueFrom) base = await readJsonFile(opts.continueFrom);
-    const planOptions = base ? { ...options, ...continuePlanOptions(base) } : options;
-    let counter: WordCounter;
-    if (opts.counts) counter = (await loadCounts(opts.counts, planOptions)).counter;
-    else {
-      counter = new WordCounter(planFor(planOptions));
-      const fileOptions = { jsonlField: opts.jsonlField, strictUtf8: opts.strictUtf8, onProgress, onWarning: (m: string) => log(`warning: ${m}`) };
-      if ((opts.workers ?? 1) > 1) await countFilesInWorkers(counter, files, { ...fileOptions, workers: opts.workers!, setup: options });
-      else await countFiles(counter, files, fileOptions);
-    }
-    json = base ? continueBpe(base, counter, { ...options, fileName: opts.continueFrom }) : trainFromCounts(counter, options);
-    if (opts.padPow2 && base) padVocabToPowerOfTwo(json);
-  }
+  const json = await trainFromFiles({
+    files,
+    counts: opts.counts,
+    continueFrom: opts.continueFrom,
+    prune: opts.prune,
+    forcedTokensFile: opts.forceTokensFile,
+    jsonlField: opts.jsonlField,
+    strictUtf8: opts.strictUtf8,
+    workers: opts.workers,
+    onWarning: (m) => log(`warning: ${m}`),
+    model: opts.model,
+    vocabSize: opts.vocabSize,
+    preTokenizer: opts.preTokenizer,
+    pattern: opts.pattern,
+    digits: opts.digits,
+    nfkc: opts.nfkc,
+    lowercase: opts.lowercase,
+    minFrequency: opts.minFrequency,
+    specialTokens: opts.specialToken,
+    limitAlphabet: opts.limitAlphabet,
+    initialAlphabet: opts.initialAlphabet === undefined ? undefined : [...opts.initialAlphabet],
+    maxTokenLength: opts.maxTokenLength,
+    forcedTokens: opts.forceToken,
+    byteFallback: opts.byteFallback,
+    characterCoverage: opts.characterCoverage,
+    padToPowerOfTwo: opts.padPow2,
+    onProgress,
+  });
   stop();
   await writeFileAtomic(opts.out, JSON.stringify(json, null, opts.pretty ? 2 : undefined));
   return json;
-}
-
-/** A continued run must cut words exactly as the base tokenizer does. */
-function continuePlanOptions(base: JsonObject): Partial<TrainOptions> {
-  const setup = setupFromTokenizerJson(base);
-  return { preTokenizer: setup.kind, pattern: setup.pattern, digits: setup.digits, nfkc: setup.nfkc, lowercase: setup.lowercase };
 }
 
 /** The options that decide how text is cut into words: `train` and `count` take the same ones. */

@@ -41,7 +41,7 @@ export interface TransferEvalCliOptions {
 
 export async function runTransferEval(opts: TransferEvalCliOptions, out: (s: string) => void): Promise<unknown> {
   const { loadLanguageModel } = await import("../../lm/node.js");
-  const { Tokenizer } = await import("../../index.js");
+  const { Tokenizer } = await import("../../platform/node-tokenizer.js");
   const { evaluateTransfer, formatTransferTable, transferCharts, methodAverages, modelEmbeddings } = await import("../../transfer/evaluate.js");
   const { staticEmbeddingsFromText } = await import("../../transfer/static-embeddings.js");
   const int = (v: string | undefined, name: string) => positiveIntFlag("transfer-eval", name, v);

@@ -1,6 +1,6 @@
 // `retoken view [-t FILE] [--ids] [TEXT]`: the text with each token coloured in the terminal (ids on demand).
 import type { Command } from "commander";
-import type { Tokenizer } from "../../index.js";
+import type { Tokenizer } from "../../tokenize/tokenizer.js";
 import { dropTrailingNewline } from "./encode.js";
 import { loadTokenizer, printJson, readStdin } from "./shared.js";
 

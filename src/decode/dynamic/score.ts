@@ -10,6 +10,8 @@ import { CpuKVCache, llamaLogitsCpu, outputHeadName } from "../../lm/llama-cpu.j
 import { cpuWeights, cpuWorkspace } from "../../lm/cpu-path.js";
 import { documentStartId, endTokenIds } from "../../lm/token-lm.js";
 import { sampleFromLogits, seededRandom, type SamplingOptions } from "../../lm/generate.js";
+import { scoringWindow, scoringWindows } from "../../lm/bpb.js";
+import { fromFloat32 } from "../../tensor/backend.js";
 import { platformGemm, jsGemm } from "../../tensor/gemm.js";
 import type { Arrays } from "../../tensor/optim.js";
 import type { DynamicBatch, DynamicMergeOptions, DynamicMerger } from "./merge.js";
@@ -32,6 +34,9 @@ export interface DynamicScoreOptions extends DynamicMergeOptions {
   /** Learn the merges once on these lines (one batch, the same target) and apply them to every batch of the scored
    * text: a held-out vocabulary, so the model is not told which strings the text contains. */
   mergesFrom?: readonly string[];
+  /** Sliding windows for lines longer than the model's positions (lm/bpb.ts's options and defaults). */
+  window?: number;
+  stride?: number;
 }
 
 export interface DynamicScore {
@@ -78,7 +83,8 @@ async function extendModel(model: DynamicModel, rows: Float32Array, count: numbe
   if (rows.length !== count * slices * d) throw new Error(`dynamic tokenization: ${count} rows of ${slices}×${d} expected, got ${rows.length} values`);
   const head = outputHeadName(config, base);
   const tied = head === "model.embed_tokens.weight";
-  if (!tied && slices !== 2) throw new Error("dynamic tokenization: the model has a separate output head, so merged tokens need output rows too (an untied hypernetwork, 2 slices)");
+  // With no merged tokens there is nothing to append (the baseline of an untied model needs no row provider).
+  if (!tied && slices !== 2 && count > 0) throw new Error("dynamic tokenization: the model has a separate output head, so merged tokens need output rows too (an untied hypernetwork, 2 slices)");
   const grow = (table: Float32Array, slice: number): Float32Array => {
     const out = new Float32Array((V + count) * d);
     out.set(table.subarray(0, V * d));
@@ -99,19 +105,22 @@ function mergedTokens(batch: DynamicBatch, modelVocab: number): { remap: (id: nu
 
 const gemm = () => platformGemm() ?? jsGemm;
 
-/** Σ −log p(ids[i] | ids[<i]) for i ≥ 1 under the extended model, one forward pass. */
-function sequenceNll(m: ExtendedModel, ids: Int32Array, workspace: ReturnType<typeof cpuWorkspace>): number {
-  const n = ids.length - 1;
+/** Σ −log p(ids[i] | ids[<i]) for i ≥ 1 under the extended model: one forward pass when the sequence fits the
+ * window, else lm/bpb.ts's sliding windows (each token scored once, with up to window − stride tokens of context). */
+function sequenceNll(m: ExtendedModel, ids: Int32Array, workspace: ReturnType<typeof cpuWorkspace>, window: number, stride: number): number {
   const V = m.config.vocabSize;
-  const logits = llamaLogitsCpu(m.config, m.weights, ids.subarray(0, n), 1, n, gemm(), { workspace });
   let nll = 0;
-  for (let r = 0; r < n; r++) {
-    const row = logits.subarray(r * V, (r + 1) * V);
-    let max = -Infinity;
-    for (let i = 0; i < V; i++) if (row[i]! > max) max = row[i]!;
-    let sum = 0;
-    for (let i = 0; i < V; i++) sum += Math.exp(row[i]! - max);
-    nll += max + Math.log(sum) - row[ids[r + 1]!]!;
+  for (const { begin, from, end } of scoringWindows(ids.length, window, stride)) {
+    // Inputs ids[begin, end − 1); logits from the position that predicts ids[from].
+    const logits = llamaLogitsCpu(m.config, m.weights, ids.subarray(begin, end - 1), 1, end - 1 - begin, gemm(), { workspace, logitsFrom: from - 1 - begin });
+    for (let r = 0; r < end - from; r++) {
+      const row = logits.subarray(r * V, (r + 1) * V);
+      let max = -Infinity;
+      for (let i = 0; i < V; i++) if (row[i]! > max) max = row[i]!;
+      let sum = 0;
+      for (let i = 0; i < V; i++) sum += Math.exp(row[i]! - max);
+      nll += max + Math.log(sum) - row[ids[from + r]!]!;
+    }
   }
   return nll;
 }
@@ -119,7 +128,8 @@ function sequenceNll(m: ExtendedModel, ids: Int32Array, workspace: ReturnType<ty
 /**
  * Merges `lines` batch by batch and scores each line as a document (the model's start token, then its tokens; bits
  * over the line's UTF-8 bytes — lm/bpb.ts's convention per line). With `merges: 0` this is the model's own
- * tokenization, the baseline. Lines must fit the model's positions with the start token.
+ * tokenization, the baseline. A line longer than the model's positions is scored with lm/bpb.ts's sliding windows
+ * (`window`, `stride`; default the model's positions up to 512, and half of that), as bitsPerByte scores it.
  */
 export async function dynamicBitsPerByte(model: DynamicModel, merger: DynamicMerger, rows: MergedTokenRows | null, lines: readonly string[], options: DynamicScoreOptions): Promise<DynamicScore> {
   const config = llamaConfig(model);
@@ -128,6 +138,7 @@ export async function dynamicBitsPerByte(model: DynamicModel, merger: DynamicMer
   const start = documentStartId(config);
   if (start === null) throw new Error("dynamic tokenization: the model has no BOS or EOS token to start a line from");
   const encoder = new TextEncoder();
+  const { window, stride } = scoringWindow(config.maxPositions, options);
   const workspace = cpuWorkspace(model.params);
   const out: DynamicScore = { bitsPerByte: 0, nll: 0, vocabularyBits: 0, bitsPerByteWithVocabulary: 0, bytes: 0, baseTokens: 0, tokens: 0, reduction: 0, merges: 0, batches: 0, lines: 0 };
   lines.forEach((line, i) => {
@@ -139,8 +150,7 @@ export async function dynamicBitsPerByte(model: DynamicModel, merger: DynamicMer
     const chunk = lines.slice(from, from + batchLines);
     const encoded = chunk.map(encode);
     encoded.forEach((ids, i) => {
-      if (ids.length + 1 > config.maxPositions) throw new Error(`dynamic tokenization: line ${from + i + 1} has ${ids.length} tokens, more than the model's ${config.maxPositions} positions allow with the start token (split the line)`);
-      for (const id of ids) if (id >= config.vocabSize) throw new Error(`dynamic tokenization: token id ${id} is outside the model's vocabulary of ${config.vocabSize} (does the tokenizer belong to this model?)`);
+      for (const id of ids) if (id >= config.vocabSize) throw new Error(`dynamic tokenization: token id ${id} (line ${from + i + 1}) is outside the model's vocabulary of ${config.vocabSize} (does the tokenizer belong to this model?)`);
     });
     const batch = heldOut ? merger.applyMerges(encoded, heldOut) : merger.mergeBatch(encoded, options);
     const added = mergedTokens(batch, config.vocabSize);
@@ -152,7 +162,7 @@ export async function dynamicBitsPerByte(model: DynamicModel, merger: DynamicMer
       const ids = new Int32Array(seq.length + 1);
       ids[0] = start;
       for (let k = 0; k < seq.length; k++) ids[k + 1] = added.remap(seq[k]!);
-      out.nll += sequenceNll(m, ids, workspace);
+      out.nll += sequenceNll(m, ids, workspace, window, stride);
       out.bytes += encoder.encode(chunk[i]!).length;
     }
     out.baseTokens += batch.tokensBefore;
@@ -201,11 +211,17 @@ export async function dynamicGenerate(model: DynamicModel, merger: DynamicMerger
   const workspace = cpuWorkspace(model.params);
   const V = config.vocabSize;
   const random = seededRandom(options.seed ?? 0);
+  const inputs = batch.sequences.map((seq, p) => {
+    const merged = Array.from(seq, added.remap);
+    const input = start === null ? merged : [start, ...merged];
+    if (input.length === 0) throw new Error(`dynamic tokenization: prompt ${p + 1} has no tokens and the model no start token`);
+    // Prefill needs the whole prompt in the model's positions (there is no window to slide while generating).
+    if (input.length > config.maxPositions) throw new Error(`dynamic tokenization: prompt ${p + 1} takes ${input.length} positions after merging${start === null ? "" : " (start token included)"}, more than the model's ${config.maxPositions}`);
+    return input;
+  });
   const results: DynamicGeneration[] = [];
   for (let p = 0; p < prompts.length; p++) {
-    const merged = Array.from(batch.sequences[p]!, added.remap);
-    let input = start === null ? merged : [start, ...merged];
-    if (input.length === 0) throw new Error(`dynamic tokenization: prompt ${p + 1} has no tokens and the model no start token`);
+    let input = inputs[p]!;
     const cache = new CpuKVCache(m.config);
     const ids: number[] = [];
     const promptPositions = input.length;
@@ -220,4 +236,31 @@ export async function dynamicGenerate(model: DynamicModel, merger: DynamicMerger
     results.push({ ids, text: merger.tokenizer.decode(ids.filter((id) => !stop.has(id))), promptPositions, basePromptPositions: encoded[p]!.length + (start === null ? 0 : 1) });
   }
   return results;
+}
+
+/**
+ * The anchor's control (Feher et al. score the original tokenization with hypernetwork embeddings too): the model
+ * with the row of every base token that has bytes, specials excepted, replaced by the hypernetwork's prediction from
+ * those bytes (input and, for untied models, output rows). Scored with no merges it measures the hypernetwork's
+ * embedding error alone, apart from the effect of merging.
+ */
+export async function withPredictedBaseRows(model: DynamicModel, merger: DynamicMerger, rows: MergedTokenRows): Promise<DynamicModel> {
+  const config = llamaConfig(model);
+  const base = await cpuWeights(model.params);
+  const V = config.vocabSize;
+  const d = config.hiddenSize;
+  const head = outputHeadName(config, base);
+  const tied = head === "model.embed_tokens.weight";
+  if (!tied && rows.slices !== 2) throw new Error("dynamic tokenization: the model has a separate output head, so predicted rows need output rows too (an untied hypernetwork, 2 slices)");
+  const ids: number[] = [];
+  for (let id = 0; id < Math.min(V, merger.table.size); id++) if (!merger.table.isSpecial(id) && merger.table.bytes(id).length > 0) ids.push(id);
+  const predicted = await rows.rows(ids.map((id) => merger.table.bytes(id)));
+  const replace = (name: string, slice: number) => {
+    const table = Float32Array.from(base[name]!);
+    ids.forEach((id, k) => table.set(predicted.subarray((k * rows.slices + slice) * d, (k * rows.slices + slice + 1) * d), id * d));
+    return fromFloat32(table, [V, d]);
+  };
+  const params: Params = { ...model.params, "model.embed_tokens.weight": replace("model.embed_tokens.weight", 0) };
+  if (!tied) params[head] = replace(head, 1);
+  return { config, params };
 }
