@@ -3,17 +3,20 @@
 // on held-out FLORES devtest lines every --eval-every steps, against the original model on the same lines.
 //
 //   node --import tsx scripts/finetune-curve.ts --languages de,fr,ru --methods original,copy,fvt,hypernet \
-//     --steps 500 --eval-every 50 --batch 8 --seq 256 --work tmp/finetune-curve --json docs/finetune-curve.json
+//     --steps 500 --eval-every 50 --eval-at 10,25,75 --batch 4 --seq 128 --eval-lines 100 \
+//     --work tmp/finetune-curve --json docs/finetune-curve.json
 //
 // "original" continues training the original model on the same text (the fair reference: it also adapts to the
 // domain); its line at step 0 is the untransferred model. Every run checkpoints, so rerunning resumes where it
-// stopped; transferred folders are reused.
+// stopped (a finished run is read back from its checkpoint); transferred folders are reused; the JSON is rewritten
+// after every run, so a stopped curve keeps what it measured.
 import "../src/tensor/install-node-shims.js";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { finetuneModelFolder, type FinetuneLogEntry } from "../src/lm/finetune.js";
 import { DEFAULT_MODEL_DIR } from "../src/lm/node.js";
+import { DEFAULT_HYPERNET_DIR } from "../src/transfer/hypernet/index.js";
 import { runTransfer } from "../src/cli/commands/transfer.js";
 import { floresLines } from "./flores-lines.js";
 
@@ -25,10 +28,11 @@ const { values: args } = parseArgs({
     methods: { type: "string", default: "original,copy,fvt,hypernet" },
     steps: { type: "string", default: "500" },
     "eval-every": { type: "string", default: "50" },
-    "eval-lines": { type: "string", default: "60" },
+    "eval-at": { type: "string", default: "10,25,75" },
+    "eval-lines": { type: "string", default: "100" },
     "train-lines": { type: "string", default: "997" },
-    batch: { type: "string", default: "8" },
-    seq: { type: "string", default: "256" },
+    batch: { type: "string", default: "4" },
+    seq: { type: "string", default: "128" },
     lr: { type: "string", default: "1e-3" },
     "all-weights": { type: "boolean", default: false },
     work: { type: "string", default: "tmp/finetune-curve" },
@@ -48,15 +52,24 @@ interface CurveRow {
   language: string;
   method: string;
   points: { step: number; tokens: number; bitsPerByte: number }[];
+  /** CPU seconds of this process for the transfer and the run (about 1 for a finished run read back from its checkpoint). */
+  cpuSeconds: number;
 }
 const rows: CurveRow[] = [];
 const t0 = Date.now();
+const evalAt = args["eval-at"] ? args["eval-at"].split(",").map(Number) : [];
+const settings = { model: relative(process.cwd(), modelDir), hypernet: relative(process.cwd(), args.hypernet ?? DEFAULT_HYPERNET_DIR), languages, methods, steps: Number(args.steps), evalEvery: Number(args["eval-every"]), evalAt, evalLines: Number(args["eval-lines"]), trainLines: Number(args["train-lines"]), batch: Number(args.batch), seq: Number(args.seq), lr: Number(args.lr), embeddingsOnly: !args["all-weights"] };
+const cpuSeconds = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
 for (const language of languages) {
   const trainFile = join(work, `${language}-train.txt`);
   const evalFile = join(work, `${language}-eval.txt`);
   writeFileSync(trainFile, floresLines("dev", language, Number(args["train-lines"])));
   writeFileSync(evalFile, floresLines("devtest", language, Number(args["eval-lines"])));
   for (const method of methods) {
+    const cpu0 = cpuSeconds();
     let source = modelDir;
     if (method !== "original") {
       source = join(work, `${language}-${method}`);
@@ -72,6 +85,7 @@ for (const language of languages) {
       overwrite: true,
       steps: Number(args.steps),
       evalEvery: Number(args["eval-every"]),
+      evalAt,
       checkpointEvery: Number(args["eval-every"]),
       batch: Number(args.batch),
       seq: Number(args.seq),
@@ -82,25 +96,42 @@ for (const language of languages) {
         if (e.eval) process.stderr.write(`  step ${e.step}/${total}  tokens ${e.tokens}  ${e.eval[language]!.toFixed(4)} bits/byte  (${((Date.now() - t0) / 60000).toFixed(1)} min)\n`);
       },
     });
-    rows.push({ language, method, points: result.log.filter((e) => e.eval).map((e) => ({ step: e.step, tokens: e.tokens, bitsPerByte: e.eval![language]! })) });
+    rows.push({ language, method, points: result.log.filter((e) => e.eval).map((e) => ({ step: e.step, tokens: e.tokens, bitsPerByte: e.eval![language]! })), cpuSeconds: Math.round(cpuSeconds() - cpu0) });
+    if (args.json) writeFileSync(args.json, JSON.stringify({ settings, rows, minutes: (Date.now() - t0) / 60000 }, null, 1) + "\n");
   }
 }
 
-// The table: one row per language and method, one column per evaluated step; "reached" is the first step at which
-// the line is at or below the original model's bits per byte before any training.
+// The table: one row per language and method, one column per evaluated step, and two "reaches the original" steps:
+// the first at which the line is at or below the original model before any training, and the first at which it is at
+// or below the original model trained on the same text for the same number of steps (the fairer reference: the
+// original also adapts to the text). Each with the tokens seen at the crossing, interpolated linearly between the two
+// evaluations around it (the grid is coarse: a step count alone would tie methods that cross 10 steps apart).
+/** "step N (≈T tokens)": the first evaluation at or below the reference, and the tokens where the gap to it crossed zero. */
+function crossing(points: CurveRow["points"], reference: (step: number) => number, notYet: string): string {
+  const i = points.findIndex((p) => p.bitsPerByte <= reference(p.step));
+  if (i < 0) return notYet;
+  if (i === 0) return `step ${points[0]!.step}`;
+  const [a, b] = [points[i - 1]!, points[i]!];
+  const [ga, gb] = [a.bitsPerByte - reference(a.step), b.bitsPerByte - reference(b.step)];
+  return `step ${b.step} (≈${Math.round(a.tokens + ((b.tokens - a.tokens) * ga) / (ga - gb)).toLocaleString("en")} tokens)`;
+}
+
 const steps = [...new Set(rows.flatMap((r) => r.points.map((p) => p.step)))].sort((a, b) => a - b);
 const tokensAt = new Map(rows.flatMap((r) => r.points.map((p) => [p.step, p.tokens] as const)));
 const table = [
-  `| language | start | ${steps.map((s) => `${s} steps`).join(" | ")} | reaches the original at |`,
-  `|---|---|${steps.map(() => "---|").join("")}---|`,
+  `| language | start | ${steps.map((s) => `${s} steps`).join(" | ")} | reaches the untrained original at | reaches the trained original at |`,
+  `|---|---|${steps.map(() => "---|").join("")}---|---|`,
 ];
 for (const r of rows) {
-  const original = rows.find((o) => o.language === r.language && o.method === "original")?.points[0]?.bitsPerByte;
-  const reached = original === undefined ? "—" : (r.points.find((p) => p.bitsPerByte <= original)?.step ?? "not yet");
+  const original = rows.find((o) => o.language === r.language && o.method === "original");
+  const originalAt = new Map(original?.points.map((p) => [p.step, p.bitsPerByte]));
+  const start = original?.points[0]?.bitsPerByte;
+  const notYet = "not by " + r.points[r.points.length - 1]!.step;
+  const reachedStart = !original || r === original ? "—" : crossing(r.points, () => start!, notYet);
+  const reachedSame = !original || r === original ? "—" : crossing(r.points.filter((p) => originalAt.has(p.step)), (step) => originalAt.get(step)!, notYet);
   const byStep = new Map(r.points.map((p) => [p.step, p.bitsPerByte]));
-  table.push(`| ${r.language} | ${r.method} | ${steps.map((s) => byStep.get(s)?.toFixed(3) ?? "").join(" | ")} | ${reached} |`);
+  table.push(`| ${r.language} | ${r.method} | ${steps.map((s) => byStep.get(s)?.toFixed(3) ?? "").join(" | ")} | ${reachedStart} | ${reachedSame} |`);
 }
-table.push(`| | tokens seen | ${steps.map((s) => String(tokensAt.get(s) ?? "")).join(" | ")} | |`);
+table.push(`| | tokens seen | ${steps.map((s) => (tokensAt.get(s) ?? 0).toLocaleString("en")).join(" | ")} | | |`);
 process.stdout.write(table.join("\n") + "\n");
-const settings = { model: relative(process.cwd(), modelDir), languages, methods, steps: Number(args.steps), evalEvery: Number(args["eval-every"]), evalLines: Number(args["eval-lines"]), trainLines: Number(args["train-lines"]), batch: Number(args.batch), seq: Number(args.seq), lr: Number(args.lr), embeddingsOnly: !args["all-weights"] };
 if (args.json) writeFileSync(args.json, JSON.stringify({ settings, rows, minutes: (Date.now() - t0) / 60000 }, null, 1) + "\n");

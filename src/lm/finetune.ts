@@ -56,6 +56,8 @@ export interface FinetuneOptions {
   eval?: FinetuneEval[];
   /** Steps between evaluations (default: checkpointEvery). */
   evalEvery?: number;
+  /** Further steps to evaluate at, besides every `evalEvery` (a curve wants a finer grid early, where it falls fastest). */
+  evalAt?: number[];
   /** The checkpoint folder (default: `<out>.checkpoint`); when it holds a checkpoint of the same run, training resumes. */
   checkpoint?: string;
   /** Steps between checkpoints (default 50). */
@@ -122,6 +124,7 @@ interface RunSettings {
   clipNorm: number;
   embeddingsOnly: boolean;
   evalEvery: number;
+  evalAt: number[];
 }
 
 interface RunState {
@@ -177,6 +180,7 @@ export async function finetuneModelFolder(options: FinetuneOptions): Promise<Fin
   const checkpointDir = resolve(options.checkpoint ?? `${out}.checkpoint`);
   const checkpointEvery = positiveInt("--checkpoint-every", options.checkpointEvery, 50);
   const evalEvery = positiveInt("--eval-every", options.evalEvery, checkpointEvery);
+  const evalAt = [...new Set((options.evalAt ?? []).map((s) => positiveInt("evalAt", s, 1)))].sort((a, b) => a - b);
   const batch = positiveInt("--batch", options.batch, 8);
   const seed = options.seed ?? 1;
   if (!Number.isInteger(seed)) throw new Error(`finetune: --seed must be an integer, got ${seed}`);
@@ -231,6 +235,7 @@ export async function finetuneModelFolder(options: FinetuneOptions): Promise<Fin
     clipNorm,
     embeddingsOnly: options.embeddingsOnly === true,
     evalEvery,
+    evalAt,
   };
 
   // 2. The trainer, from the checkpoint when it holds this run, else from the folder's weights.
@@ -284,7 +289,7 @@ export async function finetuneModelFolder(options: FinetuneOptions): Promise<Fin
     const done = trainer.stepsDone;
     const last = log[log.length - 1]!;
     const entry: FinetuneLogEntry = { step: done, loss: s.loss, lr: s.lr, gradNorm: s.gradNorm, tokens: last.tokens + s.tokens, seconds: last.seconds + s.seconds };
-    if (evalTexts.length && (done % evalEvery === 0 || done === steps)) entry.eval = await evaluate(config, trainer.params, trainer.shapes, tokenizer, evalTexts);
+    if (evalTexts.length && (done % evalEvery === 0 || done === steps || evalAt.includes(done))) entry.eval = await evaluate(config, trainer.params, trainer.shapes, tokenizer, evalTexts);
     report(entry);
     if (done % checkpointEvery === 0 || done === steps) {
       await saveCheckpoint();

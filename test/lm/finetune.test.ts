@@ -135,6 +135,15 @@ test("finetune --embeddings-only trains the input and output rows and leaves eve
   await rm(root, { recursive: true });
 });
 
+test("finetune evaluates at step 0, every evalEvery steps, at each evalAt step and at the end; a checkpoint of another evalAt is refused", async () => {
+  const { root, model, evalFile, train } = await scratch();
+  const options = { modelDir: model, texts: [train], steps: 5, batch: 2, seq: 16, evalEvery: 4, evalAt: [3, 1, 3, 9], eval: [{ name: "de", file: evalFile }] };
+  const result = await finetuneModelFolder({ ...options, out: join(root, "a") });
+  assert.deepEqual(result.log.filter((e) => e.eval).map((e) => e.step), [0, 1, 3, 4, 5]);
+  await assert.rejects(finetuneModelFolder({ ...options, evalAt: [2], out: join(root, "b"), checkpoint: join(root, "a.checkpoint") }), /the checkpoint is of another run \("evalAt" was \[1,3,9\], now \[2\]\)/);
+  await rm(root, { recursive: true });
+});
+
 test("finetune refuses a folder whose tokenizer does not match its embeddings, naming the file and field, and writes nothing", async () => {
   const { root, evalFile, train } = await scratch();
   const out = join(root, "out");
