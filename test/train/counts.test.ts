@@ -195,7 +195,9 @@ test("bad count files are refused naming the file: truncated, wrong version, che
 
 test("a killed count leaves no file that looks complete", async () => {
   const big = join(dir, "big.txt.gz");
-  writeFileSync(big, gzipSync(lines.join("\n").repeat(40)));
+  // ~24 MB of text: several seconds of counting even on a fast machine, so the kill at 2.5 s always lands mid-count
+  // (at 4.8 MB a quiet machine finished just after the check below and the file was there).
+  writeFileSync(big, gzipSync(lines.join("\n").repeat(200), { level: 1 }));
   mkdirSync(join(dir, "killed"));
   const out = join(dir, "killed", "k.cnt");
   const child = spawn(process.execPath, [...CLI, "count", "--no-progress", "--out", out, big], { stdio: "ignore" });
