@@ -14,6 +14,20 @@ import type { TokenLM, TokenState } from "./token-lm.js";
 
 const WG = 64;
 
+/** An invocation's element in a dispatch that spills past 65,535 workgroups into y (see `run`). */
+const FLAT_INDEX = `let i = g.x + g.y * 65535u * ${WG}u;`;
+
+/** WGSL: every invocation's `value` combined by `op` ("+" or "max") into part[0], in the workgroup array `part`. */
+function reduce(value: string, op: "+" | "max"): string {
+  const combine = op === "+" ? "part[l.x] += part[l.x + k];" : "part[l.x] = max(part[l.x], part[l.x + k]);";
+  return `part[l.x] = ${value};
+  workgroupBarrier();
+  for (var k = ${WG / 2}u; k > 0u; k = k / 2u) {
+    if (l.x < k) { ${combine} }
+    workgroupBarrier();
+  }`;
+}
+
 // Each kernel reads its sizes from a small uniform block `u`; arrays are flat row-major f32.
 const KERNELS = {
   // h[t, :] = table[ids[t], :]
@@ -24,7 +38,7 @@ struct U { d: u32, n: u32 }
 @group(0) @binding(2) var<storage, read> table: array<f32>;
 @group(0) @binding(3) var<storage, read_write> h: array<f32>;
 @compute @workgroup_size(${WG}) fn main(@builtin(global_invocation_id) g: vec3<u32>) {
-  let i = g.x + g.y * 65535u * ${WG}u;
+  ${FLAT_INDEX}
   if (i >= u.n * u.d) { return; }
   let t = i / u.d;
   h[i] = table[ids[t] * u.d + i % u.d];
@@ -47,12 +61,7 @@ var<workgroup> part: array<f32, ${WG}>;
     if (u.add == 1u) { x = x + b[o + j]; sum[o + j] = x; }
     s += x * x;
   }
-  part[l.x] = s;
-  workgroupBarrier();
-  for (var k = ${WG / 2}u; k > 0u; k = k / 2u) {
-    if (l.x < k) { part[l.x] += part[l.x + k]; }
-    workgroupBarrier();
-  }
+  ${reduce("s", "+")}
   let f = 1.0 / sqrt(part[0] / f32(u.d) + u.eps);
   for (var j = l.x; j < u.d; j += ${WG}u) {
     var x = a[o + j];
@@ -68,7 +77,7 @@ struct U { rows: u32, inDim: u32, outDim: u32, xOffset: u32 }
 @group(0) @binding(2) var<storage, read> w: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 @compute @workgroup_size(${WG}) fn main(@builtin(global_invocation_id) g: vec3<u32>) {
-  let i = g.x + g.y * 65535u * ${WG}u;
+  ${FLAT_INDEX}
   if (i >= u.rows * u.outDim) { return; }
   let r = i / u.outDim;
   let o = i % u.outDim;
@@ -87,7 +96,7 @@ struct U { rows: u32, heads: u32, hd: u32, pad: u32 }
 @group(0) @binding(3) var<storage, read_write> a: array<f32>;
 @compute @workgroup_size(${WG}) fn main(@builtin(global_invocation_id) g: vec3<u32>) {
   let half = u.hd / 2u;
-  let i = g.x + g.y * 65535u * ${WG}u;
+  ${FLAT_INDEX}
   if (i >= u.rows * u.heads * half) { return; }
   let r = i / (u.heads * half);
   let h = (i / half) % u.heads;
@@ -125,12 +134,7 @@ var<workgroup> part: array<f32, ${WG}>;
     scores[so + s] = v;
     m = max(m, v);
   }
-  part[l.x] = m;
-  workgroupBarrier();
-  for (var k = ${WG / 2}u; k > 0u; k = k / 2u) {
-    if (l.x < k) { part[l.x] = max(part[l.x], part[l.x + k]); }
-    workgroupBarrier();
-  }
+  ${reduce("m", "max")}
   let mx = part[0];
   workgroupBarrier();
   var z = 0.0;
@@ -139,12 +143,7 @@ var<workgroup> part: array<f32, ${WG}>;
     scores[so + s] = e;
     z += e;
   }
-  part[l.x] = z;
-  workgroupBarrier();
-  for (var k = ${WG / 2}u; k > 0u; k = k / 2u) {
-    if (l.x < k) { part[l.x] += part[l.x + k]; }
-    workgroupBarrier();
-  }
+  ${reduce("z", "+")}
   let total = part[0];
   for (var j = l.x; j < u.hd; j += ${WG}u) {
     var acc = 0.0;
@@ -160,7 +159,7 @@ struct U { n: u32, pad0: u32, pad1: u32, pad2: u32 }
 @group(0) @binding(2) var<storage, read> up: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 @compute @workgroup_size(${WG}) fn main(@builtin(global_invocation_id) g: vec3<u32>) {
-  let i = g.x + g.y * 65535u * ${WG}u;
+  ${FLAT_INDEX}
   if (i >= u.n) { return; }
   let x = gate[i];
   out[i] = x / (1.0 + exp(-x)) * up[i];
@@ -172,7 +171,7 @@ struct U { n: u32, pad0: u32, pad1: u32, pad2: u32 }
 @group(0) @binding(1) var<storage, read> b: array<f32>;
 @group(0) @binding(2) var<storage, read_write> a: array<f32>;
 @compute @workgroup_size(${WG}) fn main(@builtin(global_invocation_id) g: vec3<u32>) {
-  let i = g.x + g.y * 65535u * ${WG}u;
+  ${FLAT_INDEX}
   if (i >= u.n) { return; }
   a[i] = a[i] + b[i];
 }`,
@@ -323,7 +322,10 @@ export function webgpuTokenLM(config: LlamaConfig, weights: Arrays, device: GPUD
     temporaries.push(cosB, sinB);
     const idsB = storage(Uint32Array.from(ids));
     temporaries.push(idsB);
+    // The residual stream ping-pongs between two buffers: a layer reads h and writes its output (the residual sum,
+    // then + down) into mid, which is the next layer's h.
     let h = temp(T * d);
+    let mid = temp(T * d);
     run("embed", u32(d, T), [idsB, table, h], groupsFor(T * d));
     const x = temp(T * d);
     const q = temp(T * H * hd);
@@ -331,7 +333,6 @@ export function webgpuTokenLM(config: LlamaConfig, weights: Arrays, device: GPUD
     const v = temp(T * row);
     const att = temp(T * H * hd);
     const o = temp(T * d);
-    const mid = temp(T * d);
     const y = temp(T * d);
     const gate = temp(T * ff);
     const up = temp(T * ff);
@@ -356,11 +357,7 @@ export function webgpuTokenLM(config: LlamaConfig, weights: Arrays, device: GPUD
       run("siluMul", u32(T * ff, 0, 0, 0), [gate, up, act], groupsFor(T * ff));
       linear(act, 0, T, ff, lw.down, d, o);
       run("add", u32(T * d, 0, 0, 0), [o, mid], groupsFor(T * d));
-      // The layer's output is mid + down, in `mid`; the next layer writes its residual sum to `mid` while reading its
-      // input, so the input moves to a buffer of its own.
-      const next = temp(T * d);
-      encoder.copyBufferToBuffer(mid, 0, next, 0, T * d * 4);
-      h = next;
+      [h, mid] = [mid, h];
     }
     // The last position's head only (generation and byte-level reading need no other row).
     const last = temp(d);
