@@ -6,6 +6,8 @@
 //     --out assets/hypernet --checkpoint tmp/hn/ckpt --steps 600 \
 //     --eval de=assets/tokenizers/de-8k.json:assets/text/de-heldout.txt
 //
+// --template mixed alternates sampled tokenizers in the source's spelling with byte-level (GPT-2-spelled) ones, per
+// resampling window; --init DIR starts from a saved hypernetwork (same shape) instead of FVT.
 // Rerunning the same command resumes from the checkpoint (batches and sampled tokenizers are functions of the step).
 import "../src/tensor/install-node-shims.js";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, copyFileSync } from "node:fs";
@@ -22,7 +24,8 @@ import { transferEmbeddings } from "../src/transfer/methods.js";
 import { pinSpecialTokens } from "../src/transfer/special-tokens.js";
 import { DEFAULT_HYPERNET, initHypernet, predictEmbeddings } from "../src/transfer/hypernet/residual.js";
 import { DEFAULT_TRAIN, HypernetTrainer } from "../src/transfer/hypernet/train.js";
-import { saveHypernet } from "../src/transfer/hypernet/index.js";
+import { loadHypernet, saveHypernet } from "../src/transfer/hypernet/index.js";
+import { parseSampleTemplate } from "../src/transfer/hypernet/sample-tokenizer.js";
 import { loadTrainingCheckpoint, saveTrainingCheckpoint } from "../src/lm/checkpoint.js";
 
 const { values: args } = parseArgs({
@@ -44,10 +47,14 @@ const { values: args } = parseArgs({
     "sample-by": { type: "string", default: "mixed" },
     // Shared tokens keep their true rows during training too (HypernetTrainOptions.keepShared).
     "keep-shared": { type: "boolean", default: false },
+    // Spelling of the sampled tokenizers: source (the source tokenizer's), byte-level (GPT-2's), mixed (alternating).
+    template: { type: "string", default: "source" },
+    // A saved hypernetwork (assets/companion-hypernet) to start from; only for a fresh run (a checkpoint wins).
+    init: { type: "string" },
   },
 });
 const STEPS = Number(args.steps);
-const TRAIN = { ...DEFAULT_TRAIN, keepShared: args["keep-shared"] === true };
+const TRAIN = { ...DEFAULT_TRAIN, keepShared: args["keep-shared"] === true, template: parseSampleTemplate(args.template!, "--template") };
 const SEED = Number(args.seed);
 const deadline = args["stop-after-minutes"] ? Date.now() + Number(args["stop-after-minutes"]) * 60_000 : Infinity;
 const { folder, tokenizer: source, dir: modelDir } = await loadLanguageModel(args.model);
@@ -106,6 +113,13 @@ const evals = await Promise.all(
 
 const config = { ...DEFAULT_HYPERNET, slices: sourceView.slices, dim: sourceView.dim };
 let net = initHypernet(config, sourceView, SEED);
+if (args.init) {
+  const start = await loadHypernet(args.init);
+  for (const k of ["slices", "dim", "hidden", "layers", "heads", "intermediate", "maxPieces", "base"] as const) {
+    if (start.config[k] !== config[k]) throw new Error(`--init ${args.init}: config.json ${k} is ${JSON.stringify(start.config[k])}, this run needs ${JSON.stringify(config[k])}`);
+  }
+  net = start;
+}
 const schedule = warmupCosine({ peak: Number(args.lr), warmup: Math.min(50, Math.floor(STEPS / 10)), total: STEPS, minRatio: 0.1 });
 let trainer = new HypernetTrainer(net, folder, source, sourceView, TRAIN, schedule);
 mkdirSync(join(args.checkpoint!, ".."), { recursive: true });
@@ -119,7 +133,7 @@ if (existsSync(join(args.checkpoint!, "state.json"))) {
   process.stderr.write(`resumed at step ${trainer.stepsDone}\n`);
   appendFileSync(logPath, JSON.stringify({ event: "resume", step: trainer.stepsDone, steps: STEPS }) + "\n");
 } else {
-  appendFileSync(logPath, JSON.stringify({ event: "start", model: modelDir, hypernet: config, train: TRAIN, steps: STEPS, lr: Number(args.lr), sampleBy: args["sample-by"] }) + "\n");
+  appendFileSync(logPath, JSON.stringify({ event: "start", model: modelDir, hypernet: config, train: TRAIN, steps: STEPS, lr: Number(args.lr), sampleBy: args["sample-by"], init: args.init ?? null }) + "\n");
 }
 
 async function evaluate(method: "fvt" | "hypernet"): Promise<Record<string, number>> {
@@ -152,7 +166,7 @@ while (trainer.stepsDone < STEPS && Date.now() < deadline) {
   process.stderr.write(`\rstep ${done}/${STEPS} loss ${ema.toFixed(3)} lr ${log.lr.toExponential(2)} ${log.seconds.toFixed(2)} s/step${entry.eval ? ` eval ${JSON.stringify(entry.eval)}` : ""}   `);
 }
 await checkpoint();
-await saveHypernet(args.out!, net, { trainedFor: modelDir, steps: trainer.stepsDone, sampleVocab: TRAIN.sampleVocab, keepShared: TRAIN.keepShared, sampleBy: args["sample-by"] });
+await saveHypernet(args.out!, net, { trainedFor: modelDir, steps: trainer.stepsDone, sampleVocab: TRAIN.sampleVocab, keepShared: TRAIN.keepShared, sampleBy: args["sample-by"], template: TRAIN.template, ...(args.init ? { initFrom: args.init } : {}) });
 copyFileSync(logPath, join(args.out!, "train-log.jsonl"));
 process.stderr.write(`\nwrote ${args.out} after ${trainer.stepsDone} steps (${(seconds / 60).toFixed(1)} min)\n`);
 process.exit(0);

@@ -91,3 +91,36 @@ export function sampleUnigramTokenizer(
     model: { type: "Unigram", unk_id: unkId, vocab, byte_fallback: options.byteFallback !== undefined },
   };
 }
+
+/**
+ * Whose spelling the sampled tokenizers use. "source": the source tokenizer's (above). "byte-level": GPT-2's byte
+ * alphabet, ByteLevel pre-tokenizer and decoder, whatever the source is — the spelling of most released tokenizers
+ * (GPT-2, Llama 3, the byte-level BPE targets), which a character-level source (Metaspace + byte fallback) never
+ * meets when it samples only in its own spelling. "mixed": the two alternate by resampling window.
+ */
+export const SAMPLE_TEMPLATES = ["source", "byte-level", "mixed"] as const;
+export type SampleTemplate = (typeof SAMPLE_TEMPLATES)[number];
+export type SampleSpelling = "source" | "byte-level";
+
+/** Checks a template name from the command line or a config; `what` names it in the error. */
+export function parseSampleTemplate(value: string, what: string): SampleTemplate {
+  if (!(SAMPLE_TEMPLATES as readonly string[]).includes(value)) throw new Error(`${what} ${JSON.stringify(value)}: expected one of ${SAMPLE_TEMPLATES.join(", ")}`);
+  return value as SampleTemplate;
+}
+
+/** The spelling of resampling window `window` (0, 1, …): mixed takes the source's in even windows, bytes in odd ones,
+ * so a resumed run draws the same spellings and every stretch of training sees both. */
+export function windowSpelling(template: SampleTemplate, window: number): SampleSpelling {
+  if (template !== "mixed") return template;
+  return window % 2 === 0 ? "source" : "byte-level";
+}
+
+/** GPT-2's pre-tokenizer and decoder (no normalizer), keeping the source's added tokens so its specials survive. */
+export function byteLevelTemplate(addedTokens: JsonObject[]): { normalizer: null; pre_tokenizer: JsonObject; decoder: JsonObject; added_tokens: JsonObject[] } {
+  return {
+    normalizer: null,
+    pre_tokenizer: { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: true },
+    decoder: { type: "ByteLevel", add_prefix_space: true, trim_offsets: true, use_regex: true },
+    added_tokens: addedTokens,
+  };
+}

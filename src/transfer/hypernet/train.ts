@@ -3,18 +3,21 @@
 // for the tokens of the batch (plus random other tokens of the sampled vocabulary as negatives); the FROZEN base model
 // runs on those embeddings and the loss is its next-token cross-entropy over that token set (a sampled softmax), plus
 // 0.5 × an auxiliary MSE keeping predictions for tokens that exist in the source vocabulary near their true rows.
-// Only the hypernetwork gets gradients. Browser-safe: the text source and checkpoints are the caller's.
+// Only the hypernetwork gets gradients. The sampled tokenizers are spelled like the source, like GPT-2 (byte-level), or
+// alternately (HypernetTrainOptions.template), so a source of one family can learn targets of the other.
+// Browser-safe: the text source and checkpoints are the caller's.
 import { np, nn, fromFloat32, fromInt32, jit, toFloat32, tree, valueAndGrad, type Tensor } from "../../tensor/backend.js";
 import { AdamW, clippingScale, type Arrays } from "../../tensor/optim.js";
 import type { ModelConfig } from "../../lm/config.js";
 import { hiddenStates, type Params } from "../../lm/model.js";
 import { Tokenizer } from "../../tokenize/tokenizer.js";
 import { PreTokenizedString } from "../../tokenize/pretokenized.js";
-import type { JsonObject } from "../../tokenize/types.js";
+import type { JsonObject, Normalizer, PreTokenizer } from "../../tokenize/types.js";
 import { byteLevelAlphabet } from "../../tokenize/byte-vocabulary.js";
 import { EmbeddingView } from "../embedding-view.js";
 import { buildVocabularyMap, type VocabularyMap } from "../vocabulary-map.js";
-import { sampleUnigramTokenizer } from "./sample-tokenizer.js";
+import { preTokenizerFromJSON } from "../../tokenize/pretokenizers/index.js";
+import { byteLevelTemplate, sampleUnigramTokenizer, windowSpelling, type SampleSpelling, type SampleTemplate } from "./sample-tokenizer.js";
 import { hypernetForward, pieceBatch, rescalerTensors, type ResidualHypernet, type RescalerTensors } from "./residual.js";
 import { mulberry32 } from "../../util/random.js";
 
@@ -37,9 +40,11 @@ export interface HypernetTrainOptions {
   keepShared: boolean;
   clipNorm: number;
   seed: number;
+  /** Spelling of the sampled tokenizers: the source's, GPT-2's byte-level, or the two alternating by window. */
+  template: SampleTemplate;
 }
 
-export const DEFAULT_TRAIN: HypernetTrainOptions = { batch: 8, seqLen: 128, tokenSet: 1024, sampleVocab: 8192, noiseStd: 1, resampleEvery: 5, auxWeight: 0.5, keepShared: false, clipNorm: 1, seed: 0 };
+export const DEFAULT_TRAIN: HypernetTrainOptions = { batch: 8, seqLen: 128, tokenSet: 1024, sampleVocab: 8192, noiseStd: 1, resampleEvery: 5, auxWeight: 0.5, keepShared: false, clipNorm: 1, seed: 0, template: "source" };
 
 type StepFn = (hp: Params, r: RescalerTensors, base: Params, data: StepData) => [Tensor, Params];
 interface StepData {
@@ -87,7 +92,18 @@ export interface HypernetStepLog {
   lr: number;
   tokens: number;
   uniqueTokens: number;
+  /** The spelling of this step's sampled tokenizer. */
+  spelling: SampleSpelling;
   seconds: number;
+}
+
+/** What sampling in one spelling needs: the template of the sampled tokenizer.json, the stages that cut text into
+ * pre-tokens in that spelling, and (character-level spellings) the unknown piece that falls back to bytes. */
+interface Spelling {
+  template: { normalizer?: JsonObject | null; pre_tokenizer?: JsonObject | null; decoder?: JsonObject | null; added_tokens?: JsonObject[] };
+  normalizer: Normalizer | null;
+  preTokenizer: PreTokenizer | null;
+  byteFallback?: { unkToken: string };
 }
 
 /** A running training: sampled tokenizers, the compiled step and AdamW state. */
@@ -96,12 +112,10 @@ export class HypernetTrainer {
   private readonly step: StepFn;
   private readonly baseParams: Params;
   private readonly rescalers: RescalerTensors;
-  private sampled: { tokenizer: Tokenizer; map: VocabularyMap } | null = null;
+  private sampled: { tokenizer: Tokenizer; map: VocabularyMap; spelling: SampleSpelling } | null = null;
   private recentText: string[] = [];
-  private readonly template: JsonObject;
+  private readonly spellings: Partial<Record<SampleSpelling, Spelling>> = {};
   private readonly bosSource: number | null;
-  /** For a character-level source: its unknown piece, through which sampled tokenizers fall back to bytes. */
-  private readonly byteFallback: { unkToken: string } | undefined;
 
   constructor(
     readonly net: ResidualHypernet,
@@ -117,19 +131,34 @@ export class HypernetTrainer {
     const json = source.toJSON();
     const bos = model.config.bosTokenId;
     this.bosSource = bos;
-    // Sampled tokenizers read text like the source: same normalizer, pre-tokenizer and decoder, same special tokens.
-    if (!source.spelling().byteLevel) {
-      const m = json.model as JsonObject;
-      const unkToken = typeof m.unk_id === "number" ? source.idToToken(m.unk_id) : typeof m.unk_token === "string" ? m.unk_token : undefined;
-      if (!source.spelling().byteFallback || unkToken === undefined) throw new Error("hypernet training: a source tokenizer that is not byte-level needs byte fallback and an unknown token (every sampled tokenizer must spell any text)");
-      this.byteFallback = { unkToken };
+    const addedTokens = (json.added_tokens as JsonObject[]) ?? [];
+    const wanted = options.template === "mixed" ? (["source", "byte-level"] as const) : [options.template];
+    if (wanted.includes("source")) {
+      // Sampled tokenizers read text like the source: same normalizer, pre-tokenizer and decoder, same special tokens.
+      let byteFallback: { unkToken: string } | undefined;
+      if (!source.spelling().byteLevel) {
+        const m = json.model as JsonObject;
+        const unkToken = typeof m.unk_id === "number" ? source.idToToken(m.unk_id) : typeof m.unk_token === "string" ? m.unk_token : undefined;
+        if (!source.spelling().byteFallback || unkToken === undefined) throw new Error("hypernet training: a source tokenizer that is not byte-level needs byte fallback and an unknown token (every sampled tokenizer must spell any text); or sample byte-level tokenizers only (template byte-level)");
+        byteFallback = { unkToken };
+      }
+      const template = { normalizer: json.normalizer as JsonObject, pre_tokenizer: json.pre_tokenizer as JsonObject, decoder: json.decoder as JsonObject, added_tokens: addedTokens };
+      this.spellings.source = { template, normalizer: source.normalizer, preTokenizer: source.preTokenizer, byteFallback };
     }
-    this.template = { normalizer: json.normalizer as JsonObject, pre_tokenizer: json.pre_tokenizer as JsonObject, decoder: json.decoder as JsonObject, added_tokens: (json.added_tokens as JsonObject[]) ?? [] };
+    if (wanted.includes("byte-level")) {
+      const template = byteLevelTemplate(addedTokens);
+      this.spellings["byte-level"] = { template, normalizer: null, preTokenizer: preTokenizerFromJSON(template.pre_tokenizer, "byte-level template.pre_tokenizer") };
+    }
     const cfg = model.config;
     const aux = options.auxWeight;
     this.step = jit(
       valueAndGrad((hp: Params, r: RescalerTensors, base: Params, d: StepData) => stepLoss(cfg, net, aux, hp, r, base, d), { argnums: 0 }),
     ) as unknown as StepFn;
+  }
+
+  /** The tokenizer the current steps are sampled in (null before the first step). */
+  get sampledTokenizer(): Tokenizer | null {
+    return this.sampled?.tokenizer ?? null;
   }
 
   get stepsDone(): number {
@@ -146,29 +175,33 @@ export class HypernetTrainer {
     if (this.recentText.length > cap) this.recentText.splice(0, this.recentText.length - cap);
   }
 
-  /** Pre-tokens (in the source's alphabet) of `texts`, counted. */
-  private preTokens(texts: string[]): Map<string, number> {
+  /** Pre-tokens (in the spelling's alphabet) of `texts`, counted. */
+  private preTokens(texts: string[], spelling: Spelling): Map<string, number> {
     const out = new Map<string, number>();
     for (const text of texts) {
-      const p = new PreTokenizedString(this.source.normalizer?.normalizeText?.(text) ?? text);
-      this.source.preTokenizer?.preTokenize(p);
+      const p = new PreTokenizedString(spelling.normalizer?.normalizeText?.(text) ?? text);
+      spelling.preTokenizer?.preTokenize(p);
       for (const s of p.splits) out.set(s.normalized.normalized, (out.get(s.normalized.normalized) ?? 0) + 1);
     }
     return out;
   }
 
-  private resample(seed: number, texts: string[]): void {
-    const preTokens = this.preTokens(texts);
+  /** Draws the tokenizer of the window that starts at `windowStart`. */
+  private resample(windowStart: number, texts: string[]): void {
+    const name = windowSpelling(this.options.template, windowStart / this.options.resampleEvery);
+    const spelling = this.spellings[name]!;
+    const preTokens = this.preTokens(texts, spelling);
     let alphabet = byteLevelAlphabet();
-    if (this.byteFallback) {
+    if (spelling.byteFallback) {
       // A character-level source: its characters as seen (sorted: the same text gives the same tokenizer).
       const chars = new Set<string>();
       for (const word of preTokens.keys()) for (const c of word) chars.add(c);
       alphabet = [...chars].sort();
     }
-    const json = sampleUnigramTokenizer(preTokens, alphabet, this.template, { vocabSize: this.options.sampleVocab, noiseStd: this.options.noiseStd, maxPieceLength: 12, seed, byteFallback: this.byteFallback });
+    const seed = this.options.seed * 1_000_003 + windowStart;
+    const json = sampleUnigramTokenizer(preTokens, alphabet, spelling.template, { vocabSize: this.options.sampleVocab, noiseStd: this.options.noiseStd, maxPieceLength: 12, seed, byteFallback: spelling.byteFallback });
     const tokenizer = Tokenizer.fromJSON(json);
-    this.sampled = { tokenizer, map: buildVocabularyMap(this.source, tokenizer) };
+    this.sampled = { tokenizer, map: buildVocabularyMap(this.source, tokenizer), spelling: name };
   }
 
   /**
@@ -182,7 +215,7 @@ export class HypernetTrainer {
     const o = this.options;
     const step = this.optimizer.state.step;
     this.remember(texts);
-    if (!this.sampled || step % o.resampleEvery === 0) this.resample(o.seed * 1_000_003 + step - (step % o.resampleEvery), sampleFrom ?? this.recentText);
+    if (!this.sampled || step % o.resampleEvery === 0) this.resample(step - (step % o.resampleEvery), sampleFrom ?? this.recentText);
     const { tokenizer, map } = this.sampled!;
     const rand = mulberry32(o.seed * 7919 + step);
     // Rows: [BOS, t1 … tT]; the BOS is the sampled tokenizer's copy of the model's start token.
@@ -249,6 +282,6 @@ export class HypernetTrainer {
     const { norm: gradNorm, scale } = clippingScale(g, o.clipNorm);
     const lr = this.schedule(step);
     this.optimizer.update(this.net.arrays, g, lr, this.net.shapes, scale);
-    return { step, loss: value, gradNorm, lr, tokens: B * T, uniqueTokens: unique, seconds: (performance.now() - t0) / 1000 };
+    return { step, loss: value, gradNorm, lr, tokens: B * T, uniqueTokens: unique, spelling: this.sampled!.spelling, seconds: (performance.now() - t0) / 1000 };
   }
 }
