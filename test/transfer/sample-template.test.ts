@@ -1,14 +1,14 @@
 // Sampled tokenizers in the source's spelling, in GPT-2's byte-level spelling, or alternating (issue 12: the Unigram
 // companion model's hypernetwork had never seen a byte-level target). The real companion tokenizer is the source; a
-// tiny random Llama over its 8,192 pieces stands in for the model to keep the steps fast.
+// tiny random Llama (width 16, as the network's rows) stands in for the model to keep the steps fast.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { installNodeShims } from "../../src/tensor/shims.js";
 installNodeShims();
-const { initBackend, fromFloat32 } = await import("../../src/tensor/backend.js");
+const { initBackend } = await import("../../src/tensor/backend.js");
+const { tinyLlama } = await import("../support/tiny-llama.js");
 const { Tokenizer } = await import("../../src/index.js");
-const { parseModelConfig } = await import("../../src/lm/config.js");
 const { EmbeddingView } = await import("../../src/transfer/embedding-view.js");
 const { buildVocabularyMap } = await import("../../src/transfer/vocabulary-map.js");
 const { initHypernet } = await import("../../src/transfer/hypernet/residual.js");
@@ -25,21 +25,6 @@ const normal = gaussian(mulberry32(7));
 const sourceView = new EmbeddingView(V, 1, d, Float32Array.from({ length: V * d }, () => normal() * 0.3));
 const small = { kind: "residual-hypernet" as const, slices: 1 as const, dim: d, hidden: 16, layers: 1, heads: 2, intermediate: 32, maxPieces: 7, base: "mean" as const };
 
-function tinyBase() {
-  const config = parseModelConfig({ model_type: "llama", vocab_size: V, hidden_size: d, intermediate_size: 24, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 1, max_position_embeddings: 64, tie_word_embeddings: true, bos_token_id: 3, eos_token_id: 4 });
-  const shapes: Record<string, number[]> = {
-    "model.embed_tokens.weight": [V, d], "model.norm.weight": [d], "model.layers.0.input_layernorm.weight": [d], "model.layers.0.post_attention_layernorm.weight": [d],
-    "model.layers.0.self_attn.q_proj.weight": [d, d], "model.layers.0.self_attn.k_proj.weight": [8, d], "model.layers.0.self_attn.v_proj.weight": [8, d], "model.layers.0.self_attn.o_proj.weight": [d, d],
-    "model.layers.0.mlp.gate_proj.weight": [24, d], "model.layers.0.mlp.up_proj.weight": [24, d], "model.layers.0.mlp.down_proj.weight": [d, 24],
-  };
-  const params: Record<string, ReturnType<typeof fromFloat32>> = {};
-  for (const [k, s] of Object.entries(shapes)) {
-    const n = s.reduce((a, b) => a * b, 1);
-    params[k] = k === "model.embed_tokens.weight" ? fromFloat32(sourceView.data, s) : fromFloat32(Float32Array.from({ length: n }, () => (k.includes("norm") ? 1 : normal() * 0.2)), s);
-  }
-  return { config, params };
-}
-
 const lines = (await readFile("assets/text/de-heldout.txt", "utf8")).split("\n").filter((l) => l.length > 20);
 const texts = (step: number) => Array.from({ length: 2 }, (_, i) => lines.slice((step * 2 + i) % 20, ((step * 2 + i) % 20) + 30).join("\n"));
 const options = { ...DEFAULT_TRAIN, batch: 2, seqLen: 16, tokenSet: 64, sampleVocab: 600, resampleEvery: 1 };
@@ -54,7 +39,7 @@ test("template names: mixed alternates by window, the others never change, a bad
 });
 
 test("mixed template from a Metaspace + byte-fallback source: byte-level (Ġ-spelled) tokenizers in odd windows, the source's in even ones, and both train", async () => {
-  const base = tinyBase();
+  const base = tinyLlama(V, 7, { bos: 3, eos: 4 });
   const trainer = new HypernetTrainer(initHypernet(small, sourceView, 3), base, source, sourceView, { ...options, template: "mixed" }, warmupCosine({ peak: 1e-2, warmup: 1, total: 4 }));
   const german = lines.slice(40, 60).join("\n");
   for (let step = 0; step < 4; step++) {
@@ -84,7 +69,7 @@ test("mixed template from a Metaspace + byte-fallback source: byte-level (Ġ-spe
 });
 
 test("source template (the default) never draws a byte-level tokenizer for the companion's source", async () => {
-  const trainer = new HypernetTrainer(initHypernet(small, sourceView, 3), tinyBase(), source, sourceView, options, warmupCosine({ peak: 1e-2, warmup: 1, total: 2 }));
+  const trainer = new HypernetTrainer(initHypernet(small, sourceView, 3), tinyLlama(V, 7, { bos: 3, eos: 4 }), source, sourceView, options, warmupCosine({ peak: 1e-2, warmup: 1, total: 2 }));
   for (let step = 0; step < 2; step++) {
     assert.equal((await trainer.trainStep(texts(step))).spelling, "source");
     assert.equal(trainer.sampledTokenizer!.spelling().byteLevel, false);
