@@ -3,34 +3,133 @@
 
 export type OffsetUnit = "utf16" | "codepoint" | "byte";
 
-export class Encoding {
-  ids: number[];
+/** The per-token fields beside the ids. An Encoding may compute them on first read (see Encoding.deferred). */
+export interface EncodingFields {
   typeIds: number[];
   tokens: string[];
-  /** [start, end) in UTF-16 code units of the sequence's input text. */
   offsets: [number, number][];
   wordIds: (number | null)[];
   specialTokensMask: number[];
   attentionMask: number[];
-  /** Which input sequence (0 or 1) each token came from; null for added special tokens. */
   sequenceIds: (number | null)[];
+}
+
+export type EncodingInit = { ids: number[]; overflowing?: Encoding[]; inputs?: string[] } & Partial<EncodingFields>;
+
+/** What the fields are when nothing gave them: every token of sequence `sequenceId` with type `typeId`, no word,
+ * not special, attended. */
+export interface FieldDefaults {
+  typeId: number;
+  sequenceId: number | null;
+}
+
+const PLAIN: FieldDefaults = { typeId: 0, sequenceId: 0 };
+
+export class Encoding {
+  ids: number[];
   /** Encodings of the parts cut off by truncation with a stride, in order. */
   overflowing: Encoding[];
   /** The input texts, by sequence id: what offsets point into (used to convert offsets to other units). */
   inputs: string[];
+  // The other fields are computed on first read: encode() pays for ids only, and a caller who reads tokens or
+  // offsets pays for them once (then they are plain arrays, changed in place like any other).
+  #typeIds: number[] | undefined;
+  #tokens: string[] | undefined;
+  #offsets: [number, number][] | undefined;
+  #wordIds: (number | null)[] | undefined;
+  #specialTokensMask: number[] | undefined;
+  #attentionMask: number[] | undefined;
+  #sequenceIds: (number | null)[] | undefined;
+  #derive: (() => Partial<EncodingFields>) | null = null;
+  #defaults: FieldDefaults = PLAIN;
 
-  constructor(init: Partial<Encoding> & { ids: number[] }) {
-    const n = init.ids.length;
+  constructor(init: EncodingInit) {
     this.ids = init.ids;
-    this.typeIds = init.typeIds ?? new Array(n).fill(0);
-    this.tokens = init.tokens ?? new Array(n).fill("");
-    this.offsets = init.offsets ?? Array.from({ length: n }, () => [0, 0] as [number, number]);
-    this.wordIds = init.wordIds ?? new Array(n).fill(null);
-    this.specialTokensMask = init.specialTokensMask ?? new Array(n).fill(0);
-    this.attentionMask = init.attentionMask ?? new Array(n).fill(1);
-    this.sequenceIds = init.sequenceIds ?? new Array(n).fill(0);
+    this.#typeIds = init.typeIds;
+    this.#tokens = init.tokens;
+    this.#offsets = init.offsets;
+    this.#wordIds = init.wordIds;
+    this.#specialTokensMask = init.specialTokensMask;
+    this.#attentionMask = init.attentionMask;
+    this.#sequenceIds = init.sequenceIds;
     this.overflowing = init.overflowing ?? [];
     this.inputs = init.inputs ?? [];
+  }
+
+  /** An encoding whose ids are known and whose other fields `derive` computes when one of them is first read (it is
+   * called at most once; fields it leaves out take `defaults`). `derive` must depend on nothing that can change. */
+  static deferred(ids: number[], inputs: string[], derive: () => Partial<EncodingFields>, defaults: FieldDefaults = PLAIN): Encoding {
+    const e = new Encoding({ ids, inputs });
+    e.#derive = derive;
+    e.#defaults = defaults;
+    return e;
+  }
+
+  /** Every field as a plain object (what JSON.stringify writes). */
+  toJSON(): EncodingInit & EncodingFields {
+    const { ids, typeIds, tokens, offsets, wordIds, specialTokensMask, attentionMask, sequenceIds, overflowing, inputs } = this;
+    return { ids, typeIds, tokens, offsets, wordIds, specialTokensMask, attentionMask, sequenceIds, overflowing, inputs };
+  }
+
+  #derived(): Partial<EncodingFields> {
+    const d = this.#derive;
+    if (!d) return {};
+    this.#derive = null;
+    const f = d();
+    // A field set while the others were still pending is kept.
+    this.#typeIds ??= f.typeIds;
+    this.#tokens ??= f.tokens;
+    this.#offsets ??= f.offsets;
+    this.#wordIds ??= f.wordIds;
+    this.#specialTokensMask ??= f.specialTokensMask;
+    this.#attentionMask ??= f.attentionMask;
+    this.#sequenceIds ??= f.sequenceIds;
+    return f;
+  }
+
+  get typeIds(): number[] {
+    return this.#typeIds ?? (this.#derived(), (this.#typeIds ??= new Array<number>(this.ids.length).fill(this.#defaults.typeId)));
+  }
+  set typeIds(v: number[]) {
+    this.#typeIds = v;
+  }
+  get tokens(): string[] {
+    return this.#tokens ?? (this.#derived(), (this.#tokens ??= new Array<string>(this.ids.length).fill("")));
+  }
+  set tokens(v: string[]) {
+    this.#tokens = v;
+  }
+  /** [start, end) in UTF-16 code units of the sequence's input text. */
+  get offsets(): [number, number][] {
+    return this.#offsets ?? (this.#derived(), (this.#offsets ??= Array.from({ length: this.ids.length }, () => [0, 0] as [number, number])));
+  }
+  set offsets(v: [number, number][]) {
+    this.#offsets = v;
+  }
+  get wordIds(): (number | null)[] {
+    return this.#wordIds ?? (this.#derived(), (this.#wordIds ??= new Array<number | null>(this.ids.length).fill(null)));
+  }
+  set wordIds(v: (number | null)[]) {
+    this.#wordIds = v;
+  }
+  get specialTokensMask(): number[] {
+    return this.#specialTokensMask ?? (this.#derived(), (this.#specialTokensMask ??= new Array<number>(this.ids.length).fill(0)));
+  }
+  set specialTokensMask(v: number[]) {
+    this.#specialTokensMask = v;
+  }
+  get attentionMask(): number[] {
+    return this.#attentionMask ?? (this.#derived(), (this.#attentionMask ??= new Array<number>(this.ids.length).fill(1)));
+  }
+  set attentionMask(v: number[]) {
+    this.#attentionMask = v;
+  }
+  /** Which input sequence (0 or 1) each token came from; null for added special tokens. */
+  get sequenceIds(): (number | null)[] {
+    return this.#sequenceIds ?? (this.#derived(), (this.#sequenceIds ??= new Array<number | null>(this.ids.length).fill(this.#defaults.sequenceId)));
+  }
+  set sequenceIds(v: (number | null)[]) {
+    this.#sequenceIds = v;
   }
 
   /** Offsets in Unicode code points (what the Hugging Face binding reports). */

@@ -105,16 +105,6 @@ export function sequenceEncoding(
   input: string,
   sequenceId = typeId,
 ): Encoding {
-  const n = ids.length;
-  return new Encoding({
-    ids,
-    tokens,
-    offsets,
-    wordIds,
-    typeIds: new Array(n).fill(typeId),
-    specialTokensMask: new Array(n).fill(0),
-    attentionMask: new Array(n).fill(1),
-    sequenceIds: new Array(n).fill(sequenceId),
-    inputs: sequenceId === 1 ? ["", input] : [input],
-  });
+  // Type ids, masks and sequence ids are constant here: filled only if read.
+  return Encoding.deferred(ids, sequenceId === 1 ? ["", input] : [input], () => ({ tokens, offsets, wordIds }), { typeId, sequenceId });
 }
