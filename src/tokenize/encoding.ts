@@ -16,6 +16,9 @@ export interface EncodingFields {
 
 export type EncodingInit = { ids: number[]; overflowing?: Encoding[]; inputs?: string[] } & Partial<EncodingFields>;
 
+/** What Encoding.deferred's function gives: any of the fields, offsets as pairs or as one flat array. */
+export type DerivedFields = Partial<EncodingFields> & { offsetSpans?: Int32Array };
+
 /** What the fields are when nothing gave them: every token of sequence `sequenceId` with type `typeId`, no word,
  * not special, attended. */
 export interface FieldDefaults {
@@ -40,7 +43,9 @@ export class Encoding {
   #specialTokensMask: number[] | undefined;
   #attentionMask: number[] | undefined;
   #sequenceIds: (number | null)[] | undefined;
-  #derive: (() => Partial<EncodingFields>) | null = null;
+  /** Offsets as [start0, end0, start1, …], where they were derived so (pairs are made from it when read). */
+  #spans: Int32Array | undefined;
+  #derive: (() => DerivedFields) | null = null;
   #defaults: FieldDefaults = PLAIN;
 
   constructor(init: EncodingInit) {
@@ -58,7 +63,7 @@ export class Encoding {
 
   /** An encoding whose ids are known and whose other fields `derive` computes when one of them is first read (it is
    * called at most once; fields it leaves out take `defaults`). `derive` must depend on nothing that can change. */
-  static deferred(ids: number[], inputs: string[], derive: () => Partial<EncodingFields>, defaults: FieldDefaults = PLAIN): Encoding {
+  static deferred(ids: number[], inputs: string[], derive: () => DerivedFields, defaults: FieldDefaults = PLAIN): Encoding {
     const e = new Encoding({ ids, inputs });
     e.#derive = derive;
     e.#defaults = defaults;
@@ -71,7 +76,7 @@ export class Encoding {
     return { ids, typeIds, tokens, offsets, wordIds, specialTokensMask, attentionMask, sequenceIds, overflowing, inputs };
   }
 
-  #derived(): Partial<EncodingFields> {
+  #derived(): DerivedFields {
     const d = this.#derive;
     if (!d) return {};
     this.#derive = null;
@@ -84,6 +89,7 @@ export class Encoding {
     this.#specialTokensMask ??= f.specialTokensMask;
     this.#attentionMask ??= f.attentionMask;
     this.#sequenceIds ??= f.sequenceIds;
+    if (this.#offsets === undefined) this.#spans = f.offsetSpans;
     return f;
   }
 
@@ -101,10 +107,33 @@ export class Encoding {
   }
   /** [start, end) in UTF-16 code units of the sequence's input text. */
   get offsets(): [number, number][] {
-    return this.#offsets ?? (this.#derived(), (this.#offsets ??= Array.from({ length: this.ids.length }, () => [0, 0] as [number, number])));
+    if (this.#offsets) return this.#offsets;
+    this.#derived();
+    if (this.#offsets) return this.#offsets;
+    const spans = this.#spans;
+    this.#spans = undefined;
+    const n = this.ids.length;
+    const pairs = new Array<[number, number]>(n);
+    for (let i = 0; i < n; i++) pairs[i] = spans ? [spans[2 * i]!, spans[2 * i + 1]!] : [0, 0];
+    return (this.#offsets = pairs);
   }
   set offsets(v: [number, number][]) {
     this.#offsets = v;
+    this.#spans = undefined;
+  }
+  /** The offsets as one flat array [start0, end0, start1, end1, …]: what a caller that walks every token's span reads
+   * without a pair per token (a long text has hundreds of thousands). A view while `offsets` has not been read (do not
+   * change it), a copy after. */
+  get offsetSpans(): Int32Array {
+    if (!this.#offsets) this.#derived();
+    if (this.#spans) return this.#spans;
+    const pairs = this.offsets;
+    const spans = new Int32Array(2 * pairs.length);
+    for (let i = 0; i < pairs.length; i++) {
+      spans[2 * i] = pairs[i]![0];
+      spans[2 * i + 1] = pairs[i]![1];
+    }
+    return spans;
   }
   get wordIds(): (number | null)[] {
     return this.#wordIds ?? (this.#derived(), (this.#wordIds ??= new Array<number | null>(this.ids.length).fill(null)));

@@ -24,7 +24,7 @@ import {
   type TruncationOptions,
 } from "./encoding-ops.js";
 import { modelFromJSON } from "./models/index.js";
-import { SpanIdCache } from "./models/span-cache.js";
+import { CACHED_PIECE_LIMIT, SpanIdCache } from "./models/span-cache.js";
 import { normalizerFromJSON } from "./normalizers/index.js";
 import { PreTokenizedString } from "./pretokenized.js";
 import { preTokenizerFromJSON } from "./pretokenizers/index.js";
@@ -114,6 +114,7 @@ class PieceCache<V> {
     return o;
   }
   set(key: string, value: V): void {
+    if (key.length >= CACHED_PIECE_LIMIT) return;
     if (this.young.size >= this.limit) {
       this.old = this.young;
       this.young = new Map();
@@ -504,8 +505,8 @@ export class Tokenizer {
       vocab.extractAndNormalize(p, n);
       pt?.preTokenize(p);
       p.tokenize(tokenize);
-      const { tokens, offsets, wordIds } = p.intoEncoding(0, 0, text);
-      return { tokens, offsets, wordIds };
+      const e = p.intoEncoding(0, 0, text);
+      return { tokens: e.tokens, offsetSpans: e.offsetSpans, wordIds: e.wordIds };
     });
   }
 
@@ -858,10 +859,12 @@ function placeSingle(a: Encoding, layout: SingleLayout): Encoding {
     e = Encoding.deferred(before.ids.length === 0 && after.ids.length === 0 ? a.ids : before.ids.concat(a.ids, after.ids), [input], () => {
       const typeIds = layout.typeId === 0 ? a.typeIds : new Array<number>(n).fill(layout.typeId);
       const sequenceIds = layout.sequenceId === 0 ? a.sequenceIds : new Array<number | null>(n).fill(layout.sequenceId);
-      const edges = (x: [number, number][]) => x.map(([s, t]) => [s, t] as [number, number]);
+      const parts = [before.offsetSpans, a.offsetSpans, after.offsetSpans];
+      const offsetSpans = new Int32Array(parts.reduce((k, p) => k + p.length, 0));
+      parts.reduce((at, p) => (offsetSpans.set(p, at), at + p.length), 0);
       return {
         tokens: before.tokens.concat(a.tokens, after.tokens),
-        offsets: edges(before.offsets).concat(a.offsets, edges(after.offsets)),
+        offsetSpans,
         wordIds: before.wordIds.concat(a.wordIds, after.wordIds),
         typeIds: before.typeIds.concat(typeIds, after.typeIds),
         specialTokensMask: before.specialTokensMask.concat(a.specialTokensMask, after.specialTokensMask),

@@ -28,6 +28,10 @@ for (const file of FILES) {
       for (let i = 0; i < TEXTS.length; i++) {
         const e = pending[i]!;
         const want = await ref.encode(TEXTS[i]!, null, { addSpecialTokens: add });
+        // The flat offsets, read before the pairs are made and after: the same numbers.
+        const flat = Array.from(e.offsetSpans);
+        assert.deepEqual(flat, e.offsets.flat(), `${file} offsetSpans ${TEXTS[i]}`);
+        assert.deepEqual(Array.from(e.offsetSpans), flat);
         assert.deepEqual(e.ids, want.getIds(), `${file} ids ${TEXTS[i]}`);
         assert.deepEqual(e.tokens, want.getTokens(), `${file} tokens ${TEXTS[i]}`);
         assert.deepEqual(e.codePointOffsets, want.getOffsets(), `${file} offsets ${TEXTS[i]}`);

@@ -172,11 +172,14 @@ export function encodeByteLevel(text: string, plan: ByteLevelPlan, added: AddedV
 /** Tokens, offsets and word ids of what encodeByteLevel wrote for encode() (one word per piece or added token).
  * Tokens are read from the vocabulary by id and offsets follow from the ids: a byte-level token has one unit per
  * byte, so it covers the characters of its first to its last byte. */
-export function byteLevelFields(text: string, model: Model, sink: ByteLevelSink): { tokens: string[]; offsets: [number, number][]; wordIds: number[] } {
+export function byteLevelFields(text: string, model: Model, sink: ByteLevelSink): { tokens: string[]; offsetSpans: Int32Array; wordIds: number[] } {
   const { ids, pieces, modelTokens } = sink;
-  const tokens: string[] = [];
-  const offsets: [number, number][] = [];
-  const wordIds: number[] = [];
+  // Filled by index, not pushed: a text of 10^5 tokens would otherwise grow (and copy) each array many times.
+  const tokens = new Array<string>(ids.length);
+  const offsets = new Int32Array(2 * ids.length);
+  const wordIds = new Array<number>(ids.length);
+  let o = 0;
+  let k = 0;
   let m = 0;
   for (let p = 0, word = 0; p < pieces!.length; p += 4, word++) {
     const kind = pieces![p]!;
@@ -185,17 +188,19 @@ export function byteLevelFields(text: string, model: Model, sink: ByteLevelSink)
     const from = pieces![p + 3]!;
     const to = p + 4 < pieces!.length ? pieces![p + 7]! : ids.length;
     if (kind === ADDED) {
-      tokens.push(text.slice(a, b));
-      offsets.push([a, b]);
-      wordIds.push(word);
+      tokens[k] = text.slice(a, b);
+      offsets[o++] = a;
+      offsets[o++] = b;
+      wordIds[k++] = word;
       continue;
     }
     if (kind === MODEL) {
       for (let q = from; q < to; q++) {
         const t = modelTokens![m++]!;
-        tokens.push(t.value);
-        offsets.push([t.start, t.end]);
-        wordIds.push(word);
+        tokens[k] = t.value;
+        offsets[o++] = t.start;
+        offsets[o++] = t.end;
+        wordIds[k++] = word;
       }
       continue;
     }
@@ -205,9 +210,10 @@ export function byteLevelFields(text: string, model: Model, sink: ByteLevelSink)
       // One byte per character: a token covers as many characters as its spelling has units.
       for (let q = from, end = a; q < to; q++) {
         const token = model.idToToken(ids[q]!)!;
-        tokens.push(token);
-        offsets.push([end, (end += token.length)]);
-        wordIds.push(word);
+        tokens[k] = token;
+        offsets[o++] = end;
+        offsets[o++] = end += token.length;
+        wordIds[k++] = word;
       }
       continue;
     }
@@ -229,12 +235,13 @@ export function byteLevelFields(text: string, model: Model, sink: ByteLevelSink)
         n -= take;
         left -= take;
       }
-      tokens.push(token);
-      offsets.push([start, end]);
-      wordIds.push(word);
+      tokens[k] = token;
+      offsets[o++] = start;
+      offsets[o++] = end;
+      wordIds[k++] = word;
     }
   }
-  return { tokens, offsets, wordIds };
+  return { tokens, offsetSpans: offsets, wordIds };
 }
 
 /** text[a, b) through model.tokenize on its byte-level spelling, offsets mapped back to characters. */
