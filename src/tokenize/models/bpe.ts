@@ -688,15 +688,22 @@ export class BpeModel extends VocabularyModel implements Model {
   }
 
   private cachedWord(piece: string): Word {
+    if (piece.length >= CACHED_PIECE_LIMIT) {
+      // Not cached, but kept until the next long piece: encode() asked for ids and then for offsets merges the same
+      // long piece twice in a row (its ids, then its tokens), and a long piece costs the most to merge.
+      if (this.lastLong && this.lastLong.piece === piece) return this.lastLong.word;
+      const word = this.mergeWord(piece, 0);
+      this.lastLong = { piece, word };
+      return word;
+    }
     let w = this.cache.get(piece);
     if (w) return w;
     w = this.mergeWord(piece, 0);
-    if (piece.length < CACHED_PIECE_LIMIT) {
-      if (this.cache.size >= CACHE_CAPACITY) this.cache.clear();
-      this.cache.set(piece, w);
-    }
+    if (this.cache.size >= CACHE_CAPACITY) this.cache.clear();
+    this.cache.set(piece, w);
     return w;
   }
+  private lastLong: { piece: string; word: Word } | null = null;
 
   /** Calls fn for each segment [start, end) that can be merged on its own. */
   private segments(piece: string, fn: (start: number, end: number) => void): void {
