@@ -1,5 +1,6 @@
 // Pathological input: one long unsplit piece (a single letter, letters without spaces, a digit run, an emoji ZWJ
-// chain, a space run) of 1, 2, 4 and 8 MB, each encoded once in a fresh process by retoken (encode() and encodeIds())
+// chain, a space run) of 1, 2, 4 and 8 MB, each encoded once in a fresh process by retoken (encode() with its tokens
+// and offsets read, and encodeIds())
 // and by the HF native binding. Reports seconds per MB, how flat that stays from 1 to 8 MB (max/min), and retoken's
 // time against HF's on the same input. Run: node --import tsx bench/pathological.ts [--sizes 1,2,4,8] [--json FILE]
 import { spawnSync } from "node:child_process";
@@ -26,7 +27,7 @@ const kinds: Record<string, string> = {
   spaces: `" ".repeat(bytes)`,
 };
 const tools: Record<string, (file: string) => string> = {
-  "retoken encode()": (file) => `const { Tokenizer } = await import(${JSON.stringify(`${root}src/index.ts`)}); const t = await Tokenizer.fromFile(${JSON.stringify(file)}); return (s) => t.encode(s, { addSpecialTokens: false }).ids.length;`,
+  "retoken encode()": (file) => `const { Tokenizer } = await import(${JSON.stringify(`${root}src/index.ts`)}); const t = await Tokenizer.fromFile(${JSON.stringify(file)}); return (s) => { const e = t.encode(s, { addSpecialTokens: false }); return e.tokens.length + e.offsets.length - e.ids.length; };`,
   "retoken encodeIds()": (file) => `const { Tokenizer } = await import(${JSON.stringify(`${root}src/index.ts`)}); const t = await Tokenizer.fromFile(${JSON.stringify(file)}); return (s) => t.encodeIds(s, { addSpecialTokens: false }).length;`,
   "HF native encode": (file) => `const { Tokenizer } = await import("tokenizers"); const t = Tokenizer.fromFile(${JSON.stringify(file)}); return async (s) => (await t.encode(s, null, { addSpecialTokens: false })).getIds().length;`,
 };

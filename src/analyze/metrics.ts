@@ -2,7 +2,8 @@
 // compare texts (parity premium) or tokenizers (normalised sequence length). Formulas: docs/metrics.md.
 
 export interface MeasurableTokenizer {
-  encode(text: string, options?: { addSpecialTokens?: boolean }): { ids: ArrayLike<number>; offsets: [number, number][] };
+  /** `offsetSpans` (flat [start, end, …]) is read where given, `offsets` otherwise. */
+  encode(text: string, options?: { addSpecialTokens?: boolean }): { ids: ArrayLike<number>; offsets: [number, number][]; offsetSpans?: ArrayLike<number> };
   /** Ids alone, where only counts are needed (faster than encode); `encode(...).ids` when absent. */
   encodeIds?(text: string, options?: { addSpecialTokens?: boolean }): ArrayLike<number>;
   vocabSize(withAddedTokens?: boolean): number;
@@ -127,12 +128,13 @@ export function countText(tokenizer: MeasurableTokenizer, text: string, locale?:
   // Both lists are sorted by start: one sweep counts the tokens overlapping each word.
   let continued = 0;
   let t = 0;
-  const offsets = enc.offsets;
+  const spans = enc.offsetSpans ?? enc.offsets.flat();
+  const n = enc.ids.length;
   for (const [ws, we] of words) {
-    while (t < offsets.length && offsets[t]![1] <= ws) t++;
-    let n = 0;
-    for (let k = t; k < offsets.length && offsets[k]![0] < we; k++) if (offsets[k]![1] > ws) n++;
-    if (n >= 2) continued++;
+    while (t < n && spans[2 * t + 1]! <= ws) t++;
+    let covering = 0;
+    for (let k = t; k < n && spans[2 * k]! < we; k++) if (spans[2 * k + 1]! > ws) covering++;
+    if (covering >= 2) continued++;
   }
   return {
     bytes: utf8Length(text),

@@ -1,17 +1,11 @@
 // A worker of TokenizerPool: loads the tokenizer once, then encodes the batches it is sent.
 import { parentPort, workerData } from "node:worker_threads";
 import { Tokenizer } from "../tokenize/tokenizer.js";
-import type { Encoding } from "../tokenize/encoding.js";
-import type { EncodedFields, PoolRequest } from "./tokenizer-pool.js";
-import { sequenceRangeEntries } from "../tokenize/encoding-ops.js";
+import { packEncodings, packedBuffers, type PackedEncodings, type PoolRequest } from "./tokenizer-pool.js";
+
+const GROUP = 64;
 
 const tokenizer = Tokenizer.fromJSON(workerData.json as string);
-
-/** An Encoding as plain fields (structured clone keeps no class). */
-function fields(e: Encoding): EncodedFields {
-  const { ids, typeIds, tokens, offsets, wordIds, specialTokensMask, attentionMask, sequenceIds, inputs } = e;
-  return { ids, typeIds, tokens, offsets, wordIds, specialTokensMask, attentionMask, sequenceIds, inputs, ranges: sequenceRangeEntries(e), overflowing: e.overflowing.map(fields) };
-}
 
 parentPort!.on("message", (msg: PoolRequest) => {
   try {
@@ -24,9 +18,11 @@ parentPort!.on("message", (msg: PoolRequest) => {
 
 function answer(msg: PoolRequest): void {
   if (msg.kind === "encode") {
-    // Padding is applied by the pool across the whole batch.
-    const encodings = tokenizer.encodeBatch(msg.inputs, { ...msg.options, padding: null });
-    parentPort!.postMessage({ id: msg.id, encodings: encodings.map(fields) });
+    // Padding is applied by the pool across the whole batch. Encoded and packed a group at a time: a whole chunk of
+    // live Encodings would make every young-generation collection copy them all.
+    const packed: PackedEncodings[] = [];
+    for (let i = 0; i < msg.inputs.length; i += GROUP) packed.push(packEncodings(tokenizer.encodeBatch(msg.inputs.slice(i, i + GROUP), { ...msg.options, padding: null })));
+    parentPort!.postMessage({ id: msg.id, packed }, packed.flatMap(packedBuffers));
     return;
   }
   // Ids of all texts in one flat buffer plus lengths: one transfer, no per-text structured clone.

@@ -4,7 +4,7 @@ import { startModuleWorker } from "./module-worker.js";
 import { availableParallelism } from "node:os";
 import type { EncodeOptions, Tokenizer } from "../tokenize/tokenizer.js";
 import { Encoding } from "../tokenize/encoding.js";
-import { padEncodings, restoreSequenceRanges } from "../tokenize/encoding-ops.js";
+import { padEncodings, restoreSequenceRanges, sequenceRangeEntries } from "../tokenize/encoding-ops.js";
 import { TokenizerError } from "../tokenize/types.js";
 
 export interface TokenizerPoolOptions {
@@ -18,25 +18,105 @@ export type PoolEncodeOptions = Omit<EncodeOptions, "pair" | "allowedSpecial" | 
   disallowedSpecial?: "all" | string[];
 };
 
-/** An Encoding's fields as a worker sends them. */
-export type EncodedFields = Pick<Encoding, "ids" | "typeIds" | "tokens" | "offsets" | "wordIds" | "specialTokensMask" | "attentionMask" | "sequenceIds" | "inputs"> & {
-  overflowing: EncodedFields[];
+/** A chunk's encodings as a worker sends them: every per-token field in flat typed arrays (transferred, not copied)
+ * and the tokens' text in one string, so neither side makes an object per token. Token k of the chunk has its id at
+ * columns[k], its type id at columns[total + k], then special-token mask, attention mask, sequence id and word id
+ * (−1: none) in the next columns; its offsets at spans[2k], spans[2k + 1]; its text is the next tokenLengths[k] units
+ * of tokenText. */
+export interface PackedEncodings {
+  lengths: Int32Array;
+  columns: Int32Array;
+  spans: Int32Array;
+  tokenText: string;
+  tokenLengths: Int32Array;
+  inputs: string[][];
   /** HF's per-sequence token ranges, which padding and merging read. */
-  ranges: [number, [number, number]][] | null;
-};
+  ranges: ([number, [number, number]][] | null)[];
+  overflowing: (PackedEncodings | null)[];
+}
+
+const COLUMNS = 6;
+
+export function packEncodings(encodings: Encoding[]): PackedEncodings {
+  const lengths = Int32Array.from(encodings, (e) => e.ids.length);
+  const total = lengths.reduce((a, b) => a + b, 0);
+  const columns = new Int32Array(COLUMNS * total);
+  const spans = new Int32Array(2 * total);
+  const tokenLengths = new Int32Array(total);
+  const text: string[] = [];
+  let k = 0;
+  for (const e of encodings) {
+    const n = e.ids.length;
+    spans.set(e.offsetSpans, 2 * k);
+    columns.set(e.ids, k);
+    columns.set(e.typeIds, total + k);
+    columns.set(e.specialTokensMask, 2 * total + k);
+    columns.set(e.attentionMask, 3 * total + k);
+    const { sequenceIds, wordIds, tokens } = e;
+    for (let i = 0; i < n; i++) {
+      columns[4 * total + k + i] = sequenceIds[i] ?? -1;
+      columns[5 * total + k + i] = wordIds[i] ?? -1;
+      tokenLengths[k + i] = tokens[i]!.length;
+    }
+    text.push(tokens.join(""));
+    k += n;
+  }
+  return {
+    lengths,
+    columns,
+    spans,
+    tokenText: text.join(""),
+    tokenLengths,
+    inputs: encodings.map((e) => e.inputs),
+    ranges: encodings.map((e) => sequenceRangeEntries(e)),
+    overflowing: encodings.map((e) => (e.overflowing.length ? packEncodings(e.overflowing) : null)),
+  };
+}
+
+/** The buffers of a packed chunk (and its overflowing parts), for postMessage's transfer list. */
+export function packedBuffers(p: PackedEncodings): ArrayBuffer[] {
+  return [p.lengths.buffer as ArrayBuffer, p.columns.buffer as ArrayBuffer, p.spans.buffer as ArrayBuffer, p.tokenLengths.buffer as ArrayBuffer, ...p.overflowing.flatMap((o) => (o ? packedBuffers(o) : []))];
+}
+
+/** The Encodings of a packed chunk: ids at once, the other fields sliced out when first read. */
+function unpackEncodings(p: PackedEncodings): Encoding[] {
+  const total = p.tokenLengths.length;
+  const out: Encoding[] = [];
+  let k = 0;
+  let at = 0;
+  const nullable = (a: Int32Array) => Array.from(a, (v) => (v < 0 ? null : v));
+  p.lengths.forEach((n, j) => {
+    const t = k;
+    const textAt = at;
+    for (let i = 0; i < n; i++) at += p.tokenLengths[t + i]!;
+    const column = (c: number) => p.columns.subarray(c * total + t, c * total + t + n);
+    const e = Encoding.deferred(Array.from(column(0)), p.inputs[j]!, () => {
+      const tokens = new Array<string>(n);
+      for (let i = 0, u = textAt; i < n; i++) tokens[i] = p.tokenText.slice(u, (u += p.tokenLengths[t + i]!));
+      return {
+        typeIds: Array.from(column(1)),
+        specialTokensMask: Array.from(column(2)),
+        attentionMask: Array.from(column(3)),
+        sequenceIds: nullable(column(4)),
+        wordIds: nullable(column(5)),
+        tokens,
+        offsetSpans: p.spans.slice(2 * t, 2 * (t + n)),
+      };
+    });
+    const over = p.overflowing[j];
+    if (over) e.overflowing = unpackEncodings(over);
+    restoreSequenceRanges(e, p.ranges[j] ?? null);
+    out.push(e);
+    k += n;
+  });
+  return out;
+}
 
 export type PoolRequest =
   | { kind: "ids"; id: number; texts: string[]; addSpecialTokens: boolean }
   | { kind: "encode"; id: number; inputs: (string | [string, string])[]; options: PoolEncodeOptions };
 
-type Reply = { id: number; flat: Int32Array; lengths: Int32Array } | { id: number; encodings: EncodedFields[] } | { id: number; error: string };
-
-function toEncoding(f: EncodedFields): Encoding {
-  const { ranges, ...fields } = f;
-  const e = new Encoding({ ...fields, overflowing: f.overflowing.map(toEncoding) });
-  restoreSequenceRanges(e, ranges);
-  return e;
-}
+type Reply = { id: number; flat: Int32Array; lengths: Int32Array } | { id: number; packed: PackedEncodings[] } | { id: number; error: string };
 
 export class TokenizerPool {
   private readonly workers: Worker[];
@@ -104,7 +184,7 @@ export class TokenizerPool {
   async encodeBatch(inputs: (string | [string, string])[], options: PoolEncodeOptions = {}): Promise<Encoding[]> {
     const padding = options.padding !== undefined ? options.padding : this.tokenizer.padding;
     const replies = await this.scatter(inputs, (id, chunk) => ({ kind: "encode", id, inputs: chunk, options: { ...options, padding: null } }));
-    const out = replies.flatMap((m) => ("encodings" in m ? m.encodings.map(toEncoding) : []));
+    const out = replies.flatMap((m) => ("packed" in m ? m.packed.flatMap(unpackEncodings) : []));
     return padding ? padEncodings(out, padding) : out;
   }
 

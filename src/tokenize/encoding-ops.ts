@@ -286,7 +286,7 @@ export function padEncoding(
   const n = targetLength - enc.ids.length;
   if (n <= 0) {
     if (overflowing.every((o, i) => o === enc.overflowing[i])) return enc;
-    const same = new Encoding({ ...enc, overflowing });
+    const same = new Encoding({ ...enc.toJSON(), overflowing });
     setRanges(same, copyRanges(rangesOf(enc)));
     return same;
   }

@@ -3,34 +3,162 @@
 
 export type OffsetUnit = "utf16" | "codepoint" | "byte";
 
-export class Encoding {
-  ids: number[];
+/** The per-token fields beside the ids. An Encoding may compute them on first read (see Encoding.deferred). */
+export interface EncodingFields {
   typeIds: number[];
   tokens: string[];
-  /** [start, end) in UTF-16 code units of the sequence's input text. */
   offsets: [number, number][];
   wordIds: (number | null)[];
   specialTokensMask: number[];
   attentionMask: number[];
-  /** Which input sequence (0 or 1) each token came from; null for added special tokens. */
   sequenceIds: (number | null)[];
+}
+
+export type EncodingInit = { ids: number[]; overflowing?: Encoding[]; inputs?: string[] } & Partial<EncodingFields>;
+
+/** What Encoding.deferred's function gives: any of the fields, offsets as pairs or as one flat array. */
+export type DerivedFields = Partial<EncodingFields> & { offsetSpans?: Int32Array };
+
+/** What the fields are when nothing gave them: every token of sequence `sequenceId` with type `typeId`, no word,
+ * not special, attended. */
+export interface FieldDefaults {
+  typeId: number;
+  sequenceId: number | null;
+}
+
+const PLAIN: FieldDefaults = { typeId: 0, sequenceId: 0 };
+
+export class Encoding {
+  ids: number[];
   /** Encodings of the parts cut off by truncation with a stride, in order. */
   overflowing: Encoding[];
   /** The input texts, by sequence id: what offsets point into (used to convert offsets to other units). */
   inputs: string[];
+  // The other fields are computed on first read: encode() pays for ids only, and a caller who reads tokens or
+  // offsets pays for them once (then they are plain arrays, changed in place like any other).
+  #typeIds: number[] | undefined;
+  #tokens: string[] | undefined;
+  #offsets: [number, number][] | undefined;
+  #wordIds: (number | null)[] | undefined;
+  #specialTokensMask: number[] | undefined;
+  #attentionMask: number[] | undefined;
+  #sequenceIds: (number | null)[] | undefined;
+  /** Offsets as [start0, end0, start1, …], where they were derived so (pairs are made from it when read). */
+  #spans: Int32Array | undefined;
+  #derive: (() => DerivedFields) | null = null;
+  #defaults: FieldDefaults = PLAIN;
 
-  constructor(init: Partial<Encoding> & { ids: number[] }) {
-    const n = init.ids.length;
+  constructor(init: EncodingInit) {
     this.ids = init.ids;
-    this.typeIds = init.typeIds ?? new Array(n).fill(0);
-    this.tokens = init.tokens ?? new Array(n).fill("");
-    this.offsets = init.offsets ?? Array.from({ length: n }, () => [0, 0] as [number, number]);
-    this.wordIds = init.wordIds ?? new Array(n).fill(null);
-    this.specialTokensMask = init.specialTokensMask ?? new Array(n).fill(0);
-    this.attentionMask = init.attentionMask ?? new Array(n).fill(1);
-    this.sequenceIds = init.sequenceIds ?? new Array(n).fill(0);
+    this.#typeIds = init.typeIds;
+    this.#tokens = init.tokens;
+    this.#offsets = init.offsets;
+    this.#wordIds = init.wordIds;
+    this.#specialTokensMask = init.specialTokensMask;
+    this.#attentionMask = init.attentionMask;
+    this.#sequenceIds = init.sequenceIds;
     this.overflowing = init.overflowing ?? [];
     this.inputs = init.inputs ?? [];
+  }
+
+  /** An encoding whose ids are known and whose other fields `derive` computes when one of them is first read (it is
+   * called at most once; fields it leaves out take `defaults`). `derive` must depend on nothing that can change. */
+  static deferred(ids: number[], inputs: string[], derive: () => DerivedFields, defaults: FieldDefaults = PLAIN): Encoding {
+    const e = new Encoding({ ids, inputs });
+    e.#derive = derive;
+    e.#defaults = defaults;
+    return e;
+  }
+
+  /** Every field as a plain object (what JSON.stringify writes). */
+  toJSON(): EncodingInit & EncodingFields {
+    const { ids, typeIds, tokens, offsets, wordIds, specialTokensMask, attentionMask, sequenceIds, overflowing, inputs } = this;
+    return { ids, typeIds, tokens, offsets, wordIds, specialTokensMask, attentionMask, sequenceIds, overflowing, inputs };
+  }
+
+  #derived(): DerivedFields {
+    const d = this.#derive;
+    if (!d) return {};
+    this.#derive = null;
+    const f = d();
+    // A field set while the others were still pending is kept.
+    this.#typeIds ??= f.typeIds;
+    this.#tokens ??= f.tokens;
+    this.#offsets ??= f.offsets;
+    this.#wordIds ??= f.wordIds;
+    this.#specialTokensMask ??= f.specialTokensMask;
+    this.#attentionMask ??= f.attentionMask;
+    this.#sequenceIds ??= f.sequenceIds;
+    if (this.#offsets === undefined) this.#spans = f.offsetSpans;
+    return f;
+  }
+
+  get typeIds(): number[] {
+    return this.#typeIds ?? (this.#derived(), (this.#typeIds ??= new Array<number>(this.ids.length).fill(this.#defaults.typeId)));
+  }
+  set typeIds(v: number[]) {
+    this.#typeIds = v;
+  }
+  get tokens(): string[] {
+    return this.#tokens ?? (this.#derived(), (this.#tokens ??= new Array<string>(this.ids.length).fill("")));
+  }
+  set tokens(v: string[]) {
+    this.#tokens = v;
+  }
+  /** [start, end) in UTF-16 code units of the sequence's input text. */
+  get offsets(): [number, number][] {
+    if (this.#offsets) return this.#offsets;
+    this.#derived();
+    if (this.#offsets) return this.#offsets;
+    const spans = this.#spans;
+    this.#spans = undefined;
+    const n = this.ids.length;
+    const pairs = new Array<[number, number]>(n);
+    for (let i = 0; i < n; i++) pairs[i] = spans ? [spans[2 * i]!, spans[2 * i + 1]!] : [0, 0];
+    return (this.#offsets = pairs);
+  }
+  set offsets(v: [number, number][]) {
+    this.#offsets = v;
+    this.#spans = undefined;
+  }
+  /** The offsets as one flat array [start0, end0, start1, end1, …]: what a caller that walks every token's span reads
+   * without a pair per token (a long text has hundreds of thousands). A view while `offsets` has not been read (do not
+   * change it), a copy after. */
+  get offsetSpans(): Int32Array {
+    if (!this.#offsets) this.#derived();
+    if (this.#spans) return this.#spans;
+    const pairs = this.offsets;
+    const spans = new Int32Array(2 * pairs.length);
+    for (let i = 0; i < pairs.length; i++) {
+      spans[2 * i] = pairs[i]![0];
+      spans[2 * i + 1] = pairs[i]![1];
+    }
+    return spans;
+  }
+  get wordIds(): (number | null)[] {
+    return this.#wordIds ?? (this.#derived(), (this.#wordIds ??= new Array<number | null>(this.ids.length).fill(null)));
+  }
+  set wordIds(v: (number | null)[]) {
+    this.#wordIds = v;
+  }
+  get specialTokensMask(): number[] {
+    return this.#specialTokensMask ?? (this.#derived(), (this.#specialTokensMask ??= new Array<number>(this.ids.length).fill(0)));
+  }
+  set specialTokensMask(v: number[]) {
+    this.#specialTokensMask = v;
+  }
+  get attentionMask(): number[] {
+    return this.#attentionMask ?? (this.#derived(), (this.#attentionMask ??= new Array<number>(this.ids.length).fill(1)));
+  }
+  set attentionMask(v: number[]) {
+    this.#attentionMask = v;
+  }
+  /** Which input sequence (0 or 1) each token came from; null for added special tokens. */
+  get sequenceIds(): (number | null)[] {
+    return this.#sequenceIds ?? (this.#derived(), (this.#sequenceIds ??= new Array<number | null>(this.ids.length).fill(this.#defaults.sequenceId)));
+  }
+  set sequenceIds(v: (number | null)[]) {
+    this.#sequenceIds = v;
   }
 
   /** Offsets in Unicode code points (what the Hugging Face binding reports). */

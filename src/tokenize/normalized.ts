@@ -221,12 +221,17 @@ export class NormalizedString {
     return [a[2 * start]!, a[2 * (end - 1) + 1]!];
   }
 
-  /** Maps a normalized range to offsets in the whole input text. */
-  offsetsInInput(start: number, end: number): [number, number] {
+  /** Maps a normalized range to offsets in the whole input text, written to out[at], out[at + 1]. */
+  spanInInput(start: number, end: number, out: Int32Array, at: number): void {
     const shift = this.originalShift;
     // originalRange's cases, without its intermediate pair (this runs once per token).
-    if (start === end || !this.align) return [start + shift, end + shift];
-    return [this.align[2 * start]! + shift, this.align[2 * (end - 1) + 1]! + shift];
+    if (start === end || !this.align) {
+      out[at] = start + shift;
+      out[at + 1] = end + shift;
+      return;
+    }
+    out[at] = this.align[2 * start]! + shift;
+    out[at + 1] = this.align[2 * (end - 1) + 1]! + shift;
   }
 
   /** The piece covering normalized [start, end), keeping alignments (HF's slice on a normalized range). */

@@ -77,21 +77,25 @@ export class PreTokenizedString {
 
   /** The encoding: offsets into the input text (UTF-16), word ids = index of the piece (HF style). */
   intoEncoding(typeId: number, sequenceId: number, input: string): Encoding {
-    const ids: number[] = [];
-    const tokens: string[] = [];
-    const offsets: [number, number][] = [];
-    const wordIds: number[] = [];
+    let n = 0;
+    for (const s of this.splits) if (s.tokens) n += s.tokens.length;
+    // Filled by index, offsets flat: no per-token pair unless the caller reads `offsets`.
+    const ids = new Array<number>(n);
+    const tokens = new Array<string>(n);
+    const offsetSpans = new Int32Array(2 * n);
+    const wordIds = new Array<number>(n);
+    let k = 0;
     for (let w = 0; w < this.splits.length; w++) {
       const s = this.splits[w]!;
       if (!s.tokens) continue;
       for (const t of s.tokens) {
-        ids.push(t.id);
-        tokens.push(t.value);
-        offsets.push(s.normalized.offsetsInInput(t.start, t.end));
-        wordIds.push(w);
+        ids[k] = t.id;
+        tokens[k] = t.value;
+        s.normalized.spanInInput(t.start, t.end, offsetSpans, 2 * k);
+        wordIds[k++] = w;
       }
     }
-    return sequenceEncoding(ids, tokens, offsets, wordIds, typeId, input, sequenceId);
+    return sequenceEncoding(ids, tokens, offsetSpans, wordIds, typeId, input, sequenceId);
   }
 }
 
@@ -99,22 +103,12 @@ export class PreTokenizedString {
 export function sequenceEncoding(
   ids: number[],
   tokens: string[],
-  offsets: [number, number][],
+  offsetSpans: Int32Array,
   wordIds: number[],
   typeId: number,
   input: string,
   sequenceId = typeId,
 ): Encoding {
-  const n = ids.length;
-  return new Encoding({
-    ids,
-    tokens,
-    offsets,
-    wordIds,
-    typeIds: new Array(n).fill(typeId),
-    specialTokensMask: new Array(n).fill(0),
-    attentionMask: new Array(n).fill(1),
-    sequenceIds: new Array(n).fill(sequenceId),
-    inputs: sequenceId === 1 ? ["", input] : [input],
-  });
+  // Type ids, masks and sequence ids are constant here: filled only if read.
+  return Encoding.deferred(ids, sequenceId === 1 ? ["", input] : [input], () => ({ tokens, offsetSpans, wordIds }), { typeId, sequenceId });
 }

@@ -6,7 +6,7 @@ import { AddedVocabulary, addedTokenFromJSON, addedTokenToJSON, type AddedToken 
 import { byteLevelAlphabet, canonicalToken, tokenSpelling, type TokenSpelling } from "./byte-vocabulary.js";
 import { parseJsonObject } from "./json-fields.js";
 import { parseTokenizerConfig, renderChatTemplate, type ChatMessage, type ChatTemplateOptions, type TokenizerConfig } from "./chat-template.js";
-import { byteLevelPlan, encodeByteLevel, type ByteLevelPlan } from "./pretokenizers/fast-byte-level.js";
+import { byteLevelFields, byteLevelPlan, encodeByteLevel, type ByteLevelPlan, type ByteLevelSink } from "./pretokenizers/fast-byte-level.js";
 import { byteFallbackValue, decoderFromJSON } from "./decoders/index.js";
 import { Encoding } from "./encoding.js";
 import {
@@ -24,9 +24,9 @@ import {
   type TruncationOptions,
 } from "./encoding-ops.js";
 import { modelFromJSON } from "./models/index.js";
-import { SpanIdCache } from "./models/span-cache.js";
+import { CACHED_PIECE_LIMIT, SpanIdCache } from "./models/span-cache.js";
 import { normalizerFromJSON } from "./normalizers/index.js";
-import { PreTokenizedString, sequenceEncoding } from "./pretokenized.js";
+import { PreTokenizedString } from "./pretokenized.js";
 import { preTokenizerFromJSON } from "./pretokenizers/index.js";
 import { postProcessorFromJSON } from "./processors/index.js";
 import { StreamDecoder } from "./stream-decoder.js";
@@ -114,6 +114,7 @@ class PieceCache<V> {
     return o;
   }
   set(key: string, value: V): void {
+    if (key.length >= CACHED_PIECE_LIMIT) return;
     if (this.young.size >= this.limit) {
       this.old = this.young;
       this.young = new Map();
@@ -473,9 +474,10 @@ export class Tokenizer {
     const limit = tokenizationLimit(this.truncation, typeId);
     const plan = this.normalizer || limit ? null : this.currentPlan();
     if (plan) {
-      const out = { ids: [], tokens: [], offsets: [], wordIds: [] };
-      encodeByteLevel(text, plan, this.vocabulary(), this.model, this.spanCache, out);
-      return sequenceEncoding(out.ids, out.tokens, out.offsets, out.wordIds, typeId, text);
+      const sink: ByteLevelSink = { ids: [], pieces: [], modelTokens: [] };
+      const model = this.model;
+      encodeByteLevel(text, plan, this.vocabulary(), model, this.spanCache, sink);
+      return Encoding.deferred(sink.ids, typeId === 1 ? ["", text] : [text], () => byteLevelFields(text, model, sink), { typeId, sequenceId: typeId });
     }
     const p = new PreTokenizedString(text);
     this.vocabulary().extractAndNormalize(p, this.normalizer);
@@ -484,6 +486,28 @@ export class Tokenizer {
     else p.tokenize(this.tokenizePiece);
     const e = p.intoEncoding(typeId, typeId, text);
     return e;
+  }
+
+  /** A first sequence by encodeIds' path, its other fields by the general pipeline when first read — with the stages
+   * of now, whatever is swapped or added in between. Null where encodeIds' path does not apply. */
+  private deferredSequence(text: string): Encoding | null {
+    const n = this.normalizer;
+    const pt = this.preTokenizer;
+    if ((n && !n.normalizeText) || (pt && !pt.preTokenizeText) || this.truncation) return null;
+    const vocab = this.vocabulary();
+    const ids: number[] = [];
+    this.appendPipelineIds(text, vocab, ids);
+    const model = this.model;
+    const cached = this.tokenizePiece;
+    const tokenize = (piece: string) => (this.model === model ? cached(piece) : model.tokenize(piece));
+    return Encoding.deferred(ids, [text], () => {
+      const p = new PreTokenizedString(text);
+      vocab.extractAndNormalize(p, n);
+      pt?.preTokenize(p);
+      p.tokenize(tokenize);
+      const e = p.intoEncoding(0, 0, text);
+      return { tokens: e.tokens, offsetSpans: e.offsetSpans, wordIds: e.wordIds };
+    });
   }
 
   /** HF's post_process: truncation (leaving room for the special tokens), the post-processor, then padding. */
@@ -514,6 +538,11 @@ export class Tokenizer {
     }
     this.checkCaches();
     const addSpecial = options.addSpecialTokens ?? true;
+    if (options.pair === undefined && !this.truncation && !this.padding && typeof input === "string" && (this.normalizer || !this.currentPlan())) {
+      const layout = this.singleLayout(addSpecial);
+      const a = layout && this.deferredSequence(wellFormed(input));
+      if (a) return placeSingle(a, layout);
+    }
     const a = this.encodeInput(input, 0);
     if (options.pair === undefined && !this.truncation && !this.padding) {
       const layout = this.singleLayout(addSpecial);
@@ -560,7 +589,7 @@ export class Tokenizer {
     const vocab = this.vocabulary();
     const plan = n ? null : this.currentPlan();
     const ids: number[] = [];
-    if (plan) encodeByteLevel(text, plan, vocab, this.model, this.spanCache, { ids, tokens: null, offsets: null, wordIds: null });
+    if (plan) encodeByteLevel(text, plan, vocab, this.model, this.spanCache, { ids, pieces: null, modelTokens: null });
     else this.appendPipelineIds(text, vocab, ids);
     if (!this.padding) {
       const layout = this.singleLayout(options.addSpecialTokens ?? true);
@@ -815,28 +844,33 @@ function probeSingleLayout(process: (e: Encoding) => Encoding): SingleLayout | n
   return { before: part(0, pre), after: part(pre + 1, one.ids.length), typeId: mid[1] as number, sequenceId: mid[4] as number | null, ranges: sequenceRangeEntries(one) };
 }
 
-/** `a` (one sequence, fresh from the model) as the post-processor of `layout` gives it back. */
+/** `a` (one sequence, fresh from the model) as the post-processor of `layout` gives it back. Its fields other than
+ * the ids are placed when first read. */
 function placeSingle(a: Encoding, layout: SingleLayout): Encoding {
   const n = a.ids.length;
   const { before, after } = layout;
-  // A first sequence comes with type and sequence ids 0: kept when the processor keeps them.
-  const typeIds = layout.typeId === 0 ? a.typeIds : new Array<number>(n).fill(layout.typeId);
-  const sequenceIds = layout.sequenceId === 0 ? a.sequenceIds : new Array<number | null>(n).fill(layout.sequenceId);
+  const input = a.inputs[0] ?? "";
   let e: Encoding;
-  if (before.ids.length === 0 && after.ids.length === 0) {
-    e = new Encoding({ ids: a.ids, tokens: a.tokens, offsets: a.offsets, wordIds: a.wordIds, typeIds, specialTokensMask: a.specialTokensMask, attentionMask: a.attentionMask, sequenceIds, inputs: [a.inputs[0] ?? ""] });
+  if (before.ids.length === 0 && after.ids.length === 0 && layout.typeId === 0 && layout.sequenceId === 0) {
+    // A first sequence comes with type and sequence ids 0: nothing to place.
+    e = a;
+    e.inputs = [input];
   } else {
-    const edges = (x: [number, number][]) => x.map(([s, t]) => [s, t] as [number, number]);
-    e = new Encoding({
-      ids: before.ids.concat(a.ids, after.ids),
-      tokens: before.tokens.concat(a.tokens, after.tokens),
-      offsets: edges(before.offsets).concat(a.offsets, edges(after.offsets)),
-      wordIds: before.wordIds.concat(a.wordIds, after.wordIds),
-      typeIds: before.typeIds.concat(typeIds, after.typeIds),
-      specialTokensMask: before.specialTokensMask.concat(a.specialTokensMask, after.specialTokensMask),
-      attentionMask: before.attentionMask.concat(a.attentionMask, after.attentionMask),
-      sequenceIds: before.sequenceIds.concat(sequenceIds, after.sequenceIds),
-      inputs: [a.inputs[0] ?? ""],
+    e = Encoding.deferred(before.ids.length === 0 && after.ids.length === 0 ? a.ids : before.ids.concat(a.ids, after.ids), [input], () => {
+      const typeIds = layout.typeId === 0 ? a.typeIds : new Array<number>(n).fill(layout.typeId);
+      const sequenceIds = layout.sequenceId === 0 ? a.sequenceIds : new Array<number | null>(n).fill(layout.sequenceId);
+      const parts = [before.offsetSpans, a.offsetSpans, after.offsetSpans];
+      const offsetSpans = new Int32Array(parts.reduce((k, p) => k + p.length, 0));
+      parts.reduce((at, p) => (offsetSpans.set(p, at), at + p.length), 0);
+      return {
+        tokens: before.tokens.concat(a.tokens, after.tokens),
+        offsetSpans,
+        wordIds: before.wordIds.concat(a.wordIds, after.wordIds),
+        typeIds: before.typeIds.concat(typeIds, after.typeIds),
+        specialTokensMask: before.specialTokensMask.concat(a.specialTokensMask, after.specialTokensMask),
+        attentionMask: before.attentionMask.concat(a.attentionMask, after.attentionMask),
+        sequenceIds: before.sequenceIds.concat(sequenceIds, after.sequenceIds),
+      };
     });
   }
   // The ranges as the processor set them, the marker's one position stretched to the n tokens.

@@ -34,6 +34,7 @@ test("TokenizerPool.encodeBatch gives tokenizer.encodeBatch's encodings (pairs, 
       got.forEach((e, i) => {
         for (const k of ["ids", "tokens", "offsets", "wordIds", "attentionMask", "specialTokensMask", "sequenceIds", "typeIds"] as const) assert.deepEqual(e[k], want[i]![k], `${k} of ${i}`);
         assert.deepEqual(e.overflowing.map((o) => o.ids), want[i]!.overflowing.map((o) => o.ids));
+        assert.deepEqual(e.overflowing.map((o) => [o.tokens, o.offsets, o.sequenceIds]), want[i]!.overflowing.map((o) => [o.tokens, o.offsets, o.sequenceIds]));
         assert.deepEqual(e.codePointOffsets, want[i]!.codePointOffsets);
       });
     }

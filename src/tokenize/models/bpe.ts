@@ -8,12 +8,11 @@ import { VocabularyModel, keepKeys, optionalBoolean, optionalString, readVocabOb
 import { mulberry32 } from "../../util/random.js";
 import { byteLevelAlphabet } from "../byte-vocabulary.js";
 import { ByteStringTable } from "../../util/byte-string-table.js";
+import { CACHED_PIECE_LIMIT } from "./span-cache.js";
 
 const SHIFT = 2 ** 21; // ids stay below 2^21, so a pair packs exactly into one double
 /** Pieces longer than this (in symbols) merge with a heap; shorter ones with a linear scan, which is faster there. */
 const SCAN_LIMIT = 256;
-/** Pieces up to this many UTF-16 units are cached (HF caches words under 256 bytes). */
-const CACHE_PIECE_LIMIT = 256;
 const CACHE_CAPACITY = 200_000;
 
 /** Merges given as (left, right, merged) id triples, spelled as token pairs. */
@@ -689,19 +688,26 @@ export class BpeModel extends VocabularyModel implements Model {
   }
 
   private cachedWord(piece: string): Word {
+    if (piece.length >= CACHED_PIECE_LIMIT) {
+      // Not cached, but kept until the next long piece: encode() asked for ids and then for offsets merges the same
+      // long piece twice in a row (its ids, then its tokens), and a long piece costs the most to merge.
+      if (this.lastLong && this.lastLong.piece === piece) return this.lastLong.word;
+      const word = this.mergeWord(piece, 0);
+      this.lastLong = { piece, word };
+      return word;
+    }
     let w = this.cache.get(piece);
     if (w) return w;
     w = this.mergeWord(piece, 0);
-    if (piece.length < CACHE_PIECE_LIMIT) {
-      if (this.cache.size >= CACHE_CAPACITY) this.cache.clear();
-      this.cache.set(piece, w);
-    }
+    if (this.cache.size >= CACHE_CAPACITY) this.cache.clear();
+    this.cache.set(piece, w);
     return w;
   }
+  private lastLong: { piece: string; word: Word } | null = null;
 
   /** Calls fn for each segment [start, end) that can be merged on its own. */
   private segments(piece: string, fn: (start: number, end: number) => void): void {
-    if (this.cutBefore < 0 || piece.length < CACHE_PIECE_LIMIT) return fn(0, piece.length);
+    if (this.cutBefore < 0 || piece.length < CACHED_PIECE_LIMIT) return fn(0, piece.length);
     let start = 0;
     for (let i = 1; i < piece.length; i++) {
       if (piece.charCodeAt(i) === this.cutBefore && piece.charCodeAt(i - 1) !== this.cutBefore) {

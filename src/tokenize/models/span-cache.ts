@@ -3,6 +3,11 @@
 // Two generations, as the Map-based piece cache: when the young one fills it becomes the old one, and entries found
 // in the old one move back, so words in use survive a turnover.
 
+/** Pieces shorter than this (UTF-16 units) are cached, by every cache of the pipeline (HF caches words under 256
+ * bytes): long pieces rarely repeat, and a text with no pre-tokenizer (Llama 2) is one piece that would pin the whole
+ * text and its tokens in memory. */
+export const CACHED_PIECE_LIMIT = 256;
+
 /** Hash of text[start, end) (FNV-1a over UTF-16 units). */
 export function spanHash(text: string, start: number, end: number): number {
   let h = 0x811c9dc5 | 0;
@@ -100,15 +105,11 @@ function grow<T extends Int32Array | Uint16Array>(a: T, atLeast: number): T {
 export class SpanIdCache {
   private young = new Generation();
   private old = new Generation();
-  /** Keys longer than this (UTF-16 units) are not cached: long pieces rarely repeat. */
-  readonly maxKey: number;
-
+  /** `maxKey`: spans of this many units or more are not cached (smaller in tests). */
   constructor(
     private readonly limit: number,
-    maxKey = 256,
-  ) {
-    this.maxKey = maxKey;
-  }
+    readonly maxKey = CACHED_PIECE_LIMIT,
+  ) {}
 
   /** The values of the last span `find` found: `values[at, at + found)`. */
   values: Int32Array = this.young.vals;
@@ -148,7 +149,7 @@ export class SpanIdCache {
 
   /** Caches ids[from, to) for text[start, end). */
   add(h: number, text: string, start: number, end: number, ids: ArrayLike<number>, from: number, to: number): void {
-    if (end - start > this.maxKey) return;
+    if (end - start >= this.maxKey) return;
     if (this.young.count >= this.limit) {
       const spare = this.old;
       this.old = this.young;

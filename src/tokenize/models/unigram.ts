@@ -6,10 +6,10 @@
 import type { Json, JsonObject, Model, Token } from "../types.js";
 import { TokenizerError } from "../types.js";
 import { keepKeys, optionalBoolean } from "./vocab.js";
+import { CACHED_PIECE_LIMIT } from "./span-cache.js";
 
 const UNK_PENALTY = 10;
 const CACHE_CAPACITY = 100_000;
-const CACHE_PIECE_LIMIT = 256;
 
 /** A trie over UTF-16 code units: child lookups through one map keyed by (node, unit). */
 class PieceTrie {
@@ -208,7 +208,7 @@ export class UnigramModel implements Model {
     const hit = this.cache.get(piece);
     if (hit) return hit.map((t) => ({ ...t }));
     const tokens = this.tokensOf(piece);
-    if (piece.length < CACHE_PIECE_LIMIT) {
+    if (piece.length < CACHED_PIECE_LIMIT) {
       if (this.cache.size >= CACHE_CAPACITY) this.cache.clear();
       this.cache.set(piece, tokens.map((t) => ({ ...t })));
     }
@@ -220,7 +220,7 @@ export class UnigramModel implements Model {
     let hit = this.cache.get(piece);
     if (!hit) {
       hit = this.tokensOf(piece);
-      if (piece.length < CACHE_PIECE_LIMIT) {
+      if (piece.length < CACHED_PIECE_LIMIT) {
         if (this.cache.size >= CACHE_CAPACITY) this.cache.clear();
         this.cache.set(piece, hit);
       }

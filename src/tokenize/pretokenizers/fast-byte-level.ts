@@ -102,20 +102,25 @@ function unitTable(raw: string, units: number): Int32Array {
   return t;
 }
 
-/** Where encodeByteLevel writes: ids always; tokens, offsets and word ids when they are given (encode() wants them,
- * encodeIds does not). */
+/** Where encodeByteLevel writes: ids always; for encode(), also what the other fields are derived from later (see
+ * byteLevelFields), so that an encode() whose tokens and offsets are never read costs no more than encodeIds. */
 export interface ByteLevelSink {
   ids: number[];
-  tokens: string[] | null;
-  offsets: [number, number][] | null;
-  wordIds: number[] | null;
+  /** Per added token or piece, in order: [kind, start, end, first token index]; null for encodeIds. */
+  pieces: number[] | null;
+  /** The tokens of MODEL pieces (a model without plain byte tokens), offsets already in the text, in order. */
+  modelTokens: Token[] | null;
 }
 
+/** The kinds of entry in ByteLevelSink.pieces. */
+const ADDED = 0;
+const BYTES = 1;
+const MODEL = 2;
+
 /** Added tokens, splits and the model over `text`. Each piece's ids are looked up by its span in `cache` (a hit
- * builds no string); for encode(), tokens are read from the vocabulary by id and offsets follow from the ids: a
- * byte-level token has one unit per byte, so it covers the characters of its first to its last byte. */
+ * builds no string). */
 export function encodeByteLevel(text: string, plan: ByteLevelPlan, added: AddedVocabulary, model: Model, cache: SpanIdCache, out: ByteLevelSink): void {
-  const { ids, tokens, offsets, wordIds } = out;
+  const { ids, pieces: record } = out;
   const pieces = scratchPieces;
   const pieceIds = scratchPieceIds;
   const starts = scratchStarts;
@@ -135,17 +140,12 @@ export function encodeByteLevel(text: string, plan: ByteLevelPlan, added: AddedV
       nEnds.push(ends[i]!);
     } else added.splitNormalizedText(pieces[i]!, nPieces, nIds, nStarts, starts[i]!, nEnds);
   }
-  let word = 0;
   const spans = scratchSpans;
   for (let i = 0; i < nPieces.length; i++) {
     const piece = nPieces[i];
     if (piece === null || piece === undefined) {
+      record?.push(ADDED, nStarts[i]!, nEnds[i]!, ids.length);
       ids.push(nIds[i]!);
-      if (tokens) {
-        tokens.push(text.slice(nStarts[i], nEnds[i]));
-        offsets!.push([nStarts[i]!, nEnds[i]!]);
-        wordIds!.push(word++);
-      }
       continue;
     }
     spans.length = 0;
@@ -158,70 +158,107 @@ export function encodeByteLevel(text: string, plan: ByteLevelPlan, added: AddedV
       if (!cache.append(h, text, a, b, ids)) {
         if (!model.tokenizeByteLevelIds?.(text, a, b, ids)) {
           // A model without plain byte tokens: its own tokens and offsets, uncached.
-          appendModelTokens(text, a, b, plan, model, word, out);
-          word++;
+          record?.push(MODEL, a, b, from);
+          appendModelTokens(text, a, b, plan, model, out);
           continue;
         }
         cache.add(h, text, a, b, ids, from, ids.length);
       }
-      if (!tokens) continue;
-      let ascii = true;
-      for (let c = a; c < b; c++) if (text.charCodeAt(c) >= 0x80) ascii = false;
-      if (ascii) {
-        // One byte per character: a token covers as many characters as its spelling has units.
-        for (let q = from, end = a; q < ids.length; q++) {
-          const token = model.idToToken(ids[q]!)!;
-          tokens.push(token);
-          offsets!.push([end, (end += token.length)]);
-          wordIds!.push(word);
-        }
-        word++;
-        continue;
-      }
-      let end = a; // end of the character whose bytes are being consumed
-      let charStart = a;
-      let left = 0; // its bytes not yet in a token
-      for (let q = from; q < ids.length; q++) {
-        const token = model.idToToken(ids[q]!)!;
-        let n = token.length;
-        const start = left > 0 ? charStart : end;
-        while (n > 0) {
-          if (left === 0) {
-            charStart = end;
-            const c = text.charCodeAt(end);
-            left = c < 0x80 ? 1 : utf8Length(text, end);
-            end += left === 4 ? 2 : 1;
-          }
-          const take = n < left ? n : left;
-          n -= take;
-          left -= take;
-        }
-        tokens.push(token);
-        offsets!.push([start, end]);
-        wordIds!.push(word);
-      }
-      word++;
+      record?.push(BYTES, a, b, from);
     }
   }
 }
 
+/** Tokens, offsets and word ids of what encodeByteLevel wrote for encode() (one word per piece or added token).
+ * Tokens are read from the vocabulary by id and offsets follow from the ids: a byte-level token has one unit per
+ * byte, so it covers the characters of its first to its last byte. */
+export function byteLevelFields(text: string, model: Model, sink: ByteLevelSink): { tokens: string[]; offsetSpans: Int32Array; wordIds: number[] } {
+  const { ids, pieces, modelTokens } = sink;
+  // Filled by index, not pushed: a text of 10^5 tokens would otherwise grow (and copy) each array many times.
+  const tokens = new Array<string>(ids.length);
+  const offsets = new Int32Array(2 * ids.length);
+  const wordIds = new Array<number>(ids.length);
+  let o = 0;
+  let k = 0;
+  let m = 0;
+  for (let p = 0, word = 0; p < pieces!.length; p += 4, word++) {
+    const kind = pieces![p]!;
+    const a = pieces![p + 1]!;
+    const b = pieces![p + 2]!;
+    const from = pieces![p + 3]!;
+    const to = p + 4 < pieces!.length ? pieces![p + 7]! : ids.length;
+    if (kind === ADDED) {
+      tokens[k] = text.slice(a, b);
+      offsets[o++] = a;
+      offsets[o++] = b;
+      wordIds[k++] = word;
+      continue;
+    }
+    if (kind === MODEL) {
+      for (let q = from; q < to; q++) {
+        const t = modelTokens![m++]!;
+        tokens[k] = t.value;
+        offsets[o++] = t.start;
+        offsets[o++] = t.end;
+        wordIds[k++] = word;
+      }
+      continue;
+    }
+    let ascii = true;
+    for (let c = a; c < b; c++) if (text.charCodeAt(c) >= 0x80) ascii = false;
+    if (ascii) {
+      // One byte per character: a token covers as many characters as its spelling has units.
+      for (let q = from, end = a; q < to; q++) {
+        const token = model.idToToken(ids[q]!)!;
+        tokens[k] = token;
+        offsets[o++] = end;
+        offsets[o++] = end += token.length;
+        wordIds[k++] = word;
+      }
+      continue;
+    }
+    let end = a; // end of the character whose bytes are being consumed
+    let charStart = a;
+    let left = 0; // its bytes not yet in a token
+    for (let q = from; q < to; q++) {
+      const token = model.idToToken(ids[q]!)!;
+      let n = token.length;
+      const start = left > 0 ? charStart : end;
+      while (n > 0) {
+        if (left === 0) {
+          charStart = end;
+          const c = text.charCodeAt(end);
+          left = c < 0x80 ? 1 : utf8Length(text, end);
+          end += left === 4 ? 2 : 1;
+        }
+        const take = n < left ? n : left;
+        n -= take;
+        left -= take;
+      }
+      tokens[k] = token;
+      offsets[o++] = start;
+      offsets[o++] = end;
+      wordIds[k++] = word;
+    }
+  }
+  return { tokens, offsetSpans: offsets, wordIds };
+}
+
 /** text[a, b) through model.tokenize on its byte-level spelling, offsets mapped back to characters. */
-function appendModelTokens(text: string, a: number, b: number, plan: ByteLevelPlan, model: Model, word: number, out: ByteLevelSink): void {
+function appendModelTokens(text: string, a: number, b: number, plan: ByteLevelPlan, model: Model, out: ByteLevelSink): void {
   const raw = text.slice(a, b);
   const mapped = plan.spell(raw);
   const table = mapped.length === raw.length ? null : unitTable(raw, mapped.length);
   for (const t of model.tokenize(mapped)) {
     out.ids.push(t.id);
-    if (!out.tokens) continue;
+    if (!out.modelTokens) continue;
     let s = t.start;
     let e = t.end;
     if (s !== e && table) {
       s = table[2 * t.start]!;
       e = table[2 * (t.end - 1) + 1]!;
     }
-    out.tokens.push(t.value);
-    out.offsets!.push([a + s, a + e]);
-    out.wordIds!.push(word);
+    out.modelTokens.push({ id: t.id, value: t.value, start: a + s, end: a + e });
   }
 }
 

@@ -8,7 +8,7 @@ import { SpanIdCache, spanHash } from "../../../src/tokenize/models/span-cache.j
 test("span cache: hits return what was added, across turnovers and growth", () => {
   fc.assert(
     fc.property(fc.array(fc.tuple(fc.string({ unit: "binary", maxLength: 6 }), fc.array(fc.integer({ min: 0, max: 1 << 20 }), { maxLength: 4 })), { maxLength: 300 }), fc.integer({ min: 1, max: 50 }), (entries, limit) => {
-      const cache = new SpanIdCache(limit, 5);
+      const cache = new SpanIdCache(limit, 6);
       const seen = new Map<string, number[]>();
       for (const [key, ids] of entries) {
         const text = `«${key}»`; // the key is a span inside a longer string

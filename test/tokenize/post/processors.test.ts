@@ -3,7 +3,7 @@
 
 import test from "node:test";
 import assert from "node:assert/strict";
-import type { Encoding } from "../../../src/tokenize/encoding.js";
+import { Encoding } from "../../../src/tokenize/encoding.js";
 import {
   defaultProcess,
   padEncodings,
@@ -43,8 +43,8 @@ function earlyExit(e: Encoding, maxLength: number, direction: Direction): Encodi
 
 function sliceKeep(e: Encoding, s: number, t: number): Encoding {
   const c = truncateEncoding(e, e.ids.length, 0, "Right");
-  return Object.assign(Object.create(Object.getPrototypeOf(c)), {
-    ...c,
+  return new Encoding({
+    inputs: c.inputs,
     ids: e.ids.slice(s, t),
     typeIds: e.typeIds.slice(s, t),
     tokens: e.tokens.slice(s, t),
@@ -54,7 +54,7 @@ function sliceKeep(e: Encoding, s: number, t: number): Encoding {
     attentionMask: e.attentionMask.slice(s, t),
     sequenceIds: e.sequenceIds.slice(s, t),
     overflowing: [],
-  }) as Encoding;
+  });
 }
 
 interface Setup {
