@@ -3,7 +3,7 @@ import type { Worker } from "node:worker_threads";
 import { startModuleWorker } from "./module-worker.js";
 import { availableParallelism } from "node:os";
 import type { EncodeOptions, Tokenizer } from "../tokenize/tokenizer.js";
-import { Encoding } from "../tokenize/encoding.js";
+import { Encoding, TYPED_OFFSETS_FROM } from "../tokenize/encoding.js";
 import { padEncodings, restoreSequenceRanges, sequenceRangeEntries } from "../tokenize/encoding-ops.js";
 import { TokenizerError } from "../tokenize/types.js";
 
@@ -47,7 +47,15 @@ export function packEncodings(encodings: Encoding[]): PackedEncodings {
   let k = 0;
   for (const e of encodings) {
     const n = e.ids.length;
-    spans.set(e.offsetSpans, 2 * k);
+    if (n >= TYPED_OFFSETS_FROM) spans.set(e.offsetSpans, 2 * k);
+    else {
+      // A short encoding keeps its offsets as pairs (see flatOffsets): read them, no typed copy.
+      const offsets = e.offsets;
+      for (let i = 0; i < n; i++) {
+        spans[2 * (k + i)] = offsets[i]![0];
+        spans[2 * (k + i) + 1] = offsets[i]![1];
+      }
+    }
     columns.set(e.ids, k);
     columns.set(e.typeIds, total + k);
     columns.set(e.specialTokensMask, 2 * total + k);

@@ -31,11 +31,10 @@ export interface PaddingOptions {
 // empty map means "all sequence 0"; ids are read for 0 .. size-1 only). We keep that map beside each Encoding we
 // build and materialise `sequenceIds` from it, so merged, truncated and overflowing parts report what HF reports.
 type Ranges = Map<number, [number, number]>;
-const RANGES = new WeakMap<Encoding, Ranges>();
 
 /** The sequence ranges of `e`: ours if we built it, else read from its sequenceIds (a fresh model encoding). */
 function rangesOf(e: Encoding): Ranges {
-  const known = RANGES.get(e);
+  const known = e.sequenceRanges;
   if (known) return known;
   const r: Ranges = new Map();
   e.sequenceIds.forEach((id, i) => {
@@ -50,7 +49,7 @@ function rangesOf(e: Encoding): Ranges {
 
 /** Sets the ranges of `e` and rewrites `e.sequenceIds` as HF's get_sequence_ids reports them. */
 function setRanges(e: Encoding, r: Ranges): void {
-  RANGES.set(e, r);
+  e.sequenceRanges = r;
   const n = e.ids.length;
   const out = new Array<number | null>(n).fill(null);
   const count = r.size === 0 ? 1 : r.size;
@@ -64,13 +63,13 @@ function setRanges(e: Encoding, r: Ranges): void {
 /** The sequence ranges of `e` as plain entries (to send an Encoding to another thread), or null if it has none of
  * its own. */
 export function sequenceRangeEntries(e: Encoding): [number, [number, number]][] | null {
-  const r = RANGES.get(e);
+  const r = e.sequenceRanges;
   return r ? [...r] : null;
 }
 
 /** Gives a received Encoding back the ranges it was sent with (its sequenceIds already say what they give). */
 export function restoreSequenceRanges(e: Encoding, entries: [number, [number, number]][] | null): void {
-  if (entries) RANGES.set(e, new Map(entries));
+  if (entries) e.sequenceRanges = new Map(entries);
 }
 
 function copyRanges(r: Ranges, shift = 0): Ranges {
@@ -103,8 +102,8 @@ export function cloneEncoding(e: Encoding): Encoding {
     overflowing: e.overflowing.map(cloneEncoding),
     inputs: e.inputs.slice(),
   });
-  const r = RANGES.get(e);
-  if (r) RANGES.set(c, copyRanges(r));
+  const r = e.sequenceRanges;
+  if (r) c.sequenceRanges = copyRanges(r);
   return c;
 }
 

@@ -17,7 +17,16 @@ export interface EncodingFields {
 export type EncodingInit = { ids: number[]; overflowing?: Encoding[]; inputs?: string[] } & Partial<EncodingFields>;
 
 /** What Encoding.deferred's function gives: any of the fields, offsets as pairs or as one flat array. */
-export type DerivedFields = Partial<EncodingFields> & { offsetSpans?: Int32Array };
+export type DerivedFields = Partial<EncodingFields> & { offsetSpans?: Int32Array | number[] };
+
+/** A flat offsets array for n tokens: typed when long (no pair per token for a GC to copy), a plain array when short
+ * (a small typed array costs ~10× a plain one to allocate, more than the pairs it saves). */
+export function flatOffsets(n: number): Int32Array | number[] {
+  return n >= TYPED_OFFSETS_FROM ? new Int32Array(2 * n) : new Array<number>(2 * n);
+}
+
+/** Encodings of at least this many tokens keep their offsets typed (see flatOffsets). */
+export const TYPED_OFFSETS_FROM = 512;
 
 /** What the fields are when nothing gave them: every token of sequence `sequenceId` with type `typeId`, no word,
  * not special, attended. */
@@ -34,6 +43,9 @@ export class Encoding {
   overflowing: Encoding[];
   /** The input texts, by sequence id: what offsets point into (used to convert offsets to other units). */
   inputs: string[];
+  /** HF's map sequence id → token range [start, end), where a post-processor or truncation set one (undefined: none
+   * of its own, sequenceIds say). Truncation, padding and merging read it to report what HF reports. */
+  sequenceRanges: Map<number, [number, number]> | undefined = undefined;
   // The other fields are computed on first read: encode() pays for ids only, and a caller who reads tokens or
   // offsets pays for them once (then they are plain arrays, changed in place like any other).
   #typeIds: number[] | undefined;
@@ -44,7 +56,7 @@ export class Encoding {
   #attentionMask: number[] | undefined;
   #sequenceIds: (number | null)[] | undefined;
   /** Offsets as [start0, end0, start1, …], where they were derived so (pairs are made from it when read). */
-  #spans: Int32Array | undefined;
+  #spans: Int32Array | number[] | undefined;
   #derive: (() => DerivedFields) | null = null;
   #defaults: FieldDefaults = PLAIN;
 
@@ -126,7 +138,8 @@ export class Encoding {
    * change it), a copy after. */
   get offsetSpans(): Int32Array {
     if (!this.#offsets) this.#derived();
-    if (this.#spans) return this.#spans;
+    if (this.#spans instanceof Int32Array) return this.#spans;
+    if (this.#spans) return Int32Array.from(this.#spans);
     const pairs = this.offsets;
     const spans = new Int32Array(2 * pairs.length);
     for (let i = 0; i < pairs.length; i++) {

@@ -222,7 +222,7 @@ export class NormalizedString {
   }
 
   /** Maps a normalized range to offsets in the whole input text, written to out[at], out[at + 1]. */
-  spanInInput(start: number, end: number, out: Int32Array, at: number): void {
+  spanInInput(start: number, end: number, out: Int32Array | number[], at: number): void {
     const shift = this.originalShift;
     // originalRange's cases, without its intermediate pair (this runs once per token).
     if (start === end || !this.align) {

@@ -1,7 +1,7 @@
 // A text cut into pieces (splits), each a NormalizedString and, once tokenized, its tokens. Pre-tokenizers split
 // the pieces further; the model tokenizes each; the result becomes an Encoding with offsets into the input text.
 
-import { Encoding } from "./encoding.js";
+import { Encoding, flatOffsets } from "./encoding.js";
 import type { Direction } from "./encoding-ops.js";
 import { NormalizedString } from "./normalized.js";
 import type { Token } from "./types.js";
@@ -82,7 +82,7 @@ export class PreTokenizedString {
     // Filled by index, offsets flat: no per-token pair unless the caller reads `offsets`.
     const ids = new Array<number>(n);
     const tokens = new Array<string>(n);
-    const offsetSpans = new Int32Array(2 * n);
+    const offsetSpans = flatOffsets(n);
     const wordIds = new Array<number>(n);
     let k = 0;
     for (let w = 0; w < this.splits.length; w++) {
@@ -103,7 +103,7 @@ export class PreTokenizedString {
 export function sequenceEncoding(
   ids: number[],
   tokens: string[],
-  offsetSpans: Int32Array,
+  offsetSpans: Int32Array | number[],
   wordIds: number[],
   typeId: number,
   input: string,

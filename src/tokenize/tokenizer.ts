@@ -13,7 +13,6 @@ import {
   defaultProcess,
   padEncodings,
   paddingFromJSON,
-  restoreSequenceRanges,
   sequenceRangeEntries,
   paddingToJSON,
   tokenizationLimit,
@@ -854,7 +853,7 @@ function placeSingle(a: Encoding, layout: SingleLayout): Encoding {
   if (before.ids.length === 0 && after.ids.length === 0 && layout.typeId === 0 && layout.sequenceId === 0) {
     // A first sequence comes with type and sequence ids 0: nothing to place.
     e = a;
-    e.inputs = [input];
+    if (a.inputs.length !== 1) e.inputs = [input];
   } else {
     e = Encoding.deferred(before.ids.length === 0 && after.ids.length === 0 ? a.ids : before.ids.concat(a.ids, after.ids), [input], () => {
       const typeIds = layout.typeId === 0 ? a.typeIds : new Array<number>(n).fill(layout.typeId);
@@ -876,7 +875,11 @@ function placeSingle(a: Encoding, layout: SingleLayout): Encoding {
   // The ranges as the processor set them, the marker's one position stretched to the n tokens.
   const at = before.ids.length;
   const shift = (p: number) => (p > at ? p + n - 1 : p);
-  if (layout.ranges) restoreSequenceRanges(e, layout.ranges.map(([k, [s, t]]) => [k, [shift(s), shift(t)]]));
+  if (layout.ranges) {
+    const ranges = new Map<number, [number, number]>();
+    for (const [k, [s, t]] of layout.ranges) ranges.set(k, [shift(s), shift(t)]);
+    e.sequenceRanges = ranges;
+  }
   return e;
 }
 

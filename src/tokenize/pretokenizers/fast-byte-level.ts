@@ -13,6 +13,7 @@ import { SplitPreTokenizer } from "./split.js";
 import { findAll } from "../regex.js";
 import { spanHash, type SpanIdCache } from "../models/span-cache.js";
 import type { Model, PreTokenizer, Token } from "../types.js";
+import { flatOffsets } from "../encoding.js";
 
 export interface ByteLevelPlan {
   /** Splits in order (each keeps spans of its input); the byte-level mapping follows. */
@@ -172,11 +173,11 @@ export function encodeByteLevel(text: string, plan: ByteLevelPlan, added: AddedV
 /** Tokens, offsets and word ids of what encodeByteLevel wrote for encode() (one word per piece or added token).
  * Tokens are read from the vocabulary by id and offsets follow from the ids: a byte-level token has one unit per
  * byte, so it covers the characters of its first to its last byte. */
-export function byteLevelFields(text: string, model: Model, sink: ByteLevelSink): { tokens: string[]; offsetSpans: Int32Array; wordIds: number[] } {
+export function byteLevelFields(text: string, model: Model, sink: ByteLevelSink): { tokens: string[]; offsetSpans: Int32Array | number[]; wordIds: number[] } {
   const { ids, pieces, modelTokens } = sink;
   // Filled by index, not pushed: a text of 10^5 tokens would otherwise grow (and copy) each array many times.
   const tokens = new Array<string>(ids.length);
-  const offsets = new Int32Array(2 * ids.length);
+  const offsets = flatOffsets(ids.length);
   const wordIds = new Array<number>(ids.length);
   let o = 0;
   let k = 0;
