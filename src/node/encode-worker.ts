@@ -4,6 +4,7 @@ import { Tokenizer } from "../tokenize/tokenizer.js";
 import { packEncodings, packedBuffers, type PackedEncodings, type PoolRequest } from "./tokenizer-pool.js";
 
 const GROUP = 64;
+const spell = (id: number) => tokenizer.idToToken(id);
 
 const tokenizer = Tokenizer.fromJSON(workerData.json as string);
 
@@ -21,7 +22,7 @@ function answer(msg: PoolRequest): void {
     // Padding is applied by the pool across the whole batch. Encoded and packed a group at a time: a whole chunk of
     // live Encodings would make every young-generation collection copy them all.
     const packed: PackedEncodings[] = [];
-    for (let i = 0; i < msg.inputs.length; i += GROUP) packed.push(packEncodings(tokenizer.encodeBatch(msg.inputs.slice(i, i + GROUP), { ...msg.options, padding: null })));
+    for (let i = 0; i < msg.inputs.length; i += GROUP) packed.push(packEncodings(tokenizer.encodeBatch(msg.inputs.slice(i, i + GROUP), { ...msg.options, padding: null }), spell));
     parentPort!.postMessage({ id: msg.id, packed }, packed.flatMap(packedBuffers));
     return;
   }

@@ -2,8 +2,8 @@
 import type { Worker } from "node:worker_threads";
 import { startModuleWorker } from "./module-worker.js";
 import { availableParallelism } from "node:os";
-import type { EncodeOptions, Tokenizer } from "../tokenize/tokenizer.js";
-import { Encoding, TYPED_OFFSETS_FROM } from "../tokenize/encoding.js";
+import { Tokenizer, type EncodeOptions } from "../tokenize/tokenizer.js";
+import { Encoding, flatOffsets, TYPED_OFFSETS_FROM } from "../tokenize/encoding.js";
 import { padEncodings, restoreSequenceRanges, sequenceRangeEntries } from "../tokenize/encoding-ops.js";
 import { TokenizerError } from "../tokenize/types.js";
 
@@ -21,7 +21,8 @@ export type PoolEncodeOptions = Omit<EncodeOptions, "pair" | "allowedSpecial" | 
 /** A chunk's encodings as a worker sends them: every per-token field in flat typed arrays (transferred, not copied)
  * and the tokens' text in one string, so neither side makes an object per token. Token k of the chunk has its id at
  * columns[k], its type id at columns[total + k], then special-token mask, attention mask, sequence id and word id
- * (−1: none) in the next columns; its offsets at spans[2k], spans[2k + 1]; its text is the next tokenLengths[k] units
+ * (−1: none) in the next columns; its offsets at spans[2k], spans[2k + 1]; its text is the vocabulary's spelling of
+ * its id where tokenLengths[k] is −1 (nearly always: no text crosses the thread), else the next tokenLengths[k] units
  * of tokenText. */
 export interface PackedEncodings {
   lengths: Int32Array;
@@ -37,7 +38,8 @@ export interface PackedEncodings {
 
 const COLUMNS = 6;
 
-export function packEncodings(encodings: Encoding[]): PackedEncodings {
+/** `spell`: the tokenizer's idToToken, the same on both sides (the workers load the pool's tokenizer). */
+export function packEncodings(encodings: Encoding[], spell: (id: number) => string | undefined): PackedEncodings {
   const lengths = Int32Array.from(encodings, (e) => e.ids.length);
   const total = lengths.reduce((a, b) => a + b, 0);
   const columns = new Int32Array(COLUMNS * total);
@@ -60,13 +62,17 @@ export function packEncodings(encodings: Encoding[]): PackedEncodings {
     columns.set(e.typeIds, total + k);
     columns.set(e.specialTokensMask, 2 * total + k);
     columns.set(e.attentionMask, 3 * total + k);
-    const { sequenceIds, wordIds, tokens } = e;
+    const { ids, sequenceIds, wordIds, tokens } = e;
     for (let i = 0; i < n; i++) {
       columns[4 * total + k + i] = sequenceIds[i] ?? -1;
       columns[5 * total + k + i] = wordIds[i] ?? -1;
-      tokenLengths[k + i] = tokens[i]!.length;
+      const token = tokens[i]!;
+      if (token === spell(ids[i]!)) tokenLengths[k + i] = -1;
+      else {
+        tokenLengths[k + i] = token.length;
+        text.push(token);
+      }
     }
-    text.push(tokens.join(""));
     k += n;
   }
   return {
@@ -77,7 +83,7 @@ export function packEncodings(encodings: Encoding[]): PackedEncodings {
     tokenLengths,
     inputs: encodings.map((e) => e.inputs),
     ranges: encodings.map((e) => sequenceRangeEntries(e)),
-    overflowing: encodings.map((e) => (e.overflowing.length ? packEncodings(e.overflowing) : null)),
+    overflowing: encodings.map((e) => (e.overflowing.length ? packEncodings(e.overflowing, spell) : null)),
   };
 }
 
@@ -87,7 +93,7 @@ export function packedBuffers(p: PackedEncodings): ArrayBuffer[] {
 }
 
 /** The Encodings of a packed chunk: ids at once, the other fields sliced out when first read. */
-function unpackEncodings(p: PackedEncodings): Encoding[] {
+function unpackEncodings(p: PackedEncodings, spell: (id: number) => string | undefined): Encoding[] {
   const total = p.tokenLengths.length;
   const out: Encoding[] = [];
   let k = 0;
@@ -96,11 +102,16 @@ function unpackEncodings(p: PackedEncodings): Encoding[] {
   p.lengths.forEach((n, j) => {
     const t = k;
     const textAt = at;
-    for (let i = 0; i < n; i++) at += p.tokenLengths[t + i]!;
+    for (let i = 0; i < n; i++) at += Math.max(0, p.tokenLengths[t + i]!);
     const column = (c: number) => p.columns.subarray(c * total + t, c * total + t + n);
     const e = Encoding.deferred(Array.from(column(0)), p.inputs[j]!, () => {
       const tokens = new Array<string>(n);
-      for (let i = 0, u = textAt; i < n; i++) tokens[i] = p.tokenText.slice(u, (u += p.tokenLengths[t + i]!));
+      for (let i = 0, u = textAt; i < n; i++) {
+        const len = p.tokenLengths[t + i]!;
+        tokens[i] = len < 0 ? spell(p.columns[t + i]!)! : p.tokenText.slice(u, (u += len));
+      }
+      const offsetSpans = flatOffsets(n);
+      for (let i = 0; i < 2 * n; i++) offsetSpans[i] = p.spans[2 * t + i]!;
       return {
         typeIds: Array.from(column(1)),
         specialTokensMask: Array.from(column(2)),
@@ -108,11 +119,11 @@ function unpackEncodings(p: PackedEncodings): Encoding[] {
         sequenceIds: nullable(column(4)),
         wordIds: nullable(column(5)),
         tokens,
-        offsetSpans: p.spans.slice(2 * t, 2 * (t + n)),
+        offsetSpans,
       };
     });
     const over = p.overflowing[j];
-    if (over) e.overflowing = unpackEncodings(over);
+    if (over) e.overflowing = unpackEncodings(over, spell);
     restoreSequenceRanges(e, p.ranges[j] ?? null);
     out.push(e);
     k += n;
@@ -129,6 +140,8 @@ type Reply = { id: number; flat: Int32Array; lengths: Int32Array } | { id: numbe
 export class TokenizerPool {
   private readonly workers: Worker[];
   private next = 0;
+  private readonly json: string;
+  private spelling: Tokenizer | undefined;
   private readonly pending = new Map<number, { resolve: (v: Reply) => void; reject: (e: Error) => void }>();
 
   constructor(
@@ -137,6 +150,7 @@ export class TokenizerPool {
   ) {
     const n = Math.max(1, options.workers ?? availableParallelism());
     const json = tokenizer.toString();
+    this.json = json;
     this.workers = Array.from({ length: n }, () => {
       const w = startModuleWorker(import.meta.url, "encode-worker", { json });
       w.on("message", (m: Reply) => {
@@ -192,7 +206,11 @@ export class TokenizerPool {
   async encodeBatch(inputs: (string | [string, string])[], options: PoolEncodeOptions = {}): Promise<Encoding[]> {
     const padding = options.padding !== undefined ? options.padding : this.tokenizer.padding;
     const replies = await this.scatter(inputs, (id, chunk) => ({ kind: "encode", id, inputs: chunk, options: { ...options, padding: null } }));
-    const out = replies.flatMap((m) => ("packed" in m ? m.packed.flatMap(unpackEncodings) : []));
+    // Tokens come back as ids where they are the vocabulary's spelling: read them from a copy of the tokenizer the
+    // workers were given, not from the caller's, which may have changed since.
+    const copy = (this.spelling ??= Tokenizer.fromJSON(this.json));
+    const spell = (id: number) => copy.idToToken(id);
+    const out = replies.flatMap((m) => ("packed" in m ? m.packed.flatMap((p) => unpackEncodings(p, spell)) : []));
     return padding ? padEncodings(out, padding) : out;
   }
 

@@ -38,9 +38,14 @@ test("TokenizerPool.encodeBatch gives tokenizer.encodeBatch's encodings (pairs, 
         assert.deepEqual(e.codePointOffsets, want[i]!.codePointOffsets);
       });
     }
+    // The caller's tokenizer changed after the pool was made (another model: other spellings of the same ids): the pool still spells tokens as its workers encode.
+    const before = tokenizer.encodeBatch(texts.slice(0, 20));
+    tokenizer.model = (await Tokenizer.fromFile("../shared/data/tokenizers/gpt-2.json")).model;
+    const after = await pool.encodeBatch(texts.slice(0, 20));
+    after.forEach((e, i) => assert.deepEqual([e.ids, e.tokens], [before[i]!.ids, before[i]!.tokens], `after a model swap: ${i}`));
     // A failing input rejects its call and leaves the workers running.
     await assert.rejects(() => pool.encodeBatch(["x <s> y"], { allowedSpecial: [], disallowedSpecial: "all" }), /special token "<s>" at position 2, which is disallowed/);
-    assert.deepEqual(await pool.encodeIdsBatch(["x"]), [tokenizer.encodeIds("x")]);
+    assert.deepEqual(await pool.encodeIdsBatch(["x the"]), [(await Tokenizer.fromFile("../shared/data/tokenizers/llama.json")).encodeIds("x the")]);
   } finally {
     await pool.close();
   }
