@@ -306,8 +306,7 @@ export class BpeModel extends VocabularyModel implements Model {
   readonly ignoreMerges: boolean;
   private readonly byteIds: Int32Array | null;
   /** A character that may start a word but never follows another character inside a token ("▁"): pieces can be
-   * cut before it without changing the result. Every piece is cut so (Llama has no pre-tokenizer: a line is one
-   * piece): words are merged and cached one by one, not a whole unseen line in one quadratic scan. */
+   * cut before it without changing the result, which keeps huge unsplit pieces (Llama has no pre-tokenizer) cached. */
   private readonly cutBefore: number;
   /** Byte → id of its GPT-2 byte-alphabet character; null when some byte has no token or a prefix, suffix or dropout
    * changes the initial symbols (undefined: not built yet). */
@@ -708,7 +707,7 @@ export class BpeModel extends VocabularyModel implements Model {
 
   /** Calls fn for each segment [start, end) that can be merged on its own. */
   private segments(piece: string, fn: (start: number, end: number) => void): void {
-    if (this.cutBefore < 0) return fn(0, piece.length);
+    if (this.cutBefore < 0 || piece.length < CACHED_PIECE_LIMIT) return fn(0, piece.length);
     let start = 0;
     for (let i = 1; i < piece.length; i++) {
       if (piece.charCodeAt(i) === this.cutBefore && piece.charCodeAt(i - 1) !== this.cutBefore) {
