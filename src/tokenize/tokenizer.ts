@@ -478,21 +478,23 @@ export class Tokenizer {
       encodeByteLevel(text, plan, this.vocabulary(), model, this.spanCache, sink);
       return Encoding.deferred(sink.ids, typeId === 1 ? ["", text] : [text], () => byteLevelFields(text, model, sink), { typeId, sequenceId: typeId });
     }
-    const p = new PreTokenizedString(text);
-    this.vocabulary().extractAndNormalize(p, this.normalizer);
-    this.preTokenizer?.preTokenize(p);
-    if (limit) p.tokenizeWithLimit(this.tokenizePiece, limit.maxTokens, limit.direction);
-    else p.tokenize(this.tokenizePiece);
-    const e = p.intoEncoding(typeId, typeId, text);
-    return e;
+    return pipelineEncoding(text, typeId, this.vocabulary(), this.normalizer, this.preTokenizer, this.tokenizePiece, limit);
+  }
+
+  /** Whether encodeIds' text-only path gives encode()'s ids: every stage has its text-only method, and no truncation
+   * (which stops the model early at a word boundary, as HF does: only the full path does that). */
+  private idsPathApplies(): boolean {
+    const n = this.normalizer;
+    const pt = this.preTokenizer;
+    return !((n && !n.normalizeText) || (pt && !pt.preTokenizeText) || this.truncation);
   }
 
   /** A first sequence by encodeIds' path, its other fields by the general pipeline when first read — with the stages
    * of now, whatever is swapped or added in between. Null where encodeIds' path does not apply. */
   private deferredSequence(text: string): Encoding | null {
+    if (!this.idsPathApplies()) return null;
     const n = this.normalizer;
     const pt = this.preTokenizer;
-    if ((n && !n.normalizeText) || (pt && !pt.preTokenizeText) || this.truncation) return null;
     const vocab = this.vocabulary();
     const ids: number[] = [];
     this.appendPipelineIds(text, vocab, ids);
@@ -500,11 +502,7 @@ export class Tokenizer {
     const cached = this.tokenizePiece;
     const tokenize = (piece: string) => (this.model === model ? cached(piece) : model.tokenize(piece));
     return Encoding.deferred(ids, [text], () => {
-      const p = new PreTokenizedString(text);
-      vocab.extractAndNormalize(p, n);
-      pt?.preTokenize(p);
-      p.tokenize(tokenize);
-      const e = p.intoEncoding(0, 0, text);
+      const e = pipelineEncoding(text, 0, vocab, n, pt, tokenize, null);
       return { tokens: e.tokens, offsetSpans: e.offsetSpans, wordIds: e.wordIds };
     });
   }
@@ -579,10 +577,8 @@ export class Tokenizer {
     if (options.truncation !== undefined || options.padding !== undefined || options.allowedSpecial !== undefined || options.disallowedSpecial !== undefined) {
       return this.withCallOptions(options, () => [text], () => this.encodeIds(text, { addSpecialTokens: options.addSpecialTokens }));
     }
+    if (!this.idsPathApplies()) return this.encode(text, options).ids;
     const n = this.normalizer;
-    const pt = this.preTokenizer;
-    // Truncation stops the model early at a word boundary (HF's early exit): only the full path does that.
-    if ((n && !n.normalizeText) || (pt && !pt.preTokenizeText) || this.truncation) return this.encode(text, options).ids;
     this.checkCaches();
     text = wellFormed(text);
     const vocab = this.vocabulary();
@@ -841,6 +837,17 @@ function probeSingleLayout(process: (e: Encoding) => Encoding): SingleLayout | n
       sequenceIds: one.sequenceIds.slice(s, t),
     });
   return { before: part(0, pre), after: part(pre + 1, one.ids.length), typeId: mid[1] as number, sequenceId: mid[4] as number | null, ranges: sequenceRangeEntries(one) };
+}
+
+/** One sequence through added tokens, the normalizer, the pre-tokenizer and the model, with alignments (the general
+ * path). `limit`: HF's early exit under truncation. */
+function pipelineEncoding(text: string, typeId: 0 | 1, vocab: AddedVocabulary, normalizer: Normalizer | null, preTokenizer: PreTokenizer | null, tokenize: (piece: string) => Token[], limit: ReturnType<typeof tokenizationLimit>): Encoding {
+  const p = new PreTokenizedString(text);
+  vocab.extractAndNormalize(p, normalizer);
+  preTokenizer?.preTokenize(p);
+  if (limit) p.tokenizeWithLimit(tokenize, limit.maxTokens, limit.direction);
+  else p.tokenize(tokenize);
+  return p.intoEncoding(typeId, typeId, text);
 }
 
 /** `a` (one sequence, fresh from the model) as the post-processor of `layout` gives it back. Its fields other than

@@ -11,7 +11,6 @@ installNodeShims();
 const { initBackend, fromFloat32 } = await import("../../src/tensor/backend.js");
 const { Tokenizer } = await import("../../src/index.js");
 const { parseModelConfig } = await import("../../src/lm/config.js");
-const { EmbeddingView } = await import("../../src/transfer/embedding-view.js");
 const { buildVocabularyMap } = await import("../../src/transfer/vocabulary-map.js");
 const { transferEmbeddings } = await import("../../src/transfer/methods.js");
 const { initHypernet, predictEmbeddings } = await import("../../src/transfer/hypernet/residual.js");
@@ -19,6 +18,7 @@ const { HypernetTrainer, DEFAULT_TRAIN } = await import("../../src/transfer/hype
 const { saveHypernet, loadHypernet } = await import("../../src/transfer/hypernet/index.js");
 const { warmupCosine } = await import("../../src/tensor/optim.js");
 const { gaussian, mulberry32 } = await import("../../src/util/random.js");
+const { randomSourceView, smallHypernetConfig } = await import("../support/hypernet-fixture.js");
 await initBackend();
 
 const source = await Tokenizer.fromFile("assets/default-model/tokenizer.json");
@@ -26,8 +26,8 @@ const german = await Tokenizer.fromFile("assets/tokenizers/de-8k.json");
 const V = source.vocabSize();
 const d = 16;
 const normal = gaussian(mulberry32(5));
-const sourceView = new EmbeddingView(V, 1, d, Float32Array.from({ length: V * d }, () => normal() * 0.3));
-const small = { kind: "residual-hypernet" as const, slices: 1 as const, dim: d, hidden: 16, layers: 1, heads: 2, intermediate: 32, maxPieces: 7, base: "mean" as const };
+const sourceView = randomSourceView(V, d, normal);
+const small = smallHypernetConfig(d);
 
 test("an untrained residual hypernetwork predicts exactly FVT", async () => {
   const net = initHypernet(small, sourceView, 1);

@@ -9,21 +9,21 @@ installNodeShims();
 const { initBackend } = await import("../../src/tensor/backend.js");
 const { tinyLlama } = await import("../support/tiny-llama.js");
 const { Tokenizer } = await import("../../src/index.js");
-const { EmbeddingView } = await import("../../src/transfer/embedding-view.js");
 const { buildVocabularyMap } = await import("../../src/transfer/vocabulary-map.js");
 const { initHypernet } = await import("../../src/transfer/hypernet/residual.js");
 const { HypernetTrainer, DEFAULT_TRAIN } = await import("../../src/transfer/hypernet/train.js");
 const { parseSampleTemplate, windowSpelling } = await import("../../src/transfer/hypernet/sample-tokenizer.js");
 const { warmupCosine } = await import("../../src/tensor/optim.js");
 const { gaussian, mulberry32 } = await import("../../src/util/random.js");
+const { randomSourceView, smallHypernetConfig } = await import("../support/hypernet-fixture.js");
 await initBackend();
 
 const source = await Tokenizer.fromFile("assets/companion-model/tokenizer.json");
 const V = source.vocabSize();
 const d = 16;
 const normal = gaussian(mulberry32(7));
-const sourceView = new EmbeddingView(V, 1, d, Float32Array.from({ length: V * d }, () => normal() * 0.3));
-const small = { kind: "residual-hypernet" as const, slices: 1 as const, dim: d, hidden: 16, layers: 1, heads: 2, intermediate: 32, maxPieces: 7, base: "mean" as const };
+const sourceView = randomSourceView(V, d, normal);
+const small = smallHypernetConfig(d);
 
 const lines = (await readFile("assets/text/de-heldout.txt", "utf8")).split("\n").filter((l) => l.length > 20);
 const texts = (step: number) => Array.from({ length: 2 }, (_, i) => lines.slice((step * 2 + i) % 20, ((step * 2 + i) % 20) + 30).join("\n"));
