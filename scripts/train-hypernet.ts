@@ -27,6 +27,8 @@ import { DEFAULT_TRAIN, HypernetTrainer } from "../src/transfer/hypernet/train.j
 import { loadHypernet, saveHypernet } from "../src/transfer/hypernet/index.js";
 import { parseSampleTemplate } from "../src/transfer/hypernet/sample-tokenizer.js";
 import { loadTrainingCheckpoint, saveTrainingCheckpoint } from "../src/lm/checkpoint.js";
+import { loadOpenBlas } from "../src/node/openblas.js";
+import type { Gemm } from "../src/tensor/gemm.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -51,10 +53,22 @@ const { values: args } = parseArgs({
     template: { type: "string", default: "source" },
     // A saved hypernetwork (assets/companion-hypernet) to start from; only for a fresh run (a checkpoint wins).
     init: { type: "string" },
+    // Also write the network at every evaluation to OUT-stepN, so the step with the best validation score can ship
+    // without a rerun (the checkpoint keeps only the latest step).
+    "keep-evaluated": { type: "boolean", default: false },
+    // blas: the hand-written CPU step over OpenBLAS (src/transfer/hypernet/cpu-step.ts; Llama-family models); jax:
+    // the tensor backend (how the networks before session 11 were trained). Same loss and gradients up to rounding.
+    backend: { type: "string", default: "blas" },
   },
 });
 const STEPS = Number(args.steps);
-const TRAIN = { ...DEFAULT_TRAIN, keepShared: args["keep-shared"] === true, template: parseSampleTemplate(args.template!, "--template") };
+let gemm: Gemm | undefined;
+if (args.backend === "blas") {
+  const blas = loadOpenBlas();
+  if (!("gemm" in blas)) throw new Error(`--backend blas: ${blas.error} (or --backend jax)`);
+  gemm = blas.gemm;
+} else if (args.backend !== "jax") throw new Error(`--backend ${args.backend}: expected blas or jax`);
+const TRAIN = { ...DEFAULT_TRAIN, keepShared: args["keep-shared"] === true, template: parseSampleTemplate(args.template!, "--template"), gemm };
 const SEED = Number(args.seed);
 const deadline = args["stop-after-minutes"] ? Date.now() + Number(args["stop-after-minutes"]) * 60_000 : Infinity;
 const { folder, tokenizer: source, dir: modelDir } = await loadLanguageModel(args.model);
@@ -133,7 +147,7 @@ if (existsSync(join(args.checkpoint!, "state.json"))) {
   process.stderr.write(`resumed at step ${trainer.stepsDone}\n`);
   appendFileSync(logPath, JSON.stringify({ event: "resume", step: trainer.stepsDone, steps: STEPS }) + "\n");
 } else {
-  appendFileSync(logPath, JSON.stringify({ event: "start", model: modelDir, hypernet: config, train: TRAIN, steps: STEPS, lr: Number(args.lr), sampleBy: args["sample-by"], init: args.init ?? null }) + "\n");
+  appendFileSync(logPath, JSON.stringify({ event: "start", model: modelDir, hypernet: config, train: { ...TRAIN, gemm: undefined }, backend: gemm?.name ?? "jax", steps: STEPS, lr: Number(args.lr), sampleBy: args["sample-by"], init: args.init ?? null }) + "\n");
 }
 
 async function evaluate(method: "fvt" | "hypernet"): Promise<Record<string, number>> {
@@ -151,6 +165,8 @@ async function evaluate(method: "fvt" | "hypernet"): Promise<Record<string, numb
 if (evals.length && trainer.stepsDone === 0) appendFileSync(logPath, JSON.stringify({ event: "baseline", fvt: await evaluate("fvt"), hypernetAtInit: await evaluate("hypernet") }) + "\n");
 let seconds = 0;
 let ema = NaN;
+const saveNetwork = (dir: string) =>
+  saveHypernet(dir, net, { trainedFor: modelDir, steps: trainer.stepsDone, sampleVocab: TRAIN.sampleVocab, keepShared: TRAIN.keepShared, sampleBy: args["sample-by"], template: TRAIN.template, ...(args.init ? { initFrom: args.init } : {}) });
 const checkpoint = () => saveTrainingCheckpoint(args.checkpoint!, { arrays: net.arrays, shapes: net.shapes, optimizer: trainer.optimizer.state, state: { seconds } });
 while (trainer.stepsDone < STEPS && Date.now() < deadline) {
   const log = await trainer.trainStep(textsAt(trainer.stepsDone), samplingTextAt(trainer.stepsDone));
@@ -161,12 +177,13 @@ while (trainer.stepsDone < STEPS && Date.now() < deadline) {
   if (evals.length && (done % Number(args["eval-every"]) === 0 || done === STEPS)) {
     entry.eval = await evaluate("hypernet");
     await checkpoint();
+    if (args["keep-evaluated"]) await saveNetwork(`${args.out}-step${done}`);
   }
   appendFileSync(logPath, JSON.stringify(entry) + "\n");
   process.stderr.write(`\rstep ${done}/${STEPS} loss ${ema.toFixed(3)} lr ${log.lr.toExponential(2)} ${log.seconds.toFixed(2)} s/step${entry.eval ? ` eval ${JSON.stringify(entry.eval)}` : ""}   `);
 }
 await checkpoint();
-await saveHypernet(args.out!, net, { trainedFor: modelDir, steps: trainer.stepsDone, sampleVocab: TRAIN.sampleVocab, keepShared: TRAIN.keepShared, sampleBy: args["sample-by"], template: TRAIN.template, ...(args.init ? { initFrom: args.init } : {}) });
+await saveNetwork(args.out!);
 copyFileSync(logPath, join(args.out!, "train-log.jsonl"));
 process.stderr.write(`\nwrote ${args.out} after ${trainer.stepsDone} steps (${(seconds / 60).toFixed(1)} min)\n`);
 process.exit(0);

@@ -67,11 +67,17 @@ export class CpuWorkspace {
 export interface CpuOptions {
   vector?: VectorKernels;
   workspace?: CpuWorkspace;
+  /**
+   * The weights are frozen (a hypernetwork trains through the model): the backward pass skips the weight-gradient
+   * products and only the embedding table (and an untied output head) gets a gradient; the others stay zero.
+   */
+  frozenWeights?: boolean;
 }
 
 class Kernels {
   readonly vector: VectorKernels;
   readonly ws: CpuWorkspace;
+  private readonly frozen: boolean;
 
   constructor(
     readonly gemm: Gemm,
@@ -79,6 +85,7 @@ class Kernels {
   ) {
     this.vector = options.vector ?? vectorKernels();
     this.ws = options.workspace ?? new CpuWorkspace();
+    this.frozen = options.frozenWeights === true;
   }
 
   /** y[rows, out] = x W^T (+ b), W [out, in], into the workspace buffer `name`. */
@@ -89,10 +96,12 @@ class Kernels {
     return y;
   }
 
-  /** dW += dyᵀ x, db += Σ dy, and dx (+)= dy W (accumulate when `accumulate`). */
+  /** dW += dyᵀ x, db += Σ dy (unless the weights are frozen), and dx (+)= dy W (accumulate when `accumulate`). */
   linearBackward(dy: Float32Array, x: Float32Array, rows: number, inDim: number, w: Float32Array, outDim: number, dw: Float32Array, db: Float32Array | null, dx: Float32Array, accumulate: boolean): void {
-    this.gemm.sgemm(true, false, outDim, inDim, rows, 1, dy, outDim, x, inDim, 1, dw, inDim);
-    if (db) for (let r = 0; r < rows; r++) for (let j = 0; j < outDim; j++) db[j]! += dy[r * outDim + j]!;
+    if (!this.frozen) {
+      this.gemm.sgemm(true, false, outDim, inDim, rows, 1, dy, outDim, x, inDim, 1, dw, inDim);
+      if (db) for (let r = 0; r < rows; r++) for (let j = 0; j < outDim; j++) db[j]! += dy[r * outDim + j]!;
+    }
     this.gemm.sgemm(false, false, rows, inDim, outDim, 1, dy, outDim, w, inDim, accumulate ? 1 : 0, dx, inDim);
   }
 }

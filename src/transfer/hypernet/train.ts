@@ -20,6 +20,9 @@ import { preTokenizerFromJSON } from "../../tokenize/pretokenizers/index.js";
 import { byteLevelTemplate, sampleUnigramTokenizer, windowSpelling, type SampleSpelling, type SampleTemplate } from "./sample-tokenizer.js";
 import { hypernetForward, pieceBatch, rescalerTensors, type ResidualHypernet, type RescalerTensors } from "./residual.js";
 import { mulberry32 } from "../../util/random.js";
+import type { Gemm } from "../../tensor/gemm.js";
+import { cpuWeights } from "../../lm/cpu-path.js";
+import { HypernetCpuWorkspace, hypernetLossAndGradientsCpu, type HypernetStepArrays } from "./cpu-step.js";
 
 export interface HypernetTrainOptions {
   /** Rows per batch and tokens per row (of the sampled tokenizer). */
@@ -42,6 +45,11 @@ export interface HypernetTrainOptions {
   seed: number;
   /** Spelling of the sampled tokenizers: the source's, GPT-2's byte-level, or the two alternating by window. */
   template: SampleTemplate;
+  /**
+   * Runs the step by hand on the CPU (./cpu-step.ts) with this Gemm (OpenBLAS on Node) instead of through the tensor
+   * backend; Llama-family source models only. The same loss and gradients up to float rounding.
+   */
+  gemm?: Gemm;
 }
 
 export const DEFAULT_TRAIN: HypernetTrainOptions = { batch: 8, seqLen: 128, tokenSet: 1024, sampleVocab: 8192, noiseStd: 1, resampleEvery: 5, auxWeight: 0.5, keepShared: false, clipNorm: 1, seed: 0, template: "source" };
@@ -116,6 +124,7 @@ export class HypernetTrainer {
   private recentText: string[] = [];
   private readonly spellings: Partial<Record<SampleSpelling, Spelling>> = {};
   private readonly bosSource: number | null;
+  private readonly cpuWorkspace = new HypernetCpuWorkspace();
 
   constructor(
     readonly net: ResidualHypernet,
@@ -150,6 +159,7 @@ export class HypernetTrainer {
       this.spellings["byte-level"] = { template, normalizer: null, preTokenizer: preTokenizerFromJSON(template.pre_tokenizer, "byte-level template.pre_tokenizer") };
     }
     const cfg = model.config;
+    if (options.gemm && cfg.arch !== "llama") throw new Error(`hypernet training: the CPU step runs Llama-family models, not ${cfg.modelType}`);
     const aux = options.auxWeight;
     this.step = jit(
       valueAndGrad((hp: Params, r: RescalerTensors, base: Params, d: StepData) => stepLoss(cfg, net, aux, hp, r, base, d), { argnums: 0 }),
@@ -261,27 +271,48 @@ export class HypernetTrainer {
         targets[b * T + i] = local.get(row[i + 1]!)!;
       }
     });
-    const P = this.net.config.maxPieces;
-    const hp: Params = {};
-    for (const name of Object.keys(this.net.arrays).sort()) hp[name] = fromFloat32(this.net.arrays[name]!, this.net.shapes[name]!);
-    const data: StepData = {
-      pieces: fromFloat32(batch.pieces, [U, P, w]),
-      mask: fromFloat32(batch.mask, [U, P]),
-      baseRows: fromFloat32(batch.base, [U, w]),
-      keep: fromFloat32(keep, [U, 1]),
-      trueRows: fromFloat32(trueRows, [U, w]),
-      auxMask: fromFloat32(auxMask, [U, 1]),
-      inputs: fromInt32(inputs, [B, T]),
-      targets: fromInt32(targets, [B, T]),
-    };
-    const [loss, grads] = this.step(hp, tree.ref(this.rescalers), tree.ref(this.baseParams), data);
-    const value = (await toFloat32(loss))[0]!;
+    const arrays: HypernetStepArrays = { U, B, T, pieces: batch.pieces, mask: batch.mask, base: batch.base, keep, trueRows, auxMask, inputs, targets };
+    const { loss: value, grads: g } = await this.lossAndGradients(arrays);
     if (!Number.isFinite(value)) throw new Error(`hypernet step ${step}: loss is ${value}`);
-    const g: Arrays = {};
-    for (const name of Object.keys(grads).sort()) g[name] = await toFloat32(grads[name]!);
     const { norm: gradNorm, scale } = clippingScale(g, o.clipNorm);
     const lr = this.schedule(step);
     this.optimizer.update(this.net.arrays, g, lr, this.net.shapes, scale);
     return { step, loss: value, gradNorm, lr, tokens: B * T, uniqueTokens: unique, spelling: this.sampled!.spelling, seconds: (performance.now() - t0) / 1000 };
+  }
+
+  /** The loss of one step's data and its gradient for every weight of the network (by options.gemm when given). */
+  lossAndGradients(d: HypernetStepArrays): Promise<{ loss: number; grads: Arrays }> {
+    return this.options.gemm ? this.cpuStep(d) : this.tensorStep(d);
+  }
+
+  /** The step's loss and gradients through the tensor backend (a jit-compiled valueAndGrad of stepLoss). */
+  private async tensorStep(d: HypernetStepArrays): Promise<{ loss: number; grads: Arrays }> {
+    const P = this.net.config.maxPieces;
+    const w = this.sourceView.rowWidth;
+    const hp: Params = {};
+    for (const name of Object.keys(this.net.arrays).sort()) hp[name] = fromFloat32(this.net.arrays[name]!, this.net.shapes[name]!);
+    const data: StepData = {
+      pieces: fromFloat32(d.pieces, [d.U, P, w]),
+      mask: fromFloat32(d.mask, [d.U, P]),
+      baseRows: fromFloat32(d.base, [d.U, w]),
+      keep: fromFloat32(d.keep, [d.U, 1]),
+      trueRows: fromFloat32(d.trueRows, [d.U, w]),
+      auxMask: fromFloat32(d.auxMask, [d.U, 1]),
+      inputs: fromInt32(d.inputs, [d.B, d.T]),
+      targets: fromInt32(d.targets, [d.B, d.T]),
+    };
+    const [loss, grads] = this.step(hp, tree.ref(this.rescalers), tree.ref(this.baseParams), data);
+    const value = (await toFloat32(loss))[0]!;
+    const g: Arrays = {};
+    for (const name of Object.keys(grads).sort()) g[name] = await toFloat32(grads[name]!);
+    return { loss: value, grads: g };
+  }
+
+  /** The same through the hand-written CPU step (its gradients live in a workspace until the next step). */
+  private async cpuStep(d: HypernetStepArrays): Promise<{ loss: number; grads: Arrays }> {
+    const config = this.model.config;
+    if (config.arch !== "llama") throw new Error("unreachable: checked in the constructor");
+    const weights = await cpuWeights(this.baseParams);
+    return hypernetLossAndGradientsCpu(this.net, config, weights, this.options.auxWeight, d, this.options.gemm!, this.cpuWorkspace);
   }
 }
