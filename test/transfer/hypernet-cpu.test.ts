@@ -138,3 +138,23 @@ test("training on the CPU path lowers the loss on real sampled tokenizers, as th
   assert.ok(c[11]! < c[0]! - 0.05, `CPU path: loss ${c[0]} → ${c[11]} did not fall`);
   assert.ok(Math.abs(t[11]! - c[11]!) < 0.05 * t[11]!, `after 12 steps: tensor ${t[11]} vs cpu ${c[11]}`);
 });
+
+test("transfer-time prediction on the CPU gives the tensor backend's rows (tokens with 0, 1, 3 and 12 pieces)", async () => {
+  const { predictRows, pieceBatch } = await import("../../src/transfer/hypernet/residual.js");
+  const { predictRowsCpu } = await import("../../src/transfer/hypernet/cpu-step.js");
+  const { platformGemm } = await import("../../src/tensor/gemm.js");
+  assert.equal(platformGemm(), null, "this test compares against the tensor path, which runs when no platform Gemm is set");
+  const { view } = tinyLlama(true);
+  const config = { kind: "residual-hypernet" as const, slices: 1 as const, dim: d, hidden: 16, layers: 2, heads: 4, intermediate: 32, maxPieces: 7, base: "mean" as const };
+  const net = initHypernet(config, view, 6);
+  for (const [name, w] of Object.entries(net.arrays)) if (name.startsWith("head.") || name.endsWith(".bias")) for (let i = 0; i < w.length; i++) w[i] = normal() * 0.2;
+  const tokens = [[], [17], [5, 900, 3000], Array.from({ length: 12 }, (_, i) => 100 + i), [42, 42]];
+  const reference = await predictRows(net, view, tokens);
+  assert.ok("gemm" in blas);
+  const b = pieceBatch(config, view, tokens);
+  const cpu = predictRowsCpu(net, b.pieces, b.mask, b.base, tokens.length, blas.gemm);
+  assert.equal(cpu.length, reference.length);
+  let worst = 0;
+  for (let i = 0; i < cpu.length; i++) worst = Math.max(worst, Math.abs(cpu[i]! - reference[i]!));
+  assert.ok(worst < 1e-5, `max |cpu − tensor| = ${worst}`);
+});

@@ -141,39 +141,34 @@ function geluGrad(x: number): number {
   return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * GELU_C * (1 + 3 * 0.044715 * x * x);
 }
 
-/**
- * The step's loss (the frozen model's next-token cross-entropy over the token set + auxWeight × the auxiliary MSE, as
- * ./train.ts defines it) and its gradient for every weight of the network. `lmWeights` are the model's float32
- * weights (its own embedding table is not read).
- */
-export function hypernetLossAndGradientsCpu(
-  net: ResidualHypernet,
-  lmConfig: LlamaConfig,
-  lmWeights: Arrays,
-  auxWeight: number,
-  d: HypernetStepArrays,
-  gemm: Gemm,
-  workspace = new HypernetCpuWorkspace(),
-): { loss: number; grads: Arrays } {
+/** Shapes of a network's rows: tokens U, pieces P, row width W, hidden h, heads H (head width hd), intermediate I. */
+function dimsOf(net: ResidualHypernet, U: number) {
   const c = net.config;
-  const { U, B, T } = d;
   const P = c.maxPieces;
-  const W = c.slices * c.dim;
-  const h = c.hidden;
-  const H = c.heads;
-  const hd = h / H;
-  const I = c.intermediate;
-  const N = U * P;
-  const ops = new Ops(gemm, workspace.net);
-  const ws = workspace.net;
+  return { U, P, N: U * P, W: c.slices * c.dim, h: c.hidden, H: c.heads, hd: c.hidden / c.heads, I: c.intermediate };
+}
+
+interface NetworkForward {
+  /** [U, W] base + outScale ⊙ head(first piece's row). */
+  pred: Float32Array;
+  scaled: Float32Array;
+  y0: Float32Array;
+  acts: LayerActivations[];
+}
+
+/**
+ * The network's forward on U tokens (pieces [U, P, W], mask [U, P], base [U, W]) into workspace buffers, keeping what
+ * the backward pass reads.
+ */
+function networkForwardCpu(net: ResidualHypernet, pieces: Float32Array, mask: Float32Array, base: Float32Array, U: number, ops: Ops): NetworkForward {
+  const { P, N, W, h, H, hd, I } = dimsOf(net, U);
+  const c = net.config;
+  const ws = ops.ws;
   const a = net.arrays;
   const { inShift, inScale, outScale } = net.rescalers;
-  if (d.pieces.length !== N * W || d.mask.length !== N || d.base.length !== U * W || d.inputs.length !== B * T || d.targets.length !== B * T)
-    throw new Error(`hypernet CPU step: arrays do not match U ${U}, P ${P}, W ${W}, B ${B}, T ${T}`);
-
-  // ---- the network's forward
+  if (pieces.length !== N * W || mask.length !== N || base.length !== U * W) throw new Error(`hypernet (CPU): arrays do not match ${U} tokens × ${P} pieces × ${W}`);
   const scaled = ws.take("scaled", N * W);
-  for (let r = 0; r < N; r++) for (let j = 0; j < W; j++) scaled[r * W + j] = (d.pieces[r * W + j]! - inShift[j]!) / inScale[j]!;
+  for (let r = 0; r < N; r++) for (let j = 0; j < W; j++) scaled[r * W + j] = (pieces[r * W + j]! - inShift[j]!) / inScale[j]!;
   let x = ops.linear("x0", scaled, N, W, a["proj.weight"]!, a["proj.bias"]!, h);
   const positions = a.positions!;
   for (let r = 0; r < N; r++) {
@@ -191,7 +186,7 @@ export function hypernetLossAndGradientsCpu(
     // probs [U, H, P, P]; masked keys get probability 0 exactly (the tensor backend adds −1e9, whose exp is 0 too).
     const probs = ws.take(`${l}.probs`, U * H * P * P);
     const attention = ws.take(`${l}.attention`, N * h);
-    forEachQuery(d.mask, U, H, P, hd, (m, u, po, i, qi, ho) => {
+    forEachQuery(mask, U, H, P, hd, (m, u, po, i, qi, ho) => {
       let max = -Infinity;
       for (let j = 0; j < P; j++) {
         if (m[j] === 0) continue;
@@ -228,16 +223,53 @@ export function hypernetLossAndGradientsCpu(
     acts.push({ input, q, k, v, probs, attention, n1: ln1.n, s1: ln1.s, x1: ln1.y, f1, g, n2: ln2.n, s2: ln2.s });
     x = ln2.y;
   }
-  // The first piece's row of every token, through the head; then base + outScale ⊙ head, and the kept rows.
+  // The first piece's row of every token, through the head: base + outScale ⊙ head.
   const y0 = ws.take("y0", U * h);
   for (let u = 0; u < U; u++) y0.set(x.subarray(u * P * h, u * P * h + h), u * h);
   const pred = ops.linear("pred", y0, U, h, a["head.weight"]!, a["head.bias"]!, W);
+  for (let u = 0; u < U; u++) for (let j = 0; j < W; j++) pred[u * W + j] = base[u * W + j]! + pred[u * W + j]! * outScale[j]!;
+  return { pred, scaled, y0, acts };
+}
+
+/**
+ * Predicted rows [U, W] for U tokens (pieces [U, P, W], mask [U, P], base [U, W], as pieceBatch gives them): the
+ * forward of ./residual.ts's hypernetForward on the CPU, for transfer-time prediction.
+ */
+export function predictRowsCpu(net: ResidualHypernet, pieces: Float32Array, mask: Float32Array, base: Float32Array, U: number, gemm: Gemm, workspace = new CpuWorkspace()): Float32Array {
+  return networkForwardCpu(net, pieces, mask, base, U, new Ops(gemm, workspace)).pred;
+}
+
+/**
+ * The step's loss (the frozen model's next-token cross-entropy over the token set + auxWeight × the auxiliary MSE, as
+ * ./train.ts defines it) and its gradient for every weight of the network. `lmWeights` are the model's float32
+ * weights (its own embedding table is not read).
+ */
+export function hypernetLossAndGradientsCpu(
+  net: ResidualHypernet,
+  lmConfig: LlamaConfig,
+  lmWeights: Arrays,
+  auxWeight: number,
+  d: HypernetStepArrays,
+  gemm: Gemm,
+  workspace = new HypernetCpuWorkspace(),
+): { loss: number; grads: Arrays } {
+  const c = net.config;
+  const { U, B, T } = d;
+  const { P, N, W, h, H, hd, I } = dimsOf(net, U);
+  const ops = new Ops(gemm, workspace.net);
+  const ws = workspace.net;
+  const a = net.arrays;
+  const { outScale } = net.rescalers;
+  const scale = 1 / Math.sqrt(hd);
+  if (d.inputs.length !== B * T || d.targets.length !== B * T) throw new Error(`hypernet CPU step: ${d.inputs.length} inputs for a ${B} × ${T} batch`);
+
+  const { pred, scaled, y0, acts } = networkForwardCpu(net, d.pieces, d.mask, d.base, U, ops);
   for (let u = 0; u < U; u++) {
     const keep = d.keep[u]!;
+    if (keep === 0) continue;
     for (let j = 0; j < W; j++) {
       const i = u * W + j;
-      const p = d.base[i]! + pred[i]! * outScale[j]!;
-      pred[i] = keep === 1 ? d.trueRows[i]! : keep === 0 ? p : p * (1 - keep) + d.trueRows[i]! * keep;
+      pred[i] = keep === 1 ? d.trueRows[i]! : pred[i]! * (1 - keep) + d.trueRows[i]! * keep;
     }
   }
 

@@ -9,6 +9,9 @@ import { attend, layerNorm, linear, type Params } from "../../lm/model.js";
 import { EmbeddingView } from "../embedding-view.js";
 import { gaussian, mulberry32 } from "../../util/random.js";
 import type { Arrays } from "../../tensor/optim.js";
+import { platformGemm } from "../../tensor/gemm.js";
+import { CpuWorkspace } from "../../lm/llama-cpu.js";
+import { predictRowsCpu } from "./cpu-step.js";
 
 export interface ResidualHypernetConfig {
   kind: "residual-hypernet";
@@ -187,7 +190,11 @@ export function hypernetForward(config: ResidualHypernetConfig, p: Params, r: Re
 type Predict = (p: Params, r: RescalerTensors, pieces: Tensor, mask: Tensor, base: Tensor) => Tensor;
 const compiledPredict = new WeakMap<ResidualHypernetConfig, Predict>();
 
-/** Predicts rows for target tokens given as source-piece lists, in compiled batches of `batch` tokens. */
+/**
+ * Predicts rows for target tokens given as source-piece lists, in compiled batches of `batch` tokens through the
+ * tensor backend. A token's row does not depend on which tokens share its batch (dynamic tokenization caches rows
+ * across batches and relies on it); the faster CPU path of predictEmbeddings does not promise that to the last bit.
+ */
 export async function predictRows(net: ResidualHypernet, source: EmbeddingView, tokens: ArrayLike<number>[], batch = 512): Promise<Float32Array> {
   const { config } = net;
   let f = compiledPredict.get(config);
@@ -220,11 +227,30 @@ export async function predictRows(net: ResidualHypernet, source: EmbeddingView, 
   return out;
 }
 
+/**
+ * Rows for many tokens at once (a whole target vocabulary): by hand on the CPU (./cpu-step.ts) where the platform has a
+ * Gemm (OpenBLAS on Node), ~20× faster than the compiled path here; else predictRows. The products' rounding can
+ * depend on a token's place in its batch (last bits only).
+ */
+async function predictRowsFast(net: ResidualHypernet, source: EmbeddingView, tokens: ArrayLike<number>[], batch = 512): Promise<Float32Array> {
+  const gemm = platformGemm();
+  if (!gemm) return predictRows(net, source, tokens, batch);
+  const w = source.rowWidth;
+  const out = new Float32Array(tokens.length * w);
+  const workspace = new CpuWorkspace();
+  for (let start = 0; start < tokens.length; start += batch) {
+    const chunk = Array.from({ length: Math.min(batch, tokens.length - start) }, (_, i) => tokens[start + i]!);
+    const b = pieceBatch(net.config, source, chunk);
+    out.set(predictRowsCpu(net, b.pieces, b.mask, b.base, chunk.length, gemm, workspace), start * w);
+  }
+  return out;
+}
+
 /** The target view predicted for every target token from its source pieces (rows of tokens without pieces are 0). */
 export async function predictEmbeddings(net: ResidualHypernet, source: EmbeddingView, pieces: number[][]): Promise<EmbeddingView> {
   if (source.slices !== net.config.slices || source.dim !== net.config.dim)
     throw new Error(`hypernet: trained for ${net.config.slices}×${net.config.dim} embeddings, the model has ${source.slices}×${source.dim}`);
-  const rows = await predictRows(net, source, pieces);
+  const rows = await predictRowsFast(net, source, pieces);
   const view = new EmbeddingView(pieces.length, source.slices, source.dim, rows);
   pieces.forEach((p, t) => {
     if (p.length === 0) view.row(t).fill(0);
