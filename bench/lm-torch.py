@@ -1,10 +1,12 @@
 # PyTorch CPU reference for npm run bench:lm — the same 6M-parameter Llama (d 256, 2 layers, 8 heads, vocab 8192,
 # tied), written out here with plain torch ops: forward tokens/s (batch 4 × 256) and train-step time (batch 8 × 256,
-# forward + backward + AdamW + clipping). Usage: python3 bench/lm-torch.py   (needs torch; CPU wheel: pip install --no-deps torch)
-import json, math, time
+# forward + backward + AdamW + clipping). Usage: python3 bench/lm-torch.py   (needs torch: apt install python3-torch, or the CPU wheel)
+import json, math, os, time
 import torch
 import torch.nn.functional as F
 
+# As many threads as the retoken rows get (OpenBLAS uses every core): some builds start with fewer.
+torch.set_num_threads(os.cpu_count())
 torch.manual_seed(0)
 d, L, H, V, ff = 256, 2, 8, 8192, 688
 hd = d // H

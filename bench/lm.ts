@@ -21,9 +21,13 @@ function runJsonLines(command: string, commandArgs: string[]): Row[] | string {
   return r.stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Row);
 }
 
-const torchProbe = spawnSync("python3", ["-c", "import torch"], { stdio: "ignore" });
-const haveTorch = !torchProbe.error && torchProbe.status === 0;
-if (!haveTorch) console.error("PyTorch does not import here (pip install --no-deps torch): its column is left out");
+// The first Python on PATH may be a pyenv or venv one without torch; Debian's python3-torch lives under /usr/bin.
+const python = ["python3", "/usr/bin/python3"].find((exe) => {
+  const probe = spawnSync(exe, ["-c", "import torch"], { stdio: "ignore" });
+  return !probe.error && probe.status === 0;
+});
+const haveTorch = python !== undefined;
+if (!haveTorch) console.error("PyTorch does not import here (apt install python3-torch, or pip install --no-deps torch): its column is left out");
 
 const train = new Map<string, number[]>();
 const forward = new Map<string, number[]>();
@@ -39,7 +43,7 @@ for (let round = 1; round <= rounds; round++) {
     }
   }
   if (haveTorch) {
-    const rows = runJsonLines("python3", [here("lm-torch.py")]);
+    const rows = runJsonLines(python!, [here("lm-torch.py")]);
     if (typeof rows === "string") throw new Error(rows);
     for (const row of rows) {
       console.log(JSON.stringify({ round, ...row }));
