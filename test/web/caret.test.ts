@@ -2,7 +2,7 @@
 // planHealing removes and which candidates HealingConstraint refuses; with the bundled model (run in the page's
 // worker on the plain-JS forward) the exact next-byte probabilities equal exactNextBytes in Node (OpenBLAS forward)
 // and the healed first token's probabilities equal the Node model's renormalised over healingCandidates, and exact
-// healing's covers equal exactHealingCovers, to 1e-6.
+// healing's covers equal exactHealingCovers, to 1e-5 (the page and Node agree to float32 rounding, not bit for bit).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
@@ -103,7 +103,10 @@ test("playground healing and exact next-byte views equal retoken/decode in Node"
     assert.ok(before.candidates.every((c) => c.p === null));
     mark("healing without the model");
 
-    // The plain-JS forward (the numbers below are compared to 1e-6; test/web/webgpu.test.ts checks the WebGPU one).
+    // The plain-JS forward (test/web/webgpu.test.ts checks the WebGPU one). It and Node's OpenBLAS forward sum in
+    // different orders, so their float32 probabilities agree to about 1e-6, not exactly: 1.1e-6 apart at most with the
+    // session-11 default model (1e-6 held with the one before). AGREE leaves room for that, far below any real error.
+    const AGREE = 1e-5;
     await page.locator("[data-testid=model-webgpu]").uncheck();
     await page.locator("[data-testid=model-load]").click();
     // The last prompt is typed on from the one before: the page's byte-level model reads only the new bytes.
@@ -118,7 +121,7 @@ test("playground healing and exact next-byte views equal retoken/decode in Node"
       const z = ref.candidates.reduce((a, id) => a + Math.exp(head!.logProbs[id]!), 0);
       const byP = [...ref.candidates].sort((a, b) => head!.logProbs[b]! - head!.logProbs[a]!).slice(0, shown.candidates.length);
       assert.deepEqual(shown.candidates.map((c) => c.id), byP, "candidates by probability");
-      for (const c of shown.candidates) assert.ok(Math.abs(c.p! - Math.exp(head!.logProbs[c.id]!) / z) < 1e-6, `healed p(${c.id}) ${c.p}`);
+      for (const c of shown.candidates) assert.ok(Math.abs(c.p! - Math.exp(head!.logProbs[c.id]!) / z) < AGREE, `healed p(${c.id}) ${c.p} vs ${Math.exp(head!.logProbs[c.id]!) / z}`);
 
       // The exact next byte: the page's top 10 and the end of text equal exactNextBytes.
       await page.waitForFunction((prompt) => document.querySelector<HTMLElement>("[data-testid=model-panel]")?.dataset.prompt === prompt && document.querySelectorAll("[data-testid=exact-next-byte-list] li").length === 10, prompt, { timeout: 60_000 });
@@ -126,12 +129,12 @@ test("playground healing and exact next-byte views equal retoken/decode in Node"
       const end = Number(await page.locator("[data-testid=exact-status]").getAttribute("data-end"));
       const want = await exactNextBytes(lm, coverRule(tokenizer), prompt);
       const order = [...want.bytes.keys()].sort((a, b) => want.bytes[b]! - want.bytes[a]! || a - b);
-      // Equal probabilities may come in either order (a difference below 1e-6 decides it): compare the values.
+      // Equal probabilities may come in either order (a difference below AGREE decides it): compare the values.
       exact.forEach((e, i) => {
-        assert.ok(Math.abs(e.p - want.bytes[e.byte]!) < 1e-6, `${JSON.stringify(prompt)}: exact p(${e.byte}) ${e.p} vs ${want.bytes[e.byte]}`);
-        assert.ok(Math.abs(e.p - want.bytes[order[i]!]!) < 1e-6, `${JSON.stringify(prompt)}: rank ${i}`);
+        assert.ok(Math.abs(e.p - want.bytes[e.byte]!) < AGREE, `${JSON.stringify(prompt)}: exact p(${e.byte}) ${e.p} vs ${want.bytes[e.byte]}`);
+        assert.ok(Math.abs(e.p - want.bytes[order[i]!]!) < AGREE, `${JSON.stringify(prompt)}: rank ${i}`);
       });
-      assert.ok(Math.abs(end - want.endOfText) < 1e-6, `end of text ${end} vs ${want.endOfText}`);
+      assert.ok(Math.abs(end - want.endOfText) < AGREE, `end of text ${end} vs ${want.endOfText}`);
       // Exact healing: the covers shown (ids and probability among all covers) are exactHealingCovers's.
       const covers = await page.$$eval("[data-testid=exact-covers] li", (lis) => lis.map((li) => ({ ids: (li as HTMLElement).dataset.ids!, p: Number((li as HTMLElement).dataset.p) })));
       const healing = await exactHealingCovers(lm, tokenizer, coverRule(tokenizer), prompt);
@@ -139,8 +142,8 @@ test("playground healing and exact next-byte views equal retoken/decode in Node"
       assert.equal(covers.length, Math.min(6, healing.covers.length));
       covers.forEach((c, i) => {
         const ref = healing.covers.find((r) => r.ids.join(",") === c.ids);
-        assert.ok(ref && Math.abs(ref.p - c.p) < 1e-6, `${JSON.stringify(prompt)}: cover ${c.ids} p ${c.p} vs ${ref?.p}`);
-        assert.ok(Math.abs(healing.covers[i]!.p - c.p) < 1e-6, `${JSON.stringify(prompt)}: cover rank ${i}`);
+        assert.ok(ref && Math.abs(ref.p - c.p) < AGREE, `${JSON.stringify(prompt)}: cover ${c.ids} p ${c.p} vs ${ref?.p}`);
+        assert.ok(Math.abs(healing.covers[i]!.p - c.p) < AGREE, `${JSON.stringify(prompt)}: cover rank ${i}`);
       });
       mark(`model views ${prompt}`);
     }
