@@ -104,8 +104,8 @@ test("playground healing and exact next-byte views equal retoken/decode in Node"
     mark("healing without the model");
 
     // The plain-JS forward (test/web/webgpu.test.ts checks the WebGPU one). It and Node's OpenBLAS forward sum in
-    // different orders, so their float32 probabilities agree to about 1e-6, not exactly: 1.1e-6 apart at most with the
-    // session-11 default model (1e-6 held with the one before). AGREE leaves room for that, far below any real error.
+    // different orders, so their float32 probabilities agree to about 1e-6, not exactly: 1.1e-6 apart at most with
+    // session 11's continued model (not shipped; 1e-6 held with the bundled one). AGREE leaves room, far below any real error.
     const AGREE = 1e-5;
     await page.locator("[data-testid=model-webgpu]").uncheck();
     await page.locator("[data-testid=model-load]").click();
