@@ -74,7 +74,8 @@ export interface CpuOptions {
   frozenWeights?: boolean;
 }
 
-class Kernels {
+/** The products and element-wise kernels of one call, over a workspace (the hypernetwork's CPU step uses them too). */
+export class CpuKernels {
   readonly vector: VectorKernels;
   readonly ws: CpuWorkspace;
   private readonly frozen: boolean;
@@ -96,19 +97,19 @@ class Kernels {
     return y;
   }
 
-  /** dW += dyᵀ x, db += Σ dy (unless the weights are frozen), and dx (+)= dy W (accumulate when `accumulate`). */
-  linearBackward(dy: Float32Array, x: Float32Array, rows: number, inDim: number, w: Float32Array, outDim: number, dw: Float32Array, db: Float32Array | null, dx: Float32Array, accumulate: boolean): void {
+  /** dW += dyᵀ x, db += Σ dy (unless the weights are frozen), and dx (+)= dy W (accumulate when `accumulate`; skipped when dx is null). */
+  linearBackward(dy: Float32Array, x: Float32Array, rows: number, inDim: number, w: Float32Array, outDim: number, dw: Float32Array, db: Float32Array | null, dx: Float32Array | null, accumulate: boolean): void {
     if (!this.frozen) {
       this.gemm.sgemm(true, false, outDim, inDim, rows, 1, dy, outDim, x, inDim, 1, dw, inDim);
       if (db) for (let r = 0; r < rows; r++) for (let j = 0; j < outDim; j++) db[j]! += dy[r * outDim + j]!;
     }
-    this.gemm.sgemm(false, false, rows, inDim, outDim, 1, dy, outDim, w, inDim, accumulate ? 1 : 0, dx, inDim);
+    if (dx) this.gemm.sgemm(false, false, rows, inDim, outDim, 1, dy, outDim, w, inDim, accumulate ? 1 : 0, dx, inDim);
   }
 }
 
 /** y = x / sqrt(mean(x²) + eps) · w per row; returns y and the per-row factor 1/sqrt(…) (workspace `name`, `name`.r).
  * With `residual`, x = a + residual.b is formed first, into residual.sum. */
-function rmsNorm(k: Kernels, name: string, a: Float32Array, rows: number, d: number, w: Float32Array, eps: number, residual?: { b: Float32Array; sum: Float32Array }): { y: Float32Array; r: Float32Array } {
+function rmsNorm(k: CpuKernels, name: string, a: Float32Array, rows: number, d: number, w: Float32Array, eps: number, residual?: { b: Float32Array; sum: Float32Array }): { y: Float32Array; r: Float32Array } {
   const y = k.ws.take(name, rows * d);
   const r = k.ws.take(`${name}.r`, rows);
   k.vector.rmsNorm(a, rows, d, w, eps, y, r, residual);
@@ -206,7 +207,7 @@ function embed(ws: CpuWorkspace, params: Arrays, ids: Int32Array, m: Dims): Floa
  * backward pass, in workspace buffers of their own per layer; a forward alone reuses one T×T buffer for all heads (it
  * stays in cache: measured 1.2× faster forward) and one set of buffers for all layers (the output alternates).
  */
-function layerForward(k: Kernels, config: LlamaConfig, params: Arrays, l: number, input: Float32Array, m: Dims, cos: Float32Array, sin: Float32Array, keepProbs: boolean, cache: CpuKVCache | null = null): { out: Float32Array; act: LayerActivations } {
+function layerForward(k: CpuKernels, config: LlamaConfig, params: Arrays, l: number, input: Float32Array, m: Dims, cos: Float32Array, sin: Float32Array, keepProbs: boolean, cache: CpuKVCache | null = null): { out: Float32Array; act: LayerActivations } {
   const { tokens: N, d, H, KV, hd, ff, len: T, batch: B } = m;
   const p = `model.layers.${l}`;
   const w = (name: string, size: number) => weight(params, `${p}.${name}`, size);
@@ -256,7 +257,7 @@ function layerForward(k: Kernels, config: LlamaConfig, params: Arrays, l: number
 }
 
 /** Returns d(loss)/d(layer input), accumulating weight gradients into `grads`. */
-function layerBackward(k: Kernels, config: LlamaConfig, params: Arrays, grads: Arrays, l: number, dOut: Float32Array, a: LayerActivations, m: Dims, cos: Float32Array, sin: Float32Array): Float32Array {
+function layerBackward(k: CpuKernels, config: LlamaConfig, params: Arrays, grads: Arrays, l: number, dOut: Float32Array, a: LayerActivations, m: Dims, cos: Float32Array, sin: Float32Array): Float32Array {
   const { tokens: N, d, H, KV, hd, ff, len: T, batch: B } = m;
   const p = `model.layers.${l}`;
   const w = (name: string) => params[`${p}.${name}`]!;
@@ -320,7 +321,7 @@ export function llamaLogitsCpu(config: LlamaConfig, params: Arrays, ids: Int32Ar
   if (!(Number.isInteger(from) && from >= 0 && from < batch * len)) throw new Error(`llama-cpu: logitsFrom ${from} is outside the ${batch * len} token rows`);
   const cache = options.cache ?? null;
   if (cache && batch !== 1) throw new Error(`llama-cpu: a KV cache holds one sequence, not ${batch}`);
-  const k = new Kernels(gemm, options);
+  const k = new CpuKernels(gemm, options);
   const m = dims(config, batch, len);
   const past = cache ? cache.length : 0;
   const { cos, sin } = ropeTables(config, past, len);
@@ -339,7 +340,7 @@ export function llamaLogitsCpu(config: LlamaConfig, params: Arrays, ids: Int32Ar
 export function llamaLossAndGradientsCpu(config: LlamaConfig, params: Arrays, inputs: Int32Array, targets: Int32Array, batch: number, len: number, gemm: Gemm, options: CpuOptions = {}): { loss: number; grads: Arrays } {
   checkShape(config, inputs, batch, len);
   if (targets.length !== inputs.length) throw new Error(`llama-cpu: ${targets.length} targets for ${inputs.length} inputs`);
-  const k = new Kernels(gemm, options);
+  const k = new CpuKernels(gemm, options);
   const m = dims(config, batch, len);
   const { tokens: N, d, V } = m;
   const { cos, sin } = ropeTables(config, 0, len);

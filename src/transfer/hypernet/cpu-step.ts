@@ -7,7 +7,7 @@
 import type { Gemm } from "../../tensor/gemm.js";
 import type { Arrays } from "../../tensor/optim.js";
 import type { LlamaConfig } from "../../lm/config.js";
-import { CpuWorkspace, llamaLossAndGradientsCpu } from "../../lm/llama-cpu.js";
+import { CpuKernels, CpuWorkspace, llamaLossAndGradientsCpu } from "../../lm/llama-cpu.js";
 import type { ResidualHypernet } from "./residual.js";
 
 /** One step's data as plain arrays (what ./train.ts also feeds the tensor backend). */
@@ -54,25 +54,10 @@ interface LayerActivations {
   s2: Float32Array;
 }
 
-class Ops {
-  constructor(
-    readonly gemm: Gemm,
-    readonly ws: CpuWorkspace,
-  ) {}
-
-  /** y[rows, out] = x Wᵀ + b. */
-  linear(name: string, x: Float32Array, rows: number, inDim: number, w: Float32Array, b: Float32Array, outDim: number): Float32Array {
-    const y = this.ws.take(name, rows * outDim);
-    for (let r = 0; r < rows; r++) y.set(b, r * outDim);
-    this.gemm.sgemm(false, true, rows, outDim, inDim, 1, x, inDim, w, inDim, 1, y, outDim);
-    return y;
-  }
-
-  /** dW += dyᵀ x, db += Σ dy, dx (+)= dy W. */
-  linearBackward(dy: Float32Array, x: Float32Array, rows: number, inDim: number, w: Float32Array, outDim: number, dw: Float32Array, db: Float32Array, dx: Float32Array | null, accumulate: boolean): void {
-    this.gemm.sgemm(true, false, outDim, inDim, rows, 1, dy, outDim, x, inDim, 1, dw, inDim);
-    for (let r = 0; r < rows; r++) for (let j = 0; j < outDim; j++) db[j]! += dy[r * outDim + j]!;
-    if (dx) this.gemm.sgemm(false, false, rows, inDim, outDim, 1, dy, outDim, w, inDim, accumulate ? 1 : 0, dx, inDim);
+/** llama-cpu's products plus the layer norms with bias that this network has and the Llama does not. */
+class Ops extends CpuKernels {
+  constructor(gemm: Gemm, ws: CpuWorkspace) {
+    super(gemm, { workspace: ws });
   }
 
   /** y = (z − mean) / sqrt(var + eps) · w + b per row; keeps the normalised rows and 1/std for the backward pass. */
@@ -169,7 +154,7 @@ function networkForwardCpu(net: ResidualHypernet, pieces: Float32Array, mask: Fl
   if (pieces.length !== N * W || mask.length !== N || base.length !== U * W) throw new Error(`hypernet (CPU): arrays do not match ${U} tokens × ${P} pieces × ${W}`);
   const scaled = ws.take("scaled", N * W);
   for (let r = 0; r < N; r++) for (let j = 0; j < W; j++) scaled[r * W + j] = (pieces[r * W + j]! - inShift[j]!) / inScale[j]!;
-  let x = ops.linear("x0", scaled, N, W, a["proj.weight"]!, a["proj.bias"]!, h);
+  let x = ops.linear("x0", scaled, N, W, a["proj.weight"]!, h, a["proj.bias"]!);
   const positions = a.positions!;
   for (let r = 0; r < N; r++) {
     const p = (r % P) * h;
@@ -180,9 +165,9 @@ function networkForwardCpu(net: ResidualHypernet, pieces: Float32Array, mask: Fl
   for (let l = 0; l < c.layers; l++) {
     const pre = `layers.${l}`;
     const input = x;
-    const q = ops.linear(`${l}.q`, x, N, h, a[`${pre}.attn.q.weight`]!, a[`${pre}.attn.q.bias`]!, h);
-    const k = ops.linear(`${l}.k`, x, N, h, a[`${pre}.attn.k.weight`]!, a[`${pre}.attn.k.bias`]!, h);
-    const v = ops.linear(`${l}.v`, x, N, h, a[`${pre}.attn.v.weight`]!, a[`${pre}.attn.v.bias`]!, h);
+    const q = ops.linear(`${l}.q`, x, N, h, a[`${pre}.attn.q.weight`]!, h, a[`${pre}.attn.q.bias`]!);
+    const k = ops.linear(`${l}.k`, x, N, h, a[`${pre}.attn.k.weight`]!, h, a[`${pre}.attn.k.bias`]!);
+    const v = ops.linear(`${l}.v`, x, N, h, a[`${pre}.attn.v.weight`]!, h, a[`${pre}.attn.v.bias`]!);
     // probs [U, H, P, P]; masked keys get probability 0 exactly (the tensor backend adds −1e9, whose exp is 0 too).
     const probs = ws.take(`${l}.probs`, U * H * P * P);
     const attention = ws.take(`${l}.attention`, N * h);
@@ -211,13 +196,13 @@ function networkForwardCpu(net: ResidualHypernet, pieces: Float32Array, mask: Fl
         for (let t = 0; t < hd; t++) out[t]! += pr * v[vj + t]!;
       }
     });
-    const o = ops.linear("o", attention, N, h, a[`${pre}.attn.o.weight`]!, a[`${pre}.attn.o.bias`]!, h);
+    const o = ops.linear("o", attention, N, h, a[`${pre}.attn.o.weight`]!, h, a[`${pre}.attn.o.bias`]!);
     for (let i = 0; i < N * h; i++) o[i]! += input[i]!;
     const ln1 = ops.layerNorm(`${l}.ln1`, o, N, h, a[`${pre}.ln1.weight`]!, a[`${pre}.ln1.bias`]!);
-    const f1 = ops.linear(`${l}.f1`, ln1.y, N, h, a[`${pre}.ff1.weight`]!, a[`${pre}.ff1.bias`]!, I);
+    const f1 = ops.linear(`${l}.f1`, ln1.y, N, h, a[`${pre}.ff1.weight`]!, I, a[`${pre}.ff1.bias`]!);
     const g = ws.take(`${l}.g`, N * I);
     for (let i = 0; i < N * I; i++) g[i] = gelu(f1[i]!);
-    const f2 = ops.linear("f2", g, N, I, a[`${pre}.ff2.weight`]!, a[`${pre}.ff2.bias`]!, h);
+    const f2 = ops.linear("f2", g, N, I, a[`${pre}.ff2.weight`]!, h, a[`${pre}.ff2.bias`]!);
     for (let i = 0; i < N * h; i++) f2[i]! += ln1.y[i]!;
     const ln2 = ops.layerNorm(`${l}.ln2`, f2, N, h, a[`${pre}.ln2.weight`]!, a[`${pre}.ln2.bias`]!);
     acts.push({ input, q, k, v, probs, attention, n1: ln1.n, s1: ln1.s, x1: ln1.y, f1, g, n2: ln2.n, s2: ln2.s });
@@ -226,7 +211,7 @@ function networkForwardCpu(net: ResidualHypernet, pieces: Float32Array, mask: Fl
   // The first piece's row of every token, through the head: base + outScale ⊙ head.
   const y0 = ws.take("y0", U * h);
   for (let u = 0; u < U; u++) y0.set(x.subarray(u * P * h, u * P * h + h), u * h);
-  const pred = ops.linear("pred", y0, U, h, a["head.weight"]!, a["head.bias"]!, W);
+  const pred = ops.linear("pred", y0, U, h, a["head.weight"]!, W, a["head.bias"]!);
   for (let u = 0; u < U; u++) for (let j = 0; j < W; j++) pred[u * W + j] = base[u * W + j]! + pred[u * W + j]! * outScale[j]!;
   return { pred, scaled, y0, acts };
 }
