@@ -497,12 +497,13 @@ export class Tokenizer {
     const pt = this.preTokenizer;
     const vocab = this.vocabulary();
     const ids: number[] = [];
-    this.appendPipelineIds(text, vocab, ids);
+    const pieceIds: number[] = [];
+    this.appendPipelineIds(text, vocab, ids, pieceIds);
     const model = this.model;
     const cached = this.tokenizePiece;
     const tokenize = (piece: string) => (this.model === model ? cached(piece) : model.tokenize(piece));
     return Encoding.deferred(ids, [text], () => {
-      const e = pipelineEncoding(text, 0, vocab, n, pt, tokenize, null);
+      const e = pipelineEncoding(text, 0, vocab, n, pt, spelledPieces(model, ids, pieceIds, tokenize), null);
       return { tokens: e.tokens, offsetSpans: e.offsetSpans, wordIds: e.wordIds };
     });
   }
@@ -595,8 +596,9 @@ export class Tokenizer {
   }
 
   /** encodeIds' path for tokenizers other than plain byte-level ones: added tokens, then each stage's text-only
-   * method (no alignments), then the model through the piece cache. */
-  private appendPipelineIds(text: string, vocab: AddedVocabulary, ids: number[]): void {
+   * method (no alignments), then the model through the piece cache. `pieceIds` (if given) gets the range
+   * [start, end) of ids of each non-empty piece the model tokenized, in order. */
+  private appendPipelineIds(text: string, vocab: AddedVocabulary, ids: number[], pieceIds: number[] | null = null): void {
     const n = this.normalizer;
     const pt = this.preTokenizer;
     const rawPieces: (string | null)[] = [];
@@ -629,7 +631,11 @@ export class Tokenizer {
         parts.length = 0;
         if (preTokenize) preTokenize(piece, nStarts[j] === 0, parts);
         else parts.push(piece);
-        for (const part of parts) this.appendIds(part, ids);
+        for (const part of parts) {
+          if (pieceIds && part.length > 0) pieceIds.push(ids.length);
+          this.appendIds(part, ids);
+          if (pieceIds && part.length > 0) pieceIds.push(ids.length);
+        }
       }
     }
   }
@@ -841,6 +847,18 @@ function probeSingleLayout(process: (e: Encoding) => Encoding): SingleLayout | n
 
 /** One sequence through added tokens, the normalizer, the pre-tokenizer and the model, with alignments (the general
  * path). `limit`: HF's early exit under truncation. */
+/** A tokenize function for the pipeline's pieces of a text whose ids are known: the k-th piece is the k-th range of
+ * `pieceIds` (the text-only path met the same pieces in the same order), its tokens spelled from those ids where the
+ * model can, and from `tokenize` where it cannot. */
+function spelledPieces(model: Model, ids: number[], pieceIds: number[], tokenize: (piece: string) => Token[]): (piece: string) => Token[] {
+  let k = 0;
+  return (piece) => {
+    const at = k;
+    k += 2;
+    return (at < pieceIds.length && model.spellTokens?.(piece, ids, pieceIds[at]!, pieceIds[at + 1]!)) || tokenize(piece);
+  };
+}
+
 function pipelineEncoding(text: string, typeId: 0 | 1, vocab: AddedVocabulary, normalizer: Normalizer | null, preTokenizer: PreTokenizer | null, tokenize: (piece: string) => Token[], limit: ReturnType<typeof tokenizationLimit>): Encoding {
   const p = new PreTokenizedString(text);
   vocab.extractAndNormalize(p, normalizer);

@@ -49,6 +49,10 @@ export interface Model {
   /** Optional fast path for byte-level tokenizers: appends the ids of the GPT-2 byte-alphabet spelling of
    * text[start, end), or returns false (appending nothing) when this model cannot. */
   tokenizeByteLevelIds?(text: string, start: number, end: number, out: number[]): boolean;
+  /** Optional: the tokens tokenize(piece) gives when its ids are ids[from, to), spelled from the ids without merging
+   * or searching again; null where the ids do not plainly spell the piece (an unknown token, say). encode() derives
+   * its tokens and offsets so from the ids of its text-only path. */
+  spellTokens?(piece: string, ids: ArrayLike<number>, from: number, to: number): Token[] | null;
   tokenToId(token: string): number | undefined;
   idToToken(id: number): string | undefined;
   /** Number of entries in the model's own vocabulary (added tokens not counted). */

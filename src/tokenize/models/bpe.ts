@@ -9,6 +9,7 @@ import { mulberry32 } from "../../util/random.js";
 import { byteLevelAlphabet } from "../byte-vocabulary.js";
 import { ByteStringTable } from "../../util/byte-string-table.js";
 import { CACHED_PIECE_LIMIT } from "./span-cache.js";
+import { byteValues, spellPiece, utf8Encode, type Spelling } from "./spell.js";
 
 const SHIFT = 2 ** 21; // ids stay below 2^21, so a pair packs exactly into one double
 /** Pieces longer than this (in symbols) merge with a heap; shorter ones with a linear scan, which is faster there. */
@@ -481,13 +482,14 @@ export class BpeModel extends VocabularyModel implements Model {
     let s = piece.slice(start, end);
     if (start > 0 && this.continuingSubwordPrefix) s = this.continuingSubwordPrefix + s;
     if (end === piece.length && this.endOfWordSuffix) s = s + this.endOfWordSuffix;
-    const bytes = new TextEncoder().encode(s);
-    for (const b of bytes) if (this.byteIds![b]! < 0) return false;
+    const n = utf8Encode(s, byteScratch);
+    const bytes = byteScratch.bytes;
+    for (let k = 0; k < n; k++) if (this.byteIds![bytes[k]!]! < 0) return false;
     // Every byte token points at the whole character in the offsets.
-    bytes.forEach((b, k) => {
-      ids.push(this.byteIds![b]!);
+    for (let k = 0; k < n; k++) {
+      ids.push(this.byteIds![bytes[k]!]!);
       lens.push(k === 0 ? end - start : 0);
-    });
+    }
     return true;
   }
 
@@ -756,6 +758,19 @@ export class BpeModel extends VocabularyModel implements Model {
     });
   }
 
+  spellTokens(piece: string, ids: ArrayLike<number>, from: number, to: number): Token[] | null {
+    // A prefix or suffix makes a token's string differ from the text it covers.
+    if (this.continuingSubwordPrefix || this.endOfWordSuffix) return null;
+    this.spelling ??= {
+      tokens: this.vocab.tokens,
+      byteOf: this.byteIds && byteValues(this.byteIds, this.vocab.tokens.length),
+      byteSpans: "char",
+      unkId: this.unkToken === null ? -1 : (this.vocab.ids.get(this.unkToken) ?? -1),
+    };
+    return spellPiece(piece, ids, from, to, this.spelling);
+  }
+  private spelling: Spelling | undefined;
+
   private appendTokens(word: Word, base: number, out: Token[]): void {
     let pos = base;
     for (let i = 0; i < word.ids.length; i++) {
@@ -799,3 +814,6 @@ export class BpeModel extends VocabularyModel implements Model {
     });
   }
 }
+
+/** The UTF-8 bytes of one character (with a prefix or suffix: a few more) for pushBytes. */
+const byteScratch = { bytes: new Uint8Array(64) };

@@ -7,6 +7,7 @@ import type { Json, JsonObject, Model, Token } from "../types.js";
 import { TokenizerError } from "../types.js";
 import { keepKeys, optionalBoolean } from "./vocab.js";
 import { CACHED_PIECE_LIMIT } from "./span-cache.js";
+import { byteValues, spellPiece, type Spelling } from "./spell.js";
 
 const UNK_PENALTY = 10;
 const CACHE_CAPACITY = 100_000;
@@ -227,6 +228,17 @@ export class UnigramModel implements Model {
     }
     for (const t of hit) out.push(t.id);
   }
+
+  spellTokens(piece: string, ids: ArrayLike<number>, from: number, to: number): Token[] | null {
+    this.spelling ??= {
+      tokens: this.pieces.map((p) => p[0]),
+      byteOf: this.byteIds && byteValues(this.byteIds, this.pieces.length),
+      byteSpans: "run",
+      unkId: this.unkId ?? -1,
+    };
+    return spellPiece(piece, ids, from, to, this.spelling);
+  }
+  private spelling: Spelling | undefined;
 
   tokenToId(token: string): number | undefined {
     return this.ids.get(token);

@@ -1,0 +1,107 @@
+// A piece's tokens from ids already known: encode() has the ids from the text-only path, and its tokens and offsets
+// follow from them without running the model again. The ids must spell the piece exactly, token after token;
+// anything else (an unknown token, which covers text its spelling does not show; ids of another piece) gives null,
+// and the caller asks the model.
+
+import type { Token } from "../types.js";
+
+/** How the tokens of a run of byte-fallback ids (<0xNN>) take their spans: "char" — each character's bytes share
+ * that character's span (BPE); "run" — every byte of the run shares the run's span (Unigram, which falls back on a
+ * whole unknown segment at once). */
+export type ByteSpans = "char" | "run";
+
+export interface Spelling {
+  /** Each id's string. */
+  tokens: ArrayLike<string | undefined>;
+  /** The byte of each byte-fallback id, −1 for the others; null when the model has no byte fallback. */
+  byteOf: Int16Array | null;
+  byteSpans: ByteSpans;
+  /** The unknown token's id, −1 if none. */
+  unkId: number;
+}
+
+/** The byte value of each byte-fallback id (<0xNN> → NN) of a model, from its byte → id table. */
+export function byteValues(byteIds: Int32Array, vocabSize: number): Int16Array {
+  const out = new Int16Array(vocabSize).fill(-1);
+  for (let b = 0; b < 256; b++) if (byteIds[b]! >= 0 && byteIds[b]! < vocabSize) out[byteIds[b]!] = b;
+  return out;
+}
+
+/** The tokens that ids[from, to) spell over `piece`, with spans in the piece; null where they do not spell it. */
+export function spellPiece(piece: string, ids: ArrayLike<number>, from: number, to: number, s: Spelling): Token[] | null {
+  const out: Token[] = [];
+  let pos = 0;
+  for (let q = from; q < to; ) {
+    const id = ids[q]!;
+    if (id === s.unkId) return null;
+    if (s.byteOf && s.byteOf[id]! >= 0) {
+      let end = q;
+      while (end < to && s.byteOf[ids[end]!]! >= 0) end++;
+      const next = spellBytes(piece, pos, ids, q, end, s, out);
+      if (next < 0) return null;
+      pos = next;
+      q = end;
+      continue;
+    }
+    const t = s.tokens[id];
+    if (t === undefined || t.length === 0 || !piece.startsWith(t, pos)) return null;
+    out.push({ id, value: t, start: pos, end: pos + t.length });
+    pos += t.length;
+    q++;
+  }
+  return pos === piece.length ? out : null;
+}
+
+/** Byte-fallback ids[from, to) at piece[pos…]: they must be the UTF-8 bytes of whole characters there. Appends their
+ * tokens and returns the position after them, or −1. */
+function spellBytes(piece: string, pos: number, ids: ArrayLike<number>, from: number, to: number, s: Spelling, out: Token[]): number {
+  const first = out.length;
+  let q = from;
+  let at = pos;
+  while (q < to) {
+    if (at >= piece.length) return -1;
+    const c = piece.codePointAt(at)!;
+    const units = c > 0xffff ? 2 : 1;
+    const n = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+    if (q + n > to) return -1;
+    for (let k = 0; k < n; k++) {
+      const id = ids[q + k]!;
+      if (s.byteOf![id] !== utf8Byte(c, n, k)) return -1;
+      out.push({ id, value: s.tokens[id] ?? "", start: at, end: at + units });
+    }
+    q += n;
+    at += units;
+  }
+  if (s.byteSpans === "run") for (let k = first; k < out.length; k++) (out[k]!.start = pos), (out[k]!.end = at);
+  return at;
+}
+
+/** Byte k of the n-byte UTF-8 form of code point c (a lone surrogate gets its own three bytes, which no model's
+ * fallback writes: such a piece is left to the model). */
+function utf8Byte(c: number, n: number, k: number): number {
+  if (n === 1) return c;
+  const lead = n === 2 ? 0xc0 : n === 3 ? 0xe0 : 0xf0;
+  const shift = 6 * (n - 1 - k);
+  return k === 0 ? lead | (c >> shift) : 0x80 | ((c >> shift) & 0x3f);
+}
+
+/** Writes the UTF-8 bytes of `s` into `out` (grown when short) and returns how many; a lone surrogate is written as
+ * U+FFFD, as TextEncoder writes it. */
+export function utf8Encode(s: string, out: { bytes: Uint8Array }): number {
+  if (out.bytes.length < 3 * s.length) out.bytes = new Uint8Array(3 * s.length);
+  const b = out.bytes;
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    let c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdfff) {
+      const d = s.charCodeAt(i + 1);
+      if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+        i++;
+      } else c = 0xfffd;
+    }
+    const len = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+    for (let k = 0; k < len; k++) b[n++] = utf8Byte(c, len, k);
+  }
+  return n;
+}
