@@ -36,6 +36,11 @@ function cpLen(s: string, i: number): number {
   return 1;
 }
 
+/** Whether a one-unit string is half of a surrogate pair. */
+function isSurrogate(unit: string): boolean {
+  return (unit.charCodeAt(0) & 0xf800) === 0xd800;
+}
+
 /** Splits a string into code-point strings. */
 export function codePoints(s: string): string[] {
   const out: string[] = [];
@@ -361,13 +366,20 @@ export class NormalizedString {
 
   /** Adds `s` in front: every added character takes the alignment of the current first character. */
   prepend(s: string): void {
-    if (this.normalized.length === 0 || s.length === 0) return;
-    const first = this.normalized.slice(0, cpLen(this.normalized, 0));
-    const chars = codePoints(s);
-    const changes = chars.map((_, i) => (i === 0 ? 0 : 1));
-    chars.push(first);
-    changes.push(1);
-    this.transformRange(0, first.length, chars, changes, 0);
+    const old = this.normalized;
+    if (old.length === 0 || s.length === 0) return;
+    // transformRange's rule written out (this runs once per text for SentencePiece's "▁"): the first added character
+    // replaces the first old one and takes its first unit's span; the other added characters and the old first one,
+    // inserted after it, take the span of its last unit.
+    const n = cpLen(old, 0);
+    const a = this.alignments();
+    const lead = cpLen(s, 0);
+    const na = new Int32Array(a.length + 2 * s.length);
+    for (let u = 0; u < lead; u++) (na[2 * u] = a[0]!), (na[2 * u + 1] = a[1]!);
+    for (let u = lead; u < s.length + n; u++) (na[2 * u] = a[2 * (n - 1)]!), (na[2 * u + 1] = a[2 * (n - 1) + 1]!);
+    na.set(a.subarray(2 * n), 2 * (s.length + n));
+    this.normalized = s + old;
+    this.align = na;
   }
 
   /** Adds `s` at the end: every added character takes the alignment of the current last character. */
@@ -385,6 +397,13 @@ export class NormalizedString {
   /** Replaces every match of `pattern` by `content` (HF's replace: new characters take the alignment of the last
    * matched character). */
   replace(pattern: string | RegExp, content: string): void {
+    if (typeof pattern === "string" && pattern.length === 1 && content.length === 1 && !isSurrogate(pattern) && !isSurrogate(content)) {
+      // One unit for one (" " → "▁"): each new unit takes the span of the unit it replaces, its own: the alignments
+      // stay as they are (made explicit first: a null table means the text is still the original).
+      this.alignments();
+      this.normalized = this.normalized.split(pattern).join(content);
+      return;
+    }
     const matches = findMatches(this.normalized, pattern);
     if (!matches.some((m) => m.match)) return;
     // One pass over the string (a transform per match would copy the alignments once per match: quadratic).
