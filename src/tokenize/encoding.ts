@@ -148,6 +148,12 @@ export class Encoding {
     }
     return spans;
   }
+  /** The offsets as held, flat, without the copy offsetSpans makes of a short encoding's plain array: for a
+   * derivation that hands them to another Encoding (neither changes them). */
+  heldSpans(): Int32Array | number[] {
+    if (!this.#offsets) this.#derived();
+    return this.#spans ?? this.offsetSpans;
+  }
   get wordIds(): (number | null)[] {
     return this.#wordIds ?? (this.#derived(), (this.#wordIds ??= new Array<number | null>(this.ids.length).fill(null)));
   }

@@ -504,7 +504,7 @@ export class Tokenizer {
     const tokenize = (piece: string) => (this.model === model ? cached(piece) : model.tokenize(piece));
     return Encoding.deferred(ids, [text], () => {
       const e = pipelineEncoding(text, 0, vocab, n, pt, spelledPieces(model, ids, pieceIds, tokenize), null);
-      return { tokens: e.tokens, offsetSpans: e.offsetSpans, wordIds: e.wordIds };
+      return { tokens: e.tokens, offsetSpans: e.heldSpans(), wordIds: e.wordIds };
     });
   }
 
@@ -883,7 +883,7 @@ function placeSingle(a: Encoding, layout: SingleLayout): Encoding {
     e = Encoding.deferred(before.ids.length === 0 && after.ids.length === 0 ? a.ids : before.ids.concat(a.ids, after.ids), [input], () => {
       const typeIds = layout.typeId === 0 ? a.typeIds : new Array<number>(n).fill(layout.typeId);
       const sequenceIds = layout.sequenceId === 0 ? a.sequenceIds : new Array<number | null>(n).fill(layout.sequenceId);
-      const parts = [before.offsetSpans, a.offsetSpans, after.offsetSpans];
+      const parts = [before.heldSpans(), a.heldSpans(), after.heldSpans()];
       const offsetSpans = new Int32Array(parts.reduce((k, p) => k + p.length, 0));
       parts.reduce((at, p) => (offsetSpans.set(p, at), at + p.length), 0);
       return {
