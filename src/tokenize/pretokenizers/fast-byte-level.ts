@@ -205,20 +205,22 @@ export function byteLevelFields(text: string, model: Model, sink: ByteLevelSink)
       }
       continue;
     }
-    let ascii = true;
-    for (let c = a; c < b; c++) if (text.charCodeAt(c) >= 0x80) ascii = false;
-    if (ascii) {
-      // One byte per character: a token covers as many characters as its spelling has units.
-      for (let q = from, end = a; q < to; q++) {
-        const token = model.idToToken(ids[q]!)!;
-        tokens[k] = token;
-        offsets[o++] = end;
-        offsets[o++] = end += token.length;
-        wordIds[k++] = word;
-      }
+    // First as if every character were one byte (ASCII): a token then covers as many characters as its spelling has
+    // units, and the piece's bytes come out equal to its units. They come out more when it is not: redo it.
+    let end = a;
+    for (let q = from; q < to; q++) {
+      const token = model.idToToken(ids[q]!)!;
+      tokens[k + q - from] = token;
+      offsets[o + 2 * (q - from)] = end;
+      offsets[o + 2 * (q - from) + 1] = end += token.length;
+      wordIds[k + q - from] = word;
+    }
+    if (end === b) {
+      k += to - from;
+      o += 2 * (to - from);
       continue;
     }
-    let end = a; // end of the character whose bytes are being consumed
+    end = a; // end of the character whose bytes are being consumed
     let charStart = a;
     let left = 0; // its bytes not yet in a token
     for (let q = from; q < to; q++) {
