@@ -23,7 +23,7 @@ import {
   type TruncationOptions,
 } from "./encoding-ops.js";
 import { modelFromJSON } from "./models/index.js";
-import { CACHED_PIECE_LIMIT, SpanIdCache } from "./models/span-cache.js";
+import { PieceCache, SpanIdCache } from "./models/span-cache.js";
 import { normalizerFromJSON } from "./normalizers/index.js";
 import { PreTokenizedString } from "./pretokenized.js";
 import { preTokenizerFromJSON } from "./pretokenizers/index.js";
@@ -96,34 +96,6 @@ function section(json: JsonObject, key: string, file: string): JsonObject | null
   if (v === undefined || v === null) return null;
   if (typeof v !== "object" || Array.isArray(v)) throw new TokenizerError(`expected an object or null`, `${file}: ${key}`);
   return v;
-}
-
-/** A bounded map with two generations: when the young one is full it becomes the old one (the previous old one is
- * dropped), and entries found in the old one move back. Words in use survive a turnover; a plain clear would lose
- * them all at once. */
-class PieceCache<V> {
-  private young = new Map<string, V>();
-  private old = new Map<string, V>();
-  constructor(private readonly limit: number) {}
-  get(key: string): V | undefined {
-    const v = this.young.get(key);
-    if (v !== undefined) return v;
-    const o = this.old.get(key);
-    if (o !== undefined) this.set(key, o);
-    return o;
-  }
-  set(key: string, value: V): void {
-    if (key.length >= CACHED_PIECE_LIMIT) return;
-    if (this.young.size >= this.limit) {
-      this.old = this.young;
-      this.young = new Map();
-    }
-    this.young.set(key, value);
-  }
-  clear(): void {
-    this.young.clear();
-    this.old.clear();
-  }
 }
 
 export class Tokenizer {

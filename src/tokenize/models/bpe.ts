@@ -8,13 +8,13 @@ import { VocabularyModel, keepKeys, optionalBoolean, optionalString, readVocabOb
 import { mulberry32 } from "../../util/random.js";
 import { byteLevelAlphabet } from "../byte-vocabulary.js";
 import { ByteStringTable } from "../../util/byte-string-table.js";
-import { CACHED_PIECE_LIMIT } from "./span-cache.js";
+import { CACHED_PIECE_LIMIT, PieceCache } from "./span-cache.js";
 import { byteValues, spellPiece, utf8Encode, type Spelling } from "./spell.js";
 
 const SHIFT = 2 ** 21; // ids stay below 2^21, so a pair packs exactly into one double
 /** Pieces longer than this (in symbols) merge with a heap; shorter ones with a linear scan, which is faster there. */
 const SCAN_LIMIT = 256;
-const CACHE_CAPACITY = 200_000;
+const CACHE_CAPACITY = 100_000;
 
 /** Merges given as (left, right, merged) id triples, spelled as token pairs. */
 export function spellMerges(ids: Int32Array, tokens: readonly (string | undefined)[]): [string, string][] {
@@ -294,7 +294,7 @@ export class BpeModel extends VocabularyModel implements Model {
   readonly type = "BPE";
   /** (left, right) → rank·SHIFT + merged id */
   private readonly merges: PairTable;
-  private readonly cache = new Map<string, Word>();
+  private readonly cache = new PieceCache<Word>(CACHE_CAPACITY);
   /** Single-code-unit characters → id (−1 not in vocabulary, −2 not looked up yet), for the no-prefix/suffix case. */
   private readonly charIds = new Int32Array(65536).fill(-2);
   private readonly random: () => number;
@@ -701,7 +701,6 @@ export class BpeModel extends VocabularyModel implements Model {
     let w = this.cache.get(piece);
     if (w) return w;
     w = this.mergeWord(piece, 0);
-    if (this.cache.size >= CACHE_CAPACITY) this.cache.clear();
     this.cache.set(piece, w);
     return w;
   }

@@ -8,6 +8,34 @@
  * text and its tokens in memory. */
 export const CACHED_PIECE_LIMIT = 256;
 
+/** A bounded map with two generations: when the young one is full it becomes the old one (the previous old one is
+ * dropped), and entries found in the old one move back. Words in use survive a turnover; a plain clear would lose
+ * them all at once. */
+export class PieceCache<V> {
+  private young = new Map<string, V>();
+  private old = new Map<string, V>();
+  constructor(private readonly limit: number) {}
+  get(key: string): V | undefined {
+    const v = this.young.get(key);
+    if (v !== undefined) return v;
+    const o = this.old.get(key);
+    if (o !== undefined) this.set(key, o);
+    return o;
+  }
+  set(key: string, value: V): void {
+    if (key.length >= CACHED_PIECE_LIMIT) return;
+    if (this.young.size >= this.limit) {
+      this.old = this.young;
+      this.young = new Map();
+    }
+    this.young.set(key, value);
+  }
+  clear(): void {
+    this.young.clear();
+    this.old.clear();
+  }
+}
+
 /** Hash of text[start, end) (FNV-1a over UTF-16 units). */
 export function spanHash(text: string, start: number, end: number): number {
   let h = 0x811c9dc5 | 0;

@@ -6,7 +6,7 @@
 import type { Json, JsonObject, Model, Token } from "../types.js";
 import { TokenizerError } from "../types.js";
 import { keepKeys, optionalBoolean } from "./vocab.js";
-import { CACHED_PIECE_LIMIT } from "./span-cache.js";
+import { CACHED_PIECE_LIMIT, PieceCache } from "./span-cache.js";
 import { byteValues, spellPiece, type Spelling } from "./spell.js";
 
 const UNK_PENALTY = 10;
@@ -51,7 +51,7 @@ export class UnigramModel implements Model {
   private readonly ids = new Map<string, number>();
   private readonly trie = new PieceTrie();
   private readonly minScore: number;
-  private readonly cache = new Map<string, Token[]>();
+  private readonly cache = new PieceCache<Token[]>(CACHE_CAPACITY);
   private readonly byteIds: Int32Array | null;
   /**
    * Score arithmetic of the Viterbi search. "float64" is HF `tokenizers` (the tokenizer.json oracle). "sentencepiece"
@@ -209,10 +209,7 @@ export class UnigramModel implements Model {
     const hit = this.cache.get(piece);
     if (hit) return hit.map((t) => ({ ...t }));
     const tokens = this.tokensOf(piece);
-    if (piece.length < CACHED_PIECE_LIMIT) {
-      if (this.cache.size >= CACHE_CAPACITY) this.cache.clear();
-      this.cache.set(piece, tokens.map((t) => ({ ...t })));
-    }
+    if (piece.length < CACHED_PIECE_LIMIT) this.cache.set(piece, tokens.map((t) => ({ ...t })));
     return tokens;
   }
 
@@ -221,10 +218,7 @@ export class UnigramModel implements Model {
     let hit = this.cache.get(piece);
     if (!hit) {
       hit = this.tokensOf(piece);
-      if (piece.length < CACHED_PIECE_LIMIT) {
-        if (this.cache.size >= CACHE_CAPACITY) this.cache.clear();
-        this.cache.set(piece, hit);
-      }
+      this.cache.set(piece, hit);
     }
     for (const t of hit) out.push(t.id);
   }
