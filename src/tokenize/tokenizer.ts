@@ -110,7 +110,6 @@ export class Tokenizer {
   private addedFor: { tokens: AddedToken[]; normalizer: Normalizer | null; model: Model };
   /** Top-level fields we do not interpret (kept for the round trip). */
   private readonly extra: JsonObject;
-  private readonly tokenCache = new PieceCache<Token[]>(CACHE_LIMIT);
   private readonly idCache = new PieceCache<number | number[]>(CACHE_LIMIT);
   /** Byte-level pieces → (id, start, end) per token, keyed by the span of the text before its byte-level spelling. */
   private readonly spanCache = new SpanIdCache(CACHE_LIMIT);
@@ -411,20 +410,18 @@ export class Tokenizer {
   private checkCaches(): void {
     const c = this.cacheOwner;
     if (c[0] !== this.model || c[1] !== this.normalizer || c[2] !== this.preTokenizer) {
-      this.tokenCache.clear();
       this.idCache.clear();
       this.spanCache.clear();
       this.cacheOwner = [this.model, this.normalizer, this.preTokenizer];
     }
   }
 
+  /** A piece's tokens for the general pipeline: its ids through the id cache, spelled by the model where it can (one
+   * cache of pieces, not a second one of tokens). */
   private tokenizePiece = (piece: string): Token[] => {
-    let t = this.tokenCache.get(piece);
-    if (t === undefined) {
-      t = this.model.tokenize(piece);
-      this.tokenCache.set(piece, t);
-    }
-    return t;
+    const ids: number[] = [];
+    this.appendIds(piece, ids);
+    return this.model.spellTokens?.(piece, ids, 0, ids.length) ?? this.model.tokenize(piece);
   };
 
   private planFor: PreTokenizer | null | undefined = undefined;
@@ -638,6 +635,11 @@ export class Tokenizer {
   }
 
   private appendIds(piece: string, out: number[]): void {
+    if (this.model.deterministic === false) {
+      // Dropout: every call draws anew (HF keeps no cache then either).
+      for (const id of this.modelIds(piece)) out.push(id);
+      return;
+    }
     const c = this.idCache.get(piece);
     if (typeof c === "number") {
       out.push(c);

@@ -53,6 +53,8 @@ export interface Model {
    * or searching again; null where the ids do not plainly spell the piece (an unknown token, say). encode() derives
    * its tokens and offsets so from the ids of its text-only path. */
   spellTokens?(piece: string, ids: ArrayLike<number>, from: number, to: number): Token[] | null;
+  /** False where tokenize draws its tokens at random (BPE dropout): its pieces are then never cached. */
+  readonly deterministic?: boolean;
   tokenToId(token: string): number | undefined;
   idToToken(id: number): string | undefined;
   /** Number of entries in the model's own vocabulary (added tokens not counted). */

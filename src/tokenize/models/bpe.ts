@@ -719,6 +719,10 @@ export class BpeModel extends VocabularyModel implements Model {
     fn(start, piece.length);
   }
 
+  get deterministic(): boolean {
+    return !this.useDropout();
+  }
+
   private useDropout(): boolean {
     return this.dropout !== null && this.dropout > 0;
   }

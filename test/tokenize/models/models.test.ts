@@ -107,6 +107,23 @@ test("BPE dropout: deterministic for a seed, 0 equals no dropout, 1 keeps single
   assert.ok(seen.size > 3, "different seeds give different segmentations");
 });
 
+test("BPE dropout through the tokenizer: each call draws anew (no piece cache), and encode()'s tokens and offsets spell its own ids", () => {
+  for (const file of [llama, gpt2]) {
+    const t = Tokenizer.fromJSON({ ...file, model: { ...(file.model as JsonObject), dropout: 0.5 } } as never);
+    const text = "Internationalization of unbelievable tokenization, again and again";
+    const seen = new Set<string>();
+    for (let i = 0; i < 10; i++) seen.add(t.encodeIds(text, { addSpecialTokens: false }).join(","));
+    assert.ok(seen.size > 1, "encodeIds repeats one draw");
+    for (let i = 0; i < 5; i++) {
+      const e = t.encode(text, { addSpecialTokens: false });
+      assert.deepEqual(e.tokens.map((tok) => t.tokenToId(tok)), e.ids);
+      // ASCII text: the tokens' spans tile it, each as long as its token.
+      assert.equal(e.offsets.map(([a, b]) => text.slice(a, b)).join(""), text);
+      e.offsets.forEach(([a, b], k) => assert.equal(b - a, e.tokens[k]!.length - (k === 0 && file === llama ? 1 : 0)));
+    }
+  }
+});
+
 test("a 200,000-character piece without spaces tokenizes in linear-ish time", () => {
   const model = modelFromJSON(llama.model as JsonObject, "m");
   const piece = (s: number, unit: string) => "▁" + unit.repeat(s / 10);
