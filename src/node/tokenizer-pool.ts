@@ -3,7 +3,7 @@ import type { Worker } from "node:worker_threads";
 import { startModuleWorker } from "./module-worker.js";
 import { availableParallelism } from "node:os";
 import { Tokenizer, type EncodeOptions } from "../tokenize/tokenizer.js";
-import { Encoding, flatOffsets, TYPED_OFFSETS_FROM } from "../tokenize/encoding.js";
+import { Encoding, flatOffsets } from "../tokenize/encoding.js";
 import { padEncodings, restoreSequenceRanges, sequenceRangeEntries } from "../tokenize/encoding-ops.js";
 import { TokenizerError } from "../tokenize/types.js";
 
@@ -49,15 +49,8 @@ export function packEncodings(encodings: Encoding[], spell: (id: number) => stri
   let k = 0;
   for (const e of encodings) {
     const n = e.ids.length;
-    if (n >= TYPED_OFFSETS_FROM) spans.set(e.offsetSpans, 2 * k);
-    else {
-      // A short encoding keeps its offsets as pairs (see flatOffsets): read them, no typed copy.
-      const offsets = e.offsets;
-      for (let i = 0; i < n; i++) {
-        spans[2 * (k + i)] = offsets[i]![0];
-        spans[2 * (k + i) + 1] = offsets[i]![1];
-      }
-    }
+    // As held: flat, no pair per token and no typed copy of a short encoding's plain array.
+    spans.set(e.heldSpans(), 2 * k);
     columns.set(e.ids, k);
     columns.set(e.typeIds, total + k);
     columns.set(e.specialTokensMask, 2 * total + k);
@@ -98,13 +91,23 @@ function unpackEncodings(p: PackedEncodings, spell: (id: number) => string | und
   const out: Encoding[] = [];
   let k = 0;
   let at = 0;
-  const nullable = (a: Int32Array) => Array.from(a, (v) => (v < 0 ? null : v));
+  // Plain loops: Array.from over a typed array, with a mapping function above all, costs several times more.
+  const plain = (a: Int32Array) => {
+    const out = new Array<number>(a.length);
+    for (let i = 0; i < a.length; i++) out[i] = a[i]!;
+    return out;
+  };
+  const nullable = (a: Int32Array) => {
+    const out = new Array<number | null>(a.length);
+    for (let i = 0; i < a.length; i++) out[i] = a[i]! < 0 ? null : a[i]!;
+    return out;
+  };
   p.lengths.forEach((n, j) => {
     const t = k;
     const textAt = at;
     for (let i = 0; i < n; i++) at += Math.max(0, p.tokenLengths[t + i]!);
     const column = (c: number) => p.columns.subarray(c * total + t, c * total + t + n);
-    const e = Encoding.deferred(Array.from(column(0)), p.inputs[j]!, () => {
+    const e = Encoding.deferred(plain(column(0)), p.inputs[j]!, () => {
       const tokens = new Array<string>(n);
       for (let i = 0, u = textAt; i < n; i++) {
         const len = p.tokenLengths[t + i]!;
@@ -113,9 +116,9 @@ function unpackEncodings(p: PackedEncodings, spell: (id: number) => string | und
       const offsetSpans = flatOffsets(n);
       for (let i = 0; i < 2 * n; i++) offsetSpans[i] = p.spans[2 * t + i]!;
       return {
-        typeIds: Array.from(column(1)),
-        specialTokensMask: Array.from(column(2)),
-        attentionMask: Array.from(column(3)),
+        typeIds: plain(column(1)),
+        specialTokensMask: plain(column(2)),
+        attentionMask: plain(column(3)),
         sequenceIds: nullable(column(4)),
         wordIds: nullable(column(5)),
         tokens,
