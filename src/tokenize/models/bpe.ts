@@ -673,20 +673,48 @@ export class BpeModel extends VocabularyModel implements Model {
     const ids: number[] = [];
     const lens: number[] = [];
     this.initialSymbols(piece, ids, lens);
-    if (dropout > 0 || ids.length > SCAN_LIMIT) {
+    if (dropout > 0) {
       const sym = Int32Array.from(ids);
       const len = Int32Array.from(lens);
       const m = this.mergeHeap(sym, len, sym.length, dropout);
       return { ids: sym.slice(0, m), lens: len.slice(0, m) };
     }
-    const n0 = ids.length;
+    // The runs between cuts merge on their own (no merge crosses a cut): a Llama line of words costs the sum of its
+    // words' squares in the linear scan, not the square of its length, and nothing is allocated per word.
+    const word: Word = { ids: new Int32Array(ids.length), lens: new Int32Array(ids.length) };
+    const cut = this.cutBefore;
+    let n = 0;
+    let start = 0;
+    for (let i = 1, at = lens[0] ?? 0; i < ids.length; at += lens[i]!, i++) {
+      if (cut >= 0 && lens[i]! > 0 && piece.charCodeAt(at) === cut && piece.charCodeAt(at - 1) !== cut) {
+        n = this.mergeRun(ids, lens, start, i, word, n);
+        start = i;
+      }
+    }
+    n = this.mergeRun(ids, lens, start, ids.length, word, n);
+    return { ids: word.ids.slice(0, n), lens: word.lens.slice(0, n) };
+  }
+
+  /** Merges symbols [start, end) alone and writes the result into `out` from index `at`; returns the new end. */
+  private mergeRun(ids: number[], lens: number[], start: number, end: number, out: Word, at: number): number {
+    const n0 = end - start;
+    if (n0 > SCAN_LIMIT) {
+      const sym = Int32Array.from(ids.slice(start, end));
+      const len = Int32Array.from(lens.slice(start, end));
+      const m = this.mergeHeap(sym, len, n0, 0);
+      out.ids.set(sym.subarray(0, m), at);
+      out.lens.set(len.subarray(0, m), at);
+      return at + m;
+    }
     if (scratchIds.length < n0) growScratch(n0);
     for (let i = 0; i < n0; i++) {
-      scratchIds[i] = ids[i]!;
-      scratchLens[i] = lens[i]!;
+      scratchIds[i] = ids[start + i]!;
+      scratchLens[i] = lens[start + i]!;
     }
-    const n = this.mergeScan(n0);
-    return { ids: scratchIds.slice(0, n), lens: scratchLens.slice(0, n) };
+    const m = this.mergeScan(n0);
+    out.ids.set(scratchIds.subarray(0, m), at);
+    out.lens.set(scratchLens.subarray(0, m), at);
+    return at + m;
   }
 
   private cachedWord(piece: string): Word {
