@@ -9,6 +9,7 @@ import { mulberry32 } from "../../util/random.js";
 import { byteLevelAlphabet } from "../byte-vocabulary.js";
 import { ByteStringTable } from "../../util/byte-string-table.js";
 import { CACHED_PIECE_LIMIT, PieceCache } from "./span-cache.js";
+import { PairTable } from "./pair-table.js";
 import { byteValues, spellPiece, utf8Encode, type Spelling } from "./spell.js";
 
 const SHIFT = 2 ** 21; // ids stay below 2^21, so a pair packs exactly into one double
@@ -36,75 +37,6 @@ export function mergeRankOf(packed: number): number {
 /** The merged id of a packed merge value. */
 export function mergedIdOf(packed: number): number {
   return packed % SHIFT;
-}
-
-/**
- * Open-addressing hash table (left id, right id) → rank·SHIFT + merged id (−1: no merge): the merge lookup of the hot
- * loop, without the boxing and hashing cost of a Map keyed by doubles. With a `resolve` function it is a cache: a
- * pair not seen yet is resolved on first lookup and remembered, merge or not (MergeRule).
- */
-class PairTable {
-  private keys: Int32Array;
-  private values: Float64Array;
-  private mask: number;
-  private count = 0;
-
-  constructor(
-    capacity: number,
-    private readonly resolve: ((a: number, b: number) => number) | null = null,
-  ) {
-    let size = 16;
-    while (size < capacity * 2) size *= 2;
-    this.keys = new Int32Array(size * 2).fill(-1);
-    this.values = new Float64Array(size);
-    this.mask = size - 1;
-  }
-
-  private slot(a: number, b: number): number {
-    return (Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 0x7f4a7c15, 0x85ebca6b)) & this.mask;
-  }
-
-  set(a: number, b: number, value: number): void {
-    for (let i = this.slot(a, b); ; i = (i + 1) & this.mask) {
-      const k = this.keys[2 * i]!;
-      if (k === -1 || (k === a && this.keys[2 * i + 1] === b)) {
-        if (k === -1 && ++this.count * 2 > this.mask + 1) {
-          this.grow();
-          this.set(a, b, value);
-          return;
-        }
-        this.keys[2 * i] = a;
-        this.keys[2 * i + 1] = b;
-        this.values[i] = value;
-        return;
-      }
-    }
-  }
-
-  /** The packed value, or −1 when the pair has no merge. */
-  get(a: number, b: number): number {
-    for (let i = this.slot(a, b); ; i = (i + 1) & this.mask) {
-      const k = this.keys[2 * i]!;
-      if (k === a && this.keys[2 * i + 1] === b) return this.values[i]!;
-      if (k === -1) return this.resolve === null ? -1 : this.resolveMiss(a, b);
-    }
-  }
-
-  private resolveMiss(a: number, b: number): number {
-    const value = this.resolve!(a, b);
-    this.set(a, b, value);
-    return value;
-  }
-
-  private grow(): void {
-    const { keys, values } = this;
-    const size = 2 * (this.mask + 1);
-    this.keys = new Int32Array(size * 2).fill(-1);
-    this.values = new Float64Array(size);
-    this.mask = size - 1;
-    this.count = 0;
-    for (let i = 0; i < values.length; i++) if (keys[2 * i] !== -1) this.set(keys[2 * i]!, keys[2 * i + 1]!, values[i]!);
-  }
 }
 
 /**

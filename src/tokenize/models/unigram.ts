@@ -7,42 +7,40 @@ import type { Json, JsonObject, Model, Token } from "../types.js";
 import { TokenizerError } from "../types.js";
 import { keepKeys, optionalBoolean } from "./vocab.js";
 import { CACHED_PIECE_LIMIT, PieceCache } from "./span-cache.js";
-import { byteValues, spellPiece, type Spelling } from "./spell.js";
+import { byteValues, spellPiece, utf8Encode, type Spelling } from "./spell.js";
+import { PairTable } from "./pair-table.js";
 
 const UNK_PENALTY = 10;
 const CACHE_CAPACITY = 100_000;
 
-/** A trie over UTF-16 code units: child lookups through one map keyed by (node, unit). */
+/** A trie over UTF-16 code units: child lookups in one table keyed by (node, unit). */
 class PieceTrie {
-  private readonly children = new Map<number, number>();
-  private terminal: number[] = [-1];
+  private readonly children = new PairTable(1024);
+  /** The piece id ending at each node, −1 where none does. */
+  terminal = new Int32Array(1024).fill(-1);
   private nodes = 1;
 
   insert(piece: string, id: number): void {
     let node = 0;
     for (let i = 0; i < piece.length; i++) {
-      const key = node * 65536 + piece.charCodeAt(i);
-      let child = this.children.get(key);
-      if (child === undefined) {
+      let child = this.children.get(node, piece.charCodeAt(i));
+      if (child < 0) {
         child = this.nodes++;
-        this.children.set(key, child);
-        this.terminal.push(-1);
+        this.children.set(node, piece.charCodeAt(i), child);
+        if (child >= this.terminal.length) {
+          const grown = new Int32Array(2 * this.terminal.length).fill(-1);
+          grown.set(this.terminal);
+          this.terminal = grown;
+        }
       }
       node = child;
     }
     this.terminal[node] = id;
   }
 
-  /** Calls fn(id, end) for each piece that starts at `start`, shortest first. */
-  walk(text: string, start: number, fn: (id: number, end: number) => void): void {
-    let node = 0;
-    for (let i = start; i < text.length; i++) {
-      const child = this.children.get(node * 65536 + text.charCodeAt(i));
-      if (child === undefined) return;
-      node = child;
-      const id = this.terminal[node]!;
-      if (id >= 0) fn(id, i + 1);
-    }
+  /** The child of `node` by `unit`, or −1. */
+  child(node: number, unit: number): number {
+    return this.children.get(node, unit);
   }
 }
 
@@ -51,6 +49,8 @@ export class UnigramModel implements Model {
   private readonly ids = new Map<string, number>();
   private readonly trie = new PieceTrie();
   private readonly minScore: number;
+  /** Each piece's score (pieces[id][1]), for the search's inner loop. */
+  private readonly scores: Float64Array;
   private readonly cache = new PieceCache<Token[]>(CACHE_CAPACITY);
   private readonly byteIds: Int32Array | null;
   /**
@@ -78,6 +78,7 @@ export class UnigramModel implements Model {
       if (piece.length > 0) this.trie.insert(piece, id);
     });
     this.minScore = min;
+    this.scores = Float64Array.from(pieces, (p) => p[1]);
     if (unkId !== null && (unkId < 0 || unkId >= pieces.length)) throw new TokenizerError(`Unigram: unk_id ${unkId} is outside the vocabulary of ${pieces.length} pieces`);
     if (byteFallback) {
       this.byteIds = new Int32Array(256);
@@ -124,6 +125,8 @@ export class UnigramModel implements Model {
     const via = new Int32Array(n + 1).fill(-1);
     const unkScore = spm ? Math.fround(this.minScore - UNK_PENALTY) : this.minScore - UNK_PENALTY;
     const unk = this.unkId;
+    const trie = this.trie;
+    const scores = this.scores;
     from[0] = 0;
     for (let start = 0; start < n; ) {
       const c = text.charCodeAt(start);
@@ -135,16 +138,21 @@ export class UnigramModel implements Model {
       }
       const here = score[start]!;
       let single = false;
-      this.trie.walk(text, start, (id, end) => {
-        if (skip && this.unmatchable.has(id)) return;
-        const s = here + this.pieces[id]![1];
+      // Every piece that starts here, shortest first.
+      for (let i = start, node = 0; i < n; i++) {
+        node = trie.child(node, text.charCodeAt(i));
+        if (node < 0) break;
+        const id = trie.terminal[node]!;
+        if (id < 0 || (skip && this.unmatchable.has(id))) continue;
+        const end = i + 1;
+        const s = here + scores[id]!;
         if (from[end]! < 0 || s > score[end]!) {
           score[end] = s;
           from[end] = start;
           via[end] = id;
         }
         if (end - start === width) single = true;
-      });
+      }
       if (!single) {
         if (unk === null) throw new TokenizerError(`Unigram: ${JSON.stringify(text.slice(start, start + width))} is not covered by any piece and the model has no unk_id`);
         const end = start + width;
@@ -186,20 +194,27 @@ export class UnigramModel implements Model {
       const start = triples[k]!;
       const end = triples[k + 1]!;
       const via = triples[k + 2]!;
+      if (via >= 0) {
+        out.push({ id: via, value: this.pieces[via]![0], start, end });
+        continue;
+      }
       const text = piece.slice(start, end);
-      let id = via >= 0 ? via : this.ids.get(text) ?? -1;
+      let id = this.ids.get(text) ?? -1;
       if (id < 0) {
         if (this.byteIds) {
-          const bytes = new TextEncoder().encode(text);
-          if (bytes.every((b) => this.byteIds![b]! >= 0)) {
-            for (const b of bytes) out.push({ id: this.byteIds[b]!, value: this.pieces[this.byteIds[b]!]![0], start, end });
+          const n = utf8Encode(text, byteScratch);
+          const bytes = byteScratch.bytes;
+          let all = true;
+          for (let k = 0; k < n; k++) if (this.byteIds[bytes[k]!]! < 0) all = false;
+          if (all) {
+            for (let k = 0; k < n; k++) out.push({ id: this.byteIds[bytes[k]!]!, value: this.pieces[this.byteIds[bytes[k]!]!]![0], start, end });
             continue;
           }
         }
         id = this.unkId!;
       }
       // An unknown token carries the text it covers, as HF reports it.
-      out.push({ id, value: via >= 0 ? this.pieces[id]![0] : text, start, end });
+      out.push({ id, value: text, start, end });
     }
     return out;
   }
@@ -257,3 +272,6 @@ export class UnigramModel implements Model {
     return json;
   }
 }
+
+/** The UTF-8 bytes of an unknown segment, for the byte fallback. */
+const byteScratch = { bytes: new Uint8Array(64) };
