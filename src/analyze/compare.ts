@@ -120,7 +120,7 @@ export function compareTokenizers(tokenizers: NamedTokenizer[], corpus: CorpusTe
     tokenizers.forEach(({ name, tokenizer }, k) => {
       options.onProgress?.(`${name} on ${t.name}`);
       const counts = countText(tokenizer, t.text, undefined, words);
-      pooled[k] = addCounts(pooled[k]!, counts);
+      addCounts(pooled[k]!, counts);
       tokensOf.set(key(name, t.name), counts.tokens);
       const unigram = heldBytes === 0 ? null : unigramBitsPerByte(idCounts(idsOf(tokenizer, fit)), idsOf(tokenizer, held), heldBytes, vocabs[k]!);
       rows[k]!.push({

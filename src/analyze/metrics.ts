@@ -147,18 +147,17 @@ export function countText(tokenizer: MeasurableTokenizer, text: string, locale?:
   };
 }
 
-/** Adds b's counts into a (pooling several texts). */
+/** Adds b's counts into a, in place (pooling several texts: a copy per text would copy the pool's map each time);
+ * returns a. */
 export function addCounts(a: TextCounts, b: TextCounts): TextCounts {
-  const tokenCounts = new Map(a.tokenCounts);
+  const tokenCounts = a.tokenCounts;
   for (const [id, n] of b.tokenCounts) tokenCounts.set(id, (tokenCounts.get(id) ?? 0) + n);
-  return {
-    bytes: a.bytes + b.bytes,
-    chars: a.chars + b.chars,
-    words: a.words + b.words,
-    tokens: a.tokens + b.tokens,
-    continuedWords: a.continuedWords + b.continuedWords,
-    tokenCounts,
-  };
+  a.bytes += b.bytes;
+  a.chars += b.chars;
+  a.words += b.words;
+  a.tokens += b.tokens;
+  a.continuedWords += b.continuedWords;
+  return a;
 }
 
 export function emptyCounts(): TextCounts {
