@@ -67,3 +67,35 @@ test("compare: parity premium, normalised sequence length and clear errors", asy
   assert.throws(() => compareTokenizers([{ name: "gpt-2", tokenizer: gpt2 }], [{ name: "x", text: "" }]), /corpus text "x" is empty/);
   assert.throws(() => compareTokenizers([{ name: "gpt-2", tokenizer: gpt2 }], corpus, { pivot: "fra_Latn" }), /pivot text "fra_Latn" is not in the corpus/);
 });
+
+test("word spans do not depend on the chunk size the text is segmented in (FLORES, spaced and unspaced scripts)", () => {
+  for (const [lang, locale] of [["eng_Latn", "en"], ["tha_Thai", "th"], ["jpn_Jpan", "ja"], ["khm_Khmr", "km"]] as const) {
+    const text = petrovText(lang).slice(0, 60_000);
+    assert.deepEqual(wordSpans(text, locale), wordSpans(text, locale, 8192), lang);
+  }
+});
+
+test("countText reads Llama 2's offsets and ids in one pass: the same counts as ids and offsets of separate encodes", async () => {
+  const llama = await Tokenizer.fromFile("../shared/data/tokenizers/llama.json");
+  for (const lang of ["eng_Latn", "amh_Ethi", "zho_Hans"]) {
+    const text = petrovText(lang).slice(0, 40_000);
+    const counts = countText(llama, text, undefined, wordSpans(text));
+    // Ids first (the text-only path), then offsets of another encode (the pipeline): what countText must agree with.
+    const ids = llama.encode(text, { addSpecialTokens: false }).ids;
+    const both = llama.encode(text, { addSpecialTokens: false });
+    const spans = Array.from(both.offsetSpans);
+    assert.deepEqual(both.ids, ids, `${lang}: ids read after offsets`);
+    assert.equal(counts.tokens, ids.length);
+    const tally = new Map<number, number>();
+    for (const id of ids) tally.set(id, (tally.get(id) ?? 0) + 1);
+    assert.deepEqual([...counts.tokenCounts].sort((a, b) => a[0] - b[0]), [...tally].sort((a, b) => a[0] - b[0]));
+    let continued = 0;
+    for (const [ws, we] of wordSpans(text)) {
+      let covering = 0;
+      for (let k = 0; k < ids.length; k++) if (spans[2 * k]! < we && spans[2 * k + 1]! > ws) covering++;
+      if (covering >= 2) continued++;
+    }
+    assert.equal(counts.continuedWords, continued, lang);
+    assert.deepEqual(both.sequenceRanges, new Map([[0, [0, ids.length]]]));
+  }
+});
