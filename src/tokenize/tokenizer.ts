@@ -23,7 +23,7 @@ import {
   type TruncationOptions,
 } from "./encoding-ops.js";
 import { modelFromJSON } from "./models/index.js";
-import { PieceCache, SpanIdCache } from "./models/span-cache.js";
+import { CACHED_PIECE_LIMIT, PieceCache, SpanIdCache } from "./models/span-cache.js";
 import { normalizerFromJSON } from "./normalizers/index.js";
 import { PreTokenizedString } from "./pretokenized.js";
 import { preTokenizerFromJSON } from "./pretokenizers/index.js";
@@ -647,6 +647,11 @@ export class Tokenizer {
     }
     if (c !== undefined) {
       for (let k = 0; k < c.length; k++) out.push(c[k]!);
+      return;
+    }
+    if (piece.length >= CACHED_PIECE_LIMIT && this.model.tokenizeIds) {
+      // Not cached: straight into `out`, with no array of its own (a long piece has as many ids as a text).
+      this.model.tokenizeIds(piece, out);
       return;
     }
     const ids = this.modelIds(piece);
