@@ -36,6 +36,23 @@ function cpLen(s: string, i: number): number {
   return 1;
 }
 
+/** Writes the identity alignment of s's units from `from` on (each unit spans its own character) into out[at…]. */
+function identitySpans(s: string, from: number, out: Int32Array, at: number): void {
+  for (let i = from, w = at; i < s.length; ) {
+    const c = s.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdbff || i + 1 >= s.length || (s.charCodeAt(i + 1) & 0xfc00) !== 0xdc00) {
+      out[w++] = i;
+      out[w++] = ++i;
+      continue;
+    }
+    out[w++] = i;
+    out[w++] = i + 2;
+    out[w++] = i;
+    out[w++] = i + 2;
+    i += 2;
+  }
+}
+
 /** Whether a one-unit string is half of a surrogate pair. */
 function isSurrogate(unit: string): boolean {
   return (unit.charCodeAt(0) & 0xf800) === 0xd800;
@@ -202,16 +219,8 @@ export class NormalizedString {
   /** The alignment table (built on first use when it is still the identity). */
   alignments(): Int32Array {
     if (this.align) return this.align;
-    const s = this.normalized;
-    const a = new Int32Array(s.length * 2);
-    for (let i = 0; i < s.length; ) {
-      const n = cpLen(s, i);
-      for (let k = 0; k < n; k++) {
-        a[2 * (i + k)] = i;
-        a[2 * (i + k) + 1] = i + n;
-      }
-      i += n;
-    }
+    const a = new Int32Array(this.normalized.length * 2);
+    identitySpans(this.normalized, 0, a, 0);
     this.align = a;
     return a;
   }
@@ -372,12 +381,18 @@ export class NormalizedString {
     // replaces the first old one and takes its first unit's span; the other added characters and the old first one,
     // inserted after it, take the span of its last unit.
     const n = cpLen(old, 0);
-    const a = this.alignments();
+    const a = this.align;
     const lead = cpLen(s, 0);
-    const na = new Int32Array(a.length + 2 * s.length);
-    for (let u = 0; u < lead; u++) (na[2 * u] = a[0]!), (na[2 * u + 1] = a[1]!);
-    for (let u = lead; u < s.length + n; u++) (na[2 * u] = a[2 * (n - 1)]!), (na[2 * u + 1] = a[2 * (n - 1) + 1]!);
-    na.set(a.subarray(2 * n), 2 * (s.length + n));
+    const na = new Int32Array(2 * (old.length + s.length));
+    // Still the identity: the first character spans [0, n) in every unit, and the rest is written straight in.
+    const firstStart = a ? a[0]! : 0;
+    const firstEnd = a ? a[1]! : n;
+    const lastStart = a ? a[2 * (n - 1)]! : 0;
+    const lastEnd = a ? a[2 * (n - 1) + 1]! : n;
+    for (let u = 0; u < lead; u++) (na[2 * u] = firstStart), (na[2 * u + 1] = firstEnd);
+    for (let u = lead; u < s.length + n; u++) (na[2 * u] = lastStart), (na[2 * u + 1] = lastEnd);
+    if (a) na.set(a.subarray(2 * n), 2 * (s.length + n));
+    else identitySpans(old, n, na, 2 * (s.length + n));
     this.normalized = s + old;
     this.align = na;
   }
