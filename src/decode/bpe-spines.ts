@@ -2,6 +2,7 @@
 // l·r into [l, r] exactly when no merge across the boundary fires before l and r are complete.
 
 import { mergedIdOf, mergeRankOf, type BpeModel } from "../tokenize/models/bpe.js";
+import { utf8OfCodePoint } from "../tokenize/models/spell.js";
 import { byteFallbackToken, byteFallbackValue } from "../tokenize/decoders/byte-fallback.js";
 import type { TokenByteTable } from "./token-bytes.js";
 import { concatBytes } from "./utf8.js";
@@ -23,36 +24,13 @@ class FallbackBytes {
     const buf = new Uint8Array(4);
     for (let cp = 0; cp <= 0x10ffff; cp++) {
       if ((cp >= 0xd800 && cp <= 0xdfff) || has[cp]) continue;
-      const n = utf8Of(cp, buf);
+      const n = utf8OfCodePoint(cp, buf);
       this.starts[buf[0]!] = 1;
       this.ends[buf[n - 1]!] = 1;
       for (let k = 0; k < n; k++) this.occurs[buf[k]!] = 1;
       for (let k = 0; k + 1 < n; k++) this.inner[(buf[k]! << 8) | buf[k + 1]!] = 1;
     }
   }
-}
-
-function utf8Of(cp: number, out: Uint8Array): number {
-  if (cp < 0x80) {
-    out[0] = cp;
-    return 1;
-  }
-  if (cp < 0x800) {
-    out[0] = 0xc0 | (cp >> 6);
-    out[1] = 0x80 | (cp & 63);
-    return 2;
-  }
-  if (cp < 0x10000) {
-    out[0] = 0xe0 | (cp >> 12);
-    out[1] = 0x80 | ((cp >> 6) & 63);
-    out[2] = 0x80 | (cp & 63);
-    return 3;
-  }
-  out[0] = 0xf0 | (cp >> 18);
-  out[1] = 0x80 | ((cp >> 12) & 63);
-  out[2] = 0x80 | ((cp >> 6) & 63);
-  out[3] = 0x80 | (cp & 63);
-  return 4;
 }
 
 /**

@@ -613,7 +613,8 @@ export class BpeModel extends VocabularyModel implements Model {
     }
     // The runs between cuts merge on their own (no merge crosses a cut): a Llama line of words costs the sum of its
     // words' squares in the linear scan, not the square of its length, and nothing is allocated per word.
-    const word: Word = { ids: new Int32Array(ids.length), lens: new Int32Array(ids.length) };
+    if (wordIds.length < ids.length) (wordIds = new Int32Array(2 * ids.length)), (wordLens = new Int32Array(2 * ids.length));
+    const word: Word = { ids: wordIds, lens: wordLens };
     const cut = this.cutBefore;
     let n = 0;
     let start = 0;
@@ -631,12 +632,9 @@ export class BpeModel extends VocabularyModel implements Model {
   private mergeRun(ids: number[], lens: number[], start: number, end: number, out: Word, at: number): number {
     const n0 = end - start;
     if (n0 > SCAN_LIMIT) {
-      const sym = Int32Array.from(ids.slice(start, end));
-      const len = Int32Array.from(lens.slice(start, end));
-      const m = this.mergeHeap(sym, len, n0, 0);
-      out.ids.set(sym.subarray(0, m), at);
-      out.lens.set(len.subarray(0, m), at);
-      return at + m;
+      // The heap merges in place: the run is copied into `out` and merged there.
+      for (let i = 0; i < n0; i++) (out.ids[at + i] = ids[start + i]!), (out.lens[at + i] = lens[start + i]!);
+      return at + this.mergeHeap(out.ids.subarray(at, end - start + at), out.lens.subarray(at, end - start + at), n0, 0);
     }
     if (scratchIds.length < n0) growScratch(n0);
     for (let i = 0; i < n0; i++) {
@@ -777,6 +775,10 @@ export class BpeModel extends VocabularyModel implements Model {
     });
   }
 }
+
+/** Where mergeWord gathers a piece's merged runs before its result is sliced out (reused across calls). */
+let wordIds = new Int32Array(256);
+let wordLens = new Int32Array(256);
 
 /** The UTF-8 bytes of one character (with a prefix or suffix: a few more) for pushBytes. */
 const byteScratch = { bytes: new Uint8Array(64) };

@@ -60,13 +60,15 @@ function spellBytes(piece: string, pos: number, ids: ArrayLike<number>, from: nu
   let at = pos;
   while (q < to) {
     if (at >= piece.length) return -1;
+    // A lone surrogate's own three bytes are written by no model's fallback (TextEncoder writes U+FFFD): such a
+    // piece fails here and is left to the model.
     const c = piece.codePointAt(at)!;
     const units = c > 0xffff ? 2 : 1;
-    const n = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+    const n = utf8OfCodePoint(c, charBytes);
     if (q + n > to) return -1;
     for (let k = 0; k < n; k++) {
       const id = ids[q + k]!;
-      if (s.byteOf![id] !== utf8Byte(c, n, k)) return -1;
+      if (s.byteOf![id] !== charBytes[k]) return -1;
       out.push({ id, value: s.tokens[id] ?? "", start: at, end: at + units });
     }
     q += n;
@@ -76,14 +78,32 @@ function spellBytes(piece: string, pos: number, ids: ArrayLike<number>, from: nu
   return at;
 }
 
-/** Byte k of the n-byte UTF-8 form of code point c (a lone surrogate gets its own three bytes, which no model's
- * fallback writes: such a piece is left to the model). */
-function utf8Byte(c: number, n: number, k: number): number {
-  if (n === 1) return c;
-  const lead = n === 2 ? 0xc0 : n === 3 ? 0xe0 : 0xf0;
-  const shift = 6 * (n - 1 - k);
-  return k === 0 ? lead | (c >> shift) : 0x80 | ((c >> shift) & 0x3f);
+/** Writes the UTF-8 bytes of code point `cp` into out[at…] and returns how many (1–4). */
+export function utf8OfCodePoint(cp: number, out: Uint8Array, at = 0): number {
+  if (cp < 0x80) {
+    out[at] = cp;
+    return 1;
+  }
+  if (cp < 0x800) {
+    out[at] = 0xc0 | (cp >> 6);
+    out[at + 1] = 0x80 | (cp & 63);
+    return 2;
+  }
+  if (cp < 0x10000) {
+    out[at] = 0xe0 | (cp >> 12);
+    out[at + 1] = 0x80 | ((cp >> 6) & 63);
+    out[at + 2] = 0x80 | (cp & 63);
+    return 3;
+  }
+  out[at] = 0xf0 | (cp >> 18);
+  out[at + 1] = 0x80 | ((cp >> 12) & 63);
+  out[at + 2] = 0x80 | ((cp >> 6) & 63);
+  out[at + 3] = 0x80 | (cp & 63);
+  return 4;
 }
+
+/** The bytes of the character spellBytes is checking. */
+const charBytes = new Uint8Array(4);
 
 /** Writes the UTF-8 bytes of `s` into `out` (grown when short) and returns how many; a lone surrogate is written as
  * U+FFFD, as TextEncoder writes it. */
@@ -100,8 +120,7 @@ export function utf8Encode(s: string, out: { bytes: Uint8Array }): number {
         i++;
       } else c = 0xfffd;
     }
-    const len = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
-    for (let k = 0; k < len; k++) b[n++] = utf8Byte(c, len, k);
+    n += utf8OfCodePoint(c, b, n);
   }
   return n;
 }
