@@ -27,7 +27,7 @@ export function isWhitespace(c: number): boolean {
 }
 
 /** UTF-16 length of the code point at s[i]. */
-function cpLen(s: string, i: number): number {
+export function cpLen(s: string, i: number): number {
   const c = s.charCodeAt(i);
   if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
     const d = s.charCodeAt(i + 1);
@@ -196,7 +196,8 @@ export class NormalizedString {
   /** The normalized text. */
   normalized: string;
   /** For each normalized UTF-16 unit i: the original span [align[2i], align[2i+1]) (relative to `original`).
-   * null means the identity (normalized === original, nothing transformed yet). */
+   * null means the identity: unit i spans [i, i + 1) (a surrogate pair its character), as when nothing has been
+   * transformed yet or only one unit was replaced by one unit. */
   private align: Int32Array | null;
   /** Where `original` starts in the whole input text. */
   readonly originalShift: number;
@@ -251,7 +252,7 @@ export class NormalizedString {
   /** The piece covering normalized [start, end), keeping alignments (HF's slice on a normalized range). */
   slice(start: number, end: number): NormalizedString {
     if (!this.align) {
-      return new NormalizedString(this.original.slice(start, end), undefined, null, this.originalShift + start);
+      return new NormalizedString(this.original.slice(start, end), this.normalized.slice(start, end), null, this.originalShift + start);
     }
     const a = this.align;
     let os: number;
@@ -414,9 +415,8 @@ export class NormalizedString {
   replace(pattern: string | RegExp, content: string): void {
     if (typeof pattern === "string" && pattern.length === 1 && content.length === 1 && !isSurrogate(pattern) && !isSurrogate(content)) {
       // One unit for one (" " → "▁"): each new unit takes the span of the unit it replaces, its own: the alignments
-      // stay as they are (made explicit first: a null table means the text is still the original).
-      this.alignments();
-      this.normalized = this.normalized.split(pattern).join(content);
+      // stay as they are, the identity included (no table is built for it).
+      this.normalized = this.normalized.replaceAll(pattern, () => content);
       return;
     }
     const matches = findMatches(this.normalized, pattern);

@@ -51,7 +51,7 @@ export class UnigramModel implements Model {
   private readonly minScore: number;
   /** Each piece's score (pieces[id][1]), for the search's inner loop. */
   private readonly scores: Float64Array;
-  private readonly cache = new PieceCache<Token[]>(CACHE_CAPACITY);
+  private readonly cache = new PieceCache<Int32Array | Token[]>(CACHE_CAPACITY);
   private readonly byteIds: Int32Array | null;
   /**
    * Score arithmetic of the Viterbi search. "float64" is HF `tokenizers` (the tokenizer.json oracle). "sentencepiece"
@@ -115,19 +115,52 @@ export class UnigramModel implements Model {
     }
   }
 
-  /** Best segmentation as [start, end, id] triples (id −1 for fused unknown runs). */
-  private viterbi(text: string): Int32Array {
+  /** The search's scratch, grown to the longest piece seen: one search allocates nothing. */
+  private score32 = new Float32Array(0);
+  private score64 = new Float64Array(0);
+  private from = new Int32Array(0);
+  private via = new Int32Array(0);
+  /** The best path's [start, end, id] triples (id −1 for a fused unknown run), in text order. */
+  private triples = new Int32Array(0);
+
+  /** Each trie node's piece id as the search sees it: −1 where none ends or the piece is unmatchable. */
+  private get searchTerminal(): Int32Array {
+    if (this.searchTerminalFor !== this.unmatchable) {
+      const terminal = this.trie.terminal.slice();
+      for (let node = 0; node < terminal.length; node++) if (terminal[node]! >= 0 && this.unmatchable.has(terminal[node]!)) terminal[node] = -1;
+      this.searchTerminalCache = terminal;
+      this.searchTerminalFor = this.unmatchable;
+    }
+    return this.searchTerminalCache!;
+  }
+  private searchTerminalCache: Int32Array | null = null;
+  private searchTerminalFor: ReadonlySet<number> | null = null;
+
+  /** Best segmentation into this.triples; returns the number of triples. */
+  private viterbi(text: string): number {
     const n = text.length;
+    if (this.from.length < n + 1) {
+      const size = Math.max(n + 1, 2 * this.from.length);
+      this.from = new Int32Array(size);
+      this.via = new Int32Array(size);
+      if (this.scoreArithmetic === "sentencepiece") this.score32 = new Float32Array(size);
+      else this.score64 = new Float64Array(size);
+      this.triples = new Int32Array(3 * size);
+    }
     const spm = this.scoreArithmetic === "sentencepiece";
-    const skip = this.unmatchable.size > 0;
-    const score = spm ? new Float32Array(n + 1) : new Float64Array(n + 1);
-    const from = new Int32Array(n + 1).fill(-1);
-    const via = new Int32Array(n + 1).fill(-1);
+    if (spm && this.score32.length < n + 1) this.score32 = new Float32Array(this.from.length);
+    if (!spm && this.score64.length < n + 1) this.score64 = new Float64Array(this.from.length);
+    const score = spm ? this.score32 : this.score64;
+    const from = this.from;
+    const via = this.via;
+    from.fill(-1, 0, n + 1);
     const unkScore = spm ? Math.fround(this.minScore - UNK_PENALTY) : this.minScore - UNK_PENALTY;
     const unk = this.unkId;
     const trie = this.trie;
+    const terminal = this.searchTerminal;
     const scores = this.scores;
     from[0] = 0;
+    score[0] = 0;
     for (let start = 0; start < n; ) {
       const c = text.charCodeAt(start);
       const width = c >= 0xd800 && c <= 0xdbff && start + 1 < n && (text.charCodeAt(start + 1) & 0xfc00) === 0xdc00 ? 2 : 1;
@@ -142,8 +175,8 @@ export class UnigramModel implements Model {
       for (let i = start, node = 0; i < n; i++) {
         node = trie.child(node, text.charCodeAt(i));
         if (node < 0) break;
-        const id = trie.terminal[node]!;
-        if (id < 0 || (skip && this.unmatchable.has(id))) continue;
+        const id = terminal[node]!;
+        if (id < 0) continue;
         const end = i + 1;
         const s = here + scores[id]!;
         if (from[end]! < 0 || s > score[end]!) {
@@ -165,31 +198,62 @@ export class UnigramModel implements Model {
       }
       start += width;
     }
-    // Walk back, fusing consecutive unknowns.
-    const out: number[] = [];
-    let end = n;
-    while (end > 0) {
+    // Walk back, fusing consecutive unknowns, writing triples from the end of the buffer towards its start.
+    const triples = this.triples;
+    let k = triples.length;
+    for (let end = n; end > 0; ) {
       const start = from[end]!;
       const id = via[end]!;
-      if (unk !== null && id === unk && out.length >= 3 && out[out.length - 1] === -1 && out[out.length - 3] === end) {
-        out[out.length - 3] = start;
-      } else if (unk !== null && id === unk) out.push(start, end, -1);
-      else out.push(start, end, id);
+      if (unk !== null && id === unk) {
+        if (k < triples.length && triples[k + 2] === -1 && triples[k] === end) triples[k] = start;
+        else (triples[(k -= 3)] = start), (triples[k + 1] = end), (triples[k + 2] = -1);
+      } else (triples[(k -= 3)] = start), (triples[k + 1] = end), (triples[k + 2] = id);
       end = start;
     }
-    // out holds triples in reverse order as (start, end, id); reverse triple order.
-    const triples = new Int32Array(out.length);
-    for (let t = 0, k = out.length - 3; k >= 0; k -= 3, t += 3) {
-      triples[t] = out[k]!;
-      triples[t + 1] = out[k + 1]!;
-      triples[t + 2] = out[k + 2]!;
-    }
-    return triples;
+    const count = (triples.length - k) / 3;
+    triples.copyWithin(0, k);
+    return count;
   }
 
+  /** The ids of a fused unknown run: its own piece if the vocabulary has one (unmatchable by the search), else its
+   * UTF-8 bytes under byte fallback, else the unknown id. */
+  private unknownIds(text: string, out: number[]): void {
+    const id = this.ids.get(text);
+    if (id !== undefined) {
+      out.push(id);
+      return;
+    }
+    if (this.byteIds) {
+      const n = utf8Encode(text, byteScratch);
+      const bytes = byteScratch.bytes;
+      let all = true;
+      for (let k = 0; k < n; k++) if (this.byteIds[bytes[k]!]! < 0) all = false;
+      if (all) {
+        for (let k = 0; k < n; k++) out.push(this.byteIds[bytes[k]!]!);
+        return;
+      }
+    }
+    out.push(this.unkId!);
+  }
+
+  /** The best segmentation's ids, appended to `out`. */
+  private idsOf(piece: string, out: number[]): void {
+    const count = this.viterbi(piece);
+    const triples = this.triples;
+    for (let k = 0; k < 3 * count; k += 3) {
+      const via = triples[k + 2]!;
+      if (via >= 0) out.push(via);
+      else this.unknownIds(piece.slice(triples[k]!, triples[k + 1]!), out);
+    }
+  }
+
+  /** The best segmentation's tokens, with the spans HF reports: an unknown token carries the text it covers, and
+   * every byte-fallback token of a run the run's span. */
   private tokensOf(piece: string): Token[] {
-    const triples = this.viterbi(piece);
+    const count = this.viterbi(piece);
+    const triples = this.triples.slice(0, 3 * count);
     const out: Token[] = [];
+    const ids: number[] = [];
     for (let k = 0; k < triples.length; k += 3) {
       const start = triples[k]!;
       const end = triples[k + 1]!;
@@ -199,43 +263,38 @@ export class UnigramModel implements Model {
         continue;
       }
       const text = piece.slice(start, end);
-      let id = this.ids.get(text) ?? -1;
-      if (id < 0) {
-        if (this.byteIds) {
-          const n = utf8Encode(text, byteScratch);
-          const bytes = byteScratch.bytes;
-          let all = true;
-          for (let k = 0; k < n; k++) if (this.byteIds[bytes[k]!]! < 0) all = false;
-          if (all) {
-            for (let k = 0; k < n; k++) out.push({ id: this.byteIds[bytes[k]!]!, value: this.pieces[this.byteIds[bytes[k]!]!]![0], start, end });
-            continue;
-          }
-        }
-        id = this.unkId!;
-      }
-      // An unknown token carries the text it covers, as HF reports it.
-      out.push({ id, value: text, start, end });
+      ids.length = 0;
+      this.unknownIds(text, ids);
+      for (const id of ids) out.push({ id, value: id === this.unkId ? text : this.pieces[id]![0], start, end });
     }
     return out;
   }
 
   tokenize(piece: string): Token[] {
     if (piece.length === 0) return [];
-    const hit = this.cache.get(piece);
-    if (hit) return hit.map((t) => ({ ...t }));
-    const tokens = this.tokensOf(piece);
-    if (piece.length < CACHED_PIECE_LIMIT) this.cache.set(piece, tokens.map((t) => ({ ...t })));
-    return tokens;
+    const entry = this.entry(piece);
+    if (!(entry instanceof Int32Array)) return entry.map((t) => ({ ...t }));
+    return this.spellTokens(piece, entry, 0, entry.length) ?? this.tokensOf(piece);
   }
 
   tokenizeIds(piece: string, out: number[]): void {
     if (piece.length === 0) return;
+    const entry = this.entry(piece);
+    if (entry instanceof Int32Array) for (let k = 0; k < entry.length; k++) out.push(entry[k]!);
+    else for (const t of entry) out.push(t.id);
+  }
+
+  /** The piece's entry in the one cache: its ids, from which its tokens are spelled — or, where an unknown token
+   * hides the text it covers (no spelling shows it), its tokens. */
+  private entry(piece: string): Int32Array | Token[] {
     let hit = this.cache.get(piece);
     if (!hit) {
-      hit = this.tokensOf(piece);
+      idScratch.length = 0;
+      this.idsOf(piece, idScratch);
+      hit = this.unkId !== null && idScratch.includes(this.unkId) ? this.tokensOf(piece) : Int32Array.from(idScratch);
       this.cache.set(piece, hit);
     }
-    for (const t of hit) out.push(t.id);
+    return hit;
   }
 
   spellTokens(piece: string, ids: ArrayLike<number>, from: number, to: number): Token[] | null {
@@ -275,3 +334,4 @@ export class UnigramModel implements Model {
 
 /** The UTF-8 bytes of an unknown segment, for the byte fallback. */
 const byteScratch = { bytes: new Uint8Array(64) };
+const idScratch: number[] = [];

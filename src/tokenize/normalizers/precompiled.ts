@@ -5,7 +5,8 @@
 import { bool } from "../json-fields.js";
 import { base64Decode } from "../../util/base64.js";
 import type { NormalizedString } from "../normalized.js";
-import { codePoints } from "../normalized.js";
+import { codePoints, cpLen } from "../normalized.js";
+import { utf8OfCodePoint } from "../models/spell.js";
 import { TokenizerError, type JsonObject, type Normalizer } from "../types.js";
 
 const utf8 = new TextEncoder();
@@ -24,40 +25,118 @@ export class PrecompiledCharsmap {
     this.units = new Uint32Array(trieSize / 4);
     for (let i = 0; i < this.units.length; i++) this.units[i] = dv.getUint32(4 + 4 * i, true);
     this.blob = bytes.subarray(4 + trieSize);
+    for (let a = 1; a < 0x80; a++) {
+      const after = this.walk(offsetOf(this.units[0] ?? 0), a);
+      let quiet = after === DEAD;
+      if (after >= 0) {
+        quiet = true;
+        for (let b = 1; b < 0x80 && quiet; b++) if (this.walk(after, b) !== DEAD) quiet = false;
+      }
+      this.asciiQuiet[a] = quiet ? 1 : 0;
+    }
+  }
+
+  /** Per ASCII character: 1 where no rule starts with it when the next character is ASCII too (or the text ends) —
+   * no rule is the character alone and none continues with an ASCII byte, so plain ASCII text skips the walk. */
+  private readonly asciiQuiet = new Uint8Array(0x80);
+  /** Per BMP code unit beyond ASCII: 0 not yet known, 1 no rule starts with this character, 2 one may. */
+  private readonly startStatus = new Uint8Array(0x10000);
+
+  /** One step of the double-array walk: the next position, DEAD where the byte leads nowhere, or the next position
+   * as −2 − pos where a rule ends on this byte. */
+  private walk(pos: number, c: number): number {
+    const unit = this.units[pos ^ c] ?? 0;
+    if ((unit & 0x800000ff) !== c) return DEAD;
+    const next = pos ^ c ^ offsetOf(unit);
+    return (unit >>> 8) & 1 ? -2 - next : next;
+  }
+
+  /** Whether a rule may start with the BMP character c (not a surrogate): some prefix of its bytes is a rule, or the
+   * trie goes on past them. */
+  private mayStartWith(c: number): boolean {
+    let st = this.startStatus[c]!;
+    if (st === 0) {
+      const n = utf8OfCodePoint(c, walkBytes);
+      let pos = offsetOf(this.units[0] ?? 0);
+      st = 2;
+      for (let k = 0; k < n; k++) {
+        pos = this.walk(pos, walkBytes[k]!);
+        if (pos === DEAD) st = 1;
+        if (pos < 0) break;
+      }
+      this.startStatus[c] = st;
+    }
+    return st === 2;
   }
 
   /** The replacement of the shortest rule that is a prefix of `key` (as HF's lookup takes the first result). */
   lookup(key: Uint8Array): string | null {
-    return this.match(key, 0, false)?.replacement ?? null;
-  }
-
-  /**
-   * The longest rule that is a prefix of `bytes` from `start` (SentencePiece's own lookup): its length in bytes and
-   * replacement, or null.
-   */
-  longest(bytes: Uint8Array, start: number): { length: number; replacement: string } | null {
-    return this.match(bytes, start, true);
-  }
-
-  /** Walks the double-array trie along `bytes` from `start`; the first rule reached, or with `longest` the last. */
-  private match(bytes: Uint8Array, start: number, longest: boolean): { length: number; replacement: string } | null {
     const u = this.units;
     if (u.length === 0) return null;
     let pos = offsetOf(u[0]!);
-    let best: { length: number; replacement: string } | null = null;
-    for (let i = start; i < bytes.length; i++) {
-      const c = bytes[i]!;
+    for (let i = 0; i < key.length; i++) {
+      const c = key[i]!;
       if (c === 0) break;
       pos ^= c;
       const unit = u[pos] ?? 0;
       if ((unit & 0x800000ff) !== c) break;
       pos ^= offsetOf(unit);
-      if ((unit >>> 8) & 1) {
-        best = { length: i - start + 1, replacement: this.stringAt((u[pos] ?? 0) & 0x7fffffff) };
-        if (!longest) break;
-      }
+      if ((unit >>> 8) & 1) return this.stringAt((u[pos] ?? 0) & 0x7fffffff);
     }
-    return best;
+    return null;
+  }
+
+  /** The replacement of the last match of longestAt. */
+  lastReplacement = "";
+
+  /**
+   * The longest rule that is a prefix of text's UTF-8 from code unit `at` (SentencePiece's own lookup), the bytes
+   * encoded as the walk goes (nothing allocated): the code units of the whole characters the rule covers (a rule
+   * ending inside a character covers all of it), 0 if none matches; the replacement is left in lastReplacement. A lone
+   * surrogate reads as U+FFFD, as TextEncoder writes it.
+   */
+  longestAt(text: string, at: number): number {
+    const u = this.units;
+    if (u.length === 0) return 0;
+    const first = text.charCodeAt(at);
+    if (first < 0x80) {
+      if (this.asciiQuiet[first] === 1 && (at + 1 === text.length || text.charCodeAt(at + 1) < 0x80)) return 0;
+    } else if ((first < 0xd800 || first > 0xdfff) && !this.mayStartWith(first)) return 0;
+    let pos = offsetOf(u[0]!);
+    let bestUnits = 0;
+    let bestValue = -1;
+    const bytes = walkBytes;
+    for (let i = at; i < text.length; ) {
+      let cp = text.charCodeAt(i);
+      let width = 1;
+      if (cp >= 0xd800 && cp <= 0xdfff) {
+        const next = i + 1 < text.length ? text.charCodeAt(i + 1) : 0;
+        if (cp <= 0xdbff && (next & 0xfc00) === 0xdc00) {
+          cp = 0x10000 + ((cp - 0xd800) << 10) + (next - 0xdc00);
+          width = 2;
+        } else cp = 0xfffd;
+      }
+      const n = utf8OfCodePoint(cp, bytes);
+      for (let k = 0; k < n; k++) {
+        const c = bytes[k]!;
+        if (c === 0) return this.settle(bestUnits, bestValue);
+        pos ^= c;
+        const unit = u[pos] ?? 0;
+        if ((unit & 0x800000ff) !== c) return this.settle(bestUnits, bestValue);
+        pos ^= offsetOf(unit);
+        if ((unit >>> 8) & 1) {
+          bestUnits = i + width - at;
+          bestValue = (u[pos] ?? 0) & 0x7fffffff;
+        }
+      }
+      i += width;
+    }
+    return this.settle(bestUnits, bestValue);
+  }
+
+  private settle(units: number, value: number): number {
+    if (units > 0) this.lastReplacement = this.stringAt(value);
+    return units;
   }
 
   private stringAt(index: number): string {
@@ -72,11 +151,17 @@ export class PrecompiledCharsmap {
   }
 }
 
+/** walk()'s answer where a byte leads nowhere. */
+const DEAD = -1;
+
 function offsetOf(unit: number): number {
   return (unit >>> 10) << ((unit & (1 << 9)) >>> 6);
 }
 
 let segmenter: Intl.Segmenter | null = null;
+
+/** One character's UTF-8 bytes, for longestAt. */
+const walkBytes = new Uint8Array(4);
 
 /** Appends `newPart`'s characters for `oldCount` replaced ones, with HF's change codes (+1 per inserted character on
  * the last ones, a negative count on the last for removed ones). */
@@ -130,36 +215,47 @@ export class PrecompiledNormalizer implements Normalizer {
    */
   sentencePieceMatching = false;
 
-  /** spm's matching: the same plan shape (chars and change codes) as HF's. */
+  /** spm's matching: the same plan shape (chars and change codes) as HF's. A text no rule touches costs one walk of
+   * the trie per character and builds nothing. */
   private planLongest(text: string): { chars: string[]; changes: number[] } | null {
     const map = this.map!;
-    const bytes = utf8.encode(text);
-    const chars: string[] = [];
-    const changes: number[] = [];
-    let modified = false;
-    // Walk by characters, tracking the byte position; a rule may span several characters.
-    const cps = codePoints(text);
-    let ci = 0;
-    let b = 0;
-    while (ci < cps.length) {
-      const m = map.longest(bytes, b);
-      if (m) {
-        // Characters covered by the match (rules start and end on character boundaries).
-        let covered = 0;
-        let oldCount = 0;
-        while (covered < m.length && ci + oldCount < cps.length) covered += utf8Length(cps[ci + oldCount++]!);
-        appendReplacement(chars, changes, oldCount, m.replacement);
-        modified = true;
-        ci += oldCount;
-        b += covered;
+    let i = 0;
+    let units = 0;
+    while (i < text.length && (units = map.longestAt(text, i)) === 0) i += cpLen(text, i);
+    if (i >= text.length) return null;
+    const chars = codePoints(text.slice(0, i));
+    const changes: number[] = new Array<number>(chars.length).fill(0);
+    while (i < text.length) {
+      if (units > 0) {
+        appendReplacement(chars, changes, codePoints(text.slice(i, i + units)).length, map.lastReplacement);
+        i += units;
       } else {
-        chars.push(cps[ci]!);
+        const n = cpLen(text, i);
+        chars.push(n === 1 ? text[i]! : text.slice(i, i + n));
         changes.push(0);
-        b += utf8Length(cps[ci]!);
-        ci++;
+        i += n;
       }
+      if (i < text.length) units = map.longestAt(text, i);
     }
-    return modified ? { chars, changes } : null;
+    return { chars, changes };
+  }
+
+  /** spm's matching on plain text: the replaced string, built from slices. */
+  private normalizeLongest(text: string): string {
+    const map = this.map!;
+    let out = "";
+    let copied = 0;
+    for (let i = 0; i < text.length; ) {
+      const units = map.longestAt(text, i);
+      if (units === 0) {
+        i += cpLen(text, i);
+        continue;
+      }
+      out += text.slice(copied, i) + map.lastReplacement;
+      i += units;
+      copied = i;
+    }
+    return copied === 0 ? text : out + text.slice(copied);
   }
 
   /** The replacement chars with HF's change codes. Returns null when nothing changes. */
@@ -201,6 +297,7 @@ export class PrecompiledNormalizer implements Normalizer {
   }
 
   normalizeText(text: string): string {
+    if (this.map && this.sentencePieceMatching) return this.normalizeLongest(text);
     const p = this.plan(text);
     return p ? p.chars.join("") : text;
   }

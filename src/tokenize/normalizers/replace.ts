@@ -18,7 +18,7 @@ export class ReplaceNormalizer implements Normalizer {
   }
   normalizeText(text: string): string {
     if (this.re) return text.replace(this.re, () => this.content);
-    return this.pattern.value.length === 0 ? text : text.split(this.pattern.value).join(this.content);
+    return this.pattern.value.length === 0 ? text : text.replaceAll(this.pattern.value, () => this.content);
   }
   toJSON(): JsonObject {
     return { type: this.type, pattern: { [this.pattern.kind]: this.pattern.value }, content: this.content };
