@@ -23,7 +23,7 @@ import {
   type TruncationOptions,
 } from "./encoding-ops.js";
 import { modelFromJSON } from "./models/index.js";
-import { CACHED_PIECE_LIMIT, PieceCache, SpanIdCache } from "./models/span-cache.js";
+import { CACHED_WORD_LIMIT, PieceCache, SpanIdCache } from "./models/span-cache.js";
 import { normalizerFromJSON } from "./normalizers/index.js";
 import { PreTokenizedString } from "./pretokenized.js";
 import { preTokenizerFromJSON } from "./pretokenizers/index.js";
@@ -110,7 +110,7 @@ export class Tokenizer {
   private addedFor: { tokens: AddedToken[]; normalizer: Normalizer | null; model: Model };
   /** Top-level fields we do not interpret (kept for the round trip). */
   private readonly extra: JsonObject;
-  private readonly idCache = new PieceCache<number | number[]>(CACHE_LIMIT);
+  private readonly idCache = new PieceCache<number | number[]>(CACHE_LIMIT, CACHED_WORD_LIMIT);
   /** Byte-level pieces → (id, start, end) per token, keyed by the span of the text before its byte-level spelling. */
   private readonly spanCache = new SpanIdCache(CACHE_LIMIT);
   private cacheOwner: unknown[] = [];
@@ -649,7 +649,7 @@ export class Tokenizer {
       for (let k = 0; k < c.length; k++) out.push(c[k]!);
       return;
     }
-    if (piece.length >= CACHED_PIECE_LIMIT && this.model.tokenizeIds) {
+    if (piece.length >= this.idCache.maxKey && this.model.tokenizeIds) {
       // Not cached: straight into `out`, with no array of its own (a long piece has as many ids as a text).
       this.model.tokenizeIds(piece, out);
       return;

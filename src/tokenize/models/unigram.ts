@@ -6,7 +6,7 @@
 import type { Json, JsonObject, Model, Token } from "../types.js";
 import { TokenizerError } from "../types.js";
 import { keepKeys, optionalBoolean } from "./vocab.js";
-import { CACHED_PIECE_LIMIT, PieceCache } from "./span-cache.js";
+import { CACHED_WORD_LIMIT, PieceCache } from "./span-cache.js";
 import { byteValues, spellPiece, utf8Encode, type Spelling } from "./spell.js";
 import { PairTable } from "./pair-table.js";
 
@@ -51,7 +51,7 @@ export class UnigramModel implements Model {
   private readonly minScore: number;
   /** Each piece's score (pieces[id][1]), for the search's inner loop. */
   private readonly scores: Float64Array;
-  private readonly cache = new PieceCache<Int32Array | Token[]>(CACHE_CAPACITY);
+  private readonly cache = new PieceCache<Int32Array | Token[]>(CACHE_CAPACITY, CACHED_WORD_LIMIT);
   private readonly byteIds: Int32Array | null;
   /**
    * Score arithmetic of the Viterbi search. "float64" is HF `tokenizers` (the tokenizer.json oracle). "sentencepiece"
@@ -287,15 +287,20 @@ export class UnigramModel implements Model {
   /** The piece's entry in the one cache: its ids, from which its tokens are spelled — or, where an unknown token
    * hides the text it covers (no spelling shows it), its tokens. */
   private entry(piece: string): Int32Array | Token[] {
-    let hit = this.cache.get(piece);
+    let hit = this.cache.get(piece) ?? (piece === this.lastLong ? this.lastLongEntry : undefined);
     if (!hit) {
       idScratch.length = 0;
       this.idsOf(piece, idScratch);
       hit = this.unkId !== null && idScratch.includes(this.unkId) ? this.tokensOf(piece) : Int32Array.from(idScratch);
-      this.cache.set(piece, hit);
+      if (piece.length < this.cache.maxKey) this.cache.set(piece, hit);
+      else (this.lastLong = piece), (this.lastLongEntry = hit);
     }
     return hit;
   }
+  /** The last piece too long for the cache, and its entry: encode() asks for a piece's ids and then, when its fields
+   * are read, for its tokens — a text with no pre-tokenizer is one such piece, searched once, not twice. */
+  private lastLong = "";
+  private lastLongEntry: Int32Array | Token[] | undefined;
 
   spellTokens(piece: string, ids: ArrayLike<number>, from: number, to: number): Token[] | null {
     this.spelling ??= {
