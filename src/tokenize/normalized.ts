@@ -199,6 +199,12 @@ export class NormalizedString {
    * null means the identity: unit i spans [i, i + 1) (a surrogate pair its character), as when nothing has been
    * transformed yet or only one unit was replaced by one unit. */
   private align: Int32Array | null;
+  /** With no table (align null) after a prepend onto the identity: the first `head` units all span [0, headEnd) (the
+   * added characters and the first old one), and unit i from `head` on spans the original's unit i − lag. A line of
+   * SentencePiece text ("▁" prepended, spaces replaced unit for unit) then needs no table. */
+  private head = 0;
+  private headEnd = 0;
+  private lag = 0;
   /** Where `original` starts in the whole input text. */
   readonly originalShift: number;
 
@@ -221,7 +227,9 @@ export class NormalizedString {
   alignments(): Int32Array {
     if (this.align) return this.align;
     const a = new Int32Array(this.normalized.length * 2);
-    identitySpans(this.normalized, 0, a, 0);
+    for (let u = 0; u < this.head; u++) (a[2 * u] = 0), (a[2 * u + 1] = this.headEnd);
+    if (this.head === 0) identitySpans(this.normalized, 0, a, 0);
+    else identitySpans(this.original, this.head - this.lag, a, 2 * this.head);
     this.align = a;
     return a;
   }
@@ -231,7 +239,7 @@ export class NormalizedString {
   originalRange(start: number, end: number): [number, number] {
     if (start === end) return [start, end];
     if (this.normalized.length === 0 && start === 0 && end === 0) return [0, this.original.length];
-    if (!this.align) return [start, end];
+    if (!this.align) return [start < this.head ? 0 : start - this.lag, end <= this.head ? this.headEnd : end - this.lag];
     const a = this.align;
     return [a[2 * start]!, a[2 * (end - 1) + 1]!];
   }
@@ -240,9 +248,14 @@ export class NormalizedString {
   spanInInput(start: number, end: number, out: Int32Array | number[], at: number): void {
     const shift = this.originalShift;
     // originalRange's cases, without its intermediate pair (this runs once per token).
-    if (start === end || !this.align) {
+    if (start === end) {
       out[at] = start + shift;
       out[at + 1] = end + shift;
+      return;
+    }
+    if (!this.align) {
+      out[at] = (start < this.head ? 0 : start - this.lag) + shift;
+      out[at + 1] = (end <= this.head ? this.headEnd : end - this.lag) + shift;
       return;
     }
     out[at] = this.align[2 * start]! + shift;
@@ -251,10 +264,11 @@ export class NormalizedString {
 
   /** The piece covering normalized [start, end), keeping alignments (HF's slice on a normalized range). */
   slice(start: number, end: number): NormalizedString {
-    if (!this.align) {
-      return new NormalizedString(this.original.slice(start, end), this.normalized.slice(start, end), null, this.originalShift + start);
+    if (!this.align && start >= this.head && start < end) {
+      const lag = this.lag;
+      return new NormalizedString(this.original.slice(start - lag, end - lag), this.normalized.slice(start, end), null, this.originalShift + start - lag);
     }
-    const a = this.align;
+    const a = this.alignments();
     let os: number;
     let oe: number;
     if (start === end) {
@@ -380,20 +394,22 @@ export class NormalizedString {
     if (old.length === 0 || s.length === 0) return;
     // transformRange's rule written out (this runs once per text for SentencePiece's "▁"): the first added character
     // replaces the first old one and takes its first unit's span; the other added characters and the old first one,
-    // inserted after it, take the span of its last unit.
+    // inserted after it, take the span of its last unit. Onto the identity that is [0, n) for all of them, kept as
+    // head and lag with no table.
     const n = cpLen(old, 0);
-    const a = this.align;
+    if (!this.align && this.head === 0) {
+      this.head = s.length + n;
+      this.headEnd = n;
+      this.lag = s.length;
+      this.normalized = s + old;
+      return;
+    }
+    const a = this.alignments();
     const lead = cpLen(s, 0);
     const na = new Int32Array(2 * (old.length + s.length));
-    // Still the identity: the first character spans [0, n) in every unit, and the rest is written straight in.
-    const firstStart = a ? a[0]! : 0;
-    const firstEnd = a ? a[1]! : n;
-    const lastStart = a ? a[2 * (n - 1)]! : 0;
-    const lastEnd = a ? a[2 * (n - 1) + 1]! : n;
-    for (let u = 0; u < lead; u++) (na[2 * u] = firstStart), (na[2 * u + 1] = firstEnd);
-    for (let u = lead; u < s.length + n; u++) (na[2 * u] = lastStart), (na[2 * u + 1] = lastEnd);
-    if (a) na.set(a.subarray(2 * n), 2 * (s.length + n));
-    else identitySpans(old, n, na, 2 * (s.length + n));
+    for (let u = 0; u < lead; u++) (na[2 * u] = a[0]!), (na[2 * u + 1] = a[1]!);
+    for (let u = lead; u < s.length + n; u++) (na[2 * u] = a[2 * (n - 1)]!), (na[2 * u + 1] = a[2 * (n - 1) + 1]!);
+    na.set(a.subarray(2 * n), 2 * (s.length + n));
     this.normalized = s + old;
     this.align = na;
   }

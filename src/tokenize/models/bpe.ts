@@ -8,7 +8,7 @@ import { VocabularyModel, keepKeys, optionalBoolean, optionalString, readVocabOb
 import { mulberry32 } from "../../util/random.js";
 import { byteLevelAlphabet } from "../byte-vocabulary.js";
 import { ByteStringTable } from "../../util/byte-string-table.js";
-import { CACHED_PIECE_LIMIT, PieceCache } from "./span-cache.js";
+import { CACHED_PIECE_LIMIT, PieceCache, SpanIdCache, spanHash } from "./span-cache.js";
 import { PairTable } from "./pair-table.js";
 import { byteValues, spellPiece, utf8Encode, type Spelling } from "./spell.js";
 
@@ -713,11 +713,35 @@ export class BpeModel extends VocabularyModel implements Model {
         return;
       }
     }
+    if (this.cutBefore >= 0) {
+      this.appendRunIds(piece, out);
+      return;
+    }
     this.segments(piece, (s, e) => {
       const ids = this.cachedWord(s === 0 && e === piece.length ? piece : piece.slice(s, e)).ids;
       for (let i = 0; i < ids.length; i++) out.push(ids[i]!);
     });
   }
+
+  /** The ids of a piece cut before each "▁" (no merge crosses a cut), run by run through the cache of runs: a Llama
+   * line is one piece, but its words come back, and a word is looked up by its span in the line (no substring, no
+   * array per word). */
+  private appendRunIds(piece: string, out: number[]): void {
+    const cut = this.cutBefore;
+    const cache = this.runCache;
+    for (let start = 0, i = 1; i <= piece.length; i++) {
+      if (i < piece.length && (piece.charCodeAt(i) !== cut || piece.charCodeAt(i - 1) === cut)) continue;
+      const h = i - start < cache.maxKey ? spanHash(piece, start, i) : 0;
+      if (i - start >= cache.maxKey || !cache.append(h, piece, start, i, out)) {
+        const from = out.length;
+        const ids = this.mergeWord(start === 0 && i === piece.length ? piece : piece.slice(start, i), 0).ids;
+        for (let k = 0; k < ids.length; k++) out.push(ids[k]!);
+        cache.add(h, piece, start, i, out, from, out.length);
+      }
+      start = i;
+    }
+  }
+  private readonly runCache = new SpanIdCache(CACHE_CAPACITY);
 
   spellTokens(piece: string, ids: ArrayLike<number>, from: number, to: number): Token[] | null {
     // A prefix or suffix makes a token's string differ from the text it covers.

@@ -27,6 +27,8 @@ export class PieceCache<V> {
     readonly maxKey = CACHED_PIECE_LIMIT,
   ) {}
   get(key: string): V | undefined {
+    // A long key is never kept: no need to hash it.
+    if (key.length >= this.maxKey) return undefined;
     const v = this.young.get(key);
     if (v !== undefined) return v;
     const o = this.old.get(key);
