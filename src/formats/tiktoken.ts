@@ -15,6 +15,7 @@ import { base64DecodeInto, base64Encode } from "../util/base64.js";
 // r50k_base and p50k_base use GPT-2's pattern; cl100k_base and Llama 3 share one (Meta's tokenizer.py copies OpenAI's).
 import { modelTypeOf } from "../tokenize/models/index.js";
 import { GPT2_PATTERN_SOURCE, LLAMA3_PATTERN_SOURCE, O200K_PATTERN_SOURCE } from "../tokenize/pretokenizers/patterns.js";
+import { setOwn } from "../tokenize/json-fields.js";
 
 export interface TiktokenOptions {
   /** Pre-tokenizer regex (tiktoken's `pat_str`); required for rank files that are not recognised. */
@@ -575,7 +576,7 @@ function lazyBpeModelJson(fields: JsonObject, prebuilt: PrebuiltBpe): JsonObject
     if (ours("vocab")) {
       const vocabJson: JsonObject = {};
       tokens.forEach((token, id) => {
-        if (token !== undefined) vocabJson[token] = id;
+        if (token !== undefined) setOwn(vocabJson, token, id);
       });
       Object.defineProperty(model, "vocab", { value: vocabJson, writable: true, enumerable: true, configurable: true });
     }

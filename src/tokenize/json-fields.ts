@@ -92,3 +92,10 @@ export function parseJsonObject(text: string, fileName: string): JsonObject {
   if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new TokenizerError("expected a JSON object", fileName);
   return parsed as JsonObject;
 }
+
+/** o[key] = value as an own property, "__proto__" included: a plain assignment of that key sets the object's
+ * prototype instead (a vocabulary may hold the token "__proto__"). */
+export function setOwn<T>(o: Record<string, T>, key: string, value: T): void {
+  if (key === "__proto__") Object.defineProperty(o, key, { value, writable: true, enumerable: true, configurable: true });
+  else o[key] = value;
+}

@@ -6,6 +6,7 @@ import type { Json, JsonObject } from "../tokenize/types.js";
 import { TokenizerError } from "../tokenize/types.js";
 import { isByteFallbackPiece } from "../tokenize/decoders/byte-fallback.js";
 import { readMerges } from "./continue.js";
+import { setOwn } from "../tokenize/json-fields.js";
 
 function remapAdded(json: JsonObject, newId: (old: number) => number | undefined): void {
   json.added_tokens = ((json.added_tokens as JsonObject[]) ?? [])
@@ -83,7 +84,7 @@ export function pruneTokenizerJson(source: JsonObject, vocabSize: number, where 
   for (const [t, id] of entries) {
     if (!keep.has(t)) continue;
     map.set(id, next);
-    newVocab[t] = next++;
+    setOwn(newVocab, t, next++);
   }
   model.vocab = newVocab;
   if (model.type === "BPE") {

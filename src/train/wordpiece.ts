@@ -6,6 +6,7 @@ import { TokenizerError } from "../tokenize/types.js";
 import { trainBpeCore, type BpeTrainOptions } from "./bpe.js";
 import type { PreTokenizerPlan } from "./pretokenize.js";
 import { assembleTokenizerJson, uniqueTokens } from "./tokenizer-json.js";
+import { setOwn } from "../tokenize/json-fields.js";
 
 export const WORDPIECE_PREFIX = "##";
 
@@ -20,7 +21,7 @@ export function trainWordPiece(
   const specials = uniqueTokens([...(options.specialTokens ?? []), unk]);
   const core = trainBpeCore(words, { ...options, specialTokens: specials, continuingPrefix: WORDPIECE_PREFIX });
   const vocab: JsonObject = {};
-  core.tokens.forEach((t, i) => (vocab[t] = i));
+  core.tokens.forEach((t, i) => setOwn(vocab, t, i));
   const model: JsonObject = {
     type: "WordPiece",
     unk_token: unk,

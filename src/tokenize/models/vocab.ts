@@ -2,6 +2,7 @@
 
 import type { Json, JsonObject } from "../types.js";
 import { TokenizerError } from "../types.js";
+import { setOwn } from "../json-fields.js";
 
 /** A token → id table and its reverse. */
 export class Vocabulary {
@@ -31,7 +32,7 @@ export class Vocabulary {
   toJSON(): JsonObject {
     const entries = [...this.ids].sort((a, b) => a[1] - b[1]);
     const out: JsonObject = {};
-    for (const [t, id] of entries) out[t] = id;
+    for (const [t, id] of entries) setOwn(out, t, id);
     return out;
   }
 }

@@ -150,3 +150,16 @@ test("Unigram (converted SentencePiece vocabulary), WordPiece and WordLevel matc
   await sameAsOracle({ type: "WordPiece", unk_token: "[UNK]", continuing_subword_prefix: "##", max_input_chars_per_word: 12, vocab }, ["unbelievably", "unbelievable", "unbelievablyyyyyyy", "a", "xyz"]);
   await sameAsOracle({ type: "WordLevel", vocab, unk_token: "[UNK]" }, ["un a", "zzz"]);
 });
+
+test("a vocabulary token named __proto__ survives toJSON (HF reads it as a token like any other)", async () => {
+  const json = JSON.parse('{"version":"1.0","model":{"type":"WordLevel","vocab":{"[UNK]":0,"__proto__":1,"a":2},"unk_token":"[UNK]"},"pre_tokenizer":{"type":"WhitespaceSplit"}}');
+  const ours = Tokenizer.fromJSON(json);
+  assert.deepEqual(ours.encode("__proto__ a").ids, [1, 2]);
+  const vocab = (modelFromJSON(json.model, "model").toJSON() as { vocab: Record<string, number> }).vocab;
+  assert.ok(Object.hasOwn(vocab, "__proto__"));
+  assert.equal(JSON.stringify(vocab), '{"[UNK]":0,"__proto__":1,"a":2}');
+  const again = Tokenizer.fromJSON(JSON.stringify({ ...json, model: { ...json.model, vocab } }));
+  assert.deepEqual(again.encode("__proto__ a").ids, [1, 2]);
+  const hf = tk.Tokenizer.fromString(JSON.stringify(json));
+  assert.deepEqual(Array.from((await hf.encode("__proto__ a")).getIds()), [1, 2]);
+});
