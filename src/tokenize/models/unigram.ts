@@ -236,25 +236,25 @@ export class UnigramModel implements Model {
     out.push(this.unkId!);
   }
 
-  /** The best segmentation's ids, appended to `out`. */
-  private idsOf(piece: string, out: number[]): void {
-    const count = this.viterbi(piece);
+  /** The ids of the search's `count` triples over `piece`, appended to `out`; whether one is the unknown id. */
+  private idsOf(piece: string, count: number, out: number[]): boolean {
     const triples = this.triples;
+    const from = out.length;
     for (let k = 0; k < 3 * count; k += 3) {
       const via = triples[k + 2]!;
       if (via >= 0) out.push(via);
       else this.unknownIds(piece.slice(triples[k]!, triples[k + 1]!), out);
     }
+    return this.unkId !== null && out.indexOf(this.unkId, from) >= 0;
   }
 
-  /** The best segmentation's tokens, with the spans HF reports: an unknown token carries the text it covers, and
-   * every byte-fallback token of a run the run's span. */
-  private tokensOf(piece: string): Token[] {
-    const count = this.viterbi(piece);
-    const triples = this.triples.slice(0, 3 * count);
+  /** The tokens of the search's `count` triples over `piece`, with the spans HF reports: an unknown token carries the
+   * text it covers, and every byte-fallback token of a run the run's span. */
+  private tokensOf(piece: string, count: number): Token[] {
+    const triples = this.triples;
     const out: Token[] = [];
     const ids: number[] = [];
-    for (let k = 0; k < triples.length; k += 3) {
+    for (let k = 0; k < 3 * count; k += 3) {
       const start = triples[k]!;
       const end = triples[k + 1]!;
       const via = triples[k + 2]!;
@@ -274,7 +274,7 @@ export class UnigramModel implements Model {
     if (piece.length === 0) return [];
     const entry = this.entry(piece);
     if (!(entry instanceof Int32Array)) return entry.map((t) => ({ ...t }));
-    return this.spellTokens(piece, entry, 0, entry.length) ?? this.tokensOf(piece);
+    return this.spellTokens(piece, entry, 0, entry.length) ?? this.tokensOf(piece, this.viterbi(piece));
   }
 
   tokenizeIds(piece: string, out: number[]): void {
@@ -290,8 +290,8 @@ export class UnigramModel implements Model {
     let hit = this.cache.get(piece) ?? (piece === this.lastLong ? this.lastLongEntry : undefined);
     if (!hit) {
       idScratch.length = 0;
-      this.idsOf(piece, idScratch);
-      hit = this.unkId !== null && idScratch.includes(this.unkId) ? this.tokensOf(piece) : Int32Array.from(idScratch);
+      const count = this.viterbi(piece);
+      hit = this.idsOf(piece, count, idScratch) ? this.tokensOf(piece, count) : Int32Array.from(idScratch);
       if (piece.length < this.cache.maxKey) this.cache.set(piece, hit);
       else (this.lastLong = piece), (this.lastLongEntry = hit);
     }
