@@ -123,18 +123,26 @@ export class UnigramModel implements Model {
   /** The best path's [start, end, id] triples (id −1 for a fused unknown run), in text order. */
   private triples = new Int32Array(0);
 
-  /** Each trie node's piece id as the search sees it: −1 where none ends or the piece is unmatchable. */
-  private get searchTerminal(): Int32Array {
-    if (this.searchTerminalFor !== this.unmatchable) {
+  /** What the search reads, for the unmatchable ids of now: each trie node's piece id (−1 where none ends or the
+   * piece is unmatchable), and the pieces a fused unknown run can spell — the unmatchable ones and the unknown piece
+   * (which the search reads as unknown). No other piece can be a whole unknown run: the search would have taken it,
+   * at a better score than unknowns. */
+  private searchTables(): { terminal: Int32Array; hidden: Map<string, number> } {
+    if (this.tablesFor !== this.unmatchable) {
       const terminal = this.trie.terminal.slice();
       for (let node = 0; node < terminal.length; node++) if (terminal[node]! >= 0 && this.unmatchable.has(terminal[node]!)) terminal[node] = -1;
-      this.searchTerminalCache = terminal;
-      this.searchTerminalFor = this.unmatchable;
+      const hidden = new Map<string, number>();
+      for (const id of this.unkId === null ? this.unmatchable : [...this.unmatchable, this.unkId]) {
+        const piece = this.pieces[id]![0];
+        hidden.set(piece, this.ids.get(piece)!);
+      }
+      this.tables = { terminal, hidden };
+      this.tablesFor = this.unmatchable;
     }
-    return this.searchTerminalCache!;
+    return this.tables!;
   }
-  private searchTerminalCache: Int32Array | null = null;
-  private searchTerminalFor: ReadonlySet<number> | null = null;
+  private tables: { terminal: Int32Array; hidden: Map<string, number> } | null = null;
+  private tablesFor: ReadonlySet<number> | null = null;
 
   /** Best segmentation into this.triples; returns the number of triples. */
   private viterbi(text: string): number {
@@ -157,7 +165,7 @@ export class UnigramModel implements Model {
     const unkScore = spm ? Math.fround(this.minScore - UNK_PENALTY) : this.minScore - UNK_PENALTY;
     const unk = this.unkId;
     const trie = this.trie;
-    const terminal = this.searchTerminal;
+    const terminal = this.searchTables().terminal;
     const scores = this.scores;
     from[0] = 0;
     score[0] = 0;
@@ -215,10 +223,12 @@ export class UnigramModel implements Model {
     return count;
   }
 
-  /** The ids of a fused unknown run: its own piece if the vocabulary has one (unmatchable by the search), else its
-   * UTF-8 bytes under byte fallback, else the unknown id. */
-  private unknownIds(text: string, out: number[]): void {
-    const id = this.ids.get(text);
+  /** The ids of a fused unknown run, piece[start, end): its own piece if it spells one (searchTables' hidden ones),
+   * else its UTF-8 bytes under byte fallback, else the unknown id. */
+  private unknownIds(piece: string, start: number, end: number, out: number[]): void {
+    const hidden = this.searchTables().hidden;
+    const text = hidden.size > 0 || this.byteIds ? piece.slice(start, end) : "";
+    const id = hidden.get(text);
     if (id !== undefined) {
       out.push(id);
       return;
@@ -243,7 +253,7 @@ export class UnigramModel implements Model {
     for (let k = 0; k < 3 * count; k += 3) {
       const via = triples[k + 2]!;
       if (via >= 0) out.push(via);
-      else this.unknownIds(piece.slice(triples[k]!, triples[k + 1]!), out);
+      else this.unknownIds(piece, triples[k]!, triples[k + 1]!, out);
     }
     return this.unkId !== null && out.indexOf(this.unkId, from) >= 0;
   }
@@ -264,7 +274,7 @@ export class UnigramModel implements Model {
       }
       const text = piece.slice(start, end);
       ids.length = 0;
-      this.unknownIds(text, ids);
+      this.unknownIds(piece, start, end, ids);
       for (const id of ids) out.push({ id, value: id === this.unkId ? text : this.pieces[id]![0], start, end });
     }
     return out;
