@@ -8,7 +8,8 @@ import { canonicality } from "../decode/canonical.js";
 import type { DigitLengthStats } from "./digits.js";
 import { digitReport, type DigitTokenizer } from "./digits.js";
 import type { EfficiencyOptions, MeasurableTokenizer, TextMetrics } from "./metrics.js";
-import { addCounts, countText, emptyCounts, idCounts, idsOf, localeFor, metricsFromCounts, unigramBitsPerByte, utf8Length, wordSpans } from "./metrics.js";
+import { addCounts, countText, emptyCounts, idCounts, idsOf, localeFor, metricsFromCounts, unigramBitsPerByte, wordSpans } from "./metrics.js";
+import { utf8Length } from "../util/utf8.js";
 
 export type ComparableTokenizer = DigitTokenizer & AuditableTokenizer;
 

@@ -1,6 +1,8 @@
 // Tokenizer metrics of the literature, over one text at a time; aggregate.ts pools them and adds the metrics that
 // compare texts (parity premium) or tokenizers (normalised sequence length). Formulas: docs/metrics.md.
 
+import { utf8Length } from "../util/utf8.js";
+
 export interface MeasurableTokenizer {
   /** `offsetSpans` (flat [start, end, …]) is read where given, `offsets` otherwise. */
   encode(text: string, options?: { addSpecialTokens?: boolean }): { ids: ArrayLike<number>; offsets: [number, number][]; offsetSpans?: ArrayLike<number> };
@@ -57,23 +59,6 @@ export interface EfficiencyOptions {
   alpha?: number;
   /** |V| for the normaliser log|V|: the tokenizer's full vocabulary (default) or only the types seen. */
   vocabularyConvention?: "full" | "observed";
-}
-
-const utf8 = new TextEncoder();
-
-export function utf8Length(text: string): number {
-  // TextEncoder writes a lone surrogate as the 3 bytes of U+FFFD, as the tokenizers see it.
-  let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      n += 4;
-      i++;
-    } else n += 3;
-  }
-  return n;
 }
 
 export function codePointLength(text: string): number {

@@ -11,7 +11,7 @@ import { WordLevelModel } from "../tokenize/models/wordlevel.js";
 import { byteLevelAlphabet, tokenSpelling } from "../tokenize/byte-vocabulary.js";
 import { TokenizerError, type Model } from "../tokenize/types.js";
 import { TokenByteTable } from "./token-bytes.js";
-import { utf8Length } from "../tokenize/normalizers/precompiled.js";
+import { utf8Length } from "../util/utf8.js";
 import { PairSpines } from "./bpe-spines.js";
 import { characterEndings, concatBytes, utf8Run } from "./utf8.js";
 

@@ -2,6 +2,7 @@
 
 import type { PreTokenizerPlan } from "./pretokenize.js";
 import { TokenizerError } from "../tokenize/types.js";
+import { utf8Length } from "../util/utf8.js";
 
 /** Progress of a training run: bytes of text read, then merges (or EM rounds) done. */
 export interface TrainProgress {
@@ -95,25 +96,6 @@ export function tableFullError(where: string, err: unknown): unknown {
   );
 }
 
-export function utf8Length(s: string): number {
-  let n = s.length;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0x80) {
-      if (c < 0x800) n += 1;
-      else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-        const d = s.charCodeAt(i + 1);
-        if (d >= 0xdc00 && d <= 0xdfff) {
-          n += 2;
-          i++;
-          continue;
-        }
-        n += 2;
-      } else n += 2;
-    }
-  }
-  return n;
-}
 
 /** Feeds any text source into a counter, reporting progress every ~1 MB. */
 export async function countSource(

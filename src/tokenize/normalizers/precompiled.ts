@@ -4,6 +4,7 @@
 
 import { bool } from "../json-fields.js";
 import { base64Decode } from "../../util/base64.js";
+import { utf8Length } from "../../util/utf8.js";
 import type { NormalizedString } from "../normalized.js";
 import { codePoints, cpLen } from "../normalized.js";
 import { utf8OfCodePoint } from "../models/spell.js";
@@ -318,17 +319,3 @@ function isSimple(s: string): boolean {
   return true;
 }
 
-/** Bytes of a string in UTF-8 (a lone surrogate counts as U+FFFD's three). */
-export function utf8Length(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      n += 4;
-      i++;
-    } else n += 3;
-  }
-  return n;
-}
