@@ -293,15 +293,20 @@ export class PrecompiledNormalizer implements Normalizer {
   }
 
   normalize(s: NormalizedString): void {
+    // encode() normalizes a text without alignments for its ids and, when its fields are read, again with them.
+    if (s.normalized === this.lastUntouched) return;
     const p = this.plan(s.normalized);
     if (p) s.transform(p.chars, p.changes, 0);
   }
 
   normalizeText(text: string): string {
-    if (this.map && this.sentencePieceMatching) return this.normalizeLongest(text);
-    const p = this.plan(text);
-    return p ? p.chars.join("") : text;
+    const normalized = this.map && this.sentencePieceMatching ? this.normalizeLongest(text) : (this.plan(text)?.chars.join("") ?? text);
+    if (normalized === text) this.lastUntouched = text;
+    return normalized;
   }
+
+  /** The last text normalizeText left as it was: normalizing it again changes nothing. */
+  private lastUntouched = "";
 
   toJSON(): JsonObject {
     const json: JsonObject = { type: this.type, precompiled_charsmap: this.base64 };

@@ -51,7 +51,7 @@ export class MetaspacePreTokenizer implements PreTokenizer {
 
   preTokenizeText(piece: string, atStart: boolean, out: string[]): void {
     const r = this.replacement;
-    piece = piece.split(" ").join(r);
+    piece = piece.replaceAll(" ", () => r);
     if ((this.prependScheme === "always" || (this.prependScheme === "first" && atStart)) && piece.length > 0 && !piece.startsWith(r)) piece = r + piece;
     if (this.splitPieces && !this.keepWhole) splitText(piece, r, "merged_with_next", false, out);
     else if (piece.length > 0) out.push(piece);
