@@ -12,6 +12,8 @@ import { PairTable } from "./pair-table.js";
 
 const UNK_PENALTY = 10;
 const CACHE_CAPACITY = 100_000;
+/** Search buffers up to this many units are kept between calls (a sentence or a paragraph); longer ones are freed. */
+const SCRATCH_KEPT = 1 << 16;
 
 /** A trie over UTF-16 code units: child lookups in one table keyed by (node, unit). */
 class PieceTrie {
@@ -143,6 +145,17 @@ export class UnigramModel implements Model {
   }
   private tables: { terminal: Int32Array; hidden: Map<string, number> } | null = null;
   private tablesFor: ReadonlySet<number> | null = null;
+
+  /** Drops search buffers grown past SCRATCH_KEPT units: one megabyte-long piece must not pin ~28 bytes per unit for
+   * the model's lifetime. */
+  private releaseLargeScratch(): void {
+    if (this.from.length <= SCRATCH_KEPT) return;
+    this.score32 = new Float32Array(0);
+    this.score64 = new Float64Array(0);
+    this.from = new Int32Array(0);
+    this.via = new Int32Array(0);
+    this.triples = new Int32Array(0);
+  }
 
   /** Best segmentation into this.triples; returns the number of triples. */
   private viterbi(text: string): number {
@@ -284,7 +297,11 @@ export class UnigramModel implements Model {
     if (piece.length === 0) return [];
     const entry = this.entry(piece);
     if (!(entry instanceof Int32Array)) return entry.map((t) => ({ ...t }));
-    return this.spellTokens(piece, entry, 0, entry.length) ?? this.tokensOf(piece, this.viterbi(piece));
+    const spelled = this.spellTokens(piece, entry, 0, entry.length);
+    if (spelled) return spelled;
+    const tokens = this.tokensOf(piece, this.viterbi(piece));
+    this.releaseLargeScratch();
+    return tokens;
   }
 
   tokenizeIds(piece: string, out: number[]): void {
@@ -302,6 +319,7 @@ export class UnigramModel implements Model {
       idScratch.length = 0;
       const count = this.viterbi(piece);
       hit = this.idsOf(piece, count, idScratch) ? this.tokensOf(piece, count) : Int32Array.from(idScratch);
+      this.releaseLargeScratch();
       if (piece.length < this.cache.maxKey) this.cache.set(piece, hit);
       else (this.lastLong = piece), (this.lastLongEntry = hit);
     }
