@@ -46,6 +46,14 @@ class PieceTrie {
   }
 }
 
+/** What the search reads (UnigramModel.searchTables): trie terminals without the unmatchable pieces, and the pieces
+ * a fused unknown run can spell, with the longest one's length. */
+interface SearchTables {
+  terminal: Int32Array;
+  hidden: Map<string, number>;
+  hiddenLength: number;
+}
+
 export class UnigramModel implements Model {
   readonly type = "Unigram";
   private readonly ids = new Map<string, number>();
@@ -129,21 +137,23 @@ export class UnigramModel implements Model {
    * piece is unmatchable), and the pieces a fused unknown run can spell — the unmatchable ones and the unknown piece
    * (which the search reads as unknown). No other piece can be a whole unknown run: the search would have taken it,
    * at a better score than unknowns. */
-  private searchTables(): { terminal: Int32Array; hidden: Map<string, number> } {
+  private searchTables(): SearchTables {
     if (this.tablesFor !== this.unmatchable) {
       const terminal = this.trie.terminal.slice();
       for (let node = 0; node < terminal.length; node++) if (terminal[node]! >= 0 && this.unmatchable.has(terminal[node]!)) terminal[node] = -1;
       const hidden = new Map<string, number>();
+      let hiddenLength = 0;
       for (const id of this.unkId === null ? this.unmatchable : [...this.unmatchable, this.unkId]) {
         const piece = this.pieces[id]![0];
         hidden.set(piece, this.ids.get(piece)!);
+        hiddenLength = Math.max(hiddenLength, piece.length);
       }
-      this.tables = { terminal, hidden };
+      this.tables = { terminal, hidden, hiddenLength };
       this.tablesFor = this.unmatchable;
     }
     return this.tables!;
   }
-  private tables: { terminal: Int32Array; hidden: Map<string, number> } | null = null;
+  private tables: SearchTables | null = null;
   private tablesFor: ReadonlySet<number> | null = null;
 
   /** Drops search buffers grown past SCRATCH_KEPT units: one megabyte-long piece must not pin ~28 bytes per unit for
@@ -239,9 +249,9 @@ export class UnigramModel implements Model {
   /** The ids of a fused unknown run, piece[start, end): its own piece if it spells one (searchTables' hidden ones),
    * else its UTF-8 bytes under byte fallback, else the unknown id. */
   private unknownIds(piece: string, start: number, end: number, out: number[]): void {
-    const hidden = this.searchTables().hidden;
-    const text = hidden.size > 0 || this.byteIds ? piece.slice(start, end) : "";
-    const id = hidden.get(text);
+    const { hidden, hiddenLength } = this.searchTables();
+    const text = end - start <= hiddenLength || this.byteIds ? piece.slice(start, end) : "";
+    const id = end - start <= hiddenLength ? hidden.get(text) : undefined;
     if (id !== undefined) {
       out.push(id);
       return;

@@ -46,6 +46,8 @@ export class PrecompiledCharsmap {
   /** One step of the double-array walk: the next position, DEAD where the byte leads nowhere, or the next position
    * as −2 − pos where a rule ends on this byte. */
   private walk(pos: number, c: number): number {
+    // No rule holds a NUL byte: the walk ends there (SentencePiece's lookup stops at one too).
+    if (c === 0) return DEAD;
     const unit = this.units[pos ^ c] ?? 0;
     if ((unit & 0x800000ff) !== c) return DEAD;
     const next = pos ^ c ^ offsetOf(unit);
@@ -76,13 +78,9 @@ export class PrecompiledCharsmap {
     if (u.length === 0) return null;
     let pos = offsetOf(u[0]!);
     for (let i = 0; i < key.length; i++) {
-      const c = key[i]!;
-      if (c === 0) break;
-      pos ^= c;
-      const unit = u[pos] ?? 0;
-      if ((unit & 0x800000ff) !== c) break;
-      pos ^= offsetOf(unit);
-      if ((unit >>> 8) & 1) return this.stringAt((u[pos] ?? 0) & 0x7fffffff);
+      pos = this.walk(pos, key[i]!);
+      if (pos === DEAD) break;
+      if (pos < DEAD) return this.stringAt((u[-2 - pos] ?? 0) & 0x7fffffff);
     }
     return null;
   }
@@ -119,13 +117,10 @@ export class PrecompiledCharsmap {
       }
       const n = utf8OfCodePoint(cp, bytes);
       for (let k = 0; k < n; k++) {
-        const c = bytes[k]!;
-        if (c === 0) return this.settle(bestUnits, bestValue);
-        pos ^= c;
-        const unit = u[pos] ?? 0;
-        if ((unit & 0x800000ff) !== c) return this.settle(bestUnits, bestValue);
-        pos ^= offsetOf(unit);
-        if ((unit >>> 8) & 1) {
+        pos = this.walk(pos, bytes[k]!);
+        if (pos === DEAD) return this.settle(bestUnits, bestValue);
+        if (pos < DEAD) {
+          pos = -2 - pos;
           bestUnits = i + width - at;
           bestValue = (u[pos] ?? 0) & 0x7fffffff;
         }
