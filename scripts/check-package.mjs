@@ -23,7 +23,7 @@ try {
   const packed = JSON.parse(run("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", dir], root));
   const tarball = join(dir, packed[0].filename);
   const files = packed[0].files.map((f) => f.path);
-  for (const need of ["dist/index.js", "dist/cli/main.js", "assets/default-model/config.json", "assets/gpt2-tokenizer.json"]) {
+  for (const need of ["dist/bundle/index.js", "dist/bundle/cli.js", "dist/node/encode-worker.js", "assets/default-model/config.json", "assets/gpt2-tokenizer.json"]) {
     if (!files.includes(need)) throw new Error(`the tarball lacks ${need}`);
   }
   step(`${packed[0].filename}: ${files.length} files, ${(packed[0].size / 1e6).toFixed(1)} MB packed`);

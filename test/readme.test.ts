@@ -10,12 +10,13 @@ import { join, resolve } from "node:path";
 const ROOT = resolve(new URL("..", import.meta.url).pathname);
 const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { exports: Record<string, unknown> };
 
-/** "retoken/train" → src/train/index.ts, as package.json's exports map it to dist/train/index.js. */
+/** "retoken/train" → src/train/index.ts: the source of the types package.json's exports give it (dist/train/index.d.ts;
+ * the code itself is bundled into dist/bundle/). */
 function sourceOf(specifier: string): string {
   const sub = specifier === "retoken" ? "." : `./${specifier.slice("retoken/".length)}`;
-  const target = pkg.exports[sub] as { import?: string } | undefined;
-  if (!target?.import) throw new Error(`README imports ${specifier}, which package.json does not export`);
-  return join(ROOT, target.import.replace(/^\.\/dist\//, "src/").replace(/\.js$/, ".ts"));
+  const target = pkg.exports[sub] as { import?: string; types?: string } | undefined;
+  if (!target?.import || !target.types) throw new Error(`README imports ${specifier}, which package.json does not export`);
+  return join(ROOT, target.types.replace(/^\.\/dist\//, "src/").replace(/\.d\.ts$/, ".ts"));
 }
 
 const readme = readFileSync(join(ROOT, "README.md"), "utf8");

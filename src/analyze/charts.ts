@@ -2,7 +2,6 @@
 // runs in a browser (window.document) and in Node (a linkedom document), so a report carries finished <svg> elements
 // that open without script and save as vector figures.
 import * as Plot from "@observablehq/plot";
-import { mulberry32 } from "../util/random.js";
 
 /** One bar or dot: `label` is the category, `series` the group (tokenizer, method) when a chart compares several. */
 export interface ChartRow {
@@ -120,21 +119,4 @@ export function renderChart(spec: ChartSpec, document: Document): SVGSVGElement 
     color: grouped ? { domain: series, range: PALETTE } : undefined,
     marks,
   }) as SVGSVGElement;
-}
-
-/** 95% percentile-bootstrap interval of a statistic over resampled items (seeded: a report is reproducible). */
-export function bootstrapInterval<T>(items: T[], statistic: (sample: T[]) => number, resamples = 1000, seed = 1): { lo: number; hi: number } | null {
-  if (items.length < 2) return null;
-  const next = mulberry32(seed);
-  const stats: number[] = [];
-  const sample: T[] = new Array(items.length);
-  for (let b = 0; b < resamples; b++) {
-    for (let i = 0; i < items.length; i++) sample[i] = items[Math.floor(next() * items.length)]!;
-    const s = statistic(sample);
-    if (Number.isFinite(s)) stats.push(s);
-  }
-  if (stats.length < 2) return null;
-  stats.sort((a, b) => a - b);
-  const at = (q: number) => stats[Math.min(stats.length - 1, Math.max(0, Math.round(q * (stats.length - 1))))]!;
-  return { lo: at(0.025), hi: at(0.975) };
 }

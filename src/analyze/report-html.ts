@@ -2,7 +2,8 @@
 // so the page needs no script to show its figures, opens offline, and each figure saves as a vector file. The numbers
 // behind the charts are in tables on the page and in the JSON/CSV files written beside it.
 import { parseHTML } from "linkedom";
-import { bootstrapInterval, renderChart, type ChartRow, type ChartSpec } from "./charts.js";
+import { bootstrapInterval } from "./bootstrap.js";
+import { renderChart, type ChartRow, type ChartSpec } from "./charts.js";
 import type { CompareReport } from "./compare.js";
 
 export type { ChartSpec, ChartRow } from "./charts.js";

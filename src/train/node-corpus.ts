@@ -14,8 +14,7 @@ import { createHash } from "node:crypto";
 import { createGunzip } from "node:zlib";
 import { Decompress as ZstdDecompress } from "fzstd";
 import { glob, isDynamicPattern } from "tinyglobby";
-import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, type FileMetaData } from "hyparquet";
-import { compressors } from "hyparquet-compressors";
+import type { FileMetaData } from "hyparquet";
 import { TokenizerError } from "../tokenize/types.js";
 import { sniffFormat } from "../util/magic.js";
 import { NUL_SCAN_BYTES, sniffNotText } from "../util/sniff.js";
@@ -126,7 +125,11 @@ export async function alignToLine(path: string, pos: number, size: number): Prom
 /** Uncompressed text files are cut into line-aligned ranges of about this size (fixed, so unit lists are stable). */
 export const RANGE_BYTES = 64 << 20;
 
+/** The Parquet reader, loaded on the first Parquet file (a CLI that reads text never pays for it). */
+const parquetLibrary = () => import("hyparquet");
+
 async function parquetMeta(path: string): Promise<FileMetaData> {
+  const { asyncBufferFromFile, parquetMetadataAsync } = await parquetLibrary();
   try {
     return await parquetMetadataAsync(await asyncBufferFromFile(path));
   } catch (err) {
@@ -361,6 +364,7 @@ async function countJsonl(counter: WordCounter, unit: CorpusUnit, chunks: AsyncI
 
 async function countParquet(counter: WordCounter, unit: CorpusUnit, field: string): Promise<void> {
   let rows: unknown[][] = [];
+  const [{ asyncBufferFromFile, parquetRead }, { compressors }] = await Promise.all([parquetLibrary(), import("hyparquet-compressors")]);
   try {
     await parquetRead({
       file: await asyncBufferFromFile(unit.path),

@@ -9,7 +9,8 @@ import { bitsPerByte } from "../lm/bpb.js";
 import { EmbeddingView } from "./embedding-view.js";
 import { buildVocabularyMap, type TransferTokenizer, type VocabularyMap } from "./vocabulary-map.js";
 import { transferEmbeddings, type MethodInputs, type TransferMethod } from "./methods.js";
-import { bootstrapInterval, type ChartSpec } from "../analyze/charts.js";
+import { bootstrapInterval } from "../analyze/bootstrap.js";
+import type { ChartSpec } from "../analyze/charts.js";
 import { alignSpecialTokens, namedSpecialIds, pinSpecialTokens, type SpecialTokenTokenizer } from "./special-tokens.js";
 
 export interface EvalTokenizer extends TransferTokenizer, SpecialTokenTokenizer {

@@ -195,9 +195,10 @@ test("bad count files are refused naming the file: truncated, wrong version, che
 
 test("a killed count leaves no file that looks complete", async () => {
   const big = join(dir, "big.txt.gz");
-  // ~24 MB of text: several seconds of counting even on a fast machine, so the kill at 2.5 s always lands mid-count
-  // (at 4.8 MB a quiet machine finished just after the check below and the file was there).
-  writeFileSync(big, gzipSync(lines.join("\n").repeat(200), { level: 1 }));
+  // ~96 MB of text: several seconds of counting even on a fast machine, so the kill at 2.5 s always lands mid-count
+  // (at 4.8 MB a quiet machine finished just after the check below and the file was there; at 24 MB it did once the
+  // CLI stopped loading the chart libraries at start-up: 2.0 s in all).
+  writeFileSync(big, gzipSync(lines.join("\n").repeat(800), { level: 1 }));
   mkdirSync(join(dir, "killed"));
   const out = join(dir, "killed", "k.cnt");
   const child = spawn(process.execPath, [...CLI, "count", "--no-progress", "--out", out, big], { stdio: "ignore" });

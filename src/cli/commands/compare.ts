@@ -4,7 +4,6 @@ import { readdir, readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { Tokenizer } from "../../platform/node-tokenizer.js";
 import { compareTokenizers, formatCompareTable, type CorpusText, type NamedTokenizer } from "../../analyze/compare.js";
-import { compareCsv, renderCompareHtml } from "../../analyze/report-html.js";
 import { petrovFloresText } from "../../analyze/flores.js";
 import { readTextFile, readTextFolder, writeFileAtomic } from "../../node/files.js";
 import { measureCounts, type CountsMetrics } from "../../analyze/count-metrics.js";
@@ -110,10 +109,12 @@ export function register(program: Command): void {
       process.stderr.write("\r\x1b[K");
       if (opts.json !== true) process.stdout.write(formatCompareTable(report) + "\n");
       await emitJson(opts.json, report);
-      if (typeof opts.json === "string") await writeFileAtomic(csvBeside(opts.json), compareCsv(report));
+      // The report module pulls in the DOM and plotting libraries: loaded only when a file asks for it.
+      const reports = typeof opts.json === "string" || opts.html ? await import("../../analyze/report-html.js") : null;
+      if (typeof opts.json === "string") await writeFileAtomic(csvBeside(opts.json), reports!.compareCsv(report));
       const corpus = opts.flores
         ? `FLORES-200 at ${opts.flores}: counts on dev + devtest joined as Petrov et al. 2023 prepare them; unigram bits per byte fitted on dev, measured on devtest (${texts.length} languages: ${texts.map((c) => c.name).join(", ")})`
         : `the text files of ${opts.corpus} (${texts.map((c) => c.name).join(", ")}), each measured whole`;
-      if (opts.html) await writeFileAtomic(opts.html, renderCompareHtml(report, corpus));
+      if (opts.html) await writeFileAtomic(opts.html, reports!.renderCompareHtml(report, corpus));
     });
 }

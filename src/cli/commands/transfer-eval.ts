@@ -67,8 +67,8 @@ export async function runTransferEval(opts: TransferEvalCliOptions, out: (s: str
   const { folder, tokenizer: source, dir } = await loadLanguageModel(opts.model);
   const donor = opts.donor ? await loadLanguageModel(opts.donor) : null;
   // The hypernetwork module is loaded only when asked for (it pulls in the encoder and its weights).
-  const hypernetModule = "../../transfer/hypernet/index.js";
-  const hypernet = opts.hypernet ? ((await import(hypernetModule)) as { predictEmbeddingsWithHypernet(a: { model: unknown; sourceTokenizer: unknown; targetTokenizer: unknown; hypernetDir: string }): Promise<import("../../transfer/embedding-view.js").EmbeddingView> }) : null;
+  // (A literal specifier, so that the bundle in dist/bundle/ carries the module as a chunk of its own.)
+  const hypernet = opts.hypernet ? await import("../../transfer/hypernet/index.js") : null;
   const targets = [];
   for (const spec of opts.target) {
     const { language, file } = parseSpec(spec, "--target");
