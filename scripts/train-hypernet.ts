@@ -47,6 +47,9 @@ const { values: args } = parseArgs({
     // tokenizer is drawn from that file's text (ZeTT's multilingual recipe); mixed: rows from any file, tokenizers
     // from recent batches.
     "sample-by": { type: "string", default: "mixed" },
+    // Tokens per step's softmax: the batch's own plus random negatives of the sampled vocabulary (default 1,024; the
+    // sampled vocabulary's size makes it the full softmax that evaluation uses).
+    "token-set": { type: "string" },
     // Shared tokens keep their true rows during training too (HypernetTrainOptions.keepShared).
     "keep-shared": { type: "boolean", default: false },
     // Spelling of the sampled tokenizers: source (the source tokenizer's), byte-level (GPT-2's), mixed (alternating).
@@ -68,7 +71,9 @@ if (args.backend === "blas") {
   if (!("gemm" in blas)) throw new Error(`--backend blas: ${blas.error} (or --backend jax)`);
   gemm = blas.gemm;
 } else if (args.backend !== "jax") throw new Error(`--backend ${args.backend}: expected blas or jax`);
-const TRAIN = { ...DEFAULT_TRAIN, keepShared: args["keep-shared"] === true, template: parseSampleTemplate(args.template!, "--template"), gemm };
+const tokenSet = args["token-set"] === undefined ? DEFAULT_TRAIN.tokenSet : Number(args["token-set"]);
+if (!Number.isInteger(tokenSet) || tokenSet < 1) throw new Error(`--token-set ${args["token-set"]}: expected a positive whole number`);
+const TRAIN = { ...DEFAULT_TRAIN, tokenSet, keepShared: args["keep-shared"] === true, template: parseSampleTemplate(args.template!, "--template"), gemm };
 const SEED = Number(args.seed);
 const deadline = args["stop-after-minutes"] ? Date.now() + Number(args["stop-after-minutes"]) * 60_000 : Infinity;
 const { folder, tokenizer: source, dir: modelDir } = await loadLanguageModel(args.model);

@@ -104,6 +104,19 @@ test("training on sampled tokenizers lowers the loss and resumes bit for bit", a
   for (const k of Object.keys(netC.arrays)) assert.deepEqual(netC.arrays[k], a.net.arrays[k], k);
 });
 
+test("a token set as large as the sampled vocabulary is the full softmax: every token once, a higher loss than a sampled set", async () => {
+  const base = tinyBase();
+  const schedule = warmupCosine({ peak: 1e-2, warmup: 1, total: 12 });
+  const firstLoss = async (tokenSet: number) => (await new HypernetTrainer(initHypernet(small, sourceView, 3), base, source, sourceView, { ...options, tokenSet }, schedule).trainStep(texts(0))).loss;
+  // Both sizes exceed the ~600-token sampled vocabulary: the same full set, so the same loss (and no endless draw of
+  // negatives that do not exist).
+  const full = await firstLoss(100_000);
+  assert.equal(await firstLoss(5_000), full);
+  // A softmax over a superset of the tokens has the larger normaliser: the sampled set's loss is below the full one.
+  const sampled = await firstLoss(64);
+  assert.ok(full > sampled, `full ${full.toFixed(4)} vs sampled ${sampled.toFixed(4)}`);
+});
+
 test("keepShared and a given sampling text: each changes the run, and the loss still falls", async () => {
   const base = tinyBase();
   const schedule = warmupCosine({ peak: 1e-2, warmup: 1, total: 12 });

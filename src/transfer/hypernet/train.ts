@@ -243,12 +243,14 @@ export class HypernetTrainer {
     const unique = local.size;
     if (unique > o.tokenSet) throw new Error(`hypernet training: ${unique} distinct tokens exceed the token set of ${o.tokenSet}`);
     const vocab = tokenizer.vocabSize(true);
-    while (local.size < o.tokenSet) {
+    // (A token set as large as the vocabulary is the full softmax: every token, none drawn twice.)
+    const U = Math.min(o.tokenSet, vocab);
+    if (U === vocab) for (let id = 0; id < vocab; id++) if (!local.has(id)) local.set(id, local.size);
+    while (local.size < U) {
       const id = Math.floor(rand() * vocab);
       if (!local.has(id)) local.set(id, local.size);
     }
     const tokens = [...local.keys()];
-    const U = o.tokenSet;
     const w = this.sourceView.rowWidth;
     const batch = pieceBatch(this.net.config, this.sourceView, tokens.map((t) => map.pieces[t] ?? []), U);
     const keep = new Float32Array(U);
