@@ -102,6 +102,13 @@ function unpackEncodings(p: PackedEncodings, spell: (id: number) => string | und
     for (let i = 0; i < a.length; i++) out[i] = a[i]! < 0 ? null : a[i]!;
     return out;
   };
+  // A column that holds only its default value (type 0, not special, attended, sequence 0, no word: the usual single
+  // text without specials) is left out: Encoding fills it when it is read, and a caller reading tokens and offsets
+  // does not pay for five arrays it never reads.
+  const only = (a: Int32Array, value: number) => {
+    for (let i = 0; i < a.length; i++) if (a[i] !== value) return false;
+    return true;
+  };
   p.lengths.forEach((n, j) => {
     const t = k;
     const textAt = at;
@@ -115,12 +122,13 @@ function unpackEncodings(p: PackedEncodings, spell: (id: number) => string | und
       }
       const offsetSpans = flatOffsets(n);
       for (let i = 0; i < 2 * n; i++) offsetSpans[i] = p.spans[2 * t + i]!;
+      const [typeIds, specialTokensMask, attentionMask, sequenceIds, wordIds] = [1, 2, 3, 4, 5].map(column);
       return {
-        typeIds: plain(column(1)),
-        specialTokensMask: plain(column(2)),
-        attentionMask: plain(column(3)),
-        sequenceIds: nullable(column(4)),
-        wordIds: nullable(column(5)),
+        typeIds: only(typeIds!, 0) ? undefined : plain(typeIds!),
+        specialTokensMask: only(specialTokensMask!, 0) ? undefined : plain(specialTokensMask!),
+        attentionMask: only(attentionMask!, 1) ? undefined : plain(attentionMask!),
+        sequenceIds: only(sequenceIds!, 0) ? undefined : nullable(sequenceIds!),
+        wordIds: only(wordIds!, -1) ? undefined : nullable(wordIds!),
         tokens,
         offsetSpans,
       };
