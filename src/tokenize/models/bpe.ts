@@ -8,7 +8,7 @@ import { VocabularyModel, keepKeys, optionalBoolean, optionalString, readVocabOb
 import { mulberry32 } from "../../util/random.js";
 import { byteLevelAlphabet } from "../byte-vocabulary.js";
 import { ByteStringTable } from "../../util/byte-string-table.js";
-import { CACHED_PIECE_LIMIT, PieceCache, SpanIdCache, spanHash } from "./span-cache.js";
+import { SpanIdCache, spanHash } from "./span-cache.js";
 import { PairTable } from "./pair-table.js";
 import { byteValues, spellPiece, utf8Encode, type Spelling } from "./spell.js";
 
@@ -226,7 +226,6 @@ export class BpeModel extends VocabularyModel implements Model {
   readonly type = "BPE";
   /** (left, right) → rank·SHIFT + merged id */
   private readonly merges: PairTable;
-  private readonly cache = new PieceCache<Word>(CACHE_CAPACITY);
   /** Single-code-unit characters → id (−1 not in vocabulary, −2 not looked up yet), for the no-prefix/suffix case. */
   private readonly charIds = new Int32Array(65536).fill(-2);
   private readonly random: () => number;
@@ -647,36 +646,6 @@ export class BpeModel extends VocabularyModel implements Model {
     return at + m;
   }
 
-  private cachedWord(piece: string): Word {
-    if (piece.length >= CACHED_PIECE_LIMIT) {
-      // Not cached, but kept until the next long piece: encode() asked for ids and then for offsets merges the same
-      // long piece twice in a row (its ids, then its tokens), and a long piece costs the most to merge.
-      if (this.lastLong && this.lastLong.piece === piece) return this.lastLong.word;
-      const word = this.mergeWord(piece, 0);
-      this.lastLong = { piece, word };
-      return word;
-    }
-    let w = this.cache.get(piece);
-    if (w) return w;
-    w = this.mergeWord(piece, 0);
-    this.cache.set(piece, w);
-    return w;
-  }
-  private lastLong: { piece: string; word: Word } | null = null;
-
-  /** Calls fn for each segment [start, end) that can be merged on its own. */
-  private segments(piece: string, fn: (start: number, end: number) => void): void {
-    if (this.cutBefore < 0 || piece.length < CACHED_PIECE_LIMIT) return fn(0, piece.length);
-    let start = 0;
-    for (let i = 1; i < piece.length; i++) {
-      if (piece.charCodeAt(i) === this.cutBefore && piece.charCodeAt(i - 1) !== this.cutBefore) {
-        fn(start, i);
-        start = i;
-      }
-    }
-    fn(start, piece.length);
-  }
-
   get deterministic(): boolean {
     return !this.useDropout();
   }
@@ -692,11 +661,13 @@ export class BpeModel extends VocabularyModel implements Model {
       this.appendTokens(this.mergeWord(piece, this.dropout!), 0, out);
       return out;
     }
-    if (this.ignoreMerges) {
-      const id = this.vocab.ids.get(piece);
-      if (id !== undefined) return [{ id, value: piece, start: 0, end: piece.length }];
-    }
-    this.segments(piece, (s, e) => this.appendTokens(this.cachedWord(s === 0 && e === piece.length ? piece : piece.slice(s, e)), s, out));
+    // The tokens are spelled from the ids (one cache, of ids); where ids do not spell the piece (an unknown token, a
+    // continuing-subword prefix or an end-of-word suffix) the piece is merged again, keeping each token's length.
+    const ids: number[] = [];
+    this.tokenizeIds(piece, ids);
+    const spelled = this.spellTokens(piece, ids, 0, ids.length);
+    if (spelled) return spelled;
+    this.appendTokens(this.mergeWord(piece, 0), 0, out);
     return out;
   }
 
@@ -713,35 +684,45 @@ export class BpeModel extends VocabularyModel implements Model {
         return;
       }
     }
-    if (this.cutBefore >= 0) {
-      this.appendRunIds(piece, out);
-      return;
-    }
-    this.segments(piece, (s, e) => {
-      const ids = this.cachedWord(s === 0 && e === piece.length ? piece : piece.slice(s, e)).ids;
-      for (let i = 0; i < ids.length; i++) out.push(ids[i]!);
-    });
-  }
-
-  /** The ids of a piece cut before each "▁" (no merge crosses a cut), run by run through the cache of runs: a Llama
-   * line is one piece, but its words come back, and a word is looked up by its span in the line (no substring, no
-   * array per word). */
-  private appendRunIds(piece: string, out: number[]): void {
     const cut = this.cutBefore;
     const cache = this.runCache;
+    if (cut < 0) {
+      if (piece.length >= cache.maxKey || !cache.append(spanHash(piece, 0, piece.length), piece, 0, piece.length, out)) this.mergeRunIds(piece, 0, piece.length, out);
+      return;
+    }
+    // Cut before each "▁" (no merge crosses a cut): a Llama line is one piece, but its words come back, and each is
+    // looked up by its span in the line (no substring, no array per word).
     for (let start = 0, i = 1; i <= piece.length; i++) {
       if (i < piece.length && (piece.charCodeAt(i) !== cut || piece.charCodeAt(i - 1) === cut)) continue;
-      const h = i - start < cache.maxKey ? spanHash(piece, start, i) : 0;
-      if (i - start >= cache.maxKey || !cache.append(h, piece, start, i, out)) {
-        const from = out.length;
-        const ids = this.mergeWord(start === 0 && i === piece.length ? piece : piece.slice(start, i), 0).ids;
-        for (let k = 0; k < ids.length; k++) out.push(ids[k]!);
-        cache.add(h, piece, start, i, out, from, out.length);
-      }
+      if (i - start >= cache.maxKey || !cache.append(spanHash(piece, start, i), piece, start, i, out)) this.mergeRunIds(piece, start, i, out);
       start = i;
     }
   }
+
+  /** The ids of piece[start, end), a run the cache does not hold, merged on its own; kept in the model's one cache
+   * (keyed by the span) when short enough. */
+  private mergeRunIds(piece: string, start: number, end: number, out: number[]): void {
+    const cache = this.runCache;
+    const whole = start === 0 && end === piece.length;
+    if (end - start >= cache.maxKey) {
+      // Not cached, but kept until the next long run: encode() asks for a long piece's ids and then, when its fields
+      // are read, for its tokens, and a long run costs the most to merge.
+      const last = this.lastLong;
+      let ids = last && last.start === start && last.end === end && last.piece === piece ? last.ids : null;
+      if (!ids) {
+        ids = this.mergeWord(whole ? piece : piece.slice(start, end), 0).ids;
+        this.lastLong = { piece, start, end, ids };
+      }
+      for (let k = 0; k < ids.length; k++) out.push(ids[k]!);
+      return;
+    }
+    const from = out.length;
+    const ids = this.mergeWord(whole ? piece : piece.slice(start, end), 0).ids;
+    for (let k = 0; k < ids.length; k++) out.push(ids[k]!);
+    cache.add(spanHash(piece, start, end), piece, start, end, out, from, out.length);
+  }
   private readonly runCache = new SpanIdCache(CACHE_CAPACITY);
+  private lastLong: { piece: string; start: number; end: number; ids: Int32Array } | null = null;
 
   spellTokens(piece: string, ids: ArrayLike<number>, from: number, to: number): Token[] | null {
     // A prefix or suffix makes a token's string differ from the text it covers.

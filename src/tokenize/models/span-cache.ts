@@ -1,8 +1,8 @@
 // The caches of pieces, both with two generations (when the young one fills it becomes the old one, and entries found
 // in the old one move back, so words in use survive a turnover): PieceCache, a Map by the piece's string (the
-// tokenizer's ids of pipeline pieces, BPE's and Unigram's words), and SpanIdCache, ids keyed by a span of the input
-// text — the key's UTF-16 units are hashed and compared in place, so a lookup builds no substring and entries are
-// rows of typed arrays (no per-entry objects for the GC to trace).
+// tokenizer's ids of pipeline pieces, Unigram's words), and SpanIdCache, ids keyed by a span of the input text (the
+// byte-level fast path's words, BPE's runs) — the key's UTF-16 units are hashed and compared in place, so a lookup
+// builds no substring and entries are rows of typed arrays (no per-entry objects for the GC to trace).
 
 /** Pieces shorter than this (UTF-16 units) are cached, by every cache of the pipeline (HF caches words under 256
  * bytes): long pieces rarely repeat, and a text with no pre-tokenizer (Llama 2) is one piece that would pin the whole
