@@ -171,7 +171,7 @@ if (evals.length && trainer.stepsDone === 0) appendFileSync(logPath, JSON.string
 let seconds = 0;
 let ema = NaN;
 const saveNetwork = (dir: string) =>
-  saveHypernet(dir, net, { trainedFor: modelDir, steps: trainer.stepsDone, sampleVocab: TRAIN.sampleVocab, keepShared: TRAIN.keepShared, sampleBy: args["sample-by"], template: TRAIN.template, ...(args.init ? { initFrom: args.init } : {}) });
+  saveHypernet(dir, net, { trainedFor: modelDir, steps: trainer.stepsDone, sampleVocab: TRAIN.sampleVocab, tokenSet: TRAIN.tokenSet, keepShared: TRAIN.keepShared, sampleBy: args["sample-by"], template: TRAIN.template, ...(args.init ? { initFrom: args.init } : {}) });
 const checkpoint = () => saveTrainingCheckpoint(args.checkpoint!, { arrays: net.arrays, shapes: net.shapes, optimizer: trainer.optimizer.state, state: { seconds } });
 while (trainer.stepsDone < STEPS && Date.now() < deadline) {
   const log = await trainer.trainStep(textsAt(trainer.stepsDone), samplingTextAt(trainer.stepsDone));
