@@ -19,14 +19,16 @@ for (const [entry, out] of [["app", "playground"], ["worker", "worker"]])
     logLevel: "warning",
   });
 
-// The Node entry points (package.json's exports and bin) as one set of ES modules with shared chunks: a fresh process
+// The package's entry points (package.json's exports and bin) as one set of ES modules with shared chunks: a fresh process
 // loads a handful of files instead of ~90 (importing the tokenizer: ~50 -> ~22 ms; cold start is issue 15). Entries
 // sit flat in dist/bundle/, so one relative path leads from any output file back to dist/. Each module's
 // import.meta.url is rewritten to the URL of its own tsc output beside the bundle: the paths it resolves from there
 // (assets, worker scripts, package.json) stay where they were. Packages stay external (npm installs them); the worker
-// threads still load the unbundled modules. dist/ keeps the tsc output for the types and the workers.
+// threads still load the unbundled modules. dist/ keeps the tsc output for the types and the workers. retoken/browser
+// is an entry too, so that "retoken" and "retoken/browser" hand out the same classes (the browser entry's chunks hold
+// no Node API: esbuild gives each chunk only the modules its entries reach).
 const bundleDir = `${dist}bundle`;
-const entries = { index: "index", train: "train/index", analyze: "analyze/index", transfer: "transfer/index", lm: "lm/index", node: "node/index", decode: "decode/index", cli: "cli/main" };
+const entries = { index: "index", browser: "browser", train: "train/index", analyze: "analyze/index", transfer: "transfer/index", lm: "lm/index", node: "node/index", decode: "decode/index", cli: "cli/main" };
 const ownUrl = {
   name: "own-import-meta-url",
   setup(b) {
