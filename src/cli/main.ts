@@ -11,9 +11,9 @@
 // - Output: labelled human lines on stdout (`labelled(rows)`), `--json` prints one JSON object instead (`printJson`);
 //   where `--json` also took a file it is `--json [file]` (`emitJson`). Progress and notes go to stderr.
 import { readFileSync } from "node:fs";
-import { setFlagsFromString } from "node:v8";
 import { Command, CommanderError } from "commander";
 import { commands } from "./commands/index.js";
+import { v8FlagUnlessGiven } from "./commands/shared.js";
 import { TokenizerError } from "../tokenize/types.js";
 import { fileErrorMessage } from "../node/files.js";
 
@@ -59,5 +59,5 @@ process.stdout.on("error", (err: NodeJS.ErrnoException) => {
 // A young generation of up to 32 MB (V8's default caps it at 16): the commands allocate many short-lived arrays per
 // text, and with the small one every scavenge copies what is still in use. `retoken compare` on GPT-2 and Llama 2
 // over FLORES: 36 -> 25 CPU-s, peak 626 -> 604 MB (session 13). A flag given in NODE_OPTIONS or to node wins.
-if (!/semi-space/.test(`${process.env.NODE_OPTIONS ?? ""} ${process.execArgv.join(" ")}`)) setFlagsFromString("--max-semi-space-size=32");
+v8FlagUnlessGiven("max-semi-space-size", 32);
 process.exitCode = await main(process.argv.slice(2));

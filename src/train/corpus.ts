@@ -96,7 +96,6 @@ export function tableFullError(where: string, err: unknown): unknown {
   );
 }
 
-
 /** Feeds any text source into a counter, reporting progress every ~1 MB. */
 export async function countSource(
   counter: WordCounter,

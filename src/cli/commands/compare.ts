@@ -1,6 +1,5 @@
 // `retoken compare TOKENIZERS... --corpus DIR | --flores DIR | --counts FILE... [--json OUT] [--html OUT]`
 import type { Command } from "commander";
-import { setFlagsFromString } from "node:v8";
 import { readdir, readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { Tokenizer } from "../../platform/node-tokenizer.js";
@@ -10,7 +9,7 @@ import { readTextFile, readTextFolder, writeFileAtomic } from "../../node/files.
 import { measureCounts, type CountsMetrics } from "../../analyze/count-metrics.js";
 import { mergeCountFiles, missingUnits } from "../../train/counts.js";
 import type { JsonObject } from "../../tokenize/types.js";
-import { emitJson, numberFlag } from "./shared.js";
+import { emitJson, numberFlag, v8FlagUnlessGiven } from "./shared.js";
 
 /** Names tokenizers by file name, disambiguating equal names with their folder. */
 function tokenizerName(path: string, all: string[]): string {
@@ -99,9 +98,9 @@ export function register(program: Command): void {
       const alpha = numberFlag("compare", "alpha", opts.alpha, { min: 0, above: true })!;
       // The heap grows by half at most after a full collection (V8's default lets it grow several-fold): the texts
       // are measured one after another, so what is live stays small while the garbage of each text is large. GPT-2
-      // and Llama 2 over FLORES: peak 551-640 -> 431 MB, CPU time within its run-to-run spread (session 14). V8 reads
+      // and Llama 2 over FLORES: peak 551-640 -> 366-418 MB, CPU time within its run-to-run spread (session 14). V8 reads
       // the factor at every collection, so setting it here takes effect; a value given to node wins.
-      if (!/heap-growing-percent/.test(`${process.env.NODE_OPTIONS ?? ""} ${process.execArgv.join(" ")}`)) setFlagsFromString("--heap-growing-percent=50");
+      v8FlagUnlessGiven("heap-growing-percent", 50);
       const texts: CorpusText[] = opts.corpus ? await readTextFolder(opts.corpus) : await readFloresFolder(opts.flores!);
       const tokenizers: NamedTokenizer[] = [];
       for (const f of files) tokenizers.push({ name: tokenizerName(f, files), tokenizer: await Tokenizer.fromFile(f) });

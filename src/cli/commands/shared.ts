@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { InvalidArgumentError } from "commander";
 import { Tokenizer } from "../../platform/node-tokenizer.js";
 import { textFromBytes, writeFileAtomic, type ReadTextOptions } from "../../node/files.js";
+import { setFlagsFromString } from "node:v8";
 
 /** The tokenizer bundled with retoken (GPT-2's, MIT licence), used when a command gets no -t. */
 export const DEFAULT_TOKENIZER = fileURLToPath(new URL("../../../assets/gpt2-tokenizer.json", import.meta.url));
@@ -91,3 +92,11 @@ export const positiveIntFlag = (command: string, flag: string, value: string | u
 
 /** A repeatable option's values in order (commander's argParser for `--flag <v>` given several times). */
 export const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** Sets a V8 flag (`name=value`, without the leading dashes) for the rest of this process unless the user gave that
+ * flag to node or in NODE_OPTIONS: theirs wins. For the flags V8 reads while running (heap sizing and growth). */
+export function v8FlagUnlessGiven(name: string, value: number): void {
+  // (V8 takes a flag with dashes or underscores.)
+  if (`${process.env.NODE_OPTIONS ?? ""} ${process.execArgv.join(" ")}`.replaceAll("_", "-").includes(`--${name}`)) return;
+  setFlagsFromString(`--${name}=${value}`);
+}

@@ -685,41 +685,41 @@ export class BpeModel extends VocabularyModel implements Model {
       }
     }
     const cut = this.cutBefore;
-    const cache = this.runCache;
-    if (cut < 0) {
-      if (piece.length >= cache.maxKey || !cache.append(spanHash(piece, 0, piece.length), piece, 0, piece.length, out)) this.mergeRunIds(piece, 0, piece.length, out);
-      return;
-    }
+    if (cut < 0) return this.appendRunIds(piece, 0, piece.length, out);
     // Cut before each "▁" (no merge crosses a cut): a Llama line is one piece, but its words come back, and each is
     // looked up by its span in the line (no substring, no array per word).
     for (let start = 0, i = 1; i <= piece.length; i++) {
       if (i < piece.length && (piece.charCodeAt(i) !== cut || piece.charCodeAt(i - 1) === cut)) continue;
-      if (i - start >= cache.maxKey || !cache.append(spanHash(piece, start, i), piece, start, i, out)) this.mergeRunIds(piece, start, i, out);
+      this.appendRunIds(piece, start, i, out);
       start = i;
     }
   }
 
-  /** The ids of piece[start, end), a run the cache does not hold, merged on its own; kept in the model's one cache
-   * (keyed by the span) when short enough. */
-  private mergeRunIds(piece: string, start: number, end: number, out: number[]): void {
-    const cache = this.runCache;
-    const whole = start === 0 && end === piece.length;
-    if (end - start >= cache.maxKey) {
-      // Not cached, but kept until the next long run: encode() asks for a long piece's ids and then, when its fields
-      // are read, for its tokens, and a long run costs the most to merge.
-      const last = this.lastLong;
-      let ids = last && last.start === start && last.end === end && last.piece === piece ? last.ids : null;
-      if (!ids) {
-        ids = this.mergeWord(whole ? piece : piece.slice(start, end), 0).ids;
-        this.lastLong = { piece, start, end, ids };
-      }
-      for (let k = 0; k < ids.length; k++) out.push(ids[k]!);
-      return;
-    }
+  /** The ids of a run piece[start, end) through the model's one cache (keyed by the span; long runs bypass it). */
+  private appendRunIds(piece: string, start: number, end: number, out: number[]): void {
+    if (end - start >= this.runCache.maxKey) return this.appendLongRunIds(piece, start, end, out);
+    const h = spanHash(piece, start, end);
+    if (!this.runCache.append(h, piece, start, end, out)) this.mergeRunIds(piece, start, end, h, out);
+  }
+
+  /** A run the cache does not hold (`h`: its spanHash), merged on its own and kept. */
+  private mergeRunIds(piece: string, start: number, end: number, h: number, out: number[]): void {
     const from = out.length;
-    const ids = this.mergeWord(whole ? piece : piece.slice(start, end), 0).ids;
+    const ids = this.mergeWord(start === 0 && end === piece.length ? piece : piece.slice(start, end), 0).ids;
     for (let k = 0; k < ids.length; k++) out.push(ids[k]!);
-    cache.add(spanHash(piece, start, end), piece, start, end, out, from, out.length);
+    this.runCache.add(h, piece, start, end, out, from, out.length);
+  }
+
+  /** A run too long for the cache: not kept, except the last one. encode() asks for a long piece's ids and then, when
+   * its fields are read, for its tokens, and a long run costs the most to merge. */
+  private appendLongRunIds(piece: string, start: number, end: number, out: number[]): void {
+    const last = this.lastLong;
+    let ids = last && last.start === start && last.end === end && last.piece === piece ? last.ids : null;
+    if (!ids) {
+      ids = this.mergeWord(start === 0 && end === piece.length ? piece : piece.slice(start, end), 0).ids;
+      this.lastLong = { piece, start, end, ids };
+    }
+    for (let k = 0; k < ids.length; k++) out.push(ids[k]!);
   }
   private readonly runCache = new SpanIdCache(CACHE_CAPACITY);
   private lastLong: { piece: string; start: number; end: number; ids: Int32Array } | null = null;
