@@ -44,6 +44,9 @@ const { values: args } = parseArgs({
     // jax: the tensor backend (how the shipped model was trained); blas: the hand-written CPU path over OpenBLAS,
     // ~1.8× faster a step here (docs/measured.md), equal up to float rounding.
     backend: { type: "string", default: "jax" },
+    // Sampling factors on a corpus file's √size weight, "en=3,en-prose=3": the languages the model is judged on drawn
+    // more often than their share.
+    boost: { type: "string", default: "" },
   },
 });
 const STEPS = Number(args.steps);
@@ -102,7 +105,13 @@ for (const f of files) {
 }
 process.stderr.write(`tokenized ${files.length} files in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${streams.map((s) => `${s.name} ${s.train.length}`).join(", ")}\n`);
 
-const sampler = new WindowSampler(streams.map((s) => s.train), { batch: BATCH, seq: SEQ, seed: SEED, startId: BOS });
+const boostOf = new Map<string, number>();
+for (const part of args.boost!.split(",").filter(Boolean)) {
+  const [name, factor] = part.split("=");
+  if (!streams.some((s) => s.name === name) || !(Number(factor) > 0)) throw new Error(`--boost ${part}: expected NAME=FACTOR with NAME one of the corpus files (${streams.map((s) => s.name).join(", ")}) and FACTOR > 0`);
+  boostOf.set(name!, Number(factor));
+}
+const sampler = new WindowSampler(streams.map((s) => s.train), { batch: BATCH, seq: SEQ, seed: SEED, startId: BOS, boost: streams.map((s) => boostOf.get(s.name) ?? 1) });
 
 /** Validation loss: a fixed window from each language's held-out tail. */
 async function validationLoss(arrays: Arrays, shapes: Shapes): Promise<Record<string, number>> {
@@ -185,7 +194,7 @@ if (existsSync(join(args.checkpoint!, "state.json"))) {
   const init = args.init ? await initFromFolder(args.init) : { ...initialParams(), tokens: 0 };
   state.tokens = init.tokens;
   trainer = new LanguageModelTrainer(config, init.arrays, init.shapes, { schedule, clipNorm: 1, adamw: { weightDecay: 0.1 }, lossAndGradients });
-  appendFileSync(logPath, JSON.stringify({ event: "start", config: rawConfig, steps: STEPS, batch: BATCH, seq: SEQ, seed: SEED, lr: Number(args.lr), init: args.init ?? null, initTokens: init.tokens, languages: streams.map((s) => [s.name, s.train.length]) }) + "\n");
+  appendFileSync(logPath, JSON.stringify({ event: "start", config: rawConfig, steps: STEPS, batch: BATCH, seq: SEQ, seed: SEED, lr: Number(args.lr), boost: Object.fromEntries(boostOf), init: args.init ?? null, initTokens: init.tokens, languages: streams.map((s) => [s.name, s.train.length]) }) + "\n");
 }
 
 const checkpoint = () => saveTrainingCheckpoint(args.checkpoint!, { arrays: trainer.params, shapes: trainer.shapes, optimizer: trainer.optimizer.state, state });

@@ -27,6 +27,8 @@ export interface WindowBatchOptions {
   seed: number;
   /** The id every row starts with (BOS). */
   startId: number;
+  /** Per-stream factors on the √length weight (default 1 each): a language the model must be good at, drawn more. */
+  boost?: readonly number[];
 }
 
 /**
@@ -48,7 +50,12 @@ export class WindowSampler {
     streams.forEach((s, i) => {
       if (s.length < seq + 1) throw new Error(`WindowSampler: stream ${i} has ${s.length} tokens, a window needs at least ${seq + 1}`);
     });
-    this.weights = streams.map((s) => Math.sqrt(s.length));
+    const boost = options.boost ?? [];
+    if (boost.length && boost.length !== streams.length) throw new Error(`WindowSampler: boost has ${boost.length} factors for ${streams.length} streams`);
+    boost.forEach((b, i) => {
+      if (!(b > 0 && Number.isFinite(b))) throw new Error(`WindowSampler: boost ${i} must be a positive number, got ${b}`);
+    });
+    this.weights = streams.map((s, i) => Math.sqrt(s.length) * (boost[i] ?? 1));
     this.totalWeight = this.weights.reduce((a, b) => a + b, 0);
   }
 
