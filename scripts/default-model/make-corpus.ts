@@ -10,9 +10,9 @@
 // path (every source is spread over the file, so the 2% tail held out by train-model.ts is a mix), cut at a line.
 import { readdirSync, readFileSync, statSync, mkdirSync, existsSync } from "node:fs";
 import { join, basename } from "node:path";
-import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { writeFileAtomic } from "../../src/node/files.js";
+import { heldOutLines, walk } from "./corpus-files.js";
 
 const [root, out] = process.argv.slice(2);
 if (!root || !out) {
@@ -23,19 +23,6 @@ const capArg = process.argv.indexOf("--cap-bytes");
 const CAP = capArg > 0 ? Number(process.argv[capArg + 1]) : 4_000_000;
 const minArg = process.argv.indexOf("--min-bytes");
 const MIN = minArg > 0 ? Number(process.argv[minArg + 1]) : 500_000;
-
-function walk(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  const files: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const p = join(dir, name);
-    const st = statSync(p, { throwIfNoEntry: false });
-    if (!st) continue; // dangling symlink
-    if (st.isDirectory()) files.push(...walk(p));
-    else if (st.isFile()) files.push(p);
-  }
-  return files;
-}
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 function decode(bytes: Uint8Array): string | null {
@@ -276,12 +263,7 @@ for (const name of existsSync(translationsRoot) ? readdirSync(translationsRoot).
 }
 
 // The shipped held-out texts stay out of training, line by line.
-const heldOutDir = fileURLToPath(new URL("../../assets/text/", import.meta.url));
-const heldOut = new Set<string>();
-for (const name of existsSync(heldOutDir) ? readdirSync(heldOutDir) : []) {
-  if (!name.endsWith("-heldout.txt")) continue;
-  for (const line of readFileSync(join(heldOutDir, name), "utf8").split("\n")) if (line.trim().length >= 8) heldOut.add(line.trim());
-}
+const heldOut = heldOutLines();
 
 mkdirSync(out, { recursive: true });
 const summary: Record<string, number> = {};

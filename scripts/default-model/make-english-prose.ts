@@ -6,26 +6,15 @@
 // lines of assets/text/*-heldout.txt.
 //
 //   node --import tsx scripts/default-model/make-english-prose.ts WORKDIR OUT.txt
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { writeFileAtomic } from "../../src/node/files.js";
+import { heldOutLines, walk } from "./corpus-files.js";
 
 const [work, out] = process.argv.slice(2);
 if (!work || !out) throw new Error("usage: make-english-prose.ts WORKDIR OUT.txt");
 const root = join(work, "root");
-
-function walk(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  const files: string[] = [];
-  for (const e of readdirSync(dir)) {
-    const p = join(dir, e);
-    if (statSync(p).isDirectory()) files.push(...walk(p));
-    else files.push(p);
-  }
-  return files.sort();
-}
 
 const entities: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: " " };
 const stripTags = (s: string) =>
@@ -75,7 +64,7 @@ if (existsSync(wn)) {
     if (!sense) return;
     const body = sense.replace(/\[(syn|ant|also):[^\]]*\]/g, "");
     const examples = [...body.matchAll(/"([^"]+)"/g)].map((m) => clean(m[1]!));
-    const gloss = clean(body.replace(/"[^"]*"/g, "").replace(/;\s*$/, "").replace(/[;\s]+$/, ""));
+    const gloss = clean(body.replace(/"[^"]*"/g, "").replace(/[;\s]+$/, ""));
     if (gloss.split(" ").length >= 4) entry.push(gloss.charAt(0).toUpperCase() + gloss.slice(1) + ".");
     for (const e of examples) if (e.split(" ").length >= 4) entry.push(e);
     sense = "";
@@ -97,11 +86,7 @@ for (const file of walk(join(root, "usr/share/help/C"))) {
   if (text) docs.push(text);
 }
 
-const heldOutDir = fileURLToPath(new URL("../../assets/text/", import.meta.url));
-const heldOut = new Set<string>();
-for (const name of readdirSync(heldOutDir)) {
-  if (name.endsWith("-heldout.txt")) for (const l of readFileSync(join(heldOutDir, name), "utf8").split("\n")) if (l.trim().length >= 8) heldOut.add(l.trim());
-}
+const heldOut = heldOutLines();
 // A fixed shuffle (documents keyed by a hash of their text), so every source is spread over the file and its held-out tail.
 const hash = (s: string) => { let h = 2166136261; for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619); return h >>> 0; };
 const kept = [...new Set(docs)]

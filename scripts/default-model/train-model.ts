@@ -44,7 +44,7 @@ const { values: args } = parseArgs({
     // jax: the tensor backend (how the shipped model was trained); blas: the hand-written CPU path over OpenBLAS,
     // ~1.8× faster a step here (docs/measured.md), equal up to float rounding.
     backend: { type: "string", default: "jax" },
-    // Sampling factors on a corpus file's √size weight, "en=3,en-prose=3": the languages the model is judged on drawn
+    // Sampling factors on a corpus file's √size weight, "en=2,en-prose=2": the languages the model is judged on drawn
     // more often than their share.
     boost: { type: "string", default: "" },
   },

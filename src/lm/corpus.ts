@@ -32,8 +32,8 @@ export interface WindowBatchOptions {
 }
 
 /**
- * Samples batches of windows from several streams: each row draws its stream with probability ∝ √length (small
- * streams are seen more than their share) and a uniformly placed window of `seq` ids in it, after the start id.
+ * Samples batches of windows from several streams: each row draws its stream with probability ∝ √length × its boost
+ * (small streams are seen more than their share) and a uniformly placed window of `seq` ids in it, after the start id.
  */
 export class WindowSampler {
   private readonly weights: number[];
