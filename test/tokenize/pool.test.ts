@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Tokenizer } from "../../src/index.js";
+import { Tokenizer, type Encoding } from "../../src/index.js";
 import { TokenizerPool } from "../../src/node/tokenizer-pool.js";
 import { floresSlice } from "../support/corpora.js";
 
@@ -46,6 +46,35 @@ test("TokenizerPool.encodeBatch gives tokenizer.encodeBatch's encodings (pairs, 
     // A failing input rejects its call and leaves the workers running.
     await assert.rejects(() => pool.encodeBatch(["x <s> y"], { allowedSpecial: [], disallowedSpecial: "all" }), /special token "<s>" at position 2, which is disallowed/);
     assert.deepEqual(await pool.encodeIdsBatch(["x the"]), [(await Tokenizer.fromFile("../shared/data/tokenizers/llama.json")).encodeIds("x the")]);
+  } finally {
+    await pool.close();
+  }
+});
+
+test("TokenizerPool.encodeBatch keeps fields in the workers until read: read late, after the worker dropped them, or after close, they equal tokenizer.encodeBatch's", async () => {
+  const tokenizer = await Tokenizer.fromFile("../shared/data/tokenizers/llama.json");
+  const texts = floresSlice(4);
+  const want = tokenizer.encodeBatch(texts);
+  const fields = (e: Encoding) => [e.ids, e.tokens, e.offsets, e.wordIds, e.specialTokensMask, e.attentionMask, e.sequenceIds, e.typeIds, e.inputs];
+  const tokens = want.reduce((k, e) => k + e.ids.length, 0);
+  // Room for about one call's chunks per worker: the second call drops the first call's.
+  const pool = new TokenizerPool(tokenizer, { workers: 2, keptTokens: Math.ceil(tokens / 2) + 50 });
+  try {
+    const first = await pool.encodeBatch(texts);
+    const second = await pool.encodeBatch(texts);
+    first.forEach((e, i) => assert.deepEqual(e.ids, want[i]!.ids, `ids of ${i}`));
+    // Read from the end: the last chunk's worker answers first; the first chunk's was asked at the same time.
+    for (let i = second.length - 1; i >= 0; i--) assert.deepEqual(fields(second[i]!), fields(want[i]!), `kept fields of ${i}`);
+    assert.equal(pool.chunksDerivedHere, 0, "the second call's fields came from the workers");
+    // The first call's chunks were dropped by the workers: derived here, the same.
+    first.forEach((e, i) => assert.deepEqual(fields(e), fields(want[i]!), `dropped fields of ${i}`));
+    assert.equal(pool.chunksDerivedHere, 2, "the first call's two chunks were derived here");
+    const third = await pool.encodeBatch([...texts.slice(0, 5), "lone \ud800 surrogate"]);
+    await pool.close();
+    const local = tokenizer.encodeBatch([...texts.slice(0, 5), "lone \ud800 surrogate"]);
+    third.forEach((e, i) => assert.deepEqual(fields(e), fields(local[i]!), `fields read after close: ${i}`));
+    assert.equal(pool.chunksDerivedHere, 4);
+    await assert.rejects(() => pool.encodeBatch(texts), /TokenizerPool is closed/);
   } finally {
     await pool.close();
   }
