@@ -56,7 +56,8 @@ function ioError(path: string, err: unknown): TokenizerError {
  */
 export async function expandInputs(paths: readonly string[]): Promise<{ path: string; size: number }[]> {
   const out: { path: string; size: number }[] = [];
-  const visit = async (p: string): Promise<void> => {
+  /** `named`: given on the command line (not found under a folder, where anything but a regular file is skipped). */
+  const visit = async (p: string, named = false): Promise<void> => {
     let s;
     try {
       s = await stat(p);
@@ -74,15 +75,21 @@ export async function expandInputs(paths: readonly string[]): Promise<{ path: st
       if (data) return visit(join(p, "data"));
       for (const n of names) if (!n.startsWith(".")) await visit(join(p, n));
     } else if (s.isFile()) out.push({ path: p, size: s.size });
+    else if (named) {
+      // Units are byte ranges read more than once (sharding, resuming, the format sniff): a stream cannot be.
+      const kind = s.isFIFO() ? "a pipe" : s.isSocket() ? "a socket" : s.isCharacterDevice() ? "a character device" : "not a regular file";
+      throw new TokenizerError(`${p}: ${kind}; corpora are read as files (save the stream to a file first)`);
+    }
   };
   for (const p of paths) {
+    if (p === "-") throw new TokenizerError(`-: standard input is not read; corpora are read as files (save the stream to a file first)`);
     let exists = true;
     await stat(p).catch(() => (exists = false));
     if (!exists && isDynamicPattern(p)) {
       const matches = (await glob(p, { onlyFiles: false, expandDirectories: false })).sort();
       if (matches.length === 0) throw new TokenizerError(`${p}: no file matches this pattern`);
       for (const m of matches) await visit(m);
-    } else await visit(p);
+    } else await visit(p, true);
   }
   return out;
 }

@@ -96,6 +96,11 @@ test("CLI: trains, writes atomically, errors on bad options", async () => {
   assert.deepEqual(written, json);
   assert.equal((written.pre_tokenizer as { type: string }).type, "Sequence");
   await assert.rejects(runTrain([], base), /no input files/);
+  // A stream is refused by name (units are byte ranges, read more than once), not taken for "no input".
+  const fifo = join(dir, "pipe");
+  if (spawnSync("mkfifo", [fifo]).status !== 0) throw new Error("mkfifo (coreutils) is needed by this test");
+  await assert.rejects(runTrain([fifo], base), new RegExp(`${fifo}: a pipe; corpora are read as files`));
+  await assert.rejects(runTrain(["-"], base), /-: standard input is not read/);
   await assert.rejects(runTrain([`${FLORES}/dev/eng_Latn.dev`], { ...base, vocabSize: 10 }), /smaller than the 256-character alphabet/);
   await runTrain([`${FLORES}/dev/deu_Latn.dev`], { ...base, vocabSize: 900, continueFrom: base.out, out: join(dir, "more.json") });
   const more = JSON.parse(readFileSync(join(dir, "more.json"), "utf8"));
