@@ -207,7 +207,8 @@ interface KeptChunk {
   /** The chunks of the same call: when a caller reads one encoding's fields it will likely read the others', so all
    * are asked for at once and the workers derive them in parallel. */
   batch: KeptChunk[];
-  requested: boolean;
+  /** kept: in the worker, not asked for; asked: a fields request is out; gone: the worker no longer has it. */
+  state: "kept" | "asked" | "gone";
   fields: ((j: number) => DerivedFields) | null;
 }
 
@@ -314,7 +315,7 @@ export class TokenizerPool {
     for (const { reply, worker, chunk: items } of replies) {
       if ("packed" in reply) for (const p of reply.packed) out.push(...unpackEncodings(p, spell));
       else if ("kept" in reply) {
-        const chunk: KeptChunk = { id: reply.id, worker, inputs: items, options: chunkOptions, batch, requested: false, fields: null };
+        const chunk: KeptChunk = { id: reply.id, worker, inputs: items, options: chunkOptions, batch, state: "kept", fields: null };
         batch.push(chunk);
         this.keptChunks.set(chunk.id, new WeakRef(chunk));
         this.release.register(chunk, { worker, id: chunk.id }, chunk);
@@ -344,8 +345,8 @@ export class TokenizerPool {
     if (chunk.fields) return chunk.fields;
     if (!this.closed) {
       for (const c of chunk.batch) {
-        if (c.fields || c.requested) continue;
-        c.requested = true;
+        if (c.fields || c.state !== "kept") continue;
+        c.state = "asked";
         this.workers[c.worker]!.postMessage({ kind: "fields", id: c.id } satisfies PoolRequest);
       }
     }
@@ -353,7 +354,7 @@ export class TokenizerPool {
     const units = chunk.inputs.reduce((k, x) => k + (typeof x === "string" ? x.length : x[0].length + x[1].length), 0);
     const deadline = Date.now() + 10_000 + units / 20;
     while (!chunk.fields) {
-      if (this.closed || !chunk.requested || Date.now() > deadline) {
+      if (this.closed || chunk.state !== "asked" || Date.now() > deadline) {
         this.deriveHere(chunk);
         break;
       }
@@ -375,7 +376,7 @@ export class TokenizerPool {
     this.release.unregister(chunk);
     if (reply.packed) chunk.fields = packedFields(reply.packed, this.spell());
     // Gone from the worker: derived here when read.
-    else chunk.requested = false;
+    else chunk.state = "gone";
   }
 
   private deriveHere(chunk: KeptChunk): void {
