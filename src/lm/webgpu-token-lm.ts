@@ -200,15 +200,27 @@ class GpuState implements TokenState {
   }
 }
 
-/** The WebGPU adapter's device, or null where the browser has none (no navigator.gpu, no adapter). */
-export async function webgpuDevice(): Promise<{ device: GPUDevice; adapter: string } | null> {
+/** How long the adapter and the device each have to answer: a browser whose GPU process is stuck can leave the
+ * promise pending for ever, and the page must fall back to the CPU rather than wait. */
+export const WEBGPU_ANSWER_MS = 15_000;
+
+/** The WebGPU adapter's device, or why there is none (no navigator.gpu, no adapter, no device, no answer in time). */
+export async function webgpuDevice(answerMs = WEBGPU_ANSWER_MS): Promise<{ device: GPUDevice; adapter: string } | { unavailable: string }> {
   const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
-  if (!gpu) return null;
-  const adapter = await gpu.requestAdapter().catch(() => null);
-  if (!adapter) return null;
+  if (!gpu) return { unavailable: "this browser has no WebGPU" };
+  const late = Symbol("late");
+  const inTime = <T>(p: Promise<T>): Promise<T | null | typeof late> => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<typeof late>((resolve) => (timer = setTimeout(() => resolve(late), answerMs)));
+    return Promise.race([p.catch(() => null), timeout]).finally(() => clearTimeout(timer));
+  };
+  const adapter = await inTime(gpu.requestAdapter());
+  if (adapter === late) return { unavailable: `the WebGPU adapter did not answer within ${answerMs / 1000} s` };
+  if (!adapter) return { unavailable: "no WebGPU adapter" };
   const limits = adapter.limits;
-  const device = await adapter.requestDevice({ requiredLimits: { maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize, maxBufferSize: limits.maxBufferSize } }).catch(() => null);
-  if (!device) return null;
+  const device = await inTime(adapter.requestDevice({ requiredLimits: { maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize, maxBufferSize: limits.maxBufferSize } }));
+  if (device === late) return { unavailable: `the WebGPU device did not answer within ${answerMs / 1000} s` };
+  if (!device) return { unavailable: "the WebGPU adapter gave no device" };
   const info = adapter.info;
   return { device, adapter: [info?.vendor, info?.architecture, info?.description].filter((s) => s).join(" ") || "WebGPU" };
 }

@@ -171,8 +171,11 @@ export class CaretEngine {
     let name = "CPU (plain JS)";
     if (backend === "auto") {
       const gpu = await webgpuDevice();
-      lm = gpu ? webgpuTokenLM(config, weights, gpu.device) : null;
-      if (lm) name = `WebGPU (${gpu!.adapter})`;
+      if ("unavailable" in gpu) name += `: ${gpu.unavailable}`;
+      else {
+        lm = webgpuTokenLM(config, weights, gpu.device);
+        name = lm ? `WebGPU (${gpu.adapter})` : `${name}: the model does not fit this WebGPU device's limits`;
+      }
     }
     this.model = { lm: lm ?? cpuTokenLM(config, weights, jsGemm), key, rule, reader: null, head: "", read: "", state: null };
     return name;

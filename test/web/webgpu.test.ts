@@ -11,21 +11,42 @@ import { loadLanguageModel } from "../../src/lm/node.js";
 import { tokenLM } from "../../src/lm/token-lm.js";
 import { launchChromium } from "./chromium.js";
 
+/** Opens the page on `prompt` and loads the model with WebGPU checked; the backend the page names, and its status
+ * line where the model did not load in time. */
+async function loadOnPage(url: string, prompt: string): Promise<{ session: Awaited<ReturnType<typeof launchChromium>>; backend: string }> {
+  const session = await launchChromium({ webgpu: true });
+  const { page } = session;
+  await page.goto(`${url}${stateToHash({ text: prompt, tokenizers: ["default-model"], addSpecialTokens: false, parseSpecialTokens: true })}`);
+  await page.locator("[data-testid=text-input]").focus();
+  await page.keyboard.press("End");
+  assert.equal(await page.locator("[data-testid=model-webgpu]").isChecked(), true, "WebGPU is the default");
+  await page.locator("[data-testid=model-load]").click();
+  const status = page.locator("[data-testid=model-status]");
+  try {
+    await page.waitForFunction(() => document.querySelector<HTMLElement>("[data-testid=model-status]")?.dataset.backend !== undefined, null, { timeout: 120_000 });
+  } catch (e) {
+    await session.browser.close();
+    throw new Error(`the model did not load in 120 s; the page says: ${JSON.stringify(await status.textContent().catch(() => "(gone)"))}; page errors: ${JSON.stringify(session.errors)} (${(e as Error).message})`);
+  }
+  return { session, backend: (await status.getAttribute("data-backend"))! };
+}
+
 test("the model runs on WebGPU where the browser has an adapter, and its numbers are the CPU forward's", async () => {
   const { folder, tokenizer } = await loadLanguageModel(undefined);
   const lm = await tokenLM(folder);
   const { server, url } = await servePlayground(0);
-  const { browser, page, errors } = await launchChromium({ webgpu: true });
+  const prompt = "Five, Four, Thre";
+  let { session, backend } = await loadOnPage(url, prompt).catch((e) => (server.close(), Promise.reject(e)));
+  if (/did not answer within/.test(backend)) {
+    // SwiftShader's GPU process has, rarely, left requestAdapter pending in a fresh browser (the page then falls back
+    // to the CPU after WEBGPU_ANSWER_MS, which is the product's behaviour); the comparison below needs WebGPU, so one
+    // more browser is started before the test fails.
+    await session.browser.close();
+    ({ session, backend } = await loadOnPage(url, prompt).catch((e) => (server.close(), Promise.reject(e))));
+  }
+  const { browser, page, errors } = session;
   try {
-    const prompt = "Five, Four, Thre";
-    await page.goto(`${url}${stateToHash({ text: prompt, tokenizers: ["default-model"], addSpecialTokens: false, parseSpecialTokens: true })}`);
-    await page.locator("[data-testid=text-input]").focus();
-    await page.keyboard.press("End");
-    assert.equal(await page.locator("[data-testid=model-webgpu]").isChecked(), true, "WebGPU is the default");
-    await page.locator("[data-testid=model-load]").click();
-    await page.waitForFunction(() => document.querySelector<HTMLElement>("[data-testid=model-status]")?.dataset.backend !== undefined, null, { timeout: 120_000 });
-    const backend = await page.locator("[data-testid=model-status]").getAttribute("data-backend");
-    assert.match(backend!, /^WebGPU \(.*swiftshader/, backend!);
+    assert.match(backend, /^WebGPU \(.*swiftshader/, backend);
 
     // Next token after the prompt's tokens (the caret view reads the whole short prompt).
     await page.waitForFunction((prompt) => document.querySelector<HTMLElement>("[data-testid=model-panel]")?.dataset.prompt === prompt && document.querySelectorAll("[data-testid=exact-next-byte-list] li").length === 10, prompt, { timeout: 120_000 });
