@@ -331,10 +331,15 @@ export class TokenizerPool {
     return padding ? padEncodings(out, padding) : out;
   }
 
-  /** Tokens come back as ids where they are the vocabulary's spelling: read them from a copy of the tokenizer the
-   * workers were given, not from the caller's, which may have changed since. */
+  /** A copy of the tokenizer as the workers were given it, not the caller's, which may have changed since: tokens
+   * come back as ids where they are the vocabulary's spelling, and chunks the workers cannot answer for are
+   * derived by it. */
+  private workersTokenizer(): Tokenizer {
+    return (this.spelling ??= Tokenizer.fromJSON(this.json));
+  }
+
   private spell(): (id: number) => string | undefined {
-    const copy = (this.spelling ??= Tokenizer.fromJSON(this.json));
+    const copy = this.workersTokenizer();
     return (id) => copy.idToToken(id);
   }
 
@@ -380,11 +385,11 @@ export class TokenizerPool {
   }
 
   private deriveHere(chunk: KeptChunk): void {
-    const copy = (this.spelling ??= Tokenizer.fromJSON(this.json));
     this.keptChunks.delete(chunk.id);
     this.release.unregister(chunk);
     this.chunksDerivedHere++;
-    chunk.fields = packedFields(packEncodings(copy.encodeBatch(chunk.inputs, chunk.options), this.spell()), this.spell());
+    const spell = this.spell();
+    chunk.fields = packedFields(packEncodings(this.workersTokenizer().encodeBatch(chunk.inputs, chunk.options), spell), spell);
   }
 
   async close(): Promise<void> {
