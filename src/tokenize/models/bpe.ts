@@ -15,6 +15,10 @@ import { byteValues, spellPiece, utf8Encode, type Spelling } from "./spell.js";
 const SHIFT = 2 ** 21; // ids stay below 2^21, so a pair packs exactly into one double
 /** Pieces longer than this (in symbols) merge with a heap; shorter ones with a linear scan, which is faster there. */
 const SCAN_LIMIT = 256;
+/** From this many symbols the scan keeps a lowest rank per block of positions (mergeBlocks) instead of reading every
+ * pair at every merge: the scan's cost is quadratic in the symbol count, and pieces of 32–256 bytes (scripts written
+ * without spaces: Thai, Burmese, CJK; long words) carried most of it on FLORES. */
+const BLOCK_FROM = 32;
 const CACHE_CAPACITY = 100_000;
 
 /** Merges given as (left, right, merged) id triples, spelled as token pairs. */
@@ -22,6 +26,12 @@ export function spellMerges(ids: Int32Array, tokens: readonly (string | undefine
   const list: [string, string][] = new Array(ids.length / 3);
   for (let r = 0; r < list.length; r++) list[r] = [tokens[ids[3 * r]!]!, tokens[ids[3 * r + 1]!]!];
   return list;
+}
+
+/** A merge lookup's packed value, with "no merge" (−1) as Infinity: the merge loops then look for the lowest value
+ * with one comparison. */
+function rankOrInfinity(packed: number): number {
+  return packed < 0 ? Infinity : packed;
 }
 
 /** rank·SHIFT + merged id: the packed value the merge loops compare (lower rank first; ids below SHIFT). */
@@ -80,6 +90,10 @@ let scratchIds = new Int32Array(256);
 let scratchLens = new Int32Array(256);
 let scratchRanks = new Float64Array(256);
 let scratchBytes = new Uint8Array(256);
+// mergeBlocks' links and block minima (SCAN_LIMIT bounds the symbol count it sees).
+const blockNext = new Int32Array(SCAN_LIMIT + 1);
+const blockPrev = new Int32Array(SCAN_LIMIT + 1);
+const blockLowest = new Float64Array(SCAN_LIMIT + 1);
 
 function growScratch(n: number): void {
   scratchBytes = new Uint8Array(n * 2);
@@ -502,10 +516,10 @@ export class BpeModel extends VocabularyModel implements Model {
     for (let i = 0; i + 1 < n; i++) {
       const k = (bytes[i]! << 8) | bytes[i + 1]!;
       let rank = pairs[k]!;
-      if (rank !== rank) rank = pairs[k] = this.merges.get(table[bytes[i]!]!, table[bytes[i + 1]!]!);
+      if (rank !== rank) rank = pairs[k] = rankOrInfinity(this.merges.get(table[bytes[i]!]!, table[bytes[i + 1]!]!));
       ranks[i] = rank;
     }
-    const m = this.mergeScan(n, true);
+    const m = this.mergeScan(n, true, false);
     for (let i = 0; i < m; i++) out.push(ids[i]!);
     return true;
   }
@@ -513,36 +527,102 @@ export class BpeModel extends VocabularyModel implements Model {
   // ---- merging ----
 
   /** Lowest rank first, leftmost on ties, by a linear scan over the pair ranks (quadratic in the symbol count, which
-   * stays small here); only the two ranks next to a merge are looked up again. Returns the new symbol count. */
-  private mergeScan(n: number, ranksReady = false): number {
+   * stays small here); only the two ranks next to a merge are looked up again. Returns the new symbol count.
+   * `ranksReady`: scratchRanks already holds the pair ranks, Infinity where a pair does not merge. `withLens`: false
+   * when the caller reads only the ids (scratchLens is then left stale). */
+  private mergeScan(n: number, ranksReady = false, withLens = true): number {
     const ids = scratchIds;
     const lens = scratchLens;
     const ranks = scratchRanks;
     const merges = this.merges;
-    if (!ranksReady) for (let i = 0; i + 1 < n; i++) ranks[i] = merges.get(ids[i]!, ids[i + 1]!);
+    if (!ranksReady) for (let i = 0; i + 1 < n; i++) ranks[i] = rankOrInfinity(merges.get(ids[i]!, ids[i + 1]!));
+    if (n >= BLOCK_FROM && n <= SCAN_LIMIT) return this.mergeBlocks(n, withLens);
     while (n > 1) {
       let best = Infinity;
       let at = -1;
       for (let i = 0; i + 1 < n; i++) {
-        const r = ranks[i]!;
-        if (r >= 0 && r < best) {
-          best = r;
+        if (ranks[i]! < best) {
+          best = ranks[i]!;
           at = i;
         }
       }
       if (at < 0) break;
       ids[at] = best % SHIFT;
-      lens[at]! += lens[at + 1]!;
       for (let i = at + 1; i + 1 < n; i++) {
         ids[i] = ids[i + 1]!;
-        lens[i] = lens[i + 1]!;
         ranks[i] = ranks[i + 1]!;
       }
+      if (withLens) {
+        lens[at]! += lens[at + 1]!;
+        for (let i = at + 1; i + 1 < n; i++) lens[i] = lens[i + 1]!;
+      }
       n--;
-      if (at > 0) ranks[at - 1] = merges.get(ids[at - 1]!, ids[at]!);
-      if (at + 1 < n) ranks[at] = merges.get(ids[at]!, ids[at + 1]!);
+      if (at > 0) ranks[at - 1] = rankOrInfinity(merges.get(ids[at - 1]!, ids[at]!));
+      if (at + 1 < n) ranks[at] = rankOrInfinity(merges.get(ids[at]!, ids[at + 1]!));
     }
     return n;
+  }
+
+  /** mergeScan's order (lowest rank first, leftmost on ties) for longer runs, with the pair ranks already in
+   * scratchRanks. Symbols stay where they are, linked to their live neighbours; each block of `width` positions keeps
+   * its lowest rank, so a merge reads the block minima and one block, and refreshes at most three blocks, instead of
+   * reading and shifting every pair. Returns the new symbol count (the symbols compacted to the front). */
+  private mergeBlocks(n: number, withLens: boolean): number {
+    const ids = scratchIds;
+    const lens = scratchLens;
+    const ranks = scratchRanks;
+    const merges = this.merges;
+    const next = blockNext;
+    const prev = blockPrev;
+    const lowest = blockLowest;
+    const width = n < 128 ? 8 : 16;
+    const blocks = Math.ceil(n / width);
+    // A merged-away position and the last symbol read as Infinity, as a pair that does not merge does.
+    ranks[n - 1] = Infinity;
+    for (let i = 0; i < n; i++) (next[i] = i + 1), (prev[i] = i - 1);
+    const refresh = (b: number): void => {
+      let low = Infinity;
+      for (let i = b * width, end = Math.min(n, i + width); i < end; i++) if (ranks[i]! < low) low = ranks[i]!;
+      lowest[b] = low;
+    };
+    for (let b = 0; b < blocks; b++) refresh(b);
+    for (;;) {
+      let best = Infinity;
+      let block = -1;
+      for (let b = 0; b < blocks; b++) {
+        if (lowest[b]! < best) {
+          best = lowest[b]!;
+          block = b;
+        }
+      }
+      if (block < 0) break;
+      let at = block * width;
+      while (ranks[at] !== best) at++;
+      const right = next[at]!;
+      const after = next[right]!;
+      ids[at] = best % SHIFT;
+      if (withLens) lens[at]! += lens[right]!;
+      ranks[right] = Infinity;
+      next[at] = after;
+      if (after < n) {
+        prev[after] = at;
+        ranks[at] = rankOrInfinity(merges.get(ids[at]!, ids[after]!));
+      } else ranks[at] = Infinity;
+      const before = prev[at]!;
+      if (before >= 0) {
+        ranks[before] = rankOrInfinity(merges.get(ids[before]!, ids[at]!));
+        if (((before / width) | 0) !== block) refresh((before / width) | 0);
+      }
+      refresh(block);
+      if (((right / width) | 0) !== block) refresh((right / width) | 0);
+    }
+    let m = 0;
+    for (let i = 0; i < n; i = next[i]!) {
+      ids[m] = ids[i]!;
+      if (withLens) lens[m] = lens[i]!;
+      m++;
+    }
+    return m;
   }
 
   /** The heap-based merge of HF (linked symbols, stale entries skipped): O(n log n) in the piece length. Merges
