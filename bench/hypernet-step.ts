@@ -8,9 +8,9 @@ import "../src/tensor/install-node-shims.js";
 import { spawnSync } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { scriptArgs } from "../scripts/script-args.js";
 
-const { values: args } = parseArgs({ options: { steps: { type: "string", default: "10" }, backend: { type: "string" } } });
+const { values: args } = scriptArgs(import.meta.url, { options: { steps: { type: "string", default: "10" }, backend: { type: "string" } } });
 const steps = Number(args.steps);
 if (!(Number.isInteger(steps) && steps >= 2)) throw new Error(`--steps: expected an integer ≥ 2, got ${args.steps}`);
 

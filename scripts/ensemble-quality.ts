@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import { mkdir, readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
+import { scriptArgs } from "./script-args.js";
 import { loadLanguageModel } from "../src/lm/node.js";
 import { tokenLM } from "../src/lm/token-lm.js";
 import { coverRule } from "../src/decode/byte-lm.js";
@@ -17,7 +17,7 @@ import type { ByteLevelMember } from "../src/decode/byte-bpb.js";
 import { writeFileAtomic } from "../src/node/files.js";
 import { floresLines } from "../test/support/corpora.js";
 
-const { values: args } = parseArgs({
+const { values: args } = scriptArgs(import.meta.url, {
   options: {
     models: { type: "string" },
     languages: { type: "string", default: "eng_Latn,deu_Latn,fra_Latn,spa_Latn,pol_Latn,rus_Cyrl" },

@@ -13,14 +13,14 @@
 import "../src/tensor/install-node-shims.js";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { scriptArgs } from "./script-args.js";
 import { finetuneModelFolder, type FinetuneLogEntry } from "../src/lm/finetune.js";
 import { DEFAULT_MODEL_DIR } from "../src/lm/node.js";
 import { DEFAULT_HYPERNET_DIR } from "../src/transfer/hypernet/index.js";
 import { runTransfer } from "../src/cli/commands/transfer.js";
 import { floresLines } from "./flores-lines.js";
 
-const { values: args } = parseArgs({
+const { values: args } = scriptArgs(import.meta.url, {
   options: {
     model: { type: "string" },
     hypernet: { type: "string" },

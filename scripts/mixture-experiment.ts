@@ -5,7 +5,7 @@
 //   node --import tsx scripts/mixture-experiment.ts [--mixtures 10] [--merges 3000] [--out results.json]
 
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
+import { scriptArgs } from "./script-args.js";
 import { inferMixture, type MixtureCategory } from "../src/analyze/mixture.js";
 import { WordCounter } from "../src/train/corpus.js";
 import { planPreTokenizer } from "../src/train/pretokenize.js";
@@ -18,7 +18,7 @@ import type { JsonObject } from "../src/tokenize/types.js";
 const LANGS = ["eng_Latn", "deu_Latn", "fra_Latn", "spa_Latn", "tur_Latn", "rus_Cyrl", "arb_Arab", "hin_Deva", "zho_Hans", "jpn_Jpan"];
 const FLORES = process.env.FLORES ?? "../shared/data/flores200";
 
-const { values } = parseArgs({
+const { values } = scriptArgs(import.meta.url, {
   options: {
     mixtures: { type: "string", default: "10" },
     merges: { type: "string", default: "3000" },

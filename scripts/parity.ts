@@ -7,13 +7,13 @@
 
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
-import { parseArgs } from "node:util";
+import { scriptArgs } from "./script-args.js";
 import tk from "tokenizers";
 import { Tokenizer } from "../src/index.js";
 import { bertUncasedJson, codeSample, floresLanguages, floresLines, hardStrings, tokenizerJsonFiles, TOKENIZERS } from "../test/support/corpora.js";
 import { compareWithOracle, describeMismatch } from "../test/support/parity.js";
 
-const { values } = parseArgs({ options: { only: { type: "string" }, lines: { type: "string" } } });
+const { values } = scriptArgs(import.meta.url, { options: { only: { type: "string" }, lines: { type: "string" } } });
 const perLanguage = values.lines ? Number(values.lines) : Infinity;
 const flores: string[] = [];
 for (const lang of floresLanguages()) {

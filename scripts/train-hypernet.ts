@@ -12,7 +12,7 @@
 import "../src/tensor/install-node-shims.js";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, copyFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
+import { scriptArgs } from "./script-args.js";
 import { loadLanguageModel } from "../src/lm/node.js";
 import { Tokenizer } from "../src/index.js";
 import { warmupCosine } from "../src/tensor/optim.js";
@@ -30,7 +30,7 @@ import { loadTrainingCheckpoint, saveTrainingCheckpoint } from "../src/lm/checkp
 import { loadOpenBlas } from "../src/node/openblas.js";
 import type { Gemm } from "../src/tensor/gemm.js";
 
-const { values: args } = parseArgs({
+const { values: args } = scriptArgs(import.meta.url, {
   options: {
     model: { type: "string" },
     corpus: { type: "string", default: "tmp/corpus/text" },

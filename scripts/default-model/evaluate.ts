@@ -8,13 +8,13 @@
 import "../../src/tensor/install-node-shims.js";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
+import { scriptArgs } from "../script-args.js";
 import { loadLanguageModel } from "../../src/lm/node.js";
 import { bitsPerByte } from "../../src/lm/bpb.js";
 import { unigramBitsPerByte } from "../../src/analyze/metrics.js";
 import { writeFileAtomic } from "../../src/node/files.js";
 
-const { values: args } = parseArgs({
+const { values: args } = scriptArgs(import.meta.url, {
   options: {
     model: { type: "string" },
     baseline: { type: "string" },

@@ -11,7 +11,7 @@
 import "../../src/tensor/install-node-shims.js";
 import { readdirSync, readFileSync, appendFileSync, existsSync, mkdirSync, copyFileSync } from "node:fs";
 import { join, basename } from "node:path";
-import { parseArgs } from "node:util";
+import { scriptArgs } from "../script-args.js";
 import { initBackend } from "../../src/tensor/backend.js";
 import { Tokenizer } from "../../src/index.js";
 import { parseModelConfig } from "../../src/lm/config.js";
@@ -25,7 +25,7 @@ import { warmupCosine, type Arrays } from "../../src/tensor/optim.js";
 import { mulberry32, gaussian } from "../../src/util/random.js";
 import { documentStream, WindowSampler } from "../../src/lm/corpus.js";
 
-const { values: args } = parseArgs({
+const { values: args } = scriptArgs(import.meta.url, {
   options: {
     corpus: { type: "string", default: "tmp/corpus/text" },
     tokenizer: { type: "string", default: "tmp/dm/tokenizer.json" },
