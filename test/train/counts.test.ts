@@ -195,14 +195,15 @@ test("bad count files are refused naming the file: truncated, wrong version, che
 
 test("a killed count leaves no file that looks complete", async () => {
   const big = join(dir, "big.txt.gz");
-  // ~96 MB of text: several seconds of counting even on a fast machine, so the kill at 2.5 s always lands mid-count
-  // (at 4.8 MB a quiet machine finished just after the check below and the file was there; at 24 MB it did once the
-  // CLI stopped loading the chart libraries at start-up: 2.0 s in all).
+  // ~96 MB of text: several seconds of counting even on a fast machine, so a kill after 1.5 s of the child's own CPU
+  // time lands mid-count (at 4.8 MB a quiet machine finished just after the check below and the file was there; at
+  // 24 MB it did once the CLI stopped loading the chart libraries at start-up: 2.0 s in all). CPU time, not wall time:
+  // on a busy machine 2.5 s of wall time could end before the child had started counting.
   writeFileSync(big, gzipSync(lines.join("\n").repeat(800), { level: 1 }));
   mkdirSync(join(dir, "killed"));
   const out = join(dir, "killed", "k.cnt");
   const child = spawn(process.execPath, [...CLI, "count", "--no-progress", "--out", out, big], { stdio: "ignore" });
-  await new Promise((r) => setTimeout(r, 2500));
+  await untilCpuSeconds(child.pid!, 1.5);
   assert.equal(child.exitCode, null, "the count must still be running when killed");
   child.kill("SIGKILL");
   await new Promise((r) => child.once("exit", r));
@@ -227,3 +228,26 @@ test("compare over counts: bytes/token and the token distribution equal those of
   assert.ok(rows[0]!.unigramEntropyBits > 5 && rows[0]!.fertility > 1);
   await assert.rejects(compareOnCounts([join(dir, "one-wordpiece.json")], [join(dir, "bpe-all.cnt")]), /one-wordpiece\.json: its normalizer\/pre-tokenizer differ/);
 });
+
+/** Resolves once process `pid` has used `seconds` of CPU time (user + system, from /proc), or after 30 s of wall time
+ * (2.5 s where /proc is missing). */
+async function untilCpuSeconds(pid: number, seconds: number): Promise<void> {
+  const ticks = 100; // USER_HZ: /proc reports CPU time in 1/100 s on Linux
+  const started = Date.now();
+  for (;;) {
+    let used: number;
+    try {
+      // The fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+      used = (Number(fields[11]) + Number(fields[12])) / ticks;
+    } catch {
+      if (Date.now() - started < 2500) {
+        await new Promise((r) => setTimeout(r, 50));
+        continue;
+      }
+      return;
+    }
+    if (used >= seconds || Date.now() - started > 30_000) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
