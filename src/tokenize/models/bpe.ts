@@ -95,6 +95,13 @@ const blockNext = new Int32Array(SCAN_LIMIT + 1);
 const blockPrev = new Int32Array(SCAN_LIMIT + 1);
 const blockLowest = new Float64Array(SCAN_LIMIT + 1);
 
+/** The lowest of ranks[b·width, (b+1)·width) within the first n (mergeBlocks' block minimum). */
+function blockLow(ranks: Float64Array, b: number, width: number, n: number): number {
+  let low = Infinity;
+  for (let i = b * width, end = Math.min(n, i + width); i < end; i++) if (ranks[i]! < low) low = ranks[i]!;
+  return low;
+}
+
 function growScratch(n: number): void {
   scratchBytes = new Uint8Array(n * 2);
   scratchIds = new Int32Array(n * 2);
@@ -580,12 +587,7 @@ export class BpeModel extends VocabularyModel implements Model {
     // A merged-away position and the last symbol read as Infinity, as a pair that does not merge does.
     ranks[n - 1] = Infinity;
     for (let i = 0; i < n; i++) (next[i] = i + 1), (prev[i] = i - 1);
-    const refresh = (b: number): void => {
-      let low = Infinity;
-      for (let i = b * width, end = Math.min(n, i + width); i < end; i++) if (ranks[i]! < low) low = ranks[i]!;
-      lowest[b] = low;
-    };
-    for (let b = 0; b < blocks; b++) refresh(b);
+    for (let b = 0; b < blocks; b++) lowest[b] = blockLow(ranks, b, width, n);
     for (;;) {
       let best = Infinity;
       let block = -1;
@@ -611,10 +613,12 @@ export class BpeModel extends VocabularyModel implements Model {
       const before = prev[at]!;
       if (before >= 0) {
         ranks[before] = rankOrInfinity(merges.get(ids[before]!, ids[at]!));
-        if (((before / width) | 0) !== block) refresh((before / width) | 0);
+        const b = (before / width) | 0;
+        if (b !== block) lowest[b] = blockLow(ranks, b, width, n);
       }
-      refresh(block);
-      if (((right / width) | 0) !== block) refresh((right / width) | 0);
+      lowest[block] = blockLow(ranks, block, width, n);
+      const r = (right / width) | 0;
+      if (r !== block) lowest[r] = blockLow(ranks, r, width, n);
     }
     let m = 0;
     for (let i = 0; i < n; i = next[i]!) {
