@@ -5,10 +5,15 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadHypernet, saveHypernet } from "../src/transfer/hypernet/index.js";
+import { scriptArgs } from "./script-args.js";
 
-const [inDir, factorText, outDir] = process.argv.slice(2);
+const { positionals } = scriptArgs(import.meta.url, { options: {}, allowPositionals: true });
+const [inDir, factorText, outDir] = positionals;
 const factor = Number(factorText);
-if (!inDir || !outDir || !(factor > 0)) throw new Error("usage: scale-hypernet-residual.ts IN_DIR FACTOR OUT_DIR (FACTOR > 0)");
+if (!inDir || !outDir || !(factor > 0)) {
+  console.error("usage: scale-hypernet-residual.ts IN_DIR FACTOR OUT_DIR (FACTOR > 0)");
+  process.exit(2);
+}
 const net = await loadHypernet(inDir);
 for (let j = 0; j < net.rescalers.outScale.length; j++) net.rescalers.outScale[j]! *= factor;
 const meta = JSON.parse(readFileSync(join(inDir, "config.json"), "utf8")) as Record<string, unknown>;
