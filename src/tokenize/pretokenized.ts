@@ -5,6 +5,14 @@ import { Encoding, flatOffsets } from "./encoding.js";
 import type { Direction } from "./encoding-ops.js";
 import { NormalizedString } from "./normalized.js";
 import type { Token } from "./types.js";
+import { spellInto, type Spelling } from "./models/spell.js";
+
+/** The fields of an Encoding besides its ids, flat. */
+export interface SequenceFields {
+  tokens: string[];
+  offsetSpans: Int32Array | number[];
+  wordIds: number[];
+}
 
 export interface Split {
   normalized: NormalizedString;
@@ -73,6 +81,50 @@ export class PreTokenizedString {
       if (total >= maxTokens) break;
     }
     this.splits = left ? this.splits.slice(edge) : this.splits.slice(0, edge);
+  }
+
+  /** The fields intoEncoding would give when the ids are known already — `ids` as encodeIds' path gives them for
+   * this text, `pieceIds` the [start, end) of each non-empty model piece's ids, in order. Each piece's tokens are
+   * spelled from its ids straight into the flat fields (no Token per token), and `tokenize` is asked only where they
+   * do not spell it. Null where pieces and ids do not line up (the caller then tokenizes the pieces). */
+  fieldsFromIds(ids: number[], pieceIds: number[], spelling: Spelling | null, tokenize: (piece: string) => Token[]): SequenceFields | null {
+    const n = ids.length;
+    const tokens = new Array<string>(n);
+    const offsetSpans = flatOffsets(n);
+    const wordIds = new Array<number>(n);
+    let k = 0;
+    let j = 0;
+    const place = (t: Token, w: number): boolean => {
+      if (k >= n || ids[k] !== t.id) return false;
+      tokens[k] = t.value;
+      offsetSpans[2 * k] = t.start;
+      offsetSpans[2 * k + 1] = t.end;
+      wordIds[k++] = w;
+      return true;
+    };
+    for (let w = 0; w < this.splits.length; w++) {
+      const s = this.splits[w]!;
+      const from = k;
+      if (s.tokens) {
+        for (const t of s.tokens) if (!place(t, w)) return null;
+      } else {
+        const piece = s.normalized.normalized;
+        if (piece.length === 0) continue;
+        if (pieceIds[j] !== k) return null;
+        const to = pieceIds[j + 1]!;
+        j += 2;
+        if (spelling && spellInto(piece, ids, k, to, spelling, tokens, offsetSpans, k)) {
+          for (; k < to; k++) wordIds[k] = w;
+        } else {
+          const spelled = tokenize(piece);
+          if (k + spelled.length !== to) return null;
+          for (const t of spelled) if (!place(t, w)) return null;
+        }
+      }
+      // Spans in the piece → spans in the input text, in place.
+      for (let q = from; q < k; q++) s.normalized.spanInInput(offsetSpans[2 * q]!, offsetSpans[2 * q + 1]!, offsetSpans, 2 * q);
+    }
+    return k === n && j === pieceIds.length ? { tokens, offsetSpans, wordIds } : null;
   }
 
   /** The encoding: offsets into the input text (UTF-16), word ids = index of the piece (HF style). */

@@ -24,6 +24,7 @@ import {
 } from "./encoding-ops.js";
 import { modelFromJSON } from "./models/index.js";
 import { CACHED_WORD_LIMIT, PieceCache, SpanIdCache } from "./models/span-cache.js";
+import { spellPiece } from "./models/spell.js";
 import { normalizerFromJSON } from "./normalizers/index.js";
 import { PreTokenizedString } from "./pretokenized.js";
 import { preTokenizerFromJSON } from "./pretokenizers/index.js";
@@ -421,7 +422,8 @@ export class Tokenizer {
   private tokenizePiece = (piece: string): Token[] => {
     const ids: number[] = [];
     this.appendIds(piece, ids);
-    return this.model.spellTokens?.(piece, ids, 0, ids.length) ?? this.model.tokenize(piece);
+    const spelling = this.model.idSpelling?.();
+    return (spelling && spellPiece(piece, ids, 0, ids.length, spelling)) || this.model.tokenize(piece);
   };
 
   private planFor: PreTokenizer | null | undefined = undefined;
@@ -472,7 +474,11 @@ export class Tokenizer {
     const cached = this.tokenizePiece;
     const tokenize = (piece: string) => (this.model === model ? cached(piece) : model.tokenize(piece));
     return Encoding.deferred(ids, [text], () => {
-      const e = pipelineEncoding(text, 0, vocab, n, pt, spelledPieces(model, ids, pieceIds, tokenize), null);
+      const p = preTokenized(text, vocab, n, pt);
+      const fields = p.fieldsFromIds(ids, pieceIds, model.idSpelling?.() ?? null, tokenize);
+      if (fields) return fields;
+      p.tokenize(tokenize);
+      const e = p.intoEncoding(0, 0, text);
       return { tokens: e.tokens, offsetSpans: e.heldSpans(), wordIds: e.wordIds };
     });
   }
@@ -829,19 +835,16 @@ function probeSingleLayout(process: (e: Encoding) => Encoding): SingleLayout | n
 /** A tokenize function for the pipeline's pieces of a text whose ids are known: the k-th piece is the k-th range of
  * `pieceIds` (the text-only path met the same pieces in the same order), its tokens spelled from those ids where the
  * model can, and from `tokenize` where it cannot. */
-function spelledPieces(model: Model, ids: number[], pieceIds: number[], tokenize: (piece: string) => Token[]): (piece: string) => Token[] {
-  let k = 0;
-  return (piece) => {
-    const at = k;
-    k += 2;
-    return (at < pieceIds.length && model.spellTokens?.(piece, ids, pieceIds[at]!, pieceIds[at + 1]!)) || tokenize(piece);
-  };
-}
-
-function pipelineEncoding(text: string, typeId: 0 | 1, vocab: AddedVocabulary, normalizer: Normalizer | null, preTokenizer: PreTokenizer | null, tokenize: (piece: string) => Token[], limit: ReturnType<typeof tokenizationLimit>): Encoding {
+/** The text through added tokens, normalizer and pre-tokenizer: its pieces, not yet tokenized. */
+function preTokenized(text: string, vocab: AddedVocabulary, normalizer: Normalizer | null, preTokenizer: PreTokenizer | null): PreTokenizedString {
   const p = new PreTokenizedString(text);
   vocab.extractAndNormalize(p, normalizer);
   preTokenizer?.preTokenize(p);
+  return p;
+}
+
+function pipelineEncoding(text: string, typeId: 0 | 1, vocab: AddedVocabulary, normalizer: Normalizer | null, preTokenizer: PreTokenizer | null, tokenize: (piece: string) => Token[], limit: ReturnType<typeof tokenizationLimit>): Encoding {
+  const p = preTokenized(text, vocab, normalizer, preTokenizer);
   if (limit) p.tokenizeWithLimit(tokenize, limit.maxTokens, limit.direction);
   else p.tokenize(tokenize);
   return p.intoEncoding(typeId, typeId, text);

@@ -7,6 +7,7 @@
 import type { NormalizedString } from "./normalized.js";
 import type { PreTokenizedString } from "./pretokenized.js";
 import type { Encoding } from "./encoding.js";
+import type { Spelling } from "./models/spell.js";
 
 /** Plain JSON value, as read from tokenizer.json. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -49,10 +50,11 @@ export interface Model {
   /** Optional fast path for byte-level tokenizers: appends the ids of the GPT-2 byte-alphabet spelling of
    * text[start, end), or returns false (appending nothing) when this model cannot. */
   tokenizeByteLevelIds?(text: string, start: number, end: number, out: number[]): boolean;
-  /** Optional: the tokens tokenize(piece) gives when its ids are ids[from, to), spelled from the ids without merging
-   * or searching again; null where the ids do not plainly spell the piece (an unknown token, say). encode() derives
-   * its tokens and offsets so from the ids of its text-only path. */
-  spellTokens?(piece: string, ids: ArrayLike<number>, from: number, to: number): Token[] | null;
+  /** Optional: how ids spell the text they cover (each id's string, byte-fallback bytes, the unknown id), so that
+   * tokens and offsets follow from known ids without merging or searching again (models/spell.ts); null where a
+   * token's string is not the text it covers (a continuing-subword prefix, say). encode() derives its fields so from
+   * the ids of its text-only path. */
+  idSpelling?(): Spelling | null;
   /** False where tokenize draws its tokens at random (BPE dropout): its pieces are then never cached. */
   readonly deterministic?: boolean;
   tokenToId(token: string): number | undefined;

@@ -749,7 +749,8 @@ export class BpeModel extends VocabularyModel implements Model {
     // continuing-subword prefix or an end-of-word suffix) the piece is merged again, keeping each token's length.
     const ids: number[] = [];
     this.tokenizeIds(piece, ids);
-    const spelled = this.spellTokens(piece, ids, 0, ids.length);
+    const spelling = this.idSpelling();
+    const spelled = spelling && spellPiece(piece, ids, 0, ids.length, spelling);
     if (spelled) return spelled;
     this.appendTokens(this.mergeWord(piece, 0), 0, out);
     return out;
@@ -808,16 +809,15 @@ export class BpeModel extends VocabularyModel implements Model {
   private readonly runCache = new SpanIdCache(CACHE_CAPACITY);
   private lastLong: { piece: string; start: number; end: number; ids: Int32Array } | null = null;
 
-  spellTokens(piece: string, ids: ArrayLike<number>, from: number, to: number): Token[] | null {
+  idSpelling(): Spelling | null {
     // A prefix or suffix makes a token's string differ from the text it covers.
     if (this.continuingSubwordPrefix || this.endOfWordSuffix) return null;
-    this.spelling ??= {
+    return (this.spelling ??= {
       tokens: this.vocab.tokens,
       byteOf: this.byteIds && byteValues(this.byteIds, this.vocab.tokens.length),
       byteSpans: "char",
       unkId: this.unkToken === null ? -1 : (this.vocab.ids.get(this.unkToken) ?? -1),
-    };
-    return spellPiece(piece, ids, from, to, this.spelling);
+    });
   }
   private spelling: Spelling | undefined;
 

@@ -27,35 +27,49 @@ export function byteValues(byteIds: Int32Array, vocabSize: number): Int16Array {
   return out;
 }
 
-/** The tokens that ids[from, to) spell over `piece`, with spans in the piece; null where they do not spell it. */
-export function spellPiece(piece: string, ids: ArrayLike<number>, from: number, to: number, s: Spelling): Token[] | null {
-  const out: Token[] = [];
+/** Spells ids[from, to) over `piece` flat: the string of the token at ids[q] goes to values[at + q − from] and its
+ * span in the piece to spans[2(at + q − from)] and the slot after, so one set of arrays takes a whole encoding's
+ * pieces, with no object per token. False where the ids do not spell the piece (what was written is then junk). */
+export function spellInto(piece: string, ids: ArrayLike<number>, from: number, to: number, s: Spelling, values: string[], spans: Int32Array | number[], at: number): boolean {
   let pos = 0;
+  const shift = at - from;
   for (let q = from; q < to; ) {
     const id = ids[q]!;
-    if (id === s.unkId) return null;
+    if (id === s.unkId) return false;
     if (s.byteOf && s.byteOf[id]! >= 0) {
       let end = q;
       while (end < to && s.byteOf[ids[end]!]! >= 0) end++;
-      const next = spellBytes(piece, pos, ids, q, end, s, out);
-      if (next < 0) return null;
+      const next = spellBytes(piece, pos, ids, q, end, s, values, spans, shift);
+      if (next < 0) return false;
       pos = next;
       q = end;
       continue;
     }
     const t = s.tokens[id];
-    if (t === undefined || t.length === 0 || !piece.startsWith(t, pos)) return null;
-    out.push({ id, value: t, start: pos, end: pos + t.length });
-    pos += t.length;
+    if (t === undefined || t.length === 0 || !piece.startsWith(t, pos)) return false;
+    const k = q + shift;
+    values[k] = t;
+    spans[2 * k] = pos;
+    spans[2 * k + 1] = pos += t.length;
     q++;
   }
-  return pos === piece.length ? out : null;
+  return pos === piece.length;
 }
 
-/** Byte-fallback ids[from, to) at piece[pos…]: they must be the UTF-8 bytes of whole characters there. Appends their
- * tokens and returns the position after them, or −1. */
-function spellBytes(piece: string, pos: number, ids: ArrayLike<number>, from: number, to: number, s: Spelling, out: Token[]): number {
-  const first = out.length;
+/** The tokens that ids[from, to) spell over `piece`, with spans in the piece; null where they do not spell it. */
+export function spellPiece(piece: string, ids: ArrayLike<number>, from: number, to: number, s: Spelling): Token[] | null {
+  const n = to - from;
+  const values = new Array<string>(n);
+  const spans = new Array<number>(2 * n);
+  if (!spellInto(piece, ids, from, to, s, values, spans, 0)) return null;
+  const out = new Array<Token>(n);
+  for (let k = 0; k < n; k++) out[k] = { id: ids[from + k]!, value: values[k]!, start: spans[2 * k]!, end: spans[2 * k + 1]! };
+  return out;
+}
+
+/** Byte-fallback ids[from, to) at piece[pos…]: they must be the UTF-8 bytes of whole characters there. Writes their
+ * strings and spans (at index q + shift) and returns the position after them, or −1. */
+function spellBytes(piece: string, pos: number, ids: ArrayLike<number>, from: number, to: number, s: Spelling, values: string[], spans: Int32Array | number[], shift: number): number {
   let q = from;
   let at = pos;
   while (q < to) {
@@ -69,12 +83,15 @@ function spellBytes(piece: string, pos: number, ids: ArrayLike<number>, from: nu
     for (let k = 0; k < n; k++) {
       const id = ids[q + k]!;
       if (s.byteOf![id] !== charBytes[k]) return -1;
-      out.push({ id, value: s.tokens[id] ?? "", start: at, end: at + units });
+      const j = q + k + shift;
+      values[j] = s.tokens[id] ?? "";
+      spans[2 * j] = at;
+      spans[2 * j + 1] = at + units;
     }
     q += n;
     at += units;
   }
-  if (s.byteSpans === "run") for (let k = first; k < out.length; k++) (out[k]!.start = pos), (out[k]!.end = at);
+  if (s.byteSpans === "run") for (let j = from + shift; j < to + shift; j++) (spans[2 * j] = pos), (spans[2 * j + 1] = at);
   return at;
 }
 

@@ -307,7 +307,7 @@ export class UnigramModel implements Model {
     if (piece.length === 0) return [];
     const entry = this.entry(piece);
     if (!(entry instanceof Int32Array)) return entry.map((t) => ({ ...t }));
-    const spelled = this.spellTokens(piece, entry, 0, entry.length);
+    const spelled = spellPiece(piece, entry, 0, entry.length, this.idSpelling());
     if (spelled) return spelled;
     const tokens = this.tokensOf(piece, this.viterbi(piece));
     this.releaseLargeScratch();
@@ -340,14 +340,13 @@ export class UnigramModel implements Model {
   private lastLong = "";
   private lastLongEntry: Int32Array | Token[] | undefined;
 
-  spellTokens(piece: string, ids: ArrayLike<number>, from: number, to: number): Token[] | null {
-    this.spelling ??= {
+  idSpelling(): Spelling {
+    return (this.spelling ??= {
       tokens: this.pieces.map((p) => p[0]),
       byteOf: this.byteIds && byteValues(this.byteIds, this.pieces.length),
       byteSpans: "run",
       unkId: this.unkId ?? -1,
-    };
-    return spellPiece(piece, ids, from, to, this.spelling);
+    });
   }
   private spelling: Spelling | undefined;
 
