@@ -56,14 +56,18 @@ export function spanHash(text: string, start: number, end: number): number {
   return h;
 }
 
+/** Ints per entry: its hash; where its key starts in `keys`; its key's length | its values' count << 16; where its
+ * values start in `vals`. One record, so a lookup that reaches an entry reads one cache line, not one per field. */
+const ENTRY = 4;
+/** Key lengths and value counts share one int (16 bits each, the sign bit left clear). */
+const MAX_KEY_UNITS = 0xffff;
+const MAX_VALUES = 0x7fff;
+
 class Generation {
-  /** Entry index + 1 per slot; 0 is empty. */
-  slots = new Int32Array(1024);
-  hashes = new Int32Array(512);
-  keyAt = new Int32Array(512);
-  keyLen = new Int32Array(512);
-  valAt = new Int32Array(512);
-  valLen = new Int32Array(512);
+  /** Per slot, side by side: the hash of its entry and the entry's index + 1 (0: empty) — a probe that meets another
+   * key's slot rejects it by hash without reading the entry. */
+  slots = new Int32Array(2 * 1024);
+  entries = new Int32Array(ENTRY * 512);
   keys = new Uint16Array(4096);
   vals = new Int32Array(2048);
   count = 0;
@@ -78,14 +82,17 @@ class Generation {
   /** The entry of the span, or −1. */
   find(h: number, text: string, start: number, end: number): number {
     const slots = this.slots;
-    const mask = slots.length - 1;
+    const mask = (slots.length >> 1) - 1;
     const len = end - start;
     for (let s = h & mask; ; s = (s + 1) & mask) {
-      const e = slots[s]! - 1;
+      const e = slots[2 * s + 1]! - 1;
       if (e < 0) return -1;
-      if (this.hashes[e] !== h || this.keyLen[e] !== len) continue;
+      if (slots[2 * s] !== h) continue;
+      const r = ENTRY * e;
+      const entries = this.entries;
+      if ((entries[r + 2]! & 0xffff) !== len) continue;
       const keys = this.keys;
-      let k = this.keyAt[e]!;
+      let k = entries[r + 1]!;
       let i = start;
       while (i < end && keys[k] === text.charCodeAt(i)) {
         i++;
@@ -95,19 +102,30 @@ class Generation {
     }
   }
 
-  /** Adds an entry (the span must be absent). */
+  /** Where entry e's values start in `vals`. */
+  valAt(e: number): number {
+    return this.entries[ENTRY * e + 3]!;
+  }
+
+  /** How many values entry e has. */
+  valLen(e: number): number {
+    return this.entries[ENTRY * e + 2]! >>> 16;
+  }
+
+  /** Adds an entry (the span must be absent, at most MAX_KEY_UNITS long, with at most MAX_VALUES values). */
   add(h: number, text: string, start: number, end: number, ids: ArrayLike<number>, from: number, to: number): void {
     const len = end - start;
     const n = to - from;
-    if (this.count + 1 > this.hashes.length) this.growEntries();
+    if (ENTRY * (this.count + 1) > this.entries.length) this.growEntries();
     if (this.keyTop + len > this.keys.length) this.keys = grow(this.keys, this.keyTop + len);
     if (this.valTop + n > this.vals.length) this.vals = grow(this.vals, this.valTop + n);
     const e = this.count++;
-    this.hashes[e] = h;
-    this.keyAt[e] = this.keyTop;
-    this.keyLen[e] = len;
-    this.valAt[e] = this.valTop;
-    this.valLen[e] = n;
+    const r = ENTRY * e;
+    const entries = this.entries;
+    entries[r] = h;
+    entries[r + 1] = this.keyTop;
+    entries[r + 2] = len | (n << 16);
+    entries[r + 3] = this.valTop;
     const keys = this.keys;
     for (let i = start; i < end; i++) keys[this.keyTop++] = text.charCodeAt(i);
     const vals = this.vals;
@@ -117,20 +135,18 @@ class Generation {
 
   private place(e: number): void {
     const slots = this.slots;
-    const mask = slots.length - 1;
-    let s = this.hashes[e]! & mask;
-    while (slots[s] !== 0) s = (s + 1) & mask;
-    slots[s] = e + 1;
+    const mask = (slots.length >> 1) - 1;
+    const h = this.entries[ENTRY * e]!;
+    let s = h & mask;
+    while (slots[2 * s + 1] !== 0) s = (s + 1) & mask;
+    slots[2 * s] = h;
+    slots[2 * s + 1] = e + 1;
   }
 
   private growEntries(): void {
-    const size = this.hashes.length * 2;
-    this.hashes = grow(this.hashes, size);
-    this.keyAt = grow(this.keyAt, size);
-    this.keyLen = grow(this.keyLen, size);
-    this.valAt = grow(this.valAt, size);
-    this.valLen = grow(this.valLen, size);
-    this.slots = new Int32Array(size * 2); // load factor stays at most one half
+    this.entries = grow(this.entries, this.entries.length * 2);
+    // Slots stay at least twice the entries (load factor at most one half).
+    this.slots = new Int32Array(2 * 2 * (this.entries.length / ENTRY));
     for (let e = 0; e < this.count; e++) this.place(e);
   }
 }
@@ -169,14 +185,14 @@ export class SpanIdCache {
       // Back into the young generation, copied out first: a turnover clears the old rows.
       const moving = this.moving;
       moving.length = 0;
-      for (let k = old.valAt[e]!, stop = k + old.valLen[e]!; k < stop; k++) moving.push(old.vals[k]!);
+      for (let k = old.valAt(e), stop = k + old.valLen(e); k < stop; k++) moving.push(old.vals[k]!);
       this.add(h, text, start, end, moving, 0, moving.length);
       g = this.young;
       e = g.count - 1;
     }
     this.values = g.vals;
-    this.found = g.valLen[e]!;
-    return g.valAt[e]!;
+    this.found = g.valLen(e);
+    return g.valAt(e);
   }
 
   /** Appends the cached values of text[start, end) to `out`; false when absent. `h` is spanHash of the span. */
@@ -190,7 +206,7 @@ export class SpanIdCache {
 
   /** Caches ids[from, to) for text[start, end). */
   add(h: number, text: string, start: number, end: number, ids: ArrayLike<number>, from: number, to: number): void {
-    if (end - start >= this.maxKey) return;
+    if (end - start >= this.maxKey || end - start > MAX_KEY_UNITS || to - from > MAX_VALUES) return;
     if (this.young.count >= this.limit) {
       const spare = this.old;
       this.old = this.young;
