@@ -7,7 +7,9 @@
 //     --eval de=assets/tokenizers/de-8k.json:assets/text/de-heldout.txt
 //
 // --template mixed alternates sampled tokenizers in the source's spelling with byte-level (GPT-2-spelled) ones, per
-// resampling window; --init DIR starts from a saved hypernetwork (same shape) instead of FVT.
+// resampling window; --init DIR starts from a saved hypernetwork (same shape) instead of FVT. --sample-model bpe
+// trains each window's tokenizer as byte-level BPE on the window's text (with --template byte-level; --sample-rows
+// rows of 2,000 characters of it, language mode) instead of sampling a Unigram one.
 // Rerunning the same command resumes from the checkpoint (batches and sampled tokenizers are functions of the step).
 import "../src/tensor/install-node-shims.js";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, copyFileSync } from "node:fs";
@@ -25,7 +27,7 @@ import { pinSpecialTokens } from "../src/transfer/special-tokens.js";
 import { DEFAULT_HYPERNET, initHypernet, predictEmbeddings } from "../src/transfer/hypernet/residual.js";
 import { DEFAULT_TRAIN, HypernetTrainer } from "../src/transfer/hypernet/train.js";
 import { loadHypernet, saveHypernet } from "../src/transfer/hypernet/index.js";
-import { parseSampleTemplate } from "../src/transfer/hypernet/sample-tokenizer.js";
+import { parseSampleModel, parseSampleTemplate } from "../src/transfer/hypernet/sample-tokenizer.js";
 import { loadTrainingCheckpoint, saveTrainingCheckpoint } from "../src/lm/checkpoint.js";
 import { loadOpenBlas } from "../src/node/openblas.js";
 import type { Gemm } from "../src/tensor/gemm.js";
@@ -54,6 +56,8 @@ const { values: args } = scriptArgs(import.meta.url, {
     "keep-shared": { type: "boolean", default: false },
     // Spelling of the sampled tokenizers: source (the source tokenizer's), byte-level (GPT-2's), mixed (alternating).
     template: { type: "string", default: "source" },
+    "sample-model": { type: "string", default: "unigram" },
+    "sample-rows": { type: "string", default: "64" },
     // A saved hypernetwork (assets/companion-hypernet) to start from; only for a fresh run (a checkpoint wins).
     init: { type: "string" },
     // Also write the network at every evaluation to OUT-stepN, so the step with the best validation score can ship
@@ -73,7 +77,9 @@ if (args.backend === "blas") {
 } else if (args.backend !== "jax") throw new Error(`--backend ${args.backend}: expected blas or jax`);
 const tokenSet = args["token-set"] === undefined ? DEFAULT_TRAIN.tokenSet : Number(args["token-set"]);
 if (!Number.isInteger(tokenSet) || tokenSet < 1) throw new Error(`--token-set ${args["token-set"]}: expected a positive whole number`);
-const TRAIN = { ...DEFAULT_TRAIN, tokenSet, keepShared: args["keep-shared"] === true, template: parseSampleTemplate(args.template!, "--template"), gemm };
+const TRAIN = { ...DEFAULT_TRAIN, tokenSet, keepShared: args["keep-shared"] === true, template: parseSampleTemplate(args.template!, "--template"), sampleModel: parseSampleModel(args["sample-model"]!, "--sample-model"), gemm };
+const SAMPLE_ROWS = Number(args["sample-rows"]);
+if (!(Number.isInteger(SAMPLE_ROWS) && SAMPLE_ROWS >= 1)) throw new Error(`--sample-rows ${args["sample-rows"]}: expected a positive integer`);
 const SEED = Number(args.seed);
 const deadline = args["stop-after-minutes"] ? Date.now() + Number(args["stop-after-minutes"]) * 60_000 : Infinity;
 const { folder, tokenizer: source, dir: modelDir } = await loadLanguageModel(args.model);
@@ -110,10 +116,10 @@ function textsAt(step: number): string[] {
   if (byLanguage) return chunks(windowText(step), DEFAULT_TRAIN.batch, rand);
   return Array.from({ length: DEFAULT_TRAIN.batch }, () => chunks(pickText(rand), 1, rand)[0]!);
 }
-/** Text the window's tokenizer is drawn from (language mode): 64 rows of the window's file. */
+/** Text the window's tokenizer is drawn from (language mode): --sample-rows rows of the window's file. */
 function samplingTextAt(step: number): string[] | undefined {
   if (!byLanguage) return undefined;
-  return chunks(windowText(step), 64, mulberry32(SEED * 7_777_777 + step - (step % DEFAULT_TRAIN.resampleEvery)));
+  return chunks(windowText(step), SAMPLE_ROWS, mulberry32(SEED * 7_777_777 + step - (step % DEFAULT_TRAIN.resampleEvery)));
 }
 
 // ---- evaluation targets: LANG=TOKENIZER:TEXT
@@ -171,7 +177,7 @@ if (evals.length && trainer.stepsDone === 0) appendFileSync(logPath, JSON.string
 let seconds = 0;
 let ema = NaN;
 const saveNetwork = (dir: string) =>
-  saveHypernet(dir, net, { trainedFor: modelDir, steps: trainer.stepsDone, sampleVocab: TRAIN.sampleVocab, tokenSet: TRAIN.tokenSet, keepShared: TRAIN.keepShared, sampleBy: args["sample-by"], template: TRAIN.template, ...(args.init ? { initFrom: args.init } : {}) });
+  saveHypernet(dir, net, { trainedFor: modelDir, steps: trainer.stepsDone, sampleVocab: TRAIN.sampleVocab, tokenSet: TRAIN.tokenSet, keepShared: TRAIN.keepShared, sampleBy: args["sample-by"], template: TRAIN.template, sampleModel: TRAIN.sampleModel, ...(args.init ? { initFrom: args.init } : {}) });
 const checkpoint = () => saveTrainingCheckpoint(args.checkpoint!, { arrays: net.arrays, shapes: net.shapes, optimizer: trainer.optimizer.state, state: { seconds } });
 while (trainer.stepsDone < STEPS && Date.now() < deadline) {
   const log = await trainer.trainStep(textsAt(trainer.stepsDone), samplingTextAt(trainer.stepsDone));

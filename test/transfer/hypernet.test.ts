@@ -137,3 +137,16 @@ test("keepShared and a given sampling text: each changes the run, and the loss s
     assert.notDeepEqual(r.arrays["head.weight"], plain.arrays["head.weight"]);
   }
 });
+
+test("BPE-sampled tokenizers (byte-level windows): the loss falls; a source-spelled window is refused", async () => {
+  const base = tinyBase();
+  const schedule = warmupCosine({ peak: 1e-2, warmup: 1, total: 8 });
+  const bpe = { ...options, template: "byte-level" as const, sampleModel: "bpe" as const };
+  const t = new HypernetTrainer(initHypernet(small, sourceView, 3), base, source, sourceView, bpe, schedule);
+  const losses: number[] = [];
+  for (let s = 0; s < 8; s++) losses.push((await t.trainStep(texts(s % 3))).loss);
+  assert.equal(t.sampledTokenizer!.toJSON().model && (t.sampledTokenizer!.toJSON().model as { type: string }).type, "BPE");
+  assert.ok((losses[6]! + losses[7]!) / 2 < (losses[0]! + losses[1]!) / 2, `loss ${losses.map((l) => l.toFixed(3)).join(" ")}`);
+  const wrong = new HypernetTrainer(initHypernet(small, sourceView, 3), base, source, sourceView, { ...options, sampleModel: "bpe" }, schedule);
+  await assert.rejects(wrong.trainStep(texts(0)), /BPE-sampled tokenizers are byte-level/);
+});

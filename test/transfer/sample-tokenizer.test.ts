@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import tk from "tokenizers";
 import { Tokenizer, PreTokenizedString } from "../../src/index.js";
-import { sampleUnigramTokenizer, substringCounts } from "../../src/transfer/hypernet/sample-tokenizer.js";
+import { parseSampleModel, sampleBpeTokenizer, sampleUnigramTokenizer, substringCounts } from "../../src/transfer/hypernet/sample-tokenizer.js";
 import { byteLevelAlphabet } from "../../src/tokenize/byte-vocabulary.js";
 import type { JsonObject } from "../../src/tokenize/types.js";
 import { floresLines } from "../support/corpora.js";
@@ -61,4 +61,27 @@ test("sampled from a SentencePiece-style source (the companion model's Unigram):
   }
   const unk = ours.tokenToId("<unk>")!;
   assert.ok(!ours.encode("Привет 🙂", { addSpecialTokens: false }).ids.includes(unk), "no character ends as the unknown piece");
+});
+
+test("a BPE-sampled tokenizer: byte-level, the template's specials first, its vocabulary from the window's text, encoded like the HF binding", async () => {
+  const template = { added_tokens: [{ content: "<|begin_of_text|>" }, { content: "<|end_of_text|>" }] as JsonObject[] };
+  const german = floresLines("deu_Latn").slice(0, 400);
+  const json = sampleBpeTokenizer(german, template, 3000);
+  const ours = Tokenizer.fromJSON(json);
+  assert.equal(ours.vocabSize(true), 3000);
+  assert.equal(ours.tokenToId("<|begin_of_text|>"), 0);
+  assert.equal(ours.tokenToId("<|end_of_text|>"), 1);
+  assert.ok(ours.spelling().byteLevel, "byte-level spelling");
+  // Drawn from German text: German words are single tokens, and other text draws other merges.
+  assert.equal(ours.encodeIds(" und", { addSpecialTokens: false }).length, 1);
+  const french = Tokenizer.fromJSON(sampleBpeTokenizer(floresLines("fra_Latn").slice(0, 400), template, 3000));
+  const germanText = floresLines("deu_Latn").slice(450, 500).join("\n");
+  assert.ok(french.encodeIds(germanText).length > 1.2 * ours.encodeIds(germanText).length, "a French-drawn vocabulary cuts German text into more tokens");
+  const oracle = tk.Tokenizer.fromString(JSON.stringify(json));
+  for (const text of [...floresLines("deu_Latn").slice(500, 520), "日本語 🙂 \u0000"]) {
+    const ids = ours.encode(text).ids;
+    assert.deepEqual(ids, (await oracle.encode(text, null, { addSpecialTokens: true })).getIds());
+    assert.equal(ours.decode(ids), text, "byte-level: any text round-trips");
+  }
+  assert.throws(() => parseSampleModel("wordpiece", "--sample-model"), /--sample-model "wordpiece": expected one of unigram, bpe/);
 });

@@ -7,6 +7,8 @@
 import type { JsonObject } from "../../tokenize/types.js";
 import { gaussian, mulberry32 } from "../../util/random.js";
 import { byteFallbackToken } from "../../tokenize/decoders/byte-fallback.js";
+import { WordCounter } from "../../train/corpus.js";
+import { planFor, trainFromCounts } from "../../train/train.js";
 
 export interface SampleTokenizerOptions {
   /** Pieces in the sampled vocabulary, base alphabet included (ZeTT: 32,768). */
@@ -90,6 +92,28 @@ export function sampleUnigramTokenizer(
     decoder: template.decoder ?? null,
     model: { type: "Unigram", unk_id: unkId, vocab, byte_fallback: options.byteFallback !== undefined },
   };
+}
+
+/** The model of the sampled tokenizers (HypernetTrainOptions.sampleModel). */
+export const SAMPLE_MODELS = ["unigram", "bpe"] as const;
+export type SampleModel = (typeof SAMPLE_MODELS)[number];
+
+/** Checks a sample model name from the command line or a config; `what` names it in the error. */
+export function parseSampleModel(value: string, what: string): SampleModel {
+  if (!(SAMPLE_MODELS as readonly string[]).includes(value)) throw new Error(`${what} ${JSON.stringify(value)}: expected one of ${SAMPLE_MODELS.join(", ")}`);
+  return value as SampleModel;
+}
+
+/**
+ * A byte-level BPE tokenizer.json of `vocabSize` tokens trained on `texts` (this project's trainer, the Llama 3 split
+ * pattern, as the transfer targets were made), with the template's added tokens first as specials. Its variety from
+ * window to window is the text's: each window's text is drawn anew.
+ */
+export function sampleBpeTokenizer(texts: string[], template: { added_tokens?: JsonObject[] }, vocabSize: number): JsonObject {
+  const options = { model: "bpe" as const, vocabSize, pattern: "llama3", specialTokens: (template.added_tokens ?? []).map((t) => String(t.content)) };
+  const counter = new WordCounter(planFor(options));
+  for (const text of texts) counter.addText(text);
+  return trainFromCounts(counter, options);
 }
 
 /**

@@ -17,7 +17,7 @@ import { byteLevelAlphabet } from "../../tokenize/byte-vocabulary.js";
 import { EmbeddingView } from "../embedding-view.js";
 import { buildVocabularyMap, type VocabularyMap } from "../vocabulary-map.js";
 import { preTokenizerFromJSON } from "../../tokenize/pretokenizers/index.js";
-import { byteLevelTemplate, sampleUnigramTokenizer, windowSpelling, type SampleSpelling, type SampleTemplate } from "./sample-tokenizer.js";
+import { byteLevelTemplate, sampleBpeTokenizer, sampleUnigramTokenizer, windowSpelling, type SampleModel, type SampleSpelling, type SampleTemplate } from "./sample-tokenizer.js";
 import { hypernetForward, pieceBatch, rescalerTensors, type ResidualHypernet, type RescalerTensors } from "./residual.js";
 import { mulberry32 } from "../../util/random.js";
 import type { Gemm } from "../../tensor/gemm.js";
@@ -45,6 +45,13 @@ export interface HypernetTrainOptions {
   seed: number;
   /** Spelling of the sampled tokenizers: the source's, GPT-2's byte-level, or the two alternating by window. */
   template: SampleTemplate;
+  /**
+   * The model of the sampled tokenizers. "unigram": ZeTT's (substring counts with noise). "bpe": byte-level BPE
+   * trained on the window's text with the Llama 3 split pattern, as most released tokenizers (and this project's
+   * transfer targets) are made: their tokens follow BPE's merge order, which a Unigram sample does not imitate.
+   * Byte-level windows only.
+   */
+  sampleModel?: SampleModel;
   /**
    * Runs the step by hand on the CPU (./cpu-step.ts) with this Gemm (OpenBLAS on Node) instead of through the tensor
    * backend; Llama-family source models only. The same loss and gradients up to float rounding.
@@ -207,6 +214,12 @@ export class HypernetTrainer {
       const chars = new Set<string>();
       for (const word of preTokens.keys()) for (const c of word) chars.add(c);
       alphabet = [...chars].sort();
+    }
+    if (this.options.sampleModel === "bpe") {
+      if (name !== "byte-level") throw new Error("hypernet training: BPE-sampled tokenizers are byte-level (use --template byte-level)");
+      const tokenizer = Tokenizer.fromJSON(sampleBpeTokenizer(texts, spelling.template, this.options.sampleVocab));
+      this.sampled = { tokenizer, map: buildVocabularyMap(this.source, tokenizer), spelling: name };
+      return;
     }
     const seed = this.options.seed * 1_000_003 + windowStart;
     const json = sampleUnigramTokenizer(preTokens, alphabet, spelling.template, { vocabSize: this.options.sampleVocab, noiseStd: this.options.noiseStd, maxPieceLength: 12, seed, byteFallback: spelling.byteFallback });
