@@ -832,9 +832,6 @@ function probeSingleLayout(process: (e: Encoding) => Encoding): SingleLayout | n
 
 /** One sequence through added tokens, the normalizer, the pre-tokenizer and the model, with alignments (the general
  * path). `limit`: HF's early exit under truncation. */
-/** A tokenize function for the pipeline's pieces of a text whose ids are known: the k-th piece is the k-th range of
- * `pieceIds` (the text-only path met the same pieces in the same order), its tokens spelled from those ids where the
- * model can, and from `tokenize` where it cannot. */
 /** The text through added tokens, normalizer and pre-tokenizer: its pieces, not yet tokenized. */
 function preTokenized(text: string, vocab: AddedVocabulary, normalizer: Normalizer | null, preTokenizer: PreTokenizer | null): PreTokenizedString {
   const p = new PreTokenizedString(text);
