@@ -3,6 +3,7 @@
 // ours per UTF-16 unit; both give every unit of one character the same span, so the offsets agree).
 
 import { findAll } from "./regex.js";
+import { replaceAllLiteral } from "../util/replace-literal.js";
 
 /** What Split does with the matched delimiters (HF's SplitDelimiterBehavior). */
 export type SplitDelimiterBehavior = "removed" | "isolated" | "merged_with_previous" | "merged_with_next" | "contiguous";
@@ -432,7 +433,7 @@ export class NormalizedString {
     if (typeof pattern === "string" && pattern.length === 1 && content.length === 1 && !isSurrogate(pattern) && !isSurrogate(content)) {
       // One unit for one (" " → "▁"): each new unit takes the span of the unit it replaces, its own: the alignments
       // stay as they are, the identity included (no table is built for it).
-      this.normalized = this.normalized.replaceAll(pattern, () => content);
+      this.normalized = replaceAllLiteral(this.normalized, pattern, content);
       return;
     }
     const matches = findMatches(this.normalized, pattern);

@@ -2,6 +2,7 @@ import type { NormalizedString } from "../normalized.js";
 import { compilePattern } from "../regex.js";
 import type { JsonObject, Normalizer } from "../types.js";
 import { readPattern, reqStr, type PatternJson } from "./util.js";
+import { replaceAllLiteral } from "../../util/replace-literal.js";
 
 /** Replaces every match of a literal string or a regex by `content`. */
 export class ReplaceNormalizer implements Normalizer {
@@ -18,7 +19,7 @@ export class ReplaceNormalizer implements Normalizer {
   }
   normalizeText(text: string): string {
     if (this.re) return text.replace(this.re, () => this.content);
-    return this.pattern.value.length === 0 ? text : text.replaceAll(this.pattern.value, () => this.content);
+    return this.pattern.value.length === 0 ? text : replaceAllLiteral(text, this.pattern.value, this.content);
   }
   toJSON(): JsonObject {
     return { type: this.type, pattern: { [this.pattern.kind]: this.pattern.value }, content: this.content };

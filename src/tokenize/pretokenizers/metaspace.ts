@@ -3,6 +3,7 @@ import { reqChar } from "../normalizers/util.js";
 import { splitText } from "../normalized.js";
 import type { PreTokenizedString } from "../pretokenized.js";
 import { TokenizerError, type JsonObject, type PreTokenizer } from "../types.js";
+import { replaceAllLiteral } from "../../util/replace-literal.js";
 
 export type PrependScheme = "always" | "first" | "never";
 
@@ -51,7 +52,7 @@ export class MetaspacePreTokenizer implements PreTokenizer {
 
   preTokenizeText(piece: string, atStart: boolean, out: string[]): void {
     const r = this.replacement;
-    piece = piece.replaceAll(" ", () => r);
+    piece = replaceAllLiteral(piece, " ", r);
     if ((this.prependScheme === "always" || (this.prependScheme === "first" && atStart)) && piece.length > 0 && !piece.startsWith(r)) piece = r + piece;
     if (this.splitPieces && !this.keepWhole) splitText(piece, r, "merged_with_next", false, out);
     else if (piece.length > 0) out.push(piece);
