@@ -787,11 +787,25 @@ export class BpeModel extends VocabularyModel implements Model {
     if (!this.runCache.append(h, piece, start, end, out)) this.mergeRunIds(piece, start, end, h, out);
   }
 
-  /** A run the cache does not hold (`h`: its spanHash), merged on its own and kept. */
+  /** A run the cache does not hold (`h`: its spanHash), merged on its own and kept. A run has no cut inside, so it
+   * is one mergeRun's work: its symbols go straight to the scan's scratch, with no lengths (ids only) and no Word. */
   private mergeRunIds(piece: string, start: number, end: number, h: number, out: number[]): void {
     const from = out.length;
-    const ids = this.mergeWord(start === 0 && end === piece.length ? piece : piece.slice(start, end), 0).ids;
-    for (let k = 0; k < ids.length; k++) out.push(ids[k]!);
+    const ids = runSymbolIds;
+    const lens = runSymbolLens;
+    ids.length = lens.length = 0;
+    this.initialSymbols(start === 0 && end === piece.length ? piece : piece.slice(start, end), ids, lens);
+    const n0 = ids.length;
+    if (n0 > SCAN_LIMIT) {
+      const sym = Int32Array.from(ids);
+      const m = this.mergeHeap(sym, Int32Array.from(lens), n0, 0);
+      for (let k = 0; k < m; k++) out.push(sym[k]!);
+    } else {
+      if (scratchIds.length < n0) growScratch(n0);
+      for (let i = 0; i < n0; i++) scratchIds[i] = ids[i]!;
+      const m = this.mergeScan(n0, false, false);
+      for (let k = 0; k < m; k++) out.push(scratchIds[k]!);
+    }
     this.runCache.add(h, piece, start, end, out, from, out.length);
   }
 
@@ -866,6 +880,9 @@ export class BpeModel extends VocabularyModel implements Model {
 }
 
 /** Where mergeWord gathers a piece's merged runs before its result is sliced out (reused across calls). */
+/** mergeRunIds' initial symbols of a run (reused from run to run). */
+const runSymbolIds: number[] = [];
+const runSymbolLens: number[] = [];
 let wordIds = new Int32Array(256);
 let wordLens = new Int32Array(256);
 

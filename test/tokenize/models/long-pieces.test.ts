@@ -25,6 +25,10 @@ function longPieces(): string[] {
     randomLetters(1200, "абвгдеёжзийклмнопрс"),
     " ".repeat(1000) + "x",
     "x" + "\u0301".repeat(600),
+    // Under 256 units but over 256 symbols where characters fall back to bytes (Llama, Mistral): a cached run that
+    // still takes the heap.
+    "ꯃꯩꯇꯩ".repeat(60),
+    "x" + "𝔘𝔫𝔦".repeat(40) + " y",
   ];
 }
 
