@@ -68,7 +68,7 @@ test("across tokenizer families: the Unigram companion transferred to a byte-lev
   assert.ok(get("hypernet").bitsPerByte < get("fvt").bitsPerByte, `hypernet ${get("hypernet").bitsPerByte} vs fvt ${get("fvt").bitsPerByte}`);
   // Measured, not wished: across families FVT's piece means (tied rows) score worse than all-random rows on these lines
   // (5.58 vs 4.82); the shipped hypernetwork (mixed template, full softmax, tokenizers sampled per language, then BPE
-  // tokenizers trained per window: 4.74; the session-17 one 4.72, the session-14 one 4.76, the 550-step one 4.79, the
+  // tokenizers trained per window: 4.73; the session-17 one 4.72, the session-14 one 4.76, the 550-step one 4.79, the
   // 150-step one 4.90) barely beats random rows
   // (docs/transfer-results.md).
   assert.ok(get("fvt").bitsPerByte > get("random").bitsPerByte);
