@@ -148,6 +148,7 @@ export class HypernetTrainer {
     const bos = model.config.bosTokenId;
     this.bosSource = bos;
     const addedTokens = (json.added_tokens as JsonObject[]) ?? [];
+    if (options.sampleModel === "bpe" && options.template !== "byte-level") throw new Error("hypernet training: BPE-sampled tokenizers are byte-level (use --template byte-level)");
     const wanted = options.template === "mixed" ? (["source", "byte-level"] as const) : [options.template];
     if (wanted.includes("source")) {
       // Sampled tokenizers read text like the source: same normalizer, pre-tokenizer and decoder, same special tokens.
@@ -207,6 +208,13 @@ export class HypernetTrainer {
   private resample(windowStart: number, texts: string[]): void {
     const name = windowSpelling(this.options.template, windowStart / this.options.resampleEvery);
     const spelling = this.spellings[name]!;
+    const json = this.options.sampleModel === "bpe" ? sampleBpeTokenizer(texts, spelling.template, this.options.sampleVocab) : this.sampleUnigram(windowStart, texts, spelling);
+    const tokenizer = Tokenizer.fromJSON(json);
+    this.sampled = { tokenizer, map: buildVocabularyMap(this.source, tokenizer), spelling: name };
+  }
+
+  /** ZeTT's noisy Unigram tokenizer over the pre-tokens of `texts`, in `spelling`'s alphabet. */
+  private sampleUnigram(windowStart: number, texts: string[], spelling: Spelling): JsonObject {
     const preTokens = this.preTokens(texts, spelling);
     let alphabet = byteLevelAlphabet();
     if (spelling.byteFallback) {
@@ -215,16 +223,8 @@ export class HypernetTrainer {
       for (const word of preTokens.keys()) for (const c of word) chars.add(c);
       alphabet = [...chars].sort();
     }
-    if (this.options.sampleModel === "bpe") {
-      if (name !== "byte-level") throw new Error("hypernet training: BPE-sampled tokenizers are byte-level (use --template byte-level)");
-      const tokenizer = Tokenizer.fromJSON(sampleBpeTokenizer(texts, spelling.template, this.options.sampleVocab));
-      this.sampled = { tokenizer, map: buildVocabularyMap(this.source, tokenizer), spelling: name };
-      return;
-    }
     const seed = this.options.seed * 1_000_003 + windowStart;
-    const json = sampleUnigramTokenizer(preTokens, alphabet, spelling.template, { vocabSize: this.options.sampleVocab, noiseStd: this.options.noiseStd, maxPieceLength: 12, seed, byteFallback: spelling.byteFallback });
-    const tokenizer = Tokenizer.fromJSON(json);
-    this.sampled = { tokenizer, map: buildVocabularyMap(this.source, tokenizer), spelling: name };
+    return sampleUnigramTokenizer(preTokens, alphabet, spelling.template, { vocabSize: this.options.sampleVocab, noiseStd: this.options.noiseStd, maxPieceLength: 12, seed, byteFallback: spelling.byteFallback });
   }
 
   /**
