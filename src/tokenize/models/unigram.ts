@@ -8,43 +8,12 @@ import { TokenizerError } from "../types.js";
 import { keepKeys, optionalBoolean } from "./vocab.js";
 import { CACHED_WORD_LIMIT, PieceCache } from "./span-cache.js";
 import { byteValues, spellPiece, utf8Encode, type Spelling } from "./spell.js";
-import { PairTable } from "./pair-table.js";
+import { PieceTrie } from "./piece-trie.js";
 
 const UNK_PENALTY = 10;
 const CACHE_CAPACITY = 100_000;
 /** Search buffers up to this many units are kept between calls (a sentence or a paragraph); longer ones are freed. */
 const SCRATCH_KEPT = 1 << 16;
-
-/** A trie over UTF-16 code units: child lookups in one table keyed by (node, unit). */
-class PieceTrie {
-  private readonly children = new PairTable(1024);
-  /** The piece id ending at each node, −1 where none does. */
-  terminal = new Int32Array(1024).fill(-1);
-  private nodes = 1;
-
-  insert(piece: string, id: number): void {
-    let node = 0;
-    for (let i = 0; i < piece.length; i++) {
-      let child = this.children.get(node, piece.charCodeAt(i));
-      if (child < 0) {
-        child = this.nodes++;
-        this.children.set(node, piece.charCodeAt(i), child);
-        if (child >= this.terminal.length) {
-          const grown = new Int32Array(2 * this.terminal.length).fill(-1);
-          grown.set(this.terminal);
-          this.terminal = grown;
-        }
-      }
-      node = child;
-    }
-    this.terminal[node] = id;
-  }
-
-  /** The child of `node` by `unit`, or −1. */
-  child(node: number, unit: number): number {
-    return this.children.get(node, unit);
-  }
-}
 
 /** What the search reads (UnigramModel.searchTables): trie terminals without the unmatchable pieces, and the pieces
  * a fused unknown run can spell, with the longest one's length. */
@@ -57,7 +26,7 @@ interface SearchTables {
 export class UnigramModel implements Model {
   readonly type = "Unigram";
   private readonly ids = new Map<string, number>();
-  private readonly trie = new PieceTrie();
+  private readonly trie: PieceTrie;
   private readonly minScore: number;
   /** Each piece's score (pieces[id][1]), for the search's inner loop. */
   private readonly scores: Float64Array;
@@ -85,8 +54,8 @@ export class UnigramModel implements Model {
     pieces.forEach(([piece, score], id) => {
       if (!this.ids.has(piece)) this.ids.set(piece, id);
       if (score < min) min = score;
-      if (piece.length > 0) this.trie.insert(piece, id);
     });
+    this.trie = new PieceTrie(pieces);
     this.minScore = min;
     this.scores = Float64Array.from(pieces, (p) => p[1]);
     if (unkId !== null && (unkId < 0 || unkId >= pieces.length)) throw new TokenizerError(`Unigram: unk_id ${unkId} is outside the vocabulary of ${pieces.length} pieces`);
@@ -187,7 +156,7 @@ export class UnigramModel implements Model {
     from.fill(-1, 0, n + 1);
     const unkScore = spm ? Math.fround(this.minScore - UNK_PENALTY) : this.minScore - UNK_PENALTY;
     const unk = this.unkId;
-    const trie = this.trie;
+    const { base, check, code } = this.trie;
     const terminal = this.searchTables().terminal;
     const scores = this.scores;
     from[0] = 0;
@@ -204,8 +173,9 @@ export class UnigramModel implements Model {
       let single = false;
       // Every piece that starts here, shortest first.
       for (let i = start, node = 0; i < n; i++) {
-        node = trie.child(node, text.charCodeAt(i));
-        if (node < 0) break;
+        const slot = base[node]! + code[text.charCodeAt(i)]!;
+        if (check[slot] !== node) break;
+        node = slot;
         const id = terminal[node]!;
         if (id < 0) continue;
         const end = i + 1;
