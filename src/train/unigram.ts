@@ -13,6 +13,7 @@ import type { ProgressCallback } from "./corpus.js";
 import { byteFallbackTokens } from "./bpe.js";
 import { assembleTokenizerJson, byteFallbackDecoder, uniqueTokens } from "./tokenizer-json.js";
 import { ShardedMap } from "../util/sharded-map.js";
+import { PieceTrie } from "../tokenize/models/piece-trie.js";
 
 export interface UnigramTrainOptions {
   vocabSize: number;
@@ -94,31 +95,6 @@ function logAdd(a: number, b: number): number {
   return a > b ? a + Math.log1p(Math.exp(b - a)) : b + Math.log1p(Math.exp(a - b));
 }
 
-/** Character trie over pieces: the root's children in a 65,536-slot table, deeper edges in one Map keyed by
- *  node × 2^16 + UTF-16 unit. */
-class PieceTrie {
-  readonly root = new Int32Array(65536).fill(-1);
-  readonly edges = new Map<number, number>();
-  readonly pieceOf: number[] = [-1];
-  constructor(pieces: readonly string[]) {
-    pieces.forEach((p, id) => {
-      let node = 0;
-      for (let i = 0; i < p.length; i++) {
-        const unit = p.charCodeAt(i);
-        let child = node === 0 ? this.root[unit]! : (this.edges.get(node * 65536 + unit) ?? -1);
-        if (child < 0) {
-          child = this.pieceOf.length;
-          this.pieceOf.push(-1);
-          if (node === 0) this.root[unit] = child;
-          else this.edges.set(node * 65536 + unit, child);
-        }
-        node = child;
-      }
-      this.pieceOf[node] = id;
-    });
-  }
-}
-
 interface Lattice {
   starts: number[];
   ends: number[];
@@ -135,22 +111,22 @@ function buildLattice(trie: PieceTrie, word: string, out: Lattice, banned = -1):
   starts.length = 0;
   ends.length = 0;
   ids.length = 0;
-  const { root, edges, pieceOf } = trie;
+  const { base, check, code, terminal } = trie;
   for (let s = 0; s < word.length; s++) {
     if (isLowSurrogate(word.charCodeAt(s))) continue;
     const charEnd = s + (word.codePointAt(s)! > 0xffff ? 2 : 1);
     let single = false;
-    let node = root[word.charCodeAt(s)]!;
-    for (let i = s + 1; node >= 0; i++) {
-      const id = pieceOf[node]!;
+    for (let i = s, node = 0; i < word.length; i++) {
+      const slot = base[node]! + code[word.charCodeAt(i)]!;
+      if (check[slot] !== node) break;
+      node = slot;
+      const id = terminal[node]!;
       if (id >= 0 && id !== banned) {
         starts.push(s);
-        ends.push(i);
+        ends.push(i + 1);
         ids.push(id);
-        if (i === charEnd) single = true;
+        if (i + 1 === charEnd) single = true;
       }
-      if (i >= word.length) break;
-      node = edges.get(node * 65536 + word.charCodeAt(i)) ?? -1;
     }
     if (!single) {
       starts.push(s);

@@ -1,4 +1,4 @@
-// The Unigram search's trie over pieces, as a double array: a step of the search's walk is three array reads and one
+// The trie over pieces that Unigram searches (the model's Viterbi, the trainer's lattices), as a double array: a step of the search's walk is three array reads and one
 // compare, no hashing and no probing (a third faster on English than a hash table of edges, measured in session 19).
 
 import { PairTable } from "./pair-table.js";
@@ -21,10 +21,11 @@ export class PieceTrie {
   /** The piece id ending at each slot, −1 where none does (of duplicate pieces, the last). */
   readonly terminal: Int32Array;
 
-  constructor(pieces: readonly (readonly [string, number])[]) {
+  /** Over `pieces[id]` for every id (empty pieces are left out). */
+  constructor(pieces: readonly string[]) {
     // A linked trie first: children found through one hash table, each node's children in a sibling list.
     let units = 0;
-    for (const [piece] of pieces) units += piece.length;
+    for (const piece of pieces) units += piece.length;
     const edges = new PairTable(units >> 1);
     const counts = new Float64Array(65536);
     const firstChild = new Int32Array(units + 1).fill(-1);
@@ -33,7 +34,7 @@ export class PieceTrie {
     const pieceAt = new Int32Array(units + 1).fill(-1);
     let nodes = 1;
     for (let id = 0; id < pieces.length; id++) {
-      const piece = pieces[id]![0];
+      const piece = pieces[id]!;
       if (piece.length === 0) continue;
       let node = 0;
       for (let i = 0; i < piece.length; i++) {

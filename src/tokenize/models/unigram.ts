@@ -55,7 +55,7 @@ export class UnigramModel implements Model {
       if (!this.ids.has(piece)) this.ids.set(piece, id);
       if (score < min) min = score;
     });
-    this.trie = new PieceTrie(pieces);
+    this.trie = new PieceTrie(pieces.map((p) => p[0]));
     this.minScore = min;
     this.scores = Float64Array.from(pieces, (p) => p[1]);
     if (unkId !== null && (unkId < 0 || unkId >= pieces.length)) throw new TokenizerError(`Unigram: unk_id ${unkId} is outside the vocabulary of ${pieces.length} pieces`);

@@ -20,7 +20,7 @@ function find(trie: PieceTrie, text: string): number {
 
 /** Every piece found with its id (the last of duplicates), every prefix of a piece that is no piece not found. */
 function assertMatches(pieces: string[]): void {
-  const trie = new PieceTrie(pieces.map((p, i) => [p, -i]));
+  const trie = new PieceTrie(pieces);
   const ids = new Map<string, number>();
   pieces.forEach((p, id) => p.length > 0 && ids.set(p, id));
   for (const [piece, id] of ids) assert.equal(find(trie, piece), id, JSON.stringify(piece));
