@@ -3,7 +3,7 @@
 // ours per UTF-16 unit; both give every unit of one character the same span, so the offsets agree).
 
 import { findAll } from "./regex.js";
-import { replaceAllLiteral } from "../util/replace-literal.js";
+import { replaceAllLiteral, type LiteralReplacer } from "../util/replace-literal.js";
 
 /** What Split does with the matched delimiters (HF's SplitDelimiterBehavior). */
 export type SplitDelimiterBehavior = "removed" | "isolated" | "merged_with_previous" | "merged_with_next" | "contiguous";
@@ -57,6 +57,11 @@ function identitySpans(s: string, from: number, out: Int32Array, at: number): vo
 /** Whether a one-unit string is half of a surrogate pair. */
 function isSurrogate(unit: string): boolean {
   return (unit.charCodeAt(0) & 0xf800) === 0xd800;
+}
+
+/** Whether replacing `pattern` by `content` puts one unit for one (" " → "▁"): then every alignment stays. */
+export function isUnitForUnit(pattern: string | RegExp, content: string): pattern is string {
+  return typeof pattern === "string" && pattern.length === 1 && content.length === 1 && !isSurrogate(pattern) && !isSurrogate(content);
 }
 
 /** Splits a string into code-point strings. */
@@ -427,10 +432,15 @@ export class NormalizedString {
     this.transformRange(b, t.length, chars, changes, 0);
   }
 
+  /** replace() by a replacer that puts one unit for one (isUnitForUnit): the alignments stay. */
+  replaceUnits(replacer: LiteralReplacer): void {
+    this.normalized = replacer.apply(this.normalized);
+  }
+
   /** Replaces every match of `pattern` by `content` (HF's replace: new characters take the alignment of the last
    * matched character). */
   replace(pattern: string | RegExp, content: string): void {
-    if (typeof pattern === "string" && pattern.length === 1 && content.length === 1 && !isSurrogate(pattern) && !isSurrogate(content)) {
+    if (isUnitForUnit(pattern, content)) {
       // One unit for one (" " → "▁"): each new unit takes the span of the unit it replaces, its own: the alignments
       // stay as they are, the identity included (no table is built for it).
       this.normalized = replaceAllLiteral(this.normalized, pattern, content);

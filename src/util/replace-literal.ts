@@ -8,3 +8,27 @@
 export function replaceAllLiteral(text: string, pattern: string, content: string): string {
   return content.includes("$") ? text.replaceAll(pattern, () => content) : text.replaceAll(pattern, content);
 }
+
+/** The longest text a LiteralReplacer keeps (a paragraph, not a file). */
+const KEPT_UNITS = 1 << 16;
+
+/**
+ * replaceAllLiteral for one pattern and content, with its last answer kept: encode() replaces the same text twice —
+ * for its ids, then with alignments when its fields are read — and the second time costs one string comparison.
+ */
+export class LiteralReplacer {
+  private lastText = "";
+  private lastResult = "";
+  constructor(
+    readonly pattern: string,
+    readonly content: string,
+  ) {}
+
+  apply(text: string): string {
+    if (text === this.lastText) return this.lastResult;
+    const result = replaceAllLiteral(text, this.pattern, this.content);
+    // A long text is not kept: the replacer would pin it (and its result) until the next call.
+    [this.lastText, this.lastResult] = text.length <= KEPT_UNITS ? [text, result] : ["", ""];
+    return result;
+  }
+}

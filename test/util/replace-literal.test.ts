@@ -1,7 +1,7 @@
 // replaceAllLiteral: every occurrence, the replacement taken literally (a `$` pattern in it is text, not a pattern).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { replaceAllLiteral } from "../../src/util/replace-literal.js";
+import { LiteralReplacer, replaceAllLiteral } from "../../src/util/replace-literal.js";
 import tk from "tokenizers";
 import { Tokenizer } from "../../src/index.js";
 
@@ -25,4 +25,27 @@ test("a Replace normalizer whose content holds $& writes it literally, with offs
   assert.deepEqual(e.tokens, ["a$&b"]);
   assert.deepEqual(e.offsets, [[0, 3]]);
   assert.deepEqual(t.encodeIds("a b"), [0]);
+});
+
+test("LiteralReplacer gives replaceAllLiteral's answer whatever came before, long texts included", () => {
+  const r = new LiteralReplacer(" ", "\u2581");
+  const long = "a b ".repeat(40_000); // past what it keeps
+  for (const text of ["a b", "a b", "", "x  y", long, long, "a b", "", "a b"]) assert.equal(r.apply(text), replaceAllLiteral(text, " ", "\u2581"));
+  const dollar = new LiteralReplacer(" ", "$");
+  assert.equal(dollar.apply("a b"), "a$b");
+  assert.equal(dollar.apply("a b"), "a$b");
+});
+
+test("Llama 2's encode() after encodeIds on the same text: ids, tokens and offsets as HF's", async () => {
+  const file = "../shared/data/tokenizers/llama.json";
+  const t = await Tokenizer.fromFile(file);
+  const hf = tk.Tokenizer.fromFile(file);
+  for (const text of ["Hello  world, again", " leading and trailing ", "Hello  world, again", "\u00e9t\u00e9 \u2581 $& x"]) {
+    t.encodeIds(text);
+    const e = t.encode(text);
+    const ref = await hf.encode(text);
+    assert.deepEqual(e.ids, ref.getIds(), text);
+    assert.deepEqual(e.tokens, ref.getTokens(), text);
+    assert.deepEqual(e.offsets, ref.getOffsets(), text);
+  }
 });
