@@ -175,6 +175,8 @@ export function encodeByteLevel(text: string, plan: ByteLevelPlan, added: AddedV
  * byte, so it covers the characters of its first to its last byte. */
 export function byteLevelFields(text: string, model: Model, sink: ByteLevelSink): { tokens: string[]; offsetSpans: Int32Array | number[]; wordIds: number[] } {
   const { ids, pieces, modelTokens } = sink;
+  /** Each id's string, read straight from the model's table where it has one (a call per token otherwise). */
+  const names = model.idSpelling?.()?.tokens ?? null;
   // Filled by index, not pushed: a text of 10^5 tokens would otherwise grow (and copy) each array many times.
   const tokens = new Array<string>(ids.length);
   const offsets = flatOffsets(ids.length);
@@ -205,26 +207,30 @@ export function byteLevelFields(text: string, model: Model, sink: ByteLevelSink)
       }
       continue;
     }
-    // First as if every character were one byte (ASCII): a token then covers as many characters as its spelling has
-    // units, and the piece's bytes come out equal to its units. They come out more when it is not: redo it.
-    let end = a;
-    for (let q = from; q < to; q++) {
-      const token = model.idToToken(ids[q]!)!;
-      tokens[k + q - from] = token;
-      offsets[o + 2 * (q - from)] = end;
-      offsets[o + 2 * (q - from) + 1] = end += token.length;
-      wordIds[k + q - from] = word;
+    // An ASCII piece: each token covers as many characters as its spelling has units.
+    let ascii = true;
+    for (let i = a; i < b; i++) if (text.charCodeAt(i) >= 0x80) {
+      ascii = false;
+      break;
     }
-    if (end === b) {
-      k += to - from;
-      o += 2 * (to - from);
+    if (ascii) {
+      let end = a;
+      for (let q = from; q < to; q++) {
+        const id = ids[q]!;
+        const token = (names ? names[id] : model.idToToken(id))!;
+        tokens[k] = token;
+        offsets[o++] = end;
+        offsets[o++] = end += token.length;
+        wordIds[k++] = word;
+      }
       continue;
     }
-    end = a; // end of the character whose bytes are being consumed
+    let end = a; // end of the character whose bytes are being consumed
     let charStart = a;
     let left = 0; // its bytes not yet in a token
     for (let q = from; q < to; q++) {
-      const token = model.idToToken(ids[q]!)!;
+      const id = ids[q]!;
+      const token = (names ? names[id] : model.idToToken(id))!;
       let n = token.length;
       const start = left > 0 ? charStart : end;
       while (n > 0) {
