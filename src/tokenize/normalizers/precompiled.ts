@@ -85,6 +85,21 @@ export class PrecompiledCharsmap {
     return null;
   }
 
+  /** The first position from `from` where a rule may start (longestAt's own quick checks, in one loop with no call
+   * per character), or text.length: most text meets no rule, and a line without a candidate is not walked at all. */
+  firstCandidate(text: string, from: number): number {
+    if (this.units.length === 0) return text.length;
+    for (let i = from; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c < 0x80) {
+        if (this.asciiQuiet[c] === 1 && (i + 1 === text.length || text.charCodeAt(i + 1) < 0x80)) continue;
+        return i;
+      }
+      if ((c >= 0xd800 && c <= 0xdfff) || this.mayStartWith(c)) return i;
+    }
+    return text.length;
+  }
+
   /** The replacement of the last match of longestAt. */
   lastReplacement = "";
 
@@ -215,9 +230,9 @@ export class PrecompiledNormalizer implements Normalizer {
    * the trie per character and builds nothing. */
   private planLongest(text: string): { chars: string[]; changes: number[] } | null {
     const map = this.map!;
-    let i = 0;
+    let i = map.firstCandidate(text, 0);
     let units = 0;
-    while (i < text.length && (units = map.longestAt(text, i)) === 0) i += cpLen(text, i);
+    while (i < text.length && (units = map.longestAt(text, i)) === 0) i = map.firstCandidate(text, i + cpLen(text, i));
     if (i >= text.length) return null;
     const chars = codePoints(text.slice(0, i));
     const changes: number[] = new Array<number>(chars.length).fill(0);
@@ -241,15 +256,15 @@ export class PrecompiledNormalizer implements Normalizer {
     const map = this.map!;
     let out = "";
     let copied = 0;
-    for (let i = 0; i < text.length; ) {
+    for (let i = map.firstCandidate(text, 0); i < text.length; ) {
       const units = map.longestAt(text, i);
       if (units === 0) {
-        i += cpLen(text, i);
+        i = map.firstCandidate(text, i + cpLen(text, i));
         continue;
       }
       out += text.slice(copied, i) + map.lastReplacement;
-      i += units;
-      copied = i;
+      copied = i + units;
+      i = map.firstCandidate(text, copied);
     }
     return copied === 0 ? text : out + text.slice(copied);
   }
