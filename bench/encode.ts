@@ -8,6 +8,8 @@
 //
 //   npm run bench     node --import tsx bench/encode.ts --quick (fewer repetitions)  --lines=N (N lines per language)
 //   --only=NAME (tokenizers whose name contains NAME)  --encoders=A,B (encoders whose name contains A or B)
+//   --processes=N (each encoder measured in N fresh processes, one after another; the median of their first passes
+//   and of their steady states is reported: a first pass is one sample per process, and this VM's speed swings)
 
 import { readFileSync, readdirSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
@@ -20,6 +22,8 @@ const require = createRequire(import.meta.url);
 const quick = process.argv.includes("--quick");
 const REPS = quick ? 2 : 5;
 const LINES = Number(process.argv.find((a) => a.startsWith("--lines="))?.slice(8) ?? Infinity);
+const PROCESSES = Number(process.argv.find((a) => a.startsWith("--processes="))?.slice(12) ?? 1);
+if (!Number.isInteger(PROCESSES) || PROCESSES < 1) throw new Error(`--processes: expected a positive integer, got ${process.argv.find((a) => a.startsWith("--processes="))}`);
 const FLORES = "../shared/data/flores200";
 
 const langs = readdirSync(`${FLORES}/dev`).filter((f) => f.endsWith(".dev")).map((f) => f.slice(0, -4)).sort();
@@ -73,6 +77,9 @@ interface Row {
   /** The first devtest pass after warming up on dev: text the caches have not seen. */
   firstPassMbPerSecond: number;
   agrees: boolean | null;
+  /** With --processes=N: each process's first pass and steady state (the row holds their medians). */
+  firstPassRuns?: number[];
+  steadyRuns?: number[];
 }
 
 /** CPU milliseconds of this process so far (all its threads: the native binding's worker and the GC count too). The
@@ -239,27 +246,33 @@ for (const setup of setups) {
     for (const { name: peer } of encoders(setup)) {
       if (encoderFilter && !encoderFilter.some((f) => peer.toLowerCase().includes(f))) continue;
       const args = [...process.execArgv, fileURLToPath(import.meta.url), `--one=${setup.name}|${corpus}|${peer}`, ...process.argv.slice(2).filter((a) => a === "--quick" || a.startsWith("--lines="))];
-      const child = spawnSync(process.execPath, args, { encoding: "utf8", maxBuffer: 1 << 24 });
-      const last = child.stdout.trim().split("\n").pop() ?? "";
-      let result: { first: number; median: number; agrees: boolean | null; error?: string };
-      try {
-        result = JSON.parse(last);
-      } catch {
-        result = { first: 0, median: 0, agrees: null, error: child.stderr.trim().split("\n").pop() ?? `exit ${child.status}` };
+      const runs: { first: number; median: number; agrees: boolean | null; error?: string }[] = [];
+      for (let p = 0; p < PROCESSES; p++) {
+        const child = spawnSync(process.execPath, args, { encoding: "utf8", maxBuffer: 1 << 24 });
+        const last = child.stdout.trim().split("\n").pop() ?? "";
+        try {
+          runs.push(JSON.parse(last));
+        } catch {
+          runs.push({ first: 0, median: 0, agrees: null, error: child.stderr.trim().split("\n").pop() ?? `exit ${child.status}` });
+        }
       }
-      if (result.error) {
-        console.error(`${setup.name} / ${corpus} / ${peer}: cannot run (${result.error})`);
+      const failed = runs.find((r) => r.error);
+      if (failed) {
+        console.error(`${setup.name} / ${corpus} / ${peer}: cannot run (${failed.error})`);
         continue;
       }
-      const { first, median, agrees } = result;
-      rows.push({ tokenizer: setup.name, corpus, peer, mbPerSecond: median, firstPassMbPerSecond: first, agrees });
-      console.error(`${setup.name} / ${corpus} / ${peer}: ${median.toFixed(2)} MB/s (first pass ${first.toFixed(2)})${agrees === false ? " (ids DIFFER from the oracle)" : ""}`);
+      const middle = (xs: number[]) => xs.sort((a, b) => a - b)[(xs.length - 1) >> 1]!;
+      const first = middle(runs.map((r) => r.first));
+      const median = middle(runs.map((r) => r.median));
+      const agrees = runs.some((r) => r.agrees === false) ? false : runs[0]!.agrees;
+      rows.push({ tokenizer: setup.name, corpus, peer, mbPerSecond: median, firstPassMbPerSecond: first, agrees, ...(PROCESSES > 1 ? { firstPassRuns: runs.map((r) => r.first), steadyRuns: runs.map((r) => r.median) } : {}) });
+      console.error(`${setup.name} / ${corpus} / ${peer}: ${median.toFixed(2)} MB/s (first pass ${first.toFixed(2)})${PROCESSES > 1 ? ` [first passes ${runs.map((r) => r.first.toFixed(2)).join(", ")}]` : ""}${agrees === false ? " (ids DIFFER from the oracle)" : ""}`);
     }
   }
 }
 
 const lines = [
-  `MB/s by CPU time, single thread, each encoder in its own process, warmed up on FLORES dev (≥ 1 s); "first pass": one pass over FLORES devtest (text the caches have not seen); "steady": median of ${REPS} further rounds (≥ 0.3 s each) over devtest.${Number.isFinite(LINES) ? ` ${LINES} lines per language.` : ""}`,
+  `MB/s by CPU time, single thread, each encoder in its own process, warmed up on FLORES dev (≥ 1 s); "first pass": one pass over FLORES devtest (text the caches have not seen); "steady": median of ${REPS} further rounds (≥ 0.3 s each) over devtest.${Number.isFinite(LINES) ? ` ${LINES} lines per language.` : ""}${PROCESSES > 1 ? ` Each figure is the median of ${PROCESSES} processes (lower median when even).` : ""}`,
   "",
   "| tokenizer | text | encoder | steady MB/s | encodeIds ÷ this | first pass MB/s | encodeIds ÷ this (first pass) | ids = oracle |",
   "|---|---|---|---|---|---|---|---|",
@@ -282,5 +295,5 @@ for (const r of rows.filter((x) => x.peer.startsWith("retoken encode ("))) {
 }
 console.log(lines.join("\n"));
 mkdirSync("bench/out", { recursive: true });
-writeFileSync("bench/out/encode.json.tmp", JSON.stringify({ date: new Date().toISOString(), node: process.version, clock: "cpu", reps: REPS, linesPerLanguage: Number.isFinite(LINES) ? LINES : null, rows }, null, 1));
+writeFileSync("bench/out/encode.json.tmp", JSON.stringify({ date: new Date().toISOString(), node: process.version, clock: "cpu", reps: REPS, processes: PROCESSES, linesPerLanguage: Number.isFinite(LINES) ? LINES : null, rows }, null, 1));
 renameSync("bench/out/encode.json.tmp", "bench/out/encode.json");
