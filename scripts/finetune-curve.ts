@@ -119,7 +119,7 @@ function crossing(points: CurveRow["points"], reference: (step: number) => numbe
 const steps = [...new Set(rows.flatMap((r) => r.points.map((p) => p.step)))].sort((a, b) => a - b);
 const tokensAt = new Map(rows.flatMap((r) => r.points.map((p) => [p.step, p.tokens] as const)));
 const table = [
-  `| language | start | ${steps.map((s) => `${s} steps`).join(" | ")} | reaches the untrained original at | reaches the trained original at |`,
+  `| language | method | ${steps.map((s) => (s === 0 ? "start" : `${s} steps`)).join(" | ")} | reaches the untrained original at | reaches the trained original at |`,
   `|---|---|${steps.map(() => "---|").join("")}---|---|`,
 ];
 for (const r of rows) {
