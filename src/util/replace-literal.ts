@@ -28,7 +28,9 @@ export class LiteralReplacer {
     if (text === this.lastText) return this.lastResult;
     const result = replaceAllLiteral(text, this.pattern, this.content);
     // A long text is not kept: the replacer would pin it (and its result) until the next call.
-    [this.lastText, this.lastResult] = text.length <= KEPT_UNITS ? [text, result] : ["", ""];
+    const keep = text.length <= KEPT_UNITS;
+    this.lastText = keep ? text : "";
+    this.lastResult = keep ? result : "";
     return result;
   }
 }

@@ -86,7 +86,9 @@ export class PrecompiledCharsmap {
   }
 
   /** The first position from `from` where a rule may start (longestAt's own quick checks, in one loop with no call
-   * per character), or text.length: most text meets no rule, and a line without a candidate is not walked at all. */
+   * per character), or text.length: most text meets no rule, and a line without a candidate is not walked at all.
+   * The checks are written out here and in longestAt: one helper called by both measured 10–30% slower on encodeIds
+   * (en-unigram.model, FLORES English devtest, three alternating pairs). */
   firstCandidate(text: string, from: number): number {
     if (this.units.length === 0) return text.length;
     for (let i = from; i < text.length; i++) {
