@@ -7,7 +7,7 @@
 
 import type { JsonObject } from "../tokenize/types.js";
 import { TokenizerError } from "../tokenize/types.js";
-import { byteLevelAlphabet } from "../tokenize/byte-vocabulary.js";
+import { byteLevelAlphabet, byteLevelDecoder } from "../tokenize/byte-vocabulary.js";
 import { PREBUILT_BPE, byteLevelTokenTable, packMerge, spellMerges, type MergeRule, type PrebuiltBpe } from "../tokenize/models/bpe.js";
 import { Vocabulary } from "../tokenize/models/vocab.js";
 import { ByteStringTable, HASH_MULTIPLIER, hashPowers, substringHash } from "../util/byte-string-table.js";
@@ -292,20 +292,50 @@ export function identifyTiktokenRanks(ranks: TiktokenRanks | PackedRanks): Known
 
 /** Byte-level BPE vocabulary and merges equivalent to tiktoken's rank rule (see the file comment), spelled out. */
 export function ranksToByteLevelBpe(ranks: TiktokenRanks): { vocab: Map<string, number>; merges: [string, string][] } {
-  const { vocab, tokens, merges } = byteLevelRanks(PackedRanks.fromArray(ranks), null);
-  return { vocab, merges: spellMerges(merges.list(), tokens) };
+  const { vocab, merges } = byteLevelRanks(PackedRanks.fromArray(ranks), null, new Map());
+  return { vocab: vocab.ids, merges: spellMerges(merges.list(), vocab.tokens) };
 }
 
 /**
  * The same, as the loader holds it: the byte-level spelling of every rank, token → id, and the merges as a rule
  * (RankMerges) that BpeModel asks pair by pair, so loading a 200k-rank file does not enumerate its 450k merges.
  */
-function byteLevelRanks(packed: PackedRanks, table: ByteStringTable | null): { vocab: Map<string, number>; tokens: string[]; merges: RankMerges } {
-  const alphabet = byteLevelAlphabet();
-  const tokens: string[] = new Array(packed.length);
-  const vocab = new Map<string, number>();
+function byteLevelRanks(packed: PackedRanks, table: ByteStringTable | null, specials: ReadonlyMap<string, number>): { vocab: Vocabulary; merges: RankMerges; rankOf: (token: string) => number | undefined } {
   let total = 0;
-  for (let r = 0; r < packed.length; r++) if (packed.has(r)) total += packed.end(r) - packed.start(r);
+  let count = 0;
+  for (let r = 0; r < packed.length; r++) if (packed.has(r)) (total += packed.end(r) - packed.start(r)), count++;
+  const ranks = table ?? rankTable(packed, total);
+  const byteOf = byteLevelDecoder();
+  let scratch = new Uint8Array(64);
+  let idLimit = packed.length;
+  for (const id of specials.values()) idLimit = Math.max(idLimit, id + 1);
+  /** The rank spelled `token` in the byte-level alphabet. */
+  const rankOf = (token: string): number | undefined => {
+    if (token.length === 0) return undefined;
+    if (token.length > scratch.length) scratch = new Uint8Array(token.length * 2);
+    for (let i = 0; i < token.length; i++) {
+      const c = token.charCodeAt(i);
+      const b = c < byteOf.length ? byteOf[c]! : -1;
+      if (b < 0) return undefined;
+      scratch[i] = b;
+    }
+    const r = ranks.get(scratch, 0, token.length);
+    return r >= 0 && packed.has(r) ? r : undefined;
+  };
+  const vocab = new Vocabulary([], {
+    size: count + specials.size,
+    idLimit,
+    id: (token: string) => specials.get(token) ?? rankOf(token),
+    build: () => spellRanks(packed, total, specials),
+  });
+  return { vocab, merges: new RankMerges(packed, ranks), rankOf };
+}
+
+/** Every rank's byte-level spelling, and the specials, as token → id and id → token. */
+function spellRanks(packed: PackedRanks, total: number, specials: ReadonlyMap<string, number>): { ids: Map<string, number>; tokens: (string | undefined)[] } {
+  const alphabet = byteLevelAlphabet();
+  const tokens: (string | undefined)[] = new Array(packed.length);
+  const ids = new Map<string, number>();
   // Every token's byte-level spelling in one UTF-16 buffer, decoded once and sliced: far cheaper than building
   // 200k strings a character at a time.
   const units = new Uint16Array(total);
@@ -318,9 +348,13 @@ function byteLevelRanks(packed: PackedRanks, table: ByteStringTable | null): { v
     if (!packed.has(r)) continue;
     const s = spelled.slice(w, (w += packed.end(r) - packed.start(r)));
     tokens[r] = s;
-    vocab.set(s, r);
+    ids.set(s, r);
   }
-  return { vocab, tokens, merges: new RankMerges(packed, table ?? rankTable(packed, total)) };
+  for (const [content, id] of specials) {
+    ids.set(content, id);
+    tokens[id] = content;
+  }
+  return { ids, tokens };
 }
 
 /**
@@ -331,8 +365,8 @@ function byteLevelRanks(packed: PackedRanks, table: ByteStringTable | null): { v
 export class RankMerges implements MergeRule {
   /** bytes → rank. */
   private readonly table: ByteStringTable;
-  /** BpeModel's whole-token table (ignore_merges): the rank table, unless the vocabulary holds more than the ranks. */
-  byteTokens: ByteStringTable | undefined;
+  /** BpeModel's whole-token table (ignore_merges): the rank table, with the specials that join the vocabulary. */
+  readonly byteTokens: ByteStringTable;
   /** Priorities leave this many places per rank for its splits (a token of n bytes has at most n − 1). */
   private readonly splitSlots: number;
   private readonly power: Int32Array;
@@ -355,6 +389,12 @@ export class RankMerges implements MergeRule {
     this.scratch = new Uint8Array(2 * longest);
   }
 
+  /** Adds tokens that are not ranks (a file's specials, spelled in the byte alphabet) to the whole-token lookup, in
+   * place: the table is the rank table, and every read of it as ranks checks that what it found is a rank. */
+  addWholeTokens(tokens: [string, number][]): void {
+    byteLevelTokenTable(tokens, this.table);
+  }
+
   pair(left: number, right: number): number {
     const ranks = this.ranks;
     if (!ranks.has(left) || !ranks.has(right)) return -1;
@@ -365,7 +405,7 @@ export class RankMerges implements MergeRule {
     for (let i = a0; i < a1; i++) bytes[w++] = ranks.bytes[i]!; // (TypedArray.set costs more on these few bytes)
     for (let i = b0; i < b1; i++) bytes[w++] = ranks.bytes[i]!;
     const merged = this.table.get(bytes, 0, n);
-    if (merged < 0) return -1;
+    if (merged < 0 || !ranks.has(merged)) return -1;
     // The pair's place among the merged token's splits, by left id (the splits of one token have different lefts:
     // different lengths); two bytes split one way only.
     const before = n > 2 ? this.splits(merged, this.found, left).length / 2 : 0;
@@ -396,9 +436,9 @@ export class RankMerges implements MergeRule {
     for (let i = 0; i < n; i++) prefix[i + 1] = (Math.imul(prefix[i]!, HASH_MULTIPLIER) + bytes[s + i]! + 1) | 0;
     for (let i = 1; i < n; i++) {
       const left = this.table.get(bytes, s, s + i, prefix[i]!);
-      if (left < 0 || left >= leftBelow) continue;
+      if (left < 0 || left >= leftBelow || !ranks.has(left)) continue;
       const right = this.table.get(bytes, s + i, s + n, substringHash(prefix, this.power, i, n));
-      if (right >= 0) out.push(left, right);
+      if (right >= 0 && ranks.has(right)) out.push(left, right);
     }
     return out;
   }
@@ -477,12 +517,6 @@ function indexedRanksToTokenizerJson({ ranks, table }: IndexedRanks, options: Ti
     );
   }
   const specials = options.specialTokens ?? known?.specialTokens ?? {};
-  const { vocab, tokens, merges } = byteLevelRanks(ranks, table);
-  // tiktoken encodes any text only because every single byte has a rank (it panics on a byte without one).
-  const alphabet = byteLevelAlphabet();
-  for (let b = 0; b < 256; b++)
-    if (!vocab.has(alphabet[b]!)) throw new TokenizerError(`no rank for the single byte 0x${b.toString(16).padStart(2, "0")}: a rank file must rank all 256 bytes (truncated or damaged file?)`, fileName);
-
   const usedIds = new Map<number, string>();
   const addedTokens: JsonObject[] = [];
   for (const [content, id] of Object.entries(specials).sort((a, b) => a[1] - b[1])) {
@@ -492,6 +526,25 @@ function indexedRanksToTokenizerJson({ ranks, table }: IndexedRanks, options: Ti
     if (other !== undefined) throw new TokenizerError(`special tokens ${JSON.stringify(other)} and ${JSON.stringify(content)} share id ${id}`, `${fileName}: specialTokens`);
     usedIds.set(id, content);
     addedTokens.push({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+  }
+  // Hugging Face numbers added tokens that are missing from the model's vocabulary consecutively after it, so
+  // specials that leave a gap (cl100k's 100257 after rank 100255) must be in the vocabulary too, as in HF's GPT-4o file.
+  let rankCount = 0;
+  for (let r = 0; r < ranks.length; r++) {
+    if (ranks.has(r)) rankCount++;
+    else if (!usedIds.has(r)) throw new TokenizerError(`ranks are not contiguous: rank ${r} is missing and no special token has that id`, fileName);
+  }
+  const specialsInVocabulary = addedTokens.some((t, i) => t.id !== rankCount + i);
+  const { vocab, merges, rankOf } = byteLevelRanks(ranks, table, new Map(specialsInVocabulary ? addedTokens.map((t) => [t.content as string, t.id as number]) : []));
+  // tiktoken encodes any text only because every single byte has a rank (it panics on a byte without one).
+  const alphabet = byteLevelAlphabet();
+  for (let b = 0; b < 256; b++)
+    if (rankOf(alphabet[b]!) === undefined) throw new TokenizerError(`no rank for the single byte 0x${b.toString(16).padStart(2, "0")}: a rank file must rank all 256 bytes (truncated or damaged file?)`, fileName);
+  if (specialsInVocabulary) {
+    // The specials join the vocabulary, and so the whole-token lookup (by their byte-level spelling, as BpeModel
+    // would build it), but not the merges.
+    for (const t of addedTokens) if (rankOf(t.content as string) !== undefined) throw new TokenizerError(`special token ${JSON.stringify(t.content)} is also a rank`, `${fileName}: specialTokens`);
+    merges.addWholeTokens(addedTokens.map((t) => [t.content as string, t.id as number]));
   }
 
   const byteLevelProcessor: JsonObject = { type: "ByteLevel", add_prefix_space: true, trim_offsets: false, use_regex: true };
@@ -517,26 +570,6 @@ function indexedRanksToTokenizerJson({ ranks, table }: IndexedRanks, options: Ti
       ],
     };
   }
-
-  // Hugging Face numbers added tokens that are missing from the model's vocabulary consecutively after it, so
-  // specials that leave a gap (cl100k's 100257 after rank 100255) must be in the vocabulary too, as in HF's GPT-4o file.
-  for (let r = 0; r < ranks.length; r++) {
-    if (!ranks.has(r) && !usedIds.has(r)) throw new TokenizerError(`ranks are not contiguous: rank ${r} is missing and no special token has that id`, fileName);
-  }
-  const rankCount = vocab.size;
-  if (addedTokens.some((t, i) => t.id !== rankCount + i)) {
-    // The specials join the vocabulary, and so the whole-token lookup (by their byte-level spelling, as BpeModel
-    // would build it), but not the rank table that merges read.
-    merges.byteTokens = byteLevelTokenTable(
-      addedTokens.map((t) => [t.content as string, t.id as number]),
-      merges.byteTokens,
-    );
-    for (const t of addedTokens) {
-      if (vocab.has(t.content as string)) throw new TokenizerError(`special token ${JSON.stringify(t.content)} is also a rank`, `${fileName}: specialTokens`);
-      vocab.set(t.content as string, t.id as number);
-      tokens[t.id as number] = t.content as string;
-    }
-  }
   return {
     version: "1.0",
     truncation: null,
@@ -554,7 +587,7 @@ function indexedRanksToTokenizerJson({ ranks, table }: IndexedRanks, options: Ti
     decoder: { type: "ByteLevel", add_prefix_space: true, trim_offsets: true, use_regex: true },
     model: lazyBpeModelJson(
       { type: "BPE", dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false, byte_fallback: false, ignore_merges: true },
-      { vocab: new Vocabulary([], { ids: vocab, tokens }), merges },
+      { vocab, merges },
     ),
   };
 }

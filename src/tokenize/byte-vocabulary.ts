@@ -38,8 +38,9 @@ export function byteLevelAlphabet(): string[] {
   return chars;
 }
 
-/** Byte of each character of the alphabet (all below U+0144), −1 elsewhere: a typed-array lookup per character. */
-function byteLevelDecoder(): Int16Array {
+/** Byte of each character of the alphabet (all below U+0144), −1 elsewhere: a typed-array lookup per character
+ * (characters from U+0144 on are in no token's byte form). */
+export function byteLevelDecoder(): Int16Array {
   if (!byteDecoder) {
     byteDecoder = new Int16Array(0x144).fill(-1);
     byteLevelAlphabet().forEach((c, b) => (byteDecoder![c.charCodeAt(0)] = b));

@@ -148,6 +148,47 @@ test("a rank file loads with its merges resolved pair by pair, and encodes as th
   }
 });
 
+test("a rank file's vocabulary is spelled only when asked for; single lookups answer from the rank table as the spelled tables do", async () => {
+  const { Tokenizer } = await import("../../src/tokenize/tokenizer.js");
+  const texts = [...floresSample(40), ...HARD_STRINGS];
+  for (const name of ["o200k_base", "cl100k_base"] as const) {
+    const json = tiktokenToTokenizerJson(rankFileText(name));
+    const lazy = Tokenizer.fromJSON(json);
+    const vocab = (lazy.model as unknown as { vocab: import("../../src/tokenize/models/vocab.js").Vocabulary }).vocab;
+    for (const text of texts) lazy.encodeIds(text, { addSpecialTokens: false });
+    assert.equal(vocab.spelled, false, `${name}: loading and encodeIds spelled the vocabulary`);
+    // The same file's vocabulary, spelled (a second load: the first must stay deferred for the lookups below).
+    const other = (Tokenizer.fromJSON(tiktokenToTokenizerJson(rankFileText(name))).model as unknown as { vocab: import("../../src/tokenize/models/vocab.js").Vocabulary }).vocab;
+    const spelled = other.ids;
+    assert.equal(vocab.size, spelled.size, `${name}: size`);
+    assert.equal(vocab.idLimit, other.tokens.length, `${name}: idLimit`);
+    for (const [token, id] of spelled) if (vocab.id(token) !== id) assert.fail(`${name}: ${JSON.stringify(token)} is ${id} spelled, ${vocab.id(token)} deferred`);
+    for (const absent of ["", "Ġ".repeat(300), "a b", "\u2581the", "<|not a special|>"]) assert.equal(vocab.id(absent), spelled.get(absent), `${name}: ${JSON.stringify(absent)}`);
+    assert.equal(vocab.spelled, false, `${name}: lookups spelled the vocabulary`);
+    // encode() reads token strings: now they are spelled, and they are the same.
+    const e = lazy.encode("Hello wörld 日本", { addSpecialTokens: false });
+    assert.deepEqual(e.tokens, e.ids.map((id) => other.tokens[id]));
+    assert.equal(vocab.spelled, true);
+  }
+  // cl100k's specials leave a gap, so they join the vocabulary (as in HF's file).
+  const cl = Tokenizer.fromJSON(tiktokenToTokenizerJson(rankFileText("cl100k_base")));
+  assert.equal(cl.model.tokenToId("<|endoftext|>"), 100257);
+});
+
+test("a special token in the vocabulary is a whole token, never a merge of two ranks", async () => {
+  const { Tokenizer } = await import("../../src/tokenize/tokenizer.js");
+  const b64 = (s: string | number[]) => Buffer.from(typeof s === "string" ? s : s).toString("base64");
+  // 256 bytes, then "ab"; the special "abĠ" stands for the bytes "ab " (the byte alphabet's space), which is what a
+  // merge of "ab" and " " would spell, while the text "ab " does not contain the special's content.
+  const ranks = Array.from({ length: 256 }, (_, b) => `${b64([b])} ${b}`).join("\n") + `\n${b64("ab")} 256\n`;
+  const options = { pattern: "[\\s\\S]+", specialTokens: { "ab\u0120": 300 } };
+  const texts = ["ab d", "xab ab ", "ab", "abĠ"];
+  const ours = Tokenizer.fromJSON(tiktokenToTokenizerJson(ranks, options));
+  assert.deepEqual(ours.encodeIds("ab d", { addSpecialTokens: false }), [256, 32, 100]);
+  const oracle = await oracleIds(JSON.parse(JSON.stringify(tiktokenToTokenizerJson(ranks, options))), texts);
+  assert.deepEqual(texts.map((t) => ours.encodeIds(t, { addSpecialTokens: false })), oracle);
+});
+
 test("the converted JSON is the source of truth: once read or edited, a tokenizer built from it runs the edit", async () => {
   const { Tokenizer } = await import("../../src/tokenize/tokenizer.js");
   const json = tiktokenToTokenizerJson(rankFileText("gpt2"), { fileName: "gpt2.tiktoken" }) as any;

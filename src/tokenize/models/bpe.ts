@@ -6,7 +6,7 @@ import type { Json, JsonObject, Model, Token } from "../types.js";
 import { TokenizerError } from "../types.js";
 import { VocabularyModel, keepKeys, optionalBoolean, optionalString, readVocabObject, type Vocabulary } from "./vocab.js";
 import { mulberry32 } from "../../util/random.js";
-import { byteLevelAlphabet } from "../byte-vocabulary.js";
+import { byteLevelAlphabet, byteLevelDecoder } from "../byte-vocabulary.js";
 import { ByteStringTable } from "../../util/byte-string-table.js";
 import { SpanIdCache, spanHash } from "./span-cache.js";
 import { PairTable } from "./pair-table.js";
@@ -64,19 +64,19 @@ export interface MergeRule {
 /**
  * Tokens by the bytes they stand for (GPT-2 byte alphabet decoded; tokens with other characters are left out): the
  * whole-piece lookup of `ignore_merges` straight from a piece's UTF-8 bytes, with no byte-level string built.
- * `base`: a table to extend (a copy of it; a rank file's rank table plus its specials).
+ * `into`: a table to add them to (a rank file's rank table takes its specials) instead of a new one.
  */
-export function byteLevelTokenTable(tokens: Iterable<[string, number]>, base?: ByteStringTable): ByteStringTable {
-  const byteOf = new Int16Array(0x10000).fill(-1);
-  byteLevelAlphabet().forEach((ch, b) => (byteOf[ch.charCodeAt(0)] = b));
-  const table = base ? base.clone() : new ByteStringTable(tokens instanceof Map ? tokens.size : 16, tokens instanceof Map ? tokens.size * 8 : 64);
+export function byteLevelTokenTable(tokens: Iterable<[string, number]>, into?: ByteStringTable): ByteStringTable {
+  const byteOf = byteLevelDecoder();
+  const table = into ?? new ByteStringTable(tokens instanceof Map ? tokens.size : 16, tokens instanceof Map ? tokens.size * 8 : 64);
   let buffer = new Uint8Array(64);
   for (const [token, id] of tokens) {
     if (token.length === 0) continue;
     if (token.length > buffer.length) buffer = new Uint8Array(token.length * 2);
     let ok = true;
     for (let i = 0; ok && i < token.length; i++) {
-      const b = byteOf[token.charCodeAt(i)]!;
+      const c = token.charCodeAt(i);
+      const b = c < byteOf.length ? byteOf[c]! : -1;
       ok = b >= 0;
       buffer[i] = b;
     }
@@ -296,7 +296,7 @@ export class BpeModel extends VocabularyModel implements Model {
     this.byteFallback = options.byteFallback ?? false;
     this.ignoreMerges = options.ignoreMerges ?? false;
     this.random = mulberry32(options.seed ?? 0x5eed);
-    for (const id of vocab.ids.values()) if (id >= SHIFT) throw new TokenizerError(`token id ${id} is too large (at most ${SHIFT - 1})`, "model.vocab");
+    if (vocab.idLimit > SHIFT) throw new TokenizerError(`token id ${vocab.idLimit - 1} is too large (at most ${SHIFT - 1})`, "model.vocab");
     if (!Array.isArray(merges) && !(merges instanceof Int32Array)) {
       this.mergeStrings = null;
       this.mergeIds = null;
@@ -317,7 +317,7 @@ export class BpeModel extends VocabularyModel implements Model {
     }
     if (this.byteFallback) {
       this.byteIds = new Int32Array(256);
-      for (let b = 0; b < 256; b++) this.byteIds[b] = vocab.ids.get(`<0x${b.toString(16).toUpperCase().padStart(2, "0")}>`) ?? -1;
+      for (let b = 0; b < 256; b++) this.byteIds[b] = vocab.id(`<0x${b.toString(16).toUpperCase().padStart(2, "0")}>`) ?? -1;
     } else this.byteIds = null;
     this.cutBefore = this.findCutCharacter();
   }
@@ -356,7 +356,7 @@ export class BpeModel extends VocabularyModel implements Model {
   private findCutCharacter(): number {
     if (this.continuingSubwordPrefix || this.endOfWordSuffix) return -1;
     const marker = "\u2581";
-    if (!this.vocab.ids.has(marker)) return -1;
+    if (this.vocab.id(marker) === undefined) return -1;
     for (const token of this.vocab.ids.keys()) {
       for (let i = token.indexOf(marker, 1); i > 0; i = token.indexOf(marker, i + 1)) {
         if (token.charCodeAt(i - 1) !== 0x2581) return -1;
@@ -372,7 +372,7 @@ export class BpeModel extends VocabularyModel implements Model {
       const c = piece.charCodeAt(start);
       let id = this.charIds[c]!;
       if (id === -2) {
-        id = this.vocab.ids.get(piece[start]!) ?? -1;
+        id = this.vocab.id(piece[start]!) ?? -1;
         this.charIds[c] = id;
       }
       return id < 0 ? undefined : id;
@@ -380,14 +380,14 @@ export class BpeModel extends VocabularyModel implements Model {
     let s = piece.slice(start, end);
     if (!first && this.continuingSubwordPrefix) s = this.continuingSubwordPrefix + s;
     if (last && this.endOfWordSuffix) s = s + this.endOfWordSuffix;
-    return this.vocab.ids.get(s);
+    return this.vocab.id(s);
   }
 
   /** One symbol per character, as HF's merge_word builds them (byte fallback, unknown-token fusing included). */
   private initialSymbols(piece: string, ids: number[], lens: number[]): void {
     let unkId = -1;
     let unkLen = 0;
-    const unk = this.unkToken === null ? undefined : this.vocab.ids.get(this.unkToken);
+    const unk = this.unkToken === null ? undefined : this.vocab.id(this.unkToken);
     for (let i = 0; i < piece.length; ) {
       const c = piece.charCodeAt(i);
       const w = c >= 0xd800 && c <= 0xdbff && i + 1 < piece.length && (piece.charCodeAt(i + 1) & 0xfc00) === 0xdc00 ? 2 : 1;
@@ -452,7 +452,7 @@ export class BpeModel extends VocabularyModel implements Model {
     if (!this.continuingSubwordPrefix && !this.endOfWordSuffix && !this.useDropout()) {
       table = new Int32Array(256);
       for (let b = 0; b < 256 && table; b++) {
-        const id = this.vocab.ids.get(alphabet[b]!);
+        const id = this.vocab.id(alphabet[b]!);
         if (id === undefined) table = null;
         else table[b] = id;
       }
@@ -763,7 +763,7 @@ export class BpeModel extends VocabularyModel implements Model {
       return;
     }
     if (this.ignoreMerges) {
-      const id = this.vocab.ids.get(piece);
+      const id = this.vocab.id(piece);
       if (id !== undefined) {
         out.push(id);
         return;
@@ -831,7 +831,7 @@ export class BpeModel extends VocabularyModel implements Model {
       tokens: this.vocab.tokens,
       byteOf: this.byteIds && byteValues(this.byteIds, this.vocab.tokens.length),
       byteSpans: "char",
-      unkId: this.unkToken === null ? -1 : (this.vocab.ids.get(this.unkToken) ?? -1),
+      unkId: this.unkToken === null ? -1 : (this.vocab.id(this.unkToken) ?? -1),
     });
   }
   private spelling: Spelling | undefined;

@@ -4,28 +4,83 @@ import type { Json, JsonObject } from "../types.js";
 import { TokenizerError } from "../types.js";
 import { setOwn } from "../json-fields.js";
 
+/**
+ * A vocabulary a converter can answer single lookups from without spelling every token: a rank file's 200k tokens
+ * as 200k strings in a Map cost more of a cold start (~70 ms) than the rest of its loading, and encoding ids needs
+ * none of them (it looks tokens up by bytes). `build` spells the tables when someone needs them whole.
+ */
+export interface DeferredVocabulary {
+  /** How many tokens there are. */
+  readonly size: number;
+  /** One more than the largest id. */
+  readonly idLimit: number;
+  /** One token's id (what ids.get would give), without building the tables. */
+  id(token: string): number | undefined;
+  build(): { ids: Map<string, number>; tokens: (string | undefined)[] };
+}
+
 /** A token → id table and its reverse. */
 export class Vocabulary {
-  readonly ids: Map<string, number>;
-  readonly tokens: (string | undefined)[];
+  private idMap: Map<string, number> | null;
+  private tokenList: (string | undefined)[] | null;
+  private deferred: DeferredVocabulary | null = null;
 
-  constructor(entries: Iterable<[string, number]>, adopt?: { ids: Map<string, number>; tokens: (string | undefined)[] }) {
-    if (adopt) {
-      // A converter's finished tables (tiktoken ranks), taken over without a copy.
-      this.ids = adopt.ids;
-      this.tokens = adopt.tokens;
+  /** `adopt`: a converter's finished tables, taken over without a copy, or a deferred vocabulary whose tables are
+   * built on first use of `ids` or `tokens`. */
+  constructor(entries: Iterable<[string, number]>, adopt?: { ids: Map<string, number>; tokens: (string | undefined)[] } | DeferredVocabulary) {
+    if (adopt && "build" in adopt) {
+      this.idMap = null;
+      this.tokenList = null;
+      this.deferred = adopt;
       return;
     }
-    this.ids = new Map();
-    this.tokens = [];
+    if (adopt) {
+      this.idMap = adopt.ids;
+      this.tokenList = adopt.tokens;
+      return;
+    }
+    this.idMap = new Map();
+    this.tokenList = [];
     for (const [token, id] of entries) {
-      this.ids.set(token, id);
-      this.tokens[id] = token;
+      this.idMap.set(token, id);
+      this.tokenList[id] = token;
     }
   }
 
+  get ids(): Map<string, number> {
+    if (!this.idMap) this.build();
+    return this.idMap!;
+  }
+
+  /** tokens[id] is the token of that id (undefined where no token has it). */
+  get tokens(): (string | undefined)[] {
+    if (!this.tokenList) this.build();
+    return this.tokenList!;
+  }
+
+  /** The id of one token. */
+  id(token: string): number | undefined {
+    return this.idMap ? this.idMap.get(token) : this.deferred!.id(token);
+  }
+
   get size(): number {
-    return this.ids.size;
+    return this.idMap ? this.idMap.size : this.deferred!.size;
+  }
+
+  /** Whether the token → id and id → token tables exist yet (a deferred vocabulary builds them on first use). */
+  get spelled(): boolean {
+    return this.idMap !== null;
+  }
+
+  /** One more than the largest id. */
+  get idLimit(): number {
+    return this.tokenList ? this.tokenList.length : this.deferred!.idLimit;
+  }
+
+  private build(): void {
+    const built = this.deferred!.build();
+    this.idMap = built.ids;
+    this.tokenList = built.tokens;
   }
 
   /** The vocabulary as a tokenizer.json object, in id order (as HF writes it). */
@@ -42,7 +97,7 @@ export abstract class VocabularyModel {
   constructor(readonly vocab: Vocabulary) {}
 
   tokenToId(token: string): number | undefined {
-    return this.vocab.ids.get(token);
+    return this.vocab.id(token);
   }
   idToToken(id: number): string | undefined {
     return this.vocab.tokens[id];

@@ -17,9 +17,9 @@ export class WordLevelModel extends VocabularyModel implements Model {
 
   tokenize(piece: string): Token[] {
     if (piece.length === 0) return [];
-    const id = this.vocab.ids.get(piece);
+    const id = this.vocab.id(piece);
     if (id !== undefined) return [{ id, value: piece, start: 0, end: piece.length }];
-    const unk = this.unkToken === null ? undefined : this.vocab.ids.get(this.unkToken);
+    const unk = this.unkToken === null ? undefined : this.vocab.id(this.unkToken);
     if (unk === undefined) throw new TokenizerError(`WordLevel: ${JSON.stringify(piece.slice(0, 40))} is not in the vocabulary and the model has no unknown token`);
     return [{ id: unk, value: this.unkToken!, start: 0, end: piece.length }];
   }

@@ -30,7 +30,7 @@ export class WordPieceModel extends VocabularyModel implements Model {
   }
 
   private unknown(piece: string): Token[] {
-    const id = this.vocab.ids.get(this.unkToken);
+    const id = this.vocab.id(this.unkToken);
     if (id === undefined) throw new TokenizerError(`WordPiece: the unknown token ${JSON.stringify(this.unkToken)} is not in the vocabulary`);
     return [{ id, value: this.unkToken, start: 0, end: piece.length }];
   }
@@ -50,7 +50,7 @@ export class WordPieceModel extends VocabularyModel implements Model {
       let found: Token | null = null;
       while (start < end) {
         const sub = start > 0 ? this.continuingSubwordPrefix + piece.slice(start, end) : piece.slice(start, end);
-        const id = this.vocab.ids.get(sub);
+        const id = this.vocab.id(sub);
         if (id !== undefined) {
           found = { id, value: sub, start, end };
           break;
