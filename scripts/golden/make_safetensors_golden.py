@@ -3,8 +3,8 @@
 Run: python3 scripts/golden/make_safetensors_golden.py  (writes test/fixtures/lm/dtypes.safetensors and dtypes.json)
 dtypes.json holds the expected values as float64 lists (what each stored value means).
 Also: `python3 scripts/golden/make_safetensors_golden.py --check FILE` loads FILE with safetensors.numpy (or, where
-that package is missing, with a numpy-only parser of the format) and prints a JSON summary, which the interop test
-uses to confirm files retoken writes load outside retoken.
+that package is missing or the file holds BF16, which its numpy framework cannot give, with a numpy-only parser of the
+format) and prints a JSON summary, which the interop tests use to confirm files retoken writes load outside retoken.
 """
 import json, os, sys
 import numpy as np
@@ -24,19 +24,28 @@ def read_with_numpy(path):
     out = {}
     for k, v in header.items():
         start, end = v["data_offsets"]
-        out[k] = np.frombuffer(data[start:end], dtype=NP_DTYPES[v["dtype"]]).reshape(v["shape"])
-    return meta, out
+        if v["dtype"] == "BF16":
+            # numpy has no bfloat16: a BF16 value is the top half of the float32 with the same bits.
+            out[k] = (np.frombuffer(data[start:end], dtype="<u2").astype(np.uint32) << 16).view(np.float32).reshape(v["shape"])
+        else:
+            out[k] = np.frombuffer(data[start:end], dtype=NP_DTYPES[v["dtype"]]).reshape(v["shape"])
+    return meta, out, {k: v["dtype"] for k, v in header.items()}
 
 
 if len(sys.argv) == 3 and sys.argv[1] == "--check":
+    meta, tensors, stored = read_with_numpy(sys.argv[2])
+    reader = "numpy"
     try:
         from safetensors import safe_open
 
-        with safe_open(sys.argv[2], framework="np") as f:
-            meta, tensors, reader = f.metadata(), {k: f.get_tensor(k) for k in f.keys()}, "safetensors"
+        # The reference reader where it imports (its numpy framework has no bfloat16: those files stay with numpy's).
+        if "BF16" not in stored.values():
+            with safe_open(sys.argv[2], framework="np") as f:
+                meta, tensors, reader = f.metadata(), {k: f.get_tensor(k) for k in f.keys()}, "safetensors"
     except ImportError:
-        (meta, tensors), reader = read_with_numpy(sys.argv[2]), "numpy"
-    out = {k: {"dtype": str(t.dtype), "shape": list(t.shape), "values": t.astype(np.float64).ravel().tolist()} for k, t in tensors.items()}
+        pass
+    dtype = lambda k, t: "bfloat16" if stored[k] == "BF16" else str(t.dtype)
+    out = {k: {"dtype": dtype(k, t), "shape": list(t.shape), "values": t.astype(np.float64).ravel().tolist()} for k, t in tensors.items()}
     print(json.dumps({"reader": reader, "metadata": meta, "tensors": out}))
     sys.exit(0)
 
