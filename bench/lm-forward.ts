@@ -1,5 +1,7 @@
 // Forward tokens/s of the 6M-parameter reference Llama (d 256, 2 layers, 8 heads, vocab 8192), batch × 256 tokens.
-// Run: node --import tsx bench/lm-forward.ts [batch] [reps]. PyTorch comparison: python3 bench/lm-torch.py (if torch imports).
+// Run: node --import tsx bench/lm-forward.ts [batch] [reps] [--only=cpu|jax] (--only: the modes whose name contains it;
+// bench/lm.ts runs each backend in a process of its own, since jax-js's worker threads keep spinning after its run).
+// PyTorch comparison: python3 bench/lm-torch.py (if torch imports).
 import "../src/tensor/install-node-shims.js";
 import { initBackend, fromFloat32, fromInt32, toFloat32, jit, tree, type Tensor } from "../src/tensor/backend.js";
 import { parseModelConfig } from "../src/lm/config.js";
@@ -10,8 +12,10 @@ import { vectorKernels } from "../src/tensor/vector-kernels.js";
 import type { LlamaConfig } from "../src/lm/config.js";
 
 await initBackend();
-const batch = Number(process.argv[2] ?? 4);
-const reps = Number(process.argv[3] ?? 5);
+const positional = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const only = process.argv.find((a) => a.startsWith("--only="))?.slice("--only=".length).toLowerCase();
+const batch = Number(positional[0] ?? 4);
+const reps = Number(positional[1] ?? 10);
 const T = 256;
 const config = parseModelConfig({ model_type: "llama", vocab_size: 8192, hidden_size: 256, intermediate_size: 688, num_hidden_layers: 2, num_attention_heads: 8, num_key_value_heads: 8, max_position_embeddings: 1024, tie_word_embeddings: true });
 const shapes: Record<string, number[]> = { "model.embed_tokens.weight": [8192, 256], "model.norm.weight": [256] };
@@ -58,6 +62,7 @@ const workspace = new CpuWorkspace();
 if ("gemm" in blas) modes.push([`CPU path (${blas.gemm.name}, ${vectorKernels().name})`, async () => void llamaLogitsCpu(config as LlamaConfig, arrays, inputs, batch, T, blas.gemm, { workspace })]);
 else console.error(`OpenBLAS row skipped: ${blas.error}`);
 for (const [mode, once] of modes) {
+  if (only && !(only === "jax" ? mode === "eager" || mode === "jit" : mode.toLowerCase().includes(only))) continue;
   await once();
   const t0 = performance.now();
   for (let i = 0; i < reps; i++) await once();

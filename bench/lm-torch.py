@@ -68,7 +68,7 @@ fwd_ids = torch.randint(0, V, (4, 256))
 def fwd():
     with torch.no_grad():
         forward(fwd_ids)
-s_fwd = median(fwd, 5)
+s_fwd = median(fwd, 10)
 print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "params": sum(t.numel() for t in p.values()),
                   "trainSecondsPerStep": round(s_step, 3), "trainTokensPerSecond": round(8 * 256 / s_step),
                   "forwardTokensPerSecond": round(4 * 256 / s_fwd)}))

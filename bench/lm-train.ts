@@ -13,7 +13,10 @@ import { warmupCosine, type Arrays } from "../src/tensor/optim.js";
 import { mulberry32, gaussian } from "../src/util/random.js";
 
 await initBackend();
-const [batch, seq, reps] = [Number(process.argv[2] ?? 8), Number(process.argv[3] ?? 256), Number(process.argv[4] ?? 5)];
+const positional = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+// --only=cpu|jax: the backends whose name contains it (bench/lm.ts gives each its own process).
+const only = process.argv.find((a) => a.startsWith("--only="))?.slice("--only=".length).toLowerCase();
+const [batch, seq, reps] = [Number(positional[0] ?? 8), Number(positional[1] ?? 256), Number(positional[2] ?? 5)];
 const d = 256, L = 2, V = 8192, ff = 688;
 const config = parseModelConfig({ model_type: "llama", vocab_size: V, hidden_size: d, intermediate_size: ff, num_hidden_layers: L, num_attention_heads: 8, num_key_value_heads: 8, max_position_embeddings: 1024, tie_word_embeddings: true });
 const shapes: Shapes = { "model.embed_tokens.weight": [V, d], "model.norm.weight": [d] };
@@ -41,6 +44,7 @@ const backends: [string, LossAndGradients | undefined][] = [["jax-js (wasm)", un
 if ("gemm" in blas) backends.push([`CPU path (${blas.gemm.name}, ${vectorKernels().name})`, cpuLossAndGradients(blas.gemm)]);
 else console.error(`OpenBLAS row skipped: ${blas.error}`);
 for (const [backend, lossAndGradients] of backends) {
+  if (only && !backend.toLowerCase().includes(only)) continue;
   const copy: Arrays = Object.fromEntries(Object.entries(arrays).map(([k, v]) => [k, v.slice()]));
   const trainer = new LanguageModelTrainer(config, copy, shapes, { schedule: warmupCosine({ peak: 1e-3, warmup: 1, total: 100 }), lossAndGradients });
   const first = await trainer.step(ids); // compiles (jax-js)

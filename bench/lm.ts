@@ -33,8 +33,9 @@ const train = new Map<string, number[]>();
 const forward = new Map<string, number[]>();
 const push = (m: Map<string, number[]>, key: string, v: number) => m.set(key, [...(m.get(key) ?? []), v]);
 for (let round = 1; round <= rounds; round++) {
-  for (const script of ["lm-train.ts", "lm-forward.ts"]) {
-    const rows = runJsonLines(process.execPath, ["--import", "tsx", here(script)]);
+  // Each backend in a process of its own: jax-js's worker threads spin-wait after its run and would slow the next.
+  for (const [script, only] of [["lm-train.ts", "jax"], ["lm-train.ts", "cpu"], ["lm-forward.ts", "jax"], ["lm-forward.ts", "cpu"]] as const) {
+    const rows = runJsonLines(process.execPath, ["--import", "tsx", here(script), `--only=${only}`]);
     if (typeof rows === "string") throw new Error(rows);
     for (const row of rows) {
       console.log(JSON.stringify({ round, ...row }));

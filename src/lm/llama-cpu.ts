@@ -90,6 +90,12 @@ export class CpuKernels {
   }
 
   /** y[rows, out] = x W^T (+ b), W [out, in], into the workspace buffer `name`. */
+  /** Runs attention's per-head products with the Gemm's own threads off, where it has them (see Gemm.oneThread). */
+  perHead(f: () => void): void {
+    if (this.gemm.oneThread) this.gemm.oneThread(f);
+    else f();
+  }
+
   linear(name: string, x: Float32Array, rows: number, inDim: number, w: Float32Array, outDim: number, bias: Float32Array | null): Float32Array {
     const y = this.ws.take(name, rows * outDim);
     this.gemm.sgemm(false, true, rows, outDim, inDim, 1, x, inDim, w, inDim, 0, y, outDim);
@@ -184,6 +190,10 @@ function dims(config: LlamaConfig, batch: number, len: number): Dims {
  * Calls f for every (row, head) with the offsets of the head's query/output columns in [tokens, H·hd], of its
  * key/value head's columns in [tokens, KV·hd] (grouped-query: H/KV query heads share one), and of its T×T scores.
  */
+/** Rows of queries per block of attention's causal products: a block's product spans only the keys its last row sees
+ * (a T×T score matrix costs (T/64 + 1)/(2·T/64) of itself: 5/8 at T = 256). */
+const CAUSAL_BLOCK = 64;
+
 function forEachHead(m: Dims, f: (qo: number, ko: number, po: number) => void): void {
   const { batch: B, len: T, H, KV, hd } = m;
   const groups = H / KV;
@@ -230,19 +240,29 @@ function layerForward(k: CpuKernels, config: LlamaConfig, params: Arrays, l: num
   const rowMax = new Float32Array(T);
   const rowSum = new Float64Array(T);
   const scale = 1 / Math.sqrt(hd);
-  forEachHead(m, (qo, ko, po) => {
-    const P = keepProbs ? probs.subarray(po, po + T * T) : probs;
-    k.gemm.sgemm(false, true, T, S, hd, scale, q.subarray(qo), H * hd, keys.subarray(ko), KV * hd, 0, P, S);
-    // The backward pass needs normalised probabilities; a forward alone scales the T×hd output rows instead.
-    k.vector.expRows(P, T, S, { causal: true, first: past, normalise: keepProbs }, rowMax, rowSum);
-    const out = attention.subarray(qo);
-    k.gemm.sgemm(false, false, T, hd, S, 1, P, S, values.subarray(ko), KV * hd, 0, out, H * hd);
-    if (!keepProbs)
-      for (let i = 0; i < T; i++) {
-        const inv = Math.fround(1 / rowSum[i]!);
-        for (let j = 0; j < hd; j++) out[i * H * hd + j]! *= inv;
+  const heads = () =>
+    forEachHead(m, (qo, ko, po) => {
+      const P = keepProbs ? probs.subarray(po, po + T * T) : probs;
+      const out = attention.subarray(qo);
+      // Causal: the queries of rows [r0, r1) see keys [0, past + r1) only, so each block of rows multiplies only the
+      // keys it sees (expRows zeroes the rest of each row, unread, for the backward).
+      for (let r0 = 0; r0 < T; r0 += CAUSAL_BLOCK) {
+        const rows = Math.min(CAUSAL_BLOCK, T - r0);
+        k.gemm.sgemm(false, true, rows, past + r0 + rows, hd, scale, q.subarray(qo + r0 * H * hd), H * hd, keys.subarray(ko), KV * hd, 0, P.subarray(r0 * S), S);
       }
-  });
+      // The backward pass needs normalised probabilities; a forward alone scales the T×hd output rows instead.
+      k.vector.expRows(P, T, S, { causal: true, first: past, normalise: keepProbs }, rowMax, rowSum);
+      for (let r0 = 0; r0 < T; r0 += CAUSAL_BLOCK) {
+        const rows = Math.min(CAUSAL_BLOCK, T - r0);
+        k.gemm.sgemm(false, false, rows, hd, past + r0 + rows, 1, P.subarray(r0 * S), S, values.subarray(ko), KV * hd, 0, out.subarray(r0 * H * hd), H * hd);
+      }
+      if (!keepProbs)
+        for (let i = 0; i < T; i++) {
+          const inv = Math.fround(1 / rowSum[i]!);
+          for (let j = 0; j < hd; j++) out[i * H * hd + j]! *= inv;
+        }
+    });
+  k.perHead(heads);
   const o = k.linear("o", attention, N, H * hd, w("self_attn.o_proj.weight", d * H * hd), d, bias(config.attentionOutBias, "self_attn.o_proj.bias", d));
   const mid = k.ws.take(key("mid"), N * d);
   const { y, r: r2 } = rmsNorm(k, key("y"), input, N, d, w("post_attention_layernorm.weight", d), config.rmsNormEps, { b: o, sum: mid });
@@ -283,15 +303,17 @@ function layerBackward(k: CpuKernels, config: LlamaConfig, params: Arrays, grads
   const dv = k.ws.zeroed("dv", N * KV * hd);
   const dP = k.ws.take("dP", T * T);
   const scale = 1 / Math.sqrt(hd);
-  forEachHead(m, (qo, ko, po) => {
-    const P = a.probs.subarray(po, po + T * T);
-    const dO = dAttention.subarray(qo);
-    k.gemm.sgemm(false, true, T, T, hd, 1, dO, H * hd, a.v.subarray(ko), KV * hd, 0, dP, T);
-    k.gemm.sgemm(true, false, T, hd, T, 1, P, T, dO, H * hd, 1, dv.subarray(ko), KV * hd);
-    k.vector.softmaxBackwardRows(P, dP, T, T, true);
-    k.gemm.sgemm(false, false, T, hd, T, scale, dP, T, a.k.subarray(ko), KV * hd, 0, dq.subarray(qo), H * hd);
-    k.gemm.sgemm(true, false, T, hd, T, scale, dP, T, a.q.subarray(qo), H * hd, 1, dk.subarray(ko), KV * hd);
-  });
+  k.perHead(() =>
+    forEachHead(m, (qo, ko, po) => {
+      const P = a.probs.subarray(po, po + T * T);
+      const dO = dAttention.subarray(qo);
+      k.gemm.sgemm(false, true, T, T, hd, 1, dO, H * hd, a.v.subarray(ko), KV * hd, 0, dP, T);
+      k.gemm.sgemm(true, false, T, hd, T, 1, P, T, dO, H * hd, 1, dv.subarray(ko), KV * hd);
+      k.vector.softmaxBackwardRows(P, dP, T, T, true);
+      k.gemm.sgemm(false, false, T, hd, T, scale, dP, T, a.k.subarray(ko), KV * hd, 0, dq.subarray(qo), H * hd);
+      k.gemm.sgemm(true, false, T, hd, T, scale, dP, T, a.q.subarray(qo), H * hd, 1, dk.subarray(ko), KV * hd);
+    }),
+  );
   k.vector.rotary(dq, N, T, H, hd, cos, sin, true);
   k.vector.rotary(dk, N, T, KV, hd, cos, sin, true);
   const dx = k.ws.take("dx", N * d);

@@ -38,10 +38,33 @@ export function loadOpenBlas(): { gemm: Gemm } | { error: string } {
           sgemm(ROW_MAJOR, transA ? TRANS : NO_TRANS, transB ? TRANS : NO_TRANS, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         },
       };
+      const threads = threadControl(lib);
+      if (threads)
+        gemm.oneThread = (f) => {
+          const n = threads.get();
+          if (n === 1) return f();
+          threads.set(1);
+          try {
+            return f();
+          } finally {
+            threads.set(n);
+          }
+        };
       return (loaded = { gemm });
     } catch (e) {
       errors.push(`${path}: ${(e as Error).message.split("\n")[0]}`);
     }
   }
   return (loaded = { error: `no OpenBLAS library found (apt-get install libopenblas0-pthread, or set RETOKEN_OPENBLAS): ${errors.join("; ")}` });
+}
+
+/** OpenBLAS's own thread count, where the library is OpenBLAS (another CBLAS under RETOKEN_OPENBLAS may lack it). */
+function threadControl(lib: { func(signature: string): unknown }): { get(): number; set(n: number): void } | null {
+  try {
+    const get = lib.func("int openblas_get_num_threads()") as () => number;
+    const set = lib.func("void openblas_set_num_threads(int n)") as (n: number) => void;
+    return { get, set };
+  } catch {
+    return null;
+  }
 }

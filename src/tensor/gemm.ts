@@ -21,6 +21,9 @@ export interface Gemm {
     c: Float32Array,
     ldc: number,
   ): void;
+  /** Runs `f` with the library's own threads off, where it has any: attention's per-head products (256 × 256 × 32)
+   * are too small to share between threads (measured 1.5× faster on one thread of two). */
+  oneThread?<T>(f: () => T): T;
 }
 
 /** The portable kernel: i-k-j loops over contiguous rows of B; A·Bᵀ (every linear layer: weights are [out, in]) as
