@@ -24,27 +24,17 @@ function classify(ch: string): number {
   return OTHER;
 }
 
-/** A character classification: a table for the BMP filled a block of 256 code points at a time, when the text first
- * meets the block (classifying all 63k BMP code points up front took 13 ms of a process's first encode, with three
- * regex tests each; a page of English meets two blocks); astral code points classified on first sight. Class 0 is
- * "other"; UNCLASSIFIED marks a block not filled yet. */
+/** A character classification: a table for the BMP, astral code points classified on first sight. Class 0 is "other". */
 interface CharClasses {
   readonly bmp: Uint8Array;
   readonly astral: Map<number, number>;
   readonly classify: (ch: string) => number;
 }
 
-const UNCLASSIFIED = 255;
-
 function charClasses(classifyChar: (ch: string) => number): CharClasses {
-  return { bmp: new Uint8Array(0x10000).fill(UNCLASSIFIED), astral: new Map(), classify: classifyChar };
-}
-
-/** Class of BMP code unit c (not a surrogate), filling its block on first sight. */
-function classifyBlock(t: CharClasses, c: number): number {
-  const from = c & ~0xff;
-  for (let u = from; u < from + 0x100; u++) t.bmp[u] = u >= 0xd800 && u <= 0xdfff ? OTHER : t.classify(String.fromCharCode(u));
-  return t.bmp[c]!;
+  const bmp = new Uint8Array(0x10000);
+  for (let c = 0; c < 0x10000; c++) if (c < 0xd800 || c > 0xdfff) bmp[c] = classifyChar(String.fromCharCode(c));
+  return { bmp, astral: new Map(), classify: classifyChar };
 }
 
 let gpt2Classes: CharClasses | null = null;
@@ -55,11 +45,7 @@ function table(): CharClasses {
 /** Class of the character at i (surrogate pairs looked up by code point; lone surrogates are class 0). */
 function classAt(t: CharClasses, s: string, i: number): number {
   const c = s.charCodeAt(i);
-  if (c < 0xd800 || c > 0xdbff) {
-    if (c >= 0xdc00 && c <= 0xdfff) return OTHER;
-    const k = t.bmp[c]!;
-    return k === UNCLASSIFIED ? classifyBlock(t, c) : k;
-  }
+  if (c < 0xd800 || c > 0xdbff) return c >= 0xdc00 && c <= 0xdfff ? OTHER : t.bmp[c]!;
   const d = s.charCodeAt(i + 1);
   if (!(d >= 0xdc00 && d <= 0xdfff)) return OTHER;
   const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
@@ -86,8 +72,7 @@ function runEnd(t: CharClasses, s: string, i: number, k: number): number {
   while (i < n) {
     const c = s.charCodeAt(i);
     if (c < 0xd800 || c > 0xdfff) {
-      const b = t.bmp[c]!;
-      if (b !== k && (b !== UNCLASSIFIED || classifyBlock(t, c) !== k)) break;
+      if (t.bmp[c] !== k) break;
       i++;
     } else {
       if (classAt(t, s, i) !== k) break;
