@@ -39,15 +39,16 @@ export function loadOpenBlas(): { gemm: Gemm } | { error: string } {
         },
       };
       const threads = threadControl(lib);
-      if (threads)
+      // Restored to the count the library started with, not to what it was on entry: a worker thread running a model
+      // at the same time cannot leave the process on one thread.
+      const initial = threads?.get() ?? 1;
+      if (threads && initial > 1)
         gemm.oneThread = (f) => {
-          const n = threads.get();
-          if (n === 1) return f();
           threads.set(1);
           try {
             return f();
           } finally {
-            threads.set(n);
+            threads.set(initial);
           }
         };
       return (loaded = { gemm });
