@@ -322,10 +322,18 @@ function byteLevelRanks(packed: PackedRanks, table: ByteStringTable | null, spec
     const r = ranks.get(scratch, 0, token.length);
     return r >= 0 && packed.has(r) ? r : undefined;
   };
+  const alphabet = byteLevelAlphabet();
+  const specialOf = new Map([...specials].map(([content, id]) => [id, content]));
   const vocab = new Vocabulary([], {
     size: count + specials.size,
     idLimit,
     id: (token: string) => specials.get(token) ?? rankOf(token),
+    token(id: number): string | undefined {
+      if (!packed.has(id)) return specialOf.get(id);
+      let s = "";
+      for (let i = packed.start(id); i < packed.end(id); i++) s += alphabet[packed.bytes[i]!]!;
+      return s;
+    },
     build: () => spellRanks(packed, total, specials),
   });
   return { vocab, merges: new RankMerges(packed, ranks), rankOf };

@@ -493,7 +493,7 @@ function drawHeal(h: HealView): void {
     const li = el("li", {}, tokenChip(c), c.canonical ? "" : el("span", { className: "note", textContent: " (not canonical here: refused)" }));
     li.dataset.id = String(c.id);
     li.dataset.canonical = String(c.canonical);
-    const p = healed.prompt === h.prompt && h.key === window.retokenManifest.model?.tokenizer ? healed.p.get(c.id) : undefined;
+    const p = h.byModel && healed.prompt === h.prompt && h.key === window.retokenManifest.model?.tokenizer ? healed.p.get(c.id) : undefined;
     if (p !== undefined) {
       li.dataset.p = String(p);
       li.append(` ${(100 * p).toFixed(2)}%`);

@@ -48,6 +48,9 @@ export interface HealView {
   /** The first SHOWN_CANDIDATES candidates (by model probability when the model's numbers came, else byte order),
    * with the canonicity check of the constraint. */
   candidates: (TokenRow & { canonical: boolean })[];
+  /** The candidates are in the model's order (the page shows probabilities beside them only then: the same prompt
+   * queried again first gets a byte-order view, whose first candidates are not the most likely ones). */
+  byModel: boolean;
   ms: number;
 }
 
@@ -212,6 +215,7 @@ export class CaretEngine {
       removedLabel: visibleBytes(plan.removed).label,
       report: plan.report,
       candidates: shown.map((id) => ({ ...this.row(e, id), canonical: verdict(id) })),
+      byModel: order !== undefined,
       ms: performance.now() - t0,
     };
   }

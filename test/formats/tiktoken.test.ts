@@ -158,13 +158,19 @@ test("a rank file's vocabulary is spelled only when asked for; single lookups an
     for (const text of texts) lazy.encodeIds(text, { addSpecialTokens: false });
     assert.equal(vocab.spelled, false, `${name}: loading and encodeIds spelled the vocabulary`);
     // The same file's vocabulary, spelled (a second load: the first must stay deferred for the lookups below).
-    const other = (Tokenizer.fromJSON(tiktokenToTokenizerJson(rankFileText(name))).model as unknown as { vocab: import("../../src/tokenize/models/vocab.js").Vocabulary }).vocab;
+    const otherTokenizer = Tokenizer.fromJSON(tiktokenToTokenizerJson(rankFileText(name)));
+    const other = (otherTokenizer.model as unknown as { vocab: import("../../src/tokenize/models/vocab.js").Vocabulary }).vocab;
     const spelled = other.ids;
     assert.equal(vocab.size, spelled.size, `${name}: size`);
     assert.equal(vocab.idLimit, other.tokens.length, `${name}: idLimit`);
     for (const [token, id] of spelled) if (vocab.id(token) !== id) assert.fail(`${name}: ${JSON.stringify(token)} is ${id} spelled, ${vocab.id(token)} deferred`);
     for (const absent of ["", "Ġ".repeat(300), "a b", "\u2581the", "<|not a special|>"]) assert.equal(vocab.id(absent), spelled.get(absent), `${name}: ${JSON.stringify(absent)}`);
-    assert.equal(vocab.spelled, false, `${name}: lookups spelled the vocabulary`);
+    for (let id = 0; id < other.tokens.length; id += 97) assert.equal(vocab.token(id), other.tokens[id], `${name}: token ${id}`);
+    for (const id of [...spelled.values()].filter((id) => id >= 100000)) assert.equal(vocab.token(id), other.tokens[id], `${name}: token ${id}`);
+    const ids = [...lazy.encodeIds("Hello wörld 日本", { addSpecialTokens: false }), lazy.model.tokenToId("<|endoftext|>")!];
+    assert.equal(lazy.decode(ids), otherTokenizer.decode(ids), `${name}: decode`);
+    assert.equal(lazy.decode(ids, { skipSpecialTokens: true }), otherTokenizer.decode(ids, { skipSpecialTokens: true }), `${name}: decode, specials skipped`);
+    assert.equal(vocab.spelled, false, `${name}: lookups and decode spelled the vocabulary`);
     // encode() reads token strings: now they are spelled, and they are the same.
     const e = lazy.encode("Hello wörld 日本", { addSpecialTokens: false });
     assert.deepEqual(e.tokens, e.ids.map((id) => other.tokens[id]));

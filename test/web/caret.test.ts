@@ -12,7 +12,7 @@ import type { Page } from "playwright-core";
 import { Tokenizer } from "../../src/index.js";
 import { writePlayground } from "../../src/web/site.js";
 import { stateToHash } from "../../src/web/state.js";
-import { exactWindow, EXACT_WINDOW } from "../../src/web/caret.js";
+import { CaretEngine, exactWindow, EXACT_WINDOW } from "../../src/web/caret.js";
 import { canonicality, type Canonicality, HealingConstraint, healingCandidates, planHealing, splitPromptBytes, exactNextBytes, exactHealingCovers, coverRule, healedGenerate } from "../../src/decode/index.js";
 import { launchChromium, paintedShare } from "./chromium.js";
 import { loadLanguageModel } from "../../src/lm/node.js";
@@ -81,6 +81,20 @@ test("exact window: whole text up to EXACT_WINDOW bytes, else its end from a wor
   const long = "word ".repeat(200) + "tail";
   const w = exactWindow(long);
   assert.ok(long.endsWith(w) && w.startsWith("word") && new TextEncoder().encode(w).length <= EXACT_WINDOW, w.slice(0, 20));
+});
+
+test("a heal view says whether its candidates are in the model's order (the page shows probabilities only beside those)", async () => {
+  const { readFile } = await import("node:fs/promises");
+  const engine = new CaretEngine();
+  engine.addTokenizer("gpt2", JSON.parse(await readFile("assets/gpt2-tokenizer.json", "utf8")));
+  const prompt = '<a href="http:';
+  const bytes = engine.heal("gpt2", prompt);
+  assert.equal(bytes.byModel, false);
+  assert.ok(bytes.candidates.length > 1, "the prompt has candidates to order");
+  // Reversed byte order stands in for the model's: the view keeps the order it was given and says so.
+  const reversed = engine.heal("gpt2", prompt, (ids) => [...ids].reverse());
+  assert.equal(reversed.byModel, true);
+  assert.notDeepEqual(reversed.candidates.map((c) => c.id), bytes.candidates.map((c) => c.id));
 });
 
 test("playground healing and exact next-byte views equal retoken/decode in Node", async () => {

@@ -16,6 +16,8 @@ export interface DeferredVocabulary {
   readonly idLimit: number;
   /** One token's id (what ids.get would give), without building the tables. */
   id(token: string): number | undefined;
+  /** One id's token (what tokens[id] would give), without building the tables. */
+  token(id: number): string | undefined;
   build(): { ids: Map<string, number>; tokens: (string | undefined)[] };
 }
 
@@ -63,6 +65,11 @@ export class Vocabulary {
     return this.idMap ? this.idMap.get(token) : this.deferred!.id(token);
   }
 
+  /** The token of one id. */
+  token(id: number): string | undefined {
+    return this.tokenList ? this.tokenList[id] : this.deferred!.token(id);
+  }
+
   get size(): number {
     return this.idMap ? this.idMap.size : this.deferred!.size;
   }
@@ -100,7 +107,7 @@ export abstract class VocabularyModel {
     return this.vocab.id(token);
   }
   idToToken(id: number): string | undefined {
-    return this.vocab.tokens[id];
+    return this.vocab.token(id);
   }
   get vocabSize(): number {
     return this.vocab.size;
