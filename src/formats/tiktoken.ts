@@ -7,7 +7,7 @@
 
 import type { JsonObject } from "../tokenize/types.js";
 import { TokenizerError } from "../tokenize/types.js";
-import { byteLevelAlphabet, byteLevelDecoder } from "../tokenize/byte-vocabulary.js";
+import { byteLevelAlphabet, byteLevelBytesInto } from "../tokenize/byte-vocabulary.js";
 import { PREBUILT_BPE, byteLevelTokenTable, packMerge, spellMerges, type MergeRule, type PrebuiltBpe } from "../tokenize/models/bpe.js";
 import { Vocabulary } from "../tokenize/models/vocab.js";
 import { ByteStringTable, HASH_MULTIPLIER, hashPowers, substringHash } from "../util/byte-string-table.js";
@@ -305,7 +305,6 @@ function byteLevelRanks(packed: PackedRanks, table: ByteStringTable | null, spec
   let count = 0;
   for (let r = 0; r < packed.length; r++) if (packed.has(r)) (total += packed.end(r) - packed.start(r)), count++;
   const ranks = table ?? rankTable(packed, total);
-  const byteOf = byteLevelDecoder();
   let scratch = new Uint8Array(64);
   let idLimit = packed.length;
   for (const id of specials.values()) idLimit = Math.max(idLimit, id + 1);
@@ -313,12 +312,7 @@ function byteLevelRanks(packed: PackedRanks, table: ByteStringTable | null, spec
   const rankOf = (token: string): number | undefined => {
     if (token.length === 0) return undefined;
     if (token.length > scratch.length) scratch = new Uint8Array(token.length * 2);
-    for (let i = 0; i < token.length; i++) {
-      const c = token.charCodeAt(i);
-      const b = c < byteOf.length ? byteOf[c]! : -1;
-      if (b < 0) return undefined;
-      scratch[i] = b;
-    }
+    if (!byteLevelBytesInto(token, scratch)) return undefined;
     const r = ranks.get(scratch, 0, token.length);
     return r >= 0 && packed.has(r) ? r : undefined;
   };

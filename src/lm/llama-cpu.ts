@@ -89,13 +89,13 @@ export class CpuKernels {
     this.frozen = options.frozenWeights === true;
   }
 
-  /** y[rows, out] = x W^T (+ b), W [out, in], into the workspace buffer `name`. */
   /** Runs attention's per-head products with the Gemm's own threads off, where it has them (see Gemm.oneThread). */
   perHead(f: () => void): void {
     if (this.gemm.oneThread) this.gemm.oneThread(f);
     else f();
   }
 
+  /** y[rows, out] = x W^T (+ b), W [out, in], into the workspace buffer `name`. */
   linear(name: string, x: Float32Array, rows: number, inDim: number, w: Float32Array, outDim: number, bias: Float32Array | null): Float32Array {
     const y = this.ws.take(name, rows * outDim);
     this.gemm.sgemm(false, true, rows, outDim, inDim, 1, x, inDim, w, inDim, 0, y, outDim);
@@ -186,14 +186,14 @@ function dims(config: LlamaConfig, batch: number, len: number): Dims {
   return { batch, len, tokens: batch * len, d: config.hiddenSize, H: config.numHeads, KV: config.numKvHeads, hd: config.headDim, ff: config.intermediateSize, V: config.vocabSize };
 }
 
-/**
- * Calls f for every (row, head) with the offsets of the head's query/output columns in [tokens, H·hd], of its
- * key/value head's columns in [tokens, KV·hd] (grouped-query: H/KV query heads share one), and of its T×T scores.
- */
 /** Rows of queries per block of attention's causal products: a block's product spans only the keys its last row sees
  * (a T×T score matrix costs (T/64 + 1)/(2·T/64) of itself: 5/8 at T = 256). */
 const CAUSAL_BLOCK = 64;
 
+/**
+ * Calls f for every (row, head) with the offsets of the head's query/output columns in [tokens, H·hd], of its
+ * key/value head's columns in [tokens, KV·hd] (grouped-query: H/KV query heads share one), and of its T×T scores.
+ */
 function forEachHead(m: Dims, f: (qo: number, ko: number, po: number) => void): void {
   const { batch: B, len: T, H, KV, hd } = m;
   const groups = H / KV;

@@ -40,12 +40,25 @@ export function byteLevelAlphabet(): string[] {
 
 /** Byte of each character of the alphabet (all below U+0144), −1 elsewhere: a typed-array lookup per character
  * (characters from U+0144 on are in no token's byte form). */
-export function byteLevelDecoder(): Int16Array {
+function byteLevelDecoder(): Int16Array {
   if (!byteDecoder) {
     byteDecoder = new Int16Array(0x144).fill(-1);
     byteLevelAlphabet().forEach((c, b) => (byteDecoder![c.charCodeAt(0)] = b));
   }
   return byteDecoder;
+}
+
+/** Writes the bytes a GPT-2 byte-alphabet string stands for into out[0, token.length) (out long enough); false when a
+ * character is outside the alphabet (then out holds only part of it). */
+export function byteLevelBytesInto(token: string, out: Uint8Array): boolean {
+  const dec = byteLevelDecoder();
+  for (let i = 0; i < token.length; i++) {
+    const c = token.charCodeAt(i);
+    const b = c < dec.length ? dec[c]! : -1;
+    if (b < 0) return false;
+    out[i] = b;
+  }
+  return true;
 }
 
 function typesIn(json: Json | undefined, out: Set<string> = new Set()): Set<string> {
@@ -94,18 +107,8 @@ const BYTE_PIECE = /^<0x([0-9A-Fa-f]{2})>$/;
 export function canonicalToken(token: string, spelling: TokenSpelling, special = false): CanonicalToken {
   if (special) return { bytes: utf8.encode(token), continuation: false, special: true };
   if (spelling.byteLevel) {
-    const dec = byteLevelDecoder();
     const bytes = new Uint8Array(token.length);
-    let ok = true;
-    for (let i = 0; i < token.length; i++) {
-      const c = token.charCodeAt(i);
-      const b = c < dec.length ? dec[c]! : -1;
-      if (b < 0) {
-        ok = false;
-        break;
-      }
-      bytes[i] = b;
-    }
+    const ok = byteLevelBytesInto(token, bytes);
     // A byte-level vocabulary can hold a token outside the alphabet (an added token): keep its UTF-8.
     return { bytes: ok ? bytes : utf8.encode(token), continuation: false, special: false };
   }

@@ -50,18 +50,6 @@ export class ByteStringTable {
     return this.count;
   }
 
-  /** An independent copy (typed-array copies: milliseconds for 200k entries). */
-  clone(): ByteStringTable {
-    const c = new ByteStringTable(1, 1);
-    c.slots = this.slots.slice();
-    c.hashes = this.hashes.slice();
-    c.at = this.at.slice();
-    c.ids = this.ids.slice();
-    c.data = this.data.slice();
-    c.count = this.count;
-    return c;
-  }
-
   /** The id of bytes[start, end) (hash: its hashBytes, when the caller has it), or −1. */
   get(bytes: Uint8Array, start: number, end: number, hash = hashBytes(bytes, start, end)): number {
     const e = this.find(bytes, start, end, hash);

@@ -1,5 +1,5 @@
 // ByteStringTable against a Map of the same byte strings (as latin1 keys): adds, duplicates, growth past the expected
-// size, substring hashes from prefix hashes, and clones that do not share state.
+// size, and substring hashes from prefix hashes.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ByteStringTable, hashBytes, hashPowers, substringHash, HASH_MULTIPLIER } from "../../src/util/byte-string-table.js";
@@ -41,16 +41,4 @@ test("substring hashes from prefix hashes equal hashing the substring", () => {
     const j = i + Math.floor(rand() * (bytes.length - i + 1));
     assert.equal(substringHash(prefix, power, i, j), hashBytes(bytes, i, j), `[${i}, ${j})`);
   }
-});
-
-test("a clone is independent of its original", () => {
-  const table = new ByteStringTable();
-  table.add(Uint8Array.from([1, 2]), 0, 2, 7);
-  const copy = table.clone();
-  copy.add(Uint8Array.from([3]), 0, 1, 8);
-  assert.equal(copy.get(Uint8Array.from([3]), 0, 1), 8);
-  assert.equal(table.get(Uint8Array.from([3]), 0, 1), -1);
-  assert.equal(copy.get(Uint8Array.from([1, 2]), 0, 2), 7);
-  assert.equal(table.size, 1);
-  assert.equal(copy.size, 2);
 });

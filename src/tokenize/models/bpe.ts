@@ -6,7 +6,7 @@ import type { Json, JsonObject, Model, Token } from "../types.js";
 import { TokenizerError } from "../types.js";
 import { VocabularyModel, keepKeys, optionalBoolean, optionalString, readVocabObject, type Vocabulary } from "./vocab.js";
 import { mulberry32 } from "../../util/random.js";
-import { byteLevelAlphabet, byteLevelDecoder } from "../byte-vocabulary.js";
+import { byteLevelAlphabet, byteLevelBytesInto } from "../byte-vocabulary.js";
 import { ByteStringTable } from "../../util/byte-string-table.js";
 import { SpanIdCache, spanHash } from "./span-cache.js";
 import { PairTable } from "./pair-table.js";
@@ -67,20 +67,12 @@ export interface MergeRule {
  * `into`: a table to add them to (a rank file's rank table takes its specials) instead of a new one.
  */
 export function byteLevelTokenTable(tokens: Iterable<[string, number]>, into?: ByteStringTable): ByteStringTable {
-  const byteOf = byteLevelDecoder();
   const table = into ?? new ByteStringTable(tokens instanceof Map ? tokens.size : 16, tokens instanceof Map ? tokens.size * 8 : 64);
   let buffer = new Uint8Array(64);
   for (const [token, id] of tokens) {
     if (token.length === 0) continue;
     if (token.length > buffer.length) buffer = new Uint8Array(token.length * 2);
-    let ok = true;
-    for (let i = 0; ok && i < token.length; i++) {
-      const c = token.charCodeAt(i);
-      const b = c < byteOf.length ? byteOf[c]! : -1;
-      ok = b >= 0;
-      buffer[i] = b;
-    }
-    if (ok) table.add(buffer, 0, token.length, id);
+    if (byteLevelBytesInto(token, buffer)) table.add(buffer, 0, token.length, id);
   }
   return table;
 }
