@@ -33,6 +33,16 @@ function specialIdsOf(json: JsonObject): Map<number, string> {
   return out;
 }
 
+/** Embedding rows a tokenizer needs: one per id up to its largest. Its token count is not enough where ids leave holes
+ * (a rank file's specials: cl100k has 100,261 tokens, ids up to 100,276 and none at 100,256). */
+function idRows(t: TransferTokenizer, json: JsonObject): number {
+  let rows = t.vocabSize(true);
+  for (const a of Array.isArray(json.added_tokens) ? json.added_tokens : []) {
+    if (a && typeof a === "object" && !Array.isArray(a) && typeof a.id === "number") rows = Math.max(rows, a.id + 1);
+  }
+  return rows;
+}
+
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** Spells raw bytes the way the source model reads its pieces. */
@@ -70,8 +80,8 @@ export function buildVocabularyMap(source: TransferTokenizer, target: TransferTo
   const targetSpelling = tokenSpelling(targetJson);
   const sourceSpecials = specialIdsOf(sourceJson);
   const targetSpecials = specialIdsOf(targetJson);
-  const sourceSize = source.vocabSize(true);
-  const targetSize = target.vocabSize(true);
+  const sourceSize = idRows(source, sourceJson);
+  const targetSize = idRows(target, targetJson);
 
   const sourceByKey = new Map<string, number>();
   for (let id = 0; id < sourceSize; id++) {

@@ -26,3 +26,15 @@ test("Llama 2's tokens decompose into GPT-2 pieces whose bytes concatenate to th
   const sharedCount = Array.from(map.shared).filter((s) => s >= 0).length;
   assert.ok(sharedCount > 10000 && sharedCount < 32000, `shared ${sharedCount}`);
 });
+
+test("a target whose ids leave holes (tiktoken's cl100k: 100,261 tokens, ids up to 100,276) gets a row for every id", async () => {
+  const gpt2 = await Tokenizer.fromFile("../shared/data/tokenizers/gpt-2.json");
+  const cl100k = await Tokenizer.fromFile("node_modules/tiktoken/encoders/cl100k_base.json");
+  assert.equal(cl100k.vocabSize(true), 100261);
+  const map = buildVocabularyMap(gpt2, cl100k);
+  assert.equal(map.targetSize, 100277);
+  assert.equal(map.shared.length, 100277);
+  assert.ok([...map.specials].every((id) => id < map.targetSize), "every special has a row");
+  assert.deepEqual(map.pieces[100256], [], "the hole has no pieces");
+  assert.equal(map.shared[cl100k.tokenToId("<|endoftext|>")!], gpt2.tokenToId("<|endoftext|>"));
+});
