@@ -1,7 +1,7 @@
 // Every tokenizer file format becomes tokenizer.json content; the one pipeline then runs it. `Tokenizer.fromBytes`
 // calls tokenizerJsonFromBytes, which sniffs the format.
 
-import { parseJsonObject } from "../tokenize/json-fields.js";
+import { parseTokenizerJson } from "../tokenize/tokenizer-json.js";
 import type { JsonObject } from "../tokenize/types.js";
 import { TokenizerError } from "../tokenize/types.js";
 import { isSentencePieceModel, parseSentencePieceModel, sentencePieceModelToTokenizerJson, type SentencePieceModel } from "./sentencepiece.js";
@@ -51,7 +51,7 @@ export function readTokenizerFile(bytes: Uint8Array, options: TiktokenOptions = 
       } catch {
         throw new TokenizerError("not valid UTF-8 (JSON text must be; the reference refuses it too)", fileName);
       }
-      const json = parseJsonObject(text, fileName);
+      const json = parseTokenizerJson(text, fileName);
       return { json: isPackagedTiktokenJson(json) ? packagedTiktokenToTokenizerJson(json, options) : json, sentencePiece: null };
     }
     case "sentencepiece": {

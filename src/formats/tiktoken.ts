@@ -8,7 +8,8 @@
 import type { JsonObject } from "../tokenize/types.js";
 import { TokenizerError } from "../tokenize/types.js";
 import { byteLevelAlphabet, byteLevelBytesInto } from "../tokenize/byte-vocabulary.js";
-import { PREBUILT_BPE, byteLevelTokenTable, packMerge, spellMerges, type MergeRule, type PrebuiltBpe } from "../tokenize/models/bpe.js";
+import { byteLevelTokenTable, packMerge, spellMerges, type MergeRule } from "../tokenize/models/bpe.js";
+import { lazyBpeModelJson } from "../tokenize/tokenizer-json.js";
 import { Vocabulary } from "../tokenize/models/vocab.js";
 import { ByteStringTable, HASH_MULTIPLIER, hashPowers, substringHash } from "../util/byte-string-table.js";
 import { base64DecodeInto, base64Encode } from "../util/base64.js";
@@ -322,6 +323,7 @@ function byteLevelRanks(packed: PackedRanks, table: ByteStringTable | null, spec
     size: count + specials.size,
     idLimit,
     id: (token: string) => specials.get(token) ?? rankOf(token),
+    has: (id: number) => packed.has(id) || specialOf.has(id),
     token(id: number): string | undefined {
       if (!packed.has(id)) return specialOf.get(id);
       let s = "";
@@ -590,54 +592,19 @@ function indexedRanksToTokenizerJson({ ranks, table }: IndexedRanks, options: Ti
     model: lazyBpeModelJson(
       { type: "BPE", dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false, byte_fallback: false, ignore_merges: true },
       { vocab, merges },
+      () => spellBpeJson(vocab, merges),
     ),
   };
 }
 
-/**
- * The model object of a converted tokenizer.json whose `vocab` and `merges` are spelled out only when read (a 200k
- * vocabulary object and 450k merge pairs cost more than the conversion itself), carrying the built tables for
- * BpeModel.fromJSON (PREBUILT_BPE). Reading either field turns both into plain data and drops the tables, so an edit
- * to the JSON is what a tokenizer built from it runs.
- */
-function lazyBpeModelJson(fields: JsonObject, prebuilt: PrebuiltBpe): JsonObject {
-  const model: JsonObject = { ...fields };
-  const accessors = new Map<string, () => unknown>();
-  const ours = (key: string) => Object.getOwnPropertyDescriptor(model, key)?.get === accessors.get(key);
-  // Both fields become plain data at the first touch of either; one the caller deleted or redefined stays as they left it.
-  const materialise = () => {
-    delete (model as { [PREBUILT_BPE]?: PrebuiltBpe })[PREBUILT_BPE];
-    const tokens = prebuilt.vocab.tokens;
-    if (ours("vocab")) {
-      const vocabJson: JsonObject = {};
-      tokens.forEach((token, id) => {
-        if (token !== undefined) setOwn(vocabJson, token, id);
-      });
-      Object.defineProperty(model, "vocab", { value: vocabJson, writable: true, enumerable: true, configurable: true });
-    }
-    if (ours("merges")) {
-      Object.defineProperty(model, "merges", { value: spellMerges(prebuilt.merges.list(), tokens), writable: true, enumerable: true, configurable: true });
-    }
-  };
-  for (const key of ["vocab", "merges"] as const) {
-    const get = () => {
-      materialise();
-      return model[key];
-    };
-    accessors.set(key, get);
-    Object.defineProperty(model, key, {
-      enumerable: true,
-      configurable: true,
-      get,
-      set(value: JsonObject[string]) {
-        materialise();
-        model[key] = value;
-      },
-    });
-  }
-  // Offered only while both accessors are in place: a field deleted or redefined means the JSON was edited.
-  Object.defineProperty(model, PREBUILT_BPE, { get: () => (ours("vocab") && ours("merges") ? prebuilt : undefined), enumerable: false, configurable: true });
-  return model;
+/** The converted tables as tokenizer.json's vocab object and merge pairs. */
+function spellBpeJson(vocab: Vocabulary, merges: RankMerges): { vocab: JsonObject; merges: [string, string][] } {
+  const tokens = vocab.tokens;
+  const vocabJson: JsonObject = {};
+  tokens.forEach((token, id) => {
+    if (token !== undefined) setOwn(vocabJson, token, id);
+  });
+  return { vocab: vocabJson, merges: spellMerges(merges.list(), tokens) };
 }
 
 /** Writes the ranks of a byte-level BPE tokenizer.json back as a tiktoken rank file (special tokens left out). */

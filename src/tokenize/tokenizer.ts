@@ -4,7 +4,7 @@
 
 import { AddedVocabulary, addedTokenFromJSON, addedTokenToJSON, type AddedToken } from "./added-vocabulary.js";
 import { byteLevelAlphabet, canonicalToken, tokenSpelling, type TokenSpelling } from "./byte-vocabulary.js";
-import { parseJsonObject } from "./json-fields.js";
+import { parseTokenizerJson } from "./tokenizer-json.js";
 import { parseTokenizerConfig, renderChatTemplate, type ChatMessage, type ChatTemplateOptions, type TokenizerConfig } from "./chat-template.js";
 import { byteLevelFields, byteLevelPlan, encodeByteLevel, type ByteLevelPlan, type ByteLevelSink } from "./pretokenizers/fast-byte-level.js";
 import { byteFallbackValue, decoderFromJSON } from "./decoders/index.js";
@@ -138,7 +138,7 @@ export class Tokenizer {
   /** Builds a tokenizer from tokenizer.json content (an object or its text). */
   static fromJSON(json: JsonObject | string, options: LoadOptions = {}): Tokenizer {
     const file = options.fileName ?? "tokenizer.json";
-    if (typeof json === "string") json = parseJsonObject(json, file);
+    if (typeof json === "string") json = parseTokenizerJson(json, file);
     // Bounded nesting before any stage reader recurses (model vocab and merges are type-checked entry by entry).
     for (const [k, v] of Object.entries(json)) if (v !== null && typeof v === "object") checkNesting(v, `${file}: ${k}`, 2, k === "model" ? BULK_MODEL_FIELDS : undefined);
     if (json.version !== undefined && typeof json.version !== "string") throw new TokenizerError(`expected a string, got ${JSON.stringify(json.version).slice(0, 40)}`, `${file}: version`);

@@ -232,7 +232,10 @@ export const PREBUILT_BPE = Symbol("retoken.prebuiltBpe");
 
 export interface PrebuiltBpe {
   vocab: Vocabulary;
-  merges: MergeRule;
+  /** A rule asked pair by pair, or (left, right, merged) id triples in rank order. */
+  merges: MergeRule | Int32Array;
+  /** How the file spelled its merges, for toJSON (default: pairs). */
+  shape?: "strings" | "pairs";
 }
 
 export class BpeModel extends VocabularyModel implements Model {
@@ -302,7 +305,7 @@ export class BpeModel extends VocabularyModel implements Model {
       this.merges = new PairTable(ids.length / 3);
       for (let rank = 0, i = 0; i < ids.length; rank++, i += 3) {
         const [ia, ib, merged] = [ids[i]!, ids[i + 1]!, ids[i + 2]!];
-        if (vocab.tokens[ia] === undefined || vocab.tokens[ib] === undefined || vocab.tokens[merged] === undefined) throw new TokenizerError(`merge ${rank}: ids (${ia}, ${ib}) → ${merged} are not all in the vocabulary`, `model.merges[${rank}]`);
+        if (!vocab.has(ia) || !vocab.has(ib) || !vocab.has(merged)) throw new TokenizerError(`merge ${rank}: ids (${ia}, ${ib}) → ${merged} are not all in the vocabulary`, `model.merges[${rank}]`);
         // A later duplicate overrides an earlier one, as HF's map does.
         this.merges.set(ia, ib, rank * SHIFT + merged);
       }
@@ -320,7 +323,7 @@ export class BpeModel extends VocabularyModel implements Model {
     const continuingSubwordPrefix = optionalString(json, "continuing_subword_prefix", path);
     const read = prebuilt ? null : readMerges(json.merges, vocab, continuingSubwordPrefix, path);
     const merges = prebuilt ? prebuilt.merges : (read!.strings ?? read!.ids);
-    const shape = read?.shape ?? "pairs";
+    const shape = read?.shape ?? prebuilt?.shape ?? "pairs";
     const dropout = json.dropout;
     if (dropout !== undefined && dropout !== null && typeof dropout !== "number") throw new TokenizerError(`expected a number or null`, `${path}.dropout`);
     try {
@@ -349,7 +352,7 @@ export class BpeModel extends VocabularyModel implements Model {
     if (this.continuingSubwordPrefix || this.endOfWordSuffix) return -1;
     const marker = "\u2581";
     if (this.vocab.id(marker) === undefined) return -1;
-    for (const token of this.vocab.ids.keys()) {
+    for (const [token] of this.vocab.entries()) {
       for (let i = token.indexOf(marker, 1); i > 0; i = token.indexOf(marker, i + 1)) {
         if (token.charCodeAt(i - 1) !== 0x2581) return -1;
       }
@@ -453,7 +456,7 @@ export class BpeModel extends VocabularyModel implements Model {
       // Filled as pairs are met (NaN: not looked up yet): with a MergeRule every lookup is a resolution, and a text
       // meets a few thousand of the 65,536 byte pairs.
       this.bytePairMerges = new Float64Array(65536).fill(NaN);
-      if (this.ignoreMerges) this.byteTokens = this.mergeRule?.byteTokens ?? byteLevelTokenTable(this.vocab.ids);
+      if (this.ignoreMerges) this.byteTokens = this.mergeRule?.byteTokens ?? byteLevelTokenTable(this.vocab.entries(), new ByteStringTable(this.vocab.size, this.vocab.size * 8));
     }
     this.byteLevelTable = table;
     return table;

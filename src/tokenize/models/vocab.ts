@@ -18,6 +18,10 @@ export interface DeferredVocabulary {
   id(token: string): number | undefined;
   /** One id's token (what tokens[id] would give), without building the tables. */
   token(id: number): string | undefined;
+  /** Whether some token has this id. */
+  has(id: number): boolean;
+  /** Every (token, id) once, in no set order, where that costs less than building the tables. */
+  entries?(): Iterable<[string, number]>;
   build(): { ids: Map<string, number>; tokens: (string | undefined)[] };
 }
 
@@ -68,6 +72,16 @@ export class Vocabulary {
   /** The token of one id. */
   token(id: number): string | undefined {
     return this.tokenList ? this.tokenList[id] : this.deferred!.token(id);
+  }
+
+  /** Every (token, id) once, in no set order (a deferred vocabulary lists them without building its tables, if it can). */
+  entries(): Iterable<[string, number]> {
+    return this.idMap ? this.idMap.entries() : (this.deferred!.entries?.() ?? this.ids.entries());
+  }
+
+  /** Whether some token has this id. */
+  has(id: number): boolean {
+    return this.tokenList ? this.tokenList[id] !== undefined : this.deferred!.has(id);
   }
 
   get size(): number {

