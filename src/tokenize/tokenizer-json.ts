@@ -10,7 +10,7 @@ import type { Json, JsonObject } from "./types.js";
 import { parseJsonObject, setOwn } from "./json-fields.js";
 import { PREBUILT_BPE, type PrebuiltBpe } from "./models/bpe.js";
 import { MAX_TOKEN_ID, Vocabulary, type DeferredVocabulary } from "./models/vocab.js";
-import { HASH_MULTIPLIER } from "../util/byte-string-table.js";
+import { HASH_MULTIPLIER, hashPowers } from "../util/byte-string-table.js";
 
 /** tokenizer.json text as an object; a BPE model's vocab and merges are read lazily (see above). */
 export function parseTokenizerJson(text: string, fileName: string): JsonObject {
@@ -210,6 +210,8 @@ class ScannedVocabulary implements DeferredVocabulary {
     private readonly slots: Int32Array,
     private readonly hashes: Int32Array,
     readonly size: number,
+    /** P^k for k up to the longest key's length: the hash of a join from its parts' hashes. */
+    private readonly powers: Int32Array,
   ) {}
 
   get idLimit(): number {
@@ -220,46 +222,40 @@ class ScannedVocabulary implements DeferredVocabulary {
    * can vouch for. */
   static scan(text: string, from: number): { table: ScannedVocabulary; end: number } | null {
     if (text.charCodeAt(from) !== 0x7b) return null;
-    let start = new Int32Array(1024);
-    let end = new Int32Array(start.length);
-    let ids = new Int32Array(start.length);
-    let hashes = new Int32Array(start.length);
+    let start: Int32Array = new Int32Array(1024);
+    let end: Int32Array = new Int32Array(start.length);
+    let ids: Int32Array = new Int32Array(start.length);
+    let hashes: Int32Array = new Int32Array(start.length);
     const escapedKeys: string[] = [];
     let n = 0;
     let maxId = -1;
+    let longest = 0;
     let i = skipSpace(text, from + 1);
     if (text.charCodeAt(i) !== 0x7d) {
       for (;;) {
         if (text.charCodeAt(i) !== QUOTE) return null;
-        let h = 0;
-        let j = i + 1;
-        let c = text.charCodeAt(j);
-        while (c !== QUOTE && c !== BACKSLASH && c >= 0x20) {
-          h = (Math.imul(h, HASH_MULTIPLIER) + c + 1) | 0;
-          c = text.charCodeAt(++j);
-        }
         if (n === start.length) {
-          const grow = (a: Int32Array) => {
-            const b = new Int32Array(a.length * 4);
-            b.set(a);
-            return b;
-          };
-          (start = grow(start)), (end = grow(end)), (ids = grow(ids)), (hashes = grow(hashes));
+          (start = grown(start)), (end = grown(end)), (ids = grown(ids)), (hashes = grown(hashes));
         }
-        if (c === QUOTE) {
+        let h: number;
+        let j: number;
+        PLAIN_STRING.lastIndex = i + 1;
+        if (PLAIN_STRING.test(text)) {
+          j = PLAIN_STRING.lastIndex;
           start[n] = i + 1;
-          end[n] = j;
-          j++;
-        } else if (c === BACKSLASH) {
+          end[n] = j - 1;
+          h = hashSpan(text, i + 1, j - 1);
+        } else {
           const close = stringEnd(text, i);
           const key = close < 0 ? null : unescape(text.slice(i, close));
           if (key === null) return null;
           start[n] = -escapedKeys.length - 1;
           end[n] = key.length;
           escapedKeys.push(key);
-          h = hashString(key);
+          h = hashSpan(key, 0, key.length);
           j = close;
-        } else return null;
+        }
+        if (end[n]! - Math.max(0, start[n]!) > longest) longest = end[n]! - Math.max(0, start[n]!);
         hashes[n] = h;
         i = skipSpace(text, j);
         if (text.charCodeAt(i) !== 0x3a) return null;
@@ -290,7 +286,7 @@ class ScannedVocabulary implements DeferredVocabulary {
     }
     let size = 16;
     while (size < n * 2) size *= 2;
-    const vocab = new ScannedVocabulary(text, start, end, escapedKeys, ids, entryOfId, new Int32Array(2 * size), hashes, n);
+    const vocab = new ScannedVocabulary(text, start, end, escapedKeys, ids, entryOfId, new Int32Array(2 * size), hashes, n, hashPowers(longest));
     for (let e = 0; e < n; e++) if (!vocab.place(e)) return null;
     return { table: vocab, end: i + 1 };
   }
@@ -299,7 +295,10 @@ class ScannedVocabulary implements DeferredVocabulary {
   private place(e: number): boolean {
     const mask = this.slots.length / 2 - 1;
     const h = this.hashes[e]!;
-    const [src, from, to] = this.key(e);
+    const s = this.start[e]!;
+    const src = s >= 0 ? this.text : this.escapedKeys[-s - 1]!;
+    const from = s >= 0 ? s : 0;
+    const to = this.end[e]!;
     for (let slot = h & mask; ; slot = (slot + 1) & mask) {
       const other = this.slots[2 * slot + 1]! - 1;
       if (other < 0) {
@@ -338,8 +337,26 @@ class ScannedVocabulary implements DeferredVocabulary {
     }
   }
 
+  /**
+   * The merge of a[aFrom, aTo) and b[bFrom, bTo) as ids (left, right, merged) into out[at..at + 3); false when one of
+   * the three is no token.
+   */
+  mergeInto(out: Int32Array, at: number, a: string, aFrom: number, aTo: number, b: string, bFrom: number, bTo: number): boolean {
+    const longest = this.powers.length - 1;
+    if (aTo - aFrom + (bTo - bFrom) > longest) return false;
+    const ha = hashSpan(a, aFrom, aTo);
+    const hb = hashSpan(b, bFrom, bTo);
+    const left = this.find(ha, a, aFrom, aTo, a, aTo, aTo);
+    const right = this.find(hb, b, bFrom, bTo, b, bTo, bTo);
+    const merged = this.find((Math.imul(ha, this.powers[bTo - bFrom]!) + hb) | 0, a, aFrom, aTo, b, bFrom, bTo);
+    out[at] = left;
+    out[at + 1] = right;
+    out[at + 2] = merged;
+    return left >= 0 && right >= 0 && merged >= 0;
+  }
+
   id(token: string): number | undefined {
-    const id = this.find(hashString(token), token, 0, token.length, token, 0, 0);
+    const id = this.find(hashSpan(token, 0, token.length), token, 0, token.length, token, 0, 0);
     return id < 0 ? undefined : id;
   }
 
@@ -380,15 +397,26 @@ class ScannedVocabulary implements DeferredVocabulary {
   }
 }
 
+/** The rest of a JSON string with neither an escape nor a control character, closing quote included (sticky: tested
+ * from lastIndex, natively — far cheaper than a character loop in code not yet optimised, which a cold start runs). */
+const PLAIN_STRING = /[^"\\\x00-\x1f]*"/y;
+
+function grown(a: Int32Array): Int32Array {
+  const b = new Int32Array(a.length * 4);
+  b.set(a);
+  return b;
+}
+
+/** The hash of s[from, to): Σ (s[k] + 1)·P^(to−1−k) mod 2^32 over UTF-16 units. */
+function hashSpan(s: string, from: number, to: number): number {
+  let h = 0;
+  for (let i = from; i < to; i++) h = (Math.imul(h, HASH_MULTIPLIER) + s.charCodeAt(i) + 1) | 0;
+  return h;
+}
+
 /** A key a JS object keeps as an array index ("0", "17"; not "017" nor 2³² − 1 or more). */
 function isArrayIndex(key: string): boolean {
   return /^(0|[1-9][0-9]{0,9})$/.test(key) && Number(key) < 4294967295;
-}
-
-function hashString(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (Math.imul(h, HASH_MULTIPLIER) + s.charCodeAt(i) + 1) | 0;
-  return h;
 }
 
 /** A JSON string literal's value, or null where JSON.parse refuses it. */
@@ -409,74 +437,49 @@ function unescape(literal: string): string | null {
  */
 function scanMerges(text: string, from: number, vocab: ScannedVocabulary): { ids: Int32Array; shape: "strings" | "pairs"; end: number } | null {
   if (text.charCodeAt(from) !== 0x5b) return null;
-  let ids = new Int32Array(3 * 1024);
+  let ids: Int32Array = new Int32Array(3 * 1024);
   let n = 0;
   let shape: "strings" | "pairs" | null = null;
   let i = skipSpace(text, from + 1);
-  const triple = (a: number, b: number, merged: number): boolean => {
-    if (a < 0 || b < 0 || merged < 0) return false;
-    if (3 * n + 3 > ids.length) {
-      const grown = new Int32Array(ids.length * 4);
-      grown.set(ids);
-      ids = grown;
-    }
-    ids[3 * n] = a;
-    ids[3 * n + 1] = b;
-    ids[3 * n + 2] = merged;
-    n++;
-    return true;
-  };
   if (text.charCodeAt(i) !== 0x5d) {
     for (;;) {
+      if (3 * n + 3 > ids.length) ids = grown(ids);
       const c0 = text.charCodeAt(i);
+      let found: boolean;
       if (c0 === QUOTE) {
         if (shape === "pairs") return null;
         shape = "strings";
-        // "left right": the hashes of both parts as the characters go by, and of their join from them.
-        let ha = 0;
-        let hb = 0;
-        let power = 1;
-        let space = -1;
-        let j = i + 1;
-        let c = text.charCodeAt(j);
-        while (c !== QUOTE && c !== BACKSLASH && c >= 0x20) {
-          if (c === 0x20) {
-            if (space >= 0) return null;
-            space = j;
-          } else if (space < 0) ha = (Math.imul(ha, HASH_MULTIPLIER) + c + 1) | 0;
-          else {
-            hb = (Math.imul(hb, HASH_MULTIPLIER) + c + 1) | 0;
-            power = Math.imul(power, HASH_MULTIPLIER);
-          }
-          c = text.charCodeAt(++j);
-        }
-        if (c === QUOTE) {
-          if (space < 0) return null;
-          const joined = (Math.imul(ha, power) + hb) | 0;
-          if (!triple(vocab.find(ha, text, i + 1, space, text, 0, 0), vocab.find(hb, text, space + 1, j, text, 0, 0), vocab.find(joined, text, i + 1, space, text, space + 1, j))) return null;
-          i = j + 1;
+        MERGE_STRING.lastIndex = i + 1;
+        if (MERGE_STRING.test(text)) {
+          const close = MERGE_STRING.lastIndex;
+          const space = text.indexOf(" ", i + 1);
+          found = vocab.mergeInto(ids, 3 * n, text, i + 1, space, text, space + 1, close - 1);
+          i = close;
         } else {
-          const close = c === BACKSLASH ? stringEnd(text, i) : -1;
+          // An escape, or not one space: JSON.parse says what the string is.
+          const close = stringEnd(text, i);
           const merge = close < 0 ? null : unescape(text.slice(i, close));
           const sp = merge === null ? -1 : merge.indexOf(" ");
           if (sp < 0 || merge!.indexOf(" ", sp + 1) >= 0) return null;
-          if (!pairOfStrings(merge!.slice(0, sp), merge!.slice(sp + 1), vocab, triple)) return null;
+          found = vocab.mergeInto(ids, 3 * n, merge!, 0, sp, merge!, sp + 1, merge!.length);
           i = close;
         }
       } else if (c0 === 0x5b) {
         if (shape === "strings") return null;
         shape = "pairs";
-        const a = pairString(text, skipSpace(text, i + 1));
+        const a = pairPart(text, skipSpace(text, i + 1));
         if (!a) return null;
         i = skipSpace(text, a.end);
         if (text.charCodeAt(i) !== 0x2c) return null;
-        const b = pairString(text, skipSpace(text, i + 1));
+        const b = pairPart(text, skipSpace(text, i + 1));
         if (!b) return null;
         i = skipSpace(text, b.end);
         if (text.charCodeAt(i) !== 0x5d) return null;
         i++;
-        if (!pairOfStrings(a.value, b.value, vocab, triple)) return null;
+        found = vocab.mergeInto(ids, 3 * n, a.src, a.from, a.to, b.src, b.from, b.to);
       } else return null;
+      if (!found) return null;
+      n++;
       i = skipSpace(text, i);
       const next = text.charCodeAt(i);
       if (next === 0x5d) break;
@@ -487,18 +490,17 @@ function scanMerges(text: string, from: number, vocab: ScannedVocabulary): { ids
   return { ids: ids.slice(0, 3 * n), shape: shape ?? "pairs", end: i + 1 };
 }
 
-/** The JSON string at i and where it ends, or null. */
-function pairString(text: string, i: number): { value: string; end: number } | null {
+/** "left right" with exactly one space, no escape and no control character, closing quote included (sticky). */
+const MERGE_STRING = /[^"\\\x00-\x1f ]* [^"\\\x00-\x1f ]*"/y;
+
+/** The JSON string at text[i] as src[from, to) (the text itself, or its unescaped value), and where it ends; null
+ * where JSON.parse refuses it. */
+function pairPart(text: string, i: number): { src: string; from: number; to: number; end: number } | null {
   if (text.charCodeAt(i) !== QUOTE) return null;
+  PLAIN_STRING.lastIndex = i + 1;
+  if (PLAIN_STRING.test(text)) return { src: text, from: i + 1, to: PLAIN_STRING.lastIndex - 1, end: PLAIN_STRING.lastIndex };
   const end = stringEnd(text, i);
-  if (end < 0) return null;
-  const raw = text.slice(i + 1, end - 1);
-  if (!raw.includes("\\") && !/[\u0000-\u001f]/.test(raw)) return { value: raw, end };
-  const value = unescape(text.slice(i, end));
-  return value === null ? null : { value, end };
+  const value = end < 0 ? null : unescape(text.slice(i, end));
+  return value === null ? null : { src: value, from: 0, to: value.length, end };
 }
 
-function pairOfStrings(a: string, b: string, vocab: ScannedVocabulary, triple: (a: number, b: number, merged: number) => boolean): boolean {
-  const ab = a + b;
-  return triple(vocab.id(a) ?? -1, vocab.id(b) ?? -1, vocab.id(ab) ?? -1);
-}
