@@ -5,7 +5,7 @@ import { test } from "node:test";
 import fc from "fast-check";
 import { findAll, compilePattern } from "../../../src/tokenize/regex.js";
 import { GPT2_PATTERN_SOURCE, LLAMA3_PATTERN_SOURCE, O200K_PATTERN_SOURCE, QWEN_PATTERN_SOURCE } from "../../../src/tokenize/pretokenizers/patterns.js";
-import { gpt2Scanner, llama3Scanner, o200kScanner, qwenScanner, type SpanScanner } from "../../../src/tokenize/pretokenizers/scanners.js";
+import { gpt2Scanner, llama3Scanner, o200kScanner, qwenScanner, scannerClassTables, type SpanScanner } from "../../../src/tokenize/pretokenizers/scanners.js";
 import { floresSample, HARD_STRINGS } from "./flores.js";
 
 // Characters chosen to hit every branch: contractions in both cases, spaces of several kinds, newlines, letters
@@ -39,3 +39,15 @@ for (const [name, scanner, pattern] of CASES) {
     for (const s of [...HARD_STRINGS, ...floresSample(4)]) assert.deepEqual(scan(s), findAll(re, s), JSON.stringify(s.slice(0, 60)));
   });
 }
+
+test("the scanners' BMP class tables, filled from regex runs, classify every code point as its one-character test does", () => {
+  for (const { name, bmp, classify } of scannerClassTables()) {
+    const wrong: string[] = [];
+    for (let c = 0; c < 0x10000; c++) {
+      if (c >= 0xd800 && c <= 0xdfff) continue;
+      const k = classify(String.fromCharCode(c));
+      if (bmp[c] !== k && wrong.length < 5) wrong.push(`U+${c.toString(16).padStart(4, "0")}: table ${bmp[c]}, test ${k}`);
+    }
+    assert.deepEqual(wrong, [], name);
+  }
+});
