@@ -330,6 +330,7 @@ function byteLevelRanks(packed: PackedRanks, table: ByteStringTable | null, spec
       for (let i = packed.start(id); i < packed.end(id); i++) s += alphabet[packed.bytes[i]!]!;
       return s;
     },
+    tokenList: () => spellRankTokens(packed, total, specials),
     build: () => spellRanks(packed, total, specials),
   });
   return { vocab, merges: new RankMerges(packed, ranks), rankOf };
@@ -337,9 +338,17 @@ function byteLevelRanks(packed: PackedRanks, table: ByteStringTable | null, spec
 
 /** Every rank's byte-level spelling, and the specials, as token → id and id → token. */
 function spellRanks(packed: PackedRanks, total: number, specials: ReadonlyMap<string, number>): { ids: Map<string, number>; tokens: (string | undefined)[] } {
+  const tokens = spellRankTokens(packed, total, specials);
+  const ids = new Map<string, number>();
+  for (let r = 0; r < packed.length; r++) if (packed.has(r)) ids.set(tokens[r]!, r);
+  for (const [content, id] of specials) ids.set(content, id);
+  return { ids, tokens };
+}
+
+/** id → token alone (what encode() needs): every rank's byte-level spelling, and the specials. */
+function spellRankTokens(packed: PackedRanks, total: number, specials: ReadonlyMap<string, number>): (string | undefined)[] {
   const alphabet = byteLevelAlphabet();
   const tokens: (string | undefined)[] = new Array(packed.length);
-  const ids = new Map<string, number>();
   // Every token's byte-level spelling in one UTF-16 buffer, decoded once and sliced: far cheaper than building
   // 200k strings a character at a time.
   const units = new Uint16Array(total);
@@ -348,17 +357,9 @@ function spellRanks(packed: PackedRanks, total: number, specials: ReadonlyMap<st
   for (let r = 0; r < packed.length; r++) if (packed.has(r)) for (let i = packed.start(r); i < packed.end(r); i++) units[w++] = code[packed.bytes[i]!]!;
   const spelled = new TextDecoder("utf-16le").decode(units);
   w = 0;
-  for (let r = 0; r < packed.length; r++) {
-    if (!packed.has(r)) continue;
-    const s = spelled.slice(w, (w += packed.end(r) - packed.start(r)));
-    tokens[r] = s;
-    ids.set(s, r);
-  }
-  for (const [content, id] of specials) {
-    ids.set(content, id);
-    tokens[id] = content;
-  }
-  return { ids, tokens };
+  for (let r = 0; r < packed.length; r++) if (packed.has(r)) tokens[r] = spelled.slice(w, (w += packed.end(r) - packed.start(r)));
+  for (const [content, id] of specials) tokens[id] = content;
+  return tokens;
 }
 
 /**

@@ -377,22 +377,28 @@ class ScannedVocabulary implements DeferredVocabulary {
     }
   }
 
+  tokenList(): (string | undefined)[] {
+    const tokens = new Array<string | undefined>(this.entryOfId.length);
+    for (let e = 0; e < this.size; e++) {
+      const s = this.start[e]!;
+      tokens[this.idOf[e]!] = s >= 0 ? this.text.slice(s, this.end[e]!) : this.escapedKeys[-s - 1]!;
+    }
+    return tokens;
+  }
+
   build(): { ids: Map<string, number>; tokens: (string | undefined)[] } {
-    const tokens: (string | undefined)[] = new Array(this.entryOfId.length);
+    const tokens = this.tokenList();
     const ids = new Map<string, number>();
-    const keys: string[] = new Array(this.size);
     // In the order the plain reader's for…in gives (the keys a JSON object holds as array indices first, ascending):
     // getVocab's order does not depend on how the file was read.
     const indexKeys: number[] = [];
+    for (let e = 0; e < this.size; e++) if (isArrayIndex(tokens[this.idOf[e]!]!)) indexKeys.push(this.idOf[e]!);
+    indexKeys.sort((x, y) => Number(tokens[x]) - Number(tokens[y]));
+    for (const id of indexKeys) ids.set(tokens[id]!, id);
     for (let e = 0; e < this.size; e++) {
-      const [src, from, to] = this.key(e);
-      const key = (keys[e] = src.slice(from, to));
-      if (isArrayIndex(key)) indexKeys.push(e);
+      const id = this.idOf[e]!;
+      if (!ids.has(tokens[id]!)) ids.set(tokens[id]!, id);
     }
-    indexKeys.sort((x, y) => Number(keys[x]) - Number(keys[y]));
-    for (const e of indexKeys) ids.set(keys[e]!, this.idOf[e]!);
-    for (let e = 0; e < this.size; e++) if (!ids.has(keys[e]!)) ids.set(keys[e]!, this.idOf[e]!);
-    for (let e = 0; e < this.size; e++) tokens[this.idOf[e]!] = keys[e];
     return { ids, tokens };
   }
 }

@@ -171,9 +171,12 @@ test("a rank file's vocabulary is spelled only when asked for; single lookups an
     assert.equal(lazy.decode(ids), otherTokenizer.decode(ids), `${name}: decode`);
     assert.equal(lazy.decode(ids, { skipSpecialTokens: true }), otherTokenizer.decode(ids, { skipSpecialTokens: true }), `${name}: decode, specials skipped`);
     assert.equal(vocab.spelled, false, `${name}: lookups and decode spelled the vocabulary`);
-    // encode() reads token strings: now they are spelled, and they are the same.
+    // encode() reads token strings: the id → token list is spelled (not the token → id Map), and they are the same.
     const e = lazy.encode("Hello wörld 日本", { addSpecialTokens: false });
     assert.deepEqual(e.tokens, e.ids.map((id) => other.tokens[id]));
+    assert.deepEqual(vocab.tokens, other.tokens);
+    assert.equal(vocab.spelled, false);
+    assert.deepEqual([...vocab.ids], [...other.ids]);
     assert.equal(vocab.spelled, true);
   }
   // cl100k's specials leave a gap, so they join the vocabulary (as in HF's file).

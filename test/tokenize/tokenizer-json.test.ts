@@ -139,7 +139,11 @@ test("tokenizer.json: real files read in place equal the plain reading (vocabula
     assert.ok(readInPlace(text), `${path}: read in place`);
     const t = Tokenizer.fromJSON(text);
     for (const s of texts) t.encodeIds(s);
-    assert.equal((t.model as unknown as { vocab: { spelled: boolean } }).vocab.spelled, false, `${path}: encodeIds spelled the vocabulary`);
+    const vocab = (t.model as unknown as { vocab: { spelled: boolean } }).vocab;
+    assert.equal(vocab.spelled, false, `${path}: encodeIds spelled the vocabulary`);
+    // encode() needs each id's string, not the token → id Map.
+    t.encode(texts[0]!);
+    assert.equal(vocab.spelled, false, `${path}: encode() built the token → id Map`);
     assertSameAsPlain(text, texts, path);
   }
 });

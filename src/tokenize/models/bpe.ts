@@ -824,7 +824,7 @@ export class BpeModel extends VocabularyModel implements Model {
     if (this.continuingSubwordPrefix || this.endOfWordSuffix) return null;
     return (this.spelling ??= {
       tokens: this.vocab.tokens,
-      byteOf: this.byteIds && byteValues(this.byteIds, this.vocab.tokens.length),
+      byteOf: this.byteIds && byteValues(this.byteIds, this.vocab.idLimit),
       byteSpans: "char",
       unkId: this.unkToken === null ? -1 : (this.vocab.id(this.unkToken) ?? -1),
     });
@@ -839,7 +839,7 @@ export class BpeModel extends VocabularyModel implements Model {
       // Byte-fallback tokens after the first of a character have length 0 and share its span.
       const start = len === 0 ? out[out.length - 1]!.start : pos;
       const end = len === 0 ? out[out.length - 1]!.end : pos + len;
-      out.push({ id, value: this.vocab.tokens[id] ?? "", start, end });
+      out.push({ id, value: this.vocab.token(id) ?? "", start, end });
       pos += len;
     }
   }

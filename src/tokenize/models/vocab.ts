@@ -22,6 +22,8 @@ export interface DeferredVocabulary {
   has(id: number): boolean;
   /** Every (token, id) once, in no set order, where that costs less than building the tables. */
   entries?(): Iterable<[string, number]>;
+  /** tokens[id] alone, where that costs less than `build` (encode() needs each id's string, not the token → id Map). */
+  tokenList?(): (string | undefined)[];
   build(): { ids: Map<string, number>; tokens: (string | undefined)[] };
 }
 
@@ -60,7 +62,10 @@ export class Vocabulary {
 
   /** tokens[id] is the token of that id (undefined where no token has it). */
   get tokens(): (string | undefined)[] {
-    if (!this.tokenList) this.build();
+    if (!this.tokenList) {
+      if (this.deferred!.tokenList) this.tokenList = this.deferred!.tokenList();
+      else this.build();
+    }
     return this.tokenList!;
   }
 
