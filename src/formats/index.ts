@@ -1,7 +1,7 @@
 // Every tokenizer file format becomes tokenizer.json content; the one pipeline then runs it. `Tokenizer.fromBytes`
 // calls tokenizerJsonFromBytes, which sniffs the format.
 
-import { parseTokenizerJson } from "../tokenize/tokenizer-json.js";
+import { parseTokenizerJsonBytes } from "../tokenize/tokenizer-json.js";
 import type { JsonObject } from "../tokenize/types.js";
 import { TokenizerError } from "../tokenize/types.js";
 import { isSentencePieceModel, parseSentencePieceModel, sentencePieceModelToTokenizerJson, type SentencePieceModel } from "./sentencepiece.js";
@@ -16,7 +16,6 @@ export * from "./sentencepiece-write.js";
 export type TokenizerFormat = "tokenizer.json" | "tiktoken" | "sentencepiece";
 
 const utf8 = new TextDecoder("utf-8");
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** Which format these bytes are in, or null. A tokenizer.json starts with "{" (after an optional BOM/whitespace). */
 export function detectTokenizerFormat(bytes: Uint8Array): TokenizerFormat | null {
@@ -45,13 +44,7 @@ export function readTokenizerFile(bytes: Uint8Array, options: TiktokenOptions = 
   if (isCompressed(format)) throw new TokenizerError(`the file is ${sniffNotText(bytes)!.reason}`, fileName);
   switch (detectTokenizerFormat(bytes)) {
     case "tokenizer.json": {
-      let text: string;
-      try {
-        text = strictUtf8.decode(bytes);
-      } catch {
-        throw new TokenizerError("not valid UTF-8 (JSON text must be; the reference refuses it too)", fileName);
-      }
-      const json = parseTokenizerJson(text, fileName);
+      const json = parseTokenizerJsonBytes(bytes, fileName);
       return { json: isPackagedTiktokenJson(json) ? packagedTiktokenToTokenizerJson(json, options) : json, sentencePiece: null };
     }
     case "sentencepiece": {

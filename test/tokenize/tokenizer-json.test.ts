@@ -5,7 +5,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { Tokenizer } from "../../src/index.js";
-import { parseTokenizerJson } from "../../src/tokenize/tokenizer-json.js";
+import { parseTokenizerJson, parseTokenizerJsonBytes } from "../../src/tokenize/tokenizer-json.js";
+import { assemble, wasmModuleSource, WASM_MODULES } from "../../scripts/build-wasm.mjs";
 import { parseJsonObject } from "../../src/tokenize/json-fields.js";
 import { floresSample, HARD_STRINGS } from "../formats/data.js";
 import { TOKENIZERS } from "../support/corpora.js";
@@ -107,7 +108,10 @@ test("tokenizer.json: what the scanner does not vouch for goes to the plain read
     ["garbage after the document", file(VOCAB, MERGES) + "x", false],
     ["a second model (JSON.parse keeps the last)", file(VOCAB, MERGES).replace(/\}$/, `,"model":{"type":"BPE","vocab":{"a":0,"b":1,"ab":2},"merges":[]}}`), false],
     ["no type (BPE by its merges)", file(VOCAB, MERGES).replace('"type":"BPE",', ""), true],
-    ["escapes the scanner unescapes", file(String.raw`{"a":0,"\u0062":1,"a\u0062":2,"\ud83d\ude00":3,"😀😀":4}`, String.raw`["a \u0062","😀 \ud83d\ude00"]`), true],
+    ["escapes the scanner unescapes", file(String.raw`{"a":0,"\u0062":1,"a\u0062":2,"\ud83d\ude00":3,"😀😀":4,"\n\t\/\b\f\r":5,"\u00E9\u4E2d":6}`, String.raw`["a \u0062","😀 \ud83d\ude00"]`), true],
+    ["an escaped lone surrogate (no UTF-8 form)", file(String.raw`{"a":0,"\ud800":1,"a\ud800":2}`, String.raw`["a \ud800"]`), false],
+    ["an escaped low surrogate first", file(String.raw`{"a":0,"\udc00\ud800":1}`, "[]"), false],
+    ["a short \\u escape", file(String.raw`{"a":0,"\u00e":1}`, "[]"), false],
   ];
   for (const [label, text, inPlace] of cases) {
     assert.equal(readInPlace(text), inPlace, `${label}: read in place`);
@@ -146,4 +150,36 @@ test("tokenizer.json: real files read in place equal the plain reading (vocabula
     assert.equal(vocab.spelled, false, `${path}: encode() built the token → id Map`);
     assertSameAsPlain(text, texts, path);
   }
+});
+
+test("tokenizer.json bytes: the committed wasm is json-tables.wat's; invalid UTF-8 anywhere is refused as the plain reader refuses it; a lone surrogate in the text goes to JSON.parse", async () => {
+  const module = WASM_MODULES.find((m) => m.name === "jsonTablesWasm")!;
+  const bytes = await assemble(module.wat);
+  assert.equal(readFileSync(module.ts, "utf8"), wasmModuleSource(bytes, module), "rerun node scripts/build-wasm.mjs");
+  const encode = (s: string) => new TextEncoder().encode(s);
+  const good = file(VOCAB, MERGES);
+  const fromBytes = parseTokenizerJsonBytes(encode(good), "t.json");
+  assert.equal(JSON.stringify(fromBytes), JSON.stringify(JSON.parse(good)));
+  // A byte that is no UTF-8 inside a key, inside a merge, outside both; an overlong form; a surrogate's bytes.
+  for (const [label, bad] of [
+    ["in a key", [0x61, 0xff]],
+    ["in a merge", null],
+    ["overlong", [0xc0, 0xaf]],
+    ["encoded surrogate", [0xed, 0xa0, 0x80]],
+    ["truncated", [0xe4, 0xb8]],
+  ] as [string, number[] | null][]) {
+    const text = bad ? file(`{"a":0,"b":1,"ab":2,"@@":3}`, '["a b"]') : file(`{"a":0,"b":1,"ab":2}`, '["a @@"]');
+    const raw = encode(text);
+    const at = raw.indexOf(0x40);
+    const broken = new Uint8Array([...raw.subarray(0, at), ...(bad ?? [0xfe]), ...raw.subarray(at + 2)]);
+    assert.throws(() => parseTokenizerJsonBytes(broken, "t.json"), /t\.json: not valid UTF-8/, label);
+  }
+  const outside = encode(file(VOCAB, MERGES));
+  const nul = outside.indexOf(0x57); // the W of "Whitespace"
+  outside[nul] = 0xff;
+  assert.throws(() => parseTokenizerJsonBytes(outside, "t.json"), /t\.json: not valid UTF-8/);
+  // A raw lone surrogate in the text (JSON.parse keeps it in the key): the text has no UTF-8 form, so JSON.parse reads it.
+  const lone = file(`{"a":0,"\ud800":1,"a\ud800":2}`, '["a \ud800"]');
+  assert.equal(readInPlace(lone), false);
+  assertSameAsPlain(lone, ["a"], "raw lone surrogate");
 });

@@ -304,7 +304,10 @@ export class BpeModel extends VocabularyModel implements Model {
       this.mergeIds = ids;
       this.merges = new PairTable(ids.length / 3);
       for (let rank = 0, i = 0; i < ids.length; rank++, i += 3) {
-        const [ia, ib, merged] = [ids[i]!, ids[i + 1]!, ids[i + 2]!];
+        // (Not destructured from an array literal: unoptimised code, which a cold start runs, builds and iterates it.)
+        const ia = ids[i]!;
+        const ib = ids[i + 1]!;
+        const merged = ids[i + 2]!;
         if (!vocab.has(ia) || !vocab.has(ib) || !vocab.has(merged)) throw new TokenizerError(`merge ${rank}: ids (${ia}, ${ib}) → ${merged} are not all in the vocabulary`, `model.merges[${rank}]`);
         // A later duplicate overrides an earlier one, as HF's map does.
         this.merges.set(ia, ib, rank * SHIFT + merged);
@@ -352,7 +355,10 @@ export class BpeModel extends VocabularyModel implements Model {
     if (this.continuingSubwordPrefix || this.endOfWordSuffix) return -1;
     const marker = "\u2581";
     if (this.vocab.id(marker) === undefined) return -1;
-    for (const [token] of this.vocab.entries()) {
+    const tokens = this.vocab.tokens;
+    for (let id = 0; id < tokens.length; id++) {
+      const token = tokens[id];
+      if (token === undefined) continue;
       for (let i = token.indexOf(marker, 1); i > 0; i = token.indexOf(marker, i + 1)) {
         if (token.charCodeAt(i - 1) !== 0x2581) return -1;
       }

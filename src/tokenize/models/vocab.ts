@@ -20,8 +20,6 @@ export interface DeferredVocabulary {
   token(id: number): string | undefined;
   /** Whether some token has this id. */
   has(id: number): boolean;
-  /** Every (token, id) once, in no set order, where that costs less than building the tables. */
-  entries?(): Iterable<[string, number]>;
   /** tokens[id] alone, where that costs less than `build` (encode() needs each id's string, not the token → id Map). */
   tokenList?(): (string | undefined)[];
   build(): { ids: Map<string, number>; tokens: (string | undefined)[] };
@@ -79,9 +77,14 @@ export class Vocabulary {
     return this.tokenList ? this.tokenList[id] : this.deferred!.token(id);
   }
 
-  /** Every (token, id) once, in no set order (a deferred vocabulary lists them without building its tables, if it can). */
+  /** Every (token, id) once, in no set order (a deferred vocabulary that can spell its id → token list alone lists
+   * them from it, without the token → id Map). */
   entries(): Iterable<[string, number]> {
-    return this.idMap ? this.idMap.entries() : (this.deferred!.entries?.() ?? this.ids.entries());
+    if (this.idMap || !this.deferred!.tokenList) return this.ids.entries();
+    const tokens = this.tokens;
+    const out: [string, number][] = [];
+    for (let id = 0; id < tokens.length; id++) if (tokens[id] !== undefined) out.push([tokens[id]!, id]);
+    return out;
   }
 
   /** Whether some token has this id. */
