@@ -1,7 +1,7 @@
 // Every tokenizer file format becomes tokenizer.json content; the one pipeline then runs it. `Tokenizer.fromBytes`
 // calls tokenizerJsonFromBytes, which sniffs the format.
 
-import { parseTokenizerJsonBytes } from "../tokenize/tokenizer-json.js";
+import { parseJsonBytes, parseTokenizerJsonBytes } from "../tokenize/tokenizer-json.js";
 import type { JsonObject } from "../tokenize/types.js";
 import { TokenizerError } from "../tokenize/types.js";
 import { isSentencePieceModel, parseSentencePieceModel, sentencePieceModelToTokenizerJson, type SentencePieceModel } from "./sentencepiece.js";
@@ -28,6 +28,12 @@ export function detectTokenizerFormat(bytes: Uint8Array): TokenizerFormat | null
   return null;
 }
 
+/** Whether JSON bytes start like tiktoken's packaged ranks (a first key pat_str, bpe_ranks or special_tokens). Only
+ * a shortcut: a file that starts so but is not one still reads right. */
+function looksPackagedTiktoken(bytes: Uint8Array): boolean {
+  return /^(\ufeff)?\s*\{\s*"(pat_str|bpe_ranks|special_tokens)"/.test(utf8.decode(bytes.subarray(0, 64)));
+}
+
 /** tokenizer.json content from any supported file's bytes. */
 export function tokenizerJsonFromBytes(bytes: Uint8Array, options: TiktokenOptions = {}): JsonObject {
   return readTokenizerFile(bytes, options).json;
@@ -44,7 +50,8 @@ export function readTokenizerFile(bytes: Uint8Array, options: TiktokenOptions = 
   if (isCompressed(format)) throw new TokenizerError(`the file is ${sniffNotText(bytes)!.reason}`, fileName);
   switch (detectTokenizerFormat(bytes)) {
     case "tokenizer.json": {
-      const json = parseTokenizerJsonBytes(bytes, fileName);
+      // tiktoken's packaged ranks are JSON with no model: not worth a scan for one.
+      const json = looksPackagedTiktoken(bytes) ? parseJsonBytes(bytes, fileName) : parseTokenizerJsonBytes(bytes, fileName);
       return { json: isPackagedTiktokenJson(json) ? packagedTiktokenToTokenizerJson(json, options) : json, sentencePiece: null };
     }
     case "sentencepiece": {

@@ -28,8 +28,11 @@ export function parseTokenizerJson(text: string, fileName: string): JsonObject {
 
 /** The same from the file's bytes (which must be UTF-8, as JSON text must). */
 export function parseTokenizerJsonBytes(bytes: Uint8Array, fileName: string): JsonObject {
-  const json = readBpeTablesInPlace(bytes);
-  if (json) return json;
+  return readBpeTablesInPlace(bytes) ?? parseJsonBytes(bytes, fileName);
+}
+
+/** JSON bytes parsed whole by JSON.parse (for a file with no BPE model to read in place). */
+export function parseJsonBytes(bytes: Uint8Array, fileName: string): JsonObject {
   let text: string;
   try {
     text = strictUtf8.decode(bytes);
