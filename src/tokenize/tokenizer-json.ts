@@ -22,8 +22,13 @@ const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
 /** tokenizer.json text as an object; a BPE model's vocab and merges are read lazily (see above). */
 export function parseTokenizerJson(text: string, fileName: string): JsonObject {
   // A lone surrogate has no UTF-8 form: such a text is JSON.parse's alone.
-  const wellFormed = (text as { isWellFormed?: () => boolean }).isWellFormed?.() ?? !/[\ud800-\udfff]/.test(text);
-  return (wellFormed && readBpeTablesInPlace(new TextEncoder().encode(text))) || parseJsonObject(text, fileName);
+  return (wellFormed(text) && readBpeTablesInPlace(new TextEncoder().encode(text))) || parseJsonObject(text, fileName);
+}
+
+/** Whether a string has no lone surrogate (String.prototype.isWellFormed where the runtime has it; in a /u regex a
+ * surrogate pair is one code point, so the class matches lone ones only). */
+function wellFormed(s: string): boolean {
+  return (s as { isWellFormed?: () => boolean }).isWellFormed?.() ?? !/[\ud800-\udfff]/u.test(s);
 }
 
 /** The same from the file's bytes (which must be UTF-8, as JSON text must). */
@@ -272,7 +277,7 @@ class WasmVocabulary implements DeferredVocabulary {
   }
 
   id(token: string): number | undefined {
-    if (!(token as { isWellFormed?: () => boolean }).isWellFormed?.() && /[\ud800-\udfff]/.test(token)) return undefined;
+    if (!wellFormed(token)) return undefined;
     const at = this.wasm.scratch(3 * token.length);
     if (at < 0) return undefined;
     const { written } = new TextEncoder().encodeInto(token, new Uint8Array(this.wasm.memory.buffer, at, 3 * token.length));
