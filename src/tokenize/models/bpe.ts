@@ -223,10 +223,10 @@ function readMerges(json: Json | undefined, vocab: Vocabulary, prefix: string | 
 }
 
 /**
- * A BPE model's vocabulary and merge ids as a converter built them (tiktoken ranks: formats/tiktoken.ts), attached to
- * the tokenizer.json model object they describe under this symbol: fromJSON takes them instead of reading 200k vocab
- * entries and 450k merges back from the JSON. The converter drops it once anyone reads `vocab` or `merges` (they may
- * then be edited), so the JSON stays the source of truth.
+ * A BPE model's vocabulary and merge ids as a reader built them (tiktoken ranks: formats/tiktoken.ts; a tokenizer.json
+ * read in place: tokenize/tokenizer-json.ts), attached to the tokenizer.json model object they describe under this
+ * symbol: fromJSON takes them instead of reading 200k vocab entries and 450k merges back from the JSON. The reader
+ * drops it once anyone reads `vocab` or `merges` (they may then be edited), so the JSON stays the source of truth.
  */
 export const PREBUILT_BPE = Symbol("retoken.prebuiltBpe");
 
