@@ -22,6 +22,8 @@ const packaged = (name: string) => `${root}node_modules/tiktoken/encoders/${name
 
 /** Each snippet: `load` (an expression awaited, giving an encoder function) runs between two clock reads. */
 const retoken = (file: string) => `const { Tokenizer } = await import(${JSON.stringify(dist)}); const t = await Tokenizer.fromFile(${JSON.stringify(file)}); return (s) => t.encodeIds(s, { addSpecialTokens: false });`;
+// The same with the full encoding (tokens and offsets read), which is what HF's encode computes.
+const retokenFull = (file: string) => `const { Tokenizer } = await import(${JSON.stringify(dist)}); const t = await Tokenizer.fromFile(${JSON.stringify(file)}); return (s) => { const e = t.encode(s, { addSpecialTokens: false }); e.tokens; e.offsets; return e.ids; };`;
 const hfNative = (file: string) => `const { Tokenizer } = await import("tokenizers"); const t = Tokenizer.fromFile(${JSON.stringify(file)}); return async (s) => (await t.encode(s, null, { addSpecialTokens: false })).getIds();`;
 const hfJs = (file: string) => `const { Tokenizer } = await import("@huggingface/tokenizers"); const fs = await import("node:fs"); const t = new Tokenizer(JSON.parse(fs.readFileSync(${JSON.stringify(file)}, "utf8")), {}); return (s) => t.encode(s, { add_special_tokens: false }).ids;`;
 const tiktoken = (name: string) => `const { get_encoding } = await import("tiktoken"); const e = get_encoding(${JSON.stringify(name)}); return (s) => e.encode(s);`;
@@ -29,11 +31,11 @@ const jsTiktoken = (name: string) => `const { getEncoding } = await import("js-t
 const gptTokenizer = (name: string) => `const m = await import(${JSON.stringify(`gpt-tokenizer/encoding/${name}`)}); return (s) => m.encode(s);`;
 
 const rows: [string, [string, string][]][] = [
-  ["GPT-2 (tokenizer.json)", [["retoken", retoken(gpt2)], ["HF tokenizers (native)", hfNative(gpt2)], ["@huggingface/tokenizers", hfJs(gpt2)], ["tiktoken (WASM, r50k)", tiktoken("r50k_base")], ["js-tiktoken (r50k)", jsTiktoken("r50k_base")], ["gpt-tokenizer (r50k)", gptTokenizer("r50k_base")]]],
-  ["cl100k_base", [["retoken (tiktoken's packaged ranks)", retoken(packaged("cl100k_base"))], ["tiktoken (WASM)", tiktoken("cl100k_base")], ["js-tiktoken", jsTiktoken("cl100k_base")], ["gpt-tokenizer", gptTokenizer("cl100k_base")]]],
-  ["o200k_base", [["retoken (tiktoken's packaged ranks)", retoken(packaged("o200k_base"))], ["tiktoken (WASM)", tiktoken("o200k_base")], ["js-tiktoken", jsTiktoken("o200k_base")], ["gpt-tokenizer", gptTokenizer("o200k_base")]]],
+  ["GPT-2 (tokenizer.json)", [["retoken", retoken(gpt2)], ["retoken, encode() with tokens and offsets", retokenFull(gpt2)], ["HF tokenizers (native)", hfNative(gpt2)], ["@huggingface/tokenizers", hfJs(gpt2)], ["tiktoken (WASM, r50k)", tiktoken("r50k_base")], ["js-tiktoken (r50k)", jsTiktoken("r50k_base")], ["gpt-tokenizer (r50k)", gptTokenizer("r50k_base")]]],
+  ["cl100k_base", [["retoken (tiktoken's packaged ranks)", retoken(packaged("cl100k_base"))], ["retoken, encode() with tokens and offsets", retokenFull(packaged("cl100k_base"))], ["tiktoken (WASM)", tiktoken("cl100k_base")], ["js-tiktoken", jsTiktoken("cl100k_base")], ["gpt-tokenizer", gptTokenizer("cl100k_base")]]],
+  ["o200k_base", [["retoken (tiktoken's packaged ranks)", retoken(packaged("o200k_base"))], ["retoken, encode() with tokens and offsets", retokenFull(packaged("o200k_base"))], ["tiktoken (WASM)", tiktoken("o200k_base")], ["js-tiktoken", jsTiktoken("o200k_base")], ["gpt-tokenizer", gptTokenizer("o200k_base")]]],
   ["Llama 3 (tokenizer.model rank file)", [["retoken", retoken(llama3)]]],
-  ["Llama 2 (tokenizer.json)", [["retoken", retoken(llama2)], ["HF tokenizers (native)", hfNative(llama2)], ["@huggingface/tokenizers", hfJs(llama2)]]],
+  ["Llama 2 (tokenizer.json)", [["retoken", retoken(llama2)], ["retoken, encode() with tokens and offsets", retokenFull(llama2)], ["HF tokenizers (native)", hfNative(llama2)], ["@huggingface/tokenizers", hfJs(llama2)]]],
 ];
 
 function once(load: string): { total: number; load: number; encode: number } | string {
