@@ -171,10 +171,12 @@ test("a rank file's vocabulary is spelled only when asked for; single lookups an
     assert.equal(lazy.decode(ids), otherTokenizer.decode(ids), `${name}: decode`);
     assert.equal(lazy.decode(ids, { skipSpecialTokens: true }), otherTokenizer.decode(ids, { skipSpecialTokens: true }), `${name}: decode, specials skipped`);
     assert.equal(vocab.spelled, false, `${name}: lookups and decode spelled the vocabulary`);
-    // encode() reads token strings: the id → token list is spelled (not the token → id Map), and they are the same.
+    // encode() spells the ids it meets, not the whole id → token list nor the token → id Map; they are the same.
     const e = lazy.encode("Hello wörld 日本", { addSpecialTokens: false });
     assert.deepEqual(e.tokens, e.ids.map((id) => other.tokens[id]));
+    assert.equal(vocab.deferredTokens, true, `${name}: encode() spelled the whole vocabulary`);
     assert.deepEqual(vocab.tokens, other.tokens);
+    assert.equal(vocab.deferredTokens, false);
     assert.equal(vocab.spelled, false);
     assert.deepEqual([...vocab.ids], [...other.ids]);
     assert.equal(vocab.spelled, true);

@@ -143,9 +143,9 @@ test("tokenizer.json: real files read in place equal the plain reading (vocabula
     assert.ok(readInPlace(text), `${path}: read in place`);
     const t = Tokenizer.fromJSON(text);
     for (const s of texts) t.encodeIds(s);
-    const vocab = (t.model as unknown as { vocab: { spelled: boolean } }).vocab;
+    const vocab = (t.model as unknown as { vocab: { spelled: boolean; deferredTokens: boolean } }).vocab;
     assert.equal(vocab.spelled, false, `${path}: encodeIds spelled the vocabulary`);
-    // encode() needs each id's string, not the token → id Map.
+    // encode() needs the strings of the ids it meets, not the token → id Map.
     t.encode(texts[0]!);
     assert.equal(vocab.spelled, false, `${path}: encode() built the token → id Map`);
     assertSameAsPlain(text, texts, path);

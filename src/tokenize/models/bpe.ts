@@ -828,8 +828,13 @@ export class BpeModel extends VocabularyModel implements Model {
   idSpelling(): Spelling | null {
     // A prefix or suffix makes a token's string differ from the text it covers.
     if (this.continuingSubwordPrefix || this.endOfWordSuffix) return null;
-    return (this.spelling ??= {
-      tokens: this.vocab.tokens,
+    if (this.spelling) return this.spelling;
+    // A vocabulary not yet spelled whole is spelled here only as encode() meets its ids.
+    const whole = !this.vocab.deferredTokens;
+    const tokens = whole ? this.vocab.tokens : new Array<string | undefined>(this.vocab.idLimit);
+    return (this.spelling = {
+      tokens,
+      spell: whole ? (id) => tokens[id] : (id) => (tokens[id] = this.vocab.token(id)),
       byteOf: this.byteIds && byteValues(this.byteIds, this.vocab.idLimit),
       byteSpans: "char",
       unkId: this.unkToken === null ? -1 : (this.vocab.id(this.unkToken) ?? -1),

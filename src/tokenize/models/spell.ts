@@ -11,8 +11,11 @@ import type { Token } from "../types.js";
 export type ByteSpans = "char" | "run";
 
 export interface Spelling {
-  /** Each id's string. */
-  tokens: ArrayLike<string | undefined>;
+  /** Each id's string, as far as known: a deferred vocabulary's (100k–200k tokens, spelled only if someone asks for
+   * all) fills in as encode() meets ids, through `spell`. */
+  tokens: (string | undefined)[];
+  /** Spells id into `tokens` and returns it (undefined where no token has the id). */
+  spell(id: number): string | undefined;
   /** The byte of each byte-fallback id, −1 for the others; null when the model has no byte fallback. */
   byteOf: Int16Array | null;
   byteSpans: ByteSpans;
@@ -45,7 +48,7 @@ export function spellInto(piece: string, ids: ArrayLike<number>, from: number, t
       q = end;
       continue;
     }
-    const t = s.tokens[id];
+    const t = s.tokens[id] ?? s.spell(id);
     if (t === undefined || t.length === 0 || !piece.startsWith(t, pos)) return false;
     const k = q + shift;
     values[k] = t;
@@ -84,7 +87,7 @@ function spellBytes(piece: string, pos: number, ids: ArrayLike<number>, from: nu
       const id = ids[q + k]!;
       if (s.byteOf![id] !== charBytes[k]) return -1;
       const j = q + k + shift;
-      values[j] = s.tokens[id] ?? "";
+      values[j] = s.tokens[id] ?? s.spell(id) ?? "";
       spans[2 * j] = at;
       spans[2 * j + 1] = at + units;
     }

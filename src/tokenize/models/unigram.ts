@@ -311,8 +311,11 @@ export class UnigramModel implements Model {
   private lastLongEntry: Int32Array | Token[] | undefined;
 
   idSpelling(): Spelling {
-    return (this.spelling ??= {
-      tokens: this.pieces.map((p) => p[0]),
+    if (this.spelling) return this.spelling;
+    const tokens = this.pieces.map((p) => p[0]);
+    return (this.spelling = {
+      tokens,
+      spell: (id) => tokens[id],
       byteOf: this.byteIds && byteValues(this.byteIds, this.pieces.length),
       byteSpans: "run",
       unkId: this.unkId ?? -1,

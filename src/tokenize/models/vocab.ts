@@ -96,6 +96,11 @@ export class Vocabulary {
     return this.idMap ? this.idMap.size : this.deferred!.size;
   }
 
+  /** Whether the id → token list is still to be spelled (a deferred vocabulary's, until someone reads `tokens`). */
+  get deferredTokens(): boolean {
+    return this.tokenList === null;
+  }
+
   /** Whether the token → id and id → token tables exist yet (a deferred vocabulary builds them on first use). */
   get spelled(): boolean {
     return this.idMap !== null;
