@@ -20,8 +20,8 @@ export interface DeferredVocabulary {
   token(id: number): string | undefined;
   /** Whether some token has this id. */
   has(id: number): boolean;
-  /** tokens[id] alone, where that costs less than `build` (encode() needs each id's string, not the token → id Map). */
-  tokenList?(): (string | undefined)[];
+  /** tokens[id] alone, without the token → id Map `build` adds (what `tokens` and `entries` need). */
+  tokenList(): (string | undefined)[];
   build(): { ids: Map<string, number>; tokens: (string | undefined)[] };
 }
 
@@ -60,11 +60,7 @@ export class Vocabulary {
 
   /** tokens[id] is the token of that id (undefined where no token has it). */
   get tokens(): (string | undefined)[] {
-    if (!this.tokenList) {
-      if (this.deferred!.tokenList) this.tokenList = this.deferred!.tokenList();
-      else this.build();
-    }
-    return this.tokenList!;
+    return (this.tokenList ??= this.deferred!.tokenList());
   }
 
   /** The id of one token. */
@@ -77,10 +73,10 @@ export class Vocabulary {
     return this.tokenList ? this.tokenList[id] : this.deferred!.token(id);
   }
 
-  /** Every (token, id) once, in no set order (a deferred vocabulary that can spell its id → token list alone lists
-   * them from it, without the token → id Map). */
+  /** Every (token, id) once, in no set order (a deferred vocabulary lists them from its id → token list, without
+   * building the token → id Map). */
   entries(): Iterable<[string, number]> {
-    if (this.idMap || !this.deferred!.tokenList) return this.ids.entries();
+    if (this.idMap) return this.idMap.entries();
     const tokens = this.tokens;
     const out: [string, number][] = [];
     for (let id = 0; id < tokens.length; id++) if (tokens[id] !== undefined) out.push([tokens[id]!, id]);
