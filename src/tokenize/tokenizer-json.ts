@@ -14,6 +14,7 @@ import { parseJsonObject } from "./json-fields.js";
 import { PREBUILT_BPE, type PrebuiltBpe } from "./models/bpe.js";
 import { Vocabulary, type DeferredVocabulary } from "./models/vocab.js";
 import { base64Decode } from "../util/base64.js";
+import { isWellFormed } from "../util/utf8.js";
 import { jsonTablesWasm } from "./json-tables-wasm.js";
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
@@ -22,13 +23,7 @@ const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
 /** tokenizer.json text as an object; a BPE model's vocab and merges are read lazily (see above). */
 export function parseTokenizerJson(text: string, fileName: string): JsonObject {
   // A lone surrogate has no UTF-8 form: such a text is JSON.parse's alone.
-  return (wellFormed(text) && readBpeTablesInPlace(new TextEncoder().encode(text))) || parseJsonObject(text, fileName);
-}
-
-/** Whether a string has no lone surrogate (String.prototype.isWellFormed where the runtime has it; in a /u regex a
- * surrogate pair is one code point, so the class matches lone ones only). */
-function wellFormed(s: string): boolean {
-  return (s as { isWellFormed?: () => boolean }).isWellFormed?.() ?? !/[\ud800-\udfff]/u.test(s);
+  return (isWellFormed(text) && readBpeTablesInPlace(new TextEncoder().encode(text))) || parseJsonObject(text, fileName);
 }
 
 /** The same from the file's bytes (which must be UTF-8, as JSON text must). */
@@ -277,7 +272,7 @@ class WasmVocabulary implements DeferredVocabulary {
   }
 
   id(token: string): number | undefined {
-    if (!wellFormed(token)) return undefined;
+    if (!isWellFormed(token)) return undefined;
     const at = this.wasm.scratch(3 * token.length);
     if (at < 0) return undefined;
     const { written } = new TextEncoder().encodeInto(token, new Uint8Array(this.wasm.memory.buffer, at, 3 * token.length));

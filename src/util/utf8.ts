@@ -15,3 +15,9 @@ export function utf8Length(text: string): number {
   }
   return n;
 }
+
+/** Whether a string has no lone surrogate (String.prototype.isWellFormed where the runtime has it; in a /u regex a
+ * surrogate pair is one code point, so the class matches lone ones only). */
+export function isWellFormed(s: string): boolean {
+  return (s as { isWellFormed?: () => boolean }).isWellFormed?.() ?? !/[\ud800-\udfff]/u.test(s);
+}

@@ -1,7 +1,7 @@
 // replaceAllLiteral: every occurrence, the replacement taken literally (a `$` pattern in it is text, not a pattern).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { LiteralReplacer, replaceAllLiteral } from "../../src/util/replace-literal.js";
+import { LiteralReplacer, replaceAllLiteral, replaceUnit } from "../../src/util/replace-literal.js";
 import tk from "tokenizers";
 import { Tokenizer } from "../../src/index.js";
 
@@ -9,6 +9,19 @@ test("replaceAllLiteral replaces every occurrence and reads $ patterns as text",
   assert.equal(replaceAllLiteral("a b  c", " ", "\u2581"), "a\u2581b\u2581\u2581c");
   assert.equal(replaceAllLiteral("a b", " ", "$&$1$$"), "a$&$1$$b");
   assert.equal(replaceAllLiteral("", " ", "x"), "");
+});
+
+test("replaceUnit gives replaceAll's answer: no match, surrogate pairs, lone surrogates, texts past its buffer", () => {
+  const texts = [
+    "", "abc", " ", "a b  c ", "\u{1F600} x \u{1F600}", "a \ud800 b", "\udc00 ", " \ud83d", "\u00e9t\u00e9 \u4e2d\u6587 ", "x ".repeat(5000), ("\u{1F600} " + "\ud800").repeat(700),
+  ];
+  for (const text of texts) {
+    assert.equal(replaceUnit(text, " ", "\u2581"), text.replaceAll(" ", "\u2581"), JSON.stringify(text.slice(0, 20)));
+    assert.equal(replaceUnit(text, "\u2581", " "), text.replaceAll("\u2581", " "));
+  }
+  // The unchanged text itself comes back when nothing matches.
+  const plain = "no spaces here".replaceAll(" ", "");
+  assert.equal(replaceUnit(plain, " ", "\u2581"), plain);
 });
 
 test("a Replace normalizer whose content holds $& writes it literally, with offsets, as HF does", async () => {
