@@ -1,6 +1,6 @@
 // Assembles each .wat below into its -wasm.ts beside it (the module's bytes as base64, so the browser and Node load it
 // the same way, with no file access). Run after editing a .wat: node scripts/build-wasm.mjs
-// test/tensor/vector-kernels.test.ts and test/tokenize/tokenizer-json.test.ts fail when the committed bytes and the
+// test/tensor/vector-kernels.test.ts, test/tokenize/tokenizer-json.test.ts and test/formats/rank-tables.test.ts fail when the committed bytes and the
 // .wat disagree.
 import { readFileSync, writeFileSync, renameSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -22,6 +22,7 @@ export async function assemble(watPath) {
 export const WASM_MODULES = [
   { wat: "src/tensor/vector-kernels.wat", ts: "src/tensor/vector-kernels-wasm.ts", name: "vectorKernelsWasm" },
   { wat: "src/tokenize/json-tables.wat", ts: "src/tokenize/json-tables-wasm.ts", name: "jsonTablesWasm" },
+  { wat: "src/formats/rank-tables.wat", ts: "src/formats/rank-tables-wasm.ts", name: "rankTablesWasm" },
 ];
 
 /** The TypeScript module that carries `bytes` (the default: the vector kernels'). */

@@ -13,6 +13,7 @@ import { lazyBpeModelJson } from "../tokenize/tokenizer-json.js";
 import { Vocabulary } from "../tokenize/models/vocab.js";
 import { ByteStringTable, HASH_MULTIPLIER, hashPowers, substringHash } from "../util/byte-string-table.js";
 import { base64DecodeInto, base64Encode } from "../util/base64.js";
+import { readRankTables } from "./rank-tables.js";
 // r50k_base and p50k_base use GPT-2's pattern; cl100k_base and Llama 3 share one (Meta's tokenizer.py copies OpenAI's).
 import { modelTypeOf } from "../tokenize/models/index.js";
 import { GPT2_PATTERN_SOURCE, LLAMA3_PATTERN_SOURCE, O200K_PATTERN_SOURCE } from "../tokenize/pretokenizers/patterns.js";
@@ -133,12 +134,21 @@ const MAX_RANK = 50_000_000;
  * 200k small arrays (even views) cost it ~60 ms to make and a major GC after.
  */
 export class PackedRanks {
-  private startAt = new Int32Array(1024);
-  private endAt = new Int32Array(1024).fill(-1);
+  private startAt: Int32Array = new Int32Array(1024);
+  private endAt: Int32Array = new Int32Array(1024).fill(-1);
   /** Highest rank + 1. */
   length = 0;
 
   constructor(readonly bytes: Uint8Array) {}
+
+  /** Ranks whose arrays were filled elsewhere (see rank-tables.ts). */
+  static fromTables(bytes: Uint8Array, startAt: Int32Array, endAt: Int32Array, length: number): PackedRanks {
+    const packed = new PackedRanks(bytes);
+    packed.startAt = startAt;
+    packed.endAt = endAt;
+    packed.length = length;
+    return packed;
+  }
 
   static fromArray(ranks: TiktokenRanks): PackedRanks {
     let total = 0;
@@ -192,7 +202,7 @@ export function parseTiktokenRanks(text: string, fileName = "tiktoken ranks"): (
 }
 
 /** Ranks held two ways: by rank, and by bytes (the table that found duplicates, handed on to RankMerges). */
-interface IndexedRanks {
+export interface IndexedRanks {
   ranks: PackedRanks;
   table: ByteStringTable | null;
 }
@@ -227,7 +237,24 @@ class RankCollector {
   }
 }
 
-function parseRanks(text: string, fileName: string): { ranks: PackedRanks; table: ByteStringTable } {
+/** The tables rank-tables.wat read, or null where it did not read the text whole. */
+function ranksReadInWasm(text: string, groups: boolean): (IndexedRanks & { table: ByteStringTable }) | null {
+  const t = readRankTables(text, groups);
+  if (!t) return null;
+  return { ranks: PackedRanks.fromTables(t.bytes, t.startAt, t.endAt, t.rankLimit), table: ByteStringTable.fromParts({ ...t, data: t.bytes }) };
+}
+
+function parseRanks(text: string, fileName: string): IndexedRanks & { table: ByteStringTable } {
+  return ranksReadInWasm(text, false) ?? parseRankLines(text, fileName);
+}
+
+/** The JavaScript parsers alone: lines "<base64> <rank>", or with `groups` the packaged form's bpe_ranks. They read
+ * whatever rank-tables.wat gives up on, name the line of an error, and are its reference in tests. */
+export function parseRanksInJs(text: string, fileName: string, groups: boolean): IndexedRanks & { table: ByteStringTable } {
+  return groups ? parseRankGroups(text, fileName) : parseRankLines(text, fileName);
+}
+
+function parseRankLines(text: string, fileName: string): IndexedRanks & { table: ByteStringTable } {
   const collector = new RankCollector(text.length);
   let lineNo = 0;
   let pos = 0;
@@ -465,6 +492,12 @@ export function isPackagedTiktokenJson(json: unknown): json is { pat_str: string
 export function packagedTiktokenToTokenizerJson(json: { pat_str: string; special_tokens?: Record<string, number>; bpe_ranks: string }, options: TiktokenOptions = {}): JsonObject {
   const fileName = options.fileName ?? "tiktoken JSON";
   const text = json.bpe_ranks;
+  const indexed = ranksReadInWasm(text, true) ?? parseRankGroups(text, fileName);
+  return indexedRanksToTokenizerJson(indexed, { pattern: options.pattern ?? json.pat_str, specialTokens: options.specialTokens ?? json.special_tokens, fileName });
+}
+
+/** The packaged form's bpe_ranks: lines "! <first rank> <base64> <base64> …". */
+function parseRankGroups(text: string, fileName: string): IndexedRanks & { table: ByteStringTable } {
   const collector = new RankCollector(text.length);
   let lineNo = 0;
   for (let pos = 0; pos < text.length; ) {
@@ -494,7 +527,7 @@ export function packagedTiktokenToTokenizerJson(json: { pat_str: string; special
       at = stop + 1;
     }
   }
-  return indexedRanksToTokenizerJson({ ranks: collector.ranks, table: collector.table }, { pattern: options.pattern ?? json.pat_str, specialTokens: options.specialTokens ?? json.special_tokens, fileName });
+  return { ranks: collector.ranks, table: collector.table };
 }
 
 /** Converts parsed ranks (see parseTiktokenRanks). */

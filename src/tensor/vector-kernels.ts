@@ -5,6 +5,7 @@
 // copy costs ~0.07 ns a float, an exp in JS ~6.6 ns.
 import { fastExp } from "../util/fast-exp.js";
 import { vectorKernelsWasm } from "./vector-kernels-wasm.js";
+import { wasmInstance } from "../util/wasm-instance.js";
 
 export interface VectorKernels {
   readonly name: string;
@@ -336,20 +337,10 @@ class WasmVectorKernels implements VectorKernels {
   }
 }
 
-let compiled: WebAssembly.Module | null | undefined;
-
 /** A fresh wasm-SIMD instance, or null where this runtime has no WebAssembly SIMD (then use jsVectorKernels). */
 export function wasmVectorKernels(): VectorKernels | null {
-  if (compiled === undefined) {
-    try {
-      const bytes = Uint8Array.from(atob(vectorKernelsWasm), (c) => c.charCodeAt(0));
-      compiled = new WebAssembly.Module(bytes);
-    } catch {
-      compiled = null;
-    }
-  }
-  if (!compiled) return null;
-  return new WasmVectorKernels(new WebAssembly.Instance(compiled).exports as unknown as KernelExports);
+  const exports = wasmInstance<KernelExports>(vectorKernelsWasm);
+  return exports && new WasmVectorKernels(exports);
 }
 
 let best: VectorKernels | undefined;

@@ -13,9 +13,9 @@ import { TokenizerError } from "./types.js";
 import { parseJsonObject } from "./json-fields.js";
 import { PREBUILT_BPE, type PrebuiltBpe } from "./models/bpe.js";
 import { Vocabulary, type DeferredVocabulary } from "./models/vocab.js";
-import { base64Decode } from "../util/base64.js";
 import { isWellFormed } from "../util/utf8.js";
 import { jsonTablesWasm } from "./json-tables-wasm.js";
+import { wasmInstance } from "../util/wasm-instance.js";
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
@@ -126,8 +126,6 @@ interface TableExports {
   shape: WebAssembly.Global;
 }
 
-let compiled: WebAssembly.Module | null | undefined;
-
 /** One file's scan: its bytes copied into a fresh instance's memory, which the deferred vocabulary keeps. */
 class TableScan {
   private constructor(
@@ -137,21 +135,8 @@ class TableScan {
 
   /** Null where this runtime cannot run the module (the plain readers then do it all). */
   static of(bytes: Uint8Array): TableScan | null {
-    if (compiled === undefined) {
-      try {
-        compiled = new WebAssembly.Module(base64Decode(jsonTablesWasm)! as Uint8Array<ArrayBuffer>);
-      } catch {
-        compiled = null;
-      }
-    }
-    if (!compiled) return null;
-    const wasm = new WebAssembly.Instance(compiled).exports as unknown as TableExports;
-    const pages = Math.ceil((bytes.length + 16) / 65536) - wasm.memory.buffer.byteLength / 65536;
-    try {
-      if (pages > 0) wasm.memory.grow(pages);
-    } catch {
-      return null;
-    }
+    const wasm = wasmInstance<TableExports>(jsonTablesWasm, bytes.length + 16);
+    if (!wasm) return null;
     new Uint8Array(wasm.memory.buffer).set(bytes);
     if (!wasm.reset(bytes.length)) return null;
     return new TableScan(wasm, bytes.length);

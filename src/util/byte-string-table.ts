@@ -29,7 +29,6 @@ export class ByteStringTable {
   /** Per slot: the entry's hash, then its index + 1 (0: empty) — side by side, so a probe that fails (most lookups of
    * a token's splits do) reads one cache line. */
   private slots: Int32Array;
-  private hashes: Int32Array;
   /** Entry e's bytes are data[at[e], at[e + 1]). */
   private at: Int32Array;
   private ids: Int32Array;
@@ -40,10 +39,22 @@ export class ByteStringTable {
     let size = 16;
     while (size < expectedEntries * 2) size *= 2;
     this.slots = new Int32Array(2 * size);
-    this.hashes = new Int32Array(Math.max(1, expectedEntries));
     this.ids = new Int32Array(Math.max(1, expectedEntries));
     this.at = new Int32Array(Math.max(1, expectedEntries) + 1);
     this.data = new Uint8Array(Math.max(16, expectedBytes));
+  }
+
+  /** A table whose arrays were filled elsewhere (rank-tables.wat fills them for a rank file): entry e is
+   * data[at[e], at[e + 1]) with id ids[e]; slots hold (hash, e + 1) pairs, a power of two of them,
+   * at most half in use. */
+  static fromParts(parts: { slots: Int32Array; at: Int32Array; ids: Int32Array; data: Uint8Array; count: number }): ByteStringTable {
+    const table = new ByteStringTable(1, 1);
+    table.slots = parts.slots;
+    table.at = parts.at;
+    table.ids = parts.ids;
+    table.data = parts.data;
+    table.count = parts.count;
+    return table;
   }
 
   get size(): number {
@@ -69,7 +80,6 @@ export class ByteStringTable {
         b.set(a);
         return b;
       };
-      this.hashes = grow(this.hashes, this.ids.length * 2);
       this.at = grow(this.at, this.ids.length * 2 + 1);
       this.ids = grow(this.ids, this.ids.length * 2);
     }
@@ -81,11 +91,10 @@ export class ByteStringTable {
     }
     for (let i = 0; i < n; i++) this.data[w + i] = bytes[start + i]!; // (a subarray per call costs more)
     this.at[e + 1] = w + n;
-    this.hashes[e] = hash;
     this.ids[e] = id;
     this.count++;
     if (this.count * 4 > this.slots.length) this.rehash(this.slots.length);
-    else this.place(e);
+    this.place(hash, e);
     return -1;
   }
 
@@ -105,17 +114,19 @@ export class ByteStringTable {
     }
   }
 
-  private place(e: number): void {
+  private place(hash: number, e: number): void {
     const mask = this.slots.length / 2 - 1;
-    let slot = this.hashes[e]! & mask;
+    let slot = hash & mask;
     while (this.slots[2 * slot + 1] !== 0) slot = (slot + 1) & mask;
-    this.slots[2 * slot] = this.hashes[e]!;
+    this.slots[2 * slot] = hash;
     this.slots[2 * slot + 1] = e + 1;
   }
 
-  /** Twice the slots (size: the current array length, i.e. the new slot count). */
+  /** Twice the slots (size: the current array length, i.e. the new slot count), each entry moved with the hash its
+   * slot held: the table keeps no array of hashes. */
   private rehash(size: number): void {
+    const old = this.slots;
     this.slots = new Int32Array(2 * size);
-    for (let e = 0; e < this.count; e++) this.place(e);
+    for (let s = 0; s < old.length; s += 2) if (old[s + 1] !== 0) this.place(old[s]!, old[s + 1]! - 1);
   }
 }

@@ -1,0 +1,75 @@
+// A tiktoken rank file's tables read by a small wasm module (rank-tables.wat): every token's base64 decoded into one
+// buffer, filed by rank (PackedRanks' arrays) and by its bytes (ByteStringTable's). The module vouches only for text
+// it can read whole; anything else — and a runtime without WebAssembly — gives null, and the JavaScript parser in
+// tiktoken.ts reads the text (and names the line of any error).
+
+import { wasmInstance } from "../util/wasm-instance.js";
+import { rankTablesWasm } from "./rank-tables-wasm.js";
+
+/** The tables, as views of the module's memory (one instance per text: nothing else writes there). */
+export interface RankTables {
+  /** Every token's bytes, in file order (the offsets below index this). */
+  bytes: Uint8Array;
+  /** Rank r is bytes[startAt[r], endAt[r]); endAt −1 where no token has rank r. (Where token e has rank e, both are
+   * views of `at`.) */
+  startAt: Int32Array;
+  endAt: Int32Array;
+  /** The highest rank + 1. */
+  rankLimit: number;
+  /** The longest token, in bytes. */
+  longest: number;
+  /** ByteStringTable's parts: entry e is token e of the file (bytes[at[e], at[e + 1]), rank ids[e]); slots hold
+   * (hash, entry + 1) pairs. */
+  slots: Int32Array;
+  at: Int32Array;
+  ids: Int32Array;
+  count: number;
+}
+
+interface RankTablesExports {
+  memory: WebAssembly.Memory;
+  read(len: number, groups: number): number;
+  cap: WebAssembly.Global;
+  count: WebAssembly.Global;
+  ids: WebAssembly.Global;
+  at: WebAssembly.Global;
+  startAt: WebAssembly.Global;
+  endAt: WebAssembly.Global;
+  rankLimit: WebAssembly.Global;
+  slots: WebAssembly.Global;
+  slotCount: WebAssembly.Global;
+  longest: WebAssembly.Global;
+}
+
+/** Where the module wants the text (its byte-class table is below). */
+const TEXT_AT = 256;
+
+/**
+ * The tables of `text`: lines "<base64> <rank>" (a rank file), or with `groups` lines "<mark> <first rank> <base64>
+ * <base64> …" (the bpe_ranks of the tiktoken npm packages). Null where the module does not read the text whole.
+ */
+export function readRankTables(text: string, groups: boolean): RankTables | null {
+  const wasm = wasmInstance<RankTablesExports>(rankTablesWasm, TEXT_AT + text.length + 8);
+  if (!wasm) return null;
+  // ASCII only: a wider character does not fit its one byte, and the text goes to the JavaScript parser.
+  const { read, written } = new TextEncoder().encodeInto(text, new Uint8Array(wasm.memory.buffer, TEXT_AT, text.length));
+  if (read !== text.length || written !== text.length) return null;
+  if (!wasm.read(text.length, groups ? 1 : 0)) return null;
+  const buffer = wasm.memory.buffer;
+  const i32 = (at: WebAssembly.Global, length: number) => new Int32Array(buffer, at.value as number, length);
+  const cap = wasm.cap.value as number;
+  const rankLimit = wasm.rankLimit.value as number;
+  return {
+    // Up to the text's end: what the decoding left free after the tokens is room for a table to add to.
+    bytes: new Uint8Array(buffer, 0, TEXT_AT + text.length),
+    startAt: i32(wasm.startAt, rankLimit),
+    endAt: i32(wasm.endAt, rankLimit),
+    rankLimit,
+    longest: wasm.longest.value as number,
+    slots: i32(wasm.slots, 2 * (wasm.slotCount.value as number)),
+    // The entry arrays' whole capacity: a table that adds a few tokens (a file's specials) need not grow them.
+    at: i32(wasm.at, cap + 1),
+    ids: i32(wasm.ids, cap),
+    count: wasm.count.value as number,
+  };
+}
