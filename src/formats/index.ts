@@ -7,7 +7,7 @@ import { TokenizerError } from "../tokenize/types.js";
 import { isSentencePieceModel, parseSentencePieceModel, sentencePieceModelToTokenizerJson, type SentencePieceModel } from "./sentencepiece.js";
 import { isCompressed, sniffFormat } from "../util/magic.js";
 import { sniffNotText } from "../util/sniff.js";
-import { isPackagedTiktokenJson, isTiktokenRanks, packagedTiktokenToTokenizerJson, tiktokenToTokenizerJson, type TiktokenOptions } from "./tiktoken.js";
+import { isPackagedTiktokenJson, isTiktokenRanks, packagedTiktokenBytesToTokenizerJson, packagedTiktokenToTokenizerJson, tiktokenToTokenizerJson, type TiktokenOptions } from "./tiktoken.js";
 
 export * from "./tiktoken.js";
 export * from "./sentencepiece.js";
@@ -50,8 +50,11 @@ export function readTokenizerFile(bytes: Uint8Array, options: TiktokenOptions = 
   if (isCompressed(format)) throw new TokenizerError(`the file is ${sniffNotText(bytes)!.reason}`, fileName);
   switch (detectTokenizerFormat(bytes)) {
     case "tokenizer.json": {
-      // tiktoken's packaged ranks are JSON with no model: not worth a scan for one.
-      const json = looksPackagedTiktoken(bytes) ? parseJsonBytes(bytes, fileName) : parseTokenizerJsonBytes(bytes, fileName);
+      // tiktoken's packaged ranks are JSON with no model: not worth a scan for one, but their bpe_ranks can be read in place.
+      const packaged = looksPackagedTiktoken(bytes);
+      const inPlace = packaged ? packagedTiktokenBytesToTokenizerJson(bytes, options) : null;
+      if (inPlace) return { json: inPlace, sentencePiece: null };
+      const json = packaged ? parseJsonBytes(bytes, fileName) : parseTokenizerJsonBytes(bytes, fileName);
       return { json: isPackagedTiktokenJson(json) ? packagedTiktokenToTokenizerJson(json, options) : json, sentencePiece: null };
     }
     case "sentencepiece": {
@@ -61,7 +64,7 @@ export function readTokenizerFile(bytes: Uint8Array, options: TiktokenOptions = 
       return { json: sentencePieceModelToTokenizerJson(model, { fileName }), sentencePiece: model };
     }
     case "tiktoken":
-      return { json: tiktokenToTokenizerJson(utf8.decode(bytes), options), sentencePiece: null };
+      return { json: tiktokenToTokenizerJson(bytes, options), sentencePiece: null };
     default:
       const notText = sniffNotText(bytes);
       if (notText) throw new TokenizerError(`unrecognised format: ${notText.reason}, and not a SentencePiece .model either`, fileName);

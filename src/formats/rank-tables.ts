@@ -28,7 +28,7 @@ export interface RankTables {
 
 interface RankTablesExports {
   memory: WebAssembly.Memory;
-  read(len: number, groups: number): number;
+  read(len: number, mode: number): number;
   cap: WebAssembly.Global;
   count: WebAssembly.Global;
   ids: WebAssembly.Global;
@@ -44,24 +44,31 @@ interface RankTablesExports {
 /** Where the module wants the text (its byte-class table is below). */
 const TEXT_AT = 256;
 
+/** How the text is laid out: "<base64> <rank>" lines (a rank file), "<mark> <first rank> <base64> <base64> …" lines
+ * (the bpe_ranks of the tiktoken npm packages), or those as a JSON string's bytes lie in the file, no escape in them
+ * (then a control character gives the text up: JSON.parse would refuse the file). */
+export type RankLayout = "lines" | "groups" | "json-groups";
+
 /**
- * The tables of `text`: lines "<base64> <rank>" (a rank file), or with `groups` lines "<mark> <first rank> <base64>
- * <base64> …" (the bpe_ranks of the tiktoken npm packages). Null where the module does not read the text whole.
+ * The tables of `source` (text, or its UTF-8 bytes); null where the module does not read it whole.
  */
-export function readRankTables(text: string, groups: boolean): RankTables | null {
-  const wasm = wasmInstance<RankTablesExports>(rankTablesWasm, TEXT_AT + text.length + 8);
+export function readRankTables(source: string | Uint8Array, layout: RankLayout): RankTables | null {
+  const length = source.length;
+  const wasm = wasmInstance<RankTablesExports>(rankTablesWasm, TEXT_AT + length + 8);
   if (!wasm) return null;
-  // ASCII only: a wider character does not fit its one byte, and the text goes to the JavaScript parser.
-  const { read, written } = new TextEncoder().encodeInto(text, new Uint8Array(wasm.memory.buffer, TEXT_AT, text.length));
-  if (read !== text.length || written !== text.length) return null;
-  if (!wasm.read(text.length, groups ? 1 : 0)) return null;
+  if (typeof source === "string") {
+    // ASCII only: a wider character does not fit its one byte, and the text goes to the JavaScript parser.
+    const { read, written } = new TextEncoder().encodeInto(source, new Uint8Array(wasm.memory.buffer, TEXT_AT, length));
+    if (read !== length || written !== length) return null;
+  } else new Uint8Array(wasm.memory.buffer, TEXT_AT, length).set(source);
+  if (!wasm.read(length, layout === "lines" ? 0 : layout === "groups" ? 1 : 2)) return null;
   const buffer = wasm.memory.buffer;
   const i32 = (at: WebAssembly.Global, length: number) => new Int32Array(buffer, at.value as number, length);
   const cap = wasm.cap.value as number;
   const rankLimit = wasm.rankLimit.value as number;
   return {
     // Up to the text's end: what the decoding left free after the tokens is room for a table to add to.
-    bytes: new Uint8Array(buffer, 0, TEXT_AT + text.length),
+    bytes: new Uint8Array(buffer, 0, TEXT_AT + length),
     startAt: i32(wasm.startAt, rankLimit),
     endAt: i32(wasm.endAt, rankLimit),
     rankLimit,

@@ -23,6 +23,7 @@
     "\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff"
     "\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff")
   (global $textEnd (mut i32) (i32.const 0))
+  (global $json (mut i32) (i32.const 0))
   (global $heap (mut i32) (i32.const 0))
   (global $cap (export "cap") (mut i32) (i32.const 0))
   (global $count (export "count") (mut i32) (i32.const 0))
@@ -145,16 +146,22 @@
       (br $line)))
     (i32.const 1))
 
-  ;; Lines "<mark> <first rank> <base64> <base64> …" (the tiktoken npm packages' bpe_ranks), ranks counting up.
+  ;; Lines "<mark> <first rank> <base64> <base64> …" (the tiktoken npm packages' bpe_ranks), ranks counting up. With
+  ;; $json the text is a JSON string's bytes as they lie in the file (no escape in it): a control character there
+  ;; (a newline included) would make the file invalid JSON, and a byte past ASCII would need a UTF-8 check, so either
+  ;; gives it up.
   (func $rankGroups (result i32)
     (local $rank i32)
     (block $end (loop $line
       (br_if $end (i32.ge_u (global.get $r) (global.get $textEnd)))
       (if (i32.eq (i32.load8_u (global.get $r)) (i32.const 10))
-        (then (global.set $r (i32.add (global.get $r) (i32.const 1))) (br $line)))
+        (then
+          (if (global.get $json) (then (return (i32.const 0))))
+          (global.set $r (i32.add (global.get $r) (i32.const 1))) (br $line)))
       (block $space (loop $mark
         (if (call $lineEnd) (then (return (i32.const 0))))
         (br_if $space (i32.eq (i32.load8_u (global.get $r)) (i32.const 32)))
+        (if (i32.and (global.get $json) (i32.ge_u (i32.sub (i32.load8_u (global.get $r)) (i32.const 32)) (i32.const 96))) (then (return (i32.const 0))))
         (global.set $r (i32.add (global.get $r) (i32.const 1)))
         (br $mark)))
       (global.set $r (i32.add (global.get $r) (i32.const 1)))
@@ -172,8 +179,9 @@
       (br $line)))
     (i32.const 1))
 
-  ;; The text is at [256, 256 + len): reads it as rank lines (`groups` 0) or rank groups (1). 1 when every token is filed.
-  (func (export "read") (param $len i32) (param $groups i32) (result i32)
+  ;; The text is at [256, 256 + len): reads it as rank lines (`mode` 0), rank groups (1) or rank groups in a JSON
+  ;; string's bytes (2). 1 when every token is filed.
+  (func (export "read") (param $len i32) (param $mode i32) (result i32)
     (local $e i32) (local $rank i32) (local $size i32) (local $mask i32) (local $slot i32) (local $h i32)
     (local $other i32) (local $a i32) (local $b i32) (local $n i32) (local $k i32) (local $same i32)
     (global.set $textEnd (i32.add (i32.const 256) (local.get $len)))
@@ -190,7 +198,8 @@
     (if (i32.lt_s (i32.or (global.get $ids) (global.get $at)) (i32.const 0)) (then (return (i32.const 0))))
     (i32.store (global.get $at) (i32.const 256))
     (global.set $rankLimit (i32.const -1))
-    (if (i32.eqz (if (result i32) (local.get $groups) (then (call $rankGroups)) (else (call $rankLines)))) (then (return (i32.const 0))))
+    (global.set $json (i32.eq (local.get $mode) (i32.const 2)))
+    (if (i32.eqz (if (result i32) (local.get $mode) (then (call $rankGroups)) (else (call $rankLines)))) (then (return (i32.const 0))))
     (if (i32.eqz (global.get $count)) (then (return (i32.const 0))))
     (global.set $dataEnd (global.get $w))
     (global.set $rankLimit (i32.add (global.get $rankLimit) (i32.const 1)))

@@ -13,11 +13,14 @@ import { lazyBpeModelJson } from "../tokenize/tokenizer-json.js";
 import { Vocabulary } from "../tokenize/models/vocab.js";
 import { ByteStringTable, HASH_MULTIPLIER, hashPowers, substringHash } from "../util/byte-string-table.js";
 import { base64DecodeInto, base64Encode } from "../util/base64.js";
-import { readRankTables } from "./rank-tables.js";
+import { readRankTables, type RankLayout } from "./rank-tables.js";
 // r50k_base and p50k_base use GPT-2's pattern; cl100k_base and Llama 3 share one (Meta's tokenizer.py copies OpenAI's).
 import { modelTypeOf } from "../tokenize/models/index.js";
 import { GPT2_PATTERN_SOURCE, LLAMA3_PATTERN_SOURCE, O200K_PATTERN_SOURCE } from "../tokenize/pretokenizers/patterns.js";
 import { setOwn } from "../tokenize/json-fields.js";
+
+const utf8 = new TextDecoder("utf-8");
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 export interface TiktokenOptions {
   /** Pre-tokenizer regex (tiktoken's `pat_str`); required for rank files that are not recognised. */
@@ -238,14 +241,14 @@ class RankCollector {
 }
 
 /** The tables rank-tables.wat read, or null where it did not read the text whole. */
-function ranksReadInWasm(text: string, groups: boolean): (IndexedRanks & { table: ByteStringTable }) | null {
-  const t = readRankTables(text, groups);
+function ranksReadInWasm(source: string | Uint8Array, layout: RankLayout): (IndexedRanks & { table: ByteStringTable }) | null {
+  const t = readRankTables(source, layout);
   if (!t) return null;
   return { ranks: PackedRanks.fromTables(t.bytes, t.startAt, t.endAt, t.rankLimit), table: ByteStringTable.fromParts({ ...t, data: t.bytes }) };
 }
 
-function parseRanks(text: string, fileName: string): IndexedRanks & { table: ByteStringTable } {
-  return ranksReadInWasm(text, false) ?? parseRankLines(text, fileName);
+function parseRanks(source: string | Uint8Array, fileName: string): IndexedRanks & { table: ByteStringTable } {
+  return ranksReadInWasm(source, "lines") ?? parseRankLines(typeof source === "string" ? source : utf8.decode(source), fileName);
 }
 
 /** The JavaScript parsers alone: lines "<base64> <rank>", or with `groups` the packaged form's bpe_ranks. They read
@@ -476,10 +479,11 @@ export class RankMerges implements MergeRule {
   }
 }
 
-/** Converts a tiktoken rank file to tokenizer.json content (byte-level BPE, like Hugging Face's converted files). */
-export function tiktokenToTokenizerJson(text: string, options: TiktokenOptions = {}): JsonObject {
+/** Converts a tiktoken rank file (its text, or its bytes) to tokenizer.json content (byte-level BPE, like Hugging
+ * Face's converted files). */
+export function tiktokenToTokenizerJson(source: string | Uint8Array, options: TiktokenOptions = {}): JsonObject {
   const fileName = options.fileName ?? "tiktoken ranks";
-  return indexedRanksToTokenizerJson(parseRanks(text, fileName), options);
+  return indexedRanksToTokenizerJson(parseRanks(source, fileName), options);
 }
 
 /** The JSON form the `tiktoken` and `js-tiktoken` npm packages ship: {pat_str, special_tokens, bpe_ranks}. */
@@ -492,9 +496,63 @@ export function isPackagedTiktokenJson(json: unknown): json is { pat_str: string
 export function packagedTiktokenToTokenizerJson(json: { pat_str: string; special_tokens?: Record<string, number>; bpe_ranks: string }, options: TiktokenOptions = {}): JsonObject {
   const fileName = options.fileName ?? "tiktoken JSON";
   const text = json.bpe_ranks;
-  const indexed = ranksReadInWasm(text, true) ?? parseRankGroups(text, fileName);
+  const indexed = ranksReadInWasm(text, "groups") ?? parseRankGroups(text, fileName);
   return indexedRanksToTokenizerJson(indexed, { pattern: options.pattern ?? json.pat_str, specialTokens: options.specialTokens ?? json.special_tokens, fileName });
 }
+
+/** Stands for bpe_ranks in the rest of the file that JSON.parse reads (packagedTiktokenBytesToTokenizerJson). */
+const RANKS_READ_ELSEWHERE = "\u0000bpe_ranks read in place";
+
+/**
+ * The packaged form from the file's bytes, its bpe_ranks read where they lie: the string's bytes go to the wasm
+ * reader as they are, and JSON.parse reads the rest of the file (a few kB) — no 1–2 MB string decoded, parsed and
+ * encoded again. Null unless the file is laid out as the npm packages write it: a top-level "bpe_ranks" whose string
+ * has no escape and ends at the file's last quote, ranks the wasm reader reads whole (else the caller parses the whole
+ * file, and its errors name any problem).
+ */
+export function packagedTiktokenBytesToTokenizerJson(bytes: Uint8Array, options: TiktokenOptions = {}): JsonObject | null {
+  let p = findBpeRanksKey(bytes);
+  if (p < 0) return null;
+  const space = (c: number | undefined) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+  while (space(bytes[p])) p++;
+  if (bytes[p++] !== 0x3a) return null;
+  while (space(bytes[p])) p++;
+  if (bytes[p++] !== 0x22) return null;
+  const start = p;
+  const end = bytes.lastIndexOf(0x22);
+  if (end < start) return null;
+  const value = bytes.subarray(start, end);
+  if (value.indexOf(0x22) >= 0 || value.indexOf(0x5c) >= 0) return null;
+  let json: unknown;
+  try {
+    json = JSON.parse((strictUtf8.decode(bytes.subarray(0, start)) + JSON.stringify(RANKS_READ_ELSEWHERE).slice(1, -1) + strictUtf8.decode(bytes.subarray(end))).replace(/^\ufeff/, ""));
+  } catch {
+    return null; // the whole file's parse names the problem
+  }
+  // The key found is the one JSON.parse keeps: top-level (else the stand-in is not there) and the last (no quote
+  // follows the value).
+  if (!isPackagedTiktokenJson(json) || json.bpe_ranks !== RANKS_READ_ELSEWHERE) return null;
+  const fileName = options.fileName ?? "tiktoken JSON";
+  // Whatever the wasm does not read goes the whole file's way, which names any problem (JSON's first).
+  const indexed = ranksReadInWasm(value, "json-groups");
+  if (!indexed) return null;
+  return indexedRanksToTokenizerJson(indexed, { pattern: options.pattern ?? json.pat_str, specialTokens: options.specialTokens ?? json.special_tokens, fileName });
+}
+
+/** Where the first `"bpe_ranks"` in the file's first 64 kB ends (the npm packages write it after pat_str and the
+ * special tokens), or −1. */
+function findBpeRanksKey(bytes: Uint8Array): number {
+  const head = bytes.subarray(0, 1 << 16);
+  const key = BPE_RANKS_KEY;
+  for (let at = head.indexOf(0x22); at >= 0 && at + key.length <= head.length; at = head.indexOf(0x22, at + 1)) {
+    let k = 1;
+    while (k < key.length && head[at + k] === key[k]) k++;
+    if (k === key.length) return at + k;
+  }
+  return -1;
+}
+
+const BPE_RANKS_KEY = new TextEncoder().encode('"bpe_ranks"');
 
 /** The packaged form's bpe_ranks: lines "! <first rank> <base64> <base64> …". */
 function parseRankGroups(text: string, fileName: string): IndexedRanks & { table: ByteStringTable } {

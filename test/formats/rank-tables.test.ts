@@ -4,16 +4,20 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { readRankTables } from "../../src/formats/rank-tables.js";
-import { PackedRanks, parseRanksInJs, type IndexedRanks } from "../../src/formats/tiktoken.js";
+import { createRequire } from "node:module";
+import { readRankTables, type RankLayout } from "../../src/formats/rank-tables.js";
+import { PackedRanks, packagedTiktokenBytesToTokenizerJson, packagedTiktokenToTokenizerJson, parseRanksInJs, type IndexedRanks } from "../../src/formats/tiktoken.js";
+import { GPT2_PATTERN_SOURCE } from "../../src/tokenize/pretokenizers/patterns.js";
 import { ByteStringTable } from "../../src/util/byte-string-table.js";
 import { Tokenizer } from "../../src/index.js";
 import { assemble, WASM_MODULES, wasmModuleSource } from "../../scripts/build-wasm.mjs";
-import { llama3RankText, packagedEncoding, rankFileText, type PackagedName } from "./rank-files.js";
+import { llama3RankText, packagedEncoding, rankFileText, type PackagedEncoding, type PackagedName } from "./rank-files.js";
+
+const require = createRequire(import.meta.url);
 
 /** The wasm reader's tables as the loader builds them, or null where it gave the text up. */
-function wasmRanks(text: string, groups: boolean): (IndexedRanks & { table: ByteStringTable }) | null {
-  const t = readRankTables(text, groups);
+function wasmRanks(text: string, layout: RankLayout): (IndexedRanks & { table: ByteStringTable }) | null {
+  const t = readRankTables(text, layout);
   return t && { ranks: PackedRanks.fromTables(t.bytes, t.startAt, t.endAt, t.rankLimit), table: ByteStringTable.fromParts({ ...t, data: t.bytes }) };
 }
 
@@ -33,7 +37,7 @@ function assertSameRanks(a: IndexedRanks & { table: ByteStringTable }, b: Indexe
 
 /** The wasm reader on `text`: null, or the JS parser's answer; and where the JS parser throws, null. */
 function assertAgrees(text: string, groups: boolean, label: string): "read" | "given up" {
-  const ours = wasmRanks(text, groups);
+  const ours = wasmRanks(text, groups ? "groups" : "lines");
   let reference: (IndexedRanks & { table: ByteStringTable }) | null = null;
   try {
     reference = parseRanksInJs(text, "t", groups);
@@ -59,9 +63,9 @@ test("rank tables: every real rank file is read by the wasm, exactly as the Java
   }
   assert.equal(assertAgrees(llama3RankText(), false, "llama3.tiktoken"), "read", "llama3.tiktoken was given up");
   // p50k_base leaves a hole (rank 50256, <|endoftext|>'s id): the by-rank arrays are built, not views of `at`.
-  const p50k = readRankTables(packagedEncoding("p50k_base").bpe_ranks, true)!;
+  const p50k = readRankTables(packagedEncoding("p50k_base").bpe_ranks, "groups")!;
   assert.equal(p50k.endAt[50256], -1);
-  const cl100k = readRankTables(packagedEncoding("cl100k_base").bpe_ranks, true)!;
+  const cl100k = readRankTables(packagedEncoding("cl100k_base").bpe_ranks, "groups")!;
   assert.equal(cl100k.startAt.buffer, cl100k.at.buffer);
   assert.equal(cl100k.startAt.byteOffset, cl100k.at.byteOffset);
 });
@@ -131,7 +135,7 @@ test("rank tables: a tokenizer loaded through the wasm tables encodes as one loa
   lines.push("<|endoftext|> tail <|fim_prefix|>x", "  \u00e9\u00e8 \u4e2d\u6587 \ud83d\ude00");
   // The same ranks as rank lines with one line in CRLF: the wasm gives that up, and the parser reads it all.
   const crlf = rankFileText("cl100k_base").replace("\n", "\r\n");
-  assert.equal(readRankTables(crlf, false), null);
+  assert.equal(readRankTables(crlf, "lines"), null);
   const viaJs = Tokenizer.fromBytes(new TextEncoder().encode(crlf), { specialTokens: text.special_tokens, pattern: text.pat_str });
   for (const line of lines) {
     assert.deepEqual(viaWasm.encodeIds(line, { addSpecialTokens: false }), viaJs.encodeIds(line, { addSpecialTokens: false }), line);
@@ -139,5 +143,53 @@ test("rank tables: a tokenizer loaded through the wasm tables encodes as one loa
     const b = viaJs.encode(line, { addSpecialTokens: false });
     assert.deepEqual(a.tokens, b.tokens, line);
     assert.deepEqual(a.offsets, b.offsets, line);
+  }
+});
+
+test("packaged ranks from a file's bytes: bpe_ranks read where they lie, or the whole file parsed; the same tokenizer and the same errors either way", () => {
+  const encode = (s: string) => new TextEncoder().encode(s);
+  const lines = readFileSync("../shared/data/flores200/devtest/deu_Latn.devtest", "utf8").split("\n").slice(0, 30);
+  lines.push("<|endoftext|> x <|endofprompt|>", "\ud83d\ude00 \u4e2d\u6587\n\n  x");
+  for (const name of ["cl100k_base", "o200k_base", "gpt2", "p50k_base"] as PackagedName[]) {
+    const file = readFileSync(require.resolve(`tiktoken/encoders/${name}.json`));
+    const inPlace = packagedTiktokenBytesToTokenizerJson(file, { fileName: name });
+    // p50k_base's bpe_ranks holds a "\n" escape: the whole file is parsed.
+    assert.equal(inPlace === null, name === "p50k_base", `${name}: read in place`);
+    const whole = Tokenizer.fromJSON(packagedTiktokenToTokenizerJson(JSON.parse(file.toString("utf8")) as PackagedEncoding, { fileName: name }));
+    const loaded = Tokenizer.fromBytes(file, { fileName: name });
+    for (const line of lines) {
+      assert.deepEqual(loaded.encodeIds(line, { addSpecialTokens: false }), whole.encodeIds(line, { addSpecialTokens: false }), `${name}: ${line}`);
+      assert.deepEqual(loaded.encode(line, { addSpecialTokens: false }).offsets, whole.encode(line, { addSpecialTokens: false }).offsets, `${name}: ${line}`);
+    }
+  }
+  const pat = JSON.stringify(GPT2_PATTERN_SOURCE);
+  const tokens = Array.from({ length: 256 }, (_, b) => Buffer.from([b]).toString("base64"));
+  const ranks = `! 0 ${tokens.join(" ")}`;
+  const ok = `{"pat_str":${pat},"special_tokens":{"<|x|>":256},"bpe_ranks":"${ranks}"}`;
+  assert.notEqual(packagedTiktokenBytesToTokenizerJson(encode(ok)), null);
+  assert.notEqual(packagedTiktokenBytesToTokenizerJson(encode(`\ufeff  ${ok}\n`)), null);
+  // Laid out otherwise: left to the whole file's parse, which reads it the same.
+  for (const other of [
+    `{"bpe_ranks":"${ranks}","pat_str":${pat}}`, // bpe_ranks not last
+    `{"pat_str":${pat},"special_tokens":{"bpe_ranks":256},"bpe_ranks":"${ranks}"}`, // the key nested first
+    `{"pat_str":${pat},"meta":{"bpe_ranks":"x"},"bpe_ranks":"${ranks}"}`,
+    `{"pat_str":${pat},"bpe_ranks":"! 0 IQ==","bpe_ranks":"${ranks}"}`, // repeated: JSON.parse keeps the last
+    `{"pat_str":${pat},"bpe_ranks":"! 0 ${tokens.slice(0, 128).join(" ")}\\n! 128 ${tokens.slice(128).join(" ")}"}`, // a "\\n" escape
+  ]) {
+    assert.equal(packagedTiktokenBytesToTokenizerJson(encode(other)), null, other.slice(0, 60));
+    const t = Tokenizer.fromBytes(encode(other));
+    assert.deepEqual(t.encodeIds("hello world", { addSpecialTokens: false }), Tokenizer.fromBytes(encode(ok)).encodeIds("hello world", { addSpecialTokens: false }));
+  }
+  // Invalid files keep their errors: a raw newline or other control character in the string, invalid UTF-8 outside
+  // it, a repeated token.
+  const bad: [Uint8Array, RegExp][] = [
+    [encode(`{"pat_str":${pat},"bpe_ranks":"! 0 ${tokens.slice(0, 128).join(" ")}\n! 128 ${tokens.slice(128).join(" ")}"}`), /not valid JSON/],
+    [encode(ok.replace("! 0 ", "!\t 0 ")), /not valid JSON/],
+    [new Uint8Array([...encode(ok.slice(0, 20)), 0xff, ...encode(ok.slice(20))]), /not valid UTF-8/],
+    [encode(ok.replace(" AA==", " AA== AA==")), /duplicate rank 1 or token "AA=="|duplicate/],
+  ];
+  for (const [bytes, error] of bad) {
+    assert.equal(packagedTiktokenBytesToTokenizerJson(bytes), null);
+    assert.throws(() => Tokenizer.fromBytes(bytes, { fileName: "p.json" }), error);
   }
 });
