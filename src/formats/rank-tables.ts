@@ -16,8 +16,6 @@ export interface RankTables {
   endAt: Int32Array;
   /** The highest rank + 1. */
   rankLimit: number;
-  /** The longest token, in bytes. */
-  longest: number;
   /** ByteStringTable's parts: entry e is token e of the file (bytes[at[e], at[e + 1]), rank ids[e]); slots hold
    * (hash, entry + 1) pairs. */
   slots: Int32Array;
@@ -38,7 +36,6 @@ interface RankTablesExports {
   rankLimit: WebAssembly.Global;
   slots: WebAssembly.Global;
   slotCount: WebAssembly.Global;
-  longest: WebAssembly.Global;
 }
 
 /** Where the module wants the text (its byte-class table is below). */
@@ -72,7 +69,6 @@ export function readRankTables(source: string | Uint8Array, layout: RankLayout):
     startAt: i32(wasm.startAt, rankLimit),
     endAt: i32(wasm.endAt, rankLimit),
     rankLimit,
-    longest: wasm.longest.value as number,
     slots: i32(wasm.slots, 2 * (wasm.slotCount.value as number)),
     // The entry arrays' whole capacity: a table that adds a few tokens (a file's specials) need not grow them.
     at: i32(wasm.at, cap + 1),

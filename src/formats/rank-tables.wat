@@ -35,7 +35,6 @@
   (global $rankLimit (export "rankLimit") (mut i32) (i32.const 0))
   (global $slots (export "slots") (mut i32) (i32.const 0))
   (global $slotCount (export "slotCount") (mut i32) (i32.const 0))
-  (global $longest (export "longest") (mut i32) (i32.const 0))
   ;; the read position, the write position (decoded bytes)
   (global $r (mut i32) (i32.const 0))
   (global $w (mut i32) (i32.const 0))
@@ -102,7 +101,6 @@
     (global.set $w (local.get $w))
     (global.set $count (i32.add (local.get $e) (i32.const 1)))
     (if (i32.gt_s (local.get $rank) (global.get $rankLimit)) (then (global.set $rankLimit (local.get $rank))))
-    (if (i32.gt_u (local.get $n) (global.get $longest)) (then (global.set $longest (local.get $n))))
     (global.set $r (local.get $end))
     (i32.const 1))
 
