@@ -51,7 +51,12 @@ export type RankLayout = "lines" | "groups" | "json-groups";
  */
 export function readRankTables(source: string | Uint8Array, layout: RankLayout): RankTables | null {
   const length = source.length;
-  const wasm = wasmInstance<RankTablesExports>(rankTablesWasm, TEXT_AT + length + 8);
+  // The text, then `ids` and `at` (a token takes at least five characters), then the hash slots (a power of two, at
+  // least two per token); by-rank arrays of their own only where tokens are not in rank order (p50k_base's hole).
+  const cap = Math.floor(length / 5) + 2;
+  let slots = 16;
+  while (slots < 2 * cap) slots *= 2;
+  const wasm = wasmInstance<RankTablesExports>(rankTablesWasm, TEXT_AT + length + 64 + 8 * (cap + 1) + 8 * slots);
   if (!wasm) return null;
   if (typeof source === "string") {
     // ASCII only: a wider character does not fit its one byte, and the text goes to the JavaScript parser.
@@ -61,7 +66,7 @@ export function readRankTables(source: string | Uint8Array, layout: RankLayout):
   if (!wasm.read(length, layout === "lines" ? 0 : layout === "groups" ? 1 : 2)) return null;
   const buffer = wasm.memory.buffer;
   const i32 = (at: WebAssembly.Global, length: number) => new Int32Array(buffer, at.value as number, length);
-  const cap = wasm.cap.value as number;
+  const entries = wasm.cap.value as number;
   const rankLimit = wasm.rankLimit.value as number;
   return {
     // Up to the text's end: what the decoding left free after the tokens is room for a table to add to.
@@ -71,8 +76,8 @@ export function readRankTables(source: string | Uint8Array, layout: RankLayout):
     rankLimit,
     slots: i32(wasm.slots, 2 * (wasm.slotCount.value as number)),
     // The entry arrays' whole capacity: a table that adds a few tokens (a file's specials) need not grow them.
-    at: i32(wasm.at, cap + 1),
-    ids: i32(wasm.ids, cap),
+    at: i32(wasm.at, entries + 1),
+    ids: i32(wasm.ids, entries),
     count: wasm.count.value as number,
   };
 }

@@ -339,7 +339,8 @@ class WasmVectorKernels implements VectorKernels {
 
 /** A fresh wasm-SIMD instance, or null where this runtime has no WebAssembly SIMD (then use jsVectorKernels). */
 export function wasmVectorKernels(): VectorKernels | null {
-  const exports = wasmInstance<KernelExports>(vectorKernelsWasm);
+  // Room for a kernel's arrays in chunks (views() grows it for larger calls).
+  const exports = wasmInstance<KernelExports>(vectorKernelsWasm, 8 * CHUNK * 4 + (1 << 16));
   return exports && new WasmVectorKernels(exports);
 }
 

@@ -4,7 +4,10 @@
 ;; 3–8× less. Assembled by scripts/build-wasm.mjs into vector-kernels-wasm.ts (a test checks the two agree). Every
 ;; pointer is a byte offset into this module's memory; the JS side (vector-kernels.ts) copies arrays in and out.
 (module
-  (memory (export "memory") 1)
+  ;; The memory comes from the caller, made as large as it will need: growing it (here or from JavaScript) detaches
+  ;; its old ArrayBuffer, and V8 then checks for detached buffers in every typed-array access of the process.
+  (import "env" "memory" (memory 1))
+  (export "memory" (memory 0))
 
   ;; Lane masks for the last, partial vector of a run: at byte 16·k, the first k lanes set (k = 1..4). Arrays start at
   ;; byte 128 (the JS side's views).

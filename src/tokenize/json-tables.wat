@@ -10,7 +10,10 @@
 ;; A vocabulary entry is a record of five i32 at $records + 20·e: key offset, key length (bytes), key length (UTF-16
 ;; units), id, hash. The hash is the polynomial of util/byte-string-table.ts: h = h·P + byte + 1 (mod 2^32).
 (module
-  (memory (export "memory") 1)
+  ;; The memory comes from the caller, made as large as it will need: growing it (here or from JavaScript) detaches
+  ;; its old ArrayBuffer, and V8 then checks for detached buffers in every typed-array access of the process.
+  (import "env" "memory" (memory 1))
+  (export "memory" (memory 0))
   (global $len (mut i32) (i32.const 0))
   (global $heap (mut i32) (i32.const 0))
   (global $records (export "records") (mut i32) (i32.const 0))

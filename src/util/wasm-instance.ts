@@ -6,9 +6,12 @@ import { base64Decode } from "./base64.js";
 const compiled = new Map<string, WebAssembly.Module | null>();
 
 /**
- * A new instance's exports of the module whose bytes `base64` holds, its memory grown to at least `bytes` bytes; null
- * where this runtime cannot compile or run it (no WebAssembly, no SIMD) or the memory cannot grow — each caller then
- * has a JavaScript path.
+ * A new instance's exports of the module whose bytes `base64` holds, with a memory of its own of at least `bytes`
+ * bytes; null where this runtime cannot compile or run it (no WebAssembly, no SIMD) or the memory cannot be had —
+ * each caller then has a JavaScript path. Callers ask for all the memory they expect to use: a memory that grows
+ * detaches its old ArrayBuffer, and from the first detached buffer on V8 checks every typed-array access of the
+ * process for one (GPT-2's encodeIds over FLORES 2–7% slower after it, A/B in fresh processes). Pages asked for and
+ * never touched cost address space, not memory.
  */
 export function wasmInstance<T extends { memory: WebAssembly.Memory }>(base64: string, bytes = 0): T | null {
   let module = compiled.get(base64);
@@ -21,12 +24,10 @@ export function wasmInstance<T extends { memory: WebAssembly.Memory }>(base64: s
     compiled.set(base64, module);
   }
   if (!module) return null;
-  const exports = new WebAssembly.Instance(module).exports as unknown as T;
-  const pages = Math.ceil(bytes / 65536) - exports.memory.buffer.byteLength / 65536;
   try {
-    if (pages > 0) exports.memory.grow(pages);
+    const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
+    return new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as T;
   } catch {
     return null;
   }
-  return exports;
 }
