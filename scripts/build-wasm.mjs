@@ -1,7 +1,7 @@
 // Assembles each .wat below into its -wasm.ts beside it (the module's bytes as base64, so the browser and Node load it
 // the same way, with no file access). Run after editing a .wat: node scripts/build-wasm.mjs
-// test/tensor/vector-kernels.test.ts, test/tokenize/tokenizer-json.test.ts and test/formats/rank-tables.test.ts fail when the committed bytes and the
-// .wat disagree.
+// test/tensor/vector-kernels.test.ts, test/tokenize/tokenizer-json.test.ts and test/formats/rank-tables.test.ts fail
+// when the committed bytes and the .wat disagree.
 import { readFileSync, writeFileSync, renameSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import wabtInit from "wabt";

@@ -9,7 +9,7 @@ import type { JsonObject } from "../tokenize/types.js";
 import { TokenizerError } from "../tokenize/types.js";
 import { byteLevelAlphabet, byteLevelBytesInto } from "../tokenize/byte-vocabulary.js";
 import { byteLevelTokenTable, packMerge, spellMerges, type MergeRule } from "../tokenize/models/bpe.js";
-import { lazyBpeModelJson } from "../tokenize/tokenizer-json.js";
+import { lazyBpeModelJson, parseJsonAround } from "../tokenize/tokenizer-json.js";
 import { Vocabulary } from "../tokenize/models/vocab.js";
 import { ByteStringTable, HASH_MULTIPLIER, hashPowers, substringHash } from "../util/byte-string-table.js";
 import { base64DecodeInto, base64Encode } from "../util/base64.js";
@@ -20,7 +20,6 @@ import { GPT2_PATTERN_SOURCE, LLAMA3_PATTERN_SOURCE, O200K_PATTERN_SOURCE } from
 import { setOwn } from "../tokenize/json-fields.js";
 
 const utf8 = new TextDecoder("utf-8");
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 export interface TiktokenOptions {
   /** Pre-tokenizer regex (tiktoken's `pat_str`); required for rank files that are not recognised. */
@@ -497,7 +496,12 @@ export function packagedTiktokenToTokenizerJson(json: { pat_str: string; special
   const fileName = options.fileName ?? "tiktoken JSON";
   const text = json.bpe_ranks;
   const indexed = ranksReadInWasm(text, "groups") ?? parseRankGroups(text, fileName);
-  return indexedRanksToTokenizerJson(indexed, { pattern: options.pattern ?? json.pat_str, specialTokens: options.specialTokens ?? json.special_tokens, fileName });
+  return indexedRanksToTokenizerJson(indexed, packagedOptions(json, options, fileName));
+}
+
+/** The packaged form's pattern and specials, unless the caller gives its own. */
+function packagedOptions(json: { pat_str: string; special_tokens?: Record<string, number> }, options: TiktokenOptions, fileName: string): TiktokenOptions {
+  return { pattern: options.pattern ?? json.pat_str, specialTokens: options.specialTokens ?? json.special_tokens, fileName };
 }
 
 /** Stands for bpe_ranks in the rest of the file that JSON.parse reads (packagedTiktokenBytesToTokenizerJson). */
@@ -523,12 +527,7 @@ export function packagedTiktokenBytesToTokenizerJson(bytes: Uint8Array, options:
   if (end < start) return null;
   const value = bytes.subarray(start, end);
   if (value.indexOf(0x22) >= 0 || value.indexOf(0x5c) >= 0) return null;
-  let json: unknown;
-  try {
-    json = JSON.parse((strictUtf8.decode(bytes.subarray(0, start)) + JSON.stringify(RANKS_READ_ELSEWHERE).slice(1, -1) + strictUtf8.decode(bytes.subarray(end))).replace(/^\ufeff/, ""));
-  } catch {
-    return null; // the whole file's parse names the problem
-  }
+  const json = parseJsonAround(bytes, [[start, end]], JSON.stringify(RANKS_READ_ELSEWHERE).slice(1, -1));
   // The key found is the one JSON.parse keeps: top-level (else the stand-in is not there) and the last (no quote
   // follows the value).
   if (!isPackagedTiktokenJson(json) || json.bpe_ranks !== RANKS_READ_ELSEWHERE) return null;
@@ -536,7 +535,7 @@ export function packagedTiktokenBytesToTokenizerJson(bytes: Uint8Array, options:
   // Whatever the wasm does not read goes the whole file's way, which names any problem (JSON's first).
   const indexed = ranksReadInWasm(value, "json-groups");
   if (!indexed) return null;
-  return indexedRanksToTokenizerJson(indexed, { pattern: options.pattern ?? json.pat_str, specialTokens: options.specialTokens ?? json.special_tokens, fileName });
+  return indexedRanksToTokenizerJson(indexed, packagedOptions(json, options, fileName));
 }
 
 /** Where the first `"bpe_ranks"` in the file's first 64 kB ends (the npm packages write it after pat_str and the

@@ -3,7 +3,7 @@
 // ours per UTF-16 unit; both give every unit of one character the same span, so the offsets agree).
 
 import { findAll } from "./regex.js";
-import { replaceAllLiteral, type LiteralReplacer } from "../util/replace-literal.js";
+import { replaceAllLiteral, replacesUnitForUnit, type LiteralReplacer } from "../util/replace-literal.js";
 
 /** What Split does with the matched delimiters (HF's SplitDelimiterBehavior). */
 export type SplitDelimiterBehavior = "removed" | "isolated" | "merged_with_previous" | "merged_with_next" | "contiguous";
@@ -54,14 +54,9 @@ function identitySpans(s: string, from: number, out: Int32Array, at: number): vo
   }
 }
 
-/** Whether a one-unit string is half of a surrogate pair. */
-function isSurrogate(unit: string): boolean {
-  return (unit.charCodeAt(0) & 0xf800) === 0xd800;
-}
-
 /** Whether replacing `pattern` by `content` puts one unit for one (" " → "▁"): then every alignment stays. */
 export function isUnitForUnit(pattern: string | RegExp, content: string): pattern is string {
-  return typeof pattern === "string" && pattern.length === 1 && content.length === 1 && !isSurrogate(pattern) && !isSurrogate(content);
+  return typeof pattern === "string" && replacesUnitForUnit(pattern, content);
 }
 
 /** Splits a string into code-point strings. */

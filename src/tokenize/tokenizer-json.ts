@@ -42,17 +42,30 @@ export function parseJsonBytes(bytes: Uint8Array, fileName: string): JsonObject 
   return parseJsonObject(text, fileName);
 }
 
+/**
+ * JSON.parse of a file's bytes with each [start, end) range (in file order) replaced by `standIn`: the rest of a file
+ * whose big values are read where they lie. A BOM is skipped; null where the rest is not UTF-8 or not JSON (the
+ * caller then parses the whole file, whose errors name the problem).
+ */
+export function parseJsonAround(bytes: Uint8Array, ranges: readonly (readonly [number, number])[], standIn: string): Json | null {
+  let at = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  let text = "";
+  try {
+    for (const [start, end] of ranges) {
+      text += strictUtf8.decode(bytes.subarray(at, start)) + standIn;
+      at = end;
+    }
+    return JSON.parse(text + strictUtf8.decode(bytes.subarray(at))) as Json;
+  } catch {
+    return null;
+  }
+}
+
 function readBpeTablesInPlace(bytes: Uint8Array): JsonObject | null {
   const scan = TableScan.of(bytes);
   const cut = scan && scan.findModelTables();
   if (!cut) return null;
-  const [first, second] = cut.vocab[0] < cut.merges[0] ? [cut.vocab, cut.merges] : [cut.merges, cut.vocab];
-  let json: Json;
-  try {
-    json = JSON.parse(strictUtf8.decode(bytes.subarray(cut.bom, first[0])) + "0" + strictUtf8.decode(bytes.subarray(first[1], second[0])) + "0" + strictUtf8.decode(bytes.subarray(second[1])));
-  } catch {
-    return null;
-  }
+  const json = parseJsonAround(bytes, cut.vocab[0] < cut.merges[0] ? [cut.vocab, cut.merges] : [cut.merges, cut.vocab], "0");
   if (!json || typeof json !== "object" || Array.isArray(json)) return null;
   const model = json.model;
   if (!model || typeof model !== "object" || Array.isArray(model)) return null;
@@ -187,7 +200,7 @@ class TableScan {
 
   /** Where the top-level `model` object's `vocab` and `merges` lie, read (the vocabulary first, as every file writes
    * them); null when either is missing, repeated or not as the scan expects. */
-  findModelTables(): { bom: number; vocab: [number, number]; merges: [number, number] } | null {
+  findModelTables(): { vocab: [number, number]; merges: [number, number] } | null {
     const w = this.wasm;
     const bom = this.byte(0) === 0xef && this.byte(1) === 0xbb && this.byte(2) === 0xbf ? 3 : 0;
     let vocab: [number, number] | null = null;
@@ -210,7 +223,7 @@ class TableScan {
     };
     // A second "model" would be the one JSON.parse keeps: not the one read here.
     const end = this.walkObject(bom, ["model"], (key, start) => (key === null ? w.valueEnd(start) : ++models === 1 ? this.walkObject(start, ["vocab", "merges"], readModel) : -1));
-    return end >= 0 && vocab && merges ? { bom, vocab, merges } : null;
+    return end >= 0 && vocab && merges ? { vocab, merges } : null;
   }
 
   vocabulary(): WasmVocabulary {

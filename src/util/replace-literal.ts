@@ -8,12 +8,14 @@ import { isWellFormed } from "./utf8.js";
  * string form is used whenever `content` has no `$`, the only character those patterns start with.
  */
 export function replaceAllLiteral(text: string, pattern: string, content: string): string {
-  if (pattern.length === 1 && content.length === 1 && !isSurrogateUnit(pattern) && !isSurrogateUnit(content)) return replaceUnit(text, pattern, content);
+  if (replacesUnitForUnit(pattern, content)) return replaceUnit(text, pattern, content);
   return content.includes("$") ? text.replaceAll(pattern, () => content) : text.replaceAll(pattern, content);
 }
 
-function isSurrogateUnit(unit: string): boolean {
-  return (unit.charCodeAt(0) & 0xf800) === 0xd800;
+/** Whether replacing `pattern` by `content` puts one UTF-16 unit for one, neither half of a surrogate pair (" " →
+ * "▁"): replaceUnit's case, and the one where a NormalizedString's alignments all stay. */
+export function replacesUnitForUnit(pattern: string, content: string): boolean {
+  return pattern.length === 1 && content.length === 1 && (pattern.charCodeAt(0) & 0xf800) !== 0xd800 && (content.charCodeAt(0) & 0xf800) !== 0xd800;
 }
 
 /** The longest text a LiteralReplacer keeps, and replaceUnit's buffer (a paragraph, not a file). */

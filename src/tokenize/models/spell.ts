@@ -23,6 +23,11 @@ export interface Spelling {
   unkId: number;
 }
 
+/** The string of `id`: read from the list, or spelled into it the first time encode() meets the id. */
+export function spelledToken(s: Spelling, id: number): string | undefined {
+  return s.tokens[id] ?? s.spell(id);
+}
+
 /** The byte value of each byte-fallback id (<0xNN> → NN) of a model, from its byte → id table. */
 export function byteValues(byteIds: Int32Array, vocabSize: number): Int16Array {
   const out = new Int16Array(vocabSize).fill(-1);
@@ -48,7 +53,7 @@ export function spellInto(piece: string, ids: ArrayLike<number>, from: number, t
       q = end;
       continue;
     }
-    const t = s.tokens[id] ?? s.spell(id);
+    const t = spelledToken(s, id);
     if (t === undefined || t.length === 0 || !piece.startsWith(t, pos)) return false;
     const k = q + shift;
     values[k] = t;
@@ -87,7 +92,7 @@ function spellBytes(piece: string, pos: number, ids: ArrayLike<number>, from: nu
       const id = ids[q + k]!;
       if (s.byteOf![id] !== charBytes[k]) return -1;
       const j = q + k + shift;
-      values[j] = s.tokens[id] ?? s.spell(id) ?? "";
+      values[j] = spelledToken(s, id) ?? "";
       spans[2 * j] = at;
       spans[2 * j + 1] = at + units;
     }

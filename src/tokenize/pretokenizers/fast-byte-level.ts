@@ -12,6 +12,7 @@ import { SequencePreTokenizer } from "./sequence.js";
 import { SplitPreTokenizer } from "./split.js";
 import { findAll } from "../regex.js";
 import { spanHash, type SpanIdCache } from "../models/span-cache.js";
+import { spelledToken } from "../models/spell.js";
 import type { Model, PreTokenizer, Token } from "../types.js";
 import { flatOffsets } from "../encoding.js";
 
@@ -177,7 +178,6 @@ export function byteLevelFields(text: string, model: Model, sink: ByteLevelSink)
   const { ids, pieces, modelTokens } = sink;
   /** Each id's string, read straight from the model's table where it has one (a call per token otherwise). */
   const spelling = model.idSpelling?.() ?? null;
-  const names = spelling?.tokens ?? null;
   // Filled by index, not pushed: a text of 10^5 tokens would otherwise grow (and copy) each array many times.
   const tokens = new Array<string>(ids.length);
   const offsets = flatOffsets(ids.length);
@@ -218,7 +218,7 @@ export function byteLevelFields(text: string, model: Model, sink: ByteLevelSink)
       let end = a;
       for (let q = from; q < to; q++) {
         const id = ids[q]!;
-        const token = (names ? (names[id] ?? spelling!.spell(id)) : model.idToToken(id))!;
+        const token = (spelling ? spelledToken(spelling, id) : model.idToToken(id))!;
         tokens[k] = token;
         offsets[o++] = end;
         offsets[o++] = end += token.length;
@@ -231,7 +231,7 @@ export function byteLevelFields(text: string, model: Model, sink: ByteLevelSink)
     let left = 0; // its bytes not yet in a token
     for (let q = from; q < to; q++) {
       const id = ids[q]!;
-      const token = (names ? (names[id] ?? spelling!.spell(id)) : model.idToToken(id))!;
+      const token = (spelling ? spelledToken(spelling, id) : model.idToToken(id))!;
       let n = token.length;
       const start = left > 0 ? charStart : end;
       while (n > 0) {
