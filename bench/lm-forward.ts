@@ -9,6 +9,10 @@ import { forward, disposeCache, type Params } from "../src/lm/model.js";
 import { CpuWorkspace, llamaLogitsCpu } from "../src/lm/llama-cpu.js";
 import { loadOpenBlas } from "../src/node/openblas.js";
 import { vectorKernels } from "../src/tensor/vector-kernels.js";
+import { useOpenBlas } from "../src/lm/node.js";
+import { platformCoworker } from "../src/lm/coworker.js";
+import { sharedCopy } from "../src/lm/cpu-path.js";
+import type { WorkerCoworker } from "../src/node/lm-coworker.js";
 import type { LlamaConfig } from "../src/lm/config.js";
 
 await initBackend();
@@ -57,10 +61,19 @@ const threads = (globalThis as { navigator?: { hardwareConcurrency?: number } })
 // The hand-written CPU model with OpenBLAS matrix products.
 const blas = loadOpenBlas();
 const modes: [string, () => Promise<void>][] = [["eager", eager], ["jit", compiled]];
-// As bits per byte runs it: one workspace (activation and logits buffers) reused from call to call.
+// As bits per byte runs it: one workspace (activation and logits buffers) reused from call to call, and the platform's
+// coworker thread with the weights in shared memory (src/lm/node.ts, cpu-path.ts); beside it, the same path with the
+// calling thread alone (OpenBLAS on every core for the products, the rest on one thread).
 const workspace = new CpuWorkspace();
-if ("gemm" in blas) modes.push([`CPU path (${blas.gemm.name}, ${vectorKernels().name})`, async () => void llamaLogitsCpu(config as LlamaConfig, arrays, inputs, batch, T, blas.gemm, { workspace })]);
-else console.error(`OpenBLAS row skipped: ${blas.error}`);
+if ("gemm" in blas) {
+  useOpenBlas();
+  const coworker = platformCoworker();
+  const shared = Object.fromEntries(Object.entries(arrays).map(([k, a]) => [k, sharedCopy(a)]));
+  if (coworker && !(await (coworker as WorkerCoworker).ready())) console.error(`coworker did not start: ${(coworker as WorkerCoworker).goneBecause}`);
+  modes.push([`CPU path (${blas.gemm.name}, ${vectorKernels().name})`, async () => void llamaLogitsCpu(config as LlamaConfig, shared, inputs, batch, T, blas.gemm, { workspace })]);
+  const alone = new CpuWorkspace();
+  modes.push([`CPU path, calling thread alone`, async () => void llamaLogitsCpu(config as LlamaConfig, arrays, inputs, batch, T, blas.gemm, { workspace: alone, coworker: null })]);
+} else console.error(`OpenBLAS row skipped: ${blas.error}`);
 for (const [mode, once] of modes) {
   if (only && !(only === "jax" ? mode === "eager" || mode === "jit" : mode.toLowerCase().includes(only))) continue;
   await once();

@@ -7,6 +7,14 @@ import type { Arrays } from "../tensor/optim.js";
 import type { LlamaConfig, ModelConfig } from "./config.js";
 import type { Params } from "./model.js";
 import { CpuWorkspace } from "./llama-cpu.js";
+import { platformCoworker } from "./coworker.js";
+
+/** `a` copied into a SharedArrayBuffer (weights a coworker thread can read). */
+export function sharedCopy(a: Float32Array): Float32Array {
+  const copy = new Float32Array(new SharedArrayBuffer(a.byteLength));
+  copy.set(a);
+  return copy;
+}
 
 /** The model's config and the Gemm to run it on the CPU path with, or null: then the tensor backend runs it. */
 export function cpuPath(config: ModelConfig): { config: LlamaConfig; gemm: Gemm } | null {
@@ -23,7 +31,12 @@ export function cpuWeights(params: Params): Promise<Arrays> {
   if (!w) {
     w = (async () => {
       const out: Arrays = {};
-      for (const [name, t] of Object.entries(params)) out[name] = await toFloat32(t.ref);
+      // In shared memory where a coworker thread may run the forwards (it reads the weights in place).
+      const shared = platformCoworker() !== null;
+      for (const [name, t] of Object.entries(params)) {
+        const w = await toFloat32(t.ref);
+        out[name] = shared ? sharedCopy(w) : w;
+      }
       return out;
     })();
     weights.set(params, w);

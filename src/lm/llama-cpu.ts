@@ -2,7 +2,7 @@
 // loss — with every matrix product handed to a Gemm (OpenBLAS on Node, a plain-JS kernel elsewhere) and every
 // element-wise loop to VectorKernels (wasm SIMD, or plain JS). It exists for speed: on a CPU the tensor backend
 // (jax-js on wasm) runs this model ~4.8× slower than PyTorch per train step and ~11× per forward; this file runs it
-// at ~1.2× and ~1.7× (docs/measured.md). The jax-js model (./model.ts) stays the reference: test/lm/llama-cpu.test.ts
+// at ~0.5× and ~0.9× PyTorch's time (docs/measured.md), a forward split between two threads (./coworker.ts). The jax-js model (./model.ts) stays the reference: test/lm/llama-cpu.test.ts
 // checks this file's loss and every gradient against it.
 // Layout: activations are [tokens, features] row-major; a head is a strided view of its projection (no copies).
 import type { Gemm } from "../tensor/gemm.js";
@@ -10,24 +10,7 @@ import type { Arrays } from "../tensor/optim.js";
 import type { LlamaConfig } from "./config.js";
 import { ropeTables } from "./rope.js";
 import { vectorKernels, type VectorKernels } from "../tensor/vector-kernels.js";
-
-/** What the backward pass needs of one layer's forward. */
-interface LayerActivations {
-  input: Float32Array;
-  x: Float32Array;
-  r1: Float32Array;
-  q: Float32Array;
-  k: Float32Array;
-  v: Float32Array;
-  probs: Float32Array;
-  attention: Float32Array;
-  mid: Float32Array;
-  y: Float32Array;
-  r2: Float32Array;
-  gate: Float32Array;
-  up: Float32Array;
-  act: Float32Array;
-}
+import { platformCoworker, type CoworkerTask, type CpuCoworker } from "./coworker.js";
 
 function weight(params: Arrays, name: string, size: number): Float32Array {
   const w = params[name];
@@ -41,6 +24,11 @@ export function outputHeadName(config: LlamaConfig, params: Arrays): string {
   return config.tieWordEmbeddings || !params["lm_head.weight"] ? "model.embed_tokens.weight" : "lm_head.weight";
 }
 
+/** Whether `a` is a view of a SharedArrayBuffer (a browser page that is not cross-origin isolated has no such type). */
+function isShared(a: Float32Array): boolean {
+  return typeof SharedArrayBuffer !== "undefined" && a.buffer instanceof SharedArrayBuffer;
+}
+
 /**
  * Named buffers kept from one call to the next (a forward allocates ~16 MB a layer plus the logits; fresh memory
  * costs a page fault per 4 KB and a GC later: measured ~20% of a forward). A buffer is handed out as it was left,
@@ -51,10 +39,16 @@ export function outputHeadName(config: LlamaConfig, params: Arrays): string {
 export class CpuWorkspace {
   private readonly buffers = new Map<string, Float32Array>();
 
-  take(name: string, length: number): Float32Array {
+  /** `shared`: the buffer is a view of a SharedArrayBuffer, which a coworker thread can read and write. A buffer once
+   * shared stays shared (a caller that alternates forwards with and without a coworker does not reallocate). */
+  take(name: string, length: number, shared = false): Float32Array {
     let b = this.buffers.get(name);
     // Grown by half again at least, so a request one longer each call reallocates rarely.
-    if (!b || b.length < length) this.buffers.set(name, (b = new Float32Array(b ? Math.max(length, Math.ceil(b.length * 1.5)) : length)));
+    if (!b || b.length < length || (shared && !isShared(b))) {
+      shared ||= b !== undefined && isShared(b);
+      const size = b ? Math.max(length, Math.ceil(b.length * 1.5)) : length;
+      this.buffers.set(name, (b = new Float32Array(shared ? new SharedArrayBuffer(size * 4) : new ArrayBuffer(size * 4))));
+    }
     return b.length === length ? b : b.subarray(0, length);
   }
 
@@ -72,6 +66,11 @@ export interface CpuOptions {
    * products and only the embedding table (and an untied output head) gets a gradient; the others stay zero.
    */
   frozenWeights?: boolean;
+  /** A second thread that runs half of each step of a forward without a KV cache (default: the platform's, see
+   * setPlatformCoworker; null: none). It is used where it runs the same Gemm and kernels as this thread and the
+   * weights are shared (cpuWeights), so that its halves come out exactly as this thread's would; the logits then agree
+   * with a forward without a coworker to float rounding, not bit for bit. */
+  coworker?: CpuCoworker | null;
 }
 
 /** The products and element-wise kernels of one call, over a workspace (the hypernetwork's CPU step uses them too). */
@@ -80,6 +79,8 @@ export class CpuKernels {
   readonly ws: CpuWorkspace;
   private readonly frozen: boolean;
 
+  private readonly coworkerOption: CpuCoworker | null | undefined;
+
   constructor(
     readonly gemm: Gemm,
     options: CpuOptions,
@@ -87,6 +88,29 @@ export class CpuKernels {
     this.vector = options.vector ?? vectorKernels();
     this.ws = options.workspace ?? new CpuWorkspace();
     this.frozen = options.frozenWeights === true;
+    this.coworkerOption = options.coworker;
+  }
+
+  /** The coworker for a forward over `params`, or null: none, not the same Gemm and kernels, or unshared weights. */
+  coworkerFor(params: Arrays): CpuCoworker | null {
+    const c = this.coworkerOption === undefined ? platformCoworker() : this.coworkerOption;
+    if (!c || !c.runs(this.gemm.name, this.vector.name)) return null;
+    return Object.values(params).every(isShared) ? c : null;
+  }
+
+  /**
+   * Runs parts [0, count) of one step: with a coworker, it takes the second half (task) while this thread runs the
+   * first (here), and where it cannot take the task this thread runs both halves, one after the other.
+   */
+  split(count: number, coworker: CpuCoworker | null, task: (from: number, to: number) => CoworkerTask, here: (from: number, to: number) => void): void {
+    if (!coworker || count < 2) return here(0, count);
+    const half = Math.ceil(count / 2);
+    const wait = coworker.start(task(half, count));
+    const t0 = performance.now();
+    here(0, half);
+    // Without the coworker the second half still runs as a half of its own: logits do not depend on whether the
+    // thread was up (OpenBLAS's sums depend on the shape of a product).
+    if (!wait?.(performance.now() - t0)) here(half, count);
   }
 
   /** Runs attention's per-head products with the Gemm's own threads off, where it has them (see Gemm.oneThread). */
@@ -98,8 +122,7 @@ export class CpuKernels {
   /** y[rows, out] = x W^T (+ b), W [out, in], into the workspace buffer `name`. */
   linear(name: string, x: Float32Array, rows: number, inDim: number, w: Float32Array, outDim: number, bias: Float32Array | null): Float32Array {
     const y = this.ws.take(name, rows * outDim);
-    this.gemm.sgemm(false, true, rows, outDim, inDim, 1, x, inDim, w, inDim, 0, y, outDim);
-    if (bias) for (let r = 0; r < rows; r++) for (let j = 0; j < outDim; j++) y[r * outDim + j]! += bias[j]!;
+    linearRows(this, x, w, bias, y, inDim, outDim, 0, rows);
     return y;
   }
 
@@ -111,6 +134,12 @@ export class CpuKernels {
     }
     if (dx) this.gemm.sgemm(false, false, rows, inDim, outDim, 1, dy, outDim, w, inDim, accumulate ? 1 : 0, dx, inDim);
   }
+}
+
+/** Rows [from, to) of y = x Wᵀ (+ b), x [rows, inDim], W [outDim, inDim]. */
+function linearRows(k: CpuKernels, x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, inDim: number, outDim: number, from: number, to: number): void {
+  k.gemm.sgemm(false, true, to - from, outDim, inDim, 1, x.subarray(from * inDim), inDim, w, inDim, 0, y.subarray(from * outDim), outDim);
+  if (bias) for (let r = from; r < to; r++) for (let j = 0; j < outDim; j++) y[r * outDim + j]! += bias[j]!;
 }
 
 /** y = x / sqrt(mean(x²) + eps) · w per row; returns y and the per-row factor 1/sqrt(…) (workspace `name`, `name`.r).
@@ -191,19 +220,22 @@ function dims(config: LlamaConfig, batch: number, len: number): Dims {
 const CAUSAL_BLOCK = 64;
 
 /**
- * Calls f for every (row, head) with the offsets of the head's query/output columns in [tokens, H·hd], of its
- * key/value head's columns in [tokens, KV·hd] (grouped-query: H/KV query heads share one), and of its T×T scores.
+ * Calls f for the (sequence, head) pairs [from, to) of b·H + h with the offsets of the head's query/output columns in
+ * [tokens, H·hd], of its key/value head's columns in [tokens, KV·hd] (grouped-query: H/KV query heads share one), and
+ * of its T×T scores.
  */
-function forEachHead(m: Dims, f: (qo: number, ko: number, po: number) => void): void {
-  const { batch: B, len: T, H, KV, hd } = m;
+function forEachHead(T: number, H: number, KV: number, hd: number, from: number, to: number, f: (qo: number, ko: number, po: number) => void): void {
   const groups = H / KV;
-  for (let b = 0; b < B; b++)
-    for (let h = 0; h < H; h++) f(b * T * H * hd + h * hd, b * T * KV * hd + Math.floor(h / groups) * hd, (b * H + h) * T * T);
+  for (let pair = from; pair < to; pair++) {
+    const b = Math.floor(pair / H);
+    const h = pair % H;
+    f(b * T * H * hd + h * hd, b * T * KV * hd + Math.floor(h / groups) * hd, pair * T * T);
+  }
 }
 
-function embed(ws: CpuWorkspace, params: Arrays, ids: Int32Array, m: Dims): Float32Array {
+function embed(ws: CpuWorkspace, params: Arrays, ids: Int32Array, m: Dims, shared = false): Float32Array {
   const table = weight(params, "model.embed_tokens.weight", m.V * m.d);
-  const h = ws.take("embedded", m.tokens * m.d);
+  const h = ws.take("embedded", m.tokens * m.d, shared);
   for (let n = 0; n < m.tokens; n++) {
     const id = ids[n]!;
     if (!(id >= 0 && id < m.V)) throw new Error(`llama-cpu: id ${id} at position ${n} is outside the vocabulary [0, ${m.V})`);
@@ -213,71 +245,204 @@ function embed(ws: CpuWorkspace, params: Arrays, ids: Int32Array, m: Dims): Floa
 }
 
 /**
- * One decoder layer. `keepProbs` (training) keeps every head's attention probabilities and every activation for the
- * backward pass, in workspace buffers of their own per layer; a forward alone reuses one T×T buffer for all heads (it
- * stays in cache: measured 1.2× faster forward) and one set of buffers for all layers (the output alternates).
+ * One layer's shape, weights and buffers ([tokens, …] row-major), in the form its steps read them: a plain record of
+ * numbers and arrays, so that a coworker thread can run a step on rows or heads of its own. Biases are null where the
+ * model has none; cos/sin are the rotary tables of positions past.. (token n of a sequence at row n mod len).
  */
-function layerForward(k: CpuKernels, config: LlamaConfig, params: Arrays, l: number, input: Float32Array, m: Dims, cos: Float32Array, sin: Float32Array, keepProbs: boolean, cache: CpuKVCache | null = null): { out: Float32Array; act: LayerActivations } {
+export interface LayerArrays {
+  d: number;
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  ff: number;
+  batch: number;
+  len: number;
+  past: number;
+  eps: number;
+  inputNorm: Float32Array;
+  postNorm: Float32Array;
+  wq: Float32Array;
+  wk: Float32Array;
+  wv: Float32Array;
+  wo: Float32Array;
+  wGate: Float32Array;
+  wUp: Float32Array;
+  wDown: Float32Array;
+  bq: Float32Array | null;
+  bk: Float32Array | null;
+  bv: Float32Array | null;
+  bo: Float32Array | null;
+  bGate: Float32Array | null;
+  bUp: Float32Array | null;
+  bDown: Float32Array | null;
+  cos: Float32Array;
+  sin: Float32Array;
+  input: Float32Array;
+  x: Float32Array;
+  r1: Float32Array;
+  q: Float32Array;
+  k: Float32Array;
+  v: Float32Array;
+  /** The keys and values attention reads: k and v, or a cache's rows 0..past + len. */
+  keys: Float32Array;
+  values: Float32Array;
+  /** Every head's probabilities [batch·H, len, len] where kept (training), else null. */
+  probs: Float32Array | null;
+  attention: Float32Array;
+  o: Float32Array;
+  mid: Float32Array;
+  y: Float32Array;
+  r2: Float32Array;
+  gate: Float32Array;
+  up: Float32Array;
+  act: Float32Array;
+  down: Float32Array;
+  out: Float32Array;
+}
+
+/** The rotary embedding of rows [from, to) of a [tokens, heads·hd] array, one call per sequence the rows touch (the
+ * kernel puts token n at position n mod len, so each call starts its tables at its first row's position). */
+function rotaryRows(k: CpuKernels, a: Float32Array, from: number, to: number, len: number, heads: number, hd: number, cos: Float32Array, sin: Float32Array): void {
+  const row = heads * hd;
+  for (let r = from; r < to; ) {
+    const pos = r % len;
+    const end = Math.min(to, r - pos + len);
+    k.vector.rotary(a.subarray(r * row, end * row), end - r, len - pos, heads, hd, cos.subarray(pos * hd), sin.subarray(pos * hd), false);
+    r = end;
+  }
+}
+
+/** Rows [from, to) of a layer's first step: the input norm, the query/key/value projections and their rotation. */
+export function layerRowsIn(k: CpuKernels, L: LayerArrays, from: number, to: number): void {
+  const { d, heads: H, kvHeads: KV, headDim: hd, len } = L;
+  k.vector.rmsNorm(L.input.subarray(from * d, to * d), to - from, d, L.inputNorm, L.eps, L.x.subarray(from * d, to * d), L.r1.subarray(from, to));
+  linearRows(k, L.x, L.wq, L.bq, L.q, d, H * hd, from, to);
+  linearRows(k, L.x, L.wk, L.bk, L.k, d, KV * hd, from, to);
+  linearRows(k, L.x, L.wv, L.bv, L.v, d, KV * hd, from, to);
+  rotaryRows(k, L.q, from, to, len, H, hd, L.cos, L.sin);
+  rotaryRows(k, L.k, from, to, len, KV, hd, L.cos, L.sin);
+}
+
+/**
+ * Attention for the (sequence, head) pairs [from, to) of b·H + h: scores, causal softmax, the weighted sum of values.
+ * Without kept probabilities, each pair's scores go through one scratch buffer of the workspace (it stays in cache:
+ * measured 1.2× faster forward) and the output rows are scaled by 1/Σ instead of the probabilities.
+ */
+export function attendHeads(k: CpuKernels, L: LayerArrays, from: number, to: number): void {
+  const { q, keys, values, probs, attention, len: T, past, heads: H, kvHeads: KV, headDim: hd } = L;
+  const S = past + T;
+  const scratch = probs ? null : k.ws.take("probs", T * S);
+  const rowMax = new Float32Array(T);
+  const rowSum = new Float64Array(T);
+  const scale = 1 / Math.sqrt(hd);
+  forEachHead(T, H, KV, hd, from, to, (qo, ko, po) => {
+    const P = probs ? probs.subarray(po, po + T * T) : scratch!;
+    const out = attention.subarray(qo);
+    // Causal: the queries of rows [r0, r1) see keys [0, past + r1) only, so each block of rows multiplies only the
+    // keys it sees (expRows zeroes the rest of each row, unread, for the backward).
+    for (let r0 = 0; r0 < T; r0 += CAUSAL_BLOCK) {
+      const rows = Math.min(CAUSAL_BLOCK, T - r0);
+      k.gemm.sgemm(false, true, rows, past + r0 + rows, hd, scale, q.subarray(qo + r0 * H * hd), H * hd, keys.subarray(ko), KV * hd, 0, P.subarray(r0 * S), S);
+    }
+    // The backward pass needs normalised probabilities; a forward alone scales the T×hd output rows instead.
+    k.vector.expRows(P, T, S, { causal: true, first: past, normalise: probs !== null }, rowMax, rowSum);
+    for (let r0 = 0; r0 < T; r0 += CAUSAL_BLOCK) {
+      const rows = Math.min(CAUSAL_BLOCK, T - r0);
+      k.gemm.sgemm(false, false, rows, hd, past + r0 + rows, 1, P.subarray(r0 * S), S, values.subarray(ko), KV * hd, 0, out.subarray(r0 * H * hd), H * hd);
+    }
+    if (!probs)
+      for (let i = 0; i < T; i++) {
+        const inv = Math.fround(1 / rowSum[i]!);
+        for (let j = 0; j < hd; j++) out[i * H * hd + j]! *= inv;
+      }
+  });
+}
+
+/** Rows [from, to) of a layer's last step: the output projection and residual, the post-attention norm, the MLP and
+ * its residual. */
+export function layerRowsOut(k: CpuKernels, L: LayerArrays, from: number, to: number): void {
+  const { d, heads: H, headDim: hd, ff } = L;
+  const rows = (a: Float32Array, width: number) => a.subarray(from * width, to * width);
+  linearRows(k, L.attention, L.wo, L.bo, L.o, H * hd, d, from, to);
+  k.vector.rmsNorm(rows(L.input, d), to - from, d, L.postNorm, L.eps, rows(L.y, d), L.r2.subarray(from, to), { b: rows(L.o, d), sum: rows(L.mid, d) });
+  linearRows(k, L.y, L.wGate, L.bGate, L.gate, d, ff, from, to);
+  linearRows(k, L.y, L.wUp, L.bUp, L.up, d, ff, from, to);
+  k.vector.siluMul(rows(L.gate, ff), rows(L.up, ff), rows(L.act, ff));
+  linearRows(k, L.act, L.wDown, L.bDown, L.down, ff, d, from, to);
+  const { out, mid, down } = L;
+  for (let i = from * d; i < to * d; i++) out[i] = mid[i]! + down[i]!;
+}
+
+/**
+ * One decoder layer. `keepProbs` (training) keeps every head's attention probabilities and every activation for the
+ * backward pass, in workspace buffers of their own per layer; a forward alone reuses one set of buffers for all layers
+ * (the output alternates). With a coworker (a forward without a cache) each step's rows or heads are split between
+ * the two threads, on shared buffers.
+ */
+function layerForward(k: CpuKernels, config: LlamaConfig, params: Arrays, l: number, input: Float32Array, m: Dims, cos: Float32Array, sin: Float32Array, keepProbs: boolean, cache: CpuKVCache | null = null, coworker: CpuCoworker | null = null): LayerArrays {
   const { tokens: N, d, H, KV, hd, ff, len: T, batch: B } = m;
   const p = `model.layers.${l}`;
   const w = (name: string, size: number) => weight(params, `${p}.${name}`, size);
   const bias = (on: boolean, name: string, size: number) => (on ? w(name, size) : null);
-  const key = (name: string) => (keepProbs ? `${l}.${name}` : name);
-  const { y: x, r: r1 } = rmsNorm(k, key("x"), input, N, d, w("input_layernorm.weight", d), config.rmsNormEps);
-  const q = k.linear(key("q"), x, N, d, w("self_attn.q_proj.weight", H * hd * d), H * hd, bias(config.attentionBias, "self_attn.q_proj.bias", H * hd));
-  const kk = k.linear(key("k"), x, N, d, w("self_attn.k_proj.weight", KV * hd * d), KV * hd, bias(config.attentionBias, "self_attn.k_proj.bias", KV * hd));
-  const v = k.linear(key("v"), x, N, d, w("self_attn.v_proj.weight", KV * hd * d), KV * hd, bias(config.attentionBias, "self_attn.v_proj.bias", KV * hd));
-  k.vector.rotary(q, N, T, H, hd, cos, sin, false);
-  k.vector.rotary(kk, N, T, KV, hd, cos, sin, false);
-  // With a cache (one sequence), the new keys and values join the cached ones and the T new queries attend to all S:
-  // query i is position past + i and sees keys 0..past + i.
-  const past = cache ? cache.length : 0;
-  const S = past + T;
-  const keys = cache ? cache.append(l, kk, v, T).keys : kk;
-  const values = cache ? cache.values[l]! : v;
-  const probs = k.ws.take(key("probs"), keepProbs ? B * H * T * T : T * S);
-  const attention = k.ws.take(key("attention"), N * H * hd);
-  const rowMax = new Float32Array(T);
-  const rowSum = new Float64Array(T);
-  const scale = 1 / Math.sqrt(hd);
-  const heads = () =>
-    forEachHead(m, (qo, ko, po) => {
-      const P = keepProbs ? probs.subarray(po, po + T * T) : probs;
-      const out = attention.subarray(qo);
-      // Causal: the queries of rows [r0, r1) see keys [0, past + r1) only, so each block of rows multiplies only the
-      // keys it sees (expRows zeroes the rest of each row, unread, for the backward).
-      for (let r0 = 0; r0 < T; r0 += CAUSAL_BLOCK) {
-        const rows = Math.min(CAUSAL_BLOCK, T - r0);
-        k.gemm.sgemm(false, true, rows, past + r0 + rows, hd, scale, q.subarray(qo + r0 * H * hd), H * hd, keys.subarray(ko), KV * hd, 0, P.subarray(r0 * S), S);
-      }
-      // The backward pass needs normalised probabilities; a forward alone scales the T×hd output rows instead.
-      k.vector.expRows(P, T, S, { causal: true, first: past, normalise: keepProbs }, rowMax, rowSum);
-      for (let r0 = 0; r0 < T; r0 += CAUSAL_BLOCK) {
-        const rows = Math.min(CAUSAL_BLOCK, T - r0);
-        k.gemm.sgemm(false, false, rows, hd, past + r0 + rows, 1, P.subarray(r0 * S), S, values.subarray(ko), KV * hd, 0, out.subarray(r0 * H * hd), H * hd);
-      }
-      if (!keepProbs)
-        for (let i = 0; i < T; i++) {
-          const inv = Math.fround(1 / rowSum[i]!);
-          for (let j = 0; j < hd; j++) out[i * H * hd + j]! *= inv;
-        }
-    });
-  k.perHead(heads);
-  const o = k.linear("o", attention, N, H * hd, w("self_attn.o_proj.weight", d * H * hd), d, bias(config.attentionOutBias, "self_attn.o_proj.bias", d));
-  const mid = k.ws.take(key("mid"), N * d);
-  const { y, r: r2 } = rmsNorm(k, key("y"), input, N, d, w("post_attention_layernorm.weight", d), config.rmsNormEps, { b: o, sum: mid });
-  const gate = k.linear(key("gate"), y, N, d, w("mlp.gate_proj.weight", ff * d), ff, bias(config.mlpBias, "mlp.gate_proj.bias", ff));
-  const up = k.linear(key("up"), y, N, d, w("mlp.up_proj.weight", ff * d), ff, bias(config.mlpBias, "mlp.up_proj.bias", ff));
-  const act = k.ws.take(key("act"), N * ff);
-  k.vector.siluMul(gate, up, act);
-  const down = k.linear("down", act, N, ff, w("mlp.down_proj.weight", d * ff), d, bias(config.mlpBias, "mlp.down_proj.bias", d));
-  const out = k.ws.take(keepProbs ? `${l}.out` : `out${l % 2}`, N * d);
-  for (let i = 0; i < out.length; i++) out[i] = mid[i]! + down[i]!;
-  return { out, act: { input, x, r1, q, k: kk, v, probs, attention, mid, y, r2, gate, up, act } };
+  const shared = coworker !== null;
+  const buffer = (name: string, size: number) => k.ws.take(keepProbs ? `${l}.${name}` : name, size, shared);
+  const kv = buffer("k", N * KV * hd);
+  const v = buffer("v", N * KV * hd);
+  const L: LayerArrays = {
+    d, heads: H, kvHeads: KV, headDim: hd, ff, batch: B, len: T, past: cache ? cache.length : 0, eps: config.rmsNormEps,
+    inputNorm: w("input_layernorm.weight", d),
+    postNorm: w("post_attention_layernorm.weight", d),
+    wq: w("self_attn.q_proj.weight", H * hd * d),
+    wk: w("self_attn.k_proj.weight", KV * hd * d),
+    wv: w("self_attn.v_proj.weight", KV * hd * d),
+    wo: w("self_attn.o_proj.weight", d * H * hd),
+    wGate: w("mlp.gate_proj.weight", ff * d),
+    wUp: w("mlp.up_proj.weight", ff * d),
+    wDown: w("mlp.down_proj.weight", d * ff),
+    bq: bias(config.attentionBias, "self_attn.q_proj.bias", H * hd),
+    bk: bias(config.attentionBias, "self_attn.k_proj.bias", KV * hd),
+    bv: bias(config.attentionBias, "self_attn.v_proj.bias", KV * hd),
+    bo: bias(config.attentionOutBias, "self_attn.o_proj.bias", d),
+    bGate: bias(config.mlpBias, "mlp.gate_proj.bias", ff),
+    bUp: bias(config.mlpBias, "mlp.up_proj.bias", ff),
+    bDown: bias(config.mlpBias, "mlp.down_proj.bias", d),
+    cos, sin, input,
+    x: buffer("x", N * d),
+    r1: buffer("x.r", N),
+    q: buffer("q", N * H * hd),
+    k: kv,
+    v,
+    keys: kv,
+    values: v,
+    probs: keepProbs ? buffer("probs", B * H * T * T) : null,
+    attention: buffer("attention", N * H * hd),
+    o: buffer("o", N * d),
+    mid: buffer("mid", N * d),
+    y: buffer("y", N * d),
+    r2: buffer("y.r", N),
+    gate: buffer("gate", N * ff),
+    up: buffer("up", N * ff),
+    act: buffer("act", N * ff),
+    down: buffer("down", N * d),
+    out: k.ws.take(keepProbs ? `${l}.out` : `out${l % 2}`, N * d, shared),
+  };
+  k.split(N, coworker, (from, to) => ({ kind: "rowsIn", layer: L, from, to }), (from, to) => layerRowsIn(k, L, from, to));
+  // With a cache (one sequence), the new keys and values join the cached ones and the T new queries attend to all
+  // past + T: query i is position past + i and sees keys 0..past + i.
+  if (cache) {
+    L.keys = cache.append(l, kv, v, T).keys;
+    L.values = cache.values[l]!;
+  }
+  const heads = () => k.split(B * H, coworker, (from, to) => ({ kind: "heads", layer: L, from, to }), (from, to) => attendHeads(k, L, from, to));
+  // A coworker's forward runs with the Gemm on one thread throughout (see llamaLogitsCpu).
+  if (coworker) heads();
+  else k.perHead(heads);
+  k.split(N, coworker, (from, to) => ({ kind: "rowsOut", layer: L, from, to }), (from, to) => layerRowsOut(k, L, from, to));
+  return L;
 }
 
 /** Returns d(loss)/d(layer input), accumulating weight gradients into `grads`. */
-function layerBackward(k: CpuKernels, config: LlamaConfig, params: Arrays, grads: Arrays, l: number, dOut: Float32Array, a: LayerActivations, m: Dims, cos: Float32Array, sin: Float32Array): Float32Array {
+function layerBackward(k: CpuKernels, config: LlamaConfig, params: Arrays, grads: Arrays, l: number, dOut: Float32Array, a: LayerArrays, m: Dims, cos: Float32Array, sin: Float32Array): Float32Array {
   const { tokens: N, d, H, KV, hd, ff, len: T, batch: B } = m;
   const p = `model.layers.${l}`;
   const w = (name: string) => params[`${p}.${name}`]!;
@@ -304,8 +469,8 @@ function layerBackward(k: CpuKernels, config: LlamaConfig, params: Arrays, grads
   const dP = k.ws.take("dP", T * T);
   const scale = 1 / Math.sqrt(hd);
   k.perHead(() =>
-    forEachHead(m, (qo, ko, po) => {
-      const P = a.probs.subarray(po, po + T * T);
+    forEachHead(T, H, KV, hd, 0, B * H, (qo, ko, po) => {
+      const P = a.probs!.subarray(po, po + T * T);
       const dO = dAttention.subarray(qo);
       k.gemm.sgemm(false, true, T, T, hd, 1, dO, H * hd, a.v.subarray(ko), KV * hd, 0, dP, T);
       k.gemm.sgemm(true, false, T, hd, T, 1, P, T, dO, H * hd, 1, dv.subarray(ko), KV * hd);
@@ -346,13 +511,60 @@ export function llamaLogitsCpu(config: LlamaConfig, params: Arrays, ids: Int32Ar
   const k = new CpuKernels(gemm, options);
   const m = dims(config, batch, len);
   const past = cache ? cache.length : 0;
-  const { cos, sin } = ropeTables(config, past, len);
-  let h = embed(k.ws, params, ids, m);
-  for (let l = 0; l < config.numLayers; l++) h = layerForward(k, config, params, l, h, m, cos, sin, false, cache).out;
-  if (cache) cache.length += len;
-  const rows = m.tokens - from;
-  const { y } = rmsNorm(k, "final", h.subarray(from * m.d), rows, m.d, weight(params, "model.norm.weight", m.d), config.rmsNormEps);
-  return k.linear("logits", y, rows, m.d, weight(params, outputHeadName(config, params), m.V * m.d), m.V, null);
+  const coworker = cache ? null : k.coworkerFor(params);
+  const shared = coworker !== null;
+  let { cos, sin } = ropeTables(config, past, len);
+  if (shared) {
+    const table = (name: string, values: Float32Array) => {
+      const copy = k.ws.take(name, values.length, true);
+      copy.set(values);
+      return copy;
+    };
+    cos = table("cos", cos);
+    sin = table("sin", sin);
+  }
+  const forward = () => {
+    let h = embed(k.ws, params, ids, m, shared);
+    for (let l = 0; l < config.numLayers; l++) h = layerForward(k, config, params, l, h, m, cos, sin, false, cache, coworker).out;
+    if (cache) cache.length += len;
+    const rows = m.tokens - from;
+    const F: FinalArrays = {
+      d: m.d,
+      vocab: m.V,
+      eps: config.rmsNormEps,
+      norm: weight(params, "model.norm.weight", m.d),
+      head: weight(params, outputHeadName(config, params), m.V * m.d),
+      hidden: h.subarray(from * m.d),
+      y: k.ws.take("final", rows * m.d, shared),
+      r: k.ws.take("final.r", rows, shared),
+      logits: k.ws.take("logits", rows * m.V, shared),
+    };
+    k.split(rows, coworker, (a, b) => ({ kind: "final", final: F, from: a, to: b }), (a, b) => finalRows(k, F, a, b));
+    return F.logits;
+  };
+  // With a coworker the two threads split every step, each with the Gemm on one thread (two threads of it beside the
+  // coworker would oversubscribe the cores).
+  return coworker && gemm.oneThread ? gemm.oneThread(forward) : forward();
+}
+
+/** The final norm and the output head, as their rows are split: hidden [rows, d] → logits [rows, vocab]. */
+export interface FinalArrays {
+  d: number;
+  vocab: number;
+  eps: number;
+  norm: Float32Array;
+  head: Float32Array;
+  hidden: Float32Array;
+  y: Float32Array;
+  r: Float32Array;
+  logits: Float32Array;
+}
+
+/** Rows [from, to) of the final norm and the output head. */
+export function finalRows(k: CpuKernels, F: FinalArrays, from: number, to: number): void {
+  const { d } = F;
+  k.vector.rmsNorm(F.hidden.subarray(from * d, to * d), to - from, d, F.norm, F.eps, F.y.subarray(from * d, to * d), F.r.subarray(from, to));
+  linearRows(k, F.y, F.head, null, F.logits, d, F.vocab, from, to);
 }
 
 /**
@@ -366,12 +578,12 @@ export function llamaLossAndGradientsCpu(config: LlamaConfig, params: Arrays, in
   const m = dims(config, batch, len);
   const { tokens: N, d, V } = m;
   const { cos, sin } = ropeTables(config, 0, len);
-  const acts: LayerActivations[] = [];
+  const acts: LayerArrays[] = [];
   let h = embed(k.ws, params, inputs, m);
   for (let l = 0; l < config.numLayers; l++) {
-    const r = layerForward(k, config, params, l, h, m, cos, sin, true);
-    acts.push(r.act);
-    h = r.out;
+    const layer = layerForward(k, config, params, l, h, m, cos, sin, true);
+    acts.push(layer);
+    h = layer.out;
   }
   const normW = weight(params, "model.norm.weight", d);
   const { y: hidden, r: rFinal } = rmsNorm(k, "final", h, N, d, normW, config.rmsNormEps);

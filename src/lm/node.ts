@@ -7,18 +7,29 @@ import { loadModelFolder, type ModelFolder } from "./folder.js";
 import { Tokenizer } from "../platform/node-tokenizer.js";
 import { setPlatformGemm } from "../tensor/gemm.js";
 import { loadOpenBlas } from "../node/openblas.js";
+import { WorkerCoworker } from "../node/lm-coworker.js";
+import { setPlatformCoworker } from "./coworker.js";
+
+let coworker: WorkerCoworker | null = null;
 
 /**
- * Installs OpenBLAS as the platform Gemm (the fast CPU path of Llama-family models) unless RETOKEN_CPU_LM=0; returns
- * why it is not used, or null.
+ * Installs OpenBLAS as the platform Gemm (the fast CPU path of Llama-family models) unless RETOKEN_CPU_LM=0, and a
+ * coworker thread for its forwards where OpenBLAS has more than one thread (unless RETOKEN_LM_COWORKER=0); returns why
+ * the CPU path is not used, or null.
  */
 export function useOpenBlas(): string | null {
   if (process.env.RETOKEN_CPU_LM === "0") {
     setPlatformGemm(null);
+    setPlatformCoworker(null);
     return "RETOKEN_CPU_LM=0";
   }
   const blas = loadOpenBlas();
   setPlatformGemm("gemm" in blas ? blas.gemm : null);
+  // Only where OpenBLAS itself runs on more than one thread (OPENBLAS_NUM_THREADS=1 asks for one core, as scripts that
+  // run beside other work do).
+  const second = "gemm" in blas && blas.gemm.oneThread !== undefined && process.env.RETOKEN_LM_COWORKER !== "0";
+  // Started by the first forward that can use it (that forward runs without it): commands that never run one pay nothing.
+  setPlatformCoworker(second ? (coworker ??= new WorkerCoworker()) : null);
   return "gemm" in blas ? null : blas.error;
 }
 
