@@ -28,7 +28,8 @@ export function useOpenBlas(): string | null {
   // Only where OpenBLAS itself runs on more than one thread (OPENBLAS_NUM_THREADS=1 asks for one core, as scripts that
   // run beside other work do).
   const second = "gemm" in blas && blas.gemm.oneThread !== undefined && process.env.RETOKEN_LM_COWORKER !== "0";
-  // Started by the first forward that can use it (that forward runs without it): commands that never run one pay nothing.
+  // Started by the first forward that can use it (which runs both halves itself meanwhile): commands that never run one
+  // pay nothing.
   setPlatformCoworker(second ? (coworker ??= new WorkerCoworker()) : null);
   return "gemm" in blas ? null : blas.error;
 }
