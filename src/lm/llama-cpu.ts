@@ -52,6 +52,11 @@ export class CpuWorkspace {
     return b.length === length ? b : b.subarray(0, length);
   }
 
+  /** Forgets the shared buffers (a coworker given up on may still write to them): later takes allocate new ones. */
+  abandonShared(): void {
+    for (const [name, b] of this.buffers) if (isShared(b)) this.buffers.delete(name);
+  }
+
   zeroed(name: string, length: number): Float32Array {
     return this.take(name, length).fill(0);
   }
@@ -108,9 +113,13 @@ export class CpuKernels {
     const wait = coworker.start(task(half, count));
     const t0 = performance.now();
     here(0, half);
+    if (wait?.(performance.now() - t0)) return;
+    // A thread given up on may still be writing its half — the same values, from inputs that stay as they are until
+    // the next layer — so the steps after this one take new buffers.
+    if (wait) this.ws.abandonShared();
     // Without the coworker the second half still runs as a half of its own: logits do not depend on whether the
     // thread was up (OpenBLAS's sums depend on the shape of a product).
-    if (!wait?.(performance.now() - t0)) here(half, count);
+    here(half, count);
   }
 
   /** Runs attention's per-head products with the Gemm's own threads off, where it has them (see Gemm.oneThread). */

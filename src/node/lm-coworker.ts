@@ -102,7 +102,7 @@ export class WorkerCoworker implements CpuCoworker {
     this.fromWorker.unref();
   }
 
-  /** Starts the thread now rather than at the first forward (which runs without it while the thread starts). */
+  /** Starts the thread now rather than at the first forward (which runs both halves itself while the thread starts). */
   warm(): void {
     if (this.state !== "idle") return;
     this.state = "starting";

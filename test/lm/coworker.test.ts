@@ -83,9 +83,15 @@ test("a coworker that never answers is given up on after its deadline; the calle
   const coworker = new WorkerCoworker({ worker: { caller: import.meta.url, name: "../fixtures/lm/silent-coworker" }, minWaitMs: 300 });
   assert.ok(await coworker.ready(), coworker.goneBecause ?? "");
   const ids = batchOf(2, 64);
+  // A thread given up on may still write its half: the forward's later steps must not reuse the buffers it was given.
+  const workspace = new CpuWorkspace();
+  const firstLayerX = workspace.take("x", 2 * 64 * config.hiddenSize, true).buffer;
+  const plain = workspace.take("probs", 64 * 64);
   const t0 = performance.now();
-  const split = llamaLogitsCpu(config, weights, ids, 2, 64, gemm!, { workspace: new CpuWorkspace(), coworker }).slice();
+  const split = llamaLogitsCpu(config, weights, ids, 2, 64, gemm!, { workspace, coworker }).slice();
   assert.ok(performance.now() - t0 >= 300, "did not wait for the silent thread");
+  assert.notEqual(workspace.take("x", 2 * 64 * config.hiddenSize, true).buffer, firstLayerX);
+  assert.equal(workspace.take("probs", 64 * 64), plain);
   assert.match(coworker.goneBecause ?? "", /no answer in 300 ms/);
   assert.equal(coworker.done, 0);
   // The same halves, the second run here: bit for bit the live coworker's logits.
