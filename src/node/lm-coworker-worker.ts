@@ -2,7 +2,7 @@
 // (runCoworkerTask) on the shared arrays the tasks name, with OpenBLAS on one thread (the caller holds the library
 // at one thread while a coworker's forward runs) and its own wasm kernels. It never returns to its event loop: it
 // reads its port directly, polling the shared counter between tasks and sleeping on it when none comes.
-import { receiveMessageOnPort, workerData, type MessagePort } from "node:worker_threads";
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from "node:worker_threads";
 import { loadOpenBlas } from "./openblas.js";
 import { CpuKernels } from "../lm/llama-cpu.js";
 import { runCoworkerTask, type CoworkerTask } from "../lm/coworker.js";
@@ -42,6 +42,8 @@ function serve(k: CpuKernels): never {
 }
 
 const blas = loadOpenBlas();
+// Loaded: the calling thread's process may now exit without waiting for this one (see WorkerCoworker.warm).
+parentPort!.postMessage("loaded");
 if ("gemm" in blas) {
   const k = new CpuKernels(blas.gemm, { coworker: null });
   reply({ kind: "ready", gemm: blas.gemm.name, vector: k.vector.name });

@@ -108,7 +108,9 @@ export class WorkerCoworker implements CpuCoworker {
     this.state = "starting";
     const [tasks, replies] = this.workerEnds;
     const worker = startModuleWorker(this.workerModule.caller, this.workerModule.name, { tasks, replies, counters: this.counters }, [tasks, replies]);
-    worker.unref();
+    // The process waits for the thread to finish loading before it may exit: a thread stopped while it loads OpenBLAS
+    // (koffi) takes the process down with a fatal error. Once loaded it waits in JavaScript, where stopping is safe.
+    worker.once("message", () => worker.unref());
     worker.on("error", (e) => this.giveUp(`the thread failed: ${e.message}`));
     worker.on("exit", (code) => this.giveUp(`the thread exited (code ${code})`));
     this.worker = worker;

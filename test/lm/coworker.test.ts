@@ -5,6 +5,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { installNodeShims } from "../../src/tensor/shims.js";
 installNodeShims();
 const { loadLanguageModel } = await import("../../src/lm/node.js");
@@ -111,4 +113,14 @@ test("a coworker whose thread fails to start: forwards run both halves here, wit
   const split = llamaLogitsCpu(config, weights, ids, 3, 37, gemm!, { workspace: new CpuWorkspace(), coworker });
   assert.deepEqual(split, await withLiveCoworker(ids, 3, 37));
   assert.ok(errorRelativeToMax(split, alone(ids, 3, 37)) < 1e-5);
+});
+
+test("a process exits only once its coworker thread has loaded (stopping it inside OpenBLAS's loading is fatal), then at once", () => {
+  const script = fileURLToPath(new URL("../fixtures/lm/exit-while-loading.ts", import.meta.url));
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, ["--import", "tsx", script], { encoding: "utf8", timeout: 30_000 });
+  const ms = performance.now() - t0;
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(ms >= 1500, `exited after ${ms.toFixed(0)} ms, before the thread had loaded`);
+  assert.ok(ms < 10_000, `took ${ms.toFixed(0)} ms: the thread kept the process alive after loading`);
 });
