@@ -144,7 +144,9 @@ export class WorkerCoworker implements CpuCoworker {
 
   /** Stops the thread (forwards then run on the calling thread alone). */
   async close(): Promise<void> {
+    const given = this.state === "gone";
     this.giveUp("closed");
+    if (given) await this.worker?.terminate();
     this.fromWorker.close();
   }
 
@@ -179,7 +181,9 @@ export class WorkerCoworker implements CpuCoworker {
       if (this.state === "gone") return false;
       const waited = performance.now() - start;
       if (waited > limit) {
-        this.giveUp(`no answer in ${Math.round(limit)} ms`);
+        // Not stopped: a thread stopped inside a native call (OpenBLAS through koffi) takes the process down, and one
+        // that is only slow finishes its task into buffers the caller has left (see CpuKernels.split) and then waits.
+        this.giveUp(`no answer in ${Math.round(limit)} ms`, false);
         return false;
       }
       if (waited < POLL_MS) while (Atomics.load(this.counters, FROM_WORKER) === this.received && performance.now() - start < POLL_MS);
@@ -206,10 +210,10 @@ export class WorkerCoworker implements CpuCoworker {
     return reply;
   }
 
-  private giveUp(why: string): void {
+  private giveUp(why: string, stop = true): void {
     if (this.state === "gone") return;
     this.state = "gone";
     this.goneBecause = why;
-    void this.worker?.terminate();
+    if (stop) void this.worker?.terminate();
   }
 }

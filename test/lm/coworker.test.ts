@@ -103,6 +103,8 @@ test("a coworker that never answers is given up on after its deadline; the calle
   const again = llamaLogitsCpu(config, weights, ids, 2, 64, gemm!, { workspace: new CpuWorkspace(), coworker });
   assert.ok(performance.now() - t1 < 300, `the forward after giving up took ${performance.now() - t1} ms`);
   assert.deepEqual(again, split);
+  // Given up on, not stopped (it may be inside a native call); close() stops it.
+  await coworker.close();
 });
 
 test("a coworker whose thread fails to start: forwards run both halves here, with the live coworker's logits", async () => {
