@@ -2,8 +2,9 @@
 // loss — with every matrix product handed to a Gemm (OpenBLAS on Node, a plain-JS kernel elsewhere) and every
 // element-wise loop to VectorKernels (wasm SIMD, or plain JS). It exists for speed: on a CPU the tensor backend
 // (jax-js on wasm) runs this model ~4.8× slower than PyTorch per train step and ~11× per forward; this file runs it
-// at ~0.5× and ~0.9× PyTorch's time (docs/measured.md), a forward split between two threads (./coworker.ts). The jax-js model (./model.ts) stays the reference: test/lm/llama-cpu.test.ts
-// checks this file's loss and every gradient against it.
+// at ~0.5× and ~0.9× PyTorch's time (docs/measured.md), a forward split between two threads (./coworker.ts). The
+// jax-js model (./model.ts) stays the reference: test/lm/llama-cpu.test.ts checks this file's loss and every gradient
+// against it.
 // Layout: activations are [tokens, features] row-major; a head is a strided view of its projection (no copies).
 import type { Gemm } from "../tensor/gemm.js";
 import type { Arrays } from "../tensor/optim.js";
@@ -149,15 +150,6 @@ export class CpuKernels {
 function linearRows(k: CpuKernels, x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, inDim: number, outDim: number, from: number, to: number): void {
   k.gemm.sgemm(false, true, to - from, outDim, inDim, 1, x.subarray(from * inDim), inDim, w, inDim, 0, y.subarray(from * outDim), outDim);
   if (bias) for (let r = from; r < to; r++) for (let j = 0; j < outDim; j++) y[r * outDim + j]! += bias[j]!;
-}
-
-/** y = x / sqrt(mean(x²) + eps) · w per row; returns y and the per-row factor 1/sqrt(…) (workspace `name`, `name`.r).
- * With `residual`, x = a + residual.b is formed first, into residual.sum. */
-function rmsNorm(k: CpuKernels, name: string, a: Float32Array, rows: number, d: number, w: Float32Array, eps: number, residual?: { b: Float32Array; sum: Float32Array }): { y: Float32Array; r: Float32Array } {
-  const y = k.ws.take(name, rows * d);
-  const r = k.ws.take(`${name}.r`, rows);
-  k.vector.rmsNorm(a, rows, d, w, eps, y, r, residual);
-  return { y, r };
 }
 
 /**
@@ -536,19 +528,8 @@ export function llamaLogitsCpu(config: LlamaConfig, params: Arrays, ids: Int32Ar
     let h = embed(k.ws, params, ids, m, shared);
     for (let l = 0; l < config.numLayers; l++) h = layerForward(k, config, params, l, h, m, cos, sin, false, cache, coworker).out;
     if (cache) cache.length += len;
-    const rows = m.tokens - from;
-    const F: FinalArrays = {
-      d: m.d,
-      vocab: m.V,
-      eps: config.rmsNormEps,
-      norm: weight(params, "model.norm.weight", m.d),
-      head: weight(params, outputHeadName(config, params), m.V * m.d),
-      hidden: h.subarray(from * m.d),
-      y: k.ws.take("final", rows * m.d, shared),
-      r: k.ws.take("final.r", rows, shared),
-      logits: k.ws.take("logits", rows * m.V, shared),
-    };
-    k.split(rows, coworker, (a, b) => ({ kind: "final", final: F, from: a, to: b }), (a, b) => finalRows(k, F, a, b));
+    const F = finalArrays(k, config, params, m, h.subarray(from * m.d), shared);
+    k.split(m.tokens - from, coworker, (a, b) => ({ kind: "final", final: F, from: a, to: b }), (a, b) => finalRows(k, F, a, b));
     return F.logits;
   };
   // With a coworker the two threads split every step, each with the Gemm on one thread (two threads of it beside the
@@ -567,6 +548,22 @@ export interface FinalArrays {
   y: Float32Array;
   r: Float32Array;
   logits: Float32Array;
+}
+
+/** The final step's record over `hidden` (its rows, from the first scored one), in the workspace's buffers. */
+function finalArrays(k: CpuKernels, config: LlamaConfig, params: Arrays, m: Dims, hidden: Float32Array, shared: boolean): FinalArrays {
+  const rows = hidden.length / m.d;
+  return {
+    d: m.d,
+    vocab: m.V,
+    eps: config.rmsNormEps,
+    norm: weight(params, "model.norm.weight", m.d),
+    head: weight(params, outputHeadName(config, params), m.V * m.d),
+    hidden,
+    y: k.ws.take("final", rows * m.d, shared),
+    r: k.ws.take("final.r", rows, shared),
+    logits: k.ws.take("logits", rows * m.V, shared),
+  };
 }
 
 /** Rows [from, to) of the final norm and the output head. */
@@ -595,7 +592,6 @@ export function llamaLossAndGradientsCpu(config: LlamaConfig, params: Arrays, in
     h = layer.out;
   }
   const normW = weight(params, "model.norm.weight", d);
-  const { y: hidden, r: rFinal } = rmsNorm(k, "final", h, N, d, normW, config.rmsNormEps);
   const headName = outputHeadName(config, params);
   const head = weight(params, headName, V * d);
   // Cross-entropy. d(loss)/d(logits) = (softmax − onehot) / N; the logits buffer becomes exp(logit − max) and the
@@ -604,7 +600,9 @@ export function llamaLossAndGradientsCpu(config: LlamaConfig, params: Arrays, in
     const target = targets[n]!;
     if (!(target >= 0 && target < V)) throw new Error(`llama-cpu: target ${target} at position ${n} is outside the vocabulary [0, ${V})`);
   }
-  const logits = k.linear("logits", hidden, N, d, head, V, null);
+  const F = finalArrays(k, config, params, m, h, false);
+  finalRows(k, F, 0, N);
+  const { y: hidden, r: rFinal, logits } = F;
   let loss = 0;
   for (let n = 0; n < N; n++) loss -= logits[n * V + targets[n]!]!;
   const rowMax = new Float32Array(N);
