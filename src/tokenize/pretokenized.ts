@@ -14,6 +14,12 @@ export interface SequenceFields {
   wordIds: number[];
 }
 
+/** The pieces encodeIds' path gave the model, in order, and the range [spans[2i], spans[2i + 1]) of piece i's ids. */
+export interface PieceIds {
+  spans: number[];
+  texts: string[];
+}
+
 export interface Split {
   normalized: NormalizedString;
   /** Set once tokenized (added tokens are tokenized when they are split out). */
@@ -84,47 +90,41 @@ export class PreTokenizedString {
   }
 
   /** The fields intoEncoding would give when the ids are known already — `ids` as encodeIds' path gives them for
-   * this text, `pieceIds` the [start, end) of each non-empty model piece's ids, in order. Each piece's tokens are
-   * spelled from its ids straight into the flat fields (no Token per token), and `tokenize` is asked only where they
-   * do not spell it. Null where pieces and ids do not line up (the caller then tokenizes the pieces). */
-  fieldsFromIds(ids: number[], pieceIds: number[], spelling: Spelling | null, tokenize: (piece: string) => Token[]): SequenceFields | null {
+   * this text, with the pieces it gave the model. Each piece's tokens are spelled from its ids straight into the flat
+   * fields (no Token per token), and `tokenize` is asked only where they cannot be. Null where the pieces are not the
+   * ones encodeIds' path tokenized (the caller then tokenizes them). */
+  fieldsFromIds(ids: number[], pieces: PieceIds, spelling: Spelling | null, tokenize: (piece: string) => Token[]): SequenceFields | null {
+    const pieceIds = pieces.spans;
     const n = ids.length;
     const tokens = new Array<string>(n);
     const offsetSpans = flatOffsets(n);
     const wordIds = new Array<number>(n);
+    const fields: SequenceFields = { tokens, offsetSpans, wordIds };
     let k = 0;
     let j = 0;
-    const place = (t: Token, w: number): boolean => {
-      if (k >= n || ids[k] !== t.id) return false;
-      tokens[k] = t.value;
-      offsetSpans[2 * k] = t.start;
-      offsetSpans[2 * k + 1] = t.end;
-      wordIds[k++] = w;
-      return true;
-    };
     for (let w = 0; w < this.splits.length; w++) {
       const s = this.splits[w]!;
       const from = k;
       if (s.tokens) {
-        for (const t of s.tokens) if (!place(t, w)) return null;
+        if ((k = placeTokens(s.tokens, w, ids, k, fields)) < 0) return null;
       } else {
         const piece = s.normalized.normalized;
         if (piece.length === 0) continue;
-        if (pieceIds[j] !== k) return null;
+        // The same text as the piece whose ids these are: spellInto relies on it.
+        if (pieceIds[j] !== k || pieces.texts[j >> 1] !== piece) return null;
         const to = pieceIds[j + 1]!;
         j += 2;
         if (spelling && spellInto(piece, ids, k, to, spelling, tokens, offsetSpans, k)) {
           for (; k < to; k++) wordIds[k] = w;
         } else {
           const spelled = tokenize(piece);
-          if (k + spelled.length !== to) return null;
-          for (const t of spelled) if (!place(t, w)) return null;
+          if (k + spelled.length !== to || (k = placeTokens(spelled, w, ids, k, fields)) < 0) return null;
         }
       }
       // Spans in the piece → spans in the input text, in place.
       for (let q = from; q < k; q++) s.normalized.spanInInput(offsetSpans[2 * q]!, offsetSpans[2 * q + 1]!, offsetSpans, 2 * q);
     }
-    return k === n && j === pieceIds.length ? { tokens, offsetSpans, wordIds } : null;
+    return k === n && j === pieceIds.length ? fields : null;
   }
 
   /** The encoding: offsets into the input text (UTF-16), word ids = index of the piece (HF style). */
@@ -149,6 +149,19 @@ export class PreTokenizedString {
     }
     return sequenceEncoding(ids, tokens, offsetSpans, wordIds, typeId, input, sequenceId);
   }
+}
+
+/** Writes the tokens of piece `w` into `fields` from index k on and returns the index after them; −1 where their ids
+ * are not ids[k…] (a function, not a closure made per call: tsx names each closure it makes, at a cost per call). */
+function placeTokens(list: Token[], w: number, ids: number[], k: number, fields: SequenceFields): number {
+  for (const t of list) {
+    if (k >= ids.length || ids[k] !== t.id) return -1;
+    fields.tokens[k] = t.value;
+    fields.offsetSpans[2 * k] = t.start;
+    fields.offsetSpans[2 * k + 1] = t.end;
+    fields.wordIds[k++] = w;
+  }
+  return k;
 }
 
 /** The Encoding of one input sequence before post-processing (`typeId` 0 or 1 also numbers the sequence). */

@@ -26,7 +26,7 @@ import { modelFromJSON } from "./models/index.js";
 import { CACHED_WORD_LIMIT, PieceCache, SpanIdCache } from "./models/span-cache.js";
 import { spellPiece } from "./models/spell.js";
 import { normalizerFromJSON } from "./normalizers/index.js";
-import { PreTokenizedString } from "./pretokenized.js";
+import { PreTokenizedString, type PieceIds } from "./pretokenized.js";
 import { preTokenizerFromJSON } from "./pretokenizers/index.js";
 import { postProcessorFromJSON } from "./processors/index.js";
 import { StreamDecoder } from "./stream-decoder.js";
@@ -468,14 +468,15 @@ export class Tokenizer {
     const pt = this.preTokenizer;
     const vocab = this.vocabulary();
     const ids: number[] = [];
-    const pieceIds: number[] = [];
-    this.appendPipelineIds(text, vocab, ids, pieceIds);
+    const pieces: PieceIds = { spans: [], texts: [] };
+    this.appendPipelineIds(text, vocab, ids, pieces);
     const model = this.model;
-    const cached = this.tokenizePiece;
-    const tokenize = (piece: string) => (this.model === model ? cached(piece) : model.tokenize(piece));
     return Encoding.deferred(ids, [text], () => {
+      // Through the piece cache while the model is the one that gave the ids. (No arrow function bound to a name
+      // here or in fieldsFromIds: tsx, which runs the benchmarks, names each such closure when made, ~6% of encode().)
+      const tokenize = this.model === model ? this.tokenizePiece : model.tokenize.bind(model);
       const p = preTokenized(text, vocab, n, pt);
-      const fields = p.fieldsFromIds(ids, pieceIds, model.idSpelling?.() ?? null, tokenize);
+      const fields = p.fieldsFromIds(ids, pieces, model.idSpelling?.() ?? null, tokenize);
       if (fields) return fields;
       p.tokenize(tokenize);
       const e = p.intoEncoding(0, 0, text);
@@ -571,9 +572,9 @@ export class Tokenizer {
   }
 
   /** encodeIds' path for tokenizers other than plain byte-level ones: added tokens, then each stage's text-only
-   * method (no alignments), then the model through the piece cache. `pieceIds` (if given) gets the range
-   * [start, end) of ids of each non-empty piece the model tokenized, in order. */
-  private appendPipelineIds(text: string, vocab: AddedVocabulary, ids: number[], pieceIds: number[] | null = null): void {
+   * method (no alignments), then the model through the piece cache. `pieces` (if given) gets each non-empty piece
+   * the model tokenized and the range [start, end) of its ids, in order. */
+  private appendPipelineIds(text: string, vocab: AddedVocabulary, ids: number[], pieces: PieceIds | null = null): void {
     const n = this.normalizer;
     const pt = this.preTokenizer;
     const rawPieces: (string | null)[] = [];
@@ -607,9 +608,9 @@ export class Tokenizer {
         if (preTokenize) preTokenize(piece, nStarts[j] === 0, parts);
         else parts.push(piece);
         for (const part of parts) {
-          if (pieceIds && part.length > 0) pieceIds.push(ids.length);
+          const from = ids.length;
           this.appendIds(part, ids);
-          if (pieceIds && part.length > 0) pieceIds.push(ids.length);
+          if (pieces && part.length > 0) pieces.spans.push(from, ids.length), pieces.texts.push(part);
         }
       }
     }
@@ -877,11 +878,10 @@ function placeSingle(a: Encoding, layout: SingleLayout): Encoding {
     });
   }
   // The ranges as the processor set them, the marker's one position stretched to the n tokens.
-  const at = before.ids.length;
-  const shift = (p: number) => (p > at ? p + n - 1 : p);
   if (layout.ranges) {
+    const at = before.ids.length;
     const ranges = new Map<number, [number, number]>();
-    for (const [k, [s, t]] of layout.ranges) ranges.set(k, [shift(s), shift(t)]);
+    for (const [k, [s, t]] of layout.ranges) ranges.set(k, [s > at ? s + n - 1 : s, t > at ? t + n - 1 : t]);
     e.sequenceRanges = ranges;
   }
   return e;

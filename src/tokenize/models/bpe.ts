@@ -838,6 +838,7 @@ export class BpeModel extends VocabularyModel implements Model {
       byteOf: this.byteIds && byteValues(this.byteIds, this.vocab.idLimit),
       byteSpans: "char",
       unkId: this.unkToken === null ? -1 : (this.vocab.id(this.unkToken) ?? -1),
+      lengths: new Int32Array(this.vocab.idLimit),
     });
   }
   private spelling: Spelling | undefined;

@@ -1,7 +1,9 @@
 // A piece's tokens from ids already known: encode() has the ids from the text-only path, and its tokens and offsets
-// follow from them without running the model again. The ids must spell the piece exactly, token after token;
-// anything else (an unknown token, which covers text its spelling does not show; ids of another piece) gives null,
-// and the caller asks the model.
+// follow from them without running the model again. The ids must be the model's own ids for this very piece (the
+// callers hold that: a cache keyed by the piece, or the same piece string from encodeIds' path). The models that
+// spell (BPE without a prefix or suffix, Unigram) build every token from the piece's own text, so its string is the
+// text at its place by construction and only lengths are checked; an unknown token (which covers text its spelling
+// does not show) or a byte-fallback run that is not the character's UTF-8 gives null, and the caller asks the model.
 
 import type { Token } from "../types.js";
 
@@ -16,6 +18,10 @@ export interface Spelling {
   tokens: (string | undefined)[];
   /** Spells id into `tokens` and returns it (undefined where no token has the id). */
   spell(id: number): string | undefined;
+  /** Each id's string's length in UTF-16 units, 0 until encode() first meets the id: spelling reads lengths from
+   * here rather than from the strings, which lie all over the heap (a third of spellInto's time went to loading them:
+   * en-unigram.model, FLORES English). */
+  lengths: Int32Array;
   /** The byte of each byte-fallback id, −1 for the others; null when the model has no byte fallback. */
   byteOf: Int16Array | null;
   byteSpans: ByteSpans;
@@ -35,9 +41,9 @@ export function byteValues(byteIds: Int32Array, vocabSize: number): Int16Array {
   return out;
 }
 
-/** Spells ids[from, to) over `piece` flat: the string of the token at ids[q] goes to values[at + q − from] and its
+/** Spells ids[from, to) — the model's ids for `piece` — over it flat: the string of the token at ids[q] goes to values[at + q − from] and its
  * span in the piece to spans[2(at + q − from)] and the slot after, so one set of arrays takes a whole encoding's
- * pieces, with no object per token. False where the ids do not spell the piece (what was written is then junk). */
+ * pieces, with no object per token. False where they cannot be spelled (what was written is then junk). */
 export function spellInto(piece: string, ids: ArrayLike<number>, from: number, to: number, s: Spelling, values: string[], spans: Int32Array | number[], at: number): boolean {
   let pos = 0;
   const shift = at - from;
@@ -53,18 +59,26 @@ export function spellInto(piece: string, ids: ArrayLike<number>, from: number, t
       q = end;
       continue;
     }
-    const t = spelledToken(s, id);
-    if (t === undefined || t.length === 0 || !piece.startsWith(t, pos)) return false;
+    let len = s.lengths[id]!;
+    if (len === 0) {
+      const t = spelledToken(s, id);
+      if (t === undefined || t.length === 0) return false;
+      len = s.lengths[id] = t.length;
+    }
+    // Lengths only (see the header): comparing each token's text cost more than a third of encode()'s fields
+    // (en-unigram.model, FLORES English: ~1 ms a pass of 31k tokens).
+    if (pos + len > piece.length) return false;
     const k = q + shift;
-    values[k] = t;
+    values[k] = s.tokens[id]!;
     spans[2 * k] = pos;
-    spans[2 * k + 1] = pos += t.length;
+    spans[2 * k + 1] = pos += len;
     q++;
   }
   return pos === piece.length;
 }
 
-/** The tokens that ids[from, to) spell over `piece`, with spans in the piece; null where they do not spell it. */
+/** The tokens that ids[from, to) — the model's ids for `piece` — spell over it, with spans in the piece; null where
+ * they cannot be spelled. */
 export function spellPiece(piece: string, ids: ArrayLike<number>, from: number, to: number, s: Spelling): Token[] | null {
   const n = to - from;
   const values = new Array<string>(n);

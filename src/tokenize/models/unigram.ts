@@ -319,6 +319,7 @@ export class UnigramModel implements Model {
       byteOf: this.byteIds && byteValues(this.byteIds, this.pieces.length),
       byteSpans: "run",
       unkId: this.unkId ?? -1,
+      lengths: new Int32Array(tokens.length),
     });
   }
   private spelling: Spelling | undefined;
