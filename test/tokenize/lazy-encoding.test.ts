@@ -76,3 +76,20 @@ test("the model swapped after encode(): fields still come from the model that ma
   a.model = b.model;
   assert.deepEqual(fields(e), want);
 });
+
+test("a stage whose text-only path disagrees with its aligned one: the fields are the aligned pipeline's, not spelled from ids of another piece", async () => {
+  // The ids come from normalizeText (every "a" an "e" here), the fields from normalize (the file's own): the pieces
+  // differ in text, not in length or token count, so only comparing the piece strings tells that the ids do not spell
+  // them (without it the tokens would read "▁cet", "▁set", "▁met").
+  const t = await Tokenizer.fromFile(`${TOKENIZERS}/llama.json`);
+  const own = t.normalizer!;
+  const text = "the cat sat on the mat";
+  t.normalizer = { type: "Custom", normalize: (s) => own.normalize(s), toJSON: () => own.toJSON() };
+  const want = t.encode(text); // no text-only path: the aligned pipeline gives ids and fields
+  t.normalizer = { ...t.normalizer, normalizeText: (x: string) => own.normalizeText!(x.replaceAll("a", "e")) };
+  const e = t.encode(text);
+  assert.notDeepEqual(e.ids, want.ids);
+  assert.equal(e.ids.length, want.ids.length);
+  assert.deepEqual(e.tokens, want.tokens);
+  assert.deepEqual(e.offsets, want.offsets);
+});
