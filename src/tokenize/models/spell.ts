@@ -34,6 +34,15 @@ export function spelledToken(s: Spelling, id: number): string | undefined {
   return s.tokens[id] ?? s.spell(id);
 }
 
+/** The length in UTF-16 units of id's string, from the lengths table (spelled the first time the id is met); 0 where
+ * no token has the id. */
+export function spelledLength(s: Spelling, id: number): number {
+  const n = s.lengths[id]!;
+  if (n !== 0) return n;
+  const t = spelledToken(s, id);
+  return t === undefined ? 0 : (s.lengths[id] = t.length);
+}
+
 /** The byte value of each byte-fallback id (<0xNN> → NN) of a model, from its byte → id table. */
 export function byteValues(byteIds: Int32Array, vocabSize: number): Int16Array {
   const out = new Int16Array(vocabSize).fill(-1);
@@ -59,12 +68,8 @@ export function spellInto(piece: string, ids: ArrayLike<number>, from: number, t
       q = end;
       continue;
     }
-    let len = s.lengths[id]!;
-    if (len === 0) {
-      const t = spelledToken(s, id);
-      if (t === undefined || t.length === 0) return false;
-      len = s.lengths[id] = t.length;
-    }
+    const len = spelledLength(s, id);
+    if (len === 0) return false;
     // Lengths only (see the header): comparing each token's text cost more than a third of encode()'s fields
     // (en-unigram.model, FLORES English: ~1 ms a pass of 31k tokens).
     if (pos + len > piece.length) return false;

@@ -12,7 +12,7 @@ import { SequencePreTokenizer } from "./sequence.js";
 import { SplitPreTokenizer } from "./split.js";
 import { findAll } from "../regex.js";
 import { spanHash, type SpanIdCache } from "../models/span-cache.js";
-import { spelledToken } from "../models/spell.js";
+import { spelledLength } from "../models/spell.js";
 import type { Model, PreTokenizer, Token } from "../types.js";
 import { flatOffsets } from "../encoding.js";
 
@@ -218,10 +218,11 @@ export function byteLevelFields(text: string, model: Model, sink: ByteLevelSink)
       let end = a;
       for (let q = from; q < to; q++) {
         const id = ids[q]!;
-        const token = (spelling ? spelledToken(spelling, id) : model.idToToken(id))!;
-        tokens[k] = token;
+        // Lengths from the spelling's table, not from the strings (a load from anywhere in the heap per token).
+        const n = spelling ? spelledLength(spelling, id) : model.idToToken(id)!.length;
+        tokens[k] = spelling ? spelling.tokens[id]! : model.idToToken(id)!;
         offsets[o++] = end;
-        offsets[o++] = end += token.length;
+        offsets[o++] = end += n;
         wordIds[k++] = word;
       }
       continue;
@@ -231,8 +232,8 @@ export function byteLevelFields(text: string, model: Model, sink: ByteLevelSink)
     let left = 0; // its bytes not yet in a token
     for (let q = from; q < to; q++) {
       const id = ids[q]!;
-      const token = (spelling ? spelledToken(spelling, id) : model.idToToken(id))!;
-      let n = token.length;
+      let n = spelling ? spelledLength(spelling, id) : model.idToToken(id)!.length;
+      const token = spelling ? spelling.tokens[id]! : model.idToToken(id)!;
       const start = left > 0 ? charStart : end;
       while (n > 0) {
         if (left === 0) {
