@@ -610,7 +610,10 @@ export class Tokenizer {
         for (const part of parts) {
           const from = ids.length;
           this.appendIds(part, ids);
-          if (pieces && part.length > 0) pieces.spans.push(from, ids.length), pieces.texts.push(part);
+          if (pieces && part.length > 0) {
+            pieces.spans.push(from, ids.length);
+            pieces.texts.push(part);
+          }
         }
       }
     }

@@ -35,7 +35,7 @@ export function spelledToken(s: Spelling, id: number): string | undefined {
 }
 
 /** The length in UTF-16 units of id's string, from the lengths table (spelled the first time the id is met); 0 where
- * no token has the id. */
+ * no token has the id or its string is empty. */
 export function spelledLength(s: Spelling, id: number): number {
   const n = s.lengths[id]!;
   if (n !== 0) return n;
@@ -50,9 +50,10 @@ export function byteValues(byteIds: Int32Array, vocabSize: number): Int16Array {
   return out;
 }
 
-/** Spells ids[from, to) — the model's ids for `piece` — over it flat: the string of the token at ids[q] goes to values[at + q − from] and its
- * span in the piece to spans[2(at + q − from)] and the slot after, so one set of arrays takes a whole encoding's
- * pieces, with no object per token. False where they cannot be spelled (what was written is then junk). */
+/** Spells ids[from, to) — the model's ids for `piece` — over it flat: the string of the token at ids[q] goes to
+ * values[at + q − from] and its span in the piece to spans[2(at + q − from)] and the slot after, so one set of arrays
+ * takes a whole encoding's pieces, with no object per token. False where they cannot be spelled (what was written is
+ * then junk). */
 export function spellInto(piece: string, ids: ArrayLike<number>, from: number, to: number, s: Spelling, values: string[], spans: Int32Array | number[], at: number): boolean {
   let pos = 0;
   const shift = at - from;

@@ -218,7 +218,7 @@ export function byteLevelFields(text: string, model: Model, sink: ByteLevelSink)
       let end = a;
       for (let q = from; q < to; q++) {
         const id = ids[q]!;
-        // Lengths from the spelling's table, not from the strings (a load from anywhere in the heap per token).
+        // The length from the spelling's table, not from the string (a load from anywhere in the heap per token).
         const n = spelling ? spelledLength(spelling, id) : model.idToToken(id)!.length;
         tokens[k] = spelling ? spelling.tokens[id]! : model.idToToken(id)!;
         offsets[o++] = end;
