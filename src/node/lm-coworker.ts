@@ -144,9 +144,9 @@ export class WorkerCoworker implements CpuCoworker {
 
   /** Stops the thread (forwards then run on the calling thread alone). */
   async close(): Promise<void> {
-    const given = this.state === "gone";
-    this.giveUp("closed");
-    if (given) await this.worker?.terminate();
+    this.giveUp("closed", false);
+    // A thread given up on earlier was left running (see wait); stopping one twice is harmless.
+    await this.worker?.terminate();
     this.fromWorker.close();
   }
 
