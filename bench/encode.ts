@@ -8,8 +8,9 @@
 //
 //   npm run bench     node --import tsx bench/encode.ts --quick (fewer repetitions)  --lines=N (N lines per language)
 //   --only=NAME (tokenizers whose name contains NAME)  --encoders=A,B (encoders whose name contains A or B)
-//   --processes=N (each encoder measured in N fresh processes, one after another; the median of their first passes
-//   and of their steady states is reported: a first pass is one sample per process, and this VM's speed swings)
+//   --processes=N (each encoder measured in N fresh processes, in N rounds that run every encoder of a row group once;
+//   the median of their first passes and of their steady states is reported: a first pass is one sample per process,
+//   and this VM's speed swings)
 
 import { readFileSync, readdirSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
@@ -240,33 +241,39 @@ if (one) {
 const rows: Row[] = [];
 const only = process.argv.find((a) => a.startsWith("--only="))?.slice(7);
 const encoderFilter = process.argv.find((a) => a.startsWith("--encoders="))?.slice(11).toLowerCase().split(",");
+type Run = { first: number; median: number; agrees: boolean | null; error?: string };
+const middle = (xs: number[]) => xs.sort((a, b) => a - b)[(xs.length - 1) >> 1]!;
 for (const setup of setups) {
   if (only && !setup.name.toLowerCase().includes(only.toLowerCase())) continue;
   for (const corpus of Object.keys(corpora)) {
-    for (const { name: peer } of encoders(setup)) {
-      if (encoderFilter && !encoderFilter.some((f) => peer.toLowerCase().includes(f))) continue;
-      const args = [...process.execArgv, fileURLToPath(import.meta.url), `--one=${setup.name}|${corpus}|${peer}`, ...process.argv.slice(2).filter((a) => a === "--quick" || a.startsWith("--lines="))];
-      const runs: { first: number; median: number; agrees: boolean | null; error?: string }[] = [];
-      for (let p = 0; p < PROCESSES; p++) {
+    const peers = encoders(setup).map((e) => e.name).filter((peer) => !encoderFilter || encoderFilter.some((f) => peer.toLowerCase().includes(f)));
+    const runs = new Map<string, Run[]>(peers.map((peer) => [peer, []]));
+    // Rounds, each encoder once per round: this VM's speed drifts over minutes, and a slow stretch that fell on one
+    // encoder's processes alone would move the ratios; spread over the rounds it falls on all encoders alike.
+    for (let p = 0; p < PROCESSES; p++) {
+      for (const peer of peers) {
+        const args = [...process.execArgv, fileURLToPath(import.meta.url), `--one=${setup.name}|${corpus}|${peer}`, ...process.argv.slice(2).filter((a) => a === "--quick" || a.startsWith("--lines="))];
         const child = spawnSync(process.execPath, args, { encoding: "utf8", maxBuffer: 1 << 24 });
         const last = child.stdout.trim().split("\n").pop() ?? "";
         try {
-          runs.push(JSON.parse(last));
+          runs.get(peer)!.push(JSON.parse(last));
         } catch {
-          runs.push({ first: 0, median: 0, agrees: null, error: child.stderr.trim().split("\n").pop() ?? `exit ${child.status}` });
+          runs.get(peer)!.push({ first: 0, median: 0, agrees: null, error: child.stderr.trim().split("\n").pop() ?? `exit ${child.status}` });
         }
       }
-      const failed = runs.find((r) => r.error);
+    }
+    for (const peer of peers) {
+      const peerRuns = runs.get(peer)!;
+      const failed = peerRuns.find((r) => r.error);
       if (failed) {
         console.error(`${setup.name} / ${corpus} / ${peer}: cannot run (${failed.error})`);
         continue;
       }
-      const middle = (xs: number[]) => xs.sort((a, b) => a - b)[(xs.length - 1) >> 1]!;
-      const first = middle(runs.map((r) => r.first));
-      const median = middle(runs.map((r) => r.median));
-      const agrees = runs.some((r) => r.agrees === false) ? false : runs[0]!.agrees;
-      rows.push({ tokenizer: setup.name, corpus, peer, mbPerSecond: median, firstPassMbPerSecond: first, agrees, ...(PROCESSES > 1 ? { firstPassRuns: runs.map((r) => r.first), steadyRuns: runs.map((r) => r.median) } : {}) });
-      console.error(`${setup.name} / ${corpus} / ${peer}: ${median.toFixed(2)} MB/s (first pass ${first.toFixed(2)})${PROCESSES > 1 ? ` [first passes ${runs.map((r) => r.first.toFixed(2)).join(", ")}]` : ""}${agrees === false ? " (ids DIFFER from the oracle)" : ""}`);
+      const first = middle(peerRuns.map((r) => r.first));
+      const median = middle(peerRuns.map((r) => r.median));
+      const agrees = peerRuns.some((r) => r.agrees === false) ? false : peerRuns[0]!.agrees;
+      rows.push({ tokenizer: setup.name, corpus, peer, mbPerSecond: median, firstPassMbPerSecond: first, agrees, ...(PROCESSES > 1 ? { firstPassRuns: peerRuns.map((r) => r.first), steadyRuns: peerRuns.map((r) => r.median) } : {}) });
+      console.error(`${setup.name} / ${corpus} / ${peer}: ${median.toFixed(2)} MB/s (first pass ${first.toFixed(2)})${PROCESSES > 1 ? ` [first passes ${peerRuns.map((r) => r.first.toFixed(2)).join(", ")}]` : ""}${agrees === false ? " (ids DIFFER from the oracle)" : ""}`);
     }
   }
 }
