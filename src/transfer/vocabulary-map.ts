@@ -6,6 +6,8 @@ import type { JsonObject, Model } from "../tokenize/types.js";
 import { byteLevelAlphabet, canonicalKey, canonicalToken, tokenSpelling, type CanonicalToken, type TokenSpelling } from "../tokenize/byte-vocabulary.js";
 import { byteFallbackToken } from "../tokenize/decoders/byte-fallback.js";
 
+const isBytePiece = (token: string) => /^<0x[0-9A-Fa-f]{2}>$/.test(token);
+
 export interface TransferTokenizer {
   toJSON(): JsonObject;
   idToToken(id: number): string | undefined;
@@ -83,12 +85,22 @@ export function buildVocabularyMap(source: TransferTokenizer, target: TransferTo
   const sourceSize = idRows(source, sourceJson);
   const targetSize = idRows(target, targetJson);
 
+  // Several source tokens can spell the same bytes: a byte-fallback vocabulary holds "<0x2C>" beside ",". The row to
+  // copy is the one the model learned, the token its tokenizer produces: a byte piece only where no other token
+  // spells its byte (a Llama-style vocabulary lists its byte pieces first, so the first id would be the unused one).
   const sourceByKey = new Map<string, number>();
+  const byByteFallback = new Set<string>();
   for (let id = 0; id < sourceSize; id++) {
     const tok = source.idToToken(id);
     if (tok === undefined) continue;
-    const key = canonicalKey(canonicalToken(tok, sourceSpelling, sourceSpecials.has(id)));
-    if (!sourceByKey.has(key)) sourceByKey.set(key, id);
+    const special = sourceSpecials.has(id);
+    const key = canonicalKey(canonicalToken(tok, sourceSpelling, special));
+    const bytePiece = sourceSpelling.byteFallback && !special && isBytePiece(tok);
+    if (!sourceByKey.has(key) || (byByteFallback.has(key) && !bytePiece)) {
+      sourceByKey.set(key, id);
+      if (bytePiece) byByteFallback.add(key);
+      else byByteFallback.delete(key);
+    }
   }
   const shared = new Int32Array(targetSize).fill(-1);
   const pieces: number[][] = [];

@@ -66,12 +66,13 @@ test("across tokenizer families: the Unigram companion transferred to a byte-lev
   const get = (m: string) => r.rows.find((x) => x.method === m)!;
   assert.ok(get("original").bitsPerByte < get("hypernet").bitsPerByte);
   assert.ok(get("hypernet").bitsPerByte < get("fvt").bitsPerByte, `hypernet ${get("hypernet").bitsPerByte} vs fvt ${get("fvt").bitsPerByte}`);
-  // Measured, not wished: across families FVT's piece means (tied rows) score worse than all-random rows on these lines
-  // (5.58 vs 4.82); the shipped hypernetwork (mixed template, full softmax, tokenizers sampled per language, then BPE
-  // tokenizers trained per window: 4.73; the session-17 one 4.72, the session-14 one 4.76, the 550-step one 4.79, the
-  // 150-step one 4.90) barely beats random rows
-  // (docs/transfer-results.md).
-  assert.ok(get("fvt").bitsPerByte > get("random").bitsPerByte);
+  // Measured, not wished (session 27): original 3.406, hypernet 3.546, FVT 4.272, random rows 4.819 bits per byte on
+  // these lines: the network closes 84% of FVT's gap. Before one-byte tokens were copied from the pieces the model
+  // learned (not from the byte-fallback pieces Llama-style vocabularies list first) FVT scored worse than random rows
+  // here (5.58 against 4.82) and the network (4.73) closed 39% (docs/transfer-results.md, "Session 27").
+  assert.ok(get("fvt").bitsPerByte < get("random").bitsPerByte, `fvt ${get("fvt").bitsPerByte} vs random ${get("random").bitsPerByte}`);
+  const share = (get("fvt").bitsPerByte - get("hypernet").bitsPerByte) / (get("fvt").bitsPerByte - get("original").bitsPerByte);
+  assert.ok(share > 0.6, `share of FVT's gap closed ${share}`);
   // Shared tokens are found across spellings (▁der ↔ Ġder): 1,409 copied, the other 6,781 rows decomposed by FVT.
   assert.deepEqual(r.fills["de-8k"]!.fvt, { special: 2, copy: 1409, fvt: 6781, random: 0, unfilled: 0 });
 });

@@ -38,3 +38,20 @@ test("a target whose ids leave holes (tiktoken's cl100k: 100,261 tokens, ids up 
   assert.deepEqual(map.pieces[100256], [], "the hole has no pieces");
   assert.equal(map.shared[cl100k.tokenToId("<|endoftext|>")!], gpt2.tokenToId("<|endoftext|>"));
 });
+
+test("a byte-fallback source maps a one-byte token to the piece its model learned, not to the byte piece listed first", async () => {
+  // Llama 2 lists "<0x2C>" (id 47) before "," (id 29892); its tokenizer never produces the byte piece for ",", so
+  // that row was never trained. Copying it for GPT-2's "," cost the companion's transfers ~1 bit per byte.
+  const llama = await Tokenizer.fromFile("../shared/data/tokenizers/llama.json");
+  const gpt2 = await Tokenizer.fromFile("../shared/data/tokenizers/gpt-2.json");
+  const companion = await Tokenizer.fromFile("assets/companion-model/tokenizer.json");
+  for (const source of [llama, companion]) {
+    const map = buildVocabularyMap(source, gpt2);
+    for (const ch of [",", ".", "h", "e", "7", "!"]) {
+      const s = map.shared[gpt2.tokenToId(ch)!]!;
+      assert.equal(source.idToToken(s), ch, `GPT-2's ${JSON.stringify(ch)} → source ${source.idToToken(s)}`);
+    }
+    // A lone byte no piece spells (0xC3, the first byte of "é" in UTF-8; GPT-2 spells it "Ã") keeps its byte piece.
+    assert.equal(source.idToToken(map.shared[gpt2.tokenToId("Ã")!]!), "<0xC3>");
+  }
+});
