@@ -103,6 +103,11 @@ export function tokenSpelling(tokenizerJson: JsonObject): TokenSpelling {
 const utf8 = new TextEncoder();
 const BYTE_PIECE = /^<0x([0-9A-Fa-f]{2})>$/;
 
+/** Whether a token string is a byte-fallback piece ("<0x2C>"). */
+export function isByteFallbackPiece(token: string): boolean {
+  return BYTE_PIECE.test(token);
+}
+
 /** The canonical form of one token string under a spelling. */
 export function canonicalToken(token: string, spelling: TokenSpelling, special = false): CanonicalToken {
   if (special) return { bytes: utf8.encode(token), continuation: false, special: true };

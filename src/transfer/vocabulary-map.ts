@@ -3,10 +3,8 @@
 // target token into source pieces.
 
 import type { JsonObject, Model } from "../tokenize/types.js";
-import { byteLevelAlphabet, canonicalKey, canonicalToken, tokenSpelling, type CanonicalToken, type TokenSpelling } from "../tokenize/byte-vocabulary.js";
+import { byteLevelAlphabet, canonicalKey, canonicalToken, isByteFallbackPiece, tokenSpelling, type CanonicalToken, type TokenSpelling } from "../tokenize/byte-vocabulary.js";
 import { byteFallbackToken } from "../tokenize/decoders/byte-fallback.js";
-
-const isBytePiece = (token: string) => /^<0x[0-9A-Fa-f]{2}>$/.test(token);
 
 export interface TransferTokenizer {
   toJSON(): JsonObject;
@@ -89,18 +87,13 @@ export function buildVocabularyMap(source: TransferTokenizer, target: TransferTo
   // copy is the one the model learned, the token its tokenizer produces: a byte piece only where no other token
   // spells its byte (a Llama-style vocabulary lists its byte pieces first, so the first id would be the unused one).
   const sourceByKey = new Map<string, number>();
-  const byByteFallback = new Set<string>();
+  const bytePiece = (id: number) => sourceSpelling.byteFallback && !sourceSpecials.has(id) && isByteFallbackPiece(source.idToToken(id)!);
   for (let id = 0; id < sourceSize; id++) {
     const tok = source.idToToken(id);
     if (tok === undefined) continue;
-    const special = sourceSpecials.has(id);
-    const key = canonicalKey(canonicalToken(tok, sourceSpelling, special));
-    const bytePiece = sourceSpelling.byteFallback && !special && isBytePiece(tok);
-    if (!sourceByKey.has(key) || (byByteFallback.has(key) && !bytePiece)) {
-      sourceByKey.set(key, id);
-      if (bytePiece) byByteFallback.add(key);
-      else byByteFallback.delete(key);
-    }
+    const key = canonicalKey(canonicalToken(tok, sourceSpelling, sourceSpecials.has(id)));
+    const held = sourceByKey.get(key);
+    if (held === undefined || (bytePiece(held) && !bytePiece(id))) sourceByKey.set(key, id);
   }
   const shared = new Int32Array(targetSize).fill(-1);
   const pieces: number[][] = [];
