@@ -5,8 +5,7 @@
 import { bool } from "../json-fields.js";
 import { base64Decode } from "../../util/base64.js";
 import { utf8Length } from "../../util/utf8.js";
-import type { NormalizedString } from "../normalized.js";
-import { codePoints, cpLen } from "../normalized.js";
+import { codePoints, cpLen, NormalizedString } from "../normalized.js";
 import { utf8OfCodePoint } from "../models/spell.js";
 import { TokenizerError, type JsonObject, type Normalizer } from "../types.js";
 
@@ -164,6 +163,10 @@ export class PrecompiledCharsmap {
   }
 }
 
+/** Texts of which one usually meets a rule of a charsmap (NFKC's fractions, superscripts, ligatures, full-width
+ * letters, the ellipsis, a no-break space), each between ASCII letters and spaces, for exerciseRules. */
+const RULE_SAMPLES = ["a \u00bd b", "a x\u00b2 b", "a \ufb01 b", "a \uff21 b", "a\u2026 b", "a\u00a0b"];
+
 /** walk()'s answer where a byte leads nowhere. */
 const DEAD = -1;
 
@@ -209,7 +212,31 @@ export class PrecompiledNormalizer implements Normalizer {
     if (v !== null && v !== undefined && typeof v !== "string") throw new TokenizerError("expected a base64 string", `${path}.precompiled_charsmap`);
     const n = new PrecompiledNormalizer(v ?? null, path);
     n.sentencePieceMatching = bool(json, "longest_match", path, false);
+    n.exerciseRules();
     return n;
+  }
+
+  /**
+   * Normalizes a few short texts that meet a rule, with and without alignments, so that the optimising compiler has
+   * seen the replacement path before it compiles encode(). FLORES English dev meets no rule of en-unigram.model's
+   * charsmap and devtest four (½, ², a zero-width space, two thirds of the way in): without this, the first of them
+   * threw away the optimised normaliser with the functions it was inlined into, the rest of the first devtest pass ran
+   * unoptimised (its fields 3.1 ms instead of 2.1, four pinned processes each), and recompiling cost 10–25 ms of CPU
+   * in the next pass. The engine records no type feedback for a function's first few calls, hence the repetitions
+   * (under half a millisecond at load).
+   */
+  private exerciseRules(): void {
+    if (!this.map) return;
+    const sample = RULE_SAMPLES.find((t) => this.normalizeText(t) !== t);
+    if (sample === undefined) return;
+    for (let k = 0; k < 16; k++) {
+      this.normalizeText(sample);
+      this.normalizeText("a b");
+      this.normalize(new NormalizedString(sample));
+      this.normalize(new NormalizedString("a b"));
+    }
+    this.lastUntouched = "";
+    this.matchedText = "";
   }
 
   private rule(part: string): string | null {
@@ -228,47 +255,69 @@ export class PrecompiledNormalizer implements Normalizer {
    */
   sentencePieceMatching = false;
 
-  /** spm's matching: the same plan shape (chars and change codes) as HF's. A text no rule touches costs one walk of
-   * the trie per character and builds nothing. */
-  private planLongest(text: string): { chars: string[]; changes: number[] } | null {
+  /** spm's matching over `text`: each rule's start and length in code units (matchSpans) and its replacement
+   * (matchReplacements), kept for the last text matched — encode() normalizes a text for its ids and, when its fields
+   * are read, again with alignments, and the second time does not walk the trie (the second walk was ~8% of encode()'s
+   * profile on FLORES' 42 languages with en-unigram.model; whole passes did not show it above this VM's noise). A text
+   * no rule touches costs one walk per candidate character. */
+  private matchLongest(text: string): void {
+    if (text === this.matchedText) return;
     const map = this.map!;
-    let i = map.firstCandidate(text, 0);
-    let units = 0;
-    while (i < text.length && (units = map.longestAt(text, i)) === 0) i = map.firstCandidate(text, i + cpLen(text, i));
-    if (i >= text.length) return null;
-    const chars = codePoints(text.slice(0, i));
-    const changes: number[] = new Array<number>(chars.length).fill(0);
-    while (i < text.length) {
-      if (units > 0) {
-        appendReplacement(chars, changes, codePoints(text.slice(i, i + units)).length, map.lastReplacement);
-        i += units;
-      } else {
-        const n = cpLen(text, i);
-        chars.push(n === 1 ? text[i]! : text.slice(i, i + n));
-        changes.push(0);
-        i += n;
-      }
-      if (i < text.length) units = map.longestAt(text, i);
-    }
-    return { chars, changes };
-  }
-
-  /** spm's matching on plain text: the replaced string, built from slices. */
-  private normalizeLongest(text: string): string {
-    const map = this.map!;
-    let out = "";
-    let copied = 0;
+    const spans = this.matchSpans;
+    spans.length = 0;
+    this.matchReplacements.length = 0;
     for (let i = map.firstCandidate(text, 0); i < text.length; ) {
       const units = map.longestAt(text, i);
       if (units === 0) {
         i = map.firstCandidate(text, i + cpLen(text, i));
         continue;
       }
-      out += text.slice(copied, i) + map.lastReplacement;
-      copied = i + units;
-      i = map.firstCandidate(text, copied);
+      spans.push(i, units);
+      this.matchReplacements.push(map.lastReplacement);
+      i = map.firstCandidate(text, i + units);
     }
-    return copied === 0 ? text : out + text.slice(copied);
+    this.matchedText = text;
+  }
+  private matchedText = "";
+  private readonly matchSpans: number[] = [];
+  private readonly matchReplacements: string[] = [];
+
+  /** spm's matching as a plan of the same shape (chars and change codes) as HF's; null where no rule applies. */
+  private planLongest(text: string): { chars: string[]; changes: number[] } | null {
+    this.matchLongest(text);
+    const spans = this.matchSpans;
+    if (spans.length === 0) return null;
+    const chars = codePoints(text.slice(0, spans[0]));
+    const changes: number[] = new Array<number>(chars.length).fill(0);
+    let i = spans[0]!;
+    for (let k = 0; k <= spans.length; k += 2) {
+      const start = k < spans.length ? spans[k]! : text.length;
+      for (; i < start; ) {
+        const n = cpLen(text, i);
+        chars.push(n === 1 ? text[i]! : text.slice(i, i + n));
+        changes.push(0);
+        i += n;
+      }
+      if (k === spans.length) break;
+      const units = spans[k + 1]!;
+      appendReplacement(chars, changes, codePoints(text.slice(start, start + units)).length, this.matchReplacements[k >> 1]!);
+      i = start + units;
+    }
+    return { chars, changes };
+  }
+
+  /** spm's matching on plain text: the replaced string, built from slices. */
+  private normalizeLongest(text: string): string {
+    this.matchLongest(text);
+    const spans = this.matchSpans;
+    if (spans.length === 0) return text;
+    let out = "";
+    let copied = 0;
+    for (let k = 0; k < spans.length; k += 2) {
+      out += text.slice(copied, spans[k]) + this.matchReplacements[k >> 1]!;
+      copied = spans[k]! + spans[k + 1]!;
+    }
+    return out + text.slice(copied);
   }
 
   /** The replacement chars with HF's change codes. Returns null when nothing changes. */
