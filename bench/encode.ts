@@ -8,6 +8,7 @@
 // Prints a markdown table with ratios; writes bench/out/encode.json.
 //
 //   npm run bench     node --import tsx bench/encode.ts --quick (fewer repetitions)  --lines=N (N lines per language)
+//   --src (time retoken's sources as tsx runs them instead of the built bundle; `npm run bench` builds first)
 //   --only=NAME (tokenizers whose name contains NAME)  --encoders=A,B (encoders whose name contains A or B)
 //   --processes=N (each encoder measured in N fresh processes, in N rounds that run every encoder of a row group once;
 //   the median of their first passes and of their steady states is reported: a first pass is one sample per process,
@@ -18,7 +19,13 @@ import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import tk from "tokenizers";
-import { Tokenizer } from "../src/index.js";
+import type { Tokenizer as TokenizerClass } from "../src/index.js";
+
+// retoken as it ships — the built bundle (`npm run build`), what `import "retoken"` loads — unless --src: tsx, which
+// runs this script, compiles the sources with esbuild's keepNames (every function it makes is named at run time), so
+// the sources time differently from the package (docs/measured.md, session 28).
+const FROM_SOURCES = process.argv.includes("--src");
+const { Tokenizer } = (await import(FROM_SOURCES ? "../src/index.js" : "../dist/bundle/index.js")) as typeof import("../src/index.js");
 
 const require = createRequire(import.meta.url);
 const quick = process.argv.includes("--quick");
@@ -133,7 +140,7 @@ const o200kRanks = rankFile("o200k_base");
 
 interface Setup {
   name: string;
-  ours: () => Promise<Tokenizer>;
+  ours: () => Promise<TokenizerClass>;
   peers: Peer[];
 }
 
@@ -256,7 +263,7 @@ for (const setup of setups) {
     // encoder's processes alone would move the ratios; spread over the rounds it falls on all encoders alike.
     for (let p = 0; p < PROCESSES; p++) {
       for (const peer of peers) {
-        const args = [...process.execArgv, fileURLToPath(import.meta.url), `--one=${setup.name}|${corpus}|${peer}`, ...process.argv.slice(2).filter((a) => a === "--quick" || a.startsWith("--lines="))];
+        const args = [...process.execArgv, fileURLToPath(import.meta.url), `--one=${setup.name}|${corpus}|${peer}`, ...process.argv.slice(2).filter((a) => a === "--quick" || a === "--src" || a.startsWith("--lines="))];
         const child = spawnSync(process.execPath, args, { encoding: "utf8", maxBuffer: 1 << 24 });
         const last = child.stdout.trim().split("\n").pop() ?? "";
         try {
@@ -283,7 +290,7 @@ for (const setup of setups) {
 }
 
 const lines = [
-  `MB/s by CPU time, single thread, each encoder in its own process, warmed up on FLORES dev (≥ 1 s); "first pass": one pass over FLORES devtest (text the caches have not seen); "steady": median of ${REPS} further rounds (≥ 0.3 s each) over devtest.${Number.isFinite(LINES) ? ` ${LINES} lines per language.` : ""}${PROCESSES > 1 ? ` Each figure is the median of ${PROCESSES} processes (lower median when even).` : ""}`,
+  `MB/s by CPU time, single thread, each encoder in its own process (retoken ${FROM_SOURCES ? "from its sources, as tsx compiles them" : "as built: dist/bundle"}), warmed up on FLORES dev (≥ 1 s); "first pass": one pass over FLORES devtest (text the caches have not seen); "steady": median of ${REPS} further rounds (≥ 0.3 s each) over devtest.${Number.isFinite(LINES) ? ` ${LINES} lines per language.` : ""}${PROCESSES > 1 ? ` Each figure is the median of ${PROCESSES} processes (lower median when even).` : ""}`,
   "",
   "| tokenizer | text | encoder | steady MB/s | encodeIds ÷ this | first pass MB/s | encodeIds ÷ this (first pass) | ids = oracle |",
   "|---|---|---|---|---|---|---|---|",
@@ -306,5 +313,5 @@ for (const r of rows.filter((x) => x.peer.startsWith("retoken encode ("))) {
 }
 console.log(lines.join("\n"));
 mkdirSync("bench/out", { recursive: true });
-writeFileSync("bench/out/encode.json.tmp", JSON.stringify({ date: new Date().toISOString(), node: process.version, clock: "cpu", reps: REPS, processes: PROCESSES, linesPerLanguage: Number.isFinite(LINES) ? LINES : null, rows }, null, 1));
+writeFileSync("bench/out/encode.json.tmp", JSON.stringify({ date: new Date().toISOString(), node: process.version, clock: "cpu", retoken: FROM_SOURCES ? "src (tsx)" : "dist/bundle", reps: REPS, processes: PROCESSES, linesPerLanguage: Number.isFinite(LINES) ? LINES : null, rows }, null, 1));
 renameSync("bench/out/encode.json.tmp", "bench/out/encode.json");
