@@ -2,8 +2,9 @@
 // follow from them without running the model again. The ids must be the model's own ids for this very piece (the
 // callers hold that: a cache keyed by the piece, or the same piece string from encodeIds' path). The models that
 // spell (BPE without a prefix or suffix, Unigram) build every token from the piece's own text, so its string is the
-// text at its place by construction and only lengths are checked; an unknown token (which covers text its spelling
-// does not show) or a byte-fallback run that is not the character's UTF-8 gives null, and the caller asks the model.
+// text at its place by construction and only lengths are checked. An unknown token covers text its spelling does not
+// show: Unigram's is placed by the characters the model has no piece for (unknownWidth); elsewhere it gives null, as
+// does a byte-fallback run that is not the character's UTF-8, and the caller asks the model.
 
 import type { Token } from "../types.js";
 
@@ -27,6 +28,10 @@ export interface Spelling {
   byteSpans: ByteSpans;
   /** The unknown token's id, −1 if none. */
   unkId: number;
+  /** Unigram's: the width in code units (1 or 2) of the character at text[at] when the model has no piece for that
+   * character alone — what an unknown token covers —, else 0. Absent where an unknown token cannot be placed from the
+   * ids (BPE, WordPiece): spelling then fails at the unknown token and the caller asks the model. */
+  unknownWidth?(text: string, at: number): number;
 }
 
 /** The string of `id`: read from the list, or spelled into it the first time encode() meets the id. */
@@ -59,7 +64,16 @@ export function spellInto(piece: string, ids: ArrayLike<number>, from: number, t
   const shift = at - from;
   for (let q = from; q < to; ) {
     const id = ids[q]!;
-    if (id === s.unkId) return false;
+    if (id === s.unkId) {
+      const end = s.unknownWidth ? unknownRunEnd(piece, pos, ids, q, to, s) : -1;
+      if (end < 0) return false;
+      const k = q + shift;
+      values[k] = piece.slice(pos, end);
+      spans[2 * k] = pos;
+      spans[2 * k + 1] = pos = end;
+      q++;
+      continue;
+    }
     if (s.byteOf && s.byteOf[id]! >= 0) {
       let end = q;
       while (end < to && s.byteOf[ids[end]!]! >= 0) end++;
@@ -93,6 +107,33 @@ export function spellPiece(piece: string, ids: ArrayLike<number>, from: number, 
   const out = new Array<Token>(n);
   for (let k = 0; k < n; k++) out[k] = { id: ids[from + k]!, value: values[k]!, start: spans[2 * k]!, end: spans[2 * k + 1]! };
   return out;
+}
+
+/** Where the unknown token ids[q], at piece[pos…], ends: it covers characters the model has no piece for alone (the
+ * search puts an unknown only there, and fuses neighbours), and the next token's text starts where it ends — or the
+ * piece does. −1 where no end fits, or more than one (the next token starting with such a character, twice inside the
+ * run): the caller then asks the model, which knows. */
+function unknownRunEnd(piece: string, pos: number, ids: ArrayLike<number>, q: number, to: number, s: Spelling): number {
+  let runEnd = pos;
+  while (runEnd < piece.length) {
+    const w = s.unknownWidth!(piece, runEnd);
+    if (w === 0) break;
+    runEnd += w;
+  }
+  if (runEnd === pos) return -1;
+  if (q + 1 === to) return runEnd === piece.length ? runEnd : -1;
+  const next = ids[q + 1]!;
+  if (next === s.unkId || (s.byteOf && s.byteOf[next]! >= 0)) return -1;
+  const text = spelledToken(s, next);
+  if (!text) return -1;
+  let found = -1;
+  for (let e = pos; e < runEnd; ) {
+    e += s.unknownWidth!(piece, e);
+    if (!piece.startsWith(text, e)) continue;
+    if (found >= 0) return -1;
+    found = e;
+  }
+  return found;
 }
 
 /** Byte-fallback ids[from, to) at piece[pos…]: they must be the UTF-8 bytes of whole characters there. Writes their

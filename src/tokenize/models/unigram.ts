@@ -21,6 +21,8 @@ interface SearchTables {
   terminal: Int32Array;
   hidden: Map<string, number>;
   hiddenLength: number;
+  /** Per BMP unit, for unknownWidth: 0 not looked up yet, 1 a matchable piece is this character alone, 2 none is. */
+  singles: Uint8Array;
 }
 
 export class UnigramModel implements Model {
@@ -30,7 +32,7 @@ export class UnigramModel implements Model {
   private readonly minScore: number;
   /** Each piece's score (pieces[id][1]), for the search's inner loop. */
   private readonly scores: Float64Array;
-  private readonly cache = new PieceCache<Int32Array | Token[]>(CACHE_CAPACITY, CACHED_WORD_LIMIT);
+  private readonly cache = new PieceCache<Int32Array>(CACHE_CAPACITY, CACHED_WORD_LIMIT);
   private readonly byteIds: Int32Array | null;
   /**
    * Score arithmetic of the Viterbi search. "float64" is HF `tokenizers` (the tokenizer.json oracle). "sentencepiece"
@@ -117,7 +119,7 @@ export class UnigramModel implements Model {
         hidden.set(piece, this.ids.get(piece)!);
         hiddenLength = Math.max(hiddenLength, piece.length);
       }
-      this.tables = { terminal, hidden, hiddenLength };
+      this.tables = { terminal, hidden, hiddenLength, singles: new Uint8Array(0x10000) };
       this.tablesFor = this.unmatchable;
     }
     return this.tables!;
@@ -239,16 +241,14 @@ export class UnigramModel implements Model {
     out.push(this.unkId!);
   }
 
-  /** The ids of the search's `count` triples over `piece`, appended to `out`; whether one is the unknown id. */
-  private idsOf(piece: string, count: number, out: number[]): boolean {
+  /** The ids of the search's `count` triples over `piece`, appended to `out`. */
+  private idsOf(piece: string, count: number, out: number[]): void {
     const triples = this.triples;
-    const from = out.length;
     for (let k = 0; k < 3 * count; k += 3) {
       const via = triples[k + 2]!;
       if (via >= 0) out.push(via);
       else this.unknownIds(piece, triples[k]!, triples[k + 1]!, out);
     }
-    return this.unkId !== null && out.indexOf(this.unkId, from) >= 0;
   }
 
   /** The tokens of the search's `count` triples over `piece`, with the spans HF reports: an unknown token carries the
@@ -276,7 +276,6 @@ export class UnigramModel implements Model {
   tokenize(piece: string): Token[] {
     if (piece.length === 0) return [];
     const entry = this.entry(piece);
-    if (!(entry instanceof Int32Array)) return entry.map((t) => ({ ...t }));
     const spelled = spellPiece(piece, entry, 0, entry.length, this.idSpelling());
     if (spelled) return spelled;
     const tokens = this.tokensOf(piece, this.viterbi(piece));
@@ -287,18 +286,18 @@ export class UnigramModel implements Model {
   tokenizeIds(piece: string, out: number[]): void {
     if (piece.length === 0) return;
     const entry = this.entry(piece);
-    if (entry instanceof Int32Array) for (let k = 0; k < entry.length; k++) out.push(entry[k]!);
-    else for (const t of entry) out.push(t.id);
+    for (let k = 0; k < entry.length; k++) out.push(entry[k]!);
   }
 
-  /** The piece's entry in the one cache: its ids, from which its tokens are spelled — or, where an unknown token
-   * hides the text it covers (no spelling shows it), its tokens. */
-  private entry(piece: string): Int32Array | Token[] {
+  /** The piece's entry in the one cache: its ids, from which its tokens are spelled (an unknown token's text too:
+   * idSpelling's unknownWidth). */
+  private entry(piece: string): Int32Array {
     let hit = this.cache.get(piece) ?? (piece === this.lastLong ? this.lastLongEntry : undefined);
     if (!hit) {
       idScratch.length = 0;
       const count = this.viterbi(piece);
-      hit = this.idsOf(piece, count, idScratch) ? this.tokensOf(piece, count) : Int32Array.from(idScratch);
+      this.idsOf(piece, count, idScratch);
+      hit = Int32Array.from(idScratch);
       this.releaseLargeScratch();
       if (piece.length < this.cache.maxKey) this.cache.set(piece, hit);
       else (this.lastLong = piece), (this.lastLongEntry = hit);
@@ -308,7 +307,7 @@ export class UnigramModel implements Model {
   /** The last piece too long for the cache, and its entry: encode() asks for a piece's ids and then, when its fields
    * are read, for its tokens — a text with no pre-tokenizer is one such piece, searched once, not twice. */
   private lastLong = "";
-  private lastLongEntry: Int32Array | Token[] | undefined;
+  private lastLongEntry: Int32Array | undefined;
 
   idSpelling(): Spelling {
     if (this.spelling) return this.spelling;
@@ -320,9 +319,34 @@ export class UnigramModel implements Model {
       byteSpans: "run",
       unkId: this.unkId ?? -1,
       lengths: new Int32Array(tokens.length),
+      unknownWidth: (text, at) => this.unknownWidth(text, at),
     });
   }
   private spelling: Spelling | undefined;
+
+  /** The width (1 or 2 units) of the character at text[at] if no matchable piece is that character alone — where the
+   * search puts an unknown —, else 0. BMP characters' answers are kept (for the unmatchable ids of now). */
+  private unknownWidth(text: string, at: number): number {
+    const c = text.charCodeAt(at);
+    const pair = (c & 0xfc00) === 0xd800 && at + 1 < text.length && (text.charCodeAt(at + 1) & 0xfc00) === 0xdc00;
+    if (pair) return this.hasSinglePiece(text, at, 2) ? 0 : 2;
+    const known = this.searchTables().singles;
+    let st = known[c]!;
+    if (st === 0) st = known[c] = this.hasSinglePiece(text, at, 1) ? 1 : 2;
+    return st === 2 ? 1 : 0;
+  }
+
+  /** Whether text[at, at + width) is a matchable piece (the search's `single`). */
+  private hasSinglePiece(text: string, at: number, width: number): boolean {
+    const { base, check, code } = this.trie;
+    let node = 0;
+    for (let i = at; i < at + width; i++) {
+      const slot = base[node]! + code[text.charCodeAt(i)]!;
+      if (check[slot] !== node) return false;
+      node = slot;
+    }
+    return this.searchTables().terminal[node]! >= 0;
+  }
 
   tokenToId(token: string): number | undefined {
     return this.ids.get(token);

@@ -151,6 +151,23 @@ test("Unigram (converted SentencePiece vocabulary), WordPiece and WordLevel matc
   await sameAsOracle({ type: "WordLevel", vocab, unk_token: "[UNK]" }, ["un a", "zzz"]);
 });
 
+test("Unigram: unknown runs take HF's spans and text where pieces start with characters the model has no piece for alone", async () => {
+  // X and Y have no single-character piece (an unknown there), but pieces start with them ("Xa", "XY", "YX"): the
+  // spelling that places an unknown run must find where the next token starts inside such a run, or ask the model.
+  const vocab: [string, number][] = [["<unk>", 0], ["a", -2], ["b", -2], ["Xa", -1], ["XY", -3], ["YX", -3], ["ab", -2.5], ["aX", -4]];
+  const model: JsonObject = { type: "Unigram", unk_id: 0, vocab };
+  const texts: string[] = [];
+  const alphabet = ["X", "Y", "Z", "a", "b", "é"];
+  let seed = 28;
+  for (let n = 0; n < 400; n++) {
+    let t = "";
+    for (let k = 0; k < 1 + (n % 9); k++) t += alphabet[(seed = (seed * 1103515245 + 12345) >>> 0) % alphabet.length];
+    texts.push(t);
+  }
+  texts.push("XXXa", "XaXa", "YXYXa", "ZZXYb", "aXXa", "XYXYX");
+  await sameAsOracle(model, texts);
+});
+
 test("a vocabulary token named __proto__ survives toJSON (HF reads it as a token like any other)", async () => {
   const json = JSON.parse('{"version":"1.0","model":{"type":"WordLevel","vocab":{"[UNK]":0,"__proto__":1,"a":2},"unk_token":"[UNK]"},"pre_tokenizer":{"type":"WhitespaceSplit"}}');
   const ours = Tokenizer.fromJSON(json);
