@@ -4,13 +4,13 @@ import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import { Tokenizer } from "../tokenize/tokenizer.js";
 import type { Encoding } from "../tokenize/encoding.js";
 import { sequenceRangeEntries } from "../tokenize/encoding-ops.js";
-import { keptSpelling, packEncodings, packedBuffers, flattenIds, type FieldsReply, type PoolRequest } from "./tokenizer-pool.js";
+import { packEncodings, packedBuffers, flattenIds, type FieldsReply, type PoolRequest } from "./tokenizer-pool.js";
 
 /** keptTokens: tokens of kept encodings, at most; past it the oldest chunk is dropped (the pool then derives its fields
  * itself). */
 const { json, fieldsPort, fieldsSignal, keptTokens: KEEP_TOKENS } = workerData as { json: string; fieldsPort: MessagePort; fieldsSignal: Int32Array; keptTokens: number };
 const tokenizer = Tokenizer.fromJSON(json);
-const spell = keptSpelling(tokenizer);
+const spell = (id: number): string | undefined => tokenizer.idToToken(id);
 /** Chunk id → its encodings, oldest first. */
 const kept = new Map<number, Encoding[]>();
 let keptTokens = 0;

@@ -42,18 +42,6 @@ export interface PackedEncodings {
 
 const COLUMNS = 6;
 
-/** tokenizer.idToToken with each answer kept. Packing and unpacking an encoding's tokens ask it once per token on each
- * side, and a tokenizer.json vocabulary read in place (session 22) decodes a token's UTF-8 on every call: GPT-2's
- * pool encodeBatch with tokens and offsets read ran at 1.5 MB/s against 3.9 before that (session 28). */
-export function keptSpelling(tokenizer: Tokenizer): (id: number) => string | undefined {
-  const kept = new Map<number, string | undefined>();
-  return (id) => {
-    let t = kept.get(id);
-    if (t === undefined && !kept.has(id)) kept.set(id, (t = tokenizer.idToToken(id)));
-    return t;
-  };
-}
-
 /** `spell`: the tokenizer's idToToken, the same on both sides (the workers load the pool's tokenizer). */
 export function packEncodings(encodings: Encoding[], spell: (id: number) => string | undefined): PackedEncodings {
   const lengths = Int32Array.from(encodings, (e) => e.ids.length);
@@ -351,7 +339,8 @@ export class TokenizerPool {
   }
 
   private spell(): (id: number) => string | undefined {
-    return (this.spelled ??= keptSpelling(this.workersTokenizer()));
+    const tokenizer = this.workersTokenizer();
+    return (this.spelled ??= (id) => tokenizer.idToToken(id));
   }
   private spelled: ((id: number) => string | undefined) | undefined;
 

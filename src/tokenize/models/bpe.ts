@@ -829,12 +829,11 @@ export class BpeModel extends VocabularyModel implements Model {
     // A prefix or suffix makes a token's string differ from the text it covers.
     if (this.continuingSubwordPrefix || this.endOfWordSuffix) return null;
     if (this.spelling) return this.spelling;
-    // A vocabulary not yet spelled whole is spelled here only as encode() meets its ids.
-    const whole = !this.vocab.deferredTokens;
-    const tokens = whole ? this.vocab.tokens : new Array<string | undefined>(this.vocab.idLimit);
+    // A vocabulary not yet spelled whole is spelled only as encode() meets its ids (the vocabulary keeps them).
+    const vocab = this.vocab;
     return (this.spelling = {
-      tokens,
-      spell: whole ? (id) => tokens[id] : (id) => (tokens[id] = this.vocab.token(id)),
+      tokens: vocab.tokensMet,
+      spell: (id) => vocab.token(id),
       byteOf: this.byteIds && byteValues(this.byteIds, this.vocab.idLimit),
       byteSpans: "char",
       unkId: this.unkToken === null ? -1 : (this.vocab.id(this.unkToken) ?? -1),

@@ -68,10 +68,20 @@ export class Vocabulary {
     return this.idMap ? this.idMap.get(token) : this.deferred!.id(token);
   }
 
-  /** The token of one id. */
+  /** The token of one id. A deferred vocabulary's answer is kept (in `tokensMet`): its own decodes the token's UTF-8
+   * on every call, and encode()'s fields, the pool's packing and decode() ask once per token. */
   token(id: number): string | undefined {
-    return this.tokenList ? this.tokenList[id] : this.deferred!.token(id);
+    if (this.tokenList) return this.tokenList[id];
+    const met = this.tokensMet;
+    return met[id] ?? (met[id] = this.deferred!.token(id));
   }
+
+  /** The tokens `token` has spelled so far, by id (undefined for the others); the whole list once `tokens` has been
+   * read. */
+  get tokensMet(): (string | undefined)[] {
+    return this.tokenList ?? (this.metList ??= new Array<string | undefined>(this.deferred!.idLimit));
+  }
+  private metList: (string | undefined)[] | null = null;
 
   /** Every (token, id) once, in no set order (a deferred vocabulary lists them from its id → token list, without
    * building the token → id Map). */
