@@ -5,7 +5,10 @@
 // it on a quiet machine). Two ways to read the result: ids only, and ids + tokens + offsets of every encoding. Ids are
 // checked against tokenizer.encodeIds after the timing.
 //
-//   npm run bench:batch        node --import tsx bench/batch.ts [--threads=2] [--batch=1000] [--rounds=3] [--json FILE]
+//   npm run bench:batch        node --import tsx bench/batch.ts [--threads=2] [--batch=1000] [--rounds=3] [--processes=1]
+//                              [--json FILE]
+// --processes=N: each tool measured in N fresh processes, in N rounds that run every tool of a row once (this VM's speed
+// drifts over minutes and a process now and then runs in a slow mode); a row holds the medians.
 
 import { readFileSync, readdirSync, writeFileSync, renameSync } from "node:fs";
 import { spawnSync } from "node:child_process";
@@ -17,6 +20,8 @@ const arg = (name: string, fallback: string) => process.argv.find((a) => a.start
 const THREADS = Number(arg("threads", "2"));
 const BATCH = Number(arg("batch", "1000"));
 const ROUNDS = Number(arg("rounds", "3"));
+const PROCESSES = Number(arg("processes", "1"));
+if (!Number.isInteger(PROCESSES) || PROCESSES < 1) throw new Error(`--processes: expected a positive integer, got ${arg("processes", "")}`);
 const FLORES = "../shared/data/flores200";
 const langs = readdirSync(`${FLORES}/dev`).filter((f) => f.endsWith(".dev")).map((f) => f.slice(0, -4)).sort();
 const read = (split: "dev" | "devtest") => langs.flatMap((l) => readFileSync(`${FLORES}/${split}/${l}.${split}`, "utf8").split("\n").filter(Boolean));
@@ -92,38 +97,59 @@ if (one) {
   process.exit(0);
 }
 
-interface Row {
-  tokenizer: string;
-  tool: string;
-  read: string;
+interface Run {
   first: number;
   steady: number;
   agrees: boolean;
 }
+interface Row extends Run {
+  tokenizer: string;
+  tool: string;
+  read: string;
+  /** With --processes=N: each process's first pass and steady state (the row holds their medians). */
+  firstRuns?: number[];
+  steadyRuns?: number[];
+}
+/** The median (the lower one of an even count). */
+const middle = (xs: number[]) => [...xs].sort((a, b) => a - b)[(xs.length - 1) >> 1]!;
 const rows: Row[] = [];
 for (const name of Object.keys(TOKENIZERS)) {
   for (const read of READS) {
-    for (const tool of TOOLS) {
-      if (tool.endsWith("encodeIdsBatch") && read !== "ids") continue;
-      const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), `--one=${name}|${tool}|${read}`, `--threads=${THREADS}`, `--batch=${BATCH}`, `--rounds=${ROUNDS}`], {
-        encoding: "utf8",
-        maxBuffer: 1 << 24,
-        env: { ...process.env, RAYON_NUM_THREADS: String(THREADS) },
-      });
-      const last = child.stdout.trim().split("\n").pop() ?? "";
-      try {
-        const r = JSON.parse(last) as Omit<Row, "tokenizer" | "tool" | "read">;
-        rows.push({ tokenizer: name, tool, read, ...r });
-        console.error(`${name} / ${tool} / ${read}: first ${r.first.toFixed(2)} MB/s, steady ${r.steady.toFixed(2)}${r.agrees ? "" : " (ids DIFFER)"}`);
-      } catch {
-        console.error(`${name} / ${tool} / ${read}: failed: ${child.stderr.trim().split("\n").slice(-3).join(" | ")}`);
+    const tools = TOOLS.filter((tool) => !tool.endsWith("encodeIdsBatch") || read === "ids");
+    const runs = new Map<string, Run[]>(tools.map((tool) => [tool, []]));
+    const failed = new Set<string>();
+    for (let p = 0; p < PROCESSES; p++) {
+      for (const tool of tools) {
+        if (failed.has(tool)) continue;
+        const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), `--one=${name}|${tool}|${read}`, `--threads=${THREADS}`, `--batch=${BATCH}`, `--rounds=${ROUNDS}`], {
+          encoding: "utf8",
+          maxBuffer: 1 << 24,
+          env: { ...process.env, RAYON_NUM_THREADS: String(THREADS) },
+        });
+        const last = child.stdout.trim().split("\n").pop() ?? "";
+        try {
+          const r = JSON.parse(last) as Run;
+          runs.get(tool)!.push(r);
+          console.error(`${name} / ${tool} / ${read}: first ${r.first.toFixed(2)} MB/s, steady ${r.steady.toFixed(2)}${r.agrees ? "" : " (ids DIFFER)"}`);
+        } catch {
+          failed.add(tool);
+          console.error(`${name} / ${tool} / ${read}: failed: ${child.stderr.trim().split("\n").slice(-3).join(" | ")}`);
+        }
       }
+    }
+    for (const tool of tools) {
+      const r = runs.get(tool)!;
+      if (failed.has(tool) || r.length === 0) continue;
+      const first = middle(r.map((x) => x.first));
+      const steady = middle(r.map((x) => x.steady));
+      const spread = PROCESSES > 1 ? { firstRuns: r.map((x) => x.first), steadyRuns: r.map((x) => x.steady) } : {};
+      rows.push({ tokenizer: name, tool, read, first, steady, agrees: r.every((x) => x.agrees), ...spread });
     }
   }
 }
 
 const out = [
-  `Wall-clock MB/s over FLORES devtest (42 languages), batches of ${BATCH} lines, ${THREADS} threads each (RAYON_NUM_THREADS=${THREADS} for HF, ${THREADS} workers for retoken); first pass after warming up on dev, steady = median of ${ROUNDS} rounds.`,
+  `Wall-clock MB/s over FLORES devtest (42 languages), batches of ${BATCH} lines, ${THREADS} threads each (RAYON_NUM_THREADS=${THREADS} for HF, ${THREADS} workers for retoken); first pass after warming up on dev, steady = median of ${ROUNDS} rounds.${PROCESSES > 1 ? ` Each figure is the median of ${PROCESSES} processes (lower median when even).` : ""}`,
   "",
   "| tokenizer | read | tool | first pass | steady | ÷ HF encodeBatch (first) | (steady) | ids = encodeIds |",
   "|---|---|---|---|---|---|---|---|",
@@ -136,6 +162,6 @@ for (const r of rows) {
 console.log(out.join("\n"));
 const json = process.argv[process.argv.indexOf("--json") + 1];
 if (process.argv.includes("--json") && json) {
-  writeFileSync(`${json}.tmp`, JSON.stringify({ date: new Date().toISOString(), node: process.version, threads: THREADS, batch: BATCH, rounds: ROUNDS, rows }, null, 1));
+  writeFileSync(`${json}.tmp`, JSON.stringify({ date: new Date().toISOString(), node: process.version, threads: THREADS, batch: BATCH, rounds: ROUNDS, processes: PROCESSES, rows }, null, 1));
   renameSync(`${json}.tmp`, json);
 }

@@ -829,11 +829,13 @@ export class BpeModel extends VocabularyModel implements Model {
     // A prefix or suffix makes a token's string differ from the text it covers.
     if (this.continuingSubwordPrefix || this.endOfWordSuffix) return null;
     if (this.spelling) return this.spelling;
-    // A vocabulary not yet spelled whole is spelled only as encode() meets its ids (the vocabulary keeps them).
+    // A vocabulary not yet spelled whole is spelled only as encode() meets its ids (the vocabulary keeps them). The
+    // list is written here too: if the whole list is built later, it is not the one the vocabulary fills.
     const vocab = this.vocab;
+    const tokens = vocab.tokensMet;
     return (this.spelling = {
-      tokens: vocab.tokensMet,
-      spell: (id) => vocab.token(id),
+      tokens,
+      spell: (id) => (tokens[id] = vocab.token(id)),
       byteOf: this.byteIds && byteValues(this.byteIds, this.vocab.idLimit),
       byteSpans: "char",
       unkId: this.unkToken === null ? -1 : (this.vocab.id(this.unkToken) ?? -1),
