@@ -2,7 +2,9 @@
 // chain, a space run) of 1, 2, 4 and 8 MB, each encoded once in a fresh process by retoken (encode() with its tokens
 // and offsets read, and encodeIds())
 // and by the HF native binding. Reports seconds per MB, how flat that stays from 1 to 8 MB (max/min), and retoken's
-// time against HF's on the same input. Run: node --import tsx bench/pathological.ts [--sizes 1,2,4,8] [--json FILE]
+// time against HF's on the same input. Run: node --import tsx bench/pathological.ts [--sizes 1,2,4,8] [--processes N]
+// [--json FILE]. --processes N: each (input, size, encoder) timed in N fresh processes, the median kept (one process on
+// this VM now and then runs ~1.5× slow, which alone can move a row's max/min past 1.5).
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -13,6 +15,8 @@ const flag = (name: string) => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const sizes = (flag("--sizes") ?? "1,2,4,8").split(",").map(Number);
+const processes = Number(flag("--processes") ?? 1);
+if (!Number.isInteger(processes) || processes < 1) throw new Error(`--processes: expected a positive integer, got ${flag("--processes")}`);
 const root = fileURLToPath(new URL("..", import.meta.url));
 const tokenizers: [string, string][] = [
   ["GPT-2", `${root}../shared/data/tokenizers/gpt-2.json`],
@@ -39,7 +43,7 @@ function once(load: string, kind: string, mb: number): number | string {
   return JSON.parse(r.stdout.trim().split("\n").pop()!).seconds as number;
 }
 
-const results: { tokenizer: string; kind: string; tool: string; mb: number; secondsPerMB: number | null; error?: string }[] = [];
+const results: { tokenizer: string; kind: string; tool: string; mb: number; secondsPerMB: number | null; runs?: number[]; error?: string }[] = [];
 console.log(`| tokenizer | input | encoder | s/MB at ${sizes.join(", ")} MB | flat (max/min) | × HF's time (largest size) |`);
 console.log(`|---|---|---|---|---|---|`);
 for (const [name, file] of tokenizers) {
@@ -48,10 +52,13 @@ for (const [name, file] of tokenizers) {
     for (const [tool, load] of Object.entries(tools)) {
       const row: (number | null)[] = [];
       for (const mb of sizes) {
-        const s = once(load(file), kind, mb);
-        const perMB = typeof s === "number" ? s / mb : null;
+        const runs = Array.from({ length: processes }, () => once(load(file), kind, mb));
+        const failed = runs.find((s): s is string => typeof s === "string");
+        // The median of the processes (the lower one of an even count).
+        const times = (runs as number[]).slice().sort((a, b) => a - b);
+        const perMB = failed === undefined ? times[(times.length - 1) >> 1]! / mb : null;
         row.push(perMB);
-        results.push({ tokenizer: name, kind, tool, mb, secondsPerMB: perMB, ...(typeof s === "string" ? { error: s } : {}) });
+        results.push({ tokenizer: name, kind, tool, mb, secondsPerMB: perMB, ...(failed === undefined ? (processes > 1 ? { runs: times.map((t) => t / mb) } : {}) : { error: failed }) });
       }
       perTool.set(tool, row);
     }
