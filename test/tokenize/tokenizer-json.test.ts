@@ -148,6 +148,12 @@ test("tokenizer.json: real files read in place equal the plain reading (vocabula
     // encode() needs the strings of the ids it meets, not the token → id Map.
     t.encode(texts[0]!);
     assert.equal(vocab.spelled, false, `${path}: encode() built the token → id Map`);
+    // Ids outside the vocabulary are answered (undefined) without touching the list of tokens kept so far.
+    const kept = vocab as unknown as { tokensMet: (string | undefined)[]; idLimit: number; token(id: number): string | undefined };
+    for (const id of [-1, 1.5, kept.idLimit, 1e9, Number.NaN]) assert.equal(kept.token(id), undefined, `${path}: token(${id})`);
+    assert.equal(kept.tokensMet.length, kept.idLimit, `${path}: an unknown id stretched the kept tokens`);
+    assert.deepEqual(Object.keys(kept.tokensMet).filter((k) => !/^\d+$/.test(k)), [], `${path}: an unknown id left a property on the kept tokens`);
+    assert.equal(t.decode(t.encodeIds(texts[0]!, { addSpecialTokens: false })), texts[0], `${path}: decode through the kept tokens`);
     assertSameAsPlain(text, texts, path);
   }
 });

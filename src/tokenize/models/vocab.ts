@@ -73,7 +73,13 @@ export class Vocabulary {
   token(id: number): string | undefined {
     if (this.tokenList) return this.tokenList[id];
     const met = this.tokensMet;
-    return met[id] ?? (met[id] = this.deferred!.token(id));
+    const kept = met[id];
+    if (kept !== undefined) return kept;
+    const t = this.deferred!.token(id);
+    // Only a token is kept: an id outside the vocabulary (decode() asks before it refuses one) would stretch the list
+    // or hang a property on it, and a list made sparse that way is read slowly by every later encode().
+    if (t !== undefined) met[id] = t;
+    return t;
   }
 
   /** The tokens `token` has spelled so far, by id (undefined for the others); the whole list once `tokens` has been
