@@ -3,7 +3,7 @@
 // and offsets read, and encodeIds())
 // and by the HF native binding. Reports seconds per MB, how flat that stays from 1 to 8 MB (max/min), and retoken's
 // time against HF's on the same input. Run: node --import tsx bench/pathological.ts [--sizes 1,2,4,8] [--processes N]
-// [--json FILE]. --processes N: each (input, size, encoder) timed in N fresh processes, the median kept (one process on
+// [--json FILE] [--tokenizers GPT-2,Llama 2] [--kinds letter,spaces]. --processes N: each (input, size, encoder) timed in N fresh processes, the median kept (one process on
 // this VM now and then runs ~1.5× slow, which alone can move a row's max/min past 1.5).
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -18,10 +18,10 @@ const sizes = (flag("--sizes") ?? "1,2,4,8").split(",").map(Number);
 const processes = Number(flag("--processes") ?? 1);
 if (!Number.isInteger(processes) || processes < 1) throw new Error(`--processes: expected a positive integer, got ${flag("--processes")}`);
 const root = fileURLToPath(new URL("..", import.meta.url));
-const tokenizers: [string, string][] = [
+const tokenizers = ([
   ["GPT-2", `${root}../shared/data/tokenizers/gpt-2.json`],
   ["Llama 2", `${root}../shared/data/tokenizers/llama.json`],
-];
+] as [string, string][]).filter(([name]) => flag("--tokenizers")?.split(",").includes(name) ?? true);
 // Each kind builds about `bytes` bytes of UTF-8 text.
 const kinds: Record<string, string> = {
   letter: `"a".repeat(bytes)`,
@@ -47,7 +47,7 @@ const results: { tokenizer: string; kind: string; tool: string; mb: number; seco
 console.log(`| tokenizer | input | encoder | s/MB at ${sizes.join(", ")} MB | flat (max/min) | × HF's time (largest size) |`);
 console.log(`|---|---|---|---|---|---|`);
 for (const [name, file] of tokenizers) {
-  for (const kind of Object.keys(kinds)) {
+  for (const kind of Object.keys(kinds).filter((k) => flag("--kinds")?.split(",").includes(k) ?? true)) {
     const perTool = new Map<string, (number | null)[]>();
     for (const [tool, load] of Object.entries(tools)) {
       const row: (number | null)[] = [];

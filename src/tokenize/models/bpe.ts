@@ -13,7 +13,8 @@ import { PairTable } from "./pair-table.js";
 import { byteValues, spellPiece, utf8Encode, type Spelling } from "./spell.js";
 
 const SHIFT = 2 ** 21; // ids stay below 2^21, so a pair packs exactly into one double
-/** Pieces longer than this (in symbols) merge with a heap; shorter ones with a linear scan, which is faster there. */
+/** Pieces longer than this (in symbols) merge by rank lists or a heap (mergeLong); shorter ones with a linear scan,
+ * which is faster there. */
 const SCAN_LIMIT = 256;
 /** From this many symbols the scan keeps a lowest rank per block of positions (mergeBlocks) instead of reading every
  * pair at every merge: the scan's cost is quadratic in the symbol count, and pieces of 32–256 bytes (scripts written
@@ -161,6 +162,79 @@ class MergeHeap {
     ps[i] = position;
   }
 }
+
+/**
+ * The long-piece merge's queue when ranks rise (mergeByRank): the positions waiting to merge, one list per merge value
+ * in the order they were added, and a heap of the values that have a list. Adding a position is an append; only the
+ * distinct values pass through the heap (a few dozen on a run of one letter, against ~3 heap entries per symbol).
+ * Lists are linked through typed arrays (entry → next entry); the per-rank heads live here across calls and are left
+ * empty (−1) after each.
+ */
+export class RankQueue {
+  private heads = new Int32Array(1024).fill(-1);
+  private tails = new Int32Array(1024);
+  private positions = new Int32Array(1024);
+  private links = new Int32Array(1024);
+  private count = 0;
+  private batch = new Int32Array(1024);
+  readonly values = new MergeHeap(64);
+
+  /** Room for `entries` additions from now on (each list entry lives until the queue is cleared). */
+  reset(entries: number): void {
+    this.count = 0;
+    if (this.positions.length < entries) (this.positions = new Int32Array(entries)), (this.links = new Int32Array(entries));
+  }
+
+  add(value: number, position: number): void {
+    const rank = mergeRankOf(value);
+    if (rank >= this.heads.length) {
+      const heads = new Int32Array(Math.max(rank + 1, 2 * this.heads.length)).fill(-1);
+      heads.set(this.heads);
+      const tails = new Int32Array(heads.length);
+      tails.set(this.tails);
+      this.heads = heads;
+      this.tails = tails;
+    }
+    const e = this.count++;
+    this.positions[e] = position;
+    this.links[e] = -1;
+    const tail = this.tails[rank]!;
+    if (this.heads[rank]! < 0) {
+      this.heads[rank] = e;
+      this.values.push(value, 0);
+    } else this.links[tail] = e;
+    this.tails[rank] = e;
+  }
+
+  /** Takes the list of the lowest value (values.topValue()) out of the queue: its positions, ascending. */
+  takeLowest(): Int32Array {
+    const rank = mergeRankOf(this.values.topValue());
+    this.values.pop();
+    let n = 0;
+    for (let e = this.heads[rank]!; e >= 0; e = this.links[e]!) n++;
+    if (this.batch.length < n) this.batch = new Int32Array(2 * n);
+    const batch = this.batch.subarray(0, n);
+    let sorted = true;
+    n = 0;
+    for (let e = this.heads[rank]!; e >= 0; e = this.links[e]!) {
+      const p = this.positions[e]!;
+      if (n > 0 && p < batch[n - 1]!) sorted = false;
+      batch[n++] = p;
+    }
+    this.heads[rank] = -1;
+    // Lists fill in ascending runs (one per merge pass that added to them); a list met in two passes interleaves.
+    return sorted ? batch : batch.sort();
+  }
+
+  /** Empties every list (a merge that stops early). */
+  clear(): void {
+    while (this.values.size > 0) {
+      this.heads[mergeRankOf(this.values.topValue())] = -1;
+      this.values.pop();
+    }
+  }
+}
+const rankQueue = new RankQueue();
 
 export interface BpeOptions {
   dropout?: number | null;
@@ -515,7 +589,7 @@ export class BpeModel extends VocabularyModel implements Model {
     for (let i = 0; i < n; i++) ids[i] = table[bytes[i]!]!;
     if (n > SCAN_LIMIT) {
       const lens = scratchLens.fill(1, 0, n);
-      const m = this.mergeHeap(ids, lens, n, 0);
+      const m = this.mergeLong(ids, lens, n);
       for (let i = 0; i < m; i++) out.push(ids[i]!);
       return true;
     }
@@ -630,6 +704,85 @@ export class BpeModel extends VocabularyModel implements Model {
     return m;
   }
 
+  /** A long piece's merge (more than SCAN_LIMIT symbols), in place; returns the new symbol count. HF's order (lowest
+   * rank first, leftmost on ties), by rank lists while this model's merges have only made pairs ranked above
+   * themselves (mergeByRank), by the heap once one did not. */
+  private mergeLong(sym: Int32Array, len: Int32Array, n: number): number {
+    if (this.ranksRise) {
+      const keptSym = sym.slice(0, n);
+      const keptLen = len.slice(0, n);
+      const m = this.mergeByRank(sym, len, n);
+      if (m >= 0) return m;
+      this.ranksRise = false;
+      sym.set(keptSym);
+      len.set(keptLen);
+    }
+    return this.mergeHeap(sym, len, n, 0);
+  }
+  /** False once a merge of this model made a pair ranked at or below its own (a merges list not in training order;
+   * a rank file's pair rule, where two pairs can share a rank): mergeByRank's order would then differ from HF's. */
+  private ranksRise = true;
+
+  /** mergeHeap's order without a heap per position, for merges that rise: a merge of rank r only makes pairs that
+   * contain its new token, and when those rank above r, every pair of rank r that will ever merge is already waiting
+   * when r is the lowest rank waiting, so r's pairs merge left to right, one list, and nothing joins r's list
+   * meanwhile. Checks that as it goes: −1 (symbols partly merged) as soon as a merge makes a pair ranked at or below
+   * its own. Linked symbols, merged-away ones marked by next = −2; stale entries skipped as in mergeHeap. */
+  private mergeByRank(sym: Int32Array, len: Int32Array, n: number): number {
+    const merges = this.merges;
+    const prev = new Int32Array(n);
+    const next = new Int32Array(n);
+    // At most n − 1 pairs at the start and two per merge after.
+    const queue = rankQueue;
+    queue.reset(3 * n);
+    for (let i = 0; i < n; i++) {
+      prev[i] = i - 1;
+      if (i + 1 === n) next[i] = -1;
+      else {
+        next[i] = i + 1;
+        const m = merges.get(sym[i]!, sym[i + 1]!);
+        if (m >= 0) queue.add(m, i);
+      }
+    }
+    while (queue.values.size > 0) {
+      const v = queue.values.topValue();
+      const positions = queue.takeLowest();
+      const merged = v % SHIFT;
+      for (let k = 0; k < positions.length; k++) {
+        const pos = positions[k]!;
+        const right = next[pos]!;
+        if (right < 0 || merges.get(sym[pos]!, sym[right]!) !== v) continue;
+        sym[pos] = merged;
+        len[pos]! += len[right]!;
+        const after = next[right]!;
+        next[right] = -2;
+        next[pos] = after;
+        if (after >= 0) prev[after] = pos;
+        const before = prev[pos]!;
+        if (before >= 0) {
+          const m = merges.get(sym[before]!, sym[pos]!);
+          if (m >= 0) {
+            if (m <= v) return queue.clear(), -1;
+            queue.add(m, before);
+          }
+        }
+        if (after >= 0) {
+          const m = merges.get(merged, sym[after]!);
+          if (m >= 0) {
+            if (m <= v) return queue.clear(), -1;
+            queue.add(m, pos);
+          }
+        }
+      }
+    }
+    let m = 0;
+    for (let i = 0; i >= 0 && i < n; i = next[i]!) {
+      sym[m] = sym[i]!;
+      len[m++] = len[i]!;
+    }
+    return m;
+  }
+
   /** The heap-based merge of HF (linked symbols, stale entries skipped): O(n log n) in the piece length. Merges
    * sym[0..n) / len[0..n) in place and returns the new symbol count. The heap lives in typed arrays ordered by
    * (packed merge, position): ranks are unique per merge, so that is HF's (rank, position) order. */
@@ -718,7 +871,7 @@ export class BpeModel extends VocabularyModel implements Model {
     if (n0 > SCAN_LIMIT) {
       // The heap merges in place: the run is copied into `out` and merged there.
       for (let i = 0; i < n0; i++) (out.ids[at + i] = ids[start + i]!), (out.lens[at + i] = lens[start + i]!);
-      return at + this.mergeHeap(out.ids.subarray(at, end - start + at), out.lens.subarray(at, end - start + at), n0, 0);
+      return at + this.mergeLong(out.ids.subarray(at, end - start + at), out.lens.subarray(at, end - start + at), n0);
     }
     if (scratchIds.length < n0) growScratch(n0);
     for (let i = 0; i < n0; i++) {
@@ -800,7 +953,7 @@ export class BpeModel extends VocabularyModel implements Model {
     const n0 = ids.length;
     if (n0 > SCAN_LIMIT) {
       const sym = Int32Array.from(ids);
-      const m = this.mergeHeap(sym, Int32Array.from(lens), n0, 0);
+      const m = this.mergeLong(sym, Int32Array.from(lens), n0);
       for (let k = 0; k < m; k++) out.push(sym[k]!);
     } else {
       if (scratchIds.length < n0) growScratch(n0);

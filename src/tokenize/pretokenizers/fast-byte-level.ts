@@ -155,9 +155,11 @@ export function encodeByteLevel(text: string, plan: ByteLevelPlan, added: AddedV
     for (let k = 0; k < spans.length; k += 2) {
       const a = spans[k]!;
       const b = spans[k + 1]!;
-      const h = spanHash(text, a, b);
+      // A span too long to keep is not looked up (nor hashed: a pathological piece is the whole text).
+      const kept = b - a < cache.maxKey;
+      const h = kept ? spanHash(text, a, b) : 0;
       const from = ids.length;
-      if (!cache.append(h, text, a, b, ids)) {
+      if (!kept || !cache.append(h, text, a, b, ids)) {
         if (!model.tokenizeByteLevelIds?.(text, a, b, ids)) {
           // A model without plain byte tokens: its own tokens and offsets, uncached.
           record?.push(MODEL, a, b, from);

@@ -1,4 +1,4 @@
-// Long unsplit pieces (one letter, digits, no spaces, emoji chains, byte fallback) take the heap merge (over 256
+// Long unsplit pieces (one letter, digits, no spaces, emoji chains, byte fallback) take the long-piece merge (over 256
 // symbols), pieces of 32-256 symbols the block merge: ids, tokens and offsets must equal the HF binding's, through
 // encode() and encodeIds(); tiktoken's rank files must equal tiktoken on real unspaced scripts.
 import { test } from "node:test";
@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import assert from "node:assert/strict";
 import tk from "tokenizers";
 import { Tokenizer } from "../../../src/index.js";
+import { RankQueue, mergeRankOf, packMerge } from "../../../src/tokenize/models/bpe.js";
 import { mulberry32 } from "../../../src/util/random.js";
 import { rankFileText } from "../../formats/rank-files.js";
 
@@ -80,3 +81,61 @@ test("o200k on unspaced scripts (Thai, Burmese, Khmer, Japanese, Chinese FLORES 
   oracle.free();
 });
 
+
+test("rank files (cl100k, o200k) on long unsplit pieces match tiktoken", async () => {
+  const { get_encoding } = await import("tiktoken");
+  for (const name of ["cl100k_base", "o200k_base"] as const) {
+    const oracle = get_encoding(name);
+    const ours = Tokenizer.fromBytes(new TextEncoder().encode(rankFileText(name)));
+    for (const text of longPieces()) {
+      const ref = Array.from(oracle.encode(text));
+      const label = `${name}: ${JSON.stringify(text.slice(0, 12))}… (${text.length} units)`;
+      assert.deepEqual(ours.encodeIds(text, { addSpecialTokens: false }), ref, label);
+      assert.deepEqual(ours.encode(text, { addSpecialTokens: false }).ids, ref, label);
+    }
+    oracle.free();
+  }
+});
+
+/** A BPE over a, b, c with the given merges (in rank order) and no pre-tokenizer: a text is one piece. */
+function abcTokenizer(merges: string[]): string {
+  const vocab: Record<string, number> = { a: 0, b: 1, c: 2 };
+  for (const m of merges) vocab[m.replace(" ", "")] ??= Object.keys(vocab).length;
+  return JSON.stringify({ version: "1.0", added_tokens: [], normalizer: null, pre_tokenizer: null, post_processor: null, decoder: null, model: { type: "BPE", dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false, byte_fallback: false, vocab, merges } });
+}
+
+// The long-piece merge takes one list per rank while merges only make pairs ranked above their own (as trained merges
+// do) and HF's heap once one does not: "aa a" ranks below "a a", whose merge makes it, so HF merges "aa a" at the start
+// before "a a" further on ("aaa aaa …", where rank lists alone would give "aa aa …").
+test("long pieces whose merges make lower-ranked pairs match the HF binding", async () => {
+  for (const merges of [["aa a", "a a"], ["ab c", "a b"], ["a b", "ab c", "c ab", "abc abc", "b c", "abcabc abcabc"], ["b c", "a bc", "c a", "a b", "abc a", "abc ab"]]) {
+    const json = abcTokenizer(merges);
+    const ours = Tokenizer.fromJSON(json);
+    const oracle = tk.Tokenizer.fromString(json);
+    const rand = mulberry32(3);
+    // The same tokenizer twice over: the first long piece may switch it to the heap for the rest.
+    for (const text of ["a".repeat(600), "abc".repeat(200), "ab".repeat(150) + "c".repeat(300), Array.from({ length: 900 }, () => "abc"[Math.floor(rand() * 3)]).join(""), "abc".repeat(201)]) {
+      const ref = await oracle.encode(text, null, { addSpecialTokens: false });
+      const label = `${merges.join(" | ")}: ${text.slice(0, 12)}… (${text.length})`;
+      assert.deepEqual(ours.encodeIds(text, { addSpecialTokens: false }), ref.getIds(), label);
+      const enc = ours.encode(text, { addSpecialTokens: false });
+      assert.deepEqual(enc.ids, ref.getIds(), label);
+      assert.deepEqual(enc.codePointOffsets, ref.getOffsets(), label);
+    }
+  }
+});
+
+test("the rank queue gives each rank's positions in ascending order, lowest rank first, however they were added", () => {
+  const queue = new RankQueue();
+  queue.reset(64);
+  // Two ranks, each filled in two ascending runs that interleave (as two merge passes can), and a rank far above
+  // the queue's first size.
+  const adds: [number, number][] = [[7, 40], [7, 50], [3, 9], [7, 10], [7, 45], [3, 2], [5000, 1], [3, 11]];
+  for (const [rank, position] of adds) queue.add(packMerge(rank, 1), position);
+  const out: [number, number[]][] = [];
+  while (queue.values.size > 0) {
+    const rank = mergeRankOf(queue.values.topValue());
+    out.push([rank, Array.from(queue.takeLowest())]);
+  }
+  assert.deepEqual(out, [[3, [2, 9, 11]], [7, [10, 40, 45, 50]], [5000, [1]]]);
+});
