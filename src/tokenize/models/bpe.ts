@@ -167,42 +167,52 @@ class MergeHeap {
  * The long-piece merge's queue when ranks rise (mergeByRank): the positions waiting to merge, one list per merge value
  * in the order they were added, and a heap of the values that have a list. Adding a position is an append; only the
  * distinct values pass through the heap (a few dozen on a run of one letter, against ~3 heap entries per symbol).
- * Lists are linked through typed arrays (entry → next entry); the per-rank heads live here across calls and are left
- * empty (−1) after each.
+ * Lists are linked through typed arrays (entry → next entry); the per-rank heads and sizes live here across calls and
+ * are left empty after each. Each method is one short loop or none: a first long piece runs them before they are
+ * optimised, and a loop of its own is compiled (on-stack) once, where a larger function is recompiled at each part
+ * it had not reached yet.
  */
 export class RankQueue {
   private heads = new Int32Array(1024).fill(-1);
   private tails = new Int32Array(1024);
+  private sizes = new Int32Array(1024);
   private positions = new Int32Array(1024);
   private links = new Int32Array(1024);
   private count = 0;
   private batch = new Int32Array(1024);
   readonly values = new MergeHeap(64);
 
-  /** Room for `entries` additions from now on (each list entry lives until the queue is cleared). */
-  reset(entries: number): void {
+  /** Room for `entries` additions from now on (each entry lives until the queue is cleared) and for ranks below
+   * `ranks` without growing. */
+  reset(entries: number, ranks: number): void {
     this.count = 0;
     if (this.positions.length < entries) (this.positions = new Int32Array(entries)), (this.links = new Int32Array(entries));
+    if (this.heads.length < ranks) this.growRanks(ranks);
+  }
+
+  private growRanks(ranks: number): void {
+    const size = Math.max(ranks, 2 * this.heads.length);
+    const heads = new Int32Array(size).fill(-1);
+    heads.set(this.heads);
+    const tails = new Int32Array(size);
+    tails.set(this.tails);
+    const sizes = new Int32Array(size);
+    sizes.set(this.sizes);
+    this.heads = heads;
+    this.tails = tails;
+    this.sizes = sizes;
   }
 
   add(value: number, position: number): void {
     const rank = mergeRankOf(value);
-    if (rank >= this.heads.length) {
-      const heads = new Int32Array(Math.max(rank + 1, 2 * this.heads.length)).fill(-1);
-      heads.set(this.heads);
-      const tails = new Int32Array(heads.length);
-      tails.set(this.tails);
-      this.heads = heads;
-      this.tails = tails;
-    }
+    if (rank >= this.heads.length) this.growRanks(rank + 1);
     const e = this.count++;
     this.positions[e] = position;
     this.links[e] = -1;
-    const tail = this.tails[rank]!;
-    if (this.heads[rank]! < 0) {
+    if (this.sizes[rank]++ === 0) {
       this.heads[rank] = e;
       this.values.push(value, 0);
-    } else this.links[tail] = e;
+    } else this.links[this.tails[rank]!] = e;
     this.tails[rank] = e;
   }
 
@@ -210,18 +220,19 @@ export class RankQueue {
   takeLowest(): Int32Array {
     const rank = mergeRankOf(this.values.topValue());
     this.values.pop();
-    let n = 0;
-    for (let e = this.heads[rank]!; e >= 0; e = this.links[e]!) n++;
+    const n = this.sizes[rank]!;
+    this.sizes[rank] = 0;
     if (this.batch.length < n) this.batch = new Int32Array(2 * n);
     const batch = this.batch.subarray(0, n);
-    let sorted = true;
-    n = 0;
-    for (let e = this.heads[rank]!; e >= 0; e = this.links[e]!) {
-      const p = this.positions[e]!;
-      if (n > 0 && p < batch[n - 1]!) sorted = false;
-      batch[n++] = p;
+    const positions = this.positions;
+    const links = this.links;
+    let sorted = 1;
+    let last = -1;
+    for (let i = 0, e = this.heads[rank]!; i < n; i++, e = links[e]!) {
+      const p = positions[e]!;
+      sorted &= p >= last ? 1 : 0;
+      batch[i] = last = p;
     }
-    this.heads[rank] = -1;
     // Lists fill in ascending runs (one per merge pass that added to them); a list met in two passes interleaves.
     return sorted ? batch : batch.sort();
   }
@@ -229,12 +240,68 @@ export class RankQueue {
   /** Empties every list (a merge that stops early). */
   clear(): void {
     while (this.values.size > 0) {
-      this.heads[mergeRankOf(this.values.topValue())] = -1;
+      this.sizes[mergeRankOf(this.values.topValue())] = 0;
       this.values.pop();
     }
   }
 }
 const rankQueue = new RankQueue();
+
+/** mergeByRank's start: the symbols linked (prev, next; −1 past either end) and every pair that merges queued. */
+function queuePairs(merges: PairTable, sym: Int32Array, n: number, prev: Int32Array, next: Int32Array, queue: RankQueue): void {
+  for (let i = 0; i < n; i++) {
+    prev[i] = i - 1;
+    next[i] = i + 1;
+    if (i + 1 < n) {
+      const m = merges.get(sym[i]!, sym[i + 1]!);
+      if (m >= 0) queue.add(m, i);
+    }
+  }
+  next[n - 1] = -1;
+}
+
+/** Merges the pairs of value `v` at `positions` (ascending) left to right, queuing the pairs each merge makes; false
+ * as soon as one of those ranks at or below `v` (mergeByRank's order would no longer be HF's). */
+function mergeList(merges: PairTable, sym: Int32Array, len: Int32Array, prev: Int32Array, next: Int32Array, positions: Int32Array, v: number, queue: RankQueue): boolean {
+  const merged = v % SHIFT | 0;
+  for (let k = 0; k < positions.length; k++) {
+    const pos = positions[k]!;
+    const right = next[pos]!;
+    if (right < 0 || merges.get(sym[pos]!, sym[right]!) !== v) continue;
+    sym[pos] = merged;
+    len[pos]! += len[right]!;
+    const after = next[right]!;
+    next[right] = -2;
+    next[pos] = after;
+    if (after >= 0) prev[after] = pos;
+    const before = prev[pos]!;
+    if (before >= 0) {
+      const m = merges.get(sym[before]!, merged);
+      if (m >= 0) {
+        if (m <= v) return false;
+        queue.add(m, before);
+      }
+    }
+    if (after >= 0) {
+      const m = merges.get(merged, sym[after]!);
+      if (m >= 0) {
+        if (m <= v) return false;
+        queue.add(m, pos);
+      }
+    }
+  }
+  return true;
+}
+
+/** The symbols still linked from position 0 (next; −1 ends), moved to the front of sym and len; returns their count. */
+function compactLinked(sym: Int32Array, len: Int32Array, next: Int32Array, n: number): number {
+  let m = 0;
+  for (let i = 0; i >= 0 && i < n; i = next[i]!) {
+    sym[m] = sym[i]!;
+    len[m++] = len[i]!;
+  }
+  return m;
+}
 
 export interface BpeOptions {
   dropout?: number | null;
@@ -729,58 +796,22 @@ export class BpeModel extends VocabularyModel implements Model {
    * meanwhile. Checks that as it goes: −1 (symbols partly merged) as soon as a merge makes a pair ranked at or below
    * its own. Linked symbols, merged-away ones marked by next = −2; stale entries skipped as in mergeHeap. */
   private mergeByRank(sym: Int32Array, len: Int32Array, n: number): number {
-    const merges = this.merges;
     const prev = new Int32Array(n);
     const next = new Int32Array(n);
-    // At most n − 1 pairs at the start and two per merge after.
     const queue = rankQueue;
-    queue.reset(3 * n);
-    for (let i = 0; i < n; i++) {
-      prev[i] = i - 1;
-      if (i + 1 === n) next[i] = -1;
-      else {
-        next[i] = i + 1;
-        const m = merges.get(sym[i]!, sym[i + 1]!);
-        if (m >= 0) queue.add(m, i);
-      }
-    }
+    // At most n − 1 pairs at the start and two per merge after.
+    queue.reset(3 * n, this.rankLimit);
+    queuePairs(this.merges, sym, n, prev, next, queue);
     while (queue.values.size > 0) {
       const v = queue.values.topValue();
-      const positions = queue.takeLowest();
-      const merged = v % SHIFT;
-      for (let k = 0; k < positions.length; k++) {
-        const pos = positions[k]!;
-        const right = next[pos]!;
-        if (right < 0 || merges.get(sym[pos]!, sym[right]!) !== v) continue;
-        sym[pos] = merged;
-        len[pos]! += len[right]!;
-        const after = next[right]!;
-        next[right] = -2;
-        next[pos] = after;
-        if (after >= 0) prev[after] = pos;
-        const before = prev[pos]!;
-        if (before >= 0) {
-          const m = merges.get(sym[before]!, sym[pos]!);
-          if (m >= 0) {
-            if (m <= v) return queue.clear(), -1;
-            queue.add(m, before);
-          }
-        }
-        if (after >= 0) {
-          const m = merges.get(merged, sym[after]!);
-          if (m >= 0) {
-            if (m <= v) return queue.clear(), -1;
-            queue.add(m, pos);
-          }
-        }
-      }
+      if (!mergeList(this.merges, sym, len, prev, next, queue.takeLowest(), v, queue)) return queue.clear(), -1;
     }
-    let m = 0;
-    for (let i = 0; i >= 0 && i < n; i = next[i]!) {
-      sym[m] = sym[i]!;
-      len[m++] = len[i]!;
-    }
-    return m;
+    return compactLinked(sym, len, next, n);
+  }
+  /** Above every rank a merge lookup answers: a merge list's length, or the vocabulary's size for a pair rule (a
+   * rank file ranks its tokens by id). The rank queue's lists are made this many at once. */
+  private get rankLimit(): number {
+    return this.mergeIds ? this.mergeIds.length / 3 : this.vocab.idLimit;
   }
 
   /** The heap-based merge of HF (linked symbols, stale entries skipped): O(n log n) in the piece length. Merges
@@ -830,12 +861,7 @@ export class BpeModel extends VocabularyModel implements Model {
         if (m >= 0) heap.push(m, pos);
       }
     }
-    let m = 0;
-    for (let i = 0; i >= 0 && i < n; i = next[i]!) {
-      sym[m] = sym[i]!;
-      len[m++] = len[i]!;
-    }
-    return m;
+    return compactLinked(sym, len, next, n);
   }
 
   private mergeWord(piece: string, dropout: number): Word {

@@ -127,7 +127,7 @@ test("long pieces whose merges make lower-ranked pairs match the HF binding", as
 
 test("the rank queue gives each rank's positions in ascending order, lowest rank first, however they were added", () => {
   const queue = new RankQueue();
-  queue.reset(64);
+  queue.reset(64, 16);
   // Two ranks, each filled in two ascending runs that interleave (as two merge passes can), and a rank far above
   // the queue's first size.
   const adds: [number, number][] = [[7, 40], [7, 50], [3, 9], [7, 10], [7, 45], [3, 2], [5000, 1], [3, 11]];
