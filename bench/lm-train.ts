@@ -8,6 +8,9 @@ import { initBackend } from "../src/tensor/backend.js";
 import { parseModelConfig } from "../src/lm/config.js";
 import { LanguageModelTrainer, cpuLossAndGradients, type LossAndGradients, type Shapes } from "../src/lm/train.js";
 import { loadOpenBlas } from "../src/node/openblas.js";
+import { useOpenBlas } from "../src/lm/node.js";
+import { platformCoworker } from "../src/lm/coworker.js";
+import type { WorkerCoworker } from "../src/node/lm-coworker.js";
 import { vectorKernels } from "../src/tensor/vector-kernels.js";
 import { warmupCosine, type Arrays } from "../src/tensor/optim.js";
 import { mulberry32, gaussian } from "../src/util/random.js";
@@ -41,8 +44,16 @@ const ids = Array.from({ length: batch }, () => Array.from({ length: seq + 1 }, 
 const threads = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
 const blas = loadOpenBlas();
 const backends: [string, LossAndGradients | undefined][] = [["jax-js (wasm)", undefined]];
-if ("gemm" in blas) backends.push([`CPU path (${blas.gemm.name}, ${vectorKernels().name})`, cpuLossAndGradients(blas.gemm)]);
-else console.error(`OpenBLAS row skipped: ${blas.error}`);
+if ("gemm" in blas) {
+  // As training runs it from the CLI (src/lm/node.ts): OpenBLAS as the platform Gemm and, on more than one core, the
+  // coworker thread that takes half of each forward step.
+  if (!only || "cpu path".includes(only)) {
+    useOpenBlas();
+    const coworker = platformCoworker();
+    if (coworker && !(await (coworker as WorkerCoworker).ready())) console.error(`coworker did not start: ${(coworker as WorkerCoworker).goneBecause}`);
+  }
+  backends.push([`CPU path (${blas.gemm.name}, ${vectorKernels().name})`, cpuLossAndGradients(blas.gemm)]);
+} else console.error(`OpenBLAS row skipped: ${blas.error}`);
 for (const [backend, lossAndGradients] of backends) {
   if (only && !backend.toLowerCase().includes(only)) continue;
   const copy: Arrays = Object.fromEntries(Object.entries(arrays).map(([k, v]) => [k, v.slice()]));

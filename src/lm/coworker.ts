@@ -4,19 +4,27 @@
 // layer (rows of the row-wise steps, heads of attention) on buffers both threads see, and the products run on one
 // BLAS thread in each. Nothing here depends on how the thread is made: Node's worker (src/node/lm-coworker.ts) plugs
 // in through setPlatformCoworker; a browser runs without one.
-import type { CpuKernels, FinalArrays, LayerArrays } from "./llama-cpu.js";
-import { attendHeads, finalRows, layerRowsIn, layerRowsOut } from "./llama-cpu.js";
+import type { CpuKernels, FinalArrays, HeadsBackwardArrays, LayerArrays } from "./llama-cpu.js";
+import { attendHeads, attendHeadsBackward, expFinalRows, finalRows, layerRowsIn, layerRowsOut } from "./llama-cpu.js";
 
 /** One step's share for the coworker: rows or heads [from, to). Its arrays are views of SharedArrayBuffers. */
 export type CoworkerTask =
   | { kind: "rowsIn" | "heads" | "rowsOut"; layer: LayerArrays; from: number; to: number }
-  | { kind: "final"; final: FinalArrays; from: number; to: number };
+  | { kind: "final" | "exp"; final: FinalArrays; from: number; to: number }
+  | { kind: "headsBackward"; heads: HeadsBackwardArrays; from: number; to: number };
 
 /** Runs a task: the calling thread's functions on the coworker's own kernels. */
 export function runCoworkerTask(k: CpuKernels, task: CoworkerTask): void {
-  if (task.kind === "final") return finalRows(k, task.final, task.from, task.to);
-  const step = task.kind === "rowsIn" ? layerRowsIn : task.kind === "heads" ? attendHeads : layerRowsOut;
-  step(k, task.layer, task.from, task.to);
+  switch (task.kind) {
+    case "final":
+      return finalRows(k, task.final, task.from, task.to);
+    case "exp":
+      return expFinalRows(k, task.final, task.from, task.to);
+    case "headsBackward":
+      return attendHeadsBackward(k, task.heads, task.from, task.to);
+    default:
+      return (task.kind === "rowsIn" ? layerRowsIn : task.kind === "heads" ? attendHeads : layerRowsOut)(k, task.layer, task.from, task.to);
+  }
 }
 
 export interface CpuCoworker {

@@ -443,7 +443,43 @@ function layerForward(k: CpuKernels, config: LlamaConfig, params: Arrays, l: num
 }
 
 /** Returns d(loss)/d(layer input), accumulating weight gradients into `grads`. */
-function layerBackward(k: CpuKernels, config: LlamaConfig, params: Arrays, grads: Arrays, l: number, dOut: Float32Array, a: LayerArrays, m: Dims, cos: Float32Array, sin: Float32Array): Float32Array {
+/** What attention's backward reads and writes for its heads, over all tokens (a coworker takes half of the heads). */
+export interface HeadsBackwardArrays {
+  len: number;
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  /** The forward's probabilities, [batch·heads, len, len]. */
+  probs: Float32Array;
+  dAttention: Float32Array;
+  q: Float32Array;
+  k: Float32Array;
+  v: Float32Array;
+  dq: Float32Array;
+  /** Accumulated into: zero before the first head. */
+  dk: Float32Array;
+  dv: Float32Array;
+}
+
+/** Attention's backward for the heads of key/value groups [from, to) (batch · kvHeads of them): dq of those heads, dk
+ * and dv of their groups — a group's heads add into one key/value head, so a group stays on one thread. */
+export function attendHeadsBackward(k: CpuKernels, A: HeadsBackwardArrays, from: number, to: number): void {
+  const { len: T, heads: H, kvHeads: KV, headDim: hd, dAttention, dq, dk, dv } = A;
+  const groups = H / KV;
+  const dP = k.ws.take("dP", T * T);
+  const scale = 1 / Math.sqrt(hd);
+  forEachHead(T, H, KV, hd, from * groups, to * groups, (qo, ko, po) => {
+    const P = A.probs.subarray(po, po + T * T);
+    const dO = dAttention.subarray(qo);
+    k.gemm.sgemm(false, true, T, T, hd, 1, dO, H * hd, A.v.subarray(ko), KV * hd, 0, dP, T);
+    k.gemm.sgemm(true, false, T, hd, T, 1, P, T, dO, H * hd, 1, dv.subarray(ko), KV * hd);
+    k.vector.softmaxBackwardRows(P, dP, T, T, true);
+    k.gemm.sgemm(false, false, T, hd, T, scale, dP, T, A.k.subarray(ko), KV * hd, 0, dq.subarray(qo), H * hd);
+    k.gemm.sgemm(true, false, T, hd, T, scale, dP, T, A.q.subarray(qo), H * hd, 1, dk.subarray(ko), KV * hd);
+  });
+}
+
+function layerBackward(k: CpuKernels, config: LlamaConfig, params: Arrays, grads: Arrays, l: number, dOut: Float32Array, a: LayerArrays, m: Dims, cos: Float32Array, sin: Float32Array, coworker: CpuCoworker | null): Float32Array {
   const { tokens: N, d, H, KV, hd, ff, len: T, batch: B } = m;
   const p = `model.layers.${l}`;
   const w = (name: string) => params[`${p}.${name}`]!;
@@ -462,24 +498,15 @@ function layerBackward(k: CpuKernels, config: LlamaConfig, params: Arrays, grads
   dMid.set(dOut);
   k.vector.rmsNormBackward(dy, a.mid, a.r2, N, d, w("post_attention_layernorm.weight"), g("post_attention_layernorm.weight"), dMid);
   // Attention: mid = input + o_proj(attention)
-  const dAttention = k.ws.take("dAttention", N * H * hd);
+  const shared = coworker !== null;
+  const dAttention = k.ws.take("dAttention", N * H * hd, shared);
   k.linearBackward(dMid, a.attention, N, H * hd, w("self_attn.o_proj.weight"), d, g("self_attn.o_proj.weight"), gb(config.attentionOutBias, "self_attn.o_proj.bias"), dAttention, false);
-  const dq = k.ws.take("dq", N * H * hd);
-  const dk = k.ws.zeroed("dk", N * KV * hd); // heads of a group accumulate into their shared key/value head
-  const dv = k.ws.zeroed("dv", N * KV * hd);
-  const dP = k.ws.take("dP", T * T);
-  const scale = 1 / Math.sqrt(hd);
-  k.perHead(() =>
-    forEachHead(T, H, KV, hd, 0, B * H, (qo, ko, po) => {
-      const P = a.probs!.subarray(po, po + T * T);
-      const dO = dAttention.subarray(qo);
-      k.gemm.sgemm(false, true, T, T, hd, 1, dO, H * hd, a.v.subarray(ko), KV * hd, 0, dP, T);
-      k.gemm.sgemm(true, false, T, hd, T, 1, P, T, dO, H * hd, 1, dv.subarray(ko), KV * hd);
-      k.vector.softmaxBackwardRows(P, dP, T, T, true);
-      k.gemm.sgemm(false, false, T, hd, T, scale, dP, T, a.k.subarray(ko), KV * hd, 0, dq.subarray(qo), H * hd);
-      k.gemm.sgemm(true, false, T, hd, T, scale, dP, T, a.q.subarray(qo), H * hd, 1, dk.subarray(ko), KV * hd);
-    }),
-  );
+  const dq = k.ws.take("dq", N * H * hd, shared);
+  const dk = k.ws.take("dk", N * KV * hd, shared).fill(0); // heads of a group accumulate into their shared key/value head
+  const dv = k.ws.take("dv", N * KV * hd, shared).fill(0);
+  const A: HeadsBackwardArrays = { len: T, heads: H, kvHeads: KV, headDim: hd, probs: a.probs!, dAttention, q: a.q, k: a.k, v: a.v, dq, dk, dv };
+  // Per-head products too small to share one: with a coworker, each thread takes half of the key/value groups.
+  k.perHead(() => k.split(B * KV, coworker, (from, to) => ({ kind: "headsBackward", heads: A, from, to }), (from, to) => attendHeadsBackward(k, A, from, to)));
   k.vector.rotary(dq, N, T, H, hd, cos, sin, true);
   k.vector.rotary(dk, N, T, KV, hd, cos, sin, true);
   const dx = k.ws.take("dx", N * d);
@@ -514,16 +541,7 @@ export function llamaLogitsCpu(config: LlamaConfig, params: Arrays, ids: Int32Ar
   const past = cache ? cache.length : 0;
   const coworker = cache ? null : k.coworkerFor(params);
   const shared = coworker !== null;
-  let { cos, sin } = ropeTables(config, past, len);
-  if (shared) {
-    const table = (name: string, values: Float32Array) => {
-      const copy = k.ws.take(name, values.length, true);
-      copy.set(values);
-      return copy;
-    };
-    cos = table("cos", cos);
-    sin = table("sin", sin);
-  }
+  const { cos, sin } = ropeTablesFor(k, config, past, len, shared);
   const forward = () => {
     let h = embed(k.ws, params, ids, m, shared);
     for (let l = 0; l < config.numLayers; l++) h = layerForward(k, config, params, l, h, m, cos, sin, false, cache, coworker).out;
@@ -537,6 +555,18 @@ export function llamaLogitsCpu(config: LlamaConfig, params: Arrays, ids: Int32Ar
   return coworker && gemm.oneThread ? gemm.oneThread(forward) : forward();
 }
 
+/** The rotary tables of positions [past, past + len), in the workspace's shared memory where a coworker reads them. */
+function ropeTablesFor(k: CpuKernels, config: LlamaConfig, past: number, len: number, shared: boolean): { cos: Float32Array; sin: Float32Array } {
+  const tables = ropeTables(config, past, len);
+  if (!shared) return tables;
+  const table = (name: string, values: Float32Array) => {
+    const copy = k.ws.take(name, values.length, true);
+    copy.set(values);
+    return copy;
+  };
+  return { cos: table("cos", tables.cos), sin: table("sin", tables.sin) };
+}
+
 /** The final norm and the output head, as their rows are split: hidden [rows, d] → logits [rows, vocab]. */
 export interface FinalArrays {
   d: number;
@@ -548,6 +578,9 @@ export interface FinalArrays {
   y: Float32Array;
   r: Float32Array;
   logits: Float32Array;
+  /** The loss's softmax per row (expFinalRows): the row's largest logit and Σ exp(logit − largest). */
+  rowMax: Float32Array;
+  rowSum: Float64Array;
 }
 
 /** The final step's record over `hidden` (its rows, from the first scored one), in the workspace's buffers. */
@@ -563,7 +596,17 @@ function finalArrays(k: CpuKernels, config: LlamaConfig, params: Arrays, m: Dims
     y: k.ws.take("final", rows * m.d, shared),
     r: k.ws.take("final.r", rows, shared),
     logits: k.ws.take("logits", rows * m.V, shared),
+    rowMax: k.ws.take("logits.max", rows, shared),
+    // Doubles over a float buffer of twice the length (workspace buffers start at byte 0 of their own memory).
+    rowSum: new Float64Array(k.ws.take("logits.sum", 2 * rows, shared).buffer, 0, rows),
   };
+}
+
+/** Rows [from, to) of the loss's softmax: each row of logits becomes exp(logit − its largest), with the largest and
+ * the sum kept in rowMax and rowSum. */
+export function expFinalRows(k: CpuKernels, F: FinalArrays, from: number, to: number): void {
+  const V = F.vocab;
+  k.vector.expRows(F.logits.subarray(from * V, to * V), to - from, V, {}, F.rowMax.subarray(from, to), F.rowSum.subarray(from, to));
 }
 
 /** Rows [from, to) of the final norm and the output head. */
@@ -583,14 +626,25 @@ export function llamaLossAndGradientsCpu(config: LlamaConfig, params: Arrays, in
   const k = new CpuKernels(gemm, options);
   const m = dims(config, batch, len);
   const { tokens: N, d, V } = m;
-  const { cos, sin } = ropeTables(config, 0, len);
+  // The forward as a forward alone runs it: split with the coworker where there is one (weights in shared memory),
+  // each thread's products on one BLAS thread; the backward below runs on this thread with BLAS on every core.
+  const coworker = k.coworkerFor(params);
+  const shared = coworker !== null;
+  const { cos, sin } = ropeTablesFor(k, config, 0, len, shared);
   const acts: LayerArrays[] = [];
-  let h = embed(k.ws, params, inputs, m);
-  for (let l = 0; l < config.numLayers; l++) {
-    const layer = layerForward(k, config, params, l, h, m, cos, sin, true);
-    acts.push(layer);
-    h = layer.out;
-  }
+  const forward = () => {
+    let h = embed(k.ws, params, inputs, m, shared);
+    for (let l = 0; l < config.numLayers; l++) {
+      const layer = layerForward(k, config, params, l, h, m, cos, sin, true, null, coworker);
+      acts.push(layer);
+      h = layer.out;
+    }
+    const F = finalArrays(k, config, params, m, h, shared);
+    k.split(N, coworker, (a, b) => ({ kind: "final", final: F, from: a, to: b }), (a, b) => finalRows(k, F, a, b));
+    return F;
+  };
+  const F = coworker && gemm.oneThread ? gemm.oneThread(forward) : forward();
+  const h = F.hidden;
   const normW = weight(params, "model.norm.weight", d);
   const headName = outputHeadName(config, params);
   const head = weight(params, headName, V * d);
@@ -600,14 +654,12 @@ export function llamaLossAndGradientsCpu(config: LlamaConfig, params: Arrays, in
     const target = targets[n]!;
     if (!(target >= 0 && target < V)) throw new Error(`llama-cpu: target ${target} at position ${n} is outside the vocabulary [0, ${V})`);
   }
-  const F = finalArrays(k, config, params, m, h, false);
-  finalRows(k, F, 0, N);
   const { y: hidden, r: rFinal, logits } = F;
   let loss = 0;
   for (let n = 0; n < N; n++) loss -= logits[n * V + targets[n]!]!;
-  const rowMax = new Float32Array(N);
-  const rowSum = new Float64Array(N);
-  k.vector.expRows(logits, N, V, {}, rowMax, rowSum);
+  // The softmax's exps, the costliest element-wise step of a training step, split with the coworker as well.
+  k.split(N, coworker, (a, b) => ({ kind: "exp", final: F, from: a, to: b }), (a, b) => expFinalRows(k, F, a, b));
+  const { rowMax, rowSum } = F;
   const rowScale = new Float32Array(N);
   for (let n = 0; n < N; n++) {
     loss += rowMax[n]! + Math.log(rowSum[n]!);
@@ -631,7 +683,7 @@ export function llamaLossAndGradientsCpu(config: LlamaConfig, params: Arrays, in
   }
   let dh = k.ws.zeroed("dFinal", N * d);
   k.vector.rmsNormBackward(dHidden, h, rFinal, N, d, normW, grads["model.norm.weight"]!, dh);
-  for (let l = config.numLayers - 1; l >= 0; l--) dh = layerBackward(k, config, params, grads, l, dh, acts[l]!, m, cos, sin);
+  for (let l = config.numLayers - 1; l >= 0; l--) dh = layerBackward(k, config, params, grads, l, dh, acts[l]!, m, cos, sin, coworker);
   const dTable = grads["model.embed_tokens.weight"]!;
   for (let n = 0; n < N; n++) {
     const row = inputs[n]! * d;

@@ -25,19 +25,19 @@ export type CoworkerRequest = { kind: "share"; id: number; buffer: SharedArrayBu
 /** What the thread posts. */
 export type CoworkerReply = { kind: "ready"; gemm: string; vector: string } | { kind: "unavailable"; error: string } | { kind: "done"; seq: number; error?: string };
 
-/** A Float32Array of a task as it travels: its buffer's id and where it lies in it. */
+/** A Float32Array or Float64Array of a task as it travels: its kind, its buffer's id and where it lies in it. */
 interface PackedArray {
-  packed: "f32";
+  packed: "f32" | "f64";
   buffer: number;
   offset: number;
   length: number;
 }
 
-/** The task with each Float32Array (at any depth of its plain objects) replaced by a PackedArray. */
+/** The task with each Float32Array and Float64Array (at any depth of its plain objects) replaced by a PackedArray. */
 export function packArrays(value: unknown, idOf: (buffer: SharedArrayBuffer) => number): unknown {
-  if (value instanceof Float32Array) {
+  if (value instanceof Float32Array || value instanceof Float64Array) {
     if (!(value.buffer instanceof SharedArrayBuffer)) throw new Error("coworker: a task's arrays must be views of a SharedArrayBuffer");
-    return { packed: "f32", buffer: idOf(value.buffer), offset: value.byteOffset, length: value.length } satisfies PackedArray;
+    return { packed: value instanceof Float32Array ? "f32" : "f64", buffer: idOf(value.buffer), offset: value.byteOffset, length: value.length } satisfies PackedArray;
   }
   if (value === null || typeof value !== "object") return value;
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, packArrays(v, idOf)]));
@@ -47,10 +47,10 @@ export function packArrays(value: unknown, idOf: (buffer: SharedArrayBuffer) => 
 export function unpackArrays(value: unknown, buffers: Map<number, SharedArrayBuffer>): unknown {
   if (value === null || typeof value !== "object") return value;
   const p = value as Partial<PackedArray>;
-  if (p.packed === "f32") {
+  if (p.packed === "f32" || p.packed === "f64") {
     const buffer = buffers.get(p.buffer!);
     if (!buffer) throw new Error(`coworker: buffer ${p.buffer} was never shared`);
-    return new Float32Array(buffer, p.offset, p.length);
+    return p.packed === "f32" ? new Float32Array(buffer, p.offset, p.length) : new Float64Array(buffer, p.offset, p.length);
   }
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unpackArrays(v, buffers)]));
 }

@@ -68,6 +68,45 @@ test("bits per byte on FLORES text is the same with the platform's coworker as w
   }
 });
 
+test("a training step's loss and gradients agree with and without the coworker taking half of its forward, softmax and attention backward", async () => {
+  const { llamaLossAndGradientsCpu } = await import("../../src/lm/llama-cpu.js");
+  const { cpuLossAndGradients } = await import("../../src/lm/train.js");
+  const [batch, len] = [3, 64];
+  const rows = Array.from({ length: batch }, (_, b) => textIds.slice(b * (len + 1), (b + 1) * (len + 1)));
+  const inputs = Int32Array.from(rows.flatMap((r) => r.slice(0, len)));
+  const targets = Int32Array.from(rows.flatMap((r) => r.slice(1)));
+  const without = llamaLossAndGradientsCpu(config, weights, inputs, targets, batch, len, gemm!, { workspace: new CpuWorkspace(), coworker: null });
+  const compare = (got: { loss: number; grads: Record<string, Float32Array> }, label: string) => {
+    assert.ok(Math.abs(got.loss - without.loss) < 1e-5 * without.loss, `${label}: loss ${got.loss} vs ${without.loss}`);
+    for (const [name, g] of Object.entries(without.grads)) {
+      const err = errorRelativeToMax(got.grads[name]!, g);
+      assert.ok(err < 1e-4, `${label}: ${name}'s gradient differs by ${err} of its largest`);
+    }
+  };
+  const platform = platformCoworker();
+  const coworker = new WorkerCoworker();
+  assert.ok(await coworker.ready(), coworker.goneBecause ?? "");
+  try {
+    let before = coworker.done;
+    compare(llamaLossAndGradientsCpu(config, weights, inputs, targets, batch, len, gemm!, { workspace: new CpuWorkspace(), coworker }), "split forward");
+    // Three steps a layer forward and its heads backward, the output head and the loss's softmax, each half done by
+    // the coworker.
+    assert.equal(coworker.done - before, 4 * config.numLayers + 2);
+    // The trainer's loss function with the platform's coworker: plain weights, copied to shared memory each step.
+    setPlatformCoworker(coworker);
+    const plain = Object.fromEntries(Object.entries(weights).map(([k, w]) => [k, Float32Array.from(w)]));
+    const step = cpuLossAndGradients(gemm!);
+    for (const round of [1, 2]) {
+      before = coworker.done;
+      compare(await step(config, plain, {}, rows), `trainer, step ${round}`);
+      assert.equal(coworker.done - before, 4 * config.numLayers + 2, `trainer, step ${round}: the coworker's tasks`);
+    }
+  } finally {
+    setPlatformCoworker(platform);
+    await coworker.close();
+  }
+});
+
 /** Logits of a forward split with a live coworker thread. */
 async function withLiveCoworker(ids: Int32Array, batch: number, len: number): Promise<Float32Array> {
   const coworker = new WorkerCoworker();
