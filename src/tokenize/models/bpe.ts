@@ -244,6 +244,14 @@ export class RankQueue {
       this.values.pop();
     }
   }
+
+  /** Lets go of entry buffers grown for a huge piece (3 entries a symbol: ~100 MB for 4 MB of one letter), keeping
+   * what pieces of a few thousand symbols need. */
+  shrink(): void {
+    const kept = 1 << 16;
+    if (this.positions.length > kept) (this.positions = new Int32Array(kept)), (this.links = new Int32Array(kept));
+    if (this.batch.length > kept) this.batch = new Int32Array(kept);
+  }
 }
 const rankQueue = new RankQueue();
 
@@ -802,11 +810,14 @@ export class BpeModel extends VocabularyModel implements Model {
     // At most n − 1 pairs at the start and two per merge after.
     queue.reset(3 * n, this.rankLimit);
     queuePairs(this.merges, sym, n, prev, next, queue);
-    while (queue.values.size > 0) {
+    let merged = true;
+    while (merged && queue.values.size > 0) {
       const v = queue.values.topValue();
-      if (!mergeList(this.merges, sym, len, prev, next, queue.takeLowest(), v, queue)) return queue.clear(), -1;
+      merged = mergeList(this.merges, sym, len, prev, next, queue.takeLowest(), v, queue);
     }
-    return compactLinked(sym, len, next, n);
+    queue.clear();
+    queue.shrink();
+    return merged ? compactLinked(sym, len, next, n) : -1;
   }
   /** Above every rank a merge lookup answers: a merge list's length, or the vocabulary's size for a pair rule (a
    * rank file ranks its tokens by id). The rank queue's lists are made this many at once. */

@@ -138,4 +138,14 @@ test("the rank queue gives each rank's positions in ascending order, lowest rank
     out.push([rank, Array.from(queue.takeLowest())]);
   }
   assert.deepEqual(out, [[3, [2, 9, 11]], [7, [10, 40, 45, 50]], [5000, [1]]]);
+  // After a huge piece the queue lets its entry buffers go and still serves the next one.
+  queue.reset(300_000, 16);
+  for (let i = 0; i < 200_000; i++) queue.add(packMerge(i % 3, 1), 200_000 - i);
+  queue.clear();
+  queue.shrink();
+  queue.reset(8, 16);
+  queue.add(packMerge(2, 1), 5);
+  queue.add(packMerge(2, 1), 4);
+  assert.deepEqual(Array.from(queue.takeLowest()), [4, 5]);
+  assert.equal(queue.values.size, 0);
 });
