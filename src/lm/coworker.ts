@@ -1,4 +1,5 @@
-// A second thread for the CPU model's forward (and the forward, softmax and attention backward of a training step). OpenBLAS spreads one matrix product over the cores, but everything
+// A second thread for the CPU model's forward (and a training step's forward, softmax and attention backward).
+// OpenBLAS spreads one matrix product over the cores, but everything
 // between the products — attention's per-head work (products too small to share, a softmax), norms, rotations, the
 // SiLU product — ran on one thread while the other core waited. A coworker instead takes half of every step of a
 // layer (rows of the row-wise steps, heads of attention) on buffers both threads see, and the products run on one
