@@ -271,7 +271,7 @@ function queuePairs(merges: PairTable, sym: Int32Array, n: number, prev: Int32Ar
 /** Merges the pairs of value `v` at `positions` (ascending) left to right, queuing the pairs each merge makes; false
  * as soon as one of those ranks at or below `v` (mergeByRank's order would no longer be HF's). */
 function mergeList(merges: PairTable, sym: Int32Array, len: Int32Array, prev: Int32Array, next: Int32Array, positions: Int32Array, v: number, queue: RankQueue): boolean {
-  const merged = v % SHIFT | 0;
+  const merged = mergedIdOf(v) | 0;
   for (let k = 0; k < positions.length; k++) {
     const pos = positions[k]!;
     const right = next[pos]!;
