@@ -16,19 +16,55 @@
   (data (i32.const 48) "\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\00\00\00\00")
   (data (i32.const 64) "\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff")
 
-  ;; dst[j] ← exp(a·src[j] − b) for j < n, four lanes at a time; returns Σ dst (f64). The exp is written out inside
-  ;; the loop (a call per vector costs V8 more than the arithmetic): within 3e-7 relative, x clamped to [-87, 88]
+  ;; dst[j] ← exp(a·src[j] − b) for j < n, four lanes at a time; returns Σ dst (f64: each vector's lanes widened to
+  ;; two f64x2 halves, so a vocabulary row's sum stays exact to double rounding). The exp and the widening are written
+  ;; out inside the loop (V8 does not inline wasm calls, and a call per vector cost more than the arithmetic: a
+  ;; helper for the widening alone made this loop 1.4× slower): the exp within 3e-7 relative, x clamped to [-87, 88]
   ;; (below: ~1e-38 instead of a subnormal or 0, which a softmax sum cannot tell apart; above: overflow);
   ;; n = round(x·log2 e) by adding 1.5·2^23, which rounds and leaves n in the low mantissa bits (V8 expands wasm's
   ;; round and convert instructions into long sequences); r = x − n·ln 2 in two parts (Cody–Waite); e^r by its
-  ;; degree-6 Taylor polynomial on |r| ≤ ln2/2 (error < 1.3e-7); times 2^n from exponent bits. pmin/pmax are one
-  ;; instruction each on x64. The last vector is masked: lanes past n are neither stored nor summed.
+  ;; degree-6 Taylor polynomial on |r| ≤ ln2/2 (error < 1.3e-7), in Estrin's order (r², then three short chains):
+  ;; the exp is bound by the latency of its dependent steps, and Horner's order chains all twelve; times 2^n from
+  ;; exponent bits. For the same reason the main loop takes two vectors at once, their steps interleaved (each
+  ;; vector's chain waits on its own results only). pmin/pmax are one instruction each on x64. The last one to
+  ;; seven elements go one vector at a time, the last vector masked: lanes past n are neither stored nor summed.
   (func $exp_affine (param $src i32) (param $dst i32) (param $n i32) (param $a f32) (param $b f32) (result f64)
     (local $j i32) (local $left i32) (local $va v128) (local $vb v128) (local $mask v128) (local $acc v128)
-    (local $x v128) (local $k v128) (local $m v128) (local $r v128) (local $p v128) (local $addr i32)
+    (local $x v128) (local $k v128) (local $m v128) (local $r v128) (local $q v128) (local $p v128) (local $addr i32)
+    (local $x2 v128) (local $k2 v128) (local $m2 v128) (local $r2 v128) (local $q2 v128) (local $p2 v128)
     (local.set $va (f32x4.splat (local.get $a)))
     (local.set $vb (f32x4.splat (local.get $b)))
     (local.set $acc (v128.const f64x2 0 0))
+    (block $pairs (loop $l2
+      (br_if $pairs (i32.gt_s (i32.add (local.get $j) (i32.const 8)) (local.get $n)))
+      (local.set $x (f32x4.sub (f32x4.mul (local.get $va) (v128.load (i32.add (local.get $src) (i32.shl (local.get $j) (i32.const 2))))) (local.get $vb)))
+      (local.set $x2 (f32x4.sub (f32x4.mul (local.get $va) (v128.load offset=16 (i32.add (local.get $src) (i32.shl (local.get $j) (i32.const 2))))) (local.get $vb)))
+      (local.set $x (f32x4.pmin (f32x4.pmax (local.get $x) (v128.const f32x4 -87 -87 -87 -87)) (v128.const f32x4 88 88 88 88)))
+      (local.set $x2 (f32x4.pmin (f32x4.pmax (local.get $x2) (v128.const f32x4 -87 -87 -87 -87)) (v128.const f32x4 88 88 88 88)))
+      (local.set $k (f32x4.add (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504 1.44269504 1.44269504 1.44269504)) (v128.const f32x4 12582912 12582912 12582912 12582912)))
+      (local.set $k2 (f32x4.add (f32x4.mul (local.get $x2) (v128.const f32x4 1.44269504 1.44269504 1.44269504 1.44269504)) (v128.const f32x4 12582912 12582912 12582912 12582912)))
+      (local.set $m (f32x4.sub (local.get $k) (v128.const f32x4 12582912 12582912 12582912 12582912)))
+      (local.set $m2 (f32x4.sub (local.get $k2) (v128.const f32x4 12582912 12582912 12582912 12582912)))
+      (local.set $r (f32x4.sub (local.get $x) (f32x4.mul (local.get $m) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
+      (local.set $r2 (f32x4.sub (local.get $x2) (f32x4.mul (local.get $m2) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
+      (local.set $r (f32x4.sub (local.get $r) (f32x4.mul (local.get $m) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+      (local.set $r2 (f32x4.sub (local.get $r2) (f32x4.mul (local.get $m2) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+      (local.set $q (f32x4.mul (local.get $r) (local.get $r)))
+      (local.set $q2 (f32x4.mul (local.get $r2) (local.get $r2)))
+      (local.set $m (f32x4.add (f32x4.add (f32x4.mul (local.get $r) (v128.const f32x4 8.33333333e-3 8.33333333e-3 8.33333333e-3 8.33333333e-3)) (v128.const f32x4 4.16666667e-2 4.16666667e-2 4.16666667e-2 4.16666667e-2)) (f32x4.mul (local.get $q) (v128.const f32x4 1.38888889e-3 1.38888889e-3 1.38888889e-3 1.38888889e-3))))
+      (local.set $m2 (f32x4.add (f32x4.add (f32x4.mul (local.get $r2) (v128.const f32x4 8.33333333e-3 8.33333333e-3 8.33333333e-3 8.33333333e-3)) (v128.const f32x4 4.16666667e-2 4.16666667e-2 4.16666667e-2 4.16666667e-2)) (f32x4.mul (local.get $q2) (v128.const f32x4 1.38888889e-3 1.38888889e-3 1.38888889e-3 1.38888889e-3))))
+      (local.set $p (f32x4.add (f32x4.add (f32x4.mul (local.get $r) (v128.const f32x4 0.166666667 0.166666667 0.166666667 0.166666667)) (v128.const f32x4 0.5 0.5 0.5 0.5)) (f32x4.mul (local.get $q) (local.get $m))))
+      (local.set $p2 (f32x4.add (f32x4.add (f32x4.mul (local.get $r2) (v128.const f32x4 0.166666667 0.166666667 0.166666667 0.166666667)) (v128.const f32x4 0.5 0.5 0.5 0.5)) (f32x4.mul (local.get $q2) (local.get $m2))))
+      (local.set $p (f32x4.add (f32x4.add (local.get $r) (v128.const f32x4 1 1 1 1)) (f32x4.mul (local.get $q) (local.get $p))))
+      (local.set $p2 (f32x4.add (f32x4.add (local.get $r2) (v128.const f32x4 1 1 1 1)) (f32x4.mul (local.get $q2) (local.get $p2))))
+      (local.set $p (f32x4.mul (local.get $p) (i32x4.shl (i32x4.sub (local.get $k) (v128.const i32x4 0x4B3FFF81 0x4B3FFF81 0x4B3FFF81 0x4B3FFF81)) (i32.const 23))))
+      (local.set $p2 (f32x4.mul (local.get $p2) (i32x4.shl (i32x4.sub (local.get $k2) (v128.const i32x4 0x4B3FFF81 0x4B3FFF81 0x4B3FFF81 0x4B3FFF81)) (i32.const 23))))
+      (local.set $acc (f64x2.add (local.get $acc) (f64x2.add (f64x2.add (f64x2.promote_low_f32x4 (local.get $p)) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $p) (local.get $p)))) (f64x2.add (f64x2.promote_low_f32x4 (local.get $p2)) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $p2) (local.get $p2)))))))
+      (local.set $addr (i32.add (local.get $dst) (i32.shl (local.get $j) (i32.const 2))))
+      (v128.store (local.get $addr) (local.get $p))
+      (v128.store offset=16 (local.get $addr) (local.get $p2))
+      (local.set $j (i32.add (local.get $j) (i32.const 8)))
+      (br $l2)))
     (block $b (loop $l
       (br_if $b (i32.ge_s (local.get $j) (local.get $n)))
       (local.set $left (i32.sub (local.get $n) (local.get $j)))
@@ -39,28 +75,19 @@
       (local.set $m (f32x4.sub (local.get $k) (v128.const f32x4 12582912 12582912 12582912 12582912)))
       (local.set $r (f32x4.sub (local.get $x) (f32x4.mul (local.get $m) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
       (local.set $r (f32x4.sub (local.get $r) (f32x4.mul (local.get $m) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
-      (local.set $p (f32x4.add (f32x4.mul (v128.const f32x4 1.38888889e-3 1.38888889e-3 1.38888889e-3 1.38888889e-3) (local.get $r)) (v128.const f32x4 8.33333333e-3 8.33333333e-3 8.33333333e-3 8.33333333e-3)))
-      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 4.16666667e-2 4.16666667e-2 4.16666667e-2 4.16666667e-2)))
-      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 0.166666667 0.166666667 0.166666667 0.166666667)))
-      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 0.5 0.5 0.5 0.5)))
-      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1 1 1 1)))
-      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1 1 1 1)))
-      ;; k's bits are 0x4B400000 + n, so (k − 0x4B400000 + 127) << 23 is 2^n as a float.
-      (local.set $p (v128.and (local.get $mask) (f32x4.mul (local.get $p)
-        (i32x4.shl (i32x4.sub (local.get $k) (v128.const i32x4 0x4B3FFF81 0x4B3FFF81 0x4B3FFF81 0x4B3FFF81)) (i32.const 23)))))
-      (local.set $acc (f64x2.add (local.get $acc) (f64x2.add (f64x2.promote_low_f32x4 (local.get $p))
-        (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $p) (local.get $p))))))
+      (local.set $q (f32x4.mul (local.get $r) (local.get $r)))
+      (local.set $m (f32x4.add (f32x4.add (f32x4.mul (local.get $r) (v128.const f32x4 8.33333333e-3 8.33333333e-3 8.33333333e-3 8.33333333e-3)) (v128.const f32x4 4.16666667e-2 4.16666667e-2 4.16666667e-2 4.16666667e-2)) (f32x4.mul (local.get $q) (v128.const f32x4 1.38888889e-3 1.38888889e-3 1.38888889e-3 1.38888889e-3))))
+      (local.set $p (f32x4.add (f32x4.add (f32x4.mul (local.get $r) (v128.const f32x4 0.166666667 0.166666667 0.166666667 0.166666667)) (v128.const f32x4 0.5 0.5 0.5 0.5)) (f32x4.mul (local.get $q) (local.get $m))))
+      (local.set $p (f32x4.add (f32x4.add (local.get $r) (v128.const f32x4 1 1 1 1)) (f32x4.mul (local.get $q) (local.get $p))))
+      (local.set $p (f32x4.mul (local.get $p) (i32x4.shl (i32x4.sub (local.get $k) (v128.const i32x4 0x4B3FFF81 0x4B3FFF81 0x4B3FFF81 0x4B3FFF81)) (i32.const 23))))
+      (local.set $p (v128.and (local.get $mask) (local.get $p)))
+      (local.set $acc (f64x2.add (local.get $acc) (f64x2.add (f64x2.promote_low_f32x4 (local.get $p)) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $p) (local.get $p))))))
       (local.set $addr (i32.add (local.get $dst) (i32.shl (local.get $j) (i32.const 2))))
       (v128.store (local.get $addr) (v128.bitselect (local.get $p) (v128.load (local.get $addr)) (local.get $mask)))
       (local.set $j (i32.add (local.get $j) (i32.const 4)))
       (br $l)))
     (call $hsum (local.get $acc)))
 
-  ;; The four lanes widened to two f64x2 halves and added to the accumulators: sums over a vocabulary row stay exact
-  ;; to double rounding, as the scalar JS loops they replace were.
-  (func $sum2 (param $v v128) (result v128)
-    (f64x2.add (f64x2.promote_low_f32x4 (local.get $v))
-               (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))))
 
   (func $hsum (param $v v128) (result f64)
     (f64.add (f64x2.extract_lane 0 (local.get $v)) (f64x2.extract_lane 1 (local.get $v))))
@@ -119,7 +146,7 @@
   ;; Softmax backward in place over rows (causal as above): d ← p ⊙ (d − Σ_j p_j d_j), the rest of a causal row 0.
   (func (export "softmax_backward_rows") (param $p i32) (param $d i32) (param $rows i32) (param $cols i32) (param $causal i32) (param $first i32)
     (local $i i32) (local $off i32) (local $len i32) (local $end4 i32) (local $j i32) (local $pa i32) (local $da i32)
-    (local $acc v128) (local $dot f64) (local $vdot v128) (local $sdot f32)
+    (local $acc v128) (local $dot f64) (local $vdot v128) (local $sdot f32) (local $v v128)
     (block $done
       (loop $rowLoop
         (br_if $done (i32.ge_u (local.get $i) (local.get $rows)))
@@ -132,7 +159,9 @@
           (br_if $b1 (i32.ge_u (local.get $j) (local.get $end4)))
           (local.set $pa (i32.add (i32.add (local.get $p) (local.get $off)) (i32.shl (local.get $j) (i32.const 2))))
           (local.set $da (i32.add (i32.add (local.get $d) (local.get $off)) (i32.shl (local.get $j) (i32.const 2))))
-          (local.set $acc (f64x2.add (local.get $acc) (call $sum2 (f32x4.mul (v128.load (local.get $pa)) (v128.load (local.get $da))))))
+          (local.set $v (f32x4.mul (v128.load (local.get $pa)) (v128.load (local.get $da))))
+          (local.set $acc (f64x2.add (local.get $acc) (f64x2.add (f64x2.promote_low_f32x4 (local.get $v))
+            (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))))
           (local.set $j (i32.add (local.get $j) (i32.const 4)))
           (br $l1)))
         (local.set $dot (call $hsum (local.get $acc)))
