@@ -20,6 +20,9 @@ const SCAN_LIMIT = 256;
  * pair at every merge: the scan's cost is quadratic in the symbol count, and pieces of 32–256 bytes (scripts written
  * without spaces: Thai, Burmese, CJK; long words) carried most of it on FLORES. */
 const BLOCK_FROM = 32;
+/** The long-piece merge's queue indexes its lists by rank below this many ranks (a merges list), by a table above (a
+ * rank file's priorities: RankQueue). */
+const DENSE_RANKS = 1 << 21;
 const CACHE_CAPACITY = 100_000;
 
 /** Merges given as (left, right, merged) id triples, spelled as token pairs. */
@@ -45,9 +48,10 @@ export function mergeRankOf(packed: number): number {
   return Math.floor(packed / SHIFT);
 }
 
-/** The merged id of a packed merge value. */
+/** The merged id of a packed merge value. (Not packed % SHIFT: V8 computes % of doubles by a call, ~10 ns against
+ * ~1 for this, once per merge in the merge loops.) */
 export function mergedIdOf(packed: number): number {
-  return packed % SHIFT;
+  return packed - Math.floor(packed / SHIFT) * SHIFT;
 }
 
 /**
@@ -167,68 +171,132 @@ class MergeHeap {
  * The long-piece merge's queue when ranks rise (mergeByRank): the positions waiting to merge, one list per merge value
  * in the order they were added, and a heap of the values that have a list. Adding a position is an append; only the
  * distinct values pass through the heap (a few dozen on a run of one letter, against ~3 heap entries per symbol).
- * Lists are linked through typed arrays (entry → next entry); the per-rank heads and sizes live here across calls and
- * are left empty after each. Each method is one short loop or none: a first long piece runs them before they are
- * optimised, and a loop of its own is compiled (on-stack) once, where a larger function is recompiled at each part
- * it had not reached yet.
+ * Lists are linked through typed arrays (entry → next entry). A list is found by its rank where ranks are dense (a
+ * merges list: lists indexed by rank, made as ranks are met) and through a small hash table of the values met since
+ * the last reset where they are not (a rank file's priorities run past 25 million for o200k: arrays indexed by them
+ * took ~300 MB and ~45 ms to fill on the first long piece; the table costs ~10 ns an addition more, measured on a
+ * merges list's digit runs, hence the two). Each method is one short loop or none: a first long piece runs them
+ * before they are optimised, and a loop of its own is compiled (on-stack) once, where a larger function is recompiled
+ * at each part it had not reached yet.
  */
 export class RankQueue {
-  private heads = new Int32Array(1024).fill(-1);
+  /** Lists indexed by rank (below DENSE_RANKS) rather than through the table, since the last reset. */
+  private dense = true;
+  /** The table, value → list: keys[i] a value (−1: empty), lists[i] its list. */
+  private keys = new Float64Array(1024).fill(-1);
+  private lists = new Int32Array(1024);
+  /** Per list: its head and tail entries and its size; with the table, its slot there (lists in the order met). */
+  private heads = new Int32Array(1024);
   private tails = new Int32Array(1024);
   private sizes = new Int32Array(1024);
+  private slots = new Int32Array(1024);
+  private listCount = 0;
+  /** With the table: the value of the last addition and its list (additions come in runs of one value). */
+  private lastValue = -0.5;
+  private lastList = 0;
   private positions = new Int32Array(1024);
   private links = new Int32Array(1024);
   private count = 0;
   private batch = new Int32Array(1024);
+  /** The values that have a list waiting, each with its list (the heap's position field). */
   readonly values = new MergeHeap(64);
 
-  /** Room for `entries` additions from now on (each entry lives until the queue is cleared) and for ranks below
-   * `ranks` without growing. */
+  /** Empties the queue, with room for `entries` additions from now on (each entry lives until the next reset), for
+   * merge values whose ranks stay below `ranks`. */
   reset(entries: number, ranks: number): void {
     this.count = 0;
+    for (let l = 0; l < this.listCount; l++) this.keys[this.slots[l]!] = -1;
+    this.listCount = 0;
+    this.lastValue = -0.5;
+    this.dense = ranks <= DENSE_RANKS;
     if (this.positions.length < entries) (this.positions = new Int32Array(entries)), (this.links = new Int32Array(entries));
-    if (this.heads.length < ranks) this.growRanks(ranks);
   }
 
-  private growRanks(ranks: number): void {
-    const size = Math.max(ranks, 2 * this.heads.length);
-    const heads = new Int32Array(size).fill(-1);
-    heads.set(this.heads);
-    const tails = new Int32Array(size);
-    tails.set(this.tails);
-    const sizes = new Int32Array(size);
-    sizes.set(this.sizes);
-    this.heads = heads;
-    this.tails = tails;
-    this.sizes = sizes;
+  /** The list of `value`, made empty when the value is new to the table. */
+  private listOf(value: number): number {
+    if (this.dense) {
+      const rank = mergeRankOf(value);
+      if (rank >= this.heads.length) this.growLists(rank + 1);
+      return rank;
+    }
+    if (value === this.lastValue) return this.lastList;
+    const mask = this.keys.length - 1;
+    for (let i = slotHash(value) & mask; ; i = (i + 1) & mask) {
+      const key = this.keys[i]!;
+      if (key === value) return (this.lastValue = value), (this.lastList = this.lists[i]!);
+      if (key === -1) return this.newList(value, i);
+    }
+  }
+
+  private newList(value: number, slot: number): number {
+    if (2 * (this.listCount + 1) > this.keys.length) {
+      this.growTable();
+      return this.listOf(value);
+    }
+    const l = this.listCount++;
+    if (l === this.heads.length) this.growLists(l + 1);
+    this.keys[slot] = value;
+    this.lists[slot] = l;
+    this.slots[l] = slot;
+    this.sizes[l] = 0;
+    return l;
+  }
+
+  /** Room for lists below `size` (sizes of new lists 0). */
+  private growLists(size: number): void {
+    const grow = (a: Int32Array) => {
+      const b = new Int32Array(Math.max(size, 2 * a.length));
+      b.set(a);
+      return b;
+    };
+    this.heads = grow(this.heads);
+    this.tails = grow(this.tails);
+    this.sizes = grow(this.sizes);
+    this.slots = grow(this.slots);
+  }
+
+  /** Twice the table, every list's value placed again. */
+  private growTable(): void {
+    const old = this.keys;
+    const oldLists = this.lists;
+    this.keys = new Float64Array(2 * old.length).fill(-1);
+    this.lists = new Int32Array(2 * old.length);
+    const mask = this.keys.length - 1;
+    for (let l = 0; l < this.listCount; l++) {
+      const value = old[this.slots[l]!]!;
+      let i = slotHash(value) & mask;
+      while (this.keys[i] !== -1) i = (i + 1) & mask;
+      this.keys[i] = value;
+      this.lists[i] = oldLists[this.slots[l]!]!;
+      this.slots[l] = i;
+    }
   }
 
   add(value: number, position: number): void {
-    const rank = mergeRankOf(value);
-    if (rank >= this.heads.length) this.growRanks(rank + 1);
+    const l = this.listOf(value);
     const e = this.count++;
     this.positions[e] = position;
     this.links[e] = -1;
-    if (this.sizes[rank]++ === 0) {
-      this.heads[rank] = e;
-      this.values.push(value, 0);
-    } else this.links[this.tails[rank]!] = e;
-    this.tails[rank] = e;
+    if (this.sizes[l]++ === 0) {
+      this.heads[l] = e;
+      this.values.push(value, l);
+    } else this.links[this.tails[l]!] = e;
+    this.tails[l] = e;
   }
 
   /** Takes the list of the lowest value (values.topValue()) out of the queue: its positions, ascending. */
   takeLowest(): Int32Array {
-    const rank = mergeRankOf(this.values.topValue());
+    const l = this.values.topPosition();
     this.values.pop();
-    const n = this.sizes[rank]!;
-    this.sizes[rank] = 0;
+    const n = this.sizes[l]!;
+    this.sizes[l] = 0;
     if (this.batch.length < n) this.batch = new Int32Array(2 * n);
     const batch = this.batch.subarray(0, n);
     const positions = this.positions;
     const links = this.links;
     let sorted = 1;
     let last = -1;
-    for (let i = 0, e = this.heads[rank]!; i < n; i++, e = links[e]!) {
+    for (let i = 0, e = this.heads[l]!; i < n; i++, e = links[e]!) {
       const p = positions[e]!;
       sorted &= p >= last ? 1 : 0;
       batch[i] = last = p;
@@ -240,19 +308,29 @@ export class RankQueue {
   /** Empties every list (a merge that stops early). */
   clear(): void {
     while (this.values.size > 0) {
-      this.sizes[mergeRankOf(this.values.topValue())] = 0;
+      this.sizes[this.values.topPosition()] = 0;
       this.values.pop();
     }
   }
 
-  /** Lets go of entry buffers grown for a huge piece (3 entries a symbol: ~100 MB for 4 MB of one letter), keeping
-   * what pieces of a few thousand symbols need. */
+  /** Lets go of buffers grown for a huge piece (3 entries a symbol: ~100 MB for 4 MB of one letter; a list per value
+   * met), keeping what pieces of a few thousand symbols need. Only between pieces: the queue is empty after it. */
   shrink(): void {
     const kept = 1 << 16;
+    this.reset(0, 0);
     if (this.positions.length > kept) (this.positions = new Int32Array(kept)), (this.links = new Int32Array(kept));
     if (this.batch.length > kept) this.batch = new Int32Array(kept);
+    if (this.keys.length > kept) (this.keys = new Float64Array(kept).fill(-1)), (this.lists = new Int32Array(kept));
+    // Lists by rank never pass DENSE_RANKS; through the table, a huge piece of varied text can make millions.
+    if (this.heads.length > DENSE_RANKS) (this.heads = new Int32Array(kept)), (this.tails = new Int32Array(kept)), (this.sizes = new Int32Array(kept)), (this.slots = new Int32Array(kept));
   }
 }
+
+/** A merge value's hash: its rank (truncated to 32 bits: a rule's may pass 2^31) times a large odd constant. */
+function slotHash(value: number): number {
+  return Math.imul((value / SHIFT) | 0, 0x9e3779b1) >>> 8;
+}
+
 const rankQueue = new RankQueue();
 
 /** mergeByRank's start: the symbols linked (prev, next; −1 past either end) and every pair that merges queued. */
@@ -704,7 +782,7 @@ export class BpeModel extends VocabularyModel implements Model {
         }
       }
       if (at < 0) break;
-      ids[at] = best % SHIFT;
+      ids[at] = mergedIdOf(best);
       for (let i = at + 1; i + 1 < n; i++) {
         ids[i] = ids[i + 1]!;
         ranks[i] = ranks[i + 1]!;
@@ -752,7 +830,7 @@ export class BpeModel extends VocabularyModel implements Model {
       while (ranks[at] !== best) at++;
       const right = next[at]!;
       const after = next[right]!;
-      ids[at] = best % SHIFT;
+      ids[at] = mergedIdOf(best);
       if (withLens) lens[at]! += lens[right]!;
       ranks[right] = Infinity;
       next[at] = after;
@@ -819,10 +897,10 @@ export class BpeModel extends VocabularyModel implements Model {
     queue.shrink();
     return merged ? compactLinked(sym, len, next, n) : -1;
   }
-  /** Above every rank a merge lookup answers: a merge list's length, or the vocabulary's size for a pair rule (a
-   * rank file ranks its tokens by id). The rank queue's lists are made this many at once. */
+  /** Above every rank a merge lookup answers: a merge list's length; for a pair rule (a rank file's priorities: a
+   * token's rank times its split count and more), unbounded. */
   private get rankLimit(): number {
-    return this.mergeIds ? this.mergeIds.length / 3 : this.vocab.idLimit;
+    return this.mergeIds ? this.mergeIds.length / 3 : Infinity;
   }
 
   /** The heap-based merge of HF (linked symbols, stale entries skipped): O(n log n) in the piece length. Merges
@@ -856,7 +934,7 @@ export class BpeModel extends VocabularyModel implements Model {
       // A merged-away position, or one whose pair changed since the push, is a stale entry.
       const right = next[pos]!;
       if (!alive[pos] || right === -1 || merges.get(sym[pos]!, sym[right]!) !== v) continue;
-      sym[pos] = v % SHIFT;
+      sym[pos] = mergedIdOf(v);
       len[pos]! += len[right]!;
       alive[right] = 0;
       const after = next[right]!;
