@@ -10,6 +10,7 @@ import { byteLevelAlphabet, byteLevelBytesInto } from "../byte-vocabulary.js";
 import { ByteStringTable } from "../../util/byte-string-table.js";
 import { SpanIdCache, spanHash } from "./span-cache.js";
 import { PairTable } from "./pair-table.js";
+import { grow } from "../../util/grow.js";
 import { byteValues, spellPiece, utf8Encode, type Spelling } from "./spell.js";
 
 const SHIFT = 2 ** 21; // ids stay below 2^21, so a pair packs exactly into one double
@@ -175,9 +176,9 @@ class MergeHeap {
  * merges list: lists indexed by rank, made as ranks are met) and through a small hash table of the values met since
  * the last reset where they are not (a rank file's priorities run past 25 million for o200k: arrays indexed by them
  * had grown to 586 MB over FLORES dev, and one 300-letter Thai piece through cl100k took 43 ms and 44 MB; the table
- * costs ~10 ns an addition more, measured on a merges list's digit runs, hence the two). Each method is one short loop or none: a first long piece runs them
- * before they are optimised, and a loop of its own is compiled (on-stack) once, where a larger function is recompiled
- * at each part it had not reached yet.
+ * costs ~10 ns an addition more, measured on a merges list's digit runs, hence the two). Each method is one short
+ * loop or none: a first long piece runs them before they are optimised, and a loop of its own is compiled (on-stack)
+ * once, where a larger function is recompiled at each part it had not reached yet.
  */
 export class RankQueue {
   /** Lists indexed by rank (below DENSE_RANKS) rather than through the table, since the last reset. */
@@ -244,15 +245,10 @@ export class RankQueue {
 
   /** Room for lists below `size` (sizes of new lists 0). */
   private growLists(size: number): void {
-    const grow = (a: Int32Array) => {
-      const b = new Int32Array(Math.max(size, 2 * a.length));
-      b.set(a);
-      return b;
-    };
-    this.heads = grow(this.heads);
-    this.tails = grow(this.tails);
-    this.sizes = grow(this.sizes);
-    this.slots = grow(this.slots);
+    this.heads = grow(this.heads, size);
+    this.tails = grow(this.tails, size);
+    this.sizes = grow(this.sizes, size);
+    this.slots = grow(this.slots, size);
   }
 
   /** Twice the table, every list's value placed again. */

@@ -4,6 +4,8 @@
 // byte-level fast path's words, BPE's runs) — the key's UTF-16 units are hashed and compared in place, so a lookup
 // builds no substring and entries are rows of typed arrays (no per-entry objects for the GC to trace).
 
+import { grow } from "../../util/grow.js";
+
 /** Pieces shorter than this (UTF-16 units) are cached, by every cache of the pipeline (HF caches words under 256
  * bytes): long pieces rarely repeat, and a text with no pre-tokenizer (Llama 2) is one piece that would pin the whole
  * text and its tokens in memory. */
@@ -149,14 +151,6 @@ class Generation {
     this.slots = new Int32Array(2 * 2 * (this.entries.length / ENTRY));
     for (let e = 0; e < this.count; e++) this.place(e);
   }
-}
-
-function grow<T extends Int32Array | Uint16Array>(a: T, atLeast: number): T {
-  let size = a.length * 2;
-  while (size < atLeast) size *= 2;
-  const b = new (a.constructor as new (n: number) => T)(size);
-  b.set(a);
-  return b;
 }
 
 export class SpanIdCache {
