@@ -67,6 +67,17 @@ export class ByteStringTable {
     return e < 0 ? -1 : this.ids[e]!;
   }
 
+  /** False when no entry has this hash, so no byte string hashing to it is in the table: a lookup that can tell most
+   * misses before building the bytes it would compare (RankMerges.pair). */
+  mayHold(hash: number): boolean {
+    const slots = this.slots;
+    const mask = slots.length / 2 - 1;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      if (slots[2 * slot + 1] === 0) return false;
+      if (slots[2 * slot] === hash) return true;
+    }
+  }
+
   /** Adds bytes[start, end) → id; when those bytes are already in the table, leaves it and returns their id (else −1). */
   add(bytes: Uint8Array, start: number, end: number, id: number): number {
     const hash = hashBytes(bytes, start, end);

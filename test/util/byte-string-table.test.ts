@@ -42,3 +42,29 @@ test("substring hashes from prefix hashes equal hashing the substring", () => {
     assert.equal(substringHash(prefix, power, i, j), hashBytes(bytes, i, j), `[${i}, ${j})`);
   }
 });
+
+test("mayHold is true for every entry's hash and for a concatenation's hash made from its halves' (RankMerges.pair)", () => {
+  const rand = mulberry32(17);
+  const table = new ByteStringTable(1, 1);
+  const entries: Uint8Array[] = [];
+  for (let i = 0; i < 5_000; i++) {
+    const bytes = Uint8Array.from({ length: 2 + Math.floor(rand() * 8) }, () => Math.floor(rand() * 256));
+    if (table.add(bytes, 0, bytes.length, i) < 0) entries.push(bytes);
+  }
+  const power = hashPowers(16);
+  for (const bytes of entries) {
+    assert.ok(table.mayHold(hashBytes(bytes, 0, bytes.length)));
+    // h(a‖b) = h(a)·P^|b| + h(b): the pair rule's hash of a merge without building it.
+    const cut = 1 + Math.floor(rand() * (bytes.length - 1));
+    const halves = (Math.imul(hashBytes(bytes, 0, cut), power[bytes.length - cut]!) + hashBytes(bytes, cut, bytes.length)) | 0;
+    assert.equal(halves, hashBytes(bytes, 0, bytes.length));
+  }
+  // Absent strings: mayHold false for most (an empty slot ends the probe), and never a get that finds one.
+  let held = 0;
+  for (let i = 0; i < 5_000; i++) {
+    const bytes = Uint8Array.from({ length: 11 + Math.floor(rand() * 4) }, () => Math.floor(rand() * 256));
+    if (table.mayHold(hashBytes(bytes, 0, bytes.length))) held++;
+    assert.equal(table.get(bytes, 0, bytes.length), -1);
+  }
+  assert.ok(held < 50, `${held} of 5000 absent strings shared a hash with an entry`);
+});

@@ -378,3 +378,20 @@ test("variants of real tokenizers (prefix space, Metaspace first, lowercasing) m
     }
   }
 });
+
+test("added tokens are found whether they all start with one character (jumped to by indexOf) or not", async () => {
+  const base = JSON.parse(source("gpt-2")) as { added_tokens: Record<string, unknown>[] };
+  const extra = (content: string, id: number) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+  const texts = ["<", "a<", "<<|endoftext|>", "x <|endof <|endoftext|><|endoftext|> y", "<|endoftext|", "[X]<|end [X <Y>>", "no marks at all", "", "é<Y>😀<|endoftext|>"];
+  for (const added of [[], [extra("<Y>", 50257)], [extra("[X]", 50257)], [extra("<Y>", 50257), extra("😀", 50258)]]) {
+    const json = JSON.stringify({ ...base, added_tokens: [...base.added_tokens, ...added] });
+    const ours = Tokenizer.fromJSON(json);
+    const ref = tk.Tokenizer.fromString(json);
+    for (const text of texts) {
+      const r = await ref.encode(text, null, { addSpecialTokens: false });
+      const where = `${added.map((t) => t.content).join(" ")} ${JSON.stringify(text)}`;
+      assert.deepEqual(view(ours.encode(text, { addSpecialTokens: false })), oracleView(r), where);
+      assert.deepEqual(ours.encodeIds(text, { addSpecialTokens: false }), r.getIds(), where);
+    }
+  }
+});
