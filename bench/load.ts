@@ -1,7 +1,8 @@
 // Cold start: a fresh Node process that imports the library, loads a tokenizer and encodes one sentence — the latency a
 // CLI, a serverless function or a page pays before its first token. Each encoder runs in its own process, `--reps`
 // times (default 5); the median of the process's own clock at the end (performance.now(): ms since the process began,
-// Node's start-up included for everyone) is reported, with the load and first-encode parts beside it.
+// Node's start-up included for everyone) is reported, with the load and first-encode parts beside it. A row's
+// encoders run in turns (round k runs each once).
 // Run: node --import tsx bench/load.ts [--reps 5]   (needs the build: npm run build)
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -48,16 +49,22 @@ function once(load: string): { total: number; load: number; encode: number } | s
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 console.log(`| tokenizer | encoder | process start → first ids, ms | load, ms | first encode, ms |`);
 console.log(`|---|---|---|---|---|`);
+// A row's encoders take turns, one process each per round, so that a slow stretch of the VM (one of seven processes now
+// and then runs ~1.3× slow) falls on all of them alike rather than on whichever encoder ran during it.
 for (const [tokenizer, encoders] of rows) {
-  for (const [name, load] of encoders) {
-    const runs: { total: number; load: number; encode: number }[] = [];
-    let error = "";
-    for (let i = 0; i < reps && !error; i++) {
+  const runs = encoders.map(() => [] as { total: number; load: number; encode: number }[]);
+  const errors = encoders.map(() => "");
+  for (let i = 0; i < reps; i++) {
+    encoders.forEach(([, load], k) => {
+      if (errors[k]) return;
       const r = once(load);
-      if (typeof r === "string") error = r;
-      else runs.push(r);
-    }
-    if (error) console.log(`| ${tokenizer} | ${name} | failed: ${error} | | |`);
-    else console.log(`| ${tokenizer} | ${name} | ${median(runs.map((r) => r.total)).toFixed(0)} | ${median(runs.map((r) => r.load)).toFixed(0)} | ${median(runs.map((r) => r.encode)).toFixed(1)} |`);
+      if (typeof r === "string") errors[k] = r;
+      else runs[k]!.push(r);
+    });
   }
+  encoders.forEach(([name], k) => {
+    const own = runs[k]!;
+    if (errors[k]) console.log(`| ${tokenizer} | ${name} | failed: ${errors[k]} | | |`);
+    else console.log(`| ${tokenizer} | ${name} | ${median(own.map((r) => r.total)).toFixed(0)} | ${median(own.map((r) => r.load)).toFixed(0)} | ${median(own.map((r) => r.encode)).toFixed(1)} |`);
+  });
 }

@@ -3,10 +3,10 @@
 // and offsets read, and encodeIds())
 // and by the HF native binding. Reports seconds per MB, how flat that stays from 1 to 8 MB (max/min), and retoken's
 // time against HF's on the same input. Run: node --import tsx bench/pathological.ts [--sizes 1,2,4,8] [--processes N]
-// [--json FILE] [--tokenizers GPT-2,Llama 2] [--kinds letter,spaces]. --processes N: each (input, size, encoder) timed in N fresh processes, the median kept (one process on
-// this VM now and then runs ~1.5× slow, which alone can move a row's max/min past 1.5).
+// [--json FILE] [--tokenizers GPT-2,Llama 2] [--kinds letter,spaces] [--src]. --processes N: each (input, size, encoder) timed in N fresh processes, the median kept (one process on
+// this VM now and then runs ~1.5× slow, which alone can move a row's max/min past 1.5); the tools take turns per size.
 import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const args = process.argv.slice(2);
@@ -18,6 +18,11 @@ const sizes = (flag("--sizes") ?? "1,2,4,8").split(",").map(Number);
 const processes = Number(flag("--processes") ?? 1);
 if (!Number.isInteger(processes) || processes < 1) throw new Error(`--processes: expected a positive integer, got ${flag("--processes")}`);
 const root = fileURLToPath(new URL("..", import.meta.url));
+// retoken as a user's `import "retoken"` loads it (the build: npm run build), as bench/encode.ts and bench/load.ts
+// measure it, and every process without tsx; --src: from the sources, through tsx.
+const fromSources = args.includes("--src");
+const entry = fromSources ? `${root}src/index.ts` : `${root}${(JSON.parse(readFileSync(`${root}package.json`, "utf8")) as { exports: { ".": { import: string } } }).exports["."].import.slice(2)}`;
+if (!existsSync(entry)) throw new Error("bench/pathological.ts measures the built library: run npm run build first (or pass --src)");
 const tokenizers = ([
   ["GPT-2", `${root}../shared/data/tokenizers/gpt-2.json`],
   ["Llama 2", `${root}../shared/data/tokenizers/llama.json`],
@@ -31,14 +36,14 @@ const kinds: Record<string, string> = {
   spaces: `" ".repeat(bytes)`,
 };
 const tools: Record<string, (file: string) => string> = {
-  "retoken encode()": (file) => `const { Tokenizer } = await import(${JSON.stringify(`${root}src/index.ts`)}); const t = await Tokenizer.fromFile(${JSON.stringify(file)}); return (s) => { const e = t.encode(s, { addSpecialTokens: false }); return e.tokens.length + e.offsets.length - e.ids.length; };`,
-  "retoken encodeIds()": (file) => `const { Tokenizer } = await import(${JSON.stringify(`${root}src/index.ts`)}); const t = await Tokenizer.fromFile(${JSON.stringify(file)}); return (s) => t.encodeIds(s, { addSpecialTokens: false }).length;`,
+  "retoken encode()": (file) => `const { Tokenizer } = await import(${JSON.stringify(entry)}); const t = await Tokenizer.fromFile(${JSON.stringify(file)}); return (s) => { const e = t.encode(s, { addSpecialTokens: false }); return e.tokens.length + e.offsets.length - e.ids.length; };`,
+  "retoken encodeIds()": (file) => `const { Tokenizer } = await import(${JSON.stringify(entry)}); const t = await Tokenizer.fromFile(${JSON.stringify(file)}); return (s) => t.encodeIds(s, { addSpecialTokens: false }).length;`,
   "HF native encode": (file) => `const { Tokenizer } = await import("tokenizers"); const t = Tokenizer.fromFile(${JSON.stringify(file)}); return async (s) => (await t.encode(s, null, { addSpecialTokens: false })).getIds().length;`,
 };
 
 function once(load: string, kind: string, mb: number): number | string {
   const script = `const bytes = ${mb * 1_000_000}; const text = ${kinds[kind]}; const encode = await (async () => { ${load} })(); const t0 = performance.now(); const n = await encode(text); console.log(JSON.stringify({ seconds: (performance.now() - t0) / 1000, n }));`;
-  const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { encoding: "utf8", cwd: root, maxBuffer: 1 << 24 });
+  const r = spawnSync(process.execPath, [...(fromSources ? ["--import", "tsx"] : []), "--input-type=module", "-e", script], { encoding: "utf8", cwd: root, maxBuffer: 1 << 24 });
   if (r.status !== 0) return r.stderr.trim().split("\n").slice(-1)[0] ?? `exit ${r.status}`;
   return JSON.parse(r.stdout.trim().split("\n").pop()!).seconds as number;
 }
@@ -49,10 +54,16 @@ console.log(`|---|---|---|---|---|---|`);
 for (const [name, file] of tokenizers) {
   for (const kind of Object.keys(kinds).filter((k) => flag("--kinds")?.split(",").includes(k) ?? true)) {
     const perTool = new Map<string, (number | null)[]>();
-    for (const [tool, load] of Object.entries(tools)) {
+    // Per size, the tools take turns (round k runs each once), so that a slow stretch of the VM falls on all alike.
+    const bySize = sizes.map((mb) => {
+      const runs = new Map<string, (number | string)[]>(Object.keys(tools).map((tool) => [tool, []]));
+      for (let k = 0; k < processes; k++) for (const [tool, load] of Object.entries(tools)) runs.get(tool)!.push(once(load(file), kind, mb));
+      return runs;
+    });
+    for (const tool of Object.keys(tools)) {
       const row: (number | null)[] = [];
-      for (const mb of sizes) {
-        const runs = Array.from({ length: processes }, () => once(load(file), kind, mb));
+      for (const [at, mb] of sizes.entries()) {
+        const runs = bySize[at]!.get(tool)!;
         const failed = runs.find((s): s is string => typeof s === "string");
         // The median of the processes (the lower one of an even count).
         const times = (runs as number[]).slice().sort((a, b) => a - b);
