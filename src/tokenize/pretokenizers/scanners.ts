@@ -26,61 +26,44 @@ const GPT2_CLASSES: ClassRegexes = [
   [RE_WS, SPACE],
 ];
 
-/** A BMP code point whose page (256 code points) has not been classified yet. */
-const UNREAD = 255;
-
-/** A character classification: a table for the BMP, filled a page of 256 code points at a time on first sight of one
- * of them; astral code points classified on first sight. Class 0 is "other". */
+/** A character classification: a table for the BMP, astral code points classified on first sight. Class 0 is "other". */
 interface CharClasses {
   readonly bmp: Uint8Array;
   readonly astral: Map<number, number>;
   readonly classify: (ch: string) => number;
-  /** Per class, the regex of a run of its characters, last class first (so the first class's runs are filled last). */
-  readonly runs: readonly (readonly [RegExp, number])[];
 }
 
 /**
- * A page is filled from runs: each class's regex, repeated, runs natively over the page's 256 characters (where
- * testing one-character strings against each regex costs far more). Filling the whole BMP that way at once cost 7 ms
- * (GPT-2's three classes) and 13 ms (o200k's six) of a fresh process's first encode; FLORES in 42 languages meets
- * 152 of the 256 pages. The first regex wins where two match, as in `classify`.
+ * The BMP table is filled from runs: each class's regex, repeated, runs natively over one string of every BMP code
+ * point (a few hundred matches), where testing 63k one-character strings against each regex cost 13–18 ms of the
+ * first encode. The first regex wins where two match, as in `classify`.
  */
 function charClasses(classes: ClassRegexes): CharClasses {
   const classify = (ch: string): number => {
     for (const [re, k] of classes) if (re.test(ch)) return k;
     return OTHER;
   };
-  const bmp = new Uint8Array(0x10000).fill(UNREAD);
+  const units = new Uint16Array(0x10000);
+  for (let c = 0; c < 0x10000; c++) units[c] = c;
   // Surrogates stand alone in no run (the table gives them 0; classAt never reads them).
-  bmp.fill(OTHER, 0xd800, 0xe000);
-  const runs = classes.map(([re, k]) => [new RegExp(`(?:${re.source})+`, "gu"), k] as const).reverse();
-  return { bmp, astral: new Map(), classify, runs };
-}
-
-const pageUnits: number[] = new Array(256);
-
-/** Classifies the page of code point c (not a surrogate); returns c's class. */
-function readPage(t: CharClasses, c: number): number {
-  const base = c & ~0xff;
-  for (let i = 0; i < 256; i++) pageUnits[i] = base + i;
-  const page = String.fromCharCode.apply(null, pageUnits);
-  t.bmp.fill(OTHER, base, base + 256);
-  for (const [re, k] of t.runs) {
-    re.lastIndex = 0;
-    for (let m = re.exec(page); m; m = re.exec(page)) t.bmp.fill(k, base + m.index, base + m.index + m[0].length);
+  units.fill(0, 0xd800, 0xe000);
+  const all = new TextDecoder("utf-16le").decode(units);
+  const bmp = new Uint8Array(0x10000);
+  for (let i = classes.length - 1; i >= 0; i--) {
+    const [re, k] = classes[i]!;
+    const runs = new RegExp(`(?:${re.source})+`, "gu");
+    for (let m = runs.exec(all); m; m = runs.exec(all)) bmp.fill(k, m.index, m.index + m[0].length);
   }
-  return t.bmp[c]!;
+  bmp.fill(OTHER, 0xd800, 0xe000);
+  return { bmp, astral: new Map(), classify };
 }
 
-/** The class tables of the GPT-2 (and Llama 3) scanners and the o200k one, every page read, for tests. */
+/** The class tables of the GPT-2 (and Llama 3) scanners and the o200k one, for tests. */
 export function scannerClassTables(): { name: string; bmp: Uint8Array; classify: (ch: string) => number }[] {
   return [
     { name: "GPT-2", ...table() },
     { name: "o200k_base", ...o200kTable() },
-  ].map((t) => {
-    for (let c = 0; c < 0x10000; c += 256) if (t.bmp[c] === UNREAD) readPage(t, c);
-    return t;
-  });
+  ];
 }
 
 let gpt2Classes: CharClasses | null = null;
@@ -91,16 +74,7 @@ function table(): CharClasses {
 /** Class of the character at i (surrogate pairs looked up by code point; lone surrogates are class 0). */
 function classAt(t: CharClasses, s: string, i: number): number {
   const c = s.charCodeAt(i);
-  if (c < 0xd800 || c > 0xdfff) {
-    const k = t.bmp[c]!;
-    return k !== UNREAD ? k : readPage(t, c);
-  }
-  return surrogateClass(t, s, i, c);
-}
-
-/** classAt of a surrogate c at i: a pair's code point, classified on first sight; a lone surrogate, class 0. */
-function surrogateClass(t: CharClasses, s: string, i: number, c: number): number {
-  if (c > 0xdbff) return OTHER;
+  if (c < 0xd800 || c > 0xdbff) return c >= 0xdc00 && c <= 0xdfff ? OTHER : t.bmp[c]!;
   const d = s.charCodeAt(i + 1);
   if (!(d >= 0xdc00 && d <= 0xdfff)) return OTHER;
   const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
@@ -127,8 +101,7 @@ function runEnd(t: CharClasses, s: string, i: number, k: number): number {
   while (i < n) {
     const c = s.charCodeAt(i);
     if (c < 0xd800 || c > 0xdfff) {
-      const x = t.bmp[c]!;
-      if (x !== k && (x !== UNREAD || readPage(t, c) !== k)) break;
+      if (t.bmp[c] !== k) break;
       i++;
     } else {
       if (classAt(t, s, i) !== k) break;
