@@ -5,16 +5,14 @@
 // encoders run in turns (round k runs each once).
 // Run: node --import tsx bench/load.ts [--reps 5]   (needs the build: npm run build)
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { builtEntry } from "./built-entry.js";
 import { fileURLToPath } from "node:url";
 
 const args = process.argv.slice(2);
 const repsAt = args.indexOf("--reps");
 const reps = repsAt >= 0 ? Number(args[repsAt + 1]) : 5;
 const root = fileURLToPath(new URL("..", import.meta.url));
-// The file a user's `import "retoken"` loads (package.json's exports: the bundle).
-const dist = `${root}${(JSON.parse(readFileSync(`${root}package.json`, "utf8")) as { exports: { ".": { import: string } } }).exports["."].import.slice(2)}`;
-if (!existsSync(dist)) throw new Error("bench/load.ts measures the built library: run npm run build first");
+const dist = builtEntry(root, "bench/load.ts");
 const SENTENCE = "The quick brown fox jumps over the lazy dog — 1234 ünïcödé, 日本語のテキスト.";
 const gpt2 = `${root}../shared/data/tokenizers/gpt-2.json`;
 const llama2 = `${root}../shared/data/tokenizers/llama.json`;

@@ -6,7 +6,8 @@
 // [--json FILE] [--tokenizers GPT-2,Llama 2] [--kinds letter,spaces] [--src]. --processes N: each (input, size, encoder) timed in N fresh processes, the median kept (one process on
 // this VM now and then runs ~1.5× slow, which alone can move a row's max/min past 1.5); the tools take turns per size.
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
+import { builtEntry } from "./built-entry.js";
 import { fileURLToPath } from "node:url";
 
 const args = process.argv.slice(2);
@@ -21,8 +22,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 // retoken as a user's `import "retoken"` loads it (the build: npm run build), as bench/encode.ts and bench/load.ts
 // measure it, and every process without tsx; --src: from the sources, through tsx.
 const fromSources = args.includes("--src");
-const entry = fromSources ? `${root}src/index.ts` : `${root}${(JSON.parse(readFileSync(`${root}package.json`, "utf8")) as { exports: { ".": { import: string } } }).exports["."].import.slice(2)}`;
-if (!existsSync(entry)) throw new Error("bench/pathological.ts measures the built library: run npm run build first (or pass --src)");
+const entry = fromSources ? `${root}src/index.ts` : builtEntry(root, "bench/pathological.ts (or pass --src)");
 const tokenizers = ([
   ["GPT-2", `${root}../shared/data/tokenizers/gpt-2.json`],
   ["Llama 2", `${root}../shared/data/tokenizers/llama.json`],
