@@ -392,17 +392,18 @@ function spellRankTokens(packed: PackedRanks, total: number, specials: ReadonlyM
 }
 
 /**
- * tiktoken's rule as a BPE MergeRule: (left, right) merges when the concatenation of their bytes is a rank r, at a
- * priority that orders pairs exactly as the listed merges do — by r, then among r's splits by (left id, right id) —
- * so the model behaves as if built from list(), which spells that list out (toJSON only).
+ * tiktoken's rule as a BPE MergeRule: (left, right) merges when the concatenation of their bytes is a rank r, at
+ * priority r — tiktoken's own order (the lowest rank first, the leftmost on ties). list() spells the merges as HF's
+ * conversion lists them (by r, then among r's splits by (left id, right id)), for toJSON; the model built from that
+ * list encodes every text tested as this rule does (test/formats/tiktoken.test.ts), so the rule need not place a pair
+ * among its rank's splits as the list does (that listed every split of the merged token — a probe of the rank table
+ * per byte — at each pair that makes a token).
  */
 export class RankMerges implements MergeRule {
   /** bytes → rank. */
   private readonly table: ByteStringTable;
   /** BpeModel's whole-token table (ignore_merges): the rank table, with the specials that join the vocabulary. */
   readonly byteTokens: ByteStringTable;
-  /** Priorities leave this many places per rank for its splits (a token of n bytes has at most n − 1). */
-  private readonly splitSlots: number;
   private readonly power: Int32Array;
   private readonly prefix: Int32Array;
   private readonly scratch: Uint8Array;
@@ -419,8 +420,6 @@ export class RankMerges implements MergeRule {
     for (let r = 0; r < ranks.length; r++) if (ranks.has(r)) longest = Math.max(longest, ranks.end(r) - ranks.start(r));
     this.table = table;
     this.byteTokens = table;
-    this.splitSlots = longest;
-    if (ranks.length * longest >= 2 ** 32) throw new TokenizerError(`${ranks.length} ranks of up to ${longest} bytes are too many to order`, "tiktoken ranks");
     this.power = hashPowers(2 * longest);
     this.prefix = new Int32Array(2 * longest + 1);
     this.scratch = new Uint8Array(2 * longest);
@@ -457,11 +456,7 @@ export class RankMerges implements MergeRule {
     for (let i = a0; i < a1; i++) bytes[w++] = ranks.bytes[i]!; // (TypedArray.set costs more on these few bytes)
     for (let i = b0; i < b1; i++) bytes[w++] = ranks.bytes[i]!;
     const merged = this.table.get(bytes, 0, n, hash);
-    if (merged < 0 || !ranks.has(merged)) return -1;
-    // The pair's place among the merged token's splits, by left id (the splits of one token have different lefts:
-    // different lengths); two bytes split one way only.
-    const before = n > 2 ? this.splits(merged, this.found, left).length / 2 : 0;
-    return packMerge(merged * this.splitSlots + before, merged);
+    return merged >= 0 && ranks.has(merged) ? packMerge(merged, merged) : -1;
   }
 
   list(): Int32Array {
@@ -476,9 +471,8 @@ export class RankMerges implements MergeRule {
 
   private readonly found: number[] = [];
 
-  /** Every split of rank r's bytes into two ranks with left id below `leftBelow`, as left, right, left, right, … in
-   * `out` (cleared first). */
-  private splits(r: number, out: number[], leftBelow = Infinity): number[] {
+  /** Every split of rank r's bytes into two ranks, as left, right, left, right, … in `out` (cleared first). */
+  private splits(r: number, out: number[]): number[] {
     out.length = 0;
     const ranks = this.ranks;
     if (!ranks.has(r) || ranks.end(r) - ranks.start(r) < 2) return out;
@@ -488,7 +482,7 @@ export class RankMerges implements MergeRule {
     for (let i = 0; i < n; i++) prefix[i + 1] = (Math.imul(prefix[i]!, HASH_MULTIPLIER) + bytes[s + i]! + 1) | 0;
     for (let i = 1; i < n; i++) {
       const left = this.table.get(bytes, s, s + i, prefix[i]!);
-      if (left < 0 || left >= leftBelow || !ranks.has(left)) continue;
+      if (left < 0 || !ranks.has(left)) continue;
       const right = this.table.get(bytes, s + i, s + n, substringHash(prefix, this.power, i, n));
       if (right >= 0 && ranks.has(right)) out.push(left, right);
     }

@@ -132,6 +132,44 @@ test("tokenizerJsonToTiktoken writes the rank file back byte for byte", () => {
   assert.throws(() => tokenizerJsonToTiktoken({ model: { type: "BPE", vocab: { "▁a": 0 } } }), /not in the byte-level alphabet/);
 });
 
+test("a rank file's pairs merge in tiktoken's order (lowest rank, then leftmost), also where one token's splits compete", async () => {
+  const { Tokenizer } = await import("../../src/tokenize/tokenizer.js");
+  const { mulberry32 } = await import("../../src/util/random.js");
+  for (const name of ["cl100k_base", "o200k_base"] as const) {
+    const ours = Tokenizer.fromJSON(tiktokenToTokenizerJson(rankFileText(name)));
+    const enc = get_encoding(name);
+    try {
+      // Words spliced from the vocabulary's own lowercase tokens (whole, or a tail), with a part of what came before
+      // repeated: the same token's bytes turn up split differently side by side. And words over a few letters.
+      const words = (ours.model as unknown as { vocab: { tokens: (string | undefined)[] } }).vocab.tokens.filter((t): t is string => !!t && /^[a-z]{2,7}$/.test(t));
+      const random = mulberry32(name.length);
+      const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)]!;
+      const texts: string[] = [];
+      for (let k = 0; k < 6000; k++) {
+        let s = "";
+        for (let parts = 2 + Math.floor(random() * 3); parts > 0; parts--) {
+          const w = pick(words);
+          if (random() < 0.3) s += s.slice(-3);
+          s += random() < 0.5 ? w : w.slice(Math.floor(random() * w.length));
+        }
+        texts.push(s);
+        let t = "";
+        for (let n = 3 + Math.floor(random() * 14); n > 0; n--) t += pick(k % 2 ? "ab" : "aeiounrstlhcdmp");
+        texts.push(t);
+      }
+      let mismatches = 0;
+      for (const text of texts) {
+        const got = ours.encodeIds(text, { addSpecialTokens: false });
+        const want = [...enc.encode(text)];
+        if (JSON.stringify(got) !== JSON.stringify(want) && ++mismatches <= 3) assert.deepEqual(got, want, `${name}: ${JSON.stringify(text)}`);
+      }
+      assert.equal(mismatches, 0, name);
+    } finally {
+      enc.free();
+    }
+  }
+});
+
 test("a rank file loads with its merges resolved pair by pair, and encodes as the spelled-out merge list does", async () => {
   const { Tokenizer } = await import("../../src/tokenize/tokenizer.js");
   const texts = [...floresSample(40), ...HARD_STRINGS, "a".repeat(3000), " ".repeat(40) + "x", "\u{1F600}".repeat(50)];
