@@ -607,8 +607,12 @@ export class BpeModel extends VocabularyModel implements Model {
     return this.vocab.id(s);
   }
 
-  /** One symbol per character, as HF's merge_word builds them (byte fallback, unknown-token fusing included). */
-  private initialSymbols(piece: string, ids: number[], lens: number[]): void {
+  /** One symbol per character, as HF's merge_word builds them (byte fallback, unknown-token fusing included), into
+   * symbolIds and symbolLens from 0 (typed and grown by doubling: a 1 MB piece pushed into plain arrays had them
+   * copied as they grew, ~60 MB of garbage); returns the symbol count. */
+  private initialSymbols(piece: string): number {
+    ensureSymbols(piece.length + 1);
+    let n = 0;
     let unkId = -1;
     let unkLen = 0;
     const unk = this.unkToken === null ? undefined : this.vocab.id(this.unkToken);
@@ -619,23 +623,28 @@ export class BpeModel extends VocabularyModel implements Model {
       const id = this.charId(piece, i, end, i === 0, end === piece.length);
       if (id !== undefined) {
         if (unkId >= 0) {
-          ids.push(unkId);
-          lens.push(unkLen);
+          symbolIds[n] = unkId;
+          symbolLens[n++] = unkLen;
           unkId = -1;
         }
-        ids.push(id);
-        lens.push(w);
+        symbolIds[n] = id;
+        symbolLens[n++] = w;
       } else {
-        if (this.byteIds && this.pushBytes(piece, i, end, ids, lens)) {
-          i = end;
-          continue;
+        // (A pending unknown stays pending across the bytes, as in HF's merge_word.)
+        if (this.byteIds) {
+          const m = this.writeBytes(piece, i, end, n);
+          if (m >= 0) {
+            n = m;
+            i = end;
+            continue;
+          }
         }
         if (unk !== undefined) {
           if (unkId >= 0 && this.fuseUnk) unkLen += w;
           else {
             if (unkId >= 0) {
-              ids.push(unkId);
-              lens.push(unkLen);
+              symbolIds[n] = unkId;
+              symbolLens[n++] = unkLen;
             }
             unkId = unk;
             unkLen = w;
@@ -648,25 +657,29 @@ export class BpeModel extends VocabularyModel implements Model {
       i = end;
     }
     if (unkId >= 0) {
-      ids.push(unkId);
-      lens.push(unkLen);
+      symbolIds[n] = unkId;
+      symbolLens[n++] = unkLen;
     }
+    return n;
   }
 
-  /** <0xNN> symbols for the UTF-8 bytes of one character (with prefix/suffix, as HF spells it); false if one is missing. */
-  private pushBytes(piece: string, start: number, end: number, ids: number[], lens: number[]): boolean {
+  /** <0xNN> symbols for the UTF-8 bytes of one character (with prefix/suffix, as HF spells it), written into symbolIds
+   * and symbolLens from `at`; the new count, or −1 (nothing written) if one is missing. */
+  private writeBytes(piece: string, start: number, end: number, at: number): number {
     let s = piece.slice(start, end);
     if (start > 0 && this.continuingSubwordPrefix) s = this.continuingSubwordPrefix + s;
     if (end === piece.length && this.endOfWordSuffix) s = s + this.endOfWordSuffix;
     const n = utf8Encode(s, byteScratch);
     const bytes = byteScratch.bytes;
-    for (let k = 0; k < n; k++) if (this.byteIds![bytes[k]!]! < 0) return false;
+    for (let k = 0; k < n; k++) if (this.byteIds![bytes[k]!]! < 0) return -1;
+    // The symbols written so far and these, plus one for each unit after this character.
+    ensureSymbols(at + n + piece.length - end + 1);
     // Every byte token points at the whole character in the offsets.
     for (let k = 0; k < n; k++) {
-      ids.push(this.byteIds![bytes[k]!]!);
-      lens.push(k === 0 ? end - start : 0);
+      symbolIds[at + k] = this.byteIds![bytes[k]!]!;
+      symbolLens[at + k] = k === 0 ? end - start : 0;
     }
-    return true;
+    return at + n;
   }
 
   private byteLevelIds(): Int32Array | null {
@@ -950,38 +963,42 @@ export class BpeModel extends VocabularyModel implements Model {
   }
 
   private mergeWord(piece: string, dropout: number): Word {
-    const ids: number[] = [];
-    const lens: number[] = [];
-    this.initialSymbols(piece, ids, lens);
+    const count = this.initialSymbols(piece);
+    const ids = symbolIds;
+    const lens = symbolLens;
     if (dropout > 0) {
-      const sym = Int32Array.from(ids);
-      const len = Int32Array.from(lens);
-      const m = this.mergeHeap(sym, len, sym.length, dropout);
+      const sym = ids.slice(0, count);
+      const len = lens.slice(0, count);
+      shrinkSymbols();
+      const m = this.mergeHeap(sym, len, count, dropout);
       return { ids: sym.slice(0, m), lens: len.slice(0, m) };
     }
     // The runs between cuts merge on their own (no merge crosses a cut): a Llama line of words costs the sum of its
     // words' squares in the linear scan, not the square of its length, and nothing is allocated per word.
-    if (wordIds.length < ids.length) (wordIds = new Int32Array(2 * ids.length)), (wordLens = new Int32Array(2 * ids.length));
+    if (wordIds.length < count) (wordIds = new Int32Array(2 * count)), (wordLens = new Int32Array(2 * count));
     const word: Word = { ids: wordIds, lens: wordLens };
     const cut = this.cutBefore;
     let n = 0;
     let start = 0;
-    for (let i = 1, at = lens[0] ?? 0; i < ids.length; at += lens[i]!, i++) {
+    for (let i = 1, at = count > 0 ? lens[0]! : 0; i < count; at += lens[i]!, i++) {
       if (cut >= 0 && lens[i]! > 0 && piece.charCodeAt(at) === cut && piece.charCodeAt(at - 1) !== cut) {
         n = this.mergeRun(ids, lens, start, i, word, n);
         start = i;
       }
     }
-    n = this.mergeRun(ids, lens, start, ids.length, word, n);
-    return { ids: word.ids.slice(0, n), lens: word.lens.slice(0, n) };
+    n = this.mergeRun(ids, lens, start, count, word, n);
+    const merged = { ids: word.ids.slice(0, n), lens: word.lens.slice(0, n) };
+    shrinkSymbols();
+    return merged;
   }
 
   /** Merges symbols [start, end) alone and writes the result into `out` from index `at`; returns the new end. */
-  private mergeRun(ids: number[], lens: number[], start: number, end: number, out: Word, at: number): number {
+  private mergeRun(ids: Int32Array, lens: Int32Array, start: number, end: number, out: Word, at: number): number {
     const n0 = end - start;
     if (n0 > SCAN_LIMIT) {
       // The heap merges in place: the run is copied into `out` and merged there.
-      for (let i = 0; i < n0; i++) (out.ids[at + i] = ids[start + i]!), (out.lens[at + i] = lens[start + i]!);
+      out.ids.set(ids.subarray(start, end), at);
+      out.lens.set(lens.subarray(start, end), at);
       return at + this.mergeLong(out.ids.subarray(at, end - start + at), out.lens.subarray(at, end - start + at), n0);
     }
     if (scratchIds.length < n0) growScratch(n0);
@@ -1057,14 +1074,11 @@ export class BpeModel extends VocabularyModel implements Model {
    * (mergeRun itself, through a Word and with lengths, measured 4–12% slower on this path: session 18 A/B.) */
   private mergeRunIds(piece: string, start: number, end: number, h: number, out: number[]): void {
     const from = out.length;
-    const ids = runSymbolIds;
-    const lens = runSymbolLens;
-    ids.length = lens.length = 0;
-    this.initialSymbols(start === 0 && end === piece.length ? piece : piece.slice(start, end), ids, lens);
-    const n0 = ids.length;
+    const n0 = this.initialSymbols(start === 0 && end === piece.length ? piece : piece.slice(start, end));
+    const ids = symbolIds;
     if (n0 > SCAN_LIMIT) {
-      const sym = Int32Array.from(ids);
-      const m = this.mergeLong(sym, Int32Array.from(lens), n0);
+      const sym = ids.slice(0, n0);
+      const m = this.mergeLong(sym, symbolLens.slice(0, n0), n0);
       for (let k = 0; k < m; k++) out.push(sym[k]!);
     } else {
       if (scratchIds.length < n0) growScratch(n0);
@@ -1153,8 +1167,24 @@ export class BpeModel extends VocabularyModel implements Model {
 }
 
 /** mergeRunIds' initial symbols of a run (reused from run to run). */
-const runSymbolIds: number[] = [];
-const runSymbolLens: number[] = [];
+// A piece's initial symbols (initialSymbols), their ids and lengths.
+let symbolIds = new Int32Array(256);
+let symbolLens = new Int32Array(256);
+
+/** Room for n initial symbols, those already written kept. */
+function ensureSymbols(n: number): void {
+  if (symbolIds.length >= n) return;
+  symbolIds = grow(symbolIds, n);
+  symbolLens = grow(symbolLens, n);
+}
+
+/** Lets go of the symbol and word arrays grown for a huge piece (16 bytes a character), keeping what pieces of a few
+ * thousand characters need. */
+function shrinkSymbols(): void {
+  const kept = 1 << 16;
+  if (symbolIds.length > kept) (symbolIds = new Int32Array(kept)), (symbolLens = new Int32Array(kept));
+  if (wordIds.length > kept) (wordIds = new Int32Array(kept)), (wordLens = new Int32Array(kept));
+}
 /** Where mergeWord gathers a piece's merged runs before its result is sliced out (reused across calls). */
 let wordIds = new Int32Array(256);
 let wordLens = new Int32Array(256);
