@@ -42,7 +42,10 @@ try {
 const cl100k = await loadEncoding("cl100k_base");
 const options: EncodeOptions = { addSpecialTokens: false };
 const ids: number[] = cl100k.encodeIds("Hello world", options);
-check("retoken", ids.join(",") === "9906,1917");`,
+check("retoken", ids.join(",") === "9906,1917");
+// The chat templates' Jinja engine, which the Node entry requires on first use (not at import).
+const chat = cl100k.withConfig({ chat_template: "{% for m in messages %}<{{ m.role }}>{{ m.content }}{% endfor %}" }).applyChatTemplate([{ role: "user", content: "hi" }]);
+check("retoken chat template", chat === "<user>hi");`,
     "retoken/browser": `import { Tokenizer as BrowserTokenizer } from "retoken/browser";
 // One class across subpaths (all served by the bundle's shared chunks): a tokenizer from either works with the other.
 check("retoken/browser", typeof BrowserTokenizer.fromJSON === "function" && BrowserTokenizer === Tokenizer);`,
@@ -116,6 +119,9 @@ check("retoken/decode", table.size >= 100256 && canonicality(cl100k).isCanonical
   const gpt2 = readFileSync(join(root, "assets/gpt2-tokenizer.json"), "utf8");
   const ids = vm.runInContext(`Array.from(page.Tokenizer.fromJSON(${JSON.stringify(gpt2)}).encodeIds("Hello world", { addSpecialTokens: false }))`, context);
   if (ids.join(",") !== "15496,995") throw new Error(`the browser bundle encoded "Hello world" as ${ids.join(",")}`);
+  // The browser entry brings its own Jinja engine for chat templates (Node's requires it on first use).
+  const chat = vm.runInContext(`page.Tokenizer.fromJSON(${JSON.stringify(gpt2)}).withConfig({ chat_template: "{{ messages[0].content }}!" }).applyChatTemplate([{ role: "user", content: "hi" }])`, context);
+  if (chat !== "hi!") throw new Error(`the browser bundle rendered a chat template as ${JSON.stringify(chat)}`);
   if (demo) {
     step("npx retoken demo");
     const out = run("npx", ["--no-install", "retoken", "demo"], consumer, { timeout: 1_800_000 });

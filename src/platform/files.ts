@@ -35,3 +35,24 @@ export function parseTokenizerFile(bytes: Uint8Array, options: { fileName?: stri
   if (!parser) throw new Error(`${options.fileName ?? "tokenizer file"}: no tokenizer file formats are installed (import "retoken", not its internal modules)`);
   return parser(bytes, options);
 }
+
+// The Jinja engine of chat templates is injected too: 120 KB of template engine that only applyChatTemplate needs, which
+// `import "retoken"` compiled at start-up (~10 ms of a cold start). Node's entry requires it on first use; the browser
+// entry imports it.
+export type TemplateEngine = () => typeof import("@huggingface/jinja").Template;
+
+let templateEngine: TemplateEngine | null = null;
+let templateClass: ReturnType<TemplateEngine> | null = null;
+
+/** Installs the function that gives the Jinja Template class (done by the entry points). */
+export function setTemplateEngine(fn: TemplateEngine | null): void {
+  templateEngine = fn;
+  templateClass = null;
+}
+
+/** The Jinja Template class, loaded the first time it is asked for. */
+export function jinjaTemplate(): ReturnType<TemplateEngine> {
+  if (templateClass) return templateClass;
+  if (!templateEngine) throw new Error("applyChatTemplate: no Jinja engine in this environment (import retoken or retoken/browser, which plug it in)");
+  return (templateClass = templateEngine());
+}

@@ -2,7 +2,8 @@
 // chat templates rendered as transformers' apply_chat_template renders them, through @huggingface/jinja (the Jinja
 // implementation transformers.js uses: trim_blocks and lstrip_blocks on, raise_exception and strftime_now defined).
 
-import { Template } from "@huggingface/jinja";
+import type { Template } from "@huggingface/jinja";
+import { jinjaTemplate } from "../platform/files.js";
 import { TokenizerError, type Json, type JsonObject } from "./types.js";
 import { parseJsonObject } from "./json-fields.js";
 
@@ -100,8 +101,9 @@ export function renderChatTemplate(config: TokenizerConfig | null, messages: Cha
   if (source === null) throw new TokenizerError("applyChatTemplate: this tokenizer has no chat template (load its tokenizer_config.json, or pass options.chatTemplate)");
   let template = compiled.get(source);
   if (!template) {
+    const Jinja = jinjaTemplate();
     try {
-      template = new Template(source);
+      template = new Jinja(source);
     } catch (e) {
       throw new TokenizerError(`applyChatTemplate: the chat template does not parse: ${(e as Error).message}`);
     }

@@ -25,4 +25,7 @@ test("src/browser.ts bundles for the browser without node: imports and runs with
   assert.deepEqual([...ids], ref);
   const message = await (vm.runInContext(`retoken.Tokenizer.fromFile("x.json").then(() => "loaded", (e) => e.message)`, context) as Promise<string>);
   assert.match(message, /no file access in this environment/);
+  // Chat templates: the browser entry plugs its Jinja engine in (Node's entry requires it on first use instead).
+  const chat = vm.runInContext(`retoken.Tokenizer.fromJSON(${JSON.stringify(json)}).withConfig({ chat_template: "{% for m in messages %}<{{ m.role }}>{{ m.content }}{% endfor %}" }).applyChatTemplate([{ role: "user", content: "hi" }])`, context) as string;
+  assert.equal(chat, "<user>hi");
 });

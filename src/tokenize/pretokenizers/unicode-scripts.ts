@@ -4,12 +4,15 @@
 import type { PreTokenizedString } from "../pretokenized.js";
 import type { JsonObject, PreTokenizer } from "../types.js";
 
-const SCRIPTS = [
+const SCRIPT_NAMES = [
   "Latin", "Greek", "Cyrillic", "Armenian", "Hebrew", "Arabic", "Syriac", "Thaana", "Devanagari", "Bengali",
   "Gurmukhi", "Gujarati", "Oriya", "Tamil", "Telugu", "Kannada", "Malayalam", "Sinhala", "Thai", "Lao", "Tibetan",
   "Myanmar", "Georgian", "Hangul", "Ethiopic", "Cherokee", "Khmer", "Mongolian", "Han", "Hiragana", "Katakana",
   "Bopomofo", "Yi", "Tifinagh", "Inherited", "Common",
-].map((name) => ({ name, re: new RegExp(`\\p{Script=${name}}`, "u") }));
+];
+/** Each script's pattern, made when a text is first split by script (not at import: 36 property patterns cost every
+ * `import "retoken"` ~1–2 ms, and few tokenizers split by script). */
+let scripts: { name: string; re: RegExp }[] | null = null;
 
 const cache = new Map<number, string>();
 
@@ -20,7 +23,8 @@ function scriptOf(c: number): string {
   if (s === undefined) {
     const ch = String.fromCodePoint(c);
     s = "Unknown";
-    for (const { name, re } of SCRIPTS) {
+    scripts ??= SCRIPT_NAMES.map((name) => ({ name, re: new RegExp(`\\p{Script=${name}}`, "u") }));
+    for (const { name, re } of scripts) {
       if (re.test(ch)) {
         s = name;
         break;
