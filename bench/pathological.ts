@@ -3,8 +3,10 @@
 // and offsets read, and encodeIds())
 // and by the HF native binding. Reports seconds per MB, how flat that stays from 1 to 8 MB (max/min), and retoken's
 // time against HF's on the same input. Run: node --import tsx bench/pathological.ts [--sizes 1,2,4,8] [--processes N]
-// [--json FILE] [--tokenizers GPT-2,Llama 2] [--kinds letter,spaces] [--src]. --processes N: each (input, size, encoder) timed in N fresh processes, the median kept (one process on
+// [--json FILE] [--tokenizers GPT-2,Llama 2] [--kinds letter,spaces] [--src] [--warm]. --processes N: each (input, size, encoder) timed in N fresh processes, the median kept (one process on
 // this VM now and then runs ~1.5× slow, which alone can move a row's max/min past 1.5); the tools take turns per size.
+// --warm: each process first encodes 64 KB of the same kind (untimed), so the timed call shows the cost per MB without
+// the first long call's fixed cost (V8 compiling the long-piece loops as they run); the default measures that call cold.
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { builtEntry } from "./built-entry.js";
@@ -22,6 +24,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 // retoken as a user's `import "retoken"` loads it (the build: npm run build), as bench/encode.ts and bench/load.ts
 // measure it, and every process without tsx; --src: from the sources, through tsx.
 const fromSources = args.includes("--src");
+const warm = args.includes("--warm");
 const entry = fromSources ? `${root}src/index.ts` : builtEntry(root, "bench/pathological.ts (or pass --src)");
 const tokenizers = ([
   ["GPT-2", `${root}../shared/data/tokenizers/gpt-2.json`],
@@ -42,7 +45,8 @@ const tools: Record<string, (file: string) => string> = {
 };
 
 function once(load: string, kind: string, mb: number): number | string {
-  const script = `const bytes = ${mb * 1_000_000}; const text = ${kinds[kind]}; const encode = await (async () => { ${load} })(); const t0 = performance.now(); const n = await encode(text); console.log(JSON.stringify({ seconds: (performance.now() - t0) / 1000, n }));`;
+  const warmUp = warm ? `{ const bytes = 64_000; await encode(${kinds[kind]}); }` : "";
+  const script = `const bytes = ${mb * 1_000_000}; const text = ${kinds[kind]}; const encode = await (async () => { ${load} })(); ${warmUp} const t0 = performance.now(); const n = await encode(text); console.log(JSON.stringify({ seconds: (performance.now() - t0) / 1000, n }));`;
   const r = spawnSync(process.execPath, [...(fromSources ? ["--import", "tsx"] : []), "--input-type=module", "-e", script], { encoding: "utf8", cwd: root, maxBuffer: 1 << 24 });
   if (r.status !== 0) return r.stderr.trim().split("\n").slice(-1)[0] ?? `exit ${r.status}`;
   return JSON.parse(r.stdout.trim().split("\n").pop()!).seconds as number;
