@@ -8,7 +8,7 @@
 import type { JsonObject } from "../tokenize/types.js";
 import { TokenizerError } from "../tokenize/types.js";
 import { byteLevelAlphabet, byteLevelBytesInto } from "../tokenize/byte-vocabulary.js";
-import { byteLevelTokenTable, packMerge, spellMerges, type MergeRule } from "../tokenize/models/bpe.js";
+import { byteLevelTokenTable, spellMerges, type MergeRule } from "../tokenize/models/bpe.js";
 import { lazyBpeModelJson, parseJsonAround } from "../tokenize/tokenizer-json.js";
 import { Vocabulary } from "../tokenize/models/vocab.js";
 import { ByteStringTable, HASH_MULTIPLIER, hashBytes, hashPowers, substringHash } from "../util/byte-string-table.js";
@@ -456,7 +456,7 @@ export class RankMerges implements MergeRule {
     for (let i = a0; i < a1; i++) bytes[w++] = ranks.bytes[i]!; // (TypedArray.set costs more on these few bytes)
     for (let i = b0; i < b1; i++) bytes[w++] = ranks.bytes[i]!;
     const merged = this.table.get(bytes, 0, n, hash);
-    return merged >= 0 && ranks.has(merged) ? packMerge(merged, merged) : -1;
+    return merged >= 0 && ranks.has(merged) ? merged : -1;
   }
 
   list(): Int32Array {

@@ -9,11 +9,10 @@ import { mulberry32 } from "../../util/random.js";
 import { byteLevelAlphabet, byteLevelBytesInto } from "../byte-vocabulary.js";
 import { ByteStringTable } from "../../util/byte-string-table.js";
 import { SpanIdCache, spanHash } from "./span-cache.js";
-import { PairTable } from "./pair-table.js";
+import { MERGE_ID_LIMIT, MergeTable, mergedIdOf, mergeRankOf, packMerge } from "./merge-table.js";
 import { grow } from "../../util/grow.js";
 import { byteValues, spellPiece, utf8Encode, type Spelling } from "./spell.js";
 
-const SHIFT = 2 ** 21; // ids stay below 2^21, so a pair packs exactly into one double
 /** Pieces longer than this (in symbols) merge by rank lists or a heap (mergeLong); shorter ones with a linear scan,
  * which is faster there. */
 const SCAN_LIMIT = 256;
@@ -21,9 +20,6 @@ const SCAN_LIMIT = 256;
  * pair at every merge: the scan's cost is quadratic in the symbol count, and pieces of 32–256 bytes (scripts written
  * without spaces: Thai, Burmese, CJK; long words) carried most of it on FLORES. */
 const BLOCK_FROM = 32;
-/** The long-piece merge's queue indexes its lists by rank below this many ranks (a merges list), by a table above (a
- * rank file's priorities: RankQueue). */
-const DENSE_RANKS = 1 << 21;
 const CACHE_CAPACITY = 100_000;
 
 /** Merges given as (left, right, merged) id triples, spelled as token pairs. */
@@ -39,26 +35,12 @@ function rankOrInfinity(packed: number): number {
   return packed < 0 ? Infinity : packed;
 }
 
-/** rank·SHIFT + merged id: the packed value the merge loops compare (lower rank first; ids below SHIFT). */
-export function packMerge(rank: number, merged: number): number {
-  return rank * SHIFT + merged;
-}
-
-/** The rank of a packed merge value. */
-export function mergeRankOf(packed: number): number {
-  return Math.floor(packed / SHIFT);
-}
-
-/** The merged id of a packed merge value. (Not packed % SHIFT: V8 computes % of doubles by a call, ~10 ns against
- * ~1 for this, once per merge in the merge loops.) */
-export function mergedIdOf(packed: number): number {
-  return packed - Math.floor(packed / SHIFT) * SHIFT;
-}
+export { mergedIdOf, mergeRankOf, packMerge };
 
 /**
  * Merges given as a rule instead of a list (tiktoken ranks: formats/tiktoken.ts): `pair` answers one (left, right)
- * with its packed value (packMerge: a rank that orders pairs as their positions in list() would, and the merged id)
- * or −1, and is asked only for pairs the text produces; `list` spells the whole list as (left, right, merged) id
+ * with the id of the token the two make, which is also the pair's priority (lower first; the leftmost on ties), or
+ * −1, and is asked only for pairs the text produces; `list` spells the whole list as (left, right, merged) id
  * triples (toJSON needs it). `byteTokens`: the whole-token table by bytes, when the rule has one already.
  */
 export interface MergeRule {
@@ -169,103 +151,42 @@ class MergeHeap {
 }
 
 /**
- * The long-piece merge's queue when ranks rise (mergeByRank): the positions waiting to merge, one list per merge value
- * in the order they were added, and a heap of the values that have a list. Adding a position is an append; only the
- * distinct values pass through the heap (a few dozen on a run of one letter, against ~3 heap entries per symbol).
- * Lists are linked through typed arrays (entry → next entry). A list is found by its rank where ranks are dense (a
- * merges list: lists indexed by rank, made as ranks are met) and through a small hash table of the values met since
- * the last reset where they are not (a rank file's priorities run past 25 million for o200k: arrays indexed by them
- * had grown to 586 MB over FLORES dev, and one 300-letter Thai piece through cl100k took 43 ms and 44 MB; the table
- * costs ~10 ns an addition more, measured on a merges list's digit runs, hence the two). Each method is one short
- * loop or none: a first long piece runs them before they are optimised, and a loop of its own is compiled (on-stack)
- * once, where a larger function is recompiled at each part it had not reached yet.
+ * The long-piece merge's queue when ranks rise (mergeByRank): the positions waiting to merge, one list per rank in
+ * the order they were added, and a heap of the ranks that have a list. Adding a position is an append; only the
+ * distinct ranks pass through the heap (a few dozen on a run of one letter, against ~3 heap entries per symbol).
+ * Lists are linked through typed arrays (entry → next entry) and indexed by rank, made as ranks are met: ranks stay
+ * below MERGE_RANK_LIMIT (a merges list's length; a rank file's token ids). Each method is one short loop or none: a
+ * first long piece runs them before they are optimised, and a loop of its own is compiled (on-stack) once, where a
+ * larger function is recompiled at each part it had not reached yet.
  */
 export class RankQueue {
-  /** Lists indexed by rank (below DENSE_RANKS) rather than through the table, since the last reset. */
-  private dense = true;
-  /** The table, value → list: keys[i] a value (−1: empty), lists[i] its list. */
-  private keys = new Float64Array(1024).fill(-1);
-  private lists = new Int32Array(1024);
-  /** Per list: its head and tail entries and its size; with the table, its slot there (lists in the order met). */
+  /** Per rank: its list's head and tail entries and its size. */
   private heads = new Int32Array(1024);
   private tails = new Int32Array(1024);
   private sizes = new Int32Array(1024);
-  private slots = new Int32Array(1024);
-  private listCount = 0;
-  /** With the table: the value of the last addition and its list (additions come in runs of one value). */
-  private lastValue = -0.5;
-  private lastList = 0;
   private positions = new Int32Array(1024);
   private links = new Int32Array(1024);
   private count = 0;
   private batch = new Int32Array(1024);
-  /** The values that have a list waiting, each with its list (the heap's position field). */
+  /** The values that have a list waiting, each with its rank (the heap's position field). */
   readonly values = new MergeHeap(64);
 
-  /** Empties the queue, with room for `entries` additions from now on (each entry lives until the next reset), for
-   * merge values whose ranks stay below `ranks`. */
-  reset(entries: number, ranks: number): void {
+  /** Empties the queue, with room for `entries` additions from now on (each entry lives until the next reset). */
+  reset(entries: number): void {
     this.count = 0;
-    for (let l = 0; l < this.listCount; l++) this.keys[this.slots[l]!] = -1;
-    this.listCount = 0;
-    this.lastValue = -0.5;
-    this.dense = ranks <= DENSE_RANKS;
     if (this.positions.length < entries) (this.positions = new Int32Array(entries)), (this.links = new Int32Array(entries));
   }
 
-  /** The list of `value`, made empty when the value is new to the table. */
+  /** The list of `value` (its rank), with room for it. */
   private listOf(value: number): number {
-    if (this.dense) {
-      const rank = mergeRankOf(value);
-      if (rank >= this.heads.length) this.growLists(rank + 1);
-      return rank;
+    const rank = mergeRankOf(value);
+    if (rank >= this.heads.length) {
+      const size = Math.max(rank + 1, 2 * this.heads.length);
+      this.heads = grow(this.heads, size);
+      this.tails = grow(this.tails, size);
+      this.sizes = grow(this.sizes, size);
     }
-    if (value === this.lastValue) return this.lastList;
-    const mask = this.keys.length - 1;
-    for (let i = slotHash(value) & mask; ; i = (i + 1) & mask) {
-      const key = this.keys[i]!;
-      if (key === value) return (this.lastValue = value), (this.lastList = this.lists[i]!);
-      if (key === -1) return this.newList(value, i);
-    }
-  }
-
-  private newList(value: number, slot: number): number {
-    if (2 * (this.listCount + 1) > this.keys.length) {
-      this.growTable();
-      return this.listOf(value);
-    }
-    const l = this.listCount++;
-    if (l === this.heads.length) this.growLists(l + 1);
-    this.keys[slot] = value;
-    this.lists[slot] = l;
-    this.slots[l] = slot;
-    this.sizes[l] = 0;
-    return l;
-  }
-
-  /** Room for lists below `size` (sizes of new lists 0). */
-  private growLists(size: number): void {
-    this.heads = grow(this.heads, size);
-    this.tails = grow(this.tails, size);
-    this.sizes = grow(this.sizes, size);
-    this.slots = grow(this.slots, size);
-  }
-
-  /** Twice the table, every list's value placed again. */
-  private growTable(): void {
-    const old = this.keys;
-    const oldLists = this.lists;
-    this.keys = new Float64Array(2 * old.length).fill(-1);
-    this.lists = new Int32Array(2 * old.length);
-    const mask = this.keys.length - 1;
-    for (let l = 0; l < this.listCount; l++) {
-      const value = old[this.slots[l]!]!;
-      let i = slotHash(value) & mask;
-      while (this.keys[i] !== -1) i = (i + 1) & mask;
-      this.keys[i] = value;
-      this.lists[i] = oldLists[this.slots[l]!]!;
-      this.slots[l] = i;
-    }
+    return rank;
   }
 
   add(value: number, position: number): void {
@@ -309,28 +230,21 @@ export class RankQueue {
     }
   }
 
-  /** Lets go of buffers grown for a huge piece (3 entries a symbol: ~100 MB for 4 MB of one letter; a list per value
-   * met), keeping what pieces of a few thousand symbols need. Only between pieces: the queue is empty after it. */
+  /** Lets go of buffers grown for a huge piece (3 entries a symbol: ~100 MB for 4 MB of one letter), keeping what
+   * pieces of a few thousand symbols need; the lists by rank stay (a few bytes per rank). Only between pieces: the
+   * queue is empty after it. */
   shrink(): void {
     const kept = 1 << 16;
-    this.reset(0, 0);
+    this.reset(0);
     if (this.positions.length > kept) (this.positions = new Int32Array(kept)), (this.links = new Int32Array(kept));
     if (this.batch.length > kept) this.batch = new Int32Array(kept);
-    if (this.keys.length > kept) (this.keys = new Float64Array(kept).fill(-1)), (this.lists = new Int32Array(kept));
-    // Lists by rank never pass DENSE_RANKS; through the table, a huge piece of varied text can make millions.
-    if (this.heads.length > DENSE_RANKS) (this.heads = new Int32Array(kept)), (this.tails = new Int32Array(kept)), (this.sizes = new Int32Array(kept)), (this.slots = new Int32Array(kept));
   }
-}
-
-/** A merge value's hash: its rank (truncated to 32 bits: a rule's may pass 2^31) times a large odd constant. */
-function slotHash(value: number): number {
-  return Math.imul((value / SHIFT) | 0, 0x9e3779b1) >>> 8;
 }
 
 const rankQueue = new RankQueue();
 
 /** mergeByRank's start: the symbols linked (prev, next; −1 past either end) and every pair that merges queued. */
-function queuePairs(merges: PairTable, sym: Int32Array, n: number, prev: Int32Array, next: Int32Array, queue: RankQueue): void {
+function queuePairs(merges: MergeTable, sym: Int32Array, n: number, prev: Int32Array, next: Int32Array, queue: RankQueue): void {
   for (let i = 0; i < n; i++) {
     prev[i] = i - 1;
     next[i] = i + 1;
@@ -344,7 +258,7 @@ function queuePairs(merges: PairTable, sym: Int32Array, n: number, prev: Int32Ar
 
 /** Merges the pairs of value `v` at `positions` (ascending) left to right, queuing the pairs each merge makes; false
  * as soon as one of those ranks at or below `v` (mergeByRank's order would no longer be HF's). */
-function mergeList(merges: PairTable, sym: Int32Array, len: Int32Array, prev: Int32Array, next: Int32Array, positions: Int32Array, v: number, queue: RankQueue): boolean {
+function mergeList(merges: MergeTable, sym: Int32Array, len: Int32Array, prev: Int32Array, next: Int32Array, positions: Int32Array, v: number, queue: RankQueue): boolean {
   const merged = mergedIdOf(v) | 0;
   for (let k = 0; k < positions.length; k++) {
     const pos = positions[k]!;
@@ -464,7 +378,7 @@ export interface PrebuiltBpe {
 export class BpeModel extends VocabularyModel implements Model {
   readonly type = "BPE";
   /** (left, right) → rank·SHIFT + merged id */
-  private readonly merges: PairTable;
+  private readonly merges: MergeTable;
   /** Single-code-unit characters → id (−1 not in vocabulary, −2 not looked up yet), for the no-prefix/suffix case. */
   private readonly charIds = new Int32Array(65536).fill(-2);
   private readonly random: () => number;
@@ -514,26 +428,28 @@ export class BpeModel extends VocabularyModel implements Model {
     this.byteFallback = options.byteFallback ?? false;
     this.ignoreMerges = options.ignoreMerges ?? false;
     this.random = mulberry32(options.seed ?? 0x5eed);
-    if (vocab.idLimit > SHIFT) throw new TokenizerError(`token id ${vocab.idLimit - 1} is too large (at most ${SHIFT - 1})`, "model.vocab");
+    if (vocab.idLimit > MERGE_ID_LIMIT) throw new TokenizerError(`token id ${vocab.idLimit - 1} is too large (at most ${MERGE_ID_LIMIT - 1})`, "model.vocab");
     if (!Array.isArray(merges) && !(merges instanceof Int32Array)) {
       this.mergeStrings = null;
       this.mergeIds = null;
       this.mergeRule = merges;
-      this.merges = new PairTable(1 << 16, (a, b) => merges.pair(a, b));
+      this.merges = new MergeTable(1 << 16, null, (a, b) => merges.pair(a, b));
     } else {
       // Token pairs are read into ids by the one reader tokenizer.json uses (and keep their spelling).
       const ids = merges instanceof Int32Array ? merges : readMerges(merges, vocab, this.continuingSubwordPrefix, "model").ids;
       this.mergeStrings = merges instanceof Int32Array ? null : merges;
       this.mergeIds = ids;
-      this.merges = new PairTable(ids.length / 3);
+      const mergedIds = new Int32Array(ids.length / 3);
+      this.merges = new MergeTable(ids.length / 3, mergedIds);
       for (let rank = 0, i = 0; i < ids.length; rank++, i += 3) {
         // (Not destructured from an array literal: unoptimised code, which a cold start runs, builds and iterates it.)
         const ia = ids[i]!;
         const ib = ids[i + 1]!;
         const merged = ids[i + 2]!;
         if (!vocab.has(ia) || !vocab.has(ib) || !vocab.has(merged)) throw new TokenizerError(`merge ${rank}: ids (${ia}, ${ib}) → ${merged} are not all in the vocabulary`, `model.merges[${rank}]`);
+        mergedIds[rank] = merged;
         // A later duplicate overrides an earlier one, as HF's map does.
-        this.merges.set(ia, ib, rank * SHIFT + merged);
+        this.merges.set(ia, ib, rank);
       }
     }
     if (this.byteFallback) {
@@ -881,8 +797,9 @@ export class BpeModel extends VocabularyModel implements Model {
     }
     return this.mergeHeap(sym, len, n, 0);
   }
-  /** False once a merge of this model made a pair ranked at or below its own (a merges list not in training order;
-   * a rank file's pair rule, where two pairs can share a rank): mergeByRank's order would then differ from HF's. */
+  /** False once a merge of this model made a pair ranked at or below its own (a merges list not in training order; a
+   * rank file where a token ranks below one of its parts, or two splits of one token meet in a piece): mergeByRank's
+   * order would then differ from HF's. */
   private ranksRise = true;
 
   /** mergeHeap's order without a heap per position, for merges that rise: a merge of rank r only makes pairs that
@@ -895,7 +812,7 @@ export class BpeModel extends VocabularyModel implements Model {
     const next = new Int32Array(n);
     const queue = rankQueue;
     // At most n − 1 pairs at the start and two per merge after.
-    queue.reset(3 * n, this.rankLimit);
+    queue.reset(3 * n);
     queuePairs(this.merges, sym, n, prev, next, queue);
     let merged = true;
     while (merged && queue.values.size > 0) {
@@ -905,11 +822,6 @@ export class BpeModel extends VocabularyModel implements Model {
     queue.clear();
     queue.shrink();
     return merged ? compactLinked(sym, len, next, n) : -1;
-  }
-  /** Above every rank a merge lookup answers: a merge list's length; for a pair rule (a rank file's priorities: a
-   * token's rank times its split count and more), unbounded. */
-  private get rankLimit(): number {
-    return this.mergeIds ? this.mergeIds.length / 3 : Infinity;
   }
 
   /** The heap-based merge of HF (linked symbols, stale entries skipped): O(n log n) in the piece length. Merges

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import tk from "tokenizers";
 import { Tokenizer } from "../../../src/index.js";
 import { RankQueue, mergeRankOf, packMerge } from "../../../src/tokenize/models/bpe.js";
+import { MERGE_RANK_LIMIT } from "../../../src/tokenize/models/merge-table.js";
 import { mulberry32 } from "../../../src/util/random.js";
 import { rankFileText } from "../../formats/rank-files.js";
 
@@ -125,58 +126,27 @@ test("long pieces whose merges make lower-ranked pairs match the HF binding", as
   }
 });
 
-for (const ranks of [16, Infinity])
-  test(`the rank queue gives each rank's positions in ascending order, lowest rank first, however they were added (lists ${ranks === Infinity ? "through its table" : "by rank"})`, () => {
-    const queue = new RankQueue();
-    queue.reset(64, ranks);
-    // Two ranks, each filled in two ascending runs that interleave (as two merge passes can), and a rank far above
-    // the queue's first size.
-    const adds: [number, number][] = [[7, 40], [7, 50], [3, 9], [7, 10], [7, 45], [3, 2], [5000, 1], [3, 11]];
-    for (const [rank, position] of adds) queue.add(packMerge(rank, 1), position);
-    const out: [number, number[]][] = [];
-    while (queue.values.size > 0) {
-      const rank = mergeRankOf(queue.values.topValue());
-      out.push([rank, Array.from(queue.takeLowest())]);
-    }
-    assert.deepEqual(out, [[3, [2, 9, 11]], [7, [10, 40, 45, 50]], [5000, [1]]]);
-    // After a huge piece the queue lets its entry buffers go and still serves the next one.
-    queue.reset(300_000, ranks);
-    for (let i = 0; i < 200_000; i++) queue.add(packMerge(i % 3, 1), 200_000 - i);
-    queue.clear();
-    queue.shrink();
-    queue.reset(8, ranks);
-    queue.add(packMerge(2, 1), 5);
-    queue.add(packMerge(2, 1), 4);
-    assert.deepEqual(Array.from(queue.takeLowest()), [4, 5]);
-    assert.equal(queue.values.size, 0);
-  });
-
-test("the rank queue keeps merge values far apart (a rank file's priorities) in tables sized by the values met", () => {
+test("the rank queue gives each rank's positions in ascending order, lowest rank first, however they were added", () => {
   const queue = new RankQueue();
-  const tableSize = () => (queue as unknown as { keys: Float64Array }).keys.length;
-  queue.reset(10_000, Infinity);
-  // o200k's priorities run past 25 million, and a rule's may pass 2^31 (the table's hash truncates it to 32 bits).
-  // 3000 distinct values make the table grow twice.
-  const ranks = [25_600_000, 2 ** 31 + 5, 7, 25_600_001, 2 ** 31 + 4];
-  for (let i = 0; i < 3000; i++) ranks.push(1_000_000 + 97 * i);
-  const rand = mulberry32(3);
-  const expected = new Map<number, number[]>();
-  for (let k = 0; k < 6000; k++) {
-    const rank = ranks[Math.floor(rand() * ranks.length)]!;
-    const value = packMerge(rank, rank % 5);
-    queue.add(value, k);
-    expected.set(value, [...(expected.get(value) ?? []), k]);
-  }
+  queue.reset(64);
+  // Two ranks, each filled in two ascending runs that interleave (as two merge passes can), and ranks far above the
+  // queue's first size (a rank file's token ids; the last rank a merges list may have).
+  const adds: [number, number][] = [[7, 40], [7, 50], [3, 9], [7, 10], [7, 45], [3, 2], [5000, 1], [3, 11], [MERGE_RANK_LIMIT - 1, 0], [199_997, 3]];
+  for (const [rank, position] of adds) queue.add(packMerge(rank, 1), position);
   const out: [number, number[]][] = [];
   while (queue.values.size > 0) {
-    const value = queue.values.topValue();
-    out.push([value, Array.from(queue.takeLowest())]);
+    const rank = mergeRankOf(queue.values.topValue());
+    out.push([rank, Array.from(queue.takeLowest())]);
   }
-  assert.deepEqual(out, [...expected].sort((a, b) => a[0] - b[0]));
-  assert.ok(tableSize() <= 16_384, `table of ${tableSize()} for ${expected.size} values`);
-  // A reset forgets the values: one met again starts a new list.
-  queue.reset(8, Infinity);
-  queue.add(packMerge(2 ** 31 + 5, 0), 3);
-  assert.deepEqual(Array.from(queue.takeLowest()), [3]);
+  assert.deepEqual(out, [[3, [2, 9, 11]], [7, [10, 40, 45, 50]], [5000, [1]], [199_997, [3]], [MERGE_RANK_LIMIT - 1, [0]]]);
+  // After a huge piece the queue lets its entry buffers go and still serves the next one.
+  queue.reset(300_000);
+  for (let i = 0; i < 200_000; i++) queue.add(packMerge(i % 3, 1), 200_000 - i);
+  queue.clear();
+  queue.shrink();
+  queue.reset(8);
+  queue.add(packMerge(2, 1), 5);
+  queue.add(packMerge(2, 1), 4);
+  assert.deepEqual(Array.from(queue.takeLowest()), [4, 5]);
   assert.equal(queue.values.size, 0);
 });

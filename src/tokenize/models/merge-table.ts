@@ -1,0 +1,118 @@
+// BPE's merges as a hash table (left id, right id) → the merge's rank, eight bytes a slot: the lookup in the hot
+// loops of the merge. A rank file's pairs met over 42 languages fill ~10^6 slots, most of them pairs that do not
+// merge; at sixteen bytes a slot (keys and a double) that was 33 MB, more than the CPU's last-level cache, and nearly
+// every lookup of a first pass missed it.
+
+import { TokenizerError } from "../types.js";
+
+const SHIFT = 2 ** 21; // ids stay below 2^21, so a rank and an id pack exactly into one double
+
+/** rank·SHIFT + merged id: the packed value the merge loops compare (lower rank first; ids below SHIFT). */
+export function packMerge(rank: number, merged: number): number {
+  return rank * SHIFT + merged;
+}
+
+/** The rank of a packed merge value. */
+export function mergeRankOf(packed: number): number {
+  return Math.floor(packed / SHIFT);
+}
+
+/** The merged id of a packed merge value. (Not packed % SHIFT: V8 computes % of doubles by a call, ~10 ns against
+ * ~1 for this, once per merge in the merge loops.) */
+export function mergedIdOf(packed: number): number {
+  return packed - Math.floor(packed / SHIFT) * SHIFT;
+}
+
+/** Ids below this fit a slot's key fields (21 bits, the left one stored + 1 so that an empty slot is all zeros). */
+export const MERGE_ID_LIMIT = (1 << 21) - 1;
+/** Ranks below this fit a slot's value field (22 bits, stored + 1: 0 is a pair known not to merge). */
+export const MERGE_RANK_LIMIT = (1 << 22) - 1;
+const LOW21 = (1 << 21) - 1;
+
+/**
+ * Open addressing, linear probing, load at most one half. A slot is two ints: (left + 1) | rank's low 11 bits << 21,
+ * right | rank's high 11 bits << 21 (rank + 1; 0 for a pair that does not merge). `get` answers the packed value the
+ * merge loops compare (packMerge(rank, merged id)): the merged id is the rank itself for a rank file's rule (a
+ * token's rank is its id), else read from `mergedIds` by rank. With a `resolve` function the table is a cache: a pair
+ * not seen yet is resolved on first lookup and remembered, found or not.
+ */
+export class MergeTable {
+  private cells: Int32Array;
+  private mask: number;
+  private count = 0;
+
+  constructor(
+    capacity: number,
+    /** Merged id by rank (a merges list); null when a merge's rank is its merged id (a rank file). */
+    private readonly mergedIds: Int32Array | null,
+    /** A pair's merged id (also its rank), or −1: a rank file's rule. */
+    private readonly resolve: ((a: number, b: number) => number) | null = null,
+  ) {
+    let size = 16;
+    while (size < capacity * 2) size *= 2;
+    this.cells = new Int32Array(2 * size);
+    this.mask = size - 1;
+  }
+
+  private slot(a: number, b: number): number {
+    return (Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 0x7f4a7c15, 0x85ebca6b)) & this.mask;
+  }
+
+  /** Records that (a, b) merges at `rank` (a later call for the same pair overrides it), or with −1 that it does not. */
+  set(a: number, b: number, rank: number): void {
+    if (!(a >= 0 && a < MERGE_ID_LIMIT && b >= 0 && b < MERGE_ID_LIMIT)) throw new TokenizerError(`merge (${a}, ${b}): ids must be below ${MERGE_ID_LIMIT}`, "model.merges");
+    if (!(rank >= -1 && rank < MERGE_RANK_LIMIT)) throw new TokenizerError(`merge (${a}, ${b}): rank ${rank} must be below ${MERGE_RANK_LIMIT}`, "model.merges");
+    const cells = this.cells;
+    const r = rank + 1;
+    for (let i = this.slot(a, b); ; i = (i + 1) & this.mask) {
+      const x = cells[2 * i]!;
+      if (x === 0 || ((x & LOW21) === a + 1 && (cells[2 * i + 1]! & LOW21) === b)) {
+        if (x === 0 && ++this.count * 2 > this.mask + 1) {
+          this.grow();
+          this.set(a, b, rank);
+          return;
+        }
+        cells[2 * i] = (a + 1) | ((r & 0x7ff) << 21);
+        cells[2 * i + 1] = b | ((r >>> 11) << 21);
+        return;
+      }
+    }
+  }
+
+  /** packMerge(rank, merged id) of the merge of (a, b), or −1 when they do not merge. */
+  get(a: number, b: number): number {
+    const cells = this.cells;
+    const key = a + 1;
+    for (let i = this.slot(a, b); ; i = (i + 1) & this.mask) {
+      const x = cells[2 * i]!;
+      if ((x & LOW21) === key) {
+        const y = cells[2 * i + 1]!;
+        if ((y & LOW21) === b) {
+          const rank = ((x >>> 21) | ((y >>> 21) << 11)) - 1;
+          if (rank < 0) return -1;
+          return packMerge(rank, this.mergedIds === null ? rank : this.mergedIds[rank]!);
+        }
+      } else if (x === 0) return this.resolve === null ? -1 : this.resolveMiss(a, b);
+    }
+  }
+
+  private resolveMiss(a: number, b: number): number {
+    const merged = this.resolve!(a, b);
+    this.set(a, b, merged);
+    return merged < 0 ? -1 : packMerge(merged, merged);
+  }
+
+  private grow(): void {
+    const old = this.cells;
+    const size = 2 * (this.mask + 1);
+    this.cells = new Int32Array(2 * size);
+    this.mask = size - 1;
+    this.count = 0;
+    for (let i = 0; i < old.length; i += 2) {
+      const x = old[i]!;
+      if (x === 0) continue;
+      const y = old[i + 1]!;
+      this.set((x & LOW21) - 1, y & LOW21, ((x >>> 21) | ((y >>> 21) << 11)) - 1);
+    }
+  }
+}

@@ -1,0 +1,69 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { MERGE_ID_LIMIT, MERGE_RANK_LIMIT, MergeTable, mergedIdOf, mergeRankOf, packMerge } from "../../../src/tokenize/models/merge-table.js";
+import { TokenizerError } from "../../../src/tokenize/types.js";
+import { mulberry32 } from "../../../src/util/random.js";
+
+test("a merges list's table answers every pair as a Map does, through growth, overrides and the field limits", () => {
+  const rand = mulberry32(5);
+  const ranks = 300_000;
+  const mergedIds = new Int32Array(ranks);
+  for (let r = 0; r < ranks; r++) mergedIds[r] = Math.floor(rand() * MERGE_ID_LIMIT);
+  // Sized for 16 pairs: it grows many times on the way.
+  const table = new MergeTable(16, mergedIds);
+  const expected = new Map<string, number>();
+  const id = () => (rand() < 0.01 ? MERGE_ID_LIMIT - 1 - Math.floor(rand() * 2) : Math.floor(rand() * 5000));
+  for (let k = 0; k < 120_000; k++) {
+    const a = id();
+    const b = id();
+    const rank = Math.floor(rand() * ranks);
+    table.set(a, b, rank);
+    expected.set(`${a} ${b}`, rank);
+  }
+  for (const [key, rank] of expected) {
+    const [a, b] = key.split(" ").map(Number) as [number, number];
+    assert.equal(table.get(a, b), packMerge(rank, mergedIds[rank]!), key);
+  }
+  let absent = 0;
+  for (let k = 0; k < 20_000; k++) {
+    const a = id();
+    const b = id();
+    if (expected.has(`${a} ${b}`)) continue;
+    absent++;
+    assert.equal(table.get(a, b), -1);
+  }
+  assert.ok(absent > 1000);
+  // The largest rank and ids a slot holds come back whole.
+  const lastMerged = new Int32Array(MERGE_RANK_LIMIT);
+  lastMerged[MERGE_RANK_LIMIT - 1] = MERGE_ID_LIMIT - 1;
+  const wide = new MergeTable(4, lastMerged);
+  wide.set(MERGE_ID_LIMIT - 1, MERGE_ID_LIMIT - 1, MERGE_RANK_LIMIT - 1);
+  wide.set(0, 0, 0);
+  const v = wide.get(MERGE_ID_LIMIT - 1, MERGE_ID_LIMIT - 1);
+  assert.equal(mergeRankOf(v), MERGE_RANK_LIMIT - 1);
+  assert.equal(mergedIdOf(v), MERGE_ID_LIMIT - 1);
+  assert.equal(wide.get(0, 0), packMerge(0, 0));
+  assert.equal(wide.get(0, 1), -1);
+  assert.throws(() => wide.set(MERGE_ID_LIMIT, 0, 1), TokenizerError);
+  assert.throws(() => wide.set(0, -1, 1), TokenizerError);
+  assert.throws(() => wide.set(0, 0, MERGE_RANK_LIMIT), TokenizerError);
+});
+
+test("a rule's table resolves each pair once and remembers the answer, found or not", () => {
+  const asked = new Map<string, number>();
+  // Pairs whose ids sum to a multiple of 3 make the token a + b.
+  const table = new MergeTable(16, null, (a, b) => {
+    asked.set(`${a} ${b}`, (asked.get(`${a} ${b}`) ?? 0) + 1);
+    return (a + b) % 3 === 0 ? a + b : -1;
+  });
+  for (let round = 0; round < 3; round++) {
+    for (let a = 0; a < 300; a++) {
+      for (let b = 0; b < 30; b++) {
+        const v = table.get(a, b);
+        assert.equal(v, (a + b) % 3 === 0 ? packMerge(a + b, a + b) : -1);
+      }
+    }
+  }
+  assert.equal(asked.size, 9000);
+  assert.ok([...asked.values()].every((n) => n === 1));
+});
