@@ -1,10 +1,10 @@
-// A table of integer pairs: the lookup in the hot loops of BPE (merges) and Unigram (its trie).
+// A table of integer pairs: the lookup in the hot loop of Unigram (its trie).
 
 /**
- * Open-addressing hash table (a, b) → number (−1: absent), for two non-negative 32-bit integers: BPE's merges (left id,
- * right id) → rank·SHIFT + merged id, and the Unigram trie's (node, UTF-16 unit) → child. The hot loops look up pairs
- * without the boxing and hashing cost of a Map keyed by doubles. With a `resolve` function it is a cache: a pair not
- * seen yet is resolved on first lookup and remembered, found or not (BPE's MergeRule).
+ * Open-addressing hash table (a, b) → number (−1: absent), for two non-negative 32-bit integers: the Unigram trie's
+ * (node, UTF-16 unit) → child. The hot loop looks up pairs without the boxing and hashing cost of a Map keyed by
+ * doubles. (BPE's merges have a table of their own, merge-table.ts: eight-byte slots, for ids below 2^21, which a
+ * trie's node numbers may pass.)
  */
 export class PairTable {
   private keys: Int32Array;
@@ -12,10 +12,7 @@ export class PairTable {
   private mask: number;
   private count = 0;
 
-  constructor(
-    capacity: number,
-    private readonly resolve: ((a: number, b: number) => number) | null = null,
-  ) {
+  constructor(capacity: number) {
     let size = 16;
     while (size < capacity * 2) size *= 2;
     this.keys = new Int32Array(size * 2).fill(-1);
@@ -49,14 +46,8 @@ export class PairTable {
     for (let i = this.slot(a, b); ; i = (i + 1) & this.mask) {
       const k = this.keys[2 * i]!;
       if (k === a && this.keys[2 * i + 1] === b) return this.values[i]!;
-      if (k === -1) return this.resolve === null ? -1 : this.resolveMiss(a, b);
+      if (k === -1) return -1;
     }
-  }
-
-  private resolveMiss(a: number, b: number): number {
-    const value = this.resolve!(a, b);
-    this.set(a, b, value);
-    return value;
   }
 
   private grow(): void {
