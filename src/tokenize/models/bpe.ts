@@ -377,7 +377,7 @@ export interface PrebuiltBpe {
 
 export class BpeModel extends VocabularyModel implements Model {
   readonly type = "BPE";
-  /** (left, right) → rank·SHIFT + merged id */
+  /** (left, right) → packMerge(rank, merged id) */
   private readonly merges: MergeTable;
   /** Single-code-unit characters → id (−1 not in vocabulary, −2 not looked up yet), for the no-prefix/suffix case. */
   private readonly charIds = new Int32Array(65536).fill(-2);
