@@ -1,7 +1,8 @@
 // The model-level pair rule of BPE: may token r follow token l inside one pre-token? The model merges the bytes of
 // l·r into [l, r] exactly when no merge across the boundary fires before l and r are complete.
 
-import { mergedIdOf, mergeRankOf, type BpeModel } from "../tokenize/models/bpe.js";
+import type { BpeModel } from "../tokenize/models/bpe.js";
+import { mergedIdOf, mergeRankOf } from "../tokenize/models/merge-table.js";
 import { utf8OfCodePoint } from "../tokenize/models/spell.js";
 import { byteFallbackToken, byteFallbackValue } from "../tokenize/decoders/byte-fallback.js";
 import type { TokenByteTable } from "./token-bytes.js";

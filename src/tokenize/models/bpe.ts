@@ -9,7 +9,7 @@ import { mulberry32 } from "../../util/random.js";
 import { byteLevelAlphabet, byteLevelBytesInto } from "../byte-vocabulary.js";
 import { ByteStringTable } from "../../util/byte-string-table.js";
 import { SpanIdCache, spanHash } from "./span-cache.js";
-import { MERGE_ID_LIMIT, MergeTable, mergedIdOf, mergeRankOf, packMerge } from "./merge-table.js";
+import { MERGE_ID_LIMIT, MergeTable, mergedIdOf, mergeRankOf } from "./merge-table.js";
 import { grow } from "../../util/grow.js";
 import { byteValues, spellPiece, utf8Encode, type Spelling } from "./spell.js";
 
@@ -34,8 +34,6 @@ export function spellMerges(ids: Int32Array, tokens: readonly (string | undefine
 function rankOrInfinity(packed: number): number {
   return packed < 0 ? Infinity : packed;
 }
-
-export { mergedIdOf, mergeRankOf, packMerge };
 
 /**
  * Merges given as a rule instead of a list (tiktoken ranks: formats/tiktoken.ts): `pair` answers one (left, right)

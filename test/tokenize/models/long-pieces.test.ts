@@ -6,8 +6,8 @@ import { readFileSync } from "node:fs";
 import assert from "node:assert/strict";
 import tk from "tokenizers";
 import { Tokenizer } from "../../../src/index.js";
-import { RankQueue, mergeRankOf, packMerge } from "../../../src/tokenize/models/bpe.js";
-import { MERGE_RANK_LIMIT } from "../../../src/tokenize/models/merge-table.js";
+import { RankQueue } from "../../../src/tokenize/models/bpe.js";
+import { MERGE_RANK_LIMIT, mergeRankOf, packMerge } from "../../../src/tokenize/models/merge-table.js";
 import { mulberry32 } from "../../../src/util/random.js";
 import { rankFileText } from "../../formats/rank-files.js";
 
