@@ -312,6 +312,30 @@ class WasmVocabulary implements DeferredVocabulary {
     return tokens;
   }
 
+  hasInnerMarker(marker: string): boolean {
+    const m = new TextEncoder().encode(marker);
+    const first = m[0]!;
+    const bytes = new Uint8Array(this.wasm.memory.buffer);
+    const words = this.words();
+    const matches = (at: number) => {
+      for (let j = 0; j < m.length; j++) if (bytes[at + j] !== m[j]) return false;
+      return true;
+    };
+    for (let id = 0; id < this.idLimit; id++) {
+      const e = this.entryOfId[id]!;
+      if (e < 0) continue;
+      const r = (this.records >> 2) + 5 * e;
+      const start = words[r]!;
+      const end = start + words[r + 1]!;
+      // (UTF-8 is self-synchronising: the marker's bytes match only where the marker starts.)
+      for (let k = start + 1; k + m.length <= end; k++) {
+        if (bytes[k] !== first || !matches(k)) continue;
+        if (k - start < m.length || !matches(k - m.length)) return true;
+      }
+    }
+    return false;
+  }
+
   build(): { ids: Map<string, number>; tokens: (string | undefined)[] } {
     const tokens = this.tokenList();
     const ids = new Map<string, number>();

@@ -8,6 +8,7 @@ import { Tokenizer } from "../../src/index.js";
 import { parseTokenizerJson, parseTokenizerJsonBytes } from "../../src/tokenize/tokenizer-json.js";
 import { assemble, wasmModuleSource, WASM_MODULES } from "../../scripts/build-wasm.mjs";
 import { parseJsonObject } from "../../src/tokenize/json-fields.js";
+import { readVocabObject, type Vocabulary } from "../../src/tokenize/models/vocab.js";
 import { floresSample, HARD_STRINGS } from "../formats/data.js";
 import { TOKENIZERS } from "../support/corpora.js";
 
@@ -122,6 +123,26 @@ test("tokenizer.json: what the scanner does not vouch for goes to the plain read
   assert.throws(() => Tokenizer.fromJSON(file(String.raw`{"a":0,"b":1`, "[]"), { fileName: "t.json" }), /t\.json: not valid JSON/);
 });
 
+test("tokenizer.json: a marker inside a token, from the bytes and from the strings (where BPE may cut a piece before ▁)", () => {
+  const cases: [string, boolean][] = [
+    [String.raw`{"▁":0,"a":1,"▁a":2,"▁▁":3,"▁▁a":4}`, false],
+    [String.raw`{"▁":0,"a":1,"a▁":2}`, true],
+    [String.raw`{"▁":0,"a":1,"▁▁a▁":2}`, true],
+    [String.raw`{"▁":0,"a":1,"é▁▁":2}`, true],
+    [String.raw`{"▁":0,"a":1,"▁▁a":2}`, false],
+  ];
+  for (const [vocabText, inner] of cases) {
+    const text = file(vocabText, "[]");
+    assert.ok(readInPlace(text), vocabText);
+    const vocab = (Tokenizer.fromJSON(text).model as unknown as { vocab: Vocabulary }).vocab;
+    assert.equal(vocab.hasInnerMarker("▁"), inner, `${vocabText}: from the bytes`);
+    assert.equal(readVocabObject(JSON.parse(vocabText), "model").hasInnerMarker("▁"), inner, `${vocabText}: from the strings`);
+  }
+  // The cut follows the answer: "x▁y" is one token only where no cut splits it.
+  const t = Tokenizer.fromJSON(file(String.raw`{"▁":0,"x":1,"y":2,"x▁":3,"x▁y":4}`, '["x ▁","x▁ y"]').replace('{"type":"Whitespace"}', "null"));
+  assert.deepEqual(t.encode("x▁y", { addSpecialTokens: false }).tokens, ["x▁y"]);
+});
+
 test("tokenizer.json: the JSON's vocab and merges, once read, are the file's; an edit made through them is what runs", () => {
   const text = file(VOCAB, MERGES);
   const json = parseTokenizerJson(text, "t.json");
@@ -143,8 +164,15 @@ test("tokenizer.json: real files read in place equal the plain reading (vocabula
     assert.ok(readInPlace(text), `${path}: read in place`);
     const t = Tokenizer.fromJSON(text);
     for (const s of texts) t.encodeIds(s);
-    const vocab = (t.model as unknown as { vocab: { spelled: boolean; deferredTokens: boolean } }).vocab;
+    const vocab = (t.model as unknown as { vocab: Vocabulary }).vocab;
     assert.equal(vocab.spelled, false, `${path}: encodeIds spelled the vocabulary`);
+    // (ignore_merges looks whole pieces up among the tokens' bytes, a table spelled from the tokens: Llama 3's file.)
+    const ignoresMerges = JSON.parse(text).model.ignore_merges === true;
+    if (!ignoresMerges) assert.equal(vocab.deferredTokens, true, `${path}: loading and encodeIds spelled the list of tokens`);
+    // Whether a marker sits inside a token (BPE's cut before "▁"), answered from the bytes, is the spelled tokens' answer.
+    const spelled = readVocabObject(JSON.parse(text).model.vocab, "model");
+    for (const marker of ["\u2581", "Ġ", "Ċ", "a", "é", "😀"]) assert.equal(vocab.hasInnerMarker(marker), spelled.hasInnerMarker(marker), `${path}: ${marker} inside a token`);
+    if (!ignoresMerges) assert.equal(vocab.deferredTokens, true, `${path}: hasInnerMarker spelled the list of tokens`);
     // encode() needs the strings of the ids it meets, not the token → id Map.
     t.encode(texts[0]!);
     assert.equal(vocab.spelled, false, `${path}: encode() built the token → id Map`);

@@ -10,7 +10,7 @@ import { byteLevelAlphabet, byteLevelBytesInto } from "../byte-vocabulary.js";
 import { ByteStringTable } from "../../util/byte-string-table.js";
 import { SpanIdCache, spanHash } from "./span-cache.js";
 import { MERGE_ID_LIMIT, MergeTable, mergedIdOf, mergeRankOf } from "./merge-table.js";
-import { grow } from "../../util/grow.js";
+import { PASS_CHUNK, appendRange, chunkEnd, grow } from "../../util/grow.js";
 import { byteValues, spellPiece, utf8Encode, type Spelling } from "./spell.js";
 
 /** Pieces longer than this (in symbols) merge by rank lists or a heap (mergeLong); shorter ones with a linear scan,
@@ -21,6 +21,8 @@ const SCAN_LIMIT = 256;
  * without spaces: Thai, Burmese, CJK; long words) carried most of it on FLORES. */
 const BLOCK_FROM = 32;
 const CACHE_CAPACITY = 100_000;
+/** SentencePiece's word marker: a piece is cut before it where no token spans the cut (BpeModel.cutBefore). */
+const CUT_MARKER = "\u2581";
 
 /** Merges given as (left, right, merged) id triples, spelled as token pairs. */
 export function spellMerges(ids: Int32Array, tokens: readonly (string | undefined)[]): [string, string][] {
@@ -241,24 +243,25 @@ export class RankQueue {
 
 const rankQueue = new RankQueue();
 
-/** mergeByRank's start: the symbols linked (prev, next; −1 past either end) and every pair that merges queued. */
-function queuePairs(merges: MergeTable, sym: Int32Array, n: number, prev: Int32Array, next: Int32Array, queue: RankQueue): void {
-  for (let i = 0; i < n; i++) {
+/** mergeByRank's start for symbols [from, to) of n: linked (prev, next; −1 past either end), every pair that merges
+ * queued. (Each pass of the long-piece merge runs PASS_CHUNK positions a call: see PASS_CHUNK.) */
+function queuePairs(merges: MergeTable, sym: Int32Array, n: number, from: number, to: number, prev: Int32Array, next: Int32Array, queue: RankQueue): void {
+  for (let i = from; i < to; i++) {
     prev[i] = i - 1;
-    next[i] = i + 1;
     if (i + 1 < n) {
+      next[i] = i + 1;
       const m = merges.get(sym[i]!, sym[i + 1]!);
       if (m >= 0) queue.add(m, i);
-    }
+    } else next[i] = -1;
   }
-  next[n - 1] = -1;
 }
 
-/** Merges the pairs of value `v` at `positions` (ascending) left to right, queuing the pairs each merge makes; false
- * as soon as one of those ranks at or below `v` (mergeByRank's order would no longer be HF's). */
-function mergeList(merges: MergeTable, sym: Int32Array, len: Int32Array, prev: Int32Array, next: Int32Array, positions: Int32Array, v: number, queue: RankQueue): boolean {
+/** Merges the pairs of value `v` at positions[from, to) (ascending) left to right, queuing the pairs each merge
+ * makes, a merged-away symbol marked by next = −2; false as soon as one of those ranks at or below `v` (mergeByRank's
+ * order would no longer be HF's). */
+function mergeList(merges: MergeTable, sym: Int32Array, len: Int32Array, prev: Int32Array, next: Int32Array, positions: Int32Array, from: number, to: number, v: number, queue: RankQueue): boolean {
   const merged = mergedIdOf(v) | 0;
-  for (let k = 0; k < positions.length; k++) {
+  for (let k = from; k < to; k++) {
     const pos = positions[k]!;
     const right = next[pos]!;
     if (right < 0 || merges.get(sym[pos]!, sym[right]!) !== v) continue;
@@ -287,6 +290,17 @@ function mergeList(merges: MergeTable, sym: Int32Array, len: Int32Array, prev: I
   return true;
 }
 
+/** Symbols [from, to) not merged away (next ≠ −2: mergeList's mark) moved to sym and len from `m`; returns the new
+ * count. */
+function compactMarked(sym: Int32Array, len: Int32Array, next: Int32Array, from: number, to: number, m: number): number {
+  for (let i = from; i < to; i++) {
+    if (next[i] === -2) continue;
+    sym[m] = sym[i]!;
+    len[m++] = len[i]!;
+  }
+  return m;
+}
+
 /** The symbols still linked from position 0 (next; −1 ends), moved to the front of sym and len; returns their count. */
 function compactLinked(sym: Int32Array, len: Int32Array, next: Int32Array, n: number): number {
   let m = 0;
@@ -295,6 +309,46 @@ function compactLinked(sym: Int32Array, len: Int32Array, next: Int32Array, n: nu
     len[m++] = len[i]!;
   }
   return m;
+}
+
+/** The UTF-8 bytes of text[from, to) into `bytes` from `n`, and their byte-level symbols (table[byte]) into `ids`
+ * (a lone surrogate as U+FFFD, as byteLevelText spells it; a pair may be read up to `end`); returns the new count. */
+function byteSymbols(text: string, from: number, to: number, end: number, table: Int32Array, bytes: Uint8Array, ids: Int32Array, n: number): number {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) {
+      bytes[n] = c;
+      ids[n++] = table[c]!;
+    } else if (c < 0x800) {
+      n = putByte(0xc0 | (c >> 6), table, bytes, ids, n);
+      n = putByte(0x80 | (c & 63), table, bytes, ids, n);
+    } else if (c >= 0xd800 && c <= 0xdfff) {
+      const d = i + 1 < end ? text.charCodeAt(i + 1) : 0;
+      if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
+        const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+        n = putByte(0xf0 | (cp >> 18), table, bytes, ids, n);
+        n = putByte(0x80 | ((cp >> 12) & 63), table, bytes, ids, n);
+        n = putByte(0x80 | ((cp >> 6) & 63), table, bytes, ids, n);
+        n = putByte(0x80 | (cp & 63), table, bytes, ids, n);
+        i++;
+      } else {
+        n = putByte(0xef, table, bytes, ids, n);
+        n = putByte(0xbf, table, bytes, ids, n);
+        n = putByte(0xbd, table, bytes, ids, n);
+      }
+    } else {
+      n = putByte(0xe0 | (c >> 12), table, bytes, ids, n);
+      n = putByte(0x80 | ((c >> 6) & 63), table, bytes, ids, n);
+      n = putByte(0x80 | (c & 63), table, bytes, ids, n);
+    }
+  }
+  return n;
+}
+
+function putByte(b: number, table: Int32Array, bytes: Uint8Array, ids: Int32Array, n: number): number {
+  bytes[n] = b;
+  ids[n] = table[b]!;
+  return n + 1;
 }
 
 export interface BpeOptions {
@@ -490,17 +544,9 @@ export class BpeModel extends VocabularyModel implements Model {
 
   private findCutCharacter(): number {
     if (this.continuingSubwordPrefix || this.endOfWordSuffix) return -1;
-    const marker = "\u2581";
-    if (this.vocab.id(marker) === undefined) return -1;
-    const tokens = this.vocab.tokens;
-    for (let id = 0; id < tokens.length; id++) {
-      const token = tokens[id];
-      if (token === undefined) continue;
-      for (let i = token.indexOf(marker, 1); i > 0; i = token.indexOf(marker, i + 1)) {
-        if (token.charCodeAt(i - 1) !== 0x2581) return -1;
-      }
-    }
-    return 0x2581;
+    const marker = CUT_MARKER;
+    if (this.vocab.id(marker) === undefined || this.vocab.hasInnerMarker(marker)) return -1;
+    return marker.charCodeAt(0);
   }
 
   // ---- the initial symbols of a piece ----
@@ -526,11 +572,30 @@ export class BpeModel extends VocabularyModel implements Model {
    * copied as they grew, ~60 MB of garbage); returns the symbol count. */
   private initialSymbols(piece: string): number {
     ensureSymbols(piece.length + 1);
+    this.pendingUnk = -1;
+    this.pendingUnkLen = 0;
     let n = 0;
-    let unkId = -1;
-    let unkLen = 0;
+    for (let a = 0; a < piece.length; ) {
+      const b = chunkEnd(piece, a, piece.length);
+      n = this.symbolsOf(piece, a, b, n);
+      a = b;
+    }
+    if (this.pendingUnk >= 0) {
+      symbolIds[n] = this.pendingUnk;
+      symbolLens[n++] = this.pendingUnkLen;
+    }
+    return n;
+  }
+  /** An unknown token whose run is still open between initialSymbols' chunks, and its length (−1: none). */
+  private pendingUnk = -1;
+  private pendingUnkLen = 0;
+
+  /** initialSymbols' work for piece[from, to), written from `n`; returns the new count. */
+  private symbolsOf(piece: string, from: number, to: number, n: number): number {
+    let unkId = this.pendingUnk;
+    let unkLen = this.pendingUnkLen;
     const unk = this.unkToken === null ? undefined : this.vocab.id(this.unkToken);
-    for (let i = 0; i < piece.length; ) {
+    for (let i = from; i < to; ) {
       const c = piece.charCodeAt(i);
       const w = c >= 0xd800 && c <= 0xdbff && i + 1 < piece.length && (piece.charCodeAt(i + 1) & 0xfc00) === 0xdc00 ? 2 : 1;
       const end = i + w;
@@ -570,10 +635,8 @@ export class BpeModel extends VocabularyModel implements Model {
       }
       i = end;
     }
-    if (unkId >= 0) {
-      symbolIds[n] = unkId;
-      symbolLens[n++] = unkLen;
-    }
+    this.pendingUnk = unkId;
+    this.pendingUnkLen = unkLen;
     return n;
   }
 
@@ -626,32 +689,11 @@ export class BpeModel extends VocabularyModel implements Model {
     if (scratchBytes.length < (end - start) * 3) growScratch((end - start) * 3);
     const bytes = scratchBytes;
     let n = 0;
-    for (let i = start; i < end; i++) {
-      const c = text.charCodeAt(i);
-      if (c < 0x80) bytes[n++] = c;
-      else if (c < 0x800) {
-        bytes[n++] = 0xc0 | (c >> 6);
-        bytes[n++] = 0x80 | (c & 63);
-      } else if (c >= 0xd800 && c <= 0xdfff) {
-        const d = i + 1 < end ? text.charCodeAt(i + 1) : 0;
-        if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
-          const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-          bytes[n++] = 0xf0 | (cp >> 18);
-          bytes[n++] = 0x80 | ((cp >> 12) & 63);
-          bytes[n++] = 0x80 | ((cp >> 6) & 63);
-          bytes[n++] = 0x80 | (cp & 63);
-          i++;
-        } else {
-          // A lone surrogate reads as U+FFFD, as byteLevelText spells it.
-          bytes[n++] = 0xef;
-          bytes[n++] = 0xbf;
-          bytes[n++] = 0xbd;
-        }
-      } else {
-        bytes[n++] = 0xe0 | (c >> 12);
-        bytes[n++] = 0x80 | ((c >> 6) & 63);
-        bytes[n++] = 0x80 | (c & 63);
-      }
+    const ids = scratchIds;
+    for (let a = start; a < end; ) {
+      const b = chunkEnd(text, a, end);
+      n = byteSymbols(text, a, b, end, table, bytes, ids, n);
+      a = b;
     }
     if (this.byteTokens) {
       // ignore_merges: a piece that is itself a token is emitted whole (the lookup tiktoken does first, too).
@@ -661,12 +703,9 @@ export class BpeModel extends VocabularyModel implements Model {
         return true;
       }
     }
-    const ids = scratchIds;
-    for (let i = 0; i < n; i++) ids[i] = table[bytes[i]!]!;
     if (n > SCAN_LIMIT) {
       const lens = scratchLens.fill(1, 0, n);
-      const m = this.mergeLong(ids, lens, n);
-      for (let i = 0; i < m; i++) out.push(ids[i]!);
+      appendRange(out, ids, 0, this.mergeLong(ids, lens, n));
       return true;
     }
     const ranks = scratchRanks;
@@ -674,7 +713,7 @@ export class BpeModel extends VocabularyModel implements Model {
     for (let i = 0; i + 1 < n; i++) {
       const k = (bytes[i]! << 8) | bytes[i + 1]!;
       let rank = pairs[k]!;
-      if (rank !== rank) rank = pairs[k] = rankOrInfinity(this.merges.get(table[bytes[i]!]!, table[bytes[i + 1]!]!));
+      if (rank !== rank) rank = pairs[k] = rankOrInfinity(this.merges.get(ids[i]!, ids[i + 1]!));
       ranks[i] = rank;
     }
     const m = this.mergeScan(n, true, false);
@@ -811,15 +850,19 @@ export class BpeModel extends VocabularyModel implements Model {
     const queue = rankQueue;
     // At most n − 1 pairs at the start and two per merge after.
     queue.reset(3 * n);
-    queuePairs(this.merges, sym, n, prev, next, queue);
+    for (let at = 0; at < n; at += PASS_CHUNK) queuePairs(this.merges, sym, n, at, Math.min(n, at + PASS_CHUNK), prev, next, queue);
     let merged = true;
     while (merged && queue.values.size > 0) {
       const v = queue.values.topValue();
-      merged = mergeList(this.merges, sym, len, prev, next, queue.takeLowest(), v, queue);
+      const positions = queue.takeLowest();
+      for (let at = 0; merged && at < positions.length; at += PASS_CHUNK) merged = mergeList(this.merges, sym, len, prev, next, positions, at, Math.min(positions.length, at + PASS_CHUNK), v, queue);
     }
     queue.clear();
     queue.shrink();
-    return merged ? compactLinked(sym, len, next, n) : -1;
+    if (!merged) return -1;
+    let m = 0;
+    for (let at = 0; at < n; at += PASS_CHUNK) m = compactMarked(sym, len, next, at, Math.min(n, at + PASS_CHUNK), m);
+    return m;
   }
 
   /** The heap-based merge of HF (linked symbols, stale entries skipped): O(n log n) in the piece length. Merges
@@ -890,10 +933,13 @@ export class BpeModel extends VocabularyModel implements Model {
     const cut = this.cutBefore;
     let n = 0;
     let start = 0;
-    for (let i = 1, at = count > 0 ? lens[0]! : 0; i < count; at += lens[i]!, i++) {
-      if (cut >= 0 && lens[i]! > 0 && piece.charCodeAt(at) === cut && piece.charCodeAt(at - 1) !== cut) {
-        n = this.mergeRun(ids, lens, start, i, word, n);
-        start = i;
+    // (A piece with no marker after its start, such as each run tokenizeIds cuts, skips the walk.)
+    if (cut >= 0 && piece.indexOf(CUT_MARKER, 1) > 0) {
+      for (let i = 1, at = count > 0 ? lens[0]! : 0; i < count; at += lens[i]!, i++) {
+        if (lens[i]! > 0 && piece.charCodeAt(at) === cut && piece.charCodeAt(at - 1) !== cut) {
+          n = this.mergeRun(ids, lens, start, i, word, n);
+          start = i;
+        }
       }
     }
     n = this.mergeRun(ids, lens, start, count, word, n);
@@ -964,12 +1010,16 @@ export class BpeModel extends VocabularyModel implements Model {
     const cut = this.cutBefore;
     if (cut < 0) return this.appendRunIds(piece, 0, piece.length, out);
     // Cut before each "▁" (no merge crosses a cut): a Llama line is one piece, but its words come back, and each is
-    // looked up by its span in the line (no substring, no array per word).
-    for (let start = 0, i = 1; i <= piece.length; i++) {
-      if (i < piece.length && (piece.charCodeAt(i) !== cut || piece.charCodeAt(i - 1) === cut)) continue;
+    // looked up by its span in the line (no substring, no array per word). The cuts are found by indexOf, not a loop
+    // of ours: a megabyte with none is one native search.
+    const marker = CUT_MARKER;
+    let start = 0;
+    for (let i = piece.indexOf(marker, 1); i > 0; i = piece.indexOf(marker, i + 1)) {
+      if (piece.charCodeAt(i - 1) === cut) continue;
       this.appendRunIds(piece, start, i, out);
       start = i;
     }
+    this.appendRunIds(piece, start, piece.length, out);
   }
 
   /** The ids of a run piece[start, end) through the model's one cache (keyed by the span; long runs bypass it). */
@@ -988,8 +1038,7 @@ export class BpeModel extends VocabularyModel implements Model {
     const ids = symbolIds;
     if (n0 > SCAN_LIMIT) {
       const sym = ids.slice(0, n0);
-      const m = this.mergeLong(sym, symbolLens.slice(0, n0), n0);
-      for (let k = 0; k < m; k++) out.push(sym[k]!);
+      appendRange(out, sym, 0, this.mergeLong(sym, symbolLens.slice(0, n0), n0));
     } else {
       if (scratchIds.length < n0) growScratch(n0);
       for (let i = 0; i < n0; i++) scratchIds[i] = ids[i]!;
@@ -1008,7 +1057,7 @@ export class BpeModel extends VocabularyModel implements Model {
       ids = this.mergeWord(start === 0 && end === piece.length ? piece : piece.slice(start, end), 0).ids;
       this.lastLong = { piece, start, end, ids };
     }
-    for (let k = 0; k < ids.length; k++) out.push(ids[k]!);
+    appendRange(out, ids, 0, ids.length);
   }
   private readonly runCache = new SpanIdCache(CACHE_CAPACITY);
   private lastLong: { piece: string; start: number; end: number; ids: Int32Array } | null = null;

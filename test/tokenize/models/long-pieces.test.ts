@@ -9,6 +9,7 @@ import { Tokenizer } from "../../../src/index.js";
 import { RankQueue } from "../../../src/tokenize/models/bpe.js";
 import { MERGE_RANK_LIMIT, mergeRankOf, packMerge } from "../../../src/tokenize/models/merge-table.js";
 import { mulberry32 } from "../../../src/util/random.js";
+import { PASS_CHUNK } from "../../../src/util/grow.js";
 import { rankFileText } from "../../formats/rank-files.js";
 
 const files = ["gpt-2.json", "llama.json", "mistral.json"];
@@ -66,6 +67,36 @@ for (const file of files) {
   test(`pieces of 32-256 symbols match the HF binding: ${file}`, () => assertMatchesBinding(file, midPieces()));
   test(`long unsplit pieces match the HF binding: ${file}`, () => assertMatchesBinding(file, longPieces()));
 }
+
+// Pieces longer than a pass chunk (PASS_CHUNK, 64k units: the long-piece passes run a chunk per call), with a
+// surrogate pair across the chunk's end or not, an unknown run across it, and cuts before "▁" in a long Llama piece.
+test("pieces longer than a pass chunk match the HF binding", async () => {
+  const past = PASS_CHUNK + 4000;
+  const pieces = [
+    "x" + "😀".repeat(past / 2),
+    "😀".repeat(past / 2),
+    "abcdefghij".repeat(past / 10),
+    " ".repeat(past) + "x",
+    "word ".repeat(past / 5),
+    "1234567890".repeat(past / 10),
+  ];
+  for (const file of ["gpt-2.json", "llama.json"]) await assertMatchesBinding(file, pieces);
+  // An unknown run (fused into one <unk>, no byte fallback) open across the chunk's end.
+  const json = JSON.stringify({ ...JSON.parse(abcTokenizer(["a b", "ab c"])), model: { ...JSON.parse(abcTokenizer(["a b", "ab c"])).model, unk_token: "<unk>", fuse_unk: true } });
+  const unk = JSON.parse(json);
+  unk.model.vocab["<unk>"] = Object.keys(unk.model.vocab).length;
+  const withUnk = JSON.stringify(unk);
+  const ours = Tokenizer.fromJSON(withUnk);
+  const oracle = tk.Tokenizer.fromString(withUnk);
+  for (const text of ["ab".repeat(PASS_CHUNK / 2 - 50) + "z".repeat(200) + "abc".repeat(500), "abc".repeat(PASS_CHUNK / 3) + "a" + "zy".repeat(99) + "c"]) {
+    const ref = await oracle.encode(text, null, { addSpecialTokens: false });
+    const enc = ours.encode(text, { addSpecialTokens: false });
+    assert.deepEqual(enc.ids, ref.getIds(), `unknown run: ${text.length} units`);
+    assert.deepEqual(enc.codePointOffsets, ref.getOffsets(), `unknown run: ${text.length} units`);
+    assert.deepEqual(ours.encodeIds(text, { addSpecialTokens: false }), ref.getIds(), `unknown run: ${text.length} units`);
+    assert.ok(ref.getTokens().includes("<unk>"));
+  }
+});
 
 test("o200k on unspaced scripts (Thai, Burmese, Khmer, Japanese, Chinese FLORES lines) matches tiktoken", async () => {
   const { get_encoding } = await import("tiktoken");
