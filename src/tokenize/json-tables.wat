@@ -533,6 +533,36 @@
 
   ;; Every key in id order, one after another, from `out` (the caller made room: the keys' total bytes); returns the
   ;; bytes written. With each record's unit count, one decode of these bytes spells every token.
+;; Whether some token holds the marker (the $ml bytes at $m) after its first byte with something other than the
+  ;; marker just before it: Vocabulary.hasInnerMarker, asked by BPE before it cuts pieces at "▁". (UTF-8 is
+  ;; self-synchronising: the marker's bytes match only where a marker starts.)
+  (func (export "innerMarker") (param $m i32) (param $ml i32) (result i32)
+    (local $id i32) (local $e i32) (local $rec i32) (local $at i32) (local $last i32) (local $k i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $id) (global.get $idLimit)))
+        (local.set $e (i32.load (i32.add (global.get $entryOfId) (i32.shl (local.get $id) (i32.const 2)))))
+        (if (i32.ge_s (local.get $e) (i32.const 0))
+          (then
+            (local.set $rec (i32.add (global.get $records) (i32.mul (local.get $e) (i32.const 20))))
+            (local.set $at (i32.load (local.get $rec)))
+            ;; The last byte a marker may start at.
+            (local.set $last (i32.sub (i32.add (local.get $at) (i32.load offset=4 (local.get $rec))) (local.get $ml)))
+            (local.set $k (i32.add (local.get $at) (i32.const 1)))
+            (block $token
+              (loop $byte
+                (br_if $token (i32.gt_s (local.get $k) (local.get $last)))
+                (if (call $same (local.get $k) (local.get $m) (local.get $ml))
+                  (then
+                    (if (i32.lt_s (i32.sub (local.get $k) (local.get $at)) (local.get $ml)) (then (return (i32.const 1))))
+                    (if (i32.eqz (call $same (i32.sub (local.get $k) (local.get $ml)) (local.get $m) (local.get $ml)))
+                      (then (return (i32.const 1))))))
+                (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                (br $byte)))))
+        (local.set $id (i32.add (local.get $id) (i32.const 1)))
+        (br $next)))
+    (i32.const 0))
+
   (func (export "gatherKeys") (param $out i32) (result i32)
     (local $id i32) (local $e i32) (local $rec i32) (local $w i32)
     (local.set $w (local.get $out))

@@ -130,6 +130,7 @@ interface TableExports {
   lookup(p: number, n: number): number;
   scratch(n: number): number;
   gatherKeys(out: number): number;
+  innerMarker(m: number, ml: number): number;
   records: WebAssembly.Global;
   count: WebAssembly.Global;
   entryOfId: WebAssembly.Global;
@@ -313,27 +314,11 @@ class WasmVocabulary implements DeferredVocabulary {
   }
 
   hasInnerMarker(marker: string): boolean {
-    const m = new TextEncoder().encode(marker);
-    const first = m[0]!;
-    const bytes = new Uint8Array(this.wasm.memory.buffer);
-    const words = this.words();
-    const matches = (at: number) => {
-      for (let j = 0; j < m.length; j++) if (bytes[at + j] !== m[j]) return false;
-      return true;
-    };
-    for (let id = 0; id < this.idLimit; id++) {
-      const e = this.entryOfId[id]!;
-      if (e < 0) continue;
-      const r = (this.records >> 2) + 5 * e;
-      const start = words[r]!;
-      const end = start + words[r + 1]!;
-      // (UTF-8 is self-synchronising: the marker's bytes match only where the marker starts.)
-      for (let k = start + 1; k + m.length <= end; k++) {
-        if (bytes[k] !== first || !matches(k)) continue;
-        if (k - start < m.length || !matches(k - m.length)) return true;
-      }
-    }
-    return false;
+    const bytes = new TextEncoder().encode(marker);
+    const at = this.wasm.scratch(bytes.length);
+    if (at < 0) throw new Error("json tables: out of memory asking for a marker");
+    new Uint8Array(this.wasm.memory.buffer, at, bytes.length).set(bytes);
+    return this.wasm.innerMarker(at, bytes.length) === 1;
   }
 
   build(): { ids: Map<string, number>; tokens: (string | undefined)[] } {

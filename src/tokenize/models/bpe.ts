@@ -65,10 +65,11 @@ export function byteLevelTokenTable(tokens: Iterable<[string, number]>, into?: B
   return table;
 }
 
-// Scratch buffers of the linear-scan merge, reused across calls (the hot path allocates only its result).
+// Scratch buffers of the linear-scan merge, reused across calls (the hot path allocates only its result). The byte-level
+// path also puts a long piece's bytes, ids and lengths here; the pair ranks serve the scan alone (SCAN_LIMIT symbols).
 let scratchIds = new Int32Array(256);
 let scratchLens = new Int32Array(256);
-let scratchRanks = new Float64Array(256);
+const scratchRanks = new Float64Array(SCAN_LIMIT);
 let scratchBytes = new Uint8Array(256);
 // mergeBlocks' links and block minima (SCAN_LIMIT bounds the symbol count it sees).
 const blockNext = new Int32Array(SCAN_LIMIT + 1);
@@ -82,12 +83,20 @@ function blockLow(ranks: Float64Array, b: number, width: number, n: number): num
   return low;
 }
 
+/** Room for n symbols in the scratch buffers: doubled up to SCRATCH_KEPT, exactly n past it (a long piece, after which
+ * shrinkScratch lets it go: grown by doubling and kept, one 8 MB piece left ~800 MB behind, ranks included). */
 function growScratch(n: number): void {
-  scratchBytes = new Uint8Array(n * 2);
-  scratchIds = new Int32Array(n * 2);
-  scratchLens = new Int32Array(n * 2);
-  scratchRanks = new Float64Array(n * 2);
+  const size = Math.max(n, Math.min(2 * scratchIds.length, SCRATCH_KEPT));
+  scratchBytes = new Uint8Array(size);
+  scratchIds = new Int32Array(size);
+  scratchLens = new Int32Array(size);
 }
+
+/** Lets go of scratch buffers grown past SCRATCH_KEPT for a long piece. */
+function shrinkScratch(): void {
+  if (scratchIds.length > SCRATCH_KEPT) (scratchBytes = new Uint8Array(SCRATCH_KEPT)), (scratchIds = new Int32Array(SCRATCH_KEPT)), (scratchLens = new Int32Array(SCRATCH_KEPT));
+}
+const SCRATCH_KEPT = 1 << 16;
 
 /** A binary min-heap of (packed merge value, position) pairs in typed arrays, ordered by value then position;
  * grows by doubling. No allocation per push or pop (the long-piece merge pushes about 3 entries per symbol). */
@@ -171,10 +180,11 @@ export class RankQueue {
   /** The values that have a list waiting, each with its rank (the heap's position field). */
   readonly values = new MergeHeap(64);
 
-  /** Empties the queue, with room for `entries` additions from now on (each entry lives until the next reset). */
-  reset(entries: number): void {
+  /** Empties the queue (each entry lives until the next reset; the entries' tables grow as they fill, by doubling:
+   * sized up front for the most a piece could add, 3 a symbol, they took 24 MB a megabyte of piece, most of it never
+   * written, and new buffers that size drive V8's collections). */
+  reset(): void {
     this.count = 0;
-    if (this.positions.length < entries) (this.positions = new Int32Array(entries)), (this.links = new Int32Array(entries));
   }
 
   /** The list of `value` (its rank), with room for it. */
@@ -191,6 +201,10 @@ export class RankQueue {
 
   add(value: number, position: number): void {
     const l = this.listOf(value);
+    if (this.count === this.positions.length) {
+      this.positions = grow(this.positions, this.count + 1);
+      this.links = grow(this.links, this.count + 1);
+    }
     const e = this.count++;
     this.positions[e] = position;
     this.links[e] = -1;
@@ -235,7 +249,7 @@ export class RankQueue {
    * queue is empty after it. */
   shrink(): void {
     const kept = 1 << 16;
-    this.reset(0);
+    this.reset();
     if (this.positions.length > kept) (this.positions = new Int32Array(kept)), (this.links = new Int32Array(kept));
     if (this.batch.length > kept) this.batch = new Int32Array(kept);
   }
@@ -706,6 +720,7 @@ export class BpeModel extends VocabularyModel implements Model {
     if (n > SCAN_LIMIT) {
       const lens = scratchLens.fill(1, 0, n);
       appendRange(out, ids, 0, this.mergeLong(ids, lens, n));
+      shrinkScratch();
       return true;
     }
     const ranks = scratchRanks;
@@ -848,8 +863,7 @@ export class BpeModel extends VocabularyModel implements Model {
     const prev = new Int32Array(n);
     const next = new Int32Array(n);
     const queue = rankQueue;
-    // At most n − 1 pairs at the start and two per merge after.
-    queue.reset(3 * n);
+    queue.reset();
     for (let at = 0; at < n; at += PASS_CHUNK) queuePairs(this.merges, sym, n, at, Math.min(n, at + PASS_CHUNK), prev, next, queue);
     let merged = true;
     while (merged && queue.values.size > 0) {

@@ -159,7 +159,7 @@ test("long pieces whose merges make lower-ranked pairs match the HF binding", as
 
 test("the rank queue gives each rank's positions in ascending order, lowest rank first, however they were added", () => {
   const queue = new RankQueue();
-  queue.reset(64);
+  queue.reset();
   // Two ranks, each filled in two ascending runs that interleave (as two merge passes can), and ranks far above the
   // queue's first size (a rank file's token ids; the last rank a merges list may have).
   const adds: [number, number][] = [[7, 40], [7, 50], [3, 9], [7, 10], [7, 45], [3, 2], [5000, 1], [3, 11], [MERGE_RANK_LIMIT - 1, 0], [199_997, 3]];
@@ -171,11 +171,11 @@ test("the rank queue gives each rank's positions in ascending order, lowest rank
   }
   assert.deepEqual(out, [[3, [2, 9, 11]], [7, [10, 40, 45, 50]], [5000, [1]], [199_997, [3]], [MERGE_RANK_LIMIT - 1, [0]]]);
   // After a huge piece the queue lets its entry buffers go and still serves the next one.
-  queue.reset(300_000);
+  queue.reset();
   for (let i = 0; i < 200_000; i++) queue.add(packMerge(i % 3, 1), 200_000 - i);
   queue.clear();
   queue.shrink();
-  queue.reset(8);
+  queue.reset();
   queue.add(packMerge(2, 1), 5);
   queue.add(packMerge(2, 1), 4);
   assert.deepEqual(Array.from(queue.takeLowest()), [4, 5]);
