@@ -304,21 +304,18 @@ function mergeList(merges: MergeTable, sym: Int32Array, len: Int32Array, prev: I
   return true;
 }
 
-/** Symbols [from, to) not merged away (next ≠ −2: mergeList's mark) moved to sym and len from `m`; returns the new
- * count. */
-function compactMarked(sym: Int32Array, len: Int32Array, next: Int32Array, from: number, to: number, m: number): number {
-  for (let i = from; i < to; i++) {
-    if (next[i] === -2) continue;
-    sym[m] = sym[i]!;
-    len[m++] = len[i]!;
-  }
+/** The symbols not merged away (next = −2: the mark of mergeList and mergeHeap) moved to the front of sym and len, a
+ * chunk a call; returns their count. */
+function compactAll(sym: Int32Array, len: Int32Array, next: Int32Array, n: number): number {
+  let m = 0;
+  for (let at = 0; at < n; at += PASS_CHUNK) m = compactMarked(sym, len, next, at, Math.min(n, at + PASS_CHUNK), m);
   return m;
 }
 
-/** The symbols still linked from position 0 (next; −1 ends), moved to the front of sym and len; returns their count. */
-function compactLinked(sym: Int32Array, len: Int32Array, next: Int32Array, n: number): number {
-  let m = 0;
-  for (let i = 0; i >= 0 && i < n; i = next[i]!) {
+/** compactAll's work for symbols [from, to), written from `m`; returns the new count. */
+function compactMarked(sym: Int32Array, len: Int32Array, next: Int32Array, from: number, to: number, m: number): number {
+  for (let i = from; i < to; i++) {
+    if (next[i] === -2) continue;
     sym[m] = sym[i]!;
     len[m++] = len[i]!;
   }
@@ -873,20 +870,17 @@ export class BpeModel extends VocabularyModel implements Model {
     }
     queue.clear();
     queue.shrink();
-    if (!merged) return -1;
-    let m = 0;
-    for (let at = 0; at < n; at += PASS_CHUNK) m = compactMarked(sym, len, next, at, Math.min(n, at + PASS_CHUNK), m);
-    return m;
+    return merged ? compactAll(sym, len, next, n) : -1;
   }
 
-  /** The heap-based merge of HF (linked symbols, stale entries skipped): O(n log n) in the piece length. Merges
+  /** The heap-based merge of HF (linked symbols, merged-away ones marked by next = −2, stale entries skipped):
+   * O(n log n) in the piece length. Merges
    * sym[0..n) / len[0..n) in place and returns the new symbol count. The heap lives in typed arrays ordered by
    * (packed merge, position): ranks are unique per merge, so that is HF's (rank, position) order. */
   private mergeHeap(sym: Int32Array, len: Int32Array, n: number, dropout: number): number {
     const merges = this.merges;
     const prev = new Int32Array(n);
     const next = new Int32Array(n);
-    const alive = new Uint8Array(n).fill(1);
     for (let i = 0; i < n; i++) {
       prev[i] = i - 1;
       next[i] = i + 1 < n ? i + 1 : -1;
@@ -909,11 +903,11 @@ export class BpeModel extends VocabularyModel implements Model {
       skipped.length = 0;
       // A merged-away position, or one whose pair changed since the push, is a stale entry.
       const right = next[pos]!;
-      if (!alive[pos] || right === -1 || merges.get(sym[pos]!, sym[right]!) !== v) continue;
+      if (right < 0 || merges.get(sym[pos]!, sym[right]!) !== v) continue;
       sym[pos] = mergedIdOf(v);
       len[pos]! += len[right]!;
-      alive[right] = 0;
       const after = next[right]!;
+      next[right] = -2;
       next[pos] = after;
       if (after >= 0) prev[after] = pos;
       const before = prev[pos]!;
@@ -926,7 +920,7 @@ export class BpeModel extends VocabularyModel implements Model {
         if (m >= 0) heap.push(m, pos);
       }
     }
-    return compactLinked(sym, len, next, n);
+    return compactAll(sym, len, next, n);
   }
 
   private mergeWord(piece: string, dropout: number): Word {
