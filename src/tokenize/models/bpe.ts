@@ -9,7 +9,7 @@ import { mulberry32 } from "../../util/random.js";
 import { byteLevelAlphabet, byteLevelBytesInto } from "../byte-vocabulary.js";
 import { ByteStringTable } from "../../util/byte-string-table.js";
 import { SpanIdCache, spanHash } from "./span-cache.js";
-import { MERGE_ID_LIMIT, MergeTable, mergedIdOf, mergeRankOf } from "./merge-table.js";
+import { MERGE_ID_LIMIT, MergeTable, NO_MERGE, mergedIdOf, mergeRankOf } from "./merge-table.js";
 import { PASS_CHUNK, appendRange, chunkEnd, grow } from "../../util/grow.js";
 import { byteValues, spellPiece, utf8Encode, type Spelling } from "./spell.js";
 
@@ -29,12 +29,6 @@ export function spellMerges(ids: Int32Array, tokens: readonly (string | undefine
   const list: [string, string][] = new Array(ids.length / 3);
   for (let r = 0; r < list.length; r++) list[r] = [tokens[ids[3 * r]!]!, tokens[ids[3 * r + 1]!]!];
   return list;
-}
-
-/** A merge lookup's packed value, with "no merge" (−1) as Infinity: the merge loops then look for the lowest value
- * with one comparison. */
-function rankOrInfinity(packed: number): number {
-  return packed < 0 ? Infinity : packed;
 }
 
 /**
@@ -265,7 +259,7 @@ function queuePairs(merges: MergeTable, sym: Int32Array, n: number, from: number
     if (i + 1 < n) {
       next[i] = i + 1;
       const m = merges.get(sym[i]!, sym[i + 1]!);
-      if (m >= 0) queue.add(m, i);
+      if (m !== NO_MERGE) queue.add(m, i);
     } else next[i] = -1;
   }
 }
@@ -288,14 +282,14 @@ function mergeList(merges: MergeTable, sym: Int32Array, len: Int32Array, prev: I
     const before = prev[pos]!;
     if (before >= 0) {
       const m = merges.get(sym[before]!, merged);
-      if (m >= 0) {
+      if (m !== NO_MERGE) {
         if (m <= v) return false;
         queue.add(m, before);
       }
     }
     if (after >= 0) {
       const m = merges.get(merged, sym[after]!);
-      if (m >= 0) {
+      if (m !== NO_MERGE) {
         if (m <= v) return false;
         queue.add(m, pos);
       }
@@ -459,7 +453,7 @@ export class BpeModel extends VocabularyModel implements Model {
   /** Byte → id of its GPT-2 byte-alphabet character; null when some byte has no token or a prefix, suffix or dropout
    * changes the initial symbols (undefined: not built yet). */
   private byteLevelTable: Int32Array | null | undefined = undefined;
-  /** Packed merge of each byte pair (bytes b, c at b·256 + c), −1 for none, NaN not looked up yet: a piece's first
+  /** Packed merge of each byte pair (bytes b, c at b·256 + c), NO_MERGE for none, NaN not looked up yet: a piece's first
    * ranks without hashing. */
   private bytePairMerges: Float64Array | null = null;
   /** Whole-token lookup by bytes, for ignore_merges (built with the table above). */
@@ -725,7 +719,7 @@ export class BpeModel extends VocabularyModel implements Model {
     for (let i = 0; i + 1 < n; i++) {
       const k = (bytes[i]! << 8) | bytes[i + 1]!;
       let rank = pairs[k]!;
-      if (rank !== rank) rank = pairs[k] = rankOrInfinity(this.merges.get(ids[i]!, ids[i + 1]!));
+      if (rank !== rank) rank = pairs[k] = this.merges.get(ids[i]!, ids[i + 1]!);
       ranks[i] = rank;
     }
     const m = this.mergeScan(n, true, false);
@@ -744,7 +738,7 @@ export class BpeModel extends VocabularyModel implements Model {
     const lens = scratchLens;
     const ranks = scratchRanks;
     const merges = this.merges;
-    if (!ranksReady) for (let i = 0; i + 1 < n; i++) ranks[i] = rankOrInfinity(merges.get(ids[i]!, ids[i + 1]!));
+    if (!ranksReady) for (let i = 0; i + 1 < n; i++) ranks[i] = merges.get(ids[i]!, ids[i + 1]!);
     if (n >= BLOCK_FROM && n <= SCAN_LIMIT) return this.mergeBlocks(n, withLens);
     while (n > 1) {
       let best = Infinity;
@@ -766,8 +760,8 @@ export class BpeModel extends VocabularyModel implements Model {
         for (let i = at + 1; i + 1 < n; i++) lens[i] = lens[i + 1]!;
       }
       n--;
-      if (at > 0) ranks[at - 1] = rankOrInfinity(merges.get(ids[at - 1]!, ids[at]!));
-      if (at + 1 < n) ranks[at] = rankOrInfinity(merges.get(ids[at]!, ids[at + 1]!));
+      if (at > 0) ranks[at - 1] = merges.get(ids[at - 1]!, ids[at]!);
+      if (at + 1 < n) ranks[at] = merges.get(ids[at]!, ids[at + 1]!);
     }
     return n;
   }
@@ -810,11 +804,11 @@ export class BpeModel extends VocabularyModel implements Model {
       next[at] = after;
       if (after < n) {
         prev[after] = at;
-        ranks[at] = rankOrInfinity(merges.get(ids[at]!, ids[after]!));
+        ranks[at] = merges.get(ids[at]!, ids[after]!);
       } else ranks[at] = Infinity;
       const before = prev[at]!;
       if (before >= 0) {
-        ranks[before] = rankOrInfinity(merges.get(ids[before]!, ids[at]!));
+        ranks[before] = merges.get(ids[before]!, ids[at]!);
         const b = (before / width) | 0;
         if (b !== block) lowest[b] = blockLow(ranks, b, width, n);
       }
@@ -888,7 +882,7 @@ export class BpeModel extends VocabularyModel implements Model {
     const heap = new MergeHeap(n);
     for (let i = 0; i + 1 < n; i++) {
       const m = merges.get(sym[i]!, sym[i + 1]!);
-      if (m >= 0) heap.push(m, i);
+      if (m !== NO_MERGE) heap.push(m, i);
     }
     const skipped: number[] = [];
     while (heap.size > 0) {
@@ -913,11 +907,11 @@ export class BpeModel extends VocabularyModel implements Model {
       const before = prev[pos]!;
       if (before >= 0) {
         const m = merges.get(sym[before]!, sym[pos]!);
-        if (m >= 0) heap.push(m, before);
+        if (m !== NO_MERGE) heap.push(m, before);
       }
       if (after >= 0) {
         const m = merges.get(sym[pos]!, sym[after]!);
-        if (m >= 0) heap.push(m, pos);
+        if (m !== NO_MERGE) heap.push(m, pos);
       }
     }
     return compactAll(sym, len, next, n);
@@ -1104,7 +1098,8 @@ export class BpeModel extends VocabularyModel implements Model {
 
   /** packMerge(rank, merged id) of the merge that joins `left` then `right`, or −1 when they never merge. */
   pairMerge(left: number, right: number): number {
-    return this.merges.get(left, right);
+    const m = this.merges.get(left, right);
+    return m === NO_MERGE ? -1 : m;
   }
 
   /** The merges in rank order, as token pairs. */

@@ -12,6 +12,10 @@ export function packMerge(rank: number, merged: number): number {
   return rank * SHIFT + merged;
 }
 
+/** What MergeTable.get answers for a pair that does not merge: above every packed value, so that the merge loops
+ * look for the lowest with one comparison. */
+export const NO_MERGE = Infinity;
+
 /** The rank of a packed merge value. */
 export function mergeRankOf(packed: number): number {
   return Math.floor(packed / SHIFT);
@@ -79,7 +83,7 @@ export class MergeTable {
     }
   }
 
-  /** packMerge(rank, merged id) of the merge of (a, b), or −1 when they do not merge. */
+  /** packMerge(rank, merged id) of the merge of (a, b), or NO_MERGE when they do not merge. */
   get(a: number, b: number): number {
     const cells = this.cells;
     const key = a + 1;
@@ -89,17 +93,17 @@ export class MergeTable {
         const y = cells[2 * i + 1]!;
         if ((y & LOW21) === b) {
           const rank = ((x >>> 21) | ((y >>> 21) << 11)) - 1;
-          if (rank < 0) return -1;
+          if (rank < 0) return NO_MERGE;
           return packMerge(rank, this.mergedIds === null ? rank : this.mergedIds[rank]!);
         }
-      } else if (x === 0) return this.resolve === null ? -1 : this.resolveMiss(a, b);
+      } else if (x === 0) return this.resolve === null ? NO_MERGE : this.resolveMiss(a, b);
     }
   }
 
   private resolveMiss(a: number, b: number): number {
     const merged = this.resolve!(a, b);
     this.set(a, b, merged);
-    return merged < 0 ? -1 : packMerge(merged, merged);
+    return merged < 0 ? NO_MERGE : packMerge(merged, merged);
   }
 
   private grow(): void {

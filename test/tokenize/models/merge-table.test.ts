@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { MERGE_ID_LIMIT, MERGE_RANK_LIMIT, MergeTable, mergedIdOf, mergeRankOf, packMerge } from "../../../src/tokenize/models/merge-table.js";
+import { MERGE_ID_LIMIT, MERGE_RANK_LIMIT, MergeTable, NO_MERGE, mergedIdOf, mergeRankOf, packMerge } from "../../../src/tokenize/models/merge-table.js";
 import { TokenizerError } from "../../../src/tokenize/types.js";
 import { mulberry32 } from "../../../src/util/random.js";
 
@@ -30,7 +30,7 @@ test("a merges list's table answers every pair as a Map does, through growth, ov
     const b = id();
     if (expected.has(`${a} ${b}`)) continue;
     absent++;
-    assert.equal(table.get(a, b), -1);
+    assert.equal(table.get(a, b), NO_MERGE);
   }
   assert.ok(absent > 1000);
   // The largest rank and ids a slot holds come back whole.
@@ -43,7 +43,7 @@ test("a merges list's table answers every pair as a Map does, through growth, ov
   assert.equal(mergeRankOf(v), MERGE_RANK_LIMIT - 1);
   assert.equal(mergedIdOf(v), MERGE_ID_LIMIT - 1);
   assert.equal(wide.get(0, 0), packMerge(0, 0));
-  assert.equal(wide.get(0, 1), -1);
+  assert.equal(wide.get(0, 1), NO_MERGE);
   assert.throws(() => wide.set(MERGE_ID_LIMIT, 0, 1), TokenizerError);
   assert.throws(() => wide.set(0, -1, 1), TokenizerError);
   assert.throws(() => wide.set(0, 0, MERGE_RANK_LIMIT), TokenizerError);
@@ -60,7 +60,7 @@ test("a rule's table resolves each pair once and remembers the answer, found or 
     for (let a = 0; a < 300; a++) {
       for (let b = 0; b < 30; b++) {
         const v = table.get(a, b);
-        assert.equal(v, (a + b) % 3 === 0 ? packMerge(a + b, a + b) : -1);
+        assert.equal(v, (a + b) % 3 === 0 ? packMerge(a + b, a + b) : NO_MERGE);
       }
     }
   }
