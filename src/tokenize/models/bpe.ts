@@ -9,7 +9,7 @@ import { mulberry32 } from "../../util/random.js";
 import { byteLevelAlphabet, byteLevelBytesInto } from "../byte-vocabulary.js";
 import { ByteStringTable } from "../../util/byte-string-table.js";
 import { SpanIdCache, spanHash } from "./span-cache.js";
-import { MERGE_ID_LIMIT, MergeTable, NO_MERGE, mergedIdOf, mergeRankOf } from "./merge-table.js";
+import { MERGE_ID_LIMIT, MergeTable, NO_MERGE, NO_RANK, mergedIdOf } from "./merge-table.js";
 import { PASS_CHUNK, appendRange, chunkEnd, grow } from "../../util/grow.js";
 import { byteValues, spellPiece, utf8Encode, type Spelling } from "./spell.js";
 
@@ -92,7 +92,7 @@ function shrinkScratch(): void {
 }
 const SCRATCH_KEPT = 1 << 16;
 
-/** A binary min-heap of (packed merge value, position) pairs in typed arrays, ordered by value then position;
+/** A binary min-heap of (rank, position) pairs in typed arrays, ordered by rank then position;
  * grows by doubling. No allocation per push or pop (the long-piece merge pushes about 3 entries per symbol). */
 class MergeHeap {
   private values: Float64Array;
@@ -171,7 +171,7 @@ export class RankQueue {
   private links = new Int32Array(1024);
   private count = 0;
   private batch = new Int32Array(1024);
-  /** The values that have a list waiting, each with its rank (the heap's position field). */
+  /** The ranks that have a list waiting (each also in the heap's position field). */
   readonly values = new MergeHeap(64);
 
   /** Empties the queue (each entry lives until the next reset; the entries' tables grow as they fill, by doubling:
@@ -181,9 +181,8 @@ export class RankQueue {
     this.count = 0;
   }
 
-  /** The list of `value` (its rank), with room for it. */
-  private listOf(value: number): number {
-    const rank = mergeRankOf(value);
+  /** The list of `rank`, with room for it. */
+  private listOf(rank: number): number {
     if (rank >= this.heads.length) {
       const size = Math.max(rank + 1, 2 * this.heads.length);
       this.heads = grow(this.heads, size);
@@ -193,8 +192,8 @@ export class RankQueue {
     return rank;
   }
 
-  add(value: number, position: number): void {
-    const l = this.listOf(value);
+  add(rank: number, position: number): void {
+    const l = this.listOf(rank);
     if (this.count === this.positions.length) {
       this.positions = grow(this.positions, this.count + 1);
       this.links = grow(this.links, this.count + 1);
@@ -204,12 +203,12 @@ export class RankQueue {
     this.links[e] = -1;
     if (this.sizes[l]++ === 0) {
       this.heads[l] = e;
-      this.values.push(value, l);
+      this.values.push(rank, l);
     } else this.links[this.tails[l]!] = e;
     this.tails[l] = e;
   }
 
-  /** Takes the list of the lowest value (values.topValue()) out of the queue: its positions, ascending. */
+  /** Takes the list of the lowest rank (values.topValue()) out of the queue: its positions, ascending. */
   takeLowest(): Int32Array {
     const l = this.values.topPosition();
     this.values.pop();
@@ -258,21 +257,21 @@ function queuePairs(merges: MergeTable, sym: Int32Array, n: number, from: number
     prev[i] = i - 1;
     if (i + 1 < n) {
       next[i] = i + 1;
-      const m = merges.get(sym[i]!, sym[i + 1]!);
-      if (m !== NO_MERGE) queue.add(m, i);
+      const r = merges.rank(sym[i]!, sym[i + 1]!);
+      if (r !== NO_RANK) queue.add(r, i);
     } else next[i] = -1;
   }
 }
 
-/** Merges the pairs of value `v` at positions[from, to) (ascending) left to right, queuing the pairs each merge
+/** Merges the pairs of rank `v` at positions[from, to) (ascending) left to right, queuing the pairs each merge
  * makes, a merged-away symbol marked by next = −2; false as soon as one of those ranks at or below `v` (mergeByRank's
  * order would no longer be HF's). */
 function mergeList(merges: MergeTable, sym: Int32Array, len: Int32Array, prev: Int32Array, next: Int32Array, positions: Int32Array, from: number, to: number, v: number, queue: RankQueue): boolean {
-  const merged = mergedIdOf(v) | 0;
+  const merged = merges.mergedId(v);
   for (let k = from; k < to; k++) {
     const pos = positions[k]!;
     const right = next[pos]!;
-    if (right < 0 || merges.get(sym[pos]!, sym[right]!) !== v) continue;
+    if (right < 0 || merges.rank(sym[pos]!, sym[right]!) !== v) continue;
     sym[pos] = merged;
     len[pos]! += len[right]!;
     const after = next[right]!;
@@ -281,17 +280,17 @@ function mergeList(merges: MergeTable, sym: Int32Array, len: Int32Array, prev: I
     if (after >= 0) prev[after] = pos;
     const before = prev[pos]!;
     if (before >= 0) {
-      const m = merges.get(sym[before]!, merged);
-      if (m !== NO_MERGE) {
-        if (m <= v) return false;
-        queue.add(m, before);
+      const r = merges.rank(sym[before]!, merged);
+      if (r !== NO_RANK) {
+        if (r <= v) return false;
+        queue.add(r, before);
       }
     }
     if (after >= 0) {
-      const m = merges.get(merged, sym[after]!);
-      if (m !== NO_MERGE) {
-        if (m <= v) return false;
-        queue.add(m, pos);
+      const r = merges.rank(merged, sym[after]!);
+      if (r !== NO_RANK) {
+        if (r <= v) return false;
+        queue.add(r, pos);
       }
     }
   }
@@ -870,7 +869,7 @@ export class BpeModel extends VocabularyModel implements Model {
   /** The heap-based merge of HF (linked symbols, merged-away ones marked by next = −2, stale entries skipped):
    * O(n log n) in the piece length. Merges
    * sym[0..n) / len[0..n) in place and returns the new symbol count. The heap lives in typed arrays ordered by
-   * (packed merge, position): ranks are unique per merge, so that is HF's (rank, position) order. */
+   * (rank, position), HF's order. */
   private mergeHeap(sym: Int32Array, len: Int32Array, n: number, dropout: number): number {
     const merges = this.merges;
     const prev = new Int32Array(n);
@@ -881,8 +880,8 @@ export class BpeModel extends VocabularyModel implements Model {
     }
     const heap = new MergeHeap(n);
     for (let i = 0; i + 1 < n; i++) {
-      const m = merges.get(sym[i]!, sym[i + 1]!);
-      if (m !== NO_MERGE) heap.push(m, i);
+      const r = merges.rank(sym[i]!, sym[i + 1]!);
+      if (r !== NO_RANK) heap.push(r, i);
     }
     const skipped: number[] = [];
     while (heap.size > 0) {
@@ -897,8 +896,8 @@ export class BpeModel extends VocabularyModel implements Model {
       skipped.length = 0;
       // A merged-away position, or one whose pair changed since the push, is a stale entry.
       const right = next[pos]!;
-      if (right < 0 || merges.get(sym[pos]!, sym[right]!) !== v) continue;
-      sym[pos] = mergedIdOf(v);
+      if (right < 0 || merges.rank(sym[pos]!, sym[right]!) !== v) continue;
+      sym[pos] = merges.mergedId(v);
       len[pos]! += len[right]!;
       const after = next[right]!;
       next[right] = -2;
@@ -906,12 +905,12 @@ export class BpeModel extends VocabularyModel implements Model {
       if (after >= 0) prev[after] = pos;
       const before = prev[pos]!;
       if (before >= 0) {
-        const m = merges.get(sym[before]!, sym[pos]!);
-        if (m !== NO_MERGE) heap.push(m, before);
+        const r = merges.rank(sym[before]!, sym[pos]!);
+        if (r !== NO_RANK) heap.push(r, before);
       }
       if (after >= 0) {
-        const m = merges.get(sym[pos]!, sym[after]!);
-        if (m !== NO_MERGE) heap.push(m, pos);
+        const r = merges.rank(sym[pos]!, sym[after]!);
+        if (r !== NO_RANK) heap.push(r, pos);
       }
     }
     return compactAll(sym, len, next, n);

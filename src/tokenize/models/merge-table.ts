@@ -31,14 +31,17 @@ export function mergedIdOf(packed: number): number {
 export const MERGE_ID_LIMIT = (1 << 21) - 1;
 /** Ranks below this fit a slot's value field (22 bits, stored + 1: 0 is a pair known not to merge). */
 export const MERGE_RANK_LIMIT = (1 << 22) - 1;
+/** What MergeTable.rank answers for a pair that does not merge: above every rank. */
+export const NO_RANK = MERGE_RANK_LIMIT;
 const LOW21 = (1 << 21) - 1;
 
 /**
  * Open addressing, linear probing, load at most one half. A slot is two ints: (left + 1) | rank's low 11 bits << 21,
  * right | rank's high 11 bits << 21 (rank + 1; 0 for a pair that does not merge). `get` answers the packed value the
- * merge loops compare (packMerge(rank, merged id)): the merged id is the rank itself for a rank file's rule (a
- * token's rank is its id), else read from `mergedIds` by rank. With a `resolve` function the table is a cache: a pair
- * not seen yet is resolved on first lookup and remembered, found or not.
+ * short pieces' scans compare (packMerge(rank, merged id)), `rank` the rank the long-piece merges compare: the merged
+ * id is the rank itself for a rank file's rule (a token's rank is its id), else read from `mergedIds` by rank. With a
+ * `resolve` function the table is a cache: a pair not seen yet is resolved on first lookup and remembered, found or
+ * not.
  */
 export class MergeTable {
   private cells: Int32Array;
@@ -85,6 +88,14 @@ export class MergeTable {
 
   /** packMerge(rank, merged id) of the merge of (a, b), or NO_MERGE when they do not merge. */
   get(a: number, b: number): number {
+    const rank = this.rank(a, b);
+    return rank === NO_RANK ? NO_MERGE : packMerge(rank, this.mergedId(rank));
+  }
+
+  /** The rank of the merge of (a, b), or NO_RANK when they do not merge: a small integer either way, which is what
+   * the long-piece merge compares (V8 boxes each double that unoptimised code makes: a packed value per lookup,
+   * while a long piece's first merges run before their optimised code arrives). */
+  rank(a: number, b: number): number {
     const cells = this.cells;
     const key = a + 1;
     for (let i = this.slot(a, b); ; i = (i + 1) & this.mask) {
@@ -93,17 +104,21 @@ export class MergeTable {
         const y = cells[2 * i + 1]!;
         if ((y & LOW21) === b) {
           const rank = ((x >>> 21) | ((y >>> 21) << 11)) - 1;
-          if (rank < 0) return NO_MERGE;
-          return packMerge(rank, this.mergedIds === null ? rank : this.mergedIds[rank]!);
+          return rank < 0 ? NO_RANK : rank;
         }
-      } else if (x === 0) return this.resolve === null ? NO_MERGE : this.resolveMiss(a, b);
+      } else if (x === 0) return this.resolve === null ? NO_RANK : this.resolveMiss(a, b);
     }
+  }
+
+  /** The id of the token the merge of rank `rank` makes. */
+  mergedId(rank: number): number {
+    return this.mergedIds === null ? rank : this.mergedIds[rank]!;
   }
 
   private resolveMiss(a: number, b: number): number {
     const merged = this.resolve!(a, b);
     this.set(a, b, merged);
-    return merged < 0 ? NO_MERGE : packMerge(merged, merged);
+    return merged < 0 ? NO_RANK : merged;
   }
 
   private grow(): void {

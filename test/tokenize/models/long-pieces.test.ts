@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import tk from "tokenizers";
 import { Tokenizer } from "../../../src/index.js";
 import { RankQueue } from "../../../src/tokenize/models/bpe.js";
-import { MERGE_RANK_LIMIT, mergeRankOf, packMerge } from "../../../src/tokenize/models/merge-table.js";
+import { MERGE_RANK_LIMIT } from "../../../src/tokenize/models/merge-table.js";
 import { mulberry32 } from "../../../src/util/random.js";
 import { PASS_CHUNK } from "../../../src/util/grow.js";
 import { rankFileText } from "../../formats/rank-files.js";
@@ -163,21 +163,21 @@ test("the rank queue gives each rank's positions in ascending order, lowest rank
   // Two ranks, each filled in two ascending runs that interleave (as two merge passes can), and ranks far above the
   // queue's first size (a rank file's token ids; the last rank a merges list may have).
   const adds: [number, number][] = [[7, 40], [7, 50], [3, 9], [7, 10], [7, 45], [3, 2], [5000, 1], [3, 11], [MERGE_RANK_LIMIT - 1, 0], [199_997, 3]];
-  for (const [rank, position] of adds) queue.add(packMerge(rank, 1), position);
+  for (const [rank, position] of adds) queue.add(rank, position);
   const out: [number, number[]][] = [];
   while (queue.values.size > 0) {
-    const rank = mergeRankOf(queue.values.topValue());
+    const rank = queue.values.topValue();
     out.push([rank, Array.from(queue.takeLowest())]);
   }
   assert.deepEqual(out, [[3, [2, 9, 11]], [7, [10, 40, 45, 50]], [5000, [1]], [199_997, [3]], [MERGE_RANK_LIMIT - 1, [0]]]);
   // After a huge piece the queue lets its entry buffers go and still serves the next one.
   queue.reset();
-  for (let i = 0; i < 200_000; i++) queue.add(packMerge(i % 3, 1), 200_000 - i);
+  for (let i = 0; i < 200_000; i++) queue.add(i % 3, 200_000 - i);
   queue.clear();
   queue.shrink();
   queue.reset();
-  queue.add(packMerge(2, 1), 5);
-  queue.add(packMerge(2, 1), 4);
+  queue.add(2, 5);
+  queue.add(2, 4);
   assert.deepEqual(Array.from(queue.takeLowest()), [4, 5]);
   assert.equal(queue.values.size, 0);
 });

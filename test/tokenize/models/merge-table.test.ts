@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { MERGE_ID_LIMIT, MERGE_RANK_LIMIT, MergeTable, NO_MERGE, mergedIdOf, mergeRankOf, packMerge } from "../../../src/tokenize/models/merge-table.js";
+import { MERGE_ID_LIMIT, MERGE_RANK_LIMIT, MergeTable, NO_MERGE, NO_RANK, mergedIdOf, mergeRankOf, packMerge } from "../../../src/tokenize/models/merge-table.js";
 import { TokenizerError } from "../../../src/tokenize/types.js";
 import { mulberry32 } from "../../../src/util/random.js";
 
@@ -23,6 +23,8 @@ test("a merges list's table answers every pair as a Map does, through growth, ov
   for (const [key, rank] of expected) {
     const [a, b] = key.split(" ").map(Number) as [number, number];
     assert.equal(table.get(a, b), packMerge(rank, mergedIds[rank]!), key);
+    assert.equal(table.rank(a, b), rank, key);
+    assert.equal(table.mergedId(rank), mergedIds[rank], key);
   }
   let absent = 0;
   for (let k = 0; k < 20_000; k++) {
@@ -31,6 +33,7 @@ test("a merges list's table answers every pair as a Map does, through growth, ov
     if (expected.has(`${a} ${b}`)) continue;
     absent++;
     assert.equal(table.get(a, b), NO_MERGE);
+    assert.equal(table.rank(a, b), NO_RANK);
   }
   assert.ok(absent > 1000);
   // The largest rank and ids a slot holds come back whole.
@@ -44,6 +47,8 @@ test("a merges list's table answers every pair as a Map does, through growth, ov
   assert.equal(mergedIdOf(v), MERGE_ID_LIMIT - 1);
   assert.equal(wide.get(0, 0), packMerge(0, 0));
   assert.equal(wide.get(0, 1), NO_MERGE);
+  assert.equal(wide.rank(MERGE_ID_LIMIT - 1, MERGE_ID_LIMIT - 1), MERGE_RANK_LIMIT - 1);
+  assert.ok(wide.rank(MERGE_ID_LIMIT - 1, MERGE_ID_LIMIT - 1) < NO_RANK);
   assert.throws(() => wide.set(MERGE_ID_LIMIT, 0, 1), TokenizerError);
   assert.throws(() => wide.set(0, -1, 1), TokenizerError);
   assert.throws(() => wide.set(0, 0, MERGE_RANK_LIMIT), TokenizerError);
@@ -59,11 +64,15 @@ test("a rule's table resolves each pair once and remembers the answer, found or 
   for (let round = 0; round < 3; round++) {
     for (let a = 0; a < 300; a++) {
       for (let b = 0; b < 30; b++) {
-        const v = table.get(a, b);
-        assert.equal(v, (a + b) % 3 === 0 ? packMerge(a + b, a + b) : NO_MERGE);
+        const v = round === 1 ? table.rank(a, b) : table.get(a, b);
+        if (round === 1) assert.equal(v, (a + b) % 3 === 0 ? a + b : NO_RANK);
+        else assert.equal(v, (a + b) % 3 === 0 ? packMerge(a + b, a + b) : NO_MERGE);
       }
     }
   }
   assert.equal(asked.size, 9000);
   assert.ok([...asked.values()].every((n) => n === 1));
+  // rank() resolves a pair not seen yet as get() does.
+  const fresh = new MergeTable(16, null, (a, b) => ((a + b) % 3 === 0 ? a + b : -1));
+  for (let a = 0; a < 100; a++) for (let b = 0; b < 10; b++) assert.equal(fresh.rank(a, b), (a + b) % 3 === 0 ? a + b : NO_RANK);
 });
