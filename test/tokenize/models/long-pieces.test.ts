@@ -9,6 +9,7 @@ import { Tokenizer } from "../../../src/index.js";
 import { RankQueue } from "../../../src/tokenize/models/bpe.js";
 import { MERGE_RANK_LIMIT } from "../../../src/tokenize/models/merge-table.js";
 import { mulberry32 } from "../../../src/util/random.js";
+import { byteLevelAlphabet } from "../../../src/tokenize/byte-vocabulary.js";
 import { PASS_CHUNK } from "../../../src/util/grow.js";
 import { rankFileText } from "../../formats/rank-files.js";
 
@@ -129,26 +130,33 @@ test("rank files (cl100k, o200k) on long unsplit pieces match tiktoken", async (
   }
 });
 
-/** A BPE over a, b, c with the given merges (in rank order) and no pre-tokenizer: a text is one piece. */
-function abcTokenizer(merges: string[]): string {
-  const vocab: Record<string, number> = { a: 0, b: 1, c: 2 };
+/** A BPE over a, b, c with the given merges (in rank order) and no pre-tokenizer: a text is one piece. `byteLevel`:
+ * over the 256 byte-level characters instead, behind a ByteLevel pre-tokenizer without its regex (still one piece,
+ * merged from its UTF-8 bytes by the byte-level path). */
+function abcTokenizer(merges: string[], byteLevel = false): string {
+  const vocab: Record<string, number> = {};
+  for (const t of byteLevel ? byteLevelAlphabet() : ["a", "b", "c"]) vocab[t] = Object.keys(vocab).length;
   for (const m of merges) vocab[m.replace(" ", "")] ??= Object.keys(vocab).length;
-  return JSON.stringify({ version: "1.0", added_tokens: [], normalizer: null, pre_tokenizer: null, post_processor: null, decoder: null, model: { type: "BPE", dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false, byte_fallback: false, vocab, merges } });
+  const preTokenizer = byteLevel ? { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: false } : null;
+  return JSON.stringify({ version: "1.0", added_tokens: [], normalizer: null, pre_tokenizer: preTokenizer, post_processor: null, decoder: null, model: { type: "BPE", dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false, byte_fallback: false, vocab, merges } });
 }
 
 // The long-piece merge takes one list per rank while merges only make pairs ranked above their own (as trained merges
 // do) and HF's heap once one does not: "aa a" ranks below "a a", whose merge makes it, so HF merges "aa a" at the start
 // before "a a" further on ("aaa aaa …", where rank lists alone would give "aa aa …").
 test("long pieces whose merges make lower-ranked pairs match the HF binding", async () => {
-  for (const merges of [["aa a", "a a"], ["ab c", "a b"], ["a b", "ab c", "c ab", "abc abc", "b c", "abcabc abcabc"], ["b c", "a bc", "c a", "a b", "abc a", "abc ab"]]) {
-    const json = abcTokenizer(merges);
+  const mergeLists = [["aa a", "a a"], ["ab c", "a b"], ["a b", "ab c", "c ab", "abc abc", "b c", "abcabc abcabc"], ["b c", "a bc", "c a", "a b", "abc a", "abc ab"]];
+  // The pieces of the pipeline (a run of symbols copied out of the piece's) and of the byte-level path (symbols from
+  // the piece's UTF-8 bytes) fall back to the heap from different buffers.
+  for (const [merges, byteLevel] of [...mergeLists.map((m) => [m, false] as const), ...mergeLists.map((m) => [m, true] as const)]) {
+    const json = abcTokenizer(merges, byteLevel);
     const ours = Tokenizer.fromJSON(json);
     const oracle = tk.Tokenizer.fromString(json);
     const rand = mulberry32(3);
     // The same tokenizer twice over: the first long piece may switch it to the heap for the rest.
     for (const text of ["a".repeat(600), "abc".repeat(200), "ab".repeat(150) + "c".repeat(300), Array.from({ length: 900 }, () => "abc"[Math.floor(rand() * 3)]).join(""), "abc".repeat(201)]) {
       const ref = await oracle.encode(text, null, { addSpecialTokens: false });
-      const label = `${merges.join(" | ")}: ${text.slice(0, 12)}… (${text.length})`;
+      const label = `${byteLevel ? "byte-level " : ""}${merges.join(" | ")}: ${text.slice(0, 12)}… (${text.length})`;
       assert.deepEqual(ours.encodeIds(text, { addSpecialTokens: false }), ref.getIds(), label);
       const enc = ours.encode(text, { addSpecialTokens: false });
       assert.deepEqual(enc.ids, ref.getIds(), label);
