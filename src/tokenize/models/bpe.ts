@@ -709,7 +709,11 @@ export class BpeModel extends VocabularyModel implements Model {
     }
     if (n > SCAN_LIMIT) {
       const lens = scratchLens.fill(1, 0, n);
-      appendRange(out, ids, 0, this.mergeLong(ids, lens, n));
+      const symbolsAgain = () => {
+        for (let i = 0; i < n; i++) ids[i] = table[bytes[i]!]!;
+        lens.fill(1, 0, n);
+      };
+      appendRange(out, ids, 0, this.mergeLong(ids, lens, n, symbolsAgain));
       shrinkScratch();
       return true;
     }
@@ -827,15 +831,14 @@ export class BpeModel extends VocabularyModel implements Model {
   /** A long piece's merge (more than SCAN_LIMIT symbols), in place; returns the new symbol count. HF's order (lowest
    * rank first, leftmost on ties), by rank lists while this model's merges have only made pairs ranked above
    * themselves (mergeByRank), by the heap once one did not. */
-  private mergeLong(sym: Int32Array, len: Int32Array, n: number): number {
+  private mergeLong(sym: Int32Array, len: Int32Array, n: number, symbolsAgain: () => void): number {
     if (this.ranksRise) {
-      const keptSym = sym.slice(0, n);
-      const keptLen = len.slice(0, n);
       const m = this.mergeByRank(sym, len, n);
       if (m >= 0) return m;
       this.ranksRise = false;
-      sym.set(keptSym);
-      len.set(keptLen);
+      // The symbols were partly merged: the caller writes them again from where they came from (no copy kept of
+      // every long piece for a fallback that happens at most once a model).
+      symbolsAgain();
     }
     return this.mergeHeap(sym, len, n, 0);
   }
@@ -953,10 +956,13 @@ export class BpeModel extends VocabularyModel implements Model {
   private mergeRun(ids: Int32Array, lens: Int32Array, start: number, end: number, out: Word, at: number): number {
     const n0 = end - start;
     if (n0 > SCAN_LIMIT) {
-      // The heap merges in place: the run is copied into `out` and merged there.
-      out.ids.set(ids.subarray(start, end), at);
-      out.lens.set(lens.subarray(start, end), at);
-      return at + this.mergeLong(out.ids.subarray(at, end - start + at), out.lens.subarray(at, end - start + at), n0);
+      // The long merges work in place: the run is copied into `out` and merged there.
+      const copyIn = () => {
+        out.ids.set(ids.subarray(start, end), at);
+        out.lens.set(lens.subarray(start, end), at);
+      };
+      copyIn();
+      return at + this.mergeLong(out.ids.subarray(at, end - start + at), out.lens.subarray(at, end - start + at), n0, copyIn);
     }
     if (scratchIds.length < n0) growScratch(n0);
     for (let i = 0; i < n0; i++) {
@@ -1039,7 +1045,12 @@ export class BpeModel extends VocabularyModel implements Model {
     const ids = symbolIds;
     if (n0 > SCAN_LIMIT) {
       const sym = ids.slice(0, n0);
-      appendRange(out, sym, 0, this.mergeLong(sym, symbolLens.slice(0, n0), n0));
+      const len = symbolLens.slice(0, n0);
+      const copyIn = () => {
+        sym.set(ids.subarray(0, n0));
+        len.set(symbolLens.subarray(0, n0));
+      };
+      appendRange(out, sym, 0, this.mergeLong(sym, len, n0, copyIn));
     } else {
       if (scratchIds.length < n0) growScratch(n0);
       for (let i = 0; i < n0; i++) scratchIds[i] = ids[i]!;
