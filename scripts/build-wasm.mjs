@@ -23,6 +23,7 @@ export const WASM_MODULES = [
   { wat: "src/tensor/vector-kernels.wat", ts: "src/tensor/vector-kernels-wasm.ts", name: "vectorKernelsWasm" },
   { wat: "src/tokenize/json-tables.wat", ts: "src/tokenize/json-tables-wasm.ts", name: "jsonTablesWasm" },
   { wat: "src/formats/rank-tables.wat", ts: "src/formats/rank-tables-wasm.ts", name: "rankTablesWasm" },
+  { wat: "src/tokenize/models/rank-merge.wat", ts: "src/tokenize/models/rank-merge-wasm.ts", name: "rankMergeWasm" },
 ];
 
 /** The TypeScript module that carries `bytes` (the default: the vector kernels'). */

@@ -13,7 +13,7 @@ import { build } from "esbuild";
 
 const require = createRequire(import.meta.url);
 
-test("loading a tokenizer.json, rank files and a .model and encoding with them detaches no ArrayBuffer", async () => {
+test("loading a tokenizer.json, rank files and a .model and encoding with them (long pieces too) detaches no ArrayBuffer", async () => {
   const dir = mkdtempSync(join(tmpdir(), "retoken-protector-"));
   try {
     const bundle = join(dir, "retoken.mjs");
@@ -30,7 +30,7 @@ test("loading a tokenizer.json, rank files and a .model and encoding with them d
     writeFileSync(
       script,
       `const { Tokenizer } = await import(${JSON.stringify(bundle)});\n` +
-        `for (const f of ${JSON.stringify(files)}) { const t = await Tokenizer.fromFile(f); t.encode("hello w\\u00f6rld \\u65e5\\u672c", { addSpecialTokens: false }).offsets; }\n` +
+        `for (const f of ${JSON.stringify(files)}) { const t = await Tokenizer.fromFile(f); t.encode("hello w\\u00f6rld \\u65e5\\u672c", { addSpecialTokens: false }).offsets; t.encodeIds("ab".repeat(40000)); }\n` +
         `console.log("loaded ${files.length}");\n`,
     );
     const out = execFileSync(process.execPath, ["--trace-protector-invalidation", script], { encoding: "utf8" });

@@ -11,6 +11,7 @@ import { ByteStringTable } from "../../util/byte-string-table.js";
 import { SpanIdCache, spanHash } from "./span-cache.js";
 import { MERGE_ID_LIMIT, MergeTable, NO_MERGE, NO_RANK, mergedIdOf } from "./merge-table.js";
 import { PASS_CHUNK, appendRange, chunkEnd, grow } from "../../util/grow.js";
+import { WasmRankMerge } from "./rank-merge.js";
 import { byteValues, spellPiece, utf8Encode, type Spelling } from "./spell.js";
 
 /** Pieces longer than this (in symbols) merge by rank lists or a heap (mergeLong); shorter ones with a linear scan,
@@ -249,6 +250,13 @@ export class RankQueue {
 }
 
 const rankQueue = new RankQueue();
+
+/** Whether models made from now on merge long pieces in wasm where they can (tests turn it off to check the
+ * JavaScript merge, which runtimes without WebAssembly and merges given as a rule use, against it). */
+let rankMergeInWasm = true;
+export function mergeLongPiecesInWasm(on: boolean): void {
+  rankMergeInWasm = on;
+}
 
 /** mergeByRank's start for symbols [from, to) of n: linked (prev, next; −1 past either end), every pair that merges
  * queued. (Each pass of the long-piece merge runs PASS_CHUNK positions a call: see PASS_CHUNK.) */
@@ -846,13 +854,22 @@ export class BpeModel extends VocabularyModel implements Model {
    * rank file where a token ranks below one of its parts, or two splits of one token meet in a piece): mergeByRank's
    * order would then differ from HF's. */
   private ranksRise = true;
+  /** mergeByRank in wasm (made at the first long piece): null for merges given as a rule or without WebAssembly. */
+  private rankMerge: WasmRankMerge | null | undefined = rankMergeInWasm ? undefined : null;
 
   /** mergeHeap's order without a heap per position, for merges that rise: a merge of rank r only makes pairs that
    * contain its new token, and when those rank above r, every pair of rank r that will ever merge is already waiting
    * when r is the lowest rank waiting, so r's pairs merge left to right, one list, and nothing joins r's list
    * meanwhile. Checks that as it goes: −1 (symbols partly merged) as soon as a merge makes a pair ranked at or below
-   * its own. Linked symbols, merged-away ones marked by next = −2; stale entries skipped as in mergeHeap. */
+   * its own. Linked symbols, merged-away ones marked by next = −2; stale entries skipped as in mergeHeap. A merges
+   * list's model runs it in wasm (rank-merge.wat: the JavaScript below ran a fresh process's first long piece mostly
+   * before V8 had optimised it); a rule's (filled as pairs are met) and a runtime without WebAssembly run it here. */
   private mergeByRank(sym: Int32Array, len: Int32Array, n: number): number {
+    if (this.rankMerge === undefined) this.rankMerge = WasmRankMerge.for(this.merges);
+    if (this.rankMerge) {
+      const m = this.rankMerge.merge(sym, len, n);
+      if (m !== -2) return m;
+    }
     const prev = new Int32Array(n);
     const next = new Int32Array(n);
     const queue = rankQueue;

@@ -115,6 +115,12 @@ export class MergeTable {
     return this.mergedIds === null ? rank : this.mergedIds[rank]!;
   }
 
+  /** The table as a copy of it is read elsewhere (rank-merge.wat probes the same cells with the same hash): its cells,
+   * their slot mask and the merged ids by rank; null for a rule's table, which fills as pairs are met. */
+  image(): { cells: Int32Array; mask: number; mergedIds: Int32Array } | null {
+    return this.resolve === null && this.mergedIds !== null ? { cells: this.cells, mask: this.mask, mergedIds: this.mergedIds } : null;
+  }
+
   private resolveMiss(a: number, b: number): number {
     const merged = this.resolve!(a, b);
     this.set(a, b, merged);

@@ -6,7 +6,9 @@ import { readFileSync } from "node:fs";
 import assert from "node:assert/strict";
 import tk from "tokenizers";
 import { Tokenizer } from "../../../src/index.js";
-import { RankQueue } from "../../../src/tokenize/models/bpe.js";
+import { RankQueue, mergeLongPiecesInWasm } from "../../../src/tokenize/models/bpe.js";
+import { RankMergeInstance, WasmRankMerge } from "../../../src/tokenize/models/rank-merge.js";
+import { assemble, wasmModuleSource, WASM_MODULES } from "../../../scripts/build-wasm.mjs";
 import { MERGE_RANK_LIMIT } from "../../../src/tokenize/models/merge-table.js";
 import { mulberry32 } from "../../../src/util/random.js";
 import { byteLevelAlphabet } from "../../../src/tokenize/byte-vocabulary.js";
@@ -165,6 +167,43 @@ test("long pieces whose merges make lower-ranked pairs match the HF binding", as
   }
 });
 
+// A merges list's long pieces merge in wasm (rank-merge.wat); mergeByRank's JavaScript stays for rank files' rules
+// and runtimes without WebAssembly. The tests above run the wasm merge against the HF binding; this runs both merges
+// on the same pieces, including ones past the instance kept between pieces (its room: 2^16 symbols) and merges whose
+// ranks fail to rise (the wasm merge gives up with the caller's symbols untouched).
+test("the wasm rank merge and the JavaScript one give the same ids on the same long pieces", () => {
+  const rand = mulberry32(11);
+  const big = Array.from({ length: 140_000 }, () => "aabbbcdeeeeflmnoprst"[Math.floor(rand() * 20)]).join("");
+  const pieces = [...longPieces(), big, "ab".repeat(70_000), "a".repeat(5000), big.slice(0, 3000)];
+  const abcs = [abcTokenizer(["aa a", "a a"]), abcTokenizer(["b c", "a bc", "c a", "a b", "abc a", "abc ab"], true)];
+  for (const json of [...files.map((f) => readFileSync(`../shared/data/tokenizers/${f}`, "utf8")), ...abcs]) {
+    const inWasm = Tokenizer.fromJSON(json);
+    mergeLongPiecesInWasm(false);
+    let inJs: Tokenizer;
+    try {
+      inJs = Tokenizer.fromJSON(json);
+    } finally {
+      mergeLongPiecesInWasm(true);
+    }
+    for (const text of abcs.includes(json) ? ["abc".repeat(300), "a".repeat(100_000), "ab".repeat(40_000) + "c".repeat(30_000)] : pieces) {
+      const label = `${json.slice(0, 60)}…: ${text.slice(0, 12)}… (${text.length})`;
+      assert.deepEqual(inWasm.encodeIds(text, { addSpecialTokens: false }), inJs.encodeIds(text, { addSpecialTokens: false }), label);
+    }
+    const models = [inWasm, inJs].map((t) => (t.model as unknown as { rankMerge: unknown }).rankMerge);
+    assert.ok(models[0] instanceof WasmRankMerge, "the default merges long pieces in wasm");
+    assert.equal(models[1], null, "the switch keeps them in JavaScript");
+  }
+  // A rank file's merges are a rule, filled as pairs are met: its long pieces stay in JavaScript.
+  const cl100k = Tokenizer.fromBytes(new TextEncoder().encode(rankFileText("cl100k_base")));
+  cl100k.encodeIds("abcdefghij".repeat(100));
+  assert.equal((cl100k.model as unknown as { rankMerge: unknown }).rankMerge, null);
+});
+
+test("the committed rank-merge wasm is rank-merge.wat's", async () => {
+  const module = WASM_MODULES.find((m) => m.wat.endsWith("rank-merge.wat"))!;
+  assert.equal(readFileSync(module.ts, "utf8"), wasmModuleSource(await assemble(module.wat), module), "rerun node scripts/build-wasm.mjs");
+});
+
 test("the rank queue gives each rank's positions in ascending order, lowest rank first, however they were added", () => {
   const queue = new RankQueue();
   queue.reset();
@@ -188,4 +227,30 @@ test("the rank queue gives each rank's positions in ascending order, lowest rank
   queue.add(2, 4);
   assert.deepEqual(Array.from(queue.takeLowest()), [4, 5]);
   assert.equal(queue.values.size, 0);
+});
+
+test("the wasm rank queue gives each rank's positions in ascending order, lowest rank first, however they were added", () => {
+  // A table of no merges and 200,000 ranks (the module's lists are indexed by rank: a merges list's length).
+  const instance = RankMergeInstance.make({ cells: new Int32Array(32), mask: 15, mergedIds: new Int32Array(200_000) }, 16)!;
+  const x = instance.exports;
+  const drain = () => {
+    const out: [number, number[]][] = [];
+    while (x.pending.value > 0) {
+      const count = instance.takeLowest();
+      out.push([x.lowest.value as number, Array.from(instance.words.subarray(instance.batch, instance.batch + count))]);
+    }
+    return out;
+  };
+  x.reset();
+  const adds: [number, number][] = [[7, 40], [7, 50], [3, 9], [7, 10], [7, 45], [3, 2], [5000, 1], [3, 11], [199_999, 0], [199_997, 3]];
+  for (const [rank, position] of adds) x.add(rank, position);
+  assert.deepEqual(drain(), [[3, [2, 9, 11]], [7, [10, 40, 45, 50]], [5000, [1]], [199_997, [3]], [199_999, [0]]]);
+  // A merge that stops early leaves lists waiting: clear empties them, and the next piece's lists start empty.
+  x.reset();
+  for (const [rank, position] of adds) x.add(rank, position);
+  x.clear();
+  x.reset();
+  x.add(7, 5);
+  x.add(7, 4);
+  assert.deepEqual(drain(), [[7, [4, 5]]]);
 });
