@@ -4,7 +4,8 @@
 // and by the HF native binding. Reports seconds per MB, how flat that stays from 1 to 8 MB (max/min), and retoken's
 // time against HF's on the same input. Run: node --import tsx bench/pathological.ts [--sizes 1,2,4,8] [--processes N]
 // [--json FILE] [--tokenizers GPT-2,Llama 2] [--kinds letter,spaces] [--src] [--warm]. --processes N: each (input, size, encoder) timed in N fresh processes, the median kept (one process on
-// this VM now and then runs ~1.5× slow, which alone can move a row's max/min past 1.5); the tools take turns per size.
+// this VM now and then runs ~1.5× slow, which alone can move a row's max/min past 1.5); each round runs every size and
+// tool once (sizes and tools take turns).
 // --warm: each process first encodes 64 KB of the same kind (untimed), so the timed call shows the cost per MB without
 // the first long call's fixed cost (V8 compiling the long-piece loops as they run); the default measures that call cold.
 import { spawnSync } from "node:child_process";
@@ -58,12 +59,11 @@ console.log(`|---|---|---|---|---|---|`);
 for (const [name, file] of tokenizers) {
   for (const kind of Object.keys(kinds).filter((k) => flag("--kinds")?.split(",").includes(k) ?? true)) {
     const perTool = new Map<string, (number | null)[]>();
-    // Per size, the tools take turns (round k runs each once), so that a slow stretch of the VM falls on all alike.
-    const bySize = sizes.map((mb) => {
-      const runs = new Map<string, (number | string)[]>(Object.keys(tools).map((tool) => [tool, []]));
-      for (let k = 0; k < processes; k++) for (const [tool, load] of Object.entries(tools)) runs.get(tool)!.push(once(load(file), kind, mb));
-      return runs;
-    });
+    // Round k runs every (size, tool) once, sizes and tools taking turns, so that a slow stretch of the VM (this one
+    // runs ~1.5× slow for minutes at a time) falls on all sizes and tools alike: flatness compares the sizes.
+    const bySize = sizes.map(() => new Map<string, (number | string)[]>(Object.keys(tools).map((tool) => [tool, []])));
+    for (let k = 0; k < processes; k++)
+      for (const [at, mb] of sizes.entries()) for (const [tool, load] of Object.entries(tools)) bySize[at]!.get(tool)!.push(once(load(file), kind, mb));
     for (const tool of Object.keys(tools)) {
       const row: (number | null)[] = [];
       for (const [at, mb] of sizes.entries()) {

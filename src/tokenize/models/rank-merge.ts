@@ -10,7 +10,7 @@ import { rankMergeWasm } from "./rank-merge-wasm.js";
 
 interface RankMergeExports {
   memory: WebAssembly.Memory;
-  layout(mask: number, ids: number, sym: number, len: number, prev: number, next: number, qpos: number, qlink: number, heads: number, tails: number, sizes: number, heap: number, batch: number): void;
+  layout(mask: number, ids: number, sym: number, len: number, prev: number, next: number, qpos: number, qlink: number, heads: number, tails: number, sizes: number, heap: number, batch: number, entries: number): void;
   reset(): void;
   add(rank: number, position: number): void;
   queuePairs(n: number, from: number, to: number): void;
@@ -19,18 +19,18 @@ interface RankMergeExports {
   clear(): void;
   compact(from: number, to: number, m: number): number;
   pending: WebAssembly.Global;
+  full: WebAssembly.Global;
   lowest: WebAssembly.Global;
   sorted: WebAssembly.Global;
 }
 
-/** Symbols the instance kept between pieces has room for; a longer piece gets an instance of its own (the memory
- * is 52 bytes a symbol of room, touched only as far as the piece goes). */
+/** Symbols the instance kept between pieces has room for; a longer piece gets an instance of its own. */
 const KEPT_SYMBOLS = 1 << 16;
 /** Past this many symbols the memory would pass wasm's 4 GB: such a piece merges in JavaScript. */
 const MOST_SYMBOLS = 1 << 26;
 
-/** One instance of the module, with the table copied in and room for `capacity` symbols. (Exported for its queue's
- * test.) */
+/** One instance of the module, with the table copied in and room for `capacity` symbols and `entries` queue entries.
+ * (Exported for its queue's test.) */
 export class RankMergeInstance {
   readonly words: Int32Array;
   readonly sym: number;
@@ -55,24 +55,31 @@ export class RankMergeInstance {
     return count;
   }
 
-  static make(table: { cells: Int32Array; mask: number; mergedIds: Int32Array }, capacity: number): RankMergeInstance | null {
+  static make(table: { cells: Int32Array; mask: number; mergedIds: Int32Array }, capacity: number, entries: number): RankMergeInstance | null {
     const ranks = table.mergedIds.length;
-    // Word offsets: the cells, the merged ids, then the piece's arrays (the queue's entries: at most 3 a symbol,
-    // the pairs first queued and two for each merge).
+    // Word offsets: the cells, the merged ids, then the piece's arrays (the list being merged is at most all the
+    // entries).
     let at = table.cells.length;
     const take = (n: number) => ((at += n), 4 * (at - n));
     const ids = take(ranks);
-    const layout = [take(capacity), take(capacity), take(capacity), take(capacity), take(3 * capacity), take(3 * capacity), take(ranks), take(ranks), take(ranks), take(ranks), take(3 * capacity)];
+    const layout = [take(capacity), take(capacity), take(capacity), take(capacity), take(entries), take(entries), take(ranks), take(ranks), take(ranks), take(ranks), take(entries)];
     const exports = wasmInstance<RankMergeExports>(rankMergeWasm, 4 * at);
     if (!exports) return null;
     const instance = new RankMergeInstance(exports, capacity, layout);
     instance.words.set(table.cells, 0);
     instance.words.set(table.mergedIds, ids >> 2);
     const [sym, len, prev, next, qpos, qlink, heads, tails, sizes, heap, batch] = layout as [number, number, number, number, number, number, number, number, number, number, number];
-    exports.layout(table.mask, ids, sym, len, prev, next, qpos, qlink, heads, tails, sizes, heap, batch);
+    exports.layout(table.mask, ids, sym, len, prev, next, qpos, qlink, heads, tails, sizes, heap, batch, entries);
     return instance;
   }
 }
+
+/** The queue's entries: at most 3 a symbol (the pairs first queued and two for each merge), which the instance kept
+ * between pieces has room for. A longer piece's instance first gets one a symbol: a list's entries are reused once
+ * it is taken, and the pieces met so far needed fewer (a piece of one letter: its first list, one a symbol, is taken
+ * before its merges queue the next); V8 counts a memory's whole size as external memory and starts a full
+ * collection past ~64 MB of it (52 bytes a symbol: a 1 MB piece's collection took 30–50 ms more of the call). */
+const WORST_ENTRIES = 3;
 
 /**
  * A model's long-piece merge in wasm: `merge` is mergeByRank's contract (HF's order while merges make only pairs
@@ -89,39 +96,51 @@ export class WasmRankMerge {
     const table = merges.image();
     if (!table) return null;
     const merge = new WasmRankMerge(table);
-    merge.kept = RankMergeInstance.make(table, KEPT_SYMBOLS);
+    merge.kept = RankMergeInstance.make(table, KEPT_SYMBOLS, WORST_ENTRIES * KEPT_SYMBOLS);
     return merge.kept ? merge : null;
   }
 
   /** Merges sym[0, n) / len[0, n) in place by rank lists; returns the new symbol count, −1 when the model's ranks
    * do not rise (sym and len then as they were), or −2 when this piece is too long for a wasm memory. */
   merge(sym: Int32Array, len: Int32Array, n: number): number {
-    let instance = this.kept!;
-    if (n > instance.capacity) {
-      let capacity = 2 * KEPT_SYMBOLS;
-      while (capacity < n) capacity *= 2;
-      const made = capacity <= MOST_SYMBOLS ? RankMergeInstance.make(this.table, capacity) : null;
-      if (!made) return -2;
-      instance = made;
+    if (n <= this.kept!.capacity) return mergeIn(this.kept!, sym, len, n);
+    let capacity = 2 * KEPT_SYMBOLS;
+    while (capacity < n) capacity *= 2;
+    if (capacity > MOST_SYMBOLS) return -2;
+    for (const entries of [capacity + (capacity >> 1), WORST_ENTRIES * capacity]) {
+      const instance = RankMergeInstance.make(this.table, capacity, entries);
+      if (!instance) return -2;
+      const m = mergeIn(instance, sym, len, n);
+      if (m !== FULL) return m;
     }
-    const x = instance.exports;
-    const words = instance.words;
-    words.set(sym.subarray(0, n), instance.sym);
-    words.set(len.subarray(0, n), instance.len);
-    x.reset();
-    for (let at = 0; at < n; at += PASS_CHUNK) x.queuePairs(n, at, Math.min(n, at + PASS_CHUNK));
-    let merged = 1;
-    while (merged && x.pending.value > 0) {
-      const count = instance.takeLowest();
-      const v = x.lowest.value as number;
-      for (let at = 0; merged && at < count; at += PASS_CHUNK) merged = x.mergeList(at, Math.min(count, at + PASS_CHUNK), v);
-    }
-    x.clear();
-    if (!merged) return -1;
-    let m = 0;
-    for (let at = 0; at < n; at += PASS_CHUNK) m = x.compact(at, Math.min(n, at + PASS_CHUNK), m);
-    sym.set(words.subarray(instance.sym, instance.sym + m));
-    len.set(words.subarray(instance.len, instance.len + m));
-    return m;
+    return -2; // (not met: 3 entries a symbol is the most a merge can queue)
   }
+}
+
+/** What mergeIn answers when the instance ran out of queue entries. */
+export const FULL = -3;
+
+/** WasmRankMerge.merge's work in `instance`: the new count, −1 (ranks do not rise) or FULL; sym and len are written
+ * only with a new count. (Exported for its test.) */
+export function mergeIn(instance: RankMergeInstance, sym: Int32Array, len: Int32Array, n: number): number {
+  const x = instance.exports;
+  const words = instance.words;
+  words.set(sym.subarray(0, n), instance.sym);
+  words.set(len.subarray(0, n), instance.len);
+  x.reset();
+  for (let at = 0; at < n; at += PASS_CHUNK) x.queuePairs(n, at, Math.min(n, at + PASS_CHUNK));
+  let merged = x.full.value === 0 ? 1 : 0;
+  while (merged && x.pending.value > 0) {
+    const count = instance.takeLowest();
+    const v = x.lowest.value as number;
+    for (let at = 0; merged && at < count; at += PASS_CHUNK) merged = x.mergeList(at, Math.min(count, at + PASS_CHUNK), v) & (x.full.value ^ 1);
+  }
+  x.clear();
+  if (x.full.value) return FULL;
+  if (!merged) return -1;
+  let m = 0;
+  for (let at = 0; at < n; at += PASS_CHUNK) m = x.compact(at, Math.min(n, at + PASS_CHUNK), m);
+  sym.set(words.subarray(instance.sym, instance.sym + m));
+  len.set(words.subarray(instance.len, instance.len + m));
+  return m;
 }

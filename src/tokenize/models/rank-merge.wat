@@ -9,7 +9,8 @@
 ;;   $ids           the merged id by rank
 ;;   $sym $len      the piece's symbols and their lengths (in and out)
 ;;   $prev $next    the links between live symbols (−1 past either end; next = −2: merged away)
-;;   $qpos $qlink   the queue's entries: a position waiting to merge and the next entry of its rank's list
+;;   $qpos $qlink   the queue's entries: a position waiting to merge and the next entry of its rank's list (or of
+;;                  the free list: a list's entries are freed when it is taken, and reused first)
 ;;   $heads $tails $sizes   per rank: its list's first and last entries and its size (0: no list)
 ;;   $heap          the ranks that have a list, a binary min-heap
 ;;   $batch         the positions of the list being merged
@@ -31,8 +32,13 @@
   (global $sizes (mut i32) (i32.const 0))
   (global $heap (mut i32) (i32.const 0))
   (global $batch (mut i32) (i32.const 0))
-  ;; entries queued since `reset`, ranks in the heap
+  ;; entries made since `reset` (of `entries` at most), the first free one (−1: none), ranks in the heap
+  (global $entries (mut i32) (i32.const 0))
   (global $count (mut i32) (i32.const 0))
+  (global $free (mut i32) (i32.const -1))
+  ;; 1 once an entry was wanted with none left (the piece's merge is then void: the caller runs it again with room
+  ;; for the worst case, 3 entries a symbol)
+  (global $full (export "full") (mut i32) (i32.const 0))
   (global $pending (export "pending") (mut i32) (i32.const 0))
   ;; what take_lowest took: the rank, and whether its positions came out ascending
   (global $lowest (export "lowest") (mut i32) (i32.const 0))
@@ -40,7 +46,8 @@
 
   (func (export "layout") (param $mask i32) (param $ids i32) (param $sym i32) (param $len i32) (param $prev i32)
     (param $next i32) (param $qpos i32) (param $qlink i32) (param $heads i32) (param $tails i32) (param $sizes i32)
-    (param $heap i32) (param $batch i32)
+    (param $heap i32) (param $batch i32) (param $entries i32)
+    (global.set $entries (local.get $entries))
     (global.set $mask (local.get $mask))
     (global.set $ids (local.get $ids))
     (global.set $sym (local.get $sym))
@@ -123,8 +130,13 @@
   ;; queue's test.
   (func $add (export "add") (param $rank i32) (param $pos i32)
     (local $e i32) (local $r4 i32) (local $size i32)
-    (local.set $e (global.get $count))
-    (global.set $count (i32.add (local.get $e) (i32.const 1)))
+    (local.set $e (global.get $free))
+    (if (i32.ge_s (local.get $e) (i32.const 0))
+      (then (global.set $free (i32.load (i32.add (global.get $qlink) (i32.shl (local.get $e) (i32.const 2))))))
+      (else
+        (local.set $e (global.get $count))
+        (if (i32.ge_s (local.get $e) (global.get $entries)) (then (global.set $full (i32.const 1)) (return)))
+        (global.set $count (i32.add (local.get $e) (i32.const 1)))))
     (i32.store (i32.add (global.get $qpos) (i32.shl (local.get $e) (i32.const 2))) (local.get $pos))
     (i32.store (i32.add (global.get $qlink) (i32.shl (local.get $e) (i32.const 2))) (i32.const -1))
     (local.set $r4 (i32.shl (local.get $rank) (i32.const 2)))
@@ -142,7 +154,9 @@
 
   ;; Empties the queue for a new piece.
   (func (export "reset")
-    (global.set $count (i32.const 0)))
+    (global.set $count (i32.const 0))
+    (global.set $free (i32.const -1))
+    (global.set $full (i32.const 0)))
 
   ;; Links symbols [from, to) of n and queues every pair among them that merges.
   (func (export "queuePairs") (param $n i32) (param $from i32) (param $to i32)
@@ -165,8 +179,8 @@
         (br $each))))
 
   ;; Takes the list of the lowest rank waiting out of the queue: its positions into the batch, in the order they were
-  ;; added (`sorted`: 1 when that is ascending; the caller sorts them otherwise); returns their count and leaves the
-  ;; rank in `lowest`.
+  ;; added (`sorted`: 1 when that is ascending; the caller sorts them otherwise), its entries onto the free list;
+  ;; returns their count and leaves the rank in `lowest`.
   (func (export "takeLowest") (result i32)
     (local $l4 i32) (local $n i32) (local $i i32) (local $e i32) (local $p i32) (local $last i32) (local $sorted i32)
     (global.set $lowest (i32.load (global.get $heap)))
@@ -188,6 +202,11 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $each)))
     (global.set $sorted (local.get $sorted))
+    (if (local.get $n)
+      (then
+        (i32.store (i32.add (global.get $qlink) (i32.shl (i32.load (i32.add (global.get $tails) (local.get $l4))) (i32.const 2)))
+          (global.get $free))
+        (global.set $free (i32.load (i32.add (global.get $heads) (local.get $l4))))))
     (local.get $n))
 
   ;; Merges the pairs of rank `v` at batch[from, to) (ascending) left to right, queuing the pairs each merge makes;

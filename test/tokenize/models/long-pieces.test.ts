@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import tk from "tokenizers";
 import { Tokenizer } from "../../../src/index.js";
 import { RankQueue, mergeLongPiecesInWasm } from "../../../src/tokenize/models/bpe.js";
-import { RankMergeInstance, WasmRankMerge } from "../../../src/tokenize/models/rank-merge.js";
+import { FULL, RankMergeInstance, WasmRankMerge, mergeIn } from "../../../src/tokenize/models/rank-merge.js";
+import type { MergeTable } from "../../../src/tokenize/models/merge-table.js";
 import { assemble, wasmModuleSource, WASM_MODULES } from "../../../scripts/build-wasm.mjs";
 import { MERGE_RANK_LIMIT } from "../../../src/tokenize/models/merge-table.js";
 import { mulberry32 } from "../../../src/util/random.js";
@@ -231,7 +232,7 @@ test("the rank queue gives each rank's positions in ascending order, lowest rank
 
 test("the wasm rank queue gives each rank's positions in ascending order, lowest rank first, however they were added", () => {
   // A table of no merges and 200,000 ranks (the module's lists are indexed by rank: a merges list's length).
-  const instance = RankMergeInstance.make({ cells: new Int32Array(32), mask: 15, mergedIds: new Int32Array(200_000) }, 16)!;
+  const instance = RankMergeInstance.make({ cells: new Int32Array(32), mask: 15, mergedIds: new Int32Array(200_000) }, 16, 48)!;
   const x = instance.exports;
   const drain = () => {
     const out: [number, number[]][] = [];
@@ -253,4 +254,23 @@ test("the wasm rank queue gives each rank's positions in ascending order, lowest
   x.add(7, 5);
   x.add(7, 4);
   assert.deepEqual(drain(), [[7, [4, 5]]]);
+});
+
+// A long piece's instance first has room for 1.5 queue entries a symbol (its memory counts whole against V8's external
+// memory); one that needs more says so, the caller's symbols untouched, and the merge runs again with room for 3.
+test("a wasm rank merge short of queue entries leaves the symbols as they were, and the merge gives the same ids with room", () => {
+  const gpt2 = Tokenizer.fromJSON(readFileSync("../shared/data/tokenizers/gpt-2.json", "utf8"));
+  const table = (gpt2.model as unknown as { merges: MergeTable }).merges.image()!;
+  const text = "abcdefghij".repeat(20_000);
+  const n = text.length;
+  const symbols = () => Int32Array.from(text, (c) => gpt2.tokenToId(c)!);
+  const sym = symbols();
+  const len = new Int32Array(n).fill(1);
+  const short = RankMergeInstance.make(table, 1 << 18, n)!;
+  assert.equal(mergeIn(short, sym, len, n), FULL);
+  assert.deepEqual(sym, symbols());
+  assert.ok(len.every((l) => l === 1));
+  const m = mergeIn(RankMergeInstance.make(table, 1 << 18, 3 * n)!, sym, len, n);
+  assert.deepEqual(Array.from(sym.subarray(0, m)), gpt2.encodeIds(text, { addSpecialTokens: false }));
+  assert.equal(len.subarray(0, m).reduce((a, b) => a + b, 0), n);
 });
