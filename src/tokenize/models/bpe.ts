@@ -362,9 +362,9 @@ const utf8 = new TextEncoder();
 
 /** byteSymbols for a long piece (over SCAN_LIMIT units, so over SCAN_LIMIT bytes): the platform's UTF-8 encoder (which
  * also writes a lone surrogate as U+FFFD; the Tokenizer makes text well-formed before it reaches a model), then the
- * symbols a chunk a call. The JavaScript loop of byteSymbols ran a
- * fresh process's first long piece mostly unoptimised (GPT-2, 1 MB of emoji: 24 ms against 15 warm); for short
- * pieces, the encoder's call costs more than the loop. `bytes` has room for 3 a unit. */
+ * symbols a chunk a call. byteSymbols' loop ran a fresh process's first long piece mostly unoptimised (GPT-2, 1 MB of
+ * emoji: 24 ms against 15 warm); for short pieces, the encoder's call costs more than the loop. `bytes` has room for
+ * 3 a unit. */
 function longByteSymbols(text: string, start: number, end: number, table: Int32Array, bytes: Uint8Array, ids: Int32Array): number {
   const n = utf8.encodeInto(start === 0 && end === text.length ? text : text.slice(start, end), bytes).written;
   for (let at = 0; at < n; at += PASS_CHUNK) byteIds(table, bytes, ids, at, Math.min(n, at + PASS_CHUNK));
