@@ -522,18 +522,7 @@ export class BpeModel extends VocabularyModel implements Model {
       const ids = merges instanceof Int32Array ? merges : readMerges(merges, vocab, this.continuingSubwordPrefix, "model").ids;
       this.mergeStrings = merges instanceof Int32Array ? null : merges;
       this.mergeIds = ids;
-      const mergedIds = new Int32Array(ids.length / 3);
-      this.merges = new MergeTable(ids.length / 3, mergedIds);
-      for (let rank = 0, i = 0; i < ids.length; rank++, i += 3) {
-        // (Not destructured from an array literal: unoptimised code, which a cold start runs, builds and iterates it.)
-        const ia = ids[i]!;
-        const ib = ids[i + 1]!;
-        const merged = ids[i + 2]!;
-        if (!vocab.has(ia) || !vocab.has(ib) || !vocab.has(merged)) throw new TokenizerError(`merge ${rank}: ids (${ia}, ${ib}) → ${merged} are not all in the vocabulary`, `model.merges[${rank}]`);
-        mergedIds[rank] = merged;
-        // A later duplicate overrides an earlier one, as HF's map does.
-        this.merges.set(ia, ib, rank);
-      }
+      this.merges = MergeTable.ofMergeList(ids, (id) => vocab.has(id));
     }
     if (this.byteFallback) {
       this.byteIds = new Int32Array(256);

@@ -54,6 +54,34 @@ test("a merges list's table answers every pair as a Map does, through growth, ov
   assert.throws(() => wide.set(0, 0, MERGE_RANK_LIMIT), TokenizerError);
 });
 
+test("a merges list read whole answers as its merges set one by one: the later of two equal pairs wins, ids outside the vocabulary are refused", () => {
+  const rand = mulberry32(9);
+  const count = 50_000;
+  const triples = new Int32Array(3 * count);
+  // Ids from a small range: many pairs repeat, so overrides are exercised.
+  for (let t = 0; t < triples.length; t++) triples[t] = Math.floor(rand() * 400);
+  const table = MergeTable.ofMergeList(triples, () => true);
+  const expected = new Map<string, number>();
+  for (let r = 0; r < count; r++) expected.set(`${triples[3 * r]} ${triples[3 * r + 1]}`, r);
+  assert.ok(expected.size < count * 0.9);
+  for (const [key, rank] of expected) {
+    const [a, b] = key.split(" ").map(Number) as [number, number];
+    assert.equal(table.rank(a, b), rank, key);
+    assert.equal(table.get(a, b), packMerge(rank, triples[3 * rank + 2]!), key);
+  }
+  for (let k = 0; k < 5000; k++) {
+    const a = 400 + Math.floor(rand() * 400);
+    assert.equal(table.rank(a, 3), NO_RANK);
+  }
+  // The image a copy of the table reads is the same table.
+  const image = table.image()!;
+  assert.equal(image.mergedIds.length, count);
+  const bad = Int32Array.of(1, 2, 3, 4, 5, 6);
+  assert.throws(() => MergeTable.ofMergeList(bad, (id) => id !== 5), /merge 1: ids \(4, 5\) → 6 are not all in the vocabulary/);
+  assert.throws(() => MergeTable.ofMergeList(Int32Array.of(-1, 2, 3), () => true), TokenizerError);
+  assert.throws(() => MergeTable.ofMergeList(Int32Array.of(MERGE_ID_LIMIT, 2, 3), () => true), TokenizerError);
+});
+
 test("a rule's table resolves each pair once and remembers the answer, found or not", () => {
   const asked = new Map<string, number>();
   // Pairs whose ids sum to a multiple of 3 make the token a + b.
