@@ -11,9 +11,9 @@ const compiled = new Map<string, WebAssembly.Module | null>();
  * each caller then has a JavaScript path. Callers ask for all the memory they expect to use: a memory that grows
  * detaches its old ArrayBuffer, and from the first detached buffer on V8 checks every typed-array access of the
  * process for one (GPT-2's encodeIds over FLORES 2–7% slower after it, A/B in fresh processes). Pages asked for and
- * never touched cost address space, not memory.
+ * never touched cost address space, not memory. `functions`: the module's other imports from "env".
  */
-export function wasmInstance<T extends { memory: WebAssembly.Memory }>(base64: string, bytes = 0): T | null {
+export function wasmInstance<T extends { memory: WebAssembly.Memory }>(base64: string, bytes = 0, functions: Record<string, (...args: number[]) => number> = {}): T | null {
   let module = compiled.get(base64);
   if (module === undefined) {
     try {
@@ -26,7 +26,7 @@ export function wasmInstance<T extends { memory: WebAssembly.Memory }>(base64: s
   if (!module) return null;
   try {
     const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
-    return new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as T;
+    return new WebAssembly.Instance(module, { env: { memory, ...functions } }).exports as unknown as T;
   } catch {
     return null;
   }

@@ -252,7 +252,7 @@ export class RankQueue {
 const rankQueue = new RankQueue();
 
 /** Whether models made from now on merge long pieces in wasm where they can (tests turn it off to check the
- * JavaScript merge, which runtimes without WebAssembly and merges given as a rule use, against it). */
+ * JavaScript merge, which runtimes without WebAssembly use, against it). */
 let rankMergeInWasm = true;
 export function mergeLongPiecesInWasm(on: boolean): void {
   rankMergeInWasm = on;
@@ -857,18 +857,18 @@ export class BpeModel extends VocabularyModel implements Model {
    * rank file where a token ranks below one of its parts, or two splits of one token meet in a piece): mergeByRank's
    * order would then differ from HF's. */
   private ranksRise = true;
-  /** mergeByRank in wasm (made at the first long piece): null for merges given as a rule or without WebAssembly. */
+  /** mergeByRank in wasm (made at the first long piece): null without WebAssembly. */
   private rankMerge: WasmRankMerge | null | undefined = rankMergeInWasm ? undefined : null;
 
   /** mergeHeap's order without a heap per position, for merges that rise: a merge of rank r only makes pairs that
    * contain its new token, and when those rank above r, every pair of rank r that will ever merge is already waiting
    * when r is the lowest rank waiting, so r's pairs merge left to right, one list, and nothing joins r's list
    * meanwhile. Checks that as it goes: −1 (symbols partly merged) as soon as a merge makes a pair ranked at or below
-   * its own. Linked symbols, merged-away ones marked by next = −2; stale entries skipped as in mergeHeap. A merges
-   * list's model runs it in wasm (rank-merge.wat: the JavaScript below ran a fresh process's first long piece mostly
-   * before V8 had optimised it); a rule's (filled as pairs are met) and a runtime without WebAssembly run it here. */
+   * its own. Linked symbols, merged-away ones marked by next = −2; stale entries skipped as in mergeHeap. It runs in
+   * wasm (rank-merge.wat: the JavaScript below ran a fresh process's first long piece mostly before V8 had optimised
+   * it); a runtime without WebAssembly runs it here. */
   private mergeByRank(sym: Int32Array, len: Int32Array, n: number): number {
-    if (this.rankMerge === undefined) this.rankMerge = WasmRankMerge.for(this.merges);
+    if (this.rankMerge === undefined) this.rankMerge = WasmRankMerge.for(this.merges, this.vocab.idLimit);
     if (this.rankMerge) {
       const m = this.rankMerge.merge(sym, len, n);
       if (m !== -2) return m;

@@ -1,15 +1,21 @@
-// The long-piece merge by rank lists in WebAssembly (rank-merge.wat), for models whose merges are a list: the same
-// algorithm as bpe.ts's mergeByRank, which stays for merges given as a rule (a cache filled as pairs are met) and for
-// runtimes without WebAssembly. A fresh process ran a long piece's first megabyte through the JavaScript loops
-// mostly before V8 had optimised them; the module is compiled before its first call.
+// The long-piece merge by rank lists in WebAssembly (rank-merge.wat): the same algorithm as bpe.ts's mergeByRank,
+// which stays for runtimes without WebAssembly. A fresh process ran a long piece's first megabyte through the
+// JavaScript loops mostly before V8 had optimised them; the module is compiled before its first call.
 
 import { PASS_CHUNK } from "../../util/grow.js";
 import { wasmInstance } from "../../util/wasm-instance.js";
-import type { MergeTable } from "./merge-table.js";
+import { TokenizerError } from "../types.js";
+import { NO_RANK, type MergeTable } from "./merge-table.js";
 import { rankMergeWasm } from "./rank-merge-wasm.js";
+
+/** What an instance merges by: a merges list's table, copied into the module whole (MergeTable.image), or merges
+ * given as a rule (a rank file: a merge's rank is the id it makes), whose pairs the module asks `rank` for as it meets
+ * them (the model's table, which remembers them too) and keeps in a table of its own; `ranks`: above every rank. */
+export type MergeSource = { cells: Int32Array; mask: number; mergedIds: Int32Array } | { rank: (a: number, b: number) => number; ranks: number };
 
 interface RankMergeExports {
   memory: WebAssembly.Memory;
+  useRule(room: number): void;
   layout(mask: number, ids: number, sym: number, len: number, prev: number, next: number, qpos: number, qlink: number, heads: number, tails: number, sizes: number, heap: number, batch: number, entries: number): void;
   reset(): void;
   add(rank: number, position: number): void;
@@ -28,9 +34,12 @@ interface RankMergeExports {
 const KEPT_SYMBOLS = 1 << 16;
 /** Past this many symbols the memory would pass wasm's 4 GB: such a piece merges in JavaScript. */
 const MOST_SYMBOLS = 1 << 26;
+/** The slots of a rule's table in the module: twice the symbols an instance has room for, within these bounds (a
+ * piece meets far fewer distinct pairs than symbols; a pair met once the table is half full is asked for each time). */
+const RULE_SLOTS = [1 << 17, 1 << 20] as const;
 
-/** One instance of the module, with the table copied in and room for `capacity` symbols and `entries` queue entries.
- * (Exported for its queue's test.) */
+/** One instance of the module, with its table (a merges list's copied in, a rule's empty) and room for `capacity`
+ * symbols and `entries` queue entries. (Exported for its tests.) */
 export class RankMergeInstance {
   readonly words: Int32Array;
   readonly sym: number;
@@ -55,23 +64,49 @@ export class RankMergeInstance {
     return count;
   }
 
-  static make(table: { cells: Int32Array; mask: number; mergedIds: Int32Array }, capacity: number, entries: number): RankMergeInstance | null {
-    const ranks = table.mergedIds.length;
-    // Word offsets: the cells, the merged ids, then the piece's arrays (the list being merged is at most all the
+  /** An instance for `source`; a rule's table has `slots` slots (a power of two; tests make it small). */
+  static make(source: MergeSource, capacity: number, entries: number, slots = ruleSlotsFor(capacity)): RankMergeInstance | null {
+    const list = "cells" in source ? source : null;
+    const rule = "cells" in source ? null : source;
+    const ranks = list ? list.mergedIds.length : rule!.ranks;
+    // Word offsets: the cells, a list's merged ids, then the piece's arrays (the list being merged is at most all the
     // entries).
-    let at = table.cells.length;
+    let at = list ? list.cells.length : 2 * slots;
     const take = (n: number) => ((at += n), 4 * (at - n));
-    const ids = take(ranks);
+    const ids = take(list ? ranks : 0);
     const layout = [take(capacity), take(capacity), take(capacity), take(capacity), take(entries), take(entries), take(ranks), take(ranks), take(ranks), take(ranks), take(entries)];
-    const exports = wasmInstance<RankMergeExports>(rankMergeWasm, 4 * at);
+    const exports = wasmInstance<RankMergeExports>(rankMergeWasm, 4 * at, { resolve: rule ? checkedRank(rule) : notAsked });
     if (!exports) return null;
     const instance = new RankMergeInstance(exports, capacity, layout);
-    instance.words.set(table.cells, 0);
-    instance.words.set(table.mergedIds, ids >> 2);
+    if (list) {
+      instance.words.set(list.cells, 0);
+      instance.words.set(list.mergedIds, ids >> 2);
+    } else exports.useRule(slots >> 1);
     const [sym, len, prev, next, qpos, qlink, heads, tails, sizes, heap, batch] = layout as [number, number, number, number, number, number, number, number, number, number, number];
-    exports.layout(table.mask, ids, sym, len, prev, next, qpos, qlink, heads, tails, sizes, heap, batch, entries);
+    exports.layout(list ? list.mask : slots - 1, ids, sym, len, prev, next, qpos, qlink, heads, tails, sizes, heap, batch, entries);
     return instance;
   }
+}
+
+/** The slots of a rule's table for an instance with room for `capacity` symbols (a power of two, RULE_SLOTS). */
+function ruleSlotsFor(capacity: number): number {
+  let slots = RULE_SLOTS[0];
+  while (slots < 2 * capacity && slots < RULE_SLOTS[1]) slots *= 2;
+  return slots;
+}
+
+/** A merges list's module asks for no pair (its table is whole). */
+function notAsked(): number {
+  throw new Error("rank-merge: a merges list's table was asked for a pair");
+}
+
+/** A rule's rank as the module may use it: a rank at or past `ranks` would index past its lists. */
+function checkedRank({ rank, ranks }: { rank: (a: number, b: number) => number; ranks: number }): (a: number, b: number) => number {
+  return (a, b) => {
+    const r = rank(a, b);
+    if (r !== NO_RANK && !(r >= 0 && r < ranks)) throw new TokenizerError(`merge (${a}, ${b}) gives id ${r}: ids must be below ${ranks}`, "model.merges");
+    return r;
+  };
 }
 
 /** The queue's entries: at most 3 a symbol (the pairs first queued and two for each merge), which the instance kept
@@ -89,14 +124,13 @@ const WORST_ENTRIES = 3;
 export class WasmRankMerge {
   private kept: RankMergeInstance | null = null;
 
-  private constructor(private readonly table: { cells: Int32Array; mask: number; mergedIds: Int32Array }) {}
+  private constructor(private readonly source: MergeSource) {}
 
-  /** The merge for `merges`, or null where it cannot run: merges given as a rule, or no WebAssembly. */
-  static for(merges: MergeTable): WasmRankMerge | null {
-    const table = merges.image();
-    if (!table) return null;
-    const merge = new WasmRankMerge(table);
-    merge.kept = RankMergeInstance.make(table, KEPT_SYMBOLS, WORST_ENTRIES * KEPT_SYMBOLS);
+  /** The merge for `merges` (a merges list's, or a rule's whose ranks are below `ranks`), or null where it cannot run
+   * (no WebAssembly). */
+  static for(merges: MergeTable, ranks: number): WasmRankMerge | null {
+    const merge = new WasmRankMerge(merges.image() ?? { rank: (a, b) => merges.rank(a, b), ranks });
+    merge.kept = RankMergeInstance.make(merge.source, KEPT_SYMBOLS, WORST_ENTRIES * KEPT_SYMBOLS);
     return merge.kept ? merge : null;
   }
 
@@ -108,7 +142,7 @@ export class WasmRankMerge {
     while (capacity < n) capacity *= 2;
     if (capacity > MOST_SYMBOLS) return -2;
     for (const entries of [capacity + (capacity >> 1), WORST_ENTRIES * capacity]) {
-      const instance = RankMergeInstance.make(this.table, capacity, entries);
+      const instance = RankMergeInstance.make(this.source, capacity, entries);
       if (!instance) return -2;
       const m = mergeIn(instance, sym, len, n);
       if (m !== FULL) return m;
@@ -128,14 +162,19 @@ export function mergeIn(instance: RankMergeInstance, sym: Int32Array, len: Int32
   words.set(sym.subarray(0, n), instance.sym);
   words.set(len.subarray(0, n), instance.len);
   x.reset();
-  for (let at = 0; at < n; at += PASS_CHUNK) x.queuePairs(n, at, Math.min(n, at + PASS_CHUNK));
-  let merged = x.full.value === 0 ? 1 : 0;
-  while (merged && x.pending.value > 0) {
-    const count = instance.takeLowest();
-    const v = x.lowest.value as number;
-    for (let at = 0; merged && at < count; at += PASS_CHUNK) merged = x.mergeList(at, Math.min(count, at + PASS_CHUNK), v) & (x.full.value ^ 1);
+  let merged = 1;
+  // (A rule's rank may throw: the lists are emptied all the same, for the instance's next piece.)
+  try {
+    for (let at = 0; at < n; at += PASS_CHUNK) x.queuePairs(n, at, Math.min(n, at + PASS_CHUNK));
+    merged = x.full.value === 0 ? 1 : 0;
+    while (merged && x.pending.value > 0) {
+      const count = instance.takeLowest();
+      const v = x.lowest.value as number;
+      for (let at = 0; merged && at < count; at += PASS_CHUNK) merged = x.mergeList(at, Math.min(count, at + PASS_CHUNK), v) & (x.full.value ^ 1);
+    }
+  } finally {
+    x.clear();
   }
-  x.clear();
   if (x.full.value) return FULL;
   if (!merged) return -1;
   let m = 0;

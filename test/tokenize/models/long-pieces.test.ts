@@ -10,7 +10,7 @@ import { RankQueue, mergeLongPiecesInWasm } from "../../../src/tokenize/models/b
 import { FULL, RankMergeInstance, WasmRankMerge, mergeIn } from "../../../src/tokenize/models/rank-merge.js";
 import type { MergeTable } from "../../../src/tokenize/models/merge-table.js";
 import { assemble, wasmModuleSource, WASM_MODULES } from "../../../scripts/build-wasm.mjs";
-import { MERGE_RANK_LIMIT } from "../../../src/tokenize/models/merge-table.js";
+import { MERGE_RANK_LIMIT, NO_RANK } from "../../../src/tokenize/models/merge-table.js";
 import { mulberry32 } from "../../../src/util/random.js";
 import { byteLevelAlphabet } from "../../../src/tokenize/byte-vocabulary.js";
 import { PASS_CHUNK } from "../../../src/util/grow.js";
@@ -168,36 +168,65 @@ test("long pieces whose merges make lower-ranked pairs match the HF binding", as
   }
 });
 
-// A merges list's long pieces merge in wasm (rank-merge.wat); mergeByRank's JavaScript stays for rank files' rules
-// and runtimes without WebAssembly. The tests above run the wasm merge against the HF binding; this runs both merges
-// on the same pieces, including ones past the instance kept between pieces (its room: 2^16 symbols) and merges whose
-// ranks fail to rise (the wasm merge gives up with the caller's symbols untouched).
+// Long pieces merge in wasm (rank-merge.wat); mergeByRank's JavaScript stays for runtimes without WebAssembly. The
+// tests above run the wasm merge against the HF binding and tiktoken; this runs both merges on the same pieces,
+// including ones past the instance kept between pieces (its room: 2^16 symbols), merges whose ranks fail to rise (the
+// wasm merge gives up with the caller's symbols untouched) and rank files (merges given as a rule: the module asks
+// for each pair as it meets it).
 test("the wasm rank merge and the JavaScript one give the same ids on the same long pieces", () => {
   const rand = mulberry32(11);
   const big = Array.from({ length: 140_000 }, () => "aabbbcdeeeeflmnoprst"[Math.floor(rand() * 20)]).join("");
   const pieces = [...longPieces(), big, "ab".repeat(70_000), "a".repeat(5000), big.slice(0, 3000)];
   const abcs = [abcTokenizer(["aa a", "a a"]), abcTokenizer(["b c", "a bc", "c a", "a b", "abc a", "abc ab"], true)];
-  for (const json of [...files.map((f) => readFileSync(`../shared/data/tokenizers/${f}`, "utf8")), ...abcs]) {
-    const inWasm = Tokenizer.fromJSON(json);
+  const rankFiles = [rankFileText("cl100k_base"), rankFileText("o200k_base"), readFileSync("../shared/data/tokenizers/llama3.tiktoken", "utf8")];
+  const load = (text: string) => (rankFiles.includes(text) ? Tokenizer.fromBytes(new TextEncoder().encode(text)) : Tokenizer.fromJSON(text));
+  for (const text of [...files.map((f) => readFileSync(`../shared/data/tokenizers/${f}`, "utf8")), ...abcs, ...rankFiles]) {
+    const inWasm = load(text);
     mergeLongPiecesInWasm(false);
     let inJs: Tokenizer;
     try {
-      inJs = Tokenizer.fromJSON(json);
+      inJs = load(text);
     } finally {
       mergeLongPiecesInWasm(true);
     }
-    for (const text of abcs.includes(json) ? ["abc".repeat(300), "a".repeat(100_000), "ab".repeat(40_000) + "c".repeat(30_000)] : pieces) {
-      const label = `${json.slice(0, 60)}…: ${text.slice(0, 12)}… (${text.length})`;
-      assert.deepEqual(inWasm.encodeIds(text, { addSpecialTokens: false }), inJs.encodeIds(text, { addSpecialTokens: false }), label);
+    for (const piece of abcs.includes(text) ? ["abc".repeat(300), "a".repeat(100_000), "ab".repeat(40_000) + "c".repeat(30_000)] : pieces) {
+      const label = `${text.slice(0, 60)}…: ${piece.slice(0, 12)}… (${piece.length})`;
+      assert.deepEqual(inWasm.encodeIds(piece, { addSpecialTokens: false }), inJs.encodeIds(piece, { addSpecialTokens: false }), label);
     }
     const models = [inWasm, inJs].map((t) => (t.model as unknown as { rankMerge: unknown }).rankMerge);
     assert.ok(models[0] instanceof WasmRankMerge, "the default merges long pieces in wasm");
     assert.equal(models[1], null, "the switch keeps them in JavaScript");
   }
-  // A rank file's merges are a rule, filled as pairs are met: its long pieces stay in JavaScript.
+});
+
+// A rule's table in the module is a cache: each pair is asked for once while it has room (half its slots), and every
+// time it is met once the table is full — the ids the same either way.
+test("a rule's wasm merge asks for each pair once while its table has room, and gives the same ids once it is full", () => {
   const cl100k = Tokenizer.fromBytes(new TextEncoder().encode(rankFileText("cl100k_base")));
-  cl100k.encodeIds("abcdefghij".repeat(100));
-  assert.equal((cl100k.model as unknown as { rankMerge: unknown }).rankMerge, null);
+  const table = (cl100k.model as unknown as { merges: MergeTable }).merges;
+  const rand = mulberry32(5);
+  // Letters only: one piece for cl100k's pre-tokenizer.
+  const text = Array.from({ length: 30_000 }, () => "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"[Math.floor(rand() * 52)]).join("");
+  const expected = cl100k.encodeIds(text, { addSpecialTokens: false });
+  for (const slots of [1 << 17, 64]) {
+    const asked = new Map<string, number>();
+    const rank = (a: number, b: number) => (asked.set(`${a} ${b}`, (asked.get(`${a} ${b}`) ?? 0) + 1), table.rank(a, b));
+    const instance = RankMergeInstance.make({ rank, ranks: (cl100k.model as unknown as { vocab: { idLimit: number } }).vocab.idLimit }, 1 << 15, 3 << 15, slots)!;
+    const sym = Int32Array.from(text, (c) => cl100k.tokenToId(c)!);
+    const len = new Int32Array(text.length).fill(1);
+    const m = mergeIn(instance, sym, len, text.length);
+    assert.deepEqual(Array.from(sym.subarray(0, m)), expected, `${slots} slots`);
+    const most = Math.max(...asked.values());
+    if (slots === 64) assert.ok(most > 1 && asked.size > 32, `a full table asks again (${asked.size} pairs, at most ${most} times)`);
+    else assert.equal(most, 1, "a table with room asks once a pair");
+  }
+  // A rank past the module's lists is refused, not written past them, and the lists queued before it are emptied
+  // for the instance's next piece.
+  let calls = 0;
+  const wild = RankMergeInstance.make({ rank: () => (++calls === 1 ? 5 : calls === 2 ? 70_000 : NO_RANK), ranks: 1000 }, 16, 48)!;
+  assert.throws(() => mergeIn(wild, Int32Array.of(1, 2, 3), Int32Array.of(1, 1, 1), 3), /ids must be below 1000/);
+  assert.equal(wild.exports.pending.value, 0);
+  assert.equal(mergeIn(wild, Int32Array.of(7, 8, 9), Int32Array.of(1, 1, 1), 3), 3);
 });
 
 test("the committed rank-merge wasm is rank-merge.wat's", async () => {
