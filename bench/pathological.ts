@@ -1,17 +1,23 @@
 // Pathological input: one long unsplit piece (a single letter, letters without spaces, a digit run, an emoji ZWJ
 // chain, a space run) of 1, 2, 4 and 8 MB, each encoded once in a fresh process by retoken (encode() with its tokens
-// and offsets read, and encodeIds())
-// and by the HF native binding. Reports seconds per MB, how flat that stays from 1 to 8 MB (max/min), and retoken's
-// time against HF's on the same input. Run: node --import tsx bench/pathological.ts [--sizes 1,2,4,8] [--processes N]
-// [--json FILE] [--tokenizers GPT-2,Llama 2] [--kinds letter,spaces] [--src] [--warm]. --processes N: each (input, size, encoder) timed in N fresh processes, the median kept (one process on
+// and offsets read, and encodeIds()) and by the HF native binding. Reports seconds per MB, how flat that stays from 1
+// to 8 MB (max/min), and retoken's time against HF's on the same input. The tokenizers: GPT-2 and Llama 2
+// (tokenizer.json), and cl100k as a rank file (tiktoken's packaged ranks; HF runs the tokenizer.json retoken writes
+// from them, its ids checked equal to tiktoken's by test/formats — tiktoken itself is quadratic in a piece's length:
+// 0.2 MB of letters took it 50 s). Run: node --import tsx bench/pathological.ts [--sizes 1,2,4,8] [--processes N]
+// [--json FILE] [--tokenizers GPT-2,Llama 2,cl100k] [--kinds letter,spaces] [--src] [--warm]. --processes N: each
+// (input, size, encoder) timed in N fresh processes, the median kept (one process on
 // this VM now and then runs ~1.5× slow, which alone can move a row's max/min past 1.5); each round runs every size and
 // tool once (sizes and tools take turns).
 // --warm: each process first encodes 64 KB of the same kind (untimed), so the timed call shows the cost per MB without
 // the first long call's fixed cost (V8 compiling the long-piece loops as they run); the default measures that call cold.
 import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { builtEntry } from "./built-entry.js";
 import { fileURLToPath } from "node:url";
+import { packagedTiktokenToTokenizerJson } from "../src/formats/tiktoken.js";
 
 const args = process.argv.slice(2);
 const flag = (name: string) => {
@@ -27,10 +33,23 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const fromSources = args.includes("--src");
 const warm = args.includes("--warm");
 const entry = fromSources ? `${root}src/index.ts` : builtEntry(root, "bench/pathological.ts (or pass --src)");
+// Each tokenizer: the file retoken loads, and the tokenizer.json HF loads (the same file, or one written for it).
+const scratch = mkdtempSync(join(tmpdir(), "retoken-pathological-"));
+process.on("exit", () => rmSync(scratch, { recursive: true, force: true }));
+const cl100k = `${root}node_modules/tiktoken/encoders/cl100k_base.json`;
 const tokenizers = ([
-  ["GPT-2", `${root}../shared/data/tokenizers/gpt-2.json`],
-  ["Llama 2", `${root}../shared/data/tokenizers/llama.json`],
-] as [string, string][]).filter(([name]) => flag("--tokenizers")?.split(",").includes(name) ?? true);
+  ["GPT-2", `${root}../shared/data/tokenizers/gpt-2.json`, () => `${root}../shared/data/tokenizers/gpt-2.json`],
+  ["Llama 2", `${root}../shared/data/tokenizers/llama.json`, () => `${root}../shared/data/tokenizers/llama.json`],
+  [
+    "cl100k",
+    cl100k,
+    () => {
+      const out = join(scratch, "cl100k.tokenizer.json");
+      writeFileSync(out, JSON.stringify(packagedTiktokenToTokenizerJson(JSON.parse(readFileSync(cl100k, "utf8")))));
+      return out;
+    },
+  ],
+] as [string, string, () => string][]).filter(([name]) => flag("--tokenizers")?.split(",").includes(name) ?? true);
 // Each kind builds about `bytes` bytes of UTF-8 text.
 const kinds: Record<string, string> = {
   letter: `"a".repeat(bytes)`,
@@ -39,10 +58,10 @@ const kinds: Record<string, string> = {
   emoji: `"\\u{1F468}\\u200D\\u{1F469}\\u200D\\u{1F467}".repeat(Math.floor(bytes / 18))`,
   spaces: `" ".repeat(bytes)`,
 };
-const tools: Record<string, (file: string) => string> = {
+const tools: Record<string, (file: string, hfFile: string) => string> = {
   "retoken encode()": (file) => `const { Tokenizer } = await import(${JSON.stringify(entry)}); const t = await Tokenizer.fromFile(${JSON.stringify(file)}); return (s) => { const e = t.encode(s, { addSpecialTokens: false }); return e.tokens.length + e.offsets.length - e.ids.length; };`,
   "retoken encodeIds()": (file) => `const { Tokenizer } = await import(${JSON.stringify(entry)}); const t = await Tokenizer.fromFile(${JSON.stringify(file)}); return (s) => t.encodeIds(s, { addSpecialTokens: false }).length;`,
-  "HF native encode": (file) => `const { Tokenizer } = await import("tokenizers"); const t = Tokenizer.fromFile(${JSON.stringify(file)}); return async (s) => (await t.encode(s, null, { addSpecialTokens: false })).getIds().length;`,
+  "HF native encode": (_, hfFile) => `const { Tokenizer } = await import("tokenizers"); const t = Tokenizer.fromFile(${JSON.stringify(hfFile)}); return async (s) => (await t.encode(s, null, { addSpecialTokens: false })).getIds().length;`,
 };
 
 function once(load: string, kind: string, mb: number): number | string {
@@ -56,14 +75,15 @@ function once(load: string, kind: string, mb: number): number | string {
 const results: { tokenizer: string; kind: string; tool: string; mb: number; secondsPerMB: number | null; runs?: number[]; error?: string }[] = [];
 console.log(`| tokenizer | input | encoder | s/MB at ${sizes.join(", ")} MB | flat (max/min) | × HF's time (largest size) |`);
 console.log(`|---|---|---|---|---|---|`);
-for (const [name, file] of tokenizers) {
+for (const [name, file, hfFileOf] of tokenizers) {
+  const hfFile = hfFileOf();
   for (const kind of Object.keys(kinds).filter((k) => flag("--kinds")?.split(",").includes(k) ?? true)) {
     const perTool = new Map<string, (number | null)[]>();
     // Round k runs every (size, tool) once, sizes and tools taking turns, so that a slow stretch of the VM (this one
     // runs ~1.5× slow for minutes at a time) falls on all sizes and tools alike: flatness compares the sizes.
     const bySize = sizes.map(() => new Map<string, (number | string)[]>(Object.keys(tools).map((tool) => [tool, []])));
     for (let k = 0; k < processes; k++)
-      for (const [at, mb] of sizes.entries()) for (const [tool, load] of Object.entries(tools)) bySize[at]!.get(tool)!.push(once(load(file), kind, mb));
+      for (const [at, mb] of sizes.entries()) for (const [tool, load] of Object.entries(tools)) bySize[at]!.get(tool)!.push(once(load(file, hfFile), kind, mb));
     for (const tool of Object.keys(tools)) {
       const row: (number | null)[] = [];
       for (const [at, mb] of sizes.entries()) {
