@@ -154,103 +154,6 @@ class MergeHeap {
   }
 }
 
-/**
- * The long-piece merge's queue when ranks rise (mergeByRank): the positions waiting to merge, one list per rank in
- * the order they were added, and a heap of the ranks that have a list. Adding a position is an append; only the
- * distinct ranks pass through the heap (a few dozen on a run of one letter, against ~3 heap entries per symbol).
- * Lists are linked through typed arrays (entry → next entry) and indexed by rank, made as ranks are met: ranks stay
- * below MERGE_RANK_LIMIT (a merges list's length; a rank file's token ids). Each method is one short loop or none: a
- * first long piece runs them before they are optimised, and a loop of its own is compiled (on-stack) once, where a
- * larger function is recompiled at each part it had not reached yet.
- */
-export class RankQueue {
-  /** Per rank: its list's head and tail entries and its size. */
-  private heads = new Int32Array(1024);
-  private tails = new Int32Array(1024);
-  private sizes = new Int32Array(1024);
-  private positions = new Int32Array(1024);
-  private links = new Int32Array(1024);
-  private count = 0;
-  private batch = new Int32Array(1024);
-  /** The ranks that have a list waiting (each also in the heap's position field). */
-  readonly values = new MergeHeap(64);
-
-  /** Empties the queue (each entry lives until the next reset; the entries' tables grow as they fill, by doubling:
-   * sized up front for the most a piece could add, 3 a symbol, they took 24 MB a megabyte of piece, most of it never
-   * written, and new buffers that size drive V8's collections). */
-  reset(): void {
-    this.count = 0;
-  }
-
-  /** The list of `rank`, with room for it. */
-  private listOf(rank: number): number {
-    if (rank >= this.heads.length) {
-      const size = Math.max(rank + 1, 2 * this.heads.length);
-      this.heads = grow(this.heads, size);
-      this.tails = grow(this.tails, size);
-      this.sizes = grow(this.sizes, size);
-    }
-    return rank;
-  }
-
-  add(rank: number, position: number): void {
-    const l = this.listOf(rank);
-    if (this.count === this.positions.length) {
-      this.positions = grow(this.positions, this.count + 1);
-      this.links = grow(this.links, this.count + 1);
-    }
-    const e = this.count++;
-    this.positions[e] = position;
-    this.links[e] = -1;
-    if (this.sizes[l]++ === 0) {
-      this.heads[l] = e;
-      this.values.push(rank, l);
-    } else this.links[this.tails[l]!] = e;
-    this.tails[l] = e;
-  }
-
-  /** Takes the list of the lowest rank (values.topValue()) out of the queue: its positions, ascending. */
-  takeLowest(): Int32Array {
-    const l = this.values.topPosition();
-    this.values.pop();
-    const n = this.sizes[l]!;
-    this.sizes[l] = 0;
-    if (this.batch.length < n) this.batch = new Int32Array(2 * n);
-    const batch = this.batch.subarray(0, n);
-    const positions = this.positions;
-    const links = this.links;
-    let sorted = 1;
-    let last = -1;
-    for (let i = 0, e = this.heads[l]!; i < n; i++, e = links[e]!) {
-      const p = positions[e]!;
-      sorted &= p >= last ? 1 : 0;
-      batch[i] = last = p;
-    }
-    // Lists fill in ascending runs (one per merge pass that added to them); a list met in two passes interleaves.
-    return sorted ? batch : batch.sort();
-  }
-
-  /** Empties every list (a merge that stops early). */
-  clear(): void {
-    while (this.values.size > 0) {
-      this.sizes[this.values.topPosition()] = 0;
-      this.values.pop();
-    }
-  }
-
-  /** Lets go of buffers grown for a huge piece (3 entries a symbol: ~100 MB for 4 MB of one letter), keeping what
-   * pieces of a few thousand symbols need; the lists by rank stay (a few bytes per rank). Only between pieces: the
-   * queue is empty after it. */
-  shrink(): void {
-    const kept = 1 << 16;
-    this.reset();
-    if (this.positions.length > kept) (this.positions = new Int32Array(kept)), (this.links = new Int32Array(kept));
-    if (this.batch.length > kept) this.batch = new Int32Array(kept);
-  }
-}
-
-const rankQueue = new RankQueue();
-
 /** Whether models made from now on merge long pieces in wasm where they can (tests turn it off to check the
  * JavaScript merge, which runtimes without WebAssembly use, against it). */
 let rankMergeInWasm = true;
@@ -258,54 +161,7 @@ export function mergeLongPiecesInWasm(on: boolean): void {
   rankMergeInWasm = on;
 }
 
-/** mergeByRank's start for symbols [from, to) of n: linked (prev, next; −1 past either end), every pair that merges
- * queued. (Each pass of the long-piece merge runs PASS_CHUNK positions a call: see PASS_CHUNK.) */
-function queuePairs(merges: MergeTable, sym: Int32Array, n: number, from: number, to: number, prev: Int32Array, next: Int32Array, queue: RankQueue): void {
-  for (let i = from; i < to; i++) {
-    prev[i] = i - 1;
-    if (i + 1 < n) {
-      next[i] = i + 1;
-      const r = merges.rank(sym[i]!, sym[i + 1]!);
-      if (r !== NO_RANK) queue.add(r, i);
-    } else next[i] = -1;
-  }
-}
-
-/** Merges the pairs of rank `v` at positions[from, to) (ascending) left to right, queuing the pairs each merge
- * makes, a merged-away symbol marked by next = −2; false as soon as one of those ranks at or below `v` (mergeByRank's
- * order would no longer be HF's). */
-function mergeList(merges: MergeTable, sym: Int32Array, len: Int32Array, prev: Int32Array, next: Int32Array, positions: Int32Array, from: number, to: number, v: number, queue: RankQueue): boolean {
-  const merged = merges.mergedId(v);
-  for (let k = from; k < to; k++) {
-    const pos = positions[k]!;
-    const right = next[pos]!;
-    if (right < 0 || merges.rank(sym[pos]!, sym[right]!) !== v) continue;
-    sym[pos] = merged;
-    len[pos]! += len[right]!;
-    const after = next[right]!;
-    next[right] = -2;
-    next[pos] = after;
-    if (after >= 0) prev[after] = pos;
-    const before = prev[pos]!;
-    if (before >= 0) {
-      const r = merges.rank(sym[before]!, merged);
-      if (r !== NO_RANK) {
-        if (r <= v) return false;
-        queue.add(r, before);
-      }
-    }
-    if (after >= 0) {
-      const r = merges.rank(merged, sym[after]!);
-      if (r !== NO_RANK) {
-        if (r <= v) return false;
-        queue.add(r, pos);
-      }
-    }
-  }
-  return true;
-}
-
-/** The symbols not merged away (next = −2: the mark of mergeList and mergeHeap) moved to the front of sym and len, a
+/** The symbols not merged away (next = −2: mergeHeap's mark) moved to the front of sym and len, a
  * chunk a call; returns their count. */
 function compactAll(sym: Int32Array, len: Int32Array, next: Int32Array, n: number): number {
   let m = 0;
@@ -719,12 +575,7 @@ export class BpeModel extends VocabularyModel implements Model {
       }
     }
     if (n > SCAN_LIMIT) {
-      const lens = scratchLens.fill(1, 0, n);
-      const symbolsAgain = () => {
-        byteIds(table, bytes, ids, 0, n);
-        lens.fill(1, 0, n);
-      };
-      appendRange(out, ids, 0, this.mergeLong(ids, lens, n, symbolsAgain));
+      appendRange(out, ids, 0, this.mergeLong(ids, scratchLens.fill(1, 0, n), n));
       shrinkScratch();
       return true;
     }
@@ -840,54 +691,25 @@ export class BpeModel extends VocabularyModel implements Model {
   }
 
   /** A long piece's merge (more than SCAN_LIMIT symbols), in place; returns the new symbol count. HF's order (lowest
-   * rank first, leftmost on ties), by rank lists while this model's merges have only made pairs ranked above
-   * themselves (mergeByRank), by the heap once one did not. */
-  private mergeLong(sym: Int32Array, len: Int32Array, n: number, symbolsAgain: () => void): number {
+   * rank first, leftmost on ties): by rank lists in wasm (rank-merge.ts) while this model's merges have only made
+   * pairs ranked above themselves, by the heap once one did not, and where wasm cannot run (no WebAssembly, a piece
+   * past a wasm memory's reach). The rank lists give up before writing anything, so the heap starts from the same
+   * symbols. */
+  private mergeLong(sym: Int32Array, len: Int32Array, n: number): number {
     if (this.ranksRise) {
-      const m = this.mergeByRank(sym, len, n);
+      if (this.rankMerge === undefined) this.rankMerge = WasmRankMerge.for(this.merges, this.vocab.idLimit);
+      const m = this.rankMerge ? this.rankMerge.merge(sym, len, n) : -2;
       if (m >= 0) return m;
-      this.ranksRise = false;
-      // The symbols were partly merged: the caller writes them again from where they came from (no copy kept of
-      // every long piece for a fallback that happens at most once a model).
-      symbolsAgain();
+      if (m === -1) this.ranksRise = false;
     }
     return this.mergeHeap(sym, len, n, 0);
   }
   /** False once a merge of this model made a pair ranked at or below its own (a merges list not in training order; a
-   * rank file where a token ranks below one of its parts, or two splits of one token meet in a piece): mergeByRank's
-   * order would then differ from HF's. */
+   * rank file where a token ranks below one of its parts, or two splits of one token meet in a piece): the rank
+   * lists' order would then differ from HF's. */
   private ranksRise = true;
-  /** mergeByRank in wasm (made at the first long piece): null without WebAssembly. */
+  /** The rank-list merge in wasm (made at the first long piece): null without WebAssembly. */
   private rankMerge: WasmRankMerge | null | undefined = rankMergeInWasm ? undefined : null;
-
-  /** mergeHeap's order without a heap per position, for merges that rise: a merge of rank r only makes pairs that
-   * contain its new token, and when those rank above r, every pair of rank r that will ever merge is already waiting
-   * when r is the lowest rank waiting, so r's pairs merge left to right, one list, and nothing joins r's list
-   * meanwhile. Checks that as it goes: −1 (symbols partly merged) as soon as a merge makes a pair ranked at or below
-   * its own. Linked symbols, merged-away ones marked by next = −2; stale entries skipped as in mergeHeap. It runs in
-   * wasm (rank-merge.wat: the JavaScript below ran a fresh process's first long piece mostly before V8 had optimised
-   * it); a runtime without WebAssembly runs it here. */
-  private mergeByRank(sym: Int32Array, len: Int32Array, n: number): number {
-    if (this.rankMerge === undefined) this.rankMerge = WasmRankMerge.for(this.merges, this.vocab.idLimit);
-    if (this.rankMerge) {
-      const m = this.rankMerge.merge(sym, len, n);
-      if (m !== -2) return m;
-    }
-    const prev = new Int32Array(n);
-    const next = new Int32Array(n);
-    const queue = rankQueue;
-    queue.reset();
-    for (let at = 0; at < n; at += PASS_CHUNK) queuePairs(this.merges, sym, n, at, Math.min(n, at + PASS_CHUNK), prev, next, queue);
-    let merged = true;
-    while (merged && queue.values.size > 0) {
-      const v = queue.values.topValue();
-      const positions = queue.takeLowest();
-      for (let at = 0; merged && at < positions.length; at += PASS_CHUNK) merged = mergeList(this.merges, sym, len, prev, next, positions, at, Math.min(positions.length, at + PASS_CHUNK), v, queue);
-    }
-    queue.clear();
-    queue.shrink();
-    return merged ? compactAll(sym, len, next, n) : -1;
-  }
 
   /** The heap-based merge of HF (linked symbols, merged-away ones marked by next = −2, stale entries skipped):
    * O(n log n) in the piece length. Merges
@@ -977,12 +799,9 @@ export class BpeModel extends VocabularyModel implements Model {
     const n0 = end - start;
     if (n0 > SCAN_LIMIT) {
       // The long merges work in place: the run is copied into `out` and merged there.
-      const copyIn = () => {
-        out.ids.set(ids.subarray(start, end), at);
-        out.lens.set(lens.subarray(start, end), at);
-      };
-      copyIn();
-      return at + this.mergeLong(out.ids.subarray(at, end - start + at), out.lens.subarray(at, end - start + at), n0, copyIn);
+      out.ids.set(ids.subarray(start, end), at);
+      out.lens.set(lens.subarray(start, end), at);
+      return at + this.mergeLong(out.ids.subarray(at, at + n0), out.lens.subarray(at, at + n0), n0);
     }
     if (scratchIds.length < n0) growScratch(n0);
     for (let i = 0; i < n0; i++) {
@@ -1064,13 +883,8 @@ export class BpeModel extends VocabularyModel implements Model {
     const n0 = this.initialSymbols(start === 0 && end === piece.length ? piece : piece.slice(start, end));
     const ids = symbolIds;
     if (n0 > SCAN_LIMIT) {
-      const sym = ids.slice(0, n0);
-      const len = symbolLens.slice(0, n0);
-      const copyIn = () => {
-        sym.set(ids.subarray(0, n0));
-        len.set(symbolLens.subarray(0, n0));
-      };
-      appendRange(out, sym, 0, this.mergeLong(sym, len, n0, copyIn));
+      // (In place, in the symbols' own buffers: nothing reads them again before the next piece writes them.)
+      appendRange(out, ids, 0, this.mergeLong(ids.subarray(0, n0), symbolLens.subarray(0, n0), n0));
     } else {
       if (scratchIds.length < n0) growScratch(n0);
       for (let i = 0; i < n0; i++) scratchIds[i] = ids[i]!;

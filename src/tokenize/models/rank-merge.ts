@@ -1,6 +1,10 @@
-// The long-piece merge by rank lists in WebAssembly (rank-merge.wat): the same algorithm as bpe.ts's mergeByRank,
-// which stays for runtimes without WebAssembly. A fresh process ran a long piece's first megabyte through the
-// JavaScript loops mostly before V8 had optimised them; the module is compiled before its first call.
+// The long-piece merge by rank lists in WebAssembly (rank-merge.wat). HF merges a piece by a heap of (rank, position);
+// this gives its order without a heap entry per position, for merges that rise: a merge of rank r only makes pairs
+// that contain its new token, and when those rank above r, every pair of rank r that will ever merge is already
+// waiting when r is the lowest rank waiting, so r's pairs merge left to right, one list, and nothing joins r's list
+// meanwhile. The module checks that as it goes and gives up (−1, nothing written) as soon as a merge makes a pair
+// ranked at or below its own; bpe.ts's mergeHeap then merges the piece, as it does where WebAssembly cannot run.
+// (A JavaScript twin of these loops ran a fresh process's first long megabyte mostly before V8 had optimised them.)
 
 import { PASS_CHUNK } from "../../util/grow.js";
 import { wasmInstance } from "../../util/wasm-instance.js";
@@ -117,8 +121,8 @@ function checkedRank({ rank, ranks }: { rank: (a: number, b: number) => number; 
 const WORST_ENTRIES = 3;
 
 /**
- * A model's long-piece merge in wasm: `merge` is mergeByRank's contract (HF's order while merges make only pairs
- * ranked above their own; −1 as soon as one does not, the caller's symbols then untouched). One instance with room
+ * A model's long-piece merge in wasm: `merge` gives HF's order while merges make only pairs ranked above their own,
+ * −1 as soon as one does not (the caller's symbols then untouched). One instance with room
  * for KEPT_SYMBOLS lives as long as the model; a longer piece is merged in an instance made for it and dropped after.
  */
 export class WasmRankMerge {

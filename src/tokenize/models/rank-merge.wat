@@ -1,7 +1,7 @@
-;; The long-piece merge by rank lists (rank-merge.ts drives it; bpe.ts's mergeByRank is the same algorithm in
-;; JavaScript, kept for runtimes without WebAssembly). In JavaScript a fresh process
-;; ran a long piece's first megabyte mostly before V8 had optimised these loops (GPT-2, 1 MB of emoji: ~105 ms cold
-;; against ~55 in a warm process); a wasm module is compiled before its first call and runs at speed from the start.
+;; The long-piece merge by rank lists (rank-merge.ts drives it and says why the order is HF's; bpe.ts's mergeHeap is
+;; HF's heap, for runtimes without WebAssembly and models whose ranks do not rise). The same loops in JavaScript ran a
+;; fresh process's first long megabyte mostly before V8 had optimised them (GPT-2, 1 MB of emoji: ~105 ms cold against
+;; ~55 in a warm process); a wasm module is compiled before its first call and runs at speed from the start.
 ;;
 ;; Memory (byte offsets set by `layout`, every array of i32):
 ;;   [0, 8·slots)   the merge table's cells (two ints a slot: (left + 1) | low 11 bits of rank + 1 << 21,

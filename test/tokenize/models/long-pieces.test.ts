@@ -6,11 +6,11 @@ import { readFileSync } from "node:fs";
 import assert from "node:assert/strict";
 import tk from "tokenizers";
 import { Tokenizer } from "../../../src/index.js";
-import { RankQueue, mergeLongPiecesInWasm } from "../../../src/tokenize/models/bpe.js";
+import { mergeLongPiecesInWasm } from "../../../src/tokenize/models/bpe.js";
 import { FULL, RankMergeInstance, WasmRankMerge, mergeIn } from "../../../src/tokenize/models/rank-merge.js";
 import type { MergeTable } from "../../../src/tokenize/models/merge-table.js";
 import { assemble, wasmModuleSource, WASM_MODULES } from "../../../scripts/build-wasm.mjs";
-import { MERGE_RANK_LIMIT, NO_RANK } from "../../../src/tokenize/models/merge-table.js";
+import { NO_RANK } from "../../../src/tokenize/models/merge-table.js";
 import { mulberry32 } from "../../../src/util/random.js";
 import { byteLevelAlphabet } from "../../../src/tokenize/byte-vocabulary.js";
 import { PASS_CHUNK } from "../../../src/util/grow.js";
@@ -168,12 +168,13 @@ test("long pieces whose merges make lower-ranked pairs match the HF binding", as
   }
 });
 
-// Long pieces merge in wasm (rank-merge.wat); mergeByRank's JavaScript stays for runtimes without WebAssembly. The
-// tests above run the wasm merge against the HF binding and tiktoken; this runs both merges on the same pieces,
-// including ones past the instance kept between pieces (its room: 2^16 symbols), merges whose ranks fail to rise (the
-// wasm merge gives up with the caller's symbols untouched) and rank files (merges given as a rule: the module asks
-// for each pair as it meets it).
-test("the wasm rank merge and the JavaScript one give the same ids on the same long pieces", () => {
+// Long pieces merge by rank lists in wasm (rank-merge.wat), and by HF's heap where wasm cannot run (no WebAssembly:
+// the switch below stands for that) or once a model's ranks fail to rise. The tests above run the wasm merge against
+// the HF binding and tiktoken; this runs both merges on the same pieces, including ones past the instance kept
+// between pieces (its room: 2^16 symbols), merges whose ranks fail to rise (the wasm merge gives up with the caller's
+// symbols untouched, and the heap takes them from there) and rank files (merges given as a rule: the module asks for
+// each pair as it meets it).
+test("the wasm rank merge and the heap give the same ids on the same long pieces", () => {
   const rand = mulberry32(11);
   const big = Array.from({ length: 140_000 }, () => "aabbbcdeeeeflmnoprst"[Math.floor(rand() * 20)]).join("");
   const pieces = [...longPieces(), big, "ab".repeat(70_000), "a".repeat(5000), big.slice(0, 3000)];
@@ -195,7 +196,7 @@ test("the wasm rank merge and the JavaScript one give the same ids on the same l
     }
     const models = [inWasm, inJs].map((t) => (t.model as unknown as { rankMerge: unknown }).rankMerge);
     assert.ok(models[0] instanceof WasmRankMerge, "the default merges long pieces in wasm");
-    assert.equal(models[1], null, "the switch keeps them in JavaScript");
+    assert.equal(models[1], null, "the switch leaves them to the heap");
   }
 });
 
@@ -232,31 +233,6 @@ test("a rule's wasm merge asks for each pair once while its table has room, and 
 test("the committed rank-merge wasm is rank-merge.wat's", async () => {
   const module = WASM_MODULES.find((m) => m.wat.endsWith("rank-merge.wat"))!;
   assert.equal(readFileSync(module.ts, "utf8"), wasmModuleSource(await assemble(module.wat), module), "rerun node scripts/build-wasm.mjs");
-});
-
-test("the rank queue gives each rank's positions in ascending order, lowest rank first, however they were added", () => {
-  const queue = new RankQueue();
-  queue.reset();
-  // Two ranks, each filled in two ascending runs that interleave (as two merge passes can), and ranks far above the
-  // queue's first size (a rank file's token ids; the last rank a merges list may have).
-  const adds: [number, number][] = [[7, 40], [7, 50], [3, 9], [7, 10], [7, 45], [3, 2], [5000, 1], [3, 11], [MERGE_RANK_LIMIT - 1, 0], [199_997, 3]];
-  for (const [rank, position] of adds) queue.add(rank, position);
-  const out: [number, number[]][] = [];
-  while (queue.values.size > 0) {
-    const rank = queue.values.topValue();
-    out.push([rank, Array.from(queue.takeLowest())]);
-  }
-  assert.deepEqual(out, [[3, [2, 9, 11]], [7, [10, 40, 45, 50]], [5000, [1]], [199_997, [3]], [MERGE_RANK_LIMIT - 1, [0]]]);
-  // After a huge piece the queue lets its entry buffers go and still serves the next one.
-  queue.reset();
-  for (let i = 0; i < 200_000; i++) queue.add(i % 3, 200_000 - i);
-  queue.clear();
-  queue.shrink();
-  queue.reset();
-  queue.add(2, 5);
-  queue.add(2, 4);
-  assert.deepEqual(Array.from(queue.takeLowest()), [4, 5]);
-  assert.equal(queue.values.size, 0);
 });
 
 test("the wasm rank queue gives each rank's positions in ascending order, lowest rank first, however they were added", () => {
