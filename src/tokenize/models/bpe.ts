@@ -154,15 +154,15 @@ class MergeHeap {
   }
 }
 
-/** Whether models made from now on merge long pieces in wasm where they can (tests turn it off to check the
- * JavaScript merge, which runtimes without WebAssembly use, against it). */
+/** Whether models made from now on merge long pieces in wasm where they can (tests turn it off to check the heap,
+ * which runtimes without WebAssembly use, against it). */
 let rankMergeInWasm = true;
 export function mergeLongPiecesInWasm(on: boolean): void {
   rankMergeInWasm = on;
 }
 
-/** The symbols not merged away (next = −2: mergeHeap's mark) moved to the front of sym and len, a
- * chunk a call; returns their count. */
+/** The symbols not merged away (next = −2: mergeHeap's mark) moved to the front of sym and len, a chunk a call;
+ * returns their count. */
 function compactAll(sym: Int32Array, len: Int32Array, next: Int32Array, n: number): number {
   let m = 0;
   for (let at = 0; at < n; at += PASS_CHUNK) m = compactMarked(sym, len, next, at, Math.min(n, at + PASS_CHUNK), m);
