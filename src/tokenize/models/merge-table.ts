@@ -63,38 +63,22 @@ export class MergeTable {
 
   /**
    * The table of a merges list: `triples` holds (left, right, merged) ids by rank; every id must satisfy `has` (the
-   * vocabulary's). A later duplicate pair overrides an earlier one, as HF's map does. One loop with the probe written
-   * out, not `set` per merge: a cold start runs it (Llama 2's 61k merges) before V8 has optimised anything, and a call
-   * per merge with its checks cost 15–20 ms there.
+   * vocabulary's). A later duplicate pair overrides an earlier one, as HF's map does. Sized for all of them at once (no
+   * growth on the way), each id checked once.
    */
   static ofMergeList(triples: Int32Array, has: (id: number) => boolean): MergeTable {
     const count = triples.length / 3;
     if (count > MERGE_RANK_LIMIT) throw new TokenizerError(`${count} merges: at most ${MERGE_RANK_LIMIT}`, "model.merges");
     const mergedIds = new Int32Array(count);
     const table = new MergeTable(count, mergedIds);
-    const { cells, mask } = table;
-    let used = 0;
     for (let rank = 0, t = 0; rank < count; rank++, t += 3) {
       const a = triples[t]!;
       const b = triples[t + 1]!;
       const merged = triples[t + 2]!;
       if (!(a >= 0 && a < MERGE_ID_LIMIT && b >= 0 && b < MERGE_ID_LIMIT) || !has(a) || !has(b) || !has(merged)) throw new TokenizerError(`merge ${rank}: ids (${a}, ${b}) → ${merged} are not all in the vocabulary`, `model.merges[${rank}]`);
       mergedIds[rank] = merged;
-      const r = rank + 1;
-      let i = table.slot(a, b);
-      for (;;) {
-        const x = cells[2 * i]!;
-        if (x === 0) {
-          used++;
-          break;
-        }
-        if ((x & LOW21) === a + 1 && (cells[2 * i + 1]! & LOW21) === b) break;
-        i = (i + 1) & mask;
-      }
-      cells[2 * i] = (a + 1) | ((r & 0x7ff) << 21);
-      cells[2 * i + 1] = b | ((r >>> 11) << 21);
+      if (table.put(a, b, rank)) table.count++;
     }
-    table.count = used;
     return table;
   }
 
@@ -106,21 +90,22 @@ export class MergeTable {
   set(a: number, b: number, rank: number): void {
     if (!(a >= 0 && a < MERGE_ID_LIMIT && b >= 0 && b < MERGE_ID_LIMIT)) throw new TokenizerError(`merge (${a}, ${b}): ids must be below ${MERGE_ID_LIMIT}`, "model.merges");
     if (!(rank >= -1 && rank < MERGE_RANK_LIMIT)) throw new TokenizerError(`merge (${a}, ${b}): rank ${rank} must be below ${MERGE_RANK_LIMIT}`, "model.merges");
+    if (this.put(a, b, rank) && ++this.count * 2 > this.mask + 1) this.grow();
+  }
+
+  /** Writes (a, b) → rank into the pair's slot, or the first empty one on its probe; true when that slot was empty. */
+  private put(a: number, b: number, rank: number): boolean {
     const cells = this.cells;
-    const r = rank + 1;
-    for (let i = this.slot(a, b); ; i = (i + 1) & this.mask) {
-      const x = cells[2 * i]!;
-      if (x === 0 || ((x & LOW21) === a + 1 && (cells[2 * i + 1]! & LOW21) === b)) {
-        if (x === 0 && ++this.count * 2 > this.mask + 1) {
-          this.grow();
-          this.set(a, b, rank);
-          return;
-        }
-        cells[2 * i] = (a + 1) | ((r & 0x7ff) << 21);
-        cells[2 * i + 1] = b | ((r >>> 11) << 21);
-        return;
-      }
+    let i = this.slot(a, b);
+    let x = cells[2 * i]!;
+    while (x !== 0 && !((x & LOW21) === a + 1 && (cells[2 * i + 1]! & LOW21) === b)) {
+      i = (i + 1) & this.mask;
+      x = cells[2 * i]!;
     }
+    const r = rank + 1;
+    cells[2 * i] = (a + 1) | ((r & 0x7ff) << 21);
+    cells[2 * i + 1] = b | ((r >>> 11) << 21);
+    return x === 0;
   }
 
   /** packMerge(rank, merged id) of the merge of (a, b), or NO_MERGE when they do not merge. */
@@ -174,7 +159,7 @@ export class MergeTable {
       const x = old[i]!;
       if (x === 0) continue;
       const y = old[i + 1]!;
-      this.set((x & LOW21) - 1, y & LOW21, ((x >>> 21) | ((y >>> 21) << 11)) - 1);
+      if (this.put((x & LOW21) - 1, y & LOW21, ((x >>> 21) | ((y >>> 21) << 11)) - 1)) this.count++;
     }
   }
 }
