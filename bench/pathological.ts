@@ -5,12 +5,19 @@
 // (tokenizer.json), and cl100k as a rank file (tiktoken's packaged ranks; HF runs the tokenizer.json retoken writes
 // from them, its ids checked equal to tiktoken's by test/formats — tiktoken itself is quadratic in a piece's length:
 // 0.2 MB of letters took it 50 s). Run: node --import tsx bench/pathological.ts [--sizes 1,2,4,8] [--processes N]
-// [--json FILE] [--tokenizers GPT-2,Llama 2,cl100k] [--kinds letter,spaces] [--src] [--warm]. --processes N: each
+// [--json FILE] [--tokenizers GPT-2,Llama 2,cl100k] [--kinds letter,spaces] [--tools NAME,…] [--src] [--warm]
+// [--node-options "FLAGS"]. --processes N: each
 // (input, size, encoder) timed in N fresh processes, the median kept (one process on
 // this VM now and then runs ~1.5× slow, which alone can move a row's max/min past 1.5); each round runs every size and
 // tool once (sizes and tools take turns).
 // --warm: each process first encodes 64 KB of the same kind (untimed), so the timed call shows the cost per MB without
 // the first long call's fixed cost (V8 compiling the long-piece loops as they run); the default measures that call cold.
+// "retoken encode() offsetSpans" reads the offsets as one flat array instead of a [start, end] pair per token: a fresh
+// process's young generation is small, and the pairs of a 1 MB input (0.5–0.7 M objects, all kept) are copied by
+// each scavenge while it grows; V8 allocates them old only once it has grown to its largest, which an 8 MB input
+// reaches early. --node-options: flags for every timed process (e.g. "--min-semi-space-size=64
+// --max-semi-space-size=64" to see the pairs' cost with the young generation grown from the start) — a diagnostic,
+// not how a user runs.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -32,6 +39,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 // measure it, and every process without tsx; --src: from the sources, through tsx.
 const fromSources = args.includes("--src");
 const warm = args.includes("--warm");
+const nodeOptions = (flag("--node-options") ?? "").split(" ").filter(Boolean);
 const entry = fromSources ? `${root}src/index.ts` : builtEntry(root, "bench/pathological.ts (or pass --src)");
 // Each tokenizer: the file retoken loads, and the tokenizer.json HF loads (the same file, or one written for it).
 const scratch = mkdtempSync(join(tmpdir(), "retoken-pathological-"));
@@ -60,14 +68,18 @@ const kinds: Record<string, string> = {
 };
 const tools: Record<string, (file: string, hfFile: string) => string> = {
   "retoken encode()": (file) => `const { Tokenizer } = await import(${JSON.stringify(entry)}); const t = await Tokenizer.fromFile(${JSON.stringify(file)}); return (s) => { const e = t.encode(s, { addSpecialTokens: false }); return e.tokens.length + e.offsets.length - e.ids.length; };`,
+  "retoken encode() offsetSpans": (file) => `const { Tokenizer } = await import(${JSON.stringify(entry)}); const t = await Tokenizer.fromFile(${JSON.stringify(file)}); return (s) => { const e = t.encode(s, { addSpecialTokens: false }); return e.tokens.length + e.offsetSpans.length / 2 - e.ids.length; };`,
   "retoken encodeIds()": (file) => `const { Tokenizer } = await import(${JSON.stringify(entry)}); const t = await Tokenizer.fromFile(${JSON.stringify(file)}); return (s) => t.encodeIds(s, { addSpecialTokens: false }).length;`,
   "HF native encode": (_, hfFile) => `const { Tokenizer } = await import("tokenizers"); const t = Tokenizer.fromFile(${JSON.stringify(hfFile)}); return async (s) => (await t.encode(s, null, { addSpecialTokens: false })).getIds().length;`,
 };
+const chosenTools = flag("--tools")?.split(",");
+for (const tool of chosenTools ?? []) if (!(tool in tools)) throw new Error(`--tools: no tool "${tool}" (the tools: ${Object.keys(tools).join(", ")})`);
+for (const tool of Object.keys(tools)) if (chosenTools && !chosenTools.includes(tool)) delete tools[tool];
 
 function once(load: string, kind: string, mb: number): number | string {
   const warmUp = warm ? `{ const bytes = 64_000; await encode(${kinds[kind]}); }` : "";
   const script = `const bytes = ${mb * 1_000_000}; const text = ${kinds[kind]}; const encode = await (async () => { ${load} })(); ${warmUp} const t0 = performance.now(); const n = await encode(text); console.log(JSON.stringify({ seconds: (performance.now() - t0) / 1000, n }));`;
-  const r = spawnSync(process.execPath, [...(fromSources ? ["--import", "tsx"] : []), "--input-type=module", "-e", script], { encoding: "utf8", cwd: root, maxBuffer: 1 << 24 });
+  const r = spawnSync(process.execPath, [...nodeOptions, ...(fromSources ? ["--import", "tsx"] : []), "--input-type=module", "-e", script], { encoding: "utf8", cwd: root, maxBuffer: 1 << 24 });
   if (r.status !== 0) return r.stderr.trim().split("\n").slice(-1)[0] ?? `exit ${r.status}`;
   return JSON.parse(r.stdout.trim().split("\n").pop()!).seconds as number;
 }
@@ -97,7 +109,7 @@ for (const [name, file, hfFileOf] of tokenizers) {
       }
       perTool.set(tool, row);
     }
-    const hf = perTool.get("HF native encode")!;
+    const hf = perTool.get("HF native encode") ?? [];
     for (const [tool, row] of perTool) {
       const ok = row.filter((x): x is number => x !== null);
       const flat = ok.length ? Math.max(...ok) / Math.min(...ok) : NaN;
