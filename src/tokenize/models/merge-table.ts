@@ -137,10 +137,9 @@ export class MergeTable {
     return this.mergedIds === null ? rank : this.mergedIds[rank]!;
   }
 
-  /** The table as a copy of it is read elsewhere (rank-merge.wat probes the same cells with the same hash): its cells,
-   * their slot mask and the merged ids by rank; null for a rule's table, which fills as pairs are met. */
-  image(): { cells: Int32Array; mask: number; mergedIds: Int32Array } | null {
-    return this.resolve === null && this.mergedIds !== null ? { cells: this.cells, mask: this.mask, mergedIds: this.mergedIds } : null;
+  /** The merged id of each rank (a merges list's), or null where a merge's id is its rank (a rank file's rule). */
+  mergedIdsByRank(): Int32Array | null {
+    return this.mergedIds;
   }
 
   private resolveMiss(a: number, b: number): number {

@@ -12,14 +12,18 @@ import { TokenizerError } from "../types.js";
 import { NO_RANK, type MergeTable } from "./merge-table.js";
 import { rankMergeWasm } from "./rank-merge-wasm.js";
 
-/** What an instance merges by: a merges list's table, copied into the module whole (MergeTable.image), or merges
- * given as a rule (a rank file: a merge's rank is the id it makes), whose pairs the module asks `rank` for as it meets
- * them (the model's table, which remembers them too) and keeps in a table of its own; `ranks`: above every rank. */
-export type MergeSource = { cells: Int32Array; mask: number; mergedIds: Int32Array } | { rank: (a: number, b: number) => number; ranks: number };
+/** What an instance merges by: the model's `rank` of a pair (its MergeTable's), which the module asks as it meets a
+ * pair and keeps in a table of its own; `ranks`: above every rank; `mergedIds`: a merges list's merged id by rank
+ * (copied into the module), or null where a merge's id is its rank (a rank file's rule). */
+export interface MergeSource {
+  rank: (a: number, b: number) => number;
+  ranks: number;
+  mergedIds: Int32Array | null;
+}
 
 interface RankMergeExports {
   memory: WebAssembly.Memory;
-  useRule(room: number): void;
+  learn(room: number, byRank: number): void;
   layout(mask: number, ids: number, sym: number, len: number, prev: number, next: number, qpos: number, qlink: number, heads: number, tails: number, sizes: number, heap: number, batch: number, entries: number): void;
   reset(): void;
   add(rank: number, position: number): void;
@@ -38,12 +42,14 @@ interface RankMergeExports {
 const KEPT_SYMBOLS = 1 << 16;
 /** Past this many symbols the memory would pass wasm's 4 GB: such a piece merges in JavaScript. */
 const MOST_SYMBOLS = 1 << 26;
-/** The slots of a rule's table in the module: twice the symbols an instance has room for, within these bounds (a
- * piece meets far fewer distinct pairs than symbols; a pair met once the table is half full is asked for each time). */
-const RULE_SLOTS = [1 << 17, 1 << 20] as const;
+/** The slots of the module's table, whatever the piece: it learns at most half as many pairs (a piece meets far
+ * fewer distinct pairs than symbols: cl100k meets 7 in 1 MB of one letter, 594 in random ACGT; past that a pair is
+ * asked each time it is met). Slots scaled with the piece (2^20 for a 1 MB piece's instance: 8 MB) made V8 count that
+ * much more external memory and collect sooner: GPT-2's 1 MB encodeIds 85 → 99 ms cold. */
+const TABLE_SLOTS = 1 << 17;
 
-/** One instance of the module, with its table (a merges list's copied in, a rule's empty) and room for `capacity`
- * symbols and `entries` queue entries. (Exported for its tests.) */
+/** One instance of the module, with its table (empty at first) and room for `capacity` symbols and `entries` queue
+ * entries. (Exported for its tests.) */
 export class RankMergeInstance {
   readonly words: Int32Array;
   readonly sym: number;
@@ -68,44 +74,28 @@ export class RankMergeInstance {
     return count;
   }
 
-  /** An instance for `source`; a rule's table has `slots` slots (a power of two; tests make it small). */
-  static make(source: MergeSource, capacity: number, entries: number, slots = ruleSlotsFor(capacity)): RankMergeInstance | null {
-    const list = "cells" in source ? source : null;
-    const rule = "cells" in source ? null : source;
-    const ranks = list ? list.mergedIds.length : rule!.ranks;
-    // Word offsets: the cells, a list's merged ids, then the piece's arrays (the list being merged is at most all the
+  /** An instance for `source` whose table has `slots` slots (a power of two; tests make it small). */
+  static make(source: MergeSource, capacity: number, entries: number, slots = TABLE_SLOTS): RankMergeInstance | null {
+    const { ranks, mergedIds } = source;
+    // Word offsets: the table, a list's merged ids, then the piece's arrays (the list being merged is at most all the
     // entries).
-    let at = list ? list.cells.length : 2 * slots;
+    let at = 2 * slots;
     const take = (n: number) => ((at += n), 4 * (at - n));
-    const ids = take(list ? ranks : 0);
+    const ids = take(mergedIds ? ranks : 0);
     const layout = [take(capacity), take(capacity), take(capacity), take(capacity), take(entries), take(entries), take(ranks), take(ranks), take(ranks), take(ranks), take(entries)];
-    const exports = wasmInstance<RankMergeExports>(rankMergeWasm, 4 * at, { resolve: rule ? checkedRank(rule) : notAsked });
+    const exports = wasmInstance<RankMergeExports>(rankMergeWasm, 4 * at, { resolve: checkedRank(source) });
     if (!exports) return null;
     const instance = new RankMergeInstance(exports, capacity, layout);
-    if (list) {
-      instance.words.set(list.cells, 0);
-      instance.words.set(list.mergedIds, ids >> 2);
-    } else exports.useRule(slots >> 1);
+    if (mergedIds) instance.words.set(mergedIds, ids >> 2);
+    exports.learn(slots >> 1, mergedIds ? 0 : 1);
     const [sym, len, prev, next, qpos, qlink, heads, tails, sizes, heap, batch] = layout as [number, number, number, number, number, number, number, number, number, number, number];
-    exports.layout(list ? list.mask : slots - 1, ids, sym, len, prev, next, qpos, qlink, heads, tails, sizes, heap, batch, entries);
+    exports.layout(slots - 1, ids, sym, len, prev, next, qpos, qlink, heads, tails, sizes, heap, batch, entries);
     return instance;
   }
 }
 
-/** The slots of a rule's table for an instance with room for `capacity` symbols (a power of two, RULE_SLOTS). */
-function ruleSlotsFor(capacity: number): number {
-  let slots = RULE_SLOTS[0];
-  while (slots < 2 * capacity && slots < RULE_SLOTS[1]) slots *= 2;
-  return slots;
-}
-
-/** A merges list's module asks for no pair (its table is whole). */
-function notAsked(): number {
-  throw new Error("rank-merge: a merges list's table was asked for a pair");
-}
-
-/** A rule's rank as the module may use it: a rank at or past `ranks` would index past its lists. */
-function checkedRank({ rank, ranks }: { rank: (a: number, b: number) => number; ranks: number }): (a: number, b: number) => number {
+/** The model's rank as the module may use it: a rank at or past `ranks` would index past its lists. */
+function checkedRank({ rank, ranks }: MergeSource): (a: number, b: number) => number {
   return (a, b) => {
     const r = rank(a, b);
     if (r !== NO_RANK && !(r >= 0 && r < ranks)) throw new TokenizerError(`merge (${a}, ${b}) gives id ${r}: ids must be below ${ranks}`, "model.merges");
@@ -130,10 +120,11 @@ export class WasmRankMerge {
 
   private constructor(private readonly source: MergeSource) {}
 
-  /** The merge for `merges` (a merges list's, or a rule's whose ranks are below `ranks`), or null where it cannot run
+  /** The merge for `merges` (a merges list's, or a rule's whose ids are below `idLimit`), or null where it cannot run
    * (no WebAssembly). */
-  static for(merges: MergeTable, ranks: number): WasmRankMerge | null {
-    const merge = new WasmRankMerge(merges.image() ?? { rank: (a, b) => merges.rank(a, b), ranks });
+  static for(merges: MergeTable, idLimit: number): WasmRankMerge | null {
+    const mergedIds = merges.mergedIdsByRank();
+    const merge = new WasmRankMerge({ rank: (a, b) => merges.rank(a, b), ranks: mergedIds ? mergedIds.length : idLimit, mergedIds });
     merge.kept = RankMergeInstance.make(merge.source, KEPT_SYMBOLS, WORST_ENTRIES * KEPT_SYMBOLS);
     return merge.kept ? merge : null;
   }
@@ -167,7 +158,7 @@ export function mergeIn(instance: RankMergeInstance, sym: Int32Array, len: Int32
   words.set(len.subarray(0, n), instance.len);
   x.reset();
   let merged = 1;
-  // (A rule's rank may throw: the lists are emptied all the same, for the instance's next piece.)
+  // (The rank may throw, a rule giving one past the lists: they are emptied all the same, for the next piece.)
   try {
     for (let at = 0; at < n; at += PASS_CHUNK) x.queuePairs(n, at, Math.min(n, at + PASS_CHUNK));
     merged = x.full.value === 0 ? 1 : 0;

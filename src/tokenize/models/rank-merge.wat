@@ -5,10 +5,9 @@
 ;;
 ;; Memory (byte offsets set by `layout`, every array of i32):
 ;;   [0, 8·slots)   the merge table's cells (two ints a slot: (left + 1) | low 11 bits of rank + 1 << 21,
-;;                  right | high 11 bits << 21; 0 where empty), probed as MergeTable.rank does: a merges list's
-;;                  copied whole from MergeTable; for merges given as a rule (a rank file: a token's rank is its
-;;                  id), empty at first and filled as pairs are met, each asked of the imported `resolve` once
-;;   $ids           the merged id by rank (a merges list's; a rule's merged id is its rank)
+;;                  right | high 11 bits << 21; 0 where empty), probed with MergeTable's hash: empty at first and
+;;                  filled as pairs are met, each asked of the imported `resolve` (the model's MergeTable) once
+;;   $ids           the merged id by rank (a merges list's; a rank file's merged id is its rank)
 ;;   $sym $len      the piece's symbols and their lengths (in and out)
 ;;   $prev $next    the links between live symbols (−1 past either end; next = −2: merged away)
 ;;   $qpos $qlink   the queue's entries: a position waiting to merge and the next entry of its rank's list (or of
@@ -20,7 +19,7 @@
   ;; The memory comes from the caller, made as large as it will need: growing it detaches its old ArrayBuffer, and
   ;; V8 then checks for detached buffers in every typed-array access of the process.
   (import "env" "memory" (memory 1))
-  ;; A rule's answer for a pair met for the first time: its rank, or 4194303 (NO_RANK) when it does not merge.
+  ;; The model's answer for a pair met for the first time: its rank, or 4194303 (NO_RANK) when it does not merge.
   (import "env" "resolve" (func $resolve (param i32 i32) (result i32)))
   (export "memory" (memory 0))
   (global $mask (mut i32) (i32.const 0))
@@ -36,9 +35,9 @@
   (global $sizes (mut i32) (i32.const 0))
   (global $heap (mut i32) (i32.const 0))
   (global $batch (mut i32) (i32.const 0))
-  ;; 1 for merges given as a rule; then how many more pairs the table may learn (it stays at most half full: past
-  ;; that, a pair not in it is asked of `resolve` every time it is met)
-  (global $rule (mut i32) (i32.const 0))
+  ;; 1 when a merge's id is its rank (a rank file's rule), 0 when it is read from $ids; how many more pairs the
+  ;; table may learn (it stays at most half full: past that, a pair not in it is asked of `resolve` each time)
+  (global $byRank (mut i32) (i32.const 0))
   (global $room (mut i32) (i32.const 0))
   ;; entries made since `reset` (of `entries` at most), the first free one (−1: none), ranks in the heap
   (global $entries (mut i32) (i32.const 0))
@@ -70,12 +69,12 @@
     (global.set $heap (local.get $heap))
     (global.set $batch (local.get $batch)))
 
-  ;; Makes the table a rule's: empty, with room for `room` pairs.
-  (func (export "useRule") (param $room i32)
-    (global.set $rule (i32.const 1))
+  ;; The table (empty) may learn `room` pairs; `byRank`: see $byRank.
+  (func (export "learn") (param $room i32) (param $byRank i32)
+    (global.set $byRank (local.get $byRank))
     (global.set $room (local.get $room)))
 
-  ;; A rule's pair (a, b) met for the first time, its slot at byte `at` empty: asks `resolve`, and keeps the answer
+  ;; A pair (a, b) met for the first time, its slot at byte `at` empty: asks `resolve`, and keeps the answer
   ;; in the slot while the table has room.
   (func $learn (param $a i32) (param $b i32) (param $at i32) (result i32)
     (local $r i32) (local $v i32)
@@ -89,8 +88,8 @@
         (i32.store offset=4 (local.get $at) (i32.or (local.get $b) (i32.shl (i32.shr_u (local.get $v) (i32.const 11)) (i32.const 21))))))
     (local.get $r))
 
-  ;; The rank of the merge of (a, b), or 4194303 (NO_RANK, above every rank) when they do not merge (a rule's pair
-  ;; not in the table yet: learnt).
+  ;; The rank of the merge of (a, b), or 4194303 (NO_RANK, above every rank) when they do not merge (a pair not in
+  ;; the table yet: learnt).
   (func $rank (param $a i32) (param $b i32) (result i32)
     (local $i i32) (local $at i32) (local $x i32) (local $y i32) (local $key i32) (local $r i32)
     (local.set $key (i32.add (local.get $a) (i32.const 1)))
@@ -114,8 +113,7 @@
         (else
           (if (i32.eqz (local.get $x))
             (then
-              (if (global.get $rule) (then (return (call $learn (local.get $a) (local.get $b) (local.get $at)))))
-              (return (i32.const 4194303))))))
+              (return (call $learn (local.get $a) (local.get $b) (local.get $at)))))))
       (local.set $i (i32.and (i32.add (local.get $i) (i32.const 1)) (global.get $mask)))
       (br $probe))
     (unreachable))
@@ -246,7 +244,7 @@
   (func (export "mergeList") (param $from i32) (param $to i32) (param $v i32) (result i32)
     (local $k i32) (local $merged i32) (local $pos i32) (local $pos4 i32) (local $right i32) (local $right4 i32)
     (local $after i32) (local $before i32) (local $r i32)
-    (local.set $merged (if (result i32) (global.get $rule)
+    (local.set $merged (if (result i32) (global.get $byRank)
       (then (local.get $v))
       (else (i32.load (i32.add (global.get $ids) (i32.shl (local.get $v) (i32.const 2)))))))
     (local.set $k (local.get $from))

@@ -200,31 +200,39 @@ test("the wasm rank merge and the heap give the same ids on the same long pieces
   }
 });
 
-// A rule's table in the module is a cache: each pair is asked for once while it has room (half its slots), and every
-// time it is met once the table is full — the ids the same either way.
-test("a rule's wasm merge asks for each pair once while its table has room, and gives the same ids once it is full", () => {
+// The module's table is a cache of the model's: each pair is asked for once while it has room (half its slots), and
+// every time it is met once the table is full — the ids the same either way, for a rank file's rule (a merge's id is
+// its rank) and for a merges list (its merged ids copied in).
+test("the wasm merge asks for each pair once while its table has room, and gives the same ids once it is full", () => {
   const cl100k = Tokenizer.fromBytes(new TextEncoder().encode(rankFileText("cl100k_base")));
-  const table = (cl100k.model as unknown as { merges: MergeTable }).merges;
+  const gpt2 = Tokenizer.fromJSON(readFileSync("../shared/data/tokenizers/gpt-2.json", "utf8"));
   const rand = mulberry32(5);
-  // Letters only: one piece for cl100k's pre-tokenizer.
+  // Letters only: one piece for either pre-tokenizer.
   const text = Array.from({ length: 30_000 }, () => "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"[Math.floor(rand() * 52)]).join("");
-  const expected = cl100k.encodeIds(text, { addSpecialTokens: false });
-  for (const slots of [1 << 17, 64]) {
-    const asked = new Map<string, number>();
-    const rank = (a: number, b: number) => (asked.set(`${a} ${b}`, (asked.get(`${a} ${b}`) ?? 0) + 1), table.rank(a, b));
-    const instance = RankMergeInstance.make({ rank, ranks: (cl100k.model as unknown as { vocab: { idLimit: number } }).vocab.idLimit }, 1 << 15, 3 << 15, slots)!;
-    const sym = Int32Array.from(text, (c) => cl100k.tokenToId(c)!);
-    const len = new Int32Array(text.length).fill(1);
-    const m = mergeIn(instance, sym, len, text.length);
-    assert.deepEqual(Array.from(sym.subarray(0, m)), expected, `${slots} slots`);
-    const most = Math.max(...asked.values());
-    if (slots === 64) assert.ok(most > 1 && asked.size > 32, `a full table asks again (${asked.size} pairs, at most ${most} times)`);
-    else assert.equal(most, 1, "a table with room asks once a pair");
+  for (const tokenizer of [cl100k, gpt2]) {
+    const table = (tokenizer.model as unknown as { merges: MergeTable }).merges;
+    const mergedIds = table.mergedIdsByRank();
+    assert.equal(mergedIds === null, tokenizer === cl100k, "cl100k's merges are a rule, GPT-2's a list");
+    const ranks = mergedIds ? mergedIds.length : (tokenizer.model as unknown as { vocab: { idLimit: number } }).vocab.idLimit;
+    const expected = tokenizer.encodeIds(text, { addSpecialTokens: false });
+    for (const slots of [1 << 17, 64]) {
+      const asked = new Map<string, number>();
+      const rank = (a: number, b: number) => (asked.set(`${a} ${b}`, (asked.get(`${a} ${b}`) ?? 0) + 1), table.rank(a, b));
+      const instance = RankMergeInstance.make({ rank, ranks, mergedIds }, 1 << 15, 3 << 15, slots)!;
+      const sym = Int32Array.from(text, (c) => tokenizer.tokenToId(c)!);
+      const len = new Int32Array(text.length).fill(1);
+      const m = mergeIn(instance, sym, len, text.length);
+      const label = `${tokenizer === cl100k ? "cl100k" : "GPT-2"}, ${slots} slots`;
+      assert.deepEqual(Array.from(sym.subarray(0, m)), expected, label);
+      const most = Math.max(...asked.values());
+      if (slots === 64) assert.ok(most > 1 && asked.size > 32, `${label}: a full table asks again (${asked.size} pairs, at most ${most} times)`);
+      else assert.equal(most, 1, `${label}: a table with room asks once a pair`);
+    }
   }
   // A rank past the module's lists is refused, not written past them, and the lists queued before it are emptied
   // for the instance's next piece.
   let calls = 0;
-  const wild = RankMergeInstance.make({ rank: () => (++calls === 1 ? 5 : calls === 2 ? 70_000 : NO_RANK), ranks: 1000 }, 16, 48)!;
+  const wild = RankMergeInstance.make({ rank: () => (++calls === 1 ? 5 : calls === 2 ? 70_000 : NO_RANK), ranks: 1000, mergedIds: null }, 16, 48)!;
   assert.throws(() => mergeIn(wild, Int32Array.of(1, 2, 3), Int32Array.of(1, 1, 1), 3), /ids must be below 1000/);
   assert.equal(wild.exports.pending.value, 0);
   assert.equal(mergeIn(wild, Int32Array.of(7, 8, 9), Int32Array.of(1, 1, 1), 3), 3);
@@ -237,7 +245,7 @@ test("the committed rank-merge wasm is rank-merge.wat's", async () => {
 
 test("the wasm rank queue gives each rank's positions in ascending order, lowest rank first, however they were added", () => {
   // A table of no merges and 200,000 ranks (the module's lists are indexed by rank: a merges list's length).
-  const instance = RankMergeInstance.make({ cells: new Int32Array(32), mask: 15, mergedIds: new Int32Array(200_000) }, 16, 48)!;
+  const instance = RankMergeInstance.make({ rank: () => NO_RANK, ranks: 200_000, mergedIds: new Int32Array(200_000) }, 16, 48)!;
   const x = instance.exports;
   const drain = () => {
     const out: [number, number[]][] = [];
@@ -265,7 +273,8 @@ test("the wasm rank queue gives each rank's positions in ascending order, lowest
 // memory); one that needs more says so, the caller's symbols untouched, and the merge runs again with room for 3.
 test("a wasm rank merge short of queue entries leaves the symbols as they were, and the merge gives the same ids with room", () => {
   const gpt2 = Tokenizer.fromJSON(readFileSync("../shared/data/tokenizers/gpt-2.json", "utf8"));
-  const table = (gpt2.model as unknown as { merges: MergeTable }).merges.image()!;
+  const merges = (gpt2.model as unknown as { merges: MergeTable }).merges;
+  const table = { rank: (a: number, b: number) => merges.rank(a, b), ranks: merges.mergedIdsByRank()!.length, mergedIds: merges.mergedIdsByRank() };
   const text = "abcdefghij".repeat(20_000);
   const n = text.length;
   const symbols = () => Int32Array.from(text, (c) => gpt2.tokenToId(c)!);
