@@ -14,6 +14,18 @@ const compiled = new Map<string, WebAssembly.Module | null>();
  * never touched cost address space, not memory. `functions`: the module's other imports from "env".
  */
 export function wasmInstance<T extends { memory: WebAssembly.Memory }>(base64: string, bytes = 0, functions: Record<string, (...args: number[]) => number> = {}): T | null {
+  const module = wasmModule(base64);
+  if (!module) return null;
+  try {
+    const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
+    return new WebAssembly.Instance(module, { env: { memory, ...functions } }).exports as unknown as T;
+  } catch {
+    return null;
+  }
+}
+
+/** The module whose bytes `base64` holds, compiled once; null where this runtime cannot compile it. */
+export function wasmModule(base64: string): WebAssembly.Module | null {
   let module = compiled.get(base64);
   if (module === undefined) {
     try {
@@ -23,11 +35,5 @@ export function wasmInstance<T extends { memory: WebAssembly.Memory }>(base64: s
     }
     compiled.set(base64, module);
   }
-  if (!module) return null;
-  try {
-    const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
-    return new WebAssembly.Instance(module, { env: { memory, ...functions } }).exports as unknown as T;
-  } catch {
-    return null;
-  }
+  return module;
 }

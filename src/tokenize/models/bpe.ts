@@ -78,18 +78,23 @@ function blockLow(ranks: Float64Array, b: number, width: number, n: number): num
   return low;
 }
 
-/** Room for n symbols in the scratch buffers: doubled up to SCRATCH_KEPT, exactly n past it (a long piece, after which
- * shrinkScratch lets it go: grown by doubling and kept, one 8 MB piece left ~800 MB behind, ranks included). */
-function growScratch(n: number): void {
-  const size = Math.max(n, Math.min(2 * scratchIds.length, SCRATCH_KEPT));
-  scratchBytes = new Uint8Array(size);
-  scratchIds = new Int32Array(size);
-  scratchLens = new Int32Array(size);
+/** Room for n symbols (their lengths too unless `lens` is false) and `bytes` bytes in the scratch buffers: doubled up
+ * to SCRATCH_KEPT, exactly what is asked past it (a long piece, after which shrinkScratch lets it go: grown by
+ * doubling and kept, one 8 MB piece left ~800 MB behind, ranks included). */
+function growScratch(n: number, bytes = n, lens = true): void {
+  if (scratchBytes.length < bytes) scratchBytes = new Uint8Array(roomFor(bytes, scratchBytes.length));
+  if (scratchIds.length < n) scratchIds = new Int32Array(roomFor(n, scratchIds.length));
+  if (lens && scratchLens.length < n) scratchLens = new Int32Array(roomFor(n, scratchLens.length));
+}
+function roomFor(n: number, now: number): number {
+  return Math.max(n, Math.min(2 * now, SCRATCH_KEPT));
 }
 
 /** Lets go of scratch buffers grown past SCRATCH_KEPT for a long piece. */
 function shrinkScratch(): void {
-  if (scratchIds.length > SCRATCH_KEPT) (scratchBytes = new Uint8Array(SCRATCH_KEPT)), (scratchIds = new Int32Array(SCRATCH_KEPT)), (scratchLens = new Int32Array(SCRATCH_KEPT));
+  if (scratchBytes.length > SCRATCH_KEPT) scratchBytes = new Uint8Array(SCRATCH_KEPT);
+  if (scratchIds.length > SCRATCH_KEPT) scratchIds = new Int32Array(SCRATCH_KEPT);
+  if (scratchLens.length > SCRATCH_KEPT) scratchLens = new Int32Array(SCRATCH_KEPT);
 }
 const SCRATCH_KEPT = 1 << 16;
 
@@ -163,18 +168,18 @@ export function mergeLongPiecesInWasm(on: boolean): void {
 
 /** The symbols not merged away (next = −2: mergeHeap's mark) moved to the front of sym and len, a chunk a call;
  * returns their count. */
-function compactAll(sym: Int32Array, len: Int32Array, next: Int32Array, n: number): number {
+function compactAll(sym: Int32Array, len: Int32Array | null, next: Int32Array, n: number): number {
   let m = 0;
   for (let at = 0; at < n; at += PASS_CHUNK) m = compactMarked(sym, len, next, at, Math.min(n, at + PASS_CHUNK), m);
   return m;
 }
 
 /** compactAll's work for symbols [from, to), written from `m`; returns the new count. */
-function compactMarked(sym: Int32Array, len: Int32Array, next: Int32Array, from: number, to: number, m: number): number {
+function compactMarked(sym: Int32Array, len: Int32Array | null, next: Int32Array, from: number, to: number, m: number): number {
   for (let i = from; i < to; i++) {
     if (next[i] === -2) continue;
-    sym[m] = sym[i]!;
-    len[m++] = len[i]!;
+    if (len) len[m] = len[i]!;
+    sym[m++] = sym[i]!;
   }
   return m;
 }
@@ -216,13 +221,19 @@ function byteSymbols(text: string, from: number, to: number, table: Int32Array, 
 
 const utf8 = new TextEncoder();
 
-/** byteSymbols for a long piece (over SCAN_LIMIT units, so over SCAN_LIMIT bytes): the platform's UTF-8 encoder (which
- * also writes a lone surrogate as U+FFFD; the Tokenizer makes text well-formed before it reaches a model), then the
- * symbols a chunk a call. byteSymbols' loop ran a fresh process's first long piece mostly unoptimised (GPT-2, 1 MB of
- * emoji: 24 ms against 15 warm); for short pieces, the encoder's call costs more than the loop. `bytes` has room for
- * 3 a unit. */
-function longByteSymbols(text: string, start: number, end: number, table: Int32Array, bytes: Uint8Array, ids: Int32Array): number {
+/** byteSymbols for a long piece (over SCAN_LIMIT units, so over SCAN_LIMIT bytes), into the scratch buffers: the
+ * platform's UTF-8 encoder (which also writes a lone surrogate as U+FFFD; the Tokenizer makes text well-formed before
+ * it reaches a model), then the symbols a chunk a call. byteSymbols' loop ran a fresh process's first long piece
+ * mostly unoptimised (GPT-2, 1 MB of emoji: 24 ms against 15 warm); for short pieces, the encoder's call costs more
+ * than the loop. The symbols get room for the bytes written, not for 3 a unit: ASCII's 1 MB would take 24 MB of
+ * ids and lengths it does not use, which V8 counts as external memory, and past 64 MB of that it collects at once,
+ * then again soon (its limits set from a heap still small). */
+function longByteSymbols(text: string, start: number, end: number, table: Int32Array): number {
+  growScratch(0, 3 * (end - start));
+  const bytes = scratchBytes;
   const n = utf8.encodeInto(start === 0 && end === text.length ? text : text.slice(start, end), bytes).written;
+  growScratch(n, n, false);
+  const ids = scratchIds;
   for (let at = 0; at < n; at += PASS_CHUNK) byteIds(table, bytes, ids, at, Math.min(n, at + PASS_CHUNK));
   return n;
 }
@@ -562,10 +573,14 @@ export class BpeModel extends VocabularyModel implements Model {
   tokenizeByteLevelIds(text: string, start: number, end: number, out: number[]): boolean {
     const table = this.byteLevelIds();
     if (!table) return false;
-    if (scratchBytes.length < (end - start) * 3) growScratch((end - start) * 3);
+    let n: number;
+    if (end - start > SCAN_LIMIT) n = longByteSymbols(text, start, end, table);
+    else {
+      growScratch(3 * (end - start));
+      n = byteSymbols(text, start, end, table, scratchBytes, scratchIds);
+    }
     const bytes = scratchBytes;
     const ids = scratchIds;
-    const n = end - start > SCAN_LIMIT ? longByteSymbols(text, start, end, table, bytes, ids) : byteSymbols(text, start, end, table, bytes, ids);
     if (this.byteTokens) {
       // ignore_merges: a piece that is itself a token is emitted whole (the lookup tiktoken does first, too).
       const whole = this.byteTokens.get(bytes, 0, n);
@@ -575,7 +590,7 @@ export class BpeModel extends VocabularyModel implements Model {
       }
     }
     if (n > SCAN_LIMIT) {
-      appendRange(out, ids, 0, this.mergeLong(ids, scratchLens.fill(1, 0, n), n));
+      appendRange(out, ids, 0, this.mergeLong(ids, null, n));
       shrinkScratch();
       return true;
     }
@@ -694,8 +709,8 @@ export class BpeModel extends VocabularyModel implements Model {
    * rank first, leftmost on ties): by rank lists in wasm (rank-merge.ts) while this model's merges have only made
    * pairs ranked above themselves, by the heap once one did not, and where wasm cannot run (no WebAssembly, a piece
    * past a wasm memory's reach). The rank lists give up before writing anything, so the heap starts from the same
-   * symbols. */
-  private mergeLong(sym: Int32Array, len: Int32Array, n: number): number {
+   * symbols. `len` null: the caller reads only the ids. */
+  private mergeLong(sym: Int32Array, len: Int32Array | null, n: number): number {
     if (this.ranksRise) {
       if (this.rankMerge === undefined) this.rankMerge = WasmRankMerge.for(this.merges, this.vocab.idLimit);
       const m = this.rankMerge ? this.rankMerge.merge(sym, len, n) : -2;
@@ -715,7 +730,7 @@ export class BpeModel extends VocabularyModel implements Model {
    * O(n log n) in the piece length. Merges
    * sym[0..n) / len[0..n) in place and returns the new symbol count. The heap lives in typed arrays ordered by
    * (rank, position), HF's order. */
-  private mergeHeap(sym: Int32Array, len: Int32Array, n: number, dropout: number): number {
+  private mergeHeap(sym: Int32Array, len: Int32Array | null, n: number, dropout: number): number {
     const merges = this.merges;
     const prev = new Int32Array(n);
     const next = new Int32Array(n);
@@ -743,7 +758,7 @@ export class BpeModel extends VocabularyModel implements Model {
       const right = next[pos]!;
       if (right < 0 || merges.rank(sym[pos]!, sym[right]!) !== v) continue;
       sym[pos] = merges.mergedId(v);
-      len[pos]! += len[right]!;
+      if (len) len[pos]! += len[right]!;
       const after = next[right]!;
       next[right] = -2;
       next[pos] = after;
@@ -803,7 +818,7 @@ export class BpeModel extends VocabularyModel implements Model {
       out.lens.set(lens.subarray(start, end), at);
       return at + this.mergeLong(out.ids.subarray(at, at + n0), out.lens.subarray(at, at + n0), n0);
     }
-    if (scratchIds.length < n0) growScratch(n0);
+    growScratch(n0);
     for (let i = 0; i < n0; i++) {
       scratchIds[i] = ids[start + i]!;
       scratchLens[i] = lens[start + i]!;
@@ -884,9 +899,9 @@ export class BpeModel extends VocabularyModel implements Model {
     const ids = symbolIds;
     if (n0 > SCAN_LIMIT) {
       // (In place, in the symbols' own buffers: nothing reads them again before the next piece writes them.)
-      appendRange(out, ids, 0, this.mergeLong(ids.subarray(0, n0), symbolLens.subarray(0, n0), n0));
+      appendRange(out, ids, 0, this.mergeLong(ids.subarray(0, n0), null, n0));
     } else {
-      if (scratchIds.length < n0) growScratch(n0);
+      growScratch(n0);
       for (let i = 0; i < n0; i++) scratchIds[i] = ids[i]!;
       const m = this.mergeScan(n0, false, false);
       for (let k = 0; k < m; k++) out.push(scratchIds[k]!);

@@ -7,7 +7,7 @@
 // (A JavaScript twin of these loops ran a fresh process's first long megabyte mostly before V8 had optimised them.)
 
 import { PASS_CHUNK } from "../../util/grow.js";
-import { wasmInstance } from "../../util/wasm-instance.js";
+import { wasmInstance, wasmModule } from "../../util/wasm-instance.js";
 import { TokenizerError } from "../types.js";
 import { NO_RANK, type MergeTable } from "./merge-table.js";
 import { rankMergeWasm } from "./rank-merge-wasm.js";
@@ -25,7 +25,7 @@ interface RankMergeExports {
   memory: WebAssembly.Memory;
   learn(room: number, byRank: number): void;
   layout(mask: number, ids: number, sym: number, len: number, prev: number, next: number, qpos: number, qlink: number, heads: number, tails: number, sizes: number, heap: number, batch: number, entries: number): void;
-  reset(): void;
+  reset(withLen: number): void;
   add(rank: number, position: number): void;
   queuePairs(n: number, from: number, to: number): void;
   takeLowest(): number;
@@ -74,15 +74,16 @@ export class RankMergeInstance {
     return count;
   }
 
-  /** An instance for `source` whose table has `slots` slots (a power of two; tests make it small). */
-  static make(source: MergeSource, capacity: number, entries: number, slots = TABLE_SLOTS): RankMergeInstance | null {
+  /** An instance for `source` whose table has `slots` slots (a power of two; tests make it small); `withLen`: false
+   * for one that merges no lengths (no room for them). */
+  static make(source: MergeSource, capacity: number, entries: number, slots = TABLE_SLOTS, withLen = true): RankMergeInstance | null {
     const { ranks, mergedIds } = source;
     // Word offsets: the table, a list's merged ids, then the piece's arrays (the list being merged is at most all the
     // entries).
     let at = 2 * slots;
     const take = (n: number) => ((at += n), 4 * (at - n));
     const ids = take(mergedIds ? ranks : 0);
-    const layout = [take(capacity), take(capacity), take(capacity), take(capacity), take(entries), take(entries), take(ranks), take(ranks), take(ranks), take(ranks), take(entries)];
+    const layout = [take(capacity), take(withLen ? capacity : 0), take(capacity), take(capacity), take(entries), take(entries), take(ranks), take(ranks), take(ranks), take(ranks), take(entries)];
     const exports = wasmInstance<RankMergeExports>(rankMergeWasm, 4 * at, { resolve: checkedRank(source) });
     if (!exports) return null;
     const instance = new RankMergeInstance(exports, capacity, layout);
@@ -116,28 +117,35 @@ const WORST_ENTRIES = 3;
  * for KEPT_SYMBOLS lives as long as the model; a longer piece is merged in an instance made for it and dropped after.
  */
 export class WasmRankMerge {
-  private kept: RankMergeInstance | null = null;
+  /** The instance kept between pieces, made at the first piece it has room for (a longer first piece does not make
+   * it: its 5 MB would count against V8's external memory beside that piece's own instance). */
+  private kept: RankMergeInstance | null | undefined = undefined;
 
   private constructor(private readonly source: MergeSource) {}
 
   /** The merge for `merges` (a merges list's, or a rule's whose ids are below `idLimit`), or null where it cannot run
    * (no WebAssembly). */
   static for(merges: MergeTable, idLimit: number): WasmRankMerge | null {
+    if (!wasmModule(rankMergeWasm)) return null;
     const mergedIds = merges.mergedIdsByRank();
-    const merge = new WasmRankMerge({ rank: (a, b) => merges.rank(a, b), ranks: mergedIds ? mergedIds.length : idLimit, mergedIds });
-    merge.kept = RankMergeInstance.make(merge.source, KEPT_SYMBOLS, WORST_ENTRIES * KEPT_SYMBOLS);
-    return merge.kept ? merge : null;
+    return new WasmRankMerge({ rank: (a, b) => merges.rank(a, b), ranks: mergedIds ? mergedIds.length : idLimit, mergedIds });
   }
 
-  /** Merges sym[0, n) / len[0, n) in place by rank lists; returns the new symbol count, −1 when the model's ranks
-   * do not rise (sym and len then as they were), or −2 when this piece is too long for a wasm memory. */
-  merge(sym: Int32Array, len: Int32Array, n: number): number {
-    if (n <= this.kept!.capacity) return mergeIn(this.kept!, sym, len, n);
+  /** Merges sym[0, n) / len[0, n) in place by rank lists (`len` null: no lengths, where the caller reads only the
+   * ids); returns the new symbol count, −1 when the model's ranks do not rise (sym and len then as they were), or −2
+   * when this piece is too long for a wasm memory. */
+  merge(sym: Int32Array, len: Int32Array | null, n: number): number {
+    if (n <= KEPT_SYMBOLS) {
+      if (this.kept === undefined) this.kept = RankMergeInstance.make(this.source, KEPT_SYMBOLS, WORST_ENTRIES * KEPT_SYMBOLS);
+      return this.kept ? mergeIn(this.kept, sym, len, n) : -2;
+    }
     let capacity = 2 * KEPT_SYMBOLS;
     while (capacity < n) capacity *= 2;
     if (capacity > MOST_SYMBOLS) return -2;
     for (const entries of [capacity + (capacity >> 1), WORST_ENTRIES * capacity]) {
-      const instance = RankMergeInstance.make(this.source, capacity, entries);
+      // (Without lengths a 1 MB piece's memory is 4 MB smaller: V8 counts it all as external memory, and past ~64 MB
+      // of that since its last full collection starts one, then sets its next limits from a heap still small.)
+      const instance = RankMergeInstance.make(this.source, capacity, entries, TABLE_SLOTS, len !== null);
       if (!instance) return -2;
       const m = mergeIn(instance, sym, len, n);
       if (m !== FULL) return m;
@@ -151,12 +159,12 @@ export const FULL = -3;
 
 /** WasmRankMerge.merge's work in `instance`: the new count, −1 (ranks do not rise) or FULL; sym and len are written
  * only with a new count. (Exported for its test.) */
-export function mergeIn(instance: RankMergeInstance, sym: Int32Array, len: Int32Array, n: number): number {
+export function mergeIn(instance: RankMergeInstance, sym: Int32Array, len: Int32Array | null, n: number): number {
   const x = instance.exports;
   const words = instance.words;
   words.set(sym.subarray(0, n), instance.sym);
-  words.set(len.subarray(0, n), instance.len);
-  x.reset();
+  if (len) words.set(len.subarray(0, n), instance.len);
+  x.reset(len ? 1 : 0);
   let merged = 1;
   // (The rank may throw, a rule giving one past the lists: they are emptied all the same, for the next piece.)
   try {
@@ -175,6 +183,6 @@ export function mergeIn(instance: RankMergeInstance, sym: Int32Array, len: Int32
   let m = 0;
   for (let at = 0; at < n; at += PASS_CHUNK) m = x.compact(at, Math.min(n, at + PASS_CHUNK), m);
   sym.set(words.subarray(instance.sym, instance.sym + m));
-  len.set(words.subarray(instance.len, instance.len + m));
+  len?.set(words.subarray(instance.len, instance.len + m));
   return m;
 }

@@ -8,7 +8,8 @@
 ;;                  right | high 11 bits << 21; 0 where empty), probed with MergeTable's hash: empty at first and
 ;;                  filled as pairs are met, each asked of the imported `resolve` (the model's MergeTable) once
 ;;   $ids           the merged id by rank (a merges list's; a rank file's merged id is its rank)
-;;   $sym $len      the piece's symbols and their lengths (in and out)
+;;   $sym $len      the piece's symbols and their lengths (in and out; lengths only where the caller reads them:
+;;                  $withLen)
 ;;   $prev $next    the links between live symbols (−1 past either end; next = −2: merged away)
 ;;   $qpos $qlink   the queue's entries: a position waiting to merge and the next entry of its rank's list (or of
 ;;                  the free list: a list's entries are freed when it is taken, and reused first)
@@ -26,6 +27,8 @@
   (global $ids (mut i32) (i32.const 0))
   (global $sym (mut i32) (i32.const 0))
   (global $len (mut i32) (i32.const 0))
+  ;; 1 when the piece's lengths are kept (reset sets it)
+  (global $withLen (mut i32) (i32.const 0))
   (global $prev (mut i32) (i32.const 0))
   (global $next (mut i32) (i32.const 0))
   (global $qpos (mut i32) (i32.const 0))
@@ -182,8 +185,9 @@
           (local.get $e))))
     (i32.store (i32.add (global.get $tails) (local.get $r4)) (local.get $e)))
 
-  ;; Empties the queue for a new piece.
-  (func (export "reset")
+  ;; Empties the queue for a new piece, whose lengths are kept when `withLen` is 1.
+  (func (export "reset") (param $withLen i32)
+    (global.set $withLen (local.get $withLen))
     (global.set $count (i32.const 0))
     (global.set $free (i32.const -1))
     (global.set $full (i32.const 0)))
@@ -261,8 +265,10 @@
             (i32.load (i32.add (global.get $sym) (local.get $pos4)))
             (i32.load (i32.add (global.get $sym) (local.get $right4))))))
           (i32.store (i32.add (global.get $sym) (local.get $pos4)) (local.get $merged))
-          (i32.store (i32.add (global.get $len) (local.get $pos4))
-            (i32.add (i32.load (i32.add (global.get $len) (local.get $pos4))) (i32.load (i32.add (global.get $len) (local.get $right4)))))
+          (if (global.get $withLen)
+            (then
+              (i32.store (i32.add (global.get $len) (local.get $pos4))
+                (i32.add (i32.load (i32.add (global.get $len) (local.get $pos4))) (i32.load (i32.add (global.get $len) (local.get $right4)))))))
           (local.set $after (i32.load (i32.add (global.get $next) (local.get $right4))))
           (i32.store (i32.add (global.get $next) (local.get $right4)) (i32.const -2))
           (i32.store (i32.add (global.get $next) (local.get $pos4)) (local.get $after))
@@ -311,7 +317,8 @@
           (then
             (local.set $m4 (i32.shl (local.get $m) (i32.const 2)))
             (i32.store (i32.add (global.get $sym) (local.get $m4)) (i32.load (i32.add (global.get $sym) (local.get $i4))))
-            (i32.store (i32.add (global.get $len) (local.get $m4)) (i32.load (i32.add (global.get $len) (local.get $i4))))
+            (if (global.get $withLen)
+              (then (i32.store (i32.add (global.get $len) (local.get $m4)) (i32.load (i32.add (global.get $len) (local.get $i4))))))
             (local.set $m (i32.add (local.get $m) (i32.const 1)))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $each)))
