@@ -86,6 +86,7 @@ function growScratch(n: number, bytes = n, lens = true): void {
   if (scratchIds.length < n) scratchIds = new Int32Array(roomFor(n, scratchIds.length));
   if (lens && scratchLens.length < n) scratchLens = new Int32Array(roomFor(n, scratchLens.length));
 }
+/** What a scratch buffer of `now` grows to for n: see growScratch. */
 function roomFor(n: number, now: number): number {
   return Math.max(n, Math.min(2 * now, SCRATCH_KEPT));
 }

@@ -133,7 +133,7 @@ export class WasmRankMerge {
 
   /** Merges sym[0, n) / len[0, n) in place by rank lists (`len` null: no lengths, where the caller reads only the
    * ids); returns the new symbol count, −1 when the model's ranks do not rise (sym and len then as they were), or −2
-   * when this piece is too long for a wasm memory. */
+   * where it has no instance to merge in (a piece too long for a wasm memory, or a memory refused). */
   merge(sym: Int32Array, len: Int32Array | null, n: number): number {
     if (n <= KEPT_SYMBOLS) {
       if (this.kept === undefined) this.kept = RankMergeInstance.make(this.source, KEPT_SYMBOLS, WORST_ENTRIES * KEPT_SYMBOLS);
