@@ -233,7 +233,7 @@ function longByteSymbols(text: string, start: number, end: number, table: Int32A
   growScratch(0, 3 * (end - start));
   const bytes = scratchBytes;
   const n = utf8.encodeInto(start === 0 && end === text.length ? text : text.slice(start, end), bytes).written;
-  growScratch(n, n, false);
+  growScratch(n, 0, false);
   const ids = scratchIds;
   for (let at = 0; at < n; at += PASS_CHUNK) byteIds(table, bytes, ids, at, Math.min(n, at + PASS_CHUNK));
   return n;
