@@ -891,23 +891,31 @@ export class BpeModel extends VocabularyModel implements Model {
     if (!this.runCache.append(h, piece, start, end, out)) this.mergeRunIds(piece, start, end, h, out);
   }
 
-  /** A run the cache does not hold (`h`: its spanHash), merged on its own and kept. A run has no cut inside, so it
-   * is one mergeRun's work: its symbols go straight to the scan's scratch, with no lengths (ids only) and no Word.
-   * (mergeRun itself, through a Word and with lengths, measured 4–12% slower on this path: session 18 A/B.) */
+  /** A run the cache does not hold (`h`: its spanHash), merged on its own and kept. */
   private mergeRunIds(piece: string, start: number, end: number, h: number, out: number[]): void {
     const from = out.length;
+    const m = this.mergeRunAlone(piece, start, end);
+    const ids = runMerged;
+    for (let k = 0; k < m; k++) out.push(ids[k]!);
+    this.runCache.add(h, piece, start, end, out, from, out.length);
+  }
+
+  /** Merges the run piece[start, end) and returns its token count; the ids are runMerged[0, count) (a scratch buffer,
+   * valid until the next piece). A run has no cut inside, so it is one mergeRun's work: its symbols go straight to
+   * the merge, with no lengths (ids only) and no Word. (Through mergeWord — a Word, lengths — it measured 4–12%
+   * slower on short runs (session 18 A/B), and a 1 MB run took ~20 MB more, which V8 counts as external memory:
+   * enough to start full collections during encode()'s offsets.) */
+  private mergeRunAlone(piece: string, start: number, end: number): number {
     const n0 = this.initialSymbols(start === 0 && end === piece.length ? piece : piece.slice(start, end));
-    const ids = symbolIds;
     if (n0 > SCAN_LIMIT) {
       // (In place, in the symbols' own buffers: nothing reads them again before the next piece writes them.)
-      appendRange(out, ids, 0, this.mergeLong(ids.subarray(0, n0), null, n0));
-    } else {
-      growScratch(n0);
-      for (let i = 0; i < n0; i++) scratchIds[i] = ids[i]!;
-      const m = this.mergeScan(n0, false, false);
-      for (let k = 0; k < m; k++) out.push(scratchIds[k]!);
+      runMerged = symbolIds;
+      return this.mergeLong(symbolIds.subarray(0, n0), null, n0);
     }
-    this.runCache.add(h, piece, start, end, out, from, out.length);
+    growScratch(n0);
+    for (let i = 0; i < n0; i++) scratchIds[i] = symbolIds[i]!;
+    runMerged = scratchIds;
+    return this.mergeScan(n0, false, false);
   }
 
   /** A run too long for the cache: not kept, except the last one. encode() asks for a long piece's ids and then, when
@@ -916,7 +924,9 @@ export class BpeModel extends VocabularyModel implements Model {
     const last = this.lastLong;
     let ids = last && last.start === start && last.end === end && last.piece === piece ? last.ids : null;
     if (!ids) {
-      ids = this.mergeWord(start === 0 && end === piece.length ? piece : piece.slice(start, end), 0).ids;
+      const m = this.mergeRunAlone(piece, start, end);
+      ids = runMerged.slice(0, m);
+      shrinkSymbols();
       this.lastLong = { piece, start, end, ids };
     }
     appendRange(out, ids, 0, ids.length);
@@ -1007,6 +1017,8 @@ function shrinkSymbols(): void {
   if (symbolIds.length > kept) (symbolIds = new Int32Array(kept)), (symbolLens = new Int32Array(kept));
   if (wordIds.length > kept) (wordIds = new Int32Array(kept)), (wordLens = new Int32Array(kept));
 }
+/** Where mergeRunAlone left a run's merged ids (the symbols' buffer or the scan's scratch). */
+let runMerged = symbolIds;
 /** Where mergeWord gathers a piece's merged runs before its result is sliced out (reused across calls). */
 let wordIds = new Int32Array(256);
 let wordLens = new Int32Array(256);
