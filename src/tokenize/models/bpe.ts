@@ -12,7 +12,7 @@ import { SpanIdCache, spanHash } from "./span-cache.js";
 import { MERGE_ID_LIMIT, MergeTable, NO_MERGE, NO_RANK, mergedIdOf } from "./merge-table.js";
 import { PASS_CHUNK, appendRange, chunkEnd, grow } from "../../util/grow.js";
 import { WasmRankMerge } from "./rank-merge.js";
-import { byteValues, spellPiece, utf8Encode, type Spelling } from "./spell.js";
+import { byteValues, spellPiece, utf8Encode, utf8OfCodePoint, type Spelling } from "./spell.js";
 
 /** Pieces longer than this (in symbols) merge by rank lists or a heap (mergeLong); shorter ones with a linear scan,
  * which is faster there. */
@@ -439,13 +439,23 @@ export class BpeModel extends VocabularyModel implements Model {
 
   // ---- the initial symbols of a piece ----
 
+  /** The id of the character piece[start, end) (one unit, or a surrogate pair), as HF spells it with a prefix or
+   * suffix; undefined when it is not in the vocabulary. */
   private charId(piece: string, start: number, end: number, first: boolean, last: boolean): number | undefined {
-    if (end - start === 1 && (first || !this.continuingSubwordPrefix) && (!last || !this.endOfWordSuffix)) {
-      const c = piece.charCodeAt(start);
-      let id = this.charIds[c]!;
-      if (id === -2) {
-        id = this.vocab.id(piece[start]!) ?? -1;
-        this.charIds[c] = id;
+    if ((first || !this.continuingSubwordPrefix) && (!last || !this.endOfWordSuffix)) {
+      let id: number | undefined;
+      if (end - start === 1) {
+        const c = piece.charCodeAt(start);
+        id = this.charIds[c]!;
+        if (id === -2) this.charIds[c] = id = this.vocab.id(piece[start]!) ?? -1;
+      } else {
+        // A surrogate pair: by its code point, in a map of those met (not a substring and a lookup each time).
+        const c = piece.codePointAt(start)!;
+        id = this.astralIds.get(c);
+        if (id === undefined) {
+          if (this.astralIds.size >= ASTRAL_KEPT) this.astralIds.clear();
+          this.astralIds.set(c, (id = this.vocab.id(piece.slice(start, end)) ?? -1));
+        }
       }
       return id < 0 ? undefined : id;
     }
@@ -454,6 +464,8 @@ export class BpeModel extends VocabularyModel implements Model {
     if (last && this.endOfWordSuffix) s = s + this.endOfWordSuffix;
     return this.vocab.id(s);
   }
+  /** charId's ids of the characters past the BMP met so far (−1: not in the vocabulary), at most ASTRAL_KEPT. */
+  private readonly astralIds = new Map<number, number>();
 
   /** One symbol per character, as HF's merge_word builds them (byte fallback, unknown-token fusing included), into
    * symbolIds and symbolLens from 0 (typed and grown by doubling: a 1 MB piece pushed into plain arrays had them
@@ -531,10 +543,16 @@ export class BpeModel extends VocabularyModel implements Model {
   /** <0xNN> symbols for the UTF-8 bytes of one character (with prefix/suffix, as HF spells it), written into symbolIds
    * and symbolLens from `at`; the new count, or −1 (nothing written) if one is missing. */
   private writeBytes(piece: string, start: number, end: number, at: number): number {
-    let s = piece.slice(start, end);
-    if (start > 0 && this.continuingSubwordPrefix) s = this.continuingSubwordPrefix + s;
-    if (end === piece.length && this.endOfWordSuffix) s = s + this.endOfWordSuffix;
-    const n = utf8Encode(s, byteScratch);
+    const prefix = start > 0 && this.continuingSubwordPrefix;
+    const suffix = end === piece.length && this.endOfWordSuffix;
+    let n: number;
+    if (prefix || suffix) n = utf8Encode((prefix || "") + piece.slice(start, end) + (suffix || ""), byteScratch);
+    else {
+      // The character alone, from its code point (a lone surrogate as U+FFFD, as utf8Encode writes it): no string
+      // made for each character of a run that falls back to bytes (an emoji chain through Llama 2).
+      const c = piece.codePointAt(start)!;
+      n = utf8OfCodePoint(c >= 0xd800 && c <= 0xdfff ? 0xfffd : c, byteScratch.bytes);
+    }
     const bytes = byteScratch.bytes;
     for (let k = 0; k < n; k++) if (this.byteIds![bytes[k]!]! < 0) return -1;
     // The symbols written so far and these, plus one for each unit after this character.
@@ -1023,5 +1041,8 @@ let runMerged = symbolIds;
 let wordIds = new Int32Array(256);
 let wordLens = new Int32Array(256);
 
+/** charId's map of characters past the BMP is emptied when it reaches this many (a text of random emoji would
+ * otherwise grow it without end). */
+const ASTRAL_KEPT = 1 << 12;
 /** The UTF-8 bytes of one character (with a prefix or suffix: a few more) for pushBytes. */
 const byteScratch = { bytes: new Uint8Array(64) };

@@ -72,6 +72,18 @@ for (const file of files) {
   test(`long unsplit pieces match the HF binding: ${file}`, () => assertMatchesBinding(file, longPieces()));
 }
 
+// Characters past the BMP: a byte-fallback model looks each up once by its code point (a map it empties at 4096) and
+// spells the missing ones' bytes from the code point. More distinct ones than the map keeps, met twice (after it was
+// emptied), some in the vocabulary (Llama 2: 𝕜 🌍 𝓝; Mistral: ~60 emoji), in long runs and in words.
+test("characters past the BMP, more than the model's map of them keeps, match the HF binding", async () => {
+  const rand = mulberry32(23);
+  const astral = (n: number) => Array.from({ length: n }, () => String.fromCodePoint(rand() < 0.5 ? 0x1f300 + Math.floor(rand() * 0x700) : 0x20000 + Math.floor(rand() * 0x5000))).join("");
+  const many = astral(6000);
+  const known = "𝕜🌍𝓝😂🙂🤣😉🚀👍🤔";
+  const texts = [many + known + many, `a ${known} b ${astral(300)} c${known}d`, astral(200).replace(/(..)/g, "$1 x")];
+  for (const file of ["llama.json", "mistral.json"]) await assertMatchesBinding(file, texts);
+});
+
 // Pieces longer than a pass chunk (PASS_CHUNK, 64k units: the long-piece passes run a chunk per call), with a
 // surrogate pair across the chunk's end or not, an unknown run across it, and cuts before "▁" in a long Llama piece.
 test("pieces longer than a pass chunk match the HF binding", async () => {
