@@ -1044,5 +1044,5 @@ let wordLens = new Int32Array(256);
 /** charId's map of characters past the BMP is emptied when it reaches this many (a text of random emoji would
  * otherwise grow it without end). */
 const ASTRAL_KEPT = 1 << 12;
-/** The UTF-8 bytes of one character (with a prefix or suffix: a few more) for pushBytes. */
+/** The UTF-8 bytes of one character (with a prefix or suffix: a few more) for writeBytes. */
 const byteScratch = { bytes: new Uint8Array(64) };
