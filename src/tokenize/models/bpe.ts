@@ -447,15 +447,10 @@ export class BpeModel extends VocabularyModel implements Model {
       if (end - start === 1) {
         const c = piece.charCodeAt(start);
         id = this.charIds[c]!;
-        if (id === -2) this.charIds[c] = id = this.vocab.id(piece[start]!) ?? -1;
+        if (id === -2) id = this.unitId(c);
       } else {
         // A surrogate pair: by its code point, in a map of those met (not a substring and a lookup each time).
-        const c = piece.codePointAt(start)!;
-        id = this.astralIds.get(c);
-        if (id === undefined) {
-          if (this.astralIds.size >= ASTRAL_KEPT) this.astralIds.clear();
-          this.astralIds.set(c, (id = this.vocab.id(piece.slice(start, end)) ?? -1));
-        }
+        id = this.astralId(piece.codePointAt(start)!, piece, start);
       }
       return id < 0 ? undefined : id;
     }
@@ -492,6 +487,11 @@ export class BpeModel extends VocabularyModel implements Model {
 
   /** initialSymbols' work for piece[from, to), written from `n`; returns the new count. */
   private symbolsOf(piece: string, from: number, to: number, n: number): number {
+    if (this.pendingUnk < 0 && !this.continuingSubwordPrefix && !this.endOfWordSuffix) {
+      n = this.plainSymbolsOf(piece, from, to, n);
+      from = plainStop;
+      if (from === to) return n;
+    }
     let unkId = this.pendingUnk;
     let unkLen = this.pendingUnkLen;
     const unk = this.unkToken === null ? undefined : this.vocab.id(this.unkToken);
@@ -538,6 +538,68 @@ export class BpeModel extends VocabularyModel implements Model {
     this.pendingUnk = unkId;
     this.pendingUnkLen = unkLen;
     return n;
+  }
+
+  /** symbolsOf's loop for a model without prefix or suffix while no unknown token is pending: a character's id, or
+   * its bytes' ids, and nothing else, so that V8 compiles it in a few milliseconds (symbolsOf with charId and
+   * writeBytes took 15–25 ms, a fresh process's first long piece running unoptimised meanwhile). Stops at the first
+   * character neither covers (in plainStop; `to` when none), for symbolsOf to go on from. */
+  private plainSymbolsOf(piece: string, from: number, to: number, n: number): number {
+    const charIds = this.charIds;
+    const byteIds = this.byteIds;
+    let i = from;
+    while (i < to) {
+      const c = piece.charCodeAt(i);
+      let w = 1;
+      let cp = c;
+      let id: number;
+      if ((c & 0xfc00) === 0xd800 && i + 1 < piece.length && (piece.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+        w = 2;
+        cp = piece.codePointAt(i)!;
+        id = this.astralId(cp, piece, i);
+      } else {
+        id = charIds[c]!;
+        if (id === -2) id = this.unitId(c);
+        // A lone surrogate's bytes are U+FFFD's (as utf8Encode writes it).
+        if ((c & 0xf800) === 0xd800) cp = 0xfffd;
+      }
+      if (id >= 0) {
+        symbolIds[n] = id;
+        symbolLens[n++] = w;
+      } else {
+        if (byteIds === null) break;
+        // Room for its bytes (at most 4) and one symbol for each unit after this character.
+        if (n + 4 + piece.length - i - w > symbolIds.length) ensureSymbols(n + 5 + piece.length - i - w);
+        const bytes = byteScratch.bytes;
+        const count = utf8OfCodePoint(cp, bytes);
+        let ok = 0;
+        for (let k = 0; k < count; k++) ok |= symbolIds[n + k] = byteIds[bytes[k]!]!;
+        // A byte without a token (−1 ORs negative): the character is symbolsOf's (what was written is overwritten).
+        if (ok < 0) break;
+        // Every byte token points at the whole character in the offsets.
+        symbolLens[n] = w;
+        for (let k = 1; k < count; k++) symbolLens[n + k] = 0;
+        n += count;
+      }
+      i += w;
+    }
+    plainStop = i;
+    return n;
+  }
+
+  /** charId's lookup of one UTF-16 unit not looked up yet, kept in charIds. */
+  private unitId(c: number): number {
+    return (this.charIds[c] = this.vocab.id(String.fromCharCode(c)) ?? -1);
+  }
+
+  /** charId's lookup of a character past the BMP (the surrogate pair at piece[at]), kept in astralIds. */
+  private astralId(cp: number, piece: string, at: number): number {
+    const id = this.astralIds.get(cp);
+    if (id !== undefined) return id;
+    if (this.astralIds.size >= ASTRAL_KEPT) this.astralIds.clear();
+    const found = this.vocab.id(piece.slice(at, at + 2)) ?? -1;
+    this.astralIds.set(cp, found);
+    return found;
   }
 
   /** <0xNN> symbols for the UTF-8 bytes of one character (with prefix/suffix, as HF spells it), written into symbolIds
@@ -1035,6 +1097,8 @@ function shrinkSymbols(): void {
   if (symbolIds.length > kept) (symbolIds = new Int32Array(kept)), (symbolLens = new Int32Array(kept));
   if (wordIds.length > kept) (wordIds = new Int32Array(kept)), (wordLens = new Int32Array(kept));
 }
+/** Where plainSymbolsOf stopped: the end of its range, or the character it left to symbolsOf. */
+let plainStop = 0;
 /** Where mergeRunAlone left a run's merged ids (the symbols' buffer or the scan's scratch). */
 let runMerged = symbolIds;
 /** Where mergeWord gathers a piece's merged runs before its result is sliced out (reused across calls). */
