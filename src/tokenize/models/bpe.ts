@@ -265,7 +265,10 @@ export interface BpeOptions {
 /** A merged piece: symbol ids and their lengths (UTF-16 units) in the piece. */
 interface Word {
   ids: Int32Array;
+  /** Each token's length in UTF-16 units (0: a byte token after its character's first, sharing its span), or, where
+   * `byteLengths`, in UTF-8 bytes as HF counts them. */
   lens: Int32Array;
+  byteLengths?: boolean;
 }
 
 /**
@@ -469,6 +472,7 @@ export class BpeModel extends VocabularyModel implements Model {
     ensureSymbols(piece.length + 1);
     this.pendingUnk = -1;
     this.pendingUnkLen = 0;
+    this.bytesBeforeUnk = false;
     let n = 0;
     for (let a = 0; a < piece.length; ) {
       const b = chunkEnd(piece, a, piece.length);
@@ -484,6 +488,51 @@ export class BpeModel extends VocabularyModel implements Model {
   /** An unknown token whose run is still open between initialSymbols' chunks, and its length (−1: none). */
   private pendingUnk = -1;
   private pendingUnkLen = 0;
+  /** Whether initialSymbols' last piece had byte tokens written while an unknown token was pending (see
+   * byteLengthSymbols). */
+  private bytesBeforeUnk = false;
+
+  /** The initial symbols as HF's merge_word writes them, with its lengths: UTF-8 bytes (a byte token 1, an unknown
+   * token its characters' bytes), for a model without prefix or suffix. A piece's offsets come from these where HF
+   * writes byte tokens before a pending unknown token: they then sit at the unknown characters' bytes, and the unknown
+   * token at the byte-fallback character's (HF's spans, which unit lengths cannot express). Returns the count. */
+  private byteLengthSymbols(piece: string): number {
+    ensureSymbols(3 * piece.length + 1);
+    const unk = this.unkToken === null ? -1 : (this.vocab.id(this.unkToken) ?? -1);
+    const byteIds = this.byteIds!;
+    const bytes = byteScratch.bytes;
+    let n = 0;
+    let unkId = -1;
+    let unkLen = 0;
+    for (let i = 0; i < piece.length; ) {
+      const c = piece.charCodeAt(i);
+      const pair = (c & 0xfc00) === 0xd800 && i + 1 < piece.length && (piece.charCodeAt(i + 1) & 0xfc00) === 0xdc00;
+      const w = pair ? 2 : 1;
+      const count = utf8OfCodePoint(pair ? piece.codePointAt(i)! : (c & 0xf800) === 0xd800 ? 0xfffd : c, bytes);
+      const id = this.charId(piece, i, i + w, i === 0, i + w === piece.length);
+      i += w;
+      if (id !== undefined) {
+        if (unkId >= 0) (symbolIds[n] = unkId), (symbolLens[n++] = unkLen), (unkId = -1);
+        symbolIds[n] = id;
+        symbolLens[n++] = count;
+        continue;
+      }
+      let k = 0;
+      while (k < count && byteIds[bytes[k]!]! >= 0) k++;
+      if (k === count) {
+        for (k = 0; k < count; k++) (symbolIds[n] = byteIds[bytes[k]!]!), (symbolLens[n++] = 1);
+      } else if (unk >= 0) {
+        if (unkId >= 0 && this.fuseUnk) unkLen += count;
+        else {
+          if (unkId >= 0) (symbolIds[n] = unkId), (symbolLens[n++] = unkLen);
+          unkId = unk;
+          unkLen = count;
+        }
+      }
+    }
+    if (unkId >= 0) (symbolIds[n] = unkId), (symbolLens[n++] = unkLen);
+    return n;
+  }
 
   /** initialSymbols' work for piece[from, to), written from `n`; returns the new count. */
   private symbolsOf(piece: string, from: number, to: number, n: number): number {
@@ -513,6 +562,8 @@ export class BpeModel extends VocabularyModel implements Model {
         if (this.byteIds) {
           const m = this.writeBytes(piece, i, end, n);
           if (m >= 0) {
+            // HF places bytes met while an unknown token is pending before it, at its bytes' positions.
+            if (unkId >= 0) this.bytesBeforeUnk = true;
             n = m;
             i = end;
             continue;
@@ -858,7 +909,9 @@ export class BpeModel extends VocabularyModel implements Model {
   }
 
   private mergeWord(piece: string, dropout: number): Word {
-    const count = this.initialSymbols(piece);
+    let count = this.initialSymbols(piece);
+    const byteLengths = this.bytesBeforeUnk && !this.continuingSubwordPrefix && !this.endOfWordSuffix;
+    if (byteLengths) count = this.byteLengthSymbols(piece);
     const ids = symbolIds;
     const lens = symbolLens;
     if (dropout > 0) {
@@ -866,7 +919,7 @@ export class BpeModel extends VocabularyModel implements Model {
       const len = lens.slice(0, count);
       shrinkSymbols();
       const m = this.mergeHeap(sym, len, count, dropout);
-      return { ids: sym.slice(0, m), lens: len.slice(0, m) };
+      return { ids: sym.slice(0, m), lens: len.slice(0, m), byteLengths };
     }
     // The runs between cuts merge on their own (no merge crosses a cut): a Llama line of words costs the sum of its
     // words' squares in the linear scan, not the square of its length, and nothing is allocated per word.
@@ -875,8 +928,9 @@ export class BpeModel extends VocabularyModel implements Model {
     const cut = this.cutBefore;
     let n = 0;
     let start = 0;
-    // (A piece with no marker after its start, such as each run tokenizeIds cuts, skips the walk.)
-    if (cut >= 0 && piece.indexOf(CUT_MARKER, 1) > 0) {
+    // (A piece with no marker after its start, such as each run tokenizeIds cuts, skips the walk; lengths in bytes
+    // do not find the markers, and the piece merges whole, as it would anyway.)
+    if (cut >= 0 && !byteLengths && piece.indexOf(CUT_MARKER, 1) > 0) {
       for (let i = 1, at = count > 0 ? lens[0]! : 0; i < count; at += lens[i]!, i++) {
         if (lens[i]! > 0 && piece.charCodeAt(at) === cut && piece.charCodeAt(at - 1) !== cut) {
           n = this.mergeRun(ids, lens, start, i, word, n);
@@ -885,7 +939,7 @@ export class BpeModel extends VocabularyModel implements Model {
       }
     }
     n = this.mergeRun(ids, lens, start, count, word, n);
-    const merged = { ids: word.ids.slice(0, n), lens: word.lens.slice(0, n) };
+    const merged = { ids: word.ids.slice(0, n), lens: word.lens.slice(0, n), byteLengths };
     shrinkSymbols();
     return merged;
   }
@@ -922,7 +976,7 @@ export class BpeModel extends VocabularyModel implements Model {
     if (piece.length === 0) return [];
     const out: Token[] = [];
     if (this.useDropout()) {
-      this.appendTokens(this.mergeWord(piece, this.dropout!), 0, out);
+      this.appendTokens(piece, this.mergeWord(piece, this.dropout!), out);
       return out;
     }
     // The tokens are spelled from the ids (one cache, of ids); where ids do not spell the piece (an unknown token, a
@@ -932,7 +986,7 @@ export class BpeModel extends VocabularyModel implements Model {
     const spelling = this.idSpelling();
     const spelled = spelling && spellPiece(piece, ids, 0, ids.length, spelling);
     if (spelled) return spelled;
-    this.appendTokens(this.mergeWord(piece, 0), 0, out);
+    this.appendTokens(piece, this.mergeWord(piece, 0), out);
     return out;
   }
 
@@ -1033,8 +1087,9 @@ export class BpeModel extends VocabularyModel implements Model {
   }
   private spelling: Spelling | undefined;
 
-  private appendTokens(word: Word, base: number, out: Token[]): void {
-    let pos = base;
+  private appendTokens(piece: string, word: Word, out: Token[]): void {
+    if (word.byteLengths) return this.appendByteSpanTokens(piece, word, out);
+    let pos = 0;
     for (let i = 0; i < word.ids.length; i++) {
       const len = word.lens[i]!;
       const id = word.ids[i]!;
@@ -1043,6 +1098,23 @@ export class BpeModel extends VocabularyModel implements Model {
       const end = len === 0 ? out[out.length - 1]!.end : pos + len;
       out.push({ id, value: this.vocab.token(id) ?? "", start, end });
       pos += len;
+    }
+  }
+
+  /** appendTokens for a word whose lengths are UTF-8 bytes: each token spans the characters that hold its first and
+   * its last byte (HF's conversion of byte offsets to characters). */
+  private appendByteSpanTokens(piece: string, word: Word, out: Token[]): void {
+    // Two walks over the characters: the one holding a token's first byte and the one holding its last.
+    const first = { unit: 0, byte: 0 };
+    const last = { unit: 0, byte: 0 };
+    let pos = 0;
+    for (let i = 0; i < word.ids.length; i++) {
+      const id = word.ids[i]!;
+      const end = pos + word.lens[i]!;
+      const start = characterHolding(piece, first, pos);
+      characterHolding(piece, last, end - 1);
+      out.push({ id, value: this.vocab.token(id) ?? "", start, end: last.unit + unitWidth(piece, last.unit) });
+      pos = end;
     }
   }
 
@@ -1097,6 +1169,24 @@ function shrinkSymbols(): void {
   if (symbolIds.length > kept) (symbolIds = new Int32Array(kept)), (symbolLens = new Int32Array(kept));
   if (wordIds.length > kept) (wordIds = new Int32Array(kept)), (wordLens = new Int32Array(kept));
 }
+/** Moves `at` (a character's first unit and its first UTF-8 byte in `piece`) forward to the character holding byte
+ * `byte`; returns its unit. */
+function characterHolding(piece: string, at: { unit: number; byte: number }, byte: number): number {
+  for (;;) {
+    const w = unitWidth(piece, at.unit);
+    const c = w === 2 ? piece.codePointAt(at.unit)! : piece.charCodeAt(at.unit);
+    const size = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+    if (byte < at.byte + size || at.unit + w >= piece.length) return at.unit;
+    at.unit += w;
+    at.byte += size;
+  }
+}
+
+/** 2 where a surrogate pair starts at piece[i], else 1. */
+function unitWidth(piece: string, i: number): number {
+  return (piece.charCodeAt(i) & 0xfc00) === 0xd800 && i + 1 < piece.length && (piece.charCodeAt(i + 1) & 0xfc00) === 0xdc00 ? 2 : 1;
+}
+
 /** Where plainSymbolsOf stopped: the end of its range, or the character it left to symbolsOf. */
 let plainStop = 0;
 /** Where mergeRunAlone left a run's merged ids (the symbols' buffer or the scan's scratch). */

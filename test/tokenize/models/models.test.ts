@@ -39,6 +39,19 @@ test("BPE options match HF: no byte fallback (unk), fuse_unk on and off, no unk 
   await sameAsOracle(base, texts);
 });
 
+// Byte fallback where some bytes have no token: a character with such a byte becomes the unknown token, the others
+// around it their bytes or their own ids (👩 ends in 0xA9, 👨 in 0xA8; 日 and 本 are tokens), in short words and in
+// pieces long enough for the long-run merge.
+test("BPE byte fallback with some byte tokens missing matches HF (unknown runs among bytes, fused and not)", async () => {
+  const base = llama.model as JsonObject;
+  const vocab = { ...(base.vocab as Record<string, number>) };
+  for (const b of ["<0xA9>", "<0xE6>"]) delete vocab[b];
+  const family = "\u{1F468}\u200D\u{1F469}\u200D\u{1F467}";
+  const texts = [`x${family}y`, `${family}日本\u6f6d\u6f6d語`, "a😀😀\u{1F469}b", `ÿ€𝄞\u0378${family}`, family.repeat(300), `${"日\u6f6d😀".repeat(200)}x`, ...words.slice(0, 100)];
+  await sameAsOracle({ ...base, vocab }, texts);
+  await sameAsOracle({ ...base, vocab, fuse_unk: false }, texts);
+});
+
 test("BPE continuing_subword_prefix and end_of_word_suffix match HF", async () => {
   // A vocabulary where continuation pieces carry "##" and word ends "</w>" (as BERT-style and original BPE spell them).
   const vocab: Record<string, number> = {};
