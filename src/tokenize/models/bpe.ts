@@ -538,6 +538,11 @@ export class BpeModel extends VocabularyModel implements Model {
   private symbolsOf(piece: string, from: number, to: number, n: number): number {
     if (this.pendingUnk < 0 && !this.continuingSubwordPrefix && !this.endOfWordSuffix) {
       n = this.plainSymbolsOf(piece, from, to, n);
+      while (plainOutOfRoom) {
+        plainOutOfRoom = false;
+        ensureSymbols(n + 5 + piece.length - plainStop);
+        n = this.plainSymbolsOf(piece, plainStop, to, n);
+      }
       from = plainStop;
       if (from === to) return n;
     }
@@ -594,7 +599,8 @@ export class BpeModel extends VocabularyModel implements Model {
   /** symbolsOf's loop for a model without prefix or suffix while no unknown token is pending: a character's id, or
    * its bytes' ids, and nothing else, so that V8 compiles it in a few milliseconds (symbolsOf with charId and
    * writeBytes took 15–25 ms, a fresh process's first long piece running unoptimised meanwhile). Stops at the first
-   * character neither covers (in plainStop; `to` when none), for symbolsOf to go on from. */
+   * character neither covers (in plainStop; `to` when none), for symbolsOf to go on from, or at one whose bytes the
+   * symbol buffers have no room for (plainOutOfRoom set). */
   private plainSymbolsOf(piece: string, from: number, to: number, n: number): number {
     const charIds = this.charIds;
     const byteIds = this.byteIds;
@@ -619,8 +625,13 @@ export class BpeModel extends VocabularyModel implements Model {
         symbolLens[n++] = w;
       } else {
         if (byteIds === null) break;
-        // Room for its bytes (at most 4) and one symbol for each unit after this character.
-        if (n + 4 + piece.length - i - w > symbolIds.length) ensureSymbols(n + 5 + piece.length - i - w);
+        // Room for its bytes (at most 4) and one symbol for each unit after it; symbolsOf grows the buffers and calls
+        // again (a call here, first made after V8 compiled the loop, would have the compiled code given up).
+        if (n + 5 + piece.length - i - w > symbolIds.length) {
+          plainStop = i;
+          plainOutOfRoom = true;
+          return n;
+        }
         const bytes = byteScratch.bytes;
         const count = utf8OfCodePoint(cp, bytes);
         let ok = 0;
@@ -1187,8 +1198,10 @@ function unitWidth(piece: string, i: number): number {
   return (piece.charCodeAt(i) & 0xfc00) === 0xd800 && i + 1 < piece.length && (piece.charCodeAt(i + 1) & 0xfc00) === 0xdc00 ? 2 : 1;
 }
 
-/** Where plainSymbolsOf stopped: the end of its range, or the character it left to symbolsOf. */
+/** Where plainSymbolsOf stopped: the end of its range, or the character it left to symbolsOf or had no room for
+ * (then plainOutOfRoom). */
 let plainStop = 0;
+let plainOutOfRoom = false;
 /** Where mergeRunAlone left a run's merged ids (the symbols' buffer or the scan's scratch). */
 let runMerged = symbolIds;
 /** Where mergeWord gathers a piece's merged runs before its result is sliced out (reused across calls). */
