@@ -506,9 +506,8 @@ export class BpeModel extends VocabularyModel implements Model {
     let unkLen = 0;
     for (let i = 0; i < piece.length; ) {
       const c = piece.charCodeAt(i);
-      const pair = (c & 0xfc00) === 0xd800 && i + 1 < piece.length && (piece.charCodeAt(i + 1) & 0xfc00) === 0xdc00;
-      const w = pair ? 2 : 1;
-      const count = utf8OfCodePoint(pair ? piece.codePointAt(i)! : (c & 0xf800) === 0xd800 ? 0xfffd : c, bytes);
+      const w = unitWidth(piece, i);
+      const count = utf8OfCodePoint(w === 2 ? piece.codePointAt(i)! : (c & 0xf800) === 0xd800 ? 0xfffd : c, bytes);
       const id = this.charId(piece, i, i + w, i === 0, i + w === piece.length);
       i += w;
       if (id !== undefined) {
@@ -550,8 +549,7 @@ export class BpeModel extends VocabularyModel implements Model {
     let unkLen = this.pendingUnkLen;
     const unk = this.unkToken === null ? undefined : this.vocab.id(this.unkToken);
     for (let i = from; i < to; ) {
-      const c = piece.charCodeAt(i);
-      const w = c >= 0xd800 && c <= 0xdbff && i + 1 < piece.length && (piece.charCodeAt(i + 1) & 0xfc00) === 0xdc00 ? 2 : 1;
+      const w = unitWidth(piece, i);
       const end = i + w;
       const id = this.charId(piece, i, end, i === 0, end === piece.length);
       if (id !== undefined) {
