@@ -13,6 +13,7 @@ import { MERGE_ID_LIMIT, MergeTable, NO_MERGE, NO_RANK, mergedIdOf } from "./mer
 import { PASS_CHUNK, appendRange, chunkEnd, grow } from "../../util/grow.js";
 import { WasmRankMerge } from "./rank-merge.js";
 import { byteValues, spellPiece, utf8Encode, utf8OfCodePoint, type Spelling } from "./spell.js";
+import { cpLen, utf8Length } from "../normalized.js";
 
 /** Pieces longer than this (in symbols) merge by rank lists or a heap (mergeLong); shorter ones with a linear scan,
  * which is faster there. */
@@ -497,45 +498,19 @@ export class BpeModel extends VocabularyModel implements Model {
    * writes byte tokens before a pending unknown token: they then sit at the unknown characters' bytes, and the unknown
    * token at the byte-fallback character's (HF's spans, which unit lengths cannot express). Returns the count. */
   private byteLengthSymbols(piece: string): number {
-    ensureSymbols(3 * piece.length + 1);
-    const unk = this.unkToken === null ? -1 : (this.vocab.id(this.unkToken) ?? -1);
-    const byteIds = this.byteIds!;
-    const bytes = byteScratch.bytes;
-    let n = 0;
-    let unkId = -1;
-    let unkLen = 0;
-    for (let i = 0; i < piece.length; ) {
-      const c = piece.charCodeAt(i);
-      const w = unitWidth(piece, i);
-      const count = utf8OfCodePoint(w === 2 ? piece.codePointAt(i)! : (c & 0xf800) === 0xd800 ? 0xfffd : c, bytes);
-      const id = this.charId(piece, i, i + w, i === 0, i + w === piece.length);
-      i += w;
-      if (id !== undefined) {
-        if (unkId >= 0) (symbolIds[n] = unkId), (symbolLens[n++] = unkLen), (unkId = -1);
-        symbolIds[n] = id;
-        symbolLens[n++] = count;
-        continue;
-      }
-      let k = 0;
-      while (k < count && byteIds[bytes[k]!]! >= 0) k++;
-      if (k === count) {
-        for (k = 0; k < count; k++) (symbolIds[n] = byteIds[bytes[k]!]!), (symbolLens[n++] = 1);
-      } else if (unk >= 0) {
-        if (unkId >= 0 && this.fuseUnk) unkLen += count;
-        else {
-          if (unkId >= 0) (symbolIds[n] = unkId), (symbolLens[n++] = unkLen);
-          unkId = unk;
-          unkLen = count;
-        }
-      }
+    this.lengthsInBytes = true;
+    try {
+      return this.initialSymbols(piece);
+    } finally {
+      this.lengthsInBytes = false;
     }
-    if (unkId >= 0) (symbolIds[n] = unkId), (symbolLens[n++] = unkLen);
-    return n;
   }
+  /** Whether symbolsOf writes lengths in UTF-8 bytes rather than UTF-16 units (byteLengthSymbols' run). */
+  private lengthsInBytes = false;
 
   /** initialSymbols' work for piece[from, to), written from `n`; returns the new count. */
   private symbolsOf(piece: string, from: number, to: number, n: number): number {
-    if (this.pendingUnk < 0 && !this.continuingSubwordPrefix && !this.endOfWordSuffix) {
+    if (this.pendingUnk < 0 && !this.continuingSubwordPrefix && !this.endOfWordSuffix && !this.lengthsInBytes) {
       n = this.plainSymbolsOf(piece, from, to, n);
       while (plainOutOfRoom) {
         plainOutOfRoom = false;
@@ -549,8 +524,9 @@ export class BpeModel extends VocabularyModel implements Model {
     let unkLen = this.pendingUnkLen;
     const unk = this.unkToken === null ? undefined : this.vocab.id(this.unkToken);
     for (let i = from; i < to; ) {
-      const w = unitWidth(piece, i);
+      const w = cpLen(piece, i);
       const end = i + w;
+      const len = this.lengthsInBytes ? utf8Length(piece, i) : w;
       const id = this.charId(piece, i, end, i === 0, end === piece.length);
       if (id !== undefined) {
         if (unkId >= 0) {
@@ -559,7 +535,7 @@ export class BpeModel extends VocabularyModel implements Model {
           unkId = -1;
         }
         symbolIds[n] = id;
-        symbolLens[n++] = w;
+        symbolLens[n++] = len;
       } else {
         // (A pending unknown stays pending across the bytes, as in HF's merge_word.)
         if (this.byteIds) {
@@ -573,14 +549,14 @@ export class BpeModel extends VocabularyModel implements Model {
           }
         }
         if (unk !== undefined) {
-          if (unkId >= 0 && this.fuseUnk) unkLen += w;
+          if (unkId >= 0 && this.fuseUnk) unkLen += len;
           else {
             if (unkId >= 0) {
               symbolIds[n] = unkId;
               symbolLens[n++] = unkLen;
             }
             unkId = unk;
-            unkLen = w;
+            unkLen = len;
           }
         } else if (this.unkToken !== null) {
           throw new TokenizerError(`BPE: the unknown token ${JSON.stringify(this.unkToken)} is not in the vocabulary`);
@@ -679,10 +655,10 @@ export class BpeModel extends VocabularyModel implements Model {
     for (let k = 0; k < n; k++) if (this.byteIds![bytes[k]!]! < 0) return -1;
     // The symbols written so far and these, plus one for each unit after this character.
     ensureSymbols(at + n + piece.length - end + 1);
-    // Every byte token points at the whole character in the offsets.
+    // Every byte token points at the whole character in the offsets (in bytes: at its own byte).
     for (let k = 0; k < n; k++) {
       symbolIds[at + k] = this.byteIds![bytes[k]!]!;
-      symbolLens[at + k] = k === 0 ? end - start : 0;
+      symbolLens[at + k] = this.lengthsInBytes ? 1 : k === 0 ? end - start : 0;
     }
     return at + n;
   }
@@ -1122,7 +1098,7 @@ export class BpeModel extends VocabularyModel implements Model {
       const end = pos + word.lens[i]!;
       const start = characterHolding(piece, first, pos);
       characterHolding(piece, last, end - 1);
-      out.push({ id, value: this.vocab.token(id) ?? "", start, end: last.unit + unitWidth(piece, last.unit) });
+      out.push({ id, value: this.vocab.token(id) ?? "", start, end: last.unit + cpLen(piece, last.unit) });
       pos = end;
     }
   }
@@ -1182,18 +1158,12 @@ function shrinkSymbols(): void {
  * `byte`; returns its unit. */
 function characterHolding(piece: string, at: { unit: number; byte: number }, byte: number): number {
   for (;;) {
-    const w = unitWidth(piece, at.unit);
-    const c = w === 2 ? piece.codePointAt(at.unit)! : piece.charCodeAt(at.unit);
-    const size = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+    const w = cpLen(piece, at.unit);
+    const size = utf8Length(piece, at.unit);
     if (byte < at.byte + size || at.unit + w >= piece.length) return at.unit;
     at.unit += w;
     at.byte += size;
   }
-}
-
-/** 2 where a surrogate pair starts at piece[i], else 1. */
-function unitWidth(piece: string, i: number): number {
-  return (piece.charCodeAt(i) & 0xfc00) === 0xd800 && i + 1 < piece.length && (piece.charCodeAt(i + 1) & 0xfc00) === 0xdc00 ? 2 : 1;
 }
 
 /** Where plainSymbolsOf stopped: the end of its range, or the character it left to symbolsOf or had no room for
