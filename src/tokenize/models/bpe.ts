@@ -1158,8 +1158,9 @@ function shrinkSymbols(): void {
  * `byte`; returns its unit. */
 function characterHolding(piece: string, at: { unit: number; byte: number }, byte: number): number {
   for (;;) {
-    const w = cpLen(piece, at.unit);
+    // (A character is 4 bytes long exactly when it is a surrogate pair.)
     const size = utf8Length(piece, at.unit);
+    const w = size === 4 ? 2 : 1;
     if (byte < at.byte + size || at.unit + w >= piece.length) return at.unit;
     at.unit += w;
     at.byte += size;
