@@ -310,7 +310,8 @@ for (const r of rows.filter((x) => x.peer.startsWith("retoken encode ("))) {
   const of = (peer: string) => rows.find((x) => x.tokenizer === r.tokenizer && x.corpus === r.corpus && x.peer === peer);
   const ids = of("retoken encodeIds");
   const hf = of("HF tokenizers (native)");
-  const ratio = (a: number, b: number | undefined) => (b ? `${(a / b).toFixed(2)}×` : "–");
+  // Three places: a ratio read against a bar (0.6, 4) must not round across it (0.597 printed as 0.60).
+  const ratio = (a: number, b: number | undefined) => (b ? `${(a / b).toFixed(3)}×` : "–");
   lines.push(`| ${r.tokenizer} | ${r.corpus} | ${r.peer.slice("retoken encode ".length)} | ${ratio(r.mbPerSecond, ids?.mbPerSecond)} | ${ratio(r.firstPassMbPerSecond, ids?.firstPassMbPerSecond)} | ${ratio(r.mbPerSecond, hf?.mbPerSecond)} | ${ratio(r.firstPassMbPerSecond, hf?.firstPassMbPerSecond)} |`);
 }
 console.log(lines.join("\n"));
