@@ -524,9 +524,11 @@ export class BpeModel extends VocabularyModel implements Model {
     let unkLen = this.pendingUnkLen;
     const unk = this.unkToken === null ? undefined : this.vocab.id(this.unkToken);
     for (let i = from; i < to; ) {
-      const w = cpLen(piece, i);
+      // A symbol's length: its units, or in the byte-length mode its UTF-8 size (4 bytes exactly for a surrogate
+      // pair, so the width follows from it without a second look at the pair).
+      const len = this.lengthsInBytes ? utf8Length(piece, i) : cpLen(piece, i);
+      const w = this.lengthsInBytes ? (len === 4 ? 2 : 1) : len;
       const end = i + w;
-      const len = this.lengthsInBytes ? utf8Length(piece, i) : w;
       const id = this.charId(piece, i, end, i === 0, end === piece.length);
       if (id !== undefined) {
         if (unkId >= 0) {
